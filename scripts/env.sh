@@ -1,0 +1,32 @@
+# Sourced by the Makefile recipes and .ci/run: finds (or installs) uv and a Python >= 3.12
+# without anything installed by hand. Nothing here downloads a toolchain: uv comes from PyPI,
+# Python from the machine (PATH or pyenv).
+set -euo pipefail
+
+find_uv() {
+    if command -v uv >/dev/null 2>&1; then command -v uv; return; fi
+    for c in "$HOME/.local/bin/uv" "/usr/local/bin/uv"; do
+        if [ -x "$c" ]; then echo "$c"; return; fi
+    done
+    echo "soms: installing uv from PyPI (one time)" >&2
+    python3 -m pip install --user --quiet uv >&2 || pip install --user --quiet uv >&2
+    echo "$HOME/.local/bin/uv"
+}
+
+python_ok() { "$1" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1; }
+
+find_python() {
+    for c in python3.12 python3.13 python3.14 python3; do
+        if command -v "$c" >/dev/null 2>&1 && python_ok "$c"; then command -v "$c"; return; fi
+    done
+    for c in "$HOME"/.pyenv/versions/3.1[2-9]*/bin/python3 /usr/local/bin/python3.1[2-9] /usr/bin/python3.1[2-9]; do
+        if [ -x "$c" ] && python_ok "$c"; then echo "$c"; return; fi
+    done
+    echo "soms: no Python >= 3.12 found; install python3.12 and try again" >&2
+    exit 1
+}
+
+UV="$(find_uv)"
+SOMS_PYTHON="$(find_python)"
+export UV SOMS_PYTHON
+export UV_PYTHON="$SOMS_PYTHON" UV_PYTHON_DOWNLOADS=never
