@@ -99,7 +99,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("SOMS_TEST_SQLITE_NAME") or None}
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -107,6 +106,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",
     "axes",
     "soms.tenancy",
     "soms.frameworks",
@@ -212,6 +212,8 @@ SECURE_SSL_REDIRECT = envbool("SOMS_SECURE_SSL_REDIRECT", ENVIRONMENT == "produc
 SESSION_COOKIE_SECURE = envbool("SOMS_SECURE_COOKIES", ENVIRONMENT == "production")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = envint("SOMS_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SOMS_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = envbool("SOMS_HSTS_PRELOAD", False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if envbool("SOMS_BEHIND_PROXY", False) else None
 
 from django.utils.csp import CSP  # noqa: E402
@@ -235,3 +237,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("SOMS_LOG_LEVEL", "WARNING")},
 }
+
+# Lockout is per username: it stops guessing at one account without locking out a whole office
+# that shares one public IP address (axes would like the IP as well).
+# Submitting the domain to the browsers' HSTS preload list is the site owner's choice, not a defect.
+SILENCED_SYSTEM_CHECKS = ["axes.W006", "security.W021"]

@@ -1,0 +1,14 @@
+# The two commands of the README. Everything they need is installed by the scripts they call.
+.PHONY: run test lint bench
+
+run:  ## set up (uv, Python deps, database, demo data) and serve http://127.0.0.1:8000
+	@bash scripts/run.sh
+
+test:  ## lint + the whole test suite (browser tests included)
+	@bash scripts/test.sh
+
+lint:
+	@bash -c 'source scripts/env.sh && $$UV run ruff check src tests benchmarks && $$UV run mypy src/soms/core'
+
+bench:  ## benchmarks beside their baselines
+	@bash scripts/bench.sh

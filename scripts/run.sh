@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# README command 1: install what is missing, prepare the database, load the demo, serve.
+source "$(dirname "$0")/env.sh"
+cd "$(dirname "$0")/.."
+"$UV" sync --frozen --quiet
+exec "$UV" run --frozen soms start "$@"

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# README command 2: the whole suite. Installs Debian's Chromium for the browser tests when missing.
+source "$(dirname "$0")/env.sh"
+cd "$(dirname "$0")/.."
+
+if [ ! -x /usr/bin/chromium ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "soms: installing Debian's chromium for the browser tests (one time)"
+        apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+        echo "soms: /usr/bin/chromium is missing; install it (apt-get install chromium) for the browser tests" >&2
+        exit 1
+    fi
+fi
+
+"$UV" sync --frozen --quiet
+"$UV" run --frozen ruff check src tests benchmarks
+"$UV" run --frozen mypy src/soms/core
+set +e
+"$UV" run --frozen pytest "$@"
+status=$?
+set -e
+# pytest exits 5 when it collected nothing: a suite that ran no test has not passed.
+if [ "$status" = 5 ]; then
+    echo "soms: pytest collected no tests" >&2
+    exit 1
+fi
+exit "$status"

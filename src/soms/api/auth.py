@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja.security import HttpBearer, SessionAuth
+
+from soms.tenancy.models import Membership
+from soms.tenancy.services import api_token_authenticate
+
+
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer soms_…`: a personal token, bound to one organisation."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        found = api_token_authenticate(token)
+        if found is None:
+            return None
+        membership = Membership.objects.select_related("organisation").get(
+            user=found.user, organisation=found.organisation
+        )
+        request.user = found.user
+        request.api_token = found  # type: ignore[attr-defined]
+        request.membership = membership  # type: ignore[attr-defined]
+        request.memberships = [membership]  # type: ignore[attr-defined]
+        request.organisation = found.organisation  # type: ignore[attr-defined]
+        return found.user
+
+
+class OrganisationSessionAuth(SessionAuth):
+    """The browser session (CSRF-checked on writes); works inside the organisation chosen in the UI."""
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        if request.user.is_authenticated:
+            request.api_token = None  # type: ignore[attr-defined]
+            return request.user
+        return None
+
+
+AUTH = [TokenAuth(), OrganisationSessionAuth()]

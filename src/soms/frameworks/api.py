@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from soms.frameworks import selectors
+from soms.frameworks.document import FrameworkDocument
+
+router = Router(tags=["frameworks"])
+
+
+class VersionSummaryOut(Schema):
+    id: int
+    label: str
+    status: str
+    published_at: datetime | None
+    attribution: str
+
+
+class FrameworkOut(Schema):
+    id: int
+    code: str
+    name: str
+    description: str
+    kind: str
+    builtin: bool
+    organisation_id: int | None
+    versions: list[VersionSummaryOut]
+
+
+class FrameworkVersionOut(Schema):
+    id: int
+    framework_id: int
+    label: str
+    status: str
+    published_at: datetime | None
+    attribution: str
+    document: FrameworkDocument
+
+
+def _framework_out(fw: Any) -> dict[str, Any]:
+    return {
+        "id": fw.pk,
+        "code": fw.code,
+        "name": fw.name,
+        "description": fw.description,
+        "kind": fw.kind,
+        "builtin": fw.is_builtin,
+        "organisation_id": fw.organisation_id,
+        "versions": list(fw.versions.all()),
+    }
+
+
+@router.get(
+    "/frameworks", response=list[FrameworkOut], summary="Frameworks readable in the current organisation"
+)
+def framework_list(request: HttpRequest) -> list[dict[str, Any]]:
+    return [_framework_out(fw) for fw in selectors.frameworks_visible_to(organisation=request.organisation)]  # type: ignore[attr-defined]
+
+
+@router.get("/frameworks/{framework_id}", response=FrameworkOut)
+def framework_detail(request: HttpRequest, framework_id: int) -> dict[str, Any]:
+    fw = selectors.framework_for(organisation=request.organisation, framework_id=framework_id)  # type: ignore[attr-defined]
+    return _framework_out(fw)
+
+
+@router.get(
+    "/framework-versions/{version_id}",
+    response=FrameworkVersionOut,
+    summary="A whole framework version: levels, elements, statements, areas and rules",
+)
+def framework_version_detail(request: HttpRequest, version_id: int) -> dict[str, Any]:
+    version = selectors.framework_version_for(organisation=request.organisation, version_id=version_id)  # type: ignore[attr-defined]
+    return {
+        "id": version.pk,
+        "framework_id": version.framework_id,
+        "label": version.label,
+        "status": version.status,
+        "published_at": version.published_at,
+        "attribution": version.attribution,
+        "document": selectors.version_document(version=version),
+    }

@@ -1,0 +1,158 @@
+"""A framework is data: elements x levels x statements, plus areas and the rules that say how
+attainment is derived. An assessment is always against one version; a published version never changes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from soms.tenancy.models import Organisation
+
+
+class FrameworkKind(models.TextChoices):
+    SKILLS = "skills", "Skills framework"
+    CAPABILITY = "capability", "Capability model"
+
+
+class Framework(models.Model):
+    # NULL organisation: built into the product and readable by every organisation.
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, null=True, blank=True, related_name="frameworks"
+    )
+    code = models.SlugField(max_length=80)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    kind = models.CharField(max_length=20, choices=FrameworkKind.choices, default=FrameworkKind.SKILLS)
+    is_builtin = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-is_builtin", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "code"], name="framework_unique_org_code"),
+            models.UniqueConstraint(
+                fields=["code"], condition=Q(organisation__isnull=True), name="framework_unique_builtin_code"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class VersionStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+
+
+class FrameworkVersion(models.Model):
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="versions")
+    label = models.CharField(max_length=40)
+    status = models.CharField(max_length=20, choices=VersionStatus.choices, default=VersionStatus.DRAFT)
+    published_at = models.DateTimeField(null=True, blank=True)
+    attribution = models.CharField(max_length=300, blank=True)
+    notes = models.TextField(blank=True)
+    # Validated by soms.frameworks.rules.FrameworkRules before it is stored.
+    rules = models.JSONField(default=dict)
+    based_on = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Bumped on every edit of a draft: the second of two concurrent editors gets a conflict.
+    revision = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["framework", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "label"], name="frameworkversion_unique_label"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.framework.name} {self.label}"
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == VersionStatus.PUBLISHED
+
+    @property
+    def organisation_id(self) -> Any:
+        return self.framework.organisation_id
+
+
+class Level(models.Model):
+    version = models.ForeignKey(FrameworkVersion, on_delete=models.CASCADE, related_name="levels")
+    code = models.SlugField(max_length=80)
+    name = models.CharField(max_length=120)
+    rank = models.PositiveSmallIntegerField(help_text="1 is the lowest level.")
+    description = models.TextField(blank=True)
+    validity_months = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="After this many months the level must be refreshed; empty: never."
+    )
+
+    class Meta:
+        ordering = ["version", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "code"], name="level_unique_code"),
+            models.UniqueConstraint(fields=["version", "rank"], name="level_unique_rank"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Element(models.Model):
+    version = models.ForeignKey(FrameworkVersion, on_delete=models.CASCADE, related_name="elements")
+    code = models.SlugField(max_length=80)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    # Optional grouping label (e.g. strategic / tactical / operational in a capability model).
+    group = models.CharField(max_length=120, blank=True)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["version", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["version", "code"], name="element_unique_code")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Area(models.Model):
+    """What a change project can address. By default a framework's areas are its elements; a
+    framework may instead declare sub-areas inside elements (rules.areas = "sub_areas")."""
+
+    version = models.ForeignKey(FrameworkVersion, on_delete=models.CASCADE, related_name="areas")
+    code = models.SlugField(max_length=80)
+    name = models.CharField(max_length=200)
+    element = models.ForeignKey(
+        Element, on_delete=models.CASCADE, null=True, blank=True, related_name="areas"
+    )
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["version", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["version", "code"], name="area_unique_code")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Statement(models.Model):
+    version = models.ForeignKey(FrameworkVersion, on_delete=models.CASCADE, related_name="statements")
+    element = models.ForeignKey(Element, on_delete=models.CASCADE, related_name="statements")
+    level = models.ForeignKey(Level, on_delete=models.CASCADE, related_name="statements")
+    code = models.CharField(max_length=80)
+    text = models.TextField()
+    order = models.PositiveIntegerField(default=0)
+    areas = models.ManyToManyField(Area, blank=True, related_name="statements")
+
+    class Meta:
+        ordering = ["version", "element__order", "level__rank", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["version", "code"], name="statement_unique_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.text[:60]}"

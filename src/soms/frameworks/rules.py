@@ -1,0 +1,83 @@
+"""The rules of a framework version, stored as data (domain.md section 2).
+
+Nothing in the attainment code special-cases SOMS: it reads these rules.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class ChangeProjectRule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    level: str = Field(description="Code of the level that needs a completed, validated change project.")
+    min_areas: int = Field(2, ge=1, description="How many areas the project must address in all.")
+    must_address_element: bool = Field(
+        True, description="The project must address the element in which the level is claimed."
+    )
+
+
+class StandingRule(BaseModel):
+    """One step of the overall standing: `label` when `elements` elements are at `level` or above."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    label: str
+    level: str
+    elements: Literal["all"] | int = "all"
+
+
+class CapabilityExpectation(BaseModel):
+    """For capability models: how many specialists (and backups) each capability wants."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    specialist_min_level: str
+    specialists_wanted: int = Field(1, ge=0)
+    backup_min_level: str | None = None
+    backups_wanted: int = Field(1, ge=0)
+
+
+class FrameworkRules(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    cumulative_levels: bool = Field(True, description="A level needs every lower level in the same element.")
+    validator_roles: list[Literal["owner", "admin", "assessor", "manager"]] = Field(
+        default_factory=lambda: ["owner", "admin", "assessor", "manager"],
+        description="Roles whose validation certifies a statement. Self-assessment never certifies.",
+    )
+    level_requires_all_statements: bool = Field(
+        True, description="A level is held only when every statement of that level is validated."
+    )
+    areas: Literal["elements", "sub_areas"] = Field(
+        "elements", description="What counts as an area for change projects."
+    )
+    change_project: ChangeProjectRule | None = None
+    standing: list[StandingRule] = Field(
+        default_factory=list, description="Overall standing, highest first; the first that holds applies."
+    )
+    refresh_due_months_before: int = Field(
+        3, ge=0, description="How long before a level expires it shows as 'refresh due'."
+    )
+    expectations: CapabilityExpectation | None = None
+    scale_note: str = ""
+
+    @model_validator(mode="after")
+    def _distinct_standing(self) -> FrameworkRules:
+        labels = [s.label for s in self.standing]
+        if len(labels) != len(set(labels)):
+            raise ValueError("standing labels must be distinct")
+        return self
+
+    def level_codes_used(self) -> set[str]:
+        codes = {s.level for s in self.standing}
+        if self.change_project:
+            codes.add(self.change_project.level)
+        if self.expectations:
+            codes.add(self.expectations.specialist_min_level)
+            if self.expectations.backup_min_level:
+                codes.add(self.expectations.backup_min_level)
+        return codes

@@ -1,0 +1,180 @@
+"""Reads of frameworks. Built-in frameworks (no organisation) are readable by every organisation;
+an organisation's own frameworks only by its members."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from soms.frameworks.document import FrameworkDocument
+from soms.frameworks.models import Element, Framework, FrameworkVersion, Level, Statement
+from soms.tenancy.access import NotFound
+from soms.tenancy.models import Organisation
+
+
+def frameworks_visible_to(*, organisation: Organisation | None) -> QuerySet[Framework]:
+    return (
+        Framework.objects.filter(Q(organisation__isnull=True) | Q(organisation=organisation))
+        .annotate(version_count=Count("versions"))
+        .prefetch_related(Prefetch("versions", queryset=FrameworkVersion.objects.order_by("-created_at")))
+    )
+
+
+def framework_for(*, organisation: Organisation | None, framework_id: Any) -> Framework:
+    try:
+        return frameworks_visible_to(organisation=organisation).get(pk=framework_id)
+    except (Framework.DoesNotExist, ValueError, TypeError):
+        raise NotFound(f"No framework with id {framework_id}") from None
+
+
+def framework_version_for(*, organisation: Organisation | None, version_id: Any) -> FrameworkVersion:
+    try:
+        return FrameworkVersion.objects.select_related("framework").get(
+            Q(framework__organisation__isnull=True) | Q(framework__organisation=organisation), pk=version_id
+        )
+    except (FrameworkVersion.DoesNotExist, ValueError, TypeError):
+        raise NotFound(f"No framework version with id {version_id}") from None
+
+
+def latest_published_version(framework: Framework) -> FrameworkVersion | None:
+    return framework.versions.filter(status="published").order_by("-published_at", "-id").first()
+
+
+@dataclass
+class GridCell:
+    level: Level
+    statements: list[Statement] = field(default_factory=list)
+
+
+@dataclass
+class GridRow:
+    element: Element
+    cells: list[GridCell] = field(default_factory=list)
+
+
+@dataclass
+class Grid:
+    version: FrameworkVersion
+    levels: list[Level]
+    rows: list[GridRow]
+    groups: list[str]
+
+    @property
+    def statement_count(self) -> int:
+        return sum(len(cell.statements) for row in self.rows for cell in row.cells)
+
+
+def version_grid(*, version: FrameworkVersion) -> Grid:
+    """Elements down, levels across, statements in the cells: three queries whatever the size."""
+    levels = list(version.levels.all())
+    elements = list(version.elements.all())
+    column = {lv.pk: i for i, lv in enumerate(levels)}
+    rows = {el.pk: GridRow(element=el, cells=[GridCell(level=lv) for lv in levels]) for el in elements}
+    for st in version.statements.prefetch_related("areas").order_by("order", "id"):
+        rows[st.element_id].cells[column[st.level_id]].statements.append(st)
+    groups = list(dict.fromkeys(el.group for el in elements if el.group))
+    return Grid(version=version, levels=levels, rows=[rows[el.pk] for el in elements], groups=groups)
+
+
+def version_document(*, version: FrameworkVersion) -> FrameworkDocument:
+    """The whole version as a native document (the API's full view and the YAML/JSON export)."""
+    grid = version_grid(version=version)
+    fw = version.framework
+    element_codes = {row.element.code for row in grid.rows}
+    declared_areas = [
+        a
+        for a in version.areas.select_related("element").all()
+        if not (version.rules.get("areas", "elements") == "elements" and a.code in element_codes)
+    ]
+    return FrameworkDocument.model_validate(
+        {
+            "framework": {"code": fw.code, "name": fw.name, "description": fw.description, "kind": fw.kind},
+            "version": {
+                "label": version.label,
+                "attribution": version.attribution,
+                "notes": version.notes,
+                "rules": version.rules,
+            },
+            "levels": [
+                {
+                    "code": lv.code,
+                    "name": lv.name,
+                    "rank": lv.rank,
+                    "description": lv.description,
+                    "validity_months": lv.validity_months,
+                }
+                for lv in grid.levels
+            ],
+            "elements": [
+                {
+                    "code": row.element.code,
+                    "name": row.element.name,
+                    "description": row.element.description,
+                    "group": row.element.group,
+                    "statements": [
+                        {
+                            "code": st.code,
+                            "level": cell.level.code,
+                            "text": st.text,
+                            "areas": [a.code for a in st.areas.all()],
+                        }
+                        for cell in row.cells
+                        for st in cell.statements
+                    ],
+                }
+                for row in grid.rows
+            ],
+            "areas": [
+                {"code": a.code, "name": a.name, "element": a.element.code if a.element else None}
+                for a in declared_areas
+            ],
+        }
+    )
+
+
+def describe_rules(*, version: FrameworkVersion, levels: list[Level]) -> list[str]:
+    """The version's rules as sentences for people, with level names rather than codes."""
+    from soms.frameworks.rules import FrameworkRules
+
+    rules = FrameworkRules.model_validate(version.rules)
+    name = {lv.code: lv.name for lv in levels}
+    out: list[str] = []
+    if rules.cumulative_levels:
+        out.append("Levels are cumulative: each level needs the one below it in the same element.")
+    if rules.level_requires_all_statements:
+        out.append(
+            "A level is held when every statement of it is validated by someone other than the person "
+            f"assessed ({', '.join(rules.validator_roles)}). Self-assessment informs but never certifies."
+        )
+    if rules.change_project:
+        cp = rules.change_project
+        area_word = "elements" if rules.areas == "elements" else "declared sub-areas"
+        out.append(
+            f"{name.get(cp.level, cp.level)} needs a completed, validated change project that "
+            + ("addresses the element and " if cp.must_address_element else "")
+            + f"at least {cp.min_areas} areas in all (areas are the framework's {area_word})."
+        )
+    for step in rules.standing:
+        count = "all" if step.elements == "all" else f"at least {step.elements}"
+        out.append(
+            f"Overall standing “{step.label}” when {count} elements are at "
+            f"{name.get(step.level, step.level)} or above."
+        )
+    with_validity = [lv for lv in levels if lv.validity_months]
+    for lv in with_validity:
+        out.append(
+            f"{lv.name} must be refreshed every {lv.validity_months} months; it shows as refresh due "
+            f"{rules.refresh_due_months_before} months before it expires."
+        )
+    if rules.expectations:
+        ex = rules.expectations
+        out.append(
+            f"Each capability wants {ex.specialists_wanted} specialist(s) at {name.get(ex.specialist_min_level)} "
+            f"or above and {ex.backups_wanted} backup(s)"
+            + (f" at {name.get(ex.backup_min_level)} or above." if ex.backup_min_level else ".")
+        )
+    if rules.scale_note:
+        out.append(rules.scale_note)
+    return out

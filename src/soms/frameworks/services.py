@@ -1,0 +1,183 @@
+"""Writes for frameworks. A published version never changes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.db import transaction
+from django.utils import timezone
+
+from soms.frameworks.document import FrameworkDocument
+from soms.frameworks.models import (
+    Area,
+    Element,
+    Framework,
+    FrameworkVersion,
+    Level,
+    Statement,
+    VersionStatus,
+)
+from soms.tenancy.models import Organisation
+from soms.tenancy.services import audit_log_write
+
+BUILTIN_DIR = Path(__file__).parent / "builtin"
+
+
+class FrameworkConflict(Exception):
+    """The write would clash with what is stored (a label taken, a published version edited)."""
+
+
+@transaction.atomic
+def framework_version_create_from_document(
+    *,
+    document: FrameworkDocument,
+    organisation: Organisation | None,
+    actor: Any,
+    publish: bool,
+    builtin: bool = False,
+) -> FrameworkVersion:
+    """Store a whole validated document as a new version (creating the framework if needed)."""
+    head = document.framework
+    framework, created = Framework.objects.get_or_create(
+        organisation=organisation,
+        code=head.code,
+        defaults={
+            "name": head.name,
+            "description": head.description,
+            "kind": head.kind,
+            "is_builtin": builtin,
+        },
+    )
+    if (
+        not created
+        and FrameworkVersion.objects.filter(framework=framework, label=document.version.label).exists()
+    ):
+        raise FrameworkConflict(
+            f"framework {head.code!r} already has a version {document.version.label!r}; choose another label"
+        )
+    version = FrameworkVersion.objects.create(
+        framework=framework,
+        label=document.version.label,
+        attribution=document.version.attribution,
+        notes=document.version.notes,
+        rules=document.version.rules.model_dump(mode="json"),
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        status=VersionStatus.PUBLISHED if publish else VersionStatus.DRAFT,
+        published_at=timezone.now() if publish else None,
+    )
+    levels = {
+        lv.code: lv
+        for lv in Level.objects.bulk_create(
+            [
+                Level(
+                    version=version,
+                    code=d.code,
+                    name=d.name,
+                    rank=d.rank,
+                    description=d.description,
+                    validity_months=d.validity_months,
+                )
+                for d in document.levels
+            ]
+        )
+    }
+    elements = {
+        el.code: el
+        for el in Element.objects.bulk_create(
+            [
+                Element(
+                    version=version,
+                    code=d.code,
+                    name=d.name,
+                    description=d.description,
+                    group=d.group,
+                    order=i,
+                )
+                for i, d in enumerate(document.elements)
+            ]
+        )
+    }
+    areas = {
+        a.code: a
+        for a in Area.objects.bulk_create(
+            [
+                Area(
+                    version=version,
+                    code=d.code,
+                    name=d.name,
+                    element=elements[d.element] if d.element else None,
+                    order=i,
+                )
+                for i, d in enumerate(document.areas)
+            ]
+        )
+    }
+    statement_rows: list[Statement] = []
+    statement_areas: list[list[str]] = []
+    for e in document.elements:
+        for i, s in enumerate(e.statements):
+            statement_rows.append(
+                Statement(
+                    version=version,
+                    element=elements[e.code],
+                    level=levels[s.level],
+                    code=s.code,
+                    text=s.text,
+                    order=i,
+                )
+            )
+            statement_areas.append(s.areas)
+    statements = Statement.objects.bulk_create(statement_rows)
+    # Areas that are elements (rules.areas == "elements") are stored as Area rows on demand so a
+    # statement can point at them like at any other area.
+    through: list[Any] = []
+    for st, codes in zip(statements, statement_areas, strict=True):
+        for code in codes:
+            area = areas.get(code)
+            if area is None:
+                el = elements[code]
+                area = Area.objects.create(
+                    version=version, code=code, name=el.name, element=el, order=len(areas)
+                )
+                areas[code] = area
+            through.append(Statement.areas.through(statement_id=st.pk, area_id=area.pk))
+    Statement.areas.through.objects.bulk_create(through)
+    audit_log_write(
+        actor=actor,
+        organisation=organisation,
+        action="framework_version.create",
+        obj=version,
+        after={
+            "framework": head.code,
+            "label": version.label,
+            "status": version.status,
+            "statements": len(statements),
+        },
+    )
+    return version
+
+
+def load_builtin_document(filename: str) -> FrameworkDocument:
+    with (BUILTIN_DIR / filename).open(encoding="utf-8") as fh:
+        return FrameworkDocument.model_validate(yaml.safe_load(fh))
+
+
+def builtin_frameworks_load() -> list[FrameworkVersion]:
+    """Load every built-in framework version that is not there yet. Safe to run at every start."""
+    loaded = []
+    for path in sorted(BUILTIN_DIR.glob("*.yaml")):
+        document = load_builtin_document(path.name)
+        exists = FrameworkVersion.objects.filter(
+            framework__organisation__isnull=True,
+            framework__code=document.framework.code,
+            label=document.version.label,
+        ).exists()
+        if not exists:
+            loaded.append(
+                framework_version_create_from_document(
+                    document=document, organisation=None, actor=None, publish=True, builtin=True
+                )
+            )
+    return loaded

@@ -1,0 +1,163 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
+
+from soms.tenancy import selectors, services
+from soms.tenancy.access import api_token_for, require_admin
+from soms.tenancy.models import Organisation
+
+router = Router(tags=["organisations"])
+
+
+class OrganisationOut(Schema):
+    id: int
+    name: str
+    slug: str
+
+
+class MembershipOut(Schema):
+    organisation: OrganisationOut
+    role: str
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    first_name: str
+    last_name: str
+    email: str
+    current_organisation: OrganisationOut | None
+    memberships: list[MembershipOut]
+    authenticated_by: str
+
+
+class AuditEntryOut(Schema):
+    id: int
+    created_at: datetime
+    actor: str | None
+    action: str
+    object_type: str
+    object_id: str
+    object_repr: str
+    before: dict | None  # type: ignore[type-arg]
+    after: dict | None  # type: ignore[type-arg]
+
+
+def _orgs(request: HttpRequest) -> list[Organisation]:
+    return [m.organisation for m in request.memberships]  # type: ignore[attr-defined]
+
+
+@router.get("/me", response=MeOut, summary="The signed-in user and their memberships")
+def me(request: HttpRequest) -> dict:  # type: ignore[type-arg]
+    user = request.user
+    return {
+        "id": user.pk,
+        "username": user.get_username(),
+        "first_name": user.first_name,  # type: ignore[union-attr]
+        "last_name": user.last_name,  # type: ignore[union-attr]
+        "email": user.email,  # type: ignore[union-attr]
+        "current_organisation": request.organisation,  # type: ignore[attr-defined]
+        "memberships": request.memberships,  # type: ignore[attr-defined]
+        "authenticated_by": "token" if getattr(request, "api_token", None) else "session",
+    }
+
+
+@router.get("/organisations", response=list[OrganisationOut], summary="Organisations you can work in")
+def organisation_list(request: HttpRequest) -> list[Organisation]:
+    return _orgs(request)
+
+
+@router.get("/organisations/{organisation_id}", response=OrganisationOut)
+def organisation_detail(request: HttpRequest, organisation_id: int) -> Organisation:
+    from soms.tenancy.access import NotFound
+
+    for org in _orgs(request):
+        if org.pk == organisation_id:
+            return org
+    raise NotFound()
+
+
+@router.get(
+    "/audit-log", response=list[AuditEntryOut], summary="The current organisation's audit log (admins)"
+)
+def audit_log(request: HttpRequest, limit: int = 100, offset: int = 0) -> list[dict]:  # type: ignore[type-arg]
+    require_admin(request.membership)  # type: ignore[attr-defined]
+    limit = max(1, min(limit, 500))
+    entries = selectors.audit_log_for(organisation=request.organisation)[
+        max(0, offset) : max(0, offset) + limit
+    ]  # type: ignore[attr-defined]
+    return [
+        {
+            "id": e.pk,
+            "created_at": e.created_at,
+            "actor": e.actor.get_username() if e.actor else None,
+            "action": e.action,
+            "object_type": e.object_type,
+            "object_id": e.object_id,
+            "object_repr": e.object_repr,
+            "before": e.before,
+            "after": e.after,
+        }
+        for e in entries
+    ]
+
+
+class TokenIn(Schema):
+    name: str = Field(min_length=1, max_length=100, description="What the token is for")
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    organisation_id: int
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class NewTokenOut(TokenOut):
+    token: str = Field(description="The token itself. Shown only in this response; only a hash is kept.")
+
+
+@router.get(
+    "/tokens", response=list[TokenOut], tags=["tokens"], summary="Your API tokens in this organisation"
+)
+def token_list(request: HttpRequest) -> list:  # type: ignore[type-arg]
+    return list(selectors.api_tokens_of(user=request.user, organisation=request.organisation))  # type: ignore[attr-defined]
+
+
+@router.post(
+    "/tokens",
+    response={201: NewTokenOut},
+    tags=["tokens"],
+    summary="Create a personal API token bound to the current organisation",
+)
+def token_create(request: HttpRequest, payload: TokenIn) -> Status:  # type: ignore[type-arg]
+    if request.organisation is None:  # type: ignore[attr-defined]
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied("You are not a member of any organisation")
+    name = payload.name.strip()
+    if not name:
+        from ninja.errors import ValidationError
+
+        raise ValidationError(
+            [{"loc": ["body", "payload", "name"], "msg": "must not be blank", "type": "value_error"}]
+        )
+    token, raw = services.api_token_create(user=request.user, organisation=request.organisation, name=name)  # type: ignore[attr-defined]
+    out = TokenOut.from_orm(token).dict()
+    out["token"] = raw
+    return Status(201, out)
+
+
+@router.delete(
+    "/tokens/{token_id}", response={204: None}, tags=["tokens"], summary="Revoke one of your tokens"
+)
+def token_revoke(request: HttpRequest, token_id: int) -> Status:  # type: ignore[type-arg]
+    token = api_token_for(request.user, token_id)
+    services.api_token_revoke(token=token, actor=request.user)
+    return Status(204, None)

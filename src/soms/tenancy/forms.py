@@ -1,0 +1,16 @@
+from django import forms
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="What the token is for, e.g. 'reporting script'.")
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError("Give the token a name.")
+        return name
+
+
+class SwitchOrganisationForm(forms.Form):
+    organisation = forms.IntegerField(min_value=1)
+    next = forms.CharField(required=False)

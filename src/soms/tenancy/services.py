@@ -1,0 +1,177 @@
+"""Writes for organisations, memberships, tokens and the audit log. Every write goes through here."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from soms.tenancy.models import ApiToken, AuditLogEntry, Membership, Organisation, Role
+
+TOKEN_PREFIX = "soms_"
+
+
+def audit_log_write(
+    *,
+    actor: AbstractBaseUser | None,
+    organisation: Organisation | None,
+    action: str,
+    obj: Any = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditLogEntry:
+    return AuditLogEntry.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        organisation=organisation,
+        action=action,
+        object_type=type(obj).__name__ if obj is not None else "",
+        object_id=str(getattr(obj, "pk", "") or ""),
+        object_repr=str(obj)[:300] if obj is not None else "",
+        before=before,
+        after=after,
+    )
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:70] or "organisation"
+    slug, n = base, 1
+    while Organisation.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+@transaction.atomic
+def organisation_create(
+    *, name: str, owner: AbstractBaseUser | None, actor: AbstractBaseUser | None
+) -> Organisation:
+    organisation = Organisation.objects.create(name=name.strip(), slug=_unique_slug(name))
+    audit_log_write(
+        actor=actor,
+        organisation=organisation,
+        action="organisation.create",
+        obj=organisation,
+        after={"name": organisation.name},
+    )
+    if owner is not None:
+        membership_set(organisation=organisation, user=owner, role=Role.OWNER, actor=actor)
+    return organisation
+
+
+@transaction.atomic
+def membership_set(
+    *, organisation: Organisation, user: AbstractBaseUser, role: str, actor: AbstractBaseUser | None
+) -> Membership:
+    membership, created = Membership.objects.select_for_update().get_or_create(
+        organisation=organisation, user=user, defaults={"role": role}
+    )
+    if created:
+        audit_log_write(
+            actor=actor,
+            organisation=organisation,
+            action="membership.add",
+            obj=membership,
+            after={"user": user.get_username(), "role": role},
+        )
+        return membership
+    if membership.role == role:
+        return membership
+    before = {"role": membership.role}
+    membership.role = role
+    membership.save(update_fields=["role"])
+    audit_log_write(
+        actor=actor,
+        organisation=organisation,
+        action="membership.change_role",
+        obj=membership,
+        before=before,
+        after={"role": role},
+    )
+    return membership
+
+
+def user_create(
+    *, username: str, email: str = "", password: str | None, first_name: str = "", last_name: str = ""
+) -> AbstractBaseUser:
+    User = get_user_model()
+    user = User(username=username, email=email, first_name=first_name, last_name=last_name)
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    return user
+
+
+def _hash_token(raw: str) -> str:
+    # Tokens carry 256 bits of randomness, so a fast hash is enough (no need for a password KDF).
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(
+    *, user: AbstractBaseUser, organisation: Organisation, name: str
+) -> tuple[ApiToken, str]:
+    """Create a token and return it with its only plain-text copy, to be shown once."""
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user, organisation=organisation, name=name.strip(), prefix=raw[:12], token_hash=_hash_token(raw)
+    )
+    audit_log_write(
+        actor=user,
+        organisation=organisation,
+        action="api_token.create",
+        obj=token,
+        after={"name": token.name, "prefix": token.prefix},
+    )
+    return token, raw
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, actor: AbstractBaseUser) -> ApiToken:
+    if token.revoked_at is not None:
+        return token
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    audit_log_write(
+        actor=actor,
+        organisation=token.organisation,
+        action="api_token.revoke",
+        obj=token,
+        before={"active": True},
+        after={"active": False},
+    )
+    return token
+
+
+def api_token_authenticate(raw: str) -> ApiToken | None:
+    """The active token matching `raw`, with its user and organisation, or None."""
+    if not raw.startswith(TOKEN_PREFIX):
+        return None
+    token = (
+        ApiToken.objects.select_related("user", "organisation")
+        .filter(token_hash=_hash_token(raw), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    # The token only works while its owner still belongs to the organisation.
+    if not Membership.objects.filter(user=token.user, organisation=token.organisation).exists():
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token
+
+
+@transaction.atomic
+def user_password_change(*, user: AbstractBaseUser, new_password: str) -> None:
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    audit_log_write(actor=user, organisation=None, action="user.password_change", obj=user)

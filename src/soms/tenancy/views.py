@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from soms.tenancy import selectors, services
+from soms.tenancy.access import admin_required, api_token_for, member_required, membership_for
+from soms.tenancy.forms import ApiTokenForm, SwitchOrganisationForm
+from soms.tenancy.middleware import SESSION_KEY
+
+GENERIC_LOCKOUT = (
+    "Too many failed sign-in attempts. Sign-in is paused for a while; try again later "
+    "or ask an administrator."
+)
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "tenancy/login.html"
+    redirect_authenticated_user = True
+
+
+def locked_out(request: HttpRequest, original_response: Any = None, credentials: Any = None) -> HttpResponse:
+    """Shown instead of the result of a sign-in attempt while the username is locked.
+
+    The same answer is given whether or not the user exists.
+    """
+    form = AuthenticationForm(request, data=request.POST or None)
+    form.errors.clear()
+    form.add_error(None, GENERIC_LOCKOUT)
+    return render(request, "tenancy/login.html", {"form": form}, status=429)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "tenancy/password_change.html"
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        services.user_password_change(user=form.user, new_password=form.cleaned_data["new_password1"])
+        update_session_auth_hash(self.request, form.user)
+        messages.success(self.request, "Your password has been changed.")
+        return redirect("home")
+
+
+@member_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "tenancy/home.html", selectors.home_summary(organisation=request.organisation))
+
+
+@require_POST
+@member_required
+def switch_organisation(request: HttpRequest) -> HttpResponse:
+    form = SwitchOrganisationForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest("organisation: a whole number is required")
+    membership = membership_for(request.user, form.cleaned_data["organisation"])
+    request.session[SESSION_KEY] = membership.organisation_id
+    messages.info(request, f"You are now working in {membership.organisation.name}.")
+    target = form.cleaned_data.get("next") or reverse("home")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("home")
+    return redirect(target)
+
+
+@admin_required
+@require_GET
+def audit_log(request: HttpRequest) -> HttpResponse:
+    entries = selectors.audit_log_for(organisation=request.organisation)
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    return render(request, "tenancy/audit_log.html", {"page": page})
+
+
+@admin_required
+@require_GET
+def members(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "tenancy/members.html", {"members": selectors.members_of(organisation=request.organisation)}
+    )
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    new_token = None
+    if request.method == "POST":
+        form = ApiTokenForm(request.POST)
+        if form.is_valid():
+            _, new_token = services.api_token_create(
+                user=request.user, organisation=request.organisation, name=form.cleaned_data["name"]
+            )
+            form = ApiTokenForm()
+    else:
+        form = ApiTokenForm()
+    tokens = selectors.api_tokens_of(user=request.user, organisation=request.organisation)
+    status = 400 if request.method == "POST" and form.errors else 200
+    return render(
+        request,
+        "tenancy/api_tokens.html",
+        {"form": form, "tokens": tokens, "new_token": new_token},
+        status=status,
+    )
+
+
+@require_POST
+@member_required
+def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    token = api_token_for(request.user, token_id)
+    services.api_token_revoke(token=token, actor=request.user)
+    messages.success(request, f"Token “{token.name}” revoked.")
+    return redirect("api-tokens")
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")

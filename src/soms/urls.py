@@ -1,0 +1,9 @@
+from django.urls import include, path
+
+from soms.api.router import api
+
+urlpatterns = [
+    path("", include("soms.tenancy.urls")),
+    path("frameworks/", include("soms.frameworks.urls")),
+    path("api/", api.urls),
+]

@@ -1,0 +1,57 @@
+"""Shared fixtures, in the spirit of healthchecks' alice / bob / charlie:
+
+- alice owns organisation A; bob owns organisation B (the other tenant);
+- charlie is a plain member of A; dana is an assessor in A and a member of B (a consultant).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from soms.frameworks.services import builtin_frameworks_load
+from soms.tenancy.models import Organisation, Role
+from soms.tenancy.services import membership_set, organisation_create, user_create
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class World:
+    org_a: Organisation
+    org_b: Organisation
+    alice: Any
+    bob: Any
+    charlie: Any
+    dana: Any
+
+    def client_for(self, user: Any, organisation: Organisation | None = None) -> Client:
+        client = Client()
+        client.force_login(user)
+        if organisation is not None:
+            session = client.session
+            session["soms_organisation_id"] = organisation.pk
+            session.save()
+        return client
+
+
+@pytest.fixture
+def world(db: Any) -> World:
+    alice = user_create(username="alice", email="alice@example.org", password=PASSWORD)
+    bob = user_create(username="bob", email="bob@example.org", password=PASSWORD)
+    charlie = user_create(username="charlie", password=PASSWORD)
+    dana = user_create(username="dana", password=PASSWORD)
+    org_a = organisation_create(name="Alpha Services", owner=alice, actor=alice)
+    org_b = organisation_create(name="Beta Operations", owner=bob, actor=bob)
+    membership_set(organisation=org_a, user=charlie, role=Role.MEMBER, actor=alice)
+    membership_set(organisation=org_a, user=dana, role=Role.ASSESSOR, actor=alice)
+    membership_set(organisation=org_b, user=dana, role=Role.MEMBER, actor=bob)
+    return World(org_a=org_a, org_b=org_b, alice=alice, bob=bob, charlie=charlie, dana=dana)
+
+
+@pytest.fixture
+def builtin(db: Any) -> None:
+    builtin_frameworks_load()
