@@ -4,6 +4,7 @@ attainment is derived. An assessment is always against one version; a published 
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -58,6 +59,14 @@ class FrameworkVersion(models.Model):
     # Validated by soms.frameworks.rules.FrameworkRules before it is stored.
     rules = models.JSONField(default=dict)
     based_on = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # Stable identifiers for exchange formats (CASE CFDocument/CFItem identifiers): kept on import so
+    # export -> import -> export gives the same package.
+    uuid = models.UUIDField(default=uuid.uuid4, db_index=True)
+    # Associations to items outside this framework (e.g. CASE exactMatchOf to another package),
+    # kept as references: [{"type": ..., "origin": <code or uuid>, "destination": {...}}].
+    external_associations = models.JSONField(default=list, blank=True)
+    # Format-specific metadata carried through import/export (e.g. CASE document creator, licence).
+    source_meta = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -92,6 +101,7 @@ class Level(models.Model):
     validity_months = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="After this many months the level must be refreshed; empty: never."
     )
+    uuid = models.UUIDField(default=uuid.uuid4, db_index=True)
 
     class Meta:
         ordering = ["version", "rank"]
@@ -112,6 +122,8 @@ class Element(models.Model):
     # Optional grouping label (e.g. strategic / tactical / operational in a capability model).
     group = models.CharField(max_length=120, blank=True)
     order = models.PositiveIntegerField(default=0)
+    item_type = models.CharField(max_length=120, blank=True)
+    uuid = models.UUIDField(default=uuid.uuid4, db_index=True)
 
     class Meta:
         ordering = ["version", "order", "id"]
@@ -149,6 +161,10 @@ class Statement(models.Model):
     text = models.TextField()
     order = models.PositiveIntegerField(default=0)
     areas = models.ManyToManyField(Area, blank=True, related_name="statements")
+    # Deeper hierarchies (e.g. imported CASE trees): a statement may sit under another statement.
+    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="children")
+    item_type = models.CharField(max_length=120, blank=True)
+    uuid = models.UUIDField(default=uuid.uuid4, db_index=True)
 
     class Meta:
         ordering = ["version", "element__order", "level__rank", "order", "id"]
@@ -156,3 +172,39 @@ class Statement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code}: {self.text[:60]}"
+
+
+class MappingKind(models.TextChoices):
+    SAME = "same", "Unchanged"
+    REWORDED = "reworded", "Reworded"
+    MOVED = "moved", "Moved"
+    SPLIT = "split", "Split"
+    MERGED = "merged", "Merged"
+    REMOVED = "removed", "Removed (no successor)"
+
+
+class StatementMapping(models.Model):
+    """An author's statement that a statement of an older version lives on in a newer one, so that
+    attainment can be carried over. `to_statement` empty: the statement has no successor."""
+
+    to_version = models.ForeignKey(FrameworkVersion, on_delete=models.CASCADE, related_name="mappings_in")
+    from_statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="mappings_out")
+    to_statement = models.ForeignKey(
+        Statement, on_delete=models.CASCADE, null=True, blank=True, related_name="mappings_from"
+    )
+    kind = models.CharField(max_length=20, choices=MappingKind.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["to_version", "from_statement__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["to_version", "from_statement", "to_statement"], name="mapping_unique_pair"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_statement.code} -> {self.to_statement.code if self.to_statement else '(none)'}"
