@@ -6,9 +6,10 @@ Validated here at the edge; a document that passes can be written without furthe
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
+from uuid import UUID, uuid5
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from soms.frameworks.rules import FrameworkRules
 
@@ -41,6 +42,10 @@ class VersionHeader(_Strict):
     attribution: str = Field("", max_length=300)
     notes: str = ""
     rules: FrameworkRules = Field(default_factory=FrameworkRules)
+    # Exchange identity (the CASE CFDocument identifier); absent in hand-written files.
+    uuid: UUID | None = None
+    # What another format said about the source that SOMS has no column for (e.g. a CASE creator).
+    source_meta: dict[str, Any] = Field(default_factory=dict)
 
 
 class LevelDoc(_Strict):
@@ -49,6 +54,7 @@ class LevelDoc(_Strict):
     rank: int = Field(ge=1, le=100)
     description: str = ""
     validity_months: int | None = Field(None, ge=1, le=600)
+    uuid: UUID | None = None
 
     _code = field_validator("code")(lambda v: _slug(v, "level"))
 
@@ -66,6 +72,10 @@ class StatementDoc(_Strict):
     level: str
     text: str = Field(min_length=1)
     areas: list[str] = Field(default_factory=list)
+    # Code of another statement of the same element, for trees deeper than element > statement.
+    parent: str | None = None
+    item_type: str = Field("", max_length=120)
+    uuid: UUID | None = None
 
     @field_validator("code")
     @classmethod
@@ -80,9 +90,33 @@ class ElementDoc(_Strict):
     name: str = Field(min_length=1, max_length=200)
     description: str = ""
     group: str = Field("", max_length=120)
+    item_type: str = Field("", max_length=120)
+    uuid: UUID | None = None
     statements: list[StatementDoc] = Field(default_factory=list)
 
     _code = field_validator("code")(lambda v: _slug(v, "element"))
+
+
+class NodeRef(_Strict):
+    """Something outside this framework that an association points at (a CASE LinkGenURI)."""
+
+    identifier: str = Field(min_length=1)
+    uri: str = Field(min_length=1)
+    title: str = ""
+    target_type: str | None = None
+
+
+class AssociationDoc(_Strict):
+    """An association SOMS keeps as a reference rather than as structure: to an item of another
+    framework (CASE exactMatchOf, isRelatedTo ...), or between items in ways SOMS has no column for."""
+
+    type: str = Field(min_length=1, max_length=80)
+    # Code of the element or statement the association starts from.
+    origin: str = Field(min_length=1)
+    destination: NodeRef
+    uuid: UUID | None = None
+    sequence_number: int | None = None
+    notes: str = ""
 
 
 class FrameworkDocument(_Strict):
@@ -92,40 +126,131 @@ class FrameworkDocument(_Strict):
     levels: list[LevelDoc] = Field(min_length=1)
     elements: list[ElementDoc] = Field(min_length=1)
     areas: list[AreaDoc] = Field(default_factory=list)
+    external_associations: list[AssociationDoc] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _consistent(self) -> FrameworkDocument:
-        problems: list[str] = []
+    def _consistent(self, info: ValidationInfo) -> FrameworkDocument:
+        problems = self.problems()
+        # An importer passes a list in the context to get every problem with its place; anyone
+        # else gets them all in one ValueError.
+        sink = info.context.get("problems") if isinstance(info.context, dict) else None
+        if isinstance(sink, list):
+            sink.extend(problems)
+        elif problems:
+            raise ValueError("; ".join(message for _, message in problems))
+        return self
 
-        def dupes(kind: str, codes: list[str]) -> None:
+    def problems(self) -> list[tuple[str, str]]:
+        """Cross-reference problems as (JSON path, message), in document order."""
+        problems: list[tuple[str, str]] = []
+
+        def dupes(kind: str, items: list[tuple[str, str]]) -> None:
             seen: set[str] = set()
-            for code in codes:
+            for path, code in items:
                 if code in seen:
-                    problems.append(f"duplicate {kind} code {code!r}")
+                    problems.append((path, f"duplicate {kind} code {code!r}"))
                 seen.add(code)
 
-        dupes("level", [lv.code for lv in self.levels])
-        dupes("level rank", [str(lv.rank) for lv in self.levels])
-        dupes("element", [e.code for e in self.elements])
-        dupes("area", [a.code for a in self.areas])
-        dupes("statement", [s.code for e in self.elements for s in e.statements])
+        statements = [
+            (f"elements[{i}].statements[{j}]", e, st)
+            for i, e in enumerate(self.elements)
+            for j, st in enumerate(e.statements)
+        ]
+        dupes("level", [(f"levels[{i}].code", lv.code) for i, lv in enumerate(self.levels)])
+        dupes("level rank", [(f"levels[{i}].rank", str(lv.rank)) for i, lv in enumerate(self.levels)])
+        dupes("element", [(f"elements[{i}].code", e.code) for i, e in enumerate(self.elements)])
+        dupes("area", [(f"areas[{i}].code", a.code) for i, a in enumerate(self.areas)])
+        dupes("statement", [(f"{path}.code", st.code) for path, _, st in statements])
+        ids: list[tuple[str, str]] = [("version.uuid", str(self.version.uuid))] if self.version.uuid else []
+        ids += [(f"levels[{i}].uuid", str(lv.uuid)) for i, lv in enumerate(self.levels) if lv.uuid]
+        ids += [(f"elements[{i}].uuid", str(e.uuid)) for i, e in enumerate(self.elements) if e.uuid]
+        ids += [(f"{path}.uuid", str(st.uuid)) for path, _, st in statements if st.uuid]
+        dupes("uuid", ids)
         level_codes = {lv.code for lv in self.levels}
         element_codes = {e.code for e in self.elements}
         area_codes = {a.code for a in self.areas}
         if self.version.rules.areas == "elements":
             area_codes |= element_codes
-        for area in self.areas:
+        for i, area in enumerate(self.areas):
             if area.element is not None and area.element not in element_codes:
-                problems.append(f"area {area.code!r} names unknown element {area.element!r}")
-        for element in self.elements:
-            for st in element.statements:
-                if st.level not in level_codes:
-                    problems.append(f"statement {st.code!r} names unknown level {st.level!r}")
-                for a in st.areas:
-                    if a not in area_codes:
-                        problems.append(f"statement {st.code!r} names unknown area {a!r}")
+                problems.append(
+                    (f"areas[{i}].element", f"area {area.code!r} names unknown element {area.element!r}")
+                )
+        for path, _element, st in statements:
+            if st.level not in level_codes:
+                problems.append((f"{path}.level", f"statement {st.code!r} names unknown level {st.level!r}"))
+            for a in st.areas:
+                if a not in area_codes:
+                    problems.append((f"{path}.areas", f"statement {st.code!r} names unknown area {a!r}"))
+        for i, element in enumerate(self.elements):
+            problems += _parent_problems(f"elements[{i}]", element)
         for code in sorted(self.version.rules.level_codes_used() - level_codes):
-            problems.append(f"rules name unknown level {code!r}")
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
+            problems.append(("version.rules", f"rules name unknown level {code!r}"))
+        item_codes = element_codes | {st.code for _, _, st in statements}
+        for i, assoc in enumerate(self.external_associations):
+            if assoc.origin not in item_codes:
+                problems.append(
+                    (
+                        f"external_associations[{i}].origin",
+                        f"association starts from unknown element or statement {assoc.origin!r}",
+                    )
+                )
+        return problems
+
+
+def _parent_problems(path: str, element: ElementDoc) -> list[tuple[str, str]]:
+    """A statement's parent is another statement of the same element, and parents never loop."""
+    problems: list[tuple[str, str]] = []
+    reported: set[frozenset[str]] = set()
+    parent_of = {st.code: st.parent for st in element.statements}
+    for j, st in enumerate(element.statements):
+        if st.parent is None:
+            continue
+        where = f"{path}.statements[{j}].parent"
+        if st.parent not in parent_of:
+            problems.append(
+                (
+                    where,
+                    f"statement {st.code!r} names parent {st.parent!r}, which is not a statement of "
+                    f"element {element.code!r}",
+                )
+            )
+            continue
+        seen = [st.code]
+        current: str | None = st.parent
+        while current is not None and current in parent_of:
+            if current in seen:
+                loop = seen[seen.index(current) :]
+                # Report each loop once, at the first of its statements.
+                if frozenset(loop) not in reported:
+                    reported.add(frozenset(loop))
+                    problems.append(
+                        (where, f"statement parents form a cycle: {' → '.join([*loop, current])}")
+                    )
+                break
+            seen.append(current)
+            current = parent_of[current]
+    return problems
+
+
+# Fixed namespace for identifiers derived from codes: every installation derives the same uuids for
+# the same built-in framework, so their CASE exports carry the same identifiers.
+DERIVED_ID_NAMESPACE = UUID("6f1d3c52-2b7e-5a0c-9d43-7f0e8b1c4a21")
+
+
+def derived_uuid(*parts: str) -> UUID:
+    return uuid5(DERIVED_ID_NAMESPACE, "/".join(parts))
+
+
+def with_derived_ids(document: FrameworkDocument) -> FrameworkDocument:
+    """The document with every missing uuid derived from framework code, version label and codes."""
+    fw, label = document.framework.code, document.version.label
+    data = document.model_dump(mode="json")
+    data["version"]["uuid"] = data["version"]["uuid"] or str(derived_uuid(fw, label))
+    for level in data["levels"]:
+        level["uuid"] = level["uuid"] or str(derived_uuid(fw, label, "level", level["code"]))
+    for element in data["elements"]:
+        element["uuid"] = element["uuid"] or str(derived_uuid(fw, label, "element", element["code"]))
+        for st in element["statements"]:
+            st["uuid"] = st["uuid"] or str(derived_uuid(fw, label, "statement", st["code"]))
+    return FrameworkDocument.model_validate(data)

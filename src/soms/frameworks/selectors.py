@@ -80,9 +80,16 @@ def version_grid(*, version: FrameworkVersion) -> Grid:
 
 def version_document(*, version: FrameworkVersion) -> FrameworkDocument:
     """The whole version as a native document (the API's full view and the YAML/JSON export)."""
-    grid = version_grid(version=version)
+    levels = list(version.levels.all())
+    elements = list(version.elements.all())
     fw = version.framework
-    element_codes = {row.element.code for row in grid.rows}
+    element_codes = {el.code for el in elements}
+    # Statements in their stored order (the order of the document they came from), whatever level.
+    statements_of: dict[int, list[Statement]] = {el.pk: [] for el in elements}
+    for st in (
+        version.statements.select_related("level", "parent").prefetch_related("areas").order_by("order", "id")
+    ):
+        statements_of[st.element_id].append(st)
     declared_areas = [
         a
         for a in version.areas.select_related("element").all()
@@ -96,6 +103,8 @@ def version_document(*, version: FrameworkVersion) -> FrameworkDocument:
                 "attribution": version.attribution,
                 "notes": version.notes,
                 "rules": version.rules,
+                "uuid": version.uuid,
+                "source_meta": version.source_meta,
             },
             "levels": [
                 {
@@ -104,32 +113,38 @@ def version_document(*, version: FrameworkVersion) -> FrameworkDocument:
                     "rank": lv.rank,
                     "description": lv.description,
                     "validity_months": lv.validity_months,
+                    "uuid": lv.uuid,
                 }
-                for lv in grid.levels
+                for lv in levels
             ],
             "elements": [
                 {
-                    "code": row.element.code,
-                    "name": row.element.name,
-                    "description": row.element.description,
-                    "group": row.element.group,
+                    "code": el.code,
+                    "name": el.name,
+                    "description": el.description,
+                    "group": el.group,
+                    "item_type": el.item_type,
+                    "uuid": el.uuid,
                     "statements": [
                         {
                             "code": st.code,
-                            "level": cell.level.code,
+                            "level": st.level.code,
                             "text": st.text,
                             "areas": [a.code for a in st.areas.all()],
+                            "parent": st.parent.code if st.parent else None,
+                            "item_type": st.item_type,
+                            "uuid": st.uuid,
                         }
-                        for cell in row.cells
-                        for st in cell.statements
+                        for st in statements_of[el.pk]
                     ],
                 }
-                for row in grid.rows
+                for el in elements
             ],
             "areas": [
                 {"code": a.code, "name": a.name, "element": a.element.code if a.element else None}
                 for a in declared_areas
             ],
+            "external_associations": version.external_associations,
         }
     )
 

@@ -9,7 +9,7 @@ import yaml
 from django.db import transaction
 from django.utils import timezone
 
-from soms.frameworks.document import FrameworkDocument
+from soms.frameworks.document import FrameworkDocument, with_derived_ids
 from soms.frameworks.models import (
     Area,
     Element,
@@ -66,6 +66,9 @@ def framework_version_create_from_document(
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
         status=VersionStatus.PUBLISHED if publish else VersionStatus.DRAFT,
         published_at=timezone.now() if publish else None,
+        external_associations=[a.model_dump(mode="json") for a in document.external_associations],
+        source_meta=document.version.source_meta,
+        **_uuid_kw(document.version.uuid),
     )
     levels = {
         lv.code: lv
@@ -78,6 +81,7 @@ def framework_version_create_from_document(
                     rank=d.rank,
                     description=d.description,
                     validity_months=d.validity_months,
+                    **_uuid_kw(d.uuid),
                 )
                 for d in document.levels
             ]
@@ -93,7 +97,9 @@ def framework_version_create_from_document(
                     name=d.name,
                     description=d.description,
                     group=d.group,
+                    item_type=d.item_type,
                     order=i,
+                    **_uuid_kw(d.uuid),
                 )
                 for i, d in enumerate(document.elements)
             ]
@@ -126,10 +132,22 @@ def framework_version_create_from_document(
                     code=s.code,
                     text=s.text,
                     order=i,
+                    item_type=s.item_type,
+                    **_uuid_kw(s.uuid),
                 )
             )
             statement_areas.append(s.areas)
     statements = Statement.objects.bulk_create(statement_rows)
+    # Parents are other statements of the same version; set them once every row has a key.
+    by_code = {st.code: st for st in statements}
+    with_parent = []
+    for e in document.elements:
+        for s in e.statements:
+            if s.parent is not None:
+                child = by_code[s.code]
+                child.parent = by_code[s.parent]
+                with_parent.append(child)
+    Statement.objects.bulk_update(with_parent, ["parent"])
     # Areas that are elements (rules.areas == "elements") are stored as Area rows on demand so a
     # statement can point at them like at any other area.
     through: list[Any] = []
@@ -159,9 +177,32 @@ def framework_version_create_from_document(
     return version
 
 
+def _uuid_kw(value: Any) -> dict[str, Any]:
+    # Without a uuid in the document the model's default mints a fresh one.
+    return {"uuid": value} if value is not None else {}
+
+
 def load_builtin_document(filename: str) -> FrameworkDocument:
+    """A shipped framework, with identifiers derived from its codes so that every installation
+    exports the same CASE identifiers for it."""
     with (BUILTIN_DIR / filename).open(encoding="utf-8") as fh:
-        return FrameworkDocument.model_validate(yaml.safe_load(fh))
+        return with_derived_ids(FrameworkDocument.model_validate(yaml.safe_load(fh)))
+
+
+def _builtin_ids_align(*, version: FrameworkVersion, document: FrameworkDocument) -> None:
+    """Give a built-in version loaded before identifiers were derived the derived ones."""
+    if version.uuid == document.version.uuid:
+        return
+    version.uuid = document.version.uuid
+    version.save(update_fields=["uuid"])
+    wanted = {("level", d.code): d.uuid for d in document.levels}
+    wanted |= {("element", d.code): d.uuid for d in document.elements}
+    wanted |= {("statement", s.code): s.uuid for d in document.elements for s in d.statements}
+    for kind, model in (("level", Level), ("element", Element), ("statement", Statement)):
+        rows = list(model.objects.filter(version=version))  # type: ignore[attr-defined]
+        for row in rows:
+            row.uuid = wanted.get((kind, row.code), row.uuid)
+        model.objects.bulk_update(rows, ["uuid"])  # type: ignore[attr-defined]
 
 
 def builtin_frameworks_load() -> list[FrameworkVersion]:
@@ -169,12 +210,14 @@ def builtin_frameworks_load() -> list[FrameworkVersion]:
     loaded = []
     for path in sorted(BUILTIN_DIR.glob("*.yaml")):
         document = load_builtin_document(path.name)
-        exists = FrameworkVersion.objects.filter(
+        existing = FrameworkVersion.objects.filter(
             framework__organisation__isnull=True,
             framework__code=document.framework.code,
             label=document.version.label,
-        ).exists()
-        if not exists:
+        ).first()
+        if existing is not None:
+            _builtin_ids_align(version=existing, document=document)
+        else:
             loaded.append(
                 framework_version_create_from_document(
                     document=document, organisation=None, actor=None, publish=True, builtin=True
