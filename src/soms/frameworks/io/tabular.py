@@ -1,0 +1,273 @@
+"""CSV: one row per statement, for people who work in spreadsheets.
+
+A row with no statement declares an element without statements, or a level no statement uses, so
+that the structure survives a round trip. Rules, areas' own definitions and external associations
+have no column; a CSV import gets the default rules. Framework and version columns may be left out
+(or empty): the file name then names the framework.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from django.utils.text import slugify
+
+from soms.frameworks.document import FrameworkDocument
+from soms.frameworks.io.native import document_from_data
+from soms.frameworks.io.problems import FrameworkImportError, Problem
+
+COLUMNS = [
+    "framework_code",
+    "framework_name",
+    "version_label",
+    "element_code",
+    "element_name",
+    "element_group",
+    "element_description",
+    "level_code",
+    "level_name",
+    "level_rank",
+    "statement_code",
+    "statement_text",
+    "statement_parent",
+    "statement_type",
+    "areas",
+]
+REQUIRED = {"element_code", "level_code", "statement_code", "statement_text"}
+AREA_SEPARATOR = "|"
+# A cell starting with one of these runs as a formula in a spreadsheet; it travels behind a quote.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+BOM = "\ufeff"
+
+
+def _protect(value: str) -> str:
+    return "'" + value if value.lstrip("'")[:1] in FORMULA_START and value else value
+
+
+def _unprotect(value: str) -> str:
+    return value[1:] if value.startswith("'") and value.lstrip("'")[:1] in FORMULA_START else value
+
+
+def dump_csv(document: FrameworkDocument) -> bytes:
+    out = io.StringIO()
+    # Excel reads UTF-8 only with a byte-order mark; every other reader skips it.
+    out.write(BOM)
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    head = [document.framework.code, document.framework.name, document.version.label]
+    levels = {lv.code: lv for lv in document.levels}
+    used: set[str] = set()
+
+    def level_cells(code: str) -> list[str]:
+        lv = levels[code]
+        return [lv.code, lv.name, str(lv.rank)]
+
+    for el in document.elements:
+        element = [el.code, el.name, el.group, el.description]
+        if not el.statements:
+            writer.writerow([_protect(c) for c in [*head, *element, "", "", "", "", "", "", "", ""]])
+        for st in el.statements:
+            used.add(st.level)
+            row = [
+                *head,
+                *element,
+                *level_cells(st.level),
+                st.code,
+                st.text,
+                st.parent or "",
+                st.item_type,
+                AREA_SEPARATOR.join(st.areas),
+            ]
+            writer.writerow([_protect(c) for c in row])
+    for lv in document.levels:
+        if lv.code not in used:
+            row = [*head, "", "", "", "", *level_cells(lv.code), "", "", "", "", ""]
+            writer.writerow([_protect(c) for c in row])
+    return out.getvalue().encode("utf-8")
+
+
+class _Rows:
+    """Collects what the rows declare and every problem, with row and column."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.elements: dict[str, dict[str, Any]] = {}
+        self.element_rows: dict[str, int] = {}
+        self.levels: dict[str, dict[str, Any]] = {}
+        self.statement_rows: dict[str, int] = {}
+        self.head: dict[str, tuple[str, int]] = {}
+
+    def problem(self, row: int, column: str, message: str) -> None:
+        self.problems.append(Problem(f"row {row}, column {column}", message))
+
+    def same(self, row: int, column: str, what: str, stored: dict[str, Any], key: str, value: Any) -> None:
+        """A second row about the same element or level must agree with the first."""
+        if value in ("", None):
+            return
+        if stored.get(key) in ("", None):
+            stored[key] = value
+        elif stored[key] != value:
+            self.problem(row, column, f"{what} says {value!r} here but {stored[key]!r} in an earlier row")
+
+
+def parse_csv(text: str, *, filename: str = "") -> FrameworkDocument:
+    reader = csv.reader(io.StringIO(text.removeprefix(BOM)))
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except StopIteration:
+        raise FrameworkImportError([Problem("row 1", "the file is empty; it needs a header row")]) from None
+    except csv.Error as exc:
+        raise FrameworkImportError([Problem("row 1", f"malformed CSV: {exc}")]) from None
+    unknown = [h for h in header if h not in COLUMNS]
+    missing = sorted(REQUIRED - set(header))
+    problems = [Problem(f"row 1, column {h or '(empty)'}", f"unknown column {h!r}") for h in unknown]
+    problems += [Problem("row 1", f"required column {m!r} is missing") for m in missing]
+    duplicated = sorted({h for h in header if header.count(h) > 1})
+    problems += [Problem(f"row 1, column {h}", "the column appears twice") for h in duplicated]
+    if problems:
+        raise FrameworkImportError(problems + [Problem("row 1", f"the columns are: {', '.join(COLUMNS)}")])
+
+    acc = _Rows()
+    statements: dict[str, list[dict[str, Any]]] = {}
+    try:
+        for number, cells in enumerate(reader, start=2):
+            if not any(c.strip() for c in cells):
+                continue
+            if len(cells) > len(header):
+                acc.problem(
+                    number,
+                    str(len(header) + 1),
+                    f"the row has {len(cells)} cells but the header {len(header)}",
+                )
+                continue
+            row = {h: _unprotect(c).strip() for h, c in zip(header, cells, strict=False)}
+            _read_row(acc, number, row, statements)
+    except csv.Error as exc:
+        acc.problems.append(Problem(f"row {reader.line_num}", f"malformed CSV: {exc}"))
+    if acc.problems:
+        raise FrameworkImportError(acc.problems)
+    if not acc.elements:
+        raise FrameworkImportError([Problem("row 2", "the file has no elements")])
+    return _document(acc, statements, filename)
+
+
+def _read_row(acc: _Rows, n: int, row: dict[str, str], statements: dict[str, list[dict[str, Any]]]) -> None:
+    for column in ("framework_code", "framework_name", "version_label"):
+        value = row.get(column, "")
+        if value:
+            first = acc.head.setdefault(column, (value, n))
+            if first[0] != value:
+                acc.problem(n, column, f"{column} is {value!r} here but {first[0]!r} in row {first[1]}")
+    level_code = row.get("level_code", "")
+    if level_code:
+        level = acc.levels.setdefault(level_code, {"code": level_code, "name": "", "rank": None, "row": n})
+        acc.same(n, "level_name", f"level {level_code!r} name", level, "name", row.get("level_name", ""))
+        rank_text = row.get("level_rank", "")
+        if rank_text:
+            if not rank_text.isdigit() or not 1 <= int(rank_text) <= 100:
+                acc.problem(
+                    n, "level_rank", f"level rank must be a whole number from 1 to 100, not {rank_text!r}"
+                )
+            else:
+                acc.same(n, "level_rank", f"level {level_code!r} rank", level, "rank", int(rank_text))
+    code = row.get("element_code", "")
+    st_code, st_text = row.get("statement_code", ""), row.get("statement_text", "")
+    if not code:
+        if st_code or st_text:
+            acc.problem(n, "element_code", "a statement needs the code of its element")
+        elif not level_code:
+            acc.problem(n, "element_code", "the row names neither an element nor a level")
+        return
+    element = acc.elements.get(code)
+    if element is None:
+        element = acc.elements[code] = {"code": code, "name": "", "group": "", "description": ""}
+        acc.element_rows[code] = n
+        statements[code] = []
+    for key in ("name", "group", "description"):
+        acc.same(n, f"element_{key}", f"element {code!r} {key}", element, key, row.get(f"element_{key}", ""))
+    if not st_code and not st_text:
+        return
+    if not st_code:
+        acc.problem(n, "statement_code", "the statement has text but no code")
+        return
+    if not st_text:
+        acc.problem(n, "statement_text", f"statement {st_code!r} has no text")
+        return
+    if not level_code:
+        acc.problem(n, "level_code", f"statement {st_code!r} needs a level")
+        return
+    if st_code in acc.statement_rows:
+        acc.problem(
+            n,
+            "statement_code",
+            f"duplicate statement code {st_code!r} (also row {acc.statement_rows[st_code]})",
+        )
+        return
+    acc.statement_rows[st_code] = n
+    statements[code].append(
+        {
+            "code": st_code,
+            "level": level_code,
+            "text": st_text,
+            "parent": row.get("statement_parent") or None,
+            "item_type": row.get("statement_type", ""),
+            "areas": [a.strip() for a in row.get("areas", "").split(AREA_SEPARATOR) if a.strip()],
+        }
+    )
+
+
+def _document(acc: _Rows, statements: dict[str, list[dict[str, Any]]], filename: str) -> FrameworkDocument:
+    stem = filename.rsplit("/", 1)[-1].split(".", 1)[0] or "imported-framework"
+    code = acc.head.get("framework_code", (slugify(stem)[:80] or "imported-framework", 0))[0]
+    given_ranks = {lv["rank"] for lv in acc.levels.values() if lv["rank"]}
+    next_rank = max(given_ranks, default=0)
+    levels = []
+    for lv in acc.levels.values():
+        if not lv["rank"]:
+            next_rank += 1
+            lv["rank"] = next_rank
+        levels.append({"code": lv["code"], "name": lv["name"] or lv["code"], "rank": lv["rank"]})
+    levels.sort(key=lambda lv: lv["rank"])
+    data = {
+        "framework": {"code": code, "name": acc.head.get("framework_name", (stem, 0))[0]},
+        "version": {"label": acc.head.get("version_label", ("1", 0))[0]},
+        "levels": levels,
+        "elements": [
+            {**el, "name": el["name"] or el["code"], "statements": statements[el["code"]]}
+            for el in acc.elements.values()
+        ],
+    }
+    element_codes = list(acc.elements)
+    level_codes = [lv["code"] for lv in levels]
+
+    def locate(loc: tuple[str | int, ...]) -> str:
+        # Document paths back to spreadsheet places.
+        if loc[:1] == ("elements",) and len(loc) >= 2 and isinstance(loc[1], int):
+            el_code = element_codes[loc[1]]
+            if len(loc) >= 4 and loc[2] == "statements" and isinstance(loc[3], int):
+                st = statements[el_code][loc[3]]
+                column = {
+                    "level": "level_code",
+                    "text": "statement_text",
+                    "parent": "statement_parent",
+                    "item_type": "statement_type",
+                    "areas": "areas",
+                }.get(str(loc[4]) if len(loc) > 4 else "code", "statement_code")
+                return f"row {acc.statement_rows[st['code']]}, column {column}"
+            column = f"element_{loc[2]}" if len(loc) > 2 and loc[2] != "statements" else "element_code"
+            return f"row {acc.element_rows[el_code]}, column {column}"
+        if loc[:1] == ("levels",) and len(loc) >= 2 and isinstance(loc[1], int):
+            lv = acc.levels[level_codes[loc[1]]]
+            column = {"name": "level_name", "rank": "level_rank"}.get(
+                str(loc[2]) if len(loc) > 2 else "", "level_code"
+            )
+            return f"row {lv['row']}, column {column}"
+        if loc[:1] == ("framework",):
+            return f"column framework_{loc[1] if len(loc) > 1 else 'code'}"
+        if loc[:1] == ("version",):
+            return "column version_label"
+        return ".".join(str(p) for p in loc)
+
+    return document_from_data(data, locate)
