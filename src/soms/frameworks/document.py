@@ -101,16 +101,22 @@ class NodeRef(_Strict):
     """Something outside this framework that an association points at (a CASE LinkGenURI)."""
 
     identifier: str = Field(min_length=1)
-    uri: str = Field(min_length=1)
+    uri: str = Field(min_length=1, pattern=r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
     title: str = ""
-    target_type: str | None = None
+    target_type: str | None = Field(None, pattern=r"^(CASE|ext:[a-zA-Z0-9.\-_]+)$")
 
 
 class AssociationDoc(_Strict):
     """An association SOMS keeps as a reference rather than as structure: to an item of another
     framework (CASE exactMatchOf, isRelatedTo ...), or between items in ways SOMS has no column for."""
 
-    type: str = Field(min_length=1, max_length=80)
+    # CASE 1.1's association vocabulary, or an extension type "ext:…".
+    type: str = Field(
+        min_length=1,
+        max_length=80,
+        pattern=r"^(isChildOf|isPeerOf|isPartOf|exactMatchOf|precedes|isRelatedTo|replacedBy|exemplar"
+        r"|hasSkillLevel|isTranslationOf|ext:[a-zA-Z0-9.\-_]+)$",
+    )
     # Code of the element or statement the association starts from.
     origin: str = Field(min_length=1)
     destination: NodeRef

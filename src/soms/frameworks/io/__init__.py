@@ -41,6 +41,7 @@ __all__ = [
     "Format",
     "FrameworkImportError",
     "Problem",
+    "Rendered",
     "check_size",
     "detect_format",
     "parse",

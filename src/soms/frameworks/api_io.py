@@ -1,0 +1,119 @@
+"""API for exchanging frameworks as files: import (admins and owners) and export (any member)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from django.http import HttpRequest, HttpResponse
+from ninja import File, Query, Router, Schema
+from ninja.files import UploadedFile
+
+from soms.frameworks import io, selectors
+from soms.frameworks.services_io import framework_import, framework_version_export
+from soms.tenancy.access import require_admin
+
+router = Router(tags=["framework exchange"])
+
+
+class ProblemOut(Schema):
+    loc: str
+    msg: str
+
+
+class ProblemsOut(Schema):
+    detail: list[ProblemOut]
+
+
+class DetailOut(Schema):
+    detail: str
+
+
+class ImportedOut(Schema):
+    id: int
+    framework_id: int
+    framework_code: str
+    label: str
+    status: str
+    statements: int
+
+
+class ImportQuery(Schema):
+    format: Literal["yaml", "json", "csv", "case"] | None = None
+    publish: bool = False
+    filename: str = ""
+
+
+class ExportQuery(Schema):
+    format: Literal["yaml", "json", "csv", "case"] = "yaml"
+
+
+def _problems(status: int, error: io.FrameworkImportError) -> tuple[int, dict[str, list[dict[str, str]]]]:
+    return status, {"detail": [p.as_dict() for p in error.problems]}
+
+
+@router.post(
+    "/frameworks/import",
+    response={201: ImportedOut, 403: DetailOut, 413: ProblemsOut, 422: ProblemsOut},
+    summary="Import a framework file as a new framework or a new version (admins and owners)",
+    description=(
+        "Send the file as multipart form data (field `file`), or as the raw request body (for example "
+        "`Content-Type: application/json` with a framework document or a CASE 1.1 CFPackage). The format "
+        "is taken from `format`, else from the file name's extension, else from the content. The version "
+        "is stored as a draft unless `publish=true`. A bad file answers 422 with every problem and its "
+        "place; nothing is written. Files above the upload limit answer 413."
+    ),
+)
+def framework_import_api(
+    request: HttpRequest, query: Query[ImportQuery], file: File[UploadedFile] | None = None
+) -> tuple[int, object]:
+    require_admin(request.membership)  # type: ignore[attr-defined]
+    try:
+        if file is not None:
+            io.check_size(file.size or 0)
+            data, filename = file.read(), query.filename or file.name or ""
+        else:
+            io.check_size(int(request.META.get("CONTENT_LENGTH") or 0))
+            data, filename = request.body, query.filename
+        version = framework_import(
+            organisation=request.organisation,  # type: ignore[attr-defined]
+            actor=request.user,
+            data=data,
+            filename=filename,
+            format=query.format,
+            publish=query.publish,
+        )
+    except io.FileTooLarge as exc:
+        return _problems(413, exc)
+    except io.FrameworkImportError as exc:
+        return _problems(422, exc)
+    return 201, {
+        "id": version.pk,
+        "framework_id": version.framework_id,
+        "framework_code": version.framework.code,
+        "label": version.label,
+        "status": version.status,
+        "statements": version.statements.count(),
+    }
+
+
+@router.get(
+    "/framework-versions/{version_id}/export",
+    summary="A framework version as a file: native YAML or JSON, CSV, or a CASE 1.1 CFPackage",
+    response={200: None},
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The file, as an attachment",
+                "content": {ct.split(";")[0]: {} for ct in io.CONTENT_TYPES.values()},
+            }
+        }
+    },
+)
+def framework_version_export_api(
+    request: HttpRequest, version_id: int, query: Query[ExportQuery]
+) -> HttpResponse:
+    version = selectors.framework_version_for(organisation=request.organisation, version_id=version_id)  # type: ignore[attr-defined]
+    rendered = framework_version_export(version=version, format=query.format)
+    response = HttpResponse(rendered.content, content_type=rendered.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{rendered.filename}"'
+    return response
