@@ -8,7 +8,7 @@ import json
 import re
 from collections import defaultdict
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -302,7 +302,8 @@ def _is_reference(node: dict[str, Any]) -> bool:
 
 
 def _code_slug(value: str, limit: int = 80) -> str:
-    return slugify(value)[:limit].strip("-")
+    # "SD.1" -> "sd-1": punctuation separates, it does not vanish.
+    return slugify(re.sub(r"[^\w\s-]+", "-", value))[:limit].strip("-")
 
 
 def _statement_code(value: str) -> str:
@@ -500,11 +501,18 @@ class _Importer:
             ext = (it.get("extensions") or {}).get(EXT, {})
             statements: list[dict[str, Any]] = []
             rows: list[int] = []
-            stack = [(c, None) for c in reversed(children.get(eid, []))]
+            stack = [(c, None, n) for n, c in reversed(list(enumerate(children.get(eid, []), start=1)))]
             while stack:
-                sid, parent_code = stack.pop()
+                sid, parent_code, position = stack.pop()
                 st_item = self.items[index[sid]]
-                st_code = self._code(st_item, index[sid], taken_statements, element=False, prefix=code)
+                # A statement without a code is named after its place: parent code, then position.
+                st_code = self._code(
+                    st_item,
+                    index[sid],
+                    taken_statements,
+                    element=False,
+                    prefix=f"{parent_code or code}.{position}",
+                )
                 statement_codes[sid] = st_code
                 st_ext = (st_item.get("extensions") or {}).get(EXT, {})
                 statements.append(
@@ -519,7 +527,9 @@ class _Importer:
                     }
                 )
                 rows.append(index[sid])
-                stack.extend((c, st_code) for c in reversed(children.get(sid, [])))
+                stack.extend(
+                    (c, st_code, n) for n, c in reversed(list(enumerate(children.get(sid, []), start=1)))
+                )
             elements.append(
                 {
                     "code": code,
@@ -563,6 +573,11 @@ class _Importer:
             external.append(row)
         return self._validate(levels, elements, external, where_of)
 
+    @cached_property
+    def _declared(self) -> dict[bool, set[str]]:
+        given = [h for h in (it.get("humanCodingScheme", "").strip() for it in self.items) if h]
+        return {True: {_code_slug(h) for h in given}, False: {_statement_code(h) for h in given}}
+
     def _item_type(self, item: dict[str, Any]) -> str:
         return str(item.get("CFItemType") or (item.get("CFItemTypeURI") or {}).get("title") or "")[:120]
 
@@ -583,11 +598,15 @@ class _Importer:
                 return code
         # No usable code: make one from the text (elements) or the element's code (statements).
         text = item.get("abbreviatedStatement") or item["fullStatement"]
-        base = (_code_slug(" ".join(text.split()[:6]), 40) or "element") if element else f"{prefix}.1"
+        base = (
+            (_code_slug(" ".join(text.split()[:6]), 40) or "element") if element else _statement_code(prefix)
+        )
+        # Never take a code that an item further on declares itself.
+        reserved = self._declared[element]
         code, n = base, 1
-        while code in taken:
+        while code in taken or code in reserved:
             n += 1
-            code = f"{base}-{n}" if element else f"{prefix}.{n}"
+            code = f"{base}-{n}"
         taken[code] = i
         return code
 
