@@ -260,3 +260,17 @@ def with_derived_ids(document: FrameworkDocument) -> FrameworkDocument:
         for st in element["statements"]:
             st["uuid"] = st["uuid"] or str(derived_uuid(fw, label, "statement", st["code"]))
     return FrameworkDocument.model_validate(data)
+
+
+def tree_order(statements: list[StatementDoc]) -> list[StatementDoc]:
+    """Statements parent-first (depth-first), siblings in their listed order: how trees are read."""
+    children: dict[str | None, list[StatementDoc]] = {}
+    for st in statements:
+        children.setdefault(st.parent, []).append(st)
+    out: list[StatementDoc] = []
+    stack = list(reversed(children.get(None, [])))
+    while stack:
+        st = stack.pop()
+        out.append(st)
+        stack.extend(reversed(children.get(st.code, [])))
+    return out

@@ -21,6 +21,7 @@ from soms.frameworks.document import (
     STATEMENT_CODE_RE,
     FrameworkDocument,
     derived_uuid,
+    tree_order,
     with_derived_ids,
 )
 from soms.frameworks.io.native import document_from_data
@@ -215,7 +216,8 @@ def export_package(document: FrameworkDocument, *, published: bool, changed_at: 
             }
         )
         sequence: dict[str | None, int] = defaultdict(int)
-        for st in el.statements:
+        # Parent first, as an importer reads the tree back.
+        for st in tree_order(el.statements):
             assert st.uuid is not None
             more = {"extensions": {EXT: {"areas": st.areas}}} if st.areas else {}
             items.append(item(st.uuid, st.text, st.code, st.item_type, **more))

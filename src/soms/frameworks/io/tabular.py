@@ -81,7 +81,7 @@ def dump_csv(document: FrameworkDocument) -> bytes:
                 AREA_SEPARATOR.join(st.areas),
             ]
             writer.writerow([_protect(c) for c in row])
-    for lv in document.levels:
+    for lv in sorted(document.levels, key=lambda lv: lv.rank):
         if lv.code not in used:
             row = [*head, "", "", "", "", *level_cells(lv.code), "", "", "", "", ""]
             writer.writerow([_protect(c) for c in row])
@@ -241,6 +241,9 @@ def _document(acc: _Rows, statements: dict[str, list[dict[str, Any]]], filename:
     }
     element_codes = list(acc.elements)
     level_codes = [lv["code"] for lv in levels]
+    # Areas other than elements have no definition in a CSV; the codes the rows use declare them.
+    named = dict.fromkeys(a for sts in statements.values() for st in sts for a in st["areas"])
+    data["areas"] = [{"code": a, "name": a} for a in named if a not in acc.elements]
 
     def locate(loc: tuple[str | int, ...]) -> str:
         # Document paths back to spreadsheet places.
