@@ -1,0 +1,220 @@
+"""Importing real CASE packages: deep trees, own ordering, item types, non-ASCII and markdown text,
+references to other frameworks, packages without levels; and every fault named with its place."""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from soms.frameworks import io
+from soms.frameworks.document import FrameworkDocument
+from tests.frameworks.conftest import FIXTURES
+
+SOURCE = json.loads((FIXTURES / "case-servicedesk-de.json").read_text(encoding="utf-8"))
+
+
+def package(**changes: Any) -> dict[str, Any]:
+    return {**copy.deepcopy(SOURCE), **changes}
+
+
+def parse(pkg: dict[str, Any]) -> FrameworkDocument:
+    return io.parse(json.dumps(pkg, ensure_ascii=False).encode(), filename="package.json")
+
+
+def problems(pkg: dict[str, Any]) -> list[io.Problem]:
+    with pytest.raises(io.FrameworkImportError) as info:
+        parse(pkg)
+    return info.value.problems
+
+
+def item_index(code: str) -> int:
+    return next(i for i, it in enumerate(SOURCE["CFItems"]) if it.get("humanCodingScheme") == code)
+
+
+def test_real_package_maps_to_elements_statements_and_deeper_statements():
+    doc = parse(package())
+    assert doc.framework.name == "Kompetenzrahmen Servicedesk"
+    assert doc.version.label == "2025.1"
+    # Top-level items become elements, in sequenceNumber order although the file lists SD.2 first.
+    assert [e.code for e in doc.elements] == ["sd-1", "sd-2"]
+    assert [e.item_type for e in doc.elements] == ["Domain", "Domain"]
+    first = doc.elements[0]
+    assert first.name.startswith("Kundenerlebnis am Servicedesk — *wie Anrufende*")
+    assert first.description == "Bereich der Erfahrung der Kundschaft."
+    by_code = {s.code: s for s in first.statements}
+    # Four levels deep: domain > competency > indicator > example, kept through Statement.parent.
+    assert by_code["SD.1.2.b.i"].parent == "SD.1.2.b"
+    assert by_code["SD.1.2.b"].parent == "SD.1.2"
+    assert by_code["SD.1.2"].parent is None
+    assert by_code["SD.1.2.b.i"].item_type == "Example"
+    assert "顧客対応" in by_code["SD.1.2.b.i"].text
+    assert "1. Ticket öffnen\n2. Priorität setzen" in by_code["SD.1.2.b"].text
+    # An item without a code is named after its place, and sequenceNumber orders siblings.
+    assert [s.code for s in first.statements] == ["SD.1.1", "SD.1.2", "SD.1.2.1", "SD.1.2.b", "SD.1.2.b.i"]
+    assert [s.code for s in doc.elements[1].statements] == ["SD.2.1", "SD.2.2"]
+    # Identifiers are kept so a re-export names the same items.
+    assert str(first.uuid) == SOURCE["CFItems"][item_index("SD.1")]["identifier"]
+
+
+def test_package_without_levels_gets_one_level_and_says_so():
+    doc = parse(package())
+    assert [(lv.code, lv.name) for lv in doc.levels] == [("achieved", "Achieved")]
+    assert "declared no levels" in doc.version.notes
+    assert {s.level for e in doc.elements for s in e.statements} == {"achieved"}
+
+
+def test_associations_outside_the_package_are_kept_as_references():
+    doc = parse(package())
+    kept = {(a.type, a.origin): a for a in doc.external_associations}
+    match = kept[("exactMatchOf", "SD.2.1")]
+    assert match.destination.uri.startswith("https://frameworks.example.net/")
+    assert match.destination.target_type == "CASE"
+    assert ("isRelatedTo", "SD.2.2") in kept
+    # ... and travel out again.
+    out = json.loads(io.render(doc, format="case", published=False, changed_at=datetime.now(UTC)).content)
+    types = [a["associationType"] for a in out["CFAssociations"]]
+    assert "exactMatchOf" in types and "isRelatedTo" in types
+
+
+def test_document_metadata_travels_back_out():
+    doc = parse(package())
+    out = json.loads(io.render(doc, format="case", published=True, changed_at=datetime.now(UTC)).content)
+    cf = out["CFDocument"]
+    assert cf["identifier"] == SOURCE["CFDocument"]["identifier"]
+    assert cf["creator"] == "Fachverband Servicedesk e. V." and cf["language"] == "de"
+    assert cf["lastChangeDateTime"] == SOURCE["CFDocument"]["lastChangeDateTime"]
+
+
+def test_rubric_levels_and_has_skill_level_place_statements():
+    pkg = package()
+    sd1 = pkg["CFItems"][item_index("SD.1")]
+    levels = [
+        {
+            "identifier": f"5d2c7a1e-0000-4000-8000-00000000000{n}",
+            "uri": f"https://x.example.org/l/{n}",
+            "quality": name,
+            "position": n,
+            "lastChangeDateTime": "2025-03-14T09:30:00+00:00",
+        }
+        for n, name in [(1, "Grundstufe"), (2, "Fortgeschritten")]
+    ]
+    pkg["CFRubrics"] = [
+        {
+            "identifier": "5d2c7a1e-0000-4000-8000-0000000000aa",
+            "uri": "https://x.example.org/r",
+            "lastChangeDateTime": "2025-03-14T09:30:00+00:00",
+            "CFRubricCriteria": [
+                {
+                    "identifier": "5d2c7a1e-0000-4000-8000-0000000000bb",
+                    "uri": "https://x.example.org/c",
+                    "CFItemURI": {"title": "SD.1", "identifier": sd1["identifier"], "uri": sd1["uri"]},
+                    "lastChangeDateTime": "2025-03-14T09:30:00+00:00",
+                    "CFRubricCriterionLevels": list(reversed(levels)),
+                }
+            ],
+        }
+    ]
+    c12 = pkg["CFItems"][item_index("SD.1.2")]
+    pkg["CFAssociations"].append(
+        {
+            "identifier": "5d2c7a1e-0000-4000-8000-0000000000cc",
+            "associationType": "hasSkillLevel",
+            "uri": "https://x.example.org/a",
+            "originNodeURI": {"title": "SD.1.2", "identifier": c12["identifier"], "uri": c12["uri"]},
+            "destinationNodeURI": {
+                "title": "F",
+                "identifier": levels[1]["identifier"],
+                "uri": levels[1]["uri"],
+            },
+            "lastChangeDateTime": "2025-03-14T09:30:00+00:00",
+        }
+    )
+    doc = parse(pkg)
+    assert [(lv.code, lv.name, lv.rank) for lv in doc.levels] == [
+        ("grundstufe", "Grundstufe", 1),
+        ("fortgeschritten", "Fortgeschritten", 2),
+    ]
+    level = {s.code: s.level for e in doc.elements for s in e.statements}
+    assert level["SD.1.2"] == "fortgeschritten" and level["SD.1.1"] == "grundstufe"
+    assert "lowest level" in doc.version.notes
+
+
+# ------------------------------------------------------------------------------------ bad packages
+
+
+def test_schema_problems_name_their_json_path():
+    pkg = package()
+    del pkg["CFItems"][3]["fullStatement"]
+    pkg["CFItems"][5]["identifier"] = "NOT-A-UUID"
+    found = problems(pkg)
+    places = [p.location for p in found]
+    assert "CFItems[3].fullStatement" in places
+    assert "CFItems[5].identifier" in places
+    assert all(p.message for p in found)
+
+
+def test_duplicate_codes_are_refused():
+    pkg = package()
+    pkg["CFItems"][item_index("SD.2.2")]["humanCodingScheme"] = "SD.2.1"
+    [problem] = problems(pkg)
+    assert problem.location == f"CFItems[{item_index('SD.2.2')}].humanCodingScheme"
+    assert "duplicate code 'SD.2.1'" in problem.message
+
+
+def test_cycles_in_the_hierarchy_are_refused():
+    pkg = package()
+    a, b = pkg["CFItems"][item_index("SD.2.1")], pkg["CFItems"][item_index("SD.2.2")]
+    for assoc in pkg["CFAssociations"]:
+        if (
+            assoc["associationType"] == "isChildOf"
+            and assoc["originNodeURI"]["identifier"] == a["identifier"]
+        ):
+            assoc["destinationNodeURI"] = {"title": "x", "identifier": b["identifier"], "uri": b["uri"]}
+        if (
+            assoc["associationType"] == "isChildOf"
+            and assoc["originNodeURI"]["identifier"] == b["identifier"]
+        ):
+            assoc["destinationNodeURI"] = {"title": "x", "identifier": a["identifier"], "uri": a["uri"]}
+    [problem] = problems(pkg)
+    assert problem.location.startswith("CFAssociations[")
+    assert "cycle" in problem.message and "SD.2.1" in problem.message and "SD.2.2" in problem.message
+
+
+def test_dangling_associations_are_refused():
+    pkg = package()
+    assoc = next(a for a in pkg["CFAssociations"] if a["associationType"] == "isRelatedTo")
+    assoc["destinationNodeURI"] = {
+        "title": "gone",
+        "identifier": "0e0e0e0e-0000-4000-8000-000000000000",
+        "uri": "urn:uuid:0e0e0e0e-0000-4000-8000-000000000000",
+    }
+    [problem] = problems(pkg)
+    assert problem.location == f"CFAssociations[{pkg['CFAssociations'].index(assoc)}].destinationNodeURI"
+    assert "neither in the package nor a web address" in problem.message
+
+
+def test_unknown_level_is_refused():
+    pkg = package()
+    c11 = pkg["CFItems"][item_index("SD.1.1")]
+    d2 = pkg["CFItems"][item_index("SD.2")]
+    pkg["CFAssociations"].append(
+        {
+            "identifier": "5d2c7a1e-0000-4000-8000-0000000000dd",
+            "associationType": "hasSkillLevel",
+            "uri": "https://x.example.org/a2",
+            "originNodeURI": {"title": "SD.1.1", "identifier": c11["identifier"], "uri": c11["uri"]},
+            "destinationNodeURI": {"title": "SD.2", "identifier": d2["identifier"], "uri": d2["uri"]},
+            "lastChangeDateTime": "2025-03-14T09:30:00+00:00",
+        }
+    )
+    [problem] = problems(pkg)
+    assert problem.location.endswith("destinationNodeURI")
+    assert "not a level" in problem.message
+
+
+def test_wrapped_cfpackage_is_accepted():
+    assert parse({"CFPackage": package()}).framework.name == "Kompetenzrahmen Servicedesk"
