@@ -74,5 +74,6 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 api.add_router("/v1/", tenancy_router)
-api.add_router("/v1/", frameworks_router)
+# Before frameworks_router: its /frameworks/{framework_id} would otherwise swallow /frameworks/import.
 api.add_router("/v1/", frameworks_io_router)
+api.add_router("/v1/", frameworks_router)

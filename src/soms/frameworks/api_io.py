@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import File, Query, Router, Schema
+from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from soms.frameworks import io, selectors
@@ -47,8 +47,8 @@ class ExportQuery(Schema):
     format: Literal["yaml", "json", "csv", "case"] = "yaml"
 
 
-def _problems(status: int, error: io.FrameworkImportError) -> tuple[int, dict[str, list[dict[str, str]]]]:
-    return status, {"detail": [p.as_dict() for p in error.problems]}
+def _problems(status: int, error: io.FrameworkImportError) -> Status:
+    return Status(status, {"detail": [p.as_dict() for p in error.problems]})
 
 
 @router.post(
@@ -64,8 +64,10 @@ def _problems(status: int, error: io.FrameworkImportError) -> tuple[int, dict[st
     ),
 )
 def framework_import_api(
-    request: HttpRequest, query: Query[ImportQuery], file: File[UploadedFile] | None = None
-) -> tuple[int, object]:
+    request: HttpRequest,
+    query: Query[ImportQuery],
+    file: UploadedFile | None = File(None),  # noqa: B008
+) -> Status:
     require_admin(request.membership)  # type: ignore[attr-defined]
     try:
         if file is not None:
@@ -86,14 +88,17 @@ def framework_import_api(
         return _problems(413, exc)
     except io.FrameworkImportError as exc:
         return _problems(422, exc)
-    return 201, {
-        "id": version.pk,
-        "framework_id": version.framework_id,
-        "framework_code": version.framework.code,
-        "label": version.label,
-        "status": version.status,
-        "statements": version.statements.count(),
-    }
+    return Status(
+        201,
+        {
+            "id": version.pk,
+            "framework_id": version.framework_id,
+            "framework_code": version.framework.code,
+            "label": version.label,
+            "status": version.status,
+            "statements": version.statements.count(),
+        },
+    )
 
 
 @router.get(
