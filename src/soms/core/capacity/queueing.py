@@ -577,12 +577,12 @@ def required_agents(
 
     def evaluate(n: IntArray, idx: npt.NDArray[np.intp]) -> tuple[npt.NDArray[np.bool_], QueueMetrics]:
         m = queue_metrics(
-            c[idx],
-            h[idx],
+            c.ravel()[idx],
+            h.ravel()[idx],
             n,
             interval_seconds=interval,
             answer_within=target.answer_within,
-            patience=None if pat is None else pat[idx],
+            patience=None if pat is None else pat.ravel()[idx],
             allow_overload=True,
         )
         good = m.occupancy <= target.max_occupancy + 1e-12
