@@ -105,7 +105,7 @@ class QueueMetrics:
 
     def to_dict(self) -> dict[str, list[Any]]:
         return {
-            name: _jsonable(getattr(self, name))
+            name: jsonable(getattr(self, name))
             for name in (
                 "agents",
                 "offered_load",
@@ -120,7 +120,7 @@ class QueueMetrics:
         }
 
 
-def _jsonable(values: npt.NDArray[Any]) -> list[Any]:
+def jsonable(values: npt.NDArray[Any]) -> list[Any]:
     # JSON has no infinity; an unbounded wait is reported as null.
     out: list[Any] = []
     for v in np.asarray(values).ravel().tolist():
