@@ -388,12 +388,15 @@ def erlang_a_metrics(
     interval_seconds: float,
     answer_within: float,
     patience: npt.ArrayLike,
+    compute_asa: bool = True,
 ) -> QueueMetrics:
     """Erlang A (M/M/n+M: exponential patience with mean ``patience`` seconds), exact.
 
     Stable for any staffing, because callers who wait too long leave. With zero agents every
     caller abandons; ASA of answered calls is then reported as 0 (no call is answered).
-    ``patience = inf`` gives Erlang C.
+    ``patience = inf`` gives Erlang C. ASA of answered calls is the one figure that needs a
+    numerical integral; ``compute_asa=False`` skips it (``asa`` is then NaN) for searches that
+    do not use it.
     """
     interval = float(_check_positive(interval_seconds, "interval_seconds"))
     c = _check_calls(calls)
@@ -452,8 +455,11 @@ def erlang_a_metrics(
         within_if_delayed = np.clip(served_if_delayed - late, 0.0, 1.0)
         so = (1.0 - pw) + pw * within_if_delayed
 
-        mean_v_served = _mean_offered_wait_served(a, x) / thk
         answered = 1.0 - pa
+        if compute_asa:
+            mean_v_served = _mean_offered_wait_served(a, x) / thk
+        else:
+            mean_v_served = np.full(a.shape, np.nan)
         p_wait[ok] = pw
         p_ab[ok] = pa
         sl_off[ok] = np.clip(so, 0.0, 1.0)
@@ -576,14 +582,15 @@ def required_agents(
     load = c / interval * h
 
     def evaluate(n: IntArray, idx: npt.NDArray[np.intp]) -> tuple[npt.NDArray[np.bool_], QueueMetrics]:
-        m = queue_metrics(
+        assert pat is not None
+        m = erlang_a_metrics(
             c.ravel()[idx],
             h.ravel()[idx],
             n,
             interval_seconds=interval,
             answer_within=target.answer_within,
-            patience=None if pat is None else pat.ravel()[idx],
-            allow_overload=True,
+            patience=pat.ravel()[idx],
+            compute_asa=target.max_asa is not None,
         )
         good = m.occupancy <= target.max_occupancy + 1e-12
         if target.service_level is not None:
@@ -605,8 +612,8 @@ def required_agents(
         )
     if idx.size:
         ld = load.ravel()[idx]
-        # Largest known-bad count: Erlang C is unstable at n <= load; any queue needs n >= 1.
-        bad = np.floor(ld).astype(np.int64) if pat is None else np.zeros(idx.size, dtype=np.int64)
+        # Erlang A: with calls offered, zero agents never meets a target (nobody is answered).
+        bad = np.zeros(idx.size, dtype=np.int64)
         first_guess = np.maximum(np.ceil(ld / target.max_occupancy).astype(np.int64), bad + 1)
         hi = np.maximum(first_guess, bad + 1)
         flat_c = idx  # positions in the flattened arrays
