@@ -39,7 +39,14 @@ def test_collects_every_problem_with_line_and_column() -> None:
     )
     found = issues_of(text)
     rows = [(r, c) for r, c, _ in found]
-    assert rows == [(3, "timestamp"), (4, "arrivals"), (5, "arrivals"), (7, "timestamp"), (8, "timestamp"), (9, "arrivals")]
+    assert rows == [
+        (3, "timestamp"),
+        (4, "arrivals"),
+        (5, "arrivals"),
+        (7, "timestamp"),
+        (8, "timestamp"),
+        (9, "arrivals"),
+    ]
     reasons = dict(((r, c), why) for r, c, why in found)
     assert "duplicate" in reasons[(7, "timestamp")] and "line 6" in reasons[(7, "timestamp")]
     assert "grid" in reasons[(8, "timestamp")]
@@ -61,7 +68,10 @@ def test_mixed_zones_are_rejected() -> None:
 
 def test_gaps_are_reported_not_errors() -> None:
     text = "timestamp,arrivals\n" + "\n".join(
-        f"2026-01-05T{h:02d}:{m:02d},3" for h in range(8, 12) for m in (0, 30) if (h, m) not in {(9, 0), (9, 30)}
+        f"2026-01-05T{h:02d}:{m:02d},3"
+        for h in range(8, 12)
+        for m in (0, 30)
+        if (h, m) not in {(9, 0), (9, 30)}
     )
     s = parse_demand_csv(text)
     assert len(s.gaps) == 1

@@ -68,7 +68,9 @@ def test_vectorised_over_intervals() -> None:
     assert np.all(np.diff(r.agents) > 0)
     # Each answer is minimal: one agent fewer misses the target.
     for c, n in zip(calls[1:], r.agents[1:], strict=True):
-        below = erlang_c_metrics(c, 180, n - 1, interval_seconds=HALF_HOUR, answer_within=20, allow_overload=True)
+        below = erlang_c_metrics(
+            c, 180, n - 1, interval_seconds=HALF_HOUR, answer_within=20, allow_overload=True
+        )
         assert float(below.service_level_offered) < 0.8
 
 
@@ -76,7 +78,9 @@ def test_zero_demand_is_clean() -> None:
     with np.errstate(all="raise"):
         c = erlang_c_metrics([0, 0], 180, [0, 3], interval_seconds=HALF_HOUR, answer_within=20)
         a = erlang_a_metrics([0, 0], 180, [0, 3], interval_seconds=HALF_HOUR, answer_within=20, patience=60)
-        r = required_agents([0, 0], 180, interval_seconds=HALF_HOUR, target=StaffingTarget(0.9, 20), patience=60)
+        r = required_agents(
+            [0, 0], 180, interval_seconds=HALF_HOUR, target=StaffingTarget(0.9, 20), patience=60
+        )
     for m in (c, a):
         assert np.all(m.service_level_offered == 1.0)
         assert np.all(m.service_level_answered == 1.0)
@@ -87,7 +91,9 @@ def test_zero_demand_is_clean() -> None:
 
 def test_occupancy_cap_raises_staffing() -> None:
     loose = required_agents(1000, 180, interval_seconds=HALF_HOUR, target=StaffingTarget(0.8, 20))
-    capped = required_agents(1000, 180, interval_seconds=HALF_HOUR, target=StaffingTarget(0.8, 20, max_occupancy=0.85))
+    capped = required_agents(
+        1000, 180, interval_seconds=HALF_HOUR, target=StaffingTarget(0.8, 20, max_occupancy=0.85)
+    )
     assert int(capped.agents) == math.ceil(100 / 0.85)
     assert int(capped.agents) > int(loose.agents)
     assert float(capped.metrics.occupancy) <= 0.85
@@ -142,7 +148,9 @@ def test_erlang_a_required_agents_and_max_abandonment() -> None:
     r = required_agents([100, 300], 180, interval_seconds=HALF_HOUR, target=t, patience=120)
     assert np.all(r.metrics.p_abandon <= 0.01)
     assert np.all(r.metrics.service_level_offered >= 0.8)
-    below = erlang_a_metrics([100, 300], 180, r.agents - 1, interval_seconds=HALF_HOUR, answer_within=20, patience=120)
+    below = erlang_a_metrics(
+        [100, 300], 180, r.agents - 1, interval_seconds=HALF_HOUR, answer_within=20, patience=120
+    )
     assert np.all((below.p_abandon > 0.01) | (below.service_level_offered < 0.8))
 
 
@@ -153,7 +161,15 @@ def test_patience_infinite_means_erlang_c() -> None:
 
 @pytest.mark.parametrize(
     ("agents", "shrinkage", "expected"),
-    [(21, 0.3, 30), (21, "0.30", 30), (14, 0.3, 20), (0, 0.3, 0), (10, 0.0, 10), (7, 0.35, 11), (1, 0.99, 100)],
+    [
+        (21, 0.3, 30),
+        (21, "0.30", 30),
+        (14, 0.3, 20),
+        (0, 0.3, 0),
+        (10, 0.0, 10),
+        (7, 0.35, 11),
+        (1, 0.99, 100),
+    ],
 )
 def test_shrinkage_is_exact(agents: int, shrinkage: float | str, expected: int) -> None:
     assert int(fte_after_shrinkage(agents, shrinkage)) == expected

@@ -77,7 +77,9 @@ def test_backlog_carries_over_when_nobody_is_on() -> None:
 def test_impatient_callers_leave_an_empty_interval() -> None:
     calls = np.array([60.0, 60.0])
     agents = np.array([0, 10])
-    day = simulate_day(calls, agents, interval_seconds=HALF_HOUR, aht=180, patience=60, replications=10, seed=2)
+    day = simulate_day(
+        calls, agents, interval_seconds=HALF_HOUR, aht=180, patience=60, replications=10, seed=2
+    )
     assert day.per_interval["abandonment"][0].mean > 0.9
 
 
@@ -131,7 +133,13 @@ def test_day_results_are_json_ready() -> None:
     ],
 )
 def test_day_input_errors(kwargs: dict[str, object], field: str) -> None:
-    args: dict[str, object] = {"calls": [10.0], "agents": [2], "interval_seconds": HALF_HOUR, "aht": 180, "replications": 3}
+    args: dict[str, object] = {
+        "calls": [10.0],
+        "agents": [2],
+        "interval_seconds": HALF_HOUR,
+        "aht": 180,
+        "replications": 3,
+    }
     args.update(kwargs)
     with pytest.raises(CapacityInputError) as e:
         simulate_day(args.pop("calls"), args.pop("agents"), **args)  # type: ignore[arg-type]

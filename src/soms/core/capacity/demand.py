@@ -178,7 +178,9 @@ def parse_demand_csv(source: str | Iterable[str]) -> DemandSeries:
                     if not np.isfinite(handle) or handle <= 0:
                         raise ValueError
                 except ValueError:
-                    issues.append(CsvIssue(line, ht_name, f"must be a positive number of seconds: {cell_h!r}"))
+                    issues.append(
+                        CsvIssue(line, ht_name, f"must be a positive number of seconds: {cell_h!r}")
+                    )
                     ok = False
         if ts is not None:
             parsed.append((line, ts, count, handle, ok))
@@ -195,7 +197,9 @@ def parse_demand_csv(source: str | Iterable[str]) -> DemandSeries:
     mixed = [p for p in parsed if (p[1].tzinfo is not None) != first_aware]
     if mixed:
         for item in mixed:
-            issues.append(CsvIssue(item[0], "timestamp", "mixes timestamps with and without a time zone in one file"))
+            issues.append(
+                CsvIssue(item[0], "timestamp", "mixes timestamps with and without a time zone in one file")
+            )
         raise report()
 
     seen: dict[datetime, int] = {}
@@ -212,7 +216,9 @@ def parse_demand_csv(source: str | Iterable[str]) -> DemandSeries:
     start = unique[0][1]
     if len(unique) == 1:
         issues.append(
-            CsvIssue(unique[0][0], "timestamp", "at least two intervals are needed to tell the interval length")
+            CsvIssue(
+                unique[0][0], "timestamp", "at least two intervals are needed to tell the interval length"
+            )
         )
         raise report()
     spacings = Counter(b[1] - a[1] for a, b in zip(unique, unique[1:], strict=False))
@@ -293,20 +299,26 @@ class DemandProfile:
     peak_to_average: float
     gaps: tuple[Gap, ...]
 
-    def interval_positions(self, start: datetime, count: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    def interval_positions(
+        self, start: datetime, count: int
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """(weekday, interval-of-day) for ``count`` intervals from ``start``."""
         return _positions(start, timedelta(seconds=self.interval_seconds), count, self.intervals_per_day)
 
     def to_dict(self) -> dict[str, Any]:
         def clean(arr: npt.NDArray[Any]) -> Any:
-            return [clean(a) for a in arr] if arr.ndim > 1 else [None if np.isnan(v) else float(v) for v in arr]
+            return (
+                [clean(a) for a in arr] if arr.ndim > 1 else [None if np.isnan(v) else float(v) for v in arr]
+            )
 
         return {
             "interval_seconds": self.interval_seconds,
             "intervals_per_day": self.intervals_per_day,
             "heatmap": clean(self.mean_by_weekday_interval),
             "closed": self.closed.tolist(),
-            "daily_totals": [{"date": d.isoformat(), "total": t, "complete": c} for d, t, c in self.daily_totals],
+            "daily_totals": [
+                {"date": d.isoformat(), "total": t, "complete": c} for d, t, c in self.daily_totals
+            ],
             "trend_per_week": self.trend_per_week,
             "cv_overall": self.cv_overall,
             "cv_by_interval_of_day": clean(self.cv_by_interval_of_day),
@@ -329,7 +341,9 @@ def _positions(
 def intervals_per_day(interval: timedelta) -> int:
     per_day, rest = divmod(DAY, interval)
     if rest or per_day < 1:
-        raise CapacityInputError("interval", "the interval length must divide a day exactly (e.g. 15, 30 or 60 minutes)")
+        raise CapacityInputError(
+            "interval", "the interval length must divide a day exactly (e.g. 15, 30 or 60 minutes)"
+        )
     return int(per_day)
 
 
@@ -338,7 +352,9 @@ def demand_profile(series: DemandSeries) -> DemandProfile:
     start = series.start
     midnight = start.replace(hour=0, minute=0, second=0, microsecond=0)
     if (start - midnight) % series.interval:
-        raise CapacityInputError("timestamp", "intervals must start on the interval grid counted from midnight")
+        raise CapacityInputError(
+            "timestamp", "intervals must start on the interval grid counted from midnight"
+        )
     n = len(series.arrivals)
     weekday, slot = _positions(start, series.interval, n, per_day)
     obs = series.observed

@@ -190,7 +190,12 @@ def fourier_regression_forecast(
     # Phase the Fourier terms by time of day, not by position in the file.
     phase = all_index + int(slot[0])
     x = _design(
-        phase, weekday, per_day, daily_terms=daily_terms, weekly_terms=weekly_terms, weekday_terms=weekday_terms
+        phase,
+        weekday,
+        per_day,
+        daily_terms=daily_terms,
+        weekly_terms=weekly_terms,
+        weekday_terms=weekday_terms,
     )
     closed = profile.closed[weekday, slot]
     fit = ~np.isnan(series.arrivals) & ~closed[:n]
@@ -219,7 +224,11 @@ def fourier_regression_forecast(
 
 
 def forecast(
-    series: DemandSeries, horizon: int, *, model: ModelName = "fourier_regression", profile: DemandProfile | None = None
+    series: DemandSeries,
+    horizon: int,
+    *,
+    model: ModelName = "fourier_regression",
+    profile: DemandProfile | None = None,
 ) -> Forecast:
     if model == "seasonal_average":
         return seasonal_average_forecast(series, horizon, profile=profile)
@@ -276,8 +285,12 @@ def backtest(
                 holdout_days=holdout_days,
                 mae=float(err.mean()) if err.size else 0.0,
                 wape=float(err.sum() / total) if total > 0 else 0.0,
-                coverage80=float(np.mean((a >= f.lower80[open_seen]) & (a <= f.upper80[open_seen]))) if a.size else 0.0,
-                coverage95=float(np.mean((a >= f.lower95[open_seen]) & (a <= f.upper95[open_seen]))) if a.size else 0.0,
+                coverage80=float(np.mean((a >= f.lower80[open_seen]) & (a <= f.upper80[open_seen])))
+                if a.size
+                else 0.0,
+                coverage95=float(np.mean((a >= f.lower95[open_seen]) & (a <= f.upper95[open_seen])))
+                if a.size
+                else 0.0,
             )
         )
     return results

@@ -450,16 +450,15 @@ def erlang_a_metrics(
 
         # Answered within t among the delayed: subtract the part whose offered wait exceeds t.
         z_log = -thk * t
-        log_tail = -(a + 1.0) * thk * t + x * (-np.expm1(z_log)) + _log_scaled_gamma(a + 1.0, x * np.exp(z_log))
+        log_tail = (
+            -(a + 1.0) * thk * t + x * (-np.expm1(z_log)) + _log_scaled_gamma(a + 1.0, x * np.exp(z_log))
+        )
         late = a / (a + 1.0) * np.exp(log_tail - log_s0)
         within_if_delayed = np.clip(served_if_delayed - late, 0.0, 1.0)
         so = (1.0 - pw) + pw * within_if_delayed
 
         answered = 1.0 - pa
-        if compute_asa:
-            mean_v_served = _mean_offered_wait_served(a, x) / thk
-        else:
-            mean_v_served = np.full(a.shape, np.nan)
+        mean_v_served = _mean_offered_wait_served(a, x) / thk if compute_asa else np.full(a.shape, np.nan)
         p_wait[ok] = pw
         p_ab[ok] = pa
         sl_off[ok] = np.clip(so, 0.0, 1.0)
@@ -682,7 +681,9 @@ def _walk_erlang_c(
         active, n, b, ld, h, limit = active[keep], n[keep], b[keep], ld[keep], h[keep], limit[keep]
         if np.any(n > limit):
             which = int(positions[active[np.argmax(n > limit)]])
-            raise CapacityInputError("target", f"interval {which}: the target cannot be met with any number of agents")
+            raise CapacityInputError(
+                "target", f"interval {which}: the target cannot be met with any number of agents"
+            )
         n = n + 1.0
         b = ld * b / (n + ld * b)
     return answer, b_answer

@@ -19,7 +19,12 @@ _OPEN_HOURS = {5: (9.0, 17.0)}
 
 
 def expected_demand(
-    start: datetime, count: int, interval: timedelta, *, peak_calls: float = 120.0, weekly_growth: float = 0.01
+    start: datetime,
+    count: int,
+    interval: timedelta,
+    *,
+    peak_calls: float = 120.0,
+    weekly_growth: float = 0.01,
 ) -> npt.NDArray[np.float64]:
     per_day = intervals_per_day(interval)
     k = np.arange(count)

@@ -44,7 +44,10 @@ class Estimate:
     high: float
 
     def to_dict(self) -> dict[str, float | None]:
-        return {k: (v if math.isfinite(v) else None) for k, v in (("mean", self.mean), ("low", self.low), ("high", self.high))}
+        return {
+            k: (v if math.isfinite(v) else None)
+            for k, v in (("mean", self.mean), ("low", self.low), ("high", self.high))
+        }
 
 
 def _ci(samples: FloatArray) -> Estimate:
@@ -68,10 +71,14 @@ def _handle_times(
         return mean.astype(np.float64, copy=True)
     if distribution == "lognormal":
         if not cv > 0:
-            raise CapacityInputError("handle_time_cv", "must be greater than zero for a lognormal handle time")
+            raise CapacityInputError(
+                "handle_time_cv", "must be greater than zero for a lognormal handle time"
+            )
         sigma2 = math.log1p(cv * cv)
         # Choose the log-mean so the handle time itself has the requested mean.
-        return np.asarray(mean * rng.lognormal(-sigma2 / 2.0, math.sqrt(sigma2), mean.shape), dtype=np.float64)
+        return np.asarray(
+            mean * rng.lognormal(-sigma2 / 2.0, math.sqrt(sigma2), mean.shape), dtype=np.float64
+        )
     raise CapacityInputError("handle_time_distribution", "must be exponential, lognormal or deterministic")
 
 
@@ -101,7 +108,9 @@ class StationaryResult:
         return {"customers": self.customers} | {m: getattr(self, m).to_dict() for m in METRICS}
 
 
-def _fcfs_single_pool(arrivals: list[float], service: list[float], patience: list[float], servers: int) -> list[float]:
+def _fcfs_single_pool(
+    arrivals: list[float], service: list[float], patience: list[float], servers: int
+) -> list[float]:
     """Start time of each caller, or infinity for those who abandon."""
     heap = [0.0] * servers
     push = heapq.heapreplace

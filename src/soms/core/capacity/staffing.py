@@ -79,7 +79,9 @@ class StaffingPlan:
             "peak_agents": float(self.agents.max(initial=0)),
             "peak_fte": float(self.fte.max(initial=0)),
             # Call-weighted, because a quiet interval's perfect service says little about the day.
-            "service_level": float(np.average(self.service_level[busy], weights=weights)) if busy.any() else 1.0,
+            "service_level": float(np.average(self.service_level[busy], weights=weights))
+            if busy.any()
+            else 1.0,
             "asa": float(np.average(self.asa[busy], weights=weights)) if busy.any() else 0.0,
             "abandonment": 1.0 - answered / calls if calls > 0 else 0.0,
         }
