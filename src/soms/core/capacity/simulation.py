@@ -25,7 +25,7 @@ import numpy.typing as npt
 from scipy import stats
 
 from soms.core.capacity.errors import CapacityInputError
-from soms.core.capacity.queueing import jsonable, queue_metrics
+from soms.core.capacity.queueing import queue_metrics
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -453,7 +453,6 @@ __all__ = [
     "IntervalCheck",
     "StationaryResult",
     "compare_with_formula",
-    "jsonable",
     "simulate_day",
     "simulate_mmc",
 ]
