@@ -259,3 +259,33 @@ def test_erlang_a_tends_to_erlang_c(calls: float, aht: float, extra: int) -> Non
     assert gaps[-1] < 1e-4
     assert np.all(np.diff(gaps) <= 1e-9)
     assert float(a.asa[-1]) == pytest.approx(float(c.asa), rel=1e-3, abs=1e-6)
+
+
+def test_erlang_a_asa_target_is_minimal() -> None:
+    t = StaffingTarget(None, 20, max_asa=10.0)
+    r = required_agents([100, 400], 180, interval_seconds=HALF_HOUR, target=t, patience=120)
+    assert np.all(r.metrics.asa <= 10.0)
+    below = erlang_a_metrics(
+        [100, 400], 180, r.agents - 1, interval_seconds=HALF_HOUR, answer_within=20, patience=120
+    )
+    assert np.all(below.asa > 10.0)
+
+
+def test_erlang_a_asa_of_answered_matches_numerical_sum() -> None:
+    """E[wait | answered] by brute force over the queue position an arrival finds."""
+    from scipy import special
+
+    lam, mu, theta, n = 100 / HALF_HOUR, 1 / 180, 1 / 120, 11
+    a, x = n * mu / theta, lam / theta
+    weights = [1.0]
+    for k in range(1, 400):
+        weights.append(weights[-1] * x / (a + k))
+    w = np.array(weights)
+    k = np.arange(w.size)
+    # exp(-theta V) ~ Beta(a, k+1): P(served) = a/(a+k+1), E[V; served] = P(served)*(psi(a+k+2)-psi(a+1))/theta
+    served = a / (a + k + 1)
+    wait_served = served * (special.digamma(a + k + 2) - special.digamma(a + 1)) / theta
+    m = erlang_a_metrics(100, 180, n, interval_seconds=HALF_HOUR, answer_within=20, patience=120)
+    p_delayed_state = float(m.p_wait) * w / w.sum()
+    expected = float((p_delayed_state * wait_served).sum() / (1 - float(m.p_abandon)))
+    assert float(m.asa) == pytest.approx(expected, rel=1e-9)

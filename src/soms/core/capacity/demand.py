@@ -10,6 +10,10 @@ The interval length is taken as the most common spacing between consecutive time
 grid is anchored at the first timestamp. Missing grid points inside the range are gaps: they are
 reported but are not errors, because exports often skip intervals without traffic or during
 outages and the person should decide what they mean.
+
+Zone-aware timestamps are placed on the grid in absolute time; the profile reads weekday and
+time of day in the first row's UTC offset. A file that crosses a daylight-saving change should
+therefore be exported in local time without an offset if the profile is to follow wall-clock hours.
 """
 
 from __future__ import annotations
