@@ -511,7 +511,10 @@ def queue_metrics(
 
 @dataclass(frozen=True)
 class StaffingTarget:
-    """What "good enough" means for one queue. Only the given limits are enforced."""
+    """What "good enough" means for one queue. Only the given limits are enforced.
+
+    ``max_abandonment`` only bites with Erlang A (a patience is given); Erlang C callers never hang up.
+    """
 
     service_level: float | None = 0.8
     answer_within: float = 20.0
