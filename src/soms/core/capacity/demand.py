@@ -1,0 +1,437 @@
+"""Interval demand: reading a CSV of arrivals and describing its shape.
+
+The CSV has a header with ``timestamp`` and ``arrivals`` and optionally a handle-time column
+(``handle_time``, ``handle_time_seconds``, ``aht`` or ``aht_seconds``, in seconds). Timestamps are
+ISO 8601, with or without a UTC offset (but not a mix). Parsing checks the whole file and
+reports every problem at once, each with its 1-based file line and column, so a person can fix
+the file in one go (the all-or-nothing import rule).
+
+The interval length is taken as the most common spacing between consecutive timestamps; the
+grid is anchored at the first timestamp. Missing grid points inside the range are gaps: they are
+reported but are not errors, because exports often skip intervals without traffic or during
+outages and the person should decide what they mean.
+
+Zone-aware timestamps are placed on the grid in absolute time; the profile reads weekday and
+time of day in the first row's UTC offset. A file that crosses a daylight-saving change should
+therefore be exported in local time without an offset if the profile is to follow wall-clock hours.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from soms.core.capacity.errors import CapacityInputError
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+_HANDLE_TIME_NAMES = ("handle_time", "handle_time_seconds", "aht", "aht_seconds")
+DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class CsvIssue:
+    row: int
+    column: str
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "column": self.column, "reason": self.reason}
+
+
+class DemandCsvError(CapacityInputError):
+    """Every problem found in a demand file; ``issues`` lists them in file order."""
+
+    def __init__(self, issues: list[CsvIssue]) -> None:
+        super().__init__("file", f"{len(issues)} problem(s) in the demand file")
+        self.issues = issues
+
+
+@dataclass(frozen=True)
+class Gap:
+    start: datetime
+    intervals: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": self.start.isoformat(), "intervals": self.intervals}
+
+
+@dataclass(frozen=True)
+class DemandSeries:
+    """Arrivals on a regular grid ``start + k * interval``; NaN marks a gap (no row in the file)."""
+
+    start: datetime
+    interval: timedelta
+    arrivals: FloatArray
+    handle_time: FloatArray | None
+    gaps: tuple[Gap, ...]
+
+    @property
+    def interval_seconds(self) -> float:
+        return self.interval.total_seconds()
+
+    def timestamps(self) -> list[datetime]:
+        return [self.start + k * self.interval for k in range(len(self.arrivals))]
+
+    @property
+    def observed(self) -> BoolArray:
+        return np.asarray(~np.isnan(self.arrivals))
+
+    def mean_handle_time(self) -> float | None:
+        """Call-weighted mean handle time: long-handled busy intervals count for more."""
+        if self.handle_time is None:
+            return None
+        ok = self.observed & ~np.isnan(self.handle_time) & (np.nan_to_num(self.arrivals) > 0)
+        if not np.any(ok):
+            return None
+        return float(np.average(self.handle_time[ok], weights=self.arrivals[ok]))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "start": self.start.isoformat(),
+            "interval_seconds": self.interval_seconds,
+            "arrivals": [None if np.isnan(v) else int(v) for v in self.arrivals],
+            "handle_time": None
+            if self.handle_time is None
+            else [None if np.isnan(v) else float(v) for v in self.handle_time],
+            "gaps": [g.to_dict() for g in self.gaps],
+        }
+
+
+def _parse_timestamp(text: str) -> datetime:
+    value = text.strip()
+    if not value:
+        raise ValueError("empty")
+    return datetime.fromisoformat(value)
+
+
+def _parse_count(text: str) -> int:
+    value = text.strip()
+    number = float(value)  # ValueError for words; "12.0" is accepted as the whole number it is
+    if not np.isfinite(number) or number != int(number):
+        raise ValueError("not whole")
+    return int(number)
+
+
+def parse_demand_csv(source: str | Iterable[str]) -> DemandSeries:
+    """Parse interval demand; raise ``DemandCsvError`` listing every problem if any."""
+    text = source if isinstance(source, str) else "".join(source)
+    rows = list(csv.reader(io.StringIO(text)))
+    issues: list[CsvIssue] = []
+    # Line numbers must match the file a person opens; csv.reader hides blank lines, so count raw.
+    numbered = [(i + 1, r) for i, r in enumerate(rows) if any(cell.strip() for cell in r)]
+    if not numbered:
+        raise DemandCsvError([CsvIssue(1, "file", "the file is empty")])
+
+    header_line, header = numbered[0]
+    names = [h.strip().lower().lstrip("\ufeff") for h in header]
+    if "timestamp" not in names or "arrivals" not in names:
+        looks_like_data = False
+        try:
+            _parse_timestamp(header[0])
+            looks_like_data = True
+        except (ValueError, IndexError):
+            pass
+        reason = (
+            "missing header row: the first line must name the columns (timestamp, arrivals[, handle_time])"
+            if looks_like_data
+            else "the header must contain the columns 'timestamp' and 'arrivals'"
+        )
+        raise DemandCsvError([CsvIssue(header_line, "header", reason)])
+    col_ts = names.index("timestamp")
+    col_n = names.index("arrivals")
+    col_ht = next((names.index(n) for n in _HANDLE_TIME_NAMES if n in names), None)
+    ht_name = names[col_ht] if col_ht is not None else ""
+
+    # Every row with a readable timestamp takes part in the grid and duplicate checks, even if its
+    # other cells are bad, so one typo in a count does not hide the file's interval length.
+    parsed: list[tuple[int, datetime, int, float, bool]] = []
+    for line, row in numbered[1:]:
+        ok = True
+        ts: datetime | None = None
+        count = 0
+        handle = float("nan")
+        cell_ts = row[col_ts] if col_ts < len(row) else ""
+        try:
+            ts = _parse_timestamp(cell_ts)
+        except ValueError:
+            issues.append(CsvIssue(line, "timestamp", f"not an ISO 8601 date-time: {cell_ts!r}"))
+        cell_n = row[col_n] if col_n < len(row) else ""
+        try:
+            count = _parse_count(cell_n)
+            if count < 0:
+                issues.append(CsvIssue(line, "arrivals", f"cannot be negative: {cell_n.strip()!r}"))
+                ok = False
+        except (ValueError, OverflowError):
+            issues.append(CsvIssue(line, "arrivals", f"must be a whole number: {cell_n.strip()!r}"))
+            ok = False
+        if col_ht is not None:
+            cell_h = row[col_ht].strip() if col_ht < len(row) else ""
+            if cell_h:
+                try:
+                    handle = float(cell_h)
+                    if not np.isfinite(handle) or handle <= 0:
+                        raise ValueError
+                except ValueError:
+                    issues.append(
+                        CsvIssue(line, ht_name, f"must be a positive number of seconds: {cell_h!r}")
+                    )
+                    ok = False
+        if ts is not None:
+            parsed.append((line, ts, count, handle, ok))
+
+    def report() -> DemandCsvError:
+        return DemandCsvError(sorted(issues, key=lambda i: (i.row, i.column)))
+
+    if not parsed and not issues:
+        raise DemandCsvError([CsvIssue(header_line, "file", "the file has a header but no data rows")])
+    if not parsed:
+        raise report()
+
+    first_aware = parsed[0][1].tzinfo is not None
+    mixed = [p for p in parsed if (p[1].tzinfo is not None) != first_aware]
+    if mixed:
+        for item in mixed:
+            issues.append(
+                CsvIssue(item[0], "timestamp", "mixes timestamps with and without a time zone in one file")
+            )
+        raise report()
+
+    seen: dict[datetime, int] = {}
+    unique: list[tuple[int, datetime, int, float, bool]] = []
+    for item in parsed:
+        line, ts = item[0], item[1]
+        if ts in seen:
+            issues.append(CsvIssue(line, "timestamp", f"duplicate interval: same as line {seen[ts]}"))
+        else:
+            seen[ts] = line
+            unique.append(item)
+
+    unique.sort(key=lambda p: p[1])
+    start = unique[0][1]
+    if len(unique) == 1:
+        issues.append(
+            CsvIssue(
+                unique[0][0], "timestamp", "at least two intervals are needed to tell the interval length"
+            )
+        )
+        raise report()
+    spacings = Counter(b[1] - a[1] for a, b in zip(unique, unique[1:], strict=False))
+    # Ties go to the shortest spacing: a file with many gaps still has its real interval.
+    interval = min(spacings, key=lambda s: (-spacings[s], s))
+    on_grid: list[tuple[int, int, int, float]] = []
+    for line, ts, count, handle, ok in unique:
+        steps, rest = divmod(ts - start, interval)
+        if rest:
+            issues.append(
+                CsvIssue(
+                    line,
+                    "timestamp",
+                    f"off the {_describe(interval)} grid that starts at {start.isoformat()}",
+                )
+            )
+        elif ok:
+            on_grid.append((line, int(steps), count, handle))
+
+    if issues:
+        raise report()
+
+    size = on_grid[-1][1] + 1
+    arrivals = np.full(size, np.nan)
+    handle_time = np.full(size, np.nan) if col_ht is not None else None
+    for _, k, count, handle in on_grid:
+        arrivals[k] = count
+        if handle_time is not None:
+            handle_time[k] = handle
+    return DemandSeries(
+        start=start,
+        interval=interval,
+        arrivals=arrivals,
+        handle_time=handle_time,
+        gaps=_find_gaps(start, interval, arrivals),
+    )
+
+
+def _describe(interval: timedelta) -> str:
+    seconds = int(interval.total_seconds())
+    if seconds % 60 == 0:
+        return f"{seconds // 60}-minute"
+    return f"{seconds}-second"
+
+
+def _find_gaps(start: datetime, interval: timedelta, arrivals: FloatArray) -> tuple[Gap, ...]:
+    missing = np.isnan(arrivals)
+    gaps: list[Gap] = []
+    k = 0
+    while k < len(arrivals):
+        if missing[k]:
+            j = k
+            while j < len(arrivals) and missing[j]:
+                j += 1
+            gaps.append(Gap(start + k * interval, j - k))
+            k = j
+        else:
+            k += 1
+    return tuple(gaps)
+
+
+# --------------------------------------------------------------------------------------------
+# profile
+
+
+@dataclass(frozen=True)
+class DemandProfile:
+    """The shape of demand over a week. Weekday 0 is Monday; intervals of day start at midnight."""
+
+    interval_seconds: float
+    intervals_per_day: int
+    mean_by_weekday_interval: FloatArray  # (7, intervals_per_day); NaN where never observed
+    closed: BoolArray  # (7, intervals_per_day); observed, and zero every time
+    daily_totals: tuple[tuple[date, float, bool], ...]  # (day, total, complete)
+    trend_per_week: float  # change in daily total per week, least squares over complete days
+    cv_overall: float
+    cv_by_interval_of_day: FloatArray  # (intervals_per_day,); NaN where mean is zero
+    peak_to_average: float
+    gaps: tuple[Gap, ...]
+
+    def interval_positions(
+        self, start: datetime, count: int
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """(weekday, interval-of-day) for ``count`` intervals from ``start``."""
+        return _positions(start, timedelta(seconds=self.interval_seconds), count, self.intervals_per_day)
+
+    def to_dict(self) -> dict[str, Any]:
+        def clean(arr: npt.NDArray[Any]) -> Any:
+            return (
+                [clean(a) for a in arr] if arr.ndim > 1 else [None if np.isnan(v) else float(v) for v in arr]
+            )
+
+        return {
+            "interval_seconds": self.interval_seconds,
+            "intervals_per_day": self.intervals_per_day,
+            "heatmap": clean(self.mean_by_weekday_interval),
+            "closed": self.closed.tolist(),
+            "daily_totals": [
+                {"date": d.isoformat(), "total": t, "complete": c} for d, t, c in self.daily_totals
+            ],
+            "trend_per_week": self.trend_per_week,
+            "cv_overall": self.cv_overall,
+            "cv_by_interval_of_day": clean(self.cv_by_interval_of_day),
+            "peak_to_average": self.peak_to_average,
+            "gaps": [g.to_dict() for g in self.gaps],
+        }
+
+
+def _positions(
+    start: datetime, interval: timedelta, count: int, per_day: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    midnight = start.replace(hour=0, minute=0, second=0, microsecond=0)
+    first = int((start - midnight) // interval)
+    k = np.arange(count, dtype=np.int64) + first
+    day = k // per_day
+    weekday = (start.weekday() + day) % 7
+    return weekday.astype(np.int64), (k % per_day).astype(np.int64)
+
+
+def intervals_per_day(interval: timedelta) -> int:
+    per_day, rest = divmod(DAY, interval)
+    if rest or per_day < 1:
+        raise CapacityInputError(
+            "interval", "the interval length must divide a day exactly (e.g. 15, 30 or 60 minutes)"
+        )
+    return int(per_day)
+
+
+def demand_profile(series: DemandSeries) -> DemandProfile:
+    per_day = intervals_per_day(series.interval)
+    start = series.start
+    midnight = start.replace(hour=0, minute=0, second=0, microsecond=0)
+    if (start - midnight) % series.interval:
+        raise CapacityInputError(
+            "timestamp", "intervals must start on the interval grid counted from midnight"
+        )
+    n = len(series.arrivals)
+    weekday, slot = _positions(start, series.interval, n, per_day)
+    obs = series.observed
+    values = series.arrivals
+
+    sums = np.zeros((7, per_day))
+    counts = np.zeros((7, per_day))
+    np.add.at(sums, (weekday[obs], slot[obs]), values[obs])
+    np.add.at(counts, (weekday[obs], slot[obs]), 1.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(counts > 0, sums / np.where(counts > 0, counts, 1.0), np.nan)
+    nonzero = np.zeros((7, per_day))
+    np.add.at(nonzero, (weekday[obs], slot[obs]), (values[obs] > 0).astype(np.float64))
+    closed = (counts > 0) & (nonzero == 0)
+
+    first = int((start - midnight) // series.interval)
+    day_index = (np.arange(n) + first) // per_day
+    totals: list[tuple[date, float, bool]] = []
+    for d in range(int(day_index[-1]) + 1):
+        sel = day_index == d
+        complete = bool(np.all(obs[sel])) and int(sel.sum()) == per_day
+        totals.append(((midnight + d * DAY).date(), float(np.nansum(values[sel])), complete))
+
+    complete_days = np.array([i for i, t in enumerate(totals) if t[2]], dtype=np.float64)
+    complete_totals = np.array([t[1] for t in totals if t[2]], dtype=np.float64)
+    trend = float(np.polyfit(complete_days, complete_totals, 1)[0] * 7.0) if len(complete_days) >= 2 else 0.0
+
+    observed_values = values[obs]
+    overall_mean = float(observed_values.mean()) if observed_values.size else 0.0
+    cv_overall = float(observed_values.std() / overall_mean) if overall_mean > 0 else 0.0
+
+    slot_obs = slot[obs]
+    slot_sum = np.bincount(slot_obs, weights=observed_values, minlength=per_day)
+    slot_sq = np.bincount(slot_obs, weights=observed_values**2, minlength=per_day)
+    slot_n = np.bincount(slot_obs, minlength=per_day).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        slot_mean = slot_sum / slot_n
+        slot_var = np.maximum(slot_sq / slot_n - slot_mean**2, 0.0)
+        cv_slot = np.where(slot_mean > 0, np.sqrt(slot_var) / slot_mean, np.nan)
+
+    open_cells = (counts > 0) & ~closed
+    open_mean = float(mean[open_cells].mean()) if np.any(open_cells) else 0.0
+    peak = float(np.nanmax(mean)) if np.any(counts > 0) else 0.0
+    peak_to_average = peak / open_mean if open_mean > 0 else 0.0
+
+    return DemandProfile(
+        interval_seconds=series.interval_seconds,
+        intervals_per_day=per_day,
+        mean_by_weekday_interval=mean,
+        closed=closed,
+        daily_totals=tuple(totals),
+        trend_per_week=trend,
+        cv_overall=cv_overall,
+        cv_by_interval_of_day=cv_slot,
+        peak_to_average=peak_to_average,
+        gaps=series.gaps,
+    )
+
+
+PROFILE_DEFINITIONS: dict[str, str] = {
+    "heatmap": "Mean arrivals for each interval of the day on each weekday, over all weeks in the data.",
+    "cv_overall": (
+        "Coefficient of variation (overall): standard deviation of interval arrivals divided by their mean; "
+        "higher means more uneven demand."
+    ),
+    "cv_by_interval_of_day": (
+        "Coefficient of variation by interval of day: how much the same interval varies from day to day."
+    ),
+    "peak_to_average": (
+        "Peak-to-average ratio: the busiest interval of the typical week divided by the average interval "
+        "while open (closed hours are left out)."
+    ),
+    "trend_per_week": "Trend: the change in calls per day from one week to the next, fitted as a straight line.",
+    "closed": "Closed hours: intervals of the week that had no calls in any week of the data.",
+    "gaps": "Gaps: intervals inside the date range that are missing from the file.",
+}
