@@ -122,3 +122,16 @@ def test_packaged_case_schema_is_the_official_copy():
     if not SHARED_CASE_SCHEMA.exists():
         pytest.skip("the shared standards folder is not beside this checkout")
     assert SCHEMA_PATH.read_bytes() == SHARED_CASE_SCHEMA.read_bytes()
+
+
+def test_free_form_source_metadata_cannot_break_a_case_export(capability):
+    odd = capability.model_copy(
+        update={
+            "version": capability.version.model_copy(
+                update={"source_meta": {"case": {"subject": "not a list", "creator": 7, "language": "fr"}}}
+            )
+        }
+    )
+    package = json.loads(export(odd, "case"))
+    assert list(Draft202012Validator(case_schema()).iter_errors(package)) == []
+    assert package["CFDocument"]["language"] == "fr" and package["CFDocument"]["creator"] == "SOMS"

@@ -199,6 +199,9 @@ def test_api_import_multipart_and_raw_json(world, builtin):
     body = response.json()
     assert body["framework_code"] == "kompetenzrahmen-servicedesk" and body["status"] == "published"
     assert body["statements"] == 7
+    # It belongs to the importer's organisation only.
+    assert world.client_for(world.bob).get(f"/api/v1/framework-versions/{body['id']}").status_code == 404
+    assert client.get(f"/api/v1/framework-versions/{body['id']}").status_code == 200
     soms_json = framework_version_export(version=soms_version(), format="json").content
     raw = client.post("/api/v1/frameworks/import", soms_json, content_type="application/json")
     assert raw.status_code == 201 and raw.json()["status"] == "draft"

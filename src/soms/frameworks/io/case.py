@@ -70,6 +70,26 @@ def _timestamp(moment: datetime) -> str:
 # ---------------------------------------------------------------------------------------- export
 
 
+def _kept_fields(meta: Any) -> dict[str, Any]:
+    """The kept CFDocument fields that still have CASE's types (source_meta is free-form in YAML)."""
+    if not isinstance(meta, dict):
+        return {}
+    out: dict[str, Any] = {}
+    for key in KEPT_DOCUMENT_FIELDS:
+        value = meta.get(key)
+        if key == "subject":
+            ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        elif key == "subjectURI":
+            ok = isinstance(value, list) and all(
+                isinstance(v, dict) and {"title", "identifier", "uri"} <= v.keys() for v in value
+            )
+        else:
+            ok = isinstance(value, str) and value != ""
+        if ok:
+            out[key] = value
+    return out
+
+
 def export_package(document: FrameworkDocument, *, published: bool, changed_at: datetime) -> dict[str, Any]:
     """The CFPackage of a version. Identifiers come from the stored uuids (derived from codes when
     a document has none), and the timestamp from the source when there was one, so the same
@@ -77,7 +97,7 @@ def export_package(document: FrameworkDocument, *, published: bool, changed_at: 
     doc = with_derived_ids(document)
     vid = doc.version.uuid
     assert vid is not None
-    kept = dict(doc.version.source_meta.get("case", {}))
+    kept = _kept_fields(doc.version.source_meta.get("case"))
     stamp = kept.get("lastChangeDateTime") or _timestamp(changed_at)
     title = doc.framework.name
     package: dict[str, Any] = {}
