@@ -104,13 +104,18 @@ class Command(BaseCommand):
             .annotate(n=Count("statements"))
             .order_by("framework__organisation__name", "framework__code", "created_at")
         )
+        rows = list(rows)
+        code_width = max([len("FRAMEWORK"), *(len(v.framework.code) for v in rows)])
+        label_width = max([len("VERSION"), *(len(v.label) for v in rows)])
         self.stdout.write(
-            f"{'ID':>5}  {'FRAMEWORK':<24} {'VERSION':<12} {'STATUS':<10} {'STATEMENTS':>10}  OWNER"
+            f"{'ID':>5}  {'FRAMEWORK':<{code_width}}  {'VERSION':<{label_width}}  {'STATUS':<10} "
+            f"{'STATEMENTS':>10}  OWNER"
         )
         for v in rows:
             owner = v.framework.organisation.slug if v.framework.organisation else "(built in)"
             self.stdout.write(
-                f"{v.pk:>5}  {v.framework.code:<24} {v.label:<12} {v.status:<10} {v.n:>10}  {owner}"
+                f"{v.pk:>5}  {v.framework.code:<{code_width}}  {v.label:<{label_width}}  {v.status:<10} "
+                f"{v.n:>10}  {owner}"
             )
 
     def do_show(self, options: dict[str, Any]) -> None:
