@@ -11,6 +11,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from soms.api.auth import AUTH
 from soms.frameworks.api import router as frameworks_router
+from soms.frameworks.api_authoring import router as framework_authoring_router
 from soms.tenancy.api import router as tenancy_router
 
 api = NinjaAPI(
@@ -74,3 +75,4 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 api.add_router("/v1/", tenancy_router)
 api.add_router("/v1/", frameworks_router)
+api.add_router("/v1/", framework_authoring_router)
