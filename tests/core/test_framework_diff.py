@@ -152,3 +152,14 @@ def test_recoding_a_large_framework_pairs_identical_texts_cheaply():
     old = [st(f"S{i}", f"Statement number {i} about topic {i}") for i in range(2000)]
     new = [st(f"T{i}", f"Statement number {i} about topic {i}") for i in range(2000)]
     assert diff_versions(old, new).counts["renamed"] == 2000
+
+
+def test_word_changes_show_the_rewording():
+    from soms.core.framework_diff import word_changes
+
+    assert word_changes("Knows the team's KPIs.", "Knows the team's KPIs and targets.") == [
+        ("same", "Knows the team's"),
+        ("removed", "KPIs."),
+        ("added", "KPIs and targets."),
+    ]
+    assert word_changes("a b", "a b") == [("same", "a b")]

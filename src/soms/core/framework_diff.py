@@ -254,6 +254,21 @@ def diff_versions(
     )
 
 
+def word_changes(old: str, new: str) -> list[tuple[str, str]]:
+    """The rewording of one statement as runs of words: ("same" | "removed" | "added", text)."""
+    a, b = old.split(), new.split()
+    out: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            out.append(("same", " ".join(a[i1:i2])))
+            continue
+        if i2 > i1:
+            out.append(("removed", " ".join(a[i1:i2])))
+        if j2 > j1:
+            out.append(("added", " ".join(b[j1:j2])))
+    return out
+
+
 def suggest_mappings(diff: VersionDiff) -> list[MappingSuggestion]:
     """One suggestion per statement of the old version: where it lives on, and how it changed.
 

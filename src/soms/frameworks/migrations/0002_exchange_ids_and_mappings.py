@@ -8,72 +8,131 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('frameworks', '0001_initial'),
+        ("frameworks", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='element',
-            name='item_type',
+            model_name="element",
+            name="item_type",
             field=models.CharField(blank=True, max_length=120),
         ),
         migrations.AddField(
-            model_name='element',
-            name='uuid',
+            model_name="element",
+            name="uuid",
             field=models.UUIDField(db_index=True, default=uuid.uuid4),
         ),
         migrations.AddField(
-            model_name='frameworkversion',
-            name='external_associations',
+            model_name="frameworkversion",
+            name="external_associations",
             field=models.JSONField(blank=True, default=list),
         ),
         migrations.AddField(
-            model_name='frameworkversion',
-            name='source_meta',
+            model_name="frameworkversion",
+            name="source_meta",
             field=models.JSONField(blank=True, default=dict),
         ),
         migrations.AddField(
-            model_name='frameworkversion',
-            name='uuid',
+            model_name="frameworkversion",
+            name="uuid",
             field=models.UUIDField(db_index=True, default=uuid.uuid4),
         ),
         migrations.AddField(
-            model_name='level',
-            name='uuid',
+            model_name="level",
+            name="uuid",
             field=models.UUIDField(db_index=True, default=uuid.uuid4),
         ),
         migrations.AddField(
-            model_name='statement',
-            name='item_type',
+            model_name="statement",
+            name="item_type",
             field=models.CharField(blank=True, max_length=120),
         ),
         migrations.AddField(
-            model_name='statement',
-            name='parent',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='children', to='frameworks.statement'),
+            model_name="statement",
+            name="parent",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="children",
+                to="frameworks.statement",
+            ),
         ),
         migrations.AddField(
-            model_name='statement',
-            name='uuid',
+            model_name="statement",
+            name="uuid",
             field=models.UUIDField(db_index=True, default=uuid.uuid4),
         ),
         migrations.CreateModel(
-            name='StatementMapping',
+            name="StatementMapping",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('same', 'Unchanged'), ('reworded', 'Reworded'), ('moved', 'Moved'), ('split', 'Split'), ('merged', 'Merged'), ('removed', 'Removed (no successor)')], max_length=20)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('from_statement', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mappings_out', to='frameworks.statement')),
-                ('to_statement', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='mappings_from', to='frameworks.statement')),
-                ('to_version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mappings_in', to='frameworks.frameworkversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("same", "Unchanged"),
+                            ("reworded", "Reworded"),
+                            ("moved", "Moved"),
+                            ("split", "Split"),
+                            ("merged", "Merged"),
+                            ("removed", "Removed (no successor)"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "from_statement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mappings_out",
+                        to="frameworks.statement",
+                    ),
+                ),
+                (
+                    "to_statement",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mappings_from",
+                        to="frameworks.statement",
+                    ),
+                ),
+                (
+                    "to_version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mappings_in",
+                        to="frameworks.frameworkversion",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['to_version', 'from_statement__code'],
-                'constraints': [models.UniqueConstraint(fields=('to_version', 'from_statement', 'to_statement'), name='mapping_unique_pair')],
+                "ordering": ["to_version", "from_statement__code"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("to_version", "from_statement", "to_statement"), name="mapping_unique_pair"
+                    )
+                ],
             },
         ),
     ]
