@@ -38,14 +38,15 @@ Kind = Literal["levels", "elements", "areas", "statements"]
 
 
 def _run[T](fn: Callable[[], T]) -> T:
-    """Call a service and answer its refusals the API way: 409 for conflicts, 422 naming the field."""
+    """Call a service and answer its refusals the API way: 409 for conflicts, 422 naming the field
+    where Ninja's own validation would (`body.payload.<field>`)."""
     try:
         return fn()
     except FrameworkConflict as exc:
         raise HttpError(409, str(exc)) from exc
     except InvalidField as exc:
         raise ValidationError(
-            [{"loc": ["body", *exc.field.split(".")], "msg": exc.message, "type": "value_error"}]
+            [{"loc": ["body", "payload", *exc.field.split(".")], "msg": exc.message, "type": "value_error"}]
         ) from exc
     except PublishBlocked as exc:
         raise ValidationError(
@@ -366,7 +367,13 @@ def framework_create(request: HttpRequest, payload: FrameworkCreateIn) -> Status
             )
         except NotFound:
             raise ValidationError(
-                [{"loc": ["body", "base_version_id"], "msg": "no such version", "type": "value_error"}]
+                [
+                    {
+                        "loc": ["body", "payload", "base_version_id"],
+                        "msg": "no such version",
+                        "type": "value_error",
+                    }
+                ]
             ) from None
     version = _run(
         lambda: services_authoring.framework_create(
@@ -400,7 +407,7 @@ def framework_version_draft_create(
         raise ValidationError(
             [
                 {
-                    "loc": ["body", "base_version_id"],
+                    "loc": ["body", "payload", "base_version_id"],
                     "msg": "not a version of this framework",
                     "type": "value_error",
                 }
@@ -687,7 +694,7 @@ def framework_version_mappings_set(request: HttpRequest, version_id: int, payloa
         base = selectors_authoring.base_for(version=version, base_id=payload.base_version_id)
     except InvalidField as exc:
         raise ValidationError(
-            [{"loc": ["body", "base_version_id"], "msg": exc.message, "type": "value_error"}]
+            [{"loc": ["body", "payload", "base_version_id"], "msg": exc.message, "type": "value_error"}]
         ) from exc
 
     def go() -> Any:
