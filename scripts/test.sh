@@ -14,7 +14,7 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 
 "$UV" sync --frozen --quiet
-"$UV" run --frozen ruff check src tests benchmarks
+"$UV" run --frozen ruff check .
 "$UV" run --frozen mypy src/soms/core
 set +e
 "$UV" run --frozen pytest "$@"
