@@ -164,6 +164,8 @@ def test_item_create_update_delete(world, draft, kind):
     assert updated.status_code == 200 and updated.json()["revision"] == 3
     field, value = next(iter(patch.items()))
     assert updated.json()["item"][field] == value
+    read = world.client_for(world.charlie).get(f"{V}/{draft.pk}/{kind}/{existing}")
+    assert read.status_code == 200 and read.json()[field] == value
     deleted = call(client, "DELETE", f"{V}/{draft.pk}/{kind}/{created.json()['item']['id']}?revision=3")
     assert deleted.status_code == 200 and deleted.json() == {"revision": 4}
 
@@ -197,6 +199,7 @@ def test_items_of_another_organisation_are_not_found(world, draft, b_draft, kind
     _, _, _, existing_b = item_bodies(b_draft)[kind]
     missing = call(client, "PATCH", f"{V}/999999/{kind}/1", {"revision": 1, **patch})
     for response in [
+        client.get(f"{V}/{b_draft.pk}/{kind}/{existing_b}"),
         call(client, "POST", f"{V}/{b_draft.pk}/{kind}", {"revision": 1, **create}),
         call(client, "PATCH", f"{V}/{b_draft.pk}/{kind}/{existing_b}", {"revision": 1, **patch}),
         call(client, "DELETE", f"{V}/{b_draft.pk}/{kind}/{existing_b}?revision=1"),

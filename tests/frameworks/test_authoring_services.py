@@ -259,3 +259,29 @@ def test_mappings_from_the_diff_are_saved_and_replaced(world, draft):
     with pytest.raises(InvalidField) as exc:
         mapping_entries_resolve(version=v2, base=draft, raw=[("NOPE", None, "removed")])
     assert exc.value.field == "mappings.0.from_code"
+
+
+def test_a_writer_that_slips_past_the_lock_still_conflicts(world, draft, monkeypatch):
+    """SQLite ignores SELECT ... FOR UPDATE; the compare-and-set on the revision still catches a
+    writer who committed between our check and our write."""
+    from soms.frameworks import services_authoring
+
+    st = draft.statements.get(code="CX-F1")
+    real_lock = services_authoring._lock_draft
+
+    def lock_then_someone_writes(version, expected):
+        locked = real_lock(version, expected)
+        FrameworkVersion.objects.filter(pk=draft.pk).update(revision=locked.revision + 1)
+        return locked
+
+    monkeypatch.setattr(services_authoring, "_lock_draft", lock_then_someone_writes)
+    with pytest.raises(StaleRevision):
+        version_item_delete(version=draft, kind="statements", item=st, expected_revision=1, actor=world.alice)
+    assert Statement.objects.filter(pk=st.pk).exists()
+
+
+def test_deleting_writes_an_audit_row_naming_the_item(world, draft):
+    st = draft.statements.get(code="CX-F1")
+    version_item_delete(version=draft, kind="statements", item=st, expected_revision=1, actor=world.alice)
+    entry = AuditLogEntry.objects.filter(action="framework_statement.delete").get()
+    assert entry.object_type == "Statement" and entry.object_repr.startswith("CX-F1") and entry.object_id

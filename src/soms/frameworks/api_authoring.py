@@ -503,16 +503,28 @@ def _item_routes(
     def delete(request: HttpRequest, version_id: int, item_id: int, revision: int) -> Any:
         return _delete(request, version_id, kind, item_id, revision)
 
+    def read(request: HttpRequest, version_id: int, item_id: int) -> Any:
+        version = selectors.framework_version_for(organisation=request.organisation, version_id=version_id)  # type: ignore[attr-defined]
+        item = selectors_authoring.version_item_for(version=version, kind=kind, item_id=item_id)
+        return _item_out(kind, item)
+
     # The schemas differ per kind; Ninja reads them from the annotations, so they are set here
     # (string annotations from `from __future__` could not name these local classes).
     create.__annotations__.update(request=HttpRequest, version_id=int, payload=create_in)
     update.__annotations__.update(request=HttpRequest, version_id=int, item_id=int, payload=patch_in)
     delete.__annotations__.update(request=HttpRequest, version_id=int, item_id=int, revision=int)
-    create.__name__, update.__name__, delete.__name__ = (
+    read.__annotations__.update(request=HttpRequest, version_id=int, item_id=int)
+    create.__name__, update.__name__, delete.__name__, read.__name__ = (
         f"{singular}_create",
         f"{singular}_update",
         f"{singular}_delete",
+        f"{singular}_read",
     )
+    router.get(
+        f"/framework-versions/{{version_id}}/{kind}/{{item_id}}",
+        response=out,
+        summary=f"One {singular} of a version",
+    )(read)
     router.post(
         f"/framework-versions/{{version_id}}/{kind}",
         response={201: changed_out},

@@ -91,8 +91,14 @@ def _lock_draft(version: FrameworkVersion, expected_revision: int | None) -> Fra
 
 
 def _bump(version: FrameworkVersion, locked: FrameworkVersion) -> None:
+    # Compare-and-set as well as the row lock: databases that ignore SELECT ... FOR UPDATE (SQLite)
+    # still let only one of two writers with the same revision through; the other rolls back.
+    updated = FrameworkVersion.objects.filter(pk=locked.pk, revision=locked.revision).update(
+        revision=locked.revision + 1
+    )
+    if updated != 1:
+        raise StaleRevision("This draft was changed by someone else while you saved. Reload and try again.")
     locked.revision += 1
-    FrameworkVersion.objects.filter(pk=locked.pk).update(revision=locked.revision)
     # The caller's object reflects the new revision, so the page or API answer can carry it on.
     version.revision = locked.revision
 
@@ -381,9 +387,10 @@ def version_item_delete(
     description = {"code": item.code, "name": getattr(item, "name", "") or getattr(item, "text", "")}
     if kind in ("levels", "elements"):
         description["statements_removed"] = item.statements.count()
-    item.delete()
     _bump(version, locked)
-    _audit(version=version, actor=actor, action=f"framework_{kind[:-1]}.delete", obj=None, before=description)
+    # Written before the row goes, so the log names what was deleted and its id.
+    _audit(version=version, actor=actor, action=f"framework_{kind[:-1]}.delete", obj=item, before=description)
+    item.delete()
 
 
 @transaction.atomic
