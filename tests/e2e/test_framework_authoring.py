@@ -4,6 +4,7 @@ draft, reword, publish, and read the comparison — on a desktop and on a phone.
 from __future__ import annotations
 
 import pytest
+from django.db.models import F
 
 from soms.frameworks.models import FrameworkVersion
 from tests.conftest import PASSWORD
@@ -62,6 +63,18 @@ def test_adapt_edit_publish_and_compare(live_server, world, builtin, page):
     page.set_viewport_size({"width": 390, "height": 844})
     shot(page, "authoring-draft-grid-phone", full_page=False)
     page.set_viewport_size({"width": 1280, "height": 900})
+
+    # Someone else saves while Alice's editor is open: she is told, and keeps what she typed.
+    form = edit_inline(page, "CX-P1", "Shows real claim journeys, complaints included.")
+    FrameworkVersion.objects.filter(framework__code="alpha-claims").update(revision=F("revision") + 1)
+    form.locator("button:has-text('Save')").click()
+    page.wait_for_selector("form.statement-edit >> text=changed by someone else")
+    assert page.locator("form.statement-edit textarea[name=text]").input_value() == (
+        "Shows real claim journeys, complaints included."
+    )
+    shot(page, "authoring-inline-conflict", full_page=False)
+    page.locator("form.statement-edit button:has-text('Save')").click()
+    page.wait_for_selector("#framework-grid >> text=Shows real claim journeys, complaints included.")
 
     # Publish version 1.
     page.click("text=Publish…")

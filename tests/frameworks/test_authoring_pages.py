@@ -198,7 +198,7 @@ def test_a_stale_inline_edit_keeps_what_the_user_typed(world, draft):
         url, {"revision": 1, "code": "CX-P1", "text": "Alice's words."}, headers={"HX-Request": "true"}
     )
     body = text(response)
-    assert response.status_code == 409
+    assert response.status_code == 200  # htmx only swaps 2xx: the editor is replaced with the explanation
     assert "changed by someone else" in body and "Alice&#x27;s words." in body
     assert 'name="revision" value="2"' in body  # saving again applies Alice's words over Bob's
     assert Statement.objects.get(pk=st.pk).text == "Bob's words."
@@ -206,6 +206,19 @@ def test_a_stale_inline_edit_keeps_what_the_user_typed(world, draft):
         url, {"revision": 2, "code": "CX-P1", "text": "Alice's words."}, headers={"HX-Request": "true"}
     )
     assert again.status_code == 200 and Statement.objects.get(pk=st.pk).text == "Alice's words."
+
+
+def test_inline_edit_of_a_version_published_meanwhile_sends_the_browser_to_the_grid(world, draft):
+    st = draft.statements.get(code="CX-P1")
+    url = reverse("framework-item-edit", args=[draft.pk, "statements", st.pk])
+    version_publish(version=draft, expected_revision=1, actor=world.alice)
+    response = world.client_for(world.alice).post(
+        url, {"revision": 1, "code": "CX-P1", "text": "Too late."}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200 and response["HX-Redirect"] == reverse(
+        "framework-version", args=[draft.pk]
+    )
+    assert "is published and never changes" in messages_of(response)[0]
 
 
 def test_full_page_statement_form_add_and_errors(world, draft):

@@ -22,7 +22,7 @@ from soms.frameworks.api import router as frameworks_read_router
 from soms.frameworks.models import FrameworkVersion, MappingKind, StatementMapping
 from soms.frameworks.rules import FrameworkRules
 from soms.frameworks.services import FrameworkConflict
-from soms.frameworks.services_authoring import InvalidField, PublishBlocked
+from soms.frameworks.services_authoring import InvalidField, PublishBlocked, StaleRevision
 from soms.tenancy.access import NotFound, require_admin
 
 router = Router(tags=["framework authoring"])
@@ -42,6 +42,8 @@ def _run[T](fn: Callable[[], T]) -> T:
     where Ninja's own validation would (`body.payload.<field>`)."""
     try:
         return fn()
+    except StaleRevision as exc:
+        raise HttpError(409, f"{exc} Read the version again and send its current revision.") from exc
     except FrameworkConflict as exc:
         raise HttpError(409, str(exc)) from exc
     except InvalidField as exc:

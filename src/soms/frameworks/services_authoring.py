@@ -85,7 +85,7 @@ def _lock_draft(version: FrameworkVersion, expected_revision: int | None) -> Fra
     if expected_revision is not None and locked.revision != expected_revision:
         raise StaleRevision(
             f"This draft was changed by someone else since you opened it (you had revision "
-            f"{expected_revision}, it is now at {locked.revision}). Reload to see their changes."
+            f"{expected_revision}, it is now at {locked.revision})."
         )
     return locked
 
@@ -97,7 +97,7 @@ def _bump(version: FrameworkVersion, locked: FrameworkVersion) -> None:
         revision=locked.revision + 1
     )
     if updated != 1:
-        raise StaleRevision("This draft was changed by someone else while you saved. Reload and try again.")
+        raise StaleRevision("This draft was changed by someone else while you were saving.")
     locked.revision += 1
     # The caller's object reflects the new revision, so the page or API answer can carry it on.
     version.revision = locked.revision

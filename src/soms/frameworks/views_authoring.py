@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from soms.core.framework_diff import word_changes
 from soms.frameworks import selectors, selectors_authoring, services_authoring
@@ -68,6 +69,9 @@ def _published(request: HttpRequest, version: FrameworkVersion) -> HttpResponse:
     messages.error(
         request, f"{version} is published and never changes. Start a new draft from it to make changes."
     )
+    if getattr(request, "htmx", False):
+        # A redirect followed by htmx would swap the whole page into one grid cell.
+        return HttpResponseClientRedirect(_grid_url(version))
     return redirect(_grid_url(version))
 
 
@@ -264,10 +268,10 @@ def version_item_form(
     else:
         form = form_class(initial=_item_initial(kind, item, request, version), **extra)
     context = {"form": form, "version": version, "framework": version.framework, "kind": kind, "item": item}
-    template = (
-        "frameworks/authoring/_statement_form.html" if inline else "frameworks/authoring/item_form.html"
-    )
-    return render(request, template, context, status=status)
+    if inline:
+        # htmx swaps only 2xx answers; the refused form must replace the editor to show why.
+        return render(request, "frameworks/authoring/_statement_form.html", context)
+    return render(request, "frameworks/authoring/item_form.html", context, status=status)
 
 
 @member_required
