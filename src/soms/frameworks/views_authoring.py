@@ -370,7 +370,7 @@ def version_item_move(request: HttpRequest, version_id: int, kind: str, item_id:
                 actor=request.user,
             )
         except StaleRevision as exc:
-            messages.error(request, str(exc))
+            messages.error(request, f"{exc} Nothing was moved; look at the draft again.")
     return redirect(back)
 
 
