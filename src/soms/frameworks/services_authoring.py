@@ -130,64 +130,87 @@ def _plain(value: Any) -> Any:
 
 
 def _copy_contents(*, source: FrameworkVersion, target: FrameworkVersion) -> int:
-    """Copy levels, elements, areas and statements (with their areas and parents) into `target`."""
-    levels = {
-        old.pk: Level.objects.create(
-            version=target,
-            code=old.code,
-            name=old.name,
-            rank=old.rank,
-            description=old.description,
-            validity_months=old.validity_months,
-        )
-        for old in source.levels.all()
-    }
-    elements = {
-        old.pk: Element.objects.create(
-            version=target,
-            code=old.code,
-            name=old.name,
-            description=old.description,
-            group=old.group,
-            order=old.order,
-            item_type=old.item_type,
-        )
-        for old in source.elements.all()
-    }
-    areas = {
-        old.pk: Area.objects.create(
-            version=target,
-            code=old.code,
-            name=old.name,
-            element=elements[old.element_id] if old.element_id else None,
-            order=old.order,
-        )
-        for old in source.areas.all()
-    }
-    statements: dict[int, Statement] = {}
-    parents: list[tuple[Statement, int]] = []
-    through: list[Any] = []
-    for old in source.statements.prefetch_related("areas").order_by("id"):
-        new = Statement.objects.create(
-            version=target,
-            element=elements[old.element_id],
-            level=levels[old.level_id],
-            code=old.code,
-            text=old.text,
-            order=old.order,
-            item_type=old.item_type,
-        )
-        statements[old.pk] = new
+    """Copy levels, elements, areas and statements (with their areas and parents) into `target`.
+
+    In bulk, a handful of queries whatever the size: an imported framework may hold thousands of
+    statements.
+    """
+    old_levels = list(source.levels.all())
+    new_levels = Level.objects.bulk_create(
+        [
+            Level(
+                version=target,
+                code=old.code,
+                name=old.name,
+                rank=old.rank,
+                description=old.description,
+                validity_months=old.validity_months,
+            )
+            for old in old_levels
+        ]
+    )
+    levels = {old.pk: new for old, new in zip(old_levels, new_levels, strict=True)}
+    old_elements = list(source.elements.all())
+    new_elements = Element.objects.bulk_create(
+        [
+            Element(
+                version=target,
+                code=old.code,
+                name=old.name,
+                description=old.description,
+                group=old.group,
+                order=old.order,
+                item_type=old.item_type,
+            )
+            for old in old_elements
+        ]
+    )
+    elements = {old.pk: new for old, new in zip(old_elements, new_elements, strict=True)}
+    old_areas = list(source.areas.all())
+    new_areas = Area.objects.bulk_create(
+        [
+            Area(
+                version=target,
+                code=old.code,
+                name=old.name,
+                element=elements[old.element_id] if old.element_id else None,
+                order=old.order,
+            )
+            for old in old_areas
+        ]
+    )
+    areas = {old.pk: new for old, new in zip(old_areas, new_areas, strict=True)}
+    old_statements = list(source.statements.prefetch_related("areas").order_by("id"))
+    new_statements = Statement.objects.bulk_create(
+        [
+            Statement(
+                version=target,
+                element=elements[old.element_id],
+                level=levels[old.level_id],
+                code=old.code,
+                text=old.text,
+                order=old.order,
+                item_type=old.item_type,
+            )
+            for old in old_statements
+        ]
+    )
+    statements = {old.pk: new for old, new in zip(old_statements, new_statements, strict=True)}
+    Statement.areas.through.objects.bulk_create(
+        [
+            Statement.areas.through(statement_id=statements[old.pk].pk, area_id=areas[a.pk].pk)
+            for old in old_statements
+            for a in old.areas.all()
+        ]
+    )
+    with_parent = []
+    for old in old_statements:
         if old.parent_id:
-            parents.append((new, old.parent_id))
-        through.extend(
-            Statement.areas.through(statement_id=new.pk, area_id=areas[a.pk].pk) for a in old.areas.all()
-        )
-    Statement.areas.through.objects.bulk_create(through)
-    for new, old_parent in parents:
-        new.parent = statements[old_parent]
-        new.save(update_fields=["parent"])
-    return len(statements)
+            new = statements[old.pk]
+            new.parent = statements[old.parent_id]
+            with_parent.append(new)
+    Statement.objects.bulk_update(with_parent, ["parent"])
+    return len(new_statements)
 
 
 def _require_publishable_base(base: FrameworkVersion | None) -> None:
