@@ -485,3 +485,15 @@ def test_openapi_lists_the_authoring_routes(world):
         "/api/v1/framework-versions/{version_id}/mappings",
     ]:
         assert path in paths
+
+
+def test_reorder_hides_other_organisations_and_needs_an_admin(world, draft, b_draft):
+    b_elements = list(b_draft.elements.values_list("pk", flat=True))
+    a_elements = list(draft.elements.values_list("pk", flat=True))
+    alice, charlie = world.client_for(world.alice), world.client_for(world.charlie)
+    body = {"revision": 1, "ids": b_elements}
+    assert call(alice, "PUT", f"{V}/{b_draft.pk}/order/elements", body).status_code == 404
+    assert (
+        call(charlie, "PUT", f"{V}/{draft.pk}/order/elements", {"revision": 1, "ids": a_elements}).status_code
+        == 403
+    )

@@ -411,3 +411,17 @@ def test_structure_page_of_a_published_version_sends_back_to_the_grid(world, dra
     version_publish(version=draft, expected_revision=1, actor=world.alice)
     response = world.client_for(world.alice).get(reverse("framework-structure", args=[draft.pk]))
     assert response.status_code == 302 and "is published and never changes" in messages_of(response)[0]
+
+
+def test_statement_fragment_of_another_organisation_is_not_found(world, draft, b_draft):
+    client = world.client_for(world.alice)
+    foreign = b_draft.statements.first()
+    assert client.get(reverse("framework-statement", args=[b_draft.pk, foreign.pk])).status_code == 404
+    assert client.get(reverse("framework-statement", args=[draft.pk, foreign.pk])).status_code == 404
+    own = draft.statements.first()
+    assert (
+        world.client_for(world.charlie)
+        .get(reverse("framework-statement", args=[draft.pk, own.pk]))
+        .status_code
+        == 200
+    )
