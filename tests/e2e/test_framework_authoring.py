@@ -136,3 +136,21 @@ def test_mapping_page_on_a_phone(live_server, world, builtin, page):
     page.wait_for_selector("text=Saved 35 mappings from 1.")
     page.set_viewport_size({"width": 1280, "height": 900})
     shot(page, "authoring-mappings")
+
+    # An incomplete draft says what stops it from being published; the rules read as YAML.
+    v2.statements.filter(element__code="delivery", level__code="practitioner").delete()
+    page.goto(f"{live_server.url}/frameworks/versions/{v2.pk}/publish/")
+    assert "has no statement at: Practitioner" in page.locator("#publish-problems").inner_text()
+    shot(page, "authoring-publish-blocked")
+    page.goto(f"{live_server.url}/frameworks/versions/{v2.pk}/rules/")
+    page.fill("#id_rules", "change_project: {level: expert}\nrefresh_due_months_before: -1")
+    page.click("button:has-text('Save rules')")
+    page.wait_for_selector(".field .error")
+    shot(page, "authoring-rules-errors")
+
+    # The second built-in framework shows its capabilities under their groups.
+    smo = FrameworkVersion.objects.get(framework__code="smo-capability")
+    page.goto(f"{live_server.url}/frameworks/versions/{smo.pk}/")
+    groups = page.locator("#framework-grid tr.grid-group").all_inner_texts()
+    assert [g.strip().lower() for g in groups] == ["strategic", "tactical", "operational"]
+    shot(page, "smo-capability-grid", full_page=False)
