@@ -11,6 +11,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from soms.api.auth import AUTH
 from soms.frameworks.api import router as frameworks_router
+from soms.frameworks.api_authoring import router as framework_authoring_router
 from soms.frameworks.api_io import router as frameworks_io_router
 from soms.tenancy.api import router as tenancy_router
 
@@ -77,3 +78,4 @@ api.add_router("/v1/", tenancy_router)
 # Before frameworks_router: its /frameworks/{framework_id} would otherwise swallow /frameworks/import.
 api.add_router("/v1/", frameworks_io_router)
 api.add_router("/v1/", frameworks_router)
+api.add_router("/v1/", framework_authoring_router)

@@ -1,0 +1,133 @@
+"""Forms for authoring pages: they turn bad input into errors on the field that caused them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from django import forms
+from django.core.validators import RegexValidator
+from pydantic import ValidationError as PydanticError
+
+from soms.frameworks.document import CODE_RE, STATEMENT_CODE_RE
+from soms.frameworks.models import FrameworkKind, FrameworkVersion
+from soms.frameworks.rules import FrameworkRules
+
+slug_code = RegexValidator(
+    CODE_RE, "Use lower-case letters, digits and hyphens, starting with a letter or digit."
+)
+statement_code = RegexValidator(
+    STATEMENT_CODE_RE, "Use letters, digits, '.', '_' and '-', starting with a letter or digit."
+)
+
+
+class RevisionForm(forms.Form):
+    # The revision of the draft this form was made from: a later save by someone else is detected.
+    revision = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class FrameworkCreateForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    code = forms.CharField(
+        max_length=80, validators=[slug_code], help_text="Short identifier, e.g. <code>claims-skills</code>."
+    )
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    kind = forms.ChoiceField(choices=FrameworkKind.choices)
+    label = forms.CharField(max_length=40, initial="1", help_text="The first version's label.")
+    base = forms.ModelChoiceField(
+        queryset=FrameworkVersion.objects.none(),
+        required=False,
+        empty_label="— start empty —",
+        label="Start from",
+        help_text="Copy a built-in framework or one of your published versions, then change what you need.",
+    )
+
+    def __init__(self, *args: Any, bases: list[FrameworkVersion], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["base"]
+        field.queryset = FrameworkVersion.objects.filter(pk__in=[b.pk for b in bases])  # type: ignore[attr-defined]
+        field.label_from_instance = lambda v: f"{v.framework.name} — {v.label}"  # type: ignore[attr-defined]
+
+
+class DraftCreateForm(forms.Form):
+    label = forms.CharField(max_length=40, help_text="How people will name the new version, e.g. 2027.")
+
+
+class LevelForm(RevisionForm):
+    name = forms.CharField(max_length=120)
+    code = forms.CharField(max_length=80, validators=[slug_code])
+    rank = forms.IntegerField(min_value=1, max_value=100, help_text="1 is the lowest level.")
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    validity_months = forms.IntegerField(
+        min_value=1, max_value=600, required=False, help_text="Months before the level must be refreshed."
+    )
+
+
+class ElementForm(RevisionForm):
+    name = forms.CharField(max_length=200)
+    code = forms.CharField(max_length=80, validators=[slug_code])
+    group = forms.CharField(
+        max_length=120, required=False, help_text="Optional heading the element sits under."
+    )
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class AreaForm(RevisionForm):
+    name = forms.CharField(max_length=200)
+    code = forms.CharField(max_length=80, validators=[slug_code])
+    element = forms.ModelChoiceField(queryset=None, required=False, empty_label="— not inside an element —")
+
+    def __init__(self, *args: Any, version: FrameworkVersion, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["element"].queryset = version.elements.all()  # type: ignore[attr-defined]
+
+
+class StatementTextForm(RevisionForm):
+    """The inline edit in the grid: words and code only; the statement stays in its cell."""
+
+    code = forms.CharField(max_length=80, validators=[statement_code])
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class StatementForm(StatementTextForm):
+    element = forms.ModelChoiceField(queryset=None)
+    level = forms.ModelChoiceField(queryset=None)
+    areas = forms.ModelMultipleChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="What the statement addresses.",
+    )
+
+    def __init__(self, *args: Any, version: FrameworkVersion, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["element"].queryset = version.elements.all()  # type: ignore[attr-defined]
+        self.fields["level"].queryset = version.levels.all()  # type: ignore[attr-defined]
+        self.fields["areas"].queryset = version.areas.all()  # type: ignore[attr-defined]
+        if not version.areas.exists():
+            del self.fields["areas"]
+
+
+class RulesForm(RevisionForm):
+    rules = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 22, "spellcheck": "false", "class": "code-input"}),
+        help_text="YAML (or JSON). Level codes must be levels of this version.",
+    )
+
+    def clean_rules(self) -> FrameworkRules:
+        try:
+            data = yaml.safe_load(self.cleaned_data["rules"]) or {}
+        except yaml.YAMLError as exc:
+            raise forms.ValidationError(f"Not readable as YAML: {exc}") from None
+        if not isinstance(data, dict):
+            raise forms.ValidationError("The rules must be a mapping of names to values.")
+        try:
+            return FrameworkRules.model_validate(data)
+        except PydanticError as exc:
+            raise forms.ValidationError(
+                [f"{'.'.join(str(p) for p in e['loc']) or 'rules'}: {e['msg']}" for e in exc.errors()]
+            ) from None
+
+
+class MoveForm(RevisionForm):
+    direction = forms.ChoiceField(choices=[("up", "up"), ("down", "down")])
