@@ -12,6 +12,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from soms.api.auth import AUTH
 from soms.frameworks.api import router as frameworks_router
 from soms.tenancy.api import router as tenancy_router
+from soms.toolkits.api import router as capacity_router
 
 api = NinjaAPI(
     title="SOMS API",
@@ -74,3 +75,4 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 api.add_router("/v1/", tenancy_router)
 api.add_router("/v1/", frameworks_router)
+api.add_router("/v1/", capacity_router)
