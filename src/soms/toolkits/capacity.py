@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -189,18 +190,29 @@ def time_labels(interval_seconds: float, per_day: int) -> list[str]:
     ]
 
 
-def compute_plan(inp: PlanInput) -> dict[str, Any]:
+PLAN_STEPS = ("reading the demand", "profile", "forecast", "backtest", "staffing plan", "simulation")
+
+
+def compute_plan(inp: PlanInput, *, on_step: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Profile, forecast with backtest, staffing plan and (optionally) a simulated day.
 
+    ``on_step`` is told the name of each step (from ``PLAN_STEPS``) as it starts, for progress bars.
     Raises ``DemandCsvError`` listing every bad row, or ``CapacityInputError`` naming the field.
     """
+    step = on_step or (lambda name: None)
+    step(PLAN_STEPS[0])
     text = plan_csv_text(inp)
     series = parse_demand_csv(text)
+    step(PLAN_STEPS[1])
     profile = demand_profile(series)
     per_day = intervals_per_day(series.interval)
     horizon = inp.horizon_days * per_day
+    step(PLAN_STEPS[2])
     fc = forecast(series, horizon, model=inp.model, profile=profile)
     aht, aht_source = _aht(series, inp)
+    step(PLAN_STEPS[3])
+    scores, backtest_note = _backtest(series, per_day)
+    step(PLAN_STEPS[4])
     plan = staffing_plan(
         fc,
         aht=aht,
@@ -209,11 +221,6 @@ def compute_plan(inp: PlanInput) -> dict[str, Any]:
         patience=inp.patience,
         band=inp.band,
     )
-    try:
-        scores = [b.to_dict() for b in backtest(series, holdout_days=min(7, max(1, len(series.arrivals) // per_day - 7)))]
-        backtest_note = ""
-    except CapacityInputError as exc:
-        scores, backtest_note = [], f"No backtest: {exc.reason} (it needs at least one week to fit and one day to test)."
     observed = series.observed
     staffing = plan.to_dict()
     staffing["calls_band"] = inp.band
@@ -243,8 +250,21 @@ def compute_plan(inp: PlanInput) -> dict[str, Any]:
         "simulation": None,
     }
     if inp.simulate:
-        result["simulation"] = simulate_plan_day(result, inp)
+        step(PLAN_STEPS[5])
+        result["simulation"] = simulate_plan_day(clean(result), inp)
     return clean(result)
+
+
+def _backtest(series: DemandSeries, per_day: int) -> tuple[list[dict[str, Any]], str]:
+    # Hold out a week when there is history to spare, less when there is not; a model needs a
+    # week to fit on, so shorter files get an explanation instead of a table.
+    holdout = min(7, len(series.arrivals) // per_day - 7)
+    if holdout < 1:
+        return [], "No backtest: it needs at least eight days of history (a week to fit, a day to test)."
+    try:
+        return [b.to_dict() for b in backtest(series, holdout_days=holdout)], ""
+    except CapacityInputError as exc:
+        return [], f"No backtest: {exc.reason}."
 
 
 def _aht(series: DemandSeries, inp: PlanParams) -> tuple[float, str]:
