@@ -257,14 +257,18 @@ def compute_plan(inp: PlanInput, *, on_step: Callable[[str], None] | None = None
 
 def _backtest(series: DemandSeries, per_day: int) -> tuple[list[dict[str, Any]], str]:
     # Hold out a week when there is history to spare, less when there is not; a model needs a
-    # week to fit on, so shorter files get an explanation instead of a table.
+    # week to fit on, so shorter files get an explanation instead of a table. Each model is
+    # scored on its own, so one that needs more history does not hide the other's score.
     holdout = min(7, len(series.arrivals) // per_day - 7)
     if holdout < 1:
         return [], "No backtest: it needs at least eight days of history (a week to fit, a day to test)."
-    try:
-        return [b.to_dict() for b in backtest(series, holdout_days=holdout)], ""
-    except CapacityInputError as exc:
-        return [], f"No backtest: {exc.reason}."
+    scores, notes = [], []
+    for model in MODELS:
+        try:
+            scores += [b.to_dict() for b in backtest(series, holdout_days=holdout, models=(model,))]
+        except CapacityInputError as exc:
+            notes.append(f"{MODEL_NAMES[model]} not backtested: {exc.reason}.")
+    return scores, " ".join(notes)
 
 
 def _aht(series: DemandSeries, inp: PlanParams) -> tuple[float, str]:

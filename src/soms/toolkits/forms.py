@@ -177,7 +177,7 @@ class PlanForm(TargetForm):
     )
     # The CSV of the last computation, carried in the page so that saving or simulating does not
     # ask for the file again.
-    csv_text = forms.CharField(required=False, widget=forms.HiddenInput)
+    csv_text = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)
     filename = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
     horizon_days = forms.IntegerField(label="Forecast horizon (days)", initial=7, min_value=1, max_value=28)
     model = forms.ChoiceField(label="Forecast model", choices=MODEL_CHOICES, initial="fourier_regression")
