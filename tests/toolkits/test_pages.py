@@ -42,8 +42,8 @@ PLAN = {
 
 
 def without_csrf(body: bytes) -> bytes:
-    # Each response masks the CSRF token differently; nothing else may differ.
-    return re.sub(rb'(csrfmiddlewaretoken" value="|X-CSRFToken": ")[^"]+', rb"\1", body)
+    # Each response masks the CSRF token and draws a CSP nonce afresh; nothing else may differ.
+    return re.sub(rb'(csrfmiddlewaretoken" value="|X-CSRFToken": "|nonce=")[^"]+', rb"\1", body)
 
 
 def upload(text: str, name: str = "demand.csv") -> SimpleUploadedFile:
