@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from soms.core.capacity.forecast import ModelName
 
@@ -52,6 +52,12 @@ class PlanParams(TargetFields):
     simulate_day: int = Field(0, ge=0, le=27, description="Which forecast day to simulate (0 = the first)")
     replications: int = Field(30, ge=2, le=500, description="Simulation replications")
     seed: int = Field(1, ge=0, description="Random seed, so a simulation can be repeated exactly")
+
+    @field_validator("band", mode="before")
+    @classmethod
+    def _band_from_text(cls, value: object) -> object:
+        # Form fields arrive as text, and a Literal of numbers does not coerce "95" by itself.
+        return int(value) if isinstance(value, str) and value.strip().isdigit() else value
 
     @model_validator(mode="after")
     def _day_in_horizon(self) -> PlanParams:
