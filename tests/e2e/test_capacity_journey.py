@@ -62,11 +62,13 @@ def test_upload_demand_see_profile_staffing_and_simulation_then_save(live_server
     assert "5 times" in page.locator("#simulation").inner_text()
     assert page.locator("#sim-service-level").inner_text().endswith("%")
     assert page.locator("#heatmap svg").count() == 1
+    assert page.locator("#id_simulate").is_checked()  # so that saving keeps the simulation
 
     page.fill("#id_name", "Claims line, three days")
     page.click("button:has-text('Save as study')")
     page.wait_for_selector("#study-name:has-text('Claims line, three days')")
     assert page.locator("#staffing-chart svg").count() == 1
+    assert page.locator("#simulation-chart svg").count() == 1
     shoot(page, "study-plan")
 
     page.click("nav.mainnav >> text=Capacity")

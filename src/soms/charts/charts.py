@@ -277,6 +277,7 @@ def bar_chart(
     reference: float | None = None,
     reference_name: str = "",
     highlight: Sequence[bool] | None = None,
+    highlight_name: str = "highlighted",
     description: str = "",
     width: float = 960,
     height: float = 320,
@@ -323,7 +324,7 @@ def bar_chart(
         x = frame.x_slot(i, count)
         y = frame.y(float(v))
         gap = 0 if dense else min(slot * 0.18, 4)
-        fill = PALETTE[5] if highlight is not None and highlight[i] else PALETTE[0]
+        fill = PALETTE[2] if highlight is not None and highlight[i] else PALETTE[0]
         tip = f"{labels[i]}: {value_name} {value_format.format(v)}"
         if low is not None and high is not None and is_number(low[i]) and is_number(high[i]):
             tip += f" ({range_name} {value_format.format(low[i])}–{value_format.format(high[i])})"
@@ -353,17 +354,17 @@ def bar_chart(
         yr = frame.y(reference)
         out.append(
             f'<line class="reference" x1="{frame.left:g}" x2="{frame.width - frame.right:g}" y1="{yr:.1f}" '
-            f'y2="{yr:.1f}" stroke="{PALETTE[2]}" stroke-width="1.5" stroke-dasharray="6 4">'
+            f'y2="{yr:.1f}" stroke="{PALETTE[4]}" stroke-width="1.5" stroke-dasharray="6 4">'
             f"<title>{esc(reference_name)}</title></line>"
         )
         items.append(
             (
-                f'<line x1="0" x2="14" y1="5" y2="5" stroke="{PALETTE[2]}" stroke-width="2" stroke-dasharray="4 3"/>',
+                f'<line x1="0" x2="14" y1="5" y2="5" stroke="{PALETTE[4]}" stroke-width="2" stroke-dasharray="4 3"/>',
                 reference_name or "reference",
             )
         )
     if highlight is not None and any(highlight):
-        items.append((f'<rect width="14" height="10" fill="{PALETTE[5]}"/>', "highlighted"))
+        items.append((f'<rect width="14" height="10" fill="{PALETTE[2]}"/>', highlight_name))
     out += x_labels(frame, labels, centred=True, label=x_label)
     out += legend(items, frame.left, 42)
     out.append("</svg>")

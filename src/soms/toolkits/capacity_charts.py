@@ -73,6 +73,7 @@ def erlang_chart(result: dict[str, Any], inputs: dict[str, Any], *, ident: str =
         reference=inputs["service_level"],
         reference_name=f"target {_pct(inputs['service_level'])} in {inputs['answer_within']:g} s",
         highlight=[r["is_answer"] for r in rows],
+        highlight_name="agents required",
         value_format="{:.3f}",
         ident=ident,
     )

@@ -17,8 +17,8 @@ DEFINITION_CHOICES = [
     ("answered", "of answered calls only"),
 ]
 MODEL_CHOICES = [
-    ("fourier_regression", "Fourier regression (trend, daily and weekly cycles)"),
-    ("seasonal_average", "Seasonal average (same interval, last 4 weeks)"),
+    ("fourier_regression", "Fourier regression"),
+    ("seasonal_average", "Seasonal average"),
 ]
 
 # Schema field -> form field, so an error found by the schema or the core lands on the right input.
@@ -164,7 +164,7 @@ def target_initial(inputs: dict[str, Any]) -> dict[str, Any]:
 
 class PlanForm(TargetForm):
     source = forms.ChoiceField(
-        label="Demand",
+        label="Source",
         choices=[("upload", "My own interval CSV"), ("sample", "The built-in synthetic sample (not real data)")],
         initial="upload",
         widget=forms.RadioSelect,
@@ -180,7 +180,13 @@ class PlanForm(TargetForm):
     csv_text = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)
     filename = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
     horizon_days = forms.IntegerField(label="Forecast horizon (days)", initial=7, min_value=1, max_value=28)
-    model = forms.ChoiceField(label="Forecast model", choices=MODEL_CHOICES, initial="fourier_regression")
+    model = forms.ChoiceField(
+        label="Forecast model",
+        choices=MODEL_CHOICES,
+        initial="fourier_regression",
+        help_text="Regression: trend plus daily and weekly cycles. Seasonal average: the same interval "
+        "over the last four weeks.",
+    )
     aht = forms.FloatField(
         label="Average handle time (seconds, optional)",
         required=False,

@@ -14,8 +14,19 @@ def _ok(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def _number(value: Any) -> Any:
+    # Shrinkage is kept as exact decimal text ("0.3"); show it like any other number.
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
+
+
 @register.filter
 def pct(value: Any, digits: int = 1) -> str:
+    value = _number(value)
     return f"{value * 100:.{digits}f} %" if _ok(value) else "–"
 
 
@@ -28,6 +39,13 @@ def secs(value: Any, digits: int = 1) -> str:
 @register.filter
 def num(value: Any, digits: int = 1) -> str:
     return f"{value:,.{digits}f}" if _ok(value) else "–"
+
+
+@register.filter
+def minutes(seconds: Any) -> str:
+    """Interval lengths as people say them: 1800 -> '30-minute'."""
+    value = _number(seconds)
+    return f"{value / 60:g}-minute" if _ok(value) else "–"
 
 
 @register.filter
