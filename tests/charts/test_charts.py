@@ -7,7 +7,17 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from soms.charts import Band, Estimate, Line, bar_chart, colour_for, estimate_chart, heatmap, line_chart, nice_ticks
+from soms.charts import (
+    Band,
+    Estimate,
+    Line,
+    bar_chart,
+    colour_for,
+    estimate_chart,
+    heatmap,
+    line_chart,
+    nice_ticks,
+)
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -44,7 +54,9 @@ def test_text_cannot_break_out_of_the_markup():
     for svg in (
         heatmap([[1]], [evil], [evil], title=evil, value_label=evil),
         line_chart([evil], [Line(evil, [1])], bands=[Band(evil, [0], [2])], title=evil, y_label=evil),
-        bar_chart([evil], [1], low=[0], high=[2], title=evil, value_name=evil, reference=1, reference_name=evil),
+        bar_chart(
+            [evil], [1], low=[0], high=[2], title=evil, value_name=evil, reference=1, reference_name=evil
+        ),
         estimate_chart([evil], [Estimate(0.5, 0.4, 0.6)], [0.5], title=evil, flagged=[True], flag_name=evil),
     ):
         parse(svg)

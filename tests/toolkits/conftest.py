@@ -28,7 +28,9 @@ def csv_text() -> str:
     return demand_csv()
 
 
-def erlang_study(world: Any, *, organisation: Any = None, user: Any = None, name: str = "Peak half-hour") -> CapacityStudy:
+def erlang_study(
+    world: Any, *, organisation: Any = None, user: Any = None, name: str = "Peak half-hour"
+) -> CapacityStudy:
     inp = ErlangInput(calls=100, aht=180, interval_seconds=1800)
     return services.capacity_study_create(
         organisation=organisation or world.org_a,
@@ -40,7 +42,9 @@ def erlang_study(world: Any, *, organisation: Any = None, user: Any = None, name
     )
 
 
-def plan_study(world: Any, *, organisation: Any = None, user: Any = None, simulate: bool = True) -> CapacityStudy:
+def plan_study(
+    world: Any, *, organisation: Any = None, user: Any = None, simulate: bool = True
+) -> CapacityStudy:
     inp = PlanInput(csv=demand_csv(), horizon_days=2, simulate=simulate, replications=4)
     return services.capacity_study_create(
         organisation=organisation or world.org_a,
@@ -54,8 +58,16 @@ def plan_study(world: Any, *, organisation: Any = None, user: Any = None, simula
 
 # One bad file per way a demand export goes wrong, with the (row, column) it must be reported at.
 BAD_FILES = {
-    "bad timestamp": ("timestamp,arrivals\n2026-03-02T00:00,1\n2026-03-02T01:00,2\n2026-03-0x,3\n", 4, "timestamp"),
-    "negative count": ("timestamp,arrivals\n2026-03-02T00:00,1\n2026-03-02T01:00,-2\n2026-03-02T02:00,3\n", 3, "arrivals"),
+    "bad timestamp": (
+        "timestamp,arrivals\n2026-03-02T00:00,1\n2026-03-02T01:00,2\n2026-03-0x,3\n",
+        4,
+        "timestamp",
+    ),
+    "negative count": (
+        "timestamp,arrivals\n2026-03-02T00:00,1\n2026-03-02T01:00,-2\n2026-03-02T02:00,3\n",
+        3,
+        "arrivals",
+    ),
     "duplicate interval": (
         "timestamp,arrivals\n2026-03-02T00:00,1\n2026-03-02T01:00,2\n2026-03-02T01:00,3\n2026-03-02T02:00,3\n",
         4,

@@ -30,7 +30,9 @@ def locs(response: object) -> list[list[object]]:
 
 
 def test_erlang_reference_values(world):
-    response = post(world.client_for(world.charlie), "/erlang", {"calls": 100, "interval_seconds": 1800, "aht": 180})
+    response = post(
+        world.client_for(world.charlie), "/erlang", {"calls": 100, "interval_seconds": 1800, "aht": 180}
+    )
     body = response.json()
     assert response.status_code == 200
     assert body["agents"] == 14
@@ -44,7 +46,14 @@ def test_erlang_with_patience_shrinkage_and_answered_definition(world):
     body = post(
         world.client_for(world.charlie),
         "/erlang",
-        {"calls": 100, "aht": 180, "patience": 120, "shrinkage": 0.3, "definition": "answered", "max_occupancy": 0.85},
+        {
+            "calls": 100,
+            "aht": 180,
+            "patience": 120,
+            "shrinkage": 0.3,
+            "definition": "answered",
+            "max_occupancy": 0.85,
+        },
     ).json()
     assert body["model"] == "Erlang A" and body["abandonment"] > 0 and body["fte"] >= body["agents"] / 0.7
 
@@ -67,7 +76,9 @@ def test_erlang_bad_input_is_422_naming_the_field(world, payload, field):
 
 
 def test_plan_from_json_csv(world):
-    response = post(world.client_for(world.charlie), "/plan", {"csv": demand_csv(), "horizon_days": 2, "shrinkage": 0.3})
+    response = post(
+        world.client_for(world.charlie), "/plan", {"csv": demand_csv(), "horizon_days": 2, "shrinkage": 0.3}
+    )
     body = response.json()
     assert response.status_code == 200
     assert set(body) >= {"profile", "forecast", "backtest", "staffing", "series"}
@@ -81,9 +92,13 @@ def test_plan_from_rows_and_from_the_sample(world):
         {"timestamp": line.split(",")[0], "arrivals": int(line.split(",")[1])}
         for line in demand_csv(days=9).strip().splitlines()[1:]
     ]
-    response = post(client, "/plan", {"rows": rows, "horizon_days": 1, "aht": 240, "model": "seasonal_average"})
+    response = post(
+        client, "/plan", {"rows": rows, "horizon_days": 1, "aht": 240, "model": "seasonal_average"}
+    )
     assert response.status_code == 200 and response.json()["series"]["aht_source"] == "given"
-    sample = post(client, "/plan", {"source": "sample", "horizon_days": 1, "simulate": True, "replications": 3})
+    sample = post(
+        client, "/plan", {"source": "sample", "horizon_days": 1, "simulate": True, "replications": 3}
+    )
     assert sample.status_code == 200 and sample.json()["series"]["source"] == "sample"
     assert sample.json()["simulation"]["replications"] == 3
 
@@ -170,7 +185,9 @@ def test_studies_list_only_the_current_organisation(world):
     ],
 )
 def test_create_computes_and_saves_each_kind(world, kind, inputs):
-    response = post(world.client_for(world.charlie), "/studies", {"name": f"My {kind}", "kind": kind, "inputs": inputs})
+    response = post(
+        world.client_for(world.charlie), "/studies", {"name": f"My {kind}", "kind": kind, "inputs": inputs}
+    )
     assert response.status_code == 201
     body = response.json()
     study = CapacityStudy.objects.get()
@@ -180,7 +197,9 @@ def test_create_computes_and_saves_each_kind(world, kind, inputs):
 
 def test_create_with_the_sample_stores_the_csv_and_says_synthetic(world):
     body = post(
-        world.client_for(world.charlie), "/studies", {"name": "Sample", "kind": "plan", "inputs": {"source": "sample", "horizon_days": 1}}
+        world.client_for(world.charlie),
+        "/studies",
+        {"name": "Sample", "kind": "plan", "inputs": {"source": "sample", "horizon_days": 1}},
     ).json()
     assert body["inputs"]["csv"].startswith("timestamp,arrivals") and "ynthetic" in body["description"]
 
@@ -222,25 +241,46 @@ def test_get_study_and_another_organisations_is_404_like_a_missing_one(world):
 def test_patch_renames_with_the_current_revision_and_409_on_a_stale_one(world):
     study = erlang_study(world)
     client = world.client_for(world.alice)
-    ok = client.patch(f"{API}/studies/{study.pk}", json.dumps({"name": "New", "revision": 1}), content_type="application/json")
+    ok = client.patch(
+        f"{API}/studies/{study.pk}",
+        json.dumps({"name": "New", "revision": 1}),
+        content_type="application/json",
+    )
     assert ok.status_code == 200 and ok.json()["revision"] == 2 and ok.json()["name"] == "New"
-    stale = client.patch(f"{API}/studies/{study.pk}", json.dumps({"name": "Old view", "revision": 1}), content_type="application/json")
+    stale = client.patch(
+        f"{API}/studies/{study.pk}",
+        json.dumps({"name": "Old view", "revision": 1}),
+        content_type="application/json",
+    )
     assert stale.status_code == 409 and stale.json()["revision"] == 2
     study.refresh_from_db()
     assert study.name == "New"
-    invalid = client.patch(f"{API}/studies/{study.pk}", json.dumps({"name": "x"}), content_type="application/json")
+    invalid = client.patch(
+        f"{API}/studies/{study.pk}", json.dumps({"name": "x"}), content_type="application/json"
+    )
     assert invalid.status_code == 422 and ["body", "payload", "revision"] in locs(invalid)
 
 
 def test_only_the_creator_or_an_admin_may_rename_or_delete(world):
     study = erlang_study(world, user=world.charlie)
     other = world.client_for(world.dana, world.org_a)  # assessor in A: a member, not an admin
-    patch = other.patch(f"{API}/studies/{study.pk}", json.dumps({"name": "Mine", "revision": 1}), content_type="application/json")
+    patch = other.patch(
+        f"{API}/studies/{study.pk}",
+        json.dumps({"name": "Mine", "revision": 1}),
+        content_type="application/json",
+    )
     assert patch.status_code == 403
     assert other.delete(f"{API}/studies/{study.pk}").status_code == 403
     assert other.get(f"{API}/studies/{study.pk}").status_code == 200  # reading is fine
     owner = world.client_for(world.alice)
-    assert owner.patch(f"{API}/studies/{study.pk}", json.dumps({"name": "Owner's", "revision": 1}), content_type="application/json").status_code == 200
+    assert (
+        owner.patch(
+            f"{API}/studies/{study.pk}",
+            json.dumps({"name": "Owner's", "revision": 1}),
+            content_type="application/json",
+        ).status_code
+        == 200
+    )
     assert owner.delete(f"{API}/studies/{study.pk}?revision=1").status_code == 409
     assert owner.delete(f"{API}/studies/{study.pk}?revision=2").status_code == 204
     assert not CapacityStudy.objects.exists()

@@ -63,7 +63,9 @@ def test_plan_without_handle_times_needs_an_aht():
 
 
 def test_short_history_explains_why_there_is_no_backtest():
-    result = capacity.compute_plan(PlanInput(csv=demand_csv(days=7), horizon_days=1, model="seasonal_average"))
+    result = capacity.compute_plan(
+        PlanInput(csv=demand_csv(days=7), horizon_days=1, model="seasonal_average")
+    )
     assert result["backtest"] == [] and "eight days" in result["backtest_note"]
 
 
@@ -91,12 +93,16 @@ def test_sample_is_labelled_and_stored_as_text():
     assert "synthetic" in capacity.SAMPLE_LABEL.lower()
     # The stored text alone recomputes the same plan.
     again = PlanInput(**{**stored, "source": "upload"})
-    assert capacity.compute_plan(again)["staffing"]["agents"] == capacity.compute_plan(inp)["staffing"]["agents"]
+    assert (
+        capacity.compute_plan(again)["staffing"]["agents"] == capacity.compute_plan(inp)["staffing"]["agents"]
+    )
 
 
 def test_simulation_without_agents_staffs_to_target():
     result = capacity.compute_simulation(
-        SimulateInput(calls=[50, 100, 80], interval_seconds=1800, aht=180, replications=3, start="2026-03-02T09:00")
+        SimulateInput(
+            calls=[50, 100, 80], interval_seconds=1800, aht=180, replications=3, start="2026-03-02T09:00"
+        )
     )
     assert result["agents"][1] == 14
     assert result["timestamps"][1] == "2026-03-02T09:30:00"
@@ -104,7 +110,8 @@ def test_simulation_without_agents_staffs_to_target():
 
 
 @pytest.mark.parametrize(
-    ("text", "seconds"), [("30m", 1800), ("1800s", 1800), ("1800", 1800), ("1h", 3600), ("1.5m", 90), (" 2 min ", 120)]
+    ("text", "seconds"),
+    [("30m", 1800), ("1800s", 1800), ("1800", 1800), ("1h", 3600), ("1.5m", 90), (" 2 min ", 120)],
 )
 def test_parse_duration(text, seconds):
     assert parse_duration(text) == seconds
@@ -116,7 +123,9 @@ def test_parse_duration_refuses_nonsense(text):
         parse_duration(text)
 
 
-@pytest.mark.parametrize(("text", "value"), [("80%", 0.8), ("0.8", 0.8), ("80", 0.8), ("30 %", 0.3), ("0", 0.0)])
+@pytest.mark.parametrize(
+    ("text", "value"), [("80%", 0.8), ("0.8", 0.8), ("80", 0.8), ("30 %", 0.3), ("0", 0.0)]
+)
 def test_parse_fraction(text, value):
     assert parse_fraction(text) == value
 

@@ -21,7 +21,19 @@ def run(*args: str) -> str:
 
 
 def test_erlang_reference_table():
-    text = run("erlang", "--calls", "100", "--interval", "30m", "--aht", "180s", "--target", "80/20s", "--shrinkage", "30%")
+    text = run(
+        "erlang",
+        "--calls",
+        "100",
+        "--interval",
+        "30m",
+        "--aht",
+        "180s",
+        "--target",
+        "80/20s",
+        "--shrinkage",
+        "30%",
+    )
     assert "Erlang C: 100 calls per 30 min, AHT 180 s, target 80 % in 20 s" in text
     assert "│ Agents required " in text and "│            14 │" in text
     assert "0.888" in text and "7.8 s" in text
@@ -31,8 +43,23 @@ def test_erlang_reference_table():
 
 def test_erlang_json():
     body = json.loads(run("erlang", "--calls", "100", "--interval", "1800s", "--aht", "3m", "--json"))
-    assert body["agents"] == 14 and round(body["asa"], 1) == 7.8 and body["inputs"]["interval_seconds"] == 1800
-    erlang_a = json.loads(run("erlang", "--calls", "100", "--aht", "180", "--patience", "2m", "--max-occupancy", "0.85", "--json"))
+    assert (
+        body["agents"] == 14 and round(body["asa"], 1) == 7.8 and body["inputs"]["interval_seconds"] == 1800
+    )
+    erlang_a = json.loads(
+        run(
+            "erlang",
+            "--calls",
+            "100",
+            "--aht",
+            "180",
+            "--patience",
+            "2m",
+            "--max-occupancy",
+            "0.85",
+            "--json",
+        )
+    )
     assert erlang_a["model"] == "Erlang A" and erlang_a["inputs"]["max_occupancy"] == 0.85
 
 
@@ -44,8 +71,14 @@ def test_erlang_json():
         (["--calls", "100", "--aht", "0s"], "--aht: Input should be greater than 0"),
         (["--calls", "100", "--aht", "180s", "--target", "80"], "--target: '80' is not a target"),
         (["--calls", "100", "--aht", "180s", "--target", "100/20s"], "--target: Input should be less than 1"),
-        (["--calls", "100", "--aht", "180s", "--shrinkage", "lots"], "--shrinkage: 'lots' is not a percentage"),
-        (["--calls", "100", "--aht", "180s", "--shrinkage", "100%"], "--shrinkage: Input should be less than 1"),
+        (
+            ["--calls", "100", "--aht", "180s", "--shrinkage", "lots"],
+            "--shrinkage: 'lots' is not a percentage",
+        ),
+        (
+            ["--calls", "100", "--aht", "180s", "--shrinkage", "100%"],
+            "--shrinkage: Input should be less than 1",
+        ),
     ],
 )
 def test_erlang_bad_arguments_name_the_argument(args, message):
@@ -58,8 +91,23 @@ def test_plan_from_a_file_with_output_csv_and_simulation(tmp_path):
     demand = tmp_path / "demand.csv"
     demand.write_text(demand_csv())
     out_csv = tmp_path / "plan.csv"
-    text = run("plan", str(demand), "--horizon", "2d", "--model", "seasonal_average", "--target", "80/20s",
-               "--shrinkage", "30%", "--simulate", "--replications", "3", "-o", str(out_csv))
+    text = run(
+        "plan",
+        str(demand),
+        "--horizon",
+        "2d",
+        "--model",
+        "seasonal_average",
+        "--target",
+        "80/20s",
+        "--shrinkage",
+        "30%",
+        "--simulate",
+        "--replications",
+        "3",
+        "-o",
+        str(out_csv),
+    )
     assert "Backtest on the last 7 days" in text and "Staffing plan (Seasonal average" in text
     assert "Simulated day 1 (3 runs)" in text
     lines = out_csv.read_text().splitlines()
@@ -71,7 +119,20 @@ def test_plan_from_a_file_with_output_csv_and_simulation(tmp_path):
 def test_plan_save_into_an_organisation(tmp_path, world):
     demand = tmp_path / "demand.csv"
     demand.write_text(demand_csv())
-    body = json.loads(run("plan", str(demand), "--horizon", "1d", "--save", "--org", world.org_a.slug, "--name", "From CLI", "--json"))
+    body = json.loads(
+        run(
+            "plan",
+            str(demand),
+            "--horizon",
+            "1d",
+            "--save",
+            "--org",
+            world.org_a.slug,
+            "--name",
+            "From CLI",
+            "--json",
+        )
+    )
     study = CapacityStudy.objects.get()
     assert body["study_id"] == study.pk and study.organisation == world.org_a and study.name == "From CLI"
     assert study.inputs["csv"] == demand_csv() and study.inputs["filename"] == "demand.csv"
@@ -105,7 +166,10 @@ def test_plan_bad_csv_lists_rows_and_saves_nothing(tmp_path, world, case):
         (["--sample", "--day", "0"], "--day: '0' is not a day number"),
         (["--sample", "--replications", "lots"], "--replications: 'lots' is not a whole number"),
         (["--sample", "--save"], "--save: give the organisation"),
-        (["--sample", "--save", "--org", "nowhere", "--name", "x"], "--org: no organisation with the slug 'nowhere'"),
+        (
+            ["--sample", "--save", "--org", "nowhere", "--name", "x"],
+            "--org: no organisation with the slug 'nowhere'",
+        ),
     ],
 )
 def test_plan_bad_arguments_name_the_argument(args, message):
@@ -125,8 +189,26 @@ def test_plan_without_handle_times_asks_for_aht(tmp_path):
 def test_soms_console_command_runs_the_erlang_calculator(tmp_path):
     # The real entry point, as a person types it; no database is needed for the calculator.
     result = subprocess.run(
-        [sys.executable, "-m", "soms.cli", "capacity", "erlang", "--calls", "100", "--interval", "30m", "--aht", "180s", "--target", "80/20s"],
-        env={"PATH": "/usr/bin:/bin", "SOMS_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "soms.settings"},
+        [
+            sys.executable,
+            "-m",
+            "soms.cli",
+            "capacity",
+            "erlang",
+            "--calls",
+            "100",
+            "--interval",
+            "30m",
+            "--aht",
+            "180s",
+            "--target",
+            "80/20s",
+        ],
+        env={
+            "PATH": "/usr/bin:/bin",
+            "SOMS_DATA_DIR": str(tmp_path),
+            "DJANGO_SETTINGS_MODULE": "soms.settings",
+        },
         capture_output=True,
         text=True,
         timeout=60,
@@ -135,7 +217,11 @@ def test_soms_console_command_runs_the_erlang_calculator(tmp_path):
     assert "│            14 │" in result.stdout
     bad = subprocess.run(
         [sys.executable, "-m", "soms.cli", "capacity", "erlang", "--calls", "100", "--aht", "3 fortnights"],
-        env={"PATH": "/usr/bin:/bin", "SOMS_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "soms.settings"},
+        env={
+            "PATH": "/usr/bin:/bin",
+            "SOMS_DATA_DIR": str(tmp_path),
+            "DJANGO_SETTINGS_MODULE": "soms.settings",
+        },
         capture_output=True,
         text=True,
         timeout=60,

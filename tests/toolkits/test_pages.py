@@ -133,7 +133,9 @@ def test_erlang_save_creates_a_study_with_an_audit_row(world):
 
 
 def test_erlang_save_without_a_name_keeps_the_input(world):
-    response = world.client_for(world.charlie).post(reverse("capacity-erlang"), ERLANG | {"action": "save", "name": " "})
+    response = world.client_for(world.charlie).post(
+        reverse("capacity-erlang"), ERLANG | {"action": "save", "name": " "}
+    )
     assert response.status_code == 400
     assert not CapacityStudy.objects.exists()
     assert 'value="100"' in response.content.decode()
@@ -161,11 +163,18 @@ def test_plan_page_starts_empty_and_with_the_sample_says_it_is_synthetic(world):
 
 def test_plan_upload_shows_profile_forecast_backtest_and_staffing(world):
     response = world.client_for(world.charlie).post(
-        reverse("capacity-plan"), PLAN | {"demand_file": upload(demand_csv(days=22)), "model": "fourier_regression"}
+        reverse("capacity-plan"),
+        PLAN | {"demand_file": upload(demand_csv(days=22)), "model": "fourier_regression"},
     )
     text = response.content.decode()
     assert response.status_code == 200
-    for anchor in ('id="heatmap"', 'id="forecast-chart"', 'id="staffing-chart"', 'id="backtest"', 'id="staffing-days"'):
+    for anchor in (
+        'id="heatmap"',
+        'id="forecast-chart"',
+        'id="staffing-chart"',
+        'id="backtest"',
+        'id="staffing-days"',
+    ):
         assert anchor in text
     assert "Demand profile: mean calls per interval" in text
     assert "Seasonal average" in text and "Fourier regression" in text
@@ -179,7 +188,8 @@ def test_plan_save_uses_the_carried_csv(world):
     client = world.client_for(world.charlie)
     text = demand_csv()
     response = client.post(
-        reverse("capacity-plan"), PLAN | {"csv_text": text, "filename": "demand.csv", "action": "save", "name": "Week 10"}
+        reverse("capacity-plan"),
+        PLAN | {"csv_text": text, "filename": "demand.csv", "action": "save", "name": "Week 10"},
     )
     study = CapacityStudy.objects.get()
     assert response.status_code == 302
@@ -190,7 +200,10 @@ def test_plan_save_uses_the_carried_csv(world):
 
 def test_plan_sample_save_is_described_as_synthetic(world):
     client = world.client_for(world.charlie)
-    client.post(reverse("capacity-plan"), PLAN | {"source": "sample", "horizon_days": "1", "action": "save", "name": "Try"})
+    client.post(
+        reverse("capacity-plan"),
+        PLAN | {"source": "sample", "horizon_days": "1", "action": "save", "name": "Try"},
+    )
     assert "synthetic" in CapacityStudy.objects.get().description.lower()
 
 
@@ -212,7 +225,10 @@ def test_plan_without_handle_times_asks_for_the_aht(world):
         reverse("capacity-plan"), PLAN | {"demand_file": upload(demand_csv(handle_time=False))}
     )
     assert response.status_code == 400
-    assert "Average handle time (seconds, optional): the file has no handle-time column" in response.content.decode()
+    assert (
+        "Average handle time (seconds, optional): the file has no handle-time column"
+        in response.content.decode()
+    )
 
 
 def test_plan_needs_a_file_or_the_sample(world):
@@ -232,7 +248,7 @@ def test_plan_simulation_in_place_with_htmx_and_as_a_plain_post(world):
     client = world.client_for(world.charlie)
     data = PLAN | {"csv_text": demand_csv(), "action": "simulate"}
     partial = client.post(reverse("capacity-plan"), data, HTTP_HX_REQUEST="true").content.decode()
-    assert partial.lstrip().startswith("<section id=\"simulation\"")
+    assert partial.lstrip().startswith('<section id="simulation"')
     assert 'id="simulation-chart"' in partial and "4 times" in partial
     full = client.post(reverse("capacity-plan"), data)
     assert full.status_code == 200 and 'id="simulation-chart"' in full.content.decode()
@@ -248,7 +264,9 @@ def test_plan_simulate_day_beyond_the_horizon_names_the_field(world):
 
 def test_plan_reopens_a_saved_study(world):
     study = plan_study(world)
-    text = world.client_for(world.charlie).get(reverse("capacity-plan") + f"?study={study.pk}").content.decode()
+    text = (
+        world.client_for(world.charlie).get(reverse("capacity-plan") + f"?study={study.pk}").content.decode()
+    )
     assert 'id="staffing-chart"' in text and 'value="Hourly plan"' in text
 
 
@@ -286,13 +304,20 @@ def test_another_organisations_study_answers_exactly_like_a_missing_one(world):
 def test_rename_by_the_creator_and_by_an_admin(world):
     study = erlang_study(world, user=world.charlie)
     client = world.client_for(world.charlie)
-    response = client.post(reverse("capacity-study-rename", args=[study.pk]), {"name": "Renamed", "revision": "1"})
+    response = client.post(
+        reverse("capacity-study-rename", args=[study.pk]), {"name": "Renamed", "revision": "1"}
+    )
     assert response.status_code == 302
     study.refresh_from_db()
     assert (study.name, study.revision) == ("Renamed", 2)
     assert AuditLogEntry.objects.filter(action="capacity_study.rename").exists()
     admin = world.client_for(world.alice)
-    assert admin.post(reverse("capacity-study-rename", args=[study.pk]), {"name": "By owner", "revision": "2"}).status_code == 302
+    assert (
+        admin.post(
+            reverse("capacity-study-rename", args=[study.pk]), {"name": "By owner", "revision": "2"}
+        ).status_code
+        == 302
+    )
 
 
 def test_other_members_may_read_but_not_rename_or_delete(world):
@@ -300,11 +325,20 @@ def test_other_members_may_read_but_not_rename_or_delete(world):
     client = world.client_for(world.charlie)
     page = client.get(reverse("capacity-study", args=[study.pk])).content.decode()
     assert "Only the person who saved this study" in page and "Delete study" not in page
-    assert client.post(reverse("capacity-study-rename", args=[study.pk]), {"name": "Mine", "revision": "1"}).status_code == 403
-    assert client.post(reverse("capacity-study-delete", args=[study.pk]), {"revision": "1"}).status_code == 403
+    assert (
+        client.post(
+            reverse("capacity-study-rename", args=[study.pk]), {"name": "Mine", "revision": "1"}
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(reverse("capacity-study-delete", args=[study.pk]), {"revision": "1"}).status_code == 403
+    )
     # An assessor is not an admin either.
     assessor = world.client_for(world.dana, world.org_a)
-    assert assessor.post(reverse("capacity-study-delete", args=[study.pk]), {"revision": "1"}).status_code == 403
+    assert (
+        assessor.post(reverse("capacity-study-delete", args=[study.pk]), {"revision": "1"}).status_code == 403
+    )
     assert CapacityStudy.objects.get().name == "Peak half-hour"
 
 
@@ -312,7 +346,9 @@ def test_stale_rename_answers_409_and_keeps_what_the_person_typed(world):
     study = erlang_study(world)
     client = world.client_for(world.alice)
     client.post(reverse("capacity-study-rename", args=[study.pk]), {"name": "First edit", "revision": "1"})
-    response = client.post(reverse("capacity-study-rename", args=[study.pk]), {"name": "My careful name", "revision": "1"})
+    response = client.post(
+        reverse("capacity-study-rename", args=[study.pk]), {"name": "My careful name", "revision": "1"}
+    )
     text = response.content.decode()
     assert response.status_code == 409
     assert 'id="conflict"' in text and "First edit" in text and 'value="My careful name"' in text
@@ -353,13 +389,20 @@ def test_downloads_in_every_format(world):
     client = world.client_for(world.charlie)
     url = reverse("capacity-study-download", args=[plan.pk])
     csv_ = client.get(url + "?format=csv")
-    assert csv_["Content-Type"].startswith("text/csv") and 'filename="hourly-plan.csv"' in csv_["Content-Disposition"]
+    assert (
+        csv_["Content-Type"].startswith("text/csv")
+        and 'filename="hourly-plan.csv"' in csv_["Content-Disposition"]
+    )
     assert csv_.content.decode().splitlines()[0].startswith("timestamp,calls,calls_low")
     for chart in ("heatmap", "forecast", "staffing", "simulation"):
         svg = client.get(url + f"?format=svg&chart={chart}")
         assert svg["Content-Type"] == "image/svg+xml" and svg.content.startswith(b"<svg")
     document = json.loads(client.get(url + "?format=json").content)
-    assert document["kind"] == "plan" and document["inputs"]["csv"].startswith("timestamp") and "staffing" in document["results"]
+    assert (
+        document["kind"] == "plan"
+        and document["inputs"]["csv"].startswith("timestamp")
+        and "staffing" in document["results"]
+    )
     bad = client.get(url + "?format=pdf")
     assert bad.status_code == 400 and b"format" in bad.content
     assert client.get(url + "?format=svg&chart=radar").status_code == 400

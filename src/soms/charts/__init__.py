@@ -5,7 +5,16 @@ get back a self-contained ``<svg>`` with a <title>, a <desc> summarising the dat
 readers, and escaped text throughout.
 """
 
-from soms.charts.charts import Band, Estimate, Line, bar_chart, colour_for, estimate_chart, heatmap, line_chart
+from soms.charts.charts import (
+    Band,
+    Estimate,
+    Line,
+    bar_chart,
+    colour_for,
+    estimate_chart,
+    heatmap,
+    line_chart,
+)
 from soms.charts.svg import nice_ticks
 
 __all__ = [

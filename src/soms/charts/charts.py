@@ -237,7 +237,7 @@ def line_chart(
     items = [
         (
             f'<line x1="0" x2="14" y1="5" y2="5" stroke="{s.colour or PALETTE[k % len(PALETTE)]}" '
-            f'stroke-width="2"{" stroke-dasharray=\"4 3\"" if s.dashed else ""}/>',
+            f'stroke-width="2"{' stroke-dasharray="4 3"' if s.dashed else ""}/>',
             s.name,
         )
         for k, s in enumerate(lines)
@@ -301,7 +301,9 @@ def bar_chart(
     frame = Frame(width, height, 64, 20, 56, 48 if x_label else 34, ticks[0], ticks[-1])
     slot = frame.plot_width / max(count, 1)
     dense = slot < 6
-    out = open_svg(width, height, ident, title, description or _bar_summary(labels, values, low, high, value_name))
+    out = open_svg(
+        width, height, ident, title, description or _bar_summary(labels, values, low, high, value_name)
+    )
     out += y_axis(frame, ticks, y_label)
     base = frame.y(max(0.0, ticks[0]))
     if low is not None and high is not None and dense:

@@ -51,7 +51,11 @@ def _core_error(exc: CapacityInputError, prefix: tuple[str, ...] = ("body",)) ->
 def _schema_error(exc: PydanticError, prefix: tuple[str, ...] = ("body",)) -> ValidationError:
     return ValidationError(
         [
-            {"loc": [*prefix, *err["loc"]], "type": err["type"], "msg": err["msg"].removeprefix("Value error, ")}
+            {
+                "loc": [*prefix, *err["loc"]],
+                "type": err["type"],
+                "msg": err["msg"].removeprefix("Value error, "),
+            }
             for err in exc.errors(include_url=False, include_context=False, include_input=False)
         ]
     )
@@ -97,11 +101,15 @@ class ErlangOut(Schema):
     p_wait: float
     occupancy: float
     abandonment: float
-    table: list[ErlangRow] = Field(description="The reverse question: service for agent counts around the answer")
+    table: list[ErlangRow] = Field(
+        description="The reverse question: service for agent counts around the answer"
+    )
     definitions: dict[str, str]
 
 
-@router.post("/capacity/erlang", response=ErlangOut, summary="Agents required for one interval (Erlang C or A)")
+@router.post(
+    "/capacity/erlang", response=ErlangOut, summary="Agents required for one interval (Erlang C or A)"
+)
 def erlang(request: HttpRequest, payload: ErlangInput) -> dict[str, Any]:
     _organisation(request)
     return compute("erlang", payload)
@@ -111,7 +119,9 @@ PLAN_BODY = {
     "requestBody": {
         "required": True,
         "content": {
-            "application/json": {"schema": PlanInput.model_json_schema(ref_template="#/components/schemas/{model}")},
+            "application/json": {
+                "schema": PlanInput.model_json_schema(ref_template="#/components/schemas/{model}")
+            },
             "multipart/form-data": {
                 "schema": {
                     "type": "object",
@@ -135,7 +145,9 @@ def _plan_input(request: HttpRequest) -> PlanInput:
     if request.content_type == "multipart/form-data":
         upload = request.FILES.get("file")
         if upload is None:
-            raise ValidationError([{"loc": ["body", "file"], "type": "missing", "msg": "upload the demand CSV as 'file'"}])
+            raise ValidationError(
+                [{"loc": ["body", "file"], "type": "missing", "msg": "upload the demand CSV as 'file'"}]
+            )
         try:
             text = upload.read().decode("utf-8-sig")
         except UnicodeDecodeError:
@@ -149,7 +161,13 @@ def _plan_input(request: HttpRequest) -> PlanInput:
             data = json.loads(request.body or b"null")
         except json.JSONDecodeError as exc:
             raise ValidationError(
-                [{"loc": ["body"], "type": "json_invalid", "msg": f"Malformed JSON: {exc.msg} at line {exc.lineno}"}]
+                [
+                    {
+                        "loc": ["body"],
+                        "type": "json_invalid",
+                        "msg": f"Malformed JSON: {exc.msg} at line {exc.lineno}",
+                    }
+                ]
             ) from None
         if not isinstance(data, dict):
             raise ValidationError([{"loc": ["body"], "type": "dict_type", "msg": "send a JSON object"}])
@@ -248,7 +266,9 @@ def _full(study: CapacityStudy) -> dict[str, Any]:
 INPUT_SCHEMAS: dict[str, type[Any]] = {"erlang": ErlangInput, "plan": PlanInput, "simulation": SimulateInput}
 
 
-@router.get("/capacity/studies", response=list[StudySummaryOut], summary="Saved studies of the current organisation")
+@router.get(
+    "/capacity/studies", response=list[StudySummaryOut], summary="Saved studies of the current organisation"
+)
 def study_list(request: HttpRequest) -> list[dict[str, Any]]:
     return [_summary(s) for s in selectors.capacity_studies_for(organisation=_organisation(request))]
 
@@ -262,7 +282,9 @@ def study_create(request: HttpRequest, payload: StudyCreateIn) -> Status:  # typ
     organisation = _organisation(request)
     name = payload.name.strip()
     if not name:
-        raise ValidationError([{"loc": ["body", "payload", "name"], "type": "value_error", "msg": "must not be blank"}])
+        raise ValidationError(
+            [{"loc": ["body", "payload", "name"], "type": "value_error", "msg": "must not be blank"}]
+        )
     try:
         inp = INPUT_SCHEMAS[payload.kind].model_validate(payload.inputs)
     except PydanticError as exc:
@@ -284,7 +306,9 @@ def study_create(request: HttpRequest, payload: StudyCreateIn) -> Status:  # typ
     return Status(201, _full(study))
 
 
-@router.get("/capacity/studies/{study_id}", response=StudyOut, summary="One saved study with its inputs and results")
+@router.get(
+    "/capacity/studies/{study_id}", response=StudyOut, summary="One saved study with its inputs and results"
+)
 def study_detail(request: HttpRequest, study_id: int) -> dict[str, Any]:
     return _full(selectors.capacity_study_for(organisation=_organisation(request), study_id=study_id))
 
@@ -298,7 +322,9 @@ def study_rename(request: HttpRequest, study_id: int, payload: StudyPatchIn) -> 
     study = selectors.capacity_study_for(organisation=_organisation(request), study_id=study_id)
     name = payload.name.strip()
     if not name:
-        raise ValidationError([{"loc": ["body", "payload", "name"], "type": "value_error", "msg": "must not be blank"}])
+        raise ValidationError(
+            [{"loc": ["body", "payload", "name"], "type": "value_error", "msg": "must not be blank"}]
+        )
     try:
         study = services.capacity_study_rename(
             study=study,
@@ -310,7 +336,10 @@ def study_rename(request: HttpRequest, study_id: int, payload: StudyPatchIn) -> 
     except services.StudyConflict as exc:
         return Status(
             409,
-            {"detail": "The study was changed since you read it; fetch it again and retry", "revision": exc.current},
+            {
+                "detail": "The study was changed since you read it; fetch it again and retry",
+                "revision": exc.current,
+            },
         )
     return _full(study)
 
@@ -330,7 +359,13 @@ def study_delete(request: HttpRequest, study_id: int, revision: int | None = Non
             revision=revision,
         )
     except services.StudyConflict as exc:
-        return Status(409, {"detail": "The study was changed since you read it; nothing was deleted", "revision": exc.current})
+        return Status(
+            409,
+            {
+                "detail": "The study was changed since you read it; nothing was deleted",
+                "revision": exc.current,
+            },
+        )
     return Status(204, None)
 
 

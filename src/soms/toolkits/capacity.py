@@ -40,7 +40,9 @@ from soms.toolkits.schemas import ErlangInput, PlanInput, PlanParams, SimulateIn
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MODEL_NAMES = {"seasonal_average": "Seasonal average", "fourier_regression": "Fourier regression"}
-SAMPLE_LABEL = "Synthetic sample data: eight weeks of half-hourly calls for a claims line, generated, not real"
+SAMPLE_LABEL = (
+    "Synthetic sample data: eight weeks of half-hourly calls for a claims line, generated, not real"
+)
 # A Monday, so the sample's weeks line up with the heatmap's rows.
 SAMPLE_START = datetime(2026, 8, 3)
 SAMPLE_DAYS = 56

@@ -20,9 +20,9 @@ def seed(ctx: Any) -> None:
     # Priya manages the claims team: the studies are hers, as they would be in real life.
     author = ctx.users.get("priya.raman", ctx.admin)
     existing = set(
-        CapacityStudy.objects.filter(organisation=organisation, name__in=[PLAN_NAME, ERLANG_NAME]).values_list(
-            "name", flat=True
-        )
+        CapacityStudy.objects.filter(
+            organisation=organisation, name__in=[PLAN_NAME, ERLANG_NAME]
+        ).values_list("name", flat=True)
     )
     if PLAN_NAME not in existing:
         plan_in = PlanInput(

@@ -42,6 +42,11 @@ FIELD_OF = {
 }
 
 
+def _positive(value: float) -> None:
+    if value <= 0:
+        raise forms.ValidationError("Must be greater than zero.")
+
+
 def _num(**attrs: Any) -> forms.NumberInput:
     return forms.NumberInput(attrs={"step": "any", "inputmode": "decimal", **attrs})
 
@@ -53,7 +58,6 @@ class TargetForm(forms.Form):
         min_value=0.1,
         max_value=99.99,
         widget=_num(),
-        help_text="For example 80 (% of calls answered within the time below).",
     )
     answer_within = forms.FloatField(
         label="…answered within (seconds)", initial=20, min_value=0, max_value=3600, widget=_num()
@@ -114,15 +118,17 @@ class TargetForm(forms.Form):
 
 
 class ErlangForm(TargetForm):
-    calls = forms.FloatField(label="Calls per interval", initial=100, min_value=0.001, widget=_num())
+    calls = forms.FloatField(
+        label="Calls per interval", initial=100, validators=[_positive], widget=_num(min="0")
+    )
     interval_minutes = forms.FloatField(
         label="Interval length (minutes)", initial=30, min_value=1, max_value=1440, widget=_num()
     )
     aht = forms.FloatField(
         label="Average handle time (seconds)",
         initial=180,
-        min_value=0.001,
-        widget=_num(),
+        validators=[_positive],
+        widget=_num(min="0"),
         help_text="Talk plus wrap-up time.",
     )
 
@@ -135,7 +141,10 @@ class ErlangForm(TargetForm):
         d = self.cleaned_data
         try:
             return ErlangInput(
-                calls=d["calls"], interval_seconds=d["interval_minutes"] * 60, aht=d["aht"], **self.target_data()
+                calls=d["calls"],
+                interval_seconds=d["interval_minutes"] * 60,
+                aht=d["aht"],
+                **self.target_data(),
             )
         except PydanticError as exc:
             self.add_schema_errors(exc)
@@ -165,7 +174,10 @@ def target_initial(inputs: dict[str, Any]) -> dict[str, Any]:
 class PlanForm(TargetForm):
     source = forms.ChoiceField(
         label="Source",
-        choices=[("upload", "My own interval CSV"), ("sample", "The built-in synthetic sample (not real data)")],
+        choices=[
+            ("upload", "My own interval CSV"),
+            ("sample", "The built-in synthetic sample (not real data)"),
+        ],
         initial="upload",
         widget=forms.RadioSelect,
     )
@@ -190,8 +202,8 @@ class PlanForm(TargetForm):
     aht = forms.FloatField(
         label="Average handle time (seconds, optional)",
         required=False,
-        min_value=0.001,
-        widget=_num(),
+        validators=[_positive],
+        widget=_num(min="0"),
         help_text="Leave empty to use the file's handle-time column.",
     )
     band = forms.TypedChoiceField(
@@ -233,7 +245,9 @@ class PlanForm(TargetForm):
             try:
                 csv_text = upload.read().decode("utf-8-sig")
             except UnicodeDecodeError:
-                self.add_error("demand_file", "The file is not UTF-8 text; save it as CSV (UTF-8) and try again.")
+                self.add_error(
+                    "demand_file", "The file is not UTF-8 text; save it as CSV (UTF-8) and try again."
+                )
                 return None
             filename = upload.name[:200]
         if d["source"] == "upload" and not csv_text.strip():
@@ -276,7 +290,9 @@ class PlanForm(TargetForm):
 
 class SaveForm(forms.Form):
     name = forms.CharField(label="Study name", max_length=200)
-    description = forms.CharField(label="Notes (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    description = forms.CharField(
+        label="Notes (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()

@@ -31,4 +31,6 @@ def capacity_study_can_change(*, study: CapacityStudy, membership: Membership | 
     """Rename or delete: the person who made it, or an owner or admin of its organisation."""
     if membership is None or membership.organisation_id != study.organisation_id:
         return False
-    return membership.is_admin or (study.created_by_id is not None and study.created_by_id == membership.user_id)
+    return membership.is_admin or (
+        study.created_by_id is not None and study.created_by_id == membership.user_id
+    )

@@ -16,10 +16,10 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from soms.core.capacity import CapacityInputError, DemandCsvError
+from soms.tenancy.access import member_required
 from soms.toolkits import capacity, capacity_charts, selectors, services
 from soms.toolkits.forms import DeleteForm, ErlangForm, PlanForm, RenameForm, SaveForm
 from soms.toolkits.models import CapacityStudy
-from soms.tenancy.access import member_required
 
 Kind = CapacityStudy.Kind
 
@@ -70,7 +70,9 @@ def erlang_calculator(request: HttpRequest) -> HttpResponse:
     else:
         initial: dict[str, Any] = {}
         if "study" in request.GET:
-            study = selectors.capacity_study_for(organisation=request.organisation, study_id=request.GET["study"])  # type: ignore[attr-defined]
+            study = selectors.capacity_study_for(
+                organisation=request.organisation, study_id=request.GET["study"]
+            )  # type: ignore[attr-defined]
             if study.kind == Kind.ERLANG:
                 initial = ErlangForm.initial_from(study.inputs)
                 save_form = SaveForm(initial={"name": study.name})
@@ -123,7 +125,10 @@ def plan_context(results: dict[str, Any]) -> dict[str, Any]:
                 "peak_range": (max(staffing["agents_low"][sl]), max(staffing["agents_high"][sl])),
                 "agent_hours": sum(staffing["agents"][sl]) * hours,
                 "fte_hours": sum(staffing["fte"][sl]) * hours,
-                "fte_hours_range": (sum(staffing["fte_low"][sl]) * hours, sum(staffing["fte_high"][sl]) * hours),
+                "fte_hours_range": (
+                    sum(staffing["fte_low"][sl]) * hours,
+                    sum(staffing["fte_high"][sl]) * hours,
+                ),
             }
         )
     rows = [
@@ -148,7 +153,9 @@ def plan_context(results: dict[str, Any]) -> dict[str, Any]:
     ctx: dict[str, Any] = {
         "results": results,
         "heatmap": mark_safe(capacity_charts.profile_heatmap(profile)),
-        "forecast_chart": mark_safe(capacity_charts.forecast_chart(results["forecast"], results["model_name"])),
+        "forecast_chart": mark_safe(
+            capacity_charts.forecast_chart(results["forecast"], results["model_name"])
+        ),
         "staffing_chart": mark_safe(capacity_charts.staffing_chart(staffing)),
         "days": days,
         "interval_rows": rows,
@@ -223,7 +230,11 @@ def demand_plan(request: HttpRequest) -> HttpResponse:
         else:
             inputs = capacity.plan_inputs(inp)
             ctx |= plan_context(results)
-            ctx["carried"] = {"source": inp.source, "filename": inp.filename, "rows": inputs["csv"].count("\n") - 1}
+            ctx["carried"] = {
+                "source": inp.source,
+                "filename": inp.filename,
+                "rows": inputs["csv"].count("\n") - 1,
+            }
             form.carry(inputs["csv"] if inp.source == "upload" else "", inp.filename)
             if action == "save" and request.method == "POST" and save_form.is_valid():
                 study = services.capacity_study_create(
@@ -328,7 +339,9 @@ def study_delete(request: HttpRequest, study_id: int) -> HttpResponse:
         )
     except services.StudyConflict:
         study.refresh_from_db()
-        messages.warning(request, "The study was changed by someone else since you opened it; nothing was deleted.")
+        messages.warning(
+            request, "The study was changed by someone else since you opened it; nothing was deleted."
+        )
         return _study_page(request, study, status=409)
     messages.success(request, f"Deleted “{study.name}”.")
     return redirect("capacity-home")

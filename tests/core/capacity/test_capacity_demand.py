@@ -109,7 +109,9 @@ def test_trend_is_not_fooled_by_the_weekly_shape() -> None:
     rows = ["timestamp,arrivals"]
     for day in range(28):
         for slot in range(24):
-            rows.append(f"{(MONDAY + timedelta(days=day, hours=slot)).isoformat()},{[70, 50, 40, 40, 30, 10, 0][day % 7]}")
+            rows.append(
+                f"{(MONDAY + timedelta(days=day, hours=slot)).isoformat()},{[70, 50, 40, 40, 30, 10, 0][day % 7]}"
+            )
     assert demand_profile(parse_demand_csv("\n".join(rows))).trend_per_week == pytest.approx(0.0, abs=1e-9)
 
 

@@ -58,25 +58,35 @@ class Command(BaseCommand):
 
         erlang = sub.add_parser("erlang", help="agents required for one interval", description=__doc__)
         erlang.add_argument("--calls", required=True, help="calls offered in the interval, e.g. 100")
-        erlang.add_argument("--interval", default="30m", help="interval length, e.g. 30m, 1800s, 1h (default 30m)")
+        erlang.add_argument(
+            "--interval", default="30m", help="interval length, e.g. 30m, 1800s, 1h (default 30m)"
+        )
         erlang.add_argument("--aht", required=True, help="average handle time, e.g. 180s or 3m")
         self._target_arguments(erlang)
         erlang.add_argument("--json", action="store_true", help="print JSON instead of tables")
 
-        plan = sub.add_parser("plan", help="profile, forecast, staffing plan (and simulation) from a demand CSV")
+        plan = sub.add_parser(
+            "plan", help="profile, forecast, staffing plan (and simulation) from a demand CSV"
+        )
         plan.add_argument("file", nargs="?", help="CSV with timestamp, arrivals[, handle_time]")
-        plan.add_argument("--sample", action="store_true", help="use the built-in synthetic sample instead of a file")
+        plan.add_argument(
+            "--sample", action="store_true", help="use the built-in synthetic sample instead of a file"
+        )
         plan.add_argument("--horizon", default="7d", help="days to forecast, e.g. 7d or 2w (default 7d)")
         plan.add_argument(
             "--model", default="fourier_regression", choices=["fourier_regression", "seasonal_average"]
         )
         plan.add_argument("--aht", help="average handle time (default: the file's handle-time column)")
-        plan.add_argument("--band", default="80", choices=["80", "95"], help="prediction band for the staffing range")
+        plan.add_argument(
+            "--band", default="80", choices=["80", "95"], help="prediction band for the staffing range"
+        )
         self._target_arguments(plan)
         plan.add_argument("--simulate", action="store_true", help="also simulate one forecast day")
         plan.add_argument("--day", default="1", help="forecast day to simulate, 1 = the first (default 1)")
         plan.add_argument("--replications", default="30", help="simulation runs (default 30)")
-        plan.add_argument("--save", action="store_true", help="save the plan as a study (needs --org and --name)")
+        plan.add_argument(
+            "--save", action="store_true", help="save the plan as a study (needs --org and --name)"
+        )
         plan.add_argument("--org", help="organisation slug to save in")
         plan.add_argument("--name", help="study name")
         plan.add_argument("--json", action="store_true", help="print the whole result as JSON")
@@ -130,7 +140,9 @@ class Command(BaseCommand):
         if isinstance(exc, DemandCsvError):
             listed = "\n".join(f"  row {i.row}, column {i.column}: {i.reason}" for i in exc.issues[:100])
             more = f"\n  … and {len(exc.issues) - 100} more" if len(exc.issues) > 100 else ""
-            return CommandError(f"the demand file has {len(exc.issues)} problem(s); nothing was saved:\n{listed}{more}")
+            return CommandError(
+                f"the demand file has {len(exc.issues)} problem(s); nothing was saved:\n{listed}{more}"
+            )
         return CommandError(f"{OPTION_OF.get(exc.field, exc.field)}: {exc.reason}")
 
     def _print(self, *renderables: Any) -> None:
@@ -205,7 +217,9 @@ class Command(BaseCommand):
             if not path.is_file():
                 raise CommandError(f"FILE: {path} does not exist")
             if path.stat().st_size > settings.SOMS_MAX_UPLOAD_BYTES:
-                raise CommandError(f"FILE: {path} is larger than the {settings.SOMS_MAX_UPLOAD_BYTES} byte limit")
+                raise CommandError(
+                    f"FILE: {path} is larger than the {settings.SOMS_MAX_UPLOAD_BYTES} byte limit"
+                )
             try:
                 text = path.read_text(encoding="utf-8-sig")
             except UnicodeDecodeError:
@@ -218,7 +232,9 @@ class Command(BaseCommand):
             organisation = Organisation.objects.filter(slug=o["org"]).first()
             if organisation is None:
                 raise CommandError(f"--org: no organisation with the slug {o['org']!r}")
-        day = self._arg("--day", lambda t: int(t) - 1 if t.strip().isdigit() and int(t) >= 1 else _bad_day(t), o["day"])
+        day = self._arg(
+            "--day", lambda t: int(t) - 1 if t.strip().isdigit() and int(t) >= 1 else _bad_day(t), o["day"]
+        )
         replications = self._arg(
             "--replications", lambda t: int(t) if t.strip().isdigit() else _bad_int(t), o["replications"]
         )
@@ -292,16 +308,24 @@ class Command(BaseCommand):
         head = Table(title="Demand", show_header=False, title_justify="left")
         head.add_column("measure")
         head.add_column("value", justify="right")
-        head.add_row("History", f"{s['days']:g} days from {s['start']}, {s['interval_seconds'] / 60:g}-minute intervals")
+        head.add_row(
+            "History",
+            f"{s['days']:g} days from {s['start']}, {s['interval_seconds'] / 60:g}-minute intervals",
+        )
         head.add_row("Calls", f"{s['total_calls']:,.0f}")
-        head.add_row("Average handle time", f"{s['aht_used']:.1f} s ({'file' if s['aht_source'] == 'file' else 'given'})")
+        head.add_row(
+            "Average handle time",
+            f"{s['aht_used']:.1f} s ({'file' if s['aht_source'] == 'file' else 'given'})",
+        )
         head.add_row("Coefficient of variation", f"{p['cv_overall']:.2f}")
         head.add_row("Peak-to-average", f"{p['peak_to_average']:.2f}")
         head.add_row("Trend", f"{p['trend_per_week']:+.0f} calls per day, week on week")
         head.add_row("Gaps in the file", str(len(p["gaps"])))
         out.append(head)
         if r["backtest"]:
-            bt = Table(title=f"Backtest on the last {r['backtest'][0]['holdout_days']} days", title_justify="left")
+            bt = Table(
+                title=f"Backtest on the last {r['backtest'][0]['holdout_days']} days", title_justify="left"
+            )
             for col in ("model", "MAE", "WAPE", "in 80 % band", "in 95 % band"):
                 bt.add_column(col, justify="right" if col != "model" else "left")
             for b in r["backtest"]:
@@ -317,7 +341,10 @@ class Command(BaseCommand):
             out.append(r["backtest_note"])
         per_day = round(86_400 / st["interval_seconds"])
         hours = st["interval_seconds"] / 3600
-        days = Table(title=f"Staffing plan ({r['model_name']}, range from the {st['band']} % band)", title_justify="left")
+        days = Table(
+            title=f"Staffing plan ({r['model_name']}, range from the {st['band']} % band)",
+            title_justify="left",
+        )
         for col in ("day", "calls", "peak agents", "range", "agent-hours", "paid hours"):
             days.add_column(col, justify="right" if col != "day" else "left")
         for d in range(0, len(st["agents"]), per_day):
