@@ -114,3 +114,22 @@ def test_bad_file_lists_rows_and_the_sample_is_labelled(live_server, world, page
     page.locator("#heatmap svg").wait_for()
     assert "Synthetic sample data" in page.locator(".sample-banner").inner_text()
     shoot(page, "plan-sample")
+
+
+def test_demo_studies_open_for_a_newcomer(live_server, page):
+    from soms.demo import seed_demo
+    from soms.toolkits.demo import PLAN_NAME
+
+    seed_demo()
+    from django.contrib.auth import get_user_model
+
+    priya = get_user_model().objects.get(username="priya.raman")
+    priya.set_password(PASSWORD)
+    priya.save()
+    sign_in(page, live_server.url, "priya.raman", PASSWORD)
+    page.goto(f"{live_server.url}/capacity/")
+    page.click(f"text={PLAN_NAME}")
+    page.locator("#simulation-chart svg").wait_for()
+    assert "Synthetic sample data" in page.locator(".sample-banner").inner_text()
+    assert "Erlang A" in page.locator("#plan-result").inner_text()
+    shoot(page, "study-demo-plan")
