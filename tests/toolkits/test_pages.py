@@ -283,6 +283,31 @@ def test_study_pages_show_each_kind(world):
     assert 'id="heatmap"' in text and 'id="simulation-chart"' in text and "chart=simulation" in text
 
 
+def test_a_simulation_study_saved_through_the_api_has_a_page_and_downloads(world):
+    client = world.client_for(world.charlie)
+    created = client.post(
+        "/api/v1/capacity/studies",
+        json.dumps(
+            {
+                "name": "Lunchtime",
+                "kind": "simulation",
+                "inputs": {
+                    "calls": [80, 120, 90],
+                    "aht": 180,
+                    "replications": 3,
+                    "start": "2026-03-02T12:00",
+                },
+            }
+        ),
+        content_type="application/json",
+    ).json()
+    text = client.get(reverse("capacity-study", args=[created["id"]])).content.decode()
+    assert 'id="simulation-chart"' in text and "12:30" in text
+    url = reverse("capacity-study-download", args=[created["id"]])
+    assert client.get(url + "?format=csv").content.decode().startswith("interval,calls,agents")
+    assert client.get(url + "?format=svg").content.startswith(b"<svg")
+
+
 def test_another_organisations_study_answers_exactly_like_a_missing_one(world):
     theirs = erlang_study(world, organisation=world.org_b, user=world.bob)
     client = world.client_for(world.alice)

@@ -70,12 +70,11 @@ def erlang_calculator(request: HttpRequest) -> HttpResponse:
     else:
         initial: dict[str, Any] = {}
         if "study" in request.GET:
-            study = selectors.capacity_study_for(
-                organisation=request.organisation, study_id=request.GET["study"]
-            )  # type: ignore[attr-defined]
-            if study.kind == Kind.ERLANG:
-                initial = ErlangForm.initial_from(study.inputs)
-                save_form = SaveForm(initial={"name": study.name})
+            study = _study(request, request.GET["study"])
+            if study.kind != Kind.ERLANG:
+                return redirect("capacity-study", study_id=study.pk)
+            initial = ErlangForm.initial_from(study.inputs)
+            save_form = SaveForm(initial={"name": study.name})
         form = _bound(ErlangForm, initial)
     inp = form.to_input()
     ctx: dict[str, Any] = {"form": form, "save_form": save_form}
@@ -205,8 +204,10 @@ def demand_plan(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = PlanForm(request.POST, request.FILES)
     elif "study" in request.GET:
-        study = selectors.capacity_study_for(organisation=request.organisation, study_id=request.GET["study"])  # type: ignore[attr-defined]
-        form = _bound(PlanForm, PlanForm.initial_from(study.inputs) if study.kind == Kind.PLAN else {})
+        study = _study(request, request.GET["study"])
+        if study.kind != Kind.PLAN:
+            return redirect("capacity-study", study_id=study.pk)
+        form = _bound(PlanForm, PlanForm.initial_from(study.inputs))
         ctx["save_form"] = SaveForm(initial={"name": study.name})
     elif request.GET.get("source") == "sample":
         form = _bound(PlanForm, {"source": "sample"})
@@ -266,7 +267,7 @@ def _without_carried_csv(form: PlanForm) -> PlanForm:
 # saved studies
 
 
-def _study(request: HttpRequest, study_id: int) -> CapacityStudy:
+def _study(request: HttpRequest, study_id: Any) -> CapacityStudy:
     return selectors.capacity_study_for(organisation=request.organisation, study_id=study_id)  # type: ignore[attr-defined]
 
 
