@@ -311,4 +311,10 @@ def test_openapi_documents_the_capacity_paths(world):
         "/api/v1/capacity/studies/{study_id}/download",
     ):
         assert path in spec["paths"]
-    assert "multipart/form-data" in spec["paths"]["/api/v1/capacity/plan"]["post"]["requestBody"]["content"]
+    body = spec["paths"]["/api/v1/capacity/plan"]["post"]["requestBody"]["content"]
+    assert "multipart/form-data" in body
+    assert "$defs" not in json.dumps(body)  # every reference resolves inside the document
+    assert body["application/json"]["schema"]["properties"]["rows"]["anyOf"][0]["items"]["required"] == [
+        "timestamp",
+        "arrivals",
+    ]

@@ -115,13 +115,29 @@ def erlang(request: HttpRequest, payload: ErlangInput) -> dict[str, Any]:
     return compute("erlang", payload)
 
 
+def _inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
+    """A pydantic schema with its $defs written in place: the operation's own body schema is not
+    a registered component, so references into it would dangle in the OpenAPI document."""
+    defs = schema.pop("$defs", {})
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return walk(defs[ref.removeprefix("#/$defs/")])
+            return {k: walk(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    return walk(schema)  # type: ignore[no-any-return]
+
+
 PLAN_BODY = {
     "requestBody": {
         "required": True,
         "content": {
-            "application/json": {
-                "schema": PlanInput.model_json_schema(ref_template="#/components/schemas/{model}")
-            },
+            "application/json": {"schema": _inline_refs(PlanInput.model_json_schema())},
             "multipart/form-data": {
                 "schema": {
                     "type": "object",
