@@ -5,5 +5,6 @@ from soms.api.router import api
 urlpatterns = [
     path("", include("soms.tenancy.urls")),
     path("frameworks/", include("soms.frameworks.urls")),
+    path("capacity/", include("soms.toolkits.urls")),
     path("api/", api.urls),
 ]

@@ -14,6 +14,7 @@ from soms.frameworks.api import router as frameworks_router
 from soms.frameworks.api_authoring import router as framework_authoring_router
 from soms.frameworks.api_io import router as frameworks_io_router
 from soms.tenancy.api import router as tenancy_router
+from soms.toolkits.api import router as capacity_router
 
 api = NinjaAPI(
     title="SOMS API",
@@ -79,3 +80,4 @@ api.add_router("/v1/", tenancy_router)
 api.add_router("/v1/", frameworks_io_router)
 api.add_router("/v1/", frameworks_router)
 api.add_router("/v1/", framework_authoring_router)
+api.add_router("/v1/", capacity_router)

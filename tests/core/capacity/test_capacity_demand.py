@@ -97,6 +97,24 @@ def test_round_trip_and_profile() -> None:
     assert d["heatmap"][6][20] == 0.0 and d["cv_by_interval_of_day"][2] is None
 
 
+def test_trend_is_not_fooled_by_the_weekly_shape() -> None:
+    # Busy Mondays, closed Sundays and 1 % growth a week: a straight line through the daily
+    # totals ran downhill (each week does); the trend must come out as the growth.
+    series = synthetic_series(MONDAY, days=56, seed=3)
+    p = demand_profile(series)
+    calls_per_day = np.nansum(series.arrivals[: 7 * 48]) / 7
+    assert 0.0 < p.trend_per_week < 0.03 * calls_per_day
+
+    # The same weekly shape every week, no growth: no trend at all.
+    rows = ["timestamp,arrivals"]
+    for day in range(28):
+        for slot in range(24):
+            rows.append(
+                f"{(MONDAY + timedelta(days=day, hours=slot)).isoformat()},{[70, 50, 40, 40, 30, 10, 0][day % 7]}"
+            )
+    assert demand_profile(parse_demand_csv("\n".join(rows))).trend_per_week == pytest.approx(0.0, abs=1e-9)
+
+
 def test_trend_is_per_week() -> None:
     start = MONDAY
     rows = ["timestamp,arrivals"]

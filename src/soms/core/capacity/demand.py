@@ -297,7 +297,7 @@ class DemandProfile:
     mean_by_weekday_interval: FloatArray  # (7, intervals_per_day); NaN where never observed
     closed: BoolArray  # (7, intervals_per_day); observed, and zero every time
     daily_totals: tuple[tuple[date, float, bool], ...]  # (day, total, complete)
-    trend_per_week: float  # change in daily total per week, least squares over complete days
+    trend_per_week: float  # change in daily total per week over complete days, net of the weekday pattern
     cv_overall: float
     cv_by_interval_of_day: FloatArray  # (intervals_per_day,); NaN where mean is zero
     peak_to_average: float
@@ -384,7 +384,7 @@ def demand_profile(series: DemandSeries) -> DemandProfile:
 
     complete_days = np.array([i for i, t in enumerate(totals) if t[2]], dtype=np.float64)
     complete_totals = np.array([t[1] for t in totals if t[2]], dtype=np.float64)
-    trend = float(np.polyfit(complete_days, complete_totals, 1)[0] * 7.0) if len(complete_days) >= 2 else 0.0
+    trend = _weekly_trend(complete_days, complete_totals, [t[0].weekday() for t in totals if t[2]])
 
     observed_values = values[obs]
     overall_mean = float(observed_values.mean()) if observed_values.size else 0.0
@@ -418,6 +418,26 @@ def demand_profile(series: DemandSeries) -> DemandProfile:
     )
 
 
+def _weekly_trend(days: FloatArray, totals: FloatArray, weekdays: list[int]) -> float:
+    """Change in the daily total per week, least squares.
+
+    A straight line through raw daily totals mistakes the weekly shape for a trend: when Mondays
+    are busy and Sundays closed, every week runs downhill, and eight weeks of growing demand can
+    come out as a decline. So each weekday gets its own level and only the slope is shared,
+    whenever every weekday in the data occurs at least twice (otherwise the slope could not be
+    told apart from the weekday levels, and the plain line is all there is).
+    """
+    if len(days) < 2:
+        return 0.0
+    present = sorted(set(weekdays))
+    if all(weekdays.count(d) >= 2 for d in present) and len(days) > len(present):
+        dummies = np.array([[1.0 if w == d else 0.0 for d in present] for w in weekdays])
+        design = np.column_stack([days, dummies])
+        coef, *_ = np.linalg.lstsq(design, totals, rcond=None)
+        return float(coef[0] * 7.0)
+    return float(np.polyfit(days, totals, 1)[0] * 7.0)
+
+
 PROFILE_DEFINITIONS: dict[str, str] = {
     "heatmap": "Mean arrivals for each interval of the day on each weekday, over all weeks in the data.",
     "cv_overall": (
@@ -431,7 +451,10 @@ PROFILE_DEFINITIONS: dict[str, str] = {
         "Peak-to-average ratio: the busiest interval of the typical week divided by the average interval "
         "while open (closed hours are left out)."
     ),
-    "trend_per_week": "Trend: the change in calls per day from one week to the next, fitted as a straight line.",
+    "trend_per_week": (
+        "Trend: the change in calls per day from one week to the next, fitted as a straight line after "
+        "allowing for the difference between weekdays."
+    ),
     "closed": "Closed hours: intervals of the week that had no calls in any week of the data.",
     "gaps": "Gaps: intervals inside the date range that are missing from the file.",
 }

@@ -1,0 +1,30 @@
+"""Charts rendered on the server as SVG text: one picture for pages, downloads and reports.
+
+Pure Python (no Django), so any feature can reuse it: pass plain lists of numbers and labels,
+get back a self-contained ``<svg>`` with a <title>, a <desc> summarising the data for screen
+readers, and escaped text throughout.
+"""
+
+from soms.charts.charts import (
+    Band,
+    Estimate,
+    Line,
+    bar_chart,
+    colour_for,
+    estimate_chart,
+    heatmap,
+    line_chart,
+)
+from soms.charts.svg import nice_ticks
+
+__all__ = [
+    "Band",
+    "Estimate",
+    "Line",
+    "bar_chart",
+    "colour_for",
+    "estimate_chart",
+    "heatmap",
+    "line_chart",
+    "nice_ticks",
+]

@@ -1,0 +1,186 @@
+"""Small building blocks shared by every chart: escaping, number formatting, axes, the frame.
+
+Everything returns SVG text. Text from callers is always escaped here, so a label such as
+``Q&A <team>`` can never break the markup or inject an element.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from html import escape
+
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
+INK = "#1b2430"
+MUTED = "#5b6776"
+GRID = "#e3e7ed"
+PALETTE = ("#2f6fb6", "#c2571a", "#1f7a4d", "#7b3fa0", "#a86400", "#b3261e")
+
+
+def esc(text: object) -> str:
+    return escape(str(text), quote=True)
+
+
+def is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def fmt(value: float, digits: int | None = None) -> str:
+    """A number as a person would write it on an axis: 1200, 1.5, 0.25, 12k."""
+    if not is_number(value):
+        return "–"
+    if digits is not None:
+        return f"{value:,.{digits}f}"
+    magnitude = abs(value)
+    if magnitude >= 10_000:
+        return f"{value / 1000:,.0f}k"
+    if magnitude >= 100 or value == int(value):
+        return f"{value:,.0f}"
+    if magnitude >= 10:
+        return f"{value:,.1f}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
+    """Round tick values covering [low, high] (1, 2, 2.5 or 5 times a power of ten apart)."""
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return [0.0, 1.0]
+    if high <= low:
+        high = low + 1.0
+    raw = (high - low) / max(count, 1)
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    first = math.floor(low / step) * step
+    ticks = []
+    value = first
+    while value < high + step * 0.5:
+        ticks.append(round(value, 10))
+        value += step
+    if ticks[-1] < high:
+        ticks.append(round(value, 10))
+    return ticks
+
+
+def chart_id(title: str, explicit: str | None) -> str:
+    """An id for <title>/<desc> references; several charts on one page must not share one."""
+    if explicit:
+        return re.sub(r"[^A-Za-z0-9_-]", "-", explicit)
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:40] or "chart"
+    return f"chart-{slug}"
+
+
+@dataclass(frozen=True)
+class Frame:
+    """The plotting rectangle inside the SVG and the value range it shows."""
+
+    width: float
+    height: float
+    left: float
+    right: float
+    top: float
+    bottom: float
+    y_min: float
+    y_max: float
+
+    @property
+    def plot_width(self) -> float:
+        return self.width - self.left - self.right
+
+    @property
+    def plot_height(self) -> float:
+        return self.height - self.top - self.bottom
+
+    def y(self, value: float) -> float:
+        span = self.y_max - self.y_min or 1.0
+        return self.top + self.plot_height * (1.0 - (value - self.y_min) / span)
+
+    def x_slot(self, index: float, count: int) -> float:
+        """Left edge of slot ``index`` when the width is shared by ``count`` equal slots."""
+        return self.left + self.plot_width * index / max(count, 1)
+
+
+def open_svg(width: float, height: float, ident: str, title: str, description: str) -> list[str]:
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
+        f'viewBox="0 0 {width:g} {height:g}" width="{width:g}" height="{height:g}" '
+        f'aria-label="{esc(title)}" aria-describedby="{ident}-desc" '
+        f'font-family="{esc(FONT)}" font-size="12" fill="{INK}">',
+        f'<title id="{ident}-title">{esc(title)}</title>',
+        f'<desc id="{ident}-desc">{esc(description)}</desc>',
+        f'<rect width="{width:g}" height="{height:g}" fill="#fff"/>',
+        f'<text x="{width / 2:g}" y="20" text-anchor="middle" font-size="15" font-weight="600">{esc(title)}</text>',
+    ]
+
+
+def y_axis(frame: Frame, ticks: Iterable[float], label: str, tick_format: str | None = None) -> list[str]:
+    out = ['<g class="axis y-axis">']
+    for t in ticks:
+        y = frame.y(t)
+        text = tick_format.format(t) if tick_format else fmt(t)
+        out.append(
+            f'<line x1="{frame.left:g}" x2="{frame.width - frame.right:g}" y1="{y:.1f}" y2="{y:.1f}" '
+            f'stroke="{GRID}"/>'
+        )
+        out.append(
+            f'<text x="{frame.left - 6:g}" y="{y + 4:.1f}" text-anchor="end" fill="{MUTED}">{esc(text)}</text>'
+        )
+    if label:
+        cy = frame.top + frame.plot_height / 2
+        out.append(
+            f'<text transform="translate(14 {cy:.1f}) rotate(-90)" text-anchor="middle" fill="{MUTED}">'
+            f"{esc(label)}</text>"
+        )
+    out.append("</g>")
+    return out
+
+
+def x_labels(frame: Frame, labels: Sequence[str], *, centred: bool, label: str = "") -> list[str]:
+    """Tick labels under the plot; empty strings are skipped, and the rest thinned so none overlap."""
+    count = len(labels)
+    base = frame.height - frame.bottom
+    out = ['<g class="axis x-axis">']
+    out.append(
+        f'<line x1="{frame.left:g}" x2="{frame.width - frame.right:g}" y1="{base:g}" y2="{base:g}" stroke="{MUTED}"/>'
+    )
+    shown = [i for i, text in enumerate(labels) if text]
+    widest = max((len(labels[i]) for i in shown), default=0)
+    every = label_step(len(shown), frame.plot_width, per_label=7.0 * widest + 14)
+    for i in shown[::every]:
+        x = frame.x_slot(i + (0.5 if centred else 0.0), count)
+        out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{base:g}" y2="{base + 4:g}" stroke="{MUTED}"/>')
+        out.append(
+            f'<text x="{x:.1f}" y="{base + 17:g}" text-anchor="middle" fill="{MUTED}">{esc(labels[i])}</text>'
+        )
+    if label:
+        out.append(
+            f'<text x="{frame.left + frame.plot_width / 2:.1f}" y="{frame.height - 6:g}" text-anchor="middle" '
+            f'fill="{MUTED}">{esc(label)}</text>'
+        )
+    out.append("</g>")
+    return out
+
+
+def label_step(count: int, room: float, per_label: float = 56.0) -> int:
+    """Show every n-th label so that labels do not overlap."""
+    if count <= 0:
+        return 1
+    fit = max(int(room // per_label), 1)
+    return max(math.ceil(count / fit), 1)
+
+
+def legend(items: Sequence[tuple[str, str]], x: float, y: float) -> list[str]:
+    """Swatches with names in one row; each item is (svg for a 14×10 swatch at 0,0, name)."""
+    out = ['<g class="legend">']
+    cursor = x
+    for swatch, name in items:
+        out.append(f'<g transform="translate({cursor:.1f} {y - 9:.1f})">{swatch}</g>')
+        out.append(f'<text x="{cursor + 18:.1f}" y="{y:.1f}">{esc(name)}</text>')
+        cursor += 30 + 6.6 * len(name)
+    out.append("</g>")
+    return out
+
+
+def finite(values: Iterable[float | None]) -> list[float]:
+    return [float(v) for v in values if v is not None and is_number(v)]
