@@ -262,6 +262,19 @@ def with_derived_ids(document: FrameworkDocument) -> FrameworkDocument:
     return FrameworkDocument.model_validate(data)
 
 
+def without_ids(document: FrameworkDocument) -> FrameworkDocument:
+    """The document with every uuid removed, so that storing it mints fresh identifiers."""
+    data = document.model_dump(mode="json")
+    data["version"]["uuid"] = None
+    for level in data["levels"]:
+        level["uuid"] = None
+    for element in data["elements"]:
+        element["uuid"] = None
+        for statement in element["statements"]:
+            statement["uuid"] = None
+    return FrameworkDocument.model_validate(data)
+
+
 def tree_order(statements: list[StatementDoc]) -> list[StatementDoc]:
     """Statements parent-first (depth-first), siblings in their listed order: how trees are read."""
     children: dict[str | None, list[StatementDoc]] = {}

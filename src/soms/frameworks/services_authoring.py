@@ -16,6 +16,7 @@ from django.db.models import Max, Model
 from django.utils import timezone
 
 from soms.core.framework_check import ElementInfo, LevelInfo, StatementInfo, publish_problems
+from soms.frameworks.document import without_ids
 from soms.frameworks.models import (
     Area,
     Element,
@@ -27,7 +28,8 @@ from soms.frameworks.models import (
     VersionStatus,
 )
 from soms.frameworks.rules import FrameworkRules
-from soms.frameworks.services import FrameworkConflict
+from soms.frameworks.selectors import version_document
+from soms.frameworks.services import FrameworkConflict, version_contents_write
 from soms.tenancy.models import Organisation
 from soms.tenancy.services import audit_log_write
 
@@ -132,85 +134,11 @@ def _plain(value: Any) -> Any:
 def _copy_contents(*, source: FrameworkVersion, target: FrameworkVersion) -> int:
     """Copy levels, elements, areas and statements (with their areas and parents) into `target`.
 
-    In bulk, a handful of queries whatever the size: an imported framework may hold thousands of
-    statements.
+    Through the version's document and the one contents write path; the copy gets exchange
+    identifiers of its own, since it is a new version (or a new framework) of its own.
     """
-    old_levels = list(source.levels.all())
-    new_levels = Level.objects.bulk_create(
-        [
-            Level(
-                version=target,
-                code=old.code,
-                name=old.name,
-                rank=old.rank,
-                description=old.description,
-                validity_months=old.validity_months,
-            )
-            for old in old_levels
-        ]
-    )
-    levels = {old.pk: new for old, new in zip(old_levels, new_levels, strict=True)}
-    old_elements = list(source.elements.all())
-    new_elements = Element.objects.bulk_create(
-        [
-            Element(
-                version=target,
-                code=old.code,
-                name=old.name,
-                description=old.description,
-                group=old.group,
-                order=old.order,
-                item_type=old.item_type,
-            )
-            for old in old_elements
-        ]
-    )
-    elements = {old.pk: new for old, new in zip(old_elements, new_elements, strict=True)}
-    old_areas = list(source.areas.all())
-    new_areas = Area.objects.bulk_create(
-        [
-            Area(
-                version=target,
-                code=old.code,
-                name=old.name,
-                element=elements[old.element_id] if old.element_id else None,
-                order=old.order,
-            )
-            for old in old_areas
-        ]
-    )
-    areas = {old.pk: new for old, new in zip(old_areas, new_areas, strict=True)}
-    old_statements = list(source.statements.prefetch_related("areas").order_by("id"))
-    new_statements = Statement.objects.bulk_create(
-        [
-            Statement(
-                version=target,
-                element=elements[old.element_id],
-                level=levels[old.level_id],
-                code=old.code,
-                text=old.text,
-                order=old.order,
-                item_type=old.item_type,
-            )
-            for old in old_statements
-        ]
-    )
-    statements = {old.pk: new for old, new in zip(old_statements, new_statements, strict=True)}
-    Statement.areas.through.objects.bulk_create(
-        [
-            Statement.areas.through(statement_id=statements[old.pk].pk, area_id=areas[a.pk].pk)
-            for old in old_statements
-            for a in old.areas.all()
-        ]
-    )
-    with_parent = []
-    for old in old_statements:
-        if old.parent_id:
-            new = statements[old.pk]
-            new.parent = statements[old.parent_id]
-            with_parent.append(new)
-    Statement.objects.bulk_update(with_parent, ["parent"])
-    return len(new_statements)
+    document = version_document(version=source)
+    return version_contents_write(version=target, document=without_ids(document))
 
 
 def _require_publishable_base(base: FrameworkVersion | None) -> None:
