@@ -55,3 +55,15 @@ def world(db: Any) -> World:
 @pytest.fixture
 def builtin(db: Any) -> None:
     builtin_frameworks_load()
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    """`sqlite_only` / `postgres_only` tests run only on their backend (CI runs the suite on both)."""
+    from django.conf import settings
+
+    vendor = "sqlite" if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") else "postgresql"
+    for item in items:
+        if vendor != "sqlite" and item.get_closest_marker("sqlite_only"):
+            item.add_marker(pytest.mark.skip(reason="only meaningful on SQLite"))
+        if vendor != "postgresql" and item.get_closest_marker("postgres_only"):
+            item.add_marker(pytest.mark.skip(reason="only meaningful on PostgreSQL"))

@@ -113,6 +113,19 @@ def test_plan_from_a_multipart_upload(world):
     assert body["series"]["filename"] == "week.csv" and body["staffing"]["band"] == 95
 
 
+def test_plan_refuses_oversize_uploads_before_reading_them(world, settings):
+    settings.SOMS_MAX_UPLOAD_BYTES = 1000
+    client = world.client_for(world.charlie)
+    text = demand_csv()
+    assert len(text.encode()) > 1000
+    upload = client.post(API + "/plan", {"file": SimpleUploadedFile("big.csv", text.encode())})
+    assert upload.status_code == 413 and "upload limit" in upload.json()["detail"]
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = post(client, "/plan", {"csv": text})
+    assert body.status_code == 413 and "byte limit" in body.json()["detail"]
+    assert not CapacityStudy.objects.exists()
+
+
 @pytest.mark.parametrize("case", sorted(BAD_FILES))
 def test_plan_bad_csv_is_422_with_row_and_column(world, case):
     text, row, column = BAD_FILES[case]

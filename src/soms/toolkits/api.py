@@ -6,10 +6,11 @@ import json
 from datetime import datetime
 from typing import Any, Literal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
-from ninja.errors import ValidationError
+from ninja.errors import HttpError, ValidationError
 from pydantic import ValidationError as PydanticError
 
 from soms.core.capacity import CapacityInputError, DemandCsvError
@@ -164,6 +165,9 @@ def _plan_input(request: HttpRequest) -> PlanInput:
             raise ValidationError(
                 [{"loc": ["body", "file"], "type": "missing", "msg": "upload the demand CSV as 'file'"}]
             )
+        if upload.size > settings.SOMS_MAX_UPLOAD_BYTES:
+            # Refused before reading: a huge file must not be parsed at all.
+            raise HttpError(413, f"file: larger than the {settings.SOMS_MAX_UPLOAD_BYTES} byte upload limit")
         try:
             text = upload.read().decode("utf-8-sig")
         except UnicodeDecodeError:
