@@ -30,6 +30,12 @@ class TokenAuth(HttpBearer):
 class OrganisationSessionAuth(SessionAuth):
     """The browser session (CSRF-checked on writes); works inside the organisation chosen in the UI."""
 
+    def _get_key(self, request: HttpRequest) -> str | None:
+        # Nobody signed in: "not authenticated" (401), not a CSRF failure (403) on writes.
+        if not request.user.is_authenticated:
+            return None
+        return super()._get_key(request)
+
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         if request.user.is_authenticated:
             request.api_token = None  # type: ignore[attr-defined]

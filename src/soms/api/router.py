@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
@@ -17,7 +19,70 @@ from soms.frameworks.api_io import router as frameworks_io_router
 from soms.tenancy.api import router as tenancy_router
 from soms.toolkits.api import router as capacity_router
 
-api = NinjaAPI(
+log = logging.getLogger("soms.api")
+
+ERROR_SCHEMA: dict[str, Any] = {
+    "title": "ErrorOut",
+    "type": "object",
+    "required": ["detail"],
+    "properties": {
+        "detail": {
+            "description": "A sentence, or one entry per problem with where it is (`loc`) and what is wrong.",
+            "anyOf": [
+                {"type": "string"},
+                {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["msg"],
+                        "properties": {
+                            "loc": {
+                                "type": "array",
+                                "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+                            },
+                            "msg": {"type": "string"},
+                            "type": {"type": "string"},
+                        },
+                    },
+                },
+            ],
+        }
+    },
+}
+
+
+def _error_answers(path: str, method: str, operation: dict[str, Any]) -> dict[int, str]:
+    """The error statuses an operation can give, from the rules every route follows."""
+    answers = {}
+    if operation.get("security"):
+        answers[401] = "Not signed in and no valid API token"
+        answers[403] = "Your role in this organisation does not allow this"
+    if "{" in path:
+        answers[404] = "Not found, or not part of your current organisation (the same answer)"
+    if operation.get("parameters") or operation.get("requestBody"):
+        answers[422] = "Bad input: each problem named with its place"
+    if method != "get":
+        answers[409] = "Conflicts with what is stored (changed by someone else, published, or taken)"
+    return answers
+
+
+class SomsAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> Any:
+        # Ninja documents only the success answers a route declares; every route here also gives
+        # the house's error answers, so the spec says so and clients can rely on one error shape.
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {})["ErrorOut"] = ERROR_SCHEMA
+        ref = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+        for path, operations in schema["paths"].items():
+            for method, operation in operations.items():
+                responses = operation.setdefault("responses", {})
+                for status, text in _error_answers(path, method, operation).items():
+                    if status not in responses and str(status) not in responses:
+                        responses[status] = {"description": text, "content": ref}
+        return schema
+
+
+api = SomsAPI(
     title="SOMS API",
     version="1",
     description=(
@@ -64,24 +129,30 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
     )
 
 
+@api.exception_handler(Exception)
+def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # API clients get JSON even when we fail; the traceback goes to the log, not to the client.
+    log.exception("Unhandled error in %s %s", request.method, request.path)
+    return api.create_response(
+        request,
+        {"detail": "The server failed to handle this request; the error has been logged."},
+        status=500,
+    )
+
+
+def _body_error(request: HttpRequest, msg: str, kind: str) -> HttpResponse:
+    return api.create_response(request, {"detail": [{"loc": ["body"], "type": kind, "msg": msg}]}, status=422)
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     cause = exc.__cause__
+    # Ninja answers an unparseable body with a bare 400; say what is wrong with it instead.
     if isinstance(cause, json.JSONDecodeError):
-        # Ninja answers an unparseable body with a bare 400; say where the JSON breaks instead.
-        return api.create_response(
-            request,
-            {
-                "detail": [
-                    {
-                        "loc": ["body"],
-                        "type": "json_invalid",
-                        "msg": f"Malformed JSON: {cause.msg} at line {cause.lineno} column {cause.colno}",
-                    }
-                ]
-            },
-            status=422,
-        )
+        msg = f"Malformed JSON: {cause.msg} at line {cause.lineno} column {cause.colno}"
+        return _body_error(request, msg, "json_invalid")
+    if isinstance(cause, UnicodeDecodeError):
+        return _body_error(request, f"The body is not UTF-8 text (byte {cause.start})", "unicode_invalid")
     return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from soms.tenancy import selectors, services
 from soms.tenancy.access import api_token_for, require_admin
@@ -83,12 +83,13 @@ def organisation_detail(request: HttpRequest, organisation_id: int) -> Organisat
 @router.get(
     "/audit-log", response=list[AuditEntryOut], summary="The current organisation's audit log (admins)"
 )
-def audit_log(request: HttpRequest, limit: int = 100, offset: int = 0) -> list[dict]:  # type: ignore[type-arg]
+def audit_log(
+    request: HttpRequest,
+    limit: int = Query(100, ge=1, le=500, description="How many entries, newest first"),
+    offset: int = Query(0, ge=0, le=10**9, description="How many of the newest entries to skip"),
+) -> list[dict]:  # type: ignore[type-arg]
     require_admin(request.membership)  # type: ignore[attr-defined]
-    limit = max(1, min(limit, 500))
-    entries = selectors.audit_log_for(organisation=request.organisation)[
-        max(0, offset) : max(0, offset) + limit
-    ]  # type: ignore[attr-defined]
+    entries = selectors.audit_log_for(organisation=request.organisation)[offset : offset + limit]  # type: ignore[attr-defined]
     return [
         {
             "id": e.pk,

@@ -1,0 +1,69 @@
+"""The API's error answers: one JSON shape, the right status, documented in the spec."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from soms.tenancy.services import api_token_create
+
+pytestmark = pytest.mark.django_db
+
+
+def test_writes_without_credentials_are_401_not_a_csrf_failure(world):
+    anonymous = Client(enforce_csrf_checks=True).post(
+        "/api/v1/tokens", {"name": "x"}, content_type="application/json"
+    )
+    assert anonymous.status_code == 401
+    wrong = Client(enforce_csrf_checks=True, headers={"Authorization": "Bearer soms_wrong"}).post(
+        "/api/v1/tokens", {"name": "x"}, content_type="application/json"
+    )
+    assert wrong.status_code == 401
+
+
+def test_signed_in_writes_still_need_the_csrf_token(world):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.alice)
+    response = client.post("/api/v1/tokens", {"name": "x"}, content_type="application/json")
+    assert response.status_code == 403 and "CSRF" in response.json()["detail"]
+
+
+def test_a_body_that_is_not_utf8_is_422_naming_the_body(world):
+    client = world.client_for(world.alice)
+    response = client.post("/api/v1/tokens", b'{"name": "\xff"}', content_type="application/json")
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body"] and "UTF-8" in response.json()["detail"][0]["msg"]
+
+
+@pytest.mark.parametrize("query", ["offset=9223372036854775808", "offset=-1", "limit=0", "limit=501"])
+def test_audit_log_paging_is_bounded(world, query):
+    response = world.client_for(world.alice).get(f"/api/v1/audit-log?{query}")
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][-1] == query.split("=")[0]
+
+
+def test_an_unexpected_failure_answers_json_and_is_logged(world, monkeypatch, caplog):
+    def broken(**kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("soms.tenancy.api.selectors.api_tokens_of", broken)
+    _, raw = api_token_create(user=world.alice, organisation=world.org_a, name="t")
+    response = Client(headers={"Authorization": f"Bearer {raw}"}).get("/api/v1/tokens")
+    assert response.status_code == 500
+    assert response["Content-Type"].startswith("application/json")
+    assert "boom" not in response.content.decode()
+    assert any("Unhandled error" in r.message for r in caplog.records)
+
+
+def test_the_spec_documents_the_error_answers():
+    spec = Client().get("/api/openapi.json").json()
+    assert "ErrorOut" in spec["components"]["schemas"]
+    version = spec["paths"]["/api/v1/framework-versions/{version_id}"]["get"]["responses"]
+    assert {"200", "401", "403", "404", "422"} <= set(version)
+    assert version["404"]["content"]["application/json"]["schema"]["$ref"] == "#/components/schemas/ErrorOut"
+    create = spec["paths"]["/api/v1/tokens"]["post"]["responses"]
+    assert {"201", "401", "409", "422"} <= set(create)
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if operation.get("security"):
+                assert "401" in operation["responses"], (method, path)
