@@ -67,3 +67,15 @@ def test_the_spec_documents_the_error_answers():
         for method, operation in operations.items():
             if operation.get("security"):
                 assert "401" in operation["responses"], (method, path)
+
+
+def test_a_body_declared_larger_than_any_upload_is_refused_before_it_is_read(world, settings):
+    settings.SOMS_MAX_UPLOAD_BYTES = 1000
+    client = world.client_for(world.alice)
+    big = b"x" * (1000 + 300 * 1024)
+    api = client.post("/api/v1/capacity/plan", big, content_type="text/csv")
+    assert api.status_code == 413 and "upload limit" in api.json()["detail"]
+    page = client.post("/frameworks/import/", big, content_type="application/octet-stream")
+    assert page.status_code == 413
+    small = client.post("/api/v1/capacity/plan", b"{}", content_type="application/json")
+    assert small.status_code == 422

@@ -354,6 +354,17 @@ def test_publish_page(world, draft):
 # --- diff and mappings ----------------------------------------------------------------------------
 
 
+def test_diff_page_answers_another_organisations_base_like_a_missing_one(world, draft, v2, b_draft):
+    client = world.client_for(world.charlie)
+    url = reverse("framework-diff", args=[v2.pk])
+    foreign = client.get(url + f"?base={b_draft.pk}")
+    missing = client.get(url + "?base=999999")
+    assert foreign.status_code == missing.status_code == 400
+    assert "same framework" not in text(foreign)
+    assert f"no version {b_draft.pk} of this framework" in text(foreign)
+    assert "no version 999999 of this framework" in text(missing)
+
+
 def test_diff_page(world, draft, v2, soms):
     client = world.client_for(world.charlie)
     page = client.get(reverse("framework-diff", args=[v2.pk]))  # defaults to the version it came from

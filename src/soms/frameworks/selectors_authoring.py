@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model
+from django.db.models import Model, Q
 
 from soms.core.framework_diff import (
     MappingSuggestion,
@@ -93,8 +93,13 @@ def default_base(version: FrameworkVersion) -> FrameworkVersion | None:
 
 def base_for(*, version: FrameworkVersion, base_id: Any) -> FrameworkVersion:
     """Another version of the same framework, named by id (422 on the `base` field otherwise)."""
+    # Looked up among the versions this organisation can see, so another organisation's version
+    # answers exactly like a missing one.
+    visible = Q(framework__organisation__isnull=True) | Q(
+        framework__organisation=version.framework.organisation_id
+    )
     try:
-        base = FrameworkVersion.objects.select_related("framework").get(pk=base_id)
+        base = FrameworkVersion.objects.select_related("framework").get(visible, pk=base_id)
     except (FrameworkVersion.DoesNotExist, ValueError, TypeError):
         raise InvalidField("base", f"no version {base_id} of this framework") from None
     if base.framework_id != version.framework_id:

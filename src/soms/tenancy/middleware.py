@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from soms.tenancy.access import memberships_of
 
@@ -33,4 +33,30 @@ class CurrentOrganisationMiddleware:
             request.memberships = memberships  # type: ignore[attr-defined]
             request.membership = chosen  # type: ignore[attr-defined]
             request.organisation = chosen.organisation if chosen else None  # type: ignore[attr-defined]
+        return self.get_response(request)
+
+
+class RequestSizeLimitMiddleware:
+    """Refuses a request whose declared body is larger than any upload may be, before Django reads
+    (and spools to disk) a byte of it. The per-import checks stay: they give the precise message."""
+
+    # Room for the form fields and multipart framing around the largest allowed file.
+    MARGIN = 256 * 1024
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.conf import settings
+
+        limit = settings.SOMS_MAX_UPLOAD_BYTES + self.MARGIN
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > limit:
+            message = f"The request is larger than the {settings.SOMS_MAX_UPLOAD_BYTES} byte upload limit."
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": message}, status=413)
+            return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
