@@ -310,7 +310,8 @@ def study_create(request: HttpRequest, payload: StudyCreateIn) -> Status:  # typ
     except PydanticError as exc:
         raise _schema_error(exc, ("body", "payload", "inputs")) from None
     results = compute(payload.kind, inp)
-    inputs = capacity.plan_inputs(inp) if payload.kind == "plan" else inp.model_dump()
+    # JSON mode: a simulation's start is a datetime, which the JSON column stores as ISO text.
+    inputs = capacity.plan_inputs(inp) if payload.kind == "plan" else inp.model_dump(mode="json")
     description = payload.description
     if payload.kind == "plan" and inp.source == "sample" and not description:
         description = capacity.SAMPLE_LABEL

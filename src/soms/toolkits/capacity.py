@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+from pydantic import ValidationError as PydanticError
 
 from soms.core.capacity import (
     DEFINITIONS,
@@ -35,6 +36,7 @@ from soms.core.capacity import (
     staffing_plan,
 )
 from soms.core.capacity.demand import intervals_per_day
+from soms.core.capacity.limits import MAX_AGENTS
 from soms.core.capacity.sample import series_to_csv, synthetic_series
 from soms.toolkits.schemas import ErlangInput, PlanInput, PlanParams, SimulateInput, TargetFields
 
@@ -91,7 +93,7 @@ def compute_erlang(inp: ErlangInput, *, spread: int = 5) -> dict[str, Any]:
     agents = int(req.agents.item())
     m = req.metrics
     first = max(1, agents - spread)
-    counts = np.arange(first, agents + spread + 1)
+    counts = np.arange(first, min(agents + spread, MAX_AGENTS) + 1)
     table = queue_metrics(
         np.full(counts.shape, inp.calls),
         inp.aht,
@@ -210,7 +212,13 @@ def compute_plan(inp: PlanInput, *, on_step: Callable[[str], None] | None = None
     per_day = intervals_per_day(series.interval)
     horizon = inp.horizon_days * per_day
     step(PLAN_STEPS[2])
-    fc = forecast(series, horizon, model=inp.model, profile=profile)
+    try:
+        fc = forecast(series, horizon, model=inp.model, profile=profile)
+    except CapacityInputError as exc:
+        # The core counts the horizon in intervals; the person chose it in days.
+        if exc.field == "horizon":
+            raise CapacityInputError("horizon_days", exc.reason) from None
+        raise
     aht, aht_source = _aht(series, inp)
     step(PLAN_STEPS[3])
     scores, backtest_note = _backtest(series, per_day)
@@ -293,7 +301,23 @@ def simulate_plan_day(plan_result: dict[str, Any], params: PlanParams) -> dict[s
     calls = staffing["calls"][day]
     if not calls:
         raise CapacityInputError("simulate_day", "is beyond the forecast")
-    sim = SimulateInput(
+    try:
+        sim = _plan_day_input(staffing, first, day, calls, params)
+    except PydanticError as exc:
+        # The plan's own day can break a simulation bound (say, calls × replications): name the
+        # parameter that sets it rather than fail as if the server had.
+        err = exc.errors()[0]
+        field = "replications" if err["loc"] in ((), ("calls",)) else ".".join(map(str, err["loc"][:1]))
+        raise CapacityInputError(field, str(err["msg"]).removeprefix("Value error, ")) from None
+    out = compute_simulation(sim)
+    out["day"] = params.simulate_day
+    return out
+
+
+def _plan_day_input(
+    staffing: dict[str, Any], first: int, day: slice, calls: list[float], params: PlanParams
+) -> SimulateInput:
+    return SimulateInput(
         calls=calls,
         agents=staffing["agents"][day],
         interval_seconds=staffing["interval_seconds"],
@@ -308,9 +332,6 @@ def simulate_plan_day(plan_result: dict[str, Any], params: PlanParams) -> dict[s
         shrinkage=params.shrinkage,
         patience=params.patience,
     )
-    out = compute_simulation(sim)
-    out["day"] = params.simulate_day
-    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -354,7 +375,7 @@ def compute_simulation(inp: SimulateInput) -> dict[str, Any]:
     )
     sl_metric = f"service_level_{inp.definition}"
     flagged = sorted({f.interval for f in flags})
-    start = datetime.fromisoformat(inp.start) if inp.start else None
+    start = inp.start
     step = timedelta(seconds=inp.interval_seconds)
     timestamps = [(start + k * step).isoformat() for k in range(len(calls))] if start else []
     return clean(

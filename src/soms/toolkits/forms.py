@@ -10,6 +10,12 @@ from django.conf import settings
 from pydantic import ValidationError as PydanticError
 
 from soms.core.capacity import CapacityInputError
+from soms.core.capacity.limits import (
+    MAX_CALLS_PER_INTERVAL,
+    MAX_HANDLE_TIME_SECONDS,
+    MAX_SERVICE_LEVEL,
+    MIN_MAX_OCCUPANCY,
+)
 from soms.toolkits.schemas import ErlangInput, PlanInput
 
 DEFINITION_CHOICES = [
@@ -33,6 +39,7 @@ FIELD_OF = {
     "shrinkage": "shrinkage",
     "patience": "patience",
     "horizon_days": "horizon_days",
+    "horizon": "horizon_days",
     "model": "model",
     "band": "band",
     "simulate_day": "simulate_day",
@@ -47,6 +54,10 @@ def _positive(value: float) -> None:
         raise forms.ValidationError("Must be greater than zero.")
 
 
+def _fraction(percent: float) -> float:
+    return float(f"{percent!r}e-2")
+
+
 def _num(**attrs: Any) -> forms.NumberInput:
     return forms.NumberInput(attrs={"step": "any", "inputmode": "decimal", **attrs})
 
@@ -56,7 +67,7 @@ class TargetForm(forms.Form):
         label="Target service level (%)",
         initial=80,
         min_value=0.1,
-        max_value=99.99,
+        max_value=MAX_SERVICE_LEVEL * 100,
         widget=_num(),
     )
     answer_within = forms.FloatField(
@@ -68,7 +79,7 @@ class TargetForm(forms.Form):
     max_occupancy = forms.FloatField(
         label="Maximum occupancy (%)",
         initial=85,
-        min_value=1,
+        min_value=MIN_MAX_OCCUPANCY * 100,
         max_value=100,
         widget=_num(),
         help_text="100 for no cap.",
@@ -92,13 +103,14 @@ class TargetForm(forms.Form):
 
     def target_data(self) -> dict[str, Any]:
         d = self.cleaned_data
+        # Percent to fraction through a decimal string, so 30 % is exactly 0.3 and 99.9 % is the
+        # schema's bound 0.999 rather than 0.9990000000000001 just above it.
         return {
-            "service_level": d["service_level"] / 100.0,
+            "service_level": _fraction(d["service_level"]),
             "answer_within": d["answer_within"],
             "definition": d["definition"],
-            "max_occupancy": d["max_occupancy"] / 100.0,
-            # Percent to fraction through a decimal string, so 30 % is exactly 0.3.
-            "shrinkage": float(f"{d['shrinkage']!r}e-2"),
+            "max_occupancy": _fraction(d["max_occupancy"]),
+            "shrinkage": _fraction(d["shrinkage"]),
             "patience": d.get("patience"),
         }
 
@@ -119,7 +131,11 @@ class TargetForm(forms.Form):
 
 class ErlangForm(TargetForm):
     calls = forms.FloatField(
-        label="Calls per interval", initial=100, validators=[_positive], widget=_num(min="0")
+        label="Calls per interval",
+        initial=100,
+        validators=[_positive],
+        max_value=MAX_CALLS_PER_INTERVAL,
+        widget=_num(min="0"),
     )
     interval_minutes = forms.FloatField(
         label="Interval length (minutes)", initial=30, min_value=1, max_value=1440, widget=_num()
@@ -128,6 +144,7 @@ class ErlangForm(TargetForm):
         label="Average handle time (seconds)",
         initial=180,
         validators=[_positive],
+        max_value=MAX_HANDLE_TIME_SECONDS,
         widget=_num(min="0"),
         help_text="Talk plus wrap-up time.",
     )
@@ -203,6 +220,7 @@ class PlanForm(TargetForm):
         label="Average handle time (seconds, optional)",
         required=False,
         validators=[_positive],
+        max_value=MAX_HANDLE_TIME_SECONDS,
         widget=_num(min="0"),
         help_text="Leave empty to use the file's handle-time column.",
     )

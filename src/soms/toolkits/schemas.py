@@ -1,16 +1,29 @@
 """The capacity toolkit's inputs, validated once at the edge and shared by pages, API and CLI.
 
 Fractions are fractions here (0.8, not 80); the pages and the CLI accept percentages and
-convert. A stored study keeps ``model_dump()`` of one of these, so it can be recomputed.
+convert. A stored study keeps ``model_dump(mode="json")`` of one of these, so it can be recomputed.
+
+Every number a person controls has an upper bound (from ``soms.core.capacity.limits``, which the
+core enforces too), so no request can make the server allocate gigabytes or search for seconds;
+a value out of bounds is a 422 naming the field.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import datetime, timedelta
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from soms.core.capacity.forecast import ModelName
+from soms.core.capacity.limits import (
+    MAX_CALLS_PER_INTERVAL,
+    MAX_HANDLE_TIME_SECONDS,
+    MAX_SERVICE_LEVEL,
+    MAX_SHRINKAGE,
+    MAX_SIMULATED_AGENTS,
+    MIN_MAX_OCCUPANCY,
+)
 
 Definition = Literal["offered", "answered"]
 
@@ -19,23 +32,71 @@ class TargetFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     service_level: float = Field(
-        0.8, gt=0, lt=1, description="Share of calls to answer within `answer_within`, e.g. 0.8"
+        0.8,
+        gt=0,
+        lt=1,
+        description="Share of calls to answer within `answer_within`, e.g. 0.8; at most 0.999",
+        json_schema_extra={"maximum": MAX_SERVICE_LEVEL},
     )
     answer_within: float = Field(20.0, ge=0, le=3600, description="Target answer time in seconds")
     definition: Definition = Field(
         "offered", description="Service level over all offered calls or over answered calls only"
     )
-    max_occupancy: float = Field(1.0, gt=0, le=1, description="Occupancy cap, e.g. 0.85; 1 for none")
-    shrinkage: float = Field(0.0, ge=0, lt=1, description="Share of paid time not on the phones, e.g. 0.3")
+    # The documented bounds (json_schema_extra) are the validators' below, so clients and
+    # schemathesis generate what the server accepts.
+    max_occupancy: float = Field(
+        1.0,
+        gt=0,
+        le=1,
+        description="Occupancy cap, e.g. 0.85, at least 0.05; 1 for none",
+        json_schema_extra={"minimum": MIN_MAX_OCCUPANCY},
+    )
+    shrinkage: float = Field(
+        0.0,
+        ge=0,
+        lt=1,
+        description="Share of paid time not on the phones, e.g. 0.3; at most 0.99",
+        json_schema_extra={"maximum": MAX_SHRINKAGE},
+    )
     patience: float | None = Field(
         None, gt=0, le=86_400, description="Mean caller patience in seconds; switches to Erlang A"
     )
 
+    # The bounds below are checked after the plain ones, so 1.0 still reads "less than 1".
+    @field_validator("service_level")
+    @classmethod
+    def _reachable_service_level(cls, value: float) -> float:
+        if value > MAX_SERVICE_LEVEL:
+            raise ValueError(
+                f"must be at most {MAX_SERVICE_LEVEL} ({MAX_SERVICE_LEVEL * 100:g} %): each further nine "
+                "only adds agents and says nothing more about a real queue"
+            )
+        return value
+
+    @field_validator("max_occupancy")
+    @classmethod
+    def _meaningful_occupancy_cap(cls, value: float) -> float:
+        if value < MIN_MAX_OCCUPANCY:
+            raise ValueError(
+                f"must be at least {MIN_MAX_OCCUPANCY} ({MIN_MAX_OCCUPANCY * 100:g} %), which already staffs "
+                "twenty times the offered load; 1 means no cap"
+            )
+        return value
+
+    @field_validator("shrinkage")
+    @classmethod
+    def _some_time_on_the_phones(cls, value: float) -> float:
+        if value > MAX_SHRINKAGE:
+            raise ValueError(f"must be at most {MAX_SHRINKAGE} ({MAX_SHRINKAGE * 100:g} %)")
+        return value
+
 
 class ErlangInput(TargetFields):
-    calls: float = Field(gt=0, le=1_000_000, description="Calls offered in one interval")
+    calls: float = Field(gt=0, le=MAX_CALLS_PER_INTERVAL, description="Calls offered in one interval")
     interval_seconds: float = Field(1800.0, ge=60, le=86_400, description="Interval length in seconds")
-    aht: float = Field(gt=0, le=86_400, description="Average handle time in seconds (talk + wrap-up)")
+    aht: float = Field(
+        gt=0, le=MAX_HANDLE_TIME_SECONDS, description="Average handle time in seconds (talk + wrap-up)"
+    )
 
 
 class PlanParams(TargetFields):
@@ -44,7 +105,7 @@ class PlanParams(TargetFields):
     aht: float | None = Field(
         None,
         gt=0,
-        le=86_400,
+        le=MAX_HANDLE_TIME_SECONDS,
         description="Average handle time in seconds; defaults to the file's call-weighted handle time",
     )
     band: Literal[80, 95] = Field(80, description="Prediction band that sets the staffing range")
@@ -92,17 +153,31 @@ class PlanInput(PlanParams):
 
 
 class SimulateInput(TargetFields):
-    calls: list[float] = Field(
+    calls: list[Annotated[float, Field(ge=0, le=MAX_CALLS_PER_INTERVAL)]] = Field(
         min_length=1, max_length=2000, description="Expected calls per interval (Poisson means)"
     )
-    agents: list[int] | None = Field(
-        None, description="Agents per interval; when left out, the Erlang requirement for the target"
+    agents: list[Annotated[int, Field(ge=0, le=MAX_SIMULATED_AGENTS)]] | None = Field(
+        None,
+        description="Agents per interval (at most 100,000); when left out, the Erlang requirement "
+        "for the target",
     )
     interval_seconds: float = Field(1800.0, ge=60, le=86_400)
-    aht: float = Field(gt=0, le=86_400, description="Average handle time in seconds")
-    start: str | None = Field(None, description="ISO date-time of the first interval, for labels")
+    aht: float = Field(gt=0, le=MAX_HANDLE_TIME_SECONDS, description="Average handle time in seconds")
+    start: datetime | None = Field(None, description="ISO date-time of the first interval, for labels")
     replications: int = Field(30, ge=2, le=500)
     seed: int = Field(1, ge=0)
+
+    @field_validator("start")
+    @classmethod
+    def _start_leaves_room(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        # The labels run to start + intervals × length, which must still be a date.
+        calls, seconds = info.data.get("calls"), info.data.get("interval_seconds")
+        if value is not None and calls and seconds:
+            try:
+                value + len(calls) * timedelta(seconds=seconds)
+            except OverflowError:
+                raise ValueError("the intervals would run past the end of the calendar") from None
+        return value
 
     @model_validator(mode="after")
     def _shapes(self) -> SimulateInput:

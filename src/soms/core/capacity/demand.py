@@ -14,6 +14,13 @@ outages and the person should decide what they mean.
 Zone-aware timestamps are placed on the grid in absolute time; the profile reads weekday and
 time of day in the first row's UTC offset. A file that crosses a daylight-saving change should
 therefore be exported in local time without an offset if the profile is to follow wall-clock hours.
+
+Limits (``soms.core.capacity.limits``): a file may span at most ``MAX_INTERVALS`` (100,000)
+intervals from its first to its last timestamp, a row may count at most ``MAX_CALLS_PER_INTERVAL``
+arrivals and a handle time at most ``MAX_HANDLE_TIME_SECONDS``. The span is checked before the
+series is allocated, because its length comes from the timestamps, not from the number of rows:
+a week of half-hours plus one row in 2100 would otherwise ask for millions of intervals. Each
+breach is reported like any other bad cell, with its line and column.
 """
 
 from __future__ import annotations
@@ -30,6 +37,12 @@ import numpy as np
 import numpy.typing as npt
 
 from soms.core.capacity.errors import CapacityInputError
+from soms.core.capacity.limits import (
+    MAX_CALLS_PER_INTERVAL,
+    MAX_HANDLE_TIME_SECONDS,
+    MAX_INTERVALS,
+    describe_span,
+)
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -171,6 +184,16 @@ def parse_demand_csv(source: str | Iterable[str]) -> DemandSeries:
             if count < 0:
                 issues.append(CsvIssue(line, "arrivals", f"cannot be negative: {cell_n.strip()!r}"))
                 ok = False
+            elif count > MAX_CALLS_PER_INTERVAL:
+                issues.append(
+                    CsvIssue(
+                        line,
+                        "arrivals",
+                        f"{cell_n.strip()!r} is more than the {MAX_CALLS_PER_INTERVAL:,} calls "
+                        "one interval may have",
+                    )
+                )
+                ok = False
         except (ValueError, OverflowError):
             issues.append(CsvIssue(line, "arrivals", f"must be a whole number: {cell_n.strip()!r}"))
             ok = False
@@ -186,6 +209,17 @@ def parse_demand_csv(source: str | Iterable[str]) -> DemandSeries:
                         CsvIssue(line, ht_name, f"must be a positive number of seconds: {cell_h!r}")
                     )
                     ok = False
+                else:
+                    if handle > MAX_HANDLE_TIME_SECONDS:
+                        issues.append(
+                            CsvIssue(
+                                line,
+                                ht_name,
+                                f"{cell_h!r} seconds is more than the {MAX_HANDLE_TIME_SECONDS:,.0f} "
+                                "(eight hours) a handle time may be",
+                            )
+                        )
+                        ok = False
         if ts is not None:
             parsed.append((line, ts, count, handle, ok))
 
@@ -229,8 +263,24 @@ def parse_demand_csv(source: str | Iterable[str]) -> DemandSeries:
     # Ties go to the shortest spacing: a file with many gaps still has its real interval.
     interval = min(spacings, key=lambda s: (-spacings[s], s))
     on_grid: list[tuple[int, int, int, float]] = []
+    too_far = False
     for line, ts, count, handle, ok in unique:
         steps, rest = divmod(ts - start, interval)
+        if steps >= MAX_INTERVALS:
+            # Only the first row past the limit is listed: it names the stray timestamp, and a
+            # file that is simply too long should not answer with thousands of lines.
+            if not too_far:
+                issues.append(
+                    CsvIssue(
+                        line,
+                        "timestamp",
+                        f"{ts.isoformat()} is {int(steps):,} intervals after the first timestamp "
+                        f"{start.isoformat()} (line {unique[0][0]}); a demand file may span at most "
+                        f"{describe_span(MAX_INTERVALS, interval.total_seconds())}",
+                    )
+                )
+            too_far = True
+            continue
         if rest:
             issues.append(
                 CsvIssue(
@@ -242,6 +292,12 @@ def parse_demand_csv(source: str | Iterable[str]) -> DemandSeries:
         elif ok:
             on_grid.append((line, int(steps), count, handle))
 
+    if not issues:
+        last_line, last_ts = unique[-1][0], unique[-1][1]
+        try:
+            last_ts + interval  # the series' end, which the plan and the forecast are built on
+        except OverflowError:
+            issues.append(CsvIssue(last_line, "timestamp", "is too close to the end of the calendar"))
     if issues:
         raise report()
 

@@ -11,6 +11,10 @@ Two models, so a person can see whether the statistical one earns its keep:
 
 Both force closed hours (always zero in the history) to zero and never return negative values,
 bounds included. Pure NumPy: fitting eight weeks of half-hours takes milliseconds.
+
+A horizon may be at most ``MAX_INTERVALS`` (100,000) intervals, the same bound as a demand
+series, and must end before the calendar does (year 9999); both raise ``CapacityInputError``
+("horizon") before anything is allocated.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import numpy.typing as npt
 
 from soms.core.capacity.demand import DemandProfile, DemandSeries, demand_profile, intervals_per_day
 from soms.core.capacity.errors import CapacityInputError
+from soms.core.capacity.limits import MAX_INTERVALS, describe_span
 
 FloatArray = npt.NDArray[np.float64]
 ModelName = Literal["seasonal_average", "fourier_regression"]
@@ -82,9 +87,19 @@ class BacktestResult:
         }
 
 
-def _check_horizon(horizon: int) -> None:
+def _check_horizon(series: DemandSeries, horizon: int) -> None:
     if horizon < 1:
         raise CapacityInputError("horizon", "must be at least one interval")
+    if horizon > MAX_INTERVALS:
+        raise CapacityInputError(
+            "horizon",
+            f"{horizon:,} intervals is longer than the "
+            f"{describe_span(MAX_INTERVALS, series.interval_seconds)} a forecast may cover",
+        )
+    try:
+        series.start + (len(series.arrivals) + horizon) * series.interval
+    except OverflowError:
+        raise CapacityInputError("horizon", "the forecast would run past the end of the calendar") from None
 
 
 def _finish(
@@ -115,7 +130,7 @@ def seasonal_average_forecast(
     Interval width: the spread of those weeks, floored at the Poisson spread (a mean of few weeks
     understates noise), and widened for estimating the mean from ``k`` values.
     """
-    _check_horizon(horizon)
+    _check_horizon(series, horizon)
     if weeks < 1:
         raise CapacityInputError("weeks", "must be at least 1")
     profile = profile or demand_profile(series)
@@ -179,7 +194,7 @@ def fourier_regression_forecast(
     Closed hours are left out of the fit: they are known zeros, and their sharp edges would
     otherwise make the smooth Fourier curve ring into the open hours.
     """
-    _check_horizon(horizon)
+    _check_horizon(series, horizon)
     profile = profile or demand_profile(series)
     per_day = intervals_per_day(series.interval)
     n = len(series.arrivals)

@@ -18,6 +18,11 @@ incomplete gamma function); a caller who finds k others waiting has an offered w
 ``exp(-theta·V) ~ Beta(a, k+1)``. Summing over k gives closed forms in S for P(wait), P(abandon)
 and the service level; the mean wait of answered calls reduces to one smooth one-dimensional
 integral evaluated by Gauss–Legendre quadrature over the region that carries its mass.
+
+Every agent count, given or required, is at most ``MAX_AGENTS`` (1,000,000, see
+``soms.core.capacity.limits``). A staffing search whose answer would exceed it, and an FTE that
+would not fit in a 64-bit integer, raise ``CapacityInputError`` naming the input to change: counts
+are never allowed to wrap around, and no search is allowed to walk for seconds.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import numpy.typing as npt
 from scipy import special
 
 from soms.core.capacity.errors import CapacityInputError
+from soms.core.capacity.limits import MAX_AGENTS
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -161,12 +167,36 @@ def _check_agents(agents: npt.ArrayLike) -> IntArray:
     if arr.dtype.kind == "f":
         if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
             raise CapacityInputError("agents", "must be whole numbers")
+    elif arr.dtype.kind == "O" and all(isinstance(v, int) for v in arr.ravel().tolist()):
+        # Python ints beyond 64 bits arrive as objects: refuse them by size, not by type.
+        raise CapacityInputError("agents", f"cannot be more than {MAX_AGENTS:,}")
     elif arr.dtype.kind not in "iu":
         raise CapacityInputError("agents", "must be whole numbers")
-    out = arr.astype(np.int64)
-    if np.any(out < 0):
+    # Compared before the conversion, so a huge float or uint64 cannot wrap into a small count.
+    if np.any(arr < 0):
         raise CapacityInputError("agents", "cannot be negative")
-    return out
+    if np.any(arr > MAX_AGENTS):
+        raise CapacityInputError("agents", f"cannot be more than {MAX_AGENTS:,}")
+    return arr.astype(np.int64)
+
+
+def _check_staffable(load: FloatArray, max_occupancy: float) -> None:
+    """Refuse a load whose staffing would pass ``MAX_AGENTS`` before any count is formed from it."""
+    if load.size == 0:
+        return
+    peak = float(load.max())
+    if peak >= MAX_AGENTS:
+        raise CapacityInputError(
+            "calls",
+            f"an offered load of {peak:,.0f} Erlangs (calls × handle time ÷ interval) needs more than "
+            f"the {MAX_AGENTS:,} agents this calculator staffs",
+        )
+    if peak / max_occupancy >= MAX_AGENTS:
+        raise CapacityInputError(
+            "max_occupancy",
+            f"a cap of {max_occupancy:g} on {peak:,.0f} Erlangs needs more than the "
+            f"{MAX_AGENTS:,} agents this calculator staffs; raise the cap",
+        )
 
 
 def _check_fraction(value: float, field: str, *, allow_one: bool = True) -> float:
@@ -582,6 +612,7 @@ def required_agents(
             "choose a target below 1",
         )
     load = c / interval * h
+    _check_staffable(load, target.max_occupancy)
 
     def evaluate(n: IntArray, idx: npt.NDArray[np.intp]) -> tuple[npt.NDArray[np.bool_], QueueMetrics]:
         assert pat is not None
@@ -629,8 +660,10 @@ def required_agents(
                     "target",
                     f"interval {which}: the target cannot be met with any number of agents",
                 )
+            if np.any(hi[~good] >= MAX_AGENTS):
+                raise _too_many_agents(int(flat_c[~good][np.argmax(hi[~good] >= MAX_AGENTS)]))
             bad = np.where(good, bad, hi)
-            hi = np.where(good, hi, hi + step)
+            hi = np.where(good, hi, np.minimum(hi + step, MAX_AGENTS))
             step = np.where(good, step, step * 2)
             good, _ = evaluate(hi, flat_c)
         while np.any(hi - bad > 1):
@@ -670,6 +703,8 @@ def _walk_erlang_c(
     limit = load + 50.0 * np.sqrt(load) + 1000.0
     t = target.answer_within
     while active.size:
+        if np.any(n > MAX_AGENTS):
+            raise _too_many_agents(int(positions[active[np.argmax(n > MAX_AGENTS)]]))
         rho = ld / n
         cw = b / (1.0 - rho * (1.0 - b))
         gap = (n - ld) / h
@@ -690,6 +725,14 @@ def _walk_erlang_c(
         n = n + 1.0
         b = ld * b / (n + ld * b)
     return answer, b_answer
+
+
+def _too_many_agents(interval: int) -> CapacityInputError:
+    return CapacityInputError(
+        "calls",
+        f"interval {interval}: meeting the target would take more than {MAX_AGENTS:,} agents, the most "
+        "this calculator staffs; the offered load (calls × handle time ÷ interval) is too large",
+    )
 
 
 def _erlang_c_from_b(
@@ -748,4 +791,9 @@ def fte_after_shrinkage(agents: npt.ArrayLike, shrinkage: float | str | Decimal 
     avail = den - num
     if den < 2**31 and int(n.max(initial=0)) < 2**31:
         return np.asarray(-((-n * den) // avail), dtype=np.int64)
-    return np.asarray([-((-int(v) * den) // avail) for v in n.ravel()], dtype=np.int64).reshape(n.shape)
+    exact = [-((-int(v) * den) // avail) for v in n.ravel()]
+    if max(exact, default=0) > np.iinfo(np.int64).max:
+        raise CapacityInputError(
+            "shrinkage", f"{s} leaves so little time on the phones that the FTE is too large to count"
+        )
+    return np.asarray(exact, dtype=np.int64).reshape(n.shape)

@@ -11,6 +11,11 @@ The day simulation lets the number of servers change at interval boundaries. Whe
 the servers that stay are those free soonest; the others finish the call they are on and
 leave. When it rises, the new servers are free from the boundary. Callers still queued at a
 boundary carry over. After the last interval its staffing stays on until the queue is empty.
+
+Memory follows the callers, not the staffing: a heap never holds more server-free times than
+there are callers still to come, because FCFS only ever takes the earliest free server, so the
+servers beyond that many can never be reached. Staffing 10**18 agents for ten calls therefore
+costs ten heap entries (the counts themselves are still bounded by ``MAX_AGENTS``).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import numpy.typing as npt
 from scipy import stats
 
 from soms.core.capacity.errors import CapacityInputError
+from soms.core.capacity.limits import MAX_AGENTS, MAX_CALLS_PER_INTERVAL
 from soms.core.capacity.queueing import queue_metrics
 
 FloatArray = npt.NDArray[np.float64]
@@ -112,7 +118,8 @@ def _fcfs_single_pool(
     arrivals: list[float], service: list[float], patience: list[float], servers: int
 ) -> list[float]:
     """Start time of each caller, or infinity for those who abandon."""
-    heap = [0.0] * servers
+    # More servers than callers are never all reached: the idle ones beyond need no entry.
+    heap = [0.0] * min(servers, len(arrivals))
     push = heapq.heapreplace
     starts: list[float] = []
     append = starts.append
@@ -216,8 +223,16 @@ def _fcfs_with_staffing(
     A caller whose earliest free server is past the next boundary is still waiting there, so
     that boundary's change applies to them; every later caller is behind them in the queue, so
     applying it early cannot give those callers a server they would not have had.
+
+    The heap holds at most as many entries as callers still to come (R), plus the servers added
+    at one boundary. Invariant: its R smallest free times equal those of the full staffing,
+    and it is empty only when the staffing is zero. Serving a caller pops the minimum (the same
+    in both) and R drops by one; adding d servers adds min(d, R) entries; a drop to ``want``
+    keeps the ``want`` smallest. Each step keeps the invariant, so every start time is exact.
     """
-    heap: list[float] = [bounds[0]] * staff[0]
+    total = len(arrivals)
+    heap: list[float] = [bounds[0]] * min(staff[0], total)
+    staffed = staff[0]  # the real count; the heap may hold fewer entries
     edges = [*bounds[1:], _INF]  # edges[k] is the end of interval k
     applied = 0
     last = len(staff) - 1
@@ -225,12 +240,16 @@ def _fcfs_with_staffing(
     append = starts.append
 
     def change(k: int) -> None:
-        nonlocal heap
-        want, have = staff[k], len(heap)
+        nonlocal heap, staffed
+        want, have = staff[k], staffed
+        staffed = want
+        remaining = total - len(starts)
         if want > have:
-            for _ in range(want - have):
+            for _ in range(min(want - have, remaining)):
                 heapq.heappush(heap, bounds[k])
-        elif want < have:
+            if len(heap) > 2 * remaining:
+                heap = heapq.nsmallest(remaining, heap)
+        elif want < len(heap):
             heap = heapq.nsmallest(want, heap)
 
     for a, k, s, p in zip(arrivals, interval_of, service, patience, strict=True):
@@ -295,11 +314,18 @@ def simulate_day(
         raise CapacityInputError("calls", "cannot be negative")
     if staff.shape != lam.shape:
         raise CapacityInputError("agents", "needs one value per interval")
-    if staff.dtype.kind == "f" and np.any(staff != np.round(staff)):
+    if np.any(lam > MAX_CALLS_PER_INTERVAL):
+        raise CapacityInputError("calls", f"cannot be more than {MAX_CALLS_PER_INTERVAL:,} in an interval")
+    if staff.dtype.kind not in "iuf":
+        raise CapacityInputError("agents", f"must be whole numbers of at most {MAX_AGENTS:,}")
+    if staff.dtype.kind == "f" and (not np.all(np.isfinite(staff)) or np.any(staff != np.round(staff))):
         raise CapacityInputError("agents", "must be whole numbers")
-    staff_i = staff.astype(np.int64)
-    if np.any(staff_i < 0):
+    # Compared before the conversion, so a huge count cannot wrap into a small (or negative) one.
+    if np.any(staff < 0):
         raise CapacityInputError("agents", "cannot be negative")
+    if np.any(staff > MAX_AGENTS):
+        raise CapacityInputError("agents", f"cannot be more than {MAX_AGENTS:,} in an interval")
+    staff_i = staff.astype(np.int64)
     if not interval_seconds > 0:
         raise CapacityInputError("interval_seconds", "must be greater than zero")
     h = np.broadcast_to(np.asarray(aht, dtype=np.float64), lam.shape)

@@ -34,6 +34,7 @@ OPTION_OF = {
     "shrinkage": "--shrinkage",
     "patience": "--patience",
     "horizon_days": "--horizon",
+    "horizon": "--horizon",
     "model": "--model",
     "band": "--band",
     "simulate_day": "--day",
