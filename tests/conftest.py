@@ -9,14 +9,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import os
+
 import pytest
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 
 from soms.frameworks.services import builtin_frameworks_load
 from soms.tenancy.models import Organisation, Role
 from soms.tenancy.services import membership_set, organisation_create, user_create
 
 PASSWORD = "correct horse battery staple"
+
+# CI explores the same examples on every run, so a red build always means a change did it; locally
+# each run explores new examples (and remembers failures in .hypothesis/).
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 
 @dataclass

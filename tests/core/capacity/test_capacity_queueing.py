@@ -2,7 +2,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from soms.core.capacity.errors import CapacityInputError
@@ -251,6 +251,10 @@ def test_more_agents_never_lower_service_level(calls: float, aht: float, extra: 
 def test_erlang_a_tends_to_erlang_c(calls: float, aht: float, extra: int) -> None:
     load = calls / HALF_HOUR * aht
     n = int(load) + extra
+    # Above 99.9 % utilisation (waits of days) the limit is numerically ill-conditioned: the
+    # incomplete gamma function is then evaluated at arguments near 1e10, where a relative error of
+    # 1e-3 remains. No staffing search ever stops there, so the property is checked below it.
+    assume((n - load) / n >= 1e-3)
     c = erlang_c_metrics(calls, aht, n, interval_seconds=HALF_HOUR, answer_within=20)
     # Near saturation the effect of patience fades slowly, so scale it by the Erlang C wait.
     patiences = np.array([1e3, 1e5, 1e7]) * max(aht, float(c.asa))
