@@ -6,10 +6,9 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any
-
-import os
 
 import pytest
 from django.test import Client

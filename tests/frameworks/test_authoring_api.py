@@ -497,3 +497,149 @@ def test_reorder_hides_other_organisations_and_needs_an_admin(world, draft, b_dr
         call(charlie, "PUT", f"{V}/{draft.pk}/order/elements", {"revision": 1, "ids": a_elements}).status_code
         == 403
     )
+
+
+# --- edges found by fuzzing the API -----------------------------------------------------------------
+
+NOT_NULL = [
+    ("levels", "code"),
+    ("levels", "name"),
+    ("levels", "rank"),
+    ("levels", "description"),
+    ("elements", "code"),
+    ("elements", "name"),
+    ("elements", "description"),
+    ("elements", "group"),
+    ("areas", "code"),
+    ("areas", "name"),
+    ("statements", "code"),
+    ("statements", "text"),
+    ("statements", "element_id"),
+    ("statements", "level_id"),
+    ("statements", "area_ids"),
+]
+
+
+@pytest.mark.parametrize(("kind", "field"), NOT_NULL)
+def test_patch_with_null_for_a_field_that_cannot_be_empty_is_422(world, draft, kind, field):
+    client = world.client_for(world.alice)
+    existing = item_bodies(draft)[kind][3]
+    response = call(client, "PATCH", f"{V}/{draft.pk}/{kind}/{existing}", {"revision": 1, field: None})
+    assert response.status_code == 422, response.content
+    assert locs(response) == [f"body.payload.{field}"]
+    assert FrameworkVersion.objects.get(pk=draft.pk).revision == 1
+
+
+def test_patch_schemas_advertise_null_only_where_it_means_something(world):
+    schemas = world.client_for(world.alice).get("/api/openapi.json").json()["components"]["schemas"]
+    for name, field in [("LevelPatch", "code"), ("StatementPatch", "area_ids"), ("ElementPatch", "group")]:
+        prop = schemas[name]["properties"][field]
+        assert "anyOf" not in prop and "default" not in prop, (name, field, prop)
+    for name, field in [("LevelPatch", "validity_months"), ("AreaPatch", "element_id")]:
+        assert {"type": "null"} in schemas[name]["properties"][field]["anyOf"]
+
+
+def test_null_clears_validity_and_detaches_an_area(world, draft):
+    client = world.client_for(world.alice)
+    i = ids(draft)
+    level = draft.levels.get(pk=i["level"])
+    level.validity_months = 36
+    level.save()
+    cleared = call(
+        client, "PATCH", f"{V}/{draft.pk}/levels/{i['level']}", {"revision": 1, "validity_months": None}
+    )
+    assert cleared.status_code == 200 and cleared.json()["item"]["validity_months"] is None
+    attached = call(
+        client, "PATCH", f"{V}/{draft.pk}/areas/{i['area']}", {"revision": 2, "element_id": i["element"]}
+    )
+    assert attached.json()["item"]["element_id"] == i["element"]
+    detached = call(client, "PATCH", f"{V}/{draft.pk}/areas/{i['area']}", {"revision": 3, "element_id": None})
+    assert detached.status_code == 200 and detached.json()["item"]["element_id"] is None
+    assert Area.objects.get(pk=i["area"]).element_id is None
+    # Leaving the field out leaves it as it is.
+    renamed = call(client, "PATCH", f"{V}/{draft.pk}/areas/{i['area']}", {"revision": 4, "name": "Front"})
+    assert renamed.json()["item"]["element_id"] is None and renamed.json()["revision"] == 5
+
+
+HUGE = 99999999999999999999
+
+
+def test_ids_beyond_the_database_range_are_422(world, draft):
+    client = world.client_for(world.alice)
+    i = ids(draft)
+    statement = {"revision": 1, "code": "N1", "text": "T", "element_id": i["element"], "level_id": i["level"]}
+    for body, field in [
+        ({**statement, "area_ids": [HUGE]}, "body.payload.area_ids.0"),
+        ({**statement, "element_id": HUGE}, "body.payload.element_id"),
+        ({**statement, "level_id": 2**63}, "body.payload.level_id"),
+        ({**statement, "area_ids": [0]}, "body.payload.area_ids.0"),
+    ]:
+        response = call(client, "POST", f"{V}/{draft.pk}/statements", body)
+        assert response.status_code == 422 and locs(response) == [field], (body, response.content)
+    patched = call(
+        client, "PATCH", f"{V}/{draft.pk}/statements/{i['statement']}", {"revision": 1, "area_ids": [HUGE]}
+    )
+    assert patched.status_code == 422
+    area = call(
+        client, "POST", f"{V}/{draft.pk}/areas", {"revision": 1, "code": "x", "name": "X", "element_id": HUGE}
+    )
+    assert area.status_code == 422 and locs(area) == ["body.payload.element_id"]
+    for url in [f"{V}/{draft.pk}/diff?base={HUGE}", f"{V}/{draft.pk}/mappings?base={HUGE}"]:
+        response = client.get(url)
+        assert response.status_code == 422 and locs(response) == ["query.base"], url
+    for body in [{"code": "x", "name": "X", "base_version_id": HUGE}]:
+        response = call(client, "POST", "/api/v1/frameworks", body)
+        assert response.status_code == 422 and locs(response) == ["body.payload.base_version_id"]
+    mapped = call(
+        client, "PUT", f"{V}/{draft.pk}/mappings", {"revision": 1, "base_version_id": HUGE, "mappings": []}
+    )
+    assert mapped.status_code == 422 and locs(mapped) == ["body.payload.base_version_id"]
+    reorder = call(client, "PUT", f"{V}/{draft.pk}/order/elements", {"revision": 1, "ids": [HUGE]})
+    assert reorder.status_code == 422
+    for url in [
+        f"{V}/{HUGE}",
+        f"{V}/{HUGE}/contents",
+        f"{V}/{draft.pk}/levels/{HUGE}",
+        f"/api/v1/frameworks/{HUGE}",
+    ]:
+        assert client.get(url).status_code == 422, url
+    assert FrameworkVersion.objects.get(pk=draft.pk).revision == 1
+    # Pages take any number in the path: one beyond the range is simply not there.
+    assert client.get(f"/frameworks/versions/{HUGE}/").status_code == 404
+    assert client.get(f"/frameworks/versions/{draft.pk}/levels/{HUGE}/edit/").status_code == 404
+
+
+def test_text_of_spaces_only_is_refused_as_the_schema_says(world, draft):
+    client = world.client_for(world.alice)
+    schemas = client.get("/api/openapi.json").json()["components"]["schemas"]
+    assert schemas["LevelIn"]["properties"]["name"]["pattern"] == r"\S"
+    assert schemas["StatementIn"]["properties"]["text"]["pattern"] == r"\S"
+    assert schemas["FrameworkCreateIn"]["properties"]["name"]["pattern"] == r"\S"
+    i = ids(draft)
+    for kind, body, field in [
+        ("levels", {"code": "x", "name": "   ", "rank": 9}, "name"),
+        ("elements", {"code": "x", "name": "\t\n"}, "name"),
+        ("areas", {"code": "x", "name": " "}, "name"),
+        (
+            "statements",
+            {"code": "X1", "text": "  ", "element_id": i["element"], "level_id": i["level"]},
+            "text",
+        ),
+        # Codes are identifiers, taken exactly: spaces around one do not match its pattern.
+        ("elements", {"code": " culture", "name": "Culture"}, "code"),
+    ]:
+        response = call(client, "POST", f"{V}/{draft.pk}/{kind}", {"revision": 1, **body})
+        assert response.status_code == 422 and locs(response) == [f"body.payload.{field}"], (
+            body,
+            response.content,
+        )
+    blank = call(client, "POST", "/api/v1/frameworks", {"code": "x", "name": "  ", "label": "1"})
+    assert locs(blank) == ["body.payload.name"]
+    assert locs(call(client, "POST", "/api/v1/frameworks", {"code": "x", "name": "X", "label": " "})) == [
+        "body.payload.label"
+    ]
+    # Words are trimmed and kept.
+    ok = call(
+        client, "POST", f"{V}/{draft.pk}/elements", {"revision": 1, "code": "culture", "name": "  Culture "}
+    )
+    assert ok.status_code == 201 and ok.json()["item"]["name"] == "Culture"

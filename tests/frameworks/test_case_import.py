@@ -218,3 +218,134 @@ def test_unknown_level_is_refused():
 
 def test_wrapped_cfpackage_is_accepted():
     assert parse({"CFPackage": package()}).framework.name == "Kompetenzrahmen Servicedesk"
+
+
+# ------------------------------------------------------------------- SOMS data in CASE extensions
+
+
+def capability_package() -> dict[str, Any]:
+    from soms.frameworks.io.case import dump_case
+    from tests.frameworks.conftest import capability_document
+
+    exported = dump_case(capability_document(), published=True, changed_at=datetime(2026, 1, 1, tzinfo=UTC))
+    return json.loads(exported)
+
+
+LEVEL0 = "CFRubrics[0].CFRubricCriteria[0].CFRubricCriterionLevels[0]"
+
+
+def _level0(pkg: dict[str, Any]) -> dict[str, Any]:
+    return pkg["CFRubrics"][0]["CFRubricCriteria"][0]["CFRubricCriterionLevels"][0]
+
+
+@pytest.mark.parametrize(
+    ("change", "place"),
+    [
+        (lambda p: p["CFDocument"].__setitem__("extensions", {"soms": "x"}), "CFDocument.extensions.soms"),
+        (lambda p: p["CFItems"][0].__setitem__("extensions", {"soms": "x"}), "CFItems[0].extensions.soms"),
+        (lambda p: p["CFItems"][1].__setitem__("extensions", {"soms": []}), "CFItems[1].extensions.soms"),
+        (lambda p: _level0(p).__setitem__("extensions", [{"soms": ""}]), f"{LEVEL0}.extensions[0].soms"),
+        (
+            lambda p: p["CFDocument"]["extensions"]["soms"].__setitem__("code", 5),
+            "CFDocument.extensions.soms.code",
+        ),
+        (
+            lambda p: p["CFDocument"]["extensions"]["soms"].__setitem__("rules", "strict"),
+            "CFDocument.extensions.soms.rules",
+        ),
+        (
+            lambda p: p["CFDocument"]["extensions"]["soms"].__setitem__("areas", ["x"]),
+            "CFDocument.extensions.soms.areas",
+        ),
+        (
+            lambda p: _level0(p)["extensions"][0]["soms"].__setitem__("code", ["a"]),
+            f"{LEVEL0}.extensions[0].soms.code",
+        ),
+        (
+            lambda p: _level0(p)["extensions"][0]["soms"].__setitem__("validity_months", "12"),
+            f"{LEVEL0}.extensions[0].soms.validity_months",
+        ),
+        (
+            lambda p: p["CFItems"][0]["extensions"]["soms"].__setitem__("group", []),
+            "CFItems[0].extensions.soms.group",
+        ),
+        (
+            lambda p: p["CFItems"][1].__setitem__("extensions", {"soms": {"areas": "front-office"}}),
+            "CFItems[1].extensions.soms.areas",
+        ),
+    ],
+)
+def test_soms_extension_of_the_wrong_shape_is_a_problem_at_its_path(change, place):
+    pkg = capability_package()
+    change(pkg)
+    found = problems(pkg)
+    assert place in [p.location for p in found], found
+    assert any("must be" in p.message for p in found if p.location == place)
+
+
+def test_foreign_extensions_are_left_alone():
+    pkg = capability_package()
+    pkg["CFItems"][0]["extensions"] = {"other-tool": "x"}
+    _level0(pkg)["extensions"] = [{"other-tool": 1}]
+    assert parse(pkg).elements[0].group == ""
+
+
+VALUES: list[Any] = [
+    "x",
+    "",
+    0,
+    -1,
+    2**70,
+    1.5,
+    None,
+    True,
+    [],
+    {},
+    ["x"],
+    [{}],
+    {"soms": "x"},
+    [{"soms": ""}],
+]
+
+
+def _paths(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [path]
+    if isinstance(node, dict):
+        for k, v in node.items():
+            out += _paths(v, (*path, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            out += _paths(v, (*path, i))
+    return out
+
+
+def _at(node: Any, path: tuple[Any, ...]) -> Any:
+    for part in path:
+        node = node[part]
+    return node
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_mutated_packages_give_problems_never_a_crash(seed):
+    """Random type swaps, deletions and extensions anywhere in a package: each either imports or
+    answers problems (FrameworkImportError); any other exception would be a 500 on the API."""
+    import random
+
+    rng = random.Random(seed)
+    sources = [capability_package(), SOURCE]
+    for n in range(60):
+        pkg = copy.deepcopy(sources[n % 2])
+        for _ in range(rng.choice([1, 2, 3])):
+            path = rng.choice(_paths(pkg)[1:])
+            parent, key = _at(pkg, path[:-1]), path[-1]
+            roll = rng.random()
+            if roll < 0.65:
+                parent[key] = copy.deepcopy(rng.choice(VALUES))
+            elif roll < 0.8 and isinstance(parent, dict):
+                del parent[key]
+            elif isinstance(_at(pkg, path), dict):
+                _at(pkg, path)["extensions"] = copy.deepcopy(rng.choice(VALUES))
+        try:
+            parse(pkg)
+        except io.FrameworkImportError as exc:
+            assert exc.problems

@@ -221,6 +221,19 @@ def test_api_import_problems_are_422_with_loc_and_msg(world):
     assert not Framework.objects.exists()
 
 
+def test_api_import_form_without_a_file_part_is_422_naming_file(world):
+    client = world.client_for(world.alice)
+    # What `curl -F file=abc` sends: a text field called file, not a file.
+    response = client.post("/api/v1/frameworks/import", {"file": "abc"})
+    assert response.status_code == 422, response.content
+    assert [p["loc"] for p in response.json()["detail"]] == ["file"]
+    other = client.post(
+        "/api/v1/frameworks/import", {"upload": SimpleUploadedFile("m.yaml", GOOD_YAML.encode())}
+    )
+    assert other.status_code == 422 and "named 'file'" in other.json()["detail"][0]["msg"]
+    assert not Framework.objects.exists()
+
+
 @override_settings(SOMS_MAX_UPLOAD_BYTES=50)
 def test_api_import_oversize_is_413(world):
     client = world.client_for(world.alice)

@@ -1,15 +1,25 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from soms.frameworks import selectors
-from soms.frameworks.document import FrameworkDocument
+from soms.frameworks.document import StoredDocument
 
 router = Router(tags=["frameworks"])
+
+# The largest primary key the database has (a signed 64-bit integer). A larger id is not "not found"
+# but input no id can have: a 422 naming it, never a query that overflows.
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+class ProblemOut(Schema):
+    loc: str
+    msg: str
 
 
 class VersionSummaryOut(Schema):
@@ -38,7 +48,14 @@ class FrameworkVersionOut(Schema):
     status: str
     published_at: datetime | None
     attribution: str
-    document: FrameworkDocument
+    document: StoredDocument = Field(
+        description="The version as stored. A draft may be work in progress (no levels yet, rules "
+        "naming a level it no longer has); `problems` says what stops it from being exported."
+    )
+    problems: list[ProblemOut] = Field(
+        description="What stops this version from being a whole framework document; empty when it is "
+        "one (always, for a published version)."
+    )
 
 
 def _framework_out(fw: Any) -> dict[str, Any]:
@@ -62,7 +79,7 @@ def framework_list(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.get("/frameworks/{framework_id}", response=FrameworkOut)
-def framework_detail(request: HttpRequest, framework_id: int) -> dict[str, Any]:
+def framework_detail(request: HttpRequest, framework_id: Id) -> dict[str, Any]:
     fw = selectors.framework_for(organisation=request.organisation, framework_id=framework_id)  # type: ignore[attr-defined]
     return _framework_out(fw)
 
@@ -72,8 +89,9 @@ def framework_detail(request: HttpRequest, framework_id: int) -> dict[str, Any]:
     response=FrameworkVersionOut,
     summary="A whole framework version: levels, elements, statements, areas and rules",
 )
-def framework_version_detail(request: HttpRequest, version_id: int) -> dict[str, Any]:
+def framework_version_detail(request: HttpRequest, version_id: Id) -> dict[str, Any]:
     version = selectors.framework_version_for(organisation=request.organisation, version_id=version_id)  # type: ignore[attr-defined]
+    document = selectors.version_document_stored(version=version)
     return {
         "id": version.pk,
         "framework_id": version.framework_id,
@@ -81,5 +99,6 @@ def framework_version_detail(request: HttpRequest, version_id: int) -> dict[str,
         "status": version.status,
         "published_at": version.published_at,
         "attribution": version.attribution,
-        "document": selectors.version_document(version=version),
+        "document": document,
+        "problems": [{"loc": loc, "msg": msg} for loc, msg in document.problems()],
     }

@@ -18,6 +18,7 @@ from pydantic import StringConstraints, create_model, model_validator
 
 from soms.core.framework_diff import StatementChange, VersionDiff
 from soms.frameworks import selectors, selectors_authoring, services_authoring
+from soms.frameworks.api import Id
 from soms.frameworks.api import router as frameworks_read_router
 from soms.frameworks.models import FrameworkVersion, MappingKind, StatementMapping
 from soms.frameworks.rules import FrameworkRules
@@ -27,14 +28,38 @@ from soms.tenancy.access import NotFound, require_admin
 
 router = Router(tags=["framework authoring"])
 
-Slug = Annotated[
-    str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)
-]
-StatementCode = Annotated[
-    str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=80)
-]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+# Codes are identifiers: taken exactly as sent, so the pattern the schema shows is the whole rule.
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)]
+StatementCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=80)]
+
+
+# Text people read (names, labels, statements): surrounding spaces are trimmed, and it must hold
+# something besides spaces. The pattern says so in the schema (JSON Schema patterns are unanchored:
+# "contains a non-space character"), where a minLength of 1 would promise that "   " is accepted.
+NON_BLANK = r"\S"
+Text = Annotated[str, StringConstraints(strip_whitespace=True, pattern=NON_BLANK)]
+Name120 = Annotated[str, StringConstraints(strip_whitespace=True, pattern=NON_BLANK, max_length=120)]
+Name200 = Annotated[str, StringConstraints(strip_whitespace=True, pattern=NON_BLANK, max_length=200)]
+Label = Annotated[str, StringConstraints(strip_whitespace=True, pattern=NON_BLANK, max_length=40)]
+Group = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)]
+
+
+def _unchanged(**constraints: Any) -> Any:
+    """Default of a PATCH field: leaving it out keeps the stored value. The default is not a value
+    the field takes, so an explicit null is refused (422) where the stored field cannot be empty,
+    and the schema does not advertise null for it."""
+    return Field(None, json_schema_extra=_drop_default, **constraints)
+
+
+def _drop_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
 Kind = Literal["levels", "elements", "areas", "statements"]
+
+
+# Services name the model's fields; the API's payload names the ids it takes for them.
+API_FIELDS = {"element": "element_id", "level": "level_id", "areas": "area_ids"}
 
 
 def _run[T](fn: Callable[[], T]) -> T:
@@ -47,8 +72,9 @@ def _run[T](fn: Callable[[], T]) -> T:
     except FrameworkConflict as exc:
         raise HttpError(409, str(exc)) from exc
     except InvalidField as exc:
+        field = API_FIELDS.get(exc.field, exc.field)
         raise ValidationError(
-            [{"loc": ["body", "payload", *exc.field.split(".")], "msg": exc.message, "type": "value_error"}]
+            [{"loc": ["body", "payload", *field.split(".")], "msg": exc.message, "type": "value_error"}]
         ) from exc
     except PublishBlocked as exc:
         raise ValidationError(
@@ -80,18 +106,18 @@ class VersionOut(Schema):
 
 class FrameworkCreateIn(Schema):
     code: Slug
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    name: Name200
     description: str = ""
     kind: Literal["skills", "capability"] = "skills"
-    label: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] = "1"
-    base_version_id: int | None = Field(
+    label: Label = "1"
+    base_version_id: Id | None = Field(
         None, description="A built-in or own published version to copy (adapt); empty for a blank draft."
     )
 
 
 class DraftCreateIn(Schema):
-    base_version_id: int = Field(description="The published version of this framework to start from.")
-    label: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+    base_version_id: Id = Field(description="The published version of this framework to start from.")
+    label: Label
 
 
 class LevelOut(Schema):
@@ -145,64 +171,64 @@ class Revisioned(Schema):
 
 class LevelIn(Revisioned):
     code: Slug
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+    name: Name120
     rank: int = Field(ge=1, le=100)
     description: str = ""
     validity_months: int | None = Field(None, ge=1, le=600)
 
 
 class LevelPatch(Revisioned):
-    code: Slug | None = None
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)] | None = None
-    rank: int | None = Field(None, ge=1, le=100)
-    description: str | None = None
-    validity_months: int | None = Field(None, ge=1, le=600)
+    code: Slug = _unchanged()
+    name: Name120 = _unchanged()
+    rank: int = _unchanged(ge=1, le=100)
+    description: str = _unchanged()
+    validity_months: int | None = Field(None, ge=1, le=600, description="null: the level never expires.")
 
 
 class ElementIn(Revisioned):
     code: Slug
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    name: Name200
     description: str = ""
-    group: Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)] = ""
+    group: Group = ""
 
 
 class ElementPatch(Revisioned):
-    code: Slug | None = None
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
-    description: str | None = None
-    group: Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)] | None = None
+    code: Slug = _unchanged()
+    name: Name200 = _unchanged()
+    description: str = _unchanged()
+    group: Group = _unchanged()
 
 
 class AreaIn(Revisioned):
     code: Slug
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-    element_id: int | None = None
+    name: Name200
+    element_id: Id | None = None
 
 
 class AreaPatch(Revisioned):
-    code: Slug | None = None
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
-    element_id: int | None = None
+    code: Slug = _unchanged()
+    name: Name200 = _unchanged()
+    element_id: Id | None = Field(None, description="null: the area is not inside an element.")
 
 
 class StatementIn(Revisioned):
     code: StatementCode
     text: Text
-    element_id: int
-    level_id: int
-    area_ids: list[int] = Field(default_factory=list)
+    element_id: Id
+    level_id: Id
+    area_ids: list[Id] = Field(default_factory=list)
 
 
 class StatementPatch(Revisioned):
-    code: StatementCode | None = None
-    text: Text | None = None
-    element_id: int | None = None
-    level_id: int | None = None
-    area_ids: list[int] | None = None
+    code: StatementCode = _unchanged()
+    text: Text = _unchanged()
+    element_id: Id = _unchanged()
+    level_id: Id = _unchanged()
+    area_ids: list[Id] = _unchanged()
 
 
 class OrderIn(Revisioned):
-    ids: list[int] = Field(min_length=1)
+    ids: list[Id] = Field(min_length=1)
 
 
 class RulesIn(Revisioned):
@@ -282,7 +308,7 @@ class MappingIn(Schema):
 
 
 class MappingsIn(Revisioned):
-    base_version_id: int
+    base_version_id: Id
     mappings: list[MappingIn]
 
     @model_validator(mode="after")
@@ -325,6 +351,11 @@ def _item_out(kind: str, item: Any) -> dict[str, Any]:
 def _resolve(version: FrameworkVersion, kind: str, data: dict[str, Any]) -> dict[str, Any]:
     """Swap ids for the version's own objects; an id from elsewhere is a 422 on its field."""
     values = dict(data)
+    if kind == "areas" and "element_id" in values and values["element_id"] is None:
+        # Sent as null: the area is no longer inside an element (only areas may be outside one;
+        # the schemas refuse null for the other ids).
+        values.pop("element_id")
+        values["element"] = None
     for field in ("element_id", "level_id"):
         if values.get(field) is not None:
             name = field[:-3]
@@ -398,7 +429,7 @@ def framework_create(request: HttpRequest, payload: FrameworkCreateIn) -> Status
     summary="Start a new draft version from a published one",
 )
 def framework_version_draft_create(
-    request: HttpRequest, framework_id: int, payload: DraftCreateIn
+    request: HttpRequest, framework_id: Id, payload: DraftCreateIn
 ) -> Status[dict[str, Any]]:
     require_admin(request.membership)  # type: ignore[attr-defined]
     framework = selectors.framework_for(organisation=request.organisation, framework_id=framework_id)  # type: ignore[attr-defined]
@@ -428,7 +459,7 @@ def framework_version_draft_create(
     response=ContentsOut,
     summary="A version with the ids and revision an author needs to edit it",
 )
-def framework_version_contents(request: HttpRequest, version_id: int) -> dict[str, Any]:
+def framework_version_contents(request: HttpRequest, version_id: Id) -> dict[str, Any]:
     version = selectors.framework_version_for(organisation=request.organisation, version_id=version_id)  # type: ignore[attr-defined]
     return {
         "version": _version_out(version),
@@ -496,26 +527,26 @@ def _item_routes(
 
     changed_out = create_model(f"{singular.capitalize()}ChangedOut", __base__=Schema, revision=int, item=out)
 
-    def create(request: HttpRequest, version_id: int, payload: Any) -> Any:
+    def create(request: HttpRequest, version_id: Id, payload: Any) -> Any:
         return _create(request, version_id, kind, payload)
 
-    def update(request: HttpRequest, version_id: int, item_id: int, payload: Any) -> Any:
+    def update(request: HttpRequest, version_id: Id, item_id: Id, payload: Any) -> Any:
         return _update(request, version_id, kind, item_id, payload)
 
-    def delete(request: HttpRequest, version_id: int, item_id: int, revision: int) -> Any:
+    def delete(request: HttpRequest, version_id: Id, item_id: Id, revision: int) -> Any:
         return _delete(request, version_id, kind, item_id, revision)
 
-    def read(request: HttpRequest, version_id: int, item_id: int) -> Any:
+    def read(request: HttpRequest, version_id: Id, item_id: Id) -> Any:
         version = selectors.framework_version_for(organisation=request.organisation, version_id=version_id)  # type: ignore[attr-defined]
         item = selectors_authoring.version_item_for(version=version, kind=kind, item_id=item_id)
         return _item_out(kind, item)
 
     # The schemas differ per kind; Ninja reads them from the annotations, so they are set here
     # (string annotations from `from __future__` could not name these local classes).
-    create.__annotations__.update(request=HttpRequest, version_id=int, payload=create_in)
-    update.__annotations__.update(request=HttpRequest, version_id=int, item_id=int, payload=patch_in)
-    delete.__annotations__.update(request=HttpRequest, version_id=int, item_id=int, revision=int)
-    read.__annotations__.update(request=HttpRequest, version_id=int, item_id=int)
+    create.__annotations__.update(request=HttpRequest, version_id=Id, payload=create_in)
+    update.__annotations__.update(request=HttpRequest, version_id=Id, item_id=Id, payload=patch_in)
+    delete.__annotations__.update(request=HttpRequest, version_id=Id, item_id=Id, revision=int)
+    read.__annotations__.update(request=HttpRequest, version_id=Id, item_id=Id)
     create.__name__, update.__name__, delete.__name__, read.__name__ = (
         f"{singular}_create",
         f"{singular}_update",
@@ -555,7 +586,7 @@ _item_routes("statements", StatementOut, StatementIn, StatementPatch)
     response=ChangedOut,
     summary="Reorder levels, elements or areas (all of them) or the statements of one cell",
 )
-def framework_version_reorder(request: HttpRequest, version_id: int, kind: Kind, payload: OrderIn) -> Any:
+def framework_version_reorder(request: HttpRequest, version_id: Id, kind: Kind, payload: OrderIn) -> Any:
     version = _editable(request, version_id)
     _run(
         lambda: services_authoring.version_items_reorder(
@@ -570,7 +601,7 @@ def framework_version_reorder(request: HttpRequest, version_id: int, kind: Kind,
 
 
 @router.put("/framework-versions/{version_id}/rules", response=ChangedOut, summary="Replace a draft's rules")
-def framework_version_rules(request: HttpRequest, version_id: int, payload: RulesIn) -> Any:
+def framework_version_rules(request: HttpRequest, version_id: Id, payload: RulesIn) -> Any:
     version = _editable(request, version_id)
     _run(
         lambda: services_authoring.version_rules_set(
@@ -585,7 +616,7 @@ def framework_version_rules(request: HttpRequest, version_id: int, payload: Rule
     response=VersionOut,
     summary="Publish a draft; 422 lists what stops it",
 )
-def framework_version_publish(request: HttpRequest, version_id: int, payload: Revisioned) -> Any:
+def framework_version_publish(request: HttpRequest, version_id: Id, payload: Revisioned) -> Any:
     version = _editable(request, version_id)
     _run(
         lambda: services_authoring.version_publish(
@@ -636,7 +667,7 @@ def _diff_out(version: FrameworkVersion, base: FrameworkVersion, diff: VersionDi
 
 
 class DiffQuery(Schema):
-    base: int = Field(description="Id of the other version of the same framework (the older one).")
+    base: Id = Field(description="Id of the other version of the same framework (the older one).")
 
 
 @router.get(
@@ -644,7 +675,7 @@ class DiffQuery(Schema):
     response=DiffOut,
     summary="Statements added, removed, reworded, moved and renamed since another version",
 )
-def framework_version_diff(request: HttpRequest, version_id: int, query: Query[DiffQuery]) -> Any:
+def framework_version_diff(request: HttpRequest, version_id: Id, query: Query[DiffQuery]) -> Any:
     version = selectors.framework_version_for(organisation=request.organisation, version_id=version_id)  # type: ignore[attr-defined]
     base = _base(request, version, query.base)
     return _diff_out(version, base, selectors_authoring.versions_diff(version=version, base=base))
@@ -663,7 +694,7 @@ def _mapping_out(m: StatementMapping) -> dict[str, Any]:
 
 
 class MappingsQuery(Schema):
-    base: int | None = Field(None, description="Also propose mappings from the diff with this version.")
+    base: Id | None = Field(None, description="Also propose mappings from the diff with this version.")
 
 
 def _mappings_answer(version: FrameworkVersion, base: FrameworkVersion | None) -> dict[str, Any]:
@@ -691,7 +722,7 @@ def _mappings_answer(version: FrameworkVersion, base: FrameworkVersion | None) -
     response=MappingsOut,
     summary="How statements of older versions live on in this one",
 )
-def framework_version_mappings(request: HttpRequest, version_id: int, query: Query[MappingsQuery]) -> Any:
+def framework_version_mappings(request: HttpRequest, version_id: Id, query: Query[MappingsQuery]) -> Any:
     version = selectors.framework_version_for(organisation=request.organisation, version_id=version_id)  # type: ignore[attr-defined]
     base = _base(request, version, query.base) if query.base is not None else None
     return _mappings_answer(version, base)
@@ -702,7 +733,7 @@ def framework_version_mappings(request: HttpRequest, version_id: int, query: Que
     response=MappingsOut,
     summary="Replace the mappings from one older version onto this draft",
 )
-def framework_version_mappings_set(request: HttpRequest, version_id: int, payload: MappingsIn) -> Any:
+def framework_version_mappings_set(request: HttpRequest, version_id: Id, payload: MappingsIn) -> Any:
     version = _editable(request, version_id)
     try:
         base = selectors_authoring.base_for(version=version, base_id=payload.base_version_id)

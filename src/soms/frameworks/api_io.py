@@ -9,15 +9,12 @@ from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from soms.frameworks import io, selectors
+from soms.frameworks.api import Id, ProblemOut
+from soms.frameworks.selectors import VersionIncomplete
 from soms.frameworks.services_io import framework_import, framework_version_export
 from soms.tenancy.access import require_admin
 
 router = Router(tags=["framework exchange"])
-
-
-class ProblemOut(Schema):
-    loc: str
-    msg: str
 
 
 class ProblemsOut(Schema):
@@ -73,6 +70,21 @@ def framework_import_api(
         if file is not None:
             io.check_size(file.size or 0)
             data, filename = file.read(), query.filename or file.name or ""
+        elif request.content_type.startswith("multipart/"):
+            # The form was read for its parts, so there is no raw body to fall back on: a form
+            # without a file part (`-F file=abc` sends text, `-F file=@path` a file) is a bad request.
+            return Status(
+                422,
+                {
+                    "detail": [
+                        {
+                            "loc": "file",
+                            "msg": "no file part named 'file' in the form; send the file itself "
+                            "(curl -F file=@framework.yaml), or send it as the raw request body",
+                        }
+                    ]
+                },
+            )
         else:
             io.check_size(int(request.META.get("CONTENT_LENGTH") or 0))
             data, filename = request.body, query.filename
@@ -104,7 +116,11 @@ def framework_import_api(
 @router.get(
     "/framework-versions/{version_id}/export",
     summary="A framework version as a file: native YAML or JSON, CSV, or a CASE 1.1 CFPackage",
-    response={200: None},
+    description=(
+        "A draft that is not yet a whole framework (no levels or elements, rules naming a missing level) "
+        "answers 409 with every problem and its place."
+    ),
+    response={200: None, 409: ProblemsOut},
     openapi_extra={
         "responses": {
             200: {
@@ -115,10 +131,13 @@ def framework_import_api(
     },
 )
 def framework_version_export_api(
-    request: HttpRequest, version_id: int, query: Query[ExportQuery]
-) -> HttpResponse:
+    request: HttpRequest, version_id: Id, query: Query[ExportQuery]
+) -> HttpResponse | Status:
     version = selectors.framework_version_for(organisation=request.organisation, version_id=version_id)  # type: ignore[attr-defined]
-    rendered = framework_version_export(version=version, format=query.format)
+    try:
+        rendered = framework_version_export(version=version, format=query.format)
+    except VersionIncomplete as exc:
+        return Status(409, {"detail": [{"loc": loc, "msg": msg} for loc, msg in exc.problems]})
     response = HttpResponse(rendered.content, content_type=rendered.content_type)
     response["Content-Disposition"] = f'attachment; filename="{rendered.filename}"'
     return response

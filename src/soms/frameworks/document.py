@@ -204,6 +204,28 @@ class FrameworkDocument(_Strict):
         return problems
 
 
+class StoredDocument(FrameworkDocument):
+    """A version as it is stored, which for a draft may be work in progress: no levels or elements
+    yet, or rules naming a level that is gone. Each part still has its own shape; `problems()` says
+    what stops it from being a whole FrameworkDocument (the one that is exported and published)."""
+
+    levels: list[LevelDoc] = Field(default_factory=list)
+    elements: list[ElementDoc] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self, info: ValidationInfo) -> StoredDocument:
+        # Overrides the strict check by name: reading a draft never fails on what is still missing.
+        return self
+
+    def problems(self) -> list[tuple[str, str]]:
+        missing = [
+            (field, f"a framework needs at least one {field[:-1]}")
+            for field in ("levels", "elements")
+            if not getattr(self, field)
+        ]
+        return missing + super().problems()
+
+
 def _parent_problems(path: str, element: ElementDoc) -> list[tuple[str, str]]:
     """A statement's parent is another statement of the same element, and parents never loop."""
     problems: list[tuple[str, str]] = []

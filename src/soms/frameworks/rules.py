@@ -72,6 +72,32 @@ class FrameworkRules(BaseModel):
             raise ValueError("standing labels must be distinct")
         return self
 
+    def level_references(self, code: str) -> list[str]:
+        """Where the rules name the level `code`, in words for people ("standing 'Expert'")."""
+        out = []
+        if self.change_project and self.change_project.level == code:
+            out.append("the change project rule")
+        out += [f"standing {s.label!r}" for s in self.standing if s.level == code]
+        if self.expectations and self.expectations.specialist_min_level == code:
+            out.append("the specialist expectation")
+        if self.expectations and self.expectations.backup_min_level == code:
+            out.append("the backup expectation")
+        return out
+
+    def with_level_renamed(self, old: str, new: str) -> FrameworkRules:
+        """The same rules with every mention of level `old` naming `new` instead."""
+        data = self.model_dump(mode="json")
+        if data["change_project"] and data["change_project"]["level"] == old:
+            data["change_project"]["level"] = new
+        for step in data["standing"]:
+            if step["level"] == old:
+                step["level"] = new
+        if data["expectations"]:
+            for key in ("specialist_min_level", "backup_min_level"):
+                if data["expectations"][key] == old:
+                    data["expectations"][key] = new
+        return FrameworkRules.model_validate(data)
+
     def level_codes_used(self) -> set[str]:
         codes = {s.level for s in self.standing}
         if self.change_project:

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from soms.frameworks.document import FrameworkDocument
+from soms.frameworks.document import FrameworkDocument, StoredDocument
 from soms.frameworks.models import Element, Framework, FrameworkVersion, Level, Statement
 from soms.tenancy.access import NotFound
 from soms.tenancy.models import Organisation
@@ -25,7 +25,7 @@ def frameworks_visible_to(*, organisation: Organisation | None) -> QuerySet[Fram
 def framework_for(*, organisation: Organisation | None, framework_id: Any) -> Framework:
     try:
         return frameworks_visible_to(organisation=organisation).get(pk=framework_id)
-    except (Framework.DoesNotExist, ValueError, TypeError):
+    except (Framework.DoesNotExist, ValueError, TypeError, OverflowError):
         raise NotFound(f"No framework with id {framework_id}") from None
 
 
@@ -34,7 +34,7 @@ def framework_version_for(*, organisation: Organisation | None, version_id: Any)
         return FrameworkVersion.objects.select_related("framework").get(
             Q(framework__organisation__isnull=True) | Q(framework__organisation=organisation), pk=version_id
         )
-    except (FrameworkVersion.DoesNotExist, ValueError, TypeError):
+    except (FrameworkVersion.DoesNotExist, ValueError, TypeError, OverflowError):
         raise NotFound(f"No framework version with id {version_id}") from None
 
 
@@ -78,8 +78,33 @@ def version_grid(*, version: FrameworkVersion) -> Grid:
     return Grid(version=version, levels=levels, rows=[rows[el.pk] for el in elements], groups=groups)
 
 
+class VersionIncomplete(Exception):
+    """The version is not (yet) a whole, consistent framework document: a draft in progress."""
+
+    def __init__(self, version: FrameworkVersion, problems: list[tuple[str, str]]) -> None:
+        self.version = version
+        self.problems = problems
+        listed = "; ".join(f"{loc}: {message}" for loc, message in problems)
+        super().__init__(f"{version} cannot be exported yet: {listed}")
+
+
 def version_document(*, version: FrameworkVersion) -> FrameworkDocument:
-    """The whole version as a native document (the API's full view and the YAML/JSON export)."""
+    """The whole version as a native document (exports, copies). A draft that is not yet whole
+    raises VersionIncomplete listing every problem; read it with version_document_stored."""
+    data = _document_data(version)
+    problems = StoredDocument.model_validate(data).problems()
+    if problems:
+        raise VersionIncomplete(version, problems)
+    return FrameworkDocument.model_validate(data)
+
+
+def version_document_stored(*, version: FrameworkVersion) -> StoredDocument:
+    """The version as stored, whole or not (the API's full view); `.problems()` says what is missing.
+    Each part was validated when it was written, so this never fails on a draft in progress."""
+    return StoredDocument.model_validate(_document_data(version))
+
+
+def _document_data(version: FrameworkVersion) -> dict[str, Any]:
     levels = list(version.levels.all())
     elements = list(version.elements.all())
     fw = version.framework
@@ -95,58 +120,56 @@ def version_document(*, version: FrameworkVersion) -> FrameworkDocument:
         for a in version.areas.select_related("element").all()
         if not (version.rules.get("areas", "elements") == "elements" and a.code in element_codes)
     ]
-    return FrameworkDocument.model_validate(
-        {
-            "framework": {"code": fw.code, "name": fw.name, "description": fw.description, "kind": fw.kind},
-            "version": {
-                "label": version.label,
-                "attribution": version.attribution,
-                "notes": version.notes,
-                "rules": version.rules,
-                "uuid": version.uuid,
-                "source_meta": version.source_meta,
-            },
-            "levels": [
-                {
-                    "code": lv.code,
-                    "name": lv.name,
-                    "rank": lv.rank,
-                    "description": lv.description,
-                    "validity_months": lv.validity_months,
-                    "uuid": lv.uuid,
-                }
-                for lv in levels
-            ],
-            "elements": [
-                {
-                    "code": el.code,
-                    "name": el.name,
-                    "description": el.description,
-                    "group": el.group,
-                    "item_type": el.item_type,
-                    "uuid": el.uuid,
-                    "statements": [
-                        {
-                            "code": st.code,
-                            "level": st.level.code,
-                            "text": st.text,
-                            "areas": [a.code for a in st.areas.all()],
-                            "parent": st.parent.code if st.parent else None,
-                            "item_type": st.item_type,
-                            "uuid": st.uuid,
-                        }
-                        for st in statements_of[el.pk]
-                    ],
-                }
-                for el in elements
-            ],
-            "areas": [
-                {"code": a.code, "name": a.name, "element": a.element.code if a.element else None}
-                for a in declared_areas
-            ],
-            "external_associations": version.external_associations,
-        }
-    )
+    return {
+        "framework": {"code": fw.code, "name": fw.name, "description": fw.description, "kind": fw.kind},
+        "version": {
+            "label": version.label,
+            "attribution": version.attribution,
+            "notes": version.notes,
+            "rules": version.rules,
+            "uuid": version.uuid,
+            "source_meta": version.source_meta,
+        },
+        "levels": [
+            {
+                "code": lv.code,
+                "name": lv.name,
+                "rank": lv.rank,
+                "description": lv.description,
+                "validity_months": lv.validity_months,
+                "uuid": lv.uuid,
+            }
+            for lv in levels
+        ],
+        "elements": [
+            {
+                "code": el.code,
+                "name": el.name,
+                "description": el.description,
+                "group": el.group,
+                "item_type": el.item_type,
+                "uuid": el.uuid,
+                "statements": [
+                    {
+                        "code": st.code,
+                        "level": st.level.code,
+                        "text": st.text,
+                        "areas": [a.code for a in st.areas.all()],
+                        "parent": st.parent.code if st.parent else None,
+                        "item_type": st.item_type,
+                        "uuid": st.uuid,
+                    }
+                    for st in statements_of[el.pk]
+                ],
+            }
+            for el in elements
+        ],
+        "areas": [
+            {"code": a.code, "name": a.name, "element": a.element.code if a.element else None}
+            for a in declared_areas
+        ],
+        "external_associations": version.external_associations,
+    }
 
 
 def describe_rules(*, version: FrameworkVersion, levels: list[Level]) -> list[str]:
@@ -186,9 +209,13 @@ def describe_rules(*, version: FrameworkVersion, levels: list[Level]) -> list[st
     if rules.expectations:
         ex = rules.expectations
         out.append(
-            f"Each capability wants {ex.specialists_wanted} specialist(s) at {name.get(ex.specialist_min_level)} "
+            f"Each capability wants {ex.specialists_wanted} specialist(s) at {name.get(ex.specialist_min_level, ex.specialist_min_level)} "
             f"or above and {ex.backups_wanted} backup(s)"
-            + (f" at {name.get(ex.backup_min_level)} or above." if ex.backup_min_level else ".")
+            + (
+                f" at {name.get(ex.backup_min_level, ex.backup_min_level)} or above."
+                if ex.backup_min_level
+                else "."
+            )
         )
     if rules.scale_note:
         out.append(rules.scale_note)

@@ -39,7 +39,7 @@ def version_item_for(*, version: FrameworkVersion, kind: str, item_id: Any) -> A
     model: type[Model] = ITEM_MODELS[kind]
     try:
         return model._default_manager.get(version=version, pk=item_id)  # type: ignore[misc]
-    except (model.DoesNotExist, ValueError, TypeError):  # type: ignore[attr-defined]
+    except (model.DoesNotExist, ValueError, TypeError, OverflowError):  # type: ignore[attr-defined]
         raise NotFound(f"No such {kind[:-1]} in this version") from None
 
 
@@ -100,7 +100,7 @@ def base_for(*, version: FrameworkVersion, base_id: Any) -> FrameworkVersion:
     )
     try:
         base = FrameworkVersion.objects.select_related("framework").get(visible, pk=base_id)
-    except (FrameworkVersion.DoesNotExist, ValueError, TypeError):
+    except (FrameworkVersion.DoesNotExist, ValueError, TypeError, OverflowError):
         raise InvalidField("base", f"no version {base_id} of this framework") from None
     if base.framework_id != version.framework_id:
         raise InvalidField("base", "only versions of the same framework can be compared or mapped")

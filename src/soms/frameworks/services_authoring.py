@@ -51,6 +51,10 @@ class InvalidField(Exception):
         self.message = message
 
 
+class ItemInUse(FrameworkConflict):
+    """The item is named elsewhere in the draft (a level by the rules) and cannot go yet."""
+
+
 class PublishBlocked(Exception):
     def __init__(self, problems: list[Any]) -> None:
         super().__init__("; ".join(p.message for p in problems))
@@ -311,6 +315,12 @@ def version_item_update(
     if locked.revision != expected_revision:
         _lock_draft(version, expected_revision)  # raises the conflict with its explanation
     _check_item_values(kind, locked, {k: values[k] for k in after if k in values}, item)
+    if kind == "statements" and "element" in after:
+        _check_statement_move(item)
+    if "code" in after:
+        # What names the item by its code follows the new code, so the draft stays one whole
+        # document (readable, exportable, publishable) after a rename.
+        after.update(_rename_references(locked, version, kind, before["code"], after["code"]))
     for field in EDITABLE_FIELDS[kind]:
         if field in after:
             setattr(item, field, values[field])
@@ -333,15 +343,97 @@ def version_item_update(
 def version_item_delete(
     *, version: FrameworkVersion, kind: str, item: Any, expected_revision: int, actor: Any
 ) -> None:
-    """Remove an item from a draft. Removing a level or an element removes its statements too."""
+    """Remove an item from a draft. Removing a level or an element removes its statements too, and
+    removing an element or a statement removes the external associations that start from it.
+
+    A level the rules name is refused (ItemInUse, naming the rule) rather than taken out of the
+    rules: dropping a standing step or the change-project rule would quietly change what the
+    framework means. Change the rules first, or rename the level (the rules follow a rename)."""
     locked = _lock_draft(version, expected_revision)
+    if kind == "levels":
+        uses = FrameworkRules.model_validate(locked.rules).level_references(item.code)
+        if uses:
+            raise ItemInUse(
+                f"Level {item.name!r} ({item.code}) is named by {', '.join(uses)}; change the rules "
+                "before deleting it (renaming the level renames it in the rules too)."
+            )
     description = {"code": item.code, "name": getattr(item, "name", "") or getattr(item, "text", "")}
     if kind in ("levels", "elements"):
         description["statements_removed"] = item.statements.count()
+    if kind in ("elements", "statements"):
+        dropped = _drop_associations(locked, version, _codes_removed_with(kind, item))
+        if dropped:
+            description["external_associations_removed"] = dropped
     _bump(version, locked)
     # Written before the row goes, so the log names what was deleted and its id.
     _audit(version=version, actor=actor, action=f"framework_{kind[:-1]}.delete", obj=item, before=description)
     item.delete()
+
+
+def _check_statement_move(statement: Statement) -> None:
+    # A statement's parent is a statement of the same element; moving one end alone would break that.
+    if statement.parent_id is not None or statement.children.exists():
+        raise InvalidField(
+            "element",
+            "this statement sits in a tree of statements (it has a parent or sub-statements); "
+            "a statement of a tree stays in its element",
+        )
+
+
+def _rename_references(
+    locked: FrameworkVersion, version: FrameworkVersion, kind: str, old: str, new: str
+) -> dict[str, Any]:
+    """Make what names an item by `old` name `new`: the rules (levels), external associations
+    (elements and statements). Answers what changed, for the audit log."""
+    changed: dict[str, Any] = {}
+    if kind == "levels":
+        rules = FrameworkRules.model_validate(locked.rules)
+        uses = rules.level_references(old)
+        if uses:
+            new_rules = rules.with_level_renamed(old, new).model_dump(mode="json")
+            FrameworkVersion.objects.filter(pk=locked.pk).update(rules=new_rules)
+            locked.rules = version.rules = new_rules
+            changed["rules_renamed"] = uses
+    elif kind in ("elements", "statements"):
+        # Origins are codes of elements or statements; when the other kind has an item with the same
+        # code the origin may be that one, and it is left alone.
+        other = Statement if kind == "elements" else Element
+        if not other.objects.filter(version=locked, code=old).exists():
+            associations = [dict(a) for a in locked.external_associations]
+            renamed = 0
+            for assoc in associations:
+                if assoc.get("origin") == old:
+                    assoc["origin"] = new
+                    renamed += 1
+            if renamed:
+                _store_associations(locked, version, associations)
+                changed["external_associations_renamed"] = renamed
+    return changed
+
+
+def _codes_removed_with(kind: str, item: Any) -> set[str]:
+    """Codes of the element or statement and of every statement deleted with it."""
+    if kind == "elements":
+        return {item.code, *item.statements.values_list("code", flat=True)}
+    codes, frontier = {item.code}, [item.pk]
+    while frontier:
+        children = list(Statement.objects.filter(parent_id__in=frontier).values_list("pk", "code"))
+        codes |= {code for _, code in children}
+        frontier = [pk for pk, _ in children]
+    return codes
+
+
+def _drop_associations(locked: FrameworkVersion, version: FrameworkVersion, codes: set[str]) -> int:
+    kept = [a for a in locked.external_associations if a.get("origin") not in codes]
+    dropped = len(locked.external_associations) - len(kept)
+    if dropped:
+        _store_associations(locked, version, kept)
+    return dropped
+
+
+def _store_associations(locked: FrameworkVersion, version: FrameworkVersion, rows: list[Any]) -> None:
+    FrameworkVersion.objects.filter(pk=locked.pk).update(external_associations=rows)
+    locked.external_associations = version.external_associations = rows
 
 
 @transaction.atomic

@@ -35,7 +35,13 @@ from soms.frameworks.forms_authoring import (
     StatementTextForm,
 )
 from soms.frameworks.models import FrameworkVersion, MappingKind, Statement
-from soms.frameworks.services_authoring import InvalidField, PublishBlocked, StaleRevision, VersionPublished
+from soms.frameworks.services_authoring import (
+    InvalidField,
+    ItemInUse,
+    PublishBlocked,
+    StaleRevision,
+    VersionPublished,
+)
 from soms.tenancy.access import admin_required, member_required, require_admin
 
 KIND_FORMS: dict[str, type[RevisionForm]] = {
@@ -307,6 +313,9 @@ def version_item_delete(request: HttpRequest, version_id: int, kind: str, item_i
             except StaleRevision as exc:
                 form = _rebound(RevisionForm, request, version)
                 form.add_error(None, str(exc) + " Check that you still want to delete it.")
+                status = 409
+            except ItemInUse as exc:
+                form.add_error(None, str(exc))
                 status = 409
             else:
                 messages.success(request, f"Deleted {kind[:-1]} {item.code}.")

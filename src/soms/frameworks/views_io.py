@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from soms.frameworks import io, selectors
+from soms.frameworks.selectors import VersionIncomplete
 from soms.frameworks.services_io import framework_import, framework_version_export
 from soms.tenancy.access import admin_required, member_required
 
@@ -74,7 +75,12 @@ def framework_version_download(request: HttpRequest, version_id: int, format: st
     if format not in io.FORMATS:
         raise Http404("No such format")
     version = selectors.framework_version_for(organisation=request.organisation, version_id=version_id)  # type: ignore[attr-defined]
-    rendered = framework_version_export(version=version, format=format)  # type: ignore[arg-type]
+    try:
+        rendered = framework_version_export(version=version, format=format)  # type: ignore[arg-type]
+    except VersionIncomplete as exc:
+        # A draft in progress: say what is missing where it can be fixed.
+        messages.error(request, str(exc))
+        return redirect("framework-version", version_id=version.pk)
     response = HttpResponse(rendered.content, content_type=rendered.content_type)
     response["Content-Disposition"] = f'attachment; filename="{rendered.filename}"'
     return response

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cache, cached_property
 from pathlib import Path
@@ -348,6 +349,25 @@ def parse_case(text: str) -> FrameworkDocument:
     return _Importer(package).document()
 
 
+# The JSON types SOMS's extension fields may have, by the name a problem gives them.
+EXTENSION_TYPES: dict[str, Callable[[Any], bool]] = {
+    "a string": lambda v: isinstance(v, str),
+    "an integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "an object": lambda v: isinstance(v, dict),
+    "an array of strings": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+    "an array of objects": lambda v: isinstance(v, list) and all(isinstance(x, dict) for x in v),
+}
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    names = {dict: "an object", list: "an array", str: "a string", int: "an integer"}
+    return names.get(type(value), "a number")
+
+
 class _Importer:
     def __init__(self, package: dict[str, Any]) -> None:
         self.package = package
@@ -360,6 +380,39 @@ class _Importer:
     def problem(self, where: str, message: str) -> None:
         self.problems.append(Problem(where, message))
 
+    # -- our extension data ------------------------------------------------------------------
+
+    def extension(self, owner: dict[str, Any], where: str, fields: dict[str, str]) -> dict[str, Any]:
+        """SOMS's data in a CASE object's `extensions` (an object with a "soms" key; for rubric
+        criterion levels a list of such objects): the `fields` that have their JSON type (names of
+        EXTENSION_TYPES), absent ones left out.
+
+        CASE lets anyone put anything in extensions, so nothing here is trusted: a "soms" entry
+        that is not an object, or a field of another type, is a problem with its JSON path."""
+        extensions = owner.get("extensions")
+        if isinstance(extensions, list):
+            found = [(k, e[EXT]) for k, e in enumerate(extensions) if isinstance(e, dict) and EXT in e]
+            if not found:
+                return {}
+            k, value = found[0]
+            place = f"{where}.extensions[{k}].{EXT}"
+        elif isinstance(extensions, dict) and EXT in extensions:
+            value, place = extensions[EXT], f"{where}.extensions.{EXT}"
+        else:
+            return {}
+        if not isinstance(value, dict):
+            self.problem(place, f"SOMS data must be an object, not {_json_type(value)}")
+            return {}
+        out: dict[str, Any] = {}
+        for key, kind in fields.items():
+            if value.get(key) is None:
+                continue
+            if EXTENSION_TYPES[kind](value[key]):
+                out[key] = value[key]
+            else:
+                self.problem(f"{place}.{key}", f"must be {kind}, not {_json_type(value[key])}")
+        return out
+
     # -- levels ------------------------------------------------------------------------------
 
     def levels(self) -> tuple[list[dict[str, Any]], dict[str, str]]:
@@ -369,12 +422,12 @@ class _Importer:
         for r, rubric in enumerate(self.package.get("CFRubrics", [])):
             for c, criterion in enumerate(rubric.get("CFRubricCriteria", [])):
                 for n, cl in enumerate(criterion.get("CFRubricCriterionLevels", [])):
-                    ext = next(
-                        (e[EXT] for e in cl.get("extensions", []) if isinstance(e, dict) and EXT in e), {}
+                    where = f"CFRubrics[{r}].CFRubricCriteria[{c}].CFRubricCriterionLevels[{n}]"
+                    ext = self.extension(
+                        cl, where, {"code": "a string", "uuid": "a string", "validity_months": "an integer"}
                     )
                     name = (cl.get("quality") or cl.get("description") or "").strip()
                     code = ext.get("code") or _code_slug(name) or f"level-{cl.get('position', n + 1)}"
-                    where = f"CFRubrics[{r}].CFRubricCriteria[{c}].CFRubricCriterionLevels[{n}]"
                     level = found.setdefault(
                         code,
                         {
@@ -520,7 +573,7 @@ class _Importer:
             full = it["fullStatement"].strip()
             name = full if len(full) <= 200 else (it.get("abbreviatedStatement") or full[:199] + "…")[:200]
             description = it.get("notes", "") or (full if name != full else "")
-            ext = (it.get("extensions") or {}).get(EXT, {})
+            ext = self.extension(it, f"CFItems[{index[eid]}]", {"group": "a string"})
             statements: list[dict[str, Any]] = []
             rows: list[int] = []
             stack = [(c, None, n) for n, c in reversed(list(enumerate(children.get(eid, []), start=1)))]
@@ -536,7 +589,7 @@ class _Importer:
                     prefix=f"{parent_code or code}.{position}",
                 )
                 statement_codes[sid] = st_code
-                st_ext = (st_item.get("extensions") or {}).get(EXT, {})
+                st_ext = self.extension(st_item, f"CFItems[{index[sid]}]", {"areas": "an array of strings"})
                 statements.append(
                     {
                         "code": st_code,
@@ -640,7 +693,13 @@ class _Importer:
         where_of: list[tuple[int, list[int]]],
     ) -> FrameworkDocument:
         cf = self.cf_document
-        ext = (cf.get("extensions") or {}).get(EXT, {})
+        ext = self.extension(
+            cf,
+            "CFDocument",
+            {"code": "a string", "kind": "a string", "rules": "an object", "areas": "an array of objects"},
+        )
+        if self.problems:
+            raise FrameworkImportError(self.problems)
         licence_text = ""
         licence_uri = (cf.get("licenseURI") or {}).get("identifier")
         for licence in (self.package.get("CFDefinitions") or {}).get("CFLicenses", []):

@@ -18,6 +18,7 @@ from django.db.models import Count, Q
 from soms.frameworks import io
 from soms.frameworks.document import FrameworkDocument
 from soms.frameworks.models import FrameworkVersion
+from soms.frameworks.selectors import VersionIncomplete
 from soms.frameworks.services_io import framework_import, framework_version_export
 from soms.tenancy.models import Organisation
 
@@ -173,7 +174,10 @@ class Command(BaseCommand):
 
     def do_export(self, options: dict[str, Any]) -> None:
         version = self.version(options["id"], options.get("org"))
-        rendered = framework_version_export(version=version, format=options["format"])
+        try:
+            rendered = framework_version_export(version=version, format=options["format"])
+        except VersionIncomplete as exc:
+            raise CommandError(str(exc)) from None
         if options.get("output"):
             Path(options["output"]).write_bytes(rendered.content)
             self.stderr.write(f"Wrote {options['output']} ({len(rendered.content):,} bytes).")
