@@ -94,3 +94,11 @@ def test_token_api_rejects_bad_input_naming_the_field(world):
     assert blank.status_code == 422
     assert blank.json()["detail"][0]["loc"][-1] == "name"
     assert not ApiToken.objects.exists()
+
+
+def test_ids_beyond_the_database_range_are_not_found(world):
+    client = world.client_for(world.alice)
+    huge = 2**63
+    assert client.post(reverse("api-token-revoke", args=[huge])).status_code == 404
+    assert client.post(reverse("switch-organisation"), {"organisation": huge}).status_code == 404
+    assert client.get(f"/capacity/studies/{huge}/").status_code == 404

@@ -95,6 +95,25 @@ def test_simulate_with_a_huge_staffing_is_422_naming_agents(world, agents):
     assert response.status_code == 422 and "agents" in json.dumps(detail(response))
 
 
+def test_simulate_with_staffing_that_swings_every_interval_is_refused_naming_agents(world):
+    # 2,000 callers per run but 100,000 agents coming on shift every other interval: each arrival on
+    # shift is a step of the simulation loop, so this would run for minutes.
+    calls = [2.0] * 1000
+    agents = [0, 100_000] * 500
+    response = post(
+        world.client_for(world.charlie),
+        "/simulate",
+        {"calls": calls, "agents": agents, "aht": 300, "interval_seconds": 60, "replications": 500},
+    )
+    assert response.status_code == 422 and "staffing changes" in json.dumps(detail(response))
+    steady = post(
+        world.client_for(world.charlie),
+        "/simulate",
+        {"calls": calls, "agents": [5] * 1000, "aht": 300, "interval_seconds": 60, "replications": 2},
+    )
+    assert steady.status_code == 200
+
+
 def test_simulate_with_far_more_agents_than_calls_is_answered(world):
     response = post(
         world.client_for(world.charlie),

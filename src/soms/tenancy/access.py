@@ -28,7 +28,7 @@ def get_in_organisation[M: Model](
     """Fetch `pk` from `queryset` only if it belongs to `organisation`; 404 otherwise."""
     try:
         return queryset.get(pk=pk, **{field: organisation})
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
+    except (queryset.model.DoesNotExist, ValueError, TypeError, OverflowError):
         raise NotFound(f"No {queryset.model._meta.verbose_name} with id {pk}") from None
 
 
@@ -41,14 +41,14 @@ def memberships_of(user: Any) -> QuerySet[Membership]:
 def membership_for(user: Any, organisation_id: Any) -> Membership:
     try:
         return memberships_of(user).get(organisation_id=organisation_id)
-    except (Membership.DoesNotExist, ValueError, TypeError):
+    except (Membership.DoesNotExist, ValueError, TypeError, OverflowError):
         raise NotFound("No such organisation") from None
 
 
 def api_token_for(user: Any, token_id: Any) -> ApiToken:
     try:
         return ApiToken.objects.select_related("organisation").get(pk=token_id, user=user)
-    except (ApiToken.DoesNotExist, ValueError, TypeError):
+    except (ApiToken.DoesNotExist, ValueError, TypeError, OverflowError):
         raise NotFound("No such token") from None
 
 

@@ -188,7 +188,19 @@ class SimulateInput(TargetFields):
                 raise ValueError("agents needs one value per interval of calls")
             if any(a < 0 for a in self.agents):
                 raise ValueError("agents cannot be negative")
-        # Every simulated caller is one step of the loop: keep one request to a few seconds.
+        # Every simulated caller is one step of the loop, and so is every agent who comes on shift
+        # (up to the callers there are): keep one request to a few seconds.
         if sum(self.calls) * self.replications > 2_000_000:
             raise ValueError("calls × replications is too large for one request; use fewer replications")
+        if self.agents is not None:
+            callers = sum(self.calls)
+            previous, arrivals_on_shift = 0, 0.0
+            for staff in self.agents:
+                arrivals_on_shift += min(max(0, staff - previous), callers)
+                previous = staff
+            if (callers + arrivals_on_shift) * self.replications > 4_000_000:
+                raise ValueError(
+                    "agents: the staffing changes × replications are too large for one request; "
+                    "use fewer replications or steadier staffing"
+                )
         return self
