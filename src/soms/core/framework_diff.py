@@ -16,7 +16,7 @@ import bisect
 import difflib
 import re
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -138,6 +138,8 @@ def similarity(a: str, b: str) -> float:
 # budget goes to the likeliest successors.
 MAX_FUZZY_PAIRS = 250_000  # pairs looked at with difflib's cheap upper bounds
 MAX_FUZZY_RATIOS = 20_000  # pairs compared in full
+EXHAUSTIVE_PAIRS = 62_500  # up to 250 × 250 leftovers, every pair is considered
+NEIGHBOURS = 8  # past that, each new statement meets this many old ones sharing its rarest words
 
 _Candidate = tuple[float, int, int, int, int, StatementRef, StatementRef]
 
@@ -215,54 +217,96 @@ def _length_window(length: int, threshold: float) -> tuple[float, float]:
     return length * t / (2 - t) - 1, length * (2 - t) / t + 1
 
 
+_Pair = tuple[int, StatementRef, int, StatementRef]
+_WORD = re.compile(r"\w+")
+
+
+def _every_pair(
+    old: Sequence[tuple[int, StatementRef]], new: Sequence[tuple[int, StatementRef]], threshold: float
+) -> Iterator[_Pair]:
+    """Every pair whose lengths allow the threshold: same element first, then across elements."""
+    length = {o.code: len(_normal(o.text)) for _, o in old}
+    # Sorted by length, so each new statement only looks at the texts that could be close enough.
+    ranked = sorted(old, key=lambda io: length[io[1].code])
+    by_element: dict[str, list[tuple[int, StatementRef]]] = {}
+    for io in ranked:
+        by_element.setdefault(io[1].element, []).append(io)
+    lengths_of = {e: [length[o.code] for _, o in pool] for e, pool in by_element.items()}
+    all_lengths = [length[o.code] for _, o in ranked]
+    for same_element in (True, False):
+        for j, n in new:
+            pool = by_element.get(n.element, []) if same_element else ranked
+            lengths = lengths_of.get(n.element, []) if same_element else all_lengths
+            low, high = _length_window(len(_normal(n.text)), threshold)
+            for k in range(bisect.bisect_left(lengths, low), bisect.bisect_right(lengths, high)):
+                i, o = pool[k]
+                if (o.element == n.element) == same_element:
+                    yield i, o, j, n
+
+
+def _word_neighbours(
+    old: Sequence[tuple[int, StatementRef]], new: Sequence[tuple[int, StatementRef]]
+) -> Iterator[_Pair]:
+    """For each new statement, the few old ones that share its rarest words.
+
+    Texts this close share almost all their words, and the rarest of them (a number, a name)
+    single out the likely predecessor; words every statement has carry no information.
+    """
+    postings: dict[str, list[tuple[int, StatementRef]]] = {}
+    for io in old:
+        for word in set(_WORD.findall(_normal(io[1].text))):
+            postings.setdefault(word, []).append(io)
+    for j, n in new:
+        words = sorted(set(_WORD.findall(_normal(n.text))), key=lambda w: (len(postings.get(w, ())), w))
+        chosen: dict[str, tuple[int, StatementRef]] = {}
+        for word in words:
+            for io in postings.get(word, ()):
+                if len(chosen) >= NEIGHBOURS:
+                    break
+                chosen.setdefault(io[1].code, io)
+            if len(chosen) >= NEIGHBOURS:
+                break
+        for i, o in chosen.values():
+            yield i, o, j, n
+
+
 def _fuzzy_candidates(
     old: Sequence[tuple[int, StatementRef]],
     new: Sequence[tuple[int, StatementRef]],
     threshold: float,
 ) -> list[_Candidate]:
-    """Pairs of near-identical texts (ratio ≥ threshold), within the comparison budgets."""
-    old_text = {o.code: _normal(o.text) for _, o in old}
-    # Sorted by length, so each new statement only looks at the texts that could be close enough.
-    ranked = sorted(old, key=lambda io: len(old_text[io[1].code]))
-    lengths = [len(old_text[o.code]) for _, o in ranked]
-    by_element: dict[str, list[tuple[int, StatementRef]]] = {}
-    for io in ranked:
-        by_element.setdefault(io[1].element, []).append(io)
-    element_lengths = {e: [len(old_text[o.code]) for _, o in items] for e, items in by_element.items()}
+    """Pairs of near-identical texts (ratio ≥ threshold), within the comparison budgets.
 
+    Up to EXHAUSTIVE_PAIRS leftovers every pair is considered (a framework of a few hundred
+    statements, all re-coded and reworded); past that, each new statement meets its word
+    neighbours only, so the work grows with the number of statements, not its square.
+    """
+    pairs = (
+        _every_pair(old, new, threshold)
+        if len(old) * len(new) <= EXHAUSTIVE_PAIRS
+        else _word_neighbours(old, new)
+    )
+    old_text = {o.code: _normal(o.text) for _, o in old}
     candidates: list[_Candidate] = []
     pairs_left, ratios_left = MAX_FUZZY_PAIRS, MAX_FUZZY_RATIOS
     matcher = difflib.SequenceMatcher(None, autojunk=False)
-    for same_element in (True, False):
-        for j, n in new:
-            text = _normal(n.text)
-            pool, pool_lengths = (
-                (by_element.get(n.element, []), element_lengths.get(n.element, []))
-                if same_element
-                else (ranked, lengths)
-            )
-            low, high = _length_window(len(text), threshold)
-            first, last = bisect.bisect_left(pool_lengths, low), bisect.bisect_right(pool_lengths, high)
-            if first >= last:
-                continue
+    current: str | None = None
+    for i, o, j, n in pairs:
+        if pairs_left <= 0 or ratios_left <= 0:
+            break
+        pairs_left -= 1
+        if n.code != current:
             # SequenceMatcher caches what it learns about its second sequence: set it once per statement.
-            matcher.set_seq2(text)
-            for k in range(first, last):
-                # Every pair looked at counts, skipped ones too: the budget bounds the loop itself.
-                if pairs_left <= 0 or ratios_left <= 0:
-                    return candidates
-                pairs_left -= 1
-                i, o = pool[k]
-                if (o.element == n.element) != same_element:
-                    continue
-                matcher.set_seq1(old_text[o.code])
-                # The cheap upper bounds rule out most pairs before the full comparison.
-                if matcher.real_quick_ratio() < threshold or matcher.quick_ratio() < threshold:
-                    continue
-                ratios_left -= 1
-                ratio = matcher.ratio()
-                if ratio >= threshold:
-                    candidates.append((ratio, int(same_element), int(o.level == n.level), -i, -j, o, n))
+            matcher.set_seq2(_normal(n.text))
+            current = n.code
+        matcher.set_seq1(old_text[o.code])
+        # The cheap upper bounds rule out most pairs before the full comparison.
+        if matcher.real_quick_ratio() < threshold or matcher.quick_ratio() < threshold:
+            continue
+        ratios_left -= 1
+        ratio = matcher.ratio()
+        if ratio >= threshold:
+            candidates.append((ratio, int(o.element == n.element), int(o.level == n.level), -i, -j, o, n))
     return candidates
 
 
