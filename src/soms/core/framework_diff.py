@@ -137,7 +137,9 @@ def similarity(a: str, b: str) -> float:
 # and added (the author can still map them by hand). Same-element pairs are compared first, so the
 # budget goes to the likeliest successors.
 MAX_FUZZY_PAIRS = 250_000  # pairs looked at with difflib's cheap upper bounds
-MAX_FUZZY_RATIOS = 20_000  # pairs compared in full
+# Work in difflib's worst case: a cheap check reads both texts (a + b characters), a full
+# comparison of repetitive texts may compare every character with every other (a × b).
+MAX_FUZZY_WORK = 300_000_000
 EXHAUSTIVE_PAIRS = 62_500  # up to 250 × 250 leftovers, every pair is considered
 NEIGHBOURS = 8  # past that, each new statement meets this many old ones sharing its rarest words
 
@@ -288,22 +290,28 @@ def _fuzzy_candidates(
     )
     old_text = {o.code: _normal(o.text) for _, o in old}
     candidates: list[_Candidate] = []
-    pairs_left, ratios_left = MAX_FUZZY_PAIRS, MAX_FUZZY_RATIOS
+    pairs_left, work_left = MAX_FUZZY_PAIRS, MAX_FUZZY_WORK
     matcher = difflib.SequenceMatcher(None, autojunk=False)
     current: str | None = None
+    text = ""
     for i, o, j, n in pairs:
-        if pairs_left <= 0 or ratios_left <= 0:
+        if pairs_left <= 0 or work_left <= 0:
             break
         pairs_left -= 1
         if n.code != current:
             # SequenceMatcher caches what it learns about its second sequence: set it once per statement.
-            matcher.set_seq2(_normal(n.text))
+            text = _normal(n.text)
+            matcher.set_seq2(text)
             current = n.code
-        matcher.set_seq1(old_text[o.code])
+        other = old_text[o.code]
+        matcher.set_seq1(other)
         # The cheap upper bounds rule out most pairs before the full comparison.
-        if matcher.real_quick_ratio() < threshold or matcher.quick_ratio() < threshold:
+        if matcher.real_quick_ratio() < threshold:
             continue
-        ratios_left -= 1
+        work_left -= len(other) + len(text)
+        if matcher.quick_ratio() < threshold:
+            continue
+        work_left -= len(other) * len(text)
         ratio = matcher.ratio()
         if ratio >= threshold:
             candidates.append((ratio, int(o.element == n.element), int(o.level == n.level), -i, -j, o, n))
