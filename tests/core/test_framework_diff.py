@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st_
 
 from soms.core.framework_diff import (
     Change,
@@ -163,3 +165,142 @@ def test_word_changes_show_the_rewording():
         ("added", "KPIs and targets."),
     ]
     assert word_changes("a b", "a b") == [("same", "a b")]
+
+
+# --- pairing stays near-linear on hostile input -----------------------------------------------------
+
+
+def _reference_pair_renamed(old, new, threshold):
+    """The former pairing: every candidate pair built and ranked. Quadratic, the yardstick."""
+    import difflib
+
+    from soms.core.framework_diff import _normal
+
+    def greedy(candidates, used_old, used_new):
+        candidates.sort(key=lambda c: c[:5], reverse=True)
+        pairs = []
+        for ratio, _, _, _, _, o, n in candidates:
+            if o.code in used_old or n.code in used_new:
+                continue
+            used_old.add(o.code)
+            used_new.add(n.code)
+            pairs.append((o, n, ratio))
+        return pairs
+
+    used_old: set[str] = set()
+    used_new: set[str] = set()
+    exact = [
+        (1.0, int(o.element == n.element), int(o.level == n.level), -i, -j, o, n)
+        for i, o in enumerate(old)
+        for j, n in enumerate(new)
+        if _normal(o.text) == _normal(n.text)
+    ]
+    pairs = greedy(exact, used_old, used_new)
+    fuzzy = []
+    for i, o in enumerate(old):
+        for j, n in enumerate(new):
+            if o.code in used_old or n.code in used_new:
+                continue
+            ratio = difflib.SequenceMatcher(None, _normal(o.text), _normal(n.text), autojunk=False).ratio()
+            if ratio >= threshold:
+                fuzzy.append((ratio, int(o.element == n.element), int(o.level == n.level), -i, -j, o, n))
+    return pairs + greedy(fuzzy, used_old, used_new)
+
+
+_TEXTS = ["Knows the team.", "knows the  TEAM.", "Knows the teams.", "Knows the whole team.", "Other."]
+
+
+@st_.composite
+def _versions(draw):
+    def side(prefix):
+        n = draw(st_.integers(0, 9))
+        return [
+            st(
+                f"{prefix}{k}",
+                draw(st_.sampled_from(_TEXTS)),
+                draw(st_.sampled_from(["cx", "dc"])),
+                draw(st_.sampled_from(["f", "p"])),
+            )
+            for k in range(n)
+        ]
+
+    return side("O"), side("N"), draw(st_.sampled_from([0.9, 0.95, 1.0]))
+
+
+@given(_versions())
+@settings(max_examples=300)
+def test_pairing_gives_the_answer_of_ranking_every_pair(versions):
+    from soms.core.framework_diff import _pair_renamed
+
+    old, new, threshold = versions
+    got = {(o.code, n.code, r) for o, n, r in _pair_renamed(old, new, threshold)}
+    want = {(o.code, n.code, r) for o, n, r in _reference_pair_renamed(old, new, threshold)}
+    assert got == want
+
+
+class _CountedCode(str):
+    """An element code that counts how often it is compared, and refuses to be compared too often."""
+
+    comparisons = 0
+    limit = 0
+
+    def __eq__(self, other):
+        type(self).comparisons += 1
+        if type(self).comparisons > type(self).limit:
+            raise AssertionError("identical texts are compared pair by pair")
+        return str.__eq__(self, other)
+
+    __hash__ = str.__hash__
+
+
+def test_identical_texts_are_paired_without_comparing_every_pair(monkeypatch):
+    # 3,000 × 3,000 statements with one text ("Not applicable." in every cell) used to build and sort
+    # all 9 million pairs (17 s, 2.2 GB); each statement must now be looked at a bounded number of times.
+    size = 3000
+    monkeypatch.setattr(_CountedCode, "comparisons", 0)
+    monkeypatch.setattr(_CountedCode, "limit", 20 * size)
+    elements = [_CountedCode(e) for e in ("cx", "dc", "perf")]
+    old = [st(f"S{i}", "Not applicable.", elements[i % 3], "f") for i in range(size)]
+    new = [st(f"T{i}", "Not applicable.", elements[i % 3], "f") for i in range(size)]
+    diff = diff_versions(old, new)
+    assert diff.counts["renamed"] == size
+    # The preference still holds: the first free statement of the same element, in order.
+    assert {c.new.code: c.old.code for c in diff.statements[:3]} == {"T0": "S0", "T1": "S1", "T2": "S2"}
+
+
+def test_near_identical_texts_are_compared_within_a_budget(monkeypatch):
+    import difflib
+
+    from soms.core import framework_diff
+
+    calls = {"quick": 0}
+
+    class Counted(difflib.SequenceMatcher):
+        def quick_ratio(self):
+            calls["quick"] += 1
+            if calls["quick"] > 2000:
+                raise AssertionError("near-identical texts are compared beyond the budget")
+            return super().quick_ratio()
+
+    monkeypatch.setattr(framework_diff.difflib, "SequenceMatcher", Counted)
+    monkeypatch.setattr(framework_diff, "MAX_FUZZY_PAIRS", 2000, raising=False)
+    # 3,000 × 3,000 re-coded statements that each differ by a word: 9 million full comparisons before.
+    size = 3000
+    old = [st(f"S{i}", f"Statement number {i} about the topic", f"e{i % 50}") for i in range(size)]
+    new = [st(f"T{i}", f"Statement number {i} about the topics", f"e{i % 50}") for i in range(size)]
+    diff = diff_versions(old, new)
+    # What was compared is still paired; the rest is reported as removed and added, never lost.
+    renamed = diff.of(Change.RENAMED)
+    assert renamed and all(c.old.element == c.new.element for c in renamed)
+    assert diff.counts["renamed"] + diff.counts["added"] == size
+    assert diff.counts["renamed"] + diff.counts["removed"] == size
+
+
+def test_a_large_reworded_recoding_still_finds_each_predecessor():
+    # Past the exhaustive size, each statement is compared with the few sharing its rarest words;
+    # templated texts that differ by a number still find their own predecessor.
+    size = 400
+    old = [st(f"S{i}", f"Handles case number {i} of the service desk queue") for i in range(size)]
+    new = [st(f"T{i}", f"Handles case number {i} of the service desk queues") for i in range(size)]
+    pairs = {c.new.code: c.old.code for c in diff_versions(old, new).of(Change.RENAMED)}
+    assert pairs == {f"T{i}": f"S{i}" for i in range(size)}

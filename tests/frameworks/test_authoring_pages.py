@@ -408,6 +408,32 @@ def test_mappings_page_suggests_saves_and_keeps_choices_on_conflict(world, draft
     assert bad.status_code == 400 and "CX-F1: use &#x27;removed&#x27;" in text(bad)
 
 
+@pytest.mark.parametrize("revision", ["abc", "1.5", "-1", "²", "9" * 40])
+def test_mappings_page_refuses_a_revision_that_is_not_a_number(world, draft, v2, revision):
+    client = world.client_for(world.alice)
+    url = reverse("framework-mappings", args=[v2.pk])
+    data = {"revision": revision, "base": draft.pk}
+    for st in draft.statements.all():
+        data[f"to-{st.pk}"], data[f"kind-{st.pk}"] = st.code, "same"
+    refused = client.post(url, data)
+    assert refused.status_code == 400 and "revision: a whole number is required" in text(refused)
+    assert not StatementMapping.objects.filter(to_version=v2).exists()
+
+
+@pytest.mark.parametrize("query", ["element=abc", "level=abc", "element=1e3", "level=" + "9" * 40])
+def test_new_statement_page_refuses_ids_that_are_not_numbers(world, draft, query):
+    url = reverse("framework-item-new", args=[draft.pk, "statements"])
+    refused = world.client_for(world.alice).get(f"{url}?{query}")
+    assert refused.status_code == 400
+    assert f"{query.split('=')[0]}: a whole number is required" in refused.content.decode()
+
+
+def test_new_statement_page_ignores_ids_of_nothing(world, draft):
+    # A well-formed id that names no element of this version is only an empty choice.
+    url = reverse("framework-item-new", args=[draft.pk, "statements"])
+    assert world.client_for(world.alice).get(f"{url}?element=999999&level=").status_code == 200
+
+
 def test_mappings_page_is_read_only_for_members_and_on_published(world, draft, v2):
     member = text(world.client_for(world.charlie).get(reverse("framework-mappings", args=[v2.pk])))
     assert '<select name="to-' not in member and "Save mappings" not in member

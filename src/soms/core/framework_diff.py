@@ -12,9 +12,11 @@ addition.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
-from collections.abc import Iterable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -129,8 +131,23 @@ def similarity(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, left, right, autojunk=False).ratio()
 
 
+# The fuzzy pairing compares leftover statements pair by pair, which is quadratic: a version of
+# thousands of statements, all re-coded and reworded, would keep a request busy for minutes. Past
+# these budgets the remaining pairs are not compared, and their statements are reported as removed
+# and added (the author can still map them by hand). Same-element pairs are compared first, so the
+# budget goes to the likeliest successors.
+MAX_FUZZY_PAIRS = 250_000  # pairs looked at with difflib's cheap upper bounds
+# Work in difflib's worst case: a cheap check reads both texts (a + b characters), a full
+# comparison of repetitive texts may compare every character with every other (a × b).
+MAX_FUZZY_WORK = 300_000_000
+EXHAUSTIVE_PAIRS = 62_500  # up to 250 × 250 leftovers, every pair is considered
+NEIGHBOURS = 8  # past that, each new statement meets this many old ones sharing its rarest words
+
+_Candidate = tuple[float, int, int, int, int, StatementRef, StatementRef]
+
+
 def _greedy(
-    candidates: list[tuple[float, int, int, int, int, StatementRef, StatementRef]],
+    candidates: list[_Candidate],
     used_old: set[str],
     used_new: set[str],
 ) -> list[tuple[StatementRef, StatementRef, float]]:
@@ -145,6 +162,162 @@ def _greedy(
     return pairs
 
 
+# Preference among statements with the same text: same element and level, same element, same
+# level, anywhere.
+_TIERS: tuple[Callable[[StatementRef], tuple[str, ...]], ...] = (
+    lambda s: (s.element, s.level),
+    lambda s: (s.element,),
+    lambda s: (s.level,),
+    lambda s: (),
+)
+
+
+def _pair_identical(
+    old: Sequence[StatementRef],
+    new: Sequence[StatementRef],
+    used_old: set[str],
+    used_new: set[str],
+) -> list[tuple[StatementRef, StatementRef, float]]:
+    """Statements with the same (normalised) text, paired in linear time.
+
+    The same answer as ranking every old × new pair of equal text by (same element, same level,
+    old order, new order) and taking them greedily, without building those pairs: a repeated text
+    (thousands of "Not applicable.") would make them millions. Each tier queues the free new
+    statements by (text, key) in order, and each free old statement, in order, takes the first of
+    its queue. A statement left free by one tier has no free partner of that tier, so the next,
+    looser key only meets the candidates the ranking would offer next.
+    """
+    old_text = [(o, _normal(o.text)) for o in old]
+    new_text = [(n, _normal(n.text)) for n in new]
+    pairs: list[tuple[StatementRef, StatementRef, float]] = []
+    for key in _TIERS:
+        queues: dict[tuple[str, ...], deque[StatementRef]] = {}
+        for n, text in new_text:
+            if n.code not in used_new:
+                queues.setdefault((text, *key(n)), deque()).append(n)
+        for o, text in old_text:
+            if o.code in used_old:
+                continue
+            queue = queues.get((text, *key(o)))
+            if queue:
+                n = queue.popleft()
+                used_old.add(o.code)
+                used_new.add(n.code)
+                pairs.append((o, n, 1.0))
+    return pairs
+
+
+def _length_window(length: int, threshold: float) -> tuple[float, float]:
+    """Lengths a text may have to reach `threshold` with one of `length` characters.
+
+    difflib's ratio is at most 2·min(a, b) / (a + b); a little slack keeps rounding on the safe
+    side, since real_quick_ratio still decides at the edge.
+    """
+    if threshold <= 0:
+        return 0.0, float("inf")
+    t = min(threshold, 1.0)
+    return length * t / (2 - t) - 1, length * (2 - t) / t + 1
+
+
+_Pair = tuple[int, StatementRef, int, StatementRef]
+_WORD = re.compile(r"\w+")
+
+
+def _every_pair(
+    old: Sequence[tuple[int, StatementRef]], new: Sequence[tuple[int, StatementRef]], threshold: float
+) -> Iterator[_Pair]:
+    """Every pair whose lengths allow the threshold: same element first, then across elements."""
+    length = {o.code: len(_normal(o.text)) for _, o in old}
+    # Sorted by length, so each new statement only looks at the texts that could be close enough.
+    ranked = sorted(old, key=lambda io: length[io[1].code])
+    by_element: dict[str, list[tuple[int, StatementRef]]] = {}
+    for io in ranked:
+        by_element.setdefault(io[1].element, []).append(io)
+    lengths_of = {e: [length[o.code] for _, o in pool] for e, pool in by_element.items()}
+    all_lengths = [length[o.code] for _, o in ranked]
+    for same_element in (True, False):
+        for j, n in new:
+            pool = by_element.get(n.element, []) if same_element else ranked
+            lengths = lengths_of.get(n.element, []) if same_element else all_lengths
+            low, high = _length_window(len(_normal(n.text)), threshold)
+            for k in range(bisect.bisect_left(lengths, low), bisect.bisect_right(lengths, high)):
+                i, o = pool[k]
+                if (o.element == n.element) == same_element:
+                    yield i, o, j, n
+
+
+def _word_neighbours(
+    old: Sequence[tuple[int, StatementRef]], new: Sequence[tuple[int, StatementRef]]
+) -> Iterator[_Pair]:
+    """For each new statement, the few old ones that share its rarest words.
+
+    Texts this close share almost all their words, and the rarest of them (a number, a name)
+    single out the likely predecessor; words every statement has carry no information.
+    """
+    postings: dict[str, list[tuple[int, StatementRef]]] = {}
+    for io in old:
+        for word in set(_WORD.findall(_normal(io[1].text))):
+            postings.setdefault(word, []).append(io)
+    for j, n in new:
+        words = sorted(set(_WORD.findall(_normal(n.text))), key=lambda w: (len(postings.get(w, ())), w))
+        chosen: dict[str, tuple[int, StatementRef]] = {}
+        for word in words:
+            for io in postings.get(word, ()):
+                if len(chosen) >= NEIGHBOURS:
+                    break
+                chosen.setdefault(io[1].code, io)
+            if len(chosen) >= NEIGHBOURS:
+                break
+        for i, o in chosen.values():
+            yield i, o, j, n
+
+
+def _fuzzy_candidates(
+    old: Sequence[tuple[int, StatementRef]],
+    new: Sequence[tuple[int, StatementRef]],
+    threshold: float,
+) -> list[_Candidate]:
+    """Pairs of near-identical texts (ratio ≥ threshold), within the comparison budgets.
+
+    Up to EXHAUSTIVE_PAIRS leftovers every pair is considered (a framework of a few hundred
+    statements, all re-coded and reworded); past that, each new statement meets its word
+    neighbours only, so the work grows with the number of statements, not its square.
+    """
+    pairs = (
+        _every_pair(old, new, threshold)
+        if len(old) * len(new) <= EXHAUSTIVE_PAIRS
+        else _word_neighbours(old, new)
+    )
+    old_text = {o.code: _normal(o.text) for _, o in old}
+    candidates: list[_Candidate] = []
+    pairs_left, work_left = MAX_FUZZY_PAIRS, MAX_FUZZY_WORK
+    matcher = difflib.SequenceMatcher(None, autojunk=False)
+    current: str | None = None
+    text = ""
+    for i, o, j, n in pairs:
+        if pairs_left <= 0 or work_left <= 0:
+            break
+        pairs_left -= 1
+        if n.code != current:
+            # SequenceMatcher caches what it learns about its second sequence: set it once per statement.
+            text = _normal(n.text)
+            matcher.set_seq2(text)
+            current = n.code
+        other = old_text[o.code]
+        matcher.set_seq1(other)
+        # The cheap upper bounds rule out most pairs before the full comparison.
+        if matcher.real_quick_ratio() < threshold:
+            continue
+        work_left -= len(other) + len(text)
+        if matcher.quick_ratio() < threshold:
+            continue
+        work_left -= len(other) * len(text)
+        ratio = matcher.ratio()
+        if ratio >= threshold:
+            candidates.append((ratio, int(o.element == n.element), int(o.level == n.level), -i, -j, o, n))
+    return candidates
+
+
 def _pair_renamed(
     old: Sequence[StatementRef], new: Sequence[StatementRef], threshold: float
 ) -> list[tuple[StatementRef, StatementRef, float]]:
@@ -152,36 +325,15 @@ def _pair_renamed(
 
     Ties (several statements with the same text, like a senior level repeated in every element)
     go to the candidate in the same element, then the same level, then the first in order.
-    Identical texts are paired first through a dictionary, so re-coding a whole framework costs
-    no fuzzy comparison at all; only what is left is compared pair by pair.
+    Identical texts are paired first through dictionaries, so re-coding a whole framework costs
+    no fuzzy comparison at all; only what is left is compared pair by pair, within budgets.
     """
     used_old: set[str] = set()
     used_new: set[str] = set()
-    by_text: dict[str, list[tuple[int, StatementRef]]] = {}
-    for j, n in enumerate(new):
-        by_text.setdefault(_normal(n.text), []).append((j, n))
-    exact = [
-        (1.0, int(o.element == n.element), int(o.level == n.level), -i, -j, o, n)
-        for i, o in enumerate(old)
-        for j, n in by_text.get(_normal(o.text), [])
-    ]
-    pairs = _greedy(exact, used_old, used_new)
+    pairs = _pair_identical(old, new, used_old, used_new)
     rest_old = [(i, o) for i, o in enumerate(old) if o.code not in used_old]
     rest_new = [(j, n) for j, n in enumerate(new) if n.code not in used_new]
-    fuzzy: list[tuple[float, int, int, int, int, StatementRef, StatementRef]] = []
-    matcher = difflib.SequenceMatcher(None, autojunk=False)
-    for j, n in rest_new:
-        # SequenceMatcher caches what it learns about its second sequence: set it once per statement.
-        matcher.set_seq2(_normal(n.text))
-        for i, o in rest_old:
-            matcher.set_seq1(_normal(o.text))
-            # The cheap upper bounds rule out most pairs before the full comparison.
-            if matcher.real_quick_ratio() < threshold or matcher.quick_ratio() < threshold:
-                continue
-            ratio = matcher.ratio()
-            if ratio >= threshold:
-                fuzzy.append((ratio, int(o.element == n.element), int(o.level == n.level), -i, -j, o, n))
-    return pairs + _greedy(fuzzy, used_old, used_new)
+    return pairs + _greedy(_fuzzy_candidates(rest_old, rest_new, threshold), used_old, used_new)
 
 
 def _named_changes(old: Iterable[NamedRef], new: Iterable[NamedRef]) -> tuple[NamedChange, ...]:

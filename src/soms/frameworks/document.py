@@ -227,10 +227,15 @@ class StoredDocument(FrameworkDocument):
 
 
 def _parent_problems(path: str, element: ElementDoc) -> list[tuple[str, str]]:
-    """A statement's parent is another statement of the same element, and parents never loop."""
+    """A statement's parent is another statement of the same element, and parents never loop.
+
+    One walk in all: a statement whose ancestry was already followed is not followed again, so a
+    chain of n statements costs n steps, not n². Each loop is reported once, at the first of its
+    statements (in order) that leads to it.
+    """
     problems: list[tuple[str, str]] = []
-    reported: set[frozenset[str]] = set()
     parent_of = {st.code: st.parent for st in element.statements}
+    done: set[str] = set()
     for j, st in enumerate(element.statements):
         if st.parent is None:
             continue
@@ -244,20 +249,20 @@ def _parent_problems(path: str, element: ElementDoc) -> list[tuple[str, str]]:
                 )
             )
             continue
+        if st.code in done:
+            continue
         seen = [st.code]
+        on_path = {st.code: 0}
         current: str | None = st.parent
-        while current is not None and current in parent_of:
-            if current in seen:
-                loop = seen[seen.index(current) :]
-                # Report each loop once, at the first of its statements.
-                if frozenset(loop) not in reported:
-                    reported.add(frozenset(loop))
-                    problems.append(
-                        (where, f"statement parents form a cycle: {' → '.join([*loop, current])}")
-                    )
+        while current is not None and current in parent_of and current not in done:
+            if current in on_path:
+                loop = seen[on_path[current] :]
+                problems.append((where, f"statement parents form a cycle: {' → '.join([*loop, current])}"))
                 break
+            on_path[current] = len(seen)
             seen.append(current)
             current = parent_of[current]
+        done.update(seen)
     return problems
 
 

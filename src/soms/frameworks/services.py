@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from soms.frameworks.document import FrameworkDocument, with_derived_ids
@@ -27,6 +27,11 @@ BUILTIN_DIR = Path(__file__).parent / "builtin"
 
 class FrameworkConflict(Exception):
     """The write would clash with what is stored (a label taken, a published version edited)."""
+
+
+def version_label_taken(*, framework: Framework, label: str) -> bool:
+    """The friendly pre-check; the unique constraint still decides when two requests race."""
+    return bool(FrameworkVersion.objects.filter(framework=framework, label=label).exists())
 
 
 @transaction.atomic
@@ -50,26 +55,33 @@ def framework_version_create_from_document(
             "is_builtin": builtin,
         },
     )
-    if (
-        not created
-        and FrameworkVersion.objects.filter(framework=framework, label=document.version.label).exists()
-    ):
-        raise FrameworkConflict(
-            f"framework {head.code!r} already has a version {document.version.label!r}; choose another label"
-        )
-    version = FrameworkVersion.objects.create(
-        framework=framework,
-        label=document.version.label,
-        attribution=document.version.attribution,
-        notes=document.version.notes,
-        rules=document.version.rules.model_dump(mode="json"),
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
-        status=VersionStatus.PUBLISHED if publish else VersionStatus.DRAFT,
-        published_at=timezone.now() if publish else None,
-        external_associations=[a.model_dump(mode="json") for a in document.external_associations],
-        source_meta=document.version.source_meta,
-        **_uuid_kw(document.version.uuid),
+    label = document.version.label
+    taken = FrameworkConflict(
+        f"framework {head.code!r} already has a version {label!r}; choose another label"
     )
+    if not created and version_label_taken(framework=framework, label=label):
+        raise taken
+    try:
+        # A savepoint, so a label taken by another request since the check is the same conflict
+        # (and not a server error), with the outer transaction still usable to say so.
+        with transaction.atomic():
+            version = FrameworkVersion.objects.create(
+                framework=framework,
+                label=label,
+                attribution=document.version.attribution,
+                notes=document.version.notes,
+                rules=document.version.rules.model_dump(mode="json"),
+                created_by=actor if getattr(actor, "is_authenticated", False) else None,
+                status=VersionStatus.PUBLISHED if publish else VersionStatus.DRAFT,
+                published_at=timezone.now() if publish else None,
+                external_associations=[a.model_dump(mode="json") for a in document.external_associations],
+                source_meta=document.version.source_meta,
+                **_uuid_kw(document.version.uuid),
+            )
+    except IntegrityError:
+        if version_label_taken(framework=framework, label=label):
+            raise taken from None
+        raise
     statement_count = version_contents_write(version=version, document=document)
     audit_log_write(
         actor=actor,

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max, Model
 from django.utils import timezone
 
@@ -29,7 +29,7 @@ from soms.frameworks.models import (
 )
 from soms.frameworks.rules import FrameworkRules
 from soms.frameworks.selectors import version_document
-from soms.frameworks.services import FrameworkConflict, version_contents_write
+from soms.frameworks.services import FrameworkConflict, version_contents_write, version_label_taken
 from soms.tenancy.models import Organisation
 from soms.tenancy.services import audit_log_write
 
@@ -150,6 +150,11 @@ def _require_publishable_base(base: FrameworkVersion | None) -> None:
         raise InvalidField("base", "only a published version can be the base of a new draft")
 
 
+def framework_code_taken(*, organisation: Organisation, code: str) -> bool:
+    """The friendly pre-check; the unique constraint still decides when two requests race."""
+    return bool(Framework.objects.filter(organisation=organisation, code=code).exists())
+
+
 @transaction.atomic
 def framework_create(
     *,
@@ -165,11 +170,20 @@ def framework_create(
     """A new framework of `organisation` with its first draft: empty, or a copy of `base` (a
     built-in or one of the organisation's published versions: "adapt a framework")."""
     _require_publishable_base(base)
-    if Framework.objects.filter(organisation=organisation, code=code).exists():
-        raise InvalidField("code", f"your organisation already has a framework with code {code!r}")
-    framework = Framework.objects.create(
-        organisation=organisation, code=code, name=name, description=description, kind=kind
-    )
+    taken = InvalidField("code", f"your organisation already has a framework with code {code!r}")
+    if framework_code_taken(organisation=organisation, code=code):
+        raise taken
+    try:
+        # A savepoint: a request that took the code since the check above makes this insert fail,
+        # and the outer transaction must stay usable to answer with the same conflict.
+        with transaction.atomic():
+            framework = Framework.objects.create(
+                organisation=organisation, code=code, name=name, description=description, kind=kind
+            )
+    except IntegrityError:
+        if framework_code_taken(organisation=organisation, code=code):
+            raise taken from None
+        raise
     version = FrameworkVersion.objects.create(
         framework=framework,
         label=label,
@@ -200,17 +214,25 @@ def framework_version_draft_create(
     if base.framework_id != framework.pk:
         raise InvalidField("base", "the base must be a version of the same framework")
     _require_publishable_base(base)
-    if FrameworkVersion.objects.filter(framework=framework, label=label).exists():
-        raise InvalidField("label", f"{framework.name} already has a version labelled {label!r}")
-    version = FrameworkVersion.objects.create(
-        framework=framework,
-        label=label,
-        rules=base.rules,
-        attribution=base.attribution,
-        notes=base.notes,
-        based_on=base,
-        created_by=_actor_or_none(actor),
-    )
+    taken = InvalidField("label", f"{framework.name} already has a version labelled {label!r}")
+    if version_label_taken(framework=framework, label=label):
+        raise taken
+    try:
+        # A savepoint, so a label taken by another request since the check is the same conflict.
+        with transaction.atomic():
+            version = FrameworkVersion.objects.create(
+                framework=framework,
+                label=label,
+                rules=base.rules,
+                attribution=base.attribution,
+                notes=base.notes,
+                based_on=base,
+                created_by=_actor_or_none(actor),
+            )
+    except IntegrityError:
+        if version_label_taken(framework=framework, label=label):
+            raise taken from None
+        raise
     copied = _copy_contents(source=base, target=version)
     _audit(
         version=version,

@@ -10,9 +10,21 @@ from django.db import transaction
 from soms.frameworks import io
 from soms.frameworks.models import Framework, FrameworkVersion
 from soms.frameworks.selectors import version_document
-from soms.frameworks.services import framework_version_create_from_document
+from soms.frameworks.services import FrameworkConflict, framework_version_create_from_document
 from soms.tenancy.models import Organisation
 from soms.tenancy.services import audit_log_write
+
+
+def _label_taken(name: str, code: str, label: str) -> io.FrameworkImportError:
+    return io.FrameworkImportError(
+        [
+            io.Problem(
+                "version.label",
+                f"{name} ({code}) already has a version {label!r}; "
+                "change the label in the file to import it as a new version",
+            )
+        ]
+    )
 
 
 @transaction.atomic
@@ -29,27 +41,23 @@ def framework_import(
     same code. All or nothing: any problem raises FrameworkImportError and nothing is written."""
     document = io.parse(data, filename=filename, format=format)
     framework = Framework.objects.filter(organisation=organisation, code=document.framework.code).first()
+    label = document.version.label
     if framework is not None:
-        label = document.version.label
         if framework.versions.filter(label=label).exists():
-            raise io.FrameworkImportError(
-                [
-                    io.Problem(
-                        "version.label",
-                        f"{framework.name} ({framework.code}) already has a version {label!r}; "
-                        "change the label in the file to import it as a new version",
-                    )
-                ]
-            )
+            raise _label_taken(framework.name, framework.code, label)
         if document.version.uuid and framework.versions.filter(uuid=document.version.uuid).exists():
             # The same exchange identity twice in one framework would make two versions export
             # as one CASE document; the new version gets its own.
             document = document.model_copy(
                 update={"version": document.version.model_copy(update={"uuid": None})}
             )
-    version = framework_version_create_from_document(
-        document=document, organisation=organisation, actor=actor, publish=publish
-    )
+    try:
+        version = framework_version_create_from_document(
+            document=document, organisation=organisation, actor=actor, publish=publish
+        )
+    except FrameworkConflict:
+        # Another import took the label since the check above: the same answer as if it had been first.
+        raise _label_taken(document.framework.name, document.framework.code, label) from None
     audit_log_write(
         actor=actor,
         organisation=organisation,

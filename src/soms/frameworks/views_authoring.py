@@ -8,13 +8,14 @@ shows the form again with what the user typed, bound to the new revision.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -194,6 +195,25 @@ def version_structure(request: HttpRequest, version_id: int) -> HttpResponse:
     )
 
 
+# Ids and revisions in query strings and hand-made forms: digits only, and few enough to fit the
+# database's integers. Anything else is the client's mistake (400), not the server's (500).
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
+
+
+class BadParameter(ValueError):
+    """A query or form parameter that is not what the page sends; the message names it."""
+
+
+def _whole_number(params: QueryDict, name: str) -> int | None:
+    """The parameter as a whole number, None when it is absent or empty."""
+    value = params.get(name) or ""
+    if not value:
+        return None
+    if not _WHOLE_NUMBER.fullmatch(value):
+        raise BadParameter(f"{name}: a whole number is required, not {value[:40]!r}")
+    return int(value)
+
+
 def _item_initial(kind: str, item: Any, request: HttpRequest, version: FrameworkVersion) -> dict[str, Any]:
     initial: dict[str, Any] = {"revision": version.revision}
     if item is not None:
@@ -202,8 +222,8 @@ def _item_initial(kind: str, item: Any, request: HttpRequest, version: Framework
         if kind == "statements":
             initial["areas"] = list(item.areas.all())
     elif kind == "statements":
-        initial["element"] = version.elements.filter(pk=request.GET.get("element") or 0).first()
-        initial["level"] = version.levels.filter(pk=request.GET.get("level") or 0).first()
+        initial["element"] = version.elements.filter(pk=_whole_number(request.GET, "element") or 0).first()
+        initial["level"] = version.levels.filter(pk=_whole_number(request.GET, "level") or 0).first()
     elif kind == "levels":
         initial["rank"] = (max(version.levels.values_list("rank", flat=True), default=0)) + 1
     return initial
@@ -272,7 +292,11 @@ def version_item_form(
                     return redirect(_grid_url(version, f"st-{item.pk}"))
                 return redirect("framework-structure", version_id=version.pk)
     else:
-        form = form_class(initial=_item_initial(kind, item, request, version), **extra)
+        try:
+            initial = _item_initial(kind, item, request, version)
+        except BadParameter as exc:
+            return HttpResponseBadRequest(str(exc))
+        form = form_class(initial=initial, **extra)
     context = {"form": form, "version": version, "framework": version.framework, "kind": kind, "item": item}
     if inline:
         # htmx swaps only 2xx answers; the refused form must replace the editor to show why.
@@ -539,6 +563,10 @@ def version_mappings(request: HttpRequest, version_id: int) -> HttpResponse:
         valid_kinds = set(MappingKind.values)
         problems = [f"{code}: choose how it changed" for code, _, kind in chosen if kind not in valid_kinds]
         status = 400
+        try:
+            expected_revision = _whole_number(request.POST, "revision") or 0
+        except BadParameter as exc:
+            problems.append(f"{exc} Reload the page and choose again.")
         if not problems:
             try:
                 entries = selectors_authoring.mapping_entries_resolve(version=version, base=base, raw=chosen)
@@ -546,7 +574,7 @@ def version_mappings(request: HttpRequest, version_id: int) -> HttpResponse:
                     version=version,
                     base=base,
                     entries=entries,
-                    expected_revision=int(request.POST.get("revision") or 0),
+                    expected_revision=expected_revision,
                     actor=request.user,
                 )
             except InvalidField as exc:
