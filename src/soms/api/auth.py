@@ -5,7 +5,6 @@ from typing import Any
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
-from soms.tenancy.models import Membership
 from soms.tenancy.services import api_token_authenticate
 
 
@@ -16,15 +15,13 @@ class TokenAuth(HttpBearer):
         found = api_token_authenticate(token)
         if found is None:
             return None
-        membership = Membership.objects.select_related("organisation").get(
-            user=found.user, organisation=found.organisation
-        )
-        request.user = found.user
-        request.api_token = found  # type: ignore[attr-defined]
+        api_token, membership = found
+        request.user = membership.user
+        request.api_token = api_token  # type: ignore[attr-defined]
         request.membership = membership  # type: ignore[attr-defined]
         request.memberships = [membership]  # type: ignore[attr-defined]
-        request.organisation = found.organisation  # type: ignore[attr-defined]
-        return found.user
+        request.organisation = membership.organisation  # type: ignore[attr-defined]
+        return membership.user
 
 
 class OrganisationSessionAuth(SessionAuth):

@@ -150,8 +150,9 @@ def api_token_revoke(*, token: ApiToken, actor: AbstractBaseUser) -> ApiToken:
     return token
 
 
-def api_token_authenticate(raw: str) -> ApiToken | None:
-    """The active token matching `raw`, with its user and organisation, or None."""
+def api_token_authenticate(raw: str) -> tuple[ApiToken, Membership] | None:
+    """The active token matching `raw` and its owner's membership of the token's organisation
+    (with user and organisation), or None."""
     if not raw.startswith(TOKEN_PREFIX):
         return None
     token = (
@@ -162,12 +163,17 @@ def api_token_authenticate(raw: str) -> ApiToken | None:
     if token is None:
         return None
     # The token only works while its owner still belongs to the organisation.
-    if not Membership.objects.filter(user=token.user, organisation=token.organisation).exists():
+    membership = (
+        Membership.objects.select_related("user", "organisation")
+        .filter(user=token.user, organisation=token.organisation)
+        .first()
+    )
+    if membership is None:
         return None
     now = timezone.now()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token
+    return token, membership
 
 
 @transaction.atomic
