@@ -5,7 +5,6 @@ attainment is derived. An assessment is always against one version; a published 
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -86,10 +85,6 @@ class FrameworkVersion(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == VersionStatus.PUBLISHED
-
-    @property
-    def organisation_id(self) -> Any:
-        return self.framework.organisation_id
 
 
 class Level(models.Model):
