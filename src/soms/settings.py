@@ -96,7 +96,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "transaction_mode": "IMMEDIATE",
         }
     )
-    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("SOMS_TEST_SQLITE_NAME") or None}
 
 INSTALLED_APPS = [
     "django.contrib.auth",
