@@ -107,7 +107,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "ninja",
     "axes",
+    "django_tasks_db",
     "soms.tenancy",
+    "soms.jobs",
     "soms.frameworks",
     "soms.toolkits",
     "soms.site",
@@ -231,6 +233,12 @@ SECURE_CSP = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# Background jobs: Django's tasks API, queued in the database and run by `soms worker` (which
+# `soms start` starts too). No broker to install; at scale, several workers on PostgreSQL.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Finished jobs (and their result files) and task records older than this are purged by `soms cron`.
+SOMS_JOB_RETENTION_DAYS = envint("SOMS_JOB_RETENTION_DAYS", 14)
 
 LOGGING = {
     "version": 1,

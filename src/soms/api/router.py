@@ -16,6 +16,7 @@ from soms.api.auth import AUTH
 from soms.frameworks.api.authoring import router as framework_authoring_router
 from soms.frameworks.api.browse import router as frameworks_router
 from soms.frameworks.api.exchange import router as frameworks_io_router
+from soms.jobs.api import router as jobs_router
 from soms.tenancy.api import router as tenancy_router
 from soms.toolkits.capacity.api import router as capacity_router
 
@@ -162,3 +163,4 @@ api.add_router("/v1/", frameworks_io_router)
 api.add_router("/v1/", frameworks_router)
 api.add_router("/v1/", framework_authoring_router)
 api.add_router("/v1/", capacity_router)
+api.add_router("/v1/", jobs_router)
