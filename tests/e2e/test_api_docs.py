@@ -11,7 +11,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_api_docs_render_every_operation(live_server, page):
     spec = Client().get("/api/openapi.json").json()
     operations = {
-        (method.upper(), path) for path, ops in spec["paths"].items() for method in ops if method != "parameters"
+        (method.upper(), path)
+        for path, ops in spec["paths"].items()
+        for method in ops
+        if method != "parameters"
     }
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
