@@ -210,7 +210,13 @@ SOMS_PEOPLE_IMPORT_MAX_ROWS = envint("SOMS_PEOPLE_IMPORT_MAX_ROWS", 200_000)
 SOMS_BASE_URL = os.environ.get("SOMS_BASE_URL", "http://127.0.0.1:8000").strip()
 MAILERS = {
     "default": {
-        "BACKEND": os.environ.get("SOMS_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"),
+        # Production sends through SMTP (localhost:25 unless configured); development prints mail.
+        "BACKEND": os.environ.get(
+            "SOMS_EMAIL_BACKEND",
+            "django.core.mail.backends.smtp.EmailBackend"
+            if ENVIRONMENT == "production"
+            else "django.core.mail.backends.console.EmailBackend",
+        ),
     }
 }
 DEFAULT_FROM_EMAIL = os.environ.get("SOMS_DEFAULT_FROM_EMAIL", "SOMS <soms@localhost>")
