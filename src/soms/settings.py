@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "soms.tenancy",
     "soms.frameworks",
     "soms.toolkits",
+    "soms.site",
 ]
 
 MIDDLEWARE = [

@@ -13,11 +13,11 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from soms.api.auth import AUTH
-from soms.frameworks.api import router as frameworks_router
-from soms.frameworks.api_authoring import router as framework_authoring_router
-from soms.frameworks.api_io import router as frameworks_io_router
+from soms.frameworks.api.authoring import router as framework_authoring_router
+from soms.frameworks.api.browse import router as frameworks_router
+from soms.frameworks.api.exchange import router as frameworks_io_router
 from soms.tenancy.api import router as tenancy_router
-from soms.toolkits.api import router as capacity_router
+from soms.toolkits.capacity.api import router as capacity_router
 
 log = logging.getLogger("soms.api")
 

@@ -50,12 +50,6 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return redirect("home")
 
 
-@member_required
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "tenancy/home.html", selectors.home_summary(organisation=request.organisation))
-
-
 @require_POST
 @member_required
 def switch_organisation(request: HttpRequest) -> HttpResponse:
