@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import assume, given
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from soms.core.attainment import (
@@ -338,6 +338,8 @@ def test_the_engine_imports_neither_django_nor_pydantic():
 
 # --- properties ------------------------------------------------------------------------------------
 
+# Generating a world is the slow part; on a busy shared machine a fixed deadline would only measure load.
+PROPERTY = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 START = date(2020, 1, 1)
 days = st.integers(min_value=0, max_value=3650).map(lambda n: START + timedelta(days=n))
 
@@ -432,11 +434,12 @@ def latest_met_fresh(framework, judgements, statement, level, now) -> bool:
     return latest.judgement == MET and (months is None or now < add_months(latest.validated_on, months))
 
 
+@PROPERTY
 @given(worlds())
 def test_property_cumulative_levels_need_every_lower_level_shown(world):
     framework, rules, judgements, projects, now = world
-    assume(rules.cumulative_levels and rules.level_requires_all_statements)
-    result = evaluate(*world)
+    rules = dataclasses.replace(rules, cumulative_levels=True, level_requires_all_statements=True)
+    result = evaluate(framework, rules, judgements, projects, now)
     order = [lv.code for lv in sorted(framework.levels, key=lambda lv: lv.rank)]
     for e in result.elements:
         if e.level is None:
@@ -447,6 +450,7 @@ def test_property_cumulative_levels_need_every_lower_level_shown(world):
                     assert latest_met_fresh(framework, judgements, s.code, lower, now)
 
 
+@PROPERTY
 @given(worlds(), st.lists(st.tuples(st.integers(0, 50), st.sampled_from(list(Judgement))), max_size=5))
 def test_property_unvalidated_judgements_change_nothing(world, extra):
     framework, rules, judgements, projects, now = world
@@ -456,6 +460,7 @@ def test_property_unvalidated_judgements_change_nothing(world, extra):
     assert evaluate(framework, rules, judgements + unvalidated, projects, now) == evaluate(*world)
 
 
+@PROPERTY
 @given(worlds(), st.data())
 def test_property_removing_a_met_judgement_or_a_project_never_raises_a_level(world, data):
     framework, rules, judgements, projects, now = world
@@ -474,6 +479,7 @@ def test_property_removing_a_met_judgement_or_a_project_never_raises_a_level(wor
         assert all(after[e] <= before[e] for e in before)
 
 
+@PROPERTY
 @given(worlds())
 def test_property_the_project_level_is_never_held_without_a_qualifying_project(world):
     framework, rules, judgements, projects, now = world
@@ -499,6 +505,7 @@ def test_property_the_project_level_is_never_held_without_a_qualifying_project(w
             assert qualifying
 
 
+@PROPERTY
 @given(st.integers(1, 4), st.integers(0, 4))
 def test_property_the_minimum_areas_is_data(min_areas, n_areas):
     fw = FrameworkSpec(
@@ -518,6 +525,7 @@ def test_property_the_minimum_areas_is_data(min_areas, n_areas):
     assert (result.element("e0").level == "b") == (len(areas) >= min_areas)
 
 
+@PROPERTY
 @given(worlds(), st.randoms(use_true_random=False))
 def test_property_deterministic_in_now_and_independent_of_input_order(world, rnd: random.Random):
     framework, rules, judgements, projects, now = world
@@ -528,6 +536,7 @@ def test_property_deterministic_in_now_and_independent_of_input_order(world, rnd
     assert evaluate(*world) == first
 
 
+@PROPERTY
 @given(worlds(), st.integers(0, 2000))
 def test_property_moving_now_forward_never_brings_an_expired_level_back(world, later):
     framework, rules, judgements, projects, now = world
@@ -547,6 +556,7 @@ def test_property_moving_now_forward_never_brings_an_expired_level_back(world, l
             assert b.status == Status.EXPIRED
 
 
+@PROPERTY
 @given(worlds())
 def test_property_dates_are_consistent(world):
     *_, now = world
