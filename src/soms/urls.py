@@ -8,5 +8,6 @@ urlpatterns = [
     path("frameworks/", include("soms.frameworks.urls")),
     path("capacity/", include("soms.toolkits.capacity.urls")),
     path("jobs/", include("soms.jobs.urls")),
+    path("", include("soms.people.urls")),
     path("api/", api.urls),
 ]
