@@ -37,9 +37,7 @@ def erlang_study(
         organisation=organisation or world.org_a,
         actor=user or world.alice,
         name=name,
-        kind="erlang",
-        inputs=inp.model_dump(),
-        results=capacity.compute_erlang(inp),
+        inp=inp,
     )
 
 
@@ -51,9 +49,7 @@ def plan_study(
         organisation=organisation or world.org_a,
         actor=user or world.alice,
         name="Hourly plan",
-        kind="plan",
-        inputs=capacity.plan_inputs(inp),
-        results=capacity.compute_plan(inp),
+        inp=inp,
     )
 
 
