@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
@@ -36,7 +36,7 @@ StudyInput = ErlangInput | PlanInput | SimulateInput
 def capacity_study_create(
     *,
     organisation: Organisation,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     name: str,
     inp: StudyInput,
     description: str = "",
@@ -109,7 +109,7 @@ def capacity_study_rename(
     *,
     study: CapacityStudy,
     membership: Membership | None,
-    actor: AbstractBaseUser,
+    actor: User,
     name: str,
     revision: int,
 ) -> CapacityStudy:
@@ -141,7 +141,7 @@ def capacity_study_delete(
     *,
     study: CapacityStudy,
     membership: Membership | None,
-    actor: AbstractBaseUser,
+    actor: User,
     revision: int | None = None,
 ) -> None:
     """Delete; with ``revision`` given, only if nobody changed the study since it was read."""
