@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from soms.core.capacity.sample import series_to_csv, synthetic_series
-from soms.toolkits.capacity import compute as capacity
 from soms.toolkits.capacity import services
 from soms.toolkits.capacity.schemas import ErlangInput, PlanInput
 from soms.toolkits.models.capacity import CapacityStudy

@@ -78,7 +78,7 @@ def capacity_study_create(
 def _study_save(
     *,
     organisation: Organisation,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     name: str,
     description: str,
     kind: str,
