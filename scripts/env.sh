@@ -30,3 +30,23 @@ UV="$(find_uv)"
 SOMS_PYTHON="$(find_python)"
 export UV SOMS_PYTHON
 export UV_PYTHON="$SOMS_PYTHON" UV_PYTHON_DOWNLOADS=never
+
+# `soms_sync [uv sync options]`: install the locked dependencies, byte-compiled. This kind of machine
+# sets PYTHONDONTWRITEBYTECODE=1, so Python never caches bytecode itself and every command would
+# recompile Django, Ninja and SciPy from source (seconds each time). uv's --compile-bytecode walks
+# the whole environment on every call, so it runs only when the lock or the options changed; our own
+# sources (an editable install, outside site-packages) are compiled beside them.
+soms_sync() {
+    local root stamp want
+    root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+    stamp="$root/.venv/.soms-bytecode"
+    want="$(cksum < "$root/uv.lock") $*"
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+        # Installed from this very lock with these options: nothing to do (uv sync alone takes seconds).
+        return 0
+    else
+        "$UV" sync --frozen --quiet --compile-bytecode --project "$root" "$@"
+        "$root/.venv/bin/python" -m compileall -q "$root/src" >/dev/null || true
+        echo "$want" > "$stamp"
+    fi
+}

@@ -2,5 +2,5 @@
 # README command 1: install what is missing, prepare the database, load the demo, serve.
 source "$(dirname "$0")/env.sh"
 cd "$(dirname "$0")/.."
-"$UV" sync --frozen --quiet
+soms_sync
 exec "$UV" run --frozen soms start "$@"

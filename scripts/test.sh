@@ -13,7 +13,7 @@ if [ ! -x /usr/bin/chromium ]; then
     fi
 fi
 
-"$UV" sync --frozen --quiet
+soms_sync
 "$UV" run --frozen ruff check .
 "$UV" run --frozen mypy src/soms/core
 set +e

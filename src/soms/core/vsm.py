@@ -39,10 +39,12 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from soms.core.toolkit_input import Problem, ToolkitInputError, check_number, raise_if
+
+if TYPE_CHECKING:
+    import numpy as np  # imported where used: a page or command that draws no map must not pay for it
 
 MAX_STEPS = 200
 MAX_REWORK_LOOPS = 200
@@ -228,6 +230,8 @@ def validate(stream: ValueStream) -> list[Problem]:
 
 def analyse(stream: ValueStream) -> VsmResult:
     """The map's figures; raises ToolkitInputError listing every problem when the map is not valid."""
+    import numpy as np
+
     raise_if(validate(stream))
     steps = stream.steps
     index = {s.key: i for i, s in enumerate(steps)}
@@ -478,6 +482,8 @@ def _ancestors(steps: Sequence[Step]) -> dict[str, set[str]]:
 
 
 def _rework_matrix(stream: ValueStream, ancestors: Mapping[str, set[str]]) -> np.ndarray:
+    import numpy as np
+
     steps = stream.steps
     index = {s.key: i for i, s in enumerate(steps)}
     matrix = np.zeros((len(steps), len(steps)))
@@ -495,6 +501,8 @@ def _rework_matrix(stream: ValueStream, ancestors: Mapping[str, set[str]]) -> np
 
 
 def _loop_gain(matrix: np.ndarray) -> float:
+    import numpy as np
+
     if not matrix.any():
         return 0.0
     return float(max(abs(np.linalg.eigvals(matrix))))

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from soms.core.capacity.errors import CapacityInputError
+from soms.core.capacity.errors import CapacityInputError, CsvIssue, DemandCsvError
 from soms.core.capacity.limits import (
     MAX_CALLS_PER_INTERVAL,
     MAX_HANDLE_TIME_SECONDS,
@@ -49,24 +49,6 @@ BoolArray = npt.NDArray[np.bool_]
 
 _HANDLE_TIME_NAMES = ("handle_time", "handle_time_seconds", "aht", "aht_seconds")
 DAY = timedelta(days=1)
-
-
-@dataclass(frozen=True)
-class CsvIssue:
-    row: int
-    column: str
-    reason: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "reason": self.reason}
-
-
-class DemandCsvError(CapacityInputError):
-    """Every problem found in a demand file; ``issues`` lists them in file order."""
-
-    def __init__(self, issues: list[CsvIssue]) -> None:
-        super().__init__("file", f"{len(issues)} problem(s) in the demand file")
-        self.issues = issues
 
 
 @dataclass(frozen=True)

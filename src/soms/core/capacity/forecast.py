@@ -21,18 +21,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from soms.core.capacity.choices import MODELS, ModelName
 from soms.core.capacity.demand import DemandProfile, DemandSeries, demand_profile, intervals_per_day
 from soms.core.capacity.errors import CapacityInputError
 from soms.core.capacity.limits import MAX_INTERVALS, describe_span
 
 FloatArray = npt.NDArray[np.float64]
-ModelName = Literal["seasonal_average", "fourier_regression"]
-MODELS: tuple[ModelName, ...] = ("seasonal_average", "fourier_regression")
 
 _Z80 = 1.2815515655446004
 _Z95 = 1.959963984540054

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -14,12 +14,19 @@ from ninja.errors import HttpError, ValidationError
 from pydantic import ValidationError as PydanticError
 
 from soms.core.capacity import CapacityInputError, DemandCsvError
+from soms.lazy import lazy_module
 from soms.tenancy.models import Organisation
-from soms.toolkits.capacity import compute as capacity
 from soms.toolkits.capacity import selectors, services
 from soms.toolkits.capacity.downloads import study_download_response
 from soms.toolkits.capacity.schemas import ErlangInput, PlanInput, PlanParams, SimulateInput
 from soms.toolkits.models.capacity import CapacityStudy
+
+if TYPE_CHECKING:
+    from soms.toolkits.capacity import compute as capacity
+else:
+    # NumPy and SciPy load at the first computation, not when the URLs (or a command) are imported.
+    capacity = lazy_module("soms.toolkits.capacity.compute")
+
 
 router = Router(tags=["capacity"])
 

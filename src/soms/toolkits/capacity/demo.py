@@ -5,12 +5,19 @@ The demand is the core's synthetic sample, and the study says so: it is not a re
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from soms.toolkits.capacity import compute as capacity
+from soms.lazy import lazy_module
 from soms.toolkits.capacity import services
 from soms.toolkits.capacity.schemas import ErlangInput, PlanInput
 from soms.toolkits.models.capacity import CapacityStudy
+
+if TYPE_CHECKING:
+    from soms.toolkits.capacity import compute as capacity
+else:
+    # NumPy and SciPy load at the first computation, not when the URLs (or a command) are imported.
+    capacity = lazy_module("soms.toolkits.capacity.compute")
+
 
 PLAN_NAME = "Claims line: demand plan (synthetic sample data)"
 ERLANG_NAME = "Claims line: Monday 10:00 peak half-hour"

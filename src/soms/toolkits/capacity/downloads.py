@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpResponse
 from django.utils.text import slugify
 
-from soms.toolkits.capacity import charts as capacity_charts
-from soms.toolkits.capacity import compute as capacity
+from soms.lazy import lazy_module
 from soms.toolkits.models.capacity import CapacityStudy
+
+if TYPE_CHECKING:
+    from soms.toolkits.capacity import charts as capacity_charts
+    from soms.toolkits.capacity import compute as capacity
+else:
+    # NumPy and SciPy load at the first computation, not when the URLs (or a command) are imported.
+    capacity_charts = lazy_module("soms.toolkits.capacity.charts")
+    capacity = lazy_module("soms.toolkits.capacity.compute")
+
 
 Kind = CapacityStudy.Kind
 

@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from soms.core.capacity.forecast import ModelName
+from soms.core.capacity.choices import ModelName
 from soms.core.capacity.limits import (
     MAX_CALLS_PER_INTERVAL,
     MAX_HANDLE_TIME_SECONDS,

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from soms.lazy import lazy_module
 from soms.tenancy.models import Membership, Organisation
 from soms.tenancy.services import audit_log_write
-from soms.toolkits.capacity import compute as capacity
 from soms.toolkits.capacity.schemas import ErlangInput, PlanInput, SimulateInput
 from soms.toolkits.capacity.selectors import capacity_study_can_change
 from soms.toolkits.models.capacity import CapacityStudy
+
+if TYPE_CHECKING:
+    from soms.toolkits.capacity import compute as capacity
+else:
+    # NumPy and SciPy load at the first computation, not when the URLs (or a command) are imported.
+    capacity = lazy_module("soms.toolkits.capacity.compute")
 
 
 class StudyConflict(Exception):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -14,13 +14,21 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from soms.core.capacity import CapacityInputError, DemandCsvError
+from soms.lazy import lazy_module
 from soms.tenancy.access import member_required
-from soms.toolkits.capacity import charts as capacity_charts
-from soms.toolkits.capacity import compute as capacity
 from soms.toolkits.capacity import selectors, services
 from soms.toolkits.capacity.downloads import study_download_response
 from soms.toolkits.capacity.forms import DeleteForm, ErlangForm, PlanForm, RenameForm, SaveForm
 from soms.toolkits.models.capacity import CapacityStudy
+
+if TYPE_CHECKING:
+    from soms.toolkits.capacity import charts as capacity_charts
+    from soms.toolkits.capacity import compute as capacity
+else:
+    # NumPy and SciPy load at the first computation, not when the URLs (or a command) are imported.
+    capacity_charts = lazy_module("soms.toolkits.capacity.charts")
+    capacity = lazy_module("soms.toolkits.capacity.compute")
+
 
 Kind = CapacityStudy.Kind
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -15,11 +15,18 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from soms.core.capacity import CapacityInputError, DemandCsvError
+from soms.lazy import lazy_module
 from soms.tenancy.models import Organisation
-from soms.toolkits.capacity import compute as capacity
 from soms.toolkits.capacity import services
 from soms.toolkits.capacity.cli import parse_days, parse_duration, parse_fraction, parse_target
 from soms.toolkits.capacity.schemas import ErlangInput, PlanInput
+
+if TYPE_CHECKING:
+    from soms.toolkits.capacity import compute as capacity
+else:
+    # NumPy and SciPy load at the first computation, not when the URLs (or a command) are imported.
+    capacity = lazy_module("soms.toolkits.capacity.compute")
+
 
 # Schema fields -> the option a person typed, so errors name what they can change.
 OPTION_OF = {
