@@ -14,7 +14,7 @@ import pytest
 from django.test import Client
 from hypothesis import settings as hypothesis_settings
 
-from soms.frameworks.services import builtin_frameworks_load
+from soms.frameworks.services.versions import builtin_frameworks_load
 from soms.tenancy.models import Organisation, Role
 from soms.tenancy.services import membership_set, organisation_create, user_create
 

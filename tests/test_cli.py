@@ -54,7 +54,7 @@ def test_deploy_check_passes_a_secure_setup(tmp_path):
 
 @pytest.mark.django_db
 def test_demo_is_idempotent_and_prints_the_password_once():
-    from soms.demo import seed_demo
+    from soms.site.seeding import seed_demo
     from soms.tenancy.models import Membership, Organisation
 
     first = seed_demo()

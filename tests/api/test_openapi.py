@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -29,3 +30,30 @@ def test_docs_page_uses_local_assets_only():
     sources = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert sources, "the docs page loads its assets"
     assert all(s.startswith("/static/") for s in sources), sources
+
+
+def _refuse_duplicate_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    keys = [key for key, _ in pairs]
+    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    if repeated:
+        raise ValueError(f"duplicated keys {repeated} in one object")
+    return dict(pairs)
+
+
+def test_the_served_spec_has_no_duplicated_key_and_is_valid_openapi_3_1():
+    # Swagger UI refuses a document with a key twice in one object ("duplicated mapping key"),
+    # which Python's own json.loads would silently resolve.
+    from openapi_spec_validator import OpenAPIV31SpecValidator
+
+    body = Client().get("/api/openapi.json").content.decode()
+    spec = json.loads(body, object_pairs_hook=_refuse_duplicate_keys)
+    OpenAPIV31SpecValidator(spec).validate()
+
+
+def test_status_keys_spelt_two_ways_become_one_answer():
+    from soms.api.router import _status_keys_as_text
+
+    merged = _status_keys_as_text(
+        {200: {"description": "OK"}, "200": {"description": "The file", "content": {"text/csv": {}}}, 404: {}}
+    )
+    assert merged == {"200": {"description": "The file", "content": {"text/csv": {}}}, "404": {}}

@@ -23,7 +23,6 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
-
 def pytest_collection_modifyitems(items: list[Any]) -> None:
     for item in items:
         if "/e2e/" in str(item.fspath):

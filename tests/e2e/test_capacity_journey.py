@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import ARTIFACTS, sign_in
-from tests.toolkits.conftest import BAD_FILES, demand_csv
+from tests.toolkits.capacity.conftest import BAD_FILES, demand_csv
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -117,8 +117,8 @@ def test_bad_file_lists_rows_and_the_sample_is_labelled(live_server, world, page
 
 
 def test_demo_studies_open_for_a_newcomer(live_server, page):
-    from soms.demo import seed_demo
-    from soms.toolkits.demo import PLAN_NAME
+    from soms.site.seeding import seed_demo
+    from soms.toolkits.capacity.demo import PLAN_NAME
 
     seed_demo()
     from django.contrib.auth import get_user_model

@@ -107,7 +107,7 @@ def test_adapt_edit_publish_and_compare(live_server, world, builtin, page):
 
 
 def test_mapping_page_on_a_phone(live_server, world, builtin, page):
-    from soms.frameworks.services_authoring import (
+    from soms.frameworks.services.authoring import (
         framework_create,
         framework_version_draft_create,
         version_publish,

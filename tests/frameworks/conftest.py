@@ -10,7 +10,7 @@ import pytest
 
 from soms.frameworks.document import FrameworkDocument, with_derived_ids
 from soms.frameworks.models import FrameworkVersion
-from soms.frameworks.services_authoring import framework_create
+from soms.frameworks.services.authoring import framework_create
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from soms.frameworks.models import Area, FrameworkVersion, StatementMapping
-from soms.frameworks.services_authoring import framework_version_draft_create, version_publish
+from soms.frameworks.services.authoring import framework_version_draft_create, version_publish
 from tests.frameworks.conftest import call, locs
 
 pytestmark = pytest.mark.django_db

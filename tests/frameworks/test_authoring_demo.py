@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from soms.demo import seed_demo
 from soms.frameworks.models import FrameworkVersion, StatementMapping
-from soms.frameworks.selectors_authoring import versions_diff
+from soms.frameworks.selectors.authoring import versions_diff
+from soms.site.seeding import seed_demo
 from soms.tenancy.models import AuditLogEntry
 
 pytestmark = pytest.mark.django_db

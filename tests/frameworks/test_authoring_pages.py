@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from soms.frameworks.models import Framework, FrameworkVersion, Statement, StatementMapping
-from soms.frameworks.services_authoring import (
+from soms.frameworks.services.authoring import (
     framework_version_draft_create,
     version_item_update,
     version_publish,

@@ -4,9 +4,9 @@ import pytest
 
 from soms.frameworks.models import Area, FrameworkVersion, Statement, StatementMapping
 from soms.frameworks.rules import FrameworkRules
-from soms.frameworks.selectors import version_document
-from soms.frameworks.selectors_authoring import mapping_entries_resolve, mapping_rows, versions_diff
-from soms.frameworks.services_authoring import (
+from soms.frameworks.selectors.authoring import mapping_entries_resolve, mapping_rows, versions_diff
+from soms.frameworks.selectors.versions import version_document
+from soms.frameworks.services.authoring import (
     InvalidField,
     PublishBlocked,
     StaleRevision,
@@ -276,7 +276,7 @@ def test_mappings_from_the_diff_are_saved_and_replaced(world, draft):
 def test_a_writer_that_slips_past_the_lock_still_conflicts(world, draft, monkeypatch):
     """SQLite ignores SELECT ... FOR UPDATE; the compare-and-set on the revision still catches a
     writer who committed between our check and our write."""
-    from soms.frameworks import services_authoring
+    from soms.frameworks.services import authoring as services_authoring
 
     st = draft.statements.get(code="CX-F1")
     real_lock = services_authoring._lock_draft

@@ -4,8 +4,8 @@ import pytest
 
 from soms.frameworks.models import Framework, FrameworkVersion, Statement
 from soms.frameworks.rules import FrameworkRules
-from soms.frameworks.selectors import version_document, version_grid
-from soms.frameworks.services import builtin_frameworks_load, load_builtin_document
+from soms.frameworks.selectors.versions import version_document, version_grid
+from soms.frameworks.services.versions import builtin_frameworks_load, load_builtin_document
 
 pytestmark = pytest.mark.django_db
 

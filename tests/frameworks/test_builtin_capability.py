@@ -4,9 +4,9 @@ import pytest
 
 from soms.frameworks.models import Framework, FrameworkVersion
 from soms.frameworks.rules import FrameworkRules
-from soms.frameworks.selectors import version_document, version_grid
-from soms.frameworks.services import builtin_frameworks_load, load_builtin_document
-from soms.frameworks.services_authoring import version_publish_problems
+from soms.frameworks.selectors.versions import version_document, version_grid
+from soms.frameworks.services.authoring import version_publish_problems
+from soms.frameworks.services.versions import builtin_frameworks_load, load_builtin_document
 
 pytestmark = pytest.mark.django_db
 

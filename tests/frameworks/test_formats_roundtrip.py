@@ -14,7 +14,7 @@ from soms.frameworks import io
 from soms.frameworks.document import FrameworkDocument, derived_uuid
 from soms.frameworks.io.case import SCHEMA_PATH, case_schema
 from soms.frameworks.management.commands.framework import document_schema
-from soms.frameworks.services import BUILTIN_DIR, load_builtin_document
+from soms.frameworks.services.versions import BUILTIN_DIR, load_builtin_document
 from tests.frameworks.conftest import capability_document
 
 REPO = Path(__file__).resolve().parents[2]

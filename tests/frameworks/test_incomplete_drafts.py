@@ -13,9 +13,9 @@ from django.urls import reverse
 from soms.frameworks import io
 from soms.frameworks.io.native import dump_yaml
 from soms.frameworks.models import FrameworkVersion, Level
-from soms.frameworks.selectors import VersionIncomplete, describe_rules, version_document
-from soms.frameworks.services_authoring import ItemInUse, version_item_delete, version_item_update
-from soms.frameworks.services_io import framework_import, framework_version_export
+from soms.frameworks.selectors.versions import VersionIncomplete, describe_rules, version_document
+from soms.frameworks.services.authoring import ItemInUse, version_item_delete, version_item_update
+from soms.frameworks.services.exchange import framework_import, framework_version_export
 from tests.frameworks.conftest import call
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from soms.frameworks import io
 from soms.frameworks.models import Framework, FrameworkVersion, Statement
-from soms.frameworks.services_io import framework_import, framework_version_export
+from soms.frameworks.services.exchange import framework_import, framework_version_export
 from soms.tenancy.models import AuditLogEntry
 from tests.frameworks.conftest import FIXTURES
 from tests.frameworks.test_import_errors import GOOD_YAML

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from soms.frameworks.document import FrameworkDocument
 from soms.frameworks.models import FrameworkVersion
-from soms.frameworks.services import framework_version_create_from_document
+from soms.frameworks.services.versions import framework_version_create_from_document
 
 pytestmark = pytest.mark.django_db
 

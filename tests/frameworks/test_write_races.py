@@ -18,13 +18,13 @@ from django.db.models import QuerySet
 from soms.frameworks import io
 from soms.frameworks.io import dump_yaml
 from soms.frameworks.models import Framework, FrameworkVersion
-from soms.frameworks.services_authoring import (
+from soms.frameworks.services.authoring import (
     InvalidField,
     framework_create,
     framework_version_draft_create,
     version_publish,
 )
-from soms.frameworks.services_io import framework_import
+from soms.frameworks.services.exchange import framework_import
 
 pytestmark = pytest.mark.django_db
 

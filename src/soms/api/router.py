@@ -13,11 +13,14 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from soms.api.auth import AUTH
-from soms.frameworks.api import router as frameworks_router
-from soms.frameworks.api_authoring import router as framework_authoring_router
-from soms.frameworks.api_io import router as frameworks_io_router
+from soms.frameworks.api.authoring import router as framework_authoring_router
+from soms.frameworks.api.browse import router as frameworks_router
+from soms.frameworks.api.exchange import router as frameworks_io_router
 from soms.tenancy.api import router as tenancy_router
-from soms.toolkits.api import router as capacity_router
+from soms.toolkits.capacity.api import router as capacity_router
+from soms.toolkits.kpi.api import router as kpi_router
+from soms.toolkits.saved.api import saved_router
+from soms.toolkits.saved.registry import SAVED_KINDS
 
 log = logging.getLogger("soms.api")
 
@@ -75,11 +78,33 @@ class SomsAPI(NinjaAPI):
         ref = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
         for path, operations in schema["paths"].items():
             for method, operation in operations.items():
-                responses = operation.setdefault("responses", {})
+                responses = _status_keys_as_text(operation.setdefault("responses", {}))
+                operation["responses"] = responses
                 for status, text in _error_answers(path, method, operation).items():
-                    if status not in responses and str(status) not in responses:
-                        responses[status] = {"description": text, "content": ref}
+                    responses.setdefault(str(status), {"description": text, "content": ref})
         return schema
+
+
+def _status_keys_as_text(responses: dict[Any, Any]) -> dict[str, Any]:
+    """Ninja keys an operation's answers by int and `openapi_extra` may key them by text: in JSON
+    both become "200", a duplicated key that Swagger UI refuses. One key per status, the
+    `openapi_extra` part laid over Ninja's own."""
+    merged: dict[str, Any] = {}
+    for status, answer in sorted(responses.items(), key=lambda item: isinstance(item[0], str)):
+        key = str(status)
+        merged[key] = _deep_merge(merged[key], answer) if key in merged else answer
+    return dict(sorted(merged.items()))
+
+
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = (
+            _deep_merge(out[key], value)
+            if isinstance(out.get(key), dict) and isinstance(value, dict)
+            else value
+        )
+    return out
 
 
 api = SomsAPI(
@@ -162,3 +187,6 @@ api.add_router("/v1/", frameworks_io_router)
 api.add_router("/v1/", frameworks_router)
 api.add_router("/v1/", framework_authoring_router)
 api.add_router("/v1/", capacity_router)
+for _kind in SAVED_KINDS.values():
+    api.add_router("/v1/", saved_router(_kind))
+api.add_router("/v1/", kpi_router)

@@ -16,6 +16,7 @@ from soms.charts.charts import (
     line_chart,
 )
 from soms.charts.svg import nice_ticks
+from soms.charts.toolkits import delivery_matrix, kpi_trend, stakeholder_grid, value_stream_map
 
 __all__ = [
     "Band",
@@ -23,8 +24,12 @@ __all__ = [
     "Line",
     "bar_chart",
     "colour_for",
+    "delivery_matrix",
     "estimate_chart",
     "heatmap",
+    "kpi_trend",
     "line_chart",
     "nice_ticks",
+    "stakeholder_grid",
+    "value_stream_map",
 ]

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from soms.frameworks.models import Framework, FrameworkVersion
-from soms.frameworks.selectors_authoring import mapping_entries_resolve, mapping_rows
-from soms.frameworks.services_authoring import (
+from soms.frameworks.selectors.authoring import mapping_entries_resolve, mapping_rows
+from soms.frameworks.services.authoring import (
     framework_create,
     framework_version_draft_create,
     statement_mappings_set,

@@ -157,7 +157,9 @@ class Statement(models.Model):
     order = models.PositiveIntegerField(default=0)
     areas = models.ManyToManyField(Area, blank=True, related_name="statements")
     # Deeper hierarchies (e.g. imported CASE trees): a statement may sit under another statement.
-    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="children")
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
+    )
     item_type = models.CharField(max_length=120, blank=True)
     uuid = models.UUIDField(default=uuid.uuid4, db_index=True)
 

@@ -1,6 +1,8 @@
 from django.urls import path
 
-from soms.frameworks import views, views_authoring, views_io
+from soms.frameworks.views import authoring as views_authoring
+from soms.frameworks.views import browse as views
+from soms.frameworks.views import exchange as views_io
 
 urlpatterns = [
     path("", views.framework_list, name="framework-list"),

@@ -18,8 +18,8 @@ from django.db.models import Count, Q
 from soms.frameworks import io
 from soms.frameworks.document import FrameworkDocument
 from soms.frameworks.models import FrameworkVersion
-from soms.frameworks.selectors import VersionIncomplete
-from soms.frameworks.services_io import framework_import, framework_version_export
+from soms.frameworks.selectors.versions import VersionIncomplete
+from soms.frameworks.services.exchange import framework_import, framework_version_export
 from soms.tenancy.models import Organisation
 
 SCHEMA_PATH = Path("schemas/soms-framework-1.schema.json")

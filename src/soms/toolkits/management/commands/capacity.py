@@ -16,10 +16,11 @@ from rich.table import Table
 
 from soms.core.capacity import CapacityInputError, DemandCsvError
 from soms.tenancy.models import Organisation
-from soms.toolkits import capacity, services
-from soms.toolkits.cli import parse_days, parse_duration, parse_fraction, parse_target
-from soms.toolkits.models import CapacityStudy
-from soms.toolkits.schemas import ErlangInput, PlanInput
+from soms.toolkits.capacity import compute as capacity
+from soms.toolkits.capacity import services
+from soms.toolkits.capacity.cli import parse_days, parse_duration, parse_fraction, parse_target
+from soms.toolkits.capacity.schemas import ErlangInput, PlanInput
+from soms.toolkits.models.capacity import CapacityStudy
 
 # Schema fields -> the option a person typed, so errors name what they can change.
 OPTION_OF = {

@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+
+from soms.frameworks.document import StoredDocument
+from soms.frameworks.selectors import versions as selectors
+
+router = Router(tags=["frameworks"])
+
+# The largest primary key the database has (a signed 64-bit integer). A larger id is not "not found"
+# but input no id can have: a 422 naming it, never a query that overflows.
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+class ProblemOut(Schema):
+    loc: str
+    msg: str
+
+
+class VersionSummaryOut(Schema):
+    id: int
+    label: str
+    status: str
+    published_at: datetime | None
+    attribution: str
+
+
+class FrameworkOut(Schema):
+    id: int
+    code: str
+    name: str
+    description: str
+    kind: str
+    builtin: bool
+    organisation_id: int | None
+    versions: list[VersionSummaryOut]
+
+
+class FrameworkVersionOut(Schema):
+    id: int
+    framework_id: int
+    label: str
+    status: str
+    published_at: datetime | None
+    attribution: str
+    document: StoredDocument = Field(
+        description="The version as stored. A draft may be work in progress (no levels yet, rules "
+        "naming a level it no longer has); `problems` says what stops it from being exported."
+    )
+    problems: list[ProblemOut] = Field(
+        description="What stops this version from being a whole framework document; empty when it is "
+        "one (always, for a published version)."
+    )
+
+
+def _framework_out(fw: Any) -> dict[str, Any]:
+    return {
+        "id": fw.pk,
+        "code": fw.code,
+        "name": fw.name,
+        "description": fw.description,
+        "kind": fw.kind,
+        "builtin": fw.is_builtin,
+        "organisation_id": fw.organisation_id,
+        "versions": list(fw.versions.all()),
+    }
+
+
+@router.get(
+    "/frameworks", response=list[FrameworkOut], summary="Frameworks readable in the current organisation"
+)
+def framework_list(request: HttpRequest) -> list[dict[str, Any]]:
+    return [_framework_out(fw) for fw in selectors.frameworks_visible_to(organisation=request.organisation)]  # type: ignore[attr-defined]
+
+
+@router.get("/frameworks/{framework_id}", response=FrameworkOut)
+def framework_detail(request: HttpRequest, framework_id: Id) -> dict[str, Any]:
+    fw = selectors.framework_for(organisation=request.organisation, framework_id=framework_id)  # type: ignore[attr-defined]
+    return _framework_out(fw)
+
+
+@router.get(
+    "/framework-versions/{version_id}",
+    response=FrameworkVersionOut,
+    summary="A whole framework version: levels, elements, statements, areas and rules",
+)
+def framework_version_detail(request: HttpRequest, version_id: Id) -> dict[str, Any]:
+    version = selectors.framework_version_for(organisation=request.organisation, version_id=version_id)  # type: ignore[attr-defined]
+    document = selectors.version_document_stored(version=version)
+    return {
+        "id": version.pk,
+        "framework_id": version.framework_id,
+        "label": version.label,
+        "status": version.status,
+        "published_at": version.published_at,
+        "attribution": version.attribution,
+        "document": document,
+        "problems": [{"loc": loc, "msg": msg} for loc, msg in document.problems()],
+    }

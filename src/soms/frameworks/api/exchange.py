@@ -1,0 +1,144 @@
+"""API for exchanging frameworks as files: import (admins and owners) and export (any member)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from django.http import HttpRequest, HttpResponse
+from ninja import File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from soms.frameworks import io
+from soms.frameworks.api.browse import Id, ProblemOut
+from soms.frameworks.selectors import versions as selectors
+from soms.frameworks.selectors.versions import VersionIncomplete
+from soms.frameworks.services.exchange import framework_import, framework_version_export
+from soms.tenancy.access import require_admin
+
+router = Router(tags=["framework exchange"])
+
+
+class ProblemsOut(Schema):
+    detail: list[ProblemOut]
+
+
+class DetailOut(Schema):
+    detail: str
+
+
+class ImportedOut(Schema):
+    id: int
+    framework_id: int
+    framework_code: str
+    label: str
+    status: str
+    statements: int
+
+
+class ImportQuery(Schema):
+    format: Literal["yaml", "json", "csv", "case"] | None = None
+    publish: bool = False
+    filename: str = ""
+
+
+class ExportQuery(Schema):
+    format: Literal["yaml", "json", "csv", "case"] = "yaml"
+
+
+def _problems(status: int, error: io.FrameworkImportError) -> Status:
+    return Status(status, {"detail": [p.as_dict() for p in error.problems]})
+
+
+@router.post(
+    "/frameworks/import",
+    response={201: ImportedOut, 403: DetailOut, 413: ProblemsOut, 422: ProblemsOut},
+    summary="Import a framework file as a new framework or a new version (admins and owners)",
+    description=(
+        "Send the file as multipart form data (field `file`), or as the raw request body (for example "
+        "`Content-Type: application/json` with a framework document or a CASE 1.1 CFPackage). The format "
+        "is taken from `format`, else from the file name's extension, else from the content. The version "
+        "is stored as a draft unless `publish=true`. A bad file answers 422 with every problem and its "
+        "place; nothing is written. Files above the upload limit answer 413."
+    ),
+)
+def framework_import_api(
+    request: HttpRequest,
+    query: Query[ImportQuery],
+    file: UploadedFile | None = File(None),  # noqa: B008
+) -> Status:
+    require_admin(request.membership)  # type: ignore[attr-defined]
+    try:
+        if file is not None:
+            io.check_size(file.size or 0)
+            data, filename = file.read(), query.filename or file.name or ""
+        elif request.content_type.startswith("multipart/"):
+            # The form was read for its parts, so there is no raw body to fall back on: a form
+            # without a file part (`-F file=abc` sends text, `-F file=@path` a file) is a bad request.
+            return Status(
+                422,
+                {
+                    "detail": [
+                        {
+                            "loc": "file",
+                            "msg": "no file part named 'file' in the form; send the file itself "
+                            "(curl -F file=@framework.yaml), or send it as the raw request body",
+                        }
+                    ]
+                },
+            )
+        else:
+            io.check_size(int(request.META.get("CONTENT_LENGTH") or 0))
+            data, filename = request.body, query.filename
+        version = framework_import(
+            organisation=request.organisation,  # type: ignore[attr-defined]
+            actor=request.user,
+            data=data,
+            filename=filename,
+            format=query.format,
+            publish=query.publish,
+        )
+    except io.FileTooLarge as exc:
+        return _problems(413, exc)
+    except io.FrameworkImportError as exc:
+        return _problems(422, exc)
+    return Status(
+        201,
+        {
+            "id": version.pk,
+            "framework_id": version.framework_id,
+            "framework_code": version.framework.code,
+            "label": version.label,
+            "status": version.status,
+            "statements": version.statements.count(),
+        },
+    )
+
+
+@router.get(
+    "/framework-versions/{version_id}/export",
+    summary="A framework version as a file: native YAML or JSON, CSV, or a CASE 1.1 CFPackage",
+    description=(
+        "A draft that is not yet a whole framework (no levels or elements, rules naming a missing level) "
+        "answers 409 with every problem and its place."
+    ),
+    response={200: None, 409: ProblemsOut},
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The file, as an attachment",
+                "content": {ct.split(";")[0]: {} for ct in io.CONTENT_TYPES.values()},
+            }
+        }
+    },
+)
+def framework_version_export_api(
+    request: HttpRequest, version_id: Id, query: Query[ExportQuery]
+) -> HttpResponse | Status:
+    version = selectors.framework_version_for(organisation=request.organisation, version_id=version_id)  # type: ignore[attr-defined]
+    try:
+        rendered = framework_version_export(version=version, format=query.format)
+    except VersionIncomplete as exc:
+        return Status(409, {"detail": [{"loc": loc, "msg": msg} for loc, msg in exc.problems]})
+    response = HttpResponse(rendered.content, content_type=rendered.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{rendered.filename}"'
+    return response

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
+
+from soms.frameworks.services.versions import builtin_frameworks_load
+from soms.site.management.commands.demo import report
+from soms.site.seeding import seed_demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Prepare the database (migrate, built-in frameworks, demo data) and serve SOMS with a production "
+        "server (gunicorn) that also serves the static files. Safe to run again: all data is kept."
+    )
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--host", default="127.0.0.1", help="Address to listen on (default 127.0.0.1).")
+        parser.add_argument("--port", type=int, default=8000, help="Port to listen on (default 8000).")
+        parser.add_argument("--workers", type=int, default=2, help="Server processes (default 2).")
+        parser.add_argument("--no-demo", action="store_true", help="Do not create the demo organisations.")
+        parser.add_argument(
+            "--dev", action="store_true", help="Use Django's auto-reloading development server."
+        )
+        parser.add_argument("--prepare-only", action="store_true", help="Prepare everything, then exit.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not 0 < options["port"] < 65536:
+            raise CommandError(f"--port {options['port']}: use a port between 1 and 65535")
+        if options["workers"] < 1:
+            raise CommandError("--workers must be at least 1")
+        self.stdout.write("Preparing the database…")
+        call_command("migrate", interactive=False, verbosity=0)
+        if not options["dev"]:
+            call_command("collectstatic", interactive=False, verbosity=0)
+        builtin_frameworks_load()
+        if not options["no_demo"]:
+            report(self, seed_demo())
+        url = f"http://{options['host']}:{options['port']}/"
+        if options["prepare_only"]:
+            self.stdout.write(self.style.SUCCESS(f"Ready. `soms start` serves it at {url}"))
+            return
+        connections.close_all()  # no connection may cross the fork into the server's workers
+        self.stdout.write(self.style.SUCCESS(f"SOMS is running at {url}  (Ctrl+C stops it)"))
+        if options["dev"]:
+            call_command("runserver", f"{options['host']}:{options['port']}", use_reloader=True)
+            return
+        from soms.server import serve
+
+        serve(host=options["host"], port=options["port"], workers=options["workers"])

@@ -1,0 +1,413 @@
+"""Capacity toolkit API: compute (Erlang, plan, simulation) and saved studies, inside the current organisation."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, Literal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import HttpError, ValidationError
+from pydantic import ValidationError as PydanticError
+
+from soms.core.capacity import CapacityInputError, DemandCsvError
+from soms.tenancy.models import Organisation
+from soms.toolkits.capacity import compute as capacity
+from soms.toolkits.capacity import selectors, services
+from soms.toolkits.capacity.downloads import study_download_response
+from soms.toolkits.capacity.schemas import ErlangInput, PlanInput, PlanParams, SimulateInput
+from soms.toolkits.models.capacity import CapacityStudy
+
+router = Router(tags=["capacity"])
+
+Kind = Literal["erlang", "plan", "simulation"]
+
+
+def _organisation(request: HttpRequest) -> Organisation:
+    org = getattr(request, "organisation", None)
+    if org is None:
+        raise PermissionDenied("You are not a member of any organisation")
+    return org  # type: ignore[no-any-return]
+
+
+def _core_error(exc: CapacityInputError, prefix: tuple[str, ...] = ("body",)) -> ValidationError:
+    if isinstance(exc, DemandCsvError):
+        return ValidationError(
+            [
+                {
+                    "loc": [*prefix, "csv", i.row, i.column],
+                    "type": "csv_invalid",
+                    "msg": f"row {i.row}, column {i.column}: {i.reason}",
+                    "row": i.row,
+                    "column": i.column,
+                }
+                for i in exc.issues
+            ]
+        )
+    return ValidationError([{"loc": [*prefix, exc.field], "type": "value_error", "msg": exc.reason}])
+
+
+def _schema_error(exc: PydanticError, prefix: tuple[str, ...] = ("body",)) -> ValidationError:
+    return ValidationError(
+        [
+            {
+                "loc": [*prefix, *err["loc"]],
+                "type": err["type"],
+                "msg": err["msg"].removeprefix("Value error, "),
+            }
+            for err in exc.errors(include_url=False, include_context=False, include_input=False)
+        ]
+    )
+
+
+def compute(kind: str, inputs: Any) -> dict[str, Any]:
+    try:
+        if kind == "erlang":
+            return capacity.compute_erlang(inputs)
+        if kind == "plan":
+            return capacity.compute_plan(inputs)
+        return capacity.compute_simulation(inputs)
+    except CapacityInputError as exc:
+        raise _core_error(exc) from None
+
+
+# --------------------------------------------------------------------------------------------
+# compute
+
+
+class ErlangRow(Schema):
+    agents: int
+    fte: int
+    service_level: float
+    asa: float | None = Field(description="null when the queue grows without bound")
+    abandonment: float
+    occupancy: float
+    p_wait: float
+    meets_target: bool
+    is_answer: bool
+
+
+class ErlangOut(Schema):
+    model: str
+    offered_load: float
+    agents: int = Field(description="Smallest number of agents that meets every limit of the target")
+    fte: int = Field(description="Agents after shrinkage, rounded up to whole people")
+    service_level: float = Field(description="Under the chosen definition")
+    service_level_offered: float
+    service_level_answered: float
+    asa: float | None
+    average_wait: float | None
+    p_wait: float
+    occupancy: float
+    abandonment: float
+    table: list[ErlangRow] = Field(
+        description="The reverse question: service for agent counts around the answer"
+    )
+    definitions: dict[str, str]
+
+
+@router.post(
+    "/capacity/erlang", response=ErlangOut, summary="Agents required for one interval (Erlang C or A)"
+)
+def erlang(request: HttpRequest, payload: ErlangInput) -> dict[str, Any]:
+    _organisation(request)
+    return compute("erlang", payload)
+
+
+def _inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
+    """A pydantic schema with its $defs written in place: the operation's own body schema is not
+    a registered component, so references into it would dangle in the OpenAPI document."""
+    defs = schema.pop("$defs", {})
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return walk(defs[ref.removeprefix("#/$defs/")])
+            return {k: walk(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    return walk(schema)  # type: ignore[no-any-return]
+
+
+PLAN_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": _inline_refs(PlanInput.model_json_schema())},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary", "description": "Demand CSV"},
+                        **{
+                            name: {"type": "string", "description": field.description or ""}
+                            for name, field in PlanParams.model_fields.items()
+                        },
+                    },
+                }
+            },
+        },
+    }
+}
+
+
+def _plan_input(request: HttpRequest) -> PlanInput:
+    """A plan's input from JSON, or from a multipart upload (``file`` plus the parameters as fields)."""
+    if request.content_type == "multipart/form-data":
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationError(
+                [{"loc": ["body", "file"], "type": "missing", "msg": "upload the demand CSV as 'file'"}]
+            )
+        if upload.size > settings.SOMS_MAX_UPLOAD_BYTES:
+            # Refused before reading: a huge file must not be parsed at all.
+            raise HttpError(413, f"file: larger than the {settings.SOMS_MAX_UPLOAD_BYTES} byte upload limit")
+        try:
+            text = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValidationError(
+                [{"loc": ["body", "file"], "type": "value_error", "msg": "the file is not UTF-8 text"}]
+            ) from None
+        fields = {k: v for k, v in request.POST.items() if v != ""}
+        data: dict[str, Any] = {**fields, "csv": text, "filename": upload.name[:200]}
+    else:
+        try:
+            data = json.loads(request.body or b"null")
+        except json.JSONDecodeError as exc:
+            raise ValidationError(
+                [
+                    {
+                        "loc": ["body"],
+                        "type": "json_invalid",
+                        "msg": f"Malformed JSON: {exc.msg} at line {exc.lineno}",
+                    }
+                ]
+            ) from None
+        if not isinstance(data, dict):
+            raise ValidationError([{"loc": ["body"], "type": "dict_type", "msg": "send a JSON object"}])
+    try:
+        return PlanInput.model_validate(data)
+    except PydanticError as exc:
+        raise _schema_error(exc) from None
+
+
+@router.post(
+    "/capacity/plan",
+    response=dict[str, Any],
+    summary="Profile, forecast, backtest and staffing plan (and optionally a simulated day) from interval demand",
+    description=(
+        "Send JSON (`csv` text or `rows`, plus parameters) or multipart form data (`file` plus the parameters "
+        "as fields). A bad file answers 422 with one entry per problem, each naming its row and column."
+    ),
+    openapi_extra=PLAN_BODY,
+)
+def plan(request: HttpRequest) -> dict[str, Any]:
+    _organisation(request)
+    return compute("plan", _plan_input(request))
+
+
+@router.post(
+    "/capacity/simulate",
+    response=dict[str, Any],
+    summary="Simulate a day of intervals and compare it with the Erlang formula, interval by interval",
+)
+def simulate(request: HttpRequest, payload: SimulateInput) -> dict[str, Any]:
+    _organisation(request)
+    return compute("simulation", payload)
+
+
+# --------------------------------------------------------------------------------------------
+# saved studies
+
+
+class StudySummaryOut(Schema):
+    id: int
+    name: str
+    description: str
+    kind: str
+    created_by: str | None
+    created_at: datetime
+    updated_at: datetime
+    revision: int
+
+
+class StudyOut(StudySummaryOut):
+    inputs: dict[str, Any]
+    results: dict[str, Any]
+
+
+class StudyCreateIn(Schema):
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field("", max_length=5000)
+    kind: Kind
+    inputs: dict[str, Any] = Field(
+        description="As for POST /capacity/erlang, /capacity/plan (JSON form) or /capacity/simulate"
+    )
+
+
+class StudyPatchIn(Schema):
+    name: str = Field(min_length=1, max_length=200)
+    revision: int = Field(ge=1, description="The revision you read; a stale one answers 409")
+
+
+class ConflictOut(Schema):
+    detail: str
+    revision: int
+
+
+class DownloadQuery(Schema):
+    format: Literal["csv", "svg", "json"] = "json"
+    chart: str | None = Field(None, description="For SVG: heatmap, forecast, staffing, simulation or agents")
+
+
+def _summary(study: CapacityStudy) -> dict[str, Any]:
+    return {
+        "id": study.pk,
+        "name": study.name,
+        "description": study.description,
+        "kind": study.kind,
+        "created_by": study.created_by.get_username() if study.created_by else None,
+        "created_at": study.created_at,
+        "updated_at": study.updated_at,
+        "revision": study.revision,
+    }
+
+
+def _full(study: CapacityStudy) -> dict[str, Any]:
+    return _summary(study) | {"inputs": study.inputs, "results": study.results}
+
+
+INPUT_SCHEMAS: dict[str, type[Any]] = {"erlang": ErlangInput, "plan": PlanInput, "simulation": SimulateInput}
+
+
+@router.get(
+    "/capacity/studies", response=list[StudySummaryOut], summary="Saved studies of the current organisation"
+)
+def study_list(request: HttpRequest) -> list[dict[str, Any]]:
+    return [_summary(s) for s in selectors.capacity_studies_for(organisation=_organisation(request))]
+
+
+@router.post(
+    "/capacity/studies",
+    response={201: StudyOut},
+    summary="Compute and save a study; the server computes the results from the inputs",
+)
+def study_create(request: HttpRequest, payload: StudyCreateIn) -> Status:  # type: ignore[type-arg]
+    organisation = _organisation(request)
+    name = payload.name.strip()
+    if not name:
+        raise ValidationError(
+            [{"loc": ["body", "payload", "name"], "type": "value_error", "msg": "must not be blank"}]
+        )
+    try:
+        inp = INPUT_SCHEMAS[payload.kind].model_validate(payload.inputs)
+    except PydanticError as exc:
+        raise _schema_error(exc, ("body", "payload", "inputs")) from None
+    results = compute(payload.kind, inp)
+    # JSON mode: a simulation's start is a datetime, which the JSON column stores as ISO text.
+    inputs = capacity.plan_inputs(inp) if payload.kind == "plan" else inp.model_dump(mode="json")
+    description = payload.description
+    if payload.kind == "plan" and inp.source == "sample" and not description:
+        description = capacity.SAMPLE_LABEL
+    study = services.capacity_study_create(
+        organisation=organisation,
+        actor=request.user,  # type: ignore[arg-type]
+        name=name,
+        description=description,
+        kind=payload.kind,
+        inputs=inputs,
+        results=results,
+    )
+    return Status(201, _full(study))
+
+
+@router.get(
+    "/capacity/studies/{study_id}", response=StudyOut, summary="One saved study with its inputs and results"
+)
+def study_detail(request: HttpRequest, study_id: int) -> dict[str, Any]:
+    return _full(selectors.capacity_study_for(organisation=_organisation(request), study_id=study_id))
+
+
+@router.patch(
+    "/capacity/studies/{study_id}",
+    response={200: StudyOut, 409: ConflictOut},
+    summary="Rename a study (its creator, or an owner or admin); send the revision you read",
+)
+def study_rename(request: HttpRequest, study_id: int, payload: StudyPatchIn) -> Any:
+    study = selectors.capacity_study_for(organisation=_organisation(request), study_id=study_id)
+    name = payload.name.strip()
+    if not name:
+        raise ValidationError(
+            [{"loc": ["body", "payload", "name"], "type": "value_error", "msg": "must not be blank"}]
+        )
+    try:
+        study = services.capacity_study_rename(
+            study=study,
+            membership=request.membership,  # type: ignore[attr-defined]
+            actor=request.user,  # type: ignore[arg-type]
+            name=name,
+            revision=payload.revision,
+        )
+    except services.StudyConflict as exc:
+        return Status(
+            409,
+            {
+                "detail": "The study was changed since you read it; fetch it again and retry",
+                "revision": exc.current,
+            },
+        )
+    return _full(study)
+
+
+@router.delete(
+    "/capacity/studies/{study_id}",
+    response={204: None, 409: ConflictOut},
+    summary="Delete a study (its creator, or an owner or admin); ?revision= refuses a stale delete",
+)
+def study_delete(request: HttpRequest, study_id: int, revision: int | None = None) -> Status:  # type: ignore[type-arg]
+    study = selectors.capacity_study_for(organisation=_organisation(request), study_id=study_id)
+    try:
+        services.capacity_study_delete(
+            study=study,
+            membership=request.membership,  # type: ignore[attr-defined]
+            actor=request.user,  # type: ignore[arg-type]
+            revision=revision,
+        )
+    except services.StudyConflict as exc:
+        return Status(
+            409,
+            {
+                "detail": "The study was changed since you read it; nothing was deleted",
+                "revision": exc.current,
+            },
+        )
+    return Status(204, None)
+
+
+@router.get(
+    "/capacity/studies/{study_id}/download",
+    response={200: None},
+    summary="Download a study as CSV, SVG (one chart) or JSON",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "The file",
+                "content": {"text/csv": {}, "image/svg+xml": {}, "application/json": {}},
+            }
+        }
+    },
+)
+def study_download(request: HttpRequest, study_id: int, query: Query[DownloadQuery]) -> HttpResponse:
+    study = selectors.capacity_study_for(organisation=_organisation(request), study_id=study_id)
+    try:
+        return study_download_response(study, query.format, query.chart)
+    except ValueError as exc:
+        field, _, reason = str(exc).partition(": ")
+        raise ValidationError([{"loc": ["query", field], "type": "value_error", "msg": reason}]) from None
