@@ -26,8 +26,12 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "soms"
 def test_every_action_the_code_writes_is_an_audit_action():
     known = set(AuditAction.values)
     literal = set()
+    # Only actions handed to an audit write: permission checks name `<thing>.<verb>` actions too.
+    call = re.compile(r"\b(?:audit_log_write|audit_log_summary|_audit)\(")
     for path in SRC.rglob("*.py"):
-        literal |= set(re.findall(r'action="([a-z_]+\.[a-z_]+)"', path.read_text()))
+        text = path.read_text()
+        for m in call.finditer(text):
+            literal |= set(re.findall(r'action="([a-z_]+\.[a-z_]+)"', text[m.end() : m.end() + 600])[:1])
     assert literal, "the scan found no actions: the pattern is out of date"
     assert literal - known == set(), "add these to soms.tenancy.audit.AuditAction"
     # Actions built from a kind at run time.
