@@ -30,7 +30,6 @@ from soms.frameworks.models import Area, FrameworkVersion
 from soms.frameworks.services.authoring import framework_create
 from soms.frameworks.services.versions import builtin_frameworks_load
 from soms.tenancy.services import api_token_create
-from soms.toolkits.capacity import compute as capacity
 from soms.toolkits.capacity import services as capacity_services
 from soms.toolkits.capacity.schemas import ErlangInput
 
@@ -118,9 +117,7 @@ def study(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
         organisation=organisation,
         actor=owner,
         name="Peak half-hour",
-        kind="erlang",
-        inputs=inp.model_dump(),
-        results=capacity.compute_erlang(inp),
+        inp=inp,
     )
     return {"study_id": made.pk}
 
