@@ -130,6 +130,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "soms.tenancy.middleware.CurrentOrganisationMiddleware",
     "axes.middleware.AxesMiddleware",
+    "soms.tenancy.middleware.PrivateAnswersMiddleware",
 ]
 
 ROOT_URLCONF = "soms.urls"
@@ -247,6 +248,8 @@ SECURE_CSP = {
     "img-src": [CSP.SELF, "data:"],
     "object-src": [CSP.NONE],
     "base-uri": [CSP.SELF],
+    # Forms post only here: injected markup cannot send what a person types elsewhere.
+    "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
 }
 

@@ -20,9 +20,11 @@ from soms.core.gaps import (
     capability_cover,
     coverage,
     distribution,
+    expectation_from_data,
     gap_summary,
     person_gaps,
     required_levels,
+    rollup,
     single_points_of_failure,
     specialisation,
 )
@@ -126,6 +128,22 @@ def test_specialists_and_backups_per_capability():
     assert err.value.field == "expectations.backup_min_level"
 
 
+def test_the_builtin_expectations_convert_from_the_stored_rules():
+    from pathlib import Path
+
+    import yaml
+
+    from soms.frameworks.rules import FrameworkRules
+
+    source = Path(__file__).parents[2] / "src/soms/frameworks/builtin/smo-capability.yaml"
+    stored = FrameworkRules.model_validate(yaml.safe_load(source.read_text())["version"]["rules"])
+    got = expectation_from_data(stored.model_dump(mode="json")["expectations"])
+    assert got == CapabilityExpectation("defined", 1, "repeatable", 1)
+    with pytest.raises(RuleInputError) as err:
+        expectation_from_data({"specialist_min_level": "defined", "backups_wanted": -1})
+    assert err.value.field == "expectations.backups_wanted"
+
+
 def test_specialisation_index_reads_as_a_share_of_the_top_capabilities():
     caps = tuple(f"c{i}" for i in range(12))
     rows = [Holding("spec", "c0", "continually-improving"), Holding("spec", "c1", "initial")]
@@ -155,6 +173,24 @@ def test_gap_summary_over_a_team():
     required[:, 0] = 2  # everyone needs Practitioner in cx
     cx = gap_summary(h, required)[0]
     assert (cx.people, cx.short, cx.steps_short, cx.by_gap) == (3, 2, 3, (1, 1, 1, 0))
+
+
+def test_rollup_by_unit_gives_each_cells_distribution_and_gaps():
+    rows = [Holding("ann", "cx", S), Holding("bob", "cx", F, refresh_due=True), Holding("cat", "cx", P)]
+    h = holdings(rows)
+    required = np.zeros(h.rank.shape, dtype=np.int16)
+    required[:, 0] = 2
+    r = rollup(h, ["north", "south", "north"], required)
+    assert r.groups == ("north", "south")
+    assert r.counts[0, 0].tolist() == [0, 0, 1, 1]  # north, cx: one Practitioner, one Senior
+    assert r.counts[1, 0].tolist() == [0, 1, 0, 0]
+    assert (r.people.tolist(), r.refresh_due[:, 0].tolist()) == ([2, 1], [0, 1])
+    assert (r.short[:, 0].tolist(), r.steps_short[:, 0].tolist()) == ([0, 1], [0, 1])
+    assert r.at_or_above(P)[:, 0].tolist() == [2, 0]
+    assert r.mean_rank()[0, 0] == 2.5
+    with pytest.raises(RuleInputError) as err:
+        rollup(h, ["north"])
+    assert err.value.field == "group_of"
 
 
 def test_a_holding_from_the_engines_answer_warns_even_when_a_higher_level_expired():
@@ -247,3 +283,16 @@ def test_property_distributions_add_up_to_the_people(m):
     for d in distribution(h):
         assert sum(d.counts.values()) == d.people == len(h.people)
         assert d.at_or_above[F] == d.people - d.counts[None]
+
+
+@PROPERTY
+@given(matrices, st.data())
+def test_property_a_rollup_agrees_with_each_groups_own_distribution(m, data):
+    h = from_lists(*m)
+    group_of = [data.draw(st.sampled_from(["u1", "u2", "u3"])) for _ in h.people]
+    r = rollup(h, group_of)
+    for gi, group in enumerate(r.groups):
+        members = [p for p, g in zip(h.people, group_of, strict=True) if g == group]
+        for j, d in enumerate(distribution(h.select(members))):
+            assert r.counts[gi, j].tolist() == list(d.counts.values())
+            assert r.refresh_due[gi, j] == d.refresh_due

@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, Http404
 from django.urls import reverse
 from ninja import Router, Schema
 
 from soms.jobs.access import job_for
 from soms.jobs.models import Job
+from soms.tenancy.access import member_required
+from soms.tenancy.requests import MemberRequest
 
 router = Router(tags=["jobs"])
 
@@ -52,8 +54,9 @@ def job_out(job: Job) -> dict[str, object]:
 @router.get(
     "/jobs/{job_id}", response=JobOut, summary="A background job: poll it until its status is done or failed"
 )
-def job_detail(request: HttpRequest, job_id: int) -> dict[str, object]:
-    return job_out(job_for(request.membership, job_id))  # type: ignore[attr-defined]
+@member_required
+def job_detail(request: MemberRequest, job_id: int) -> dict[str, object]:
+    return job_out(job_for(request.membership, job_id))
 
 
 @router.get(
@@ -64,14 +67,15 @@ def job_detail(request: HttpRequest, job_id: int) -> dict[str, object]:
         "responses": {"200": {"description": "The file", "content": {"application/octet-stream": {}}}}
     },
 )
-def job_download(request: HttpRequest, job_id: int) -> FileResponse:
-    job = job_for(request.membership, job_id)  # type: ignore[attr-defined]
+@member_required
+def job_download(request: MemberRequest, job_id: int) -> FileResponse:
+    job = job_for(request.membership, job_id)
     if not job.result_file:
         raise Http404("This job has no file")
     response = FileResponse(
         job.result_file.open("rb"),
         as_attachment=True,
-        filename=job.result_file.name.rsplit("/", 1)[-1],
+        filename=(job.result_file.name or "result").rsplit("/", 1)[-1],
         content_type=job.result_content_type or "application/octet-stream",
     )
     response["Cache-Control"] = "private, no-store"

@@ -205,7 +205,7 @@ def object_links(entries: Iterable[Any]) -> dict[tuple[str, str], str]:
             continue
         pks = [int(i) for i in ids if i.isdigit() and len(i) < 19]
         for obj in model._default_manager.filter(pk__in=pks):
-            url = obj.get_absolute_url()  # type: ignore[attr-defined]
+            url = obj.get_absolute_url()
             if url:
                 links[(name, str(obj.pk))] = url
     return links

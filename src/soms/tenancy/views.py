@@ -11,6 +11,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -29,6 +30,7 @@ from soms.tenancy.audit import (
 from soms.tenancy.forms import ApiTokenForm, AuditFilterForm, SwitchOrganisationForm
 from soms.tenancy.middleware import SESSION_KEY
 from soms.tenancy.models import AuditLogEntry
+from soms.tenancy.pages import bad_request
 from soms.tenancy.requests import MemberRequest
 
 GENERIC_LOCKOUT = (
@@ -68,7 +70,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 def switch_organisation(request: MemberRequest) -> HttpResponse:
     form = SwitchOrganisationForm(request.POST)
     if not form.is_valid():
-        return HttpResponseBadRequest("organisation: a whole number is required")
+        return bad_request(request, "organisation: a whole number is required")
     membership = membership_for(request.user, form.cleaned_data["organisation"])
     request.session[SESSION_KEY] = membership.organisation_id
     messages.info(request, f"You are now working in {membership.organisation.name}.")
@@ -146,11 +148,11 @@ class _Echo:
 
 @role_required("audit_log.read")
 @require_GET
-def audit_log_csv(request: MemberRequest) -> HttpResponse:
+def audit_log_csv(request: MemberRequest) -> HttpResponseBase:
     form, filters = _audit_filters(request)
     if form.is_bound and form.errors:
         return HttpResponseBadRequest(
-            "; ".join(f"{field}: {' '.join(errs)}" for field, errs in form.errors.items()),
+            "; ".join(f"{field}: {' '.join(str(e) for e in errs)}" for field, errs in form.errors.items()),
             content_type="text/plain; charset=utf-8",
         )
     entries = selectors.audit_log_for(organisation=request.organisation, **filters)
@@ -197,7 +199,7 @@ def api_tokens(request: MemberRequest) -> HttpResponse:
 @require_POST
 @role_required("api_token.manage")
 def api_token_revoke(request: MemberRequest, token_id: int) -> HttpResponse:
-    token = api_token_for(request.user, token_id)
+    token = api_token_for(request.user, request.organisation, token_id)
     services.api_token_revoke(token=token, actor=request.user)
     messages.success(request, f"Token “{token.name}” revoked.")
     return redirect("api-tokens")

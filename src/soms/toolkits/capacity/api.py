@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError, ValidationError
 from pydantic import ValidationError as PydanticError
@@ -16,6 +16,8 @@ from pydantic import ValidationError as PydanticError
 from soms.core.capacity import CapacityInputError, DemandCsvError
 from soms.lazy import lazy_module
 from soms.tenancy.models import Organisation
+from soms.tenancy.requests import ApiRequest
+from soms.toolkits import access
 from soms.toolkits.capacity import selectors, services
 from soms.toolkits.capacity.downloads import study_download_response
 from soms.toolkits.capacity.schemas import ErlangInput, PlanInput, PlanParams, SimulateInput
@@ -33,11 +35,10 @@ router = Router(tags=["capacity"])
 Kind = Literal["erlang", "plan", "simulation"]
 
 
-def _organisation(request: HttpRequest) -> Organisation:
-    org = getattr(request, "organisation", None)
-    if org is None:
+def _organisation(request: ApiRequest) -> Organisation:
+    if request.organisation is None:
         raise PermissionDenied("You are not a member of any organisation")
-    return org  # type: ignore[no-any-return]
+    return request.organisation
 
 
 def _core_error(exc: CapacityInputError, prefix: tuple[str, ...] = ("body",)) -> ValidationError:
@@ -119,7 +120,7 @@ class ErlangOut(Schema):
 @router.post(
     "/capacity/erlang", response=ErlangOut, summary="Agents required for one interval (Erlang C or A)"
 )
-def erlang(request: HttpRequest, payload: ErlangInput) -> dict[str, Any]:
+def erlang(request: ApiRequest, payload: ErlangInput) -> dict[str, Any]:
     _organisation(request)
     return compute("erlang", payload)
 
@@ -165,7 +166,7 @@ PLAN_BODY = {
 }
 
 
-def _plan_input(request: HttpRequest) -> PlanInput:
+def _plan_input(request: ApiRequest) -> PlanInput:
     """A plan's input from JSON, or from a multipart upload (``file`` plus the parameters as fields)."""
     if request.content_type == "multipart/form-data":
         upload = request.FILES.get("file")
@@ -215,7 +216,7 @@ def _plan_input(request: HttpRequest) -> PlanInput:
     ),
     openapi_extra=PLAN_BODY,
 )
-def plan(request: HttpRequest) -> dict[str, Any]:
+def plan(request: ApiRequest) -> dict[str, Any]:
     _organisation(request)
     return compute("plan", _plan_input(request))
 
@@ -225,7 +226,7 @@ def plan(request: HttpRequest) -> dict[str, Any]:
     response=dict[str, Any],
     summary="Simulate a day of intervals and compare it with the Erlang formula, interval by interval",
 )
-def simulate(request: HttpRequest, payload: SimulateInput) -> dict[str, Any]:
+def simulate(request: ApiRequest, payload: SimulateInput) -> dict[str, Any]:
     _organisation(request)
     return compute("simulation", payload)
 
@@ -297,7 +298,7 @@ INPUT_SCHEMAS: dict[str, type[Any]] = {"erlang": ErlangInput, "plan": PlanInput,
 @router.get(
     "/capacity/studies", response=list[StudySummaryOut], summary="Saved studies of the current organisation"
 )
-def study_list(request: HttpRequest) -> list[dict[str, Any]]:
+def study_list(request: ApiRequest) -> list[dict[str, Any]]:
     return [_summary(s) for s in selectors.capacity_studies_for(organisation=_organisation(request))]
 
 
@@ -306,7 +307,7 @@ def study_list(request: HttpRequest) -> list[dict[str, Any]]:
     response={201: StudyOut},
     summary="Compute and save a study; the server computes the results from the inputs",
 )
-def study_create(request: HttpRequest, payload: StudyCreateIn) -> Status:  # type: ignore[type-arg]
+def study_create(request: ApiRequest, payload: StudyCreateIn) -> Status[Any]:
     organisation = _organisation(request)
     name = payload.name.strip()
     if not name:
@@ -320,7 +321,7 @@ def study_create(request: HttpRequest, payload: StudyCreateIn) -> Status:  # typ
     try:
         study = services.capacity_study_create(
             organisation=organisation,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             name=name,
             description=payload.description,
             inp=inp,
@@ -333,8 +334,8 @@ def study_create(request: HttpRequest, payload: StudyCreateIn) -> Status:  # typ
 @router.get(
     "/capacity/studies/{study_id}", response=StudyOut, summary="One saved study with its inputs and results"
 )
-def study_detail(request: HttpRequest, study_id: int) -> dict[str, Any]:
-    return _full(selectors.capacity_study_for(organisation=_organisation(request), study_id=study_id))
+def study_detail(request: ApiRequest, study_id: int) -> dict[str, Any]:
+    return _full(access.capacity_study_for(request.membership, study_id))
 
 
 @router.patch(
@@ -342,8 +343,8 @@ def study_detail(request: HttpRequest, study_id: int) -> dict[str, Any]:
     response={200: StudyOut, 409: ConflictOut},
     summary="Rename a study (its creator, or an owner or admin); send the revision you read",
 )
-def study_rename(request: HttpRequest, study_id: int, payload: StudyPatchIn) -> Any:
-    study = selectors.capacity_study_for(organisation=_organisation(request), study_id=study_id)
+def study_rename(request: ApiRequest, study_id: int, payload: StudyPatchIn) -> Any:
+    study = access.capacity_study_for(request.membership, study_id)
     name = payload.name.strip()
     if not name:
         raise ValidationError(
@@ -352,8 +353,8 @@ def study_rename(request: HttpRequest, study_id: int, payload: StudyPatchIn) -> 
     try:
         study = services.capacity_study_rename(
             study=study,
-            membership=request.membership,  # type: ignore[attr-defined]
-            actor=request.user,  # type: ignore[arg-type]
+            membership=request.membership,
+            actor=request.user,
             name=name,
             revision=payload.revision,
         )
@@ -373,13 +374,13 @@ def study_rename(request: HttpRequest, study_id: int, payload: StudyPatchIn) -> 
     response={204: None, 409: ConflictOut},
     summary="Delete a study (its creator, or an owner or admin); ?revision= refuses a stale delete",
 )
-def study_delete(request: HttpRequest, study_id: int, revision: int | None = None) -> Status:  # type: ignore[type-arg]
-    study = selectors.capacity_study_for(organisation=_organisation(request), study_id=study_id)
+def study_delete(request: ApiRequest, study_id: int, revision: int | None = None) -> Status[Any]:
+    study = access.capacity_study_for(request.membership, study_id)
     try:
         services.capacity_study_delete(
             study=study,
-            membership=request.membership,  # type: ignore[attr-defined]
-            actor=request.user,  # type: ignore[arg-type]
+            membership=request.membership,
+            actor=request.user,
             revision=revision,
         )
     except services.StudyConflict as exc:
@@ -406,8 +407,8 @@ def study_delete(request: HttpRequest, study_id: int, revision: int | None = Non
         }
     },
 )
-def study_download(request: HttpRequest, study_id: int, query: Query[DownloadQuery]) -> HttpResponse:
-    study = selectors.capacity_study_for(organisation=_organisation(request), study_id=study_id)
+def study_download(request: ApiRequest, study_id: int, query: Query[DownloadQuery]) -> HttpResponse:
+    study = access.capacity_study_for(request.membership, study_id)
     try:
         return study_download_response(study, query.format, query.chart)
     except ValueError as exc:
