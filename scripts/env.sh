@@ -17,7 +17,9 @@ python_ok() { "$1" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) els
 
 find_python() {
     for c in python3.12 python3.13 python3.14 python3; do
-        if command -v "$c" >/dev/null 2>&1 && python_ok "$c"; then command -v "$c"; return; fi
+        # The real interpreter, not a pyenv shim: uv would rebuild the environment on every call when
+        # handed a shim (the shim re-resolves it through .python-version each time).
+        if command -v "$c" >/dev/null 2>&1 && python_ok "$c"; then "$c" -c 'import sys; print(sys.executable)'; return; fi
     done
     for c in "$HOME"/.pyenv/versions/3.1[2-9]*/bin/python3 /usr/local/bin/python3.1[2-9] /usr/bin/python3.1[2-9]; do
         if [ -x "$c" ] && python_ok "$c"; then echo "$c"; return; fi
