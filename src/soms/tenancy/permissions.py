@@ -47,6 +47,14 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "capacity_study.create": EVERYONE,
     "capacity_study.change": EVERYONE,
     "capacity_study.change_any": ADMINS,
+    # Value streams, delivery systems and stakeholder maps: any member saves; the author changes
+    # their own (object rule in soms.toolkits.saved.access), an owner or admin any.
+    "toolkit_result.read": EVERYONE,
+    "toolkit_result.create": EVERYONE,
+    "toolkit_result.change": EVERYONE,
+    "kpi.read": EVERYONE,
+    # Defining KPIs and recording their values is for the people who run the service.
+    "kpi.manage": frozenset({OWNER, ADMIN, MANAGER}),
 }
 
 ObjectRule = Callable[[Membership, Any], bool]
