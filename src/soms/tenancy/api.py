@@ -1,15 +1,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import StringConstraints
 
+from soms.fields import NON_BLANK, Id, Input
 from soms.tenancy import selectors, services
 from soms.tenancy.access import api_token_for, require_admin
 from soms.tenancy.models import Organisation
 
 router = Router(tags=["organisations"])
+
+TokenName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=NON_BLANK, max_length=100)]
 
 
 class OrganisationOut(Schema):
@@ -71,7 +76,7 @@ def organisation_list(request: HttpRequest) -> list[Organisation]:
 
 
 @router.get("/organisations/{organisation_id}", response=OrganisationOut)
-def organisation_detail(request: HttpRequest, organisation_id: int) -> Organisation:
+def organisation_detail(request: HttpRequest, organisation_id: Id) -> Organisation:
     from soms.tenancy.access import NotFound
 
     for org in _orgs(request):
@@ -106,8 +111,8 @@ def audit_log(
     ]
 
 
-class TokenIn(Schema):
-    name: str = Field(min_length=1, max_length=100, description="What the token is for")
+class TokenIn(Input):
+    name: TokenName = Field(description="What the token is for")
 
 
 class TokenOut(Schema):
@@ -142,13 +147,7 @@ def token_create(request: HttpRequest, payload: TokenIn) -> Status:  # type: ign
         from django.core.exceptions import PermissionDenied
 
         raise PermissionDenied("You are not a member of any organisation")
-    name = payload.name.strip()
-    if not name:
-        from ninja.errors import ValidationError
-
-        raise ValidationError(
-            [{"loc": ["body", "payload", "name"], "msg": "must not be blank", "type": "value_error"}]
-        )
+    name = payload.name
     token, raw = services.api_token_create(user=request.user, organisation=request.organisation, name=name)  # type: ignore[attr-defined]
     out = TokenOut.from_orm(token).dict()
     out["token"] = raw
@@ -158,7 +157,7 @@ def token_create(request: HttpRequest, payload: TokenIn) -> Status:  # type: ign
 @router.delete(
     "/tokens/{token_id}", response={204: None}, tags=["tokens"], summary="Revoke one of your tokens"
 )
-def token_revoke(request: HttpRequest, token_id: int) -> Status:  # type: ignore[type-arg]
+def token_revoke(request: HttpRequest, token_id: Id) -> Status:  # type: ignore[type-arg]
     token = api_token_for(request.user, token_id)
     services.api_token_revoke(token=token, actor=request.user)
     return Status(204, None)

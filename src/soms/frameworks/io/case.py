@@ -17,6 +17,8 @@ from uuid import UUID
 from django.utils.text import slugify
 from jsonschema import Draft202012Validator
 
+from soms.core.problems import Invalid
+from soms.core.safeload import json_loads
 from soms.frameworks.document import (
     FORMAT_ID,
     STATEMENT_CODE_RE,
@@ -315,7 +317,7 @@ def _schema_problems(package: Any) -> list[Problem]:
             message = f"CASE 1.1 does not allow it: {message}"
         if len(message) > 300:
             message = message[:297] + "…"
-        problems.append(Problem(path or "(package)", message))
+        problems.append(Problem.at(path or "(package)", message))
     return problems
 
 
@@ -336,11 +338,9 @@ def _statement_code(value: str) -> str:
 
 def parse_case(text: str) -> FrameworkDocument:
     try:
-        package = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise FrameworkImportError(
-            [Problem(f"line {exc.lineno}, column {exc.colno}", f"malformed JSON: {exc.msg}")]
-        ) from None
+        package = json_loads(text)
+    except Invalid as exc:
+        raise FrameworkImportError(exc.problems) from None
     if isinstance(package, dict) and isinstance(package.get("CFPackage"), dict):
         package = package["CFPackage"]  # some servers wrap the package
     problems = _schema_problems(package)
@@ -378,7 +378,7 @@ class _Importer:
         self.notes: list[str] = []
 
     def problem(self, where: str, message: str) -> None:
-        self.problems.append(Problem(where, message))
+        self.problems.append(Problem.at(where, message))
 
     # -- our extension data ------------------------------------------------------------------
 

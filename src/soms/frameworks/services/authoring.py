@@ -16,6 +16,7 @@ from django.db.models import Max, Model
 from django.utils import timezone
 
 from soms.core.framework_check import ElementInfo, LevelInfo, StatementInfo, publish_problems
+from soms.core.problems import Invalid, Problem
 from soms.frameworks.document import without_ids
 from soms.frameworks.models import (
     Area,
@@ -42,11 +43,11 @@ class StaleRevision(FrameworkConflict):
     """The draft changed since the author's form or API call read it."""
 
 
-class InvalidField(Exception):
+class InvalidField(Invalid):
     """Input that is well-formed but clashes with the stored version (a code taken, a foreign level)."""
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
+        super().__init__([Problem(tuple(field.split(".")) if field else (), message)])
         self.field = field
         self.message = message
 
@@ -55,10 +56,8 @@ class ItemInUse(FrameworkConflict):
     """The item is named elsewhere in the draft (a level by the rules) and cannot go yet."""
 
 
-class PublishBlocked(Exception):
-    def __init__(self, problems: list[Any]) -> None:
-        super().__init__("; ".join(p.message for p in problems))
-        self.problems = problems
+class PublishBlocked(Invalid):
+    """What stops a draft from being published, every problem with its place."""
 
 
 # What an author edits inside a draft, with the fields a service may change on it.

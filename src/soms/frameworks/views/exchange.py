@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from soms.fields import SomsForm
 from soms.frameworks import io
 from soms.frameworks.selectors import versions as selectors
 from soms.frameworks.selectors.versions import VersionIncomplete
@@ -15,7 +16,7 @@ from soms.frameworks.services.exchange import framework_import, framework_versio
 from soms.tenancy.access import admin_required, member_required
 
 
-class ImportForm(forms.Form):
+class ImportForm(SomsForm):
     file = forms.FileField(
         help_text="YAML or JSON (SOMS framework document), CSV (one row per statement) or a CASE 1.1 package."
     )
