@@ -64,7 +64,8 @@ class SomsParser(Parser):
         # Ninja wraps whatever this raises in a 400 "Cannot parse request body"; on_http_error
         # below finds the Invalid behind it and answers the 422 the spec documents.
         try:
-            return json_loads(request.body)
+            # NUL characters are left to the schemas (soms.fields.Input), which name the field.
+            return json_loads(request.body, refuse_nul=False)
         except Invalid as exc:
             # The place in the text ("line 1, column 2") is not a field: it goes into the message,
             # and the problem is the body's.

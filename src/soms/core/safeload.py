@@ -24,8 +24,12 @@ def too_deep_message() -> str:
     return f"nested deeper than {MAX_DEPTH} levels; no document this app reads needs that"
 
 
-def json_loads(text: str | bytes) -> Any:
-    """JSON text -> data, or Invalid placed at the line and column of the fault (type json_invalid)."""
+def json_loads(text: str | bytes, *, refuse_nul: bool = True) -> Any:
+    """JSON text -> data, or Invalid placed at the line and column of the fault (type json_invalid).
+
+    `refuse_nul=False` leaves NUL characters to the schema the data is validated with, which can
+    name the field as the client knows it.
+    """
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -38,7 +42,7 @@ def json_loads(text: str | bytes) -> Any:
     except ValueError as exc:
         # int() refuses numbers of more than 4,300 digits (Python's guard against quadratic parsing).
         raise Invalid([Problem((), _number_message(exc), "json_invalid")]) from None
-    check_data(data)
+    check_data(data, refuse_nul=refuse_nul)
     return data
 
 
@@ -102,7 +106,7 @@ def yaml_loads(text: str) -> Any:
     return data
 
 
-def check_data(data: Any) -> None:
+def check_data(data: Any, *, refuse_nul: bool = True) -> None:
     """Refuse NUL characters in strings (keys too) and nesting beyond MAX_DEPTH, naming the place.
 
     Iterative, so no input can make it recurse; aliases in YAML may share one list many times, which
@@ -118,11 +122,11 @@ def check_data(data: Any) -> None:
         if len(loc) > MAX_DEPTH:
             raise Invalid([Problem((), too_deep_message(), "too_deep")])
         if isinstance(item, str):
-            if "\x00" in item:
+            if refuse_nul and "\x00" in item:
                 raise Invalid([Problem(loc, "must not contain NUL characters (\\u0000)", "string_nul")])
         elif isinstance(item, dict):
             for key, value in item.items():
-                if isinstance(key, str) and "\x00" in key:
+                if refuse_nul and isinstance(key, str) and "\x00" in key:
                     raise Invalid([Problem(loc, "a key contains a NUL character (\\u0000)", "string_nul")])
                 stack.append((value, (*loc, key if isinstance(key, str | int) else str(key))))
         elif isinstance(item, list):

@@ -39,7 +39,7 @@ class ImportQuery(Input):
     filename: Filename = ""
 
 
-class ExportQuery(Schema):
+class ExportQuery(Input):
     format: Literal["yaml", "json", "csv", "case"] = "yaml"
 
 

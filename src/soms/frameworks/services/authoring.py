@@ -315,8 +315,12 @@ def version_item_update(
     expected_revision: int,
     actor: Any,
 ) -> Any:
-    """Change fields of an item of a draft; nothing is written when nothing differs."""
-    locked = _lock_draft(version, None)
+    """Change fields of an item of a draft; nothing is written when nothing differs.
+
+    A stale revision is a conflict even then: a client relies on 409 to learn that it must read
+    the draft again, whatever its write would have changed.
+    """
+    locked = _lock_draft(version, expected_revision)
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
     for field in EDITABLE_FIELDS[kind]:
@@ -333,8 +337,6 @@ def version_item_update(
             after["areas"] = sorted(a.code for a in new_areas)
     if not after:
         return item
-    if locked.revision != expected_revision:
-        _lock_draft(version, expected_revision)  # raises the conflict with its explanation
     _check_item_values(kind, locked, {k: values[k] for k in after if k in values}, item)
     if kind == "statements" and "element" in after:
         _check_statement_move(item)

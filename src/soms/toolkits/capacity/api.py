@@ -263,7 +263,7 @@ class ConflictOut(Schema):
     revision: int
 
 
-class DownloadQuery(Schema):
+class DownloadQuery(Input):
     format: Literal["csv", "svg", "json"] = "json"
     chart: str | None = Field(None, description="For SVG: heatmap, forecast, staffing, simulation or agents")
 
