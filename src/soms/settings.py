@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "soms.tenancy",
     "soms.frameworks",
     "soms.toolkits",
+    "soms.people",
     "soms.site",
 ]
 
@@ -202,6 +203,23 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Largest upload accepted by any import (bytes); refused before parsing.
 SOMS_MAX_UPLOAD_BYTES = envint("SOMS_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = SOMS_MAX_UPLOAD_BYTES + 1024 * 1024
+# Most rows one HR people file may hold (checked before anything is validated row by row).
+SOMS_PEOPLE_IMPORT_MAX_ROWS = envint("SOMS_PEOPLE_IMPORT_MAX_ROWS", 200_000)
+
+# Where links in e-mails point (invitations). E-mail goes to the console unless a backend is set.
+SOMS_BASE_URL = os.environ.get("SOMS_BASE_URL", "http://127.0.0.1:8000").strip()
+MAILERS = {
+    "default": {
+        # Production sends through SMTP (localhost:25 unless configured); development prints mail.
+        "BACKEND": os.environ.get(
+            "SOMS_EMAIL_BACKEND",
+            "django.core.mail.backends.smtp.EmailBackend"
+            if ENVIRONMENT == "production"
+            else "django.core.mail.backends.console.EmailBackend",
+        ),
+    }
+}
+DEFAULT_FROM_EMAIL = os.environ.get("SOMS_DEFAULT_FROM_EMAIL", "SOMS <soms@localhost>")
 FILE_UPLOAD_MAX_MEMORY_SIZE = SOMS_MAX_UPLOAD_BYTES
 
 SESSION_COOKIE_HTTPONLY = True

@@ -7,5 +7,6 @@ urlpatterns = [
     path("", include("soms.tenancy.urls")),
     path("frameworks/", include("soms.frameworks.urls")),
     path("capacity/", include("soms.toolkits.capacity.urls")),
+    path("", include("soms.people.urls")),
     path("api/", api.urls),
 ]

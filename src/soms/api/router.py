@@ -14,6 +14,9 @@ from soms.frameworks.api.browse import router as frameworks_router
 from soms.frameworks.api.exchange import router as frameworks_io_router
 from soms.tenancy.api import router as tenancy_router
 from soms.toolkits.capacity.api import router as capacity_router
+from soms.toolkits.kpi.api import router as kpi_router
+from soms.toolkits.saved.api import saved_router
+from soms.toolkits.saved.registry import SAVED_KINDS
 
 
 def _error_answers(path: str, method: str, operation: dict[str, Any]) -> dict[int, str]:
@@ -100,3 +103,6 @@ api.add_router("/v1/", frameworks_io_router)
 api.add_router("/v1/", frameworks_router)
 api.add_router("/v1/", framework_authoring_router)
 api.add_router("/v1/", capacity_router)
+for _kind in SAVED_KINDS.values():
+    api.add_router("/v1/", saved_router(_kind))
+api.add_router("/v1/", kpi_router)

@@ -1,0 +1,246 @@
+"""Org units, teams, people, role profiles and coverage targets of one organisation.
+
+Two materialised paths keep "everything under X" one indexed range query on SQLite and PostgreSQL
+alike, never a walk of the tree in Python:
+
+- `OrgUnit.path` is the chain of unit ids from the root down to the unit itself;
+- `Person.chain` is the chain of manager ids above a person (not the person itself), so the people
+  who report to P, directly or not, are those whose chain starts with P's chain plus P's id.
+
+Each id is written as a fixed-width run of digits. Digit-only strings sort the same way under every
+collation, so a prefix is a plain B-tree range (`path >= p AND path < next(p)`).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from soms.tenancy.models import Organisation
+
+ID_WIDTH = 10
+# A reporting line or a unit tree deeper than this is refused by the services and the import: it is
+# almost certainly a data error, and it bounds the path columns.
+MAX_DEPTH = 60
+
+
+def path_segment(pk: int) -> str:
+    return str(pk).zfill(ID_WIDTH)
+
+
+def prefix_range(prefix: str) -> tuple[str, str]:
+    """The half-open range of digit strings that start with `prefix` (itself included)."""
+    head, last = prefix[:-ID_WIDTH], prefix[-ID_WIDTH:]
+    return prefix, head + str(int(last) + 1).zfill(ID_WIDTH)
+
+
+def under_q(field: str, prefix: str) -> Q:
+    low, high = prefix_range(prefix)
+    return Q(**{f"{field}__gte": low, f"{field}__lt": high})
+
+
+class OrgUnit(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="org_units")
+    name = models.CharField(max_length=120)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    path = models.CharField(max_length=ID_WIDTH * MAX_DEPTH, db_index=True, blank=True)
+    depth = models.PositiveSmallIntegerField(default=0)
+    manager = models.ForeignKey(
+        "Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="managed_units"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["path"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "parent", "name"], name="orgunit_unique_name"),
+            models.UniqueConstraint(
+                fields=["organisation", "name"], condition=Q(parent__isnull=True), name="orgunit_unique_root"
+            ),
+        ]
+        indexes = [models.Index(fields=["organisation", "path"], name="orgunit_org_path")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def subtree_q(self, field: str = "path") -> Q:
+        return under_q(field, self.path)
+
+
+class Team(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="teams")
+    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="teams")
+    name = models.CharField(max_length=120)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "unit", "name"], name="team_unique_name"),
+            models.UniqueConstraint(
+                fields=["organisation", "name"], condition=Q(unit__isnull=True), name="team_unique_unitless"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Person(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="people")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="people"
+    )
+    employee_id = models.CharField(max_length=64)
+    name = models.CharField(max_length=200)
+    # Lower-cased name for case-insensitive, index-backed prefix search and ordering.
+    name_key = models.CharField(max_length=200, editable=False)
+    email = models.EmailField(blank=True)
+    job_title = models.CharField(max_length=200, blank=True)
+    manager = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="direct_reports"
+    )
+    chain = models.CharField(max_length=ID_WIDTH * MAX_DEPTH, blank=True, editable=False)
+    unit = models.ForeignKey(OrgUnit, on_delete=models.SET_NULL, null=True, blank=True, related_name="people")
+    team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="people")
+    location = models.CharField(max_length=200, blank=True)
+    start_date = models.DateField(null=True, blank=True)
+    active = models.BooleanField(default=True)
+    role_profiles = models.ManyToManyField("RoleProfile", blank=True, related_name="people")
+    erased_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name_key", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "employee_id"], name="person_unique_employee_id"),
+            models.UniqueConstraint(
+                fields=["organisation", "user"], condition=Q(user__isnull=False), name="person_unique_user"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "name_key", "id"], name="person_org_name"),
+            models.Index(fields=["organisation", "chain"], name="person_org_chain"),
+            models.Index(fields=["organisation", "email"], name="person_org_email"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.name_key = self.name.lower()
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def reports_prefix(self) -> str:
+        return self.chain + path_segment(self.pk)
+
+    def reports_q(self, field: str = "chain") -> Q:
+        return under_q(field, self.reports_prefix)
+
+
+class RoleProfile(models.Model):
+    """The level per element that a role needs, for one framework version.
+
+    Built-in profiles (organisation empty) are shared and read-only; organisations add their own."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="role_profiles", null=True, blank=True
+    )
+    version = models.ForeignKey("frameworks.FrameworkVersion", on_delete=models.PROTECT, related_name="+")
+    code = models.SlugField(max_length=80)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    is_builtin = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "code"], name="roleprofile_unique_code"),
+            models.UniqueConstraint(
+                fields=["code"], condition=Q(organisation__isnull=True), name="roleprofile_unique_builtin"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoleRequirement(models.Model):
+    profile = models.ForeignKey(RoleProfile, on_delete=models.CASCADE, related_name="requirements")
+    element = models.ForeignKey("frameworks.Element", on_delete=models.CASCADE, related_name="+")
+    level = models.ForeignKey("frameworks.Level", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        ordering = ["element__order", "element_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "element"], name="rolerequirement_unique_element")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.profile_id}: {self.element_id} at {self.level_id}"
+
+
+class CoverageTarget(models.Model):
+    """'At least `minimum` people at `level` or above in `element`', for one unit or one team."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="coverage_targets")
+    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    element = models.ForeignKey("frameworks.Element", on_delete=models.CASCADE, related_name="+")
+    level = models.ForeignKey("frameworks.Level", on_delete=models.CASCADE, related_name="+")
+    minimum = models.PositiveIntegerField(default=1)
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(unit__isnull=False, team__isnull=True) | Q(unit__isnull=True, team__isnull=False)
+                ),
+                name="coveragetarget_unit_xor_team",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.team or self.unit
+        return f"{where}: {self.minimum} × {self.level} in {self.element}"
+
+
+class ImportStatus(models.TextChoices):
+    INVALID = "invalid", "Has problems"
+    READY = "ready", "Checked, ready to apply"
+    APPLIED = "applied", "Applied"
+    FAILED = "failed", "Failed"
+
+
+class PeopleImport(models.Model):
+    """One uploaded HR file: its check (problems, dry-run summary) and, once applied, the outcome.
+
+    The file is kept so the check can be repeated against the current data just before applying."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="people_imports")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    filename = models.CharField(max_length=255)
+    content = models.BinaryField()
+    options = models.JSONField(default=dict)
+    status = models.CharField(max_length=20, choices=ImportStatus.choices, default=ImportStatus.INVALID)
+    problems = models.JSONField(default=list)
+    summary = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.filename

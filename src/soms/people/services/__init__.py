@@ -1,0 +1,1 @@
+"""Every write to people, structure, role profiles, coverage targets and members goes through here."""

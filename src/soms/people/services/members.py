@@ -1,0 +1,195 @@
+"""Members (logins) of an organisation: invite, change role, remove; and inviting a person.
+
+One user keeps one login across organisations: inviting an e-mail address that already has a login
+adds a membership to that login. A new login gets a set-password link (Django's password-reset
+token, so it stops working once used). Removing a member revokes their API tokens for that
+organisation at once; their sessions lose the organisation on the next request, because the
+middleware reads memberships on every request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from soms.people.errors import PeopleConflict, PeopleInvalid
+from soms.people.models import Person
+from soms.people.permissions import OWNER_ONLY_ROLES
+from soms.tenancy.models import ApiToken, Membership, Organisation, Role
+from soms.tenancy.services import audit_log_write, user_create
+
+
+def invite_link(user: Any) -> str:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return settings.SOMS_BASE_URL.rstrip("/") + reverse("people-invite-accept", args=[uid, token])
+
+
+def _send_invite(*, user: Any, organisation: Organisation, inviter: Any) -> None:
+    who = (inviter.get_full_name() or inviter.get_username()) if inviter else "An administrator"
+    if user.has_usable_password():
+        body = (
+            f"{who} added you to {organisation.name} in SOMS.\n\n"
+            f"Sign in with your existing login ({user.get_username()}) at "
+            f"{settings.SOMS_BASE_URL.rstrip('/')}{reverse('login')} and choose {organisation.name} "
+            "in the organisation switcher.\n"
+        )
+    else:
+        body = (
+            f"{who} invited you to {organisation.name} in SOMS.\n\n"
+            f"Choose your password here (the link works once): {invite_link(user)}\n\n"
+            f"Your username is {user.get_username()}.\n"
+        )
+    send_mail(f"You are invited to {organisation.name} in SOMS", body, None, [user.email])
+
+
+def _user_for_email(email: str) -> Any:
+    User = get_user_model()
+    user = User.objects.filter(email__iexact=email).order_by("id").first()
+    if user is not None:
+        return user
+    username = email.lower()[:150]
+    if User.objects.filter(username__iexact=username).exists():
+        raise PeopleConflict(f"A login named {username!r} exists with another e-mail address.")
+    return user_create(username=username, email=email, password=None)
+
+
+def _clean_email(email: str) -> str:
+    from django.core.validators import validate_email
+
+    email = (email or "").strip()
+    try:
+        validate_email(email)
+    except Exception:
+        raise PeopleInvalid("email", "enter a valid e-mail address") from None
+    return email
+
+
+def _check_role_grant(actor_membership: Membership | None, role: str) -> None:
+    if role not in Role.values:
+        raise PeopleInvalid("role", f"choose one of {', '.join(Role.values)}")
+    if role in OWNER_ONLY_ROLES and (actor_membership is None or actor_membership.role != Role.OWNER):
+        raise PeopleInvalid("role", "only an owner can make someone an owner")
+
+
+@transaction.atomic
+def member_invite(
+    *,
+    organisation: Organisation,
+    email: str,
+    role: str,
+    actor: Any,
+    actor_membership: Membership | None = None,
+) -> Membership:
+    email = _clean_email(email)
+    _check_role_grant(actor_membership, role)
+    user = _user_for_email(email)
+    if Membership.objects.filter(organisation=organisation, user=user).exists():
+        raise PeopleConflict(f"{email} is already a member of {organisation.name}.")
+    membership = Membership.objects.create(organisation=organisation, user=user, role=role)
+    audit_log_write(
+        actor=actor,
+        organisation=organisation,
+        action="membership.invite",
+        obj=membership,
+        after={"user": user.get_username(), "email": email, "role": role},
+    )
+    transaction.on_commit(lambda: _send_invite(user=user, organisation=organisation, inviter=actor))
+    return membership
+
+
+def _owners(organisation_id: int) -> int:
+    return Membership.objects.filter(organisation_id=organisation_id, role=Role.OWNER).count()
+
+
+@transaction.atomic
+def member_change_role(
+    *, membership: Membership, role: str, actor: Any, actor_membership: Membership | None = None
+) -> Membership:
+    membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
+    if role == membership.role:
+        return membership
+    _check_role_grant(actor_membership, role)
+    if membership.role == Role.OWNER:
+        if actor_membership is None or actor_membership.role != Role.OWNER:
+            raise PeopleInvalid("role", "only an owner can change an owner's role")
+        if _owners(membership.organisation_id) <= 1:
+            raise PeopleConflict("This is the organisation's last owner: make someone else an owner first.")
+    before = {"role": membership.role}
+    membership.role = role
+    membership.save(update_fields=["role"])
+    audit_log_write(
+        actor=actor,
+        organisation=membership.organisation,
+        action="membership.change_role",
+        obj=membership,
+        before=before,
+        after={"role": role},
+    )
+    return membership
+
+
+@transaction.atomic
+def member_remove(*, membership: Membership, actor: Any, actor_membership: Membership | None = None) -> None:
+    membership = (
+        Membership.objects.select_for_update().select_related("user", "organisation").get(pk=membership.pk)
+    )
+    if membership.role == Role.OWNER:
+        if actor_membership is None or actor_membership.role != Role.OWNER:
+            raise PeopleInvalid("role", "only an owner can remove an owner")
+        if _owners(membership.organisation_id) <= 1:
+            raise PeopleConflict("This is the organisation's last owner: make someone else an owner first.")
+    revoked = ApiToken.objects.filter(
+        user=membership.user, organisation=membership.organisation, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
+    unlinked = Person.objects.filter(organisation=membership.organisation, user=membership.user).update(
+        user=None
+    )
+    audit_log_write(
+        actor=actor,
+        organisation=membership.organisation,
+        action="membership.remove",
+        obj=membership,
+        before={"user": membership.user.get_username(), "role": membership.role},
+        after={"tokens_revoked": revoked, "person_unlinked": bool(unlinked)},
+    )
+    membership.delete()
+
+
+@transaction.atomic
+def person_invite(
+    *, person: Person, actor: Any, role: str = Role.MEMBER, actor_membership: Membership | None = None
+) -> Membership:
+    """Invite the person's e-mail address and link the login to the person record."""
+    if not person.email:
+        raise PeopleInvalid("email", "the person has no e-mail address to invite")
+    organisation = person.organisation
+    email = _clean_email(person.email)
+    user = _user_for_email(email)
+    other = Person.objects.filter(organisation=organisation, user=user).exclude(pk=person.pk).first()
+    if other is not None:
+        raise PeopleConflict(f"That login is already linked to {other.name} in this organisation.")
+    membership = Membership.objects.filter(organisation=organisation, user=user).first()
+    if membership is None:
+        _check_role_grant(actor_membership, role)
+        membership = Membership.objects.create(organisation=organisation, user=user, role=role)
+    person.user = user
+    person.save(update_fields=["user"])
+    audit_log_write(
+        actor=actor,
+        organisation=organisation,
+        action="person.invite",
+        obj=person,
+        after={"user": user.get_username(), "email": email, "role": membership.role},
+    )
+    transaction.on_commit(lambda: _send_invite(user=user, organisation=organisation, inviter=actor))
+    return membership

@@ -1,0 +1,171 @@
+"""People: create and update one at a time (the HR import writes in bulk, see soms.people.io)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max, Value
+from django.db.models.functions import Concat, Length, Substr
+
+from soms.people.errors import PeopleInvalid
+from soms.people.models import ID_WIDTH, MAX_DEPTH, OrgUnit, Person, RoleProfile, Team
+from soms.tenancy.models import Organisation
+from soms.tenancy.services import audit_log_write
+
+# The fields a page, the API or the import may set, with how they are shown in the audit log.
+FIELDS = (
+    "employee_id",
+    "name",
+    "email",
+    "job_title",
+    "manager",
+    "unit",
+    "team",
+    "location",
+    "start_date",
+    "active",
+)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if hasattr(value, "pk"):
+        return value.pk
+    return value
+
+
+def _check_refs(organisation_id: int, values: dict[str, Any]) -> None:
+    for field, model in (("manager", Person), ("unit", OrgUnit), ("team", Team)):
+        obj = values.get(field)
+        if obj is not None and (not isinstance(obj, model) or obj.organisation_id != organisation_id):
+            raise PeopleInvalid(field, f"that {field} is not part of this organisation")
+    profiles = values.get("role_profiles")
+    for profile in profiles or ():
+        if profile.organisation_id not in (None, organisation_id):
+            raise PeopleInvalid("role_profiles", "that role profile is not part of this organisation")
+
+
+def _check_text(values: dict[str, Any]) -> None:
+    for field in ("employee_id", "name"):
+        if field in values and not str(values[field] or "").strip():
+            raise PeopleInvalid(field, "must not be blank")
+
+
+def _employee_id_taken(organisation_id: int, employee_id: str, exclude: int | None) -> bool:
+    qs = Person.objects.filter(organisation_id=organisation_id, employee_id=employee_id)
+    if exclude:
+        qs = qs.exclude(pk=exclude)
+    return qs.exists()
+
+
+@transaction.atomic
+def person_create(*, organisation: Organisation, actor: Any, **values: Any) -> Person:
+    profiles = values.pop("role_profiles", None)
+    unknown = set(values) - set(FIELDS)
+    if unknown:
+        raise TypeError(f"unknown person fields: {sorted(unknown)}")
+    for field in ("employee_id", "name"):
+        values.setdefault(field, "")
+    _check_text(values)
+    values["employee_id"] = values["employee_id"].strip()
+    values["name"] = values["name"].strip()
+    _check_refs(organisation.pk, {**values, "role_profiles": profiles})
+    if _employee_id_taken(organisation.pk, values["employee_id"], None):
+        raise PeopleInvalid("employee_id", f"{values['employee_id']!r} is already used in this organisation")
+    manager = values.get("manager")
+    person = Person(organisation=organisation, **values)
+    person.chain = manager.reports_prefix if manager else ""
+    if len(person.chain) // ID_WIDTH >= MAX_DEPTH:
+        raise PeopleInvalid("manager", f"reporting lines are at most {MAX_DEPTH} levels deep")
+    person.save()
+    if profiles:
+        person.role_profiles.set(profiles)
+    audit_log_write(
+        actor=actor,
+        organisation=organisation,
+        action="person.create",
+        obj=person,
+        after={
+            **{k: _plain(v) for k, v in values.items()},
+            **({"role_profiles": sorted(p.code for p in profiles)} if profiles else {}),
+        },
+    )
+    return person
+
+
+def _rechain(person: Person, manager: Person | None) -> None:
+    """Give `person` a new manager and rewrite the chains of everyone below them in one UPDATE."""
+    old_chain = person.chain
+    new_chain = manager.reports_prefix if manager else ""
+    if manager is not None and (manager.pk == person.pk or manager.chain.startswith(person.reports_prefix)):
+        raise PeopleInvalid("manager", "a person cannot report to themself or to someone who reports to them")
+    below = Person.objects.filter(person.reports_q(), organisation_id=person.organisation_id)
+    deepest = below.aggregate(m=Max(Length("chain")))["m"] or (len(old_chain) + ID_WIDTH)
+    if (deepest - len(old_chain) + len(new_chain)) // ID_WIDTH > MAX_DEPTH:
+        raise PeopleInvalid("manager", f"reporting lines are at most {MAX_DEPTH} levels deep")
+    below.update(chain=Concat(Value(new_chain), Substr("chain", len(old_chain) + 1)))
+    person.chain = new_chain
+    person.manager = manager
+
+
+@transaction.atomic
+def person_update(*, person: Person, actor: Any, **values: Any) -> Person:
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    profiles = values.pop("role_profiles", None)
+    unknown = set(values) - set(FIELDS)
+    if unknown:
+        raise TypeError(f"unknown person fields: {sorted(unknown)}")
+    _check_text(values)
+    _check_refs(person.organisation_id, {**values, "role_profiles": profiles})
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    if "employee_id" in values:
+        values["employee_id"] = values["employee_id"].strip()
+        if values["employee_id"] != person.employee_id and _employee_id_taken(
+            person.organisation_id, values["employee_id"], person.pk
+        ):
+            raise PeopleInvalid(
+                "employee_id", f"{values['employee_id']!r} is already used in this organisation"
+            )
+    if "name" in values:
+        values["name"] = values["name"].strip()
+    for field, value in values.items():
+        current = getattr(person, field)
+        if current == value:
+            continue
+        before[field], after[field] = _plain(current), _plain(value)
+        if field == "manager":
+            _rechain(person, value)
+        else:
+            setattr(person, field, value)
+    if profiles is not None:
+        current_codes = sorted(person.role_profiles.values_list("code", flat=True))
+        new_codes = sorted(p.code for p in profiles)
+        if current_codes != new_codes:
+            person.role_profiles.set(profiles)
+            before["role_profiles"], after["role_profiles"] = current_codes, new_codes
+    if not after:
+        return person
+    person.save()
+    audit_log_write(
+        actor=actor,
+        organisation=person.organisation,
+        action="person.update",
+        obj=person,
+        before=before,
+        after=after,
+    )
+    return person
+
+
+def role_profiles_by_code(organisation_id: int) -> dict[str, RoleProfile]:
+    """Codes a file or a form may name: the organisation's own profiles win over built-in ones."""
+    found: dict[str, RoleProfile] = {}
+    for profile in RoleProfile.objects.filter(organisation__isnull=True):
+        found[profile.code] = profile
+    for profile in RoleProfile.objects.filter(organisation_id=organisation_id):
+        found[profile.code] = profile
+    return found

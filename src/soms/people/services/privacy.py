@@ -1,0 +1,155 @@
+"""Privacy: everything held about a person, erasure with anonymised history, merging duplicates.
+
+Erasure keeps the row (with its unit, team and active flag) so that counts per unit or team stay
+right, and blanks everything that identifies the human, in the person and in the audit log's copies
+of them. Merging moves every reference to the duplicate onto the record kept — found through the
+model's relations, so tables added later (assessments, evidence…) are carried over without touching
+this code — and then deletes the duplicate.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from soms.people.errors import PeopleInvalid
+from soms.people.models import OrgUnit, Person, path_segment, under_q
+from soms.tenancy.models import AuditLogEntry
+from soms.tenancy.services import audit_log_write
+
+ERASED_NAME = "Erased person"
+
+
+def person_data(person: Person) -> dict[str, Any]:
+    """Everything SOMS holds about one person, as plain JSON-ready data."""
+    audit = AuditLogEntry.objects.filter(
+        organisation_id=person.organisation_id, object_type="Person", object_id=str(person.pk)
+    ).order_by("created_at", "id")
+    return {
+        "person": {
+            "id": person.pk,
+            "employee_id": person.employee_id,
+            "name": person.name,
+            "email": person.email,
+            "job_title": person.job_title,
+            "manager": {"id": person.manager_id, "name": person.manager.name} if person.manager else None,
+            "unit": person.unit.name if person.unit else None,
+            "team": person.team.name if person.team else None,
+            "location": person.location,
+            "start_date": person.start_date.isoformat() if person.start_date else None,
+            "active": person.active,
+            "login": person.user.get_username() if person.user else None,
+            "role_profiles": sorted(person.role_profiles.values_list("code", flat=True)),
+            "created_at": person.created_at.isoformat(),
+            "updated_at": person.updated_at.isoformat(),
+        },
+        "organisation": person.organisation.name,
+        "manages_units": list(OrgUnit.objects.filter(manager=person).values_list("name", flat=True)),
+        "direct_reports": list(person.direct_reports.values_list("name", flat=True)),
+        "history": [
+            {
+                "at": e.created_at.isoformat(),
+                "action": e.action,
+                "actor": e.actor.get_username() if e.actor else None,
+                "before": e.before,
+                "after": e.after,
+            }
+            for e in audit.select_related("actor")
+        ],
+    }
+
+
+@transaction.atomic
+def person_erase(*, person: Person, actor: Any) -> Person:
+    if person.erased_at is not None:
+        return person
+    person.name = f"{ERASED_NAME} {person.pk}"
+    person.employee_id = f"erased-{person.pk}"
+    person.email = ""
+    person.job_title = ""
+    person.location = ""
+    person.start_date = None
+    person.user = None
+    person.active = False
+    person.erased_at = timezone.now()
+    person.save()
+    # History stays (counts of changes stay right) but no longer says who it was about.
+    AuditLogEntry.objects.filter(
+        organisation_id=person.organisation_id, object_type="Person", object_id=str(person.pk)
+    ).update(object_repr=person.name, before=None, after=None)
+    audit_log_write(actor=actor, organisation=person.organisation, action="person.erase", obj=person)
+    return person
+
+
+@transaction.atomic
+def person_merge(*, keep: Person, duplicate: Person, actor: Any) -> Person:
+    """Fold `duplicate` into `keep`: references, role profiles and any blank fields move over."""
+    if keep.pk == duplicate.pk:
+        raise PeopleInvalid("duplicate", "choose two different people")
+    if keep.organisation_id != duplicate.organisation_id:
+        raise PeopleInvalid("duplicate", "not part of this organisation")
+    keep = Person.objects.select_for_update().get(pk=keep.pk)
+    duplicate = Person.objects.select_for_update().get(pk=duplicate.pk)
+    filled = {}
+    for field in ("email", "job_title", "location", "start_date", "unit", "team"):
+        if not getattr(keep, field) and getattr(duplicate, field):
+            setattr(keep, field, getattr(duplicate, field))
+            filled[field] = str(getattr(duplicate, field))
+    if keep.user_id is None and duplicate.user_id is not None:
+        keep.user_id = duplicate.user_id
+        duplicate.user_id = None
+        duplicate.save(update_fields=["user"])
+        filled["user"] = str(keep.user_id)
+    keep.save()
+    keep.role_profiles.add(*duplicate.role_profiles.all())
+    moved: dict[str, int] = {}
+    # Every foreign key that points at Person, in any app, follows the record that is kept.
+    for rel in Person._meta.related_objects:
+        if rel.many_to_many or not rel.field.concrete or rel.related_model is Person:
+            continue
+        n = rel.related_model._default_manager.filter(**{rel.field.name: duplicate}).update(
+            **{rel.field.name: keep}
+        )
+        if n:
+            moved[f"{rel.related_model._meta.label}.{rel.field.name}"] = n
+    # Reports of the duplicate now report to the kept person (and their chains follow).
+    reports = list(Person.objects.filter(manager=duplicate).exclude(pk=keep.pk))
+    dup_prefix = duplicate.reports_prefix
+    keep_prefix = keep.reports_prefix
+    if reports:
+        if keep.chain.startswith(dup_prefix):
+            raise PeopleInvalid(
+                "duplicate", "the kept person reports to the duplicate; merge the other way round"
+            )
+        from django.db.models import Value
+        from django.db.models.functions import Concat, Substr
+
+        Person.objects.filter(manager=duplicate).exclude(pk=keep.pk).update(manager=keep)
+        Person.objects.filter(under_q("chain", dup_prefix), organisation_id=keep.organisation_id).update(
+            chain=Concat(Value(keep_prefix), Substr("chain", len(dup_prefix) + 1))
+        )
+        moved["direct_reports"] = len(reports)
+    if keep.manager_id == duplicate.pk:
+        keep.manager = duplicate.manager
+        keep.chain = duplicate.chain
+        keep.save(update_fields=["manager", "chain"])
+    AuditLogEntry.objects.filter(
+        organisation_id=keep.organisation_id, object_type="Person", object_id=str(duplicate.pk)
+    ).update(object_id=str(keep.pk))
+    audit_log_write(
+        actor=actor,
+        organisation=keep.organisation,
+        action="person.merge",
+        obj=keep,
+        before={
+            "duplicate": {"id": duplicate.pk, "employee_id": duplicate.employee_id, "name": duplicate.name}
+        },
+        after={"filled": filled, "moved": moved},
+    )
+    duplicate.delete()
+    return keep
+
+
+__all__ = ["person_data", "person_erase", "person_merge", "path_segment"]

@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.test import Client
+
+from soms.people.errors import PeopleConflict, PeopleInvalid
+from soms.people.models import Person
+from soms.people.services.members import member_change_role, member_invite, member_remove, person_invite
+from soms.tenancy.models import AuditLogEntry, Membership, Role
+from soms.tenancy.services import api_token_create
+
+pytestmark = pytest.mark.django_db
+
+
+def _m(user, org):
+    return Membership.objects.get(user=user, organisation=org)
+
+
+def test_invite_a_new_address_sends_a_set_password_link_that_works_once(
+    world, django_capture_on_commit_callbacks
+):
+    owner = _m(world.alice, world.org_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        m = member_invite(
+            organisation=world.org_a,
+            email="New.Person@example.org",
+            role=Role.MEMBER,
+            actor=world.alice,
+            actor_membership=owner,
+        )
+    assert m.user.username == "new.person@example.org" and not m.user.has_usable_password()
+    assert len(mail.outbox) == 1
+    link = re.search(r"http://\S+/invite/\S+/", mail.outbox[0].body).group(0)
+    path = link.split("8000", 1)[1]
+    client = Client()
+    form_page = client.get(path, follow=True)
+    assert form_page.status_code == 200 and b"Choose your password" in form_page.content
+    set_url = form_page.redirect_chain[-1][0] if form_page.redirect_chain else path
+    done = client.post(
+        set_url, {"new_password1": "a long new passphrase 7", "new_password2": "a long new passphrase 7"}
+    )
+    assert done.status_code == 302
+    signed_in = Client().post(
+        "/login/", {"username": "new.person@example.org", "password": "a long new passphrase 7"}
+    )
+    assert signed_in.status_code == 302
+    again = Client().get(path, follow=True)
+    assert b"no longer valid" in again.content
+    assert AuditLogEntry.objects.filter(action="membership.invite", organisation=world.org_a).exists()
+
+
+def test_inviting_an_existing_login_adds_a_membership_to_it(world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        m = member_invite(
+            organisation=world.org_b,
+            email="ALICE@example.org",
+            role=Role.ASSESSOR,
+            actor=world.bob,
+            actor_membership=_m(world.bob, world.org_b),
+        )
+    assert m.user == world.alice
+    assert get_user_model().objects.filter(email__iexact="alice@example.org").count() == 1
+    assert "Sign in with your existing login" in mail.outbox[0].body
+    with pytest.raises(PeopleConflict):
+        member_invite(organisation=world.org_b, email="alice@example.org", role=Role.MEMBER, actor=world.bob)
+
+
+def test_only_owners_make_owners_and_the_last_owner_stays(world):
+    owner = _m(world.alice, world.org_a)
+    charlie = _m(world.charlie, world.org_a)
+    member_change_role(membership=charlie, role=Role.ADMIN, actor=world.alice, actor_membership=owner)
+    admin = _m(world.charlie, world.org_a)
+    with pytest.raises(PeopleInvalid, match="only an owner"):
+        member_change_role(
+            membership=_m(world.dana, world.org_a),
+            role=Role.OWNER,
+            actor=world.charlie,
+            actor_membership=admin,
+        )
+    with pytest.raises(PeopleConflict, match="last owner"):
+        member_change_role(membership=owner, role=Role.ADMIN, actor=world.alice, actor_membership=owner)
+    with pytest.raises(PeopleConflict, match="last owner"):
+        member_remove(membership=owner, actor=world.alice, actor_membership=owner)
+    member_change_role(membership=admin, role=Role.OWNER, actor=world.alice, actor_membership=owner)
+    member_change_role(membership=owner, role=Role.ADMIN, actor=world.alice, actor_membership=owner)
+    assert _m(world.alice, world.org_a).role == Role.ADMIN
+
+
+def test_a_removed_member_loses_tokens_and_sessions_at_once(world):
+    _, raw = api_token_create(user=world.dana, organisation=world.org_a, name="laptop")
+    session = world.client_for(world.dana, world.org_a)
+    assert Client().get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"}).status_code == 200
+    assert session.get("/api/v1/me").json()["current_organisation"]["id"] == world.org_a.pk
+    member_remove(
+        membership=_m(world.dana, world.org_a),
+        actor=world.alice,
+        actor_membership=_m(world.alice, world.org_a),
+    )
+    assert Client().get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"}).status_code == 401
+    me = session.get("/api/v1/me").json()
+    assert me["current_organisation"]["id"] == world.org_b.pk  # still in B, no longer in A
+    assert [m["organisation"]["id"] for m in me["memberships"]] == [world.org_b.pk]
+
+
+def test_inviting_a_person_links_their_login(org, django_capture_on_commit_callbacks):
+    sam = org.people["E003"]
+    Person.objects.filter(pk=sam.pk).update(email="sam.south@example.org")
+    sam.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        m = person_invite(
+            person=sam, actor=org.world.alice, actor_membership=_m(org.world.alice, org.world.org_a)
+        )
+    sam.refresh_from_db()
+    assert sam.user == m.user and m.role == Role.MEMBER
+    assert "invite" in mail.outbox[0].body
+    with pytest.raises(PeopleInvalid):
+        person_invite(person=org.people["E001"], actor=org.world.alice)  # no e-mail address
