@@ -72,3 +72,14 @@ def path_text(loc: Iterable[str | int]) -> str:
         else:
             out += f".{part}" if out else str(part)
     return out
+
+
+def path_loc(text: str) -> Loc:
+    """'elements[2].statements[0].text' -> ('elements', 2, 'statements', 0, 'text'); path_text's inverse."""
+    loc: list[str | int] = []
+    for part in text.replace("[", ".[").split("."):
+        if part.startswith("[") and part.endswith("]") and part[1:-1].isdigit():
+            loc.append(int(part[1:-1]))
+        elif part:
+            loc.append(part)
+    return tuple(loc)

@@ -9,7 +9,7 @@ from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from soms.api.errors import ProblemsOut, problems_answer
-from soms.core.problems import Problem
+from soms.core.problems import Problem, path_loc
 from soms.fields import Filename, Id, Input
 from soms.frameworks import io
 from soms.frameworks.selectors import versions as selectors
@@ -136,7 +136,7 @@ def framework_version_export_api(
     try:
         rendered = framework_version_export(version=version, format=query.format)
     except VersionIncomplete as exc:
-        return problems_answer(409, [Problem.at(loc, msg, "incomplete") for loc, msg in exc.problems])
+        return problems_answer(409, [Problem(path_loc(loc), msg, "incomplete") for loc, msg in exc.problems])
     response = HttpResponse(rendered.content, content_type=rendered.content_type)
     response["Content-Disposition"] = f'attachment; filename="{rendered.filename}"'
     return response
