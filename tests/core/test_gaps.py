@@ -20,6 +20,7 @@ from soms.core.gaps import (
     capability_cover,
     coverage,
     distribution,
+    expectation_from_data,
     gap_summary,
     person_gaps,
     required_levels,
@@ -124,6 +125,22 @@ def test_specialists_and_backups_per_capability():
     with pytest.raises(RuleInputError) as err:
         capability_cover(h, CapabilityExpectation("repeatable", 1, "defined", 1))
     assert err.value.field == "expectations.backup_min_level"
+
+
+def test_the_builtin_expectations_convert_from_the_stored_rules():
+    from pathlib import Path
+
+    import yaml
+
+    from soms.frameworks.rules import FrameworkRules
+
+    source = Path(__file__).parents[2] / "src/soms/frameworks/builtin/smo-capability.yaml"
+    stored = FrameworkRules.model_validate(yaml.safe_load(source.read_text())["version"]["rules"])
+    got = expectation_from_data(stored.model_dump(mode="json")["expectations"])
+    assert got == CapabilityExpectation("defined", 1, "repeatable", 1)
+    with pytest.raises(RuleInputError) as err:
+        expectation_from_data({"specialist_min_level": "defined", "backups_wanted": -1})
+    assert err.value.field == "expectations.backups_wanted"
 
 
 def test_specialisation_index_reads_as_a_share_of_the_top_capabilities():

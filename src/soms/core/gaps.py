@@ -53,6 +53,7 @@ __all__ = [
     "capability_cover",
     "coverage",
     "distribution",
+    "expectation_from_data",
     "gap_summary",
     "person_gaps",
     "required_levels",
@@ -387,6 +388,24 @@ class CapabilityExpectation:
     specialists_wanted: int = 1
     backup_min_level: str | None = None
     backups_wanted: int = 1
+
+
+def expectation_from_data(data: Mapping[str, object]) -> CapabilityExpectation:
+    """From the stored rules' `expectations` object (what `FrameworkRules.model_dump()` gives)."""
+
+    def count(key: str) -> int:
+        value = data.get(key, 1)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise RuleInputError(f"expectations.{key}", "must be a whole number, 0 or more")
+        return value
+
+    backup = data.get("backup_min_level")
+    return CapabilityExpectation(
+        specialist_min_level=str(data["specialist_min_level"]),
+        specialists_wanted=count("specialists_wanted"),
+        backup_min_level=None if backup is None else str(backup),
+        backups_wanted=count("backups_wanted"),
+    )
 
 
 @dataclass(frozen=True)
