@@ -47,6 +47,12 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "capacity_study.create": EVERYONE,
     "capacity_study.change": EVERYONE,
     "capacity_study.change_any": ADMINS,
+    "saved_result.read": EVERYONE,
+    "saved_result.create": EVERYONE,
+    "saved_result.change": EVERYONE,
+    "saved_result.change_any": ADMINS,
+    "kpi.read": EVERYONE,
+    "kpi.manage": frozenset({OWNER, ADMIN, MANAGER}),
 }
 
 ObjectRule = Callable[[Membership, Any], bool]

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError, ValidationError
 from pydantic import ValidationError as PydanticError
@@ -17,6 +17,8 @@ from soms.core.capacity import CapacityInputError, DemandCsvError
 from soms.core.problems import Invalid, Problem
 from soms.fields import Description, Id, Input, Name
 from soms.tenancy.models import Organisation
+from soms.tenancy.requests import ApiRequest
+from soms.toolkits import access
 from soms.toolkits.capacity import compute as capacity
 from soms.toolkits.capacity import selectors, services
 from soms.toolkits.capacity.downloads import study_download_response
@@ -28,11 +30,10 @@ router = Router(tags=["capacity"])
 Kind = Literal["erlang", "plan", "simulation"]
 
 
-def _organisation(request: HttpRequest) -> Organisation:
-    org = getattr(request, "organisation", None)
-    if org is None:
+def _organisation(request: ApiRequest) -> Organisation:
+    if request.organisation is None:
         raise PermissionDenied("You are not a member of any organisation")
-    return org  # type: ignore[no-any-return]
+    return request.organisation
 
 
 def _core_error(exc: CapacityInputError, prefix: tuple[str, ...] = ("body",)) -> ValidationError:
@@ -115,7 +116,7 @@ class ErlangOut(Schema):
 @router.post(
     "/capacity/erlang", response=ErlangOut, summary="Agents required for one interval (Erlang C or A)"
 )
-def erlang(request: HttpRequest, payload: ErlangInput) -> dict[str, Any]:
+def erlang(request: ApiRequest, payload: ErlangInput) -> dict[str, Any]:
     _organisation(request)
     return compute("erlang", payload)
 
@@ -161,7 +162,7 @@ PLAN_BODY = {
 }
 
 
-def _plan_input(request: HttpRequest) -> PlanInput:
+def _plan_input(request: ApiRequest) -> PlanInput:
     """A plan's input from JSON, or from a multipart upload (``file`` plus the parameters as fields)."""
     if request.content_type == "multipart/form-data":
         upload = request.FILES.get("file")
@@ -209,7 +210,7 @@ def _plan_input(request: HttpRequest) -> PlanInput:
     ),
     openapi_extra=PLAN_BODY,
 )
-def plan(request: HttpRequest) -> dict[str, Any]:
+def plan(request: ApiRequest) -> dict[str, Any]:
     _organisation(request)
     return compute("plan", _plan_input(request))
 
@@ -219,7 +220,7 @@ def plan(request: HttpRequest) -> dict[str, Any]:
     response=dict[str, Any],
     summary="Simulate a day of intervals and compare it with the Erlang formula, interval by interval",
 )
-def simulate(request: HttpRequest, payload: SimulateInput) -> dict[str, Any]:
+def simulate(request: ApiRequest, payload: SimulateInput) -> dict[str, Any]:
     _organisation(request)
     return compute("simulation", payload)
 
@@ -291,7 +292,7 @@ INPUT_SCHEMAS: dict[str, type[Any]] = {"erlang": ErlangInput, "plan": PlanInput,
 @router.get(
     "/capacity/studies", response=list[StudySummaryOut], summary="Saved studies of the current organisation"
 )
-def study_list(request: HttpRequest) -> list[dict[str, Any]]:
+def study_list(request: ApiRequest) -> list[dict[str, Any]]:
     return [_summary(s) for s in selectors.capacity_studies_for(organisation=_organisation(request))]
 
 
@@ -300,7 +301,7 @@ def study_list(request: HttpRequest) -> list[dict[str, Any]]:
     response={201: StudyOut},
     summary="Compute and save a study; the server computes the results from the inputs",
 )
-def study_create(request: HttpRequest, payload: StudyCreateIn) -> Status:  # type: ignore[type-arg]
+def study_create(request: ApiRequest, payload: StudyCreateIn) -> Status[Any]:
     organisation = _organisation(request)
     name = payload.name.strip()
     if not name:
@@ -319,7 +320,7 @@ def study_create(request: HttpRequest, payload: StudyCreateIn) -> Status:  # typ
         description = capacity.SAMPLE_LABEL
     study = services.capacity_study_create(
         organisation=organisation,
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         name=name,
         description=description,
         kind=payload.kind,
@@ -332,8 +333,8 @@ def study_create(request: HttpRequest, payload: StudyCreateIn) -> Status:  # typ
 @router.get(
     "/capacity/studies/{study_id}", response=StudyOut, summary="One saved study with its inputs and results"
 )
-def study_detail(request: HttpRequest, study_id: Id) -> dict[str, Any]:
-    return _full(selectors.capacity_study_for(organisation=_organisation(request), study_id=study_id))
+def study_detail(request: ApiRequest, study_id: Id) -> dict[str, Any]:
+    return _full(access.capacity_study_for(request.membership, study_id))
 
 
 @router.patch(
@@ -341,8 +342,8 @@ def study_detail(request: HttpRequest, study_id: Id) -> dict[str, Any]:
     response={200: StudyOut, 409: ConflictOut},
     summary="Rename a study (its creator, or an owner or admin); send the revision you read",
 )
-def study_rename(request: HttpRequest, study_id: Id, payload: StudyPatchIn) -> Any:
-    study = selectors.capacity_study_for(organisation=_organisation(request), study_id=study_id)
+def study_rename(request: ApiRequest, study_id: Id, payload: StudyPatchIn) -> Any:
+    study = access.capacity_study_for(request.membership, study_id)
     name = payload.name.strip()
     if not name:
         raise ValidationError(
@@ -351,8 +352,8 @@ def study_rename(request: HttpRequest, study_id: Id, payload: StudyPatchIn) -> A
     try:
         study = services.capacity_study_rename(
             study=study,
-            membership=request.membership,  # type: ignore[attr-defined]
-            actor=request.user,  # type: ignore[arg-type]
+            membership=request.membership,
+            actor=request.user,
             name=name,
             revision=payload.revision,
         )
@@ -372,13 +373,13 @@ def study_rename(request: HttpRequest, study_id: Id, payload: StudyPatchIn) -> A
     response={204: None, 409: ConflictOut},
     summary="Delete a study (its creator, or an owner or admin); ?revision= refuses a stale delete",
 )
-def study_delete(request: HttpRequest, study_id: Id, revision: int | None = None) -> Status:  # type: ignore[type-arg]
-    study = selectors.capacity_study_for(organisation=_organisation(request), study_id=study_id)
+def study_delete(request: ApiRequest, study_id: Id, revision: int | None = None) -> Status[Any]:
+    study = access.capacity_study_for(request.membership, study_id)
     try:
         services.capacity_study_delete(
             study=study,
-            membership=request.membership,  # type: ignore[attr-defined]
-            actor=request.user,  # type: ignore[arg-type]
+            membership=request.membership,
+            actor=request.user,
             revision=revision,
         )
     except services.StudyConflict as exc:
@@ -405,8 +406,8 @@ def study_delete(request: HttpRequest, study_id: Id, revision: int | None = None
         }
     },
 )
-def study_download(request: HttpRequest, study_id: Id, query: Query[DownloadQuery]) -> HttpResponse:
-    study = selectors.capacity_study_for(organisation=_organisation(request), study_id=study_id)
+def study_download(request: ApiRequest, study_id: Id, query: Query[DownloadQuery]) -> HttpResponse:
+    study = access.capacity_study_for(request.membership, study_id)
     try:
         return study_download_response(study, query.format, query.chart)
     except ValueError as exc:

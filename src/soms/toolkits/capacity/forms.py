@@ -323,9 +323,11 @@ class SaveForm(SomsForm):
 class RenameForm(SomsForm):
     name = forms.CharField(label="Name", max_length=200)
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    # The name someone else saved meanwhile, shown beside the kept input after a conflict.
+    conflict: str | None = None
 
     def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
+        name: str = self.cleaned_data["name"].strip()
         if not name:
             raise forms.ValidationError("The name cannot be blank.")
         return name
