@@ -15,7 +15,7 @@ from soms.toolkits.models.saved import Kpi, KpiMeasurement
 
 
 def kpi_can_manage(*, membership: Membership | None) -> bool:
-    """Define KPIs and record their values (soms.tenancy.permissions: "kpi.manage")."""
+    """Defining KPIs and recording their values is for the people who run the service."""
     return can(membership, "kpi.manage")
 
 

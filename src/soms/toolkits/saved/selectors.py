@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 
+from soms.tenancy.access import get_in_organisation
 from soms.tenancy.models import Membership, Organisation
 from soms.tenancy.permissions import can
 from soms.toolkits.models.saved import SavedResult
-from soms.toolkits.saved.access import saved_result_for
-
-__all__ = ["saved_result_can_change", "saved_result_for", "saved_results_for"]
 
 
 def saved_results_for[M: SavedResult](*, model: type[M], organisation: Organisation) -> QuerySet[M]:
@@ -18,6 +18,13 @@ def saved_results_for[M: SavedResult](*, model: type[M], organisation: Organisat
     )
 
 
+def saved_result_for[M: SavedResult](*, model: type[M], organisation: Organisation, result_id: Any) -> M:
+    """The result if it belongs to ``organisation``; 404 (like a missing one) otherwise."""
+    return get_in_organisation(
+        model._default_manager.select_related("created_by", "organisation"), organisation, result_id
+    )
+
+
 def saved_result_can_change(*, result: SavedResult, membership: Membership | None) -> bool:
     """Edit or delete: the person who saved it, or an owner or admin of its organisation."""
-    return can(membership, "toolkit_result.change", result)
+    return can(membership, "saved_result.change", result)
