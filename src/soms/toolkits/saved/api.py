@@ -156,15 +156,17 @@ def saved_router(kind: SavedKind) -> Router:
         operation_id=f"{rk}_create",
     )
     def create(request: ApiRequest, payload: SaveIn) -> Status:  # type: ignore[type-arg]
+        # The schema is built at run time, so mypy cannot know its fields.
+        body: Any = payload
         organisation = organisation_of(request)
-        _blank_name(payload.name)
+        _blank_name(body.name)
         try:
             result = services.saved_result_create(
                 kind=kind,
                 organisation=organisation,
                 actor=request.user,
-                name=payload.name,
-                description=payload.description,
+                name=body.name,
+                description=body.description,
                 inputs=_input(payload),
             )
         except ToolkitInputError as exc:
@@ -187,17 +189,18 @@ def saved_router(kind: SavedKind) -> Router:
         operation_id=f"{rk}_update",
     )
     def update(request: ApiRequest, result_id: int, payload: UpdateIn) -> Any:
+        body: Any = payload
         result = _get(request, result_id)
-        _blank_name(payload.name)
+        _blank_name(body.name)
         try:
             result = services.saved_result_update(
                 kind=kind,
                 result=result,
                 membership=request.membership,
                 actor=request.user,
-                revision=payload.revision,
-                name=payload.name,
-                description=payload.description,
+                revision=body.revision,
+                name=body.name,
+                description=body.description,
                 inputs=_input(payload),
             )
         except ToolkitInputError as exc:
