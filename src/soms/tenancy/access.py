@@ -21,7 +21,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, Validat
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest
 
-from soms.tenancy.models import ADMIN_ROLES, ApiToken, Membership
+from soms.tenancy.models import ADMIN_ROLES, ApiToken, Membership, Organisation
 from soms.tenancy.permissions import can, roles_for
 from soms.tenancy.requests import MemberRequest
 
@@ -77,9 +77,16 @@ def membership_for(user: Any, organisation_id: Any) -> Membership:
     return get_or_not_found(memberships_of(user), organisation_id=organisation_id, missing="No such organisation")
 
 
-def api_token_for(user: Any, token_id: Any) -> ApiToken:
+def api_token_for(user: Any, organisation: Organisation, token_id: Any) -> ApiToken:
+    """One of the user's tokens of the current organisation. A token of the same user's other
+    organisation is not found either: a token bound to A acts only inside A, so it must not revoke
+    (or see) the user's token of B."""
     return get_or_not_found(
-        ApiToken.objects.select_related("organisation"), pk=token_id, user=user, missing="No such token"
+        ApiToken.objects.select_related("organisation"),
+        pk=token_id,
+        user=user,
+        organisation=organisation,
+        missing="No such token",
     )
 
 

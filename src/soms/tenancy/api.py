@@ -159,6 +159,6 @@ def token_create(request: MemberRequest, payload: TokenIn) -> Status[dict[str, A
     "/tokens/{token_id}", response={204: None}, tags=["tokens"], summary="Revoke one of your tokens"
 )
 def token_revoke(request: ApiRequest, token_id: int) -> Status[None]:
-    token = api_token_for(request.user, token_id)
+    token = api_token_for(request.user, request.organisation, token_id)
     services.api_token_revoke(token=token, actor=request.user)
     return Status(204, None)

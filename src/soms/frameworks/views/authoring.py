@@ -15,7 +15,7 @@ import yaml
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Model
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -46,6 +46,7 @@ from soms.frameworks.services.authoring import (
     VersionPublished,
 )
 from soms.tenancy.access import member_required, role_required
+from soms.tenancy.pages import bad_request
 from soms.tenancy.permissions import can
 from soms.tenancy.requests import MemberRequest
 
@@ -296,7 +297,7 @@ def version_item_form(
         try:
             initial = _item_initial(kind, item, request, version)
         except BadParameter as exc:
-            return HttpResponseBadRequest(str(exc))
+            return bad_request(request, str(exc))
         form = form_class(initial=initial, **extra)
     context = {"form": form, "version": version, "framework": version.framework, "kind": kind, "item": item}
     if inline:
