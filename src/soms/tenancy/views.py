@@ -165,7 +165,7 @@ def audit_log_csv(request: MemberRequest) -> HttpResponseBase:
     return response
 
 
-@role_required("members.read")
+@role_required("member.view")
 @require_GET
 def members(request: MemberRequest) -> HttpResponse:
     return render(
