@@ -49,7 +49,7 @@ class ChangeOut(Schema):
     after: str | None = Field(description="null: the field is not there after (deleted)")
 
 
-class AuditQuery(Schema):
+class AuditQuery(Input):
     actor: str | None = Field(
         None,
         max_length=150,

@@ -18,7 +18,7 @@ class SwitchOrganisationForm(SomsForm):
     next = forms.CharField(required=False)
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(SomsForm):
     """The audit log's filters; every one optional. Choices come from what the log holds."""
 
     actor = forms.ChoiceField(required=False, label="Who")
