@@ -3,11 +3,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
+from django.http import HttpResponse
 from ninja import Field, Router, Schema
 
 from soms.frameworks import access
 from soms.frameworks.document import StoredDocument
 from soms.frameworks.selectors import versions as selectors
+from soms.ratelimits import refused
 from soms.tenancy.requests import ApiRequest
 
 router = Router(tags=["frameworks"])
@@ -90,7 +92,9 @@ def framework_detail(request: ApiRequest, framework_id: Id) -> dict[str, Any]:
     response=FrameworkVersionOut,
     summary="A whole framework version: levels, elements, statements, areas and rules",
 )
-def framework_version_detail(request: ApiRequest, version_id: Id) -> dict[str, Any]:
+def framework_version_detail(request: ApiRequest, version_id: Id) -> dict[str, Any] | HttpResponse:
+    if (answer := refused(request, "grid")) is not None:
+        return answer
     version = access.framework_version_for(request.membership, version_id)
     document = selectors.version_document_stored(version=version)
     return {

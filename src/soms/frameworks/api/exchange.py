@@ -13,6 +13,7 @@ from soms.frameworks import access, io
 from soms.frameworks.api.browse import Id, ProblemOut
 from soms.frameworks.selectors.versions import VersionIncomplete
 from soms.frameworks.services.exchange import framework_import, framework_version_export
+from soms.ratelimits import refused
 from soms.tenancy.access import require
 from soms.tenancy.requests import ApiRequest
 
@@ -66,7 +67,9 @@ def framework_import_api(
     request: ApiRequest,
     query: Query[ImportQuery],
     file: UploadedFile | None = param.File(None),  # noqa: B008
-) -> Status[dict[str, Any]]:
+) -> Status[dict[str, Any]] | HttpResponse:
+    if (answer := refused(request, "import")) is not None:
+        return answer
     membership = require(request.membership, "framework.import")
     try:
         if file is not None:
@@ -135,6 +138,8 @@ def framework_import_api(
 def framework_version_export_api(
     request: ApiRequest, version_id: Id, query: Query[ExportQuery]
 ) -> HttpResponse | Status[dict[str, Any]]:
+    if (answer := refused(request, "export")) is not None:
+        return answer
     version = access.framework_version_for(request.membership, version_id)
     try:
         rendered = framework_version_export(version=version, format=query.format)

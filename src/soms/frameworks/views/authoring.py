@@ -45,6 +45,7 @@ from soms.frameworks.services.authoring import (
     StaleRevision,
     VersionPublished,
 )
+from soms.ratelimits import rate_limited
 from soms.tenancy.access import member_required, role_required
 from soms.tenancy.pages import bad_request
 from soms.tenancy.permissions import can
@@ -503,6 +504,7 @@ def _compare_base(request: MemberRequest, version: FrameworkVersion) -> tuple[Fr
 
 @member_required
 @require_GET
+@rate_limited("grid")
 def version_diff(request: MemberRequest, version_id: int) -> HttpResponse:
     version = access.framework_version_for(request.membership, version_id)
     base, error = _compare_base(request, version)

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_GET
 
 from soms.frameworks import access
 from soms.frameworks.selectors import versions as selectors
+from soms.ratelimits import rate_limited
 from soms.tenancy.access import member_required
 from soms.tenancy.requests import MemberRequest
 
@@ -29,6 +30,7 @@ def framework_detail(request: MemberRequest, framework_id: int) -> HttpResponse:
 
 @member_required
 @require_GET
+@rate_limited("grid")
 def framework_version(request: MemberRequest, version_id: int) -> HttpResponse:
     version = access.framework_version_for(request.membership, version_id)
     grid = selectors.version_grid(version=version)

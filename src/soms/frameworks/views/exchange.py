@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from soms.frameworks import access, io
 from soms.frameworks.selectors.versions import VersionIncomplete
 from soms.frameworks.services.exchange import framework_import, framework_version_export
+from soms.ratelimits import rate_limited
 from soms.tenancy.access import member_required, role_required
 from soms.tenancy.requests import MemberRequest
 
@@ -34,6 +35,7 @@ class ImportForm(forms.Form):
 
 @role_required("framework.import")
 @require_http_methods(["GET", "POST"])
+@rate_limited("import", methods=("POST",))
 def framework_import_page(request: MemberRequest) -> HttpResponse:
     problems: list[io.Problem] = []
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -73,6 +75,7 @@ def framework_import_page(request: MemberRequest) -> HttpResponse:
 
 @member_required
 @require_GET
+@rate_limited("export")
 def framework_version_download(request: MemberRequest, version_id: int, format: str) -> HttpResponse:
     if not io.is_format(format):
         raise Http404("No such format")

@@ -14,6 +14,7 @@ from ninja.errors import HttpError, ValidationError
 from pydantic import ValidationError as PydanticError
 
 from soms.core.capacity import CapacityInputError, DemandCsvError
+from soms.ratelimits import refused
 from soms.tenancy.models import Organisation
 from soms.toolkits.capacity import compute as capacity
 from soms.toolkits.capacity import selectors, services
@@ -208,7 +209,9 @@ def _plan_input(request: HttpRequest) -> PlanInput:
     ),
     openapi_extra=PLAN_BODY,
 )
-def plan(request: HttpRequest) -> dict[str, Any]:
+def plan(request: HttpRequest) -> dict[str, Any] | HttpResponse:
+    if (answer := refused(request, "capacity")) is not None:
+        return answer
     _organisation(request)
     return compute("plan", _plan_input(request))
 
@@ -218,7 +221,9 @@ def plan(request: HttpRequest) -> dict[str, Any]:
     response=dict[str, Any],
     summary="Simulate a day of intervals and compare it with the Erlang formula, interval by interval",
 )
-def simulate(request: HttpRequest, payload: SimulateInput) -> dict[str, Any]:
+def simulate(request: HttpRequest, payload: SimulateInput) -> dict[str, Any] | HttpResponse:
+    if (answer := refused(request, "capacity")) is not None:
+        return answer
     _organisation(request)
     return compute("simulation", payload)
 

@@ -14,6 +14,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from soms.core.capacity import CapacityInputError, DemandCsvError
+from soms.ratelimits import rate_limited
 from soms.tenancy.access import member_required
 from soms.toolkits.capacity import charts as capacity_charts
 from soms.toolkits.capacity import compute as capacity
@@ -198,6 +199,7 @@ def simulation_context(sim: dict[str, Any]) -> dict[str, Any]:
 
 @member_required
 @require_http_methods(["GET", "POST"])
+@rate_limited("capacity", methods=("POST",))
 def demand_plan(request: HttpRequest) -> HttpResponse:
     action = request.POST.get("action", "compute")
     save_form = SaveForm(request.POST if action == "save" else None)
