@@ -39,6 +39,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "members.read": ADMINS,
     "api_token.manage": EVERYONE,
     "framework.read": EVERYONE,
+    # Drafts, comparisons with a draft and draft exports: the authors' work in progress.
+    "framework_version.read_draft": ADMINS,
     "framework.create": ADMINS,
     "framework.import": ADMINS,
     "framework_version.author": ADMINS,

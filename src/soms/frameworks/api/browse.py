@@ -78,7 +78,10 @@ def _framework_out(fw: Any) -> dict[str, Any]:
     "/frameworks", response=list[FrameworkOut], summary="Frameworks readable in the current organisation"
 )
 def framework_list(request: ApiRequest) -> list[dict[str, Any]]:
-    return [_framework_out(fw) for fw in selectors.frameworks_visible_to(organisation=request.organisation)]
+    frameworks = selectors.frameworks_visible_to(
+        organisation=request.organisation, drafts=access.reads_drafts(request.membership)
+    )
+    return [_framework_out(fw) for fw in frameworks]
 
 
 @router.get("/frameworks/{framework_id}", response=FrameworkOut)
