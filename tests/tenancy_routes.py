@@ -111,6 +111,18 @@ def item_of(kind: str) -> Maker:
     return make
 
 
+def published_item_of(kind: str) -> Maker:
+    """An item of a published version: what every member may read (drafts are their authors')."""
+
+    def make(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
+        made = published(world, organisation, owner)
+        v = FrameworkVersion.objects.get(pk=made["version_id"])
+        item = getattr(v, kind).order_by("pk").first()
+        return {"version_id": v.pk, "item_id": item.pk, "kind": kind}
+
+    return make
+
+
 def study(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
     inp = ErlangInput(calls=100, aht=180, interval_seconds=1800)
     made = capacity_services.capacity_study_create(
@@ -176,6 +188,23 @@ def token(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
     return {"token_id": made.pk}
 
 
+def job(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
+    from soms.jobs.runner import job_execute
+    from soms.jobs.services import job_start
+    from tests.jobs.jobfns import count_to
+
+    made = job_start(
+        job_function=count_to,
+        organisation=organisation,
+        owner=owner,
+        title="Count",
+        params={"n": 2},
+        enqueue=False,
+    )
+    job_execute(made.pk)  # finished, with a result file to download
+    return {"job_id": made.pk}
+
+
 def organisation_of(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
     return {"organisation_id": organisation.pk}
 
@@ -218,20 +247,25 @@ ROUTES: list[Route] = [
     Route("POST api-token-revoke", token, refused=None, per_user=True),
     Route("DELETE /api/v1/tokens/{token_id}", token, refused=None, per_user=True),
     Route("GET /api/v1/organisations/{organisation_id}", organisation_of, refused=None),
+    # jobs: the owner's own (and the admins'); another member's answers 404 like another organisation's
+    Route("GET job-detail", job, refused=None, per_user=True),
+    Route("GET job-download", job, refused=None, per_user=True),
+    Route("GET /api/v1/jobs/{job_id}", job, refused=None, per_user=True),
+    Route("GET /api/v1/jobs/{job_id}/download", job, refused=None, per_user=True),
     # frameworks: reading
     Route("GET framework-detail", framework, refused=None),
-    Route("GET framework-version", version, refused=None),
-    Route("GET framework-version-export", version, refused=None, extra={"format": "yaml"}),
-    Route("GET framework-diff", version, refused=None),
-    Route("GET framework-mappings", version, refused=None),
-    Route("GET framework-statement", item_of("statements"), refused=None),
+    Route("GET framework-version", published, refused=None),
+    Route("GET framework-version-export", published, refused=None, extra={"format": "yaml"}),
+    Route("GET framework-diff", published, refused=None),
+    Route("GET framework-mappings", published, refused=None),
+    Route("GET framework-statement", published_item_of("statements"), refused=None),
     Route("GET /api/v1/frameworks/{framework_id}", framework, refused=None),
-    Route(f"GET {V}", version, refused=None),
-    Route(f"GET {V}/contents", version, refused=None),
-    Route(f"GET {V}/export", version, refused=None),
-    Route(f"GET {V}/diff", version, refused=None, query="?base=1"),
-    Route(f"GET {V}/mappings", version, refused=None),
-    *[Route(f"GET {V}/{kind}/{{item_id}}", item_of(kind), refused=None) for kind in ITEM_KINDS],
+    Route(f"GET {V}", published, refused=None),
+    Route(f"GET {V}/contents", published, refused=None),
+    Route(f"GET {V}/export", published, refused=None),
+    Route(f"GET {V}/diff", published, refused=None, query="?base=1"),
+    Route(f"GET {V}/mappings", published, refused=None),
+    *[Route(f"GET {V}/{kind}/{{item_id}}", published_item_of(kind), refused=None) for kind in ITEM_KINDS],
     # frameworks: authoring pages (owners and admins)
     Route("GET framework-draft-create", published),
     Route("GET framework-structure", version),

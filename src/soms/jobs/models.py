@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from soms.tenancy.models import Organisation
+from soms.tenancy.models import TenantOwned
 
 
 class JobStatus(models.TextChoices):
@@ -21,16 +21,13 @@ def _result_path(job: Job, filename: str) -> str:
     return f"jobs/{job.organisation_id}/{job.pk}/{filename}"
 
 
-class Job(models.Model):
+class Job(TenantOwned):
     """One long operation a person started, as they see it: what, how far, how it ended, its result.
 
     The Django task that runs it only carries this row's id; everything a page, the API or the CLI
     shows is read from here.
     """
 
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="jobs", db_index=True
-    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="jobs"
     )

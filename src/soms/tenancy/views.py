@@ -10,7 +10,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -151,9 +151,9 @@ class _Echo:
 def audit_log_csv(request: MemberRequest) -> HttpResponseBase:
     form, filters = _audit_filters(request)
     if form.is_bound and form.errors:
-        return HttpResponseBadRequest(
+        return bad_request(
+            request,
             "; ".join(f"{field}: {' '.join(str(e) for e in errs)}" for field, errs in form.errors.items()),
-            content_type="text/plain; charset=utf-8",
         )
     entries = selectors.audit_log_for(organisation=request.organisation, **filters)
     writer = csv.writer(_Echo())
@@ -165,7 +165,7 @@ def audit_log_csv(request: MemberRequest) -> HttpResponseBase:
     return response
 
 
-@role_required("members.read")
+@role_required("member.view")
 @require_GET
 def members(request: MemberRequest) -> HttpResponse:
     return render(

@@ -19,7 +19,9 @@ def test_the_service_computes_each_kind_from_its_inputs(world):
         (SimulateInput(calls=[10, 12], aht=300, replications=2), "simulation", capacity.compute_simulation),
     ]
     for inp, kind, compute in cases:
-        study = services.capacity_study_create(organisation=world.org_a, actor=world.alice, name=kind, inp=inp)
+        study = services.capacity_study_create(
+            organisation=world.org_a, actor=world.alice, name=kind, inp=inp
+        )
         study.refresh_from_db()
         assert study.kind == kind
         assert study.results == compute(inp)

@@ -8,10 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from soms.core.problems import Invalid, Problem
 
-class CapacityInputError(ValueError):
+
+class CapacityInputError(Invalid):
+    """One of the house's problems (soms.core.problems), placed at the input's field."""
+
     def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
+        super().__init__([Problem((field,), reason)])
         self.field = field
         self.reason = reason
 

@@ -45,6 +45,7 @@ from soms.frameworks.services.authoring import (
     StaleRevision,
     VersionPublished,
 )
+from soms.ratelimits import rate_limited
 from soms.tenancy.access import member_required, role_required
 from soms.tenancy.pages import bad_request
 from soms.tenancy.permissions import can
@@ -246,9 +247,7 @@ def version_item_form(
 ) -> HttpResponse:
     kind = _kind(kind)
     version = _version(request, version_id)
-    item = (
-        access.version_item_for(version=version, kind=kind, item_id=item_id) if item_id else None
-    )
+    item = access.version_item_for(version=version, kind=kind, item_id=item_id) if item_id else None
     if version.is_published:
         return _published(request, version)
     inline = bool(request.htmx) and kind == "statements" and item is not None
@@ -496,13 +495,15 @@ def _compare_base(request: MemberRequest, version: FrameworkVersion) -> tuple[Fr
     if not wanted:
         return selectors_authoring.default_base(version), ""
     try:
-        return selectors_authoring.base_for(version=version, base_id=wanted), ""
+        drafts = access.reads_drafts(request.membership)
+        return selectors_authoring.base_for(version=version, base_id=wanted, drafts=drafts), ""
     except InvalidField as exc:
         return None, exc.message
 
 
 @member_required
 @require_GET
+@rate_limited("grid")
 def version_diff(request: MemberRequest, version_id: int) -> HttpResponse:
     version = access.framework_version_for(request.membership, version_id)
     base, error = _compare_base(request, version)
@@ -511,13 +512,18 @@ def version_diff(request: MemberRequest, version_id: int) -> HttpResponse:
         "framework": version.framework,
         "base": base,
         "error": error,
-        "others": version.framework.versions.exclude(pk=version.pk).order_by("-created_at"),
+        "others": version.framework.versions.filter(access.readable_versions_q(request.membership))
+        .exclude(pk=version.pk)
+        .order_by("-created_at"),
     }
     if base is not None:
         diff = selectors_authoring.versions_diff(version=version, base=base)
         context["diff"] = diff
         context["rows"] = [
-            {"c": c, "words": word_changes(c.old.text, c.new.text) if c.reworded and c.old and c.new else None}
+            {
+                "c": c,
+                "words": word_changes(c.old.text, c.new.text) if c.reworded and c.old and c.new else None,
+            }
             for c in diff.statements
             if c.change != "same"
         ]
@@ -604,7 +610,9 @@ def version_mappings(request: MemberRequest, version_id: int) -> HttpResponse:
             "editable": editable,
             "revision": revision,
             "problems": problems,
-            "others": version.framework.versions.exclude(pk=version.pk).order_by("-created_at"),
+            "others": version.framework.versions.filter(access.readable_versions_q(request.membership))
+            .exclude(pk=version.pk)
+            .order_by("-created_at"),
         },
         status=status,
     )

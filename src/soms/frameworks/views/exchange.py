@@ -9,14 +9,16 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from soms.fields import SomsForm
 from soms.frameworks import access, io
 from soms.frameworks.selectors.versions import VersionIncomplete
 from soms.frameworks.services.exchange import framework_import, framework_version_export
+from soms.ratelimits import rate_limited
 from soms.tenancy.access import member_required, role_required
 from soms.tenancy.requests import MemberRequest
 
 
-class ImportForm(forms.Form):
+class ImportForm(SomsForm):
     file = forms.FileField(
         help_text="YAML or JSON (SOMS framework document), CSV (one row per statement) or a CASE 1.1 package."
     )
@@ -34,6 +36,7 @@ class ImportForm(forms.Form):
 
 @role_required("framework.import")
 @require_http_methods(["GET", "POST"])
+@rate_limited("import", methods=("POST",))
 def framework_import_page(request: MemberRequest) -> HttpResponse:
     problems: list[io.Problem] = []
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -65,7 +68,9 @@ def framework_import_page(request: MemberRequest) -> HttpResponse:
         {
             "form": form,
             "problems": problems,
-            "filename": uploaded.name if isinstance(uploaded := request.FILES.get("file"), UploadedFile) else None,
+            "filename": uploaded.name
+            if isinstance(uploaded := request.FILES.get("file"), UploadedFile)
+            else None,
         },
         status=status,
     )
@@ -73,6 +78,7 @@ def framework_import_page(request: MemberRequest) -> HttpResponse:
 
 @member_required
 @require_GET
+@rate_limited("export")
 def framework_version_download(request: MemberRequest, version_id: int, format: str) -> HttpResponse:
     if not io.is_format(format):
         raise Http404("No such format")

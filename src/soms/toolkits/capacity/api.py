@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -13,8 +12,12 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError, ValidationError
 from pydantic import ValidationError as PydanticError
 
+from soms.api.errors import SomsParser
 from soms.core.capacity import CapacityInputError, DemandCsvError
+from soms.core.problems import Invalid, Problem
+from soms.fields import Description, Id, Input, Name
 from soms.lazy import lazy_module
+from soms.ratelimits import refused
 from soms.tenancy.models import Organisation
 from soms.tenancy.requests import ApiRequest
 from soms.toolkits import access
@@ -71,7 +74,8 @@ def _schema_error(exc: PydanticError, prefix: tuple[str, ...] = ("body",)) -> Va
     )
 
 
-def compute(kind: str, inputs: Any) -> dict[str, Any]:
+def compute(kind: str, inputs: Any, prefix: tuple[str, ...] = ("body",)) -> dict[str, Any]:
+    """Compute a result; a refusal of the core is a 422 placed where the input was sent (`prefix`)."""
     try:
         if kind == "erlang":
             return capacity.compute_erlang(inputs)
@@ -79,7 +83,7 @@ def compute(kind: str, inputs: Any) -> dict[str, Any]:
             return capacity.compute_plan(inputs)
         return capacity.compute_simulation(inputs)
     except CapacityInputError as exc:
-        raise _core_error(exc) from None
+        raise _core_error(exc, prefix) from None
 
 
 # --------------------------------------------------------------------------------------------
@@ -183,21 +187,19 @@ def _plan_input(request: ApiRequest) -> PlanInput:
             raise ValidationError(
                 [{"loc": ["body", "file"], "type": "value_error", "msg": "the file is not UTF-8 text"}]
             ) from None
-        fields = {k: v for k, v in request.POST.items() if v != ""}
+        try:
+            fields = SomsParser().parse_querydict(request.POST, [], request)
+        except Invalid as exc:
+            # The form's fields are the plan's body, as in the JSON form.
+            raise Invalid(Problem(("body", *p.loc[1:]), p.msg, p.type) for p in exc.problems) from None
+        fields = {k: v for k, v in fields.items() if v != ""}
         data: dict[str, Any] = {**fields, "csv": text, "filename": upload.name[:200]}
     else:
+        # The same reader as every other body: deep nesting, long numbers and NUL are 422s.
         try:
-            data = json.loads(request.body or b"null")
-        except json.JSONDecodeError as exc:
-            raise ValidationError(
-                [
-                    {
-                        "loc": ["body"],
-                        "type": "json_invalid",
-                        "msg": f"Malformed JSON: {exc.msg} at line {exc.lineno}",
-                    }
-                ]
-            ) from None
+            data = SomsParser().parse_body(request) if request.body else None
+        except Invalid as exc:
+            raise exc.within("body") from None
         if not isinstance(data, dict):
             raise ValidationError([{"loc": ["body"], "type": "dict_type", "msg": "send a JSON object"}])
     try:
@@ -216,7 +218,9 @@ def _plan_input(request: ApiRequest) -> PlanInput:
     ),
     openapi_extra=PLAN_BODY,
 )
-def plan(request: ApiRequest) -> dict[str, Any]:
+def plan(request: ApiRequest) -> dict[str, Any] | HttpResponse:
+    if (answer := refused(request, "capacity")) is not None:
+        return answer
     _organisation(request)
     return compute("plan", _plan_input(request))
 
@@ -226,7 +230,9 @@ def plan(request: ApiRequest) -> dict[str, Any]:
     response=dict[str, Any],
     summary="Simulate a day of intervals and compare it with the Erlang formula, interval by interval",
 )
-def simulate(request: ApiRequest, payload: SimulateInput) -> dict[str, Any]:
+def simulate(request: ApiRequest, payload: SimulateInput) -> dict[str, Any] | HttpResponse:
+    if (answer := refused(request, "capacity")) is not None:
+        return answer
     _organisation(request)
     return compute("simulation", payload)
 
@@ -251,17 +257,17 @@ class StudyOut(StudySummaryOut):
     results: dict[str, Any]
 
 
-class StudyCreateIn(Schema):
-    name: str = Field(min_length=1, max_length=200)
-    description: str = Field("", max_length=5000)
+class StudyCreateIn(Input):
+    name: Name
+    description: Description = ""
     kind: Kind
     inputs: dict[str, Any] = Field(
         description="As for POST /capacity/erlang, /capacity/plan (JSON form) or /capacity/simulate"
     )
 
 
-class StudyPatchIn(Schema):
-    name: str = Field(min_length=1, max_length=200)
+class StudyPatchIn(Input):
+    name: Name
     revision: int = Field(ge=1, description="The revision you read; a stale one answers 409")
 
 
@@ -270,7 +276,7 @@ class ConflictOut(Schema):
     revision: int
 
 
-class DownloadQuery(Schema):
+class DownloadQuery(Input):
     format: Literal["csv", "svg", "json"] = "json"
     chart: str | None = Field(None, description="For SVG: heatmap, forecast, staffing, simulation or agents")
 
@@ -327,14 +333,14 @@ def study_create(request: ApiRequest, payload: StudyCreateIn) -> Status[Any]:
             inp=inp,
         )
     except CapacityInputError as exc:
-        raise _core_error(exc) from None
+        raise _core_error(exc, ("body", "payload", "inputs")) from None
     return Status(201, _full(study))
 
 
 @router.get(
     "/capacity/studies/{study_id}", response=StudyOut, summary="One saved study with its inputs and results"
 )
-def study_detail(request: ApiRequest, study_id: int) -> dict[str, Any]:
+def study_detail(request: ApiRequest, study_id: Id) -> dict[str, Any]:
     return _full(access.capacity_study_for(request.membership, study_id))
 
 
@@ -343,7 +349,7 @@ def study_detail(request: ApiRequest, study_id: int) -> dict[str, Any]:
     response={200: StudyOut, 409: ConflictOut},
     summary="Rename a study (its creator, or an owner or admin); send the revision you read",
 )
-def study_rename(request: ApiRequest, study_id: int, payload: StudyPatchIn) -> Any:
+def study_rename(request: ApiRequest, study_id: Id, payload: StudyPatchIn) -> Any:
     study = access.capacity_study_for(request.membership, study_id)
     name = payload.name.strip()
     if not name:
@@ -374,7 +380,7 @@ def study_rename(request: ApiRequest, study_id: int, payload: StudyPatchIn) -> A
     response={204: None, 409: ConflictOut},
     summary="Delete a study (its creator, or an owner or admin); ?revision= refuses a stale delete",
 )
-def study_delete(request: ApiRequest, study_id: int, revision: int | None = None) -> Status[Any]:
+def study_delete(request: ApiRequest, study_id: Id, revision: int | None = None) -> Status[Any]:
     study = access.capacity_study_for(request.membership, study_id)
     try:
         services.capacity_study_delete(
@@ -407,7 +413,7 @@ def study_delete(request: ApiRequest, study_id: int, revision: int | None = None
         }
     },
 )
-def study_download(request: ApiRequest, study_id: int, query: Query[DownloadQuery]) -> HttpResponse:
+def study_download(request: ApiRequest, study_id: Id, query: Query[DownloadQuery]) -> HttpResponse:
     study = access.capacity_study_for(request.membership, study_id)
     try:
         return study_download_response(study, query.format, query.chart)

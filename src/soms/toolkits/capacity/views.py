@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from soms.core.capacity import CapacityInputError, DemandCsvError
 from soms.lazy import lazy_module
+from soms.ratelimits import rate_limited
 from soms.tenancy.access import member_required
 from soms.tenancy.requests import MemberRequest
 from soms.toolkits import access
@@ -209,6 +210,7 @@ def simulation_context(sim: dict[str, Any]) -> dict[str, Any]:
 
 @member_required
 @require_http_methods(["GET", "POST"])
+@rate_limited("capacity", methods=("POST",))
 def demand_plan(request: MemberRequest) -> HttpResponse:
     action = request.POST.get("action", "compute")
     save_form = SaveForm(request.POST if action == "save" else None)

@@ -10,6 +10,7 @@ from django.utils.safestring import mark_safe
 from soms.charts import stakeholder_grid
 from soms.core import stakeholders as core
 from soms.core.toolkit_input import Problem
+from soms.fields import SomsForm
 from soms.toolkits.saved.editor import RowForm, Rows, place_problems, score_choices
 from soms.toolkits.saved.views import Editor
 from soms.toolkits.stakeholders.compute import KIND, StakeholderMapInput, to_core
@@ -36,7 +37,7 @@ class StakeholderRow(RowForm):
         return dict(self.cleaned_data)
 
 
-class DimensionForm(forms.Form):
+class DimensionForm(SomsForm):
     impact = forms.ChoiceField(label="Impact of the change", choices=IMPACT, required=False)
     notes = forms.CharField(
         label="Notes", max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -69,7 +70,7 @@ class StakeholderEditor(Editor):
         self.change_project_value = (
             data.get("change_project", "") if data is not None else inputs.get("change_project", "")
         )[:200]
-        self.tables = {
+        self.tables: dict[tuple[str, ...], Rows] = {
             ("stakeholders",): Rows(StakeholderRow, "stakeholders", data=data, initial=inputs.get("stakeholders", []), spare=3 if not inputs else 1, more=more)
         }  # fmt: skip
         stored = {d["dimension"]: d for d in inputs.get("dimensions", [])}
