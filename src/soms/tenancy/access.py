@@ -63,7 +63,10 @@ def get_in_organisation[M: Model](
 ) -> M:
     """Fetch `pk` from `queryset` only if it belongs to `organisation`; 404 otherwise."""
     return get_or_not_found(
-        queryset, pk=pk, missing=f"No {queryset.model._meta.verbose_name} with id {pk}", **{field: organisation}
+        queryset,
+        pk=pk,
+        missing=f"No {queryset.model._meta.verbose_name} with id {pk}",
+        **{field: organisation},
     )
 
 
@@ -74,7 +77,9 @@ def memberships_of(user: Any) -> QuerySet[Membership]:
 
 
 def membership_for(user: Any, organisation_id: Any) -> Membership:
-    return get_or_not_found(memberships_of(user), organisation_id=organisation_id, missing="No such organisation")
+    return get_or_not_found(
+        memberships_of(user), organisation_id=organisation_id, missing="No such organisation"
+    )
 
 
 def api_token_for(user: Any, organisation: Organisation, token_id: Any) -> ApiToken:
@@ -167,4 +172,3 @@ def role_required[**P, R](action: str) -> Callable[[MemberView[P, R]], View[P, R
 
 
 admin_required = role_required("organisation.administer")
-

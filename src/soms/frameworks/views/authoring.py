@@ -246,9 +246,7 @@ def version_item_form(
 ) -> HttpResponse:
     kind = _kind(kind)
     version = _version(request, version_id)
-    item = (
-        access.version_item_for(version=version, kind=kind, item_id=item_id) if item_id else None
-    )
+    item = access.version_item_for(version=version, kind=kind, item_id=item_id) if item_id else None
     if version.is_published:
         return _published(request, version)
     inline = bool(request.htmx) and kind == "statements" and item is not None
@@ -517,7 +515,10 @@ def version_diff(request: MemberRequest, version_id: int) -> HttpResponse:
         diff = selectors_authoring.versions_diff(version=version, base=base)
         context["diff"] = diff
         context["rows"] = [
-            {"c": c, "words": word_changes(c.old.text, c.new.text) if c.reworded and c.old and c.new else None}
+            {
+                "c": c,
+                "words": word_changes(c.old.text, c.new.text) if c.reworded and c.old and c.new else None,
+            }
             for c in diff.statements
             if c.change != "same"
         ]

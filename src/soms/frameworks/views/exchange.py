@@ -65,7 +65,9 @@ def framework_import_page(request: MemberRequest) -> HttpResponse:
         {
             "form": form,
             "problems": problems,
-            "filename": uploaded.name if isinstance(uploaded := request.FILES.get("file"), UploadedFile) else None,
+            "filename": uploaded.name
+            if isinstance(uploaded := request.FILES.get("file"), UploadedFile)
+            else None,
         },
         status=status,
     )

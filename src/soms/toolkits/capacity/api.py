@@ -71,6 +71,9 @@ def compute(kind: str, inputs: Any) -> dict[str, Any]:
             return capacity.compute_plan(inputs)
         return capacity.compute_simulation(inputs)
     except CapacityInputError as exc:
+        if exc.field == "demand":
+            # The core says "demand" for the history it was given; name the part of the body that held it.
+            exc = CapacityInputError("rows" if getattr(inputs, "rows", None) else "csv", exc.reason)
         raise _core_error(exc) from None
 
 

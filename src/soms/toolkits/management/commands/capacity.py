@@ -41,6 +41,7 @@ OPTION_OF = {
     "simulate_day": "--day",
     "replications": "--replications",
     "csv": "FILE",
+    "demand": "FILE",
 }
 
 
