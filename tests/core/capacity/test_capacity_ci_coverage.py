@@ -2,14 +2,14 @@
 
 Each configuration is simulated many times with its own seeds and every interval is checked
 against the exact Erlang C / Erlang A value. 400 runs per configuration give a standard error of
-about 1.1 points on each coverage and about 0.4 points on the pooled one, so intervals that
-covered only 93 % (as the fixed 20 batch means did) fail the pooled check by five standard errors.
-The seeds are fixed, so the outcome is the same on every run.
+about 1.1 points on each coverage and about 0.4 points on the pooled one. Measured with these
+seeds: fixed 20 batch means 94.1 % pooled (87.5 % worst); batch means merged until uncorrelated
+95.2 % pooled (89.0 % worst). The seeds are fixed, so the outcome is the same on every run.
 
 Known and left: the ASA of Erlang C queues still covers about 89-90 % with 20,000 callers. Waits
 come in long, rare excursions, so batch means of the wait are skewed and a t interval on them
 misses on the high side; only longer runs close that gap. The floor for any one figure is set
-below it (0.87) so that the test guards the rest without pretending that one is solved.
+just below it (0.88) so that the test guards the rest without pretending that one is solved.
 """
 
 from __future__ import annotations
@@ -67,5 +67,5 @@ def test_confidence_intervals_cover_the_exact_value_95_percent_of_the_time() -> 
     table = {name: coverage(name) for name in CONFIGS}
     pooled = float(np.mean([v for row in table.values() for v in row.values()]))
     worst = min((v, name, figure) for name, row in table.items() for figure, v in row.items())
-    assert pooled >= 0.94, (pooled, table)
-    assert worst[0] >= 0.87, (worst, table)
+    assert pooled >= 0.945, (pooled, table)
+    assert worst[0] >= 0.88, (worst, table)
