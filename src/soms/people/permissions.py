@@ -13,53 +13,34 @@ look at people at all, the scope says which people.
 
 from __future__ import annotations
 
-from typing import Any
+# The people actions are rows of the one permission table (soms.tenancy.permissions), which every
+# app shares; these names stay so the people code reads as it did.
+from soms.tenancy.permissions import (
+    ADMIN,
+    ADMINS,
+    ASSESSOR,
+    EVERYONE,
+    MANAGER,
+    MEMBER,
+    OWNER,
+    PERMISSIONS,
+    can,
+    roles_for,
+)
 
-from soms.tenancy.models import Role
-
-OWNER, ADMIN, ASSESSOR, MANAGER, MEMBER = Role.OWNER, Role.ADMIN, Role.ASSESSOR, Role.MANAGER, Role.MEMBER
-EVERYONE = frozenset({OWNER, ADMIN, ASSESSOR, MANAGER, MEMBER})
-ADMINS = frozenset({OWNER, ADMIN})
-
-PERMISSIONS: dict[str, frozenset[str]] = {
-    # people (reads are scoped; see access.people_scope)
-    "person.list": EVERYONE,
-    "person.view": EVERYONE,
-    "person.create": ADMINS,
-    "person.update": ADMINS,
-    "person.invite": ADMINS,
-    # privacy: everything held about a person, erasure, merging duplicates
-    "person.export_data": ADMINS,
-    "person.erase": ADMINS,
-    "person.merge": ADMINS,
-    # structure (the tree is scoped like people)
-    "unit.view": EVERYONE,
-    "unit.manage": ADMINS,
-    "team.manage": ADMINS,
-    # HR files
-    "people.import": ADMINS,
-    "people.export": ADMINS,
-    # role profiles and coverage targets
-    "role_profile.view": EVERYONE,
-    "role_profile.manage": ADMINS,
-    "coverage.view": frozenset({OWNER, ADMIN, ASSESSOR, MANAGER}),
-    "coverage.manage": ADMINS,
-    # members of the organisation (logins), as opposed to people (HR records)
-    "member.view": ADMINS,
-    "member.invite": ADMINS,
-    "member.change_role": ADMINS,
-    "member.remove": ADMINS,
-}
+__all__ = [
+    "ADMIN",
+    "ADMINS",
+    "ASSESSOR",
+    "EVERYONE",
+    "MANAGER",
+    "MEMBER",
+    "OWNER",
+    "OWNER_ONLY_ROLES",
+    "PERMISSIONS",
+    "can",
+    "roles_for",
+]
 
 # Granting, taking away or touching the owner role is for owners only, whatever the table says.
 OWNER_ONLY_ROLES = frozenset({OWNER})
-
-
-def can(membership: Any, action: str) -> bool:
-    """May this membership perform `action` at all (before scoping)? Unknown actions raise."""
-    roles = PERMISSIONS[action]
-    return membership is not None and membership.role in roles
-
-
-def roles_for(action: str) -> frozenset[str]:
-    return PERMISSIONS[action]

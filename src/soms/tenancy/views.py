@@ -75,7 +75,7 @@ def audit_log(request: MemberRequest) -> HttpResponse:
     return render(request, "tenancy/audit_log.html", {"page": page})
 
 
-@role_required("members.read")
+@role_required("member.view")
 @require_GET
 def members(request: MemberRequest) -> HttpResponse:
     return render(

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-import json
+import re
 from datetime import datetime
 from typing import Any, Literal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError, ValidationError
 from pydantic import ValidationError as PydanticError
 
+from soms.api.errors import SomsParser
 from soms.core.capacity import CapacityInputError, DemandCsvError
+from soms.core.problems import Invalid, Problem
+from soms.fields import Description, Id, Input, Name
 from soms.tenancy.models import Organisation
+from soms.tenancy.requests import ApiRequest
+from soms.toolkits import access
 from soms.toolkits.capacity import compute as capacity
 from soms.toolkits.capacity import selectors, services
 from soms.toolkits.capacity.downloads import study_download_response
@@ -26,14 +31,33 @@ router = Router(tags=["capacity"])
 Kind = Literal["erlang", "plan", "simulation"]
 
 
-def _organisation(request: HttpRequest) -> Organisation:
-    org = getattr(request, "organisation", None)
-    if org is None:
+def _organisation(request: ApiRequest) -> Organisation:
+    if request.organisation is None:
         raise PermissionDenied("You are not a member of any organisation")
-    return org  # type: ignore[no-any-return]
+    return request.organisation
 
 
-def _core_error(exc: CapacityInputError, prefix: tuple[str, ...] = ("body",)) -> ValidationError:
+def _core_error(
+    exc: CapacityInputError, prefix: tuple[str, ...] = ("body",), *, rows: bool = False
+) -> ValidationError:
+    if isinstance(exc, DemandCsvError) and rows:
+        # The rows were turned into CSV with a header line: line n is rows[n - 2]. A person who
+        # sent rows counts them from 0 in their own list, so the answer does too.
+        def index(match: re.Match[str]) -> str:
+            return f"rows[{int(match.group(1)) - 2}]"
+
+        return ValidationError(
+            [
+                {
+                    "loc": [*prefix, "rows", i.row - 2, i.column],
+                    "type": "rows_invalid",
+                    "msg": f"rows[{i.row - 2}].{i.column}: {re.sub(r'line (\d+)', index, i.reason)}",
+                    "row": i.row - 2,
+                    "column": i.column,
+                }
+                for i in exc.issues
+            ]
+        )
     if isinstance(exc, DemandCsvError):
         return ValidationError(
             [
@@ -63,7 +87,8 @@ def _schema_error(exc: PydanticError, prefix: tuple[str, ...] = ("body",)) -> Va
     )
 
 
-def compute(kind: str, inputs: Any) -> dict[str, Any]:
+def compute(kind: str, inputs: Any, prefix: tuple[str, ...] = ("body",)) -> dict[str, Any]:
+    """Compute a result; a refusal of the core is a 422 placed where the input was sent (`prefix`)."""
     try:
         if kind == "erlang":
             return capacity.compute_erlang(inputs)
@@ -74,7 +99,9 @@ def compute(kind: str, inputs: Any) -> dict[str, Any]:
         if exc.field == "demand":
             # The core says "demand" for the history it was given; name the part of the body that held it.
             exc = CapacityInputError("rows" if getattr(inputs, "rows", None) else "csv", exc.reason)
-        raise _core_error(exc) from None
+        raise _core_error(
+            exc, prefix, rows=kind == "plan" and getattr(inputs, "rows", None) is not None
+        ) from None
 
 
 # --------------------------------------------------------------------------------------------
@@ -115,7 +142,7 @@ class ErlangOut(Schema):
 @router.post(
     "/capacity/erlang", response=ErlangOut, summary="Agents required for one interval (Erlang C or A)"
 )
-def erlang(request: HttpRequest, payload: ErlangInput) -> dict[str, Any]:
+def erlang(request: ApiRequest, payload: ErlangInput) -> dict[str, Any]:
     _organisation(request)
     return compute("erlang", payload)
 
@@ -161,7 +188,7 @@ PLAN_BODY = {
 }
 
 
-def _plan_input(request: HttpRequest) -> PlanInput:
+def _plan_input(request: ApiRequest) -> PlanInput:
     """A plan's input from JSON, or from a multipart upload (``file`` plus the parameters as fields)."""
     if request.content_type == "multipart/form-data":
         upload = request.FILES.get("file")
@@ -178,21 +205,19 @@ def _plan_input(request: HttpRequest) -> PlanInput:
             raise ValidationError(
                 [{"loc": ["body", "file"], "type": "value_error", "msg": "the file is not UTF-8 text"}]
             ) from None
-        fields = {k: v for k, v in request.POST.items() if v != ""}
+        try:
+            fields = SomsParser().parse_querydict(request.POST, [], request)
+        except Invalid as exc:
+            # The form's fields are the plan's body, as in the JSON form.
+            raise Invalid(Problem(("body", *p.loc[1:]), p.msg, p.type) for p in exc.problems) from None
+        fields = {k: v for k, v in fields.items() if v != ""}
         data: dict[str, Any] = {**fields, "csv": text, "filename": upload.name[:200]}
     else:
+        # The same reader as every other body: deep nesting, long numbers and NUL are 422s.
         try:
-            data = json.loads(request.body or b"null")
-        except json.JSONDecodeError as exc:
-            raise ValidationError(
-                [
-                    {
-                        "loc": ["body"],
-                        "type": "json_invalid",
-                        "msg": f"Malformed JSON: {exc.msg} at line {exc.lineno}",
-                    }
-                ]
-            ) from None
+            data = SomsParser().parse_body(request) if request.body else None
+        except Invalid as exc:
+            raise exc.within("body") from None
         if not isinstance(data, dict):
             raise ValidationError([{"loc": ["body"], "type": "dict_type", "msg": "send a JSON object"}])
     try:
@@ -211,7 +236,7 @@ def _plan_input(request: HttpRequest) -> PlanInput:
     ),
     openapi_extra=PLAN_BODY,
 )
-def plan(request: HttpRequest) -> dict[str, Any]:
+def plan(request: ApiRequest) -> dict[str, Any]:
     _organisation(request)
     return compute("plan", _plan_input(request))
 
@@ -221,7 +246,7 @@ def plan(request: HttpRequest) -> dict[str, Any]:
     response=dict[str, Any],
     summary="Simulate a day of intervals and compare it with the Erlang formula, interval by interval",
 )
-def simulate(request: HttpRequest, payload: SimulateInput) -> dict[str, Any]:
+def simulate(request: ApiRequest, payload: SimulateInput) -> dict[str, Any]:
     _organisation(request)
     return compute("simulation", payload)
 
@@ -246,17 +271,17 @@ class StudyOut(StudySummaryOut):
     results: dict[str, Any]
 
 
-class StudyCreateIn(Schema):
-    name: str = Field(min_length=1, max_length=200)
-    description: str = Field("", max_length=5000)
+class StudyCreateIn(Input):
+    name: Name
+    description: Description = ""
     kind: Kind
     inputs: dict[str, Any] = Field(
         description="As for POST /capacity/erlang, /capacity/plan (JSON form) or /capacity/simulate"
     )
 
 
-class StudyPatchIn(Schema):
-    name: str = Field(min_length=1, max_length=200)
+class StudyPatchIn(Input):
+    name: Name
     revision: int = Field(ge=1, description="The revision you read; a stale one answers 409")
 
 
@@ -265,7 +290,7 @@ class ConflictOut(Schema):
     revision: int
 
 
-class DownloadQuery(Schema):
+class DownloadQuery(Input):
     format: Literal["csv", "svg", "json"] = "json"
     chart: str | None = Field(None, description="For SVG: heatmap, forecast, staffing, simulation or agents")
 
@@ -293,7 +318,7 @@ INPUT_SCHEMAS: dict[str, type[Any]] = {"erlang": ErlangInput, "plan": PlanInput,
 @router.get(
     "/capacity/studies", response=list[StudySummaryOut], summary="Saved studies of the current organisation"
 )
-def study_list(request: HttpRequest) -> list[dict[str, Any]]:
+def study_list(request: ApiRequest) -> list[dict[str, Any]]:
     return [_summary(s) for s in selectors.capacity_studies_for(organisation=_organisation(request))]
 
 
@@ -302,7 +327,7 @@ def study_list(request: HttpRequest) -> list[dict[str, Any]]:
     response={201: StudyOut},
     summary="Compute and save a study; the server computes the results from the inputs",
 )
-def study_create(request: HttpRequest, payload: StudyCreateIn) -> Status:  # type: ignore[type-arg]
+def study_create(request: ApiRequest, payload: StudyCreateIn) -> Status[Any]:
     organisation = _organisation(request)
     name = payload.name.strip()
     if not name:
@@ -313,7 +338,7 @@ def study_create(request: HttpRequest, payload: StudyCreateIn) -> Status:  # typ
         inp = INPUT_SCHEMAS[payload.kind].model_validate(payload.inputs)
     except PydanticError as exc:
         raise _schema_error(exc, ("body", "payload", "inputs")) from None
-    results = compute(payload.kind, inp)
+    results = compute(payload.kind, inp, ("body", "payload", "inputs"))
     # JSON mode: a simulation's start is a datetime, which the JSON column stores as ISO text.
     inputs = capacity.plan_inputs(inp) if payload.kind == "plan" else inp.model_dump(mode="json")
     description = payload.description
@@ -321,7 +346,7 @@ def study_create(request: HttpRequest, payload: StudyCreateIn) -> Status:  # typ
         description = capacity.SAMPLE_LABEL
     study = services.capacity_study_create(
         organisation=organisation,
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         name=name,
         description=description,
         kind=payload.kind,
@@ -334,8 +359,8 @@ def study_create(request: HttpRequest, payload: StudyCreateIn) -> Status:  # typ
 @router.get(
     "/capacity/studies/{study_id}", response=StudyOut, summary="One saved study with its inputs and results"
 )
-def study_detail(request: HttpRequest, study_id: int) -> dict[str, Any]:
-    return _full(selectors.capacity_study_for(organisation=_organisation(request), study_id=study_id))
+def study_detail(request: ApiRequest, study_id: Id) -> dict[str, Any]:
+    return _full(access.capacity_study_for(request.membership, study_id))
 
 
 @router.patch(
@@ -343,8 +368,8 @@ def study_detail(request: HttpRequest, study_id: int) -> dict[str, Any]:
     response={200: StudyOut, 409: ConflictOut},
     summary="Rename a study (its creator, or an owner or admin); send the revision you read",
 )
-def study_rename(request: HttpRequest, study_id: int, payload: StudyPatchIn) -> Any:
-    study = selectors.capacity_study_for(organisation=_organisation(request), study_id=study_id)
+def study_rename(request: ApiRequest, study_id: Id, payload: StudyPatchIn) -> Any:
+    study = access.capacity_study_for(request.membership, study_id)
     name = payload.name.strip()
     if not name:
         raise ValidationError(
@@ -353,8 +378,8 @@ def study_rename(request: HttpRequest, study_id: int, payload: StudyPatchIn) -> 
     try:
         study = services.capacity_study_rename(
             study=study,
-            membership=request.membership,  # type: ignore[attr-defined]
-            actor=request.user,  # type: ignore[arg-type]
+            membership=request.membership,
+            actor=request.user,
             name=name,
             revision=payload.revision,
         )
@@ -374,13 +399,13 @@ def study_rename(request: HttpRequest, study_id: int, payload: StudyPatchIn) -> 
     response={204: None, 409: ConflictOut},
     summary="Delete a study (its creator, or an owner or admin); ?revision= refuses a stale delete",
 )
-def study_delete(request: HttpRequest, study_id: int, revision: int | None = None) -> Status:  # type: ignore[type-arg]
-    study = selectors.capacity_study_for(organisation=_organisation(request), study_id=study_id)
+def study_delete(request: ApiRequest, study_id: Id, revision: int | None = None) -> Status[Any]:
+    study = access.capacity_study_for(request.membership, study_id)
     try:
         services.capacity_study_delete(
             study=study,
-            membership=request.membership,  # type: ignore[attr-defined]
-            actor=request.user,  # type: ignore[arg-type]
+            membership=request.membership,
+            actor=request.user,
             revision=revision,
         )
     except services.StudyConflict as exc:
@@ -407,8 +432,8 @@ def study_delete(request: HttpRequest, study_id: int, revision: int | None = Non
         }
     },
 )
-def study_download(request: HttpRequest, study_id: int, query: Query[DownloadQuery]) -> HttpResponse:
-    study = selectors.capacity_study_for(organisation=_organisation(request), study_id=study_id)
+def study_download(request: ApiRequest, study_id: Id, query: Query[DownloadQuery]) -> HttpResponse:
+    study = access.capacity_study_for(request.membership, study_id)
     try:
         return study_download_response(study, query.format, query.chart)
     except ValueError as exc:

@@ -6,12 +6,13 @@ from typing import Any
 
 from django import forms
 
+from soms.fields import SomsForm
 from soms.toolkits.models.saved import Kpi
 
 NUM = {"step": "any", "inputmode": "decimal"}
 
 
-class KpiForm(forms.Form):
+class KpiForm(SomsForm):
     name = forms.CharField(label="Name", max_length=200)
     formula = forms.CharField(
         label="Formula, in words", max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -41,7 +42,7 @@ class KpiForm(forms.Form):
         return {k: v for k, v in self.cleaned_data.items() if k != "revision"}
 
 
-class MeasurementForm(forms.Form):
+class MeasurementForm(SomsForm):
     period = forms.DateField(
         label="Period ending", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
@@ -51,11 +52,11 @@ class MeasurementForm(forms.Form):
     note = forms.CharField(label="Note", max_length=500, required=False)
 
 
-class ImportForm(forms.Form):
+class ImportForm(SomsForm):
     file = forms.FileField(label="CSV file (period,value[,note])")
 
 
-class NpsForm(forms.Form):
+class NpsForm(SomsForm):
     file = forms.FileField(label="Responses (CSV with a ‘score’ column)", required=False)
     scores = forms.CharField(
         label="…or type the scores",
@@ -65,7 +66,7 @@ class NpsForm(forms.Form):
     )
 
 
-class CsatForm(forms.Form):
+class CsatForm(SomsForm):
     scores = forms.CharField(
         label="Scores", widget=forms.Textarea(attrs={"rows": 2}), help_text="separated by commas or spaces"
     )
@@ -74,7 +75,7 @@ class CsatForm(forms.Form):
     satisfied_from = forms.IntegerField(label="Satisfied from", initial=4, min_value=-1000, max_value=1000)
 
 
-class SlaForm(forms.Form):
+class SlaForm(SomsForm):
     file = forms.FileField(label="Tickets (CSV: opened, resolved, priority[, id])")
     targets = forms.CharField(
         label="Targets in hours",
@@ -91,7 +92,7 @@ class SlaForm(forms.Form):
     )
 
 
-class RecordAsForm(forms.Form):
+class RecordAsForm(SomsForm):
     """Optionally record a calculator's answer as a KPI's measurement."""
 
     kpi = forms.TypedChoiceField(

@@ -16,9 +16,10 @@ from django import forms
 from django.forms import BaseFormSet, formset_factory
 
 from soms.core.toolkit_input import Problem
+from soms.fields import SomsForm
 
 
-class RowForm(forms.Form):
+class RowForm(SomsForm):
     REQUIRED: tuple[str, ...] = ()  # fields a non-blank row must have
 
     def clean(self) -> dict[str, Any]:
@@ -109,7 +110,7 @@ def score_choices(blank: str | None = None) -> list[tuple[str, str]]:
     return ([("", blank)] if blank is not None else []) + choices
 
 
-class MetaForm(forms.Form):
+class MetaForm(SomsForm):
     name = forms.CharField(max_length=200, required=False, label="Name")
     description = forms.CharField(
         max_length=5000, required=False, label="Description", widget=forms.Textarea(attrs={"rows": 2})

@@ -10,6 +10,7 @@ from django.utils.safestring import mark_safe
 from soms.charts import stakeholder_grid
 from soms.core import stakeholders as core
 from soms.core.toolkit_input import Problem
+from soms.fields import SomsForm
 from soms.toolkits.saved.editor import RowForm, Rows, place_problems, score_choices
 from soms.toolkits.saved.views import Editor
 from soms.toolkits.stakeholders.compute import KIND, StakeholderMapInput, to_core
@@ -36,7 +37,7 @@ class StakeholderRow(RowForm):
         return dict(self.cleaned_data)
 
 
-class DimensionForm(forms.Form):
+class DimensionForm(SomsForm):
     impact = forms.ChoiceField(label="Impact of the change", choices=IMPACT, required=False)
     notes = forms.CharField(
         label="Notes", max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 2})
