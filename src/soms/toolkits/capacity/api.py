@@ -108,14 +108,17 @@ def compute(kind: str, inputs: Any, prefix: tuple[str, ...] = ("body",)) -> dict
 # compute
 
 
+_FRACTION = "a fraction from 0 to 1 (0.8 is 80 %), as every share in this API"
+
+
 class ErlangRow(Schema):
     agents: int
     fte: int
-    service_level: float
+    service_level: float = Field(description="Service level under the chosen definition: " + _FRACTION)
     asa: float | None = Field(description="null when the queue grows without bound")
-    abandonment: float
-    occupancy: float
-    p_wait: float
+    abandonment: float = Field(description="Share of calls abandoned (0 for Erlang C): " + _FRACTION)
+    occupancy: float = Field(description="Occupancy: " + _FRACTION)
+    p_wait: float = Field(description="Share of callers who wait: " + _FRACTION)
     meets_target: bool
     is_answer: bool
 
@@ -125,14 +128,14 @@ class ErlangOut(Schema):
     offered_load: float
     agents: int = Field(description="Smallest number of agents that meets every limit of the target")
     fte: int = Field(description="Agents after shrinkage, rounded up to whole people")
-    service_level: float = Field(description="Under the chosen definition")
-    service_level_offered: float
-    service_level_answered: float
+    service_level: float = Field(description="Service level under the chosen definition: " + _FRACTION)
+    service_level_offered: float = Field(description="Answered in time over all calls offered: " + _FRACTION)
+    service_level_answered: float = Field(description="Answered in time over calls answered: " + _FRACTION)
     asa: float | None
     average_wait: float | None
-    p_wait: float
-    occupancy: float
-    abandonment: float
+    p_wait: float = Field(description="Share of callers who wait: " + _FRACTION)
+    occupancy: float = Field(description="Occupancy: " + _FRACTION)
+    abandonment: float = Field(description="Share of calls abandoned (0 for Erlang C): " + _FRACTION)
     table: list[ErlangRow] = Field(
         description="The reverse question: service for agent counts around the answer"
     )
