@@ -10,7 +10,6 @@ from django.test import Client
 from django.urls import reverse
 
 from soms.frameworks.services.authoring import framework_create
-from soms.tenancy.models import Membership
 from soms.tenancy.permissions import can
 from soms.tenancy.services import api_token_create
 
@@ -36,9 +35,10 @@ def _bearer(user, organisation) -> Client:
 
 
 def test_the_permission_table_answers_who_reads_drafts(world):
-    memberships = {
-        m.user.username: m for m in Membership.objects.filter(organisation=world.org_a).select_related("user")
-    }
+    from soms.tenancy.models import Membership
+
+    found = Membership.objects.filter(organisation=world.org_a).select_related("user")
+    memberships = {m.user.username: m for m in found}
     assert can(memberships["alice"], "framework_version.read_draft")
     assert not can(memberships["charlie"], "framework_version.read_draft")
     assert not can(memberships["dana"], "framework_version.read_draft")
