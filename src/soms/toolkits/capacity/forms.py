@@ -46,6 +46,7 @@ FIELD_OF = {
     "simulate_day": "simulate_day",
     "replications": "replications",
     "csv": "demand_file",
+    "demand": "demand_file",
     "target": "service_level",
 }
 
