@@ -111,9 +111,7 @@ def bench_erlang_c_one_at_a_time(calls: np.ndarray, progress: Progress) -> dict[
     values = [float(c) for c in calls]
 
     def ours(xs: list[float]) -> list[int]:
-        return [
-            int(required_agents(c, AHT_S, interval_seconds=INTERVAL_S, target=target).agents) for c in xs
-        ]
+        return [int(required_agents(c, AHT_S, interval_seconds=INTERVAL_S, target=target).agents) for c in xs]
 
     def peer(xs: list[float]) -> list[int]:
         return [

@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db
 
 # Examples per operation: small enough that the whole run stays well under two minutes on a busy
 # two-core machine, large enough that every operation sees a few shapes of input.
-MAX_EXAMPLES = 4
+MAX_EXAMPLES = 3
 
 
 def _demo_like(world: Any) -> str:
