@@ -603,7 +603,9 @@ class _Importer:
             ext = self.extension(it, f"CFItems[{index[eid]}]", {"group": "a string"})
             statements: list[dict[str, Any]] = []
             rows: list[int] = []
-            stack = [(c, None, n) for n, c in reversed(list(enumerate(children.get(eid, []), start=1)))]
+            stack: list[tuple[str, str | None, int]] = [
+                (c, None, n) for n, c in reversed(list(enumerate(children.get(eid, []), start=1)))
+            ]
             while stack:
                 sid, parent_code, position = stack.pop()
                 st_item = self.items[index[sid]]
@@ -654,13 +656,13 @@ class _Importer:
         external = []
         for _a, assoc in kept:
             origin_id = assoc["originNodeURI"]["identifier"]
-            code = element_codes.get(origin_id) or statement_codes.get(origin_id)
-            if code is None:
+            origin_code = element_codes.get(origin_id) or statement_codes.get(origin_id)
+            if origin_code is None:
                 continue
             dest = assoc["destinationNodeURI"]
             row: dict[str, Any] = {
                 "type": assoc["associationType"],
-                "origin": code,
+                "origin": origin_code,
                 "destination": {
                     "identifier": dest["identifier"],
                     "uri": dest["uri"],
