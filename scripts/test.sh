@@ -15,6 +15,8 @@ fi
 
 "$UV" sync --frozen --quiet
 "$UV" run --frozen ruff check .
+# One formatting for the whole tree (migrations are kept as Django generated them).
+"$UV" run --frozen ruff format --check .
 # The whole tree (strict on soms.core; see [tool.mypy] in pyproject.toml).
 "$UV" run --frozen mypy src
 set +e

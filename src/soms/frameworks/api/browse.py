@@ -20,7 +20,9 @@ router = Router(tags=["frameworks"])
 __all__ = ["MAX_ID", "Id", "router"]
 
 
-class ProblemOut(Schema):
+class DraftProblemOut(Schema):
+    """What keeps a draft from being a whole framework (not an error answer: a fact about the draft)."""
+
     loc: str
     msg: str
 
@@ -55,7 +57,7 @@ class FrameworkVersionOut(Schema):
         description="The version as stored. A draft may be work in progress (no levels yet, rules "
         "naming a level it no longer has); `problems` says what stops it from being exported."
     )
-    problems: list[ProblemOut] = Field(
+    problems: list[DraftProblemOut] = Field(
         description="What stops this version from being a whole framework document; empty when it is "
         "one (always, for a published version)."
     )

@@ -287,7 +287,11 @@ def _builtin_ids_align(*, version: FrameworkVersion, document: FrameworkDocument
     wanted = {("level", d.code): d.uuid for d in document.levels}
     wanted |= {("element", d.code): d.uuid for d in document.elements}
     wanted |= {("statement", s.code): s.uuid for d in document.elements for s in d.statements}
-    item_models: tuple[tuple[str, type[Any]], ...] = (("level", Level), ("element", Element), ("statement", Statement))
+    item_models: tuple[tuple[str, type[Any]], ...] = (
+        ("level", Level),
+        ("element", Element),
+        ("statement", Statement),
+    )
     for kind, model in item_models:
         rows = list(model.objects.filter(version=version))
         for row in rows:
