@@ -136,8 +136,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "ninja",
     "axes",
+    "django_tasks_db",
     "django_ratelimit",
     "soms.tenancy",
+    "soms.jobs",
     "soms.frameworks",
     "soms.toolkits",
     "soms.people",
@@ -282,6 +284,12 @@ SECURE_CSP = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# Background jobs: Django's tasks API, queued in the database and run by `soms worker` (which
+# `soms start` starts too). No broker to install; at scale, several workers on PostgreSQL.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Finished jobs (and their result files) and task records older than this are purged by `soms cron`.
+SOMS_JOB_RETENTION_DAYS = envint("SOMS_JOB_RETENTION_DAYS", 14)
 
 LOGGING = {
     "version": 1,

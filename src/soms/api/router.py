@@ -12,6 +12,7 @@ from soms.api.errors import install as install_error_handlers
 from soms.frameworks.api.authoring import router as framework_authoring_router
 from soms.frameworks.api.browse import router as frameworks_router
 from soms.frameworks.api.exchange import router as frameworks_io_router
+from soms.jobs.api import router as jobs_router
 from soms.tenancy.api import router as tenancy_router
 from soms.toolkits.capacity.api import router as capacity_router
 from soms.toolkits.kpi.api import router as kpi_router
@@ -104,6 +105,7 @@ api.add_router("/v1/", frameworks_io_router)
 api.add_router("/v1/", frameworks_router)
 api.add_router("/v1/", framework_authoring_router)
 api.add_router("/v1/", capacity_router)
+api.add_router("/v1/", jobs_router)
 for _kind in SAVED_KINDS.values():
     api.add_router("/v1/", saved_router(_kind))
 api.add_router("/v1/", kpi_router)

@@ -347,21 +347,16 @@ def study_create(request: ApiRequest, payload: StudyCreateIn) -> Status[Any]:
         inp = INPUT_SCHEMAS[payload.kind].model_validate(payload.inputs)
     except PydanticError as exc:
         raise _schema_error(exc, ("body", "payload", "inputs")) from None
-    results = compute(payload.kind, inp, ("body", "payload", "inputs"))
-    # JSON mode: a simulation's start is a datetime, which the JSON column stores as ISO text.
-    inputs = capacity.plan_inputs(inp) if payload.kind == "plan" else inp.model_dump(mode="json")
-    description = payload.description
-    if payload.kind == "plan" and inp.source == "sample" and not description:
-        description = capacity.SAMPLE_LABEL
-    study = services.capacity_study_create(
-        organisation=organisation,
-        actor=request.user,
-        name=name,
-        description=description,
-        kind=payload.kind,
-        inputs=inputs,
-        results=results,
-    )
+    try:
+        study = services.capacity_study_create(
+            organisation=organisation,
+            actor=request.user,
+            name=name,
+            description=payload.description,
+            inp=inp,
+        )
+    except CapacityInputError as exc:
+        raise _core_error(exc, ("body", "payload", "inputs")) from None
     return Status(201, _full(study))
 
 
