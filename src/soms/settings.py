@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -101,6 +102,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # every worker process sees the same counts with nothing else to run; Redis at scale
 # (SOMS_CACHE_URL=redis://host:6379/0, with the `redis` package installed).
 _cache_url = os.environ.get("SOMS_CACHE_URL", "").strip()
+CACHES: dict[str, dict[str, Any]]
 if _cache_url.startswith(("redis://", "rediss://")):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}}
 elif _cache_url:

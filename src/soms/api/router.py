@@ -39,8 +39,9 @@ class SomsAPI(NinjaAPI):
     def _get_urls(self) -> list[Any]:
         patterns = super()._get_urls()
         for pattern in patterns:
-            if hasattr(pattern, "callback"):
-                pattern.callback = json_method_not_allowed(pattern.callback)
+            callback = getattr(pattern, "callback", None)
+            if callback is not None:
+                pattern.callback = json_method_not_allowed(callback)
         return patterns
 
     def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> Any:

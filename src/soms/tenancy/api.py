@@ -212,7 +212,8 @@ def token_create(request: MemberRequest, payload: TokenIn) -> Status[dict[str, A
 @router.delete(
     "/tokens/{token_id}", response={204: None}, tags=["tokens"], summary="Revoke one of your tokens"
 )
-def token_revoke(request: ApiRequest, token_id: Id) -> Status[None]:
+@member_required
+def token_revoke(request: MemberRequest, token_id: Id) -> Status[None]:
     token = api_token_for(request.user, request.organisation, token_id)
     services.api_token_revoke(token=token, actor=request.user)
     return Status(204, None)
