@@ -77,7 +77,9 @@ def main() -> None:
     print(f"{'command':<40} {'median':>8} {'min':>8} {'× baseline':>11}  numerics")
     for name, r in results.items():
         numerics = "" if "imports_numerics" not in r else ("yes" if r["imports_numerics"] else "no")
-        print(f"{name:<40} {r['median_s']:>7.2f}s {r['min_s']:>7.2f}s {r['median_s'] / base:>10.1f}×  {numerics}")
+        print(
+            f"{name:<40} {r['median_s']:>7.2f}s {r['min_s']:>7.2f}s {r['median_s'] / base:>10.1f}×  {numerics}"
+        )
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     print(f"load average (1 min) during the run: {load:.1f}" if load is not None else "")
 
