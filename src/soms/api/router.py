@@ -16,6 +16,8 @@ from soms.api.auth import AUTH
 from soms.frameworks.api.authoring import router as framework_authoring_router
 from soms.frameworks.api.browse import router as frameworks_router
 from soms.frameworks.api.exchange import router as frameworks_io_router
+from soms.people.api.routes import router as people_router
+from soms.people.errors import PeopleConflict, PeopleInvalid
 from soms.tenancy.api import router as tenancy_router
 from soms.toolkits.capacity.api import router as capacity_router
 
@@ -124,6 +126,19 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
     return api.create_response(request, {"detail": exc.errors}, status=422)
 
 
+@api.exception_handler(PeopleInvalid)
+def on_people_invalid(request: HttpRequest, exc: PeopleInvalid) -> HttpResponse:
+    # A rule that needs stored data (a taken employee id, a manager cycle) names its field like a schema does.
+    return api.create_response(
+        request, {"detail": [{"loc": ["body", exc.field], "msg": exc.message, "type": "value_error"}]}, status=422
+    )
+
+
+@api.exception_handler(PeopleConflict)
+def on_people_conflict(request: HttpRequest, exc: PeopleConflict) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc)}, status=409)
+
+
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     # One answer for "missing" and "not yours".
@@ -184,3 +199,4 @@ api.add_router("/v1/", frameworks_io_router)
 api.add_router("/v1/", frameworks_router)
 api.add_router("/v1/", framework_authoring_router)
 api.add_router("/v1/", capacity_router)
+api.add_router("/v1/", people_router)

@@ -73,14 +73,6 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     return render(request, "tenancy/audit_log.html", {"page": page})
 
 
-@admin_required
-@require_GET
-def members(request: HttpRequest) -> HttpResponse:
-    return render(
-        request, "tenancy/members.html", {"members": selectors.members_of(organisation=request.organisation)}
-    )
-
-
 @member_required
 @require_http_methods(["GET", "POST"])
 def api_tokens(request: HttpRequest) -> HttpResponse:
