@@ -526,6 +526,34 @@ def test_property_the_minimum_areas_is_data(min_areas, n_areas):
 
 
 @PROPERTY
+@given(worlds(), st.integers(0, 3), st.sampled_from(["all", 1, 2, 3]))
+def test_property_the_standing_table_is_data(world, level_index, count):
+    framework, rules, judgements, projects, now = world
+    order = [lv.code for lv in sorted(framework.levels, key=lambda lv: lv.rank)]
+    level = order[min(level_index, len(order) - 1)]
+    table = dataclasses.replace(rules, standing=(StandingRule("Chosen", level, count),))
+    result = evaluate(framework, table, judgements, projects, now)
+    at_or_above = sum(1 for e in result.elements if e.level and order.index(e.level) >= order.index(level))
+    wanted = len(framework.elements) if count == "all" else count
+    assert (result.standing == "Chosen") == (at_or_above >= wanted)
+    # The elements' own results do not depend on the standing table.
+    assert result.elements == evaluate(*world).elements
+
+
+@PROPERTY
+@given(worlds(), st.integers(1, 48))
+def test_property_a_longer_validity_never_lowers_a_level(world, extra):
+    framework, rules, judgements, projects, now = world
+    longer = {lv.code: lv.validity_months + extra for lv in framework.levels if lv.validity_months}
+    before = ranks(framework, evaluate(*world))
+    after = ranks(framework, AttainmentEngine(framework, rules, longer).evaluate(judgements, projects, now))
+    assert all(after[e] >= before[e] for e in before)
+    never = dict.fromkeys((lv.code for lv in framework.levels), None)
+    forever = AttainmentEngine(framework, rules, never).evaluate(judgements, projects, now)
+    assert all(e.status != Status.EXPIRED for e in forever.elements)
+
+
+@PROPERTY
 @given(worlds(), st.randoms(use_true_random=False))
 def test_property_deterministic_in_now_and_independent_of_input_order(world, rnd: random.Random):
     framework, rules, judgements, projects, now = world

@@ -21,7 +21,7 @@ from soms.people import urls as people_urls
 from soms.people.api.routes import router as people_router
 from soms.people.io.plan import Options
 from soms.people.models import CoverageTarget, Person
-from soms.people.permissions import PERMISSIONS
+from soms.people.permissions import PEOPLE_ACTIONS, PERMISSIONS
 from soms.people.services.imports import people_import_check
 from soms.people.services.persons import person_create
 from soms.people.services.profiles import (
@@ -84,10 +84,10 @@ ROUTES: list[R] = [
     R("get", "/people/coverage/", "coverage.view"),
     R("post", "/people/coverage/", "coverage.manage", "target_form"),
     R("post", "/people/coverage/{target}/delete/", "coverage.manage"),
-    R("get", "/organisation/members/", "member.view"),
-    R("post", "/organisation/members/", "member.invite", "invite_form"),
-    R("post", "/organisation/members/{member}/role/", "member.change_role", "role_form"),
-    R("post", "/organisation/members/{member}/remove/", "member.remove"),
+    R("get", "/organisation/members/", "members.read"),
+    R("post", "/organisation/members/", "members.invite", "invite_form"),
+    R("post", "/organisation/members/{member}/role/", "members.change_role", "role_form"),
+    R("post", "/organisation/members/{member}/remove/", "members.remove"),
     # API
     R("get", "/api/v1/people", "person.list", kind="api"),
     R("post", "/api/v1/people", "person.create", "person_json", kind="api"),
@@ -119,10 +119,10 @@ ROUTES: list[R] = [
     R("post", "/api/v1/coverage-targets", "coverage.manage", "target_json", kind="api"),
     R("patch", "/api/v1/coverage-targets/{target}", "coverage.manage", "target_patch", kind="api"),
     R("delete", "/api/v1/coverage-targets/{target}", "coverage.manage", kind="api"),
-    R("get", "/api/v1/members", "member.view", kind="api"),
-    R("post", "/api/v1/members", "member.invite", "invite_json", kind="api"),
-    R("patch", "/api/v1/members/{member}", "member.change_role", "role_json", kind="api"),
-    R("delete", "/api/v1/members/{member}", "member.remove", kind="api"),
+    R("get", "/api/v1/members", "members.read", kind="api"),
+    R("post", "/api/v1/members", "members.invite", "invite_json", kind="api"),
+    R("patch", "/api/v1/members/{member}", "members.change_role", "role_json", kind="api"),
+    R("delete", "/api/v1/members/{member}", "members.remove", kind="api"),
 ]
 
 _counter = itertools.count(1)
@@ -338,7 +338,7 @@ def test_every_route_is_in_the_table():
         (r.method, re.sub(r"\{\w+\}", "X", r.path.removeprefix("/api/v1"))) for r in ROUTES if r.kind == "api"
     }
     assert api_ops == covered_api
-    assert {r.action for r in ROUTES} == set(PERMISSIONS)
+    assert {r.action for r in ROUTES} == set(PEOPLE_ACTIONS)
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.path}")

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
+from soms.tenancy.requests import SomsRequest
 from soms.tenancy.services import api_token_authenticate
 
 
@@ -16,11 +17,13 @@ class TokenAuth(HttpBearer):
         if found is None:
             return None
         api_token, membership = found
-        request.user = membership.user
-        request.api_token = api_token  # type: ignore[attr-defined]
-        request.membership = membership  # type: ignore[attr-defined]
-        request.memberships = [membership]  # type: ignore[attr-defined]
-        request.organisation = membership.organisation  # type: ignore[attr-defined]
+        # The token, not the session, says who and where: one organisation, the token's.
+        soms_request = cast(SomsRequest, request)
+        soms_request.user = membership.user
+        soms_request.api_token = api_token
+        soms_request.membership = membership
+        soms_request.memberships = [membership]
+        soms_request.organisation = membership.organisation
         return membership.user
 
 
@@ -35,7 +38,7 @@ class OrganisationSessionAuth(SessionAuth):
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         if request.user.is_authenticated:
-            request.api_token = None  # type: ignore[attr-defined]
+            cast(SomsRequest, request).api_token = None
             return request.user
         return None
 

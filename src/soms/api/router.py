@@ -20,6 +20,9 @@ from soms.people.api.routes import router as people_router
 from soms.people.errors import PeopleConflict, PeopleInvalid
 from soms.tenancy.api import router as tenancy_router
 from soms.toolkits.capacity.api import router as capacity_router
+from soms.toolkits.kpi.api import router as kpi_router
+from soms.toolkits.saved.api import saved_router
+from soms.toolkits.saved.registry import SAVED_KINDS
 
 log = logging.getLogger("soms.api")
 
@@ -199,4 +202,7 @@ api.add_router("/v1/", frameworks_io_router)
 api.add_router("/v1/", frameworks_router)
 api.add_router("/v1/", framework_authoring_router)
 api.add_router("/v1/", capacity_router)
+for _kind in SAVED_KINDS.values():
+    api.add_router("/v1/", saved_router(_kind))
+api.add_router("/v1/", kpi_router)
 api.add_router("/v1/", people_router)

@@ -647,7 +647,7 @@ class AttainmentEngine:
         if rule is not None and pos == self._project_pos and not self._project_on(element, projects, now):
             best: tuple[int, date, str] | None = None
             for p in projects:
-                ok, count = self._qualifies(p, element)
+                _, count = self._qualifies(p, element)
                 addresses = any(self._area_element.get(a) == element for a in p.areas)
                 if rule.must_address_element and not addresses:
                     continue

@@ -609,3 +609,59 @@ def sla_from_csv(
             else:
                 mapped.append(p)
         raise ToolkitInputError(mapped) from None
+
+
+MAX_MEASUREMENTS = 10_000
+
+
+@dataclass(frozen=True)
+class MeasurementRow:
+    line: int
+    period: date
+    value: float
+    note: str = ""
+
+
+def parse_measurements_csv(text: str) -> list[MeasurementRow]:
+    """Measurements from a CSV with ``period`` (a date, ISO 8601) and ``value`` columns, ``note`` optional.
+
+    All or nothing: every bad cell is reported by line and column, and a period given twice is
+    refused, since a KPI has one value per period.
+    """
+    rows, _ = _rows(text, ["period", "value"])
+    if len(rows) > MAX_MEASUREMENTS:
+        raise ToolkitInputError([Problem(("file",), f"at most {MAX_MEASUREMENTS:,} measurements per file")])
+    problems: list[Problem] = []
+    out: list[MeasurementRow] = []
+    seen: dict[date, int] = {}
+    for line, row in rows:
+        period: date | None = None
+        value: float | None = None
+        try:
+            period = date.fromisoformat(row["period"])
+        except ValueError:
+            problems.append(Problem(("row", line, "period"), f"{row['period']!r} is not a date (YYYY-MM-DD)"))
+        try:
+            value = float(row["value"])
+            if not math.isfinite(value) or abs(value) > 1e15:
+                raise ValueError
+        except ValueError:
+            problems.append(Problem(("row", line, "value"), f"{row['value']!r} is not a number"))
+            value = None
+        note = row.get("note", "")
+        if len(note) > 500:
+            problems.append(Problem(("row", line, "note"), "at most 500 characters"))
+        if period is not None:
+            if period in seen:
+                problems.append(
+                    Problem(
+                        ("row", line, "period"), f"{period.isoformat()} is already on line {seen[period]}"
+                    )
+                )
+            seen.setdefault(period, line)
+        if period is not None and value is not None:
+            out.append(MeasurementRow(line, period, value, note))
+    raise_if(problems[:100])
+    if not out:
+        raise ToolkitInputError([Problem(("file",), "no measurements in the file")])
+    return out

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Router, Schema, Status
+from ninja.params import functions as param
 
 from soms.tenancy import selectors, services
-from soms.tenancy.access import api_token_for, require_admin
-from soms.tenancy.models import Organisation
+from soms.tenancy.access import NotFound, api_token_for, member_required, require
+from soms.tenancy.models import ApiToken, Organisation
+from soms.tenancy.requests import ApiRequest, MemberRequest
 
 router = Router(tags=["organisations"])
 
@@ -42,38 +44,36 @@ class AuditEntryOut(Schema):
     object_type: str
     object_id: str
     object_repr: str
-    before: dict | None  # type: ignore[type-arg]
-    after: dict | None  # type: ignore[type-arg]
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
 
 
-def _orgs(request: HttpRequest) -> list[Organisation]:
-    return [m.organisation for m in request.memberships]  # type: ignore[attr-defined]
+def _orgs(request: ApiRequest) -> list[Organisation]:
+    return [m.organisation for m in request.memberships]
 
 
 @router.get("/me", response=MeOut, summary="The signed-in user and their memberships")
-def me(request: HttpRequest) -> dict:  # type: ignore[type-arg]
+def me(request: ApiRequest) -> dict[str, Any]:
     user = request.user
     return {
         "id": user.pk,
         "username": user.get_username(),
-        "first_name": user.first_name,  # type: ignore[union-attr]
-        "last_name": user.last_name,  # type: ignore[union-attr]
-        "email": user.email,  # type: ignore[union-attr]
-        "current_organisation": request.organisation,  # type: ignore[attr-defined]
-        "memberships": request.memberships,  # type: ignore[attr-defined]
-        "authenticated_by": "token" if getattr(request, "api_token", None) else "session",
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": user.email,
+        "current_organisation": request.organisation,
+        "memberships": request.memberships,
+        "authenticated_by": "token" if request.api_token else "session",
     }
 
 
 @router.get("/organisations", response=list[OrganisationOut], summary="Organisations you can work in")
-def organisation_list(request: HttpRequest) -> list[Organisation]:
+def organisation_list(request: ApiRequest) -> list[Organisation]:
     return _orgs(request)
 
 
 @router.get("/organisations/{organisation_id}", response=OrganisationOut)
-def organisation_detail(request: HttpRequest, organisation_id: int) -> Organisation:
-    from soms.tenancy.access import NotFound
-
+def organisation_detail(request: ApiRequest, organisation_id: int) -> Organisation:
     for org in _orgs(request):
         if org.pk == organisation_id:
             return org
@@ -83,13 +83,14 @@ def organisation_detail(request: HttpRequest, organisation_id: int) -> Organisat
 @router.get(
     "/audit-log", response=list[AuditEntryOut], summary="The current organisation's audit log (admins)"
 )
+@member_required
 def audit_log(
-    request: HttpRequest,
-    limit: int = Query(100, ge=1, le=500, description="How many entries, newest first"),
-    offset: int = Query(0, ge=0, le=10**9, description="How many of the newest entries to skip"),
-) -> list[dict]:  # type: ignore[type-arg]
-    require_admin(request.membership)  # type: ignore[attr-defined]
-    entries = selectors.audit_log_for(organisation=request.organisation)[offset : offset + limit]  # type: ignore[attr-defined]
+    request: MemberRequest,
+    limit: int = param.Query(100, ge=1, le=500, description="How many entries, newest first"),
+    offset: int = param.Query(0, ge=0, le=10**9, description="How many of the newest entries to skip"),
+) -> list[dict[str, Any]]:
+    require(request.membership, "audit_log.read")
+    entries = selectors.audit_log_for(organisation=request.organisation)[offset : offset + limit]
     return [
         {
             "id": e.pk,
@@ -127,8 +128,9 @@ class NewTokenOut(TokenOut):
 @router.get(
     "/tokens", response=list[TokenOut], tags=["tokens"], summary="Your API tokens in this organisation"
 )
-def token_list(request: HttpRequest) -> list:  # type: ignore[type-arg]
-    return list(selectors.api_tokens_of(user=request.user, organisation=request.organisation))  # type: ignore[attr-defined]
+@member_required
+def token_list(request: MemberRequest) -> list[ApiToken]:
+    return list(selectors.api_tokens_of(user=request.user, organisation=request.organisation))
 
 
 @router.post(
@@ -137,11 +139,9 @@ def token_list(request: HttpRequest) -> list:  # type: ignore[type-arg]
     tags=["tokens"],
     summary="Create a personal API token bound to the current organisation",
 )
-def token_create(request: HttpRequest, payload: TokenIn) -> Status:  # type: ignore[type-arg]
-    if request.organisation is None:  # type: ignore[attr-defined]
-        from django.core.exceptions import PermissionDenied
-
-        raise PermissionDenied("You are not a member of any organisation")
+@member_required
+def token_create(request: MemberRequest, payload: TokenIn) -> Status[dict[str, Any]]:
+    require(request.membership, "api_token.manage")
     name = payload.name.strip()
     if not name:
         from ninja.errors import ValidationError
@@ -149,7 +149,7 @@ def token_create(request: HttpRequest, payload: TokenIn) -> Status:  # type: ign
         raise ValidationError(
             [{"loc": ["body", "payload", "name"], "msg": "must not be blank", "type": "value_error"}]
         )
-    token, raw = services.api_token_create(user=request.user, organisation=request.organisation, name=name)  # type: ignore[attr-defined]
+    token, raw = services.api_token_create(user=request.user, organisation=request.organisation, name=name)
     out = TokenOut.from_orm(token).dict()
     out["token"] = raw
     return Status(201, out)
@@ -158,7 +158,7 @@ def token_create(request: HttpRequest, payload: TokenIn) -> Status:  # type: ign
 @router.delete(
     "/tokens/{token_id}", response={204: None}, tags=["tokens"], summary="Revoke one of your tokens"
 )
-def token_revoke(request: HttpRequest, token_id: int) -> Status:  # type: ignore[type-arg]
+def token_revoke(request: ApiRequest, token_id: int) -> Status[None]:
     token = api_token_for(request.user, token_id)
     services.api_token_revoke(token=token, actor=request.user)
     return Status(204, None)

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from soms.tenancy.access import memberships_of
+from soms.tenancy.requests import SomsRequest
 
 SESSION_KEY = "soms_organisation_id"
 
@@ -20,8 +22,12 @@ class CurrentOrganisationMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.membership = None  # type: ignore[attr-defined]
-        request.organisation = None  # type: ignore[attr-defined]
+        # Here the attributes SomsRequest describes are born; from here on the request is one.
+        soms_request = cast(SomsRequest, request)
+        soms_request.memberships = []
+        soms_request.membership = None
+        soms_request.organisation = None
+        soms_request.api_token = None
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             memberships = list(memberships_of(user))
@@ -30,9 +36,9 @@ class CurrentOrganisationMiddleware:
             if chosen is None and memberships:
                 chosen = memberships[0]
                 request.session[SESSION_KEY] = chosen.organisation_id
-            request.memberships = memberships  # type: ignore[attr-defined]
-            request.membership = chosen  # type: ignore[attr-defined]
-            request.organisation = chosen.organisation if chosen else None  # type: ignore[attr-defined]
+            soms_request.memberships = memberships
+            soms_request.membership = chosen
+            soms_request.organisation = chosen.organisation if chosen else None
         return self.get_response(request)
 
 

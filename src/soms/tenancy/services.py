@@ -6,8 +6,7 @@ import hashlib
 import secrets
 from typing import Any
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -19,7 +18,7 @@ TOKEN_PREFIX = "soms_"
 
 def audit_log_write(
     *,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     organisation: Organisation | None,
     action: str,
     obj: Any = None,
@@ -49,7 +48,7 @@ def _unique_slug(name: str) -> str:
 
 @transaction.atomic
 def organisation_create(
-    *, name: str, owner: AbstractBaseUser | None, actor: AbstractBaseUser | None
+    *, name: str, owner: User | None, actor: User | None
 ) -> Organisation:
     organisation = Organisation.objects.create(name=name.strip(), slug=_unique_slug(name))
     audit_log_write(
@@ -66,7 +65,7 @@ def organisation_create(
 
 @transaction.atomic
 def membership_set(
-    *, organisation: Organisation, user: AbstractBaseUser, role: str, actor: AbstractBaseUser | None
+    *, organisation: Organisation, user: User, role: str, actor: User | None
 ) -> Membership:
     membership, created = Membership.objects.select_for_update().get_or_create(
         organisation=organisation, user=user, defaults={"role": role}
@@ -98,8 +97,7 @@ def membership_set(
 
 def user_create(
     *, username: str, email: str = "", password: str | None, first_name: str = "", last_name: str = ""
-) -> AbstractBaseUser:
-    User = get_user_model()
+) -> User:
     user = User(username=username, email=email, first_name=first_name, last_name=last_name)
     if password:
         user.set_password(password)
@@ -115,9 +113,7 @@ def _hash_token(raw: str) -> str:
 
 
 @transaction.atomic
-def api_token_create(
-    *, user: AbstractBaseUser, organisation: Organisation, name: str
-) -> tuple[ApiToken, str]:
+def api_token_create(*, user: User, organisation: Organisation, name: str) -> tuple[ApiToken, str]:
     """Create a token and return it with its only plain-text copy, to be shown once."""
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
@@ -134,7 +130,7 @@ def api_token_create(
 
 
 @transaction.atomic
-def api_token_revoke(*, token: ApiToken, actor: AbstractBaseUser) -> ApiToken:
+def api_token_revoke(*, token: ApiToken, actor: User) -> ApiToken:
     if token.revoked_at is not None:
         return token
     token.revoked_at = timezone.now()
@@ -177,7 +173,7 @@ def api_token_authenticate(raw: str) -> tuple[ApiToken, Membership] | None:
 
 
 @transaction.atomic
-def user_password_change(*, user: AbstractBaseUser, new_password: str) -> None:
+def user_password_change(*, user: User, new_password: str) -> None:
     user.set_password(new_password)
     user.save(update_fields=["password"])
     audit_log_write(actor=user, organisation=None, action="user.password_change", obj=user)

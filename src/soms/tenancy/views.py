@@ -14,9 +14,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from soms.tenancy import selectors, services
-from soms.tenancy.access import admin_required, api_token_for, member_required, membership_for
+from soms.tenancy.access import api_token_for, member_required, membership_for, role_required
 from soms.tenancy.forms import ApiTokenForm, SwitchOrganisationForm
 from soms.tenancy.middleware import SESSION_KEY
+from soms.tenancy.requests import MemberRequest
 
 GENERIC_LOCKOUT = (
     "Too many failed sign-in attempts. Sign-in is paused for a while; try again later "
@@ -52,7 +53,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 @require_POST
 @member_required
-def switch_organisation(request: HttpRequest) -> HttpResponse:
+def switch_organisation(request: MemberRequest) -> HttpResponse:
     form = SwitchOrganisationForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest("organisation: a whole number is required")
@@ -65,17 +66,17 @@ def switch_organisation(request: HttpRequest) -> HttpResponse:
     return redirect(target)
 
 
-@admin_required
+@role_required("audit_log.read")
 @require_GET
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: MemberRequest) -> HttpResponse:
     entries = selectors.audit_log_for(organisation=request.organisation)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     return render(request, "tenancy/audit_log.html", {"page": page})
 
 
-@member_required
+@role_required("api_token.manage")
 @require_http_methods(["GET", "POST"])
-def api_tokens(request: HttpRequest) -> HttpResponse:
+def api_tokens(request: MemberRequest) -> HttpResponse:
     new_token = None
     if request.method == "POST":
         form = ApiTokenForm(request.POST)
@@ -97,8 +98,8 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@member_required
-def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+@role_required("api_token.manage")
+def api_token_revoke(request: MemberRequest, token_id: int) -> HttpResponse:
     token = api_token_for(request.user, token_id)
     services.api_token_revoke(token=token, actor=request.user)
     messages.success(request, f"Token “{token.name}” revoked.")

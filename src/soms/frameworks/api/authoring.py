@@ -11,22 +11,22 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError, ValidationError
 from pydantic import StringConstraints, create_model, model_validator
 
 from soms.core.framework_diff import StatementChange, VersionDiff
+from soms.frameworks import access
 from soms.frameworks.api.browse import Id
 from soms.frameworks.api.browse import router as frameworks_read_router
 from soms.frameworks.models import FrameworkVersion, MappingKind, StatementMapping
 from soms.frameworks.rules import FrameworkRules
 from soms.frameworks.selectors import authoring as selectors_authoring
-from soms.frameworks.selectors import versions as selectors
 from soms.frameworks.services import authoring as services_authoring
 from soms.frameworks.services.authoring import InvalidField, PublishBlocked, StaleRevision
 from soms.frameworks.services.versions import FrameworkConflict
-from soms.tenancy.access import NotFound, require_admin
+from soms.tenancy.access import NotFound, require
+from soms.tenancy.requests import ApiRequest
 
 router = Router(tags=["framework authoring"])
 
@@ -84,13 +84,9 @@ def _run[T](fn: Callable[[], T]) -> T:
         ) from exc
 
 
-def _editable(request: HttpRequest, version_id: int) -> FrameworkVersion:
+def _editable(request: ApiRequest, version_id: int) -> FrameworkVersion:
     # The role is checked before the lookup, so a 403 never tells whether an id exists.
-    require_admin(request.membership)  # type: ignore[attr-defined]
-    return selectors_authoring.authoring_version_for(
-        organisation=request.organisation,  # type: ignore[attr-defined]
-        version_id=version_id,
-    )
+    return access.authoring_version_for(request.membership, version_id)
 
 
 # --- schemas ---------------------------------------------------------------------------------------
@@ -362,7 +358,7 @@ def _resolve(version: FrameworkVersion, kind: str, data: dict[str, Any]) -> dict
         if values.get(field) is not None:
             name = field[:-3]
             try:
-                values[name] = selectors_authoring.version_item_for(
+                values[name] = access.version_item_for(
                     version=version, kind=f"{name}s", item_id=values.pop(field)
                 )
             except NotFound:
@@ -391,15 +387,12 @@ def _resolve(version: FrameworkVersion, kind: str, data: dict[str, Any]) -> dict
     summary="Create a framework with its first draft",
     tags=["framework authoring"],
 )
-def framework_create(request: HttpRequest, payload: FrameworkCreateIn) -> Status[dict[str, Any]]:
-    require_admin(request.membership)  # type: ignore[attr-defined]
+def framework_create(request: ApiRequest, payload: FrameworkCreateIn) -> Status[dict[str, Any]]:
+    membership = require(request.membership, "framework.create")
     base = None
     if payload.base_version_id is not None:
         try:
-            base = selectors.framework_version_for(
-                organisation=request.organisation,  # type: ignore[attr-defined]
-                version_id=payload.base_version_id,
-            )
+            base = access.framework_version_for(membership, payload.base_version_id)
         except NotFound:
             raise ValidationError(
                 [
@@ -412,7 +405,7 @@ def framework_create(request: HttpRequest, payload: FrameworkCreateIn) -> Status
             ) from None
     version = _run(
         lambda: services_authoring.framework_create(
-            organisation=request.organisation,  # type: ignore[attr-defined]
+            organisation=membership.organisation,
             actor=request.user,
             code=payload.code,
             name=payload.name,
@@ -431,12 +424,11 @@ def framework_create(request: HttpRequest, payload: FrameworkCreateIn) -> Status
     summary="Start a new draft version from a published one",
 )
 def framework_version_draft_create(
-    request: HttpRequest, framework_id: Id, payload: DraftCreateIn
+    request: ApiRequest, framework_id: Id, payload: DraftCreateIn
 ) -> Status[dict[str, Any]]:
-    require_admin(request.membership)  # type: ignore[attr-defined]
-    framework = selectors.framework_for(organisation=request.organisation, framework_id=framework_id)  # type: ignore[attr-defined]
+    framework = access.framework_for(request.membership, framework_id, action="framework_version.adapt")
     if framework.organisation_id is None:
-        raise HttpError(403, selectors_authoring.READ_ONLY_BUILTIN)
+        raise HttpError(403, access.READ_ONLY_BUILTIN)
     base = framework.versions.filter(pk=payload.base_version_id).first()
     if base is None:
         raise ValidationError(
@@ -461,8 +453,8 @@ def framework_version_draft_create(
     response=ContentsOut,
     summary="A version with the ids and revision an author needs to edit it",
 )
-def framework_version_contents(request: HttpRequest, version_id: Id) -> dict[str, Any]:
-    version = selectors.framework_version_for(organisation=request.organisation, version_id=version_id)  # type: ignore[attr-defined]
+def framework_version_contents(request: ApiRequest, version_id: Id) -> dict[str, Any]:
+    version = access.framework_version_for(request.membership, version_id)
     return {
         "version": _version_out(version),
         "rules": version.rules,
@@ -476,7 +468,7 @@ def framework_version_contents(request: HttpRequest, version_id: Id) -> dict[str
 # --- items of a draft ------------------------------------------------------------------------------
 
 
-def _create(request: HttpRequest, version_id: int, kind: str, payload: Revisioned) -> Status[Any]:
+def _create(request: ApiRequest, version_id: int, kind: str, payload: Revisioned) -> Status[Any]:
     version = _editable(request, version_id)
     data = payload.dict(exclude={"revision"})
 
@@ -490,9 +482,9 @@ def _create(request: HttpRequest, version_id: int, kind: str, payload: Revisione
     return Status(201, {"revision": version.revision, "item": _item_out(kind, item)})
 
 
-def _update(request: HttpRequest, version_id: int, kind: str, item_id: int, payload: Revisioned) -> Any:
+def _update(request: ApiRequest, version_id: int, kind: str, item_id: int, payload: Revisioned) -> Any:
     version = _editable(request, version_id)
-    item = selectors_authoring.version_item_for(version=version, kind=kind, item_id=item_id)
+    item = access.version_item_for(version=version, kind=kind, item_id=item_id)
     data = payload.dict(exclude={"revision"}, exclude_unset=True)
 
     def go() -> Any:
@@ -510,9 +502,9 @@ def _update(request: HttpRequest, version_id: int, kind: str, item_id: int, payl
     return {"revision": version.revision, "item": _item_out(kind, item)}
 
 
-def _delete(request: HttpRequest, version_id: int, kind: str, item_id: int, revision: int) -> dict[str, int]:
+def _delete(request: ApiRequest, version_id: int, kind: str, item_id: int, revision: int) -> dict[str, int]:
     version = _editable(request, version_id)
-    item = selectors_authoring.version_item_for(version=version, kind=kind, item_id=item_id)
+    item = access.version_item_for(version=version, kind=kind, item_id=item_id)
     _run(
         lambda: services_authoring.version_item_delete(
             version=version, kind=kind, item=item, expected_revision=revision, actor=request.user
@@ -529,26 +521,26 @@ def _item_routes(
 
     changed_out = create_model(f"{singular.capitalize()}ChangedOut", __base__=Schema, revision=int, item=out)
 
-    def create(request: HttpRequest, version_id: Id, payload: Any) -> Any:
+    def create(request: ApiRequest, version_id: Id, payload: Any) -> Any:
         return _create(request, version_id, kind, payload)
 
-    def update(request: HttpRequest, version_id: Id, item_id: Id, payload: Any) -> Any:
+    def update(request: ApiRequest, version_id: Id, item_id: Id, payload: Any) -> Any:
         return _update(request, version_id, kind, item_id, payload)
 
-    def delete(request: HttpRequest, version_id: Id, item_id: Id, revision: int) -> Any:
+    def delete(request: ApiRequest, version_id: Id, item_id: Id, revision: int) -> Any:
         return _delete(request, version_id, kind, item_id, revision)
 
-    def read(request: HttpRequest, version_id: Id, item_id: Id) -> Any:
-        version = selectors.framework_version_for(organisation=request.organisation, version_id=version_id)  # type: ignore[attr-defined]
-        item = selectors_authoring.version_item_for(version=version, kind=kind, item_id=item_id)
+    def read(request: ApiRequest, version_id: Id, item_id: Id) -> Any:
+        version = access.framework_version_for(request.membership, version_id)
+        item = access.version_item_for(version=version, kind=kind, item_id=item_id)
         return _item_out(kind, item)
 
     # The schemas differ per kind; Ninja reads them from the annotations, so they are set here
     # (string annotations from `from __future__` could not name these local classes).
-    create.__annotations__.update(request=HttpRequest, version_id=Id, payload=create_in)
-    update.__annotations__.update(request=HttpRequest, version_id=Id, item_id=Id, payload=patch_in)
-    delete.__annotations__.update(request=HttpRequest, version_id=Id, item_id=Id, revision=int)
-    read.__annotations__.update(request=HttpRequest, version_id=Id, item_id=Id)
+    create.__annotations__.update(request=ApiRequest, version_id=Id, payload=create_in)
+    update.__annotations__.update(request=ApiRequest, version_id=Id, item_id=Id, payload=patch_in)
+    delete.__annotations__.update(request=ApiRequest, version_id=Id, item_id=Id, revision=int)
+    read.__annotations__.update(request=ApiRequest, version_id=Id, item_id=Id)
     create.__name__, update.__name__, delete.__name__, read.__name__ = (
         f"{singular}_create",
         f"{singular}_update",
@@ -588,7 +580,7 @@ _item_routes("statements", StatementOut, StatementIn, StatementPatch)
     response=ChangedOut,
     summary="Reorder levels, elements or areas (all of them) or the statements of one cell",
 )
-def framework_version_reorder(request: HttpRequest, version_id: Id, kind: Kind, payload: OrderIn) -> Any:
+def framework_version_reorder(request: ApiRequest, version_id: Id, kind: Kind, payload: OrderIn) -> Any:
     version = _editable(request, version_id)
     _run(
         lambda: services_authoring.version_items_reorder(
@@ -603,7 +595,7 @@ def framework_version_reorder(request: HttpRequest, version_id: Id, kind: Kind, 
 
 
 @router.put("/framework-versions/{version_id}/rules", response=ChangedOut, summary="Replace a draft's rules")
-def framework_version_rules(request: HttpRequest, version_id: Id, payload: RulesIn) -> Any:
+def framework_version_rules(request: ApiRequest, version_id: Id, payload: RulesIn) -> Any:
     version = _editable(request, version_id)
     _run(
         lambda: services_authoring.version_rules_set(
@@ -618,7 +610,7 @@ def framework_version_rules(request: HttpRequest, version_id: Id, payload: Rules
     response=VersionOut,
     summary="Publish a draft; 422 lists what stops it",
 )
-def framework_version_publish(request: HttpRequest, version_id: Id, payload: Revisioned) -> Any:
+def framework_version_publish(request: ApiRequest, version_id: Id, payload: Revisioned) -> Any:
     version = _editable(request, version_id)
     _run(
         lambda: services_authoring.version_publish(
@@ -673,8 +665,8 @@ class DiffQuery(Schema):
     response=DiffOut,
     summary="Statements added, removed, reworded, moved and renamed since another version",
 )
-def framework_version_diff(request: HttpRequest, version_id: Id, query: Query[DiffQuery]) -> Any:
-    version = selectors.framework_version_for(organisation=request.organisation, version_id=version_id)  # type: ignore[attr-defined]
+def framework_version_diff(request: ApiRequest, version_id: Id, query: Query[DiffQuery]) -> Any:
+    version = access.framework_version_for(request.membership, version_id)
     base = _base(version, query.base)
     return _diff_out(version, base, selectors_authoring.versions_diff(version=version, base=base))
 
@@ -720,8 +712,8 @@ def _mappings_answer(version: FrameworkVersion, base: FrameworkVersion | None) -
     response=MappingsOut,
     summary="How statements of older versions live on in this one",
 )
-def framework_version_mappings(request: HttpRequest, version_id: Id, query: Query[MappingsQuery]) -> Any:
-    version = selectors.framework_version_for(organisation=request.organisation, version_id=version_id)  # type: ignore[attr-defined]
+def framework_version_mappings(request: ApiRequest, version_id: Id, query: Query[MappingsQuery]) -> Any:
+    version = access.framework_version_for(request.membership, version_id)
     base = _base(version, query.base) if query.base is not None else None
     return _mappings_answer(version, base)
 
@@ -731,7 +723,7 @@ def framework_version_mappings(request: HttpRequest, version_id: Id, query: Quer
     response=MappingsOut,
     summary="Replace the mappings from one older version onto this draft",
 )
-def framework_version_mappings_set(request: HttpRequest, version_id: Id, payload: MappingsIn) -> Any:
+def framework_version_mappings_set(request: ApiRequest, version_id: Id, payload: MappingsIn) -> Any:
     version = _editable(request, version_id)
     try:
         base = selectors_authoring.base_for(version=version, base_id=payload.base_version_id)

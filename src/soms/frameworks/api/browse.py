@@ -3,11 +3,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
+from soms.frameworks import access
 from soms.frameworks.document import StoredDocument
 from soms.frameworks.selectors import versions as selectors
+from soms.tenancy.requests import ApiRequest
 
 router = Router(tags=["frameworks"])
 
@@ -74,13 +75,13 @@ def _framework_out(fw: Any) -> dict[str, Any]:
 @router.get(
     "/frameworks", response=list[FrameworkOut], summary="Frameworks readable in the current organisation"
 )
-def framework_list(request: HttpRequest) -> list[dict[str, Any]]:
-    return [_framework_out(fw) for fw in selectors.frameworks_visible_to(organisation=request.organisation)]  # type: ignore[attr-defined]
+def framework_list(request: ApiRequest) -> list[dict[str, Any]]:
+    return [_framework_out(fw) for fw in selectors.frameworks_visible_to(organisation=request.organisation)]
 
 
 @router.get("/frameworks/{framework_id}", response=FrameworkOut)
-def framework_detail(request: HttpRequest, framework_id: Id) -> dict[str, Any]:
-    fw = selectors.framework_for(organisation=request.organisation, framework_id=framework_id)  # type: ignore[attr-defined]
+def framework_detail(request: ApiRequest, framework_id: Id) -> dict[str, Any]:
+    fw = access.framework_for(request.membership, framework_id)
     return _framework_out(fw)
 
 
@@ -89,8 +90,8 @@ def framework_detail(request: HttpRequest, framework_id: Id) -> dict[str, Any]:
     response=FrameworkVersionOut,
     summary="A whole framework version: levels, elements, statements, areas and rules",
 )
-def framework_version_detail(request: HttpRequest, version_id: Id) -> dict[str, Any]:
-    version = selectors.framework_version_for(organisation=request.organisation, version_id=version_id)  # type: ignore[attr-defined]
+def framework_version_detail(request: ApiRequest, version_id: Id) -> dict[str, Any]:
+    version = access.framework_version_for(request.membership, version_id)
     document = selectors.version_document_stored(version=version)
     return {
         "id": version.pk,

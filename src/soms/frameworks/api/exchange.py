@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from django.http import HttpRequest, HttpResponse
-from ninja import File, Query, Router, Schema, Status
+from django.http import HttpResponse
+from ninja import Query, Router, Schema, Status
 from ninja.files import UploadedFile
+from ninja.params import functions as param
 
-from soms.frameworks import io
+from soms.frameworks import access, io
 from soms.frameworks.api.browse import Id, ProblemOut
-from soms.frameworks.selectors import versions as selectors
 from soms.frameworks.selectors.versions import VersionIncomplete
 from soms.frameworks.services.exchange import framework_import, framework_version_export
-from soms.tenancy.access import require_admin
+from soms.tenancy.access import require
+from soms.tenancy.requests import ApiRequest
 
 router = Router(tags=["framework exchange"])
 
@@ -45,7 +46,7 @@ class ExportQuery(Schema):
     format: Literal["yaml", "json", "csv", "case"] = "yaml"
 
 
-def _problems(status: int, error: io.FrameworkImportError) -> Status:
+def _problems(status: int, error: io.FrameworkImportError) -> Status[dict[str, Any]]:
     return Status(status, {"detail": [p.as_dict() for p in error.problems]})
 
 
@@ -62,16 +63,16 @@ def _problems(status: int, error: io.FrameworkImportError) -> Status:
     ),
 )
 def framework_import_api(
-    request: HttpRequest,
+    request: ApiRequest,
     query: Query[ImportQuery],
-    file: UploadedFile | None = File(None),  # noqa: B008
-) -> Status:
-    require_admin(request.membership)  # type: ignore[attr-defined]
+    file: UploadedFile | None = param.File(None),  # noqa: B008
+) -> Status[dict[str, Any]]:
+    membership = require(request.membership, "framework.import")
     try:
         if file is not None:
             io.check_size(file.size or 0)
             data, filename = file.read(), query.filename or file.name or ""
-        elif request.content_type.startswith("multipart/"):
+        elif (request.content_type or "").startswith("multipart/"):
             # The form was read for its parts, so there is no raw body to fall back on: a form
             # without a file part (`-F file=abc` sends text, `-F file=@path` a file) is a bad request.
             return Status(
@@ -90,7 +91,7 @@ def framework_import_api(
             io.check_size(int(request.META.get("CONTENT_LENGTH") or 0))
             data, filename = request.body, query.filename
         version = framework_import(
-            organisation=request.organisation,  # type: ignore[attr-defined]
+            organisation=membership.organisation,
             actor=request.user,
             data=data,
             filename=filename,
@@ -132,9 +133,9 @@ def framework_import_api(
     },
 )
 def framework_version_export_api(
-    request: HttpRequest, version_id: Id, query: Query[ExportQuery]
-) -> HttpResponse | Status:
-    version = selectors.framework_version_for(organisation=request.organisation, version_id=version_id)  # type: ignore[attr-defined]
+    request: ApiRequest, version_id: Id, query: Query[ExportQuery]
+) -> HttpResponse | Status[dict[str, Any]]:
+    version = access.framework_version_for(request.membership, version_id)
     try:
         rendered = framework_version_export(version=version, format=query.format)
     except VersionIncomplete as exc:

@@ -11,7 +11,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, TypeGuard
 
 from django.conf import settings
 
@@ -23,6 +23,12 @@ from soms.frameworks.io.tabular import dump_csv, parse_csv
 
 Format = Literal["yaml", "json", "csv", "case"]
 FORMATS: tuple[Format, ...] = ("yaml", "json", "csv", "case")
+
+
+def is_format(name: str) -> TypeGuard[Format]:
+    return name in FORMATS
+
+
 FORMAT_LABELS = {"yaml": "YAML", "json": "JSON", "csv": "CSV", "case": "CASE 1.1"}
 EXTENSIONS = {"yaml": "yaml", "json": "json", "csv": "csv", "case": "case.json"}
 CONTENT_TYPES = {

@@ -6,8 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
-from django.db.models import Model, Q
+from django.db.models import Q
 
 from soms.core.framework_diff import (
     MappingSuggestion,
@@ -18,35 +17,13 @@ from soms.core.framework_diff import (
     suggest_mappings,
 )
 from soms.frameworks.models import FrameworkVersion, Statement, StatementMapping
-from soms.frameworks.selectors.versions import framework_version_for
-from soms.frameworks.services.authoring import ITEM_MODELS, InvalidField, MappingEntry
-from soms.tenancy.access import NotFound
+from soms.frameworks.services.authoring import InvalidField, MappingEntry
+from soms.tenancy.access import get_or_not_found
 from soms.tenancy.models import Organisation
-
-READ_ONLY_BUILTIN = "Built-in frameworks are read-only; adapt one into your organisation to change it."
-
-
-def authoring_version_for(*, organisation: Organisation | None, version_id: Any) -> FrameworkVersion:
-    """A version the current organisation may author: its own (404 for another organisation's,
-    exactly like a missing one). Built-in versions are readable by all and writable by none."""
-    version = framework_version_for(organisation=organisation, version_id=version_id)
-    if version.framework.organisation_id is None:
-        raise PermissionDenied(READ_ONLY_BUILTIN)
-    return version
-
-
-def version_item_for(*, version: FrameworkVersion, kind: str, item_id: Any) -> Any:
-    model: type[Model] = ITEM_MODELS[kind]
-    try:
-        return model._default_manager.get(version=version, pk=item_id)  # type: ignore[misc]
-    except (model.DoesNotExist, ValueError, TypeError, OverflowError):  # type: ignore[attr-defined]
-        raise NotFound(f"No such {kind[:-1]} in this version") from None
 
 
 def base_candidates(*, organisation: Organisation | None) -> list[FrameworkVersion]:
     """Published versions an organisation may adapt: the built-in ones and its own."""
-    from django.db.models import Q
-
     return list(
         FrameworkVersion.objects.filter(
             Q(framework__organisation__isnull=True) | Q(framework__organisation=organisation),
@@ -98,10 +75,12 @@ def base_for(*, version: FrameworkVersion, base_id: Any) -> FrameworkVersion:
     visible = Q(framework__organisation__isnull=True) | Q(
         framework__organisation=version.framework.organisation_id
     )
-    try:
-        base = FrameworkVersion.objects.select_related("framework").get(visible, pk=base_id)
-    except (FrameworkVersion.DoesNotExist, ValueError, TypeError, OverflowError):
-        raise InvalidField("base", f"no version {base_id} of this framework") from None
+    base = get_or_not_found(
+        FrameworkVersion.objects.select_related("framework"),
+        visible,
+        pk=base_id,
+        missing=InvalidField("base", f"no version {base_id} of this framework"),
+    )
     if base.framework_id != version.framework_id:
         raise InvalidField("base", "only versions of the same framework can be compared or mapped")
     if base.pk == version.pk:

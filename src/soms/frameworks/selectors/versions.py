@@ -10,7 +10,6 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from soms.frameworks.document import FrameworkDocument, StoredDocument
 from soms.frameworks.models import Element, Framework, FrameworkVersion, Level, Statement
-from soms.tenancy.access import NotFound
 from soms.tenancy.models import Organisation
 
 
@@ -20,22 +19,6 @@ def frameworks_visible_to(*, organisation: Organisation | None) -> QuerySet[Fram
         .annotate(version_count=Count("versions"))
         .prefetch_related(Prefetch("versions", queryset=FrameworkVersion.objects.order_by("-created_at")))
     )
-
-
-def framework_for(*, organisation: Organisation | None, framework_id: Any) -> Framework:
-    try:
-        return frameworks_visible_to(organisation=organisation).get(pk=framework_id)
-    except (Framework.DoesNotExist, ValueError, TypeError, OverflowError):
-        raise NotFound(f"No framework with id {framework_id}") from None
-
-
-def framework_version_for(*, organisation: Organisation | None, version_id: Any) -> FrameworkVersion:
-    try:
-        return FrameworkVersion.objects.select_related("framework").get(
-            Q(framework__organisation__isnull=True) | Q(framework__organisation=organisation), pk=version_id
-        )
-    except (FrameworkVersion.DoesNotExist, ValueError, TypeError, OverflowError):
-        raise NotFound(f"No framework version with id {version_id}") from None
 
 
 def latest_published_version(framework: Framework) -> FrameworkVersion | None:

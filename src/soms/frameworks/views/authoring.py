@@ -14,14 +14,15 @@ from typing import Any
 import yaml
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
+from django.db.models import Count, Model
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from soms.core.framework_diff import word_changes
+from soms.frameworks import access
 from soms.frameworks.forms import (
     AreaForm,
     DraftCreateForm,
@@ -36,7 +37,6 @@ from soms.frameworks.forms import (
 )
 from soms.frameworks.models import FrameworkVersion, MappingKind, Statement
 from soms.frameworks.selectors import authoring as selectors_authoring
-from soms.frameworks.selectors import versions as selectors
 from soms.frameworks.services import authoring as services_authoring
 from soms.frameworks.services.authoring import (
     InvalidField,
@@ -45,7 +45,9 @@ from soms.frameworks.services.authoring import (
     StaleRevision,
     VersionPublished,
 )
-from soms.tenancy.access import admin_required, member_required, require_admin
+from soms.tenancy.access import member_required, role_required
+from soms.tenancy.permissions import can
+from soms.tenancy.requests import MemberRequest
 
 KIND_FORMS: dict[str, type[RevisionForm]] = {
     "levels": LevelForm,
@@ -63,28 +65,25 @@ def _kind(kind: str) -> str:
     return kind
 
 
-def _version(request: HttpRequest, version_id: int) -> FrameworkVersion:
-    return selectors_authoring.authoring_version_for(
-        organisation=request.organisation,  # type: ignore[attr-defined]
-        version_id=version_id,
-    )
+def _version(request: MemberRequest, version_id: int) -> FrameworkVersion:
+    return access.authoring_version_for(request.membership, version_id)
 
 
 def _grid_url(version: FrameworkVersion, anchor: str = "") -> str:
     return reverse("framework-version", args=[version.pk]) + (f"#{anchor}" if anchor else "")
 
 
-def _published(request: HttpRequest, version: FrameworkVersion) -> HttpResponse:
+def _published(request: MemberRequest, version: FrameworkVersion) -> HttpResponse:
     messages.error(
         request, f"{version} is published and never changes. Start a new draft from it to make changes."
     )
-    if getattr(request, "htmx", False):
+    if request.htmx:
         # A redirect followed by htmx would swap the whole page into one grid cell.
         return HttpResponseClientRedirect(_grid_url(version))
     return redirect(_grid_url(version))
 
 
-def _rebound(form_class: type[RevisionForm], request: HttpRequest, version: FrameworkVersion) -> Any:
+def _rebound(form_class: type[RevisionForm], request: MemberRequest, version: FrameworkVersion) -> Any:
     """The user's input again, now based on the current revision, so a second save goes through."""
     version.refresh_from_db(fields=["revision"])
     data: QueryDict = request.POST.copy()
@@ -102,10 +101,10 @@ def _place_error(form: Any, exc: InvalidField) -> None:
 # --- creating frameworks and drafts ----------------------------------------------------------------
 
 
-@admin_required
+@role_required("framework.create")
 @require_http_methods(["GET", "POST"])
-def framework_create(request: HttpRequest) -> HttpResponse:
-    bases = selectors_authoring.base_candidates(organisation=request.organisation)  # type: ignore[attr-defined]
+def framework_create(request: MemberRequest) -> HttpResponse:
+    bases = selectors_authoring.base_candidates(organisation=request.organisation)
     status = 200
     if request.method == "POST":
         form = FrameworkCreateForm(request.POST, bases=bases)
@@ -113,7 +112,7 @@ def framework_create(request: HttpRequest) -> HttpResponse:
             data = form.cleaned_data
             try:
                 version = services_authoring.framework_create(
-                    organisation=request.organisation,  # type: ignore[attr-defined]
+                    organisation=request.organisation,
                     actor=request.user,
                     code=data["code"],
                     name=data["name"],
@@ -144,10 +143,10 @@ def framework_create(request: HttpRequest) -> HttpResponse:
     return render(request, "frameworks/authoring/framework_form.html", {"form": form}, status=status)
 
 
-@admin_required
+@role_required("framework_version.adapt")
 @require_http_methods(["GET", "POST"])
-def version_draft_create(request: HttpRequest, version_id: int) -> HttpResponse:
-    base = selectors.framework_version_for(organisation=request.organisation, version_id=version_id)  # type: ignore[attr-defined]
+def version_draft_create(request: MemberRequest, version_id: int) -> HttpResponse:
+    base = access.framework_version_for(request.membership, version_id)
     if base.framework.organisation_id is None:
         # A built-in framework is adapted into a framework of the organisation's own.
         return redirect(reverse("framework-create") + f"?base={base.pk}")
@@ -178,9 +177,9 @@ def version_draft_create(request: HttpRequest, version_id: int) -> HttpResponse:
 # --- editing a draft -------------------------------------------------------------------------------
 
 
-@admin_required
+@role_required("framework_version.author")
 @require_GET
-def version_structure(request: HttpRequest, version_id: int) -> HttpResponse:
+def version_structure(request: MemberRequest, version_id: int) -> HttpResponse:
     version = _version(request, version_id)
     if version.is_published:
         return _published(request, version)
@@ -216,7 +215,7 @@ def _whole_number(params: QueryDict, name: str) -> int | None:
     return int(value)
 
 
-def _item_initial(kind: str, item: Any, request: HttpRequest, version: FrameworkVersion) -> dict[str, Any]:
+def _item_initial(kind: str, item: Any, request: MemberRequest, version: FrameworkVersion) -> dict[str, Any]:
     initial: dict[str, Any] = {"revision": version.revision}
     if item is not None:
         for field in services_authoring.EDITABLE_FIELDS[kind]:
@@ -231,7 +230,7 @@ def _item_initial(kind: str, item: Any, request: HttpRequest, version: Framework
     return initial
 
 
-def _statement_fragment(request: HttpRequest, version: FrameworkVersion, st: Statement) -> HttpResponse:
+def _statement_fragment(request: MemberRequest, version: FrameworkVersion, st: Statement) -> HttpResponse:
     return render(
         request,
         "frameworks/authoring/_statement_saved.html",
@@ -239,21 +238,21 @@ def _statement_fragment(request: HttpRequest, version: FrameworkVersion, st: Sta
     )
 
 
-@admin_required
+@role_required("framework_version.author")
 @require_http_methods(["GET", "POST"])
 def version_item_form(
-    request: HttpRequest, version_id: int, kind: str, item_id: int | None = None
+    request: MemberRequest, version_id: int, kind: str, item_id: int | None = None
 ) -> HttpResponse:
     kind = _kind(kind)
     version = _version(request, version_id)
     item = (
-        selectors_authoring.version_item_for(version=version, kind=kind, item_id=item_id) if item_id else None
+        access.version_item_for(version=version, kind=kind, item_id=item_id) if item_id else None
     )
     if version.is_published:
         return _published(request, version)
-    inline = bool(getattr(request, "htmx", False)) and kind == "statements" and item is not None
+    inline = bool(request.htmx) and kind == "statements" and item is not None
     form_class: type[RevisionForm] = StatementTextForm if inline else KIND_FORMS[kind]
-    extra = {"version": version} if form_class in NEEDS_VERSION else {}
+    extra: dict[str, Any] = {"version": version} if form_class in NEEDS_VERSION else {}
     status = 200
     if request.method == "POST":
         form: Any = form_class(request.POST, **extra)
@@ -308,19 +307,19 @@ def version_item_form(
 
 @member_required
 @require_GET
-def statement_show(request: HttpRequest, version_id: int, item_id: int) -> HttpResponse:
+def statement_show(request: MemberRequest, version_id: int, item_id: int) -> HttpResponse:
     """One statement as the grid shows it (the inline editor's Cancel)."""
-    version = selectors.framework_version_for(organisation=request.organisation, version_id=version_id)  # type: ignore[attr-defined]
-    st = selectors_authoring.version_item_for(version=version, kind="statements", item_id=item_id)
+    version = access.framework_version_for(request.membership, version_id)
+    st = access.version_item_for(version=version, kind="statements", item_id=item_id)
     return render(request, "frameworks/authoring/_statement.html", {"st": st, "version": version})
 
 
-@admin_required
+@role_required("framework_version.author")
 @require_http_methods(["GET", "POST"])
-def version_item_delete(request: HttpRequest, version_id: int, kind: str, item_id: int) -> HttpResponse:
+def version_item_delete(request: MemberRequest, version_id: int, kind: str, item_id: int) -> HttpResponse:
     kind = _kind(kind)
     version = _version(request, version_id)
-    item = selectors_authoring.version_item_for(version=version, kind=kind, item_id=item_id)
+    item = access.version_item_for(version=version, kind=kind, item_id=item_id)
     if version.is_published:
         return _published(request, version)
     status = 200
@@ -366,12 +365,12 @@ def version_item_delete(request: HttpRequest, version_id: int, kind: str, item_i
     )
 
 
-@admin_required
+@role_required("framework_version.author")
 @require_POST
-def version_item_move(request: HttpRequest, version_id: int, kind: str, item_id: int) -> HttpResponse:
+def version_item_move(request: MemberRequest, version_id: int, kind: str, item_id: int) -> HttpResponse:
     kind = _kind(kind)
     version = _version(request, version_id)
-    item = selectors_authoring.version_item_for(version=version, kind=kind, item_id=item_id)
+    item = access.version_item_for(version=version, kind=kind, item_id=item_id)
     back = (
         _grid_url(version, f"st-{item.pk}")
         if kind == "statements"
@@ -383,6 +382,7 @@ def version_item_move(request: HttpRequest, version_id: int, kind: str, item_id:
     if not form.is_valid():
         messages.error(request, "Move up or down, from a page of this draft.")
         return redirect(back)
+    siblings: list[Model]
     if kind == "statements":
         siblings = list(
             version.statements.filter(element=item.element, level=item.level).order_by("order", "id")
@@ -409,9 +409,9 @@ def version_item_move(request: HttpRequest, version_id: int, kind: str, item_id:
     return redirect(back)
 
 
-@admin_required
+@role_required("framework_version.author")
 @require_http_methods(["GET", "POST"])
-def version_rules(request: HttpRequest, version_id: int) -> HttpResponse:
+def version_rules(request: MemberRequest, version_id: int) -> HttpResponse:
     version = _version(request, version_id)
     if version.is_published:
         return _published(request, version)
@@ -448,9 +448,9 @@ def version_rules(request: HttpRequest, version_id: int) -> HttpResponse:
     )
 
 
-@admin_required
+@role_required("framework_version.author")
 @require_http_methods(["GET", "POST"])
-def version_publish(request: HttpRequest, version_id: int) -> HttpResponse:
+def version_publish(request: MemberRequest, version_id: int) -> HttpResponse:
     version = _version(request, version_id)
     if version.is_published:
         return _published(request, version)
@@ -490,7 +490,7 @@ def version_publish(request: HttpRequest, version_id: int) -> HttpResponse:
 # --- comparing and mapping -------------------------------------------------------------------------
 
 
-def _compare_base(request: HttpRequest, version: FrameworkVersion) -> tuple[FrameworkVersion | None, str]:
+def _compare_base(request: MemberRequest, version: FrameworkVersion) -> tuple[FrameworkVersion | None, str]:
     wanted = request.GET.get("base") or request.POST.get("base")
     if not wanted:
         return selectors_authoring.default_base(version), ""
@@ -502,8 +502,8 @@ def _compare_base(request: HttpRequest, version: FrameworkVersion) -> tuple[Fram
 
 @member_required
 @require_GET
-def version_diff(request: HttpRequest, version_id: int) -> HttpResponse:
-    version = selectors.framework_version_for(organisation=request.organisation, version_id=version_id)  # type: ignore[attr-defined]
+def version_diff(request: MemberRequest, version_id: int) -> HttpResponse:
+    version = access.framework_version_for(request.membership, version_id)
     base, error = _compare_base(request, version)
     context: dict[str, Any] = {
         "version": version,
@@ -516,33 +516,26 @@ def version_diff(request: HttpRequest, version_id: int) -> HttpResponse:
         diff = selectors_authoring.versions_diff(version=version, base=base)
         context["diff"] = diff
         context["rows"] = [
-            {"c": c, "words": word_changes(c.old.text, c.new.text) if c.reworded else None}  # type: ignore[union-attr]
+            {"c": c, "words": word_changes(c.old.text, c.new.text) if c.reworded and c.old and c.new else None}
             for c in diff.statements
             if c.change != "same"
         ]
     return render(request, "frameworks/authoring/diff.html", context, status=400 if error else 200)
 
 
-def _mapping_editable(request: HttpRequest, version: FrameworkVersion) -> bool:
-    membership = getattr(request, "membership", None)
-    return (
-        membership is not None
-        and membership.is_admin
-        and not version.is_published
-        and version.framework.organisation_id == request.organisation.pk  # type: ignore[attr-defined]
-    )
+def _mapping_editable(request: MemberRequest, version: FrameworkVersion) -> bool:
+    return can(request.membership, "framework_version.author", version)
 
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def version_mappings(request: HttpRequest, version_id: int) -> HttpResponse:
+def version_mappings(request: MemberRequest, version_id: int) -> HttpResponse:
     if request.method == "POST":
-        require_admin(request.membership)  # type: ignore[attr-defined]
         version = _version(request, version_id)
         if version.is_published:
             return _published(request, version)
     else:
-        version = selectors.framework_version_for(organisation=request.organisation, version_id=version_id)  # type: ignore[attr-defined]
+        version = access.framework_version_for(request.membership, version_id)
     base, error = _compare_base(request, version)
     editable = _mapping_editable(request, version)
     status = 400 if error else 200
@@ -591,7 +584,7 @@ def version_mappings(request: HttpRequest, version_id: int) -> HttpResponse:
                 messages.success(request, f"Saved {len(entries)} mappings from {base.label}.")
                 return redirect(reverse("framework-mappings", args=[version.pk]) + f"?base={base.pk}")
         revision = version.revision
-    targets = list(
+    successors = list(
         version.statements.select_related("element", "level").order_by(
             "element__order", "level__rank", "order"
         )
@@ -605,7 +598,7 @@ def version_mappings(request: HttpRequest, version_id: int) -> HttpResponse:
             "base": base,
             "error": error,
             "rows": rows,
-            "targets": targets,
+            "targets": successors,
             "kinds": MappingKind.choices,
             "editable": editable,
             "revision": revision,

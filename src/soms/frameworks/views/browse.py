@@ -1,24 +1,26 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from soms.frameworks import access
 from soms.frameworks.selectors import versions as selectors
 from soms.tenancy.access import member_required
+from soms.tenancy.requests import MemberRequest
 
 
 @member_required
 @require_GET
-def framework_list(request: HttpRequest) -> HttpResponse:
+def framework_list(request: MemberRequest) -> HttpResponse:
     frameworks = selectors.frameworks_visible_to(organisation=request.organisation)
     return render(request, "frameworks/framework_list.html", {"frameworks": frameworks})
 
 
 @member_required
 @require_GET
-def framework_detail(request: HttpRequest, framework_id: int) -> HttpResponse:
-    framework = selectors.framework_for(organisation=request.organisation, framework_id=framework_id)
+def framework_detail(request: MemberRequest, framework_id: int) -> HttpResponse:
+    framework = access.framework_for(request.membership, framework_id)
     version = selectors.latest_published_version(framework) or framework.versions.first()
     if version is None:
         return render(request, "frameworks/framework_detail.html", {"framework": framework})
@@ -27,8 +29,8 @@ def framework_detail(request: HttpRequest, framework_id: int) -> HttpResponse:
 
 @member_required
 @require_GET
-def framework_version(request: HttpRequest, version_id: int) -> HttpResponse:
-    version = selectors.framework_version_for(organisation=request.organisation, version_id=version_id)
+def framework_version(request: MemberRequest, version_id: int) -> HttpResponse:
+    version = access.framework_version_for(request.membership, version_id)
     grid = selectors.version_grid(version=version)
     versions = version.framework.versions.order_by("-created_at")
     return render(

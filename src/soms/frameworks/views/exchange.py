@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.files.uploadedfile import UploadedFile
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from soms.frameworks import io
-from soms.frameworks.selectors import versions as selectors
+from soms.frameworks import access, io
 from soms.frameworks.selectors.versions import VersionIncomplete
 from soms.frameworks.services.exchange import framework_import, framework_version_export
-from soms.tenancy.access import admin_required, member_required
+from soms.tenancy.access import member_required, role_required
+from soms.tenancy.requests import MemberRequest
 
 
 class ImportForm(forms.Form):
@@ -31,9 +32,9 @@ class ImportForm(forms.Form):
     )
 
 
-@admin_required
+@role_required("framework.import")
 @require_http_methods(["GET", "POST"])
-def framework_import_page(request: HttpRequest) -> HttpResponse:
+def framework_import_page(request: MemberRequest) -> HttpResponse:
     problems: list[io.Problem] = []
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -41,7 +42,7 @@ def framework_import_page(request: HttpRequest) -> HttpResponse:
         try:
             io.check_size(upload.size or 0)
             version = framework_import(
-                organisation=request.organisation,  # type: ignore[attr-defined]
+                organisation=request.organisation,
                 actor=request.user,
                 data=upload.read(),
                 filename=upload.name or "",
@@ -64,7 +65,7 @@ def framework_import_page(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "problems": problems,
-            "filename": request.FILES.get("file") and request.FILES["file"].name,
+            "filename": uploaded.name if isinstance(uploaded := request.FILES.get("file"), UploadedFile) else None,
         },
         status=status,
     )
@@ -72,12 +73,12 @@ def framework_import_page(request: HttpRequest) -> HttpResponse:
 
 @member_required
 @require_GET
-def framework_version_download(request: HttpRequest, version_id: int, format: str) -> HttpResponse:
-    if format not in io.FORMATS:
+def framework_version_download(request: MemberRequest, version_id: int, format: str) -> HttpResponse:
+    if not io.is_format(format):
         raise Http404("No such format")
-    version = selectors.framework_version_for(organisation=request.organisation, version_id=version_id)  # type: ignore[attr-defined]
+    version = access.framework_version_for(request.membership, version_id)
     try:
-        rendered = framework_version_export(version=version, format=format)  # type: ignore[arg-type]
+        rendered = framework_version_export(version=version, format=format)
     except VersionIncomplete as exc:
         # A draft in progress: say what is missing where it can be fixed.
         messages.error(request, str(exc))

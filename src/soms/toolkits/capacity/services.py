@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
@@ -31,7 +31,7 @@ def _require_change(study: CapacityStudy, membership: Membership | None) -> None
 def capacity_study_create(
     *,
     organisation: Organisation,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     name: str,
     kind: str,
     inputs: dict[str, Any],
@@ -62,7 +62,7 @@ def capacity_study_rename(
     *,
     study: CapacityStudy,
     membership: Membership | None,
-    actor: AbstractBaseUser,
+    actor: User,
     name: str,
     revision: int,
 ) -> CapacityStudy:
@@ -94,7 +94,7 @@ def capacity_study_delete(
     *,
     study: CapacityStudy,
     membership: Membership | None,
-    actor: AbstractBaseUser,
+    actor: User,
     revision: int | None = None,
 ) -> None:
     """Delete; with ``revision`` given, only if nobody changed the study since it was read."""
