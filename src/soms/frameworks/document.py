@@ -12,6 +12,7 @@ from uuid import UUID, uuid5
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from soms.frameworks.rules import FrameworkRules
+from soms.limits import MAX_TEXT_LENGTH, MAX_TREE_DEPTH
 
 FORMAT_ID = "soms-framework/1"
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -31,7 +32,7 @@ class _Strict(BaseModel):
 class FrameworkHeader(_Strict):
     code: str = Field(min_length=1, max_length=80)
     name: str = Field(min_length=1, max_length=200)
-    description: str = ""
+    description: str = Field("", max_length=MAX_TEXT_LENGTH)
     kind: Literal["skills", "capability"] = "skills"
 
     _code = field_validator("code")(lambda v: _slug(v, "framework"))
@@ -40,7 +41,7 @@ class FrameworkHeader(_Strict):
 class VersionHeader(_Strict):
     label: str = Field(min_length=1, max_length=40)
     attribution: str = Field("", max_length=300)
-    notes: str = ""
+    notes: str = Field("", max_length=MAX_TEXT_LENGTH)
     rules: FrameworkRules = Field(default_factory=FrameworkRules)
     # Exchange identity (the CASE CFDocument identifier); absent in hand-written files.
     uuid: UUID | None = None
@@ -52,7 +53,7 @@ class LevelDoc(_Strict):
     code: str = Field(min_length=1, max_length=80)
     name: str = Field(min_length=1, max_length=120)
     rank: int = Field(ge=1, le=100)
-    description: str = ""
+    description: str = Field("", max_length=MAX_TEXT_LENGTH)
     validity_months: int | None = Field(None, ge=1, le=600)
     uuid: UUID | None = None
 
@@ -70,7 +71,7 @@ class AreaDoc(_Strict):
 class StatementDoc(_Strict):
     code: str = Field(min_length=1, max_length=80)
     level: str
-    text: str = Field(min_length=1)
+    text: str = Field(min_length=1, max_length=MAX_TEXT_LENGTH)
     areas: list[str] = Field(default_factory=list)
     # Code of another statement of the same element, for trees deeper than element > statement.
     parent: str | None = None
@@ -88,7 +89,7 @@ class StatementDoc(_Strict):
 class ElementDoc(_Strict):
     code: str = Field(min_length=1, max_length=80)
     name: str = Field(min_length=1, max_length=200)
-    description: str = ""
+    description: str = Field("", max_length=MAX_TEXT_LENGTH)
     group: str = Field("", max_length=120)
     item_type: str = Field("", max_length=120)
     uuid: UUID | None = None
@@ -122,7 +123,7 @@ class AssociationDoc(_Strict):
     destination: NodeRef
     uuid: UUID | None = None
     sequence_number: int | None = None
-    notes: str = ""
+    notes: str = Field("", max_length=MAX_TEXT_LENGTH)
 
 
 class FrameworkDocument(_Strict):
@@ -189,7 +190,8 @@ class FrameworkDocument(_Strict):
                 if a not in area_codes:
                     problems.append((f"{path}.areas", f"statement {st.code!r} names unknown area {a!r}"))
         for i, element in enumerate(self.elements):
-            problems += _parent_problems(f"elements[{i}]", element)
+            parents = _parent_problems(f"elements[{i}]", element)
+            problems += parents or _depth_problems(f"elements[{i}]", element)
         for code in sorted(self.version.rules.level_codes_used() - level_codes):
             problems.append(("version.rules", f"rules name unknown level {code!r}"))
         item_codes = element_codes | {st.code for _, _, st in statements}
@@ -264,6 +266,32 @@ def _parent_problems(path: str, element: ElementDoc) -> list[tuple[str, str]]:
             current = parent_of[current]
         done.update(seen)
     return problems
+
+
+def _depth_problems(path: str, element: ElementDoc) -> list[tuple[str, str]]:
+    """Trees deeper than MAX_TREE_DEPTH are refused (pages and exports walk them). Called once the
+    parents are known to be loop-free; each statement's depth is computed once, from its parent's."""
+    parent_of = {st.code: st.parent for st in element.statements}
+    depth: dict[str, int] = {}
+    for j, st in enumerate(element.statements):
+        chain: list[str] = []
+        current: str | None = st.code
+        while current is not None and current not in depth:
+            chain.append(current)
+            current = parent_of.get(current)
+        base = depth[current] if current is not None else 0
+        for code in reversed(chain):
+            base += 1
+            depth[code] = base
+        if depth[st.code] > MAX_TREE_DEPTH:
+            return [
+                (
+                    f"{path}.statements[{j}].parent",
+                    f"statement {st.code!r} sits {depth[st.code]:,} statements deep: at most "
+                    f"{MAX_TREE_DEPTH} are accepted (limit MAX_TREE_DEPTH)",
+                )
+            ]
+    return []
 
 
 # Fixed namespace for identifiers derived from codes: every installation derives the same uuids for

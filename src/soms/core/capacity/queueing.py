@@ -15,9 +15,11 @@ For Erlang C nobody abandons, so the two coincide.
 Erlang A is evaluated exactly. With ``a = n·mu/theta`` and ``x = lambda/theta``, the queue part of
 the stationary distribution sums to ``S(a, x) = sum_k x^k / ((a+1)…(a+k))`` (a scaled lower
 incomplete gamma function); a caller who finds k others waiting has an offered wait V with
-``exp(-theta·V) ~ Beta(a, k+1)``. Summing over k gives closed forms in S for P(wait), P(abandon)
-and the service level; the mean wait of answered calls reduces to one smooth one-dimensional
-integral evaluated by Gauss–Legendre quadrature over the region that carries its mass.
+``exp(-theta·V) ~ Beta(a, k+1)``. Summing over k turns S, P(abandon), the service level and the
+mean wait of answered calls into smooth one-dimensional integrals with positive integrands,
+evaluated by Gauss–Legendre quadrature over the region that carries their mass. Nothing is
+formed as a difference of nearly equal numbers, so the figures stay exact at long patience and
+very large loads, where the incomplete-gamma closed forms lose digits.
 
 Every agent count, given or required, is at most ``MAX_AGENTS`` (1,000,000, see
 ``soms.core.capacity.limits``). A staffing search whose answer would exceed it, and an FTE that
@@ -87,9 +89,10 @@ DEFINITIONS: dict[str, str] = {
     ),
 }
 
-_GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(96)
-# Mass below exp(-60) of the peak is far beyond double precision relevance.
-_LOG_DROP = 60.0
+_GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(40)
+# Mass below exp(-45) of the peak (3e-20 of it) is far below double precision; 40 nodes on that
+# range keep every figure within about 1e-12 of a 40-digit reference (tests/core/capacity).
+_LOG_DROP = 45.0
 
 
 @dataclass(frozen=True)
@@ -256,81 +259,162 @@ def erlang_b(agents: npt.ArrayLike, offered_load: npt.ArrayLike) -> FloatArray:
     return out
 
 
-def _log_scaled_gamma(b: FloatArray, y: FloatArray) -> FloatArray:
-    """log S(b, y) with S(b, y) = sum_{k>=0} y^k / ((b+1)…(b+k)) = Gamma(b+1) e^y y^-b P(b, y).
+def _phi(c: FloatArray, x: FloatArray, s: FloatArray) -> FloatArray:
+    return np.asarray(-c * s - x * np.expm1(-s), dtype=np.float64)
 
-    S is the confluent hypergeometric 1F1(1; b+1; y). Through P (regularised lower incomplete
-    gamma) it costs O(1); where P underflows (y well below b) the series converges geometrically
-    with ratio below y/(b+1) and is summed directly.
+
+def _mass_range(c: FloatArray, x: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Where exp(phi) with phi(s) = -c·s + x(1 - e^-s) lies within ``_LOG_DROP`` of its peak.
+
+    phi is concave with its peak at s* = log(x/c) (or 0 when x <= c) and curvature x·e^-s,
+    which shrinks as s grows. A quadratic with the peak's slope and curvature therefore drops
+    faster than phi to the right of s* and slower to the left: its crossing points are a first
+    guess inside the range on the right and outside it on the left. From such points Newton's
+    method on a concave function lands (and stays) outside the range on both sides, so the
+    ends returned always enclose the mass, and four steps bring them close.
     """
-    b, y = np.broadcast_arrays(np.asarray(b, dtype=np.float64), np.asarray(y, dtype=np.float64))
-    out = np.zeros(b.shape, dtype=np.float64)
-    pos = y > 0
-    if not np.any(pos):
-        return out
-    bp, yp = b[pos], y[pos]
-    with np.errstate(divide="ignore", under="ignore"):
-        p = special.gammainc(bp, yp)
-        res = yp - bp * np.log(yp) + special.gammaln(bp + 1.0) + np.log(np.where(p > 0, p, 1.0))
-    small = p < 1e-250
-    if np.any(small):
-        bs, ys = bp[small], yp[small]
-        term = np.ones_like(bs)
-        total = np.ones_like(bs)
-        k = 1
-        while np.any(term > 1e-17 * total):
-            term = term * ys / (bs + k)
-            total += term
-            k += 1
-        res[small] = np.log(total)
-    out[pos] = res
-    return out
+    s_peak = np.where(x > c, np.log(np.maximum(x, 1e-300) / c), 0.0)
+    top = _phi(c, x, s_peak)
+    target = top - _LOG_DROP
+    curv = x * np.exp(-s_peak)
+    slope = np.maximum(c - curv, 0.0)  # minus phi' at the peak: zero unless the peak is at s = 0
+    right = s_peak + 2.0 * _LOG_DROP / (slope + np.sqrt(slope * slope + 2.0 * curv * _LOG_DROP))
+    left = np.maximum(s_peak - np.sqrt(2.0 * _LOG_DROP / np.maximum(curv, 1e-300)), 0.0)
+    far = top > _LOG_DROP  # otherwise phi(0) = 0 is within the drop and the range starts at 0
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for _ in range(4):
+            d_right = x * np.exp(-right) - c
+            right = np.where(d_right < 0, right - (_phi(c, x, right) - target) / d_right, right)
+            d_left = x * np.exp(-left) - c
+            step = np.where(far & (d_left > 0), (_phi(c, x, left) - target) / d_left, 0.0)
+            left = np.where(step < 0, left - step, left)
+    left = np.where(far, np.clip(left, 0.0, s_peak), 0.0)
+    return left, right, top
 
 
-def _mean_offered_wait_served(a: FloatArray, x: FloatArray) -> FloatArray:
-    """theta · E[V | served, delayed] = I1 / I0, with I_m = ∫_0^∞ s^m exp(phi(s)) ds.
+def _panels(left: FloatArray, right: FloatArray, x: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Gauss–Legendre nodes and weights on [left, right], in two panels where the tail is long.
 
-    phi(s) = -(a+1)s + x(1 - e^-s) is concave, so the integrand is one bump. The integration range
-    is cut where phi drops _LOG_DROP below its peak (found by vectorised bisection), and a fixed
-    Gauss–Legendre rule on that range is accurate to far below the statistical noise of any data.
+    Beyond s = log(x) + 36 the term x·e^-s is below e^-36 and the integrand is a plain
+    exponential; with short patience (a small) that tail is long, and one panel over it would
+    leave too few nodes where the integrand bends.
+    """
+    split = np.clip(np.log(np.maximum(x, 1.0)) + 36.0, left, right)
+    if np.all(split >= right):
+        return _nodes(left, right)
+    s_a, w_a = _nodes(left, split)
+    s_b, w_b = _nodes(split, right)
+    return np.concatenate([s_a, s_b], axis=-1), np.concatenate([w_a, w_b], axis=-1)
+
+
+def _nodes(left: FloatArray, right: FloatArray) -> tuple[FloatArray, FloatArray]:
+    half = 0.5 * (right - left)
+    return (left + half)[..., None] + half[..., None] * _GL_NODES, half[..., None] * _GL_WEIGHTS
+
+
+@dataclass(frozen=True)
+class _DelayedCallers:
+    """What happens to callers who find every agent busy, from the queue's integrals."""
+
+    log_s: FloatArray  # log S(a, x), the queue part of the stationary distribution
+    abandon: FloatArray  # P(hang up | delayed)
+    served: FloatArray  # P(answered | delayed)
+    within: FloatArray  # P(answered within t | delayed)
+    mean_wait_served: FloatArray  # theta · E[wait | delayed and answered]
+
+
+def _delayed_callers(a: FloatArray, x: FloatArray, z: FloatArray) -> _DelayedCallers:
+    """All delayed-caller figures of M/M/n+M, each from an integral whose integrand is positive.
+
+    With a = n·mu/theta and x = lambda/theta, S(a, x) = a·∫ w(s) ds with
+    w(s) = exp(-a·s + x(1 - e^-s)); s is theta times the wait a delayed caller would be offered,
+    and w is proportional to its density. A caller offered a wait V is still there after it with
+    probability e^-s, so answered ~ ∫ e^-s w, hung up ~ ∫ (1 - e^-s) w, answered within t ~
+    ∫_0^{theta t} e^-s w. Each is summed directly, never as a difference of nearly equal
+    numbers: the incomplete-gamma form of S loses 1e-6 in its logarithm at a ~ 1e6 (long patience,
+    large centres), and 1 - P(answered) loses the rest of the abandonment rate's digits.
+
+    w and e^-s·w are integrated on one set of nodes where their ranges are alike (any real
+    centre: a = agents × patience / handle time is large), on a set each otherwise.
     """
     a1 = a + 1.0
+    left0, right0, top0 = _mass_range(a, x)
+    left1, right1, top1 = _mass_range(a1, x)
+    log_m0 = np.empty(a.shape)
+    log_m1 = np.empty(a.shape)
+    abandon = np.empty(a.shape)
+    mean_wait = np.empty(a.shape)
 
-    def phi(s: FloatArray) -> FloatArray:
-        return -a1 * s + x * (-np.expm1(-s))
+    lo, hi = np.minimum(left0, left1), np.maximum(right0, right1)
+    shared = (hi - lo) <= 1.25 * np.minimum(right0 - left0, right1 - left1)
+    k = np.flatnonzero(shared)
+    if k.size:
+        s, wt = _panels(lo[k], hi[k], x[k])
+        gone = -np.expm1(-s)  # P(hung up by s) for a caller offered a wait s/theta
+        f0 = np.exp(x[k, None] * gone - a[k, None] * s - top0[k, None]) * wt
+        f1 = f0 * (1.0 - gone)
+        m0, m1 = f0.sum(axis=-1), f1.sum(axis=-1)
+        log_m0[k] = top0[k] + np.log(m0)
+        log_m1[k] = top0[k] + np.log(m1)
+        abandon[k] = (f0 * gone).sum(axis=-1) / m0
+        mean_wait[k] = (f1 * s).sum(axis=-1) / m1
+    k = np.flatnonzero(~shared)
+    if k.size:
+        s, wt = _panels(left0[k], right0[k], x[k])
+        gone = -np.expm1(-s)
+        f0 = np.exp(x[k, None] * gone - a[k, None] * s - top0[k, None]) * wt
+        m0 = f0.sum(axis=-1)
+        log_m0[k] = top0[k] + np.log(m0)
+        abandon[k] = (f0 * gone).sum(axis=-1) / m0
+        s, wt = _panels(left1[k], right1[k], x[k])
+        f1 = np.exp(_phi(a1[k, None], x[k, None], s) - top1[k, None]) * wt
+        m1 = f1.sum(axis=-1)
+        log_m1[k] = top1[k] + np.log(m1)
+        mean_wait[k] = (f1 * s).sum(axis=-1) / m1
+    served = np.exp(log_m1 - log_m0)
 
-    s_peak = np.where(x > a1, np.log(np.maximum(x, 1e-300) / a1), 0.0)
-    top = phi(s_peak)
-    target = top - _LOG_DROP
+    # Answered within t: the part of e^-s·w below s = theta·t, summed on its own nodes.
+    within = np.where(z >= right1, served, 0.0)
+    k = np.flatnonzero((z > left1) & (z < right1))
+    if k.size:
+        s, wt = _panels(left1[k], z[k], x[k])
+        f2 = np.exp(_phi(a1[k, None], x[k, None], s) - top1[k, None]) * wt
+        with np.errstate(divide="ignore"):
+            within[k] = np.exp(top1[k] + np.log(f2.sum(axis=-1)) - log_m0[k])
+    return _DelayedCallers(
+        log_s=np.log(a) + log_m0,
+        abandon=np.clip(abandon, 0.0, 1.0),
+        served=np.clip(served, 0.0, 1.0),
+        within=np.clip(within, 0.0, 1.0),
+        mean_wait_served=mean_wait,
+    )
 
-    # Right end: phi(s) - phi(s*) <= -(a+1)(s - s*) + min(x, a+1), so this bound is past the drop.
-    lo = s_peak.copy()
-    hi = s_peak + (_LOG_DROP + np.minimum(x, a1)) / a1
-    for _ in range(60):
-        mid = 0.5 * (lo + hi)
-        above = phi(mid) > target
-        lo = np.where(above, mid, lo)
-        hi = np.where(above, hi, mid)
-    right = hi
 
-    # Left end: only when the peak is away from zero and zero is already far below it.
-    lo = np.zeros_like(s_peak)
-    hi = s_peak.copy()
-    need_left = phi(lo) < target
-    for _ in range(60):
-        mid = 0.5 * (lo + hi)
-        above = phi(mid) > target
-        hi = np.where(above, mid, hi)
-        lo = np.where(above, lo, mid)
-    left = np.where(need_left, lo, 0.0)
-
-    half = 0.5 * (right - left)
-    s = (left + half)[..., None] + half[..., None] * _GL_NODES
-    log_f = -a1[..., None] * s + x[..., None] * (-np.expm1(-s)) - top[..., None]
-    f = np.exp(log_f) * _GL_WEIGHTS
-    i0 = f.sum(axis=-1)
-    i1 = (f * s).sum(axis=-1)
-    return np.asarray(i1 / i0, dtype=np.float64)
+def _erlang_a_fields(
+    n: FloatArray, lam: FloatArray, h: FloatArray, theta: FloatArray, t: float
+) -> dict[str, FloatArray]:
+    """Erlang A figures for n > 0 agents and lambda > 0 (the caller has checked and broadcast them)."""
+    load = lam * h
+    a = n / (h * theta)
+    x = lam / theta
+    b = erlang_b(n, load)
+    d = _delayed_callers(a, x, theta * t)
+    with np.errstate(divide="ignore", over="ignore"):
+        # P(wait) = B·S / (1 + (S-1)·B), rearranged so a huge S cannot overflow.
+        pw = 1.0 / (1.0 + np.exp(np.log1p(-b) - np.log(b) - d.log_s))
+    pa = pw * d.abandon
+    # Summed, not 1 - pa: with nearly everyone hanging up the difference would keep no digits.
+    answered = (1.0 - pw) + pw * d.served
+    so = (1.0 - pw) + pw * d.within
+    return {
+        "p_wait": pw,
+        "p_abandon": pa,
+        "service_level_offered": np.clip(so, 0.0, 1.0),
+        "service_level_answered": np.clip(so / answered, 0.0, 1.0),
+        "asa": pw * d.served * (d.mean_wait_served / theta) / answered,
+        "average_wait": pa / theta,
+        "occupancy": np.minimum(lam * answered * h / n, 1.0),
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -418,15 +502,13 @@ def erlang_a_metrics(
     interval_seconds: float,
     answer_within: float,
     patience: npt.ArrayLike,
-    compute_asa: bool = True,
 ) -> QueueMetrics:
     """Erlang A (M/M/n+M: exponential patience with mean ``patience`` seconds), exact.
 
     Stable for any staffing, because callers who wait too long leave. With zero agents every
     caller abandons; ASA of answered calls is then reported as 0 (no call is answered).
-    ``patience = inf`` gives Erlang C. ASA of answered calls is the one figure that needs a
-    numerical integral; ``compute_asa=False`` skips it (``asa`` is then NaN) for searches that
-    do not use it.
+    ``patience = inf`` gives Erlang C. Every figure is exact to about 1e-12 (relative) up to
+    a million agents and patience of days; see ``_delayed_callers`` for how.
     """
     interval = float(_check_positive(interval_seconds, "interval_seconds"))
     c = _check_calls(calls)
@@ -463,39 +545,14 @@ def erlang_a_metrics(
 
     ok = (lam > 0) & (n > 0)
     if np.any(ok):
-        nk, lk, hk, thk, rk = n[ok], lam[ok], h[ok], theta[ok], load[ok]
-        mu = 1.0 / hk
-        a = nk * mu / thk
-        x = lk / thk
-        b = erlang_b(nk, rk)
-        log_s0 = _log_scaled_gamma(a, x)
-        log_s1 = _log_scaled_gamma(a + 1.0, x)
-        with np.errstate(divide="ignore", over="ignore"):
-            # P(wait) = B·S / (1 + (S-1)·B), rearranged so a huge S cannot overflow.
-            log_ratio = np.log1p(-b) - np.log(b) - log_s0
-            pw = 1.0 / (1.0 + np.exp(log_ratio))
-        served_if_delayed = a / (a + 1.0) * np.exp(log_s1 - log_s0)
-        served_if_delayed = np.clip(served_if_delayed, 0.0, 1.0)
-        pa = pw * (1.0 - served_if_delayed)
-
-        # Answered within t among the delayed: subtract the part whose offered wait exceeds t.
-        z_log = -thk * t
-        log_tail = (
-            -(a + 1.0) * thk * t + x * (-np.expm1(z_log)) + _log_scaled_gamma(a + 1.0, x * np.exp(z_log))
-        )
-        late = a / (a + 1.0) * np.exp(log_tail - log_s0)
-        within_if_delayed = np.clip(served_if_delayed - late, 0.0, 1.0)
-        so = (1.0 - pw) + pw * within_if_delayed
-
-        answered = 1.0 - pa
-        mean_v_served = _mean_offered_wait_served(a, x) / thk if compute_asa else np.full(a.shape, np.nan)
-        p_wait[ok] = pw
-        p_ab[ok] = pa
-        sl_off[ok] = np.clip(so, 0.0, 1.0)
-        sl_ans[ok] = np.clip(so / answered, 0.0, 1.0)
-        asa[ok] = pw * served_if_delayed * mean_v_served / answered
-        avg_wait[ok] = pa / thk
-        occ[ok] = np.minimum(lk * answered * hk / nk, 1.0)
+        f = _erlang_a_fields(n[ok], lam[ok], h[ok], theta[ok], t)
+        p_wait[ok] = f["p_wait"]
+        p_ab[ok] = f["p_abandon"]
+        sl_off[ok] = f["service_level_offered"]
+        sl_ans[ok] = f["service_level_answered"]
+        asa[ok] = f["asa"]
+        avg_wait[ok] = f["average_wait"]
+        occ[ok] = f["occupancy"]
 
     return QueueMetrics(
         agents=n_int.copy(),
@@ -614,26 +671,6 @@ def required_agents(
     load = c / interval * h
     _check_staffable(load, target.max_occupancy)
 
-    def evaluate(n: IntArray, idx: npt.NDArray[np.intp]) -> tuple[npt.NDArray[np.bool_], QueueMetrics]:
-        assert pat is not None
-        m = erlang_a_metrics(
-            c.ravel()[idx],
-            h.ravel()[idx],
-            n,
-            interval_seconds=interval,
-            answer_within=target.answer_within,
-            patience=pat.ravel()[idx],
-            compute_asa=target.max_asa is not None,
-        )
-        good = m.occupancy <= target.max_occupancy + 1e-12
-        if target.service_level is not None:
-            good &= m.service_level(target.definition) >= target.service_level - 1e-12
-        if target.max_asa is not None:
-            good &= m.asa <= target.max_asa
-        if target.max_abandonment is not None:
-            good &= m.p_abandon <= target.max_abandonment
-        return good, m
-
     result = np.zeros(c.shape, dtype=np.int64)
     idx = np.flatnonzero(busy.ravel())
     if pat is None:
@@ -643,46 +680,111 @@ def required_agents(
         return RequiredAgents(
             agents=result, metrics=_erlang_c_from_b(result, load, h, idx, b_at, target.answer_within)
         )
+    return _search_erlang_a(c, h, pat, load, interval, target, idx)
+
+
+_A_FIELDS = (
+    "p_wait",
+    "p_abandon",
+    "service_level_offered",
+    "service_level_answered",
+    "asa",
+    "average_wait",
+    "occupancy",
+)
+
+
+def _search_erlang_a(
+    c: FloatArray,
+    h: FloatArray,
+    pat: FloatArray,
+    load: FloatArray,
+    interval: float,
+    target: StaffingTarget,
+    idx: npt.NDArray[np.intp],
+) -> RequiredAgents:
+    """Erlang A staffing: start at the Erlang C answer and bracket outwards from it.
+
+    Abandonment usually moves the answer by a few agents at most, so probing the guess and its
+    neighbour settles most intervals in two evaluations; steps double only where the guess is
+    far off. Each probe evaluates only the intervals still open and keeps the full figures of
+    the smallest good count so far, so no final evaluation is needed (ASA costs one more sum
+    on nodes the other figures need anyway).
+    """
+    shape = c.shape
+    fields = {name: np.zeros(shape) for name in _A_FIELDS}
+    fields["service_level_offered"] = np.ones(shape)
+    fields["service_level_answered"] = np.ones(shape)
+    result = np.zeros(shape, dtype=np.int64)
     if idx.size:
+        lam = c.ravel()[idx] / interval
+        hh = h.ravel()[idx]
+        theta = 1.0 / pat.ravel()[idx]
         ld = load.ravel()[idx]
-        # Erlang A: with calls offered, zero agents never meets a target (nobody is answered).
-        bad = np.zeros(idx.size, dtype=np.int64)
-        first_guess = np.maximum(np.ceil(ld / target.max_occupancy).astype(np.int64), bad + 1)
-        hi = np.maximum(first_guess, bad + 1)
-        flat_c = idx  # positions in the flattened arrays
-        step = np.maximum(1, np.ceil(np.sqrt(ld)).astype(np.int64))
+        t = target.answer_within
+        sl_name = "service_level_offered" if target.definition == "offered" else "service_level_answered"
+        try:
+            guess, _ = _walk_erlang_c(ld, hh, target, idx)
+        except CapacityInputError:
+            guess = np.ceil(ld / target.max_occupancy).astype(np.int64)
+        guess = np.clip(guess, 1, MAX_AGENTS)
         limit = (ld + 50.0 * np.sqrt(ld) + 1000.0).astype(np.int64)
-        good, _ = evaluate(hi, flat_c)
-        while not np.all(good):
-            if np.any(hi[~good] > limit[~good]):
-                which = int(flat_c[~good][np.argmax(hi[~good] > limit[~good])])
+        store = {name: np.zeros(idx.size) for name in _A_FIELDS}
+
+        def probe(sub: npt.NDArray[np.intp], n: IntArray) -> npt.NDArray[np.bool_]:
+            f = _erlang_a_fields(n.astype(np.float64), lam[sub], hh[sub], theta[sub], t)
+            good = f["occupancy"] <= target.max_occupancy + 1e-12
+            if target.service_level is not None:
+                good &= f[sl_name] >= target.service_level - 1e-12
+            if target.max_asa is not None:
+                good &= f["asa"] <= target.max_asa
+            if target.max_abandonment is not None:
+                good &= f["p_abandon"] <= target.max_abandonment
+            for name in _A_FIELDS:
+                store[name][sub[good]] = f[name][good]
+            return good
+
+        # With calls offered, zero agents never meets a target (nobody is answered).
+        lo = np.zeros(idx.size, dtype=np.int64)  # largest count known to fail
+        hi = np.full(idx.size, MAX_AGENTS + 1, dtype=np.int64)  # smallest count known to pass
+        everyone = np.arange(idx.size)
+        good = probe(everyone, guess)
+        hi = np.where(good, guess, hi)
+        lo = np.where(good, lo, guess)
+        upward = ~good  # still looking for a count that passes
+        downward = good.copy()  # still looking for a count that fails
+        step = np.ones(idx.size, dtype=np.int64)
+        while True:
+            open_ = np.flatnonzero(hi - lo > 1)
+            if open_.size == 0:
+                break
+            up, down = upward[open_], downward[open_]
+            stuck = up & (lo[open_] > limit[open_])
+            if np.any(stuck):
+                which = int(idx[open_[np.argmax(stuck)]])
                 raise CapacityInputError(
-                    "target",
-                    f"interval {which}: the target cannot be met with any number of agents",
+                    "target", f"interval {which}: the target cannot be met with any number of agents"
                 )
-            if np.any(hi[~good] >= MAX_AGENTS):
-                raise _too_many_agents(int(flat_c[~good][np.argmax(hi[~good] >= MAX_AGENTS)]))
-            bad = np.where(good, bad, hi)
-            hi = np.where(good, hi, np.minimum(hi + step, MAX_AGENTS))
-            step = np.where(good, step, step * 2)
-            good, _ = evaluate(hi, flat_c)
-        while np.any(hi - bad > 1):
-            mid = (hi + bad) // 2
-            active = hi - bad > 1
-            g, _ = evaluate(np.where(active, mid, hi), flat_c)
-            hi = np.where(active & g, mid, hi)
-            bad = np.where(active & ~g, mid, bad)
+            if np.any(up & (lo[open_] >= MAX_AGENTS)):
+                raise _too_many_agents(int(idx[open_[np.argmax(up & (lo[open_] >= MAX_AGENTS))]]))
+            mid = (lo[open_] + hi[open_]) // 2
+            n = np.where(up, np.minimum(lo[open_] + step[open_], MAX_AGENTS), mid)
+            n = np.where(down, np.maximum(hi[open_] - step[open_], lo[open_] + 1), n)
+            g = probe(open_, n)
+            hi[open_] = np.where(g, n, hi[open_])
+            lo[open_] = np.where(g, lo[open_], n)
+            upward[open_] = up & ~g
+            downward[open_] = down & g
+            step[open_] *= 2
+        if np.any(hi > MAX_AGENTS):
+            raise _too_many_agents(int(idx[np.argmax(hi > MAX_AGENTS)]))
         result.ravel()[idx] = hi
-    metrics = queue_metrics(
-        c,
-        h,
-        result,
-        interval_seconds=interval,
-        answer_within=target.answer_within,
-        patience=pat,
-        allow_overload=True,
+        for name in _A_FIELDS:
+            fields[name].ravel()[idx] = store[name]
+    return RequiredAgents(
+        agents=result,
+        metrics=QueueMetrics(agents=result.copy(), offered_load=load, **fields),
     )
-    return RequiredAgents(agents=result, metrics=metrics)
 
 
 def _walk_erlang_c(

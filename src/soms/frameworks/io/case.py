@@ -17,6 +17,7 @@ from uuid import UUID
 from django.utils.text import slugify
 from jsonschema import Draft202012Validator
 
+from soms import limits
 from soms.frameworks.document import (
     FORMAT_ID,
     STATEMENT_CODE_RE,
@@ -343,10 +344,28 @@ def parse_case(text: str) -> FrameworkDocument:
         ) from None
     if isinstance(package, dict) and isinstance(package.get("CFPackage"), dict):
         package = package["CFPackage"]  # some servers wrap the package
+    problems = _count_problems(package)
+    if problems:
+        raise FrameworkImportError(problems)
     problems = _schema_problems(package)
     if problems:
         raise FrameworkImportError(problems)
     return _Importer(package).document()
+
+
+def _count_problems(package: Any) -> list[Problem]:
+    """The size limits, before the schema check walks every item."""
+    if not isinstance(package, dict):
+        return []
+    problems = []
+    for key, limit, name in (
+        ("CFItems", limits.MAX_CASE_ITEMS, "MAX_CASE_ITEMS"),
+        ("CFAssociations", limits.MAX_CASE_ASSOCIATIONS, "MAX_CASE_ASSOCIATIONS"),
+    ):
+        found = package.get(key)
+        if isinstance(found, list) and len(found) > limit:
+            problems.append(Problem(key, limits.over(key, len(found), limit, name)))
+    return problems
 
 
 # The JSON types SOMS's extension fields may have, by the name a problem gives them.
@@ -376,6 +395,9 @@ class _Importer:
         self.associations: list[dict[str, Any]] = package.get("CFAssociations", [])
         self.problems: list[Problem] = []
         self.notes: list[str] = []
+        # Next suffix to try per generated code: counting up from 2 for every item made n items of
+        # the same text cost n² tries.
+        self.next_suffix: dict[tuple[bool, str], int] = {}
 
     def problem(self, where: str, message: str) -> None:
         self.problems.append(Problem(where, message))
@@ -683,10 +705,13 @@ class _Importer:
         )
         # Never take a code that an item further on declares itself.
         reserved = self._declared[element]
-        code, n = base, 1
+        code, n = base, self.next_suffix.get((element, base), 1)
+        if n > 1:
+            code = f"{base}-{n}"
         while code in taken or code in reserved:
             n += 1
             code = f"{base}-{n}"
+        self.next_suffix[(element, base)] = n
         taken[code] = i
         return code
 

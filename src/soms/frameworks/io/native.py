@@ -13,12 +13,13 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from soms import limits
 from soms.frameworks.document import FORMAT_ID, FrameworkDocument
 from soms.frameworks.io.problems import FrameworkImportError, Problem, json_path, problems_from_validation
 
 YAML_HEADER = f"# SOMS framework document ({FORMAT_ID}); schema: schemas/soms-framework-1.schema.json\n"
 # A YAML file can make a small text expand into a huge tree through aliases; refuse that early.
-MAX_NODES = 1_000_000
+MAX_NODES = limits.MAX_YAML_NODES
 
 
 def document_data(document: FrameworkDocument) -> dict[str, Any]:
@@ -50,6 +51,9 @@ def document_from_data(
                 )
             ]
         )
+    too_many = _count_problems(data)
+    if too_many:
+        raise FrameworkImportError(too_many)
     found: list[tuple[str, str]] = []
     try:
         document = FrameworkDocument.model_validate(data, context={"problems": found})
@@ -58,6 +62,35 @@ def document_from_data(
     if found:
         raise FrameworkImportError([Problem(_place(path, locate), message) for path, message in found])
     return document
+
+
+def _count_problems(data: dict[str, Any]) -> list[Problem]:
+    """The size limits, checked on the raw data before it is validated item by item, so that an
+    oversized file costs a count and not a full validation."""
+
+    def items(value: Any) -> list[Any]:
+        return value if isinstance(value, list) else []
+
+    elements = items(data.get("elements"))
+    statements = sum(len(items(e.get("statements"))) for e in elements if isinstance(e, dict))
+    counts = [
+        ("statements", "elements[].statements", statements, limits.MAX_STATEMENTS, "MAX_STATEMENTS"),
+        ("elements", "elements", len(elements), limits.MAX_ELEMENTS, "MAX_ELEMENTS"),
+        ("levels", "levels", len(items(data.get("levels"))), limits.MAX_LEVELS, "MAX_LEVELS"),
+        ("areas", "areas", len(items(data.get("areas"))), limits.MAX_AREAS, "MAX_AREAS"),
+        (
+            "external associations",
+            "external_associations",
+            len(items(data.get("external_associations"))),
+            limits.MAX_EXTERNAL_ASSOCIATIONS,
+            "MAX_EXTERNAL_ASSOCIATIONS",
+        ),
+    ]
+    return [
+        Problem(where, limits.over(what, count, limit, name))
+        for what, where, count, limit, name in counts
+        if count > limit
+    ]
 
 
 def _place(path: str, locate: Callable[[tuple[str | int, ...]], str] | None) -> str:
@@ -94,11 +127,23 @@ def parse_yaml(text: str) -> FrameworkDocument:
         raise FrameworkImportError([Problem("", f"malformed YAML: {exc}")]) from None
     if _too_big(data):
         raise FrameworkImportError(
-            [Problem("", "the YAML expands to too many values (aliases); write it out plainly")]
+            [
+                Problem(
+                    "",
+                    f"the YAML expands to too many values, more than {MAX_NODES:,} (limit MAX_YAML_NODES; "
+                    "aliases?); write it out plainly",
+                )
+            ]
         )
 
+    # The node tree is composed once, on the first problem, however many problems there are: once
+    # per problem made a file with thousands of bad statements take quadratic time.
+    tree: list[yaml.Node | None] = []
+
     def locate(loc: tuple[str | int, ...]) -> str:
-        line = _yaml_line(text, loc)
+        if not tree:
+            tree.append(_yaml_tree(text))
+        line = _yaml_line(tree[0], loc)
         return f"{json_path(loc)} (line {line})" if line else json_path(loc)
 
     return document_from_data(data, locate)
@@ -119,11 +164,16 @@ def _too_big(data: Any) -> bool:
     return False
 
 
-def _yaml_line(text: str, loc: tuple[str | int, ...]) -> int | None:
-    """The line of the deepest node of `loc` that exists in the YAML text."""
+def _yaml_tree(text: str) -> yaml.Node | None:
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        return yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError:
+        return None
+
+
+def _yaml_line(node: yaml.Node | None, loc: tuple[str | int, ...]) -> int | None:
+    """The line of the deepest node of `loc` that exists in the composed YAML tree."""
+    if node is None:
         return None
     line = node.start_mark.line + 1 if node is not None else None
     for part in loc:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from typing import Any
 
 from django.utils.text import slugify
 
+from soms import limits
 from soms.frameworks.document import FrameworkDocument
 from soms.frameworks.io.native import document_from_data
 from soms.frameworks.io.problems import FrameworkImportError, Problem
@@ -120,11 +122,22 @@ def parse_csv(text: str, *, filename: str = "") -> FrameworkDocument:
         raise FrameworkImportError([Problem("row 1", "the file is empty; it needs a header row")]) from None
     except csv.Error as exc:
         raise FrameworkImportError([Problem("row 1", f"malformed CSV: {exc}")]) from None
+    if len(header) > limits.MAX_CSV_COLUMNS:
+        raise FrameworkImportError(
+            [
+                Problem(
+                    "row 1", limits.over("columns", len(header), limits.MAX_CSV_COLUMNS, "MAX_CSV_COLUMNS")
+                ),
+                Problem("row 1", f"the columns are: {', '.join(COLUMNS)}"),
+            ]
+        )
     unknown = [h for h in header if h not in COLUMNS]
     missing = sorted(REQUIRED - set(header))
     problems = [Problem(f"row 1, column {h or '(empty)'}", f"unknown column {h!r}") for h in unknown]
     problems += [Problem("row 1", f"required column {m!r} is missing") for m in missing]
-    duplicated = sorted({h for h in header if header.count(h) > 1})
+    # Counted once: header.count() per column was quadratic, and a 45,000-column header kept an
+    # import busy for a minute.
+    duplicated = sorted(h for h, n in Counter(header).items() if n > 1)
     problems += [Problem(f"row 1, column {h}", "the column appears twice") for h in duplicated]
     if problems:
         raise FrameworkImportError(problems + [Problem("row 1", f"the columns are: {', '.join(COLUMNS)}")])
@@ -133,6 +146,17 @@ def parse_csv(text: str, *, filename: str = "") -> FrameworkDocument:
     statements: dict[str, list[dict[str, Any]]] = {}
     try:
         for number, cells in enumerate(reader, start=2):
+            if number - 1 > limits.MAX_CSV_ROWS:
+                # Stop reading: the rest of the file would only cost time.
+                raise FrameworkImportError(
+                    [
+                        Problem(
+                            f"row {number}",
+                            f"the file has more than {limits.MAX_CSV_ROWS:,} rows: at most "
+                            f"{limits.MAX_CSV_ROWS:,} are accepted (limit MAX_CSV_ROWS)",
+                        )
+                    ]
+                )
             if not any(c.strip() for c in cells):
                 continue
             if len(cells) > len(header):

@@ -3,6 +3,7 @@ nothing else, so a file is checked and stored the same way wherever it comes fro
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from django.db import transaction
@@ -10,7 +11,12 @@ from django.db import transaction
 from soms.frameworks import io
 from soms.frameworks.models import Framework, FrameworkVersion
 from soms.frameworks.selectors.versions import version_document
-from soms.frameworks.services.versions import FrameworkConflict, framework_version_create_from_document
+from soms.frameworks.services.versions import (
+    FrameworkConflict,
+    PreparedContents,
+    framework_version_create_from_document,
+    version_contents_prepare,
+)
 from soms.tenancy.models import Organisation
 from soms.tenancy.services import audit_log_write
 
@@ -27,7 +33,6 @@ def _label_taken(name: str, code: str, label: str) -> io.FrameworkImportError:
     )
 
 
-@transaction.atomic
 def framework_import(
     *,
     organisation: Organisation,
@@ -38,8 +43,36 @@ def framework_import(
     publish: bool = False,
 ) -> FrameworkVersion:
     """Store a file as a new framework, or as a new version of the organisation's framework with the
-    same code. All or nothing: any problem raises FrameworkImportError and nothing is written."""
+    same code. All or nothing: any problem raises FrameworkImportError and nothing is written.
+
+    The file is parsed, validated and turned into rows before the transaction opens: on SQLite the
+    transaction takes the database's one write lock at once (IMMEDIATE), and every other
+    organisation's writes wait while it is held, so it holds only the inserts."""
     document = io.parse(data, filename=filename, format=format)
+    shown_format = format or io.detect_format(data.decode("utf-8-sig", "replace"), filename)
+    prepared = version_contents_prepare(document)
+    with transaction.atomic():
+        return _import_write(
+            organisation=organisation,
+            actor=actor,
+            document=document,
+            prepared=prepared,
+            filename=filename,
+            format=shown_format,
+            publish=publish,
+        )
+
+
+def _import_write(
+    *,
+    organisation: Organisation,
+    actor: Any,
+    document: Any,
+    prepared: PreparedContents,
+    filename: str,
+    format: str,
+    publish: bool,
+) -> FrameworkVersion:
     framework = Framework.objects.filter(organisation=organisation, code=document.framework.code).first()
     label = document.version.label
     if framework is not None:
@@ -51,9 +84,10 @@ def framework_import(
             document = document.model_copy(
                 update={"version": document.version.model_copy(update={"uuid": None})}
             )
+            prepared = replace(prepared, document=document)
     try:
         version = framework_version_create_from_document(
-            document=document, organisation=organisation, actor=actor, publish=publish
+            document=document, organisation=organisation, actor=actor, publish=publish, prepared=prepared
         )
     except FrameworkConflict:
         # Another import took the label since the check above: the same answer as if it had been first.
@@ -66,7 +100,7 @@ def framework_import(
         after={
             "framework": document.framework.code,
             "label": version.label,
-            "format": format or io.detect_format(data.decode("utf-8-sig", "replace"), filename),
+            "format": format,
             "filename": filename[:200],
             "status": version.status,
         },

@@ -1,0 +1,77 @@
+"""The most that any one request may ask SOMS to hold or compute, in one place.
+
+Bytes alone are no bound: a 4 MB file held 100,000 statements, after which any member could make
+the CASE export answer 144 MB in 32 s and the grid 12 MB in 16 s. So every import, framework, plan
+and simulation is also bounded by what it contains. Each bound is far above any real framework or
+contact centre and low enough that the largest accepted input is served in well under a few
+seconds. Anything beyond answers 422 (form error, CLI error) naming the limit; README lists them.
+
+Pure constants (no Django import), so the core, the schemas, the services and the README table can
+all read the same numbers. The capacity bounds live with the capacity core and are re-exported here.
+"""
+
+from __future__ import annotations
+
+from soms.core.capacity.limits import (
+    MAX_AGENTS,
+    MAX_CALLS_PER_INTERVAL,
+    MAX_HANDLE_TIME_SECONDS,
+    MAX_INTERVALS,
+    MAX_SIMULATED_AGENTS,
+)
+
+# --- frameworks (imports, authoring, copies) ------------------------------------------------------
+
+# Statements in one framework version. The largest public frameworks (CASE state standards, SFIA's
+# skills x levels) hold a few thousand; 20,000 is written in under half a second and exported or
+# drawn as a grid in a few seconds.
+MAX_STATEMENTS = 20_000
+# Elements (the grid's rows) in one version.
+MAX_ELEMENTS = 2_000
+# Levels (the grid's columns) in one version; ranks run from 1 to 100.
+MAX_LEVELS = 20
+# Areas a version declares.
+MAX_AREAS = 2_000
+# References to other frameworks (CASE associations SOMS keeps as references).
+MAX_EXTERNAL_ASSOCIATIONS = 20_000
+# Statements under statements: how deep a tree below an element may go.
+MAX_TREE_DEPTH = 32
+# Characters of one long text (a statement, a description, notes).
+MAX_TEXT_LENGTH = 10_000
+# Rows of a CSV import: one per statement, plus rows declaring elements and levels without any.
+MAX_CSV_ROWS = MAX_STATEMENTS + MAX_ELEMENTS + MAX_LEVELS
+# Columns of a CSV import: the format has 15; a header far wider is refused before it is read.
+MAX_CSV_COLUMNS = 50
+# Items and associations of a CASE package (every element and statement is an item; associations
+# are parents, levels and references).
+MAX_CASE_ITEMS = MAX_STATEMENTS + MAX_ELEMENTS
+MAX_CASE_ASSOCIATIONS = 3 * MAX_CASE_ITEMS + MAX_EXTERNAL_ASSOCIATIONS
+# Values a YAML file may expand to through aliases.
+MAX_YAML_NODES = 1_000_000
+
+
+# One row per limit, for the README and for messages: (name, value, what it bounds).
+TABLE: tuple[tuple[str, int | float, str], ...] = (
+    ("MAX_STATEMENTS", MAX_STATEMENTS, "statements in one framework version"),
+    ("MAX_ELEMENTS", MAX_ELEMENTS, "elements in one framework version"),
+    ("MAX_LEVELS", MAX_LEVELS, "levels in one framework version"),
+    ("MAX_AREAS", MAX_AREAS, "areas in one framework version"),
+    ("MAX_EXTERNAL_ASSOCIATIONS", MAX_EXTERNAL_ASSOCIATIONS, "references to other frameworks in one version"),
+    ("MAX_TREE_DEPTH", MAX_TREE_DEPTH, "statements nested under statements"),
+    ("MAX_TEXT_LENGTH", MAX_TEXT_LENGTH, "characters of a statement, description or notes"),
+    ("MAX_CSV_ROWS", MAX_CSV_ROWS, "rows of a CSV framework import"),
+    ("MAX_CSV_COLUMNS", MAX_CSV_COLUMNS, "columns of a CSV framework import"),
+    ("MAX_CASE_ITEMS", MAX_CASE_ITEMS, "CFItems of a CASE package"),
+    ("MAX_CASE_ASSOCIATIONS", MAX_CASE_ASSOCIATIONS, "CFAssociations of a CASE package"),
+    ("MAX_YAML_NODES", MAX_YAML_NODES, "values a YAML file expands to"),
+    ("MAX_INTERVALS", MAX_INTERVALS, "intervals of a demand file or forecast horizon"),
+    ("MAX_CALLS_PER_INTERVAL", MAX_CALLS_PER_INTERVAL, "calls in one interval"),
+    ("MAX_AGENTS", MAX_AGENTS, "agents in one interval"),
+    ("MAX_SIMULATED_AGENTS", MAX_SIMULATED_AGENTS, "agents per interval in a simulation"),
+    ("MAX_HANDLE_TIME_SECONDS", MAX_HANDLE_TIME_SECONDS, "seconds of average handle time"),
+)
+
+
+def over(what: str, count: int, limit: int, name: str) -> str:
+    """'100,000 statements: at most 20,000 are accepted (limit MAX_STATEMENTS)'."""
+    return f"{count:,} {what}: at most {limit:,} are accepted (limit {name})"
