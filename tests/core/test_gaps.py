@@ -24,6 +24,7 @@ from soms.core.gaps import (
     gap_summary,
     person_gaps,
     required_levels,
+    rollup,
     single_points_of_failure,
     specialisation,
 )
@@ -174,6 +175,24 @@ def test_gap_summary_over_a_team():
     assert (cx.people, cx.short, cx.steps_short, cx.by_gap) == (3, 2, 3, (1, 1, 1, 0))
 
 
+def test_rollup_by_unit_gives_each_cells_distribution_and_gaps():
+    rows = [Holding("ann", "cx", S), Holding("bob", "cx", F, refresh_due=True), Holding("cat", "cx", P)]
+    h = holdings(rows)
+    required = np.zeros(h.rank.shape, dtype=np.int16)
+    required[:, 0] = 2
+    r = rollup(h, ["north", "south", "north"], required)
+    assert r.groups == ("north", "south")
+    assert r.counts[0, 0].tolist() == [0, 0, 1, 1]  # north, cx: one Practitioner, one Senior
+    assert r.counts[1, 0].tolist() == [0, 1, 0, 0]
+    assert (r.people.tolist(), r.refresh_due[:, 0].tolist()) == ([2, 1], [0, 1])
+    assert (r.short[:, 0].tolist(), r.steps_short[:, 0].tolist()) == ([0, 1], [0, 1])
+    assert r.at_or_above(P)[:, 0].tolist() == [2, 0]
+    assert r.mean_rank()[0, 0] == 2.5
+    with pytest.raises(RuleInputError) as err:
+        rollup(h, ["north"])
+    assert err.value.field == "group_of"
+
+
 def test_a_holding_from_the_engines_answer_warns_even_when_a_higher_level_expired():
     lapsed = ElementAttainment(
         "cx",
@@ -264,3 +283,16 @@ def test_property_distributions_add_up_to_the_people(m):
     for d in distribution(h):
         assert sum(d.counts.values()) == d.people == len(h.people)
         assert d.at_or_above[F] == d.people - d.counts[None]
+
+
+@PROPERTY
+@given(matrices, st.data())
+def test_property_a_rollup_agrees_with_each_groups_own_distribution(m, data):
+    h = from_lists(*m)
+    group_of = [data.draw(st.sampled_from(["u1", "u2", "u3"])) for _ in h.people]
+    r = rollup(h, group_of)
+    for gi, group in enumerate(r.groups):
+        members = [p for p, g in zip(h.people, group_of, strict=True) if g == group]
+        for j, d in enumerate(distribution(h.select(members))):
+            assert r.counts[gi, j].tolist() == list(d.counts.values())
+            assert r.refresh_due[gi, j] == d.refresh_due

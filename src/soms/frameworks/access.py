@@ -22,6 +22,7 @@ from soms.tenancy.permissions import object_rule
 
 READ_ONLY_BUILTIN = "Built-in frameworks are read-only; adapt one into your organisation to change it."
 
+
 def _organisation_id(membership: Membership | None) -> int | None:
     # The API lets a signed-in user without a membership read the built-in frameworks.
     return membership.organisation_id if membership is not None else None
@@ -34,7 +35,9 @@ def visible_q(membership: Membership | None, prefix: str = "") -> Q:
     )
 
 
-def framework_for(membership: Membership | None, framework_id: Any, *, action: str | None = None) -> Framework:
+def framework_for(
+    membership: Membership | None, framework_id: Any, *, action: str | None = None
+) -> Framework:
     """A framework the member can read (and, with `action`, whose role allows it: 403 first)."""
     if action is not None:
         require(membership, action)
@@ -73,7 +76,10 @@ def authoring_version_for(membership: Membership | None, version_id: Any) -> Fra
 def version_item_for(*, version: FrameworkVersion, kind: str, item_id: Any) -> Any:
     model: type[Model] = ITEM_MODELS[kind]
     return get_or_not_found(
-        model._default_manager.all(), version=version, pk=item_id, missing=f"No such {kind[:-1]} in this version"
+        model._default_manager.all(),
+        version=version,
+        pk=item_id,
+        missing=f"No such {kind[:-1]} in this version",
     )
 
 
