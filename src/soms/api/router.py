@@ -133,7 +133,9 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 def on_people_invalid(request: HttpRequest, exc: PeopleInvalid) -> HttpResponse:
     # A rule that needs stored data (a taken employee id, a manager cycle) names its field like a schema does.
     return api.create_response(
-        request, {"detail": [{"loc": ["body", exc.field], "msg": exc.message, "type": "value_error"}]}, status=422
+        request,
+        {"detail": [{"loc": ["body", exc.field], "msg": exc.message, "type": "value_error"}]},
+        status=422,
     )
 
 
