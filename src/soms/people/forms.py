@@ -27,7 +27,8 @@ class PeopleSearchForm(forms.Form):
     def __init__(self, *args: Any, organisation_id: int, units: Any, profiles: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units  # type: ignore[attr-defined]
-        self.fields["team"].queryset = Team.objects.filter(organisation_id=organisation_id)  # type: ignore[attr-defined]
+        # Only the teams of the units the member may see: team names outside their scope stay hidden.
+        self.fields["team"].queryset = Team.objects.filter(organisation_id=organisation_id, unit__in=units)  # type: ignore[attr-defined]
         self.fields["role_profile"].queryset = profiles  # type: ignore[attr-defined]
 
 

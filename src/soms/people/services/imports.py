@@ -45,7 +45,8 @@ def people_import_check(
         organisation=organisation,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
         filename=filename[:255],
-        content=content if len(content) <= settings.SOMS_MAX_UPLOAD_BYTES else b"",
+        # Only a clean file is kept (to be checked again and applied); a refused one is not needed.
+        content=content if not plan.problems else b"",
         options={**options.as_dict(), "sheet": sheet or ""},
         status=ImportStatus.INVALID if plan.problems else ImportStatus.READY,
         problems=[p.as_dict() for p in plan.problems],
