@@ -19,6 +19,7 @@ from soms.core.capacity.limits import (
     MAX_INTERVALS,
     MAX_SIMULATED_AGENTS,
 )
+from soms.core.safeload import MAX_DEPTH as MAX_NESTING_DEPTH
 
 # --- frameworks (imports, authoring, copies) ------------------------------------------------------
 
@@ -64,6 +65,11 @@ TABLE: tuple[tuple[str, int | float, str], ...] = (
     ("MAX_CASE_ITEMS", MAX_CASE_ITEMS, "CFItems of a CASE package"),
     ("MAX_CASE_ASSOCIATIONS", MAX_CASE_ASSOCIATIONS, "CFAssociations of a CASE package"),
     ("MAX_YAML_NODES", MAX_YAML_NODES, "values a YAML file expands to"),
+    (
+        "MAX_NESTING_DEPTH",
+        MAX_NESTING_DEPTH,
+        "levels of nesting in any JSON or YAML read (bodies, files, rules)",
+    ),
     ("MAX_INTERVALS", MAX_INTERVALS, "intervals of a demand file or forecast horizon"),
     ("MAX_CALLS_PER_INTERVAL", MAX_CALLS_PER_INTERVAL, "calls in one interval"),
     ("MAX_AGENTS", MAX_AGENTS, "agents in one interval"),

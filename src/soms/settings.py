@@ -128,6 +128,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "soms.tenancy.middleware.CurrentOrganisationMiddleware",
     "axes.middleware.AxesMiddleware",
+    "soms.tenancy.middleware.PrivateAnswersMiddleware",
 ]
 
 ROOT_URLCONF = "soms.urls"
@@ -245,6 +246,8 @@ SECURE_CSP = {
     "img-src": [CSP.SELF, "data:"],
     "object-src": [CSP.NONE],
     "base-uri": [CSP.SELF],
+    # Forms post only here: injected markup cannot send what a person types elsewhere.
+    "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
 }
 

@@ -7,6 +7,10 @@ urlpatterns = [
     path("", include("soms.tenancy.urls")),
     path("frameworks/", include("soms.frameworks.urls")),
     path("capacity/", include("soms.toolkits.capacity.urls")),
+    path("value-streams/", include("soms.toolkits.vsm.urls")),
+    path("kpis/", include("soms.toolkits.kpi.urls")),
+    path("delivery/", include("soms.toolkits.delivery.urls")),
+    path("stakeholders/", include("soms.toolkits.stakeholders.urls")),
     path("", include("soms.people.urls")),
     path("api/", api.urls),
 ]

@@ -74,15 +74,26 @@ def test_edits_bump_the_revision_write_the_audit_log_and_skip_no_ops(world, draf
     )
     assert draft.revision == 2 and FrameworkVersion.objects.get(pk=draft.pk).revision == 2
     assert AuditLogEntry.objects.count() == before + 1
-    # The same words again change nothing, even from an old form.
+    # The same words again change nothing.
     version_item_update(
         version=draft,
         kind="statements",
         item=st,
         values={"text": "New words."},
-        expected_revision=1,
+        expected_revision=2,
         actor=world.alice,
     )
+    assert draft.revision == 2 and AuditLogEntry.objects.count() == before + 1
+    # From an old form they are still a conflict, so a client can rely on 409 to re-read.
+    with pytest.raises(StaleRevision):
+        version_item_update(
+            version=draft,
+            kind="statements",
+            item=st,
+            values={"text": "New words."},
+            expected_revision=1,
+            actor=world.alice,
+        )
     assert draft.revision == 2 and AuditLogEntry.objects.count() == before + 1
 
 

@@ -75,7 +75,11 @@ def test_exporting_an_incomplete_draft_is_a_conflict_listing_the_problems(world,
     response = client.get(f"{V}/{draft.pk}/export?format={format}")
     assert response.status_code == 409, response.content
     assert response.json()["detail"] == [
-        {"loc": "version.rules", "msg": "rules name unknown level 'senior-practitioner'"}
+        {
+            "loc": ["version", "rules"],
+            "msg": "rules name unknown level 'senior-practitioner'",
+            "type": "incomplete",
+        }
     ]
     with pytest.raises(VersionIncomplete):
         framework_version_export(version=draft, format=format)
@@ -85,7 +89,7 @@ def test_exporting_an_empty_draft_is_a_conflict(world):
     client, version = _blank(world)
     response = client.get(f"{V}/{version.pk}/export?format=yaml")
     assert response.status_code == 409
-    assert {p["loc"] for p in response.json()["detail"]} == {"levels", "elements"}
+    assert {tuple(p["loc"]) for p in response.json()["detail"]} == {("levels",), ("elements",)}
 
 
 def test_download_page_of_an_incomplete_draft_explains_and_returns_to_the_grid(world):

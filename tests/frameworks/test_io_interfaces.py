@@ -215,9 +215,12 @@ def test_api_import_problems_are_422_with_loc_and_msg(world):
         "/api/v1/frameworks/import?format=case", json.dumps(pkg), content_type="application/json"
     )
     assert response.status_code == 422
-    assert {"loc": "CFItems[3].fullStatement", "msg": "required property is missing"} in response.json()[
-        "detail"
-    ]
+    # One problem shape for every error answer: loc is a list (here the file, then the place in it).
+    assert {
+        "loc": ["file", "CFItems[3].fullStatement"],
+        "msg": "required property is missing",
+        "type": "value_error",
+    } in response.json()["detail"]
     assert not Framework.objects.exists()
 
 
@@ -226,7 +229,7 @@ def test_api_import_form_without_a_file_part_is_422_naming_file(world):
     # What `curl -F file=abc` sends: a text field called file, not a file.
     response = client.post("/api/v1/frameworks/import", {"file": "abc"})
     assert response.status_code == 422, response.content
-    assert [p["loc"] for p in response.json()["detail"]] == ["file"]
+    assert [p["loc"] for p in response.json()["detail"]] == [["file"]]
     other = client.post(
         "/api/v1/frameworks/import", {"upload": SimpleUploadedFile("m.yaml", GOOD_YAML.encode())}
     )

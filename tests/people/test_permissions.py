@@ -84,10 +84,10 @@ ROUTES: list[R] = [
     R("get", "/people/coverage/", "coverage.view"),
     R("post", "/people/coverage/", "coverage.manage", "target_form"),
     R("post", "/people/coverage/{target}/delete/", "coverage.manage"),
-    R("get", "/organisation/members/", "members.read"),
-    R("post", "/organisation/members/", "members.invite", "invite_form"),
-    R("post", "/organisation/members/{member}/role/", "members.change_role", "role_form"),
-    R("post", "/organisation/members/{member}/remove/", "members.remove"),
+    R("get", "/organisation/members/", "member.view"),
+    R("post", "/organisation/members/", "member.invite", "invite_form"),
+    R("post", "/organisation/members/{member}/role/", "member.change_role", "role_form"),
+    R("post", "/organisation/members/{member}/remove/", "member.remove"),
     # API
     R("get", "/api/v1/people", "person.list", kind="api"),
     R("post", "/api/v1/people", "person.create", "person_json", kind="api"),
@@ -119,10 +119,10 @@ ROUTES: list[R] = [
     R("post", "/api/v1/coverage-targets", "coverage.manage", "target_json", kind="api"),
     R("patch", "/api/v1/coverage-targets/{target}", "coverage.manage", "target_patch", kind="api"),
     R("delete", "/api/v1/coverage-targets/{target}", "coverage.manage", kind="api"),
-    R("get", "/api/v1/members", "members.read", kind="api"),
-    R("post", "/api/v1/members", "members.invite", "invite_json", kind="api"),
-    R("patch", "/api/v1/members/{member}", "members.change_role", "role_json", kind="api"),
-    R("delete", "/api/v1/members/{member}", "members.remove", kind="api"),
+    R("get", "/api/v1/members", "member.view", kind="api"),
+    R("post", "/api/v1/members", "member.invite", "invite_json", kind="api"),
+    R("patch", "/api/v1/members/{member}", "member.change_role", "role_json", kind="api"),
+    R("delete", "/api/v1/members/{member}", "member.remove", kind="api"),
 ]
 
 _counter = itertools.count(1)

@@ -2,58 +2,24 @@
 
 from __future__ import annotations
 
-import json
-import logging
 from typing import Any
 
-from django.conf import settings
-from django.core.exceptions import PermissionDenied, RequestDataTooBig
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from soms.api.auth import AUTH
+from soms.api.errors import ERROR_SCHEMA, SomsParser, json_method_not_allowed
+from soms.api.errors import install as install_error_handlers
 from soms.frameworks.api.authoring import router as framework_authoring_router
 from soms.frameworks.api.browse import router as frameworks_router
 from soms.frameworks.api.exchange import router as frameworks_io_router
 from soms.people.api.routes import router as people_router
-from soms.people.errors import PeopleConflict, PeopleInvalid
+from soms.people.errors import PeopleConflict
 from soms.tenancy.api import router as tenancy_router
 from soms.toolkits.capacity.api import router as capacity_router
 from soms.toolkits.kpi.api import router as kpi_router
 from soms.toolkits.saved.api import saved_router
 from soms.toolkits.saved.registry import SAVED_KINDS
-
-log = logging.getLogger("soms.api")
-
-ERROR_SCHEMA: dict[str, Any] = {
-    "title": "ErrorOut",
-    "type": "object",
-    "required": ["detail"],
-    "properties": {
-        "detail": {
-            "description": "A sentence, or one entry per problem with where it is (`loc`) and what is wrong.",
-            "anyOf": [
-                {"type": "string"},
-                {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "required": ["msg"],
-                        "properties": {
-                            "loc": {
-                                "type": "array",
-                                "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
-                            },
-                            "msg": {"type": "string"},
-                            "type": {"type": "string"},
-                        },
-                    },
-                },
-            ],
-        }
-    },
-}
 
 
 def _error_answers(path: str, method: str, operation: dict[str, Any]) -> dict[int, str]:
@@ -72,6 +38,13 @@ def _error_answers(path: str, method: str, operation: dict[str, Any]) -> dict[in
 
 
 class SomsAPI(NinjaAPI):
+    def _get_urls(self) -> list[Any]:
+        patterns = super()._get_urls()
+        for pattern in patterns:
+            if hasattr(pattern, "callback"):
+                pattern.callback = json_method_not_allowed(pattern.callback)
+        return patterns
+
     def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> Any:
         # Ninja documents only the success answers a route declares; every route here also gives
         # the house's error answers, so the spec says so and clients can rely on one error shape.
@@ -121,81 +94,17 @@ api = SomsAPI(
     urls_namespace="api",
     openapi_url="/openapi.json",
     docs_url="/docs",
+    parser=SomsParser(),
 )
 
 
-@api.exception_handler(ValidationError)
-def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    return api.create_response(request, {"detail": exc.errors}, status=422)
-
-
-@api.exception_handler(PeopleInvalid)
-def on_people_invalid(request: HttpRequest, exc: PeopleInvalid) -> HttpResponse:
-    # A rule that needs stored data (a taken employee id, a manager cycle) names its field like a schema does.
-    return api.create_response(
-        request,
-        {"detail": [{"loc": ["body", exc.field], "msg": exc.message, "type": "value_error"}]},
-        status=422,
-    )
+install_error_handlers(api)
 
 
 @api.exception_handler(PeopleConflict)
 def on_people_conflict(request: HttpRequest, exc: PeopleConflict) -> HttpResponse:
+    # Well formed, but it clashes with what is stored (the last owner, an import applied twice).
     return api.create_response(request, {"detail": str(exc)}, status=409)
-
-
-@api.exception_handler(Http404)
-def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    # One answer for "missing" and "not yours".
-    return api.create_response(request, {"detail": "Not found"}, status=404)
-
-
-@api.exception_handler(PermissionDenied)
-def on_forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-    return api.create_response(request, {"detail": str(exc) or "Forbidden"}, status=403)
-
-
-@api.exception_handler(RequestDataTooBig)
-def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
-    return api.create_response(
-        request,
-        {"detail": f"The request body is larger than the {settings.SOMS_MAX_UPLOAD_BYTES} byte limit"},
-        status=413,
-    )
-
-
-@api.exception_handler(AuthenticationError)
-def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return api.create_response(
-        request, {"detail": "Authentication required: send a personal API token or sign in"}, status=401
-    )
-
-
-@api.exception_handler(Exception)
-def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
-    # API clients get JSON even when we fail; the traceback goes to the log, not to the client.
-    log.exception("Unhandled error in %s %s", request.method, request.path)
-    return api.create_response(
-        request,
-        {"detail": "The server failed to handle this request; the error has been logged."},
-        status=500,
-    )
-
-
-def _body_error(request: HttpRequest, msg: str, kind: str) -> HttpResponse:
-    return api.create_response(request, {"detail": [{"loc": ["body"], "type": kind, "msg": msg}]}, status=422)
-
-
-@api.exception_handler(HttpError)
-def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    cause = exc.__cause__
-    # Ninja answers an unparseable body with a bare 400; say what is wrong with it instead.
-    if isinstance(cause, json.JSONDecodeError):
-        msg = f"Malformed JSON: {cause.msg} at line {cause.lineno} column {cause.colno}"
-        return _body_error(request, msg, "json_invalid")
-    if isinstance(cause, UnicodeDecodeError):
-        return _body_error(request, f"The body is not UTF-8 text (byte {cause.start})", "unicode_invalid")
-    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 
 
 api.add_router("/v1/", tenancy_router)

@@ -282,7 +282,7 @@ def kpi_trend(
         out.append(
             f'<line class="target" x1="{x0:g}" x2="{x1:g}" y1="{y:.1f}" y2="{y:.1f}" stroke="{RAG[Status.GREEN]}" '
             f'stroke-width="1.5" stroke-dasharray="6 4"><title>target {esc(fmt(thresholds.target))}{esc(unit)}</title></line>'
-            f'<text x="{x1 - 4:g}" y="{y - 5:.1f}" text-anchor="end" fill="{RAG[Status.GREEN]}" font-size="11">'
+            f'<text x="{x0 + 4:g}" y="{y - 5:.1f}" fill="{RAG[Status.GREEN]}" font-size="11">'
             f"target {esc(fmt(thresholds.target))}{esc(unit)}</text>"
         )
     base = frame.height - frame.bottom
@@ -486,7 +486,11 @@ def stakeholder_grid(
             f'<g class="stakeholder"><title>{esc(p.name)}{": " + esc(p.role) if p.role else ""} — influence '
             f"{p.influence}, interest {p.interest}: {esc(p.quadrant_name)}</title>"
             f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="5" fill="{PALETTE[3]}"/>'
-            f'<text x="{cx + 9:.1f}" y="{cy + 4:.1f}" font-size="11">{esc(_short(p.name, 14))}</text></g>'
+            + (
+                f'<text x="{cx - 9:.1f}" y="{cy + 4:.1f}" font-size="11" text-anchor="end">{esc(_short(p.name, 18))}</text></g>'
+                if p.interest == 5
+                else f'<text x="{cx + 9:.1f}" y="{cy + 4:.1f}" font-size="11">{esc(_short(p.name, 18))}</text></g>'
+            )
         )
     out.append("</svg>")
     return "\n".join(out)

@@ -7,9 +7,13 @@ words, so the page, the API and the CLI can point at the culprit instead of answ
 
 from __future__ import annotations
 
+from soms.core.problems import Invalid, Problem
 
-class RuleInputError(ValueError):
+
+class RuleInputError(Invalid):
+    """One of the house's problems (soms.core.problems), placed at the field it names."""
+
     def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
+        super().__init__([Problem((field,) if field else (), reason)])
         self.field = field
         self.reason = reason

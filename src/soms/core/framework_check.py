@@ -10,6 +10,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from soms.core.problems import Problem
+
 
 @dataclass(frozen=True)
 class LevelInfo:
@@ -31,11 +33,9 @@ class StatementInfo:
     level: str
 
 
-@dataclass(frozen=True)
-class Problem:
+def _problem(loc: tuple[str, ...], message: str) -> Problem:
     # Where the problem is, as a path an API client or a page can point at: ("levels", "expert").
-    loc: tuple[str, ...]
-    message: str
+    return Problem(loc, message, "publish_check")
 
 
 def publish_problems(
@@ -49,24 +49,24 @@ def publish_problems(
 ) -> list[Problem]:
     problems: list[Problem] = []
     if not levels:
-        problems.append(Problem(("levels",), "Add at least one level."))
+        problems.append(_problem(("levels",), "Add at least one level."))
     if not elements:
-        problems.append(Problem(("elements",), "Add at least one element."))
+        problems.append(_problem(("elements",), "Add at least one element."))
     if not statements:
-        problems.append(Problem(("statements",), "Add at least one statement."))
+        problems.append(_problem(("statements",), "Add at least one statement."))
     for rank, count in sorted(Counter(lv.rank for lv in levels).items()):
         if count > 1:
             problems.append(
-                Problem(("levels", str(rank)), f"{count} levels share rank {rank}; ranks must differ.")
+                _problem(("levels", str(rank)), f"{count} levels share rank {rank}; ranks must differ.")
             )
     level_codes = {lv.code for lv in levels}
     for code in sorted(rule_levels - level_codes):
         problems.append(
-            Problem(("rules",), f"The rules name level {code!r}, which this version does not have.")
+            _problem(("rules",), f"The rules name level {code!r}, which this version does not have.")
         )
     if areas_mode == "sub_areas" and declared_areas == 0:
         problems.append(
-            Problem(("areas",), "The rules count sub-areas for change projects, but no area is declared.")
+            _problem(("areas",), "The rules count sub-areas for change projects, but no area is declared.")
         )
     # An empty cell would make a level held without anyone showing anything.
     filled = {(st.element, st.level) for st in statements}
@@ -76,6 +76,6 @@ def publish_problems(
         ]
         if missing:
             problems.append(
-                Problem(("elements", el.code), f"{el.name} has no statement at: {', '.join(missing)}.")
+                _problem(("elements", el.code), f"{el.name} has no statement at: {', '.join(missing)}.")
             )
     return problems

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
 from django import forms
 from django.core.validators import RegexValidator
 from pydantic import ValidationError as PydanticError
 
+from soms.core.problems import Invalid
+from soms.core.safeload import yaml_loads
+from soms.fields import SomsForm
 from soms.frameworks.document import CODE_RE, STATEMENT_CODE_RE
 from soms.frameworks.models import FrameworkKind, FrameworkVersion
 from soms.frameworks.rules import FrameworkRules
@@ -21,12 +23,12 @@ statement_code = RegexValidator(
 )
 
 
-class RevisionForm(forms.Form):
+class RevisionForm(SomsForm):
     # The revision of the draft this form was made from: a later save by someone else is detected.
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
-class FrameworkCreateForm(forms.Form):
+class FrameworkCreateForm(SomsForm):
     name = forms.CharField(max_length=200)
     code = forms.CharField(
         max_length=80, validators=[slug_code], help_text="Short identifier, e.g. <code>claims-skills</code>."
@@ -49,7 +51,7 @@ class FrameworkCreateForm(forms.Form):
         field.label_from_instance = lambda v: f"{v.framework.name} — {v.label}"  # type: ignore[attr-defined]
 
 
-class DraftCreateForm(forms.Form):
+class DraftCreateForm(SomsForm):
     label = forms.CharField(max_length=40, help_text="How people will name the new version, e.g. 2027.")
 
 
@@ -116,9 +118,9 @@ class RulesForm(RevisionForm):
 
     def clean_rules(self) -> FrameworkRules:
         try:
-            data = yaml.safe_load(self.cleaned_data["rules"]) or {}
-        except yaml.YAMLError as exc:
-            raise forms.ValidationError(f"Not readable as YAML: {exc}") from None
+            data = yaml_loads(self.cleaned_data["rules"]) or {}
+        except Invalid as exc:
+            raise forms.ValidationError([f"Not readable as YAML: {p}" for p in exc.problems]) from None
         if not isinstance(data, dict):
             raise forms.ValidationError("The rules must be a mapping of names to values.")
         try:

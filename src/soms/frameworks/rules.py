@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
+
+from soms.fields import NulFree
 
 
-class ChangeProjectRule(BaseModel):
+class ChangeProjectRule(NulFree):
     model_config = ConfigDict(extra="forbid")
 
     level: str = Field(description="Code of the level that needs a completed, validated change project.")
@@ -20,7 +22,7 @@ class ChangeProjectRule(BaseModel):
     )
 
 
-class StandingRule(BaseModel):
+class StandingRule(NulFree):
     """One step of the overall standing: `label` when `elements` elements are at `level` or above."""
 
     model_config = ConfigDict(extra="forbid")
@@ -30,7 +32,7 @@ class StandingRule(BaseModel):
     elements: Literal["all"] | int = "all"
 
 
-class CapabilityExpectation(BaseModel):
+class CapabilityExpectation(NulFree):
     """For capability models: how many specialists (and backups) each capability wants."""
 
     model_config = ConfigDict(extra="forbid")
@@ -41,7 +43,7 @@ class CapabilityExpectation(BaseModel):
     backups_wanted: int = Field(1, ge=0)
 
 
-class FrameworkRules(BaseModel):
+class FrameworkRules(NulFree):
     model_config = ConfigDict(extra="forbid")
 
     cumulative_levels: bool = Field(True, description="A level needs every lower level in the same element.")

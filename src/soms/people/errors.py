@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from soms.core.problems import Invalid, Problem
 
-class PeopleInvalid(ValueError):
-    """Bad input that a form or schema could not see (it depends on stored data)."""
+
+class PeopleInvalid(Invalid):
+    """Bad input that a form or schema could not see (it depends on stored data); one of the
+    house's problems (soms.core.problems), placed at the field."""
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
+        super().__init__([Problem((field,) if field else (), message)])
         self.field = field
         self.message = message
 

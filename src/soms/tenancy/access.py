@@ -21,7 +21,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, Validat
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest
 
-from soms.tenancy.models import ADMIN_ROLES, ApiToken, Membership
+from soms.tenancy.models import ADMIN_ROLES, ApiToken, Membership, Organisation
 from soms.tenancy.permissions import can, roles_for
 from soms.tenancy.requests import MemberRequest
 
@@ -63,7 +63,10 @@ def get_in_organisation[M: Model](
 ) -> M:
     """Fetch `pk` from `queryset` only if it belongs to `organisation`; 404 otherwise."""
     return get_or_not_found(
-        queryset, pk=pk, missing=f"No {queryset.model._meta.verbose_name} with id {pk}", **{field: organisation}
+        queryset,
+        pk=pk,
+        missing=f"No {queryset.model._meta.verbose_name} with id {pk}",
+        **{field: organisation},
     )
 
 
@@ -74,12 +77,21 @@ def memberships_of(user: Any) -> QuerySet[Membership]:
 
 
 def membership_for(user: Any, organisation_id: Any) -> Membership:
-    return get_or_not_found(memberships_of(user), organisation_id=organisation_id, missing="No such organisation")
-
-
-def api_token_for(user: Any, token_id: Any) -> ApiToken:
     return get_or_not_found(
-        ApiToken.objects.select_related("organisation"), pk=token_id, user=user, missing="No such token"
+        memberships_of(user), organisation_id=organisation_id, missing="No such organisation"
+    )
+
+
+def api_token_for(user: Any, organisation: Organisation, token_id: Any) -> ApiToken:
+    """One of the user's tokens of the current organisation. A token of the same user's other
+    organisation is not found either: a token bound to A acts only inside A, so it must not revoke
+    (or see) the user's token of B."""
+    return get_or_not_found(
+        ApiToken.objects.select_related("organisation"),
+        pk=token_id,
+        user=user,
+        organisation=organisation,
+        missing="No such token",
     )
 
 
@@ -160,4 +172,3 @@ def role_required[**P, R](action: str) -> Callable[[MemberView[P, R]], View[P, R
 
 
 admin_required = role_required("organisation.administer")
-

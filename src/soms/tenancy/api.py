@@ -1,17 +1,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Field, Router, Schema, Status
 from ninja.params import functions as param
+from pydantic import StringConstraints
 
+from soms.fields import NON_BLANK, Id, Input
 from soms.tenancy import selectors, services
 from soms.tenancy.access import NotFound, api_token_for, member_required, require
 from soms.tenancy.models import ApiToken, Organisation
 from soms.tenancy.requests import ApiRequest, MemberRequest
 
 router = Router(tags=["organisations"])
+
+TokenName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=NON_BLANK, max_length=100)]
 
 
 class OrganisationOut(Schema):
@@ -73,7 +77,7 @@ def organisation_list(request: ApiRequest) -> list[Organisation]:
 
 
 @router.get("/organisations/{organisation_id}", response=OrganisationOut)
-def organisation_detail(request: ApiRequest, organisation_id: int) -> Organisation:
+def organisation_detail(request: ApiRequest, organisation_id: Id) -> Organisation:
     for org in _orgs(request):
         if org.pk == organisation_id:
             return org
@@ -107,8 +111,8 @@ def audit_log(
     ]
 
 
-class TokenIn(Schema):
-    name: str = Field(min_length=1, max_length=100, description="What the token is for")
+class TokenIn(Input):
+    name: TokenName = Field(description="What the token is for")
 
 
 class TokenOut(Schema):
@@ -142,13 +146,8 @@ def token_list(request: MemberRequest) -> list[ApiToken]:
 @member_required
 def token_create(request: MemberRequest, payload: TokenIn) -> Status[dict[str, Any]]:
     require(request.membership, "api_token.manage")
-    name = payload.name.strip()
-    if not name:
-        from ninja.errors import ValidationError
-
-        raise ValidationError(
-            [{"loc": ["body", "payload", "name"], "msg": "must not be blank", "type": "value_error"}]
-        )
+    # TokenName trims the name and refuses a blank one (422 naming the field).
+    name = payload.name
     token, raw = services.api_token_create(user=request.user, organisation=request.organisation, name=name)
     out = TokenOut.from_orm(token).dict()
     out["token"] = raw
@@ -158,7 +157,7 @@ def token_create(request: MemberRequest, payload: TokenIn) -> Status[dict[str, A
 @router.delete(
     "/tokens/{token_id}", response={204: None}, tags=["tokens"], summary="Revoke one of your tokens"
 )
-def token_revoke(request: ApiRequest, token_id: int) -> Status[None]:
-    token = api_token_for(request.user, token_id)
+def token_revoke(request: ApiRequest, token_id: Id) -> Status[None]:
+    token = api_token_for(request.user, request.organisation, token_id)
     services.api_token_revoke(token=token, actor=request.user)
     return Status(204, None)

@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.checks import Error, Warning, register
+
+
+def sqlite_database_missing() -> Path | None:
+    """The SQLite database file that settings name but that is not on disk, else None."""
+    db = settings.DATABASES["default"]
+    if not db["ENGINE"].endswith("sqlite3"):
+        return None
+    name = str(db["NAME"])
+    if name == ":memory:" or name.startswith("file:"):
+        return None
+    path = Path(name)
+    return None if path.exists() else path
 
 
 @register(deploy=True)
@@ -49,6 +62,24 @@ def soms_deploy_checks(app_configs: Any = None, **kwargs: Any) -> list[Any]:
                 "Cookies are sent over plain HTTP.",
                 hint="Set SOMS_SECURE_COOKIES=1 (serve over HTTPS).",
                 id="soms.E006",
+            )
+        )
+    data_dir = Path(settings.DATA_DIR)
+    if not data_dir.is_dir():
+        problems.append(
+            Error(
+                f"The data directory {data_dir} does not exist.",
+                hint="Create it (it holds the database, uploads and static files) or set SOMS_DATA_DIR.",
+                id="soms.E007",
+            )
+        )
+    missing = sqlite_database_missing()
+    if missing is not None and data_dir.is_dir():
+        problems.append(
+            Error(
+                f"There is no database at {missing}.",
+                hint="Run `soms migrate` to create it, or set SOMS_DATABASE_URL to the one in use.",
+                id="soms.E008",
             )
         )
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):

@@ -1,7 +1,9 @@
 from django import forms
 
+from soms.fields import SomsForm
 
-class ApiTokenForm(forms.Form):
+
+class ApiTokenForm(SomsForm):
     name = forms.CharField(max_length=100, help_text="What the token is for, e.g. 'reporting script'.")
 
     def clean_name(self) -> str:
@@ -11,6 +13,6 @@ class ApiTokenForm(forms.Form):
         return name
 
 
-class SwitchOrganisationForm(forms.Form):
+class SwitchOrganisationForm(SomsForm):
     organisation = forms.IntegerField(min_value=1)
     next = forms.CharField(required=False)

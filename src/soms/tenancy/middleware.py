@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import cast
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.cache import patch_cache_control
 
 from soms.tenancy.access import memberships_of
 from soms.tenancy.requests import SomsRequest
@@ -66,3 +67,22 @@ class RequestSizeLimitMiddleware:
                 return JsonResponse({"detail": message}, status=413)
             return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+
+class PrivateAnswersMiddleware:
+    """Every answer to a signed-in person or an API token is `Cache-Control: private, no-store`
+    unless its view set a policy of its own: such answers show tokens, the audit log, people and
+    whatever a tenant keeps, and no proxy or shared browser should keep a copy. One rule here, so
+    a new page cannot forget it; a view that may be cached says so with Django's cache decorators.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        signed_in = user is not None and user.is_authenticated
+        if (signed_in or "HTTP_AUTHORIZATION" in request.META) and not response.has_header("Cache-Control"):
+            patch_cache_control(response, private=True, no_store=True)
+        return response

@@ -32,43 +32,56 @@ ADMINS = frozenset({OWNER, ADMIN})
 EVERYONE = frozenset(Role)
 
 # action → roles that may do it. Keep the names `<thing>.<verb>`; docs/permissions.md lists them
-# in this order (tests/tenancy/test_permissions.py compares the two).
+# in this order (tests/tenancy/test_permissions.py compares the two and prints the table to paste).
 PERMISSIONS: dict[str, frozenset[Role]] = {
+    # organisations
     "organisation.administer": ADMINS,
     "audit_log.read": ADMINS,
-    "members.read": ADMINS,
     "api_token.manage": EVERYONE,
+    # frameworks (object rules in soms.frameworks.access)
     "framework.read": EVERYONE,
     "framework.create": ADMINS,
     "framework.import": ADMINS,
     "framework_version.author": ADMINS,
     "framework_version.adapt": ADMINS,
+    # toolkits (object rules in soms.toolkits.access)
     "capacity_study.read": EVERYONE,
     "capacity_study.create": EVERYONE,
     "capacity_study.change": EVERYONE,
     "capacity_study.change_any": ADMINS,
-    # people, structure, HR files, role profiles (soms.people). Reads are narrowed by scopes that
-    # soms.people.access registers: a manager's subtree, a member's team, an assessor's assignments.
+    "saved_result.read": EVERYONE,
+    "saved_result.create": EVERYONE,
+    "saved_result.change": EVERYONE,
+    "saved_result.change_any": ADMINS,
+    "kpi.read": EVERYONE,
+    "kpi.manage": frozenset({OWNER, ADMIN, MANAGER}),
+    # people (reads are scoped; see soms.people.access.people_scope)
     "person.list": EVERYONE,
     "person.view": EVERYONE,
     "person.create": ADMINS,
     "person.update": ADMINS,
     "person.invite": ADMINS,
+    # privacy: everything held about a person, erasure, merging duplicates
     "person.export_data": ADMINS,
     "person.erase": ADMINS,
     "person.merge": ADMINS,
+    # structure (the tree is scoped like people)
     "unit.view": EVERYONE,
     "unit.manage": ADMINS,
     "team.manage": ADMINS,
+    # HR files
     "people.import": ADMINS,
     "people.export": ADMINS,
+    # role profiles and coverage targets
     "role_profile.view": EVERYONE,
     "role_profile.manage": ADMINS,
     "coverage.view": frozenset({OWNER, ADMIN, ASSESSOR, MANAGER}),
     "coverage.manage": ADMINS,
-    "members.invite": ADMINS,
-    "members.change_role": ADMINS,
-    "members.remove": ADMINS,
+    # members of the organisation (logins), as opposed to people (HR records)
+    "member.view": ADMINS,
+    "member.invite": ADMINS,
+    "member.change_role": ADMINS,
+    "member.remove": ADMINS,
 }
 
 ObjectRule = Callable[[Membership, Any], bool]

@@ -47,9 +47,7 @@ def _unique_slug(name: str) -> str:
 
 
 @transaction.atomic
-def organisation_create(
-    *, name: str, owner: User | None, actor: User | None
-) -> Organisation:
+def organisation_create(*, name: str, owner: User | None, actor: User | None) -> Organisation:
     organisation = Organisation.objects.create(name=name.strip(), slug=_unique_slug(name))
     audit_log_write(
         actor=actor,
@@ -64,9 +62,7 @@ def organisation_create(
 
 
 @transaction.atomic
-def membership_set(
-    *, organisation: Organisation, user: User, role: str, actor: User | None
-) -> Membership:
+def membership_set(*, organisation: Organisation, user: User, role: str, actor: User | None) -> Membership:
     membership, created = Membership.objects.select_for_update().get_or_create(
         organisation=organisation, user=user, defaults={"role": role}
     )

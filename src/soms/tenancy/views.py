@@ -7,7 +7,7 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,6 +17,7 @@ from soms.tenancy import selectors, services
 from soms.tenancy.access import api_token_for, member_required, membership_for, role_required
 from soms.tenancy.forms import ApiTokenForm, SwitchOrganisationForm
 from soms.tenancy.middleware import SESSION_KEY
+from soms.tenancy.pages import bad_request
 from soms.tenancy.requests import MemberRequest
 
 GENERIC_LOCKOUT = (
@@ -56,7 +57,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 def switch_organisation(request: MemberRequest) -> HttpResponse:
     form = SwitchOrganisationForm(request.POST)
     if not form.is_valid():
-        return HttpResponseBadRequest("organisation: a whole number is required")
+        return bad_request(request, "organisation: a whole number is required")
     membership = membership_for(request.user, form.cleaned_data["organisation"])
     request.session[SESSION_KEY] = membership.organisation_id
     messages.info(request, f"You are now working in {membership.organisation.name}.")
@@ -100,7 +101,7 @@ def api_tokens(request: MemberRequest) -> HttpResponse:
 @require_POST
 @role_required("api_token.manage")
 def api_token_revoke(request: MemberRequest, token_id: int) -> HttpResponse:
-    token = api_token_for(request.user, token_id)
+    token = api_token_for(request.user, request.organisation, token_id)
     services.api_token_revoke(token=token, actor=request.user)
     messages.success(request, f"Token “{token.name}” revoked.")
     return redirect("api-tokens")

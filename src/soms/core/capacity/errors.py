@@ -5,9 +5,13 @@ The API layer maps it to a 4xx naming the field, so the reason must read well to
 
 from __future__ import annotations
 
+from soms.core.problems import Invalid, Problem
 
-class CapacityInputError(ValueError):
+
+class CapacityInputError(Invalid):
+    """One of the house's problems (soms.core.problems), placed at the input's field."""
+
     def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
+        super().__init__([Problem((field,), reason)])
         self.field = field
         self.reason = reason

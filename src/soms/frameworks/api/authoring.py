@@ -9,15 +9,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError, ValidationError
-from pydantic import StringConstraints, create_model, model_validator
+from pydantic import create_model, model_validator
 
 from soms.core.framework_diff import StatementChange, VersionDiff
+from soms.core.problems import Invalid, Problem
+from soms.fields import (
+    Description,
+    Id,
+    Input,
+    Label,
+    Name,
+    OptionalName,
+    ShortName,
+    Slug,
+    StatementCode,
+    Text,
+)
 from soms.frameworks import access
-from soms.frameworks.api.browse import Id
 from soms.frameworks.api.browse import router as frameworks_read_router
 from soms.frameworks.models import FrameworkVersion, MappingKind, StatementMapping
 from soms.frameworks.rules import FrameworkRules
@@ -30,20 +42,11 @@ from soms.tenancy.requests import ApiRequest
 
 router = Router(tags=["framework authoring"])
 
-# Codes are identifiers: taken exactly as sent, so the pattern the schema shows is the whole rule.
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)]
-StatementCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=80)]
-
-
-# Text people read (names, labels, statements): surrounding spaces are trimmed, and it must hold
-# something besides spaces. The pattern says so in the schema (JSON Schema patterns are unanchored:
-# "contains a non-space character"), where a minLength of 1 would promise that "   " is accepted.
-NON_BLANK = r"\S"
-Text = Annotated[str, StringConstraints(strip_whitespace=True, pattern=NON_BLANK)]
-Name120 = Annotated[str, StringConstraints(strip_whitespace=True, pattern=NON_BLANK, max_length=120)]
-Name200 = Annotated[str, StringConstraints(strip_whitespace=True, pattern=NON_BLANK, max_length=200)]
-Label = Annotated[str, StringConstraints(strip_whitespace=True, pattern=NON_BLANK, max_length=40)]
-Group = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)]
+# Names (trimmed, non-blank), codes, ids and text come from the shared field types, so pages, API
+# and command line take them alike; Name120 and Group are the level's and element's shorter names.
+Name120 = ShortName
+Name200 = Name
+Group = OptionalName
 
 
 def _unchanged(**constraints: Any) -> Any:
@@ -75,13 +78,9 @@ def _run[T](fn: Callable[[], T]) -> T:
         raise HttpError(409, str(exc)) from exc
     except InvalidField as exc:
         field = API_FIELDS.get(exc.field, exc.field)
-        raise ValidationError(
-            [{"loc": ["body", "payload", *field.split(".")], "msg": exc.message, "type": "value_error"}]
-        ) from exc
-    except PublishBlocked as exc:
-        raise ValidationError(
-            [{"loc": list(p.loc), "msg": p.message, "type": "publish_check"} for p in exc.problems]
-        ) from exc
+        raise Invalid([Problem(("body", "payload", *field.split(".")), exc.message)]) from exc
+    except PublishBlocked:
+        raise  # placed in the version (levels, rules, elements.<code>): the handler answers 422
 
 
 def _editable(request: ApiRequest, version_id: int) -> FrameworkVersion:
@@ -102,10 +101,10 @@ class VersionOut(Schema):
     published_at: datetime | None
 
 
-class FrameworkCreateIn(Schema):
+class FrameworkCreateIn(Input):
     code: Slug
     name: Name200
-    description: str = ""
+    description: Description = ""
     kind: Literal["skills", "capability"] = "skills"
     label: Label = "1"
     base_version_id: Id | None = Field(
@@ -113,7 +112,7 @@ class FrameworkCreateIn(Schema):
     )
 
 
-class DraftCreateIn(Schema):
+class DraftCreateIn(Input):
     base_version_id: Id = Field(description="The published version of this framework to start from.")
     label: Label
 
@@ -163,7 +162,7 @@ class ContentsOut(Schema):
     statements: list[StatementOut]
 
 
-class Revisioned(Schema):
+class Revisioned(Input):
     revision: int = Field(description="The version's revision this change was based on.")
 
 
@@ -171,7 +170,7 @@ class LevelIn(Revisioned):
     code: Slug
     name: Name120
     rank: int = Field(ge=1, le=100)
-    description: str = ""
+    description: Description = ""
     validity_months: int | None = Field(None, ge=1, le=600)
 
 
@@ -179,21 +178,21 @@ class LevelPatch(Revisioned):
     code: Slug = _unchanged()
     name: Name120 = _unchanged()
     rank: int = _unchanged(ge=1, le=100)
-    description: str = _unchanged()
+    description: Description = _unchanged()
     validity_months: int | None = Field(None, ge=1, le=600, description="null: the level never expires.")
 
 
 class ElementIn(Revisioned):
     code: Slug
     name: Name200
-    description: str = ""
+    description: Description = ""
     group: Group = ""
 
 
 class ElementPatch(Revisioned):
     code: Slug = _unchanged()
     name: Name200 = _unchanged()
-    description: str = _unchanged()
+    description: Description = _unchanged()
     group: Group = _unchanged()
 
 
@@ -299,7 +298,7 @@ class MappingsOut(Schema):
     )
 
 
-class MappingIn(Schema):
+class MappingIn(Input):
     from_code: str
     to_code: str | None
     kind: MappingKind
@@ -656,7 +655,7 @@ def _diff_out(version: FrameworkVersion, base: FrameworkVersion, diff: VersionDi
     }
 
 
-class DiffQuery(Schema):
+class DiffQuery(Input):
     base: Id = Field(description="Id of the other version of the same framework (the older one).")
 
 
@@ -683,7 +682,7 @@ def _mapping_out(m: StatementMapping) -> dict[str, Any]:
     }
 
 
-class MappingsQuery(Schema):
+class MappingsQuery(Input):
     base: Id | None = Field(None, description="Also propose mappings from the diff with this version.")
 
 

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 from ninja import Field, Router, Schema
 
+from soms.fields import MAX_ID, Id
 from soms.frameworks import access
 from soms.frameworks.document import StoredDocument
 from soms.frameworks.selectors import versions as selectors
@@ -12,10 +13,9 @@ from soms.tenancy.requests import ApiRequest
 
 router = Router(tags=["frameworks"])
 
-# The largest primary key the database has (a signed 64-bit integer). A larger id is not "not found"
-# but input no id can have: a 422 naming it, never a query that overflows.
-MAX_ID = 2**63 - 1
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# A larger id than the database's keys is not "not found" but input no id can have: a 422 naming
+# it, never a query that overflows (soms.fields.Id).
+__all__ = ["MAX_ID", "Id", "router"]
 
 
 class ProblemOut(Schema):

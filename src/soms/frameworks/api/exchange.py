@@ -9,18 +9,16 @@ from ninja import Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.params import functions as param
 
+from soms.api.errors import ProblemsOut, problems_answer
+from soms.core.problems import Problem, path_loc
+from soms.fields import Filename, Id, Input
 from soms.frameworks import access, io
-from soms.frameworks.api.browse import Id, ProblemOut
 from soms.frameworks.selectors.versions import VersionIncomplete
 from soms.frameworks.services.exchange import framework_import, framework_version_export
 from soms.tenancy.access import require
 from soms.tenancy.requests import ApiRequest
 
 router = Router(tags=["framework exchange"])
-
-
-class ProblemsOut(Schema):
-    detail: list[ProblemOut]
 
 
 class DetailOut(Schema):
@@ -36,18 +34,19 @@ class ImportedOut(Schema):
     statements: int
 
 
-class ImportQuery(Schema):
+class ImportQuery(Input):
     format: Literal["yaml", "json", "csv", "case"] | None = None
     publish: bool = False
-    filename: str = ""
+    filename: Filename = ""
 
 
-class ExportQuery(Schema):
+class ExportQuery(Input):
     format: Literal["yaml", "json", "csv", "case"] = "yaml"
 
 
 def _problems(status: int, error: io.FrameworkImportError) -> Status[dict[str, Any]]:
-    return Status(status, {"detail": [p.as_dict() for p in error.problems]})
+    # The places are in the file that was sent.
+    return problems_answer(status, error.within("file").problems)
 
 
 @router.post(
@@ -75,17 +74,16 @@ def framework_import_api(
         elif (request.content_type or "").startswith("multipart/"):
             # The form was read for its parts, so there is no raw body to fall back on: a form
             # without a file part (`-F file=abc` sends text, `-F file=@path` a file) is a bad request.
-            return Status(
+            return problems_answer(
                 422,
-                {
-                    "detail": [
-                        {
-                            "loc": "file",
-                            "msg": "no file part named 'file' in the form; send the file itself "
-                            "(curl -F file=@framework.yaml), or send it as the raw request body",
-                        }
-                    ]
-                },
+                [
+                    Problem(
+                        ("file",),
+                        "no file part named 'file' in the form; send the file itself "
+                        "(curl -F file=@framework.yaml), or send it as the raw request body",
+                        "missing",
+                    )
+                ],
             )
         else:
             io.check_size(int(request.META.get("CONTENT_LENGTH") or 0))
@@ -139,7 +137,7 @@ def framework_version_export_api(
     try:
         rendered = framework_version_export(version=version, format=query.format)
     except VersionIncomplete as exc:
-        return Status(409, {"detail": [{"loc": loc, "msg": msg} for loc, msg in exc.problems]})
+        return problems_answer(409, [Problem(path_loc(loc), msg, "incomplete") for loc, msg in exc.problems])
     response = HttpResponse(rendered.content, content_type=rendered.content_type)
     response["Content-Disposition"] = f'attachment; filename="{rendered.filename}"'
     return response

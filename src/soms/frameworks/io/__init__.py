@@ -7,7 +7,6 @@ service, pages, API and command line all go through these two.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +14,8 @@ from typing import Literal, TypeGuard
 
 from django.conf import settings
 
+from soms.core.problems import Invalid
+from soms.core.safeload import json_loads
 from soms.frameworks.document import FrameworkDocument
 from soms.frameworks.io.case import dump_case, parse_case
 from soms.frameworks.io.native import dump_json, dump_yaml, parse_json, parse_yaml
@@ -59,7 +60,7 @@ def check_size(size: int) -> None:
     limit = settings.SOMS_MAX_UPLOAD_BYTES
     if size > limit:
         raise FileTooLarge(
-            [Problem("file", f"the file is {size:,} bytes; the largest accepted is {limit:,} bytes")]
+            [Problem.at("", f"the file is {size:,} bytes; the largest accepted is {limit:,} bytes")]
         )
 
 
@@ -70,7 +71,7 @@ def _decode(data: bytes) -> str:
         line = data[: exc.start].count(b"\n") + 1
         raise FrameworkImportError(
             [
-                Problem(
+                Problem.at(
                     f"line {line}",
                     f"byte 0x{data[exc.start]:02x} is not UTF-8; save the file as UTF-8 text and try again",
                 )
@@ -99,7 +100,17 @@ def parse(data: bytes, *, filename: str = "", format: Format | None = None) -> F
     check_size(len(data))
     text = _decode(data)
     if not text.strip():
-        raise FrameworkImportError([Problem("file", "the file is empty")])
+        raise FrameworkImportError([Problem.at("", "the file is empty")])
+    if "\x00" in text:
+        # No format here carries NUL, and no database text column can store it (PostgreSQL refuses).
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise FrameworkImportError(
+            [
+                Problem.at(
+                    f"line {line}", "the file contains a NUL character; it is not a text file of this kind"
+                )
+            ]
+        )
     chosen = format or detect_format(text, filename)
     if chosen == "yaml":
         return parse_yaml(text)
@@ -115,8 +126,8 @@ def parse(data: bytes, *, filename: str = "", format: Format | None = None) -> F
 
 def _is_case(text: str) -> bool:
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
+        data = json_loads(text)
+    except Invalid:
         return False
     return isinstance(data, dict) and ("CFDocument" in data or "CFPackage" in data)
 

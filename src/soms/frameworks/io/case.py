@@ -18,6 +18,8 @@ from django.utils.text import slugify
 from jsonschema import Draft202012Validator
 
 from soms import limits
+from soms.core.problems import Invalid
+from soms.core.safeload import json_loads
 from soms.frameworks.document import (
     FORMAT_ID,
     STATEMENT_CODE_RE,
@@ -316,7 +318,7 @@ def _schema_problems(package: Any) -> list[Problem]:
             message = f"CASE 1.1 does not allow it: {message}"
         if len(message) > 300:
             message = message[:297] + "…"
-        problems.append(Problem(path or "(package)", message))
+        problems.append(Problem.at(path or "(package)", message))
     return problems
 
 
@@ -337,11 +339,9 @@ def _statement_code(value: str) -> str:
 
 def parse_case(text: str) -> FrameworkDocument:
     try:
-        package = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise FrameworkImportError(
-            [Problem(f"line {exc.lineno}, column {exc.colno}", f"malformed JSON: {exc.msg}")]
-        ) from None
+        package = json_loads(text)
+    except Invalid as exc:
+        raise FrameworkImportError(exc.problems) from None
     if isinstance(package, dict) and isinstance(package.get("CFPackage"), dict):
         package = package["CFPackage"]  # some servers wrap the package
     problems = _count_problems(package)
@@ -364,7 +364,7 @@ def _count_problems(package: Any) -> list[Problem]:
     ):
         found = package.get(key)
         if isinstance(found, list) and len(found) > limit:
-            problems.append(Problem(key, limits.over(key, len(found), limit, name)))
+            problems.append(Problem.at(key, limits.over(key, len(found), limit, name)))
     return problems
 
 
@@ -400,7 +400,7 @@ class _Importer:
         self.next_suffix: dict[tuple[bool, str], int] = {}
 
     def problem(self, where: str, message: str) -> None:
-        self.problems.append(Problem(where, message))
+        self.problems.append(Problem.at(where, message))
 
     # -- our extension data ------------------------------------------------------------------
 

@@ -14,6 +14,8 @@ import yaml
 from pydantic import ValidationError
 
 from soms import limits
+from soms.core.problems import Invalid
+from soms.core.safeload import json_loads, yaml_loads
 from soms.frameworks.document import FORMAT_ID, FrameworkDocument
 from soms.frameworks.io.problems import FrameworkImportError, Problem, json_path, problems_from_validation
 
@@ -45,7 +47,7 @@ def document_from_data(
     if not isinstance(data, dict):
         raise FrameworkImportError(
             [
-                Problem(
+                Problem.at(
                     "",
                     "the file must hold one framework document: a mapping with framework, version, levels and elements",
                 )
@@ -60,7 +62,7 @@ def document_from_data(
     except ValidationError as exc:
         raise FrameworkImportError(problems_from_validation(exc, locate)) from None
     if found:
-        raise FrameworkImportError([Problem(_place(path, locate), message) for path, message in found])
+        raise FrameworkImportError([Problem.at(_place(path, locate), message) for path, message in found])
     return document
 
 
@@ -87,7 +89,7 @@ def _count_problems(data: dict[str, Any]) -> list[Problem]:
         ),
     ]
     return [
-        Problem(where, limits.over(what, count, limit, name))
+        Problem.at(where, limits.over(what, count, limit, name))
         for what, where, count, limit, name in counts
         if count > limit
     ]
@@ -107,28 +109,22 @@ def _place(path: str, locate: Callable[[tuple[str | int, ...]], str] | None) -> 
 
 def parse_json(text: str) -> FrameworkDocument:
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise FrameworkImportError(
-            [Problem(f"line {exc.lineno}, column {exc.colno}", f"malformed JSON: {exc.msg}")]
-        ) from None
+        data = json_loads(text)
+    except Invalid as exc:
+        raise FrameworkImportError(exc.problems) from None
     return document_from_data(data)
 
 
 def parse_yaml(text: str) -> FrameworkDocument:
     try:
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        what = " ".join(p for p in (exc.context, exc.problem) if p)
-        raise FrameworkImportError([Problem(where, f"malformed YAML: {what}")]) from None
-    except yaml.YAMLError as exc:
-        raise FrameworkImportError([Problem("", f"malformed YAML: {exc}")]) from None
+        # Deep nesting, duplicated keys and NUL characters are refused here, with their place.
+        data = yaml_loads(text)
+    except Invalid as exc:
+        raise FrameworkImportError(exc.problems) from None
     if _too_big(data):
         raise FrameworkImportError(
             [
-                Problem(
+                Problem.at(
                     "",
                     f"the YAML expands to too many values, more than {MAX_NODES:,} (limit MAX_YAML_NODES; "
                     "aliases?); write it out plainly",

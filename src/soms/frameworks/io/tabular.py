@@ -102,7 +102,7 @@ class _Rows:
         self.head: dict[str, tuple[str, int]] = {}
 
     def problem(self, row: int, column: str, message: str) -> None:
-        self.problems.append(Problem(f"row {row}, column {column}", message))
+        self.problems.append(Problem.at(f"row {row}, column {column}", message))
 
     def same(self, row: int, column: str, what: str, stored: dict[str, Any], key: str, value: Any) -> None:
         """A second row about the same element or level must agree with the first."""
@@ -115,42 +115,47 @@ class _Rows:
 
 
 def parse_csv(text: str, *, filename: str = "") -> FrameworkDocument:
-    reader = csv.reader(io.StringIO(text.removeprefix(BOM)))
+    # strict: a quote left open runs to the end of the file, which the lenient reader would take as
+    # one long cell and import; here it is malformed, with the row it starts on.
+    reader = csv.reader(io.StringIO(text.removeprefix(BOM)), strict=True)
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
-        raise FrameworkImportError([Problem("row 1", "the file is empty; it needs a header row")]) from None
+        raise FrameworkImportError(
+            [Problem.at("row 1", "the file is empty; it needs a header row")]
+        ) from None
     except csv.Error as exc:
-        raise FrameworkImportError([Problem("row 1", f"malformed CSV: {exc}")]) from None
+        raise FrameworkImportError([Problem.at("row 1", f"malformed CSV: {exc}")]) from None
     if len(header) > limits.MAX_CSV_COLUMNS:
         raise FrameworkImportError(
             [
-                Problem(
+                Problem.at(
                     "row 1", limits.over("columns", len(header), limits.MAX_CSV_COLUMNS, "MAX_CSV_COLUMNS")
                 ),
-                Problem("row 1", f"the columns are: {', '.join(COLUMNS)}"),
+                Problem.at("row 1", f"the columns are: {', '.join(COLUMNS)}"),
             ]
         )
     unknown = [h for h in header if h not in COLUMNS]
     missing = sorted(REQUIRED - set(header))
-    problems = [Problem(f"row 1, column {h or '(empty)'}", f"unknown column {h!r}") for h in unknown]
-    problems += [Problem("row 1", f"required column {m!r} is missing") for m in missing]
+    problems = [Problem.at(f"row 1, column {h or '(empty)'}", f"unknown column {h!r}") for h in unknown]
+    problems += [Problem.at("row 1", f"required column {m!r} is missing") for m in missing]
     # Counted once: header.count() per column was quadratic, and a 45,000-column header kept an
     # import busy for a minute.
     duplicated = sorted(h for h, n in Counter(header).items() if n > 1)
-    problems += [Problem(f"row 1, column {h}", "the column appears twice") for h in duplicated]
+    problems += [Problem.at(f"row 1, column {h}", "the column appears twice") for h in duplicated]
     if problems:
-        raise FrameworkImportError(problems + [Problem("row 1", f"the columns are: {', '.join(COLUMNS)}")])
+        raise FrameworkImportError(problems + [Problem.at("row 1", f"the columns are: {', '.join(COLUMNS)}")])
 
     acc = _Rows()
     statements: dict[str, list[dict[str, Any]]] = {}
+    number = 1
     try:
-        for number, cells in enumerate(reader, start=2):
+        for number, cells in enumerate(reader, start=2):  # noqa: B007 - read after the loop
             if number - 1 > limits.MAX_CSV_ROWS:
                 # Stop reading: the rest of the file would only cost time.
                 raise FrameworkImportError(
                     [
-                        Problem(
+                        Problem.at(
                             f"row {number}",
                             f"the file has more than {limits.MAX_CSV_ROWS:,} rows: at most "
                             f"{limits.MAX_CSV_ROWS:,} are accepted (limit MAX_CSV_ROWS)",
@@ -169,11 +174,11 @@ def parse_csv(text: str, *, filename: str = "") -> FrameworkDocument:
             row = {h: _unprotect(c).strip() for h, c in zip(header, cells, strict=False)}
             _read_row(acc, number, row, statements)
     except csv.Error as exc:
-        acc.problems.append(Problem(f"row {reader.line_num}", f"malformed CSV: {exc}"))
+        acc.problems.append(Problem.at(f"row {number + 1}", f"malformed CSV: {exc}"))
     if acc.problems:
         raise FrameworkImportError(acc.problems)
     if not acc.elements:
-        raise FrameworkImportError([Problem("row 2", "the file has no elements")])
+        raise FrameworkImportError([Problem.at("row 2", "the file has no elements")])
     return _document(acc, statements, filename)
 
 

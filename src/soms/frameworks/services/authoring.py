@@ -16,6 +16,7 @@ from django.db.models import Max, Model
 from django.utils import timezone
 
 from soms.core.framework_check import ElementInfo, LevelInfo, StatementInfo, publish_problems
+from soms.core.problems import Invalid, Problem
 from soms.frameworks.document import without_ids
 from soms.frameworks.models import (
     Area,
@@ -42,11 +43,11 @@ class StaleRevision(FrameworkConflict):
     """The draft changed since the author's form or API call read it."""
 
 
-class InvalidField(Exception):
+class InvalidField(Invalid):
     """Input that is well-formed but clashes with the stored version (a code taken, a foreign level)."""
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
+        super().__init__([Problem(tuple(field.split(".")) if field else (), message)])
         self.field = field
         self.message = message
 
@@ -55,10 +56,8 @@ class ItemInUse(FrameworkConflict):
     """The item is named elsewhere in the draft (a level by the rules) and cannot go yet."""
 
 
-class PublishBlocked(Exception):
-    def __init__(self, problems: list[Any]) -> None:
-        super().__init__("; ".join(p.message for p in problems))
-        self.problems = problems
+class PublishBlocked(Invalid):
+    """What stops a draft from being published, every problem with its place."""
 
 
 # What an author edits inside a draft, with the fields a service may change on it.
@@ -316,8 +315,12 @@ def version_item_update(
     expected_revision: int,
     actor: Any,
 ) -> Any:
-    """Change fields of an item of a draft; nothing is written when nothing differs."""
-    locked = _lock_draft(version, None)
+    """Change fields of an item of a draft; nothing is written when nothing differs.
+
+    A stale revision is a conflict even then: a client relies on 409 to learn that it must read
+    the draft again, whatever its write would have changed.
+    """
+    locked = _lock_draft(version, expected_revision)
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
     for field in EDITABLE_FIELDS[kind]:
@@ -334,8 +337,6 @@ def version_item_update(
             after["areas"] = sorted(a.code for a in new_areas)
     if not after:
         return item
-    if locked.revision != expected_revision:
-        _lock_draft(version, expected_revision)  # raises the conflict with its explanation
     _check_item_values(kind, locked, {k: values[k] for k in after if k in values}, item)
     if kind == "statements" and "element" in after:
         _check_statement_move(item)

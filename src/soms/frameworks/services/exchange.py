@@ -24,7 +24,7 @@ from soms.tenancy.services import audit_log_write
 def _label_taken(name: str, code: str, label: str) -> io.FrameworkImportError:
     return io.FrameworkImportError(
         [
-            io.Problem(
+            io.Problem.at(
                 "version.label",
                 f"{name} ({code}) already has a version {label!r}; "
                 "change the label in the file to import it as a new version",

@@ -15,7 +15,7 @@ import yaml
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Model
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -46,6 +46,7 @@ from soms.frameworks.services.authoring import (
     VersionPublished,
 )
 from soms.tenancy.access import member_required, role_required
+from soms.tenancy.pages import bad_request
 from soms.tenancy.permissions import can
 from soms.tenancy.requests import MemberRequest
 
@@ -245,9 +246,7 @@ def version_item_form(
 ) -> HttpResponse:
     kind = _kind(kind)
     version = _version(request, version_id)
-    item = (
-        access.version_item_for(version=version, kind=kind, item_id=item_id) if item_id else None
-    )
+    item = access.version_item_for(version=version, kind=kind, item_id=item_id) if item_id else None
     if version.is_published:
         return _published(request, version)
     inline = bool(request.htmx) and kind == "statements" and item is not None
@@ -296,7 +295,7 @@ def version_item_form(
         try:
             initial = _item_initial(kind, item, request, version)
         except BadParameter as exc:
-            return HttpResponseBadRequest(str(exc))
+            return bad_request(request, str(exc))
         form = form_class(initial=initial, **extra)
     context = {"form": form, "version": version, "framework": version.framework, "kind": kind, "item": item}
     if inline:
@@ -516,7 +515,10 @@ def version_diff(request: MemberRequest, version_id: int) -> HttpResponse:
         diff = selectors_authoring.versions_diff(version=version, base=base)
         context["diff"] = diff
         context["rows"] = [
-            {"c": c, "words": word_changes(c.old.text, c.new.text) if c.reworded and c.old and c.new else None}
+            {
+                "c": c,
+                "words": word_changes(c.old.text, c.new.text) if c.reworded and c.old and c.new else None,
+            }
             for c in diff.statements
             if c.change != "same"
         ]

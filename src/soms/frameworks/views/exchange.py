@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from soms.fields import SomsForm
 from soms.frameworks import access, io
 from soms.frameworks.selectors.versions import VersionIncomplete
 from soms.frameworks.services.exchange import framework_import, framework_version_export
@@ -16,7 +17,7 @@ from soms.tenancy.access import member_required, role_required
 from soms.tenancy.requests import MemberRequest
 
 
-class ImportForm(forms.Form):
+class ImportForm(SomsForm):
     file = forms.FileField(
         help_text="YAML or JSON (SOMS framework document), CSV (one row per statement) or a CASE 1.1 package."
     )
@@ -65,7 +66,9 @@ def framework_import_page(request: MemberRequest) -> HttpResponse:
         {
             "form": form,
             "problems": problems,
-            "filename": uploaded.name if isinstance(uploaded := request.FILES.get("file"), UploadedFile) else None,
+            "filename": uploaded.name
+            if isinstance(uploaded := request.FILES.get("file"), UploadedFile)
+            else None,
         },
         status=status,
     )

@@ -582,14 +582,14 @@ def _member_out(ms: Membership) -> dict[str, Any]:
 @router.get("/members", response=list[MemberOut], tags=["members"], summary="Members of the organisation")
 def member_list(request: HttpRequest) -> list[dict[str, Any]]:
     m = _m(request)
-    require(m, "members.read")
+    require(m, "member.view")
     return [_member_out(ms) for ms in members_of(organisation=m.organisation)]
 
 
 @router.post("/members", response={201: MemberOut}, tags=["members"], summary="Invite a login by e-mail")
 def member_invite(request: HttpRequest, payload: MemberInviteIn) -> Status:  # type: ignore[type-arg]
     m = _m(request)
-    require(m, "members.invite")
+    require(m, "member.invite")
     ms = member_svc.member_invite(
         organisation=m.organisation,
         email=payload.email,
@@ -605,7 +605,7 @@ def member_invite(request: HttpRequest, payload: MemberInviteIn) -> Status:  # t
 )
 def member_role(request: HttpRequest, membership_id: int, payload: MemberPatch) -> dict[str, Any]:
     m = _m(request)
-    target = access.member_for(m, membership_id, action="members.change_role")
+    target = access.member_for(m, membership_id, action="member.change_role")
     return _member_out(
         member_svc.member_change_role(
             membership=target, role=payload.role, actor=request.user, actor_membership=m
@@ -618,7 +618,7 @@ def member_role(request: HttpRequest, membership_id: int, payload: MemberPatch) 
 )
 def member_remove(request: HttpRequest, membership_id: int) -> Status:  # type: ignore[type-arg]
     m = _m(request)
-    target = access.member_for(m, membership_id, action="members.remove")
+    target = access.member_for(m, membership_id, action="member.remove")
     member_svc.member_remove(membership=target, actor=request.user, actor_membership=m)
     return Status(204, None)
 

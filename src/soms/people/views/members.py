@@ -23,11 +23,11 @@ from soms.tenancy.selectors import members_of
 @require_http_methods(["GET", "POST"])
 def members(request: HttpRequest) -> HttpResponse:
     m = membership(request)
-    require(m, "members.read")
+    require(m, "member.view")
     form = InviteForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        require(m, "members.invite")
+        require(m, "member.invite")
         if form.is_valid():
             try:
                 invited = svc.member_invite(
@@ -51,8 +51,8 @@ def members(request: HttpRequest) -> HttpResponse:
             "members": members_of(organisation=m.organisation),
             "form": form,
             "roles": Role.choices,
-            "can_change": can(m, "members.change_role"),
-            "can_remove": can(m, "members.remove"),
+            "can_change": can(m, "member.change_role"),
+            "can_remove": can(m, "member.remove"),
             "is_owner": m.role == Role.OWNER,
         },
         status=status,
@@ -63,7 +63,7 @@ def members(request: HttpRequest) -> HttpResponse:
 @require_POST
 def member_role(request: HttpRequest, membership_id: int) -> HttpResponse:
     m = membership(request)
-    target = access.member_for(m, membership_id, action="members.change_role")
+    target = access.member_for(m, membership_id, action="member.change_role")
     form = RoleForm(request.POST)
     if not form.is_valid():
         messages.error(request, "role: choose one of " + ", ".join(Role.values))
@@ -84,7 +84,7 @@ def member_role(request: HttpRequest, membership_id: int) -> HttpResponse:
 @require_POST
 def member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
     m = membership(request)
-    target = access.member_for(m, membership_id, action="members.remove")
+    target = access.member_for(m, membership_id, action="member.remove")
     try:
         svc.member_remove(membership=target, actor=request.user, actor_membership=m)
         messages.success(request, f"Removed {target.user.get_username()} from {m.organisation.name}.")

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any, Literal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError, ValidationError
 from pydantic import ValidationError as PydanticError
 
+from soms.api.errors import SomsParser
 from soms.core.capacity import CapacityInputError, DemandCsvError
+from soms.core.problems import Invalid, Problem
+from soms.fields import Description, Id, Input, Name
 from soms.tenancy.models import Organisation
+from soms.tenancy.requests import ApiRequest
+from soms.toolkits import access
 from soms.toolkits.capacity import compute as capacity
 from soms.toolkits.capacity import selectors, services
 from soms.toolkits.capacity.downloads import study_download_response
@@ -26,11 +30,10 @@ router = Router(tags=["capacity"])
 Kind = Literal["erlang", "plan", "simulation"]
 
 
-def _organisation(request: HttpRequest) -> Organisation:
-    org = getattr(request, "organisation", None)
-    if org is None:
+def _organisation(request: ApiRequest) -> Organisation:
+    if request.organisation is None:
         raise PermissionDenied("You are not a member of any organisation")
-    return org  # type: ignore[no-any-return]
+    return request.organisation
 
 
 def _core_error(exc: CapacityInputError, prefix: tuple[str, ...] = ("body",)) -> ValidationError:
@@ -63,7 +66,8 @@ def _schema_error(exc: PydanticError, prefix: tuple[str, ...] = ("body",)) -> Va
     )
 
 
-def compute(kind: str, inputs: Any) -> dict[str, Any]:
+def compute(kind: str, inputs: Any, prefix: tuple[str, ...] = ("body",)) -> dict[str, Any]:
+    """Compute a result; a refusal of the core is a 422 placed where the input was sent (`prefix`)."""
     try:
         if kind == "erlang":
             return capacity.compute_erlang(inputs)
@@ -71,7 +75,7 @@ def compute(kind: str, inputs: Any) -> dict[str, Any]:
             return capacity.compute_plan(inputs)
         return capacity.compute_simulation(inputs)
     except CapacityInputError as exc:
-        raise _core_error(exc) from None
+        raise _core_error(exc, prefix) from None
 
 
 # --------------------------------------------------------------------------------------------
@@ -112,7 +116,7 @@ class ErlangOut(Schema):
 @router.post(
     "/capacity/erlang", response=ErlangOut, summary="Agents required for one interval (Erlang C or A)"
 )
-def erlang(request: HttpRequest, payload: ErlangInput) -> dict[str, Any]:
+def erlang(request: ApiRequest, payload: ErlangInput) -> dict[str, Any]:
     _organisation(request)
     return compute("erlang", payload)
 
@@ -158,7 +162,7 @@ PLAN_BODY = {
 }
 
 
-def _plan_input(request: HttpRequest) -> PlanInput:
+def _plan_input(request: ApiRequest) -> PlanInput:
     """A plan's input from JSON, or from a multipart upload (``file`` plus the parameters as fields)."""
     if request.content_type == "multipart/form-data":
         upload = request.FILES.get("file")
@@ -175,21 +179,19 @@ def _plan_input(request: HttpRequest) -> PlanInput:
             raise ValidationError(
                 [{"loc": ["body", "file"], "type": "value_error", "msg": "the file is not UTF-8 text"}]
             ) from None
-        fields = {k: v for k, v in request.POST.items() if v != ""}
+        try:
+            fields = SomsParser().parse_querydict(request.POST, [], request)
+        except Invalid as exc:
+            # The form's fields are the plan's body, as in the JSON form.
+            raise Invalid(Problem(("body", *p.loc[1:]), p.msg, p.type) for p in exc.problems) from None
+        fields = {k: v for k, v in fields.items() if v != ""}
         data: dict[str, Any] = {**fields, "csv": text, "filename": upload.name[:200]}
     else:
+        # The same reader as every other body: deep nesting, long numbers and NUL are 422s.
         try:
-            data = json.loads(request.body or b"null")
-        except json.JSONDecodeError as exc:
-            raise ValidationError(
-                [
-                    {
-                        "loc": ["body"],
-                        "type": "json_invalid",
-                        "msg": f"Malformed JSON: {exc.msg} at line {exc.lineno}",
-                    }
-                ]
-            ) from None
+            data = SomsParser().parse_body(request) if request.body else None
+        except Invalid as exc:
+            raise exc.within("body") from None
         if not isinstance(data, dict):
             raise ValidationError([{"loc": ["body"], "type": "dict_type", "msg": "send a JSON object"}])
     try:
@@ -208,7 +210,7 @@ def _plan_input(request: HttpRequest) -> PlanInput:
     ),
     openapi_extra=PLAN_BODY,
 )
-def plan(request: HttpRequest) -> dict[str, Any]:
+def plan(request: ApiRequest) -> dict[str, Any]:
     _organisation(request)
     return compute("plan", _plan_input(request))
 
@@ -218,7 +220,7 @@ def plan(request: HttpRequest) -> dict[str, Any]:
     response=dict[str, Any],
     summary="Simulate a day of intervals and compare it with the Erlang formula, interval by interval",
 )
-def simulate(request: HttpRequest, payload: SimulateInput) -> dict[str, Any]:
+def simulate(request: ApiRequest, payload: SimulateInput) -> dict[str, Any]:
     _organisation(request)
     return compute("simulation", payload)
 
@@ -243,17 +245,17 @@ class StudyOut(StudySummaryOut):
     results: dict[str, Any]
 
 
-class StudyCreateIn(Schema):
-    name: str = Field(min_length=1, max_length=200)
-    description: str = Field("", max_length=5000)
+class StudyCreateIn(Input):
+    name: Name
+    description: Description = ""
     kind: Kind
     inputs: dict[str, Any] = Field(
         description="As for POST /capacity/erlang, /capacity/plan (JSON form) or /capacity/simulate"
     )
 
 
-class StudyPatchIn(Schema):
-    name: str = Field(min_length=1, max_length=200)
+class StudyPatchIn(Input):
+    name: Name
     revision: int = Field(ge=1, description="The revision you read; a stale one answers 409")
 
 
@@ -262,7 +264,7 @@ class ConflictOut(Schema):
     revision: int
 
 
-class DownloadQuery(Schema):
+class DownloadQuery(Input):
     format: Literal["csv", "svg", "json"] = "json"
     chart: str | None = Field(None, description="For SVG: heatmap, forecast, staffing, simulation or agents")
 
@@ -290,7 +292,7 @@ INPUT_SCHEMAS: dict[str, type[Any]] = {"erlang": ErlangInput, "plan": PlanInput,
 @router.get(
     "/capacity/studies", response=list[StudySummaryOut], summary="Saved studies of the current organisation"
 )
-def study_list(request: HttpRequest) -> list[dict[str, Any]]:
+def study_list(request: ApiRequest) -> list[dict[str, Any]]:
     return [_summary(s) for s in selectors.capacity_studies_for(organisation=_organisation(request))]
 
 
@@ -299,7 +301,7 @@ def study_list(request: HttpRequest) -> list[dict[str, Any]]:
     response={201: StudyOut},
     summary="Compute and save a study; the server computes the results from the inputs",
 )
-def study_create(request: HttpRequest, payload: StudyCreateIn) -> Status:  # type: ignore[type-arg]
+def study_create(request: ApiRequest, payload: StudyCreateIn) -> Status[Any]:
     organisation = _organisation(request)
     name = payload.name.strip()
     if not name:
@@ -310,7 +312,7 @@ def study_create(request: HttpRequest, payload: StudyCreateIn) -> Status:  # typ
         inp = INPUT_SCHEMAS[payload.kind].model_validate(payload.inputs)
     except PydanticError as exc:
         raise _schema_error(exc, ("body", "payload", "inputs")) from None
-    results = compute(payload.kind, inp)
+    results = compute(payload.kind, inp, ("body", "payload", "inputs"))
     # JSON mode: a simulation's start is a datetime, which the JSON column stores as ISO text.
     inputs = capacity.plan_inputs(inp) if payload.kind == "plan" else inp.model_dump(mode="json")
     description = payload.description
@@ -318,7 +320,7 @@ def study_create(request: HttpRequest, payload: StudyCreateIn) -> Status:  # typ
         description = capacity.SAMPLE_LABEL
     study = services.capacity_study_create(
         organisation=organisation,
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         name=name,
         description=description,
         kind=payload.kind,
@@ -331,8 +333,8 @@ def study_create(request: HttpRequest, payload: StudyCreateIn) -> Status:  # typ
 @router.get(
     "/capacity/studies/{study_id}", response=StudyOut, summary="One saved study with its inputs and results"
 )
-def study_detail(request: HttpRequest, study_id: int) -> dict[str, Any]:
-    return _full(selectors.capacity_study_for(organisation=_organisation(request), study_id=study_id))
+def study_detail(request: ApiRequest, study_id: Id) -> dict[str, Any]:
+    return _full(access.capacity_study_for(request.membership, study_id))
 
 
 @router.patch(
@@ -340,8 +342,8 @@ def study_detail(request: HttpRequest, study_id: int) -> dict[str, Any]:
     response={200: StudyOut, 409: ConflictOut},
     summary="Rename a study (its creator, or an owner or admin); send the revision you read",
 )
-def study_rename(request: HttpRequest, study_id: int, payload: StudyPatchIn) -> Any:
-    study = selectors.capacity_study_for(organisation=_organisation(request), study_id=study_id)
+def study_rename(request: ApiRequest, study_id: Id, payload: StudyPatchIn) -> Any:
+    study = access.capacity_study_for(request.membership, study_id)
     name = payload.name.strip()
     if not name:
         raise ValidationError(
@@ -350,8 +352,8 @@ def study_rename(request: HttpRequest, study_id: int, payload: StudyPatchIn) -> 
     try:
         study = services.capacity_study_rename(
             study=study,
-            membership=request.membership,  # type: ignore[attr-defined]
-            actor=request.user,  # type: ignore[arg-type]
+            membership=request.membership,
+            actor=request.user,
             name=name,
             revision=payload.revision,
         )
@@ -371,13 +373,13 @@ def study_rename(request: HttpRequest, study_id: int, payload: StudyPatchIn) -> 
     response={204: None, 409: ConflictOut},
     summary="Delete a study (its creator, or an owner or admin); ?revision= refuses a stale delete",
 )
-def study_delete(request: HttpRequest, study_id: int, revision: int | None = None) -> Status:  # type: ignore[type-arg]
-    study = selectors.capacity_study_for(organisation=_organisation(request), study_id=study_id)
+def study_delete(request: ApiRequest, study_id: Id, revision: int | None = None) -> Status[Any]:
+    study = access.capacity_study_for(request.membership, study_id)
     try:
         services.capacity_study_delete(
             study=study,
-            membership=request.membership,  # type: ignore[attr-defined]
-            actor=request.user,  # type: ignore[arg-type]
+            membership=request.membership,
+            actor=request.user,
             revision=revision,
         )
     except services.StudyConflict as exc:
@@ -404,8 +406,8 @@ def study_delete(request: HttpRequest, study_id: int, revision: int | None = Non
         }
     },
 )
-def study_download(request: HttpRequest, study_id: int, query: Query[DownloadQuery]) -> HttpResponse:
-    study = selectors.capacity_study_for(organisation=_organisation(request), study_id=study_id)
+def study_download(request: ApiRequest, study_id: Id, query: Query[DownloadQuery]) -> HttpResponse:
+    study = access.capacity_study_for(request.membership, study_id)
     try:
         return study_download_response(study, query.format, query.chart)
     except ValueError as exc:

@@ -16,6 +16,7 @@ from soms.core.capacity.limits import (
     MAX_SERVICE_LEVEL,
     MIN_MAX_OCCUPANCY,
 )
+from soms.fields import SomsForm
 from soms.toolkits.capacity.schemas import ErlangInput, PlanInput
 
 DEFINITION_CHOICES = [
@@ -62,7 +63,7 @@ def _num(**attrs: Any) -> forms.NumberInput:
     return forms.NumberInput(attrs={"step": "any", "inputmode": "decimal", **attrs})
 
 
-class TargetForm(forms.Form):
+class TargetForm(SomsForm):
     service_level = forms.FloatField(
         label="Target service level (%)",
         initial=80,
@@ -306,7 +307,7 @@ class PlanForm(TargetForm):
         }
 
 
-class SaveForm(forms.Form):
+class SaveForm(SomsForm):
     name = forms.CharField(label="Study name", max_length=200)
     description = forms.CharField(
         label="Notes (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -319,16 +320,18 @@ class SaveForm(forms.Form):
         return name
 
 
-class RenameForm(forms.Form):
+class RenameForm(SomsForm):
     name = forms.CharField(label="Name", max_length=200)
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    # The name someone else saved meanwhile, shown beside the kept input after a conflict.
+    conflict: str | None = None
 
     def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
+        name: str = self.cleaned_data["name"].strip()
         if not name:
             raise forms.ValidationError("The name cannot be blank.")
         return name
 
 
-class DeleteForm(forms.Form):
+class DeleteForm(SomsForm):
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=1)

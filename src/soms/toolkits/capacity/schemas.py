@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from soms.core.capacity.forecast import ModelName
 from soms.core.capacity.limits import (
@@ -24,11 +24,12 @@ from soms.core.capacity.limits import (
     MAX_SIMULATED_AGENTS,
     MIN_MAX_OCCUPANCY,
 )
+from soms.fields import Filename, NulFree
 
 Definition = Literal["offered", "answered"]
 
 
-class TargetFields(BaseModel):
+class TargetFields(NulFree):
     model_config = ConfigDict(extra="forbid")
 
     service_level: float = Field(
@@ -127,7 +128,7 @@ class PlanParams(TargetFields):
         return self
 
 
-class DemandRow(BaseModel):
+class DemandRow(NulFree):
     model_config = ConfigDict(extra="forbid")
 
     timestamp: str
@@ -141,7 +142,7 @@ class PlanInput(PlanParams):
     source: Literal["upload", "sample"] = Field("upload", description="'sample' uses the built-in sample")
     csv: str | None = Field(None, description="The demand CSV: timestamp,arrivals[,handle_time]")
     rows: list[DemandRow] | None = Field(None, description="The demand as rows instead of CSV text")
-    filename: str = Field("", max_length=200)
+    filename: Filename = ""
 
     @model_validator(mode="after")
     def _one_source(self) -> PlanInput:

@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 
 from soms.tenancy.access import get_in_organisation
 from soms.tenancy.models import Membership, Organisation
+from soms.tenancy.permissions import can
 from soms.toolkits.models.capacity import CapacityStudy
 
 
@@ -29,8 +30,4 @@ def capacity_study_for(*, organisation: Organisation, study_id: Any) -> Capacity
 
 def capacity_study_can_change(*, study: CapacityStudy, membership: Membership | None) -> bool:
     """Rename or delete: the person who made it, or an owner or admin of its organisation."""
-    if membership is None or membership.organisation_id != study.organisation_id:
-        return False
-    return membership.is_admin or (
-        study.created_by_id is not None and study.created_by_id == membership.user_id
-    )
+    return can(membership, "capacity_study.change", study)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
@@ -15,6 +16,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from soms.core.capacity import CapacityInputError, DemandCsvError
 from soms.tenancy.access import member_required
+from soms.tenancy.requests import MemberRequest
+from soms.toolkits import access
 from soms.toolkits.capacity import charts as capacity_charts
 from soms.toolkits.capacity import compute as capacity
 from soms.toolkits.capacity import selectors, services
@@ -25,7 +28,7 @@ from soms.toolkits.models.capacity import CapacityStudy
 Kind = CapacityStudy.Kind
 
 
-def _bound(form_class: type, initial: dict[str, Any]) -> Any:
+def _bound(form_class: type[forms.Form], initial: dict[str, Any]) -> Any:
     """A bound form from initial values, so a page opens with a result already computed."""
     data = {}
     for name, field in form_class.base_fields.items():
@@ -42,8 +45,8 @@ def _bound(form_class: type, initial: dict[str, Any]) -> Any:
 
 @member_required
 @require_GET
-def capacity_home(request: HttpRequest) -> HttpResponse:
-    studies = selectors.capacity_studies_for(organisation=request.organisation)  # type: ignore[attr-defined]
+def capacity_home(request: MemberRequest) -> HttpResponse:
+    studies = selectors.capacity_studies_for(organisation=request.organisation)
     return render(request, "toolkits/capacity_home.html", {"studies": studies})
 
 
@@ -63,7 +66,7 @@ def _erlang_context(result: dict[str, Any], inputs: dict[str, Any]) -> dict[str,
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def erlang_calculator(request: HttpRequest) -> HttpResponse:
+def erlang_calculator(request: MemberRequest) -> HttpResponse:
     action = request.POST.get("action", "compute")
     save_form = SaveForm(request.POST if action == "save" else None)
     if request.method == "POST":
@@ -88,8 +91,8 @@ def erlang_calculator(request: HttpRequest) -> HttpResponse:
             ctx |= _erlang_context(result, inp.model_dump())
             if action == "save" and request.method == "POST" and save_form.is_valid():
                 study = services.capacity_study_create(
-                    organisation=request.organisation,  # type: ignore[attr-defined]
-                    actor=request.user,  # type: ignore[arg-type]
+                    organisation=request.organisation,
+                    actor=request.user,
                     name=save_form.cleaned_data["name"],
                     description=save_form.cleaned_data["description"],
                     kind=Kind.ERLANG,
@@ -98,7 +101,7 @@ def erlang_calculator(request: HttpRequest) -> HttpResponse:
                 )
                 messages.success(request, f"Saved “{study.name}”.")
                 return redirect("capacity-study", study_id=study.pk)
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         # htmx leaves 4xx responses unswapped, so errors come back as 200 and are shown in place.
         return render(request, "toolkits/_erlang_result.html", ctx)
     status = 400 if form.errors or (action == "save" and save_form.errors) else 200
@@ -198,7 +201,7 @@ def simulation_context(sim: dict[str, Any]) -> dict[str, Any]:
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def demand_plan(request: HttpRequest) -> HttpResponse:
+def demand_plan(request: MemberRequest) -> HttpResponse:
     action = request.POST.get("action", "compute")
     save_form = SaveForm(request.POST if action == "save" else None)
     ctx: dict[str, Any] = {"save_form": save_form, "sample_label": capacity.SAMPLE_LABEL}
@@ -240,8 +243,8 @@ def demand_plan(request: HttpRequest) -> HttpResponse:
             form.carry(inputs["csv"] if inp.source == "upload" else "", inp.filename)
             if action == "save" and request.method == "POST" and save_form.is_valid():
                 study = services.capacity_study_create(
-                    organisation=request.organisation,  # type: ignore[attr-defined]
-                    actor=request.user,  # type: ignore[arg-type]
+                    organisation=request.organisation,
+                    actor=request.user,
                     name=save_form.cleaned_data["name"],
                     description=save_form.cleaned_data["description"]
                     or (capacity.SAMPLE_LABEL if inp.source == "sample" else ""),
@@ -253,7 +256,7 @@ def demand_plan(request: HttpRequest) -> HttpResponse:
                 return redirect("capacity-study", study_id=study.pk)
     if form.errors or (action == "save" and save_form.errors):
         status = 400
-    if request.htmx and action == "simulate":  # type: ignore[attr-defined]
+    if request.htmx and action == "simulate":
         return render(request, "toolkits/_simulation.html", ctx)
     return render(request, "toolkits/plan.html", ctx, status=status)
 
@@ -268,14 +271,14 @@ def _without_carried_csv(form: PlanForm) -> PlanForm:
 # saved studies
 
 
-def _study(request: HttpRequest, study_id: Any) -> CapacityStudy:
-    return selectors.capacity_study_for(organisation=request.organisation, study_id=study_id)  # type: ignore[attr-defined]
+def _study(request: MemberRequest, study_id: Any) -> CapacityStudy:
+    return access.capacity_study_for(request.membership, study_id)
 
 
 def _study_page(
-    request: HttpRequest, study: CapacityStudy, *, rename_form: RenameForm | None = None, status: int = 200
+    request: MemberRequest, study: CapacityStudy, *, rename_form: RenameForm | None = None, status: int = 200
 ) -> HttpResponse:
-    can_change = selectors.capacity_study_can_change(study=study, membership=request.membership)  # type: ignore[attr-defined]
+    can_change = selectors.capacity_study_can_change(study=study, membership=request.membership)
     ctx: dict[str, Any] = {
         "study": study,
         "can_change": can_change,
@@ -295,15 +298,15 @@ def _study_page(
 
 @member_required
 @require_GET
-def study_detail(request: HttpRequest, study_id: int) -> HttpResponse:
+def study_detail(request: MemberRequest, study_id: int) -> HttpResponse:
     return _study_page(request, _study(request, study_id))
 
 
 @member_required
 @require_POST
-def study_rename(request: HttpRequest, study_id: int) -> HttpResponse:
+def study_rename(request: MemberRequest, study_id: int) -> HttpResponse:
     study = _study(request, study_id)
-    if not selectors.capacity_study_can_change(study=study, membership=request.membership):  # type: ignore[attr-defined]
+    if not selectors.capacity_study_can_change(study=study, membership=request.membership):
         raise PermissionDenied("Only the person who saved this study, or an owner or admin, may rename it")
     form = RenameForm(request.POST)
     if not form.is_valid():
@@ -311,8 +314,8 @@ def study_rename(request: HttpRequest, study_id: int) -> HttpResponse:
     try:
         services.capacity_study_rename(
             study=study,
-            membership=request.membership,  # type: ignore[attr-defined]
-            actor=request.user,  # type: ignore[arg-type]
+            membership=request.membership,
+            actor=request.user,
             name=form.cleaned_data["name"],
             revision=form.cleaned_data["revision"],
         )
@@ -320,7 +323,7 @@ def study_rename(request: HttpRequest, study_id: int) -> HttpResponse:
         study.refresh_from_db()
         # Keep what the person typed; move the revision on so a second save is a deliberate choice.
         kept = RenameForm(initial={"name": form.cleaned_data["name"], "revision": exc.current})
-        kept.conflict = study.name  # type: ignore[attr-defined]
+        kept.conflict = study.name
         return _study_page(request, study, rename_form=kept, status=409)
     messages.success(request, "Renamed.")
     return redirect("capacity-study", study_id=study.pk)
@@ -328,15 +331,15 @@ def study_rename(request: HttpRequest, study_id: int) -> HttpResponse:
 
 @member_required
 @require_POST
-def study_delete(request: HttpRequest, study_id: int) -> HttpResponse:
+def study_delete(request: MemberRequest, study_id: int) -> HttpResponse:
     study = _study(request, study_id)
     form = DeleteForm(request.POST)
     revision = form.cleaned_data["revision"] if form.is_valid() else None
     try:
         services.capacity_study_delete(
             study=study,
-            membership=request.membership,  # type: ignore[attr-defined]
-            actor=request.user,  # type: ignore[arg-type]
+            membership=request.membership,
+            actor=request.user,
             revision=revision,
         )
     except services.StudyConflict:
@@ -351,7 +354,7 @@ def study_delete(request: HttpRequest, study_id: int) -> HttpResponse:
 
 @member_required
 @require_GET
-def study_download(request: HttpRequest, study_id: int) -> HttpResponse:
+def study_download(request: MemberRequest, study_id: int) -> HttpResponse:
     study = _study(request, study_id)
     try:
         return study_download_response(study, request.GET.get("format", "json"), request.GET.get("chart"))

@@ -16,11 +16,12 @@ from soms.charts import delivery_matrix
 from soms.core import delivery
 from soms.core.toolkit_input import Problem, ToolkitInputError
 from soms.core.vsm import Office
+from soms.fields import NulFree
 from soms.tenancy.models import Organisation
 from soms.toolkits.saved.kinds import SavedKind, plain
 
 
-class SegmentIn(BaseModel):
+class SegmentIn(NulFree):
     model_config = ConfigDict(extra="forbid")
 
     key: str | None = Field(None, max_length=40, description="Unique; defaults to S1, S2 …")
@@ -31,7 +32,7 @@ class SegmentIn(BaseModel):
     capacity_study_id: int | None = Field(None, ge=1, le=2**31 - 1, description="A saved capacity study")
 
 
-class ProcessIn(BaseModel):
+class ProcessIn(NulFree):
     model_config = ConfigDict(extra="forbid")
 
     key: str | None = Field(None, max_length=40, description="Unique; defaults to P1, P2 …")
@@ -45,7 +46,7 @@ class ProcessIn(BaseModel):
     notes: str = Field("", max_length=4000)
 
 
-class DeliveryInput(BaseModel):
+class DeliveryInput(NulFree):
     model_config = ConfigDict(extra="forbid")
 
     segments: list[SegmentIn] = Field(default_factory=list, max_length=delivery.MAX_ITEMS)

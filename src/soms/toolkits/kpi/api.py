@@ -15,6 +15,7 @@ from ninja.errors import HttpError, ValidationError
 
 from soms.core import kpi as core
 from soms.core.toolkit_input import ToolkitInputError
+from soms.fields import Input as SchemaIn
 from soms.toolkits.kpi import compute, selectors, services
 from soms.toolkits.kpi.schemas import CsatIn, FcrIn, KpiIn, MeasurementIn, NpsIn, SlaIn
 from soms.toolkits.models.saved import Kpi, KpiMeasurement
@@ -58,7 +59,7 @@ class KpiUpdateIn(KpiIn):
     )
 
 
-class ImportIn(Schema):
+class ImportIn(SchemaIn):
     csv: str = Field(description="period,value[,note] with a header line")
 
 
@@ -250,7 +251,7 @@ def measurement_delete(request: HttpRequest, kpi_id: int, measurement_id: int) -
     return Status(204, None)
 
 
-class DownloadQuery(Schema):
+class DownloadQuery(SchemaIn):
     format: Literal["csv", "svg", "json"] = "json"
 
 

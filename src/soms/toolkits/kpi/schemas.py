@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from soms.core import kpi as core
+from soms.fields import NulFree
 
 Bound = Field(None, ge=-1e15, le=1e15)
 
 
-class KpiIn(BaseModel):
+class KpiIn(NulFree):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(..., min_length=1, max_length=200)
@@ -31,7 +32,7 @@ class KpiIn(BaseModel):
     )
 
 
-class MeasurementIn(BaseModel):
+class MeasurementIn(NulFree):
     model_config = ConfigDict(extra="forbid")
 
     period: date = Field(..., description="The day the measured period ends")
@@ -39,14 +40,14 @@ class MeasurementIn(BaseModel):
     note: str = Field("", max_length=500)
 
 
-class NpsIn(BaseModel):
+class NpsIn(NulFree):
     model_config = ConfigDict(extra="forbid")
 
     scores: list[int] = Field(..., max_length=core.MAX_RESPONSES, description="Answers 0–10")
     confidence: float = Field(0.95, ge=0.5, le=0.999)
 
 
-class CsatIn(BaseModel):
+class CsatIn(NulFree):
     model_config = ConfigDict(extra="forbid")
 
     scores: list[int] = Field(..., max_length=core.MAX_RESPONSES)
@@ -58,7 +59,7 @@ class CsatIn(BaseModel):
     confidence: float = Field(0.95, ge=0.5, le=0.999)
 
 
-class CalendarIn(BaseModel):
+class CalendarIn(NulFree):
     model_config = ConfigDict(extra="forbid")
 
     opens: time = time(9, 0)
@@ -67,7 +68,7 @@ class CalendarIn(BaseModel):
     holidays: list[date] = Field(default_factory=list, max_length=2000)
 
 
-class SlaIn(BaseModel):
+class SlaIn(NulFree):
     model_config = ConfigDict(extra="forbid")
 
     csv: str = Field(..., description="Tickets: opened, resolved (blank while open), priority[, id]")
@@ -80,14 +81,14 @@ class SlaIn(BaseModel):
     now: datetime | None = Field(None, description="When open tickets are judged; defaults to now")
 
 
-class FcrCase(BaseModel):
+class FcrCase(NulFree):
     model_config = ConfigDict(extra="forbid")
 
     contacts: int = Field(..., description="Contacts the case took")
     resolved: bool = True
 
 
-class FcrIn(BaseModel):
+class FcrIn(NulFree):
     model_config = ConfigDict(extra="forbid")
 
     cases: list[FcrCase] = Field(..., max_length=core.MAX_RESPONSES)

@@ -9,15 +9,14 @@ from django.db.models import Prefetch, QuerySet
 
 from soms.core import kpi as core
 from soms.tenancy.access import get_in_organisation
-from soms.tenancy.models import Membership, Organisation, Role
+from soms.tenancy.models import Membership, Organisation
+from soms.tenancy.permissions import can
 from soms.toolkits.models.saved import Kpi, KpiMeasurement
-
-# Defining KPIs and recording their values is for the people who run the service.
-KPI_ROLES = frozenset({Role.OWNER, Role.ADMIN, Role.MANAGER})
 
 
 def kpi_can_manage(*, membership: Membership | None) -> bool:
-    return membership is not None and membership.role in KPI_ROLES
+    """Defining KPIs and recording their values is for the people who run the service."""
+    return can(membership, "kpi.manage")
 
 
 def kpis_for(*, organisation: Organisation) -> QuerySet[Kpi]:

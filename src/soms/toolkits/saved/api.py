@@ -18,6 +18,7 @@ from ninja.errors import ValidationError
 from pydantic import BaseModel, create_model
 
 from soms.core.toolkit_input import ToolkitInputError
+from soms.fields import Input as SchemaIn
 from soms.tenancy.models import Organisation
 from soms.toolkits.models.saved import SavedResult
 from soms.toolkits.saved import selectors, services
@@ -66,7 +67,7 @@ class ConflictOut(Schema):
     revision: int
 
 
-class DownloadQuery(Schema):
+class DownloadQuery(SchemaIn):
     format: Literal["csv", "svg", "json"] = "json"
     chart: str | None = Field(None, description="For SVG: which picture (value streams: current or future)")
 

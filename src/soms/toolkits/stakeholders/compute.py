@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from soms.charts import stakeholder_grid
 from soms.core import stakeholders as core
+from soms.fields import NulFree
 from soms.tenancy.models import Organisation
 from soms.toolkits.saved.kinds import SavedKind, plain
 
@@ -18,7 +19,7 @@ DimensionName = Literal[
 ]
 
 
-class StakeholderIn(BaseModel):
+class StakeholderIn(NulFree):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(..., max_length=200)
@@ -28,7 +29,7 @@ class StakeholderIn(BaseModel):
     plan: str = Field("", max_length=4000, description="The engagement plan")
 
 
-class DimensionIn(BaseModel):
+class DimensionIn(NulFree):
     model_config = ConfigDict(extra="forbid")
 
     dimension: DimensionName
@@ -37,7 +38,7 @@ class DimensionIn(BaseModel):
     risks: list[str] = Field(default_factory=list, max_length=50)
 
 
-class StakeholderMapInput(BaseModel):
+class StakeholderMapInput(NulFree):
     model_config = ConfigDict(extra="forbid")
 
     change_project: str = Field("", max_length=200, description="The change this map is for")

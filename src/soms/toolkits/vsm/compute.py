@@ -16,13 +16,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from soms.charts import value_stream_map
 from soms.core import vsm
 from soms.core.toolkit_input import Problem, ToolkitInputError
+from soms.fields import NulFree
 from soms.tenancy.models import Organisation
 from soms.toolkits.saved.kinds import SavedKind, plain
 
 TimeUnit = Literal["minutes", "hours", "days"]
 
 
-class StepIn(BaseModel):
+class StepIn(NulFree):
     model_config = ConfigDict(extra="forbid")
 
     key: str | None = Field(None, max_length=40, description="Unique in the map; defaults to the position")
@@ -40,7 +41,7 @@ class StepIn(BaseModel):
     )
 
 
-class ReworkIn(BaseModel):
+class ReworkIn(NulFree):
     model_config = ConfigDict(extra="forbid")
 
     from_step: str = Field(..., max_length=40, description="Key of the step where the rework is found")
@@ -48,14 +49,14 @@ class ReworkIn(BaseModel):
     share_pct: float = Field(..., description="% of the work leaving from_step that goes back")
 
 
-class StateIn(BaseModel):
+class StateIn(NulFree):
     model_config = ConfigDict(extra="forbid")
 
     steps: list[StepIn] = Field(..., max_length=vsm.MAX_STEPS)
     rework: list[ReworkIn] = Field(default_factory=list, max_length=vsm.MAX_REWORK_LOOPS)
 
 
-class ValueStreamInput(BaseModel):
+class ValueStreamInput(NulFree):
     model_config = ConfigDict(extra="forbid")
 
     time_unit: TimeUnit = "minutes"

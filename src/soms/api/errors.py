@@ -1,0 +1,191 @@
+"""How the API answers when something is wrong: always JSON `{"detail": …}`, the `ErrorOut` of the spec.
+
+Bad input is a 422 whose detail lists problems `{loc, msg, type}`, wherever it was found: Ninja's own
+validation, the request parser (malformed or too deeply nested JSON, numbers past 4,300 digits, NUL
+characters in query and form values), or a service or the core raising `soms.core.problems.Invalid`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.datastructures import MultiValueDict
+from ninja import Field, NinjaAPI, Schema, Status
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
+
+from soms.core.problems import Invalid, Problem
+from soms.core.safeload import json_loads
+from soms.fields import NUL_MESSAGE
+
+log = logging.getLogger("soms.api")
+
+# What every error answer looks like (documented once, referenced by every operation).
+ERROR_SCHEMA: dict[str, Any] = {
+    "title": "ErrorOut",
+    "type": "object",
+    "required": ["detail"],
+    "properties": {
+        "detail": {
+            "description": "A sentence, or one entry per problem with where it is (`loc`) and what is wrong.",
+            "anyOf": [
+                {"type": "string"},
+                {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["loc", "msg", "type"],
+                        "properties": {
+                            "loc": {
+                                "type": "array",
+                                "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+                            },
+                            "msg": {"type": "string"},
+                            "type": {"type": "string"},
+                        },
+                    },
+                },
+            ],
+        }
+    },
+}
+
+
+class SomsParser(Parser):
+    """Ninja's parser, made safe for any input: every fault is an `Invalid` with its place."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        # Ninja wraps whatever this raises in a 400 "Cannot parse request body"; on_http_error
+        # below finds the Invalid behind it and answers the 422 the spec documents.
+        try:
+            # NUL characters are left to the schemas (soms.fields.Input), which name the field.
+            return json_loads(request.body, refuse_nul=False)
+        except Invalid as exc:
+            # The place in the text ("line 1, column 2") is not a field: it goes into the message,
+            # and the problem is the body's.
+            raise Invalid(
+                Problem((), f"{p.msg} at {p.location}" if p.loc else p.msg, p.type) for p in exc.problems
+            ) from None
+
+    def parse_querydict(
+        self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest
+    ) -> dict[str, Any]:
+        where = "query" if data is request.GET else "form"
+        for key, values in data.lists():
+            if "\x00" in key or any(isinstance(v, str) and "\x00" in v for v in values):
+                raise Invalid([Problem((where, key.replace("\x00", "")), NUL_MESSAGE, "string_nul")])
+        return super().parse_querydict(data, list_fields, request)
+
+
+def problem_dicts(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Pydantic's error dicts as problems: loc as a list, msg, type, and any plain extra field
+    (a CSV problem's row and column); never the input echoed back or Python objects in `ctx`."""
+    out = []
+    for err in errors:
+        entry: dict[str, Any] = {
+            "loc": [p if isinstance(p, int) else str(p) for p in err.get("loc", ())],
+            "msg": str(err.get("msg", "")).removeprefix("Value error, "),
+            "type": str(err.get("type", "value_error")),
+        }
+        for key, value in err.items():
+            if key not in {"loc", "msg", "type", "input", "ctx", "url"} and isinstance(value, str | int):
+                entry[key] = value
+        out.append(entry)
+    return out
+
+
+def invalid_response(api: NinjaAPI, request: HttpRequest, problems: list[Problem]) -> HttpResponse:
+    return api.create_response(request, {"detail": [p.as_dict() for p in problems]}, status=422)
+
+
+def install(api: NinjaAPI) -> None:
+    """The exception handlers: one per kind of failure, each answering ErrorOut."""
+
+    @api.exception_handler(ValidationError)
+    def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        return api.create_response(request, {"detail": problem_dicts(exc.errors)}, status=422)
+
+    @api.exception_handler(Invalid)
+    def on_invalid(request: HttpRequest, exc: Invalid) -> HttpResponse:
+        return invalid_response(api, request, exc.problems)
+
+    @api.exception_handler(Http404)
+    def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        # One answer for "missing" and "not yours".
+        return api.create_response(request, {"detail": "Not found"}, status=404)
+
+    @api.exception_handler(PermissionDenied)
+    def on_forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+        return api.create_response(request, {"detail": str(exc) or "Forbidden"}, status=403)
+
+    @api.exception_handler(RequestDataTooBig)
+    def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        return api.create_response(
+            request,
+            {"detail": f"The request body is larger than the {settings.SOMS_MAX_UPLOAD_BYTES} byte limit"},
+            status=413,
+        )
+
+    @api.exception_handler(AuthenticationError)
+    def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        return api.create_response(
+            request, {"detail": "Authentication required: send a personal API token or sign in"}, status=401
+        )
+
+    @api.exception_handler(Exception)
+    def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # API clients get JSON even when we fail; the traceback goes to the log, not to the client.
+        log.exception("Unhandled error in %s %s", request.method, request.path)
+        return api.create_response(
+            request,
+            {"detail": "The server failed to handle this request; the error has been logged."},
+            status=500,
+        )
+
+    @api.exception_handler(HttpError)
+    def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        cause = exc.__cause__
+        if isinstance(cause, Invalid):
+            # The body could not be read (see SomsParser): the problems are placed in the body.
+            return invalid_response(api, request, cause.within("body").problems)
+        return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+
+def json_method_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Ninja answers a method a path does not have with Django's HTML 405; the API answers JSON."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if response.status_code == 405 and not response.get("Content-Type", "").startswith(
+            "application/json"
+        ):
+            allowed = response.get("Allow", "")
+            answer = JsonResponse(
+                {"detail": f"{request.method} is not allowed here; this path answers {allowed}"}, status=405
+            )
+            answer["Allow"] = allowed
+            return answer
+        return response
+
+    return wrapped
+
+
+class ProblemOut(Schema):
+    loc: list[str | int] = Field(description="Where: a path of names and indexes, or a place in a file")
+    msg: str
+    type: str
+
+
+class ProblemsOut(Schema):
+    detail: list[ProblemOut]
+
+
+def problems_answer(status: int, problems: list[Problem]) -> Status[dict[str, Any]]:
+    return Status(status, {"detail": [p.as_dict() for p in problems]})

@@ -1,0 +1,136 @@
+"""Reading JSON and YAML that anyone may send, without letting the text choose how much work it makes.
+
+Python's parsers recurse once per level of nesting, so `[` × 100,000 ends in RecursionError; a
+5,000-digit number fails int conversion with a bare ValueError; YAML silently keeps the last of two
+equal keys. Here each of those is a `Problem` with its place, and so is a NUL character in any
+string, which no text column (PostgreSQL refuses it) and no person needs.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import yaml
+
+from soms.core.problems import Invalid, Problem, path_text
+
+# Deeper than any document this app reads (a framework document is about six levels deep, a CASE
+# package four); low enough that walking the result can never exhaust the interpreter's stack.
+MAX_DEPTH = 64
+
+
+def too_deep_message() -> str:
+    return f"nested deeper than {MAX_DEPTH} levels; no document this app reads needs that"
+
+
+def json_loads(text: str | bytes, *, refuse_nul: bool = True) -> Any:
+    """JSON text -> data, or Invalid placed at the line and column of the fault (type json_invalid).
+
+    `refuse_nul=False` leaves NUL characters to the schema the data is validated with, which can
+    name the field as the client knows it.
+    """
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno}, column {exc.colno}"
+        raise Invalid([Problem.at(where, f"malformed JSON: {exc.msg}", "json_invalid")]) from None
+    except RecursionError:
+        raise Invalid([Problem((), too_deep_message(), "json_invalid")]) from None
+    except UnicodeDecodeError as exc:
+        raise Invalid([Problem((), f"not UTF-8 text (byte {exc.start})", "unicode_invalid")]) from None
+    except ValueError as exc:
+        # int() refuses numbers of more than 4,300 digits (Python's guard against quadratic parsing).
+        raise Invalid([Problem((), _number_message(exc), "json_invalid")]) from None
+    check_data(data, refuse_nul=refuse_nul)
+    return data
+
+
+def _number_message(exc: ValueError) -> str:
+    if "digits" in str(exc):
+        return "a number has more than 4,300 digits; no value this app reads is that long"
+    return f"a value cannot be read: {exc}"
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing deep nesting before it recurses and duplicated keys."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, too_deep_message(), self.peek_event().start_mark
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            seen: set[Any] = set()
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                if isinstance(key, list | dict):
+                    continue  # unhashable: the base constructor says so itself
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"the key {key!r} appears twice in one mapping", key_node.start_mark
+                    )
+                seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def yaml_loads(text: str) -> Any:
+    """YAML text -> data, or Invalid placed at the line and column of the fault (type yaml_invalid)."""
+    try:
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        what = " ".join(p for p in (exc.context, exc.problem) if p)
+        raise Invalid([Problem.at(where, f"malformed YAML: {what}", "yaml_invalid")]) from None
+    except yaml.YAMLError as exc:
+        raise Invalid([Problem((), f"malformed YAML: {exc}", "yaml_invalid")]) from None
+    except RecursionError:
+        raise Invalid([Problem((), too_deep_message(), "yaml_invalid")]) from None
+    except ValueError as exc:
+        raise Invalid([Problem((), _number_message(exc), "yaml_invalid")]) from None
+    check_data(data)
+    return data
+
+
+def check_data(data: Any, *, refuse_nul: bool = True) -> None:
+    """Refuse NUL characters in strings (keys too) and nesting beyond MAX_DEPTH, naming the place.
+
+    Iterative, so no input can make it recurse; aliases in YAML may share one list many times, which
+    the walk visits once per path, so the number of visits is bounded too.
+    """
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
+    budget = 2_000_000
+    while stack:
+        item, loc = stack.pop()
+        budget -= 1
+        if budget < 0:
+            raise Invalid([Problem((), "the document holds too many values", "too_large")])
+        if len(loc) > MAX_DEPTH:
+            raise Invalid([Problem((), too_deep_message(), "too_deep")])
+        if isinstance(item, str):
+            if refuse_nul and "\x00" in item:
+                raise Invalid([Problem(loc, "must not contain NUL characters (\\u0000)", "string_nul")])
+        elif isinstance(item, dict):
+            for key, value in item.items():
+                if refuse_nul and isinstance(key, str) and "\x00" in key:
+                    raise Invalid([Problem(loc, "a key contains a NUL character (\\u0000)", "string_nul")])
+                stack.append((value, (*loc, key if isinstance(key, str | int) else str(key))))
+        elif isinstance(item, list):
+            stack.extend((value, (*loc, i)) for i, value in enumerate(item))
+
+
+__all__ = ["MAX_DEPTH", "check_data", "json_loads", "path_text", "yaml_loads"]

@@ -1,0 +1,113 @@
+"""Field types every edge shares: API schemas, forms and the command line take the same input the same way.
+
+- names and labels are trimmed and must hold something besides spaces;
+- ids are positive and fit the database's 64-bit keys (a larger one is a 422, never an overflow);
+- text never holds a NUL character (PostgreSQL cannot store one, and no person types one) and has
+  a maximum length;
+- fractions, percentages and durations have their units in their names.
+
+`Input` is the base of every API input schema and `SomsForm` of every form: each refuses a NUL
+character in any string it receives, naming the field, so no field can forget to.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from django import forms
+from ninja import Schema
+from pydantic import BaseModel, Field, StringConstraints, field_validator
+from pydantic_core import PydanticCustomError
+
+from soms.core.problems import Invalid
+from soms.core.safeload import check_data
+
+# The largest primary key the database has (a signed 64-bit integer).
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+# Lengths people's text may have; the models' max_length match.
+CODE_MAX = 80
+LABEL_MAX = 40
+NAME_MAX = 200
+SHORT_NAME_MAX = 120
+DESCRIPTION_MAX = 10_000
+TEXT_MAX = 20_000
+FILENAME_MAX = 200
+
+# "Contains a non-space character": JSON Schema patterns are unanchored, and a minLength of 1 would
+# promise that "   " is accepted.
+NON_BLANK = r"\S"
+
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, pattern=NON_BLANK, max_length=NAME_MAX)]
+ShortName = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=NON_BLANK, max_length=SHORT_NAME_MAX)
+]
+Label = Annotated[str, StringConstraints(strip_whitespace=True, pattern=NON_BLANK, max_length=LABEL_MAX)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, pattern=NON_BLANK, max_length=TEXT_MAX)]
+OptionalName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=SHORT_NAME_MAX)]
+Description = Annotated[str, StringConstraints(max_length=DESCRIPTION_MAX)]
+Filename = Annotated[str, StringConstraints(max_length=FILENAME_MAX)]
+# Codes are identifiers: taken exactly as sent, so the pattern the schema shows is the whole rule.
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=CODE_MAX)]
+StatementCode = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=CODE_MAX)
+]
+
+Fraction = Annotated[float, Field(ge=0, le=1)]
+Percent = Annotated[float, Field(ge=0, le=100)]
+Seconds = Annotated[float, Field(ge=0, le=86_400)]
+
+NUL_MESSAGE = "must not contain NUL characters (\\u0000)"
+
+
+def nul_problem(value: Any) -> str | None:
+    """Why `value` (a string, or lists and mappings of them) cannot be taken, or None."""
+    try:
+        check_data(value)
+    except Invalid as exc:
+        problem = exc.problems[0]
+        return f"{problem.location}: {problem.msg}" if problem.loc else problem.msg
+    return None
+
+
+class NulFree(BaseModel):
+    """Refuses NUL in every string field (and inside lists and mappings), with the field's place."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if isinstance(value, str | list | dict):
+            reason = nul_problem(value)
+            if reason is not None:
+                raise PydanticCustomError("string_nul", reason)
+        return value
+
+
+class Input(Schema, NulFree):
+    """Base of the API's input schemas."""
+
+
+class SomsForm(forms.Form):
+    """Base of every form: a NUL character in any submitted value is an error on its field.
+
+    Django's CharField already refuses NUL; choice, number, date and file fields do not all say so
+    on their field, and text that reaches a service through `cleaned_data` of a custom field might
+    not be checked at all.
+    """
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        if not self.is_bound:
+            return
+        for field_name in self.fields:
+            key = self.add_prefix(field_name)
+            values = [*self.data.getlist(key)] if hasattr(self.data, "getlist") else [self.data.get(key)]
+            files = self.files.getlist(key) if hasattr(self.files, "getlist") else [self.files.get(key)]
+            values += [getattr(f, "name", "") for f in files if f is not None]
+            if any(isinstance(v, str) and "\x00" in v for v in values):
+                if field_name in self.cleaned_data:
+                    del self.cleaned_data[field_name]
+                if not any(NUL_MESSAGE in str(e) for e in self.errors.get(field_name, [])):
+                    self.add_error(field_name, f"The value {NUL_MESSAGE}.")
