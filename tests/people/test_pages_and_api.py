@@ -121,17 +121,17 @@ def test_api_bad_input_names_the_field(org):
     taken = client.post(
         "/api/v1/people", {"employee_id": "E001", "name": "Again"}, content_type="application/json"
     )
-    assert taken.status_code == 422 and taken.json()["detail"][0]["loc"] == ["body", "employee_id"]
+    assert taken.status_code == 422 and taken.json()["detail"][0]["loc"][-1] == "employee_id"
     foreign = client.patch(
         f"/api/v1/people/{org.people['E001'].pk}", {"unit_id": org.b_unit.pk}, content_type="application/json"
     )
-    assert foreign.status_code == 422 and foreign.json()["detail"][0]["loc"] == ["body", "unit_id"]
+    assert foreign.status_code == 422 and foreign.json()["detail"][0]["loc"][-1] == "unit_id"
     cycle = client.patch(
         f"/api/v1/people/{org.people['E002'].pk}",
         {"manager_id": org.people["E004"].pk},
         content_type="application/json",
     )
-    assert cycle.status_code == 422 and cycle.json()["detail"][0]["loc"] == ["body", "manager"]
+    assert cycle.status_code == 422 and cycle.json()["detail"][0]["loc"][-1] == "manager"
     unit_cycle = client.patch(
         f"/api/v1/org-units/{org.units['claims'].pk}",
         {"parent_id": org.units["north"].pk},

@@ -6,11 +6,12 @@ from typing import Any
 
 from django import forms
 
+from soms.fields import SomsForm
 from soms.people.models import OrgUnit, Person, RoleProfile, Team
 from soms.tenancy.models import Role
 
 
-class PeopleSearchForm(forms.Form):
+class PeopleSearchForm(SomsForm):
     q = forms.CharField(
         required=False,
         max_length=200,
@@ -32,7 +33,7 @@ class PeopleSearchForm(forms.Form):
         self.fields["role_profile"].queryset = profiles  # type: ignore[attr-defined]
 
 
-class PersonForm(forms.Form):
+class PersonForm(SomsForm):
     employee_id = forms.CharField(max_length=64)
     name = forms.CharField(max_length=200)
     email = forms.EmailField(required=False)
@@ -66,7 +67,7 @@ class PersonForm(forms.Form):
         self.fields["manager"].error_messages["invalid_choice"] = "no person with this employee id here"
 
 
-class UnitForm(forms.Form):
+class UnitForm(SomsForm):
     name = forms.CharField(max_length=120)
     parent = forms.ModelChoiceField(queryset=OrgUnit.objects.none(), required=False, label="Inside unit")
     manager = forms.ModelChoiceField(
@@ -84,7 +85,7 @@ class UnitForm(forms.Form):
         self.fields["manager"].error_messages["invalid_choice"] = "no person with this employee id here"
 
 
-class TeamForm(forms.Form):
+class TeamForm(SomsForm):
     name = forms.CharField(max_length=120)
     unit = forms.ModelChoiceField(queryset=OrgUnit.objects.none(), required=False)
 
@@ -93,7 +94,7 @@ class TeamForm(forms.Form):
         self.fields["unit"].queryset = OrgUnit.objects.filter(organisation_id=organisation_id)  # type: ignore[attr-defined]
 
 
-class ImportForm(forms.Form):
+class ImportForm(SomsForm):
     file = forms.FileField(help_text="CSV (UTF-8, UTF-16 or Windows-1252) or XLSX")
     sheet = forms.CharField(required=False, max_length=100, help_text="For a workbook with several sheets")
     clear_empty = forms.BooleanField(
@@ -104,7 +105,7 @@ class ImportForm(forms.Form):
     deactivate_missing = forms.BooleanField(required=False, label="Deactivate people missing from the file")
 
 
-class MergeForm(forms.Form):
+class MergeForm(SomsForm):
     duplicate = forms.ModelChoiceField(
         queryset=Person.objects.none(),
         to_field_name="employee_id",
@@ -118,22 +119,22 @@ class MergeForm(forms.Form):
         self.fields["duplicate"].error_messages["invalid_choice"] = "no person with this employee id here"
 
 
-class RoleProfileForm(forms.Form):
+class RoleProfileForm(SomsForm):
     code = forms.SlugField(max_length=80)
     name = forms.CharField(max_length=200)
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class InviteForm(forms.Form):
+class InviteForm(SomsForm):
     email = forms.EmailField()
     role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
 
 
-class RoleForm(forms.Form):
+class RoleForm(SomsForm):
     role = forms.ChoiceField(choices=Role.choices)
 
 
-class CoverageTargetForm(forms.Form):
+class CoverageTargetForm(SomsForm):
     where = forms.ChoiceField(label="Unit or team")
     element = forms.ChoiceField()
     level = forms.ChoiceField()

@@ -60,5 +60,7 @@ OWNER_ONLY_ROLES = frozenset({OWNER})
 # The rows of the table that the people app's routes perform (tests/people/test_permissions.py
 # checks that its routes exercise exactly these).
 PEOPLE_ACTIONS = frozenset(
-    a for a in PERMISSIONS if a.split(".")[0] in {"person", "unit", "team", "people", "role_profile", "coverage", "member"}
+    a
+    for a in PERMISSIONS
+    if a.split(".")[0] in {"person", "unit", "team", "people", "role_profile", "coverage", "member"}
 )

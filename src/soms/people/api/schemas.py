@@ -5,6 +5,8 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from soms.fields import Input
+
 
 class PersonOut(Schema):
     id: int
@@ -34,7 +36,7 @@ class PeoplePage(Schema):
     items: list[dict[str, Any]]
 
 
-class PersonIn(Schema):
+class PersonIn(Input):
     employee_id: str = Field(min_length=1, max_length=64)
     name: str = Field(min_length=1, max_length=200)
     email: str = Field("", max_length=254)
@@ -48,7 +50,7 @@ class PersonIn(Schema):
     role_profiles: list[str] = Field([], max_length=100, description="Role profile codes")
 
 
-class PersonPatch(Schema):
+class PersonPatch(Input):
     employee_id: str | None = Field(None, min_length=1, max_length=64)
     name: str | None = Field(None, min_length=1, max_length=200)
     email: str | None = Field(None, max_length=254)
@@ -62,11 +64,11 @@ class PersonPatch(Schema):
     role_profiles: list[str] | None = Field(None, max_length=100)
 
 
-class MergeIn(Schema):
+class MergeIn(Input):
     duplicate_id: int = Field(ge=1, le=2**63 - 1, description="The record folded into this one, then deleted")
 
 
-class InviteIn(Schema):
+class InviteIn(Input):
     role: str = Field("member", description="Role given if the login is not a member yet")
 
 
@@ -81,13 +83,13 @@ class UnitOut(Schema):
     people_total: int = Field(0, description="… in the unit and every unit under it")
 
 
-class UnitIn(Schema):
+class UnitIn(Input):
     name: str = Field(min_length=1, max_length=120)
     parent_id: int | None = Field(None, ge=1, le=2**63 - 1)
     manager_id: int | None = Field(None, ge=1, le=2**63 - 1)
 
 
-class UnitPatch(Schema):
+class UnitPatch(Input):
     name: str | None = Field(None, min_length=1, max_length=120)
     parent_id: int | None = Field(None, ge=1, le=2**63 - 1)
     manager_id: int | None = Field(None, ge=1, le=2**63 - 1)
@@ -99,17 +101,17 @@ class TeamOut(Schema):
     unit_id: int | None
 
 
-class TeamIn(Schema):
+class TeamIn(Input):
     name: str = Field(min_length=1, max_length=120)
     unit_id: int | None = Field(None, ge=1, le=2**63 - 1)
 
 
-class TeamPatch(Schema):
+class TeamPatch(Input):
     name: str | None = Field(None, min_length=1, max_length=120)
     unit_id: int | None = Field(None, ge=1, le=2**63 - 1)
 
 
-class RequirementIO(Schema):
+class RequirementIO(Input):
     element: str = Field(max_length=80, description="Element code in the profile's framework version")
     level: str | None = Field(None, max_length=80, description="Level code; null drops the element")
 
@@ -124,7 +126,7 @@ class RoleProfileOut(Schema):
     requirements: list[RequirementIO]
 
 
-class RoleProfileIn(Schema):
+class RoleProfileIn(Input):
     code: str = Field(min_length=1, max_length=80, pattern=r"^[-a-zA-Z0-9_]+$")
     name: str = Field(min_length=1, max_length=200)
     description: str = Field("", max_length=5000)
@@ -132,7 +134,7 @@ class RoleProfileIn(Schema):
     requirements: list[RequirementIO] = Field([], max_length=500)
 
 
-class RoleProfilePatch(Schema):
+class RoleProfilePatch(Input):
     name: str | None = Field(None, min_length=1, max_length=200)
     description: str | None = Field(None, max_length=5000)
     requirements: list[RequirementIO] | None = Field(None, max_length=500)
@@ -148,7 +150,7 @@ class CoverageTargetOut(Schema):
     note: str
 
 
-class CoverageTargetIn(Schema):
+class CoverageTargetIn(Input):
     unit_id: int | None = Field(None, ge=1, le=2**63 - 1)
     team_id: int | None = Field(None, ge=1, le=2**63 - 1)
     element_id: int = Field(ge=1, le=2**63 - 1)
@@ -157,7 +159,7 @@ class CoverageTargetIn(Schema):
     note: str = Field("", max_length=200)
 
 
-class CoverageTargetPatch(Schema):
+class CoverageTargetPatch(Input):
     level_id: int | None = Field(None, ge=1, le=2**63 - 1)
     minimum: int | None = Field(None, ge=1, le=100_000)
     note: str | None = Field(None, max_length=200)
@@ -179,10 +181,10 @@ class MemberOut(Schema):
     role: str
 
 
-class MemberInviteIn(Schema):
+class MemberInviteIn(Input):
     email: str = Field(min_length=3, max_length=254)
     role: str = Field("member")
 
 
-class MemberPatch(Schema):
+class MemberPatch(Input):
     role: str
