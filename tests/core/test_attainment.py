@@ -32,7 +32,9 @@ from soms.core.attainment import (
     Status,
     add_months,
     compute_attainment,
+    confidence,
     rules_from_data,
+    self_view,
 )
 from soms.core.errors import RuleInputError
 
@@ -598,3 +600,64 @@ def test_property_dates_are_consistent(world):
             assert now < e.expires_on and e.refresh_due_on <= e.expires_on
         if e.status == Status.EXPIRED:
             assert e.lapsed_on is not None and e.lapsed_on <= now
+
+
+# --- blockers, self view, confidence ---------------------------------------------------------------
+
+
+def test_blockers_list_every_level_up_to_the_required_one():
+    engine = AttainmentEngine(soms_like(), SOMS_RULES)
+    now = date(2024, 3, 1)
+    steps = engine.blockers(CX_F[:1], [], now, element="cx", target=S)
+    assert [m.level for m in steps] == [F, P, S]
+    assert [m.statement for m in steps[0].statements] == ["CX-F2"]
+    assert steps[2].project is not None and steps[2].project.more_areas == 2
+    assert engine.blockers(CX_F, [], now, element="cx", target=F) == ()
+    assert [m.level for m in engine.blockers(CX_F, [], now, element="cx", target=P)] == [P]
+    with pytest.raises(RuleInputError) as err:
+        engine.blockers([], [], now, element="cx", target="expert")
+    assert err.value.field == "target"
+
+
+def test_the_self_view_reads_only_self_assessments_and_certifies_nothing():
+    engine = AttainmentEngine(soms_like(), SOMS_RULES)
+    mine = [JudgementRecord(s, MET, None, AssessmentKind.SELF) for s in ("CX-F1", "CX-F2", "CX-P1", "CX-P2")]
+    coach = [ok("CX-F1", D1), ok("CX-F2", D1, NOT_YET)]
+    now = date(2024, 3, 1)
+    assert engine.evaluate(mine + coach, [], now).element("cx").level is None
+    assert self_view(engine, mine + coach, [], now).element("cx").level == P
+
+
+def test_confidence_sets_the_self_view_beside_the_validated_one():
+    judgements = [
+        JudgementRecord("CX-F1", MET, None, AssessmentKind.SELF),
+        ok("CX-F1", D1, PARTLY),
+        JudgementRecord("CX-F2", NOT_YET, None, AssessmentKind.SELF),
+        ok("CX-F2", D1, MET, kind=AssessmentKind.MANAGER),
+        JudgementRecord("CX-P1", MET, None, AssessmentKind.SELF),
+        ok("CX-P2", D1, MET),
+        JudgementRecord("DL-F1", PARTLY, None, AssessmentKind.MANAGER),  # unvalidated: not a verdict
+    ]
+    rows = confidence(judgements, ["CX-F1", "CX-F2", "CX-P1", "CX-P2", "DL-F1"])
+    assert [(r.statement, r.confidence.value) for r in rows] == [
+        ("CX-F1", "over"),
+        ("CX-F2", "under"),
+        ("CX-P1", "self_only"),
+        ("CX-P2", "validated_only"),
+    ]
+
+
+@PROPERTY
+@given(worlds(), st.data())
+def test_property_no_blockers_exactly_when_the_target_is_held(world, data):
+    framework, rules, judgements, projects, now = world
+    rules = dataclasses.replace(rules, cumulative_levels=True)
+    engine = AttainmentEngine(framework, rules)
+    element = data.draw(st.sampled_from(framework.elements))
+    target = data.draw(st.sampled_from([lv.code for lv in framework.levels]))
+    rank_of = {lv.code: lv.rank for lv in framework.levels}
+    held = engine.evaluate(judgements, projects, now).element(element).level
+    steps = engine.blockers(judgements, projects, now, element=element, target=target)
+    assert (steps == ()) == (held is not None and rank_of[held] >= rank_of[target])
+    if steps:
+        assert steps[-1].level == target

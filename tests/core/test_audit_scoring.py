@@ -15,6 +15,7 @@ from soms.core.audit_scoring import (
     Question,
     ScoringRule,
     check_template,
+    compare,
     score_audit,
     share_of,
     spread,
@@ -121,7 +122,7 @@ def test_spread_puts_the_widest_disagreement_first():
     assert first.stdev == pytest.approx(
         (2 / 3) ** 0.5 / 2 * 2 / 2 * 2 / 2 * 2 / 2 * 2 / 2 * 2 / 2 * 2 / 2 * 1.0
     )
-    assert first.wide
+    assert first.wide and first.median == 3
     q4 = next(r for r in rows if r.question == "q4")
     assert (q4.range, q4.na_split, q4.wide) == (0.0, True, True)
     # Of the two with no range, the NA split sorts first.
@@ -262,3 +263,19 @@ def test_property_spread_is_sorted_most_disagreed_first(audit, data):
     assert keys == sorted(keys)
     for r in rows:
         assert 0 <= r.range <= 1 and 0 <= r.stdev <= 0.5 + 1e-12
+
+
+def test_a_reaudit_compares_question_by_question():
+    rows = compare(
+        TEMPLATE,
+        {"q1": 2, "q2": "yes", "q3": 50, "q4": 3},
+        {"q1": 4, "q2": "partly", "q3": 50, "q4": NA, "q5": 1},
+    )
+    assert [(r.question, r.direction) for r in rows] == [
+        ("q1", "better"),
+        ("q2", "worse"),
+        ("q3", "same"),
+        ("q4", "no longer rated"),
+        ("q5", "newly rated"),
+    ]
+    assert rows[0].change == 0.5

@@ -71,7 +71,7 @@ from __future__ import annotations
 import calendar
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 from typing import Literal
@@ -425,6 +425,42 @@ class AttainmentEngine:
         projects: Iterable[ChangeProjectRecord],
         now: date,
     ) -> PersonAttainment:
+        histories, usable = self._prepare(judgements, projects, now)
+        results = tuple(self._element(e, histories, usable, now) for e in self.framework.elements)
+        return PersonAttainment(as_of=now, elements=results, standing=self._standing_of(results))
+
+    def blockers(
+        self,
+        judgements: Iterable[JudgementRecord],
+        projects: Iterable[ChangeProjectRecord],
+        now: date,
+        *,
+        element: str,
+        target: str,
+    ) -> tuple[Missing, ...]:
+        """What stands between the person and `target` in `element`: one `Missing` per level from the
+        one above the level held up to `target` (only `target` itself when levels are not cumulative,
+        since then the lower ones are not needed). Empty when `target` is held already. This is what a
+        person's page shows against the level their role profiles require."""
+        if element not in self.framework.elements:
+            raise RuleInputError("element", f"no element {element!r}")
+        if target not in self._pos:
+            raise RuleInputError("target", f"no level {target!r}")
+        histories, usable = self._prepare(judgements, projects, now)
+        states = self._levels_at(element, histories, usable, now)
+        held = self._held_pos(states)
+        goal = self._pos[target]
+        if held is not None and held >= goal and (self.rules.cumulative_levels or states[goal].held):
+            return ()
+        if self.rules.cumulative_levels:
+            positions = range(0 if held is None else held + 1, goal + 1)
+        else:
+            positions = range(goal, goal + 1)
+        return tuple(self._missing(element, pos, histories, usable, now) for pos in positions)
+
+    def _prepare(
+        self, judgements: Iterable[JudgementRecord], projects: Iterable[ChangeProjectRecord], now: date
+    ) -> tuple[dict[str, _History], list[ChangeProjectRecord]]:
         histories: dict[str, _History] = defaultdict(list)
         for i, j in enumerate(judgements):
             if j.statement not in self._statement_cell:
@@ -447,8 +483,7 @@ class AttainmentEngine:
             and p.validated_on is not None
             and max(p.completed_on, p.validated_on) <= now
         ]
-        results = tuple(self._element(e, histories, usable, now) for e in self.framework.elements)
-        return PersonAttainment(as_of=now, elements=results, standing=self._standing_of(results))
+        return histories, usable
 
     # -- one element --------------------------------------------------------------------------------
 
@@ -695,6 +730,86 @@ def compute_attainment(
     return AttainmentEngine(framework, rules, validity_overrides).evaluate(judgements, projects, now)
 
 
+# --- the person's own view ------------------------------------------------------------------------
+
+
+def self_view(
+    engine: AttainmentEngine,
+    judgements: Iterable[JudgementRecord],
+    projects: Iterable[ChangeProjectRecord],
+    now: date,
+) -> PersonAttainment:
+    """The levels the person's own self-assessment would give if it were all validated today: the
+    "self" line beside "attained" and "required" on a person's radar. Only self judgements are read
+    (validated or not, the latest by validation date, then `seq`, winning); their completed projects
+    count as if validated. It certifies nothing: it exists to show over- and under-confidence."""
+    own = [
+        replace(j, validated_on=j.validated_on or now)
+        for j in judgements
+        if j.kind == AssessmentKind.SELF and (j.validated_on is None or j.validated_on <= now)
+    ]
+    claimed = [
+        replace(p, validated_on=p.validated_on or p.completed_on)
+        for p in projects
+        if p.status == ProjectStatus.COMPLETED and p.completed_on is not None and p.completed_on <= now
+    ]
+    return engine.evaluate(own, claimed, now)
+
+
+class Confidence(StrEnum):
+    OVER = "over"  # the person rates themself higher than the validated judgement
+    UNDER = "under"
+    AGREES = "agrees"
+    SELF_ONLY = "self_only"  # no validated judgement by someone else yet
+    VALIDATED_ONLY = "validated_only"  # no self-assessment
+
+
+@dataclass(frozen=True)
+class StatementConfidence:
+    statement: str
+    self_judgement: Judgement | None  # the latest self-assessment, validated or not
+    validated: Judgement | None  # the latest validated judgement by a manager or coach
+    confidence: Confidence
+
+
+def confidence(judgements: Iterable[JudgementRecord], statements: Sequence[str]) -> list[StatementConfidence]:
+    """Self view beside validated view per statement (issue 11): for each of `statements` with either,
+    the latest self-assessment against the latest validated judgement of a manager or coach. Latest
+    means by validation date (an unvalidated self-assessment counts as the newest), then `seq`."""
+    far = date.max
+    # (date, seq, -order): the latest wins, and on a full tie the less favourable, as in the engine.
+    own: dict[str, tuple[date, int, int, Judgement]] = {}
+    others: dict[str, tuple[date, int, int, Judgement]] = {}
+    for j in judgements:
+        if j.kind == AssessmentKind.SELF:
+            table, on = own, j.validated_on or far
+        elif j.validated_on is not None:
+            table, on = others, j.validated_on
+        else:
+            continue
+        key = (on, j.seq, -_JUDGEMENT_ORDER[j.judgement], j.judgement)
+        if j.statement not in table or key[:3] > table[j.statement][:3]:
+            table[j.statement] = key
+    out = []
+    for code in statements:
+        mine = own[code][3] if code in own else None
+        theirs = others[code][3] if code in others else None
+        if mine is None and theirs is None:
+            continue
+        if theirs is None:
+            verdict = Confidence.SELF_ONLY
+        elif mine is None:
+            verdict = Confidence.VALIDATED_ONLY
+        elif _JUDGEMENT_ORDER[mine] > _JUDGEMENT_ORDER[theirs]:
+            verdict = Confidence.OVER
+        elif _JUDGEMENT_ORDER[mine] < _JUDGEMENT_ORDER[theirs]:
+            verdict = Confidence.UNDER
+        else:
+            verdict = Confidence.AGREES
+        out.append(StatementConfidence(code, mine, theirs, verdict))
+    return out
+
+
 # --- from the stored rules -------------------------------------------------------------------------
 
 
@@ -752,6 +867,7 @@ __all__ = [
     "AttainmentEngine",
     "ChangeProjectRecord",
     "ChangeProjectRule",
+    "Confidence",
     "ElementAttainment",
     "FrameworkSpec",
     "Judgement",
@@ -765,9 +881,12 @@ __all__ = [
     "ProjectStatus",
     "Rules",
     "StandingRule",
+    "StatementConfidence",
     "StatementSpec",
     "Status",
     "add_months",
     "compute_attainment",
+    "confidence",
     "rules_from_data",
+    "self_view",
 ]

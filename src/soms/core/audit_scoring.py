@@ -73,7 +73,9 @@ __all__ = [
     "QuestionSpread",
     "ScoreResult",
     "ScoringRule",
+    "QuestionChange",
     "check_template",
+    "compare",
     "score_audit",
     "share_of",
     "spread",
@@ -422,6 +424,9 @@ class QuestionSpread:
     range: float  # highest share minus lowest share, 0..1
     stdev: float  # population standard deviation of the shares
     wide: bool  # range at or above the threshold, or a split between NA and a rating
+    # The lower median answer: a starting point for the lead's consensus, never a substitute for it
+    # (the lower one, so that an even split does not round anyone up).
+    median: Answer | None = None
 
     @property
     def na_split(self) -> bool:
@@ -474,7 +479,44 @@ def spread(
                 width,
                 deviation,
                 width >= wide_at or split,
+                sorted(got, key=lambda sv: sv[0])[(len(got) - 1) // 2][1] if got else None,
             )
         )
     out.sort(key=lambda s: (-s.range, -s.stdev, not s.na_split, order[s.question]))
+    return out
+
+
+# --- re-audits -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuestionChange:
+    question: str
+    before: Answer | None  # the baseline's answer (NA included); None: not answered then
+    after: Answer | None
+    change: float | None  # after share minus before share; None unless both are ratings
+    direction: str  # better | worse | same | newly rated | no longer rated | not rated
+
+
+def compare(
+    questions: Sequence[Question],
+    baseline: Mapping[str, Answer],
+    current: Mapping[str, Answer],
+) -> list[QuestionChange]:
+    """Question by question, a re-audit against its baseline (both consensus answers), in template
+    order. Shares make the change comparable across answer sets; NA on either side is no rating."""
+    out = []
+    for q in questions:
+        before, after = baseline.get(q.code), current.get(q.code)
+        b = None if before is None or before == NA else share_of(q.answers, before, f"baseline.{q.code}")
+        a = None if after is None or after == NA else share_of(q.answers, after, f"current.{q.code}")
+        if a is not None and b is not None:
+            change: float | None = a - b
+            direction = "better" if a > b else "worse" if a < b else "same"
+        else:
+            change = None
+            direction = (
+                "newly rated" if a is not None else "no longer rated" if b is not None else "not rated"
+            )
+        out.append(QuestionChange(q.code, before, after, change, direction))
     return out
