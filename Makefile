@@ -4,11 +4,11 @@
 run:  ## set up (uv, Python deps, database, demo data) and serve http://127.0.0.1:8000
 	@bash scripts/run.sh
 
-test:  ## lint + the whole test suite (browser tests included)
+test:  ## lint, format check + the whole test suite (browser tests and a bounded schemathesis run included)
 	@bash scripts/test.sh
 
 lint:
-	@bash -c 'source scripts/env.sh && $$UV run ruff check . && $$UV run mypy src/soms/core'
+	@bash -c 'source scripts/env.sh && $$UV run ruff check . && $$UV run ruff format --check . && $$UV run mypy src/soms/core'
 
 bench:  ## benchmarks beside their baselines
 	@bash scripts/bench.sh

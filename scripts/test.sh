@@ -15,6 +15,8 @@ fi
 
 "$UV" sync --frozen --quiet
 "$UV" run --frozen ruff check .
+# One formatting for the whole tree (migrations are kept as Django generated them).
+"$UV" run --frozen ruff format --check .
 "$UV" run --frozen mypy src/soms/core
 set +e
 "$UV" run --frozen pytest "$@"

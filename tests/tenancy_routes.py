@@ -112,6 +112,18 @@ def item_of(kind: str) -> Maker:
     return make
 
 
+def published_item_of(kind: str) -> Maker:
+    """An item of a published version: what every member may read (drafts are their authors')."""
+
+    def make(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
+        made = published(world, organisation, owner)
+        v = FrameworkVersion.objects.get(pk=made["version_id"])
+        item = getattr(v, kind).order_by("pk").first()
+        return {"version_id": v.pk, "item_id": item.pk, "kind": kind}
+
+    return make
+
+
 def study(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
     inp = ErlangInput(calls=100, aht=180, interval_seconds=1800)
     made = capacity_services.capacity_study_create(
@@ -369,18 +381,18 @@ ROUTES: list[Route] = [
     Route("GET /api/v1/organisations/{organisation_id}", organisation_of, refused=None),
     # frameworks: reading
     Route("GET framework-detail", framework, refused=None),
-    Route("GET framework-version", version, refused=None),
-    Route("GET framework-version-export", version, refused=None, extra={"format": "yaml"}),
-    Route("GET framework-diff", version, refused=None),
-    Route("GET framework-mappings", version, refused=None),
-    Route("GET framework-statement", item_of("statements"), refused=None),
+    Route("GET framework-version", published, refused=None),
+    Route("GET framework-version-export", published, refused=None, extra={"format": "yaml"}),
+    Route("GET framework-diff", published, refused=None),
+    Route("GET framework-mappings", published, refused=None),
+    Route("GET framework-statement", published_item_of("statements"), refused=None),
     Route("GET /api/v1/frameworks/{framework_id}", framework, refused=None),
-    Route(f"GET {V}", version, refused=None),
-    Route(f"GET {V}/contents", version, refused=None),
-    Route(f"GET {V}/export", version, refused=None),
-    Route(f"GET {V}/diff", version, refused=None, query="?base=1"),
-    Route(f"GET {V}/mappings", version, refused=None),
-    *[Route(f"GET {V}/{kind}/{{item_id}}", item_of(kind), refused=None) for kind in ITEM_KINDS],
+    Route(f"GET {V}", published, refused=None),
+    Route(f"GET {V}/contents", published, refused=None),
+    Route(f"GET {V}/export", published, refused=None),
+    Route(f"GET {V}/diff", published, refused=None, query="?base=1"),
+    Route(f"GET {V}/mappings", published, refused=None),
+    *[Route(f"GET {V}/{kind}/{{item_id}}", published_item_of(kind), refused=None) for kind in ITEM_KINDS],
     # frameworks: authoring pages (owners and admins)
     Route("GET framework-draft-create", published),
     Route("GET framework-structure", version),

@@ -97,6 +97,33 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 
+# The shared cache: rate-limit counters (soms.ratelimits). A table in the database by default, so
+# every worker process sees the same counts with nothing else to run; Redis at scale
+# (SOMS_CACHE_URL=redis://host:6379/0, with the `redis` package installed).
+_cache_url = os.environ.get("SOMS_CACHE_URL", "").strip()
+if _cache_url.startswith(("redis://", "rediss://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}}
+elif _cache_url:
+    raise ImproperlyConfigured(f"SOMS_CACHE_URL={_cache_url!r}: use redis://host:port/db, or leave it empty")
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "soms_cache",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
+RATELIMIT_USE_CACHE = "default"
+# A cache that fails must not take the app down with it: count nothing rather than refuse everyone.
+RATELIMIT_FAIL_OPEN = True
+# Per group, per user and per organisation: SOMS_RATE_EXPORT_USER=30/m ... (soms/ratelimits.py).
+SOMS_RATES = {
+    f"{group}_{who}": os.environ[f"SOMS_RATE_{group.upper()}_{who.upper()}"]
+    for group in ("grid", "export", "import", "capacity")
+    for who in ("user", "org")
+    if os.environ.get(f"SOMS_RATE_{group.upper()}_{who.upper()}", "").strip()
+}
+
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -107,6 +134,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "ninja",
     "axes",
+    "django_ratelimit",
     "soms.tenancy",
     "soms.frameworks",
     "soms.toolkits",
@@ -263,4 +291,6 @@ LOGGING = {
 # Lockout is per username: it stops guessing at one account without locking out a whole office
 # that shares one public IP address (axes would like the IP as well).
 # Submitting the domain to the browsers' HSTS preload list is the site owner's choice, not a defect.
-SILENCED_SYSTEM_CHECKS = ["axes.W006", "security.W021"]
+# django-ratelimit calls the database cache not atomic: a read and a write per increment, so a
+# burst may be counted a little low; soms/ratelimits.py explains why that is acceptable here.
+SILENCED_SYSTEM_CHECKS = ["axes.W006", "security.W021", "django_ratelimit.E003", "django_ratelimit.W001"]

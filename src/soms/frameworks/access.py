@@ -13,12 +13,12 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q
 
-from soms.frameworks.models import Framework, FrameworkVersion
+from soms.frameworks.models import Framework, FrameworkVersion, VersionStatus
 from soms.frameworks.selectors.versions import frameworks_visible_to
 from soms.frameworks.services.authoring import ITEM_MODELS
 from soms.tenancy.access import get_or_not_found, require
 from soms.tenancy.models import Membership
-from soms.tenancy.permissions import object_rule
+from soms.tenancy.permissions import can, object_rule
 
 READ_ONLY_BUILTIN = "Built-in frameworks are read-only; adapt one into your organisation to change it."
 
@@ -35,6 +35,17 @@ def visible_q(membership: Membership | None, prefix: str = "") -> Q:
     )
 
 
+def reads_drafts(membership: Membership | None) -> bool:
+    """Drafts are work in progress of the framework's authors: only roles with
+    "framework_version.read_draft" see them, their comparisons and their exports. Everyone else
+    sees published versions only; a draft's id answers them 404, like a missing one."""
+    return can(membership, "framework_version.read_draft")
+
+
+def readable_versions_q(membership: Membership | None, prefix: str = "") -> Q:
+    return Q() if reads_drafts(membership) else Q(**{f"{prefix}status": VersionStatus.PUBLISHED})
+
+
 def framework_for(
     membership: Membership | None, framework_id: Any, *, action: str | None = None
 ) -> Framework:
@@ -43,7 +54,7 @@ def framework_for(
         require(membership, action)
     organisation = membership.organisation if membership is not None else None
     return get_or_not_found(
-        frameworks_visible_to(organisation=organisation),
+        frameworks_visible_to(organisation=organisation, drafts=reads_drafts(membership)),
         pk=framework_id,
         missing=f"No framework with id {framework_id}",
     )
@@ -61,6 +72,7 @@ def framework_version_for(
     version = get_or_not_found(
         FrameworkVersion.objects.select_related("framework"),
         visible_q(membership, "framework__"),
+        readable_versions_q(membership),
         pk=version_id,
         missing=f"No framework version with id {version_id}",
     )

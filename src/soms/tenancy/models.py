@@ -30,9 +30,25 @@ class Organisation(models.Model):
         return self.name
 
 
-class Membership(models.Model):
+class TenantOwned(models.Model):
+    """A row that belongs to one organisation: a non-null, indexed `organisation` on its own table,
+    so every query of tenant data filters on one indexed column, never through joins.
+
+    Reach such rows by id only through the owning app's `access.py` (which filters on this column
+    and answers 404 for other organisations' rows). There is no reverse accessor on Organisation
+    (`related_name="+"`): tenant data is read by filtering on the column, not by walking from the
+    organisation. Built-in shared rows (built-in frameworks and role profiles, which have no
+    organisation) are not tenant-owned and keep a nullable column of their own.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+", db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+class Membership(TenantOwned):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.MEMBER)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -50,11 +66,10 @@ class Membership(models.Model):
         return self.role in ADMIN_ROLES
 
 
-class ApiToken(models.Model):
+class ApiToken(TenantOwned):
     """A personal token for the API, bound to one organisation. Only a hash is stored."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100)
     # The first characters of the token, shown in lists so a person can tell tokens apart.
     prefix = models.CharField(max_length=12, db_index=True)

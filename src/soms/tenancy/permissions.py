@@ -40,6 +40,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "api_token.manage": EVERYONE,
     # frameworks (object rules in soms.frameworks.access)
     "framework.read": EVERYONE,
+    # Drafts, comparisons with a draft and draft exports: the authors' work in progress.
+    "framework_version.read_draft": ADMINS,
     "framework.create": ADMINS,
     "framework.import": ADMINS,
     "framework_version.author": ADMINS,

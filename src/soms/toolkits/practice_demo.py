@@ -444,7 +444,7 @@ def seed(ctx: Any) -> None:
                 continue
             name, inputs = table[key]
             kind = SAVED_KINDS[kind_name]
-            if kind.model.objects.filter(organisation=organisation, name=name).exists():
+            if kind.model._default_manager.filter(organisation=organisation, name=name).exists():
                 continue
             services.saved_result_create(
                 kind=kind, organisation=organisation, actor=author, name=name, description=NOTE,
@@ -452,7 +452,8 @@ def seed(ctx: Any) -> None:
             )  # fmt: skip
             ctx.notes.append(f"{kind.label.capitalize()}: saved “{name}” in {organisation.name}")
         membership = Membership.objects.filter(organisation=organisation, user=author).first()
-        for name, fields, values in KPIS.get(key, []):
+        kpis: list[tuple[str, dict[str, Any], list[float]]] = KPIS.get(key, [])  # type: ignore[assignment]
+        for name, fields, values in kpis:
             if Kpi.objects.filter(organisation=organisation, name=name).exists():
                 continue
             kpi = kpi_services.kpi_create(

@@ -37,6 +37,7 @@ from soms.frameworks.selectors import authoring as selectors_authoring
 from soms.frameworks.services import authoring as services_authoring
 from soms.frameworks.services.authoring import InvalidField, PublishBlocked, StaleRevision
 from soms.frameworks.services.versions import FrameworkConflict
+from soms.ratelimits import refused
 from soms.tenancy.access import NotFound, require
 from soms.tenancy.requests import ApiRequest
 
@@ -622,11 +623,11 @@ def framework_version_publish(request: ApiRequest, version_id: Id, payload: Revi
 # --- diff and mappings -----------------------------------------------------------------------------
 
 
-def _base(version: FrameworkVersion, base_id: int) -> FrameworkVersion:
+def _base(version: FrameworkVersion, base_id: int, *, drafts: bool = True) -> FrameworkVersion:
     """The version to compare with: visible to the caller and of the same framework (base_for looks
     only among the versions the version's organisation can see)."""
     try:
-        return selectors_authoring.base_for(version=version, base_id=base_id)
+        return selectors_authoring.base_for(version=version, base_id=base_id, drafts=drafts)
     except InvalidField as exc:
         raise ValidationError(
             [{"loc": ["query", "base"], "msg": exc.message, "type": "value_error"}]
@@ -666,7 +667,9 @@ class DiffQuery(Input):
 )
 def framework_version_diff(request: ApiRequest, version_id: Id, query: Query[DiffQuery]) -> Any:
     version = access.framework_version_for(request.membership, version_id)
-    base = _base(version, query.base)
+    if (answer := refused(request, "grid")) is not None:
+        return answer
+    base = _base(version, query.base, drafts=access.reads_drafts(request.membership))
     return _diff_out(version, base, selectors_authoring.versions_diff(version=version, base=base))
 
 
@@ -713,7 +716,8 @@ def _mappings_answer(version: FrameworkVersion, base: FrameworkVersion | None) -
 )
 def framework_version_mappings(request: ApiRequest, version_id: Id, query: Query[MappingsQuery]) -> Any:
     version = access.framework_version_for(request.membership, version_id)
-    base = _base(version, query.base) if query.base is not None else None
+    drafts = access.reads_drafts(request.membership)
+    base = _base(version, query.base, drafts=drafts) if query.base is not None else None
     return _mappings_answer(version, base)
 
 

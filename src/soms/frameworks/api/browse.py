@@ -3,12 +3,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.http import HttpResponse
 from ninja import Field, Router, Schema
 
 from soms.fields import MAX_ID, Id
 from soms.frameworks import access
 from soms.frameworks.document import StoredDocument
 from soms.frameworks.selectors import versions as selectors
+from soms.ratelimits import refused
 from soms.tenancy.requests import ApiRequest
 
 router = Router(tags=["frameworks"])
@@ -18,7 +20,9 @@ router = Router(tags=["frameworks"])
 __all__ = ["MAX_ID", "Id", "router"]
 
 
-class ProblemOut(Schema):
+class DraftProblemOut(Schema):
+    """What keeps a draft from being a whole framework (not an error answer: a fact about the draft)."""
+
     loc: str
     msg: str
 
@@ -53,7 +57,7 @@ class FrameworkVersionOut(Schema):
         description="The version as stored. A draft may be work in progress (no levels yet, rules "
         "naming a level it no longer has); `problems` says what stops it from being exported."
     )
-    problems: list[ProblemOut] = Field(
+    problems: list[DraftProblemOut] = Field(
         description="What stops this version from being a whole framework document; empty when it is "
         "one (always, for a published version)."
     )
@@ -76,7 +80,10 @@ def _framework_out(fw: Any) -> dict[str, Any]:
     "/frameworks", response=list[FrameworkOut], summary="Frameworks readable in the current organisation"
 )
 def framework_list(request: ApiRequest) -> list[dict[str, Any]]:
-    return [_framework_out(fw) for fw in selectors.frameworks_visible_to(organisation=request.organisation)]
+    frameworks = selectors.frameworks_visible_to(
+        organisation=request.organisation, drafts=access.reads_drafts(request.membership)
+    )
+    return [_framework_out(fw) for fw in frameworks]
 
 
 @router.get("/frameworks/{framework_id}", response=FrameworkOut)
@@ -90,7 +97,9 @@ def framework_detail(request: ApiRequest, framework_id: Id) -> dict[str, Any]:
     response=FrameworkVersionOut,
     summary="A whole framework version: levels, elements, statements, areas and rules",
 )
-def framework_version_detail(request: ApiRequest, version_id: Id) -> dict[str, Any]:
+def framework_version_detail(request: ApiRequest, version_id: Id) -> dict[str, Any] | HttpResponse:
+    if (answer := refused(request, "grid")) is not None:
+        return answer
     version = access.framework_version_for(request.membership, version_id)
     document = selectors.version_document_stored(version=version)
     return {

@@ -15,6 +15,7 @@ from soms.fields import Filename, Id, Input
 from soms.frameworks import access, io
 from soms.frameworks.selectors.versions import VersionIncomplete
 from soms.frameworks.services.exchange import framework_import, framework_version_export
+from soms.ratelimits import refused
 from soms.tenancy.access import require
 from soms.tenancy.requests import ApiRequest
 
@@ -65,7 +66,9 @@ def framework_import_api(
     request: ApiRequest,
     query: Query[ImportQuery],
     file: UploadedFile | None = param.File(None),  # noqa: B008
-) -> Status[dict[str, Any]]:
+) -> Status[dict[str, Any]] | HttpResponse:
+    if (answer := refused(request, "import")) is not None:
+        return answer
     membership = require(request.membership, "framework.import")
     try:
         if file is not None:
@@ -133,6 +136,8 @@ def framework_import_api(
 def framework_version_export_api(
     request: ApiRequest, version_id: Id, query: Query[ExportQuery]
 ) -> HttpResponse | Status[dict[str, Any]]:
+    if (answer := refused(request, "export")) is not None:
+        return answer
     version = access.framework_version_for(request.membership, version_id)
     try:
         rendered = framework_version_export(version=version, format=query.format)

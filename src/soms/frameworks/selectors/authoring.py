@@ -16,7 +16,7 @@ from soms.core.framework_diff import (
     diff_versions,
     suggest_mappings,
 )
-from soms.frameworks.models import FrameworkVersion, Statement, StatementMapping
+from soms.frameworks.models import FrameworkVersion, Statement, StatementMapping, VersionStatus
 from soms.frameworks.services.authoring import InvalidField, MappingEntry
 from soms.tenancy.access import get_or_not_found
 from soms.tenancy.models import Organisation
@@ -68,13 +68,16 @@ def default_base(version: FrameworkVersion) -> FrameworkVersion | None:
     )
 
 
-def base_for(*, version: FrameworkVersion, base_id: Any) -> FrameworkVersion:
-    """Another version of the same framework, named by id (422 on the `base` field otherwise)."""
+def base_for(*, version: FrameworkVersion, base_id: Any, drafts: bool = True) -> FrameworkVersion:
+    """Another version of the same framework, named by id (422 on the `base` field otherwise);
+    without `drafts` (a member who may not read drafts) a draft is not found either."""
     # Looked up among the versions this organisation can see, so another organisation's version
     # answers exactly like a missing one.
     visible = Q(framework__organisation__isnull=True) | Q(
         framework__organisation=version.framework.organisation_id
     )
+    if not drafts:
+        visible &= Q(status=VersionStatus.PUBLISHED)
     base = get_or_not_found(
         FrameworkVersion.objects.select_related("framework"),
         visible,

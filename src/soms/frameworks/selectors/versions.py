@@ -9,15 +9,23 @@ from typing import Any
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from soms.frameworks.document import FrameworkDocument, StoredDocument
-from soms.frameworks.models import Element, Framework, FrameworkVersion, Level, Statement
+from soms.frameworks.models import Element, Framework, FrameworkVersion, Level, Statement, VersionStatus
 from soms.tenancy.models import Organisation
 
 
-def frameworks_visible_to(*, organisation: Organisation | None) -> QuerySet[Framework]:
+def frameworks_visible_to(*, organisation: Organisation | None, drafts: bool = True) -> QuerySet[Framework]:
+    """The frameworks of `organisation` and the built-ins, with their versions; without `drafts`
+    (a member who may not read drafts) only published versions come along."""
+    versions = FrameworkVersion.objects.order_by("-created_at")
+    if not drafts:
+        versions = versions.filter(status=VersionStatus.PUBLISHED)
+    counted = (
+        Count("versions") if drafts else Count("versions", filter=Q(versions__status=VersionStatus.PUBLISHED))
+    )
     return (
         Framework.objects.filter(Q(organisation__isnull=True) | Q(organisation=organisation))
-        .annotate(version_count=Count("versions"))
-        .prefetch_related(Prefetch("versions", queryset=FrameworkVersion.objects.order_by("-created_at")))
+        .annotate(version_count=counted)
+        .prefetch_related(Prefetch("versions", queryset=versions))
     )
 
 

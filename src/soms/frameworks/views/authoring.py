@@ -45,6 +45,7 @@ from soms.frameworks.services.authoring import (
     StaleRevision,
     VersionPublished,
 )
+from soms.ratelimits import rate_limited
 from soms.tenancy.access import member_required, role_required
 from soms.tenancy.pages import bad_request
 from soms.tenancy.permissions import can
@@ -494,13 +495,15 @@ def _compare_base(request: MemberRequest, version: FrameworkVersion) -> tuple[Fr
     if not wanted:
         return selectors_authoring.default_base(version), ""
     try:
-        return selectors_authoring.base_for(version=version, base_id=wanted), ""
+        drafts = access.reads_drafts(request.membership)
+        return selectors_authoring.base_for(version=version, base_id=wanted, drafts=drafts), ""
     except InvalidField as exc:
         return None, exc.message
 
 
 @member_required
 @require_GET
+@rate_limited("grid")
 def version_diff(request: MemberRequest, version_id: int) -> HttpResponse:
     version = access.framework_version_for(request.membership, version_id)
     base, error = _compare_base(request, version)
@@ -509,7 +512,9 @@ def version_diff(request: MemberRequest, version_id: int) -> HttpResponse:
         "framework": version.framework,
         "base": base,
         "error": error,
-        "others": version.framework.versions.exclude(pk=version.pk).order_by("-created_at"),
+        "others": version.framework.versions.filter(access.readable_versions_q(request.membership))
+        .exclude(pk=version.pk)
+        .order_by("-created_at"),
     }
     if base is not None:
         diff = selectors_authoring.versions_diff(version=version, base=base)
@@ -605,7 +610,9 @@ def version_mappings(request: MemberRequest, version_id: int) -> HttpResponse:
             "editable": editable,
             "revision": revision,
             "problems": problems,
-            "others": version.framework.versions.exclude(pk=version.pk).order_by("-created_at"),
+            "others": version.framework.versions.filter(access.readable_versions_q(request.membership))
+            .exclude(pk=version.pk)
+            .order_by("-created_at"),
         },
         status=status,
     )

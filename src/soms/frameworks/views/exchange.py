@@ -13,6 +13,7 @@ from soms.fields import SomsForm
 from soms.frameworks import access, io
 from soms.frameworks.selectors.versions import VersionIncomplete
 from soms.frameworks.services.exchange import framework_import, framework_version_export
+from soms.ratelimits import rate_limited
 from soms.tenancy.access import member_required, role_required
 from soms.tenancy.requests import MemberRequest
 
@@ -35,6 +36,7 @@ class ImportForm(SomsForm):
 
 @role_required("framework.import")
 @require_http_methods(["GET", "POST"])
+@rate_limited("import", methods=("POST",))
 def framework_import_page(request: MemberRequest) -> HttpResponse:
     problems: list[io.Problem] = []
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -76,6 +78,7 @@ def framework_import_page(request: MemberRequest) -> HttpResponse:
 
 @member_required
 @require_GET
+@rate_limited("export")
 def framework_version_download(request: MemberRequest, version_id: int, format: str) -> HttpResponse:
     if not io.is_format(format):
         raise Http404("No such format")

@@ -16,6 +16,7 @@ from soms.api.errors import SomsParser
 from soms.core.capacity import CapacityInputError, DemandCsvError
 from soms.core.problems import Invalid, Problem
 from soms.fields import Description, Id, Input, Name
+from soms.ratelimits import refused
 from soms.tenancy.models import Organisation
 from soms.tenancy.requests import ApiRequest
 from soms.toolkits import access
@@ -210,7 +211,9 @@ def _plan_input(request: ApiRequest) -> PlanInput:
     ),
     openapi_extra=PLAN_BODY,
 )
-def plan(request: ApiRequest) -> dict[str, Any]:
+def plan(request: ApiRequest) -> dict[str, Any] | HttpResponse:
+    if (answer := refused(request, "capacity")) is not None:
+        return answer
     _organisation(request)
     return compute("plan", _plan_input(request))
 
@@ -220,7 +223,9 @@ def plan(request: ApiRequest) -> dict[str, Any]:
     response=dict[str, Any],
     summary="Simulate a day of intervals and compare it with the Erlang formula, interval by interval",
 )
-def simulate(request: ApiRequest, payload: SimulateInput) -> dict[str, Any]:
+def simulate(request: ApiRequest, payload: SimulateInput) -> dict[str, Any] | HttpResponse:
+    if (answer := refused(request, "capacity")) is not None:
+        return answer
     _organisation(request)
     return compute("simulation", payload)
 

@@ -15,6 +15,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from soms.core.capacity import CapacityInputError, DemandCsvError
+from soms.ratelimits import rate_limited
 from soms.tenancy.access import member_required
 from soms.tenancy.requests import MemberRequest
 from soms.toolkits import access
@@ -201,6 +202,7 @@ def simulation_context(sim: dict[str, Any]) -> dict[str, Any]:
 
 @member_required
 @require_http_methods(["GET", "POST"])
+@rate_limited("capacity", methods=("POST",))
 def demand_plan(request: MemberRequest) -> HttpResponse:
     action = request.POST.get("action", "compute")
     save_form = SaveForm(request.POST if action == "save" else None)

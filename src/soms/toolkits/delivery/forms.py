@@ -86,7 +86,7 @@ class DeliveryEditor(Editor):
     ):
         self.general: list[str] = []
         inputs = inputs or {}
-        self.tables = {
+        self.tables: dict[tuple[str, ...], Rows] = {
             ("segments",): Rows(SegmentRow, "segments", data=data, initial=inputs.get("segments", []), spare=2 if not inputs else 1, more=more),
             ("processes",): Rows(ProcessRow, "processes", data=data, initial=[p | {"segments": ", ".join(p["segments"])} for p in inputs.get("processes", [])], spare=3 if not inputs else 1, more=more),
         }  # fmt: skip

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError, ValidationError
@@ -16,6 +16,7 @@ from ninja.errors import HttpError, ValidationError
 from soms.core import kpi as core
 from soms.core.toolkit_input import ToolkitInputError
 from soms.fields import Input as SchemaIn
+from soms.tenancy.requests import ApiRequest
 from soms.toolkits.kpi import compute, selectors, services
 from soms.toolkits.kpi.schemas import CsatIn, FcrIn, KpiIn, MeasurementIn, NpsIn, SlaIn
 from soms.toolkits.models.saved import Kpi, KpiMeasurement
@@ -72,7 +73,7 @@ class DetailOut(Schema):
     detail: str
 
 
-def _kpi(request: HttpRequest, kpi_id: int) -> Kpi:
+def _kpi(request: ApiRequest, kpi_id: int) -> Kpi:
     return selectors.kpi_for(organisation=organisation_of(request), kpi_id=kpi_id)
 
 
@@ -81,19 +82,19 @@ def _document(kpi: Kpi) -> dict[str, Any]:
 
 
 @router.get("/kpis", response=list[KpiOut], summary="KPIs of the current organisation, with status and trend")
-def kpi_list(request: HttpRequest) -> list[dict[str, Any]]:
+def kpi_list(request: ApiRequest) -> list[dict[str, Any]]:
     return [compute.kpi_document(k) for k in selectors.kpis_for(organisation=organisation_of(request))]
 
 
 @router.post(
     "/kpis", response={201: KpiOut, 409: DetailOut}, summary="Define a KPI (owners, admins, managers)"
 )
-def kpi_create(request: HttpRequest, payload: KpiIn) -> Status:  # type: ignore[type-arg]
+def kpi_create(request: ApiRequest, payload: KpiIn) -> Status:  # type: ignore[type-arg]
     try:
         kpi = services.kpi_create(
             organisation=organisation_of(request),
-            membership=request.membership,  # type: ignore[attr-defined]
-            actor=request.user,  # type: ignore[arg-type]
+            membership=request.membership,
+            actor=request.user,
             data=payload,
         )
     except ToolkitInputError as exc:
@@ -104,7 +105,7 @@ def kpi_create(request: HttpRequest, payload: KpiIn) -> Status:  # type: ignore[
 
 
 @router.get("/kpis/{kpi_id}", response=KpiOut, summary="One KPI with its measurements, status and trend")
-def kpi_detail(request: HttpRequest, kpi_id: int) -> dict[str, Any]:
+def kpi_detail(request: ApiRequest, kpi_id: int) -> dict[str, Any]:
     return _document(_kpi(request, kpi_id))
 
 
@@ -113,13 +114,13 @@ def kpi_detail(request: HttpRequest, kpi_id: int) -> dict[str, Any]:
     response={200: KpiOut, 409: ConflictOut},
     summary="Change a KPI's definition and thresholds; send the revision you read",
 )
-def kpi_update(request: HttpRequest, kpi_id: int, payload: KpiUpdateIn) -> Any:
+def kpi_update(request: ApiRequest, kpi_id: int, payload: KpiUpdateIn) -> Any:
     kpi = _kpi(request, kpi_id)
     try:
         kpi = services.kpi_update(
             kpi=kpi,
-            membership=request.membership,  # type: ignore[attr-defined]
-            actor=request.user,  # type: ignore[arg-type]
+            membership=request.membership,
+            actor=request.user,
             data=KpiIn.model_validate(payload.model_dump(exclude={"revision"})),
             revision=payload.revision,
         )
@@ -133,10 +134,10 @@ def kpi_update(request: HttpRequest, kpi_id: int, payload: KpiUpdateIn) -> Any:
 @router.delete(
     "/kpis/{kpi_id}", response={204: None, 409: ConflictOut}, summary="Delete a KPI and its measurements"
 )
-def kpi_delete(request: HttpRequest, kpi_id: int, revision: int | None = None) -> Status:  # type: ignore[type-arg]
+def kpi_delete(request: ApiRequest, kpi_id: int, revision: int | None = None) -> Status:  # type: ignore[type-arg]
     kpi = _kpi(request, kpi_id)
     try:
-        services.kpi_delete(kpi=kpi, membership=request.membership, actor=request.user, revision=revision)  # type: ignore[attr-defined, arg-type]
+        services.kpi_delete(kpi=kpi, membership=request.membership, actor=request.user, revision=revision)
     except services.KpiConflict as exc:
         return Status(409, {"detail": str(exc), "revision": exc.current or kpi.revision})
     return Status(204, None)
@@ -145,7 +146,7 @@ def kpi_delete(request: HttpRequest, kpi_id: int, revision: int | None = None) -
 @router.get(
     "/kpis/{kpi_id}/measurements", response=list[MeasurementOut], summary="A KPI's measurements, oldest first"
 )
-def measurement_list(request: HttpRequest, kpi_id: int) -> list[dict[str, Any]]:
+def measurement_list(request: ApiRequest, kpi_id: int) -> list[dict[str, Any]]:
     return _document(_kpi(request, kpi_id))["measurements"]  # type: ignore[no-any-return]
 
 
@@ -154,12 +155,12 @@ def measurement_list(request: HttpRequest, kpi_id: int) -> list[dict[str, Any]]:
     response={201: MeasurementOut},
     summary="Record a value for a period (replaces the period's earlier value)",
 )
-def measurement_record(request: HttpRequest, kpi_id: int, payload: MeasurementIn) -> Status:  # type: ignore[type-arg]
+def measurement_record(request: ApiRequest, kpi_id: int, payload: MeasurementIn) -> Status:  # type: ignore[type-arg]
     kpi = _kpi(request, kpi_id)
     m = services.kpi_measurement_record(
         kpi=kpi,
-        membership=request.membership,  # type: ignore[attr-defined]
-        actor=request.user,  # type: ignore[arg-type]
+        membership=request.membership,
+        actor=request.user,
         period=payload.period,
         value=payload.value,
         note=payload.note,
@@ -187,16 +188,16 @@ IMPORT_BODY = {
 }
 
 
-def _import_text(request: HttpRequest) -> str:
+def _import_text(request: ApiRequest) -> str:
     if request.content_type == "multipart/form-data":
         upload = request.FILES.get("file")
         if upload is None:
             raise ValidationError(
                 [{"loc": ["body", "file"], "type": "missing", "msg": "upload the CSV as 'file'"}]
             )
-        if upload.size > settings.SOMS_MAX_UPLOAD_BYTES:
+        if (upload.size or 0) > settings.SOMS_MAX_UPLOAD_BYTES:
             raise HttpError(413, f"file: larger than the {settings.SOMS_MAX_UPLOAD_BYTES} byte upload limit")
-        raw = upload.read()
+        raw: bytes = upload.read()
     else:
         try:
             data = json.loads(request.body or b"null")
@@ -208,7 +209,8 @@ def _import_text(request: HttpRequest) -> str:
             raise ValidationError(
                 [{"loc": ["body", "csv"], "type": "missing", "msg": "send the CSV text as 'csv'"}]
             )
-        return data["csv"]  # type: ignore[no-any-return]
+        text: str = data["csv"]
+        return text
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -223,9 +225,9 @@ def _import_text(request: HttpRequest) -> str:
     summary="Import measurements from CSV (period,value[,note]); all or nothing, problems by row and column",
     openapi_extra=IMPORT_BODY,
 )
-def measurement_import(request: HttpRequest, kpi_id: int) -> dict[str, int]:
+def measurement_import(request: ApiRequest, kpi_id: int) -> dict[str, int]:
     kpi = _kpi(request, kpi_id)
-    if not selectors.kpi_can_manage(membership=request.membership):  # type: ignore[attr-defined]
+    if not selectors.kpi_can_manage(membership=request.membership):
         raise PermissionDenied(services.MANAGE_REFUSED)
     text = _import_text(request)
     try:
@@ -236,7 +238,7 @@ def measurement_import(request: HttpRequest, kpi_id: int) -> dict[str, int]:
         kpi=kpi,
         membership=request.membership,
         actor=request.user,
-        rows=rows,  # type: ignore[attr-defined, arg-type]
+        rows=rows,
     )
     return {"created": created, "replaced": replaced}
 
@@ -244,10 +246,10 @@ def measurement_import(request: HttpRequest, kpi_id: int) -> dict[str, int]:
 @router.delete(
     "/kpis/{kpi_id}/measurements/{measurement_id}", response={204: None}, summary="Delete one measurement"
 )
-def measurement_delete(request: HttpRequest, kpi_id: int, measurement_id: int) -> Status:  # type: ignore[type-arg]
+def measurement_delete(request: ApiRequest, kpi_id: int, measurement_id: int) -> Status:  # type: ignore[type-arg]
     kpi = _kpi(request, kpi_id)
     m = selectors.kpi_measurement_for(kpi=kpi, measurement_id=measurement_id)
-    services.kpi_measurement_delete(measurement=m, membership=request.membership, actor=request.user)  # type: ignore[attr-defined, arg-type]
+    services.kpi_measurement_delete(measurement=m, membership=request.membership, actor=request.user)
     return Status(204, None)
 
 
@@ -268,7 +270,7 @@ class DownloadQuery(SchemaIn):
         }
     },
 )
-def kpi_download(request: HttpRequest, kpi_id: int, query: Query[DownloadQuery]) -> HttpResponse:
+def kpi_download(request: ApiRequest, kpi_id: int, query: Query[DownloadQuery]) -> HttpResponse:
     kpi = Kpi.objects.prefetch_related("measurements").get(pk=_kpi(request, kpi_id).pk)
     return compute.kpi_download_response(kpi, query.format)
 
@@ -288,7 +290,7 @@ def _calc(fn: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
     response=dict[str, Any],
     summary="Net Promoter Score from 0–10 answers, with counts and interval",
 )
-def calc_nps(request: HttpRequest, payload: NpsIn) -> dict[str, Any]:
+def calc_nps(request: ApiRequest, payload: NpsIn) -> dict[str, Any]:
     organisation_of(request)
     return _calc(compute.nps, payload)
 
@@ -298,7 +300,7 @@ def calc_nps(request: HttpRequest, payload: NpsIn) -> dict[str, Any]:
     response=dict[str, Any],
     summary="Customer satisfaction: share of answers at or above 'satisfied'",
 )
-def calc_csat(request: HttpRequest, payload: CsatIn) -> dict[str, Any]:
+def calc_csat(request: ApiRequest, payload: CsatIn) -> dict[str, Any]:
     organisation_of(request)
     return _calc(compute.csat, payload)
 
@@ -308,7 +310,7 @@ def calc_csat(request: HttpRequest, payload: CsatIn) -> dict[str, Any]:
     response=dict[str, Any],
     summary="SLA attainment from a ticket CSV, in clock or business hours",
 )
-def calc_sla(request: HttpRequest, payload: SlaIn) -> dict[str, Any]:
+def calc_sla(request: ApiRequest, payload: SlaIn) -> dict[str, Any]:
     organisation_of(request)
     return _calc(compute.sla, payload, now=timezone.now())
 
@@ -318,6 +320,6 @@ def calc_sla(request: HttpRequest, payload: SlaIn) -> dict[str, Any]:
     response=dict[str, Any],
     summary="First-contact resolution: resolved in one contact over all resolved",
 )
-def calc_fcr(request: HttpRequest, payload: FcrIn) -> dict[str, Any]:
+def calc_fcr(request: ApiRequest, payload: FcrIn) -> dict[str, Any]:
     organisation_of(request)
     return _calc(compute.fcr, payload)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
@@ -57,7 +57,7 @@ def _check(data: KpiIn) -> None:
 
 @transaction.atomic
 def kpi_create(
-    *, organisation: Organisation, membership: Membership | None, actor: AbstractBaseUser | None, data: KpiIn
+    *, organisation: Organisation, membership: Membership | None, actor: User | None, data: KpiIn
 ) -> Kpi:
     _require(membership)
     _check(data)
@@ -78,9 +78,7 @@ def kpi_create(
 
 
 @transaction.atomic
-def kpi_update(
-    *, kpi: Kpi, membership: Membership | None, actor: AbstractBaseUser, data: KpiIn, revision: int
-) -> Kpi:
+def kpi_update(*, kpi: Kpi, membership: Membership | None, actor: User, data: KpiIn, revision: int) -> Kpi:
     _require(membership)
     _check(data)
     locked = Kpi.objects.select_for_update().get(pk=kpi.pk)
@@ -112,9 +110,7 @@ def kpi_update(
 
 
 @transaction.atomic
-def kpi_delete(
-    *, kpi: Kpi, membership: Membership | None, actor: AbstractBaseUser, revision: int | None = None
-) -> None:
+def kpi_delete(*, kpi: Kpi, membership: Membership | None, actor: User, revision: int | None = None) -> None:
     _require(membership)
     locked = Kpi.objects.select_for_update().get(pk=kpi.pk)
     if revision is not None and locked.revision != revision:
@@ -134,7 +130,7 @@ def kpi_measurement_record(
     *,
     kpi: Kpi,
     membership: Membership | None,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     period: date,
     value: float,
     note: str = "",
@@ -173,7 +169,7 @@ def kpi_measurements_import(
     *,
     kpi: Kpi,
     membership: Membership | None,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     rows: Sequence[core.MeasurementRow],
     source: str = KpiMeasurement.Source.IMPORTED,
 ) -> tuple[int, int]:
@@ -210,7 +206,7 @@ def kpi_measurements_import(
 
 @transaction.atomic
 def kpi_measurement_delete(
-    *, measurement: KpiMeasurement, membership: Membership | None, actor: AbstractBaseUser
+    *, measurement: KpiMeasurement, membership: Membership | None, actor: User
 ) -> None:
     _require(membership)
     audit_log_write(

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -18,6 +18,7 @@ from pydantic import ValidationError as PydanticError
 from soms.core import kpi as core
 from soms.core.toolkit_input import ToolkitInputError
 from soms.tenancy.access import member_required
+from soms.tenancy.requests import MemberRequest
 from soms.toolkits.kpi import compute, selectors, services
 from soms.toolkits.kpi.forms import (
     CsatForm,
@@ -32,20 +33,20 @@ from soms.toolkits.kpi.schemas import CsatIn, KpiIn, NpsIn, SlaIn
 from soms.toolkits.models.saved import Kpi, KpiMeasurement
 
 
-def _org(request: HttpRequest) -> Any:
-    return request.organisation  # type: ignore[attr-defined]
+def _org(request: MemberRequest) -> Any:
+    return request.organisation
 
 
-def _membership(request: HttpRequest) -> Any:
-    return request.membership  # type: ignore[attr-defined]
+def _membership(request: MemberRequest) -> Any:
+    return request.membership
 
 
-def _require(request: HttpRequest) -> None:
+def _require(request: MemberRequest) -> None:
     if not selectors.kpi_can_manage(membership=_membership(request)):
         raise PermissionDenied(services.MANAGE_REFUSED)
 
 
-def _kpi(request: HttpRequest, kpi_id: Any) -> Kpi:
+def _kpi(request: MemberRequest, kpi_id: Any) -> Kpi:
     kpi = selectors.kpi_for(organisation=_org(request), kpi_id=kpi_id)
     return Kpi.objects.prefetch_related("measurements").get(pk=kpi.pk)
 
@@ -58,7 +59,7 @@ def _errors_to_form(form: Any, exc: ToolkitInputError) -> None:
 
 @member_required
 @require_GET
-def kpi_index(request: HttpRequest) -> HttpResponse:
+def kpi_index(request: MemberRequest) -> HttpResponse:
     rows = [(k, selectors.kpi_state(k)) for k in selectors.kpis_for(organisation=_org(request))]
     return render(
         request,
@@ -67,7 +68,7 @@ def kpi_index(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _kpi_form(request: HttpRequest, kpi: Kpi | None) -> HttpResponse:
+def _kpi_form(request: MemberRequest, kpi: Kpi | None) -> HttpResponse:
     _require(request)
     if request.method == "POST":
         form = KpiForm(request.POST)
@@ -80,7 +81,7 @@ def _kpi_form(request: HttpRequest, kpi: Kpi | None) -> HttpResponse:
                         membership=_membership(request),
                         actor=request.user,
                         data=data,
-                    )  # type: ignore[arg-type]
+                    )
                 else:
                     kpi = services.kpi_update(
                         kpi=kpi,
@@ -88,7 +89,7 @@ def _kpi_form(request: HttpRequest, kpi: Kpi | None) -> HttpResponse:
                         actor=request.user,
                         data=data,
                         revision=form.cleaned_data["revision"] or 0,
-                    )  # type: ignore[arg-type]
+                    )
             except PydanticError as exc:
                 for e in exc.errors(include_url=False):
                     form.add_error(
@@ -113,17 +114,17 @@ def _kpi_form(request: HttpRequest, kpi: Kpi | None) -> HttpResponse:
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def kpi_new(request: HttpRequest) -> HttpResponse:
+def kpi_new(request: MemberRequest) -> HttpResponse:
     return _kpi_form(request, None)
 
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def kpi_edit(request: HttpRequest, kpi_id: int) -> HttpResponse:
+def kpi_edit(request: MemberRequest, kpi_id: int) -> HttpResponse:
     return _kpi_form(request, _kpi(request, kpi_id))
 
 
-def _detail_context(request: HttpRequest, kpi: Kpi) -> dict[str, Any]:
+def _detail_context(request: MemberRequest, kpi: Kpi) -> dict[str, Any]:
     state = selectors.kpi_state(kpi)
     t = selectors.thresholds_of(kpi)
     return {
@@ -140,7 +141,7 @@ def _detail_context(request: HttpRequest, kpi: Kpi) -> dict[str, Any]:
 
 @member_required
 @require_GET
-def kpi_detail(request: HttpRequest, kpi_id: int) -> HttpResponse:
+def kpi_detail(request: MemberRequest, kpi_id: int) -> HttpResponse:
     kpi = _kpi(request, kpi_id)
     ctx = _detail_context(request, kpi) | {
         "form": MeasurementForm(initial={"period": timezone.localdate()}),
@@ -151,31 +152,31 @@ def kpi_detail(request: HttpRequest, kpi_id: int) -> HttpResponse:
 
 @member_required
 @require_POST
-def measurement_record(request: HttpRequest, kpi_id: int) -> HttpResponse:
+def measurement_record(request: MemberRequest, kpi_id: int) -> HttpResponse:
     kpi = _kpi(request, kpi_id)
     _require(request)
     form = MeasurementForm(request.POST)
     status = 400
     if form.is_valid():
         services.kpi_measurement_record(
-            kpi=kpi, membership=_membership(request), actor=request.user,  # type: ignore[arg-type]
+            kpi=kpi, membership=_membership(request), actor=request.user,
             period=form.cleaned_data["period"], value=form.cleaned_data["value"], note=form.cleaned_data["note"],
         )  # fmt: skip
         kpi = _kpi(request, kpi_id)
-        if not request.htmx:  # type: ignore[attr-defined]
+        if not request.htmx:
             messages.success(request, "Recorded.")
             return redirect("kpi-detail", kpi_id=kpi.pk)
         form = MeasurementForm(initial={"period": form.cleaned_data["period"]})
         status = 200
     ctx = _detail_context(request, kpi) | {"form": form, "import_form": ImportForm()}
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(request, "toolkits/kpi/_live.html", ctx)
     return render(request, "toolkits/kpi/detail.html", ctx, status=status)
 
 
 @member_required
 @require_POST
-def measurement_import(request: HttpRequest, kpi_id: int) -> HttpResponse:
+def measurement_import(request: MemberRequest, kpi_id: int) -> HttpResponse:
     kpi = _kpi(request, kpi_id)
     _require(request)
     form = ImportForm(request.POST, request.FILES)
@@ -194,7 +195,7 @@ def measurement_import(request: HttpRequest, kpi_id: int) -> HttpResponse:
             else:
                 created, replaced = services.kpi_measurements_import(
                     kpi=kpi, membership=_membership(request), actor=request.user, rows=rows
-                )  # type: ignore[arg-type]
+                )
                 messages.success(
                     request, f"Imported {created} new measurement{'s' * (created != 1)}, replaced {replaced}."
                 )
@@ -215,24 +216,24 @@ def _where(loc: tuple[Any, ...]) -> str:
 
 @member_required
 @require_POST
-def measurement_delete(request: HttpRequest, kpi_id: int, measurement_id: int) -> HttpResponse:
+def measurement_delete(request: MemberRequest, kpi_id: int, measurement_id: int) -> HttpResponse:
     kpi = _kpi(request, kpi_id)
     m = selectors.kpi_measurement_for(kpi=kpi, measurement_id=measurement_id)
-    services.kpi_measurement_delete(measurement=m, membership=_membership(request), actor=request.user)  # type: ignore[arg-type]
+    services.kpi_measurement_delete(measurement=m, membership=_membership(request), actor=request.user)
     messages.success(request, f"Deleted the value for {m.period:%d %b %Y}.")
     return redirect("kpi-detail", kpi_id=kpi.pk)
 
 
 @member_required
 @require_POST
-def kpi_delete(request: HttpRequest, kpi_id: int) -> HttpResponse:
+def kpi_delete(request: MemberRequest, kpi_id: int) -> HttpResponse:
     kpi = _kpi(request, kpi_id)
     try:
         revision = int(request.POST["revision"]) if request.POST.get("revision") else None
     except ValueError:
         return HttpResponse("revision: not a whole number", status=400, content_type="text/plain")
     try:
-        services.kpi_delete(kpi=kpi, membership=_membership(request), actor=request.user, revision=revision)  # type: ignore[arg-type]
+        services.kpi_delete(kpi=kpi, membership=_membership(request), actor=request.user, revision=revision)
     except services.KpiConflict:
         messages.error(request, "The KPI was changed since you opened it; nothing was deleted.")
         return redirect("kpi-detail", kpi_id=kpi.pk)
@@ -242,7 +243,7 @@ def kpi_delete(request: HttpRequest, kpi_id: int) -> HttpResponse:
 
 @member_required
 @require_GET
-def kpi_download(request: HttpRequest, kpi_id: int) -> HttpResponse:
+def kpi_download(request: MemberRequest, kpi_id: int) -> HttpResponse:
     kpi = _kpi(request, kpi_id)
     try:
         return compute.kpi_download_response(kpi, request.GET.get("format", "json"))
@@ -294,7 +295,7 @@ def _targets(text: str, form: Any) -> dict[str, float] | None:
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def calculators(request: HttpRequest) -> HttpResponse:
+def calculators(request: MemberRequest) -> HttpResponse:
     which = request.POST.get("calculator", "")
     kpis = list(Kpi.objects.filter(organisation=_org(request)).only("id", "name"))
     can_record = selectors.kpi_can_manage(membership=_membership(request))
@@ -325,7 +326,7 @@ def calculators(request: HttpRequest) -> HttpResponse:
                         form.add_error("file", "Upload a file or type some scores.")
                         scores = None
                 if scores is not None:
-                    answer = compute.nps(NpsIn(scores=scores)) | {"value": None}
+                    answer = compute.nps(NpsIn(scores=scores, confidence=0.95)) | {"value": None}
                     answer["value"] = answer["nps"]
             elif ok and which == "csat":
                 scores = _numbers(form.cleaned_data["scores"], "scores", form)
@@ -333,6 +334,7 @@ def calculators(request: HttpRequest) -> HttpResponse:
                     d = form.cleaned_data
                     answer = compute.csat(
                         CsatIn(
+                            confidence=0.95,
                             scores=scores,
                             lowest=d["lowest"],
                             highest=d["highest"],
@@ -379,7 +381,7 @@ def calculators(request: HttpRequest) -> HttpResponse:
                     k: v for k, v in answer.items() if k not in ("by_priority", "breaches", "scale")
                 } | {"calculator": which}
                 services.kpi_measurement_record(
-                    kpi=kpi, membership=_membership(request), actor=request.user,  # type: ignore[arg-type]
+                    kpi=kpi, membership=_membership(request), actor=request.user,
                     period=record.cleaned_data["period"], value=answer["value"], source=KpiMeasurement.Source.CALCULATED,
                     details=details,
                 )  # fmt: skip

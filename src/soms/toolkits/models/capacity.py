@@ -3,10 +3,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from soms.tenancy.models import Organisation
+from soms.tenancy.models import TenantOwned
 
 
-class CapacityStudy(models.Model):
+class CapacityStudy(TenantOwned):
     """A saved demand-and-capacity result with the inputs that produced it.
 
     ``inputs`` holds everything needed to compute it again (the parameters and, for a plan, the
@@ -19,7 +19,6 @@ class CapacityStudy(models.Model):
         PLAN = "plan", "Demand plan"
         SIMULATION = "simulation", "Simulation"
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="capacity_studies")
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -15,13 +15,12 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 
-from soms.tenancy.models import Organisation
+from soms.tenancy.models import TenantOwned
 
 
-class SavedResult(models.Model):
+class SavedResult(TenantOwned):
     RESULT_KIND: ClassVar[str] = ""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     inputs = models.JSONField()
@@ -73,7 +72,7 @@ class StakeholderMap(SavedResult):
         verbose_name = "stakeholder map"
 
 
-class Kpi(models.Model):
+class Kpi(TenantOwned):
     """A KPI's definition, target and thresholds; measurements hang off it."""
 
     RESULT_KIND: ClassVar[str] = "kpi"
@@ -89,7 +88,6 @@ class Kpi(models.Model):
         QUARTERLY = "quarterly", "Quarterly"
         YEARLY = "yearly", "Yearly"
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="kpis")
     name = models.CharField(max_length=200)
     formula = models.TextField(blank=True, help_text="How it is calculated, in words")
     unit = models.CharField(max_length=40, blank=True)
@@ -116,7 +114,7 @@ class Kpi(models.Model):
         return self.name
 
 
-class KpiMeasurement(models.Model):
+class KpiMeasurement(TenantOwned):
     """One value of a KPI for the period that ends on ``period``; one per KPI and period."""
 
     class Source(models.TextChoices):
@@ -125,7 +123,6 @@ class KpiMeasurement(models.Model):
         API = "api", "API"
         CALCULATED = "calculated", "Calculated from raw data"
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="measurements")
     period = models.DateField()
     value = models.FloatField()

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import ValidationError
 from pydantic import BaseModel, create_model
@@ -20,13 +20,14 @@ from pydantic import BaseModel, create_model
 from soms.core.toolkit_input import ToolkitInputError
 from soms.fields import Input as SchemaIn
 from soms.tenancy.models import Organisation
+from soms.tenancy.requests import ApiRequest
 from soms.toolkits.models.saved import SavedResult
 from soms.toolkits.saved import selectors, services
 from soms.toolkits.saved.downloads import result_download_response
 from soms.toolkits.saved.kinds import SavedKind
 
 
-def organisation_of(request: HttpRequest) -> Organisation:
+def organisation_of(request: ApiRequest) -> Organisation:
     org = getattr(request, "organisation", None)
     if org is None:
         raise PermissionDenied("You are not a member of any organisation")
@@ -119,7 +120,7 @@ def saved_router(kind: SavedKind) -> Router:
     def _input(payload: BaseModel) -> BaseModel:
         return Input.model_validate(payload.model_dump(include=set(Input.model_fields)))
 
-    def _get(request: HttpRequest, result_id: int) -> SavedResult:
+    def _get(request: ApiRequest, result_id: int) -> SavedResult:
         return selectors.saved_result_for(
             model=kind.model, organisation=organisation_of(request), result_id=result_id
         )
@@ -130,7 +131,7 @@ def saved_router(kind: SavedKind) -> Router:
         summary=f"Compute a {kind.label} without saving it",
         operation_id=f"{rk}_analyse",
     )
-    def analyse(request: HttpRequest, payload: Input) -> dict[str, Any]:  # type: ignore[valid-type]
+    def analyse(request: ApiRequest, payload: Input) -> dict[str, Any]:  # type: ignore[valid-type]
         organisation = organisation_of(request)
         try:
             inputs, results = kind.compute(payload, organisation)
@@ -144,7 +145,7 @@ def saved_router(kind: SavedKind) -> Router:
         summary=f"Saved {kind.label}s of the current organisation",
         operation_id=f"{rk}_list",
     )
-    def list_(request: HttpRequest) -> list[dict[str, Any]]:
+    def list_(request: ApiRequest) -> list[dict[str, Any]]:
         rows = selectors.saved_results_for(model=kind.model, organisation=organisation_of(request))
         return [_summary(kind, r) for r in rows]
 
@@ -154,16 +155,18 @@ def saved_router(kind: SavedKind) -> Router:
         summary=f"Compute and save a {kind.label}",
         operation_id=f"{rk}_create",
     )
-    def create(request: HttpRequest, payload: SaveIn) -> Status:  # type: ignore[type-arg, valid-type]
+    def create(request: ApiRequest, payload: SaveIn) -> Status:  # type: ignore[type-arg]
+        # The schema is built at run time, so mypy cannot know its fields.
+        body: Any = payload
         organisation = organisation_of(request)
-        _blank_name(payload.name)
+        _blank_name(body.name)
         try:
             result = services.saved_result_create(
                 kind=kind,
                 organisation=organisation,
-                actor=request.user,  # type: ignore[arg-type]
-                name=payload.name,
-                description=payload.description,
+                actor=request.user,
+                name=body.name,
+                description=body.description,
                 inputs=_input(payload),
             )
         except ToolkitInputError as exc:
@@ -176,7 +179,7 @@ def saved_router(kind: SavedKind) -> Router:
         summary=f"One saved {kind.label} with its inputs and results",
         operation_id=f"{rk}_get",
     )
-    def detail(request: HttpRequest, result_id: int) -> dict[str, Any]:
+    def detail(request: ApiRequest, result_id: int) -> dict[str, Any]:
         return _full(kind, _get(request, result_id))
 
     @router.put(
@@ -185,18 +188,19 @@ def saved_router(kind: SavedKind) -> Router:
         summary=f"Replace a {kind.label}'s name and inputs (its author, or an owner or admin); send the revision you read",
         operation_id=f"{rk}_update",
     )
-    def update(request: HttpRequest, result_id: int, payload: UpdateIn) -> Any:  # type: ignore[valid-type]
+    def update(request: ApiRequest, result_id: int, payload: UpdateIn) -> Any:
+        body: Any = payload
         result = _get(request, result_id)
-        _blank_name(payload.name)
+        _blank_name(body.name)
         try:
             result = services.saved_result_update(
                 kind=kind,
                 result=result,
-                membership=request.membership,  # type: ignore[attr-defined]
-                actor=request.user,  # type: ignore[arg-type]
-                revision=payload.revision,
-                name=payload.name,
-                description=payload.description,
+                membership=request.membership,
+                actor=request.user,
+                revision=body.revision,
+                name=body.name,
+                description=body.description,
                 inputs=_input(payload),
             )
         except ToolkitInputError as exc:
@@ -217,14 +221,14 @@ def saved_router(kind: SavedKind) -> Router:
         summary=f"Delete a {kind.label} (its author, or an owner or admin); ?revision= refuses a stale delete",
         operation_id=f"{rk}_delete",
     )
-    def delete(request: HttpRequest, result_id: int, revision: int | None = None) -> Status:  # type: ignore[type-arg]
+    def delete(request: ApiRequest, result_id: int, revision: int | None = None) -> Status:  # type: ignore[type-arg]
         result = _get(request, result_id)
         try:
             services.saved_result_delete(
                 kind=kind,
                 result=result,
-                membership=request.membership,  # type: ignore[attr-defined]
-                actor=request.user,  # type: ignore[arg-type]
+                membership=request.membership,
+                actor=request.user,
                 revision=revision,
             )
         except services.ResultConflict as exc:
@@ -248,7 +252,7 @@ def saved_router(kind: SavedKind) -> Router:
             }
         },
     )
-    def download(request: HttpRequest, result_id: int, query: Query[DownloadQuery]) -> HttpResponse:
+    def download(request: ApiRequest, result_id: int, query: Query[DownloadQuery]) -> HttpResponse:
         result = _get(request, result_id)
         try:
             return result_download_response(kind, result, query.format, query.chart)

@@ -9,7 +9,7 @@ kept row came from, so the message lands on the input the person typed.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django import forms
@@ -65,7 +65,8 @@ class Rows:
         self.kept = []
         for i, form in enumerate(self.formset.forms):
             if form.has_changed() and form.cleaned_data:
-                out.append(form.to_item())  # type: ignore[attr-defined]
+                assert isinstance(form, RowForm)
+                out.append(form.to_item())
                 self.kept.append(i)
         return out
 
@@ -85,16 +86,17 @@ class Rows:
 
 
 def place_problems(
-    problems: Sequence[Problem], tables: dict[tuple[str | int, ...], Rows], general: list[str]
+    problems: Sequence[Problem], tables: Mapping[tuple[str, ...], Rows], general: list[str]
 ) -> None:
     """Put each problem on its row and field; those with no row go to ``general``."""
     for p in problems:
         placed = False
         for prefix, rows in tables.items():
             n = len(prefix)
-            if tuple(p.loc[:n]) == prefix and len(p.loc) > n and isinstance(p.loc[n], int):
+            index = p.loc[n] if len(p.loc) > n else None
+            if tuple(p.loc[:n]) == prefix and isinstance(index, int):
                 field = str(p.loc[n + 1]) if len(p.loc) > n + 1 else None
-                placed = rows.add_problem(p.loc[n], field, p.message)
+                placed = rows.add_problem(index, field, p.message)
                 break
         if not placed:
             where = " › ".join(str(x) for x in p.loc)

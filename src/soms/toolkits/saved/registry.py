@@ -34,4 +34,4 @@ def toolkit_result_for(*, organisation: Organisation, kind: str, result_id: Any)
     model = RESULT_MODELS.get(kind)
     if model is None:
         raise NotFound(f"No toolkit result of kind {kind!r}")
-    return get_in_organisation(model.objects.all(), organisation, result_id)
+    return get_in_organisation(model._default_manager.all(), organisation, result_id)

@@ -13,7 +13,9 @@ from soms.toolkits.models.saved import SavedResult
 
 
 def saved_results_for[M: SavedResult](*, model: type[M], organisation: Organisation) -> QuerySet[M]:
-    return model._default_manager.filter(organisation=organisation).select_related("created_by").defer("inputs")
+    return (
+        model._default_manager.filter(organisation=organisation).select_related("created_by").defer("inputs")
+    )
 
 
 def saved_result_for[M: SavedResult](*, model: type[M], organisation: Organisation, result_id: Any) -> M:

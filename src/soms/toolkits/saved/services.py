@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from pydantic import BaseModel
@@ -40,14 +40,14 @@ def saved_result_create(
     *,
     kind: SavedKind,
     organisation: Organisation,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     name: str,
     inputs: BaseModel,
     description: str = "",
 ) -> SavedResult:
     """Compute and save; ``ToolkitInputError`` (nothing written) when the input does not hold."""
     stored, results = kind.compute(inputs, organisation)
-    result = kind.model.objects.create(
+    result = kind.model._default_manager.create(
         organisation=organisation,
         name=name.strip(),
         description=description.strip(),
@@ -72,7 +72,7 @@ def saved_result_update(
     kind: SavedKind,
     result: SavedResult,
     membership: Membership | None,
-    actor: AbstractBaseUser,
+    actor: User,
     revision: int,
     name: str,
     inputs: BaseModel,
@@ -80,7 +80,7 @@ def saved_result_update(
 ) -> SavedResult:
     """Replace name, description and inputs (and recompute) if ``revision`` is still current."""
     _require_change(result, membership, kind.label)
-    locked = kind.model.objects.select_for_update().get(pk=result.pk)
+    locked = kind.model._default_manager.select_for_update().get(pk=result.pk)
     if locked.revision != revision:
         raise ResultConflict(locked.revision)
     stored, results = kind.compute(inputs, locked.organisation)
@@ -116,11 +116,11 @@ def saved_result_delete(
     kind: SavedKind,
     result: SavedResult,
     membership: Membership | None,
-    actor: AbstractBaseUser,
+    actor: User,
     revision: int | None = None,
 ) -> None:
     _require_change(result, membership, kind.label)
-    locked = kind.model.objects.select_for_update().get(pk=result.pk)
+    locked = kind.model._default_manager.select_for_update().get(pk=result.pk)
     if revision is not None and locked.revision != revision:
         raise ResultConflict(locked.revision)
     audit_log_write(

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,6 +18,7 @@ from pydantic import ValidationError as PydanticError
 
 from soms.core.toolkit_input import Problem, ToolkitInputError
 from soms.tenancy.access import member_required
+from soms.tenancy.requests import MemberRequest
 from soms.toolkits.models.saved import SavedResult
 from soms.toolkits.saved import selectors, services
 from soms.toolkits.saved.downloads import result_download_response
@@ -53,11 +54,11 @@ class Editor:
         raise NotImplementedError
 
 
-def _org(request: HttpRequest) -> Any:
-    return request.organisation  # type: ignore[attr-defined]
+def _org(request: MemberRequest) -> Any:
+    return request.organisation
 
 
-def _get(editor: type[Editor], request: HttpRequest, result_id: Any) -> SavedResult:
+def _get(editor: type[Editor], request: MemberRequest, result_id: Any) -> SavedResult:
     return selectors.saved_result_for(
         model=editor.kind.model, organisation=_org(request), result_id=result_id
     )
@@ -68,14 +69,14 @@ def make_views(editor: type[Editor]) -> dict[str, Any]:
 
     @member_required
     @require_GET
-    def index(request: HttpRequest) -> HttpResponse:
+    def index(request: MemberRequest) -> HttpResponse:
         rows = selectors.saved_results_for(model=kind.model, organisation=_org(request))
         return render(
             request, "toolkits/saved/index.html", {"editor": editor, "rows": rows, "url": editor.url}
         )
 
-    def _edit(request: HttpRequest, result: SavedResult | None) -> HttpResponse:
-        membership = request.membership  # type: ignore[attr-defined]
+    def _edit(request: MemberRequest, result: SavedResult | None) -> HttpResponse:
+        membership = request.membership
         if result is not None and not selectors.saved_result_can_change(result=result, membership=membership):
             raise PermissionDenied(
                 f"Only the person who saved this {kind.label}, or an owner or admin, may change it"
@@ -123,12 +124,12 @@ def make_views(editor: type[Editor]) -> dict[str, Any]:
                             try:
                                 if result is None:
                                     saved = services.saved_result_create(
-                                        kind=kind, organisation=_org(request), actor=request.user,  # type: ignore[arg-type]
+                                        kind=kind, organisation=_org(request), actor=request.user,
                                         name=name, description=meta.cleaned_data["description"], inputs=inp,
                                     )  # fmt: skip
                                 else:
                                     saved = services.saved_result_update(
-                                        kind=kind, result=result, membership=membership, actor=request.user,  # type: ignore[arg-type]
+                                        kind=kind, result=result, membership=membership, actor=request.user,
                                         revision=meta.cleaned_data["revision"] or 0, name=name,
                                         description=meta.cleaned_data["description"], inputs=inp,
                                     )  # fmt: skip
@@ -138,39 +139,39 @@ def make_views(editor: type[Editor]) -> dict[str, Any]:
                                 messages.success(request, f"Saved “{saved.name}”.")
                                 return redirect(f"{editor.url}-detail", result_id=saved.pk)
             if meta.errors or ed.general or ctx.get("conflict") or not ctx.get("computed"):
-                status = 400 if not request.htmx else 200  # type: ignore[attr-defined]
-        if request.htmx and action == "preview":  # type: ignore[attr-defined]
+                status = 400 if not request.htmx else 200
+        if request.htmx and action == "preview":
             # htmx leaves 4xx answers unswapped, so the preview (with its errors) comes back as 200.
             return render(request, editor.body_template, ctx)
         return render(request, "toolkits/saved/editor.html", ctx, status=status)
 
     @member_required
     @require_http_methods(["GET", "POST"])
-    def new(request: HttpRequest) -> HttpResponse:
+    def new(request: MemberRequest) -> HttpResponse:
         return _edit(request, None)
 
     @member_required
     @require_http_methods(["GET", "POST"])
-    def edit(request: HttpRequest, result_id: int) -> HttpResponse:
+    def edit(request: MemberRequest, result_id: int) -> HttpResponse:
         return _edit(request, _get(editor, request, result_id))
 
     @member_required
     @require_GET
-    def detail(request: HttpRequest, result_id: int) -> HttpResponse:
+    def detail(request: MemberRequest, result_id: int) -> HttpResponse:
         result = _get(editor, request, result_id)
         ctx = {
             "editor": editor,
             "url": editor.url,
             "result": result,
             "charts": kind.charts(result.results),
-            "can_change": selectors.saved_result_can_change(result=result, membership=request.membership),  # type: ignore[attr-defined]
+            "can_change": selectors.saved_result_can_change(result=result, membership=request.membership),
         }
         ctx |= editor.result_context(result.name, result.inputs, result.results)
         return render(request, "toolkits/saved/detail.html", ctx)
 
     @member_required
     @require_POST
-    def delete(request: HttpRequest, result_id: int) -> HttpResponse:
+    def delete(request: MemberRequest, result_id: int) -> HttpResponse:
         result = _get(editor, request, result_id)
         try:
             revision = int(request.POST["revision"]) if request.POST.get("revision") else None
@@ -182,7 +183,7 @@ def make_views(editor: type[Editor]) -> dict[str, Any]:
                 result=result,
                 membership=request.membership,
                 actor=request.user,
-                revision=revision,  # type: ignore[attr-defined, arg-type]
+                revision=revision,
             )
         except services.ResultConflict:
             messages.error(
@@ -194,7 +195,7 @@ def make_views(editor: type[Editor]) -> dict[str, Any]:
 
     @member_required
     @require_GET
-    def download(request: HttpRequest, result_id: int) -> HttpResponse:
+    def download(request: MemberRequest, result_id: int) -> HttpResponse:
         result = _get(editor, request, result_id)
         try:
             return result_download_response(

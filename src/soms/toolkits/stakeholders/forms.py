@@ -70,7 +70,7 @@ class StakeholderEditor(Editor):
         self.change_project_value = (
             data.get("change_project", "") if data is not None else inputs.get("change_project", "")
         )[:200]
-        self.tables = {
+        self.tables: dict[tuple[str, ...], Rows] = {
             ("stakeholders",): Rows(StakeholderRow, "stakeholders", data=data, initial=inputs.get("stakeholders", []), spare=3 if not inputs else 1, more=more)
         }  # fmt: skip
         stored = {d["dimension"]: d for d in inputs.get("dimensions", [])}

@@ -65,10 +65,10 @@ class ValueStreamInput(NulFree):
 
 
 def normalise(state: StateIn) -> StateIn:
-    steps = []
+    steps: list[StepIn] = []
     for i, s in enumerate(state.steps):
         key = (s.key or "").strip() or str(i + 1)
-        after = s.after if s.after is not None else ([steps[-1].key] if steps else [])
+        after = s.after if s.after is not None else ([steps[-1].key or ""] if steps else [])
         steps.append(
             s.model_copy(update={"key": key, "name": s.name.strip(), "after": [a.strip() for a in after]})
         )

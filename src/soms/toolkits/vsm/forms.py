@@ -122,7 +122,7 @@ class VsmEditor(Editor):
         self.time_unit = unit if unit in dict(UNITS) else "minutes"
         cur = (inputs or {}).get("current")
         fut = (inputs or {}).get("future")
-        self.tables = {
+        self.tables: dict[tuple[str, ...], Rows] = {
             ("current", "steps"): Rows(StepRow, "steps", data=data, initial=_step_initial(cur), spare=3 if not cur else 1, more=more),
             ("current", "rework"): Rows(ReworkRow, "rework", data=data, initial=(cur or {}).get("rework", []), spare=1, more=more),
             ("future", "steps"): Rows(StepRow, "future-steps", data=data, initial=_step_initial(fut), spare=1 if fut else 0, more=more),

@@ -106,7 +106,9 @@ class Command(BaseCommand):
         scores = core.parse_scores_csv(
             self._text(o["file"]), column=o["column"], lowest=lowest, highest=highest
         )
-        r = compute.csat(CsatIn(scores=scores, lowest=lowest, highest=highest, satisfied_from=satisfied))
+        r = compute.csat(
+            CsatIn(scores=scores, lowest=lowest, highest=highest, satisfied_from=satisfied, confidence=0.95)
+        )
         if o["json"]:
             self.stdout.write(json.dumps(r, indent=1))
             return
@@ -131,7 +133,7 @@ class Command(BaseCommand):
                 opens, closes = (time.fromisoformat(x.strip()) for x in o["business_hours"].split("-", 1))
             except ValueError:
                 raise CommandError("--business-hours: write e.g. 09:00-17:00") from None
-            calendar = CalendarIn(opens=opens, closes=closes)
+            calendar = CalendarIn(opens=opens, closes=closes, weekdays=[0, 1, 2, 3, 4])
         now = None
         if o["now"]:
             try:

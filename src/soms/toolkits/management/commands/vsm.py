@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rich.console import Console
@@ -27,7 +28,7 @@ class Command(SavedKindCommand):
         for s in states:
             t.add_column(s, justify="right")
         names = {s: {x["key"]: x["name"] for x in inputs[s]["steps"]} for s in states}
-        rows = [
+        rows: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
             ("Lead time", lambda r: f"{_num(r['lead_time'])} {unit}"),
             ("Process time", lambda r: f"{_num(r['total_process_time'])} {unit}"),
             ("PCE", lambda r: f"{r['pce'] * 100:.1f} %" if r["pce"] is not None else "–"),

@@ -1,0 +1,74 @@
+"""Expensive reads any member can trigger are rate-limited per user and per organisation (issue 8):
+a few people repeating exports, grids or plans must not keep every request worker busy."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client, override_settings
+from django.urls import reverse
+
+from soms.frameworks.models import FrameworkVersion
+from soms.tenancy.services import api_token_create
+
+pytestmark = pytest.mark.django_db
+
+
+def _bearer(world, user, organisation) -> Client:
+    _, raw = api_token_create(user=user, organisation=organisation, name="rl")
+    return Client(headers={"Authorization": f"Bearer {raw}"})
+
+
+def _builtin_version() -> FrameworkVersion:
+    return FrameworkVersion.objects.filter(framework__organisation__isnull=True).order_by("pk").first()
+
+
+@override_settings(SOMS_RATES={"export_user": "2/m", "export_org": "100/m"})
+def test_exports_answer_429_with_retry_after_and_json_past_the_users_limit(world, builtin):
+    version = _builtin_version()
+    client = _bearer(world, world.alice, world.org_a)
+    url = f"/api/v1/framework-versions/{version.pk}/export?format=json"
+    assert [client.get(url).status_code for _ in range(2)] == [200, 200]
+    refused = client.get(url)
+    assert refused.status_code == 429
+    assert 1 <= int(refused.headers["Retry-After"]) <= 65
+    assert "try again" in refused.json()["detail"]
+    # Another person is not held back by alice's count.
+    assert _bearer(world, world.charlie, world.org_a).get(url).status_code == 200
+
+
+@override_settings(SOMS_RATES={"export_user": "100/m", "export_org": "3/m"})
+def test_the_organisations_limit_counts_all_its_members_and_no_one_else(world, builtin):
+    version = _builtin_version()
+    url = f"/api/v1/framework-versions/{version.pk}/export?format=yaml"
+    alice, charlie = _bearer(world, world.alice, world.org_a), _bearer(world, world.charlie, world.org_a)
+    assert [c.get(url).status_code for c in (alice, charlie, alice)] == [200, 200, 200]
+    assert charlie.get(url).status_code == 429
+    assert _bearer(world, world.bob, world.org_b).get(url).status_code == 200
+
+
+@override_settings(SOMS_RATES={"grid_user": "1/m"})
+def test_the_grid_page_answers_a_429_page(world, builtin):
+    version = _builtin_version()
+    client = world.client_for(world.alice, world.org_a)
+    url = reverse("framework-version", args=[version.pk])
+    assert client.get(url).status_code == 200
+    refused = client.get(url)
+    assert refused.status_code == 429
+    assert "Retry-After" in refused.headers
+    assert b"Too many requests" in refused.content
+
+
+@override_settings(SOMS_RATES={"capacity_user": "1/m"})
+def test_capacity_plans_are_limited(world):
+    client = _bearer(world, world.alice, world.org_a)
+    body = {"sample": True, "horizon_days": 1}
+    first = client.post("/api/v1/capacity/plan", body, content_type="application/json")
+    assert first.status_code in (200, 422)
+    assert client.post("/api/v1/capacity/plan", body, content_type="application/json").status_code == 429
+
+
+@override_settings(SOMS_RATES={"import_user": "1/m"})
+def test_only_posting_an_import_counts(world):
+    client = world.client_for(world.alice, world.org_a)
+    url = reverse("framework-import")
+    assert [client.get(url).status_code for _ in range(3)] == [200, 200, 200]
