@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from soms.people.models import Person
-from soms.tenancy.models import AuditLogEntry
+from soms.tenancy.models import AuditLogEntry, Membership
 from tests.people.helpers import csv_bytes, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
@@ -138,7 +138,7 @@ def test_api_bad_input_names_the_field(org):
         content_type="application/json",
     )
     assert unit_cycle.status_code == 422
-    owner_id = org.world.org_a.memberships.get(user=org.world.alice).pk
+    owner_id = Membership.objects.get(organisation=org.world.org_a, user=org.world.alice).pk
     last = client.patch(f"/api/v1/members/{owner_id}", {"role": "admin"}, content_type="application/json")
     assert last.status_code == 409 and "last owner" in last.json()["detail"]
 

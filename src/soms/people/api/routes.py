@@ -53,6 +53,7 @@ from soms.tenancy.models import Membership
 from soms.tenancy.selectors import members_of
 
 router = Router(tags=["people"])
+IMPORT_FIELDS = frozenset({"dry_run", "clear_empty", "deactivate_missing", "sheet"})
 
 
 def _m(request: HttpRequest) -> Membership:
@@ -117,8 +118,14 @@ def person_list(
 ) -> dict[str, Any]:
     m = _m(request)
     require(m, "person.list")
-    unit = access.unit_for(m, unit_id) if unit_id else None
-    team = access.team_for(m, team_id, action="person.list") if team_id else None
+    # A filter naming a unit or team the member cannot see is bad input (422), not a missing page.
+    try:
+        unit = access.unit_for(m, unit_id) if unit_id else None
+    except NotFound:
+        raise PeopleInvalid("unit_id", f"no unit with id {unit_id} that you can see") from None
+    team = Team.objects.filter(organisation_id=m.organisation_id, pk=team_id).first() if team_id else None
+    if team_id and team is None:
+        raise PeopleInvalid("team_id", f"no team with id {team_id} here")
     qs = people_list(m, PeopleFilter(q=q, unit=unit, team=team, active=active, role_profile=role_profile_id))
     page = list(qs[offset : offset + limit])
     if access.names_only(m):
@@ -144,70 +151,7 @@ def _values(m: Membership, data: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-@router.post("/people", response={201: dict}, summary="Add a person (owners, admins)")
-def person_create(request: HttpRequest, payload: PersonIn) -> Status:  # type: ignore[type-arg]
-    m = _m(request)
-    require(m, "person.create")
-    person = persons.person_create(
-        organisation=m.organisation, actor=request.user, **_values(m, payload.dict())
-    )
-    return Status(201, _person_out(person))
-
-
-@router.get("/people/{int:person_id}", response=dict, summary="One person (within your scope)")
-def person_detail(request: HttpRequest, person_id: int) -> dict[str, Any]:
-    return _person_out(access.person_for(_m(request), person_id))
-
-
-@router.patch(
-    "/people/{int:person_id}", response=dict, summary="Change a person; absent fields stay as they are"
-)
-def person_update(request: HttpRequest, person_id: int, payload: PersonPatch) -> dict[str, Any]:
-    m = _m(request)
-    person = access.person_for(m, person_id, action="person.update")
-    data = payload.dict(exclude_unset=True)
-    for text in ("email", "job_title", "location"):
-        if text in data and data[text] is None:
-            data[text] = ""
-    if data.get("active", True) is None:
-        data.pop("active")
-    person = persons.person_update(person=person, actor=request.user, **_values(m, data))
-    return _person_out(person)
-
-
-@router.get("/people/{int:person_id}/data", response=dict, summary="Everything held about a person (privacy)")
-def person_data(request: HttpRequest, person_id: int) -> dict[str, Any]:
-    person = access.person_for(_m(request), person_id, action="person.export_data")
-    return privacy.person_data(person)
-
-
-@router.post("/people/{int:person_id}/erase", response=dict, summary="Erase a person's personal data")
-def person_erase(request: HttpRequest, person_id: int) -> dict[str, Any]:
-    person = access.person_for(_m(request), person_id, action="person.erase")
-    return _person_out(privacy.person_erase(person=person, actor=request.user))
-
-
-@router.post(
-    "/people/{int:person_id}/merge", response=dict, summary="Fold a duplicate record into this person"
-)
-def person_merge(request: HttpRequest, person_id: int, payload: MergeIn) -> dict[str, Any]:
-    m = _m(request)
-    keep = access.person_for(m, person_id, action="person.merge")
-    duplicate = _ref(m, Person, payload.duplicate_id, "duplicate_id")
-    return _person_out(privacy.person_merge(keep=keep, duplicate=duplicate, actor=request.user))
-
-
-@router.post("/people/{int:person_id}/invite", response=MemberOut, summary="Invite the person to sign in")
-def person_invite(request: HttpRequest, person_id: int, payload: InviteIn) -> dict[str, Any]:
-    m = _m(request)
-    person = access.person_for(m, person_id, action="person.invite")
-    membership = member_svc.person_invite(
-        person=person, actor=request.user, role=payload.role, actor_membership=m
-    )
-    return _member_out(membership)
-
-
-# --- HR files ---------------------------------------------------------------------------------
+# --- HR files (before /people/{person_id}, which would read 'import' as an id) ---------------------------------------------------------------------------------
 
 
 def _import_out(record: PeopleImport) -> dict[str, Any]:
@@ -235,6 +179,14 @@ def people_import(
     is written; a clean file comes back `ready` with the dry-run summary, or `applied`."""
     m = _m(request)
     require(m, "people.import")
+    # Ninja ignores form fields it does not know; an upload that names others is a mistake to say.
+    unknown = sorted((set(request.POST) - IMPORT_FIELDS) | (set(request.FILES) - {"file"}))
+    if unknown:
+        raise PeopleInvalid(
+            "body",
+            f"unknown fields {', '.join(map(repr, unknown))}; accepted: file, "
+            + ", ".join(sorted(IMPORT_FIELDS)),
+        )
     record, _ = import_svc.people_import_check(
         organisation=m.organisation,
         filename=file.name or "upload",
@@ -248,12 +200,12 @@ def people_import(
     return _import_out(record)
 
 
-@router.get("/people/imports/{int:import_id}", response=ImportOut, summary="A checked or applied HR file")
+@router.get("/people/imports/{import_id}", response=ImportOut, summary="A checked or applied HR file")
 def people_import_detail(request: HttpRequest, import_id: int) -> dict[str, Any]:
     return _import_out(access.people_import_for(_m(request), import_id))
 
 
-@router.post("/people/imports/{int:import_id}/apply", response=ImportOut, summary="Apply a checked HR file")
+@router.post("/people/imports/{import_id}/apply", response=ImportOut, summary="Apply a checked HR file")
 def people_import_apply(request: HttpRequest, import_id: int) -> dict[str, Any]:
     record = access.people_import_for(_m(request), import_id)
     import_svc.people_import_apply(record=record, actor=request.user)
@@ -291,6 +243,65 @@ def people_export(request: HttpRequest, format: str = Query("csv", pattern="^(cs
     )
     response["Content-Disposition"] = 'attachment; filename="people.csv"'
     return response
+
+
+@router.post("/people", response={201: dict}, summary="Add a person (owners, admins)")
+def person_create(request: HttpRequest, payload: PersonIn) -> Status:  # type: ignore[type-arg]
+    m = _m(request)
+    require(m, "person.create")
+    person = persons.person_create(
+        organisation=m.organisation, actor=request.user, **_values(m, payload.dict())
+    )
+    return Status(201, _person_out(person))
+
+
+@router.get("/people/{person_id}", response=dict, summary="One person (within your scope)")
+def person_detail(request: HttpRequest, person_id: int) -> dict[str, Any]:
+    return _person_out(access.person_for(_m(request), person_id))
+
+
+@router.patch("/people/{person_id}", response=dict, summary="Change a person; absent fields stay as they are")
+def person_update(request: HttpRequest, person_id: int, payload: PersonPatch) -> dict[str, Any]:
+    m = _m(request)
+    person = access.person_for(m, person_id, action="person.update")
+    data = payload.dict(exclude_unset=True)
+    for text in ("email", "job_title", "location"):
+        if text in data and data[text] is None:
+            data[text] = ""
+    if data.get("active", True) is None:
+        data.pop("active")
+    person = persons.person_update(person=person, actor=request.user, **_values(m, data))
+    return _person_out(person)
+
+
+@router.get("/people/{person_id}/data", response=dict, summary="Everything held about a person (privacy)")
+def person_data(request: HttpRequest, person_id: int) -> dict[str, Any]:
+    person = access.person_for(_m(request), person_id, action="person.export_data")
+    return privacy.person_data(person)
+
+
+@router.post("/people/{person_id}/erase", response=dict, summary="Erase a person's personal data")
+def person_erase(request: HttpRequest, person_id: int) -> dict[str, Any]:
+    person = access.person_for(_m(request), person_id, action="person.erase")
+    return _person_out(privacy.person_erase(person=person, actor=request.user))
+
+
+@router.post("/people/{person_id}/merge", response=dict, summary="Fold a duplicate record into this person")
+def person_merge(request: HttpRequest, person_id: int, payload: MergeIn) -> dict[str, Any]:
+    m = _m(request)
+    keep = access.person_for(m, person_id, action="person.merge")
+    duplicate = _ref(m, Person, payload.duplicate_id, "duplicate_id")
+    return _person_out(privacy.person_merge(keep=keep, duplicate=duplicate, actor=request.user))
+
+
+@router.post("/people/{person_id}/invite", response=MemberOut, summary="Invite the person to sign in")
+def person_invite(request: HttpRequest, person_id: int, payload: InviteIn) -> dict[str, Any]:
+    m = _m(request)
+    person = access.person_for(m, person_id, action="person.invite")
+    membership = member_svc.person_invite(
+        person=person, actor=request.user, role=payload.role, actor_membership=m
+    )
+    return _member_out(membership)
 
 
 # --- structure --------------------------------------------------------------------------------
@@ -337,14 +348,14 @@ def unit_create(request: HttpRequest, payload: UnitIn) -> Status:  # type: ignor
     return Status(201, _unit_out(unit, structure.unit_path_str(unit)))
 
 
-@router.get("/org-units/{int:unit_id}", response=UnitOut, tags=["structure"])
+@router.get("/org-units/{unit_id}", response=UnitOut, tags=["structure"])
 def unit_detail(request: HttpRequest, unit_id: int) -> dict[str, Any]:
     unit = access.unit_for(_m(request), unit_id)
     return _unit_out(unit, structure.unit_path_str(unit))
 
 
 @router.patch(
-    "/org-units/{int:unit_id}",
+    "/org-units/{unit_id}",
     response=UnitOut,
     tags=["structure"],
     summary="Rename, move or re-manage a unit",
@@ -365,7 +376,7 @@ def unit_update(request: HttpRequest, unit_id: int, payload: UnitPatch) -> dict[
 
 
 @router.delete(
-    "/org-units/{int:unit_id}", response={204: None}, tags=["structure"], summary="Delete an empty unit"
+    "/org-units/{unit_id}", response={204: None}, tags=["structure"], summary="Delete an empty unit"
 )
 def unit_delete(request: HttpRequest, unit_id: int) -> Status:  # type: ignore[type-arg]
     unit = access.unit_for(_m(request), unit_id, action="unit.manage")
@@ -401,7 +412,7 @@ def team_create(request: HttpRequest, payload: TeamIn) -> Status:  # type: ignor
     return Status(201, team)
 
 
-@router.patch("/teams/{int:team_id}", response=TeamOut, tags=["structure"])
+@router.patch("/teams/{team_id}", response=TeamOut, tags=["structure"])
 def team_update(request: HttpRequest, team_id: int, payload: TeamPatch) -> Any:
     m = _m(request)
     team = access.team_for(m, team_id)
@@ -414,7 +425,7 @@ def team_update(request: HttpRequest, team_id: int, payload: TeamPatch) -> Any:
     return structure.team_update(team=team, actor=request.user, **kwargs)
 
 
-@router.delete("/teams/{int:team_id}", response={204: None}, tags=["structure"])
+@router.delete("/teams/{team_id}", response={204: None}, tags=["structure"])
 def team_delete(request: HttpRequest, team_id: int) -> Status:  # type: ignore[type-arg]
     structure.team_delete(team=access.team_for(_m(request), team_id), actor=request.user)
     return Status(204, None)
@@ -479,13 +490,13 @@ def role_profile_create(request: HttpRequest, payload: RoleProfileIn) -> Status:
     return Status(201, _profile_out(profile))
 
 
-@router.get("/role-profiles/{int:profile_id}", response=RoleProfileOut, tags=["role profiles"])
+@router.get("/role-profiles/{profile_id}", response=RoleProfileOut, tags=["role profiles"])
 def role_profile_detail(request: HttpRequest, profile_id: int) -> dict[str, Any]:
     return _profile_out(access.role_profile_for(_m(request), profile_id))
 
 
 @router.patch(
-    "/role-profiles/{int:profile_id}",
+    "/role-profiles/{profile_id}",
     response=RoleProfileOut,
     tags=["role profiles"],
     summary="Change name, description or requirements (the listed elements only)",
@@ -503,7 +514,7 @@ def role_profile_update(request: HttpRequest, profile_id: int, payload: RoleProf
     return _profile_out(profile)
 
 
-@router.delete("/role-profiles/{int:profile_id}", response={204: None}, tags=["role profiles"])
+@router.delete("/role-profiles/{profile_id}", response={204: None}, tags=["role profiles"])
 def role_profile_delete(request: HttpRequest, profile_id: int) -> Status:  # type: ignore[type-arg]
     profile = access.role_profile_for(_m(request), profile_id, action="role_profile.manage")
     profile_svc.role_profile_delete(profile=profile, actor=request.user)
@@ -548,7 +559,7 @@ def coverage_create(request: HttpRequest, payload: CoverageTargetIn) -> Status: 
     return Status(201, target)
 
 
-@router.patch("/coverage-targets/{int:target_id}", response=CoverageTargetOut, tags=["role profiles"])
+@router.patch("/coverage-targets/{target_id}", response=CoverageTargetOut, tags=["role profiles"])
 def coverage_update(request: HttpRequest, target_id: int, payload: CoverageTargetPatch) -> Any:
     m = _m(request)
     target = access.coverage_target_for(m, target_id)
@@ -558,7 +569,7 @@ def coverage_update(request: HttpRequest, target_id: int, payload: CoverageTarge
     )
 
 
-@router.delete("/coverage-targets/{int:target_id}", response={204: None}, tags=["role profiles"])
+@router.delete("/coverage-targets/{target_id}", response={204: None}, tags=["role profiles"])
 def coverage_delete(request: HttpRequest, target_id: int) -> Status:  # type: ignore[type-arg]
     profile_svc.coverage_target_delete(
         target=access.coverage_target_for(_m(request), target_id), actor=request.user
@@ -601,7 +612,7 @@ def member_invite(request: HttpRequest, payload: MemberInviteIn) -> Status:  # t
 
 
 @router.patch(
-    "/members/{int:membership_id}", response=MemberOut, tags=["members"], summary="Change a member's role"
+    "/members/{membership_id}", response=MemberOut, tags=["members"], summary="Change a member's role"
 )
 def member_role(request: HttpRequest, membership_id: int, payload: MemberPatch) -> dict[str, Any]:
     m = _m(request)
@@ -613,9 +624,7 @@ def member_role(request: HttpRequest, membership_id: int, payload: MemberPatch) 
     )
 
 
-@router.delete(
-    "/members/{int:membership_id}", response={204: None}, tags=["members"], summary="Remove a member"
-)
+@router.delete("/members/{membership_id}", response={204: None}, tags=["members"], summary="Remove a member")
 def member_remove(request: HttpRequest, membership_id: int) -> Status:  # type: ignore[type-arg]
     m = _m(request)
     target = access.member_for(m, membership_id, action="member.remove")
