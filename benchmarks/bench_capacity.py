@@ -4,6 +4,9 @@
 
 * Erlang C staffing for 2,000 intervals: ours (one vectorised call) vs pyworkforce ErlangC
   (one object per interval, which is how its API is used for a list of intervals).
+* Erlang C staffing one interval at a time (how the calculator page and the API call it): ours
+  (the scalar path) vs pyworkforce, on the same 2,000 intervals, overall and by thirds of the
+  call volume, interleaved and best of 3, reported as a ratio (ours / peer; below 1 is faster).
 * Erlang A staffing: ours vs pyworkforce ErlangA (exact, by uniformisation, in pure Python).
   pyworkforce needs ~0.1 s per interval at these loads, so by default it runs on an evenly
   spread sample of 200 of the 2,000 intervals and the ratio is per interval on that same
@@ -101,6 +104,51 @@ def bench_erlang_c(calls: np.ndarray, progress: Progress) -> dict[str, Any]:
         "max_service_level_difference": sl_diff,
         "total_agents": int(ours.agents.sum()),
     }
+
+
+def bench_erlang_c_one_at_a_time(calls: np.ndarray, progress: Progress) -> dict[str, Any]:
+    target = StaffingTarget(SL_TARGET, ANSWER_WITHIN_S, max_occupancy=MAX_OCC)
+    values = [float(c) for c in calls]
+
+    def ours(xs: list[float]) -> list[int]:
+        return [int(required_agents(c, AHT_S, interval_seconds=INTERVAL_S, target=target).agents) for c in xs]
+
+    def peer(xs: list[float]) -> list[int]:
+        return [
+            ErlangC(transactions=c, aht=AHT_S / 60, asa=ANSWER_WITHIN_S / 60, interval=30).required_positions(
+                SL_TARGET, MAX_OCC
+            )["raw_positions"]
+            for c in xs
+        ]
+
+    order = sorted(values)
+    thirds = {
+        "quiet third": order[: len(order) // 3],
+        "middle third": order[len(order) // 3 : 2 * len(order) // 3],
+        "busy third": order[2 * len(order) // 3 :],
+        "all": values,
+    }
+    task = progress.add_task("one interval at a time", total=3 * len(thirds))
+    out: dict[str, Any] = {}
+    for name, xs in thirds.items():
+        ours_best, peer_best = math.inf, math.inf
+        for _ in range(3):  # interleaved, so a busy moment on the machine hits both
+            t = time.perf_counter()
+            mine = ours(xs)
+            ours_best = min(ours_best, time.perf_counter() - t)
+            t = time.perf_counter()
+            theirs = peer(xs)
+            peer_best = min(peer_best, time.perf_counter() - t)
+            progress.advance(task)
+        assert mine == theirs, f"{name}: one-at-a-time agent counts differ"
+        out[name] = {
+            "intervals": len(xs),
+            "calls_range": [min(xs), max(xs)],
+            "ours_us_per_call": ours_best / len(xs) * 1e6,
+            "peer_us_per_call": peer_best / len(xs) * 1e6,
+            "ratio_ours_to_peer": ours_best / peer_best,
+        }
+    return out
 
 
 def bench_erlang_a(calls: np.ndarray, full: bool, progress: Progress) -> dict[str, Any]:
@@ -251,6 +299,7 @@ def main(argv: list[str] | None = None) -> int:
     calls = intervals()
     with Progress(console=console, transient=True) as progress:
         erlang_c = bench_erlang_c(calls, progress)
+        erlang_c_one = bench_erlang_c_one_at_a_time(calls, progress)
         erlang_a = bench_erlang_a(calls, args.full, progress)
         sim = bench_simulation(args.customers, progress)
 
@@ -264,6 +313,14 @@ def main(argv: list[str] | None = None) -> int:
         f"{erlang_c['speedup']:.0f}×",
         f"{erlang_c['agent_count_mismatches']} mismatches",
     )
+    for name, r in erlang_c_one.items():
+        table.add_row(
+            f"Erlang C, one interval per call, {name} ({r['calls_range'][0]:.0f}–{r['calls_range'][1]:.0f} calls)",
+            f"{r['ours_us_per_call']:.1f} µs/call",
+            f"pyworkforce {r['peer_us_per_call']:.1f} µs/call",
+            f"{1 / r['ratio_ours_to_peer']:.1f}× (ratio {r['ratio_ours_to_peer']:.2f})",
+            "0 mismatches",
+        )
     table.add_row(
         f"Erlang A staffing, {erlang_a['intervals_compared']} intervals",
         f"{erlang_a['ours_us_per_interval_same_sample']:.1f} µs/interval",
@@ -309,6 +366,7 @@ def main(argv: list[str] | None = None) -> int:
             "patience_seconds": PATIENCE_S,
         },
         "erlang_c": erlang_c,
+        "erlang_c_one_interval_per_call": erlang_c_one,
         "erlang_a": erlang_a,
         "simulation": sim,
     }

@@ -75,3 +75,6 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
             item.add_marker(pytest.mark.skip(reason="only meaningful on SQLite"))
         if vendor != "postgresql" and item.get_closest_marker("postgres_only"):
             item.add_marker(pytest.mark.skip(reason="only meaningful on PostgreSQL"))
+        # Slow statistical checks run from `make bench` (scripts/bench.sh), not on every test run.
+        if item.get_closest_marker("slow") and os.environ.get("SOMS_SLOW_TESTS") != "1":
+            item.add_marker(pytest.mark.skip(reason="slow: set SOMS_SLOW_TESTS=1 (make bench runs it)"))

@@ -12,6 +12,7 @@ character in any string it receives, naming the field, so no field can forget to
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Annotated, Any
 
 from django import forms
@@ -19,7 +20,7 @@ from ninja import Schema
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
 
-from soms.core.problems import Invalid
+from soms.core.problems import Invalid, Problem
 from soms.core.safeload import check_data
 
 # The largest primary key the database has (a signed 64-bit integer).
@@ -96,6 +97,14 @@ class SomsForm(forms.Form):
     on their field, and text that reaches a service through `cleaned_data` of a custom field might
     not be checked at all.
     """
+
+    def add_problems(self, problems: Iterable[Problem], fields: Mapping[str, str] | None = None) -> None:
+        """Show the house's problems (soms.core.problems) as form errors: on the field a problem's
+        place names (through `fields` when the form calls it otherwise), else above the form."""
+        for problem in problems:
+            names = [fields.get(str(p), str(p)) if fields else str(p) for p in problem.loc]
+            field = next((n for n in names if n in self.fields), None)
+            self.add_error(field, problem.msg if field else str(problem))
 
     def full_clean(self) -> None:
         super().full_clean()

@@ -661,3 +661,25 @@ def test_property_no_blockers_exactly_when_the_target_is_held(world, data):
     assert (steps == ()) == (held is not None and rank_of[held] >= rank_of[target])
     if steps:
         assert steps[-1].level == target
+
+
+def test_datetimes_are_read_as_their_day():
+    from datetime import datetime
+
+    at = [JudgementRecord(j.statement, j.judgement, datetime(2024, 1, 15, 16, 30)) for j in CX_F]
+    late = ChangeProjectRecord(
+        "p", ProjectStatus.COMPLETED, frozenset({"cx", "dl"}), datetime(2024, 1, 15, 9), D1
+    )
+    result = run(at, [late], now=datetime(2024, 1, 15, 8, 0))
+    assert (result.element("cx").level, result.element("cx").since) == (F, D1)
+
+
+@pytest.mark.parametrize(
+    "module", ["soms.core.attainment", "soms.core.carryover", "soms.core.gaps", "soms.core.audit_scoring"]
+)
+def test_the_rule_engines_import_neither_django_nor_pydantic(module):
+    code = (
+        f"import sys, {module}; "
+        "sys.exit(1 if any(m.split('.')[0] in ('django', 'pydantic', 'ninja') for m in sys.modules) else 0)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

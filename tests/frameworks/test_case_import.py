@@ -146,15 +146,24 @@ def test_rubric_levels_and_has_skill_level_place_statements():
 # ------------------------------------------------------------------------------------ bad packages
 
 
-def test_schema_problems_name_their_json_path():
+def test_what_cannot_be_understood_is_refused_with_its_json_path():
     pkg = package()
-    del pkg["CFItems"][3]["fullStatement"]
-    pkg["CFItems"][5]["identifier"] = "NOT-A-UUID"
+    for key in ("fullStatement", "abbreviatedStatement", "humanCodingScheme"):
+        pkg["CFItems"][3].pop(key, None)
+    del pkg["CFItems"][5]["identifier"]
     found = problems(pkg)
-    places = [p.location for p in found]
-    assert "CFItems[3].fullStatement" in places
-    assert "CFItems[5].identifier" in places
-    assert all(p.message for p in found)
+    places = {p.location: p.message for p in found}
+    assert places["CFItems[3].fullStatement"] == "the item has no text"
+    assert places["CFItems[5].identifier"] == "has no identifier"
+
+
+def test_a_package_without_a_document_is_refused():
+    pkg = package()
+    del pkg["CFDocument"]
+    with pytest.raises(io.FrameworkImportError) as info:
+        io.parse(json.dumps(pkg).encode(), format="case")
+    [problem] = info.value.problems
+    assert problem.location == "CFDocument" and "no CFDocument" in problem.message
 
 
 def test_duplicate_codes_are_refused():

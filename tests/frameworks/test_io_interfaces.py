@@ -210,7 +210,8 @@ def test_api_import_multipart_and_raw_json(world, builtin):
 def test_api_import_problems_are_422_with_loc_and_msg(world):
     client = world.client_for(world.alice)
     pkg = json.loads(CASE_FIXTURE)
-    del pkg["CFItems"][3]["fullStatement"]
+    for key in ("fullStatement", "abbreviatedStatement", "humanCodingScheme"):
+        pkg["CFItems"][3].pop(key, None)
     response = client.post(
         "/api/v1/frameworks/import?format=case", json.dumps(pkg), content_type="application/json"
     )
@@ -218,7 +219,7 @@ def test_api_import_problems_are_422_with_loc_and_msg(world):
     # One problem shape for every error answer: loc is a list (here the file, then the place in it).
     assert {
         "loc": ["file", "CFItems[3].fullStatement"],
-        "msg": "required property is missing",
+        "msg": "the item has no text",
         "type": "value_error",
     } in response.json()["detail"]
     assert not Framework.objects.exists()

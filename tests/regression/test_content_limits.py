@@ -43,8 +43,9 @@ def test_the_probe_wide_header_is_refused_at_once_naming_the_limit(world):
     response = _import(client, big_inputs.csv_wide_header(), "wide.csv")
     assert response.status_code == 422
     assert "MAX_CSV_COLUMNS" in _messages(response)
-    # The quadratic duplicate-column check made this file take about a minute.
-    assert time.perf_counter() - started < 5
+    # The quadratic duplicate-column check made this file take about a minute (21 s on an idle
+    # machine); refused by its width it takes milliseconds. Generous for a busy machine.
+    assert time.perf_counter() - started < 15
 
 
 def test_duplicate_columns_are_still_named():

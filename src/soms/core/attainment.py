@@ -72,7 +72,7 @@ import calendar
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal
 
@@ -328,6 +328,12 @@ def add_months(d: date, months: int) -> date:
     return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
 
 
+def _day(d: date) -> date:
+    """A datetime is a date to the type checker but cannot be compared with one at run time; the
+    Django layer may hand us either, so the engine reads every moment as its day."""
+    return d.date() if isinstance(d, datetime) else d
+
+
 # --- the engine ------------------------------------------------------------------------------------
 
 
@@ -425,6 +431,7 @@ class AttainmentEngine:
         projects: Iterable[ChangeProjectRecord],
         now: date,
     ) -> PersonAttainment:
+        now = _day(now)
         histories, usable = self._prepare(judgements, projects, now)
         results = tuple(self._element(e, histories, usable, now) for e in self.framework.elements)
         return PersonAttainment(as_of=now, elements=results, standing=self._standing_of(results))
@@ -446,6 +453,7 @@ class AttainmentEngine:
             raise RuleInputError("element", f"no element {element!r}")
         if target not in self._pos:
             raise RuleInputError("target", f"no level {target!r}")
+        now = _day(now)
         histories, usable = self._prepare(judgements, projects, now)
         states = self._levels_at(element, histories, usable, now)
         held = self._held_pos(states)
@@ -468,21 +476,21 @@ class AttainmentEngine:
                     f"judgements[{i}].statement", f"no statement {j.statement!r} in this framework"
                 )
             # Rule: unvalidated judgements never count; nor does anything validated after `now`.
-            if j.validated_on is None or j.validated_on > now:
+            if j.validated_on is None or _day(j.validated_on) > now:
                 continue
             histories[j.statement].append(
-                (j.validated_on, j.seq, -_JUDGEMENT_ORDER[j.judgement], j.judgement)
+                (_day(j.validated_on), j.seq, -_JUDGEMENT_ORDER[j.judgement], j.judgement)
             )
         for h in histories.values():
             h.sort()
-        usable = [
-            p
-            for p in projects
-            if p.status == ProjectStatus.COMPLETED
-            and p.completed_on is not None
-            and p.validated_on is not None
-            and max(p.completed_on, p.validated_on) <= now
-        ]
+        usable = []
+        for p in projects:
+            if p.status != ProjectStatus.COMPLETED or p.completed_on is None or p.validated_on is None:
+                continue
+            p = replace(p, completed_on=_day(p.completed_on), validated_on=_day(p.validated_on))
+            assert p.completed_on is not None and p.validated_on is not None
+            if max(p.completed_on, p.validated_on) <= now:
+                usable.append(p)
         return histories, usable
 
     # -- one element --------------------------------------------------------------------------------

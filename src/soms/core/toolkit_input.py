@@ -1,38 +1,22 @@
-"""The error the practitioner toolkits' cores raise for bad input, and helpers to build it.
+"""Bad input for the practitioner toolkits' cores: the house's one problem shape, and helpers.
 
-Every problem carries a location as a path (``("steps", 2, "waiting_time")`` for a field,
-``("row", 7, "score")`` for a cell of an uploaded file) and a sentence for a person. The edges
-(forms, API, CLI) turn these into their own error shapes without having to re-validate, and the
-cores collect *every* problem before raising, so one answer lists all that needs fixing.
+A problem (``soms.core.problems.Problem``) carries a location as a path — ``("steps", 2,
+"waiting_time")`` for a field, ``("row", 7, "score")`` for a cell of an uploaded file — and a
+sentence for a person. The cores collect *every* problem before raising ``ToolkitInputError`` (the
+same ``Invalid`` every edge maps: a 422 on the API, form errors on pages, lines on the command line),
+so one answer lists all that needs fixing and nothing is written.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-Loc = tuple[str | int, ...]
+from soms.core.problems import Invalid, Loc, Problem
 
+ToolkitInputError = Invalid
 
-@dataclass(frozen=True)
-class Problem:
-    loc: Loc
-    message: str
-
-    def __str__(self) -> str:
-        where = ".".join(str(part) for part in self.loc)
-        return f"{where}: {self.message}" if where else self.message
-
-
-class ToolkitInputError(ValueError):
-    """Bad input for a toolkit calculation; ``problems`` lists every one that was found."""
-
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        if not problems:
-            raise ValueError("ToolkitInputError needs at least one problem")
-        self.problems: tuple[Problem, ...] = tuple(problems)
-        super().__init__("; ".join(str(p) for p in self.problems[:20]))
+__all__ = ["Loc", "Problem", "ToolkitInputError", "check_number", "raise_if"]
 
 
 def raise_if(problems: Sequence[Problem]) -> None:

@@ -49,6 +49,10 @@ class VersionStatus(models.TextChoices):
 
 
 class FrameworkVersion(models.Model):
+    # Not a column: set by framework_import on the version it returns, saying what was normalised
+    # or dropped to read the file (the version's notes keep the same sentences).
+    import_warnings: list[str] = []
+
     framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="versions")
     label = models.CharField(max_length=40)
     status = models.CharField(max_length=20, choices=VersionStatus.choices, default=VersionStatus.DRAFT)

@@ -125,3 +125,51 @@ def test_trend_is_per_week() -> None:
     # Every day has one more call per hour, i.e. 24 more per day, 168 more per week.
     assert p.trend_per_week == pytest.approx(168.0)
     assert p.cv_by_interval_of_day[0] > 0
+
+
+def _rows(stamps: list[str], sep: str = ",") -> str:
+    return "\n".join([f"timestamp{sep}arrivals", *(f"{t}{sep}{10 + k % 3}" for k, t in enumerate(stamps))])
+
+
+_HALF_HOURS = [datetime(2026, 1, 13) + k * timedelta(minutes=30) for k in range(96)]
+
+
+@pytest.mark.parametrize(
+    ("stamps", "found"),
+    [
+        ([t.strftime("%d/%m/%Y %H:%M") for t in _HALF_HOURS], "day/month/year"),
+        ([t.strftime("%m/%d/%Y %H:%M") for t in _HALF_HOURS], "month/day/year"),
+        (
+            [
+                (datetime(2026, 1, 5) + k * timedelta(minutes=30)).strftime("%d.%m.%Y %H:%M")
+                for k in range(48)
+            ],
+            "no number above 12 tells which",
+        ),
+        ([f"{46035 + k / 48:.6f}" for k in range(96)], "Excel serial date numbers"),
+    ],
+)
+def test_a_foreign_date_format_is_one_message_naming_it_and_iso(stamps: list[str], found: str) -> None:
+    with pytest.raises(DemandCsvError) as err:
+        parse_demand_csv(_rows(stamps))
+    assert len(err.value.issues) == 1
+    issue = err.value.issues[0]
+    assert issue.column == "timestamp" and found in issue.reason and "ISO 8601" in issue.reason
+    assert "2026-01-13T08:30" in issue.reason
+
+
+def test_semicolon_separated_files_are_read() -> None:
+    stamps = [t.isoformat() for t in _HALF_HOURS]
+    text = "timestamp;arrivals;handle_time\n" + "\n".join(
+        f"{t};{5 + k % 4};180,5" for k, t in enumerate(stamps)
+    )
+    series = parse_demand_csv(text)
+    assert len(series.arrivals) == 96 and series.mean_handle_time() == pytest.approx(180.5)
+
+
+def test_a_few_bad_timestamps_among_iso_ones_are_still_listed_by_row() -> None:
+    stamps = [t.isoformat() for t in _HALF_HOURS]
+    stamps[5] = "13/01/2026 02:30"
+    with pytest.raises(DemandCsvError) as err:
+        parse_demand_csv(_rows(stamps))
+    assert [i.row for i in err.value.issues] == [7]

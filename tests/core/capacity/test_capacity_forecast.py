@@ -79,3 +79,21 @@ def test_input_errors(eight_weeks) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(CapacityInputError) as e:
         forecast(eight_weeks, 10, model="magic")  # type: ignore[arg-type]
     assert e.value.field == "model"
+
+
+def test_too_short_a_history_is_named_as_the_demand_in_days_never_series() -> None:
+    from datetime import datetime, timedelta
+
+    from soms.core.capacity.demand import parse_demand_csv
+    from soms.core.capacity.errors import CapacityInputError
+    from soms.core.capacity.forecast import forecast as run_forecast
+
+    start = datetime(2026, 1, 5)
+    lines = ["timestamp,arrivals"] + [
+        f"{(start + k * timedelta(minutes=30)).isoformat()},{10 + k % 5}" for k in range(48 * 3)
+    ]
+    series = parse_demand_csv("\n".join(lines))
+    with pytest.raises(CapacityInputError) as err:
+        run_forecast(series, 48, model="seasonal_average")
+    assert err.value.field == "demand"
+    assert "3 days" in err.value.reason and "series" not in str(err.value)

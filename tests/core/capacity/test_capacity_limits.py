@@ -185,7 +185,9 @@ def _reference_fcfs(
         if f <= a:
             heapq.heapreplace(heap, a + s)
             starts.append(a)
-        elif f == math.inf or f - a > p:
+        elif f == math.inf and p == math.inf:
+            starts.append(math.nan)  # no agent left and no patience: unanswered at close
+        elif f - a > p:
             starts.append(math.inf)
         else:
             heapq.heapreplace(heap, f + s)
@@ -206,4 +208,5 @@ def test_capped_heap_gives_exactly_the_start_times_of_one_entry_per_agent(seed: 
     patience = rng.exponential(60.0, k.size) if seed % 2 else np.full(k.size, math.inf)
     bounds = (np.arange(n_int) * length).tolist()
     args = (arr.tolist(), k.tolist(), service.tolist(), patience.tolist(), staff, bounds)
-    assert _fcfs_with_staffing(*args) == _reference_fcfs(*args)
+    got, want = _fcfs_with_staffing(*args), _reference_fcfs(*args)
+    assert np.array_equal(np.asarray(got, dtype=float), np.asarray(want, dtype=float), equal_nan=True)

@@ -293,3 +293,40 @@ def test_erlang_a_asa_of_answered_matches_numerical_sum() -> None:
     p_delayed_state = float(m.p_wait) * w / w.sum()
     expected = float((p_delayed_state * wait_served).sum() / (1 - float(m.p_abandon)))
     assert float(m.asa) == pytest.approx(expected, rel=1e-9)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    calls=st.floats(min_value=0.01, max_value=50_000.0),
+    aht=st.floats(min_value=1.0, max_value=3_600.0),
+    level=st.floats(min_value=0.05, max_value=0.999),
+    within=st.floats(min_value=0.0, max_value=600.0),
+    cap=st.floats(min_value=0.5, max_value=1.0),
+    asa=st.one_of(st.none(), st.floats(min_value=0.5, max_value=600.0)),
+)
+def test_one_interval_fast_path_agrees_with_the_vectorised_path(
+    calls: float, aht: float, level: float, within: float, cap: float, asa: float | None
+) -> None:
+    target = StaffingTarget(level, within, max_occupancy=cap, max_asa=asa)
+    one = required_agents(calls, aht, interval_seconds=HALF_HOUR, target=target)
+    many = required_agents(np.array([calls, calls]), aht, interval_seconds=HALF_HOUR, target=target)
+    assert one.agents.shape == () and int(one.agents) == int(many.agents[0])
+    for name in ("offered_load", "p_wait", "service_level_offered", "asa", "occupancy", "p_abandon"):
+        assert float(getattr(one.metrics, name)) == pytest.approx(
+            float(getattr(many.metrics, name)[0]), rel=1e-9, abs=1e-12
+        ), name
+
+
+def test_one_interval_fast_path_leaves_refusals_to_the_checked_path() -> None:
+    target = StaffingTarget(0.8, 20)
+    for kwargs, field in (
+        ({"calls": float("nan"), "aht": 180.0}, "calls"),
+        ({"calls": -1.0, "aht": 180.0}, "calls"),
+        ({"calls": 100.0, "aht": 0.0}, "aht"),
+        ({"calls": 1e9, "aht": 1_800.0}, "calls"),
+    ):
+        with pytest.raises(CapacityInputError) as err:
+            required_agents(**kwargs, interval_seconds=HALF_HOUR, target=target)  # type: ignore[arg-type]
+        assert err.value.field == field
+    zero = required_agents(0.0, 180.0, interval_seconds=HALF_HOUR, target=target)
+    assert int(zero.agents) == 0 and float(zero.metrics.service_level_offered) == 1.0

@@ -144,3 +144,23 @@ def test_day_input_errors(kwargs: dict[str, object], field: str) -> None:
     with pytest.raises(CapacityInputError) as e:
         simulate_day(args.pop("calls"), args.pop("agents"), **args)  # type: ignore[arg-type]
     assert e.value.field == field
+
+
+def test_callers_waiting_when_the_day_closes_are_unanswered_not_abandoned() -> None:
+    # Nobody is on in the last interval and nobody has a patience: the callers of that interval
+    # (and any queue left from the one before) wait for an agent who never comes. They did not
+    # hang up, so they are "unanswered at close" and the abandonment rate stays zero.
+    calls = np.array([60.0, 60.0])
+    agents = np.array([10, 0])
+    day = simulate_day(calls, agents, interval_seconds=HALF_HOUR, aht=180, replications=10, seed=4)
+    assert day.per_interval["abandonment"][1].mean == 0.0
+    assert day.overall["abandonment"].mean == 0.0
+    assert day.per_interval["unanswered_at_close"][1].mean == 1.0
+    assert 0.4 < day.overall["unanswered_at_close"].mean < 0.6
+    assert day.per_interval["unanswered_at_close"][0].mean == 0.0
+    # With a patience they do hang up, and nobody is left unanswered at close.
+    impatient = simulate_day(
+        calls, agents, interval_seconds=HALF_HOUR, aht=180, patience=120, replications=10, seed=4
+    )
+    assert impatient.per_interval["abandonment"][1].mean == 1.0
+    assert impatient.overall["unanswered_at_close"].mean == 0.0

@@ -60,3 +60,22 @@ def test_bad_band() -> None:
     with pytest.raises(CapacityInputError) as e:
         staffing_plan(flat_forecast([1.0]), aht=180, target=StaffingTarget(), band=90)  # type: ignore[arg-type]
     assert e.value.field == "band"
+
+
+def test_a_forecast_beyond_the_agent_limit_names_the_forecast_not_calls() -> None:
+    point = np.array([100.0, 900_000.0])
+    fc = Forecast(
+        start=datetime(2026, 1, 5, 8),
+        interval=timedelta(minutes=30),
+        point=point,
+        lower80=point * 0.9,
+        upper80=point * 1.1,
+        lower95=point * 0.8,
+        upper95=point * 1.2,
+        model="seasonal_average",
+    )
+    with pytest.raises(CapacityInputError) as err:
+        staffing_plan(fc, aht=3_600.0, target=StaffingTarget(0.8, 20))
+    assert err.value.field == "forecast"
+    assert "forecast" in err.value.reason and "2026-01-05T08:30" in err.value.reason
+    assert "calls" not in err.value.field

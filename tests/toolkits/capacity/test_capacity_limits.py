@@ -243,9 +243,9 @@ def run(*args: str) -> str:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--max-occupancy", "0.000000001"], "--max-occupancy: must be at least 0.05"),
-        (["--target", "99.99/20s"], "--target: must be at most 0.999"),
-        (["--aht", "10h"], "--aht: Input should be less than or equal to 28800"),
+        (["--max-occupancy", "0.000000001"], "--max-occupancy: must be at least 5 %"),
+        (["--target", "99.99/20s"], "--target: must be at most 99.9 %"),
+        (["--aht", "10h"], "--aht: must be at most 8 hours"),
         (["--calls", "1000000", "--aht", "8h", "--interval", "1m"], "--calls: an offered load of"),
     ],
 )

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -120,6 +121,70 @@ class DemandSeries:
         }
 
 
+_SLASH_DATE = re.compile(
+    r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})(?:[ T,]+\d{1,2}[:.]\d{2}(?:[:.]\d{2})?)?"
+)
+_EXCEL_SERIAL = re.compile(r"\d{5}(?:[.,]\d+)?")
+ISO_EXAMPLE = "2026-01-13T08:30"
+
+
+def _delimiter(text: str) -> str:
+    """',' unless the first line clearly uses ';' or a tab instead (spreadsheets in many locales)."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    if "," in first:
+        return ","
+    for candidate in (";", "\t"):
+        if candidate in first:
+            return candidate
+    return ","
+
+
+def _foreign_timestamps(cells: list[str]) -> str | None:
+    """A sentence naming the date format of a timestamp column that is not ISO 8601, or None.
+
+    Only when no cell is ISO 8601 and nearly all are one other recognisable format: then every
+    row has the same problem, and one message that names the format found and the one expected
+    says all there is to say. Day/month/year and month/day/year are told apart by a first or
+    second number above 12; when neither is, the file cannot say which it is.
+    """
+    values = [c.strip() for c in cells if c.strip()]
+    if not values:
+        return None
+    for v in values:
+        try:
+            datetime.fromisoformat(v)
+            return None
+        except ValueError:
+            pass
+    expected = f"SOMS reads ISO 8601 (year-month-day), e.g. {ISO_EXAMPLE!r} or '2026-01-13 08:30'"
+    dates = [m for m in (_SLASH_DATE.fullmatch(v) for v in values) if m]
+    if len(dates) >= 0.8 * len(values):
+        first = max(int(m.group(1)) for m in dates)
+        second = max(int(m.group(2)) for m in dates)
+        example = dates[0].group(0)
+        if first > 12 and second <= 12:
+            found = "day/month/year"
+        elif second > 12 and first <= 12:
+            found = "month/day/year"
+        elif first <= 12 and second <= 12:
+            found = "day/month/year or month/day/year (no number above 12 tells which)"
+        else:
+            found = "a mix of day/month/year and month/day/year"
+        return (
+            f"the timestamps are written {found}, e.g. {example!r}; {expected}. In a spreadsheet, format "
+            "the column as yyyy-mm-dd hh:mm before saving as CSV"
+        )
+    serials = [
+        v for v in values if _EXCEL_SERIAL.fullmatch(v) and 20_000 < float(v.replace(",", ".")) < 80_000
+    ]
+    if len(serials) >= 0.8 * len(values):
+        return (
+            f"the timestamps are Excel serial date numbers, e.g. {serials[0]!r}, not date-times; {expected}. "
+            "In the spreadsheet, format the column as yyyy-mm-dd hh:mm before saving as CSV"
+        )
+    return None
+
+
 def _parse_timestamp(text: str) -> datetime:
     value = text.strip()
     if not value:
@@ -138,7 +203,8 @@ def _parse_count(text: str) -> int:
 def parse_demand_csv(source: str | Iterable[str]) -> DemandSeries:
     """Parse interval demand; raise ``DemandCsvError`` listing every problem if any."""
     text = source if isinstance(source, str) else "".join(source)
-    rows = list(csv.reader(io.StringIO(text)))
+    delimiter = _delimiter(text)
+    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     issues: list[CsvIssue] = []
     # Line numbers must match the file a person opens; csv.reader hides blank lines, so count raw.
     numbered = [(i + 1, r) for i, r in enumerate(rows) if any(cell.strip() for cell in r)]
@@ -164,6 +230,13 @@ def parse_demand_csv(source: str | Iterable[str]) -> DemandSeries:
     col_n = names.index("arrivals")
     col_ht = next((names.index(n) for n in _HANDLE_TIME_NAMES if n in names), None)
     ht_name = names[col_ht] if col_ht is not None else ""
+
+    foreign = _foreign_timestamps([row[col_ts] if col_ts < len(row) else "" for _, row in numbered[1:]])
+    if foreign:
+        # One message for the whole column: the same complaint on every row helps nobody.
+        raise DemandCsvError(
+            [CsvIssue(numbered[1][0] if len(numbered) > 1 else header_line, "timestamp", foreign)]
+        )
 
     # Every row with a readable timestamp takes part in the grid and duplicate checks, even if its
     # other cells are bad, so one typo in a count does not hide the file's interval length.
@@ -201,7 +274,8 @@ def parse_demand_csv(source: str | Iterable[str]) -> DemandSeries:
             cell_h = row[col_ht].strip() if col_ht < len(row) else ""
             if cell_h:
                 try:
-                    handle = float(cell_h)
+                    # Files separated by ';' come from spreadsheets that write decimal commas.
+                    handle = float(cell_h.replace(",", ".") if delimiter != "," else cell_h)
                     if not np.isfinite(handle) or handle <= 0:
                         raise ValueError
                 except ValueError:

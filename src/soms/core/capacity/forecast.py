@@ -87,6 +87,12 @@ class BacktestResult:
         }
 
 
+def _days(series: DemandSeries) -> str:
+    # "demand" is the person's file or rows, in the words they chose it in: days, not intervals.
+    days = len(series.arrivals) * series.interval.total_seconds() / 86_400.0
+    return f"{days:.3g} day" if days == 1 else f"{days:.3g} days"
+
+
 def _check_horizon(series: DemandSeries, horizon: int) -> None:
     if horizon < 1:
         raise CapacityInputError("horizon", "must be at least one interval")
@@ -137,7 +143,10 @@ def seasonal_average_forecast(
     per_week = 7 * intervals_per_day(series.interval)
     n = len(series.arrivals)
     if n < per_week:
-        raise CapacityInputError("series", "at least one full week of history is needed")
+        raise CapacityInputError(
+            "demand",
+            f"the demand covers {_days(series)}; the seasonal average needs at least one full week of history",
+        )
     # Most recent past index at the same position of the week, then step back whole weeks.
     latest = n - per_week + np.arange(horizon) % per_week
     lags = latest[:, None] - per_week * np.arange(weeks)[None, :]
@@ -199,7 +208,9 @@ def fourier_regression_forecast(
     per_day = intervals_per_day(series.interval)
     n = len(series.arrivals)
     if n < 2 * per_day:
-        raise CapacityInputError("series", "at least two days of history are needed")
+        raise CapacityInputError(
+            "demand", f"the demand covers {_days(series)}; the forecast needs at least two days of history"
+        )
     all_index = np.arange(n + horizon, dtype=np.int64)
     weekday, slot = profile.interval_positions(series.start, n + horizon)
     # Phase the Fourier terms by time of day, not by position in the file.
@@ -215,7 +226,11 @@ def fourier_regression_forecast(
     closed = profile.closed[weekday, slot]
     fit = ~np.isnan(series.arrivals) & ~closed[:n]
     if int(fit.sum()) <= x.shape[1]:
-        raise CapacityInputError("series", "too little open-hours history for the regression model")
+        raise CapacityInputError(
+            "demand",
+            "the demand has too few intervals with calls in open hours to fit the regression model; "
+            "give more history or choose the seasonal average",
+        )
     y = np.sqrt(series.arrivals[fit] + _ANSCOMBE)
     x_fit = x[:n][fit]
     coef, *_ = np.linalg.lstsq(x_fit, y, rcond=None)

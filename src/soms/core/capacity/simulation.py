@@ -11,6 +11,9 @@ The day simulation lets the number of servers change at interval boundaries. Whe
 the servers that stay are those free soonest; the others finish the call they are on and
 leave. When it rises, the new servers are free from the boundary. Callers still queued at a
 boundary carry over. After the last interval its staffing stays on until the queue is empty.
+When that staffing is zero (the centre closes), callers still queued are never answered: with
+a patience they hang up (abandoned); without one they did not hang up, so they are counted as
+"unanswered at close", a figure of their own, never as abandoned.
 
 Memory follows the callers, not the staffing: a heap never holds more server-free times than
 there are callers still to come, because FCFS only ever takes the earliest free server, so the
@@ -38,6 +41,8 @@ IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 HandleTimeDistribution = Literal["exponential", "lognormal", "deterministic"]
 METRICS = ("service_level_offered", "service_level_answered", "asa", "p_wait", "abandonment", "occupancy")
+# A day can close on callers still waiting; a stationary queue never closes.
+DAY_METRICS = (*METRICS, "unanswered_at_close")
 _INF = math.inf
 
 
@@ -136,6 +141,45 @@ def _fcfs_single_pool(
     return starts
 
 
+def _batch_means_ci(num: FloatArray, den: FloatArray, *, start: int, least: int) -> Estimate:
+    """95 % interval for sum(num)/sum(den) from batch means that are as good as uncorrelated.
+
+    Consecutive callers' outcomes are correlated (one long queue delays everyone in it), and
+    in heavy traffic for thousands of callers. Batch means of a fixed count are then correlated
+    too and their spread understates the error: twenty of them covered the exact value in only
+    89 % of runs at 95 % load. So the batches start small (``start``) and neighbours are merged
+    while the batch means' lag-1 correlation is still positive, down to ``least`` batches; the
+    interval is Student t on the batches left.
+    """
+    b = start
+    per = len(num) // b
+    if per < 1:
+        return _ci(num / np.where(den > 0, den, np.nan))
+    nb = num[: per * b].reshape(b, per).sum(axis=1)
+    db = den[: per * b].reshape(b, per).sum(axis=1)
+    while True:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            x = nb / db
+        if b <= least or not np.all(np.isfinite(x)):
+            break
+        d = x - x.mean()
+        ss = float((d * d).sum())
+        if ss == 0.0 or float((d[:-1] * d[1:]).sum()) / ss <= 0.0:
+            break
+        b //= 2
+        nb = nb[: 2 * b].reshape(b, 2).sum(axis=1)
+        db = db[: 2 * b].reshape(b, 2).sum(axis=1)
+    total = float(den.sum())
+    if total <= 0:
+        return Estimate(math.nan, math.nan, math.nan)
+    m = float(num.sum()) / total
+    x = x[np.isfinite(x)]
+    if x.size < 2:
+        return Estimate(m, m, m)
+    half = float(stats.t.ppf(0.975, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size))
+    return Estimate(m, m - half, m + half)
+
+
 def simulate_mmc(
     lam: float,
     mu: float,
@@ -146,18 +190,22 @@ def simulate_mmc(
     seed: int | np.random.Generator = 0,
     answer_within: float = 20.0,
     warmup_fraction: float = 0.1,
-    batches: int = 20,
+    batches: int = 10,
 ) -> StationaryResult:
     """Stationary M/M/c (or M/M/c+M with mean ``patience``) in consistent time units.
 
-    The first ``warmup_fraction`` of callers is discarded (the queue starts empty); confidence
-    intervals come from ``batches`` consecutive batch means, which are close to independent
-    for batches of thousands of callers.
+    The first ``warmup_fraction`` of callers is discarded (the queue starts empty). Each
+    figure is a ratio of sums over the callers kept (answered quickly / offered, wait of the
+    answered / answered, work / staffed time), and its confidence interval comes from batch
+    means merged until they are uncorrelated, leaving at least ``batches`` of them (see
+    ``_batch_means_ci``).
     """
     if not (lam > 0 and mu > 0):
         raise CapacityInputError("lam", "arrival and service rates must be greater than zero")
     if c < 1:
         raise CapacityInputError("c", "needs at least one server")
+    if batches < 2:
+        raise CapacityInputError("batches", "needs at least 2 for a confidence interval")
     if n_customers < 10 * batches:
         raise CapacityInputError("n_customers", f"needs at least {10 * batches} callers")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
@@ -166,25 +214,27 @@ def simulate_mmc(
     pat = _patience_draws(rng, patience, n_customers)
     starts = np.asarray(_fcfs_single_pool(arrivals.tolist(), service.tolist(), pat.tolist(), c))
 
-    skip = int(n_customers * warmup_fraction)
-    a, st, sv = arrivals[skip:], starts[skip:], service[skip:]
+    skip = max(int(n_customers * warmup_fraction), 1)
+    gaps = np.diff(arrivals)[skip - 1 :]  # the time each kept caller adds to the observed span
+    st, sv = starts[skip:], service[skip:]
     served = np.isfinite(st)
-    wait = np.where(served, st - a, 0.0)
-    per_batch = len(a) // batches
-    samples: dict[str, list[float]] = {m: [] for m in METRICS}
-    for b in range(batches):
-        sl = slice(b * per_batch, (b + 1) * per_batch)
-        srv, w = served[sl], wait[sl]
-        n_ans = int(srv.sum())
-        quick = srv & (w <= answer_within)
-        span = float(a[sl][-1] - a[sl][0])
-        samples["service_level_offered"].append(float(quick.mean()))
-        samples["service_level_answered"].append(float(quick.sum() / n_ans) if n_ans else math.nan)
-        samples["asa"].append(float(w[srv].mean()) if n_ans else math.nan)
-        samples["p_wait"].append(float(np.mean(~srv | (w > 0))))
-        samples["abandonment"].append(float(np.mean(~srv)))
-        samples["occupancy"].append(float(sv[sl][srv].sum() / (c * span)) if span > 0 else math.nan)
-    est = {m: _ci(np.asarray(v)) for m, v in samples.items()}
+    wait = np.where(served, st - arrivals[skip:], 0.0)
+    quick = (served & (wait <= answer_within)).astype(np.float64)
+    ans = served.astype(np.float64)
+    everyone = np.ones(st.size)
+    # As many small batches as leave at least 50 callers in each, a power of two times ``batches``.
+    start = batches
+    while start * 2 * 50 <= st.size and start < 64 * batches:
+        start *= 2
+    pairs = {
+        "service_level_offered": (quick, everyone),
+        "service_level_answered": (quick, ans),
+        "asa": (wait * ans, ans),
+        "p_wait": ((~served | (wait > 0)).astype(np.float64), everyone),
+        "abandonment": ((~served).astype(np.float64), everyone),
+        "occupancy": (sv * ans, c * gaps),
+    }
+    est = {m: _batch_means_ci(*pairs[m], start=start, least=batches) for m in METRICS}
     return StationaryResult(customers=n_customers, **est)
 
 
@@ -200,6 +250,8 @@ class DaySimulation:
     interval_seconds: float
     per_interval: dict[str, list[Estimate]]
     overall: dict[str, Estimate]
+    # Metrics are those of DAY_METRICS: "unanswered_at_close" is the share of callers without
+    # patience still waiting when the last agents left; "abandonment" counts only those who hung up.
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -219,6 +271,9 @@ def _fcfs_with_staffing(
     bounds: list[float],
 ) -> list[float]:
     """As ``_fcfs_single_pool`` but the server count changes at ``bounds[k]`` to ``staff[k]``.
+
+    Start times are infinity for callers who hang up and NaN for callers without patience who
+    are still waiting when no agent is left for the rest of the day (unanswered at close).
 
     A caller whose earliest free server is past the next boundary is still waiting there, so
     that boundary's change applies to them; every later caller is behind them in the queue, so
@@ -265,7 +320,9 @@ def _fcfs_with_staffing(
         if f <= a:
             heapq.heapreplace(heap, a + s)
             append(a)
-        elif f == _INF or f - a > p:
+        elif f == _INF and p == _INF:
+            append(math.nan)
+        elif f - a > p:
             append(_INF)
         else:
             heapq.heapreplace(heap, f + s)
@@ -342,8 +399,8 @@ def simulate_day(
     edges = np.arange(n_int + 1, dtype=np.float64) * interval_seconds
     staff_list = staff_i.tolist()
     bounds = edges[:-1].tolist()
-    per: dict[str, FloatArray] = {m: np.full((replications, n_int), np.nan) for m in METRICS}
-    whole: dict[str, FloatArray] = {m: np.full(replications, np.nan) for m in METRICS}
+    per: dict[str, FloatArray] = {m: np.full((replications, n_int), np.nan) for m in DAY_METRICS}
+    whole: dict[str, FloatArray] = {m: np.full(replications, np.nan) for m in DAY_METRICS}
 
     for r, rng in enumerate(rngs):
         counts = rng.poisson(lam)
@@ -358,9 +415,11 @@ def simulate_day(
             dtype=np.float64,
         )
         served = np.isfinite(st)
+        closed = np.isnan(st)
         wait = np.where(served, st - arr, 0.0)
         quick = served & (wait <= answer_within)
         n_all = np.bincount(k, minlength=n_int).astype(np.float64)
+        n_closed = np.bincount(k, weights=closed, minlength=n_int)
         n_ans = np.bincount(k, weights=served, minlength=n_int)
         n_quick = np.bincount(k, weights=quick, minlength=n_int)
         n_waited = np.bincount(k, weights=~served | (wait > 0), minlength=n_int)
@@ -372,13 +431,15 @@ def simulate_day(
             per["service_level_answered"][r] = np.where(n_ans > 0, n_quick / n_ans, np.nan)
             per["asa"][r] = np.where(n_ans > 0, wait_sum / n_ans, np.nan)
             per["p_wait"][r] = np.where(n_all > 0, n_waited / n_all, np.nan)
-            per["abandonment"][r] = np.where(n_all > 0, 1.0 - n_ans / n_all, np.nan)
+            per["abandonment"][r] = np.where(n_all > 0, (n_all - n_ans - n_closed) / n_all, np.nan)
+            per["unanswered_at_close"][r] = np.where(n_all > 0, n_closed / n_all, np.nan)
             per["occupancy"][r] = np.where(staffed > 0, np.minimum(busy / np.maximum(staffed, 1), 1.0), 0.0)
         total, answered = float(n_all.sum()), float(n_ans.sum())
         if total > 0:
             whole["service_level_offered"][r] = n_quick.sum() / total
             whole["p_wait"][r] = n_waited.sum() / total
-            whole["abandonment"][r] = 1.0 - answered / total
+            whole["abandonment"][r] = (total - answered - float(n_closed.sum())) / total
+            whole["unanswered_at_close"][r] = float(n_closed.sum()) / total
         if answered > 0:
             whole["service_level_answered"][r] = n_quick.sum() / answered
             whole["asa"][r] = wait_sum.sum() / answered
@@ -388,12 +449,12 @@ def simulate_day(
     def settle(metric: str, est: Estimate) -> Estimate:
         # No callers at all: report perfect service rather than a missing value.
         if math.isnan(est.mean):
-            v = 0.0 if metric in ("asa", "p_wait", "abandonment", "occupancy") else 1.0
+            v = 0.0 if metric in ("asa", "p_wait", "abandonment", "occupancy", "unanswered_at_close") else 1.0
             return Estimate(v, v, v)
         return est
 
-    per_interval = {m: [settle(m, _ci(per[m][:, j])) for j in range(n_int)] for m in METRICS}
-    overall = {m: settle(m, _ci(whole[m])) for m in METRICS}
+    per_interval = {m: [settle(m, _ci(per[m][:, j])) for j in range(n_int)] for m in DAY_METRICS}
+    overall = {m: settle(m, _ci(whole[m])) for m in DAY_METRICS}
     return DaySimulation(replications, float(interval_seconds), per_interval, overall)
 
 

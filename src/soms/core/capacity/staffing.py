@@ -141,9 +141,25 @@ def staffing_plan(
     low, high = (forecast.lower80, forecast.upper80) if band == 80 else (forecast.lower95, forecast.upper95)
     h = np.broadcast_to(np.asarray(aht, dtype=np.float64), forecast.point.shape).copy()
     kwargs: dict[str, Any] = {"interval_seconds": interval, "target": target, "patience": patience}
-    point = required_agents(forecast.point, h, **kwargs)
-    lo = required_agents(low, h, **kwargs)
-    hi = required_agents(high, h, **kwargs)
+
+    def staff(calls: FloatArray, which: str) -> Any:
+        try:
+            return required_agents(calls, h, **kwargs)
+        except CapacityInputError as exc:
+            if exc.field != "calls":
+                raise
+            # Nobody typed these calls: they are the forecast's, so the message says so.
+            peak = int(np.argmax(calls))
+            when = (forecast.start + peak * forecast.interval).isoformat()
+            raise CapacityInputError(
+                "forecast",
+                f"{which} is {calls[peak]:,.0f} calls in the interval starting {when}, "
+                f"more than can be staffed: {exc.reason.split(': ', 1)[-1]}",
+            ) from None
+
+    point = staff(forecast.point, "the forecast")
+    lo = staff(low, f"the lower {band} % bound of the forecast")
+    hi = staff(high, f"the upper {band} % bound of the forecast")
     m = point.metrics
     return StaffingPlan(
         start=forecast.start,

@@ -8,6 +8,7 @@ from django.http import HttpResponse
 from ninja import Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.params import functions as param
+from pydantic import Field
 
 from soms.api.errors import ProblemsOut, problems_answer
 from soms.core.problems import Problem, path_loc
@@ -33,6 +34,10 @@ class ImportedOut(Schema):
     label: str
     status: str
     statements: int
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="What was normalised or dropped to read the file (also kept in the version's notes).",
+    )
 
 
 class ImportQuery(Input):
@@ -112,6 +117,7 @@ def framework_import_api(
             "label": version.label,
             "status": version.status,
             "statements": version.statements.count(),
+            "warnings": version.import_warnings,
         },
     )
 

@@ -95,8 +95,13 @@ def detect_format(text: str, filename: str = "") -> Format:
     return "yaml"
 
 
-def parse(data: bytes, *, filename: str = "", format: Format | None = None) -> FrameworkDocument:
-    """Bytes of any supported format -> a validated document. Nothing is written here."""
+def parse(
+    data: bytes, *, filename: str = "", format: Format | None = None, warnings: list[str] | None = None
+) -> FrameworkDocument:
+    """Bytes of any supported format -> a validated document. Nothing is written here.
+
+    `warnings`, when given, receives what was normalised or dropped to read the file (in words for
+    the person who uploaded it); the same sentences are kept in the version's notes."""
     check_size(len(data))
     text = _decode(data)
     if not text.strip():
@@ -117,10 +122,10 @@ def parse(data: bytes, *, filename: str = "", format: Format | None = None) -> F
     if chosen == "csv":
         return parse_csv(text, filename=filename)
     if chosen == "case":
-        return parse_case(text)
+        return parse_case(text, warnings=warnings)
     # A JSON file may still be a CASE package when the format was only guessed from its name.
     if format is None and _is_case(text):
-        return parse_case(text)
+        return parse_case(text, warnings=warnings)
     return parse_json(text)
 
 

@@ -28,6 +28,7 @@ from soms.frameworks.document import (
     tree_order,
     with_derived_ids,
 )
+from soms.frameworks.io.case_lenient import normalise
 from soms.frameworks.io.native import document_from_data
 from soms.frameworks.io.problems import FrameworkImportError, Problem, json_path
 from soms.frameworks.rules import FrameworkRules
@@ -337,7 +338,7 @@ def _statement_code(value: str) -> str:
     return code if STATEMENT_CODE_RE.match(code) else ""
 
 
-def parse_case(text: str) -> FrameworkDocument:
+def parse_case(text: str, *, warnings: list[str] | None = None) -> FrameworkDocument:
     try:
         package = json_loads(text)
     except Invalid as exc:
@@ -347,10 +348,15 @@ def parse_case(text: str) -> FrameworkDocument:
     problems = _count_problems(package)
     if problems:
         raise FrameworkImportError(problems)
-    problems = _schema_problems(package)
-    if problems:
-        raise FrameworkImportError(problems)
-    return _Importer(package).document()
+    # Real publishers deviate from the strict schema in ways that lose nothing (identifiers without
+    # the UUID variant bits, CASE 1.0 fields, missing optional parts): read them, and say how.
+    package, lenient = normalise(package)
+    importer = _Importer(package)
+    importer.notes.extend(f"Read leniently: {w}." for w in lenient)
+    document = importer.document()
+    if warnings is not None:
+        warnings.extend(importer.notes)
+    return document
 
 
 def _count_problems(package: Any) -> list[Problem]:

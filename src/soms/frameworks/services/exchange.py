@@ -48,11 +48,12 @@ def framework_import(
     The file is parsed, validated and turned into rows before the transaction opens: on SQLite the
     transaction takes the database's one write lock at once (IMMEDIATE), and every other
     organisation's writes wait while it is held, so it holds only the inserts."""
-    document = io.parse(data, filename=filename, format=format)
+    warnings: list[str] = []
+    document = io.parse(data, filename=filename, format=format, warnings=warnings)
     shown_format = format or io.detect_format(data.decode("utf-8-sig", "replace"), filename)
     prepared = version_contents_prepare(document)
     with transaction.atomic():
-        return _import_write(
+        version = _import_write(
             organisation=organisation,
             actor=actor,
             document=document,
@@ -61,6 +62,10 @@ def framework_import(
             format=shown_format,
             publish=publish,
         )
+    # What was normalised or dropped to read the file, for the page, the API and the command line
+    # to tell the person who imported it (the version's notes keep the same sentences).
+    version.import_warnings = warnings
+    return version
 
 
 def _import_write(

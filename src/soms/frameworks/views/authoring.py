@@ -96,8 +96,7 @@ def _rebound(form_class: type[RevisionForm], request: MemberRequest, version: Fr
 
 
 def _place_error(form: Any, exc: InvalidField) -> None:
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, exc.message if field else str(exc))
+    form.add_problems(exc.problems)
 
 
 # --- creating frameworks and drafts ----------------------------------------------------------------

@@ -60,6 +60,8 @@ def framework_import_page(request: MemberRequest) -> HttpResponse:
                 f"Imported {version.framework.name} {version.label} as a "
                 f"{version.get_status_display().lower()} version with {version.statements.count()} statements.",
             )
+            for warning in version.import_warnings:
+                messages.warning(request, warning)
             return redirect("framework-version", version_id=version.pk)
     status = 422 if problems or form.errors else 200
     return render(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any, Literal
 
@@ -37,7 +38,27 @@ def _organisation(request: ApiRequest) -> Organisation:
     return request.organisation
 
 
-def _core_error(exc: CapacityInputError, prefix: tuple[str, ...] = ("body",)) -> ValidationError:
+def _core_error(
+    exc: CapacityInputError, prefix: tuple[str, ...] = ("body",), *, rows: bool = False
+) -> ValidationError:
+    if isinstance(exc, DemandCsvError) and rows:
+        # The rows were turned into CSV with a header line: line n is rows[n - 2]. A person who
+        # sent rows counts them from 0 in their own list, so the answer does too.
+        def index(match: re.Match[str]) -> str:
+            return f"rows[{int(match.group(1)) - 2}]"
+
+        return ValidationError(
+            [
+                {
+                    "loc": [*prefix, "rows", i.row - 2, i.column],
+                    "type": "rows_invalid",
+                    "msg": f"rows[{i.row - 2}].{i.column}: {re.sub(r'line (\d+)', index, i.reason)}",
+                    "row": i.row - 2,
+                    "column": i.column,
+                }
+                for i in exc.issues
+            ]
+        )
     if isinstance(exc, DemandCsvError):
         return ValidationError(
             [
@@ -76,21 +97,29 @@ def compute(kind: str, inputs: Any, prefix: tuple[str, ...] = ("body",)) -> dict
             return capacity.compute_plan(inputs)
         return capacity.compute_simulation(inputs)
     except CapacityInputError as exc:
-        raise _core_error(exc, prefix) from None
+        if exc.field == "demand":
+            # The core says "demand" for the history it was given; name the part of the body that held it.
+            exc = CapacityInputError("rows" if getattr(inputs, "rows", None) else "csv", exc.reason)
+        raise _core_error(
+            exc, prefix, rows=kind == "plan" and getattr(inputs, "rows", None) is not None
+        ) from None
 
 
 # --------------------------------------------------------------------------------------------
 # compute
 
 
+_FRACTION = "a fraction from 0 to 1 (0.8 is 80 %), as every share in this API"
+
+
 class ErlangRow(Schema):
     agents: int
     fte: int
-    service_level: float
+    service_level: float = Field(description="Service level under the chosen definition: " + _FRACTION)
     asa: float | None = Field(description="null when the queue grows without bound")
-    abandonment: float
-    occupancy: float
-    p_wait: float
+    abandonment: float = Field(description="Share of calls abandoned (0 for Erlang C): " + _FRACTION)
+    occupancy: float = Field(description="Occupancy: " + _FRACTION)
+    p_wait: float = Field(description="Share of callers who wait: " + _FRACTION)
     meets_target: bool
     is_answer: bool
 
@@ -100,14 +129,14 @@ class ErlangOut(Schema):
     offered_load: float
     agents: int = Field(description="Smallest number of agents that meets every limit of the target")
     fte: int = Field(description="Agents after shrinkage, rounded up to whole people")
-    service_level: float = Field(description="Under the chosen definition")
-    service_level_offered: float
-    service_level_answered: float
+    service_level: float = Field(description="Service level under the chosen definition: " + _FRACTION)
+    service_level_offered: float = Field(description="Answered in time over all calls offered: " + _FRACTION)
+    service_level_answered: float = Field(description="Answered in time over calls answered: " + _FRACTION)
     asa: float | None
     average_wait: float | None
-    p_wait: float
-    occupancy: float
-    abandonment: float
+    p_wait: float = Field(description="Share of callers who wait: " + _FRACTION)
+    occupancy: float = Field(description="Occupancy: " + _FRACTION)
+    abandonment: float = Field(description="Share of calls abandoned (0 for Erlang C): " + _FRACTION)
     table: list[ErlangRow] = Field(
         description="The reverse question: service for agent counts around the answer"
     )

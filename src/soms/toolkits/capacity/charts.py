@@ -65,16 +65,17 @@ def erlang_chart(result: dict[str, Any], inputs: dict[str, Any], *, ident: str =
     rows = result["table"]
     return bar_chart(
         [str(r["agents"]) for r in rows],
-        [r["service_level"] for r in rows],
+        # Percentages, as everywhere a person reads a service level; the JSON keeps fractions.
+        [r["service_level"] * 100 for r in rows],
         title="Service level by number of agents",
-        value_name="service level",
-        y_label="service level",
+        value_name="service level (%)",
+        y_label="service level (%)",
         x_label="agents",
-        reference=inputs["service_level"],
+        reference=inputs["service_level"] * 100,
         reference_name=f"target {_pct(inputs['service_level'])} in {inputs['answer_within']:g} s",
         highlight=[r["is_answer"] for r in rows],
         highlight_name="agents required",
-        value_format="{:.3f}",
+        value_format="{:.1f} %",
         ident=ident,
     )
 
@@ -84,20 +85,26 @@ def simulation_chart(sim: dict[str, Any], *, ident: str = "simulation-chart") ->
     per = sim["simulated"]["per_interval"][metric]
     flagged = set(sim["flagged_intervals"])
     estimates = [
-        Estimate(e["mean"], e["low"], e["high"]) if e["mean"] is not None and sim["calls"][k] > 0 else None
+        Estimate(e["mean"] * 100, e["low"] * 100, e["high"] * 100)
+        if e["mean"] is not None and sim["calls"][k] > 0
+        else None
         for k, e in enumerate(per)
     ]
     return estimate_chart(
         _interval_labels(sim),
         estimates,
-        [v if sim["calls"][k] > 0 else None for k, v in enumerate(sim["formula"]["service_level"])],
+        [
+            v * 100 if sim["calls"][k] > 0 and v is not None else None
+            for k, v in enumerate(sim["formula"]["service_level"])
+        ],
         title="Service level per interval: simulation against the Erlang formula",
         estimate_name=f"simulated (95 % CI, {sim['replications']} runs)",
         reference_name="Erlang formula",
         flagged=[k in flagged for k in range(len(per))],
         flag_name="formula and simulation disagree",
-        y_label="service level",
-        y_range=(0.0, 1.0),
+        y_label="service level (%)",
+        y_range=(0.0, 100.0),
+        value_format="{:.1f} %",
         ident=ident,
     )
 

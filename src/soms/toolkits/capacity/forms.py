@@ -46,6 +46,7 @@ FIELD_OF = {
     "simulate_day": "simulate_day",
     "replications": "replications",
     "csv": "demand_file",
+    "demand": "demand_file",
     "target": "service_level",
 }
 
@@ -123,11 +124,7 @@ class TargetForm(SomsForm):
             self.add_error(field if field in self.fields else None, message)
 
     def add_core_error(self, exc: CapacityInputError) -> None:
-        field = FIELD_OF.get(exc.field)
-        if field in self.fields:
-            self.add_error(field, exc.reason)
-        else:
-            self.add_error(None, f"{exc.field}: {exc.reason}")
+        self.add_problems(exc.problems, FIELD_OF)
 
 
 class ErlangForm(TargetForm):

@@ -10,10 +10,20 @@ a value out of bounds is a 422 naming the field.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from soms.core.capacity.forecast import ModelName
 from soms.core.capacity.limits import (
@@ -28,9 +38,76 @@ from soms.fields import Filename, NulFree
 
 Definition = Literal["offered", "answered"]
 
+# The unit each bounded number is in, so a bound is told in the person's terms: a fraction as a
+# percentage ("below 100 %"), a duration in hours or minutes ("at most 8 hours"), never "less than 1"
+# or "less than or equal to 28800". Pages and the CLI take percentages and durations with units;
+# the API takes fractions and seconds, so each bound also gives the number as sent.
+UNITS: dict[str, str] = {
+    "service_level": "fraction",
+    "max_occupancy": "fraction",
+    "shrinkage": "fraction",
+    "answer_within": "seconds",
+    "patience": "seconds",
+    "aht": "seconds",
+    "interval_seconds": "seconds",
+    "calls": "calls",
+    "horizon_days": "days",
+}
+_BOUND_WORDS = {
+    "greater_than": ("gt", "above"),
+    "greater_than_equal": ("ge", "at least"),
+    "less_than": ("lt", "below"),
+    "less_than_equal": ("le", "at most"),
+}
+
+
+def _duration(seconds: float) -> str:
+    for size, unit in ((86_400, "day"), (3_600, "hour"), (60, "minute")):
+        if seconds >= size and seconds % size == 0:
+            n = seconds / size
+            return f"{n:g} {unit}{'' if n == 1 else 's'} ({seconds:,.0f} seconds)"
+    return f"{seconds:g} seconds"
+
+
+def in_words(unit: str, value: float) -> str:
+    """A bound in the unit a person thinks in: 1.0 as '100 % (1 as a fraction)', 28800 as '8 hours …'."""
+    if unit == "fraction":
+        return f"{value * 100:g} % ({value:g} as a fraction)"
+    if unit == "seconds":
+        return _duration(value)
+    if unit == "days":
+        return f"{value:g} day{'' if value == 1 else 's'}"
+    return f"{value:,.0f}"
+
 
 class TargetFields(NulFree):
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="wrap")
+    @classmethod
+    def _in_user_terms(cls, value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Any:
+        unit = UNITS.get(info.field_name or "")
+        if unit is None or value is None:
+            return handler(value)
+        if isinstance(value, bool):
+            # JSON true is not one call, nor 100 %.
+            raise PydanticCustomError("number_type", "must be a number, not true or false")
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = None
+        if number is not None and not math.isfinite(number):
+            raise PydanticCustomError("finite_number", "must be a finite number")
+        try:
+            return handler(value)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            bound = _BOUND_WORDS.get(err["type"])
+            if bound is None or "ctx" not in err:
+                raise
+            key, words = bound
+            limit = float(err["ctx"][key])
+            raise PydanticCustomError("out_of_range", f"must be {words} {in_words(unit, limit)}") from None
 
     service_level: float = Field(
         0.8,
@@ -69,7 +146,7 @@ class TargetFields(NulFree):
     def _reachable_service_level(cls, value: float) -> float:
         if value > MAX_SERVICE_LEVEL:
             raise ValueError(
-                f"must be at most {MAX_SERVICE_LEVEL} ({MAX_SERVICE_LEVEL * 100:g} %): each further nine "
+                f"must be at most {in_words('fraction', MAX_SERVICE_LEVEL)}: each further nine "
                 "only adds agents and says nothing more about a real queue"
             )
         return value
@@ -79,8 +156,8 @@ class TargetFields(NulFree):
     def _meaningful_occupancy_cap(cls, value: float) -> float:
         if value < MIN_MAX_OCCUPANCY:
             raise ValueError(
-                f"must be at least {MIN_MAX_OCCUPANCY} ({MIN_MAX_OCCUPANCY * 100:g} %), which already staffs "
-                "twenty times the offered load; 1 means no cap"
+                f"must be at least {in_words('fraction', MIN_MAX_OCCUPANCY)}, which already staffs "
+                "twenty times the offered load; 100 % means no cap"
             )
         return value
 
@@ -88,7 +165,7 @@ class TargetFields(NulFree):
     @classmethod
     def _some_time_on_the_phones(cls, value: float) -> float:
         if value > MAX_SHRINKAGE:
-            raise ValueError(f"must be at most {MAX_SHRINKAGE} ({MAX_SHRINKAGE * 100:g} %)")
+            raise ValueError(f"must be at most {in_words('fraction', MAX_SHRINKAGE)}")
         return value
 
 
@@ -148,8 +225,11 @@ class PlanInput(PlanParams):
     def _one_source(self) -> PlanInput:
         if self.source == "upload" and not self.csv and not self.rows:
             raise ValueError("give the demand as 'csv' text or as 'rows', or set source to 'sample'")
-        if self.csv and self.rows:
-            raise ValueError("give the demand as 'csv' or as 'rows', not both")
+        # Present, not truthy: an empty 'rows' beside 'csv' must not let one of them silently win.
+        if self.csv is not None and self.rows is not None:
+            raise ValueError(
+                "give the demand as 'csv' or as 'rows', not both (even an empty one is ambiguous)"
+            )
         return self
 
 

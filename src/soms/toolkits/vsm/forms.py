@@ -200,11 +200,13 @@ class VsmEditor(Editor):
                 scale, suffix = (
                     (100.0, " %") if m["name"] == "pce" else (1.0, " %" if m["name"].endswith("pct") else "")
                 )
+                unit = f" {inputs['time_unit']}" if m["name"].endswith("_time") else ""
                 shown = [
-                    f"{v * scale:,.1f}{suffix}" if v is not None else "—" for v in (m["current"], m["future"])
+                    f"{v * scale:,.1f}{suffix}{unit}" if v is not None else "—"
+                    for v in (m["current"], m["future"])
                 ]
                 change = (
-                    f"{m['change'] * scale:+,.1f}{' points' if suffix else ''}"
+                    f"{m['change'] * scale:+,.1f}{' points' if suffix else unit}"
                     if m["change"] is not None
                     else "—"
                 )

@@ -171,6 +171,8 @@ class Command(BaseCommand):
                 f"{version.status} version {version.pk} ({version.statements.count()} statements)."
             )
         )
+        for warning in version.import_warnings:
+            self.stdout.write(self.style.WARNING(f"  note: {warning}"))
 
     def do_export(self, options: dict[str, Any]) -> None:
         version = self.version(options["id"], options.get("org"))

@@ -41,6 +41,7 @@ OPTION_OF = {
     "simulate_day": "--day",
     "replications": "--replications",
     "csv": "FILE",
+    "demand": "FILE",
 }
 
 
@@ -188,24 +189,28 @@ class Command(BaseCommand):
         summary.add_column("value", justify="right")
         summary.add_row("Agents required", str(result["agents"]))
         summary.add_row(f"FTE after {inp.shrinkage * 100:g} % shrinkage", str(result["fte"]))
-        summary.add_row(f"Service level ({inp.definition})", f"{result['service_level']:.3f}")
+        summary.add_row(f"Service level ({inp.definition})", _pct(result["service_level"]))
         summary.add_row("Average speed of answer", _secs(result["asa"]))
         summary.add_row("Occupancy", _pct(result["occupancy"]))
-        summary.add_row("Abandonment", _pct(result["abandonment"]))
+        erlang_a = inp.patience is not None  # Erlang C callers never hang up: no abandonment to show
+        if erlang_a:
+            summary.add_row("Abandonment", _pct(result["abandonment"]))
         summary.add_row("Offered load", f"{result['offered_load']:.2f} Erlangs")
         table = Table(title="With more or fewer agents", title_justify="left")
-        for col in ("agents", "FTE", "service level", "ASA", "abandonment", "occupancy", "meets target"):
+        columns = ["agents", "FTE", "service level", "ASA", "abandonment", "occupancy", "meets target"]
+        for col in columns if erlang_a else [c for c in columns if c != "abandonment"]:
             table.add_column(col, justify="right")
         for r in result["table"]:
-            table.add_row(
+            cells = [
                 str(r["agents"]) + (" ◀" if r["is_answer"] else ""),
                 str(r["fte"]),
-                f"{r['service_level']:.3f}",
+                _pct(r["service_level"]),
                 _secs(r["asa"]),
-                _pct(r["abandonment"]),
+                *([_pct(r["abandonment"])] if erlang_a else []),
                 _pct(r["occupancy"]),
                 "yes" if r["meets_target"] else "no",
-            )
+            ]
+            table.add_row(*cells)
         self._print(heading, summary, table)
 
     # ----------------------------------------------------------------------------------------
@@ -366,7 +371,7 @@ class Command(BaseCommand):
             sl_est = overall[sim["service_level_metric"]]
             out.append(
                 f"Simulated day {sim['day'] + 1} ({sim['replications']} runs): service level "
-                f"{sl_est['mean']:.3f} (95 % CI {sl_est['low']:.3f}–{sl_est['high']:.3f}), "
+                f"{_pct(sl_est['mean'])} (95 % CI {_pct(sl_est['low'])}–{_pct(sl_est['high'])}), "
                 f"{len(sim['flagged_intervals'])} interval(s) where formula and simulation disagree."
             )
         return out
