@@ -8,7 +8,7 @@ test:  ## lint, format check + the whole test suite (browser tests and a bounded
 	@bash scripts/test.sh
 
 lint:
-	@bash -c 'source scripts/env.sh && $$UV run ruff check . && $$UV run ruff format --check . && $$UV run mypy src/soms/core'
+	@bash -c 'source scripts/env.sh && $$UV run ruff check . && $$UV run ruff format --check . && $$UV run mypy src'
 
 bench:  ## benchmarks beside their baselines
 	@bash scripts/bench.sh

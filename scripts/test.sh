@@ -17,7 +17,8 @@ fi
 "$UV" run --frozen ruff check .
 # One formatting for the whole tree (migrations are kept as Django generated them).
 "$UV" run --frozen ruff format --check .
-"$UV" run --frozen mypy src/soms/core
+# The whole tree (strict on soms.core; see [tool.mypy] in pyproject.toml).
+"$UV" run --frozen mypy src
 set +e
 "$UV" run --frozen pytest "$@"
 status=$?

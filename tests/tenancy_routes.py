@@ -30,7 +30,6 @@ from soms.frameworks.models import Area, FrameworkVersion
 from soms.frameworks.services.authoring import framework_create
 from soms.frameworks.services.versions import builtin_frameworks_load
 from soms.tenancy.services import api_token_create
-from soms.toolkits.capacity import compute as capacity
 from soms.toolkits.capacity import services as capacity_services
 from soms.toolkits.capacity.schemas import ErlangInput
 
@@ -130,9 +129,7 @@ def study(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
         organisation=organisation,
         actor=owner,
         name="Peak half-hour",
-        kind="erlang",
-        inputs=inp.model_dump(),
-        results=capacity.compute_erlang(inp),
+        inp=inp,
     )
     return {"study_id": made.pk}
 
@@ -189,6 +186,23 @@ def measurement(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
 def token(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
     made, _ = api_token_create(user=owner, organisation=organisation, name="script")
     return {"token_id": made.pk}
+
+
+def job(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
+    from soms.jobs.runner import job_execute
+    from soms.jobs.services import job_start
+    from tests.jobs.jobfns import count_to
+
+    made = job_start(
+        job_function=count_to,
+        organisation=organisation,
+        owner=owner,
+        title="Count",
+        params={"n": 2},
+        enqueue=False,
+    )
+    job_execute(made.pk)  # finished, with a result file to download
+    return {"job_id": made.pk}
 
 
 def organisation_of(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
@@ -379,6 +393,11 @@ ROUTES: list[Route] = [
     Route("POST api-token-revoke", token, refused=None, per_user=True),
     Route("DELETE /api/v1/tokens/{token_id}", token, refused=None, per_user=True),
     Route("GET /api/v1/organisations/{organisation_id}", organisation_of, refused=None),
+    # jobs: the owner's own (and the admins'); another member's answers 404 like another organisation's
+    Route("GET job-detail", job, refused=None, per_user=True),
+    Route("GET job-download", job, refused=None, per_user=True),
+    Route("GET /api/v1/jobs/{job_id}", job, refused=None, per_user=True),
+    Route("GET /api/v1/jobs/{job_id}/download", job, refused=None, per_user=True),
     # frameworks: reading
     Route("GET framework-detail", framework, refused=None),
     Route("GET framework-version", published, refused=None),

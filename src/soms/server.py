@@ -31,7 +31,7 @@ def gunicorn_options(*, host: str, port: int, workers: int) -> dict[str, Any]:
     }
 
 
-class _Server(BaseApplication):  # type: ignore[misc]
+class _Server(BaseApplication):  # type: ignore[misc]  # gunicorn ships no types: its base is Any
     def __init__(self, options: dict[str, Any], load: Callable[[], Any]) -> None:
         self.options = options
         self._load = load

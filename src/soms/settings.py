@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -101,6 +102,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # every worker process sees the same counts with nothing else to run; Redis at scale
 # (SOMS_CACHE_URL=redis://host:6379/0, with the `redis` package installed).
 _cache_url = os.environ.get("SOMS_CACHE_URL", "").strip()
+CACHES: dict[str, dict[str, Any]]
 if _cache_url.startswith(("redis://", "rediss://")):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}}
 elif _cache_url:
@@ -134,8 +136,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "ninja",
     "axes",
+    "django_tasks_db",
     "django_ratelimit",
     "soms.tenancy",
+    "soms.jobs",
     "soms.frameworks",
     "soms.toolkits",
     "soms.people",
@@ -280,6 +284,12 @@ SECURE_CSP = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# Background jobs: Django's tasks API, queued in the database and run by `soms worker` (which
+# `soms start` starts too). No broker to install; at scale, several workers on PostgreSQL.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Finished jobs (and their result files) and task records older than this are purged by `soms cron`.
+SOMS_JOB_RETENTION_DAYS = envint("SOMS_JOB_RETENTION_DAYS", 14)
 
 LOGGING = {
     "version": 1,

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("soms.tenancy.urls")),
     path("frameworks/", include("soms.frameworks.urls")),
     path("capacity/", include("soms.toolkits.capacity.urls")),
+    path("jobs/", include("soms.jobs.urls")),
     path("value-streams/", include("soms.toolkits.vsm.urls")),
     path("kpis/", include("soms.toolkits.kpi.urls")),
     path("delivery/", include("soms.toolkits.delivery.urls")),

@@ -22,7 +22,6 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from soms.frameworks.services.authoring import framework_create, version_item_create
 from soms.tenancy.services import api_token_create
 from soms.toolkits.capacity import services as capacity_services
-from soms.toolkits.capacity.compute import compute_erlang
 from soms.toolkits.capacity.schemas import ErlangInput
 from soms.wsgi import application
 
@@ -71,9 +70,7 @@ def _demo_like(world: Any) -> str:
         actor=world.alice,
         name="Study",
         description="",
-        kind="erlang",
-        inputs=erlang.model_dump(mode="json"),
-        results=compute_erlang(erlang),
+        inp=erlang,
     )
     _, raw = api_token_create(user=world.alice, organisation=world.org_a, name="schemathesis")
     return raw

@@ -20,7 +20,6 @@ from soms.frameworks.services.authoring import framework_create, version_item_cr
 from soms.tenancy.models import AuditLogEntry
 from soms.tenancy.services import api_token_create
 from soms.toolkits.capacity import services as capacity_services
-from soms.toolkits.capacity.compute import compute_erlang
 from soms.toolkits.capacity.schemas import ErlangInput
 
 pytestmark = pytest.mark.django_db
@@ -85,9 +84,7 @@ def ctx(world: Any) -> Ctx:
         actor=world.alice,
         name="Study",
         description="",
-        kind="erlang",
-        inputs=ErlangInput.model_validate(ERLANG).model_dump(mode="json"),
-        results=compute_erlang(ErlangInput.model_validate(ERLANG)),
+        inp=ErlangInput.model_validate(ERLANG),
     )
     version.refresh_from_db()
     return Ctx(version.pk, version.revision, level.pk, element.pk, statement.pk, study.pk, study.revision)

@@ -13,6 +13,7 @@ from soms.api.errors import install as install_error_handlers
 from soms.frameworks.api.authoring import router as framework_authoring_router
 from soms.frameworks.api.browse import router as frameworks_router
 from soms.frameworks.api.exchange import router as frameworks_io_router
+from soms.jobs.api import router as jobs_router
 from soms.people.api.routes import router as people_router
 from soms.people.errors import PeopleConflict
 from soms.tenancy.api import router as tenancy_router
@@ -41,8 +42,9 @@ class SomsAPI(NinjaAPI):
     def _get_urls(self) -> list[Any]:
         patterns = super()._get_urls()
         for pattern in patterns:
-            if hasattr(pattern, "callback"):
-                pattern.callback = json_method_not_allowed(pattern.callback)
+            callback = getattr(pattern, "callback", None)
+            if callback is not None:
+                pattern.callback = json_method_not_allowed(callback)
         return patterns
 
     def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> Any:
@@ -113,6 +115,7 @@ api.add_router("/v1/", frameworks_io_router)
 api.add_router("/v1/", frameworks_router)
 api.add_router("/v1/", framework_authoring_router)
 api.add_router("/v1/", capacity_router)
+api.add_router("/v1/", jobs_router)
 for _kind in SAVED_KINDS.values():
     api.add_router("/v1/", saved_router(_kind))
 api.add_router("/v1/", kpi_router)

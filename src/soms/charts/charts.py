@@ -79,7 +79,7 @@ def heatmap(
         for j, v in enumerate(row):
             x = frame.left + j * cw
             ok = v is not None and is_number(v)
-            fill = colour_for((float(v) - low) / span) if ok else MISSING_FILL  # type: ignore[arg-type]
+            fill = colour_for((float(v) - low) / span) if v is not None and ok else MISSING_FILL
             shown = value_format.format(v) if ok else missing_label
             out.append(
                 f'<rect x="{x:.2f}" y="{y:.1f}" width="{cw + 0.3:.2f}" height="{cell_height - 1:g}" fill="{fill}">'

@@ -55,7 +55,8 @@ class Invalid(ValueError):
         super().__init__("\n".join(str(p) for p in self.problems))
 
     @classmethod
-    def field(cls, field: str, msg: str, type: str = "value_error") -> Invalid:
+    def for_field(cls, field: str, msg: str, type: str = "value_error") -> Invalid:
+        # Not named `field`: the subclasses keep the field they name in an attribute of that name.
         return cls([Problem(tuple(field.split(".")) if field else (), msg, type)])
 
     def within(self, *prefix: str | int) -> Invalid:

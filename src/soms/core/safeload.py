@@ -63,9 +63,9 @@ class _Loader(yaml.SafeLoader):
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
-                raise yaml.composer.ComposerError(
-                    None, None, too_deep_message(), self.peek_event().start_mark
-                )
+                # types-pyyaml leaves the parser's peek_event untyped.
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                raise yaml.composer.ComposerError(None, None, too_deep_message(), mark)
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1

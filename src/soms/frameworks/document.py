@@ -6,7 +6,7 @@ Validated here at the edge; a document that passes can be written without furthe
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Any, Final, Literal
 from uuid import UUID, uuid5
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from soms.frameworks.rules import FrameworkRules
 from soms.limits import MAX_TEXT_LENGTH, MAX_TREE_DEPTH
 
-FORMAT_ID = "soms-framework/1"
+FORMAT_ID: Final = "soms-framework/1"
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 STATEMENT_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.validators import RegexValidator
@@ -12,7 +12,7 @@ from soms.core.problems import Invalid
 from soms.core.safeload import yaml_loads
 from soms.fields import SomsForm
 from soms.frameworks.document import CODE_RE, STATEMENT_CODE_RE
-from soms.frameworks.models import FrameworkKind, FrameworkVersion
+from soms.frameworks.models import Area, Element, FrameworkKind, FrameworkVersion, Level
 from soms.frameworks.rules import FrameworkRules
 
 slug_code = RegexValidator(
@@ -23,9 +23,29 @@ statement_code = RegexValidator(
 )
 
 
+def model_field(form: forms.BaseForm, name: str) -> forms.ModelChoiceField[Any]:
+    """A form's model choice field by name, typed as one (its queryset is set per request)."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)
+    return field
+
+
 class RevisionForm(SomsForm):
     # The revision of the draft this form was made from: a later save by someone else is detected.
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+# Django's form fields are generic only to the type checker (django-stubs); at run time the class
+# cannot be subscripted.
+if TYPE_CHECKING:
+    _VersionField = forms.ModelChoiceField[FrameworkVersion]
+else:
+    _VersionField = forms.ModelChoiceField
+
+
+class VersionChoiceField(_VersionField):
+    def label_from_instance(self, obj: FrameworkVersion) -> str:
+        return f"{obj.framework.name} — {obj.label}"
 
 
 class FrameworkCreateForm(SomsForm):
@@ -36,7 +56,7 @@ class FrameworkCreateForm(SomsForm):
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     kind = forms.ChoiceField(choices=FrameworkKind.choices)
     label = forms.CharField(max_length=40, initial="1", help_text="The first version's label.")
-    base = forms.ModelChoiceField(
+    base = VersionChoiceField(
         queryset=FrameworkVersion.objects.none(),
         required=False,
         empty_label="— start empty —",
@@ -46,9 +66,8 @@ class FrameworkCreateForm(SomsForm):
 
     def __init__(self, *args: Any, bases: list[FrameworkVersion], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["base"]
-        field.queryset = FrameworkVersion.objects.filter(pk__in=[b.pk for b in bases])  # type: ignore[attr-defined]
-        field.label_from_instance = lambda v: f"{v.framework.name} — {v.label}"  # type: ignore[attr-defined]
+        field = model_field(self, "base")
+        field.queryset = FrameworkVersion.objects.filter(pk__in=[b.pk for b in bases])
 
 
 class DraftCreateForm(SomsForm):
@@ -77,11 +96,13 @@ class ElementForm(RevisionForm):
 class AreaForm(RevisionForm):
     name = forms.CharField(max_length=200)
     code = forms.CharField(max_length=80, validators=[slug_code])
-    element = forms.ModelChoiceField(queryset=None, required=False, empty_label="— not inside an element —")
+    element: forms.ModelChoiceField[Element] = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="— not inside an element —"
+    )
 
     def __init__(self, *args: Any, version: FrameworkVersion, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["element"].queryset = version.elements.all()  # type: ignore[attr-defined]
+        model_field(self, "element").queryset = version.elements.all()
 
 
 class StatementTextForm(RevisionForm):
@@ -92,9 +113,9 @@ class StatementTextForm(RevisionForm):
 
 
 class StatementForm(StatementTextForm):
-    element = forms.ModelChoiceField(queryset=None)
-    level = forms.ModelChoiceField(queryset=None)
-    areas = forms.ModelMultipleChoiceField(
+    element: forms.ModelChoiceField[Element] = forms.ModelChoiceField(queryset=None)
+    level: forms.ModelChoiceField[Level] = forms.ModelChoiceField(queryset=None)
+    areas: forms.ModelMultipleChoiceField[Area] = forms.ModelMultipleChoiceField(
         queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -103,9 +124,9 @@ class StatementForm(StatementTextForm):
 
     def __init__(self, *args: Any, version: FrameworkVersion, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["element"].queryset = version.elements.all()  # type: ignore[attr-defined]
-        self.fields["level"].queryset = version.levels.all()  # type: ignore[attr-defined]
-        self.fields["areas"].queryset = version.areas.all()  # type: ignore[attr-defined]
+        model_field(self, "element").queryset = version.elements.all()
+        model_field(self, "level").queryset = version.levels.all()
+        model_field(self, "areas").queryset = version.areas.all()
         if not version.areas.exists():
             del self.fields["areas"]
 

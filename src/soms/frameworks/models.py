@@ -9,6 +9,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 
 from soms.tenancy.models import Organisation
 
@@ -41,6 +42,10 @@ class Framework(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        # The audit log links to the object's page.
+        return reverse("framework-detail", args=[self.pk])
 
 
 class VersionStatus(models.TextChoices):
@@ -86,6 +91,10 @@ class FrameworkVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.framework.name} {self.label}"
 
+    def get_absolute_url(self) -> str:
+        # The audit log links to the object's page.
+        return reverse("framework-version", args=[self.pk])
+
     @property
     def is_published(self) -> bool:
         return self.status == VersionStatus.PUBLISHED
@@ -112,6 +121,10 @@ class Level(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        # The audit log links to the object's page.
+        return reverse("framework-version", args=[self.version_id])
+
 
 class Element(models.Model):
     version = models.ForeignKey(FrameworkVersion, on_delete=models.CASCADE, related_name="elements")
@@ -130,6 +143,10 @@ class Element(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        # The audit log links to the object's page.
+        return reverse("framework-version", args=[self.version_id])
 
 
 class Area(models.Model):
@@ -150,6 +167,10 @@ class Area(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        # The audit log links to the object's page.
+        return reverse("framework-version", args=[self.version_id])
 
 
 class Statement(models.Model):
@@ -173,6 +194,10 @@ class Statement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code}: {self.text[:60]}"
+
+    def get_absolute_url(self) -> str:
+        # The audit log links to the object's page.
+        return reverse("framework-version", args=[self.version_id])
 
 
 class MappingKind(models.TextChoices):

@@ -43,12 +43,16 @@ class CapabilityExpectation(NulFree):
     backups_wanted: int = Field(1, ge=0)
 
 
+ValidatorRole = Literal["owner", "admin", "assessor", "manager"]
+VALIDATOR_ROLES: tuple[ValidatorRole, ...] = ("owner", "admin", "assessor", "manager")
+
+
 class FrameworkRules(NulFree):
     model_config = ConfigDict(extra="forbid")
 
     cumulative_levels: bool = Field(True, description="A level needs every lower level in the same element.")
-    validator_roles: list[Literal["owner", "admin", "assessor", "manager"]] = Field(
-        default_factory=lambda: ["owner", "admin", "assessor", "manager"],
+    validator_roles: list[ValidatorRole] = Field(
+        default_factory=lambda: list(VALIDATOR_ROLES),
         description="Roles whose validation certifies a statement. Self-assessment never certifies.",
     )
     level_requires_all_statements: bool = Field(

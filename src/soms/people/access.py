@@ -25,7 +25,7 @@ from django.db.models import Q, QuerySet
 
 from soms.people.models import CoverageTarget, OrgUnit, PeopleImport, Person, RoleProfile, Team, under_q
 from soms.people.permissions import ADMINS
-from soms.tenancy.access import NotFound, get_in_organisation, require
+from soms.tenancy.access import get_in_organisation, get_or_not_found, require
 from soms.tenancy.models import Membership, Role
 from soms.tenancy.permissions import scope, scope_rule
 
@@ -158,10 +158,9 @@ def role_profile_for(membership: Membership, pk: Any, *, action: str = "role_pro
     """A profile of the organisation or a built-in one (read-only: `role_profile.manage` on a
     built-in profile answers 403, the same as for a role that may not edit)."""
     require(membership, action)
-    try:
-        profile = role_profiles_visible(membership).get(pk=pk)
-    except (RoleProfile.DoesNotExist, ValueError, TypeError, OverflowError):
-        raise NotFound(f"No role profile with id {pk}") from None
+    profile = get_or_not_found(
+        role_profiles_visible(membership), pk=pk, missing=f"No role profile with id {pk}"
+    )
     if action != "role_profile.view" and profile.organisation_id is None:
         raise PermissionDenied(
             "Built-in role profiles are read-only; copy one into your organisation instead"

@@ -13,11 +13,16 @@ collation, so a prefix is a plain B-tree range (`path >= p AND path < next(p)`).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from soms.tenancy.models import Organisation
+
+if TYPE_CHECKING:
+    from django.db.models.fields.related_descriptors import ManyRelatedManager
 
 ID_WIDTH = 10
 # A reporting line or a unit tree deeper than this is refused by the services and the import: it is
@@ -109,7 +114,9 @@ class Person(models.Model):
     location = models.CharField(max_length=200, blank=True)
     start_date = models.DateField(null=True, blank=True)
     active = models.BooleanField(default=True)
-    role_profiles = models.ManyToManyField("RoleProfile", blank=True, related_name="people")
+    role_profiles: models.ManyToManyField[RoleProfile, Any] = models.ManyToManyField(
+        "RoleProfile", blank=True, related_name="people"
+    )
     erased_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -157,6 +164,10 @@ class RoleProfile(models.Model):
     description = models.TextField(blank=True)
     is_builtin = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    if TYPE_CHECKING:
+        # The reverse side of Person.role_profiles (the stubs do not add it for a lazy reference).
+        people: ManyRelatedManager[Person, Any]
 
     class Meta:
         ordering = ["name"]

@@ -1,15 +1,18 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
-from ninja import Field, Router, Schema, Status
+from django.http import HttpResponse
+from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import ValidationError
 from ninja.params import functions as param
 from pydantic import StringConstraints
 
 from soms.fields import NON_BLANK, Id, Input
 from soms.tenancy import selectors, services
 from soms.tenancy.access import NotFound, api_token_for, member_required, require
+from soms.tenancy.audit import AuditAction, action_label, changes_of, object_links, object_type_label
 from soms.tenancy.models import ApiToken, Organisation
 from soms.tenancy.requests import ApiRequest, MemberRequest
 
@@ -40,6 +43,26 @@ class MeOut(Schema):
     authenticated_by: str
 
 
+class ChangeOut(Schema):
+    field: str
+    before: str | None = Field(description="null: the field was not there before (created)")
+    after: str | None = Field(description="null: the field is not there after (deleted)")
+
+
+class AuditQuery(Input):
+    actor: str | None = Field(
+        None,
+        max_length=150,
+        description=f"Only changes by this username (`{selectors.SYSTEM_ACTOR}`: by no person)",
+    )
+    action: AuditAction | None = Field(None, description="Only this action")
+    object_type: str | None = Field(
+        None, max_length=80, description="Only objects of this type (e.g. CapacityStudy)"
+    )
+    since: date | None = Field(None, description="From this day (local time), included")
+    until: date | None = Field(None, description="Up to this day (local time), included")
+
+
 class AuditEntryOut(Schema):
     id: int
     created_at: datetime
@@ -50,6 +73,10 @@ class AuditEntryOut(Schema):
     object_repr: str
     before: dict[str, Any] | None
     after: dict[str, Any] | None
+    action_label: str = Field(description="The action in words")
+    object_type_label: str
+    object_url: str | None = Field(description="The object's page, while it exists and has one")
+    changes: list[ChangeOut] = Field(description="Before and after, field by field, in words")
 
 
 def _orgs(request: ApiRequest) -> list[Organisation]:
@@ -90,11 +117,35 @@ def organisation_detail(request: ApiRequest, organisation_id: Id) -> Organisatio
 @member_required
 def audit_log(
     request: MemberRequest,
+    response: HttpResponse,
+    filters: Query[AuditQuery],
     limit: int = param.Query(100, ge=1, le=500, description="How many entries, newest first"),
     offset: int = param.Query(0, ge=0, le=10**9, description="How many of the newest entries to skip"),
 ) -> list[dict[str, Any]]:
     require(request.membership, "audit_log.read")
-    entries = selectors.audit_log_for(organisation=request.organisation)[offset : offset + limit]
+    response["Cache-Control"] = "private, no-store"
+    since, until = filters.since, filters.until
+    if since and until and since > until:
+        raise ValidationError(
+            [
+                {
+                    "loc": ["query", "until"],
+                    "type": "value_error",
+                    "msg": "the end date is before the start date",
+                }
+            ]
+        )
+    entries = list(
+        selectors.audit_log_for(
+            organisation=request.organisation,
+            actor=filters.actor,
+            action=filters.action,
+            object_type=filters.object_type,
+            since=since,
+            until=until,
+        )[offset : offset + limit]
+    )
+    links = object_links(entries)
     return [
         {
             "id": e.pk,
@@ -106,6 +157,10 @@ def audit_log(
             "object_repr": e.object_repr,
             "before": e.before,
             "after": e.after,
+            "action_label": action_label(e.action),
+            "object_type_label": object_type_label(e.object_type),
+            "object_url": links.get((e.object_type, e.object_id)),
+            "changes": changes_of(e.before, e.after),
         }
         for e in entries
     ]
@@ -157,7 +212,8 @@ def token_create(request: MemberRequest, payload: TokenIn) -> Status[dict[str, A
 @router.delete(
     "/tokens/{token_id}", response={204: None}, tags=["tokens"], summary="Revoke one of your tokens"
 )
-def token_revoke(request: ApiRequest, token_id: Id) -> Status[None]:
+@member_required
+def token_revoke(request: MemberRequest, token_id: Id) -> Status[None]:
     token = api_token_for(request.user, request.organisation, token_id)
     services.api_token_revoke(token=token, actor=request.user)
     return Status(204, None)

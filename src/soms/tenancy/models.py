@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 
 
 class Role(models.TextChoices):
@@ -60,6 +61,10 @@ class Membership(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.organisation} as {self.role}"
+
+    def get_absolute_url(self) -> str:
+        # The audit log links to the object's page.
+        return reverse("members")
 
     @property
     def is_admin(self) -> bool:

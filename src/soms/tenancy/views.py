@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import csv
+from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import messages
@@ -7,7 +9,9 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -15,8 +19,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from soms.tenancy import selectors, services
 from soms.tenancy.access import api_token_for, member_required, membership_for, role_required
-from soms.tenancy.forms import ApiTokenForm, SwitchOrganisationForm
+from soms.tenancy.audit import (
+    action_label,
+    changes_of,
+    changes_text,
+    csv_cell,
+    object_links,
+    object_type_label,
+)
+from soms.tenancy.forms import ApiTokenForm, AuditFilterForm, SwitchOrganisationForm
 from soms.tenancy.middleware import SESSION_KEY
+from soms.tenancy.models import AuditLogEntry
 from soms.tenancy.pages import bad_request
 from soms.tenancy.requests import MemberRequest
 
@@ -67,12 +80,89 @@ def switch_organisation(request: MemberRequest) -> HttpResponse:
     return redirect(target)
 
 
+def _audit_filters(request: MemberRequest) -> tuple[AuditFilterForm, dict[str, Any]]:
+    organisation = request.organisation
+    form = AuditFilterForm(
+        request.GET or None,
+        actors=selectors.audit_actors_of(organisation=organisation),
+        object_types=[
+            (t, object_type_label(t)) for t in selectors.audit_object_types_of(organisation=organisation)
+        ],
+    )
+    filters = {k: v for k, v in form.cleaned_data.items() if v} if form.is_valid() else {}
+    return form, filters
+
+
 @role_required("audit_log.read")
 @require_GET
 def audit_log(request: MemberRequest) -> HttpResponse:
-    entries = selectors.audit_log_for(organisation=request.organisation)
+    form, filters = _audit_filters(request)
+    entries = selectors.audit_log_for(organisation=request.organisation, **filters)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
-    return render(request, "tenancy/audit_log.html", {"page": page})
+    links = object_links(page.object_list)
+    rows = [
+        {
+            "entry": e,
+            "action_label": action_label(e.action),
+            "object_type_label": object_type_label(e.object_type),
+            "url": links.get((e.object_type, e.object_id)),
+            "changes": changes_of(e.before, e.after),
+        }
+        for e in page.object_list
+    ]
+    response = render(
+        request,
+        "tenancy/audit_log.html",
+        {"page": page, "rows": rows, "form": form, "filtered": bool(filters)},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+AUDIT_CSV_HEADER = ["when", "who", "action", "action_label", "object_type", "object_id", "object", "changes"]
+
+
+def audit_csv_rows(entries: QuerySet[AuditLogEntry]) -> Iterator[list[str]]:
+    yield AUDIT_CSV_HEADER
+    for e in entries.iterator(chunk_size=2000):
+        yield [
+            csv_cell(v)
+            for v in (
+                e.created_at.isoformat(),
+                e.actor.get_username() if e.actor else "system",
+                e.action,
+                action_label(e.action),
+                e.object_type,
+                e.object_id,
+                e.object_repr,
+                changes_text(e.before, e.after),
+            )
+        ]
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@role_required("audit_log.read")
+@require_GET
+def audit_log_csv(request: MemberRequest) -> HttpResponseBase:
+    form, filters = _audit_filters(request)
+    if form.is_bound and form.errors:
+        return bad_request(
+            request,
+            "; ".join(f"{field}: {' '.join(str(e) for e in errs)}" for field, errs in form.errors.items()),
+        )
+    entries = selectors.audit_log_for(organisation=request.organisation, **filters)
+    writer = csv.writer(_Echo())
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in audit_csv_rows(entries)), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="audit-log-{request.organisation.slug}.csv"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @role_required("api_token.manage")

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from soms.core.capacity.sample import series_to_csv, synthetic_series
-from soms.toolkits.capacity import compute as capacity
 from soms.toolkits.capacity import services
 from soms.toolkits.capacity.schemas import ErlangInput, PlanInput
 from soms.toolkits.models.capacity import CapacityStudy
@@ -37,9 +36,7 @@ def erlang_study(
         organisation=organisation or world.org_a,
         actor=user or world.alice,
         name=name,
-        kind="erlang",
-        inputs=inp.model_dump(),
-        results=capacity.compute_erlang(inp),
+        inp=inp,
     )
 
 
@@ -51,9 +48,7 @@ def plan_study(
         organisation=organisation or world.org_a,
         actor=user or world.alice,
         name="Hourly plan",
-        kind="plan",
-        inputs=capacity.plan_inputs(inp),
-        results=capacity.compute_plan(inp),
+        inp=inp,
     )
 
 

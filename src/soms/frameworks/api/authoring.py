@@ -332,7 +332,7 @@ def _version_out(v: FrameworkVersion) -> dict[str, Any]:
     }
 
 
-def _item_out(kind: str, item: Any) -> dict[str, Any]:
+def _item_out(kind: str, item: Any) -> Any:
     if kind == "statements":
         return {
             "id": item.pk,

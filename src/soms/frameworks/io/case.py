@@ -57,7 +57,8 @@ NO_LEVELS_NOTE = (
 
 @cache
 def case_schema() -> dict[str, Any]:
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    schema: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return schema
 
 
 def _uri(identifier: UUID | str) -> str:
@@ -184,9 +185,11 @@ def export_package(document: FrameworkDocument, *, published: bool, changed_at: 
 
     # Every node first: a statement may be listed before its parent.
     for el in doc.elements:
-        node_of[el.code] = _link(el.name, el.uuid)  # type: ignore[arg-type]
+        assert el.uuid is not None  # with_derived_ids gave every element and statement one
+        node_of[el.code] = _link(el.name, el.uuid)
         for st in el.statements:
-            node_of[st.code] = _link(st.code, st.uuid)  # type: ignore[arg-type]
+            assert st.uuid is not None
+            node_of[st.code] = _link(st.code, st.uuid)
     for seq, el in enumerate(doc.elements, start=1):
         assert el.uuid is not None
         more: dict[str, Any] = {}
@@ -609,7 +612,9 @@ class _Importer:
             ext = self.extension(it, f"CFItems[{index[eid]}]", {"group": "a string"})
             statements: list[dict[str, Any]] = []
             rows: list[int] = []
-            stack = [(c, None, n) for n, c in reversed(list(enumerate(children.get(eid, []), start=1)))]
+            stack: list[tuple[str, str | None, int]] = [
+                (c, None, n) for n, c in reversed(list(enumerate(children.get(eid, []), start=1)))
+            ]
             while stack:
                 sid, parent_code, position = stack.pop()
                 st_item = self.items[index[sid]]
@@ -660,13 +665,13 @@ class _Importer:
         external = []
         for _a, assoc in kept:
             origin_id = assoc["originNodeURI"]["identifier"]
-            code = element_codes.get(origin_id) or statement_codes.get(origin_id)
-            if code is None:
+            origin_code = element_codes.get(origin_id) or statement_codes.get(origin_id)
+            if origin_code is None:
                 continue
             dest = assoc["destinationNodeURI"]
             row: dict[str, Any] = {
                 "type": assoc["associationType"],
-                "origin": code,
+                "origin": origin_code,
                 "destination": {
                     "identifier": dest["identifier"],
                     "uri": dest["uri"],

@@ -60,7 +60,7 @@ def versions_diff(*, version: FrameworkVersion, base: FrameworkVersion) -> Versi
 def default_base(version: FrameworkVersion) -> FrameworkVersion | None:
     """What a version is naturally compared with: the version it was started from, else the one
     made just before it."""
-    if version.based_on_id and version.based_on.framework_id == version.framework_id:  # type: ignore[union-attr]
+    if version.based_on is not None and version.based_on.framework_id == version.framework_id:
         return version.based_on
     return (
         version.framework.versions.filter(created_at__lt=version.created_at).order_by("-created_at").first()

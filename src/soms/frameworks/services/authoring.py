@@ -61,7 +61,8 @@ class PublishBlocked(Invalid):
 
 
 # What an author edits inside a draft, with the fields a service may change on it.
-ITEM_MODELS: dict[str, type[Model]] = {
+# The four kinds of item differ in fields; code that handles any of them reads them generically.
+ITEM_MODELS: dict[str, type[Any]] = {
     "levels": Level,
     "elements": Element,
     "areas": Area,
@@ -246,8 +247,8 @@ def framework_version_draft_create(
 # --- editing a draft -----------------------------------------------------------------------------
 
 
-def _code_taken(model: type[Model], version: FrameworkVersion, code: str, exclude: Any = None) -> bool:
-    qs = model._default_manager.filter(version=version, code=code)  # type: ignore[misc]
+def _code_taken(model: type[Any], version: FrameworkVersion, code: str, exclude: Any = None) -> bool:
+    qs = model._default_manager.filter(version=version, code=code)
     if exclude is not None:
         qs = qs.exclude(pk=exclude.pk)
     return bool(qs.exists())
@@ -289,9 +290,9 @@ def version_item_create(
         ).aggregate(m=Max("order"))["m"]
         fields["order"] = (last if last is not None else -1) + 1
     elif kind in ("elements", "areas"):
-        last = model._default_manager.filter(version=locked).aggregate(m=Max("order"))["m"]  # type: ignore[misc]
+        last = model._default_manager.filter(version=locked).aggregate(m=Max("order"))["m"]
         fields["order"] = (last if last is not None else -1) + 1
-    item = model._default_manager.create(version=locked, **fields)  # type: ignore[misc]
+    item = model._default_manager.create(version=locked, **fields)
     if kind == "statements" and values.get("areas"):
         item.areas.set(values["areas"])
     _bump(version, locked)
@@ -467,7 +468,7 @@ def version_items_reorder(
     place is its rank); statements are ordered inside one cell of the grid."""
     locked = _lock_draft(version, expected_revision)
     model = ITEM_MODELS[kind]
-    items = {obj.pk: obj for obj in model._default_manager.filter(version=locked)}  # type: ignore[misc]
+    items = {obj.pk: obj for obj in model._default_manager.filter(version=locked)}
     if len(set(ids)) != len(ids) or not set(ids) <= set(items):
         raise InvalidField("ids", "list each item of this version once")
     if kind == "statements":
@@ -487,7 +488,7 @@ def version_items_reorder(
         for n, pk in enumerate(ids):
             Level.objects.filter(pk=pk).update(rank=offset + n)
     for n, pk in enumerate(ids):
-        model._default_manager.filter(pk=pk).update(**{field: start + n})  # type: ignore[misc]
+        model._default_manager.filter(pk=pk).update(**{field: start + n})
     _bump(version, locked)
     _audit(
         version=version,

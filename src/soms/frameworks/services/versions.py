@@ -133,7 +133,7 @@ def version_contents_prepare(document: FrameworkDocument) -> PreparedContents:
     for e in document.elements:
         for i, s in enumerate(e.statements):
             index = len(statements)
-            uuid = uuid_field.get_db_prep_value(s.uuid or uuid4(), connection, prepared=False)  # type: ignore[union-attr]
+            uuid = uuid_field.get_db_prep_value(s.uuid or uuid4(), connection, prepared=False)
             statements.append((e.code, s.level, s.code, s.text, i, s.item_type, uuid))
             if s.parent is not None:
                 parents.append((index, s.parent))
@@ -153,7 +153,8 @@ def version_contents_prepare(document: FrameworkDocument) -> PreparedContents:
 def _columns(model: type[Model], *names: str) -> tuple[str, str]:
     """Quoted table name and column list of `model` for a hand-written INSERT."""
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(model._meta.get_field(n).column) for n in names)
+    column_of = {f.name: f.column for f in model._meta.concrete_fields if f.column}
+    columns = ", ".join(quote(column_of[n]) for n in names)
     return quote(model._meta.db_table), columns
 
 
@@ -279,18 +280,23 @@ def load_builtin_document(filename: str) -> FrameworkDocument:
 
 def _builtin_ids_align(*, version: FrameworkVersion, document: FrameworkDocument) -> None:
     """Give a built-in version loaded before identifiers were derived the derived ones."""
-    if version.uuid == document.version.uuid:
+    if document.version.uuid is None or version.uuid == document.version.uuid:
         return
     version.uuid = document.version.uuid
     version.save(update_fields=["uuid"])
     wanted = {("level", d.code): d.uuid for d in document.levels}
     wanted |= {("element", d.code): d.uuid for d in document.elements}
     wanted |= {("statement", s.code): s.uuid for d in document.elements for s in d.statements}
-    for kind, model in (("level", Level), ("element", Element), ("statement", Statement)):
-        rows = list(model.objects.filter(version=version))  # type: ignore[attr-defined]
+    item_models: tuple[tuple[str, type[Any]], ...] = (
+        ("level", Level),
+        ("element", Element),
+        ("statement", Statement),
+    )
+    for kind, model in item_models:
+        rows = list(model.objects.filter(version=version))
         for row in rows:
             row.uuid = wanted.get((kind, row.code), row.uuid)
-        model.objects.bulk_update(rows, ["uuid"])  # type: ignore[attr-defined]
+        model.objects.bulk_update(rows, ["uuid"])
 
 
 def builtin_frameworks_load() -> list[FrameworkVersion]:

@@ -200,7 +200,7 @@ def _plan_input(request: ApiRequest) -> PlanInput:
             raise ValidationError(
                 [{"loc": ["body", "file"], "type": "missing", "msg": "upload the demand CSV as 'file'"}]
             )
-        if upload.size > settings.SOMS_MAX_UPLOAD_BYTES:
+        if (upload.size or 0) > settings.SOMS_MAX_UPLOAD_BYTES:
             # Refused before reading: a huge file must not be parsed at all.
             raise HttpError(413, f"file: larger than the {settings.SOMS_MAX_UPLOAD_BYTES} byte upload limit")
         try:
@@ -215,15 +215,16 @@ def _plan_input(request: ApiRequest) -> PlanInput:
             # The form's fields are the plan's body, as in the JSON form.
             raise Invalid(Problem(("body", *p.loc[1:]), p.msg, p.type) for p in exc.problems) from None
         fields = {k: v for k, v in fields.items() if v != ""}
-        data: dict[str, Any] = {**fields, "csv": text, "filename": upload.name[:200]}
+        data: dict[str, Any] = {**fields, "csv": text, "filename": (upload.name or "")[:200]}
     else:
         # The same reader as every other body: deep nesting, long numbers and NUL are 422s.
         try:
-            data = SomsParser().parse_body(request) if request.body else None
+            parsed = SomsParser().parse_body(request) if request.body else None
         except Invalid as exc:
             raise exc.within("body") from None
-        if not isinstance(data, dict):
+        if not isinstance(parsed, dict):
             raise ValidationError([{"loc": ["body"], "type": "dict_type", "msg": "send a JSON object"}])
+        data = parsed
     try:
         return PlanInput.model_validate(data)
     except PydanticError as exc:
@@ -346,21 +347,16 @@ def study_create(request: ApiRequest, payload: StudyCreateIn) -> Status[Any]:
         inp = INPUT_SCHEMAS[payload.kind].model_validate(payload.inputs)
     except PydanticError as exc:
         raise _schema_error(exc, ("body", "payload", "inputs")) from None
-    results = compute(payload.kind, inp, ("body", "payload", "inputs"))
-    # JSON mode: a simulation's start is a datetime, which the JSON column stores as ISO text.
-    inputs = capacity.plan_inputs(inp) if payload.kind == "plan" else inp.model_dump(mode="json")
-    description = payload.description
-    if payload.kind == "plan" and inp.source == "sample" and not description:
-        description = capacity.SAMPLE_LABEL
-    study = services.capacity_study_create(
-        organisation=organisation,
-        actor=request.user,
-        name=name,
-        description=description,
-        kind=payload.kind,
-        inputs=inputs,
-        results=results,
-    )
+    try:
+        study = services.capacity_study_create(
+            organisation=organisation,
+            actor=request.user,
+            name=name,
+            description=payload.description,
+            inp=inp,
+        )
+    except CapacityInputError as exc:
+        raise _core_error(exc, ("body", "payload", "inputs")) from None
     return Status(201, _full(study))
 
 

@@ -46,9 +46,7 @@ def seed(ctx: Any) -> None:
             description=capacity.SAMPLE_LABEL
             + ". Forecast for the next week, staffed for 80 % of calls answered in 20 seconds "
             "with 30 % shrinkage, and the Monday simulated.",
-            kind=CapacityStudy.Kind.PLAN,
-            inputs=capacity.plan_inputs(plan_in),
-            results=capacity.compute_plan(plan_in),
+            inp=plan_in,
         )
         ctx.notes.append(f"Capacity: saved “{PLAN_NAME}” in {organisation.name}")
     if ERLANG_NAME not in existing:
@@ -68,8 +66,6 @@ def seed(ctx: Any) -> None:
             name=ERLANG_NAME,
             description="The busiest half-hour of the sample week, with callers who give up after three minutes "
             "on average (Erlang A).",
-            kind=CapacityStudy.Kind.ERLANG,
-            inputs=erlang_in.model_dump(),
-            results=capacity.compute_erlang(erlang_in),
+            inp=erlang_in,
         )
         ctx.notes.append(f"Capacity: saved “{ERLANG_NAME}” in {organisation.name}")

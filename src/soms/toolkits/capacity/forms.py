@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.http import QueryDict
 from pydantic import ValidationError as PydanticError
 
 from soms.core.capacity import CapacityInputError
@@ -238,7 +239,7 @@ class PlanForm(TargetForm):
 
     def carry(self, csv_text: str, filename: str) -> None:
         """Put the CSV just used into the hidden field, so the next post need not upload it again."""
-        data = self.data.copy()
+        data = self.data.copy() if isinstance(self.data, QueryDict) else dict(self.data)
         data["csv_text"] = csv_text
         data["filename"] = filename
         self.data = data
@@ -311,7 +312,7 @@ class SaveForm(SomsForm):
     )
 
     def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
+        name: str = self.cleaned_data["name"].strip()
         if not name:
             raise forms.ValidationError("Give the study a name.")
         return name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -10,6 +11,8 @@ from django.db import transaction
 
 from soms.tenancy.models import Membership, Organisation
 from soms.tenancy.services import audit_log_write
+from soms.toolkits.capacity import compute as capacity
+from soms.toolkits.capacity.schemas import ErlangInput, PlanInput, SimulateInput
 from soms.toolkits.capacity.selectors import capacity_study_can_change
 from soms.toolkits.models.capacity import CapacityStudy
 
@@ -27,16 +30,60 @@ def _require_change(study: CapacityStudy, membership: Membership | None) -> None
         raise PermissionDenied("Only the person who saved this study, or an owner or admin, may change it")
 
 
-@transaction.atomic
+StudyInput = ErlangInput | PlanInput | SimulateInput
+
+
 def capacity_study_create(
     *,
     organisation: Organisation,
     actor: User | None,
     name: str,
+    inp: StudyInput,
+    description: str = "",
+    on_step: Callable[[str], None] | None = None,
+) -> CapacityStudy:
+    """Compute a study from validated inputs and save it with what it keeps to be recomputed.
+
+    The results are always computed here, so a study saved from a page, the API, the CLI or the demo
+    is the same study. Raises ``CapacityInputError`` (nothing saved) when the core refuses the input.
+    The computation runs before the transaction: it can take seconds, and SQLite has one write lock.
+    """
+    if isinstance(inp, PlanInput):
+        kind = CapacityStudy.Kind.PLAN
+        results = capacity.compute_plan(inp, on_step=on_step)
+        inputs = capacity.plan_inputs(inp)
+        if inp.source == "sample" and not description.strip():
+            description = capacity.SAMPLE_LABEL
+    elif isinstance(inp, ErlangInput):
+        kind = CapacityStudy.Kind.ERLANG
+        results = capacity.compute_erlang(inp)
+        inputs = inp.model_dump(mode="json")
+    else:
+        kind = CapacityStudy.Kind.SIMULATION
+        results = capacity.compute_simulation(inp)
+        # JSON mode: a simulation's start is a datetime, which the JSON column stores as ISO text.
+        inputs = inp.model_dump(mode="json")
+    return _study_save(
+        organisation=organisation,
+        actor=actor,
+        name=name,
+        description=description,
+        kind=kind,
+        inputs=inputs,
+        results=results,
+    )
+
+
+@transaction.atomic
+def _study_save(
+    *,
+    organisation: Organisation,
+    actor: User | None,
+    name: str,
+    description: str,
     kind: str,
     inputs: dict[str, Any],
     results: dict[str, Any],
-    description: str = "",
 ) -> CapacityStudy:
     study = CapacityStudy.objects.create(
         organisation=organisation,

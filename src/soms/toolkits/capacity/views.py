@@ -84,24 +84,24 @@ def erlang_calculator(request: MemberRequest) -> HttpResponse:
     inp = form.to_input()
     ctx: dict[str, Any] = {"form": form, "save_form": save_form}
     if inp is not None:
+        saving = action == "save" and request.method == "POST" and save_form.is_valid()
         try:
-            result = capacity.compute_erlang(inp)
-        except CapacityInputError as exc:
-            form.add_core_error(exc)
-        else:
-            ctx |= _erlang_context(result, inp.model_dump())
-            if action == "save" and request.method == "POST" and save_form.is_valid():
+            if saving:
+                # The service computes what it saves; the page shows the saved study.
                 study = services.capacity_study_create(
                     organisation=request.organisation,
                     actor=request.user,
                     name=save_form.cleaned_data["name"],
                     description=save_form.cleaned_data["description"],
-                    kind=Kind.ERLANG,
-                    inputs=inp.model_dump(),
-                    results=result,
+                    inp=inp,
                 )
                 messages.success(request, f"Saved “{study.name}”.")
                 return redirect("capacity-study", study_id=study.pk)
+            result = capacity.compute_erlang(inp)
+        except CapacityInputError as exc:
+            form.add_core_error(exc)
+        else:
+            ctx |= _erlang_context(result, inp.model_dump())
     if request.htmx:
         # htmx leaves 4xx responses unswapped, so errors come back as 200 and are shown in place.
         return render(request, "toolkits/_erlang_result.html", ctx)
@@ -226,7 +226,19 @@ def demand_plan(request: MemberRequest) -> HttpResponse:
     if inp is not None:
         if action == "simulate":
             inp = inp.model_copy(update={"simulate": True})
+        saving = action == "save" and request.method == "POST" and save_form.is_valid()
         try:
+            if saving:
+                # The service computes what it saves; the page shows the saved study.
+                study = services.capacity_study_create(
+                    organisation=request.organisation,
+                    actor=request.user,
+                    name=save_form.cleaned_data["name"],
+                    description=save_form.cleaned_data["description"],
+                    inp=inp,
+                )
+                messages.success(request, f"Saved “{study.name}”.")
+                return redirect("capacity-study", study_id=study.pk)
             results = capacity.compute_plan(inp)
         except DemandCsvError as exc:
             ctx["csv_issues"] = exc.issues
@@ -243,19 +255,6 @@ def demand_plan(request: MemberRequest) -> HttpResponse:
                 "rows": inputs["csv"].count("\n") - 1,
             }
             form.carry(inputs["csv"] if inp.source == "upload" else "", inp.filename)
-            if action == "save" and request.method == "POST" and save_form.is_valid():
-                study = services.capacity_study_create(
-                    organisation=request.organisation,
-                    actor=request.user,
-                    name=save_form.cleaned_data["name"],
-                    description=save_form.cleaned_data["description"]
-                    or (capacity.SAMPLE_LABEL if inp.source == "sample" else ""),
-                    kind=Kind.PLAN,
-                    inputs=inputs,
-                    results=results,
-                )
-                messages.success(request, f"Saved “{study.name}”.")
-                return redirect("capacity-study", study_id=study.pk)
     if form.errors or (action == "save" and save_form.errors):
         status = 400
     if request.htmx and action == "simulate":

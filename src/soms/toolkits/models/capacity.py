@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 
 from soms.tenancy.models import TenantOwned
 
@@ -39,3 +40,7 @@ class CapacityStudy(TenantOwned):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        # The audit log links to the object's page.
+        return reverse("capacity-study", args=[self.pk])

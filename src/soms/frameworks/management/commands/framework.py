@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
 from soms.frameworks import io
 from soms.frameworks.document import FrameworkDocument
@@ -81,7 +81,7 @@ class Command(BaseCommand):
             raise CommandError("There are several organisations: name one with --org SLUG.")
         return orgs[0]
 
-    def versions(self, organisation: Organisation | None) -> Any:
+    def versions(self, organisation: Organisation | None) -> QuerySet[FrameworkVersion]:
         qs = FrameworkVersion.objects.select_related("framework", "framework__organisation")
         if organisation is not None:
             qs = qs.filter(Q(framework__organisation__isnull=True) | Q(framework__organisation=organisation))
@@ -94,18 +94,17 @@ class Command(BaseCommand):
             raise CommandError(
                 f"No framework version with id {version_id}; `soms framework list` shows them."
             )
-        return version  # type: ignore[no-any-return]
+        return version
 
     # -- sub-commands ------------------------------------------------------------------------
 
     def do_list(self, options: dict[str, Any]) -> None:
         organisation = self.organisation(options.get("org"), required=False)
-        rows = (
+        rows = list(
             self.versions(organisation)
             .annotate(n=Count("statements"))
             .order_by("framework__organisation__name", "framework__code", "created_at")
         )
-        rows = list(rows)
         code_width = max([len("FRAMEWORK"), *(len(v.framework.code) for v in rows)])
         label_width = max([len("VERSION"), *(len(v.label) for v in rows)])
         self.stdout.write(

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 from typing import Any
 
 from django.core.management import call_command
@@ -26,6 +30,11 @@ class Command(BaseCommand):
             "--dev", action="store_true", help="Use Django's auto-reloading development server."
         )
         parser.add_argument("--prepare-only", action="store_true", help="Prepare everything, then exit.")
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="Do not start a background-job worker beside the server (run `soms worker` yourself).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not 0 < options["port"] < 65536:
@@ -44,10 +53,36 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"Ready. `soms start` serves it at {url}"))
             return
         connections.close_all()  # no connection may cross the fork into the server's workers
+        # The auto-reloader runs this command again in a child process; only the outer one starts a worker.
+        reloaded_child = os.environ.get("RUN_MAIN") == "true"
+        worker = None if options["no_worker"] or reloaded_child else start_worker()
         self.stdout.write(self.style.SUCCESS(f"SOMS is running at {url}  (Ctrl+C stops it)"))
-        if options["dev"]:
-            call_command("runserver", f"{options['host']}:{options['port']}", use_reloader=True)
-            return
-        from soms.server import serve
+        try:
+            if options["dev"]:
+                # A plain SIGTERM would end this process without stopping the worker beside it.
+                signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+                call_command("runserver", f"{options['host']}:{options['port']}", use_reloader=True)
+                return
+            from soms.server import serve
 
-        serve(host=options["host"], port=options["port"], workers=options["workers"])
+            serve(host=options["host"], port=options["port"], workers=options["workers"])
+        finally:
+            stop_worker(worker)
+
+
+def start_worker() -> subprocess.Popen[bytes]:
+    """`soms worker` in a process of its own, so that README command 1 runs background jobs too."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "soms.settings")}
+    return subprocess.Popen([sys.executable, "-m", "soms.cli", "worker", "--verbosity", "0"], env=env)
+
+
+def stop_worker(worker: subprocess.Popen[bytes] | None, timeout: float = 30) -> None:
+    # SIGTERM lets the job in hand finish; a worker that will not stop in time is killed.
+    if worker is None or worker.poll() is not None:
+        return
+    worker.terminate()
+    try:
+        worker.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()

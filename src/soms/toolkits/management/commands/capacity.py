@@ -20,7 +20,6 @@ from soms.toolkits.capacity import compute as capacity
 from soms.toolkits.capacity import services
 from soms.toolkits.capacity.cli import parse_days, parse_duration, parse_fraction, parse_target
 from soms.toolkits.capacity.schemas import ErlangInput, PlanInput
-from soms.toolkits.models.capacity import CapacityStudy
 
 # Schema fields -> the option a person typed, so errors name what they can change.
 OPTION_OF = {
@@ -280,24 +279,21 @@ class Command(BaseCommand):
                 done = steps.index(name)
                 progress.update(task, completed=done, description=name)
 
+            study = None
             try:
-                results = capacity.compute_plan(inp, on_step=on_step)
+                if organisation is not None:
+                    # The service computes what it saves: the same study as the page or API would save.
+                    study = services.capacity_study_create(
+                        organisation=organisation, actor=None, name=o["name"], inp=inp, on_step=on_step
+                    )
+                    results = study.results
+                else:
+                    results = capacity.compute_plan(inp, on_step=on_step)
             except CapacityInputError as exc:
                 raise self._core(exc) from None
             progress.update(task, completed=len(steps))
         if o["output"]:
             Path(o["output"]).write_text(capacity.results_csv("plan", results), encoding="utf-8")
-        study = None
-        if organisation is not None:
-            study = services.capacity_study_create(
-                organisation=organisation,
-                actor=None,
-                name=o["name"],
-                kind=CapacityStudy.Kind.PLAN,
-                inputs=capacity.plan_inputs(inp),
-                results=results,
-                description=capacity.SAMPLE_LABEL if inp.source == "sample" else "",
-            )
         if o["json"]:
             self.stdout.write(json.dumps(results | ({"study_id": study.pk} if study else {})))
             return

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.http import FileResponse, Http404
+from django.urls import reverse
+from ninja import Router, Schema
+
+from soms.jobs.access import job_for
+from soms.jobs.models import Job
+from soms.tenancy.access import member_required
+from soms.tenancy.requests import MemberRequest
+
+router = Router(tags=["jobs"])
+
+
+class JobOut(Schema):
+    id: int
+    title: str
+    status: str
+    progress_current: int
+    progress_total: int | None
+    percent: int | None
+    message: str
+    owner: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    url: str
+    result_url: str | None
+    download_url: str | None
+
+
+def job_out(job: Job) -> dict[str, object]:
+    """The job as the API shows it; a `202` answer of a long operation carries this body."""
+    return {
+        "id": job.pk,
+        "title": job.title,
+        "status": job.status,
+        "progress_current": job.progress_current,
+        "progress_total": job.progress_total,
+        "percent": job.percent,
+        "message": job.message,
+        "owner": job.owner.get_username() if job.owner else None,
+        "created_at": job.created_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+        "url": reverse("api:job_detail", args=[job.pk]),
+        "result_url": job.result_url or None,
+        "download_url": reverse("api:job_download", args=[job.pk]) if job.result_file else None,
+    }
+
+
+@router.get(
+    "/jobs/{job_id}", response=JobOut, summary="A background job: poll it until its status is done or failed"
+)
+@member_required
+def job_detail(request: MemberRequest, job_id: int) -> dict[str, object]:
+    return job_out(job_for(request.membership, job_id))
+
+
+@router.get(
+    "/jobs/{job_id}/download",
+    response={200: None},
+    summary="The file a finished job produced",
+    openapi_extra={
+        "responses": {"200": {"description": "The file", "content": {"application/octet-stream": {}}}}
+    },
+)
+@member_required
+def job_download(request: MemberRequest, job_id: int) -> FileResponse:
+    job = job_for(request.membership, job_id)
+    if not job.result_file:
+        raise Http404("This job has no file")
+    response = FileResponse(
+        job.result_file.open("rb"),
+        as_attachment=True,
+        filename=(job.result_file.name or "result").rsplit("/", 1)[-1],
+        content_type=job.result_content_type or "application/octet-stream",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

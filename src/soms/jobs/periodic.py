@@ -1,0 +1,23 @@
+"""Housekeeping run by `soms cron`: old finished jobs, finished task records, expired sessions."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+
+from soms.jobs.schedule import periodic
+from soms.jobs.services import jobs_purge, retention_cutoff
+
+
+@periodic(every=timedelta(days=1))
+def housekeeping(*, now: datetime) -> str:
+    from importlib import import_module
+
+    from django_tasks_db.models import DBTaskResult
+
+    cutoff = retention_cutoff(now, settings.SOMS_JOB_RETENTION_DAYS)
+    jobs = jobs_purge(finished_before=cutoff)
+    tasks, _ = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff).delete()
+    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
+    return f"purged {jobs} finished jobs and {tasks} task records older than {cutoff:%Y-%m-%d}; expired sessions cleared"

@@ -1,0 +1,86 @@
+"""Writes for jobs: start one (the task is queued when the transaction commits) and purge old ones."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+
+from soms.jobs.models import FINISHED, Job
+from soms.jobs.runner import JobFunction, job_name
+from soms.tenancy.models import Organisation
+
+# A job's parameters travel as JSON through the task queue: ids, not objects.
+_JSON_SCALARS = (str, int, float, bool, type(None))
+
+
+def _check_json(value: Any, where: str) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(f"{where}: job parameter keys must be strings")
+            _check_json(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_json(item, f"{where}[{i}]")
+    elif not isinstance(value, _JSON_SCALARS):
+        raise TypeError(f"{where}: pass ids and plain values to a job, not {type(value).__name__}")
+
+
+@transaction.atomic
+def job_start(
+    *,
+    job_function: JobFunction,
+    organisation: Organisation,
+    owner: Any,
+    title: str,
+    params: dict[str, Any] | None = None,
+    total: int | None = None,
+    enqueue: bool = True,
+) -> Job:
+    """Record a job and queue it to run once this transaction commits (never before its inputs exist).
+
+    `enqueue=False` records it only, for a command that runs it in the foreground itself
+    (`soms.jobs.cli.job_run_in_foreground`).
+    """
+    from soms.jobs.runner import _REGISTRY
+    from soms.jobs.tasks import job_run
+
+    kind = job_name(job_function)
+    if kind not in _REGISTRY:
+        raise TypeError(f"{kind} is not a job function: decorate it with @soms.jobs.runner.job")
+    params = dict(params or {})
+    _check_json(params, "params")
+    job = Job.objects.create(
+        organisation=organisation,
+        owner=owner if owner is not None and getattr(owner, "is_authenticated", False) else None,
+        kind=kind,
+        title=title[:200],
+        params=params,
+        progress_total=total,
+        message="Waiting for a worker…",
+    )
+    if enqueue:
+        transaction.on_commit(lambda: job_run.enqueue(job.pk))
+    return job
+
+
+def jobs_purge(*, finished_before: datetime) -> int:
+    """Delete finished jobs (and their result files) older than `finished_before`. Returns how many."""
+    old = Job.objects.filter(status__in=FINISHED, finished_at__lt=finished_before)
+    count = 0
+    # In small batches, each its own short transaction: SQLite's write lock is never held for long.
+    while True:
+        batch = list(old.order_by("pk")[:200])
+        if not batch:
+            return count
+        for job in batch:
+            if job.result_file:
+                job.result_file.delete(save=False)
+        Job.objects.filter(pk__in=[j.pk for j in batch]).delete()
+        count += len(batch)
+
+
+def retention_cutoff(now: datetime, days: int) -> datetime:
+    return now - timedelta(days=days)
