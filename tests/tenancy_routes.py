@@ -237,6 +237,152 @@ def _item_body(kind: str, *, create: bool = False) -> Callable[[dict[str, Any]],
     return body
 
 
+# --- people (soms.people) --------------------------------------------------------------------------
+
+_people_counter = iter(range(1, 10**9))
+
+
+def _unit_with_charlie(world: Any, organisation: Any, owner: Any) -> Any:
+    """A unit holding charlie's person record, so that charlie (a member) is in scope of it."""
+    from soms.people.models import OrgUnit, Person
+    from soms.people.services.persons import person_create
+    from soms.people.services.structure import unit_create
+
+    unit = OrgUnit.objects.filter(organisation=organisation, name="Operations", parent=None).first()
+    if unit is None:
+        unit = unit_create(organisation=organisation, name="Operations", actor=owner)
+    if not Person.objects.filter(organisation=organisation, user=world.charlie).exists():
+        me = person_create(
+            organisation=organisation, actor=owner, employee_id="CH", name="Charlie", unit=unit
+        )
+        Person.objects.filter(pk=me.pk).update(user=world.charlie)
+    return unit
+
+
+def person(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
+    """charlie's own record (a member may read themself); admins' routes use it like any person."""
+    from soms.people.models import Person
+
+    _unit_with_charlie(world, organisation, owner)
+    return {"person_id": Person.objects.get(organisation=organisation, user=world.charlie).pk}
+
+
+def other_person(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
+    from soms.people.services.persons import person_create
+
+    n = next(_people_counter)
+    made = person_create(
+        organisation=organisation,
+        actor=owner,
+        employee_id=f"P{n}",
+        name=f"Person {n}",
+        email=f"person{n}@example.org",
+    )
+    return {"person_id": made.pk}
+
+
+def _duplicate(params: dict[str, Any]) -> Any:
+    from soms.people.models import Person
+    from soms.people.services.persons import person_create
+
+    keep = Person.objects.get(pk=params["person_id"])
+    n = next(_people_counter)
+    return person_create(organisation=keep.organisation, actor=None, employee_id=f"D{n}", name=f"Dup {n}")
+
+
+def unit(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
+    return {"unit_id": _unit_with_charlie(world, organisation, owner).pk}
+
+
+def empty_unit(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
+    from soms.people.services.structure import unit_create
+
+    return {
+        "unit_id": unit_create(
+            organisation=organisation, name=f"Empty {next(_people_counter)}", actor=owner
+        ).pk
+    }
+
+
+def team(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
+    from soms.people.services.structure import team_create
+
+    return {
+        "team_id": team_create(
+            organisation=organisation, name=f"Team {next(_people_counter)}", unit=None, actor=owner
+        ).pk
+    }
+
+
+def role_profile(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
+    from soms.people.services.profiles import builtin_soms_version, role_profile_create
+
+    if not FrameworkVersion.objects.filter(framework__code="soms").exists():
+        builtin_frameworks_load()
+    made = role_profile_create(
+        organisation=organisation,
+        version=builtin_soms_version(),
+        code=f"profile-{next(_people_counter)}",
+        name="Profile",
+        actor=owner,
+    )
+    return {"profile_id": made.pk}
+
+
+def coverage_target(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
+    from soms.frameworks.models import Element
+    from soms.people.services.profiles import builtin_soms_version, coverage_target_create
+
+    if not FrameworkVersion.objects.filter(framework__code="soms").exists():
+        builtin_frameworks_load()
+    element = Element.objects.get(version=builtin_soms_version(), code="delivery")
+    made = coverage_target_create(
+        organisation=organisation,
+        unit=_unit_with_charlie(world, organisation, owner),
+        element=element,
+        level=element.version.levels.get(code="practitioner"),
+        minimum=2,
+        actor=owner,
+    )
+    return {"target_id": made.pk}
+
+
+def people_import(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
+    from soms.people.io.plan import Options
+    from soms.people.services.imports import people_import_check
+
+    n = next(_people_counter)
+    made, _ = people_import_check(
+        organisation=organisation,
+        filename="hr.csv",
+        content=f"employee_id,name\r\nI{n},Imported {n}\r\n".encode(),
+        options=Options(),
+        actor=owner,
+    )
+    return {"import_id": made.pk}
+
+
+def member(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
+    from soms.tenancy.models import Role
+    from soms.tenancy.services import membership_set, user_create
+
+    n = next(_people_counter)
+    user = user_create(username=f"member-{n}", email=f"member{n}@example.org", password=None)
+    return {
+        "membership_id": membership_set(
+            organisation=organisation, user=user, role=Role.MEMBER, actor=owner
+        ).pk
+    }
+
+
+def _element_level(params: dict[str, Any]) -> dict[str, Any]:
+    from soms.people.models import RoleProfile
+
+    profile = RoleProfile.objects.get(pk=params["profile_id"])
+    element = profile.version.elements.get(code="delivery")
+    return {f"element-{element.pk}": profile.version.levels.get(code="practitioner").pk, "name": "Renamed"}
+
+
 # --- the registry ----------------------------------------------------------------------------------
 
 V = "/api/v1/framework-versions/{version_id}"
@@ -352,6 +498,51 @@ ROUTES: list[Route] = [
     Route("POST kpi-measurement-record", kpi, body=lambda p: {"period": "2026-01-31", "value": "1"}),
     Route("POST kpi-measurement-import", kpi),
     Route("POST kpi-measurement-delete", measurement),
+    # people: reading (scoped: charlie reads their own record and unit)
+    Route("GET people-person", person, refused=None),
+    Route("GET people-unit", unit, refused=None),
+    Route("GET people-role-profile", role_profile, refused=None),
+    Route("GET /api/v1/people/{person_id}", person, refused=None),
+    Route("GET /api/v1/org-units/{unit_id}", unit, refused=None),
+    Route("GET /api/v1/role-profiles/{profile_id}", role_profile, refused=None),
+    # people: owners and admins
+    Route("GET people-person-edit", other_person),
+    Route("POST people-person-edit", other_person, body=lambda p: {"employee_id": "E-1", "name": "Renamed"}),
+    Route("GET people-person-data", other_person),
+    Route("POST people-person-erase", other_person),
+    Route("POST people-person-merge", other_person, body=lambda p: {"duplicate": _duplicate(p).employee_id}),
+    Route("POST people-person-invite", other_person),
+    Route("GET people-unit-edit", unit),
+    Route("POST people-unit-edit", unit, body=lambda p: {"name": "Renamed"}),
+    Route("POST people-role-profile", role_profile, body=_element_level),
+    Route("POST people-role-profile-delete", role_profile),
+    Route("POST people-coverage-delete", coverage_target),
+    Route("GET people-import-detail", people_import),
+    Route("GET people-import-problems", people_import),
+    Route("POST people-import-apply", people_import),
+    Route("POST member-role", member, body=lambda p: {"role": "assessor"}),
+    Route("POST member-remove", member),
+    Route("PATCH /api/v1/people/{person_id}", other_person, body=lambda p: {"job_title": "Lead"}),
+    Route("GET /api/v1/people/{person_id}/data", other_person),
+    Route("POST /api/v1/people/{person_id}/erase", other_person),
+    Route(
+        "POST /api/v1/people/{person_id}/merge",
+        other_person,
+        body=lambda p: {"duplicate_id": _duplicate(p).pk},
+    ),
+    Route("POST /api/v1/people/{person_id}/invite", other_person, body=lambda p: {"role": "member"}),
+    Route("GET /api/v1/people/imports/{import_id}", people_import),
+    Route("POST /api/v1/people/imports/{import_id}/apply", people_import),
+    Route("PATCH /api/v1/org-units/{unit_id}", unit, body=lambda p: {"name": "Renamed"}),
+    Route("DELETE /api/v1/org-units/{unit_id}", empty_unit),
+    Route("PATCH /api/v1/teams/{team_id}", team, body=lambda p: {"name": "Renamed"}),
+    Route("DELETE /api/v1/teams/{team_id}", team),
+    Route("PATCH /api/v1/role-profiles/{profile_id}", role_profile, body=lambda p: {"name": "Renamed"}),
+    Route("DELETE /api/v1/role-profiles/{profile_id}", role_profile),
+    Route("PATCH /api/v1/coverage-targets/{target_id}", coverage_target, body=lambda p: {"minimum": 3}),
+    Route("DELETE /api/v1/coverage-targets/{target_id}", coverage_target),
+    Route("PATCH /api/v1/members/{membership_id}", member, body=lambda p: {"role": "assessor"}),
+    Route("DELETE /api/v1/members/{membership_id}", member),
 ]
 
 # Id routes whose tenancy tests are still to be registered here, with who owns them. The meta-test

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
 from soms.api.auth import AUTH
@@ -13,6 +14,8 @@ from soms.frameworks.api.authoring import router as framework_authoring_router
 from soms.frameworks.api.browse import router as frameworks_router
 from soms.frameworks.api.exchange import router as frameworks_io_router
 from soms.jobs.api import router as jobs_router
+from soms.people.api.routes import router as people_router
+from soms.people.errors import PeopleConflict
 from soms.tenancy.api import router as tenancy_router
 from soms.toolkits.capacity.api import router as capacity_router
 from soms.toolkits.kpi.api import router as kpi_router
@@ -99,6 +102,13 @@ api = SomsAPI(
 
 install_error_handlers(api)
 
+
+@api.exception_handler(PeopleConflict)
+def on_people_conflict(request: HttpRequest, exc: PeopleConflict) -> HttpResponse:
+    # Well formed, but it clashes with what is stored (the last owner, an import applied twice).
+    return api.create_response(request, {"detail": str(exc)}, status=409)
+
+
 api.add_router("/v1/", tenancy_router)
 # Before frameworks_router: its /frameworks/{framework_id} would otherwise swallow /frameworks/import.
 api.add_router("/v1/", frameworks_io_router)
@@ -109,3 +119,4 @@ api.add_router("/v1/", jobs_router)
 for _kind in SAVED_KINDS.values():
     api.add_router("/v1/", saved_router(_kind))
 api.add_router("/v1/", kpi_router)
+api.add_router("/v1/", people_router)

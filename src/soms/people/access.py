@@ -24,9 +24,10 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
 from soms.people.models import CoverageTarget, OrgUnit, PeopleImport, Person, RoleProfile, Team, under_q
-from soms.people.permissions import ADMINS, can
-from soms.tenancy.access import get_in_organisation, get_or_not_found
+from soms.people.permissions import ADMINS
+from soms.tenancy.access import get_in_organisation, get_or_not_found, require
 from soms.tenancy.models import Membership, Role
+from soms.tenancy.permissions import scope, scope_rule
 
 NOTHING = Q(pk__in=[])
 
@@ -37,14 +38,6 @@ def register_assessor_scope(fn: Callable[[Membership], Q]) -> None:
     """Hook for the assessments app: `fn(membership)` answers the people an assessor may see."""
     if fn not in _assessor_scopes:
         _assessor_scopes.append(fn)
-
-
-def require(membership: Membership | None, action: str) -> Membership:
-    if membership is None:
-        raise PermissionDenied("You are not a member of any organisation")
-    if not can(membership, action):
-        raise PermissionDenied("Your role in this organisation does not allow this")
-    return membership
 
 
 def me_person(membership: Membership) -> Person | None:
@@ -67,8 +60,23 @@ def _managed_units_q(person: Person, field: str) -> Q:
 
 
 def people_scope(membership: Membership, action: str = "person.view") -> Q:
-    """The people of the membership's organisation this member may see for `action` (a Q on Person)."""
+    """The people of the membership's organisation this member may see for `action` (a Q on Person),
+    as registered with the permission table's scope rules."""
     require(membership, action)
+    return scope(membership, action)
+
+
+@scope_rule("person.list")
+def _people_list_scope(membership: Membership) -> Q:
+    return _people_scope(membership, "person.list")
+
+
+@scope_rule("person.view")
+def _people_view_scope(membership: Membership) -> Q:
+    return _people_scope(membership, "person.view")
+
+
+def _people_scope(membership: Membership, action: str) -> Q:
     if membership.role in ADMINS:
         return Q()
     me = me_person(membership)
@@ -100,9 +108,15 @@ def names_only(membership: Membership) -> bool:
 
 
 def unit_scope(membership: Membership) -> Q:
-    """The units shown in the tree: all for owners and admins; otherwise the units a manager
-    manages (with their sub-units) and the units of the people in the member's scope."""
+    """The units shown in the tree (a Q on OrgUnit)."""
     require(membership, "unit.view")
+    return scope(membership, "unit.view")
+
+
+@scope_rule("unit.view")
+def _unit_scope(membership: Membership) -> Q:
+    """All units for owners and admins; otherwise the units a manager manages (with their
+    sub-units) and the units of the people in the member's scope."""
     if membership.role in ADMINS:
         return Q()
     q = Q(pk__in=people_in_scope(membership, "person.list").exclude(unit=None).values("unit_id"))
@@ -169,6 +183,7 @@ def people_import_for(membership: Membership, pk: Any) -> PeopleImport:
 
 
 def member_for(membership: Membership, pk: Any, *, action: str) -> Membership:
+    # members.* actions are in the shared table; this helper only narrows to the organisation.
     """Another membership of the same organisation."""
     require(membership, action)
     return get_in_organisation(Membership.objects.select_related("user"), membership.organisation, pk)

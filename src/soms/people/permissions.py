@@ -1,14 +1,25 @@
-"""Who may do what with people, structure, role profiles, imports and members: the table as data.
-
-Every page, API route, CLI path and template asks `can(membership, action)`; the tests are generated
-from this table (tests/people/test_permissions.py walks every action × role). Reading actions are
-further narrowed by a *scope* (see `soms.people.access.people_scope`): the role says whether you may
-look at people at all, the scope says which people.
+"""The people app's rows of the one permission table (soms.tenancy.permissions), and its scopes.
 
 | action | owner | admin | assessor | manager | member |
 | --- | --- | --- | --- | --- | --- |
-| person.list | all | all | asked to assess | their subtree | own team (names) |
-| person.view | all | all | asked to assess | their subtree | themself |
+| person.list | all | all | themself + asked to assess | themself + their subtree | themself + own team (names) |
+| person.view | all | all | themself + asked to assess | themself + their subtree | themself |
+| person.create, person.update, person.invite | yes | yes | – | – | – |
+| person.export_data, person.erase, person.merge (privacy) | yes | yes | – | – | – |
+| unit.view (the tree) | all | all | units of their scope | managed units and below + units of their scope | own unit |
+| unit.manage, team.manage | yes | yes | – | – | – |
+| people.import, people.export | yes | yes | – | – | – |
+| role_profile.view | yes | yes | yes | yes | yes |
+| role_profile.manage (own profiles; built-in ones are read-only) | yes | yes | – | – | – |
+| coverage.view | yes | yes | yes | yes | – |
+| coverage.manage | yes | yes | – | – | – |
+| member.view, member.invite, member.change_role, member.remove | yes | yes | – | – | – |
+
+Only an owner may make someone an owner, change an owner's role or remove an owner, and the last
+owner can be neither demoted nor removed (soms.people.services.members). "Subtree" means the
+people who report to the manager directly or not, and everyone in the units they manage and the
+units below them (soms.people.access registers these scopes). tests/people/test_permissions.py walks
+every route of this app against the table, role by role.
 """
 
 from __future__ import annotations
@@ -37,6 +48,7 @@ __all__ = [
     "MEMBER",
     "OWNER",
     "OWNER_ONLY_ROLES",
+    "PEOPLE_ACTIONS",
     "PERMISSIONS",
     "can",
     "roles_for",
@@ -44,3 +56,11 @@ __all__ = [
 
 # Granting, taking away or touching the owner role is for owners only, whatever the table says.
 OWNER_ONLY_ROLES = frozenset({OWNER})
+
+# The rows of the table that the people app's routes perform (tests/people/test_permissions.py
+# checks that its routes exercise exactly these).
+PEOPLE_ACTIONS = frozenset(
+    a
+    for a in PERMISSIONS
+    if a.split(".")[0] in {"person", "unit", "team", "people", "role_profile", "coverage", "member"}
+)

@@ -38,6 +38,11 @@ PEOPLE: dict[str, tuple[str, str, dict[str, str]]] = {
 }
 
 
+# Demo logins that sign in with the admin's password (set when the demo admin is first created):
+# a manager who sees their subtree, a member, a coach.
+DEMO_LOGINS = ("priya.raman", "tom.okafor", "grace.liu")
+
+
 @dataclass
 class DemoContext:
     organisations: dict[str, Organisation]
@@ -87,7 +92,7 @@ def seed_demo() -> DemoResult:
             user = user_create(
                 username=username,
                 email=f"{username}@example.org",
-                password=None,
+                password=password if username in DEMO_LOGINS else None,
                 first_name=first,
                 last_name=last,
             )

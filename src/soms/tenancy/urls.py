@@ -10,7 +10,6 @@ urlpatterns = [
     path("account/tokens/", views.api_tokens, name="api-tokens"),
     path("account/tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api-token-revoke"),
     path("organisation/switch/", views.switch_organisation, name="switch-organisation"),
-    path("organisation/members/", views.members, name="members"),
     path("organisation/audit-log/", views.audit_log, name="audit-log"),
     path("organisation/audit-log/export.csv", views.audit_log_csv, name="audit-log-csv"),
     path("healthz", views.healthz, name="healthz"),

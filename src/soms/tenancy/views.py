@@ -165,14 +165,6 @@ def audit_log_csv(request: MemberRequest) -> HttpResponseBase:
     return response
 
 
-@role_required("member.view")
-@require_GET
-def members(request: MemberRequest) -> HttpResponse:
-    return render(
-        request, "tenancy/members.html", {"members": selectors.members_of(organisation=request.organisation)}
-    )
-
-
 @role_required("api_token.manage")
 @require_http_methods(["GET", "POST"])
 def api_tokens(request: MemberRequest) -> HttpResponse:

@@ -14,6 +14,9 @@ def report(command: BaseCommand, result: Any) -> None:
         command.stdout.write(command.style.WARNING("Sign in with these credentials (shown only this once):"))
         command.stdout.write(f"    username: {result.admin_username}")
         command.stdout.write(f"    password: {result.admin_password}")
+        command.stdout.write(
+            "The demo logins priya.raman (manager), tom.okafor (member) and grace.liu (coach) use the same password."
+        )
         command.stdout.write("")
     else:
         command.stdout.write(
@@ -25,5 +28,45 @@ def report(command: BaseCommand, result: Any) -> None:
 class Command(BaseCommand):
     help = "Create or complete the demo organisations, people and data (safe to run again)."
 
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--people",
+            type=int,
+            default=0,
+            help="also build a large organisation with this many people (e.g. 50000)",
+        )
+        parser.add_argument(
+            "--teams", type=int, default=0, help="… in this many teams (default: people / 25)"
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
+        from django.core.management.base import CommandError
+
+        people, teams = options["people"], options["teams"]
+        if people < 0 or teams < 0 or people > 1_000_000 or teams > 100_000:
+            raise CommandError("--people takes 0 to 1,000,000 and --teams 0 to 100,000")
         report(self, seed_demo())
+        if people:
+            self.large(people, teams or max(1, people // 25))
+
+    def large(self, people: int, teams: int) -> None:
+        import sys
+
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        from soms.people.demo import large_organisation
+
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            disable=not sys.stderr.isatty(),
+        ) as bar:
+            task = bar.add_task("Large demo: people", total=people)
+            org = large_organisation(
+                people=people,
+                teams=teams,
+                progress=lambda stage, done, total: bar.update(task, completed=done),
+            )
+        self.stdout.write(self.style.SUCCESS(f"{org.name} is in place (slug {org.slug})."))

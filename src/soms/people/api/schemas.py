@@ -1,0 +1,190 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ninja import Field, Schema
+
+from soms.fields import Input
+
+
+class PersonOut(Schema):
+    id: int
+    employee_id: str
+    name: str
+    email: str = ""
+    job_title: str = ""
+    manager_id: int | None = None
+    unit_id: int | None = None
+    team_id: int | None = None
+    location: str = ""
+    start_date: dt.date | None = None
+    active: bool = True
+    role_profiles: list[str] = []
+
+
+class PersonNameOut(Schema):
+    """What a member sees of their team: names only."""
+
+    id: int
+    name: str
+    team_id: int | None = None
+
+
+class PeoplePage(Schema):
+    count: int
+    items: list[dict[str, Any]]
+
+
+class PersonIn(Input):
+    employee_id: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=200)
+    email: str = Field("", max_length=254)
+    job_title: str = Field("", max_length=200)
+    manager_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    unit_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    team_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    location: str = Field("", max_length=200)
+    start_date: dt.date | None = None
+    active: bool = True
+    role_profiles: list[str] = Field([], max_length=100, description="Role profile codes")
+
+
+class PersonPatch(Input):
+    employee_id: str | None = Field(None, min_length=1, max_length=64)
+    name: str | None = Field(None, min_length=1, max_length=200)
+    email: str | None = Field(None, max_length=254)
+    job_title: str | None = Field(None, max_length=200)
+    manager_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    unit_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    team_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    location: str | None = Field(None, max_length=200)
+    start_date: dt.date | None = None
+    active: bool | None = None
+    role_profiles: list[str] | None = Field(None, max_length=100)
+
+
+class MergeIn(Input):
+    duplicate_id: int = Field(ge=1, le=2**63 - 1, description="The record folded into this one, then deleted")
+
+
+class InviteIn(Input):
+    role: str = Field("member", description="Role given if the login is not a member yet")
+
+
+class UnitOut(Schema):
+    id: int
+    name: str
+    parent_id: int | None
+    manager_id: int | None
+    depth: int
+    path: str = Field(description="Names from the root, '/'-separated")
+    people: int = Field(0, description="Active people of your scope directly in the unit")
+    people_total: int = Field(0, description="… in the unit and every unit under it")
+
+
+class UnitIn(Input):
+    name: str = Field(min_length=1, max_length=120)
+    parent_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    manager_id: int | None = Field(None, ge=1, le=2**63 - 1)
+
+
+class UnitPatch(Input):
+    name: str | None = Field(None, min_length=1, max_length=120)
+    parent_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    manager_id: int | None = Field(None, ge=1, le=2**63 - 1)
+
+
+class TeamOut(Schema):
+    id: int
+    name: str
+    unit_id: int | None
+
+
+class TeamIn(Input):
+    name: str = Field(min_length=1, max_length=120)
+    unit_id: int | None = Field(None, ge=1, le=2**63 - 1)
+
+
+class TeamPatch(Input):
+    name: str | None = Field(None, min_length=1, max_length=120)
+    unit_id: int | None = Field(None, ge=1, le=2**63 - 1)
+
+
+class RequirementIO(Input):
+    element: str = Field(max_length=80, description="Element code in the profile's framework version")
+    level: str | None = Field(None, max_length=80, description="Level code; null drops the element")
+
+
+class RoleProfileOut(Schema):
+    id: int
+    code: str
+    name: str
+    description: str
+    version_id: int
+    builtin: bool
+    requirements: list[RequirementIO]
+
+
+class RoleProfileIn(Input):
+    code: str = Field(min_length=1, max_length=80, pattern=r"^[-a-zA-Z0-9_]+$")
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field("", max_length=5000)
+    version_id: int = Field(ge=1, le=2**63 - 1)
+    requirements: list[RequirementIO] = Field([], max_length=500)
+
+
+class RoleProfilePatch(Input):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    description: str | None = Field(None, max_length=5000)
+    requirements: list[RequirementIO] | None = Field(None, max_length=500)
+
+
+class CoverageTargetOut(Schema):
+    id: int
+    unit_id: int | None
+    team_id: int | None
+    element_id: int
+    level_id: int
+    minimum: int
+    note: str
+
+
+class CoverageTargetIn(Input):
+    unit_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    team_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    element_id: int = Field(ge=1, le=2**63 - 1)
+    level_id: int = Field(ge=1, le=2**63 - 1)
+    minimum: int = Field(1, ge=1, le=100_000)
+    note: str = Field("", max_length=200)
+
+
+class CoverageTargetPatch(Input):
+    level_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    minimum: int | None = Field(None, ge=1, le=100_000)
+    note: str | None = Field(None, max_length=200)
+
+
+class ImportOut(Schema):
+    id: int
+    filename: str
+    status: str
+    summary: dict[str, Any]
+    problems: list[dict[str, Any]]
+
+
+class MemberOut(Schema):
+    id: int
+    user_id: int
+    username: str
+    email: str
+    role: str
+
+
+class MemberInviteIn(Input):
+    email: str = Field(min_length=3, max_length=254)
+    role: str = Field("member")
+
+
+class MemberPatch(Input):
+    role: str

@@ -1,0 +1,160 @@
+"""Forms for the people pages. Choices are always limited to the current organisation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from soms.fields import SomsForm
+from soms.people.models import OrgUnit, Person, RoleProfile, Team
+from soms.tenancy.models import Role
+
+
+class PeopleSearchForm(SomsForm):
+    q = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Search",
+        help_text="Start of a name, or an exact employee id or e-mail",
+    )
+    unit = forms.ModelChoiceField(queryset=OrgUnit.objects.none(), required=False, label="Unit (and below)")
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False)
+    active = forms.ChoiceField(
+        choices=[("yes", "Active"), ("no", "Inactive"), ("all", "All")], required=False
+    )
+    role_profile = forms.ModelChoiceField(queryset=RoleProfile.objects.none(), required=False)
+
+    def __init__(self, *args: Any, organisation_id: int, units: Any, profiles: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+        # Only the teams of the units the member may see: team names outside their scope stay hidden.
+        self.fields["team"].queryset = Team.objects.filter(organisation_id=organisation_id, unit__in=units)  # type: ignore[attr-defined]
+        self.fields["role_profile"].queryset = profiles  # type: ignore[attr-defined]
+
+
+class PersonForm(SomsForm):
+    employee_id = forms.CharField(max_length=64)
+    name = forms.CharField(max_length=200)
+    email = forms.EmailField(required=False)
+    job_title = forms.CharField(max_length=200, required=False)
+    manager = forms.ModelChoiceField(
+        queryset=Person.objects.none(),
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "employee id"}),
+        to_field_name="employee_id",
+        help_text="The manager's employee id",
+    )
+    unit = forms.ModelChoiceField(queryset=OrgUnit.objects.none(), required=False)
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False)
+    location = forms.CharField(max_length=200, required=False)
+    start_date = forms.DateField(
+        required=False, help_text="YYYY-MM-DD", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    active = forms.BooleanField(required=False, initial=True)
+    role_profiles = forms.ModelMultipleChoiceField(
+        queryset=RoleProfile.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, organisation_id: int, profiles: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["manager"].queryset = Person.objects.filter(organisation_id=organisation_id)  # type: ignore[attr-defined]
+        self.fields["unit"].queryset = OrgUnit.objects.filter(organisation_id=organisation_id)  # type: ignore[attr-defined]
+        self.fields["team"].queryset = Team.objects.filter(organisation_id=organisation_id).select_related(
+            "unit"
+        )  # type: ignore[attr-defined]
+        self.fields["role_profiles"].queryset = profiles  # type: ignore[attr-defined]
+        self.fields["manager"].error_messages["invalid_choice"] = "no person with this employee id here"
+
+
+class UnitForm(SomsForm):
+    name = forms.CharField(max_length=120)
+    parent = forms.ModelChoiceField(queryset=OrgUnit.objects.none(), required=False, label="Inside unit")
+    manager = forms.ModelChoiceField(
+        queryset=Person.objects.none(),
+        required=False,
+        to_field_name="employee_id",
+        widget=forms.TextInput(attrs={"placeholder": "employee id"}),
+        help_text="Employee id of the person who manages the unit",
+    )
+
+    def __init__(self, *args: Any, organisation_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = OrgUnit.objects.filter(organisation_id=organisation_id)  # type: ignore[attr-defined]
+        self.fields["manager"].queryset = Person.objects.filter(organisation_id=organisation_id)  # type: ignore[attr-defined]
+        self.fields["manager"].error_messages["invalid_choice"] = "no person with this employee id here"
+
+
+class TeamForm(SomsForm):
+    name = forms.CharField(max_length=120)
+    unit = forms.ModelChoiceField(queryset=OrgUnit.objects.none(), required=False)
+
+    def __init__(self, *args: Any, organisation_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = OrgUnit.objects.filter(organisation_id=organisation_id)  # type: ignore[attr-defined]
+
+
+class ImportForm(SomsForm):
+    file = forms.FileField(help_text="CSV (UTF-8, UTF-16 or Windows-1252) or XLSX")
+    sheet = forms.CharField(required=False, max_length=100, help_text="For a workbook with several sheets")
+    clear_empty = forms.BooleanField(
+        required=False,
+        label="Empty cells clear the field",
+        help_text="Otherwise an empty cell leaves the stored value alone",
+    )
+    deactivate_missing = forms.BooleanField(required=False, label="Deactivate people missing from the file")
+
+
+class MergeForm(SomsForm):
+    duplicate = forms.ModelChoiceField(
+        queryset=Person.objects.none(),
+        to_field_name="employee_id",
+        widget=forms.TextInput(attrs={"placeholder": "employee id"}),
+        help_text="Employee id of the duplicate record; it is folded into this one",
+    )
+
+    def __init__(self, *args: Any, organisation_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["duplicate"].queryset = Person.objects.filter(organisation_id=organisation_id)  # type: ignore[attr-defined]
+        self.fields["duplicate"].error_messages["invalid_choice"] = "no person with this employee id here"
+
+
+class RoleProfileForm(SomsForm):
+    code = forms.SlugField(max_length=80)
+    name = forms.CharField(max_length=200)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class InviteForm(SomsForm):
+    email = forms.EmailField()
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
+
+
+class RoleForm(SomsForm):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+class CoverageTargetForm(SomsForm):
+    where = forms.ChoiceField(label="Unit or team")
+    element = forms.ChoiceField()
+    level = forms.ChoiceField()
+    minimum = forms.IntegerField(min_value=1, max_value=100_000, initial=1)
+    note = forms.CharField(required=False, max_length=200)
+
+    def __init__(self, *args: Any, units: Any, teams: Any, versions: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["where"].choices = (
+            [("", "—")]
+            + [  # type: ignore[attr-defined]
+                (f"unit:{u.pk}", f"Unit: {u.name}") for u in units
+            ]
+            + [(f"team:{t.pk}", f"Team: {t.name}") for t in teams]
+        )
+        self.fields["element"].choices = [  # type: ignore[attr-defined]
+            (str(e.pk), f"{v.framework.name} {v.label}: {e.name}") for v in versions for e in v.elements.all()
+        ]
+        self.fields["level"].choices = [  # type: ignore[attr-defined]
+            (str(lv.pk), f"{v.framework.name} {v.label}: {lv.name}")
+            for v in versions
+            for lv in v.levels.all()
+        ]

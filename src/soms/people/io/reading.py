@@ -1,0 +1,154 @@
+"""Turn an uploaded file into a header and rows of text, or refuse it with one clear sentence."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class FileProblem(ValueError):
+    """The file as a whole cannot be read (encoding, format, sheets, size)."""
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    rows: list[tuple[int, list[str]]]  # (row number as a spreadsheet shows it, cells)
+    encoding: str = ""
+    sheet: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def unescape(value: str) -> str:
+    """Undo the export's formula-injection guard: "'=SUM(A1)" was written for "=SUM(A1)"."""
+    if len(value) > 1 and value[0] == "'" and value[1] in FORMULA_START:
+        return value[1:]
+    return value
+
+
+def escape(value: str) -> str:
+    """Make a cell that a spreadsheet would run as a formula into plain text."""
+    if value and value[0] in FORMULA_START:
+        return "'" + value
+    return value
+
+
+def _decode(content: bytes) -> tuple[str, str]:
+    if content.startswith(codecs.BOM_UTF8):
+        return content[len(codecs.BOM_UTF8) :].decode("utf-8"), "UTF-8"
+    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return content.decode("utf-16"), "UTF-16"
+        except UnicodeDecodeError as exc:
+            raise FileProblem(
+                f"The file starts like UTF-16 but byte {exc.start} is not valid UTF-16."
+            ) from None
+    if b"\x00" in content[:4096]:
+        raise FileProblem(
+            "The file contains NUL bytes: it looks like UTF-16 without a byte-order mark, or is not a text "
+            "file. Save it as CSV UTF-8 (or UTF-16 with a byte-order mark) and upload it again."
+        )
+    try:
+        return content.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        # Excel's "CSV" on Windows writes Windows-1252; it defines every byte but five.
+        return content.decode("cp1252"), "Windows-1252"
+    except UnicodeDecodeError as exc:
+        raise FileProblem(
+            f"The file is neither UTF-8 nor Windows-1252 text (byte {exc.start}). Save it as CSV UTF-8."
+        ) from None
+
+
+def read_csv(content: bytes) -> Table:
+    text, encoding = _decode(content)
+    sample = text[:8192]
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    try:
+        headers = next(reader, None)
+        if headers is None:
+            raise FileProblem("The file is empty: the first row must name the columns.")
+        rows = [(reader.line_num, [unescape(c) for c in cells]) for cells in reader]
+    except csv.Error as exc:
+        raise FileProblem(f"The CSV cannot be read at line {reader.line_num}: {exc}") from None
+    table = Table(headers=[h.strip() for h in headers], rows=rows, encoding=encoding)
+    if encoding == "Windows-1252":
+        table.notes.append("Read as Windows-1252 text (not UTF-8).")
+    return table
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return unescape(str(value))
+
+
+def sheet_names(content: bytes) -> list[str]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        return list(CalamineWorkbook.from_filelike(io.BytesIO(content)).sheet_names)
+    except Exception as exc:  # calamine raises its own error types for broken workbooks
+        raise FileProblem(f"The file is not a readable XLSX workbook ({exc}).") from None
+
+
+def read_xlsx(content: bytes, sheet: str | None = None) -> Table:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(content))
+    except Exception as exc:
+        raise FileProblem(f"The file is not a readable XLSX workbook ({exc}).") from None
+    names = list(book.sheet_names)
+    if sheet:
+        if sheet not in names:
+            raise FileProblem(f"There is no sheet {sheet!r}; the workbook has: {', '.join(names)}.")
+        chosen = sheet
+    elif len(names) == 1:
+        chosen = names[0]
+    else:
+        raise FileProblem(
+            f"The workbook has {len(names)} sheets ({', '.join(names)}): choose the one to import."
+        )
+    data = book.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
+    if not data:
+        raise FileProblem(f"Sheet {chosen!r} is empty: the first row must name the columns.")
+    headers = [_cell(h).strip() for h in data[0]]
+    rows = [(n, [_cell(c) for c in cells]) for n, cells in enumerate(data[1:], start=2)]
+    return Table(headers=headers, rows=rows, encoding="XLSX", sheet=chosen)
+
+
+def is_xlsx(content: bytes, filename: str) -> bool:
+    return content[:4] == b"PK\x03\x04" or filename.lower().endswith((".xlsx", ".xlsm"))
+
+
+def read_table(
+    content: bytes, filename: str, *, sheet: str | None = None, max_bytes: int | None = None
+) -> Table:
+    if max_bytes is not None and len(content) > max_bytes:
+        raise FileProblem(f"The file is {len(content):,} bytes; the limit is {max_bytes:,} bytes.")
+    if not content:
+        raise FileProblem("The file is empty.")
+    if is_xlsx(content, filename):
+        return read_xlsx(content, sheet)
+    if filename.lower().endswith(".xls"):
+        raise FileProblem("Old Excel (.xls) files are not read: save the sheet as .xlsx or CSV.")
+    return read_csv(content)

@@ -1,0 +1,131 @@
+"""`soms people import FILE --org SLUG [--dry-run] [--deactivate-missing] [--clear-empty] [--sheet NAME]`
+and `soms people export --org SLUG [--format csv|xlsx] [-o FILE]`.
+
+The command line acts as the operator of the installation (the audit log shows no actor). An import
+checks the whole file first and lists every problem by row and column; nothing is written unless
+the file is clean.
+"""
+
+from __future__ import annotations
+
+import sys
+from argparse import ArgumentParser
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from soms.people.io.apply import apply_plan
+from soms.people.io.export import export_rows, to_csv_bytes, to_xlsx_bytes
+from soms.people.io.plan import Options, plan_import
+from soms.people.io.reading import FileProblem, read_table
+from soms.tenancy.models import Organisation
+
+
+class Command(BaseCommand):
+    help = "Import people and structure from an HR file (CSV or XLSX), or export them."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True, metavar="import|export")
+        imp = sub.add_parser("import", help="import people from a CSV or XLSX file (all or nothing)")
+        imp.add_argument("file")
+        imp.add_argument("--org", required=True, help="organisation slug")
+        imp.add_argument("--dry-run", action="store_true", help="only check and show what would change")
+        imp.add_argument(
+            "--deactivate-missing",
+            action="store_true",
+            help="deactivate active people of the organisation who are not in the file",
+        )
+        imp.add_argument("--clear-empty", action="store_true", help="an empty cell clears the field")
+        imp.add_argument("--sheet", help="the sheet to read from an XLSX workbook with several")
+        exp = sub.add_parser("export", help="export people in the import's columns")
+        exp.add_argument("--org", required=True, help="organisation slug")
+        exp.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+        exp.add_argument("-o", "--output", help="file to write (default: standard output for CSV)")
+
+    def organisation(self, slug: str) -> Organisation:
+        org = Organisation.objects.filter(slug=slug).first()
+        if org is None:
+            known = ", ".join(Organisation.objects.values_list("slug", flat=True)[:20]) or "none yet"
+            raise CommandError(f"No organisation with slug {slug!r}. Known slugs: {known}.")
+        return org
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "import":
+            self.do_import(options)
+        else:
+            self.do_export(options)
+
+    def do_import(self, options: dict[str, Any]) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        org = self.organisation(options["org"])
+        path = Path(options["file"])
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            raise CommandError(f"{path}: {exc.strerror}") from None
+        try:
+            table = read_table(
+                content, path.name, sheet=options["sheet"], max_bytes=settings.SOMS_MAX_UPLOAD_BYTES
+            )
+        except FileProblem as exc:
+            raise CommandError(f"{path.name}: {exc}") from None
+        opts = Options(clear_empty=options["clear_empty"], deactivate_missing=options["deactivate_missing"])
+        plan = plan_import(org.pk, table, opts, max_rows=settings.SOMS_PEOPLE_IMPORT_MAX_ROWS)
+        for note in plan.notes:
+            self.stdout.write(note)
+        if plan.problems:
+            for p in plan.problems:
+                where = f"row {p.row}, column {p.column}" if p.row else f"column {p.column}"
+                self.stderr.write(
+                    f"{path.name}: {where}: {p.reason}" + (f" (value {p.value!r})" if p.value else "")
+                )
+            raise CommandError(f"{len(plan.problems)} problems in {path.name}; nothing was imported.")
+        s = plan.summary(limit=20)
+        self.stdout.write(
+            f"{s['rows']} rows: {s['create']} to create, {s['update']} to change, {s['unchanged']} unchanged, "
+            f"{s['deactivate']} to deactivate; {s['new_units_count']} new units, {s['new_teams_count']} new teams."
+        )
+        for u in s["updates"]:
+            changes = ", ".join(f"{f}: {a} → {b}" for f, a, b in u["changes"])
+            self.stdout.write(f"  row {u['row']} {u['employee_id']} {u['name']}: {changes}")
+        if options["dry_run"]:
+            self.stdout.write("Dry run: nothing was written.")
+            return
+        total = s["create"] + s["update"]
+        with Progress(
+            TextColumn("Importing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            disable=not sys.stderr.isatty() or total == 0,
+        ) as bar:
+            task = bar.add_task("people", total=total or 1)
+            result = apply_plan(
+                organisation=org,
+                plan=plan,
+                actor=None,
+                filename=path.name,
+                options=opts,
+                progress=lambda stage, done, _total: bar.update(task, completed=done),
+            )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Imported {path.name}: {result['created']} created, {result['updated']} changed, "
+                f"{result['deactivated']} deactivated."
+            )
+        )
+
+    def do_export(self, options: dict[str, Any]) -> None:
+        org = self.organisation(options["org"])
+        rows = export_rows(org.pk)
+        data = to_xlsx_bytes(rows) if options["format"] == "xlsx" else to_csv_bytes(rows)
+        if options["output"]:
+            Path(options["output"]).write_bytes(data)
+            self.stdout.write(f"Wrote {options['output']}.")
+        elif options["format"] == "xlsx":
+            raise CommandError("XLSX is binary: give a file with -o FILE.")
+        else:
+            self.stdout.write(data.decode("utf-8"), ending="")

@@ -1,0 +1,96 @@
+"""HR imports as stored records: check (dry run) on upload, apply after review, same for page,
+API and CLI. Large files are applied by a background task when one is available (see
+`people_import_apply`); it takes the record id and re-checks against the data as it is then."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from soms.people.errors import PeopleConflict
+from soms.people.io.apply import Progress, apply_plan
+from soms.people.io.plan import Options, Plan, Problem, plan_import
+from soms.people.io.reading import FileProblem, read_table
+from soms.people.models import ImportStatus, PeopleImport
+from soms.tenancy.models import Organisation
+
+
+def check_file(
+    *, organisation: Organisation, filename: str, content: bytes, options: Options, sheet: str | None = None
+) -> Plan:
+    try:
+        table = read_table(content, filename, sheet=sheet, max_bytes=settings.SOMS_MAX_UPLOAD_BYTES)
+    except FileProblem as exc:
+        return Plan(columns=[], problems=[Problem(None, "file", filename, str(exc))])
+    return plan_import(organisation.pk, table, options, max_rows=settings.SOMS_PEOPLE_IMPORT_MAX_ROWS)
+
+
+def people_import_check(
+    *,
+    organisation: Organisation,
+    filename: str,
+    content: bytes,
+    options: Options,
+    actor: Any,
+    sheet: str | None = None,
+) -> tuple[PeopleImport, Plan]:
+    """Store the upload with its problems or its dry-run summary. Writes no people."""
+    plan = check_file(
+        organisation=organisation, filename=filename, content=content, options=options, sheet=sheet
+    )
+    record = PeopleImport.objects.create(
+        organisation=organisation,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        filename=filename[:255],
+        # Only a clean file is kept (to be checked again and applied); a refused one is not needed.
+        content=content if not plan.problems else b"",
+        options={**options.as_dict(), "sheet": sheet or ""},
+        status=ImportStatus.INVALID if plan.problems else ImportStatus.READY,
+        problems=[p.as_dict() for p in plan.problems],
+        summary=plan.summary(),
+    )
+    return record, plan
+
+
+def people_import_apply(
+    *, record: PeopleImport, actor: Any, progress: Progress | None = None
+) -> dict[str, Any]:
+    """Check the stored file again against today's data and, if it is still clean, write it."""
+    if record.status == ImportStatus.APPLIED:
+        raise PeopleConflict("This import has already been applied.")
+    if record.status != ImportStatus.READY:
+        raise PeopleConflict("This file has problems: fix them and upload it again.")
+    options = Options.from_dict(record.options)
+    plan = check_file(
+        organisation=record.organisation,
+        filename=record.filename,
+        content=bytes(record.content),
+        options=options,
+        sheet=record.options.get("sheet") or None,
+    )
+    if plan.problems:
+        PeopleImport.objects.filter(pk=record.pk).update(
+            status=ImportStatus.INVALID, problems=[p.as_dict() for p in plan.problems], summary=plan.summary()
+        )
+        record.refresh_from_db()
+        raise PeopleConflict("The organisation changed since the check and the file now has problems.")
+    with transaction.atomic():
+        result = apply_plan(
+            organisation=record.organisation,
+            plan=plan,
+            actor=actor,
+            filename=record.filename,
+            options=options,
+            **({"progress": progress} if progress else {}),
+        )
+        PeopleImport.objects.filter(pk=record.pk).update(
+            status=ImportStatus.APPLIED,
+            applied_at=timezone.now(),
+            summary={**record.summary, "result": result},
+            content=b"",
+        )
+    record.refresh_from_db()
+    return result

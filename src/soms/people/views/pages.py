@@ -1,0 +1,334 @@
+"""People pages: search, org tree, a unit's people, a person, and the editors admins use."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from soms.people import access
+from soms.people.access import require
+from soms.people.errors import PeopleConflict, PeopleInvalid
+from soms.people.forms import MergeForm, PeopleSearchForm, PersonForm, TeamForm, UnitForm
+from soms.people.models import OrgUnit, Person
+from soms.people.permissions import can
+from soms.people.selectors.people import (
+    PeopleFilter,
+    manager_chain,
+    org_tree,
+    people_list,
+    person_requirements,
+    tree_flat,
+    unit_ancestors,
+    unit_path_names,
+)
+from soms.people.services import persons, privacy, structure
+from soms.people.services.profiles import role_profiles_builtin_load
+from soms.people.views.common import form_error, membership
+from soms.tenancy.access import member_required
+
+PAGE_SIZE = 50
+
+
+def _filters(request: HttpRequest, m: Any) -> tuple[PeopleSearchForm, PeopleFilter]:
+    units = OrgUnit.objects.filter(Q(organisation_id=m.organisation_id) & access.unit_scope(m))
+    form = PeopleSearchForm(
+        request.GET or None,
+        organisation_id=m.organisation_id,
+        units=units,
+        profiles=access.role_profiles_visible(m),
+    )
+    filters = PeopleFilter()
+    if form.is_valid():
+        d = form.cleaned_data
+        active = d.get("active") or "yes"
+        filters = PeopleFilter(
+            q=d.get("q") or "",
+            unit=d.get("unit"),
+            team=d.get("team"),
+            active=None if active == "all" else active == "yes",
+            role_profile=d["role_profile"].pk if d.get("role_profile") else None,
+        )
+    return form, filters
+
+
+def _page(request: HttpRequest, qs: Any) -> Any:
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    page.querystring = params.urlencode()  # type: ignore[attr-defined]
+    return page
+
+
+@member_required
+@require_GET
+def person_list(request: HttpRequest) -> HttpResponse:
+    m = membership(request)
+    require(m, "person.list")
+    form, filters = _filters(request, m)
+    if form.errors:
+        return render(request, "people/list.html", {"form": form, "page": None}, status=400)
+    page = _page(request, people_list(m, filters))
+    paths = unit_path_names([p.unit for p in page.object_list if p.unit])
+    return render(
+        request,
+        "people/list.html",
+        {
+            "form": form,
+            "page": page,
+            "paths": paths,
+            "names_only": access.names_only(m),
+            "can_create": can(m, "person.create"),
+            "can_import": can(m, "people.import"),
+        },
+    )
+
+
+@member_required
+@require_GET
+def tree(request: HttpRequest) -> HttpResponse:
+    m = membership(request)
+    nodes = tree_flat(org_tree(m))
+    return render(
+        request,
+        "people/tree.html",
+        {
+            "nodes": nodes,
+            "can_manage": can(m, "unit.manage"),
+            "can_import": can(m, "people.import"),
+            "can_export": can(m, "people.export"),
+        },
+    )
+
+
+@member_required
+@require_GET
+def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
+    m = membership(request)
+    unit = access.unit_for(m, unit_id)
+    form, filters = _filters(request, m)
+    filters.unit = unit
+    page = _page(request, people_list(m, filters))
+    return render(
+        request,
+        "people/unit.html",
+        {
+            "unit": unit,
+            "ancestors": unit_ancestors(unit),
+            "page": page,
+            "names_only": access.names_only(m),
+            "children": OrgUnit.objects.filter(parent=unit).filter(access.unit_scope(m)).order_by("name"),
+            "teams": unit.teams.all(),
+            "can_manage": can(m, "unit.manage"),
+        },
+    )
+
+
+@member_required
+@require_GET
+def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
+    m = membership(request)
+    person = access.person_for(m, person_id)
+    reports = access.people_in_scope(m, "person.list").filter(manager=person).order_by("name_key")[:200]
+    return render(
+        request,
+        "people/person.html",
+        {
+            "person": person,
+            "chain": manager_chain(person),
+            "reports": reports,
+            "unit_path": unit_path_names([person.unit]).get(person.unit_id, "") if person.unit else "",
+            "profiles": person.role_profiles.select_related("version__framework"),
+            "requirements": person_requirements(person),
+            "can_edit": can(m, "person.update"),
+            "can_privacy": can(m, "person.erase"),
+            "can_invite": can(m, "person.invite"),
+            "merge_form": MergeForm(organisation_id=m.organisation_id),
+        },
+    )
+
+
+def _person_values(form: PersonForm) -> dict[str, Any]:
+    d = dict(form.cleaned_data)
+    return {
+        k: (v if v is not None else "") if k in ("email", "job_title", "location") else v
+        for k, v in d.items()
+    }
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def person_edit(request: HttpRequest, person_id: int | None = None) -> HttpResponse:
+    m = membership(request)
+    role_profiles_builtin_load()
+    person = access.person_for(m, person_id, action="person.update") if person_id else None
+    if person is None:
+        require(m, "person.create")
+    initial = {}
+    if person is not None:
+        initial = {
+            f: getattr(person, f)
+            for f in (
+                "employee_id",
+                "name",
+                "email",
+                "job_title",
+                "unit",
+                "team",
+                "location",
+                "start_date",
+                "active",
+            )
+        }
+        initial["manager"] = person.manager.employee_id if person.manager else ""
+        initial["role_profiles"] = list(person.role_profiles.all())
+    form = PersonForm(
+        request.POST or None,
+        initial=initial or {"active": True},
+        organisation_id=m.organisation_id,
+        profiles=access.role_profiles_visible(m),
+    )
+    if request.method == "POST" and form.is_valid():
+        values = _person_values(form)
+        try:
+            if person is None:
+                person = persons.person_create(organisation=m.organisation, actor=request.user, **values)
+                messages.success(request, f"Added {person.name}.")
+            else:
+                person = persons.person_update(person=person, actor=request.user, **values)
+                messages.success(request, f"Saved {person.name}.")
+            return redirect("people-person", person_id=person.pk)
+        except PeopleInvalid as exc:
+            form_error(form, exc)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "people/person_form.html", {"form": form, "person": person}, status=status)
+
+
+@member_required
+@require_GET
+def person_data(request: HttpRequest, person_id: int) -> HttpResponse:
+    m = membership(request)
+    person = access.person_for(m, person_id, action="person.export_data")
+    body = json.dumps(privacy.person_data(person), indent=2, ensure_ascii=False)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="person-{person.pk}.json"'
+    return response
+
+
+@member_required
+@require_POST
+def person_erase(request: HttpRequest, person_id: int) -> HttpResponse:
+    m = membership(request)
+    person = access.person_for(m, person_id, action="person.erase")
+    privacy.person_erase(person=person, actor=request.user)
+    messages.success(request, "The person's personal data has been erased; their history is anonymised.")
+    return redirect("people-person", person_id=person.pk)
+
+
+@member_required
+@require_POST
+def person_merge(request: HttpRequest, person_id: int) -> HttpResponse:
+    m = membership(request)
+    keep = access.person_for(m, person_id, action="person.merge")
+    form = MergeForm(request.POST, organisation_id=m.organisation_id)
+    if form.is_valid():
+        try:
+            privacy.person_merge(keep=keep, duplicate=form.cleaned_data["duplicate"], actor=request.user)
+            messages.success(
+                request, f"Merged {form.cleaned_data['duplicate'].employee_id} into {keep.name}."
+            )
+            return redirect("people-person", person_id=keep.pk)
+        except PeopleInvalid as exc:
+            form_error(form, exc)
+    for errors in form.errors.values():
+        for e in errors:
+            messages.error(request, f"Merge: {e}")
+    return redirect("people-person", person_id=keep.pk)
+
+
+@member_required
+@require_POST
+def person_invite(request: HttpRequest, person_id: int) -> HttpResponse:
+    from soms.people.services.members import person_invite as invite
+
+    m = membership(request)
+    person = access.person_for(m, person_id, action="person.invite")
+    try:
+        invite(person=person, actor=request.user, actor_membership=m)
+        messages.success(request, f"Invitation sent to {person.email}.")
+    except (PeopleInvalid, PeopleConflict) as exc:
+        messages.error(request, str(exc))
+    return redirect("people-person", person_id=person.pk)
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def unit_edit(request: HttpRequest, unit_id: int | None = None) -> HttpResponse:
+    m = membership(request)
+    unit = access.unit_for(m, unit_id, action="unit.manage") if unit_id else None
+    if unit is None:
+        require(m, "unit.manage")
+    initial: dict[str, Any] = {}
+    if unit is not None:
+        initial = {
+            "name": unit.name,
+            "parent": unit.parent,
+            "manager": unit.manager.employee_id if unit.manager else "",
+        }
+    elif request.GET.get("parent"):
+        initial = {"parent": request.GET.get("parent")}
+    form = UnitForm(request.POST or None, initial=initial, organisation_id=m.organisation_id)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            if unit is None:
+                unit = structure.unit_create(
+                    organisation=m.organisation,
+                    name=d["name"],
+                    parent=d["parent"],
+                    manager=d["manager"],
+                    actor=request.user,
+                )
+            else:
+                unit = structure.unit_update(
+                    unit=unit, name=d["name"], parent=d["parent"], manager=d["manager"], actor=request.user
+                )
+            messages.success(request, f"Saved unit {unit.name}.")
+            return redirect("people-unit", unit_id=unit.pk)
+        except PeopleInvalid as exc:
+            form_error(form, exc)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "people/unit_form.html", {"form": form, "unit": unit}, status=status)
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def team_create(request: HttpRequest) -> HttpResponse:
+    m = membership(request)
+    require(m, "team.manage")
+    form = TeamForm(
+        request.POST or None, initial={"unit": request.GET.get("unit")}, organisation_id=m.organisation_id
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            team = structure.team_create(
+                organisation=m.organisation,
+                name=form.cleaned_data["name"],
+                unit=form.cleaned_data["unit"],
+                actor=request.user,
+            )
+            messages.success(request, f"Added team {team.name}.")
+            return redirect("people-unit", unit_id=team.unit_id) if team.unit_id else redirect("people-tree")
+        except PeopleInvalid as exc:
+            form_error(form, exc)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "people/team_form.html", {"form": form}, status=status)
+
+
+__all__ = ["Person"]
