@@ -77,6 +77,7 @@ class AuditAction(models.TextChoices):
     PERSON_MERGE = "person.merge", "People merged"
     PERSON_ERASE = "person.erase", "Person erased"
     PERSON_IMPORT = "person.import", "People imported"
+    PEOPLE_IMPORT = "people.import", "HR file imported"
     ORG_UNIT_CREATE = "org_unit.create", "Unit added"
     ORG_UNIT_UPDATE = "org_unit.update", "Unit changed"
     ORG_UNIT_DELETE = "org_unit.delete", "Unit deleted"
