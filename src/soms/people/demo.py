@@ -8,7 +8,7 @@ Both go through the HR import pipeline, as a real organisation's file would.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from soms.people.io.apply import import_people
@@ -292,7 +292,7 @@ UNIT_MANAGERS = {
 }
 
 
-def _seed_org(ctx: Any, key: str, rows: list[tuple[str, ...]]) -> int:
+def _seed_org(ctx: Any, key: str, rows: Sequence[tuple[str, ...]]) -> int:
     organisation = ctx.organisations[key]
     if Person.objects.filter(organisation=organisation).exists():
         return 0

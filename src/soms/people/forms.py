@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -58,12 +58,11 @@ class PersonForm(SomsForm):
 
     def __init__(self, *args: Any, organisation_id: int, profiles: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["manager"].queryset = Person.objects.filter(organisation_id=organisation_id)  # type: ignore[attr-defined]
-        self.fields["unit"].queryset = OrgUnit.objects.filter(organisation_id=organisation_id)  # type: ignore[attr-defined]
-        self.fields["team"].queryset = Team.objects.filter(organisation_id=organisation_id).select_related(
-            "unit"
-        )  # type: ignore[attr-defined]
-        self.fields["role_profiles"].queryset = profiles  # type: ignore[attr-defined]
+        choose = cast(dict[str, forms.ModelChoiceField[Any]], self.fields)
+        choose["manager"].queryset = Person.objects.filter(organisation_id=organisation_id)
+        choose["unit"].queryset = OrgUnit.objects.filter(organisation_id=organisation_id)
+        choose["team"].queryset = Team.objects.filter(organisation_id=organisation_id).select_related("unit")
+        choose["role_profiles"].queryset = profiles
         self.fields["manager"].error_messages["invalid_choice"] = "no person with this employee id here"
 
 
@@ -143,11 +142,9 @@ class CoverageTargetForm(SomsForm):
 
     def __init__(self, *args: Any, units: Any, teams: Any, versions: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["where"].choices = (
+        cast(forms.ChoiceField, self.fields["where"]).choices = (
             [("", "—")]
-            + [  # type: ignore[attr-defined]
-                (f"unit:{u.pk}", f"Unit: {u.name}") for u in units
-            ]
+            + [(f"unit:{u.pk}", f"Unit: {u.name}") for u in units]
             + [(f"team:{t.pk}", f"Team: {t.name}") for t in teams]
         )
         self.fields["element"].choices = [  # type: ignore[attr-defined]

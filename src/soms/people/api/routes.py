@@ -9,12 +9,12 @@ from typing import Any
 
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
-from ninja import File, Form, Query, Router, Status
+from ninja import Router, Status
 from ninja.files import UploadedFile
+from ninja.params import functions as param
 
 from soms.frameworks.models import Element, FrameworkVersion, Level
 from soms.people import access
-from soms.people.access import require
 from soms.people.api.schemas import (
     CoverageTargetIn,
     CoverageTargetOut,
@@ -48,7 +48,7 @@ from soms.people.services import members as member_svc
 from soms.people.services import persons, privacy, structure
 from soms.people.services import profiles as profile_svc
 from soms.people.services.persons import role_profiles_by_code
-from soms.tenancy.access import NotFound
+from soms.tenancy.access import NotFound, require
 from soms.tenancy.models import Membership
 from soms.tenancy.selectors import members_of
 
@@ -108,13 +108,17 @@ def _profiles(m: Membership, codes: list[str]) -> list[RoleProfile]:
 @router.get("/people", response=PeoplePage, summary="People you may see, filtered and paged on the server")
 def person_list(
     request: HttpRequest,
-    q: str = Query("", max_length=200, description="Start of a name, or an exact employee id or e-mail"),
-    unit_id: int | None = Query(None, ge=1, le=2**63 - 1, description="This unit and everything under it"),
-    team_id: int | None = Query(None, ge=1, le=2**63 - 1),
-    active: bool | None = Query(True, description="Omit for active people; false for inactive"),
-    role_profile_id: int | None = Query(None, ge=1, le=2**63 - 1),
-    limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0, le=10**9),
+    q: str = param.Query(
+        "", max_length=200, description="Start of a name, or an exact employee id or e-mail"
+    ),
+    unit_id: int | None = param.Query(
+        None, ge=1, le=2**63 - 1, description="This unit and everything under it"
+    ),
+    team_id: int | None = param.Query(None, ge=1, le=2**63 - 1),
+    active: bool | None = param.Query(True, description="Omit for active people; false for inactive"),
+    role_profile_id: int | None = param.Query(None, ge=1, le=2**63 - 1),
+    limit: int = param.Query(50, ge=1, le=500),
+    offset: int = param.Query(0, ge=0, le=10**9),
 ) -> dict[str, Any]:
     m = _m(request)
     require(m, "person.list")
@@ -169,11 +173,11 @@ def _import_out(record: PeopleImport) -> dict[str, Any]:
 )
 def people_import(
     request: HttpRequest,
-    file: UploadedFile = File(...),  # noqa: B008
-    dry_run: bool = Form(True),  # noqa: B008
-    clear_empty: bool = Form(False),  # noqa: B008
-    deactivate_missing: bool = Form(False),  # noqa: B008
-    sheet: str = Form("", max_length=100),  # noqa: B008
+    file: UploadedFile = param.File(...),  # noqa: B008
+    dry_run: bool = param.Form(True),  # noqa: B008
+    clear_empty: bool = param.Form(False),  # noqa: B008
+    deactivate_missing: bool = param.Form(False),  # noqa: B008
+    sheet: str = param.Form("", max_length=100),  # noqa: B008
 ) -> dict[str, Any]:
     """Problems come back in `problems` (row, column, value, reason) with status `invalid`, and nothing
     is written; a clean file comes back `ready` with the dry-run summary, or `applied`."""
@@ -228,7 +232,9 @@ def people_import_apply(request: HttpRequest, import_id: int) -> dict[str, Any]:
         }
     },
 )
-def people_export(request: HttpRequest, format: str = Query("csv", pattern="^(csv|xlsx)$")) -> HttpResponse:
+def people_export(
+    request: HttpRequest, format: str = param.Query("csv", pattern="^(csv|xlsx)$")
+) -> HttpResponse:
     m = _m(request)
     require(m, "people.export")
     if format == "xlsx":

@@ -306,7 +306,7 @@ def plan_import(organisation_id: int, table: Table, options: Options, *, max_row
         for column in columns:
             if column == "employee_id":
                 continue
-            value = raw[column]
+            value: Any = raw[column]
             if value == "":
                 if column == "name" and existing is None:
                     bad("name", "required for a new person")
@@ -374,7 +374,7 @@ def plan_import(organisation_id: int, table: Table, options: Options, *, max_row
 
 def _final_manager(row: Row | None, person: dict[str, Any] | None) -> str:
     if row is not None and "manager_employee_id" in row.values:
-        return row.values["manager_employee_id"]
+        return str(row.values["manager_employee_id"])
     return person["manager_employee_id"] if person else ""
 
 
@@ -443,8 +443,8 @@ def _check_references(plan: Plan, state: State, seen: dict[str, int]) -> None:
                     )
             else:
                 base = depth[n]
-    plan.state.depth = depth  # type: ignore[attr-defined]
-    plan.state.manager = manager  # type: ignore[attr-defined]
+    plan.state.depth = depth
+    plan.state.manager = manager
 
 
 def _diff(plan: Plan, state: State, options: Options) -> None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from soms.people import access
-from soms.people.access import require
 from soms.people.errors import PeopleConflict
 from soms.people.forms import ImportForm
 from soms.people.io.export import csv_lines, export_rows, problems_rows, to_xlsx_bytes
@@ -17,7 +17,7 @@ from soms.people.io.plan import Options
 from soms.people.models import ImportStatus
 from soms.people.services.imports import people_import_apply, people_import_check
 from soms.people.views.common import membership
-from soms.tenancy.access import member_required
+from soms.tenancy.access import member_required, require
 
 PROBLEMS_SHOWN = 500
 
@@ -69,7 +69,7 @@ def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
 
 @member_required
 @require_GET
-def import_problems(request: HttpRequest, import_id: int) -> HttpResponse:
+def import_problems(request: HttpRequest, import_id: int) -> HttpResponseBase:
     m = membership(request)
     record = access.people_import_for(m, import_id)
     response = StreamingHttpResponse(
@@ -100,7 +100,7 @@ def import_apply(request: HttpRequest, import_id: int) -> HttpResponse:
 
 @member_required
 @require_GET
-def export(request: HttpRequest, fmt: str) -> HttpResponse:
+def export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     m = membership(request)
     require(m, "people.export")
     name = slugify(m.organisation.name) or "people"

@@ -8,13 +8,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from soms.people import access
-from soms.people.access import require
 from soms.people.errors import PeopleConflict, PeopleInvalid
 from soms.people.forms import InviteForm, RoleForm
 from soms.people.permissions import can
 from soms.people.services import members as svc
 from soms.people.views.common import form_error, membership
-from soms.tenancy.access import member_required
+from soms.tenancy.access import member_required, require
 from soms.tenancy.models import Role
 from soms.tenancy.selectors import members_of
 

@@ -13,7 +13,6 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from soms.people import access
-from soms.people.access import require
 from soms.people.errors import PeopleConflict, PeopleInvalid
 from soms.people.forms import MergeForm, PeopleSearchForm, PersonForm, TeamForm, UnitForm
 from soms.people.models import OrgUnit, Person
@@ -31,7 +30,7 @@ from soms.people.selectors.people import (
 from soms.people.services import persons, privacy, structure
 from soms.people.services.profiles import role_profiles_builtin_load
 from soms.people.views.common import form_error, membership
-from soms.tenancy.access import member_required
+from soms.tenancy.access import member_required, require
 
 PAGE_SIZE = 50
 
@@ -143,7 +142,7 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
             "person": person,
             "chain": manager_chain(person),
             "reports": reports,
-            "unit_path": unit_path_names([person.unit]).get(person.unit_id, "") if person.unit else "",
+            "unit_path": unit_path_names([person.unit]).get(person.unit.pk, "") if person.unit else "",
             "profiles": person.role_profiles.select_related("version__framework"),
             "requirements": person_requirements(person),
             "can_edit": can(m, "person.update"),

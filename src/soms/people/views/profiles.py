@@ -11,14 +11,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from soms.frameworks.models import Element, FrameworkVersion, Level, VersionStatus
 from soms.people import access
-from soms.people.access import require
 from soms.people.errors import PeopleInvalid
 from soms.people.forms import CoverageTargetForm, RoleProfileForm
 from soms.people.models import CoverageTarget, OrgUnit, Team
 from soms.people.permissions import can
 from soms.people.services import profiles as svc
 from soms.people.views.common import form_error, membership
-from soms.tenancy.access import member_required
+from soms.tenancy.access import member_required, require
 
 
 def versions_for(m: Any) -> Any:
