@@ -539,6 +539,47 @@ def parse_scores_csv(text: str, *, column: str = "score", lowest: int = 0, highe
     return scores
 
 
+TRUE_WORDS = frozenset({"yes", "y", "true", "1", "resolved"})
+FALSE_WORDS = frozenset({"no", "n", "false", "0", "unresolved", "open"})
+
+
+def parse_cases_csv(text: str) -> list[tuple[int, bool]]:
+    """Cases from a CSV with a ``contacts`` column (how many contacts each case took) and an
+    optional ``resolved`` column (yes/no; a case without it counts as resolved). Every bad cell is
+    reported by line and column; other columns are ignored."""
+    rows, names = _rows(text, ["contacts"])
+    has_resolved = "resolved" in names
+    problems: list[Problem] = []
+    cases: list[tuple[int, bool]] = []
+    if len(rows) > MAX_RESPONSES:
+        raise ToolkitInputError([Problem(("file",), f"at most {MAX_RESPONSES:,} cases")])
+    for line, row in rows:
+        raw = row["contacts"]
+        try:
+            contacts = int(raw)
+        except ValueError:
+            problems.append(Problem(("row", line, "contacts"), f"{raw!r} is not a whole number"))
+            continue
+        if not 1 <= contacts <= 10_000:
+            problems.append(Problem(("row", line, "contacts"), f"{contacts} is outside 1–10000"))
+            continue
+        resolved = True
+        if has_resolved:
+            word = row["resolved"].lower()
+            if word in TRUE_WORDS:
+                resolved = True
+            elif word in FALSE_WORDS:
+                resolved = False
+            else:
+                problems.append(Problem(("row", line, "resolved"), f"{row['resolved']!r}: write yes or no"))
+                continue
+        cases.append((contacts, resolved))
+    raise_if(problems[:100])
+    if not cases:
+        raise ToolkitInputError([Problem(("file",), "no cases in the file")])
+    return cases
+
+
 def _moment(raw: str) -> datetime:
     value = datetime.fromisoformat(raw.replace("Z", "+00:00") if raw.endswith("Z") else raw)
     return value

@@ -99,3 +99,21 @@ def test_delivery_and_stakeholders_commands(world, tmp_path):
     assert "Manage closely" in run("stakeholders", "analyse", str(s))
     obj = saved("stakeholder_map", world.org_a, world.alice)
     assert "<svg" in run("stakeholders", "export", str(obj.pk), "--org", world.org_a.slug, "--format", "svg")
+
+
+def test_kpi_fcr_counts_first_contact_resolved_cases(tmp_path):
+    # 4 resolved cases, 3 of them at the first contact; one unresolved case is left out: 75 %.
+    path = tmp_path / "cases.csv"
+    path.write_text("case,contacts,resolved\nA,1,yes\nB,1,yes\nC,3,yes\nD,1,yes\nE,2,no\n")
+    out = run("kpi", "fcr", str(path))
+    assert "First-contact resolution 75.0 %: 3 of 4 resolved cases took one contact (1 not resolved" in out
+
+
+def test_kpi_fcr_bad_rows_are_named(tmp_path):
+    path = tmp_path / "cases.csv"
+    path.write_text("contacts,resolved\n0,yes\n2,maybe\n")
+    with pytest.raises(CommandError) as info:
+        run("kpi", "fcr", str(path))
+    message = str(info.value)
+    assert "line 2, column contacts" in message
+    assert "maybe" in message and "yes or no" in message

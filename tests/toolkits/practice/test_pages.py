@@ -314,3 +314,13 @@ def test_calculators_page(world):
     assert r.status_code == 302
     m = KpiMeasurement.objects.get()
     assert m.value == 50 and m.source == "calculated" and m.details["promoters"] == 3
+
+
+def test_calculators_page_first_contact_resolution(world):
+    c = world.client_for(world.alice, world.org_a)
+    cases = SimpleUploadedFile("c.csv", b"contacts,resolved\n1,yes\n2,yes\n1,no\n")
+    r = c.post("/kpis/calculators/", {"calculator": "fcr", "fcr-file": cases})
+    assert r.status_code == 200 and 'id="fcr-value">50.0 %' in r.content.decode()
+    bad = SimpleUploadedFile("c.csv", b"contacts\nmany\n")
+    r = c.post("/kpis/calculators/", {"calculator": "fcr", "fcr-file": bad})
+    assert r.status_code == 400 and "Row 2, column contacts" in r.content.decode()

@@ -75,6 +75,10 @@ class CsatForm(SomsForm):
     satisfied_from = forms.IntegerField(label="Satisfied from", initial=4, min_value=-1000, max_value=1000)
 
 
+class FcrForm(SomsForm):
+    file = forms.FileField(label="Cases (CSV: contacts[, resolved])")
+
+
 class SlaForm(SomsForm):
     file = forms.FileField(label="Tickets (CSV: opened, resolved, priority[, id])")
     targets = forms.CharField(

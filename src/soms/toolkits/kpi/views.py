@@ -22,6 +22,7 @@ from soms.tenancy.requests import MemberRequest
 from soms.toolkits.kpi import compute, selectors, services
 from soms.toolkits.kpi.forms import (
     CsatForm,
+    FcrForm,
     ImportForm,
     KpiForm,
     MeasurementForm,
@@ -29,7 +30,7 @@ from soms.toolkits.kpi.forms import (
     RecordAsForm,
     SlaForm,
 )
-from soms.toolkits.kpi.schemas import CsatIn, KpiIn, NpsIn, SlaIn
+from soms.toolkits.kpi.schemas import CsatIn, FcrIn, KpiIn, NpsIn, SlaIn
 from soms.toolkits.models.saved import Kpi, KpiMeasurement
 
 
@@ -307,6 +308,9 @@ def calculators(request: MemberRequest) -> HttpResponse:
         "sla": SlaForm(
             request.POST if which == "sla" else None, request.FILES if which == "sla" else None, prefix="sla"
         ),
+        "fcr": FcrForm(
+            request.POST if which == "fcr" else None, request.FILES if which == "fcr" else None, prefix="fcr"
+        ),
     }
     record = RecordAsForm(request.POST if which else None, kpis=kpis, prefix="record")
     answer: dict[str, Any] | None = None
@@ -357,6 +361,14 @@ def calculators(request: MemberRequest) -> HttpResponse:
                         now=timezone.now(),
                     )
                     answer["value"] = answer["attainment"]
+            elif ok and which == "fcr":
+                text = _upload_text(form, "file")
+                if text is not None:
+                    cases = core.parse_cases_csv(text)
+                    answer = compute.fcr(
+                        FcrIn.model_validate({"cases": [{"contacts": c, "resolved": r} for c, r in cases]})
+                    )
+                    answer["value"] = answer["fcr"]
         except ToolkitInputError as exc:
             answer = None
             for p in exc.problems:

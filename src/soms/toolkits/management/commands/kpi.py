@@ -1,4 +1,5 @@
-"""`soms kpi nps FILE.csv`, `soms kpi csat FILE.csv`, `soms kpi sla FILE.csv --target P1=4 …`, `soms kpi list`.
+"""`soms kpi nps FILE.csv`, `soms kpi csat FILE.csv`, `soms kpi sla FILE.csv --target P1=4 …`, `soms kpi fcr FILE.csv`,
+`soms kpi list`.
 
 The calculators read the raw data exactly as the pages and the API do; a bad file stops with
 every problem by line and column.
@@ -17,7 +18,7 @@ from django.utils import timezone
 from soms.core import kpi as core
 from soms.core.toolkit_input import ToolkitInputError
 from soms.toolkits.kpi import compute, selectors
-from soms.toolkits.kpi.schemas import CalendarIn, CsatIn, NpsIn, SlaIn
+from soms.toolkits.kpi.schemas import CalendarIn, CsatIn, FcrIn, NpsIn, SlaIn
 from soms.toolkits.saved.command import organisation_for
 
 
@@ -31,7 +32,7 @@ class Command(BaseCommand):
     help = "KPIs: NPS, CSAT and SLA attainment from raw files, and the organisation's KPIs with their status."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        sub = parser.add_subparsers(dest="action", required=True, metavar="{nps,csat,sla,list}")
+        sub = parser.add_subparsers(dest="action", required=True, metavar="{nps,csat,sla,fcr,list}")
         n = sub.add_parser("nps", help="Net Promoter Score from a CSV with a 'score' column (0–10)")
         n.add_argument("file")
         n.add_argument("--column", default="score", help="the column with the answers (default: score)")
@@ -61,6 +62,11 @@ class Command(BaseCommand):
         )
         s.add_argument("--now", help="judge open tickets at this time (ISO 8601; default now)")
         s.add_argument("--json", action="store_true")
+        f = sub.add_parser(
+            "fcr", help="first-contact resolution from a CSV with 'contacts' and 'resolved' columns"
+        )
+        f.add_argument("file")
+        f.add_argument("--json", action="store_true")
         ls = sub.add_parser("list", help="the organisation's KPIs with their latest value and status")
         ls.add_argument("--org", required=True, help="organisation slug")
 
@@ -116,6 +122,18 @@ class Command(BaseCommand):
             f"CSAT {r['csat']:.1f} % from {r['responses']} responses ({r['satisfied']} at {satisfied} or above on {lowest}–{highest})"
         )
         self.stdout.write(f"  95 % interval: {r['low']:.1f} to {r['high']:.1f} %")
+
+    def _fcr(self, o: dict[str, Any]) -> None:
+        cases = core.parse_cases_csv(self._text(o["file"]))
+        r = compute.fcr(FcrIn.model_validate({"cases": [{"contacts": c, "resolved": ok} for c, ok in cases]}))
+        if o["json"]:
+            self.stdout.write(json.dumps(r, indent=1))
+            return
+        shown = "—" if r["fcr"] is None else f"{r['fcr']:.1f} %"
+        self.stdout.write(
+            f"First-contact resolution {shown}: {r['first_contact']} of {r['resolved']} resolved cases "
+            f"took one contact ({r['unresolved']} not resolved, left out)"
+        )
 
     def _sla(self, o: dict[str, Any]) -> None:
         targets: dict[str, float] = {}
