@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from unittest.mock import patch
 
 
 def run_queued_tasks() -> int:
     """Run every queued task with the real worker loop (no signal handlers); fail loudly on a failure."""
+    from django_tasks_db.management.commands import db_worker
     from django_tasks_db.management.commands.db_worker import Worker
     from django_tasks_db.models import DBTaskResult
 
@@ -22,7 +24,12 @@ def run_queued_tasks() -> int:
         worker_id="test-worker",
         excluded_queue_names=[],
     )
-    worker.run()
+    # The worker loop calls close_old_connections() as a long-running process must; inside a test's
+    # transaction Django sees the connection's autocommit differ from its setting and closes it,
+    # which on PostgreSQL ends the test's transaction ("the connection is closed"). The test's
+    # connection is the one the worker must use, so it stays open here.
+    with patch.object(db_worker, "close_old_connections", lambda **kwargs: None):
+        worker.run()
     failed = DBTaskResult.objects.failed().exclude(pk__in=before)
     for result in failed:
         errors = result.task_result.errors
