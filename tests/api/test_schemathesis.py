@@ -19,11 +19,11 @@ from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from soms.frameworks.services.authoring import framework_create, version_item_create
 from soms.tenancy.services import api_token_create
 from soms.toolkits.capacity import services as capacity_services
 from soms.toolkits.capacity.schemas import ErlangInput
 from soms.wsgi import application
+from tests.probe import probe_draft
 
 pytestmark = pytest.mark.django_db
 
@@ -33,37 +33,7 @@ MAX_EXAMPLES = 3
 
 
 def _demo_like(world: Any) -> str:
-    version = framework_create(
-        organisation=world.org_a,
-        actor=world.alice,
-        code="probe",
-        name="Probe",
-        description="",
-        kind="skills",
-        label="1",
-        base=None,
-    )
-    level = version_item_create(
-        version=version,
-        kind="levels",
-        values={"code": "l1", "name": "One", "rank": 1},
-        expected_revision=version.revision,
-        actor=world.alice,
-    )
-    element = version_item_create(
-        version=version,
-        kind="elements",
-        values={"code": "el", "name": "Element"},
-        expected_revision=version.revision,
-        actor=world.alice,
-    )
-    version_item_create(
-        version=version,
-        kind="statements",
-        values={"code": "S1", "text": "Words", "element": element, "level": level},
-        expected_revision=version.revision,
-        actor=world.alice,
-    )
+    probe_draft(world)
     erlang = ErlangInput.model_validate({"calls": 100, "aht": 180})
     capacity_services.capacity_study_create(
         organisation=world.org_a,

@@ -16,11 +16,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from soms.frameworks.models import Framework, FrameworkVersion
-from soms.frameworks.services.authoring import framework_create, version_item_create
 from soms.tenancy.models import AuditLogEntry
 from soms.tenancy.services import api_token_create
 from soms.toolkits.capacity import services as capacity_services
 from soms.toolkits.capacity.schemas import ErlangInput
+from tests.probe import probe_draft
 
 pytestmark = pytest.mark.django_db
 
@@ -48,37 +48,7 @@ class Ctx:
 
 @pytest.fixture
 def ctx(world: Any) -> Ctx:
-    version = framework_create(
-        organisation=world.org_a,
-        actor=world.alice,
-        code="probe",
-        name="Probe",
-        description="",
-        kind="skills",
-        label="1",
-        base=None,
-    )
-    level = version_item_create(
-        version=version,
-        kind="levels",
-        values={"code": "l1", "name": "One", "rank": 1},
-        expected_revision=version.revision,
-        actor=world.alice,
-    )
-    element = version_item_create(
-        version=version,
-        kind="elements",
-        values={"code": "el", "name": "Element"},
-        expected_revision=version.revision,
-        actor=world.alice,
-    )
-    statement = version_item_create(
-        version=version,
-        kind="statements",
-        values={"code": "S1", "text": "Words", "element": element, "level": level},
-        expected_revision=version.revision,
-        actor=world.alice,
-    )
+    version, level, element, statement = probe_draft(world)
     study = capacity_services.capacity_study_create(
         organisation=world.org_a,
         actor=world.alice,
