@@ -41,6 +41,7 @@ from soms.frameworks.services import authoring as services_authoring
 from soms.frameworks.services.authoring import (
     InvalidField,
     ItemInUse,
+    LimitReached,
     PublishBlocked,
     StaleRevision,
     VersionPublished,
@@ -284,6 +285,8 @@ def version_item_form(
                 return _published(request, version)
             except InvalidField as exc:
                 _place_error(form, exc)
+                if isinstance(exc, LimitReached):
+                    status = 422
             else:
                 if inline:
                     return _statement_fragment(request, version, item)
