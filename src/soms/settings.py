@@ -144,6 +144,7 @@ INSTALLED_APPS = [
     "soms.toolkits",
     "soms.people",
     "soms.assessments",
+    "soms.insights",
     "soms.site",
 ]
 
