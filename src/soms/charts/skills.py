@@ -63,7 +63,7 @@ def radar_chart(
     rings = max(len(levels), 1)
     height = width * 0.8 + 40
     cx, cy = width / 2, 40 + (height - 70) / 2
-    radius = min(width / 2 - 110, (height - 110) / 2)
+    radius = min(width / 2 - 135, (height - 120) / 2)
     if not description:
         description = _radar_summary(axes, series, levels)
     out = open_svg(width, height, ident, title, description)
@@ -86,7 +86,13 @@ def radar_chart(
         out.append(f'<line x1="{cx:.1f}" y1="{cy:.1f}" x2="{x:.1f}" y2="{y:.1f}" stroke="{GRID}"/>')
         tx, ty = point(i, rings + 0.35)
         anchor = "middle" if abs(tx - cx) < 8 else ("start" if tx > cx else "end")
-        out.append(f'<text x="{tx:.1f}" y="{ty + 4:.1f}" text-anchor="{anchor}">{esc(name)}</text>')
+        lines = _wrap(name, 18)
+        first = ty + 4 - 7 * (len(lines) - 1)
+        spans = "".join(
+            f'<tspan x="{tx:.1f}" y="{first + 14 * k:.1f}">{esc(line)}</tspan>'
+            for k, line in enumerate(lines)
+        )
+        out.append(f'<text text-anchor="{anchor}"><title>{esc(name)}</title>{spans}</text>')
     out.append("</g>")
     for k, s in enumerate(series):
         colour = s.colour or PALETTE[k % len(PALETTE)]
@@ -115,6 +121,19 @@ def radar_chart(
     out += legend(items, 16, height - 14)
     out.append("</svg>")
     return "\n".join(out)
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """At most three lines of about `width` characters, the last one shortened with an ellipsis."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    if len(lines) > 3:
+        lines = [*lines[:2], lines[2][: width - 1] + "…"]
+    return lines or [""]
 
 
 def _level_name(value: int | None, levels: Sequence[str]) -> str:

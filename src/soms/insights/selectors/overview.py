@@ -34,6 +34,10 @@ def _short(name: str) -> str:
     return "".join(w[0].upper() for w in words)[:3] or name[:2]
 
 
+def _level_name(level_code: dict[str, Any], code: str) -> str:
+    return str(level_code[code].name) if code in level_code else code
+
+
 @dataclass
 class Overview:
     picture: Picture
@@ -109,7 +113,10 @@ def overview(
     sp = single_points_of_failure(h, spof_levels)
     data["single_points"] = {
         "levels": {e: level_code[lv].name for e, lv in spof_levels.items() if lv in level_code},
-        "uncovered": [{"element": e, "name": element_name[e]} for e in sp.uncovered],
+        "uncovered": [
+            {"element": e, "name": element_name[e], "level": _level_name(level_code, spof_levels[e])}
+            for e in sp.uncovered
+        ],
         "sole": [
             {"element": e, "name": element_name[e], "person": int(p), "person_name": names.get(p, p)}
             for e, p in sp.sole
@@ -247,15 +254,6 @@ def charts(ov: Overview, *, title: str) -> dict[str, str]:
             value_label="% meeting requirement",
             value_format="{:.0f}%",
             missing_label="no requirement",
-        )
-    if data["gaps"] and any(g["with_requirement"] for g in data["gaps"]):
-        out["gaps"] = bar_chart(
-            [g["name"] for g in data["gaps"]],
-            [g["short"] for g in data["gaps"]],
-            title="People below their required level, per element",
-            value_name="people short",
-            y_label="people",
-            height=300,
         )
     if data["coverage"]:
         out["coverage"] = bar_chart(
