@@ -85,6 +85,7 @@ class AuditAction(models.TextChoices):
     TEAM_UPDATE = "team.update", "Team changed"
     TEAM_DELETE = "team.delete", "Team deleted"
     ROLE_PROFILE_CREATE = "role_profile.create", "Role profile added"
+    ROLE_PROFILE_COPY = "role_profile.copy", "Role profile copied"
     ROLE_PROFILE_UPDATE = "role_profile.update", "Role profile changed"
     ROLE_PROFILE_DELETE = "role_profile.delete", "Role profile deleted"
     COVERAGE_TARGET_CREATE = "coverage_target.create", "Coverage target added"
