@@ -91,6 +91,16 @@ class AuditAction(models.TextChoices):
     COVERAGE_TARGET_CREATE = "coverage_target.create", "Coverage target added"
     COVERAGE_TARGET_UPDATE = "coverage_target.update", "Coverage target changed"
     COVERAGE_TARGET_DELETE = "coverage_target.delete", "Coverage target deleted"
+    EVIDENCE_CREATE = "evidence.create", "Evidence added"
+    EVIDENCE_ATTACH = "evidence.attach", "Evidence linked to statements"
+    EVIDENCE_DETACH = "evidence.detach", "Evidence unlinked from a statement"
+    EVIDENCE_DELETE = "evidence.delete", "Evidence deleted"
+    CHANGE_PROJECT_CREATE = "change_project.create", "Change project added"
+    CHANGE_PROJECT_UPDATE = "change_project.update", "Change project changed"
+    CHANGE_PROJECT_SUBMIT = "change_project.submit", "Change project submitted"
+    CHANGE_PROJECT_RETURN = "change_project.return", "Change project returned"
+    CHANGE_PROJECT_VALIDATE = "change_project.validate", "Change project validated"
+    CHANGE_PROJECT_EVIDENCE = "change_project.evidence", "Change project evidence changed"
 
 
 _LABELS = dict(AuditAction.choices)
