@@ -18,13 +18,7 @@ SHARED = {
 }
 # Tenant tables still declaring the column themselves (non-null and indexed already); their owner
 # moves them onto TenantOwned. Only ever remove lines.
-PENDING = {
-    "people.OrgUnit",
-    "people.Team",
-    "people.Person",
-    "people.CoverageTarget",
-    "people.PeopleImport",
-}
+PENDING: set[str] = set()
 
 
 def _organisation_field(model: type[models.Model]) -> Any:

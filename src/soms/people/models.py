@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from soms.tenancy.models import Organisation
+from soms.tenancy.models import Organisation, TenantOwned
 
 if TYPE_CHECKING:
     from django.db.models.fields.related_descriptors import ManyRelatedManager
@@ -45,8 +45,7 @@ def under_q(field: str, prefix: str) -> Q:
     return Q(**{f"{field}__gte": low, f"{field}__lt": high})
 
 
-class OrgUnit(models.Model):
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="org_units")
+class OrgUnit(TenantOwned):
     name = models.CharField(max_length=120)
     parent = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
@@ -75,8 +74,7 @@ class OrgUnit(models.Model):
         return under_q(field, self.path)
 
 
-class Team(models.Model):
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="teams")
+class Team(TenantOwned):
     unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="teams")
     name = models.CharField(max_length=120)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -94,8 +92,7 @@ class Team(models.Model):
         return self.name
 
 
-class Person(models.Model):
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="people")
+class Person(TenantOwned):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="people"
     )
@@ -197,10 +194,9 @@ class RoleRequirement(models.Model):
         return f"{self.profile_id}: {self.element_id} at {self.level_id}"
 
 
-class CoverageTarget(models.Model):
+class CoverageTarget(TenantOwned):
     """'At least `minimum` people at `level` or above in `element`', for one unit or one team."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="coverage_targets")
     unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     team = models.ForeignKey(Team, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     element = models.ForeignKey("frameworks.Element", on_delete=models.CASCADE, related_name="+")
@@ -232,12 +228,11 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class PeopleImport(models.Model):
+class PeopleImport(TenantOwned):
     """One uploaded HR file: its check (problems, dry-run summary) and, once applied, the outcome.
 
     The file is kept so the check can be repeated against the current data just before applying."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="people_imports")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

@@ -16,7 +16,7 @@ from soms.fields import Filename, Id, Input
 from soms.frameworks import access, io
 from soms.frameworks.selectors.versions import VersionIncomplete
 from soms.frameworks.services.exchange import framework_import, framework_version_export
-from soms.ratelimits import refused
+from soms.ratelimits import documented, refused
 from soms.tenancy.access import require
 from soms.tenancy.requests import ApiRequest
 
@@ -66,6 +66,7 @@ def _problems(status: int, error: io.FrameworkImportError) -> Status[dict[str, A
         "is stored as a draft unless `publish=true`. A bad file answers 422 with every problem and its "
         "place; nothing is written. Files above the upload limit answer 413."
     ),
+    openapi_extra=documented("import"),
 )
 def framework_import_api(
     request: ApiRequest,
@@ -130,14 +131,17 @@ def framework_import_api(
         "answers 409 with every problem and its place."
     ),
     response={200: None, 409: ProblemsOut},
-    openapi_extra={
-        "responses": {
-            200: {
-                "description": "The file, as an attachment",
-                "content": {ct.split(";")[0]: {} for ct in io.CONTENT_TYPES.values()},
+    openapi_extra=documented(
+        "export",
+        {
+            "responses": {
+                200: {
+                    "description": "The file, as an attachment",
+                    "content": {ct.split(";")[0]: {} for ct in io.CONTENT_TYPES.values()},
+                }
             }
-        }
-    },
+        },
+    ),
 )
 def framework_version_export_api(
     request: ApiRequest, version_id: Id, query: Query[ExportQuery]

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from soms.core.framework_diff import word_changes
-from soms.frameworks import access
+from soms.frameworks import access, suggest
 from soms.frameworks.forms import (
     AreaForm,
     DraftCreateForm,
@@ -36,11 +36,13 @@ from soms.frameworks.forms import (
     StatementTextForm,
 )
 from soms.frameworks.models import FrameworkVersion, MappingKind, Statement
+from soms.frameworks.rules import FrameworkRules
 from soms.frameworks.selectors import authoring as selectors_authoring
 from soms.frameworks.services import authoring as services_authoring
 from soms.frameworks.services.authoring import (
     InvalidField,
     ItemInUse,
+    LimitReached,
     PublishBlocked,
     StaleRevision,
     VersionPublished,
@@ -169,7 +171,10 @@ def version_draft_create(request: MemberRequest, version_id: int) -> HttpRespons
                 return redirect(_grid_url(version))
         status = 400
     else:
-        form = DraftCreateForm()
+        labels = list(base.framework.versions.order_by("created_at", "id").values_list("label", flat=True))
+        form = DraftCreateForm(
+            initial={"label": suggest.next_label(labels[-1] if labels else base.label, labels)}
+        )
     return render(
         request, "frameworks/authoring/draft_form.html", {"form": form, "base": base}, status=status
     )
@@ -184,13 +189,20 @@ def version_structure(request: MemberRequest, version_id: int) -> HttpResponse:
     version = _version(request, version_id)
     if version.is_published:
         return _published(request, version)
+    rules = FrameworkRules.model_validate(version.rules)
+    levels = list(version.levels.annotate(statement_count=Count("statements")))
+    for level in levels:
+        # A level the rules name cannot go: the page says why instead of offering Delete.
+        uses = rules.level_references(level.code)
+        reason = f"Named by {', '.join(uses)}: change the rules before deleting it." if uses else ""
+        setattr(level, "kept_by", reason)  # noqa: B010 - a page-only attribute on the row
     return render(
         request,
         "frameworks/authoring/structure.html",
         {
             "version": version,
             "framework": version.framework,
-            "levels": version.levels.annotate(statement_count=Count("statements")),
+            "levels": levels,
             "elements": version.elements.annotate(statement_count=Count("statements")),
             "areas": version.areas.select_related("element"),
         },
@@ -224,11 +236,30 @@ def _item_initial(kind: str, item: Any, request: MemberRequest, version: Framewo
         if kind == "statements":
             initial["areas"] = list(item.areas.all())
     elif kind == "statements":
-        initial["element"] = version.elements.filter(pk=_whole_number(request.GET, "element") or 0).first()
-        initial["level"] = version.levels.filter(pk=_whole_number(request.GET, "level") or 0).first()
+        element = version.elements.filter(pk=_whole_number(request.GET, "element") or 0).first()
+        level = version.levels.filter(pk=_whole_number(request.GET, "level") or 0).first()
+        initial["element"], initial["level"] = element, level
+        if element is not None:
+            initial["code"] = _next_statement_code(version, element, level)
     elif kind == "levels":
         initial["rank"] = (max(version.levels.values_list("rank", flat=True), default=0)) + 1
     return initial
+
+
+def _next_statement_code(version: FrameworkVersion, element: Any, level: Any) -> str:
+    """The code *Add statement* offers: the next one in the element at that level."""
+    rows = list(
+        version.statements.filter(element=element)
+        .order_by("level__rank", "order", "id")
+        .values_list("code", "level_id")
+    )
+    return suggest.next_statement_code(
+        cell_codes=[code for code, level_id in rows if level is not None and level_id == level.pk],
+        element_codes=[code for code, _ in rows],
+        element_code=element.code,
+        level_code=level.code if level is not None else "",
+        taken=set(version.statements.values_list("code", flat=True)),
+    )
 
 
 def _statement_fragment(request: MemberRequest, version: FrameworkVersion, st: Statement) -> HttpResponse:
@@ -284,6 +315,8 @@ def version_item_form(
                 return _published(request, version)
             except InvalidField as exc:
                 _place_error(form, exc)
+                if isinstance(exc, LimitReached):
+                    status = 422
             else:
                 if inline:
                     return _statement_fragment(request, version, item)
@@ -500,11 +533,30 @@ def _compare_base(request: MemberRequest, version: FrameworkVersion) -> tuple[Fr
         return None, exc.message
 
 
+def _older_to_newer(request: MemberRequest, version: FrameworkVersion, page: str) -> HttpResponse | None:
+    """Opened from an older version without a choice of base: the same page on the version after
+    it, compared with this one, so that the changes read older → newer."""
+    if request.GET.get("base"):
+        return None
+    later = version.framework.versions.filter(
+        access.readable_versions_q(request.membership), created_at__gt=version.created_at
+    ).exclude(pk=version.pk)
+    newer = (
+        later.filter(based_on=version).order_by("created_at", "id").first()
+        or later.order_by("created_at", "id").first()
+    )
+    if newer is None:
+        return None
+    return redirect(reverse(page, args=[newer.pk]) + f"?base={version.pk}")
+
+
 @member_required
 @require_GET
 @rate_limited("grid")
 def version_diff(request: MemberRequest, version_id: int) -> HttpResponse:
     version = access.framework_version_for(request.membership, version_id)
+    if (newer := _older_to_newer(request, version, "framework-diff")) is not None:
+        return newer
     base, error = _compare_base(request, version)
     context: dict[str, Any] = {
         "version": version,
@@ -529,6 +581,11 @@ def version_diff(request: MemberRequest, version_id: int) -> HttpResponse:
     return render(request, "frameworks/authoring/diff.html", context, status=400 if error else 200)
 
 
+def _row_changed(row: selectors_authoring.MappingRow) -> bool:
+    to_code, kind = row.targets[0] if row.targets else (None, "removed")
+    return len(row.targets) > 1 or kind != MappingKind.SAME or to_code != row.statement.code
+
+
 def _mapping_editable(request: MemberRequest, version: FrameworkVersion) -> bool:
     return can(request.membership, "framework_version.author", version)
 
@@ -542,6 +599,8 @@ def version_mappings(request: MemberRequest, version_id: int) -> HttpResponse:
             return _published(request, version)
     else:
         version = access.framework_version_for(request.membership, version_id)
+        if (newer := _older_to_newer(request, version, "framework-mappings")) is not None:
+            return newer
     base, error = _compare_base(request, version)
     editable = _mapping_editable(request, version)
     status = 400 if error else 200
@@ -604,6 +663,9 @@ def version_mappings(request: MemberRequest, version_id: int) -> HttpResponse:
             "base": base,
             "error": error,
             "rows": rows,
+            # Changed statements first; the ones that carry over as they are fold away below.
+            "changed_rows": [row for row in rows if _row_changed(row)],
+            "same_rows": [row for row in rows if not _row_changed(row)],
             "targets": successors,
             "kinds": MappingKind.choices,
             "editable": editable,
