@@ -85,6 +85,29 @@ def refused(request: HttpRequest, group: str) -> HttpResponse | None:
     return None if wait is None else too_many(request, wait)
 
 
+def documented(group: str, openapi_extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`openapi_extra` for an API operation that calls `refused(request, group)`: the spec then
+    says it may answer 429 with `Retry-After` (a test holds every such operation to it)."""
+    user_rate, org_rate = GROUPS[group]
+    extra = dict(openapi_extra or {})
+    responses = dict(extra.get("responses") or {})
+    responses["429"] = {
+        "description": (
+            f"Too many requests of this kind (group `{group}`: by default {user_rate} per user and "
+            f"{org_rate} per organisation); wait the seconds `Retry-After` says"
+        ),
+        "headers": {
+            "Retry-After": {
+                "description": "Seconds until the next request of this kind is accepted",
+                "schema": {"type": "integer", "minimum": 1},
+            }
+        },
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+    }
+    extra["responses"] = responses
+    return extra
+
+
 def rate_limited(
     group: str, *, methods: tuple[str, ...] = ("GET", "POST")
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

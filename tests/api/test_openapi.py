@@ -57,3 +57,41 @@ def test_status_keys_spelt_two_ways_become_one_answer():
         {200: {"description": "OK"}, "200": {"description": "The file", "content": {"text/csv": {}}}, 404: {}}
     )
     assert merged == {"200": {"description": "The file", "content": {"text/csv": {}}}, "404": {}}
+
+
+def _operations_and_their_sources():
+    """(operationId, view source) of every API operation, as Ninja builds the spec."""
+    import inspect
+
+    from soms.api.router import api
+
+    for _prefix, router in api._routers:
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                op_id = operation.operation_id or api.get_openapi_operation_id(operation)
+                yield op_id, inspect.getsource(operation.view_func)
+
+
+def test_every_rate_limited_operation_documents_its_429_and_no_other_does():
+    # A client (and schemathesis) reads the spec to know which answers can come: an operation that
+    # counts calls (it asks soms.ratelimits.refused first) must say it may answer 429 with
+    # Retry-After, and an operation that never does must not promise it.
+    spec = Client().get("/api/openapi.json").json()
+    by_id = {
+        op["operationId"]: op
+        for methods in spec["paths"].values()
+        for op in methods.values()
+        if "operationId" in op
+    }
+    limited = set()
+    for op_id, source in _operations_and_their_sources():
+        counts_calls = "refused(request" in source
+        answers = by_id[op_id]["responses"]
+        assert ("429" in answers) == counts_calls, op_id
+        if counts_calls:
+            limited.add(op_id)
+            assert "Retry-After" in answers["429"]["headers"], op_id
+            assert answers["429"]["content"]["application/json"]["schema"] == {
+                "$ref": "#/components/schemas/ErrorOut"
+            }
+    assert len(limited) >= 6

@@ -84,6 +84,21 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "member.invite": ADMINS,
     "member.change_role": ADMINS,
     "member.remove": ADMINS,
+    # assessments (object rules and scopes in soms.assessments.access)
+    "assessment.view": EVERYONE,
+    "assessment.start_self": EVERYONE,
+    "assessment.start": frozenset({OWNER, ADMIN, ASSESSOR, MANAGER}),
+    "assessment.edit": EVERYONE,
+    "assessment.review": frozenset({OWNER, ADMIN, ASSESSOR, MANAGER}),
+    "assessment.import": ADMINS,
+    "evidence.view": EVERYONE,
+    "evidence.add": EVERYONE,
+    "project.view": EVERYONE,
+    "project.manage": EVERYONE,
+    "project.review": frozenset({OWNER, ADMIN, ASSESSOR, MANAGER}),
+    "project.import": ADMINS,
+    "attainment.view": EVERYONE,
+    "attainment.manage": ADMINS,
 }
 
 ObjectRule = Callable[[Membership, Any], bool]

@@ -27,7 +27,7 @@ from soms.fields import (
     ShortName,
     Slug,
     StatementCode,
-    Text,
+    StatementText,
 )
 from soms.frameworks import access
 from soms.frameworks.api.browse import router as frameworks_read_router
@@ -37,7 +37,7 @@ from soms.frameworks.selectors import authoring as selectors_authoring
 from soms.frameworks.services import authoring as services_authoring
 from soms.frameworks.services.authoring import InvalidField, PublishBlocked, StaleRevision
 from soms.frameworks.services.versions import FrameworkConflict
-from soms.ratelimits import refused
+from soms.ratelimits import documented, refused
 from soms.tenancy.access import NotFound, require
 from soms.tenancy.requests import ApiRequest
 
@@ -79,7 +79,8 @@ def _run[T](fn: Callable[[], T]) -> T:
         raise HttpError(409, str(exc)) from exc
     except InvalidField as exc:
         field = API_FIELDS.get(exc.field, exc.field)
-        raise Invalid([Problem(("body", "payload", *field.split(".")), exc.message)]) from exc
+        place = ("body", "payload", *field.split(".")) if field else ("body", "payload")
+        raise Invalid([Problem(place, exc.message)]) from exc
     except PublishBlocked:
         raise  # placed in the version (levels, rules, elements.<code>): the handler answers 422
 
@@ -211,7 +212,7 @@ class AreaPatch(Revisioned):
 
 class StatementIn(Revisioned):
     code: StatementCode
-    text: Text
+    text: StatementText
     element_id: Id
     level_id: Id
     area_ids: list[Id] = Field(default_factory=list)
@@ -219,7 +220,7 @@ class StatementIn(Revisioned):
 
 class StatementPatch(Revisioned):
     code: StatementCode = _unchanged()
-    text: Text = _unchanged()
+    text: StatementText = _unchanged()
     element_id: Id = _unchanged()
     level_id: Id = _unchanged()
     area_ids: list[Id] = _unchanged()
@@ -664,6 +665,7 @@ class DiffQuery(Input):
     "/framework-versions/{version_id}/diff",
     response=DiffOut,
     summary="Statements added, removed, reworded, moved and renamed since another version",
+    openapi_extra=documented("grid"),
 )
 def framework_version_diff(request: ApiRequest, version_id: Id, query: Query[DiffQuery]) -> Any:
     version = access.framework_version_for(request.membership, version_id)

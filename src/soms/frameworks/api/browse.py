@@ -10,7 +10,7 @@ from soms.fields import MAX_ID, Id
 from soms.frameworks import access
 from soms.frameworks.document import StoredDocument
 from soms.frameworks.selectors import versions as selectors
-from soms.ratelimits import refused
+from soms.ratelimits import documented, refused
 from soms.tenancy.requests import ApiRequest
 
 router = Router(tags=["frameworks"])
@@ -96,6 +96,7 @@ def framework_detail(request: ApiRequest, framework_id: Id) -> dict[str, Any]:
     "/framework-versions/{version_id}",
     response=FrameworkVersionOut,
     summary="A whole framework version: levels, elements, statements, areas and rules",
+    openapi_extra=documented("grid"),
 )
 def framework_version_detail(request: ApiRequest, version_id: Id) -> dict[str, Any] | HttpResponse:
     if (answer := refused(request, "grid")) is not None:

@@ -21,7 +21,7 @@ from soms.frameworks.services.exchange import (
     framework_import,
     framework_version_export,
 )
-from soms.ratelimits import refused
+from soms.ratelimits import documented, refused
 from soms.tenancy.access import require
 from soms.tenancy.requests import ApiRequest
 
@@ -113,6 +113,7 @@ def _problems(status: int, error: io.FrameworkImportError) -> Status[dict[str, A
         "again, or it is a built-in framework) answers 409 with the reason and `choices`: send it again "
         "with `import_as=version` (optionally `label`) or `import_as=framework` (optionally `code`, `name`)."
     ),
+    openapi_extra=documented("import"),
 )
 def framework_import_api(
     request: ApiRequest,
@@ -197,14 +198,17 @@ def framework_import_api(
         "answers 409 with every problem and its place."
     ),
     response={200: None, 409: ProblemsOut},
-    openapi_extra={
-        "responses": {
-            200: {
-                "description": "The file, as an attachment",
-                "content": {ct.split(";")[0]: {} for ct in io.CONTENT_TYPES.values()},
+    openapi_extra=documented(
+        "export",
+        {
+            "responses": {
+                200: {
+                    "description": "The file, as an attachment",
+                    "content": {ct.split(";")[0]: {} for ct in io.CONTENT_TYPES.values()},
+                }
             }
-        }
-    },
+        },
+    ),
 )
 def framework_version_export_api(
     request: ApiRequest, version_id: Id, query: Query[ExportQuery]

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Model
 from django.utils import timezone
 
+from soms import limits
 from soms.core.framework_check import ElementInfo, LevelInfo, StatementInfo, publish_problems
 from soms.core.problems import Invalid, Problem
 from soms.frameworks.document import without_ids
@@ -52,6 +53,11 @@ class InvalidField(Invalid):
         self.message = message
 
 
+class LimitReached(InvalidField):
+    """A content limit of soms/limits.py: the draft already holds the most items of a kind one
+    version may (no field), or a text is longer than an import would accept (its field)."""
+
+
 class ItemInUse(FrameworkConflict):
     """The item is named elsewhere in the draft (a level by the rules) and cannot go yet."""
 
@@ -74,6 +80,18 @@ EDITABLE_FIELDS: dict[str, tuple[str, ...]] = {
     "areas": ("code", "name", "element"),
     "statements": ("code", "text", "element", "level"),
 }
+
+
+# The per-version content limits an author can reach one item at a time (an import is checked whole,
+# in soms.frameworks.io): kind -> the name of its limit in soms.limits.
+COUNT_LIMITS: dict[str, str] = {
+    "levels": "MAX_LEVELS",
+    "elements": "MAX_ELEMENTS",
+    "areas": "MAX_AREAS",
+    "statements": "MAX_STATEMENTS",
+}
+# Long texts an author types, held to the same length an import accepts (an export re-imports).
+LONG_TEXT_FIELDS = ("text", "description")
 
 
 def _actor_or_none(actor: Any) -> Any:
@@ -254,8 +272,29 @@ def _code_taken(model: type[Any], version: FrameworkVersion, code: str, exclude:
     return bool(qs.exists())
 
 
+def _check_room(kind: str, version: FrameworkVersion) -> None:
+    """Refuse an item beyond its kind's limit, counted under the draft's row lock."""
+    name = COUNT_LIMITS[kind]
+    limit = getattr(limits, name)
+    count = ITEM_MODELS[kind]._default_manager.filter(version=version).count()
+    if count >= limit:
+        raise LimitReached(
+            "",
+            f"This version already holds {count:,} {kind}, the most one version may have "
+            f"(at most {limit:,}, limit {name}); delete one to add another.",
+        )
+
+
 def _check_item_values(kind: str, version: FrameworkVersion, values: Mapping[str, Any], item: Any) -> None:
     model = ITEM_MODELS[kind]
+    for field in LONG_TEXT_FIELDS:
+        value = values.get(field)
+        if isinstance(value, str) and len(value) > limits.MAX_TEXT_LENGTH:
+            raise LimitReached(
+                field,
+                f"{len(value):,} characters: at most {limits.MAX_TEXT_LENGTH:,} are accepted "
+                "(limit MAX_TEXT_LENGTH)",
+            )
     if "code" in values and _code_taken(model, version, values["code"], exclude=item):
         raise InvalidField("code", f"{values['code']!r} is already used in this version")
     if kind == "levels" and "rank" in values:
@@ -281,6 +320,7 @@ def version_item_create(
     statements may carry `areas` (a list of the version's areas)."""
     locked = _lock_draft(version, expected_revision)
     _check_item_values(kind, locked, values, None)
+    _check_room(kind, locked)
     model = ITEM_MODELS[kind]
     fields = {k: v for k, v in values.items() if k in EDITABLE_FIELDS[kind]}
     if kind == "statements":

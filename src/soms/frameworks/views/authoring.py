@@ -42,6 +42,7 @@ from soms.frameworks.services import authoring as services_authoring
 from soms.frameworks.services.authoring import (
     InvalidField,
     ItemInUse,
+    LimitReached,
     PublishBlocked,
     StaleRevision,
     VersionPublished,
@@ -314,6 +315,8 @@ def version_item_form(
                 return _published(request, version)
             except InvalidField as exc:
                 _place_error(form, exc)
+                if isinstance(exc, LimitReached):
+                    status = 422
             else:
                 if inline:
                     return _statement_fragment(request, version, item)

@@ -18,7 +18,7 @@ from soms.core.capacity import CapacityInputError, DemandCsvError
 from soms.core.problems import Invalid, Problem
 from soms.fields import Description, Id, Input, Name
 from soms.lazy import lazy_module
-from soms.ratelimits import refused
+from soms.ratelimits import documented, refused
 from soms.tenancy.models import Organisation
 from soms.tenancy.requests import ApiRequest
 from soms.toolkits import access
@@ -246,7 +246,7 @@ def _plan_input(request: ApiRequest) -> PlanInput:
         "Send JSON (`csv` text or `rows`, plus parameters) or multipart form data (`file` plus the parameters "
         "as fields). A bad file answers 422 with one entry per problem, each naming its row and column."
     ),
-    openapi_extra=PLAN_BODY,
+    openapi_extra=documented("capacity", PLAN_BODY),
 )
 def plan(request: ApiRequest) -> dict[str, Any] | HttpResponse:
     if (answer := refused(request, "capacity")) is not None:
@@ -259,6 +259,7 @@ def plan(request: ApiRequest) -> dict[str, Any] | HttpResponse:
     "/capacity/simulate",
     response=dict[str, Any],
     summary="Simulate a day of intervals and compare it with the Erlang formula, interval by interval",
+    openapi_extra=documented("capacity"),
 )
 def simulate(request: ApiRequest, payload: SimulateInput) -> dict[str, Any] | HttpResponse:
     if (answer := refused(request, "capacity")) is not None:

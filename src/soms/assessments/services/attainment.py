@@ -1,0 +1,327 @@
+"""The one place that turns stored judgements and projects into stored attainment.
+
+`soms.core.attainment` holds the rules (pure); this module only feeds it from the database and writes
+its answers into `ElementAttainment` / `PersonStanding`. Call `recompute` whenever an input of a
+person changes (an assessment or a project validated, a person merged), `recompute_version` when a
+version's rules or an organisation's validity override change, and `recompute_due` from the nightly
+job (people whose refresh-due or expiry date has come). Every call reads its inputs in a fixed number
+of queries, whatever the number of people, and writes in bulk in one short transaction per batch.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from soms.assessments.models import (
+    Assessment,
+    AttainmentStatus,
+    ChangeProject,
+    ElementAttainment,
+    Judgement,
+    PersonStanding,
+    ProjectMember,
+    Status,
+    ValidityOverride,
+)
+from soms.core.attainment import (
+    AreaSpec,
+    AssessmentKind,
+    AttainmentEngine,
+    ChangeProjectRecord,
+    FrameworkSpec,
+    JudgementRecord,
+    LevelSpec,
+    PersonAttainment,
+    ProjectStatus,
+    StatementSpec,
+    rules_from_data,
+)
+from soms.core.attainment import Judgement as CoreJudgement
+from soms.frameworks.models import Area, Element, FrameworkVersion, Level, Statement
+
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class VersionIndex:
+    """A version as the engine sees it, plus the ids the database needs to store its answers."""
+
+    version_id: int
+    spec: FrameworkSpec
+    element_ids: dict[str, int]
+    level_ids: dict[str, int]
+    level_ranks: dict[str, int]
+    statement_codes: dict[int, str]  # statement id → code
+
+
+def version_index(version: FrameworkVersion) -> VersionIndex:
+    levels = list(Level.objects.filter(version=version).order_by("rank"))
+    elements = list(Element.objects.filter(version=version).order_by("order", "id"))
+    element_codes = {e.pk: e.code for e in elements}
+    level_codes = {lv.pk: lv.code for lv in levels}
+    statements = list(
+        Statement.objects.filter(version=version)
+        .order_by("element__order", "level__rank", "order", "id")
+        .values_list("pk", "code", "element_id", "level_id")
+    )
+    areas = list(Area.objects.filter(version=version).values_list("code", "element_id"))
+    spec = FrameworkSpec(
+        levels=tuple(LevelSpec(lv.code, lv.rank, lv.validity_months, lv.name) for lv in levels),
+        elements=tuple(e.code for e in elements),
+        statements=tuple(
+            StatementSpec(code, element_codes[el], level_codes[lv]) for _, code, el, lv in statements
+        ),
+        areas=tuple(AreaSpec(code, element_codes.get(el) if el else None) for code, el in areas),
+    )
+    return VersionIndex(
+        version_id=version.pk,
+        spec=spec,
+        element_ids={e.code: e.pk for e in elements},
+        level_ids={lv.code: lv.pk for lv in levels},
+        level_ranks={lv.code: lv.rank for lv in levels},
+        statement_codes={pk: code for pk, code, _, _ in statements},
+    )
+
+
+def overrides_for(organisation_id: int, version: FrameworkVersion) -> dict[str, int | None]:
+    return {
+        code: months
+        for code, months in ValidityOverride.objects.filter(
+            organisation_id=organisation_id, level__version=version
+        ).values_list("level__code", "validity_months")
+    }
+
+
+def engine_for(organisation_id: int, version: FrameworkVersion) -> tuple[AttainmentEngine, VersionIndex]:
+    index = version_index(version)
+    engine = AttainmentEngine(
+        index.spec, rules_from_data(version.rules or {}), overrides_for(organisation_id, version)
+    )
+    return engine, index
+
+
+def _judgements_by_person(
+    person_ids: Sequence[int], index: VersionIndex, *, validated_only: bool = True
+) -> dict[int, list[JudgementRecord]]:
+    rows = Judgement.objects.filter(
+        assessment__person_id__in=person_ids,
+        assessment__version_id=index.version_id,
+    )
+    if validated_only:
+        rows = rows.filter(assessment__status=Status.VALIDATED, assessment__validated_on__isnull=False)
+    out: dict[int, list[JudgementRecord]] = defaultdict(list)
+    for person_id, statement_id, value, validated_on, kind, status, pk in rows.values_list(
+        "assessment__person_id",
+        "statement_id",
+        "value",
+        "assessment__validated_on",
+        "assessment__kind",
+        "assessment__status",
+        "pk",
+    ):
+        code = index.statement_codes.get(statement_id)
+        if code is None:
+            continue
+        out[person_id].append(
+            JudgementRecord(
+                statement=code,
+                judgement=CoreJudgement(value),
+                validated_on=validated_on if status == Status.VALIDATED else None,
+                kind=AssessmentKind(kind),
+                seq=pk,
+            )
+        )
+    return out
+
+
+def _projects_by_person(
+    person_ids: Sequence[int], index: VersionIndex
+) -> dict[int, list[ChangeProjectRecord]]:
+    """Each person's validated change projects on this version: those they own and those of which
+    they are a named member."""
+    projects = {
+        p.pk: p
+        for p in ChangeProject.objects.filter(
+            Q(owner_id__in=person_ids) | Q(memberships__person_id__in=person_ids),
+            version_id=index.version_id,
+            review_status=Status.VALIDATED,
+        ).distinct()
+    }
+    owners: dict[int, set[int]] = defaultdict(set)
+    for p in projects.values():
+        if p.owner_id is not None:
+            owners[p.pk].add(p.owner_id)
+    for project_id, person_id in ProjectMember.objects.filter(project_id__in=list(projects)).values_list(
+        "project_id", "person_id"
+    ):
+        owners[project_id].add(person_id)
+    wanted = set(person_ids)
+    out: dict[int, list[ChangeProjectRecord]] = defaultdict(list)
+    for pk, project in projects.items():
+        record = ChangeProjectRecord(
+            id=project.code,
+            status=ProjectStatus(project.status),
+            areas=frozenset(str(a) for a in (project.areas or [])),
+            completed_on=project.completed_on,
+            validated_on=project.validated_on,
+        )
+        for person_id in owners[pk] & wanted:
+            out[person_id].append(record)
+    return out
+
+
+def evaluate(
+    person_id: int, organisation_id: int, version: FrameworkVersion, at: date | None = None
+) -> PersonAttainment:
+    """A person's attainment at `at` (today by default), computed, not read from the stored rows:
+    what `soms attainment show --at DATE` and the history views need."""
+    engine, index = engine_for(organisation_id, version)
+    judgements = _judgements_by_person([person_id], index)
+    projects = _projects_by_person([person_id], index)
+    return engine.evaluate(
+        judgements.get(person_id, []), projects.get(person_id, []), at or timezone.localdate()
+    )
+
+
+def _next_change(result: PersonAttainment) -> date | None:
+    dates = [
+        d
+        for e in result.elements
+        for d in (e.refresh_due_on, e.expires_on)
+        if d is not None and d > result.as_of
+    ]
+    return min(dates) if dates else None
+
+
+def recompute(
+    person_ids: Iterable[int], version: FrameworkVersion, organisation_id: int, now: date | None = None
+) -> int:
+    """Recompute and store the attainment of these people (of one organisation) on `version`.
+    Answers how many people were written."""
+    ids = sorted(set(person_ids))
+    if not ids:
+        return 0
+    today = now or timezone.localdate()
+    engine, index = engine_for(organisation_id, version)
+    written = 0
+    for start in range(0, len(ids), BATCH):
+        batch = ids[start : start + BATCH]
+        judgements = _judgements_by_person(batch, index)
+        projects = _projects_by_person(batch, index)
+        results = {
+            pid: engine.evaluate(judgements.get(pid, []), projects.get(pid, []), today) for pid in batch
+        }
+        rows: list[ElementAttainment] = []
+        standings: list[PersonStanding] = []
+        for pid, result in results.items():
+            for e in result.elements:
+                rows.append(
+                    ElementAttainment(
+                        organisation_id=organisation_id,
+                        person_id=pid,
+                        version_id=index.version_id,
+                        element_id=index.element_ids[e.element],
+                        level_id=index.level_ids[e.level] if e.level else None,
+                        rank=index.level_ranks[e.level] if e.level else 0,
+                        status=AttainmentStatus(e.status.value),
+                        since=e.since,
+                        refresh_due_on=e.refresh_due_on,
+                        expires_on=e.expires_on,
+                        detail=e.as_json(),
+                        computed_on=today,
+                    )
+                )
+            standings.append(
+                PersonStanding(
+                    organisation_id=organisation_id,
+                    person_id=pid,
+                    version_id=index.version_id,
+                    standing=result.standing or "",
+                    computed_on=today,
+                    next_change_on=_next_change(result),
+                )
+            )
+        # Computed above, written here: the write transaction holds only the bulk statements.
+        with transaction.atomic():
+            ElementAttainment.objects.filter(version_id=index.version_id, person_id__in=batch).delete()
+            PersonStanding.objects.filter(version_id=index.version_id, person_id__in=batch).delete()
+            ElementAttainment.objects.bulk_create(rows, batch_size=2000)
+            PersonStanding.objects.bulk_create(standings, batch_size=2000)
+        written += len(batch)
+    return written
+
+
+def people_with_inputs(version: FrameworkVersion, organisation_id: int) -> list[int]:
+    """Everyone of the organisation with anything that could count on `version`, or a stored row."""
+    ids: set[int] = set(
+        Assessment.objects.filter(organisation_id=organisation_id, version=version).values_list(
+            "person_id", flat=True
+        )
+    )
+    ids |= set(
+        ChangeProject.objects.filter(
+            organisation_id=organisation_id, version=version, owner__isnull=False
+        ).values_list("owner_id", flat=True)
+    )
+    ids |= set(
+        ProjectMember.objects.filter(organisation_id=organisation_id, project__version=version).values_list(
+            "person_id", flat=True
+        )
+    )
+    ids |= set(
+        PersonStanding.objects.filter(organisation_id=organisation_id, version=version).values_list(
+            "person_id", flat=True
+        )
+    )
+    return sorted(i for i in ids if i is not None)
+
+
+def recompute_version(
+    version: FrameworkVersion, organisation_id: int | None = None, now: date | None = None
+) -> int:
+    """After the version's rules or an organisation's validity override changed: everyone affected
+    (of one organisation, or of every organisation that has people on the version)."""
+    if organisation_id is not None:
+        orgs = [organisation_id]
+    else:
+        orgs = sorted(
+            set(Assessment.objects.filter(version=version).values_list("organisation_id", flat=True))
+            | set(ChangeProject.objects.filter(version=version).values_list("organisation_id", flat=True))
+            | set(PersonStanding.objects.filter(version=version).values_list("organisation_id", flat=True))
+        )
+    return sum(recompute(people_with_inputs(version, org), version, org, now) for org in orgs)
+
+
+def recompute_due(now: date | None = None) -> int:
+    """The nightly pass: recompute the people whose next refresh-due or expiry date has come."""
+    today = now or timezone.localdate()
+    due: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for org, version_id, person_id in PersonStanding.objects.filter(next_change_on__lte=today).values_list(
+        "organisation_id", "version_id", "person_id"
+    ):
+        due[(org, version_id)].append(person_id)
+    total = 0
+    versions = FrameworkVersion.objects.in_bulk([v for _, v in due])
+    for (org, version_id), people in sorted(due.items()):
+        total += recompute(people, versions[version_id], org, today)
+    return total
+
+
+def recompute_assessment(assessment: Assessment) -> int:
+    """After an assessment was validated (or superseded): its person on its version."""
+    return recompute([assessment.person_id], assessment.version, assessment.organisation_id)
+
+
+def recompute_project(project: ChangeProject) -> int:
+    """After a change project was validated or changed: its owner and its named members."""
+    ids = list(ProjectMember.objects.filter(project=project).values_list("person_id", flat=True))
+    if project.owner_id is not None:
+        ids.append(project.owner_id)
+    return recompute(ids, project.version, project.organisation_id)

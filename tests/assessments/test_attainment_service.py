@@ -1,0 +1,105 @@
+"""The attainment service: stored judgements and projects in, stored attainment out, in a fixed
+number of queries whatever the number of people."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from soms.assessments.models import ElementAttainment, PersonStanding, ValidityOverride
+from soms.assessments.services.attainment import evaluate, recompute, recompute_due, recompute_version
+from soms.frameworks.models import Level
+from tests.assessments.conftest import project, statements, validated
+
+pytestmark = pytest.mark.django_db
+
+DC = "demand-capacity"
+
+
+def _row(person: Any, version: Any, element: str = DC) -> ElementAttainment:
+    return ElementAttainment.objects.select_related("level").get(
+        person=person, version=version, element__code=element
+    )
+
+
+def test_validated_foundation_is_stored_as_held(org: Any, soms_version: Any) -> None:
+    nina = org.people["E005"]
+    validated(nina, soms_version, statements(soms_version, DC, "foundation"), on=date(2026, 1, 10))
+    assert recompute([nina.pk], soms_version, nina.organisation_id, date(2026, 2, 1)) == 1
+    row = _row(nina, soms_version)
+    assert row.level is not None and row.level.code == "foundation"
+    assert row.rank == 1 and row.status == "held" and row.since == date(2026, 1, 10)
+    assert row.detail["next_level"] == "practitioner"
+    # Every element gets a row, held or not; the standing row says what is next to change.
+    assert ElementAttainment.objects.filter(person=nina, version=soms_version).count() == 7
+    assert ElementAttainment.objects.filter(person=nina, version=soms_version, status="none").count() == 6
+    assert PersonStanding.objects.get(person=nina, version=soms_version).standing == ""
+
+
+def test_unvalidated_self_assessment_never_counts(org: Any, soms_version: Any) -> None:
+    nina = org.people["E005"]
+    a = validated(
+        nina, soms_version, statements(soms_version, DC, "foundation"), on=date(2026, 1, 10), kind="self"
+    )
+    a.status, a.validated_on = "submitted", None
+    a.save()
+    recompute([nina.pk], soms_version, nina.organisation_id, date(2026, 2, 1))
+    assert _row(nina, soms_version).status == "none"
+
+
+def test_senior_practitioner_needs_a_validated_project_of_two_areas(org: Any, soms_version: Any) -> None:
+    nina, sam = org.people["E005"], org.people["E003"]
+    for person in (nina, sam):
+        for level in ("foundation", "practitioner", "senior-practitioner"):
+            validated(person, soms_version, statements(soms_version, DC, level), on=date(2026, 1, 10))
+    p = project(
+        nina, soms_version, [DC, "people-capability"], completed_on=date(2026, 1, 5), validated_on=None
+    )
+    recompute([nina.pk, sam.pk], soms_version, nina.organisation_id, date(2026, 2, 1))
+    assert _row(nina, soms_version).level.code == "practitioner"  # type: ignore[union-attr]
+    p.review_status, p.validated_on = "validated", date(2026, 1, 20)
+    p.save()
+    from soms.assessments.models import ProjectMember
+
+    ProjectMember.objects.create(organisation_id=nina.organisation_id, project=p, person=sam)
+    recompute([nina.pk, sam.pk], soms_version, nina.organisation_id, date(2026, 2, 1))
+    # The owner and the named team member both count it.
+    assert _row(nina, soms_version).level.code == "senior-practitioner"  # type: ignore[union-attr]
+    assert _row(sam, soms_version).level.code == "senior-practitioner"  # type: ignore[union-attr]
+
+
+def test_override_and_nightly_pass_move_the_level_to_refresh_due_then_expired(
+    org: Any, soms_version: Any
+) -> None:
+    nina = org.people["E005"]
+    validated(nina, soms_version, statements(soms_version, DC, "foundation"), on=date(2024, 1, 10))
+    foundation = Level.objects.get(version=soms_version, code="foundation")
+    ValidityOverride.objects.create(
+        organisation_id=nina.organisation_id, level=foundation, validity_months=24
+    )
+    recompute_version(soms_version, nina.organisation_id, date(2025, 6, 1))
+    row = _row(nina, soms_version)
+    assert (row.status, row.expires_on, row.refresh_due_on) == ("held", date(2026, 1, 10), date(2025, 10, 10))
+    assert PersonStanding.objects.get(person=nina).next_change_on == date(2025, 10, 10)
+    assert recompute_due(date(2025, 9, 1)) == 0  # nothing has come due yet
+    assert recompute_due(date(2025, 10, 10)) == 1
+    assert _row(nina, soms_version).status == "refresh_due"
+    assert recompute_due(date(2026, 1, 10)) == 1
+    assert _row(nina, soms_version).status == "expired"
+    # History is computed, not stored: the same person at an earlier date.
+    assert (
+        evaluate(nina.pk, nina.organisation_id, soms_version, date(2025, 1, 1)).element(DC).status == "held"
+    )
+
+
+def test_recompute_reads_in_a_fixed_number_of_queries(
+    org: Any, soms_version: Any, django_assert_max_num_queries: Any
+) -> None:
+    people = list(org.people.values())
+    for person in people:
+        validated(person, soms_version, statements(soms_version, DC, "foundation"), on=date(2026, 1, 10))
+    ids = [p.pk for p in people]
+    with django_assert_max_num_queries(20):
+        assert recompute(ids, soms_version, org.people["E001"].organisation_id, date(2026, 2, 1)) == len(ids)
