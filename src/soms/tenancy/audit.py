@@ -90,6 +90,10 @@ class AuditAction(models.TextChoices):
     COVERAGE_TARGET_CREATE = "coverage_target.create", "Coverage target added"
     COVERAGE_TARGET_UPDATE = "coverage_target.update", "Coverage target changed"
     COVERAGE_TARGET_DELETE = "coverage_target.delete", "Coverage target deleted"
+    ASSESSMENT_IMPORT = "assessment.import", "Historic assessments imported"
+    PROJECT_IMPORT = "change_project.import", "Historic change projects imported"
+    ATTAINMENT_CARRY_OVER = "attainment.carry_over", "Judgements carried to a new framework version"
+    VALIDITY_OVERRIDE_SET = "validity_override.set", "Level validity changed"
 
 
 _LABELS = dict(AuditAction.choices)
