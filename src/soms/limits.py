@@ -37,8 +37,12 @@ MAX_AREAS = 2_000
 MAX_EXTERNAL_ASSOCIATIONS = 20_000
 # Statements under statements: how deep a tree below an element may go.
 MAX_TREE_DEPTH = 32
-# Characters of one long text (a statement, a description, notes).
+# Characters of one long text (a description, notes).
 MAX_TEXT_LENGTH = 10_000
+# Characters of one statement: what a person at a level can do, a sentence or a short paragraph.
+# 4,000 is about 600 words, far beyond any statement of a published framework, and still reads in
+# a grid cell; the same bound holds in the form, the API and every import format.
+MAX_STATEMENT_LENGTH = 4_000
 # Rows of a CSV import: one per statement, plus rows declaring elements and levels without any.
 MAX_CSV_ROWS = MAX_STATEMENTS + MAX_ELEMENTS + MAX_LEVELS
 # Columns of a CSV import: the format has 15; a header far wider is refused before it is read.
@@ -65,7 +69,12 @@ TABLE: tuple[tuple[str, int | float, str], ...] = (
     ("MAX_AREAS", MAX_AREAS, "areas in one framework version"),
     ("MAX_EXTERNAL_ASSOCIATIONS", MAX_EXTERNAL_ASSOCIATIONS, "references to other frameworks in one version"),
     ("MAX_TREE_DEPTH", MAX_TREE_DEPTH, "statements nested under statements"),
-    ("MAX_TEXT_LENGTH", MAX_TEXT_LENGTH, "characters of a statement, description or notes"),
+    ("MAX_TEXT_LENGTH", MAX_TEXT_LENGTH, "characters of a description or notes"),
+    (
+        "MAX_STATEMENT_LENGTH",
+        MAX_STATEMENT_LENGTH,
+        "characters of one statement (forms, API and every import format)",
+    ),
     ("MAX_CSV_ROWS", MAX_CSV_ROWS, "rows of a CSV framework import"),
     ("MAX_CSV_COLUMNS", MAX_CSV_COLUMNS, "columns of a CSV framework import"),
     ("MAX_CASE_ITEMS", MAX_CASE_ITEMS, "CFItems of a CASE package"),
