@@ -59,6 +59,25 @@ MAX_YAML_NODES = 1_000_000
 # Rows of one historic assessments or projects file (one judgement or one project a row): ten years
 # of a 1,000-person organisation's validated judgements, written in bulk in a few seconds.
 MAX_HISTORY_ROWS = 100_000
+# --- evidence (soms.assessments) ------------------------------------------------------------------
+
+# Bytes of one uploaded evidence file (a scanned report, a slide deck, a spreadsheet export).
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+# What an evidence file may be, told by its content (never by its name): the type we store and send.
+EVIDENCE_TYPES: tuple[str, ...] = (
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "text/csv",
+    "text/plain",
+)
+# Statements one evidence item may support at once.
+MAX_EVIDENCE_STATEMENTS = 500
+# Outcomes of one change project.
+MAX_PROJECT_OUTCOMES = 50
 
 
 # One row per limit, for the README and for messages: (name, value, what it bounds).
@@ -80,6 +99,13 @@ TABLE: tuple[tuple[str, int | float, str], ...] = (
     ("MAX_CASE_ITEMS", MAX_CASE_ITEMS, "CFItems of a CASE package"),
     ("MAX_CASE_ASSOCIATIONS", MAX_CASE_ASSOCIATIONS, "CFAssociations of a CASE package"),
     ("MAX_YAML_NODES", MAX_YAML_NODES, "values a YAML file expands to"),
+    (
+        "MAX_EVIDENCE_BYTES",
+        MAX_EVIDENCE_BYTES,
+        "bytes of one evidence file (PDF, PNG, JPEG, XLSX, DOCX, PPTX, CSV, text)",
+    ),
+    ("MAX_EVIDENCE_STATEMENTS", MAX_EVIDENCE_STATEMENTS, "statements one evidence item supports"),
+    ("MAX_PROJECT_OUTCOMES", MAX_PROJECT_OUTCOMES, "outcomes of one change project"),
     (
         "MAX_NESTING_DEPTH",
         MAX_NESTING_DEPTH,
