@@ -91,6 +91,17 @@ def framework(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
     return {"framework_id": _draft(world, organisation, owner).framework_id}
 
 
+def framework_pending_import(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
+    """A held upload: an unchanged export of the organisation's framework, waiting for a choice."""
+    from soms.frameworks.services.exchange import framework_import_hold, framework_version_export
+
+    data = framework_version_export(version=_draft(world, organisation, owner), format="yaml").content
+    made = framework_import_hold(
+        organisation=organisation, actor=owner, data=data, filename="again.yaml", format=None, publish=False
+    )
+    return {"import_id": made.pk}
+
+
 def version(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
     return {"version_id": _draft(world, organisation, owner).pk}
 
@@ -476,6 +487,8 @@ ROUTES: list[Route] = [
     Route(f"GET {V}/mappings", published, refused=None),
     *[Route(f"GET {V}/{kind}/{{item_id}}", published_item_of(kind), refused=None) for kind in ITEM_KINDS],
     # frameworks: authoring pages (owners and admins)
+    Route("GET framework-import-choose", framework_pending_import),
+    Route("POST framework-import-choose", framework_pending_import, body=lambda p: {"import_as": "version"}),
     Route("GET framework-draft-create", published),
     Route("GET framework-structure", version),
     Route("GET framework-rules", version),
