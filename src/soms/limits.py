@@ -54,6 +54,31 @@ MAX_CASE_ASSOCIATIONS = 3 * MAX_CASE_ITEMS + MAX_EXTERNAL_ASSOCIATIONS
 # Values a YAML file may expand to through aliases.
 MAX_YAML_NODES = 1_000_000
 
+# --- assessments (historic imports) ---------------------------------------------------------------
+
+# Rows of one historic assessments or projects file (one judgement or one project a row): ten years
+# of a 1,000-person organisation's validated judgements, written in bulk in a few seconds.
+MAX_HISTORY_ROWS = 100_000
+# --- evidence (soms.assessments) ------------------------------------------------------------------
+
+# Bytes of one uploaded evidence file (a scanned report, a slide deck, a spreadsheet export).
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+# What an evidence file may be, told by its content (never by its name): the type we store and send.
+EVIDENCE_TYPES: tuple[str, ...] = (
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "text/csv",
+    "text/plain",
+)
+# Statements one evidence item may support at once.
+MAX_EVIDENCE_STATEMENTS = 500
+# Outcomes of one change project.
+MAX_PROJECT_OUTCOMES = 50
+
 
 # One row per limit, for the README and for messages: (name, value, what it bounds).
 TABLE: tuple[tuple[str, int | float, str], ...] = (
@@ -75,10 +100,18 @@ TABLE: tuple[tuple[str, int | float, str], ...] = (
     ("MAX_CASE_ASSOCIATIONS", MAX_CASE_ASSOCIATIONS, "CFAssociations of a CASE package"),
     ("MAX_YAML_NODES", MAX_YAML_NODES, "values a YAML file expands to"),
     (
+        "MAX_EVIDENCE_BYTES",
+        MAX_EVIDENCE_BYTES,
+        "bytes of one evidence file (PDF, PNG, JPEG, XLSX, DOCX, PPTX, CSV, text)",
+    ),
+    ("MAX_EVIDENCE_STATEMENTS", MAX_EVIDENCE_STATEMENTS, "statements one evidence item supports"),
+    ("MAX_PROJECT_OUTCOMES", MAX_PROJECT_OUTCOMES, "outcomes of one change project"),
+    (
         "MAX_NESTING_DEPTH",
         MAX_NESTING_DEPTH,
         "levels of nesting in any JSON or YAML read (bodies, files, rules)",
     ),
+    ("MAX_HISTORY_ROWS", MAX_HISTORY_ROWS, "rows of a historic assessments or change projects file"),
     ("MAX_INTERVALS", MAX_INTERVALS, "intervals of a demand file or forecast horizon"),
     ("MAX_CALLS_PER_INTERVAL", MAX_CALLS_PER_INTERVAL, "calls in one interval"),
     ("MAX_AGENTS", MAX_AGENTS, "agents in one interval"),
