@@ -13,6 +13,7 @@ from soms.api.errors import install as install_error_handlers
 from soms.frameworks.api.authoring import router as framework_authoring_router
 from soms.frameworks.api.browse import router as frameworks_router
 from soms.frameworks.api.exchange import router as frameworks_io_router
+from soms.insights.api.routes import router as insights_router
 from soms.jobs.api import router as jobs_router
 from soms.people.api.routes import router as people_router
 from soms.people.errors import PeopleConflict
@@ -120,3 +121,4 @@ for _kind in SAVED_KINDS.values():
     api.add_router("/v1/", saved_router(_kind))
 api.add_router("/v1/", kpi_router)
 api.add_router("/v1/", people_router)
+api.add_router("/v1/", insights_router)
