@@ -144,6 +144,7 @@ INSTALLED_APPS = [
     "soms.toolkits",
     "soms.people",
     "soms.assessments",
+    "soms.notifications",
     "soms.site",
 ]
 
@@ -179,6 +180,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "soms.tenancy.context_processors.organisation",
+                "soms.notifications.context_processors.unread",
             ],
         },
     }

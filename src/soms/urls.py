@@ -13,5 +13,7 @@ urlpatterns = [
     path("delivery/", include("soms.toolkits.delivery.urls")),
     path("stakeholders/", include("soms.toolkits.stakeholders.urls")),
     path("", include("soms.people.urls")),
+    path("assessments/", include("soms.assessments.urls")),
+    path("notifications/", include("soms.notifications.urls")),
     path("api/", api.urls),
 ]

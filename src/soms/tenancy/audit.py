@@ -90,6 +90,13 @@ class AuditAction(models.TextChoices):
     COVERAGE_TARGET_CREATE = "coverage_target.create", "Coverage target added"
     COVERAGE_TARGET_UPDATE = "coverage_target.update", "Coverage target changed"
     COVERAGE_TARGET_DELETE = "coverage_target.delete", "Coverage target deleted"
+    ASSESSMENT_CREATE = "assessment.create", "Assessment started"
+    ASSESSMENT_JUDGE = "assessment.judge", "Assessment judgements saved"
+    ASSESSMENT_SUBMIT = "assessment.submit", "Assessment submitted"
+    ASSESSMENT_RETURN = "assessment.return", "Assessment returned"
+    ASSESSMENT_RESUBMIT = "assessment.resubmit", "Assessment resubmitted"
+    ASSESSMENT_VALIDATE = "assessment.validate", "Assessment validated"
+    ASSESSMENT_CORRECT = "assessment.correct", "Assessment correction started"
 
 
 _LABELS = dict(AuditAction.choices)
