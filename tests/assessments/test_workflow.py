@@ -148,7 +148,11 @@ def test_who_may_start_what(org: Any, soms_version: Any) -> None:
         )  # fmt: skip
     assert err.value.problems[0].loc == ("person_id",)
     made = assessment_start(
-        membership=_m(priya, org), actor=priya, person=org.people["E003"], version=soms_version, kind="manager"
+        membership=_m(priya, org),
+        actor=priya,
+        person=org.people["E003"],
+        version=soms_version,
+        kind="manager",
     )
     assert made.assessor_id == priya.pk and made.assessor_person_id == org.people["E002"].pk
     # The same open assessment twice is a conflict that names the first.
@@ -311,9 +315,7 @@ def test_a_validated_assessment_never_changes_and_is_corrected_by_a_new_one(
     assert AssessmentEvent.objects.filter(assessment=a, action="supersede").exists()
 
 
-def test_notifications_go_to_reviewers_then_to_the_writer_and_the_person(
-    org: Any, soms_version: Any
-) -> None:
+def test_notifications_go_to_reviewers_then_to_the_writer_and_the_person(org: Any, soms_version: Any) -> None:
     from soms.jobs.testing import jobs_run
     from soms.people.models import Person
 

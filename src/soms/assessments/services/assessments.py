@@ -241,8 +241,10 @@ def assessment_start(
 
 
 def _locked(assessment: Assessment) -> Assessment:
-    return Assessment.objects.select_for_update().select_related("person", "version__framework").get(
-        pk=assessment.pk
+    return (
+        Assessment.objects.select_for_update()
+        .select_related("person", "version__framework")
+        .get(pk=assessment.pk)
     )
 
 
@@ -300,9 +302,7 @@ def _clean_judgements(locked: Assessment, judgements: Sequence[JudgementIn]) -> 
     if not judgements:
         raise Invalid([Problem(("judgements",), "name at least one statement")])
     if len(judgements) > MAX_JUDGEMENTS_PER_SAVE:
-        raise Invalid(
-            [Problem(("judgements",), f"at most {MAX_JUDGEMENTS_PER_SAVE} statements in one save")]
-        )
+        raise Invalid([Problem(("judgements",), f"at most {MAX_JUDGEMENTS_PER_SAVE} statements in one save")])
     ids = [j.statement_id for j in judgements]
     known = set(
         Statement.objects.filter(version_id=locked.version_id, pk__in=ids).values_list("pk", flat=True)
@@ -324,13 +324,9 @@ def _clean_judgements(locked: Assessment, judgements: Sequence[JudgementIn]) -> 
             problems.append(Problem(("judgements", i, "statement_id"), "named twice in one save"))
         seen.add(j.statement_id)
         if j.value not in JudgementValue.values:
-            problems.append(
-                Problem(("judgements", i, "value"), "choose not yet (not_yet), partly or met")
-            )
+            problems.append(Problem(("judgements", i, "value"), "choose not yet (not_yet), partly or met"))
         if len(comment) > MAX_TEXT_LENGTH:
-            problems.append(
-                Problem(("judgements", i, "comment"), f"at most {MAX_TEXT_LENGTH} characters")
-            )
+            problems.append(Problem(("judgements", i, "comment"), f"at most {MAX_TEXT_LENGTH} characters"))
         if "\x00" in comment:
             problems.append(Problem(("judgements", i, "comment"), "must not contain NUL characters"))
         cleaned.append(JudgementIn(j.statement_id, j.value, comment))
@@ -357,8 +353,7 @@ def judgements_save(
     _check_revision(locked, revision, judgements)
     cleaned = _clean_judgements(locked, judgements)
     existing = {
-        j.statement_id: j
-        for j in Judgement.objects.filter(assessment=locked, statement_id__in=_ids(cleaned))
+        j.statement_id: j for j in Judgement.objects.filter(assessment=locked, statement_id__in=_ids(cleaned))
     }
     new: list[Judgement] = []
     changed: list[Judgement] = []
