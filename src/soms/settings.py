@@ -223,8 +223,29 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+
+
+def _storage_options() -> dict[str, Any]:
+    import json
+
+    raw = os.environ.get("SOMS_STORAGE_OPTIONS", "").strip()
+    try:
+        options = json.loads(raw) if raw else {}
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"SOMS_STORAGE_OPTIONS is not JSON: {exc}") from None
+    if not isinstance(options, dict):
+        raise ImproperlyConfigured("SOMS_STORAGE_OPTIONS must be a JSON object")
+    return options
+
+
+# Uploaded evidence goes through Django's storage API: files under MEDIA_ROOT by default (never
+# served by a route or WhiteNoise: only the permission-checked download view reads them), or an
+# S3-compatible store (README, "Evidence files").
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": os.environ.get("SOMS_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": _storage_options(),
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

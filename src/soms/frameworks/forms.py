@@ -14,6 +14,7 @@ from soms.fields import SomsForm
 from soms.frameworks.document import CODE_RE, STATEMENT_CODE_RE
 from soms.frameworks.models import Area, Element, FrameworkKind, FrameworkVersion, Level
 from soms.frameworks.rules import FrameworkRules
+from soms.limits import MAX_STATEMENT_LENGTH
 
 slug_code = RegexValidator(
     CODE_RE, "Use lower-case letters, digits and hyphens, starting with a letter or digit."
@@ -109,7 +110,7 @@ class StatementTextForm(RevisionForm):
     """The inline edit in the grid: words and code only; the statement stays in its cell."""
 
     code = forms.CharField(max_length=80, validators=[statement_code])
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    text = forms.CharField(max_length=MAX_STATEMENT_LENGTH, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class StatementForm(StatementTextForm):

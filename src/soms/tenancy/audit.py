@@ -85,6 +85,7 @@ class AuditAction(models.TextChoices):
     TEAM_UPDATE = "team.update", "Team changed"
     TEAM_DELETE = "team.delete", "Team deleted"
     ROLE_PROFILE_CREATE = "role_profile.create", "Role profile added"
+    ROLE_PROFILE_COPY = "role_profile.copy", "Role profile copied"
     ROLE_PROFILE_UPDATE = "role_profile.update", "Role profile changed"
     ROLE_PROFILE_DELETE = "role_profile.delete", "Role profile deleted"
     COVERAGE_TARGET_CREATE = "coverage_target.create", "Coverage target added"
@@ -97,6 +98,16 @@ class AuditAction(models.TextChoices):
     ASSESSMENT_RESUBMIT = "assessment.resubmit", "Assessment resubmitted"
     ASSESSMENT_VALIDATE = "assessment.validate", "Assessment validated"
     ASSESSMENT_CORRECT = "assessment.correct", "Assessment correction started"
+    EVIDENCE_CREATE = "evidence.create", "Evidence added"
+    EVIDENCE_ATTACH = "evidence.attach", "Evidence linked to statements"
+    EVIDENCE_DETACH = "evidence.detach", "Evidence unlinked from a statement"
+    EVIDENCE_DELETE = "evidence.delete", "Evidence deleted"
+    CHANGE_PROJECT_CREATE = "change_project.create", "Change project added"
+    CHANGE_PROJECT_UPDATE = "change_project.update", "Change project changed"
+    CHANGE_PROJECT_SUBMIT = "change_project.submit", "Change project submitted"
+    CHANGE_PROJECT_RETURN = "change_project.return", "Change project returned"
+    CHANGE_PROJECT_VALIDATE = "change_project.validate", "Change project validated"
+    CHANGE_PROJECT_EVIDENCE = "change_project.evidence", "Change project evidence changed"
 
 
 _LABELS = dict(AuditAction.choices)

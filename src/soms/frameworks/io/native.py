@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from soms import limits
 from soms.core.problems import Invalid
 from soms.core.safeload import json_loads, yaml_loads
-from soms.frameworks.document import FORMAT_ID, FrameworkDocument
+from soms.frameworks.document import AT_THE_EDGE, FORMAT_ID, FrameworkDocument
 from soms.frameworks.io.problems import FrameworkImportError, Problem, json_path, problems_from_validation
 
 YAML_HEADER = f"# SOMS framework document ({FORMAT_ID}); schema: schemas/soms-framework-1.schema.json\n"
@@ -58,7 +58,7 @@ def document_from_data(
         raise FrameworkImportError(too_many)
     found: list[tuple[str, str]] = []
     try:
-        document = FrameworkDocument.model_validate(data, context={"problems": found})
+        document = FrameworkDocument.model_validate(data, context={"problems": found, AT_THE_EDGE: True})
     except ValidationError as exc:
         raise FrameworkImportError(problems_from_validation(exc, locate)) from None
     if found:
