@@ -84,7 +84,9 @@ class PersonChoiceField(forms.ModelChoiceField[Person]):
 
 class StartForm(SomsForm):
     kind = forms.ChoiceField(label="Kind")
-    version = forms.ModelChoiceField(queryset=FrameworkVersion.objects.none(), label="Framework version")
+    version = forms.ModelChoiceField(
+        queryset=FrameworkVersion.objects.none(), label="Framework version", empty_label=None
+    )
     person = PersonChoiceField(queryset=Person.objects.none(), label="Person", required=False)
     employee_id = forms.CharField(
         label="Person's employee id",
