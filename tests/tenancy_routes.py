@@ -90,6 +90,17 @@ def framework(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
     return {"framework_id": _draft(world, organisation, owner).framework_id}
 
 
+def framework_pending_import(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
+    """A held upload: an unchanged export of the organisation's framework, waiting for a choice."""
+    from soms.frameworks.services.exchange import framework_import_hold, framework_version_export
+
+    data = framework_version_export(version=_draft(world, organisation, owner), format="yaml").content
+    made = framework_import_hold(
+        organisation=organisation, actor=owner, data=data, filename="again.yaml", format=None, publish=False
+    )
+    return {"import_id": made.pk}
+
+
 def version(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
     return {"version_id": _draft(world, organisation, owner).pk}
 
@@ -541,6 +552,8 @@ ROUTES: list[Route] = [
     Route(f"GET {V}/mappings", published, refused=None),
     *[Route(f"GET {V}/{kind}/{{item_id}}", published_item_of(kind), refused=None) for kind in ITEM_KINDS],
     # frameworks: authoring pages (owners and admins)
+    Route("GET framework-import-choose", framework_pending_import),
+    Route("POST framework-import-choose", framework_pending_import, body=lambda p: {"import_as": "version"}),
     Route("GET framework-draft-create", published),
     Route("GET framework-structure", version),
     Route("GET framework-rules", version),
@@ -644,6 +657,11 @@ ROUTES: list[Route] = [
     Route("POST people-unit-edit", unit, body=lambda p: {"name": "Renamed"}),
     Route("POST people-role-profile", role_profile, body=_element_level),
     Route("POST people-role-profile-delete", role_profile),
+    Route(
+        "POST people-role-profile-copy",
+        role_profile,
+        body=lambda p: {"copy-code": "copied", "copy-name": "Copied"},
+    ),
     Route("POST people-coverage-delete", coverage_target),
     Route("GET people-import-detail", people_import),
     Route("GET people-import-problems", people_import),
@@ -667,6 +685,7 @@ ROUTES: list[Route] = [
     Route("DELETE /api/v1/teams/{team_id}", team),
     Route("PATCH /api/v1/role-profiles/{profile_id}", role_profile, body=lambda p: {"name": "Renamed"}),
     Route("DELETE /api/v1/role-profiles/{profile_id}", role_profile),
+    Route("POST /api/v1/role-profiles/{profile_id}/copy", role_profile, body=lambda p: {}),
     Route("PATCH /api/v1/coverage-targets/{target_id}", coverage_target, body=lambda p: {"minimum": 3}),
     Route("DELETE /api/v1/coverage-targets/{target_id}", coverage_target),
     Route("PATCH /api/v1/members/{membership_id}", member, body=lambda p: {"role": "assessor"}),

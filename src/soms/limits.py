@@ -54,6 +54,11 @@ MAX_CASE_ASSOCIATIONS = 3 * MAX_CASE_ITEMS + MAX_EXTERNAL_ASSOCIATIONS
 # Values a YAML file may expand to through aliases.
 MAX_YAML_NODES = 1_000_000
 
+# --- assessments (historic imports) ---------------------------------------------------------------
+
+# Rows of one historic assessments or projects file (one judgement or one project a row): ten years
+# of a 1,000-person organisation's validated judgements, written in bulk in a few seconds.
+MAX_HISTORY_ROWS = 100_000
 # --- evidence (soms.assessments) ------------------------------------------------------------------
 
 # Bytes of one uploaded evidence file (a scanned report, a slide deck, a spreadsheet export).
@@ -106,6 +111,7 @@ TABLE: tuple[tuple[str, int | float, str], ...] = (
         MAX_NESTING_DEPTH,
         "levels of nesting in any JSON or YAML read (bodies, files, rules)",
     ),
+    ("MAX_HISTORY_ROWS", MAX_HISTORY_ROWS, "rows of a historic assessments or change projects file"),
     ("MAX_INTERVALS", MAX_INTERVALS, "intervals of a demand file or forecast horizon"),
     ("MAX_CALLS_PER_INTERVAL", MAX_CALLS_PER_INTERVAL, "calls in one interval"),
     ("MAX_AGENTS", MAX_AGENTS, "agents in one interval"),

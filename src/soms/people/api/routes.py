@@ -28,6 +28,7 @@ from soms.people.api.schemas import (
     PeoplePage,
     PersonIn,
     PersonPatch,
+    RoleProfileCopyIn,
     RoleProfileIn,
     RoleProfileOut,
     RoleProfilePatch,
@@ -499,6 +500,22 @@ def role_profile_create(request: HttpRequest, payload: RoleProfileIn) -> Status:
 @router.get("/role-profiles/{profile_id}", response=RoleProfileOut, tags=["role profiles"])
 def role_profile_detail(request: HttpRequest, profile_id: int) -> dict[str, Any]:
     return _profile_out(access.role_profile_for(_m(request), profile_id))
+
+
+@router.post(
+    "/role-profiles/{profile_id}/copy",
+    response={201: RoleProfileOut},
+    tags=["role profiles"],
+    summary="Copy a profile (a built-in one, or the organisation's own) into an editable one",
+)
+def role_profile_copy(request: HttpRequest, profile_id: int, payload: RoleProfileCopyIn) -> Status:  # type: ignore[type-arg]
+    m = _m(request)
+    require(m, "role_profile.manage")
+    source = access.role_profile_for(m, profile_id)
+    copy = profile_svc.role_profile_copy(
+        organisation=m.organisation, source=source, actor=request.user, code=payload.code, name=payload.name
+    )
+    return Status(201, _profile_out(copy))
 
 
 @router.patch(
