@@ -143,6 +143,7 @@ INSTALLED_APPS = [
     "soms.frameworks",
     "soms.toolkits",
     "soms.people",
+    "soms.audit",
     "soms.assessments",
     "soms.site",
 ]
