@@ -523,12 +523,53 @@ def _project_form(p: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _builtin_body() -> dict[str, Any]:
+    if not FrameworkVersion.objects.filter(framework__code="soms").exists():
+        builtin_frameworks_load()
+    soms = FrameworkVersion.objects.get(framework__code="soms", framework__organisation__isnull=True)
+    return {
+        "version": soms.pk,
+        "element": soms.elements.get(code="delivery").pk,
+        "kind": "course",
+        "title": "A course",
+    }
+
+
+def development_action(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
+    """An action in charlie's own plan (a member may change their own plan)."""
+    from soms.insights.models import DevelopmentAction
+    from soms.people.models import Person
+
+    if not FrameworkVersion.objects.filter(framework__code="soms").exists():
+        builtin_frameworks_load()
+    _unit_with_charlie(world, organisation, owner)
+    soms = FrameworkVersion.objects.get(framework__code="soms", framework__organisation__isnull=True)
+    action = DevelopmentAction.objects.create(
+        organisation=organisation,
+        person=Person.objects.get(organisation=organisation, user=world.charlie),
+        version=soms,
+        element=soms.elements.get(code="delivery"),
+        kind="course",
+        title="A course",
+    )
+    return {"action_id": action.pk}
+
+
 # --- the registry ----------------------------------------------------------------------------------
 
 V = "/api/v1/framework-versions/{version_id}"
 ITEM_KINDS = ("levels", "elements", "areas", "statements")
 
 ROUTES: list[Route] = [
+    # insights: a person's gaps and plan (charlie may read and plan for himself)
+    Route("GET insights-person", person, refused=None),
+    Route("POST insights-action-create", person, refused=None, body=lambda p: _builtin_body()),
+    Route(
+        "POST insights-action-status",
+        development_action,
+        refused=None,
+        body=lambda p: {"status": "done", "revision": 1},
+    ),
     # service audits
     Route("GET audits-template", template_published, refused=None),
     Route(
