@@ -146,6 +146,7 @@ INSTALLED_APPS = [
     "soms.audit",
     "soms.assessments",
     "soms.notifications",
+    "soms.insights",
     "soms.site",
 ]
 

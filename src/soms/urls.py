@@ -16,5 +16,6 @@ urlpatterns = [
     path("", include("soms.people.urls")),
     path("assessments/", include("soms.assessments.urls")),
     path("notifications/", include("soms.notifications.urls")),
+    path("insights/", include("soms.insights.urls")),
     path("api/", api.urls),
 ]
