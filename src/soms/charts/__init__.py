@@ -15,10 +15,11 @@ from soms.charts.charts import (
     heatmap,
     line_chart,
 )
-from soms.charts.svg import nice_ticks
+from soms.charts.svg import PHONE_WIDTH, for_screens, nice_ticks
 from soms.charts.toolkits import delivery_matrix, kpi_trend, stakeholder_grid, value_stream_map
 
 __all__ = [
+    "PHONE_WIDTH",
     "Band",
     "Estimate",
     "Line",
@@ -26,6 +27,7 @@ __all__ = [
     "colour_for",
     "delivery_matrix",
     "estimate_chart",
+    "for_screens",
     "heatmap",
     "kpi_trend",
     "line_chart",
