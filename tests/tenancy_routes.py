@@ -535,6 +535,11 @@ def _builtin_body() -> dict[str, Any]:
     }
 
 
+def _soms_id() -> int:
+    _builtin_body()
+    return FrameworkVersion.objects.get(framework__code="soms", framework__organisation__isnull=True).pk
+
+
 def person_on_builtin(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
     """charlie's record, with the built-in frameworks loaded (what insights default to)."""
     _builtin_body()
@@ -615,6 +620,7 @@ ROUTES: list[Route] = [
     # insights: a person's gaps and plan (charlie may read and plan for himself)
     Route("GET insights-person", person_on_builtin, refused=None),
     Route("GET /api/v1/insights/people/{person_id}", person_on_builtin, refused=None),
+    Route("POST insights-plan-pdf", person_on_builtin, refused=None, body=lambda p: {"version": _soms_id()}),
     Route(
         "PATCH /api/v1/development-actions/{action_id}",
         development_action,
