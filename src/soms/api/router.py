@@ -10,6 +10,8 @@ from ninja import NinjaAPI
 from soms.api.auth import AUTH
 from soms.api.errors import ERROR_SCHEMA, SomsParser, json_method_not_allowed
 from soms.api.errors import install as install_error_handlers
+from soms.audit.api import router as audit_router
+from soms.audit.errors import AuditConflict
 from soms.frameworks.api.authoring import router as framework_authoring_router
 from soms.frameworks.api.browse import router as frameworks_router
 from soms.frameworks.api.exchange import router as frameworks_io_router
@@ -109,6 +111,12 @@ def on_people_conflict(request: HttpRequest, exc: PeopleConflict) -> HttpRespons
     return api.create_response(request, {"detail": str(exc)}, status=409)
 
 
+@api.exception_handler(AuditConflict)
+def on_audit_conflict(request: HttpRequest, exc: AuditConflict) -> HttpResponse:
+    # A closed audit, answers already submitted, a published template, a stale revision.
+    return api.create_response(request, {"detail": str(exc)}, status=409)
+
+
 api.add_router("/v1/", tenancy_router)
 # Before frameworks_router: its /frameworks/{framework_id} would otherwise swallow /frameworks/import.
 api.add_router("/v1/", frameworks_io_router)
@@ -120,3 +128,4 @@ for _kind in SAVED_KINDS.values():
     api.add_router("/v1/", saved_router(_kind))
 api.add_router("/v1/", kpi_router)
 api.add_router("/v1/", people_router)
+api.add_router("/v1/", audit_router)
