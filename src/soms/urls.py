@@ -14,5 +14,7 @@ urlpatterns = [
     path("stakeholders/", include("soms.toolkits.stakeholders.urls")),
     path("audits/", include("soms.audit.urls")),
     path("", include("soms.people.urls")),
+    path("assessments/", include("soms.assessments.urls")),
+    path("insights/", include("soms.insights.urls")),
     path("api/", api.urls),
 ]
