@@ -7,12 +7,12 @@ with the place named, and nothing is written."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Path, Router, Schema, Status
 from pydantic import StrictFloat, StrictInt, StrictStr
 
 from soms.audit import selectors as sel
@@ -993,6 +993,10 @@ def report(request: ApiRequest, audit_id: int, payload: ReportIn) -> Status[dict
 # --- personal links (no sign-in) ------------------------------------------------------------------
 
 
+# The token's shape: what a personal link carries after /audits/respond/.
+Token = Annotated[str, Path(pattern=r"^sa_[A-Za-z0-9_-]{1,97}$", description="The personal link's token")]
+
+
 def _linked(token: str) -> Respondent:
     try:
         return svc.respondent_by_token(token)
@@ -1008,7 +1012,7 @@ def _linked(token: str) -> Respondent:
     response={200: MyAnswersOut, 410: DetailOut},
     summary="The answers behind a personal link (no sign-in)",
 )
-def link_answers(request: HttpRequest, token: str) -> Any:
+def link_answers(request: HttpRequest, token: Token) -> Any:
     try:
         r = _linked(token)
     except LinkExpired as exc:
@@ -1022,7 +1026,7 @@ def link_answers(request: HttpRequest, token: str) -> Any:
     response={200: MyAnswersOut, 410: DetailOut},
     summary="Save answers through a personal link",
 )
-def link_save(request: HttpRequest, token: str, payload: AnswersIn) -> Any:
+def link_save(request: HttpRequest, token: Token, payload: AnswersIn) -> Any:
     try:
         r = _linked(token)
     except LinkExpired as exc:
@@ -1038,7 +1042,7 @@ def link_save(request: HttpRequest, token: str, payload: AnswersIn) -> Any:
     response={200: MyAnswersOut, 410: DetailOut},
     summary="Save and submit through a personal link",
 )
-def link_submit(request: HttpRequest, token: str, payload: AnswersIn) -> Any:
+def link_submit(request: HttpRequest, token: Token, payload: AnswersIn) -> Any:
     try:
         r = _linked(token)
     except LinkExpired as exc:
