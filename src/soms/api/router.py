@@ -10,6 +10,7 @@ from ninja import NinjaAPI
 from soms.api.auth import AUTH
 from soms.api.errors import ERROR_SCHEMA, SomsParser, json_method_not_allowed
 from soms.api.errors import install as install_error_handlers
+from soms.assessments.api.assessments import router as assessments_router
 from soms.assessments.api.evidence import router as evidence_router
 from soms.assessments.api.projects import router as projects_router
 from soms.assessments.services.evidence import EvidenceConflict
@@ -148,5 +149,6 @@ for _kind in SAVED_KINDS.values():
 api.add_router("/v1/", kpi_router)
 api.add_router("/v1/", people_router)
 api.add_router("/v1/", audit_router)
+api.add_router("/v1/", assessments_router)
 api.add_router("/v1/", evidence_router)
 api.add_router("/v1/", projects_router)
