@@ -13,5 +13,6 @@ urlpatterns = [
     path("delivery/", include("soms.toolkits.delivery.urls")),
     path("stakeholders/", include("soms.toolkits.stakeholders.urls")),
     path("", include("soms.people.urls")),
+    path("assessments/", include("soms.assessments.urls")),
     path("api/", api.urls),
 ]

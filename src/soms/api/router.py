@@ -10,6 +10,8 @@ from ninja import NinjaAPI
 from soms.api.auth import AUTH
 from soms.api.errors import ERROR_SCHEMA, SomsParser, json_method_not_allowed
 from soms.api.errors import install as install_error_handlers
+from soms.assessments.api.attainment import router as attainment_router
+from soms.assessments.api.history import router as history_router
 from soms.frameworks.api.authoring import router as framework_authoring_router
 from soms.frameworks.api.browse import router as frameworks_router
 from soms.frameworks.api.exchange import router as frameworks_io_router
@@ -120,3 +122,5 @@ for _kind in SAVED_KINDS.values():
     api.add_router("/v1/", saved_router(_kind))
 api.add_router("/v1/", kpi_router)
 api.add_router("/v1/", people_router)
+api.add_router("/v1/", attainment_router)
+api.add_router("/v1/", history_router)
