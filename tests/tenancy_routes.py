@@ -32,6 +32,7 @@ from soms.frameworks.services.versions import builtin_frameworks_load
 from soms.tenancy.services import api_token_create
 from soms.toolkits.capacity import services as capacity_services
 from soms.toolkits.capacity.schemas import ErlangInput
+from tests.audit.makers import audit_closed, audit_open, reaudit_body, template_draft, template_published
 
 Maker = Callable[[Any, Any, Any], dict[str, Any]]
 
@@ -88,6 +89,17 @@ def _draft(world: Any, organisation: Any, owner: Any) -> FrameworkVersion:
 
 def framework(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
     return {"framework_id": _draft(world, organisation, owner).framework_id}
+
+
+def framework_pending_import(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
+    """A held upload: an unchanged export of the organisation's framework, waiting for a choice."""
+    from soms.frameworks.services.exchange import framework_import_hold, framework_version_export
+
+    data = framework_version_export(version=_draft(world, organisation, owner), format="yaml").content
+    made = framework_import_hold(
+        organisation=organisation, actor=owner, data=data, filename="again.yaml", format=None, publish=False
+    )
+    return {"import_id": made.pk}
 
 
 def version(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
@@ -397,6 +409,68 @@ V = "/api/v1/framework-versions/{version_id}"
 ITEM_KINDS = ("levels", "elements", "areas", "statements")
 
 ROUTES: list[Route] = [
+    # service audits
+    Route("GET audits-template", template_published, refused=None),
+    Route(
+        "POST audits-template-edit",
+        template_draft,
+        body=lambda p: {"name": "Renamed", "rule": "minimum", "revision": 1},
+    ),
+    Route("POST audits-template-publish", template_draft),
+    Route("POST audits-template-version", template_published),
+    Route(
+        "POST audits-question-add",
+        template_draft,
+        body=lambda p: {
+            "code": "N1",
+            "element": "delivery",
+            "text": "New",
+            "kind": "yes_partly_no",
+            "weight": 1,
+            "revision": 1,
+        },
+    ),
+    Route("GET audits-question-edit", template_draft),
+    Route(
+        "POST audits-question-edit",
+        template_draft,
+        body=lambda p: {
+            "code": "CX1",
+            "element": "customer-experience",
+            "text": "Reworded",
+            "kind": "yes_partly_no",
+            "weight": 1,
+            "revision": 1,
+        },
+    ),
+    Route("POST audits-question-delete", template_draft),
+    Route("GET audits-detail", audit_open, refused=None),
+    Route("POST audits-respondent-add", audit_open, body=lambda p: {"user": 1}),
+    Route("POST audits-respondent-invite", audit_open, body=lambda p: {"name": "Pat", "days": 7}),
+    Route("GET audits-answer", audit_open, refused=None),
+    Route("POST audits-answer", audit_open, refused=None, body=lambda p: {"action": "save"}),
+    Route("GET audits-spread", audit_open),
+    Route("POST audits-consensus-agreed", audit_open),
+    Route("POST audits-consensus", audit_open, body=lambda p: {"value": "3", "reason": "Agreed"}),
+    Route("GET audits-results", audit_open, refused=None),
+    Route("POST audits-targets", audit_open, body=lambda p: {"target-delivery": "75"}),
+    Route("GET audits-findings", audit_open, refused=None),
+    Route(
+        "POST audits-finding-add",
+        audit_open,
+        body=lambda p: {"kind": "finding", "element": "delivery", "text": "Gap"},
+    ),
+    Route("POST audits-finding-update", audit_open, body=lambda p: {"status": "closed"}),
+    Route(
+        "POST audits-evidence-add",
+        audit_open,
+        body=lambda p: {"element": "delivery", "text": "Map", "refers_to": "2026-01-01"},
+    ),
+    Route("POST audits-action-add", audit_open, body=lambda p: {"element": "delivery", "title": "Do it"}),
+    Route("POST audits-action-update", audit_open, body=lambda p: {"status": "done"}),
+    Route("POST audits-close", audit_open),
+    Route("POST audits-reaudit", audit_closed, body=reaudit_body),
+    Route("POST audits-export", audit_open, refused=None, body=lambda p: {"format": "json"}),
     # tenancy
     Route("POST api-token-revoke", token, refused=None, per_user=True),
     Route("DELETE /api/v1/tokens/{token_id}", token, refused=None, per_user=True),
@@ -421,6 +495,8 @@ ROUTES: list[Route] = [
     Route(f"GET {V}/mappings", published, refused=None),
     *[Route(f"GET {V}/{kind}/{{item_id}}", published_item_of(kind), refused=None) for kind in ITEM_KINDS],
     # frameworks: authoring pages (owners and admins)
+    Route("GET framework-import-choose", framework_pending_import),
+    Route("POST framework-import-choose", framework_pending_import, body=lambda p: {"import_as": "version"}),
     Route("GET framework-draft-create", published),
     Route("GET framework-structure", version),
     Route("GET framework-rules", version),

@@ -143,6 +143,7 @@ INSTALLED_APPS = [
     "soms.frameworks",
     "soms.toolkits",
     "soms.people",
+    "soms.audit",
     "soms.assessments",
     "soms.site",
 ]
@@ -260,6 +261,8 @@ SOMS_MAX_UPLOAD_BYTES = envint("SOMS_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = SOMS_MAX_UPLOAD_BYTES + 1024 * 1024
 # Most rows one HR people file may hold (checked before anything is validated row by row).
 SOMS_PEOPLE_IMPORT_MAX_ROWS = envint("SOMS_PEOPLE_IMPORT_MAX_ROWS", 200_000)
+# Up to this many rows an HR file is applied within the request; a larger one in a background job.
+SOMS_PEOPLE_IMPORT_INLINE_ROWS = envint("SOMS_PEOPLE_IMPORT_INLINE_ROWS", 2_000)
 
 # Where links in e-mails point (invitations). E-mail goes to the console unless a backend is set.
 SOMS_BASE_URL = os.environ.get("SOMS_BASE_URL", "http://127.0.0.1:8000").strip()

@@ -15,6 +15,7 @@ from soms.charts.charts import (
     heatmap,
     line_chart,
 )
+from soms.charts.radar import Series, radar
 from soms.charts.svg import nice_ticks
 from soms.charts.toolkits import delivery_matrix, kpi_trend, stakeholder_grid, value_stream_map
 
@@ -22,6 +23,7 @@ __all__ = [
     "Band",
     "Estimate",
     "Line",
+    "Series",
     "bar_chart",
     "colour_for",
     "delivery_matrix",
@@ -30,6 +32,7 @@ __all__ = [
     "kpi_trend",
     "line_chart",
     "nice_ticks",
+    "radar",
     "stakeholder_grid",
     "value_stream_map",
 ]

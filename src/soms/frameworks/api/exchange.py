@@ -15,7 +15,12 @@ from soms.core.problems import Problem, path_loc
 from soms.fields import Filename, Id, Input
 from soms.frameworks import access, io
 from soms.frameworks.selectors.versions import VersionIncomplete
-from soms.frameworks.services.exchange import framework_import, framework_version_export
+from soms.frameworks.services.exchange import (
+    ChoiceInvalid,
+    ImportNeedsChoice,
+    framework_import,
+    framework_version_export,
+)
 from soms.ratelimits import documented, refused
 from soms.tenancy.access import require
 from soms.tenancy.requests import ApiRequest
@@ -44,6 +49,45 @@ class ImportQuery(Input):
     format: Literal["yaml", "json", "csv", "case"] | None = None
     publish: bool = False
     filename: Filename = ""
+    import_as: Literal["version", "framework"] | None = Field(
+        None,
+        description=(
+            "What a file that clashes becomes (the answer 409 says when it does): `version`, the next "
+            "version of the organisation's framework with the file's code (`label`, or the next free "
+            "label); `framework`, a new framework (`code` and `name`, or free ones derived from the "
+            "file's) with identifiers of its own."
+        ),
+    )
+    label: str | None = Field(
+        None, max_length=40, description="With import_as=version: the new version's label."
+    )
+    code: str | None = Field(
+        None, max_length=80, description="With import_as=framework: the new framework's code."
+    )
+    name: str | None = Field(None, max_length=200, description="With import_as=framework: its name.")
+
+
+class ChoiceVersionOut(Schema):
+    framework_id: int
+    label: str = Field(description="A free label to send as `label` (the next after the latest).")
+
+
+class ChoiceFrameworkOut(Schema):
+    code: str
+    name: str
+
+
+class ImportChoicesOut(Schema):
+    version: ChoiceVersionOut | None = Field(
+        None,
+        description="Send import_as=version (absent for a built-in framework: imports never change one).",
+    )
+    framework: ChoiceFrameworkOut = Field(description="Send import_as=framework.")
+
+
+class ImportClashOut(Schema):
+    detail: list[dict[str, Any]]
+    choices: ImportChoicesOut
 
 
 class ExportQuery(Input):
@@ -57,14 +101,17 @@ def _problems(status: int, error: io.FrameworkImportError) -> Status[dict[str, A
 
 @router.post(
     "/frameworks/import",
-    response={201: ImportedOut, 403: DetailOut, 413: ProblemsOut, 422: ProblemsOut},
+    response={201: ImportedOut, 403: DetailOut, 409: ImportClashOut, 413: ProblemsOut, 422: ProblemsOut},
     summary="Import a framework file as a new framework or a new version (admins and owners)",
     description=(
         "Send the file as multipart form data (field `file`), or as the raw request body (for example "
         "`Content-Type: application/json` with a framework document or a CASE 1.1 CFPackage). The format "
         "is taken from `format`, else from the file name's extension, else from the content. The version "
         "is stored as a draft unless `publish=true`. A bad file answers 422 with every problem and its "
-        "place; nothing is written. Files above the upload limit answer 413."
+        "place; nothing is written. Files above the upload limit answer 413. A sound file that clashes "
+        "(its framework already has a version with its label, as when an unchanged export is imported "
+        "again, or it is a built-in framework) answers 409 with the reason and `choices`: send it again "
+        "with `import_as=version` (optionally `label`) or `import_as=framework` (optionally `code`, `name`)."
     ),
     openapi_extra=documented("import"),
 )
@@ -104,7 +151,27 @@ def framework_import_api(
             filename=filename,
             format=query.format,
             publish=query.publish,
+            import_as=query.import_as,
+            label=query.label,
+            code=query.code,
+            name=query.name,
         )
+    except ImportNeedsChoice as exc:
+        clash = exc.clash
+        return Status(
+            409,
+            {
+                "detail": [p.as_dict() for p in exc.within("file").problems],
+                "choices": {
+                    "version": {"framework_id": clash.framework.pk, "label": clash.suggested_label}
+                    if clash.framework is not None
+                    else None,
+                    "framework": {"code": clash.suggested_code, "name": clash.suggested_name},
+                },
+            },
+        )
+    except ChoiceInvalid as exc:
+        return problems_answer(422, exc.within("query").problems)
     except io.FileTooLarge as exc:
         return _problems(413, exc)
     except io.FrameworkImportError as exc:
