@@ -403,12 +403,181 @@ def _element_level(params: dict[str, Any]) -> dict[str, Any]:
     return {f"element-{element.pk}": profile.version.levels.get(code="practitioner").pk, "name": "Renamed"}
 
 
+# --- evidence and change projects (soms.assessments) ------------------------------------------------
+
+_assess_counter = iter(range(1, 10**9))
+
+
+def _soms(world: Any) -> Any:
+    if not FrameworkVersion.objects.filter(
+        framework__code="soms", framework__organisation__isnull=True
+    ).exists():
+        builtin_frameworks_load()
+    return FrameworkVersion.objects.get(framework__code="soms", framework__organisation__isnull=True)
+
+
+def evidence_item(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
+    """A PDF about charlie's person record, added by the owner and supporting one statement."""
+    from datetime import date
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from soms.assessments.services.evidence import EvidenceData, evidence_create
+    from soms.frameworks.models import Statement
+    from soms.people.models import Person
+    from soms.tenancy.models import Membership
+
+    person_id = person(world, organisation, owner)["person_id"]
+    statement = Statement.objects.filter(version=_soms(world)).order_by("pk").first()
+    assert statement is not None
+    item = evidence_create(
+        membership=Membership.objects.get(organisation=organisation, user=owner),
+        actor=owner,
+        person=Person.objects.get(pk=person_id),
+        data=EvidenceData(
+            kind="file",
+            title="Review notes",
+            refers_on=date(2026, 1, 5),
+            file=SimpleUploadedFile("notes.pdf", b"%PDF-1.4 notes"),
+            statement_ids=[statement.pk],
+        ),
+    )
+    other = (
+        Statement.objects.filter(version=statement.version).exclude(pk=statement.pk).order_by("pk").first()
+    )
+    assert other is not None
+    return {
+        "evidence_id": item.pk,
+        "person_id": person_id,
+        "statement_id": statement.pk,
+        "other_statement": other.pk,
+    }
+
+
+def change_project(world: Any, organisation: Any, owner: Any, *, submitted: bool = False) -> dict[str, Any]:
+    """A completed project owned by charlie's person record (a draft, or submitted for review)."""
+    from datetime import date
+
+    from soms.assessments.services.projects import ProjectData, project_create, project_submit
+    from soms.people.models import Person
+    from soms.tenancy.models import Membership
+
+    person_id = person(world, organisation, owner)["person_id"]
+    membership = Membership.objects.get(organisation=organisation, user=owner)
+    made = project_create(
+        membership=membership,
+        actor=owner,
+        data=ProjectData(
+            code=f"CP-{next(_assess_counter)}",
+            title="Rebalance the desk",
+            version=_soms(world),
+            owner=Person.objects.get(pk=person_id),
+            areas=["demand-capacity", "people-capability"],
+            status="completed",
+            started_on=date(2025, 1, 1),
+            completed_on=date(2025, 6, 1),
+        ),
+    )
+    if submitted:
+        made = project_submit(membership=membership, actor=owner, project=made)
+    return {"project_id": made.pk, "person_pk": person_id, "version_pk": made.version_id}
+
+
+def submitted_project(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
+    return change_project(world, organisation, owner, submitted=True)
+
+
+def project_with_evidence(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
+    from soms.assessments.models import ChangeProject, Evidence
+
+    made = change_project(world, organisation, owner)
+    item = evidence_item(world, organisation, owner)
+    ChangeProject.objects.get(pk=made["project_id"]).evidence.add(
+        Evidence.objects.get(pk=item["evidence_id"])
+    )
+    return {**made, "evidence_id": item["evidence_id"]}
+
+
+def _project_body(p: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "code": f"CP-{next(_assess_counter)}",
+        "title": "Renamed",
+        "version_id": p.get("version_pk", 1),
+        "owner_id": p.get("person_pk", 1),
+        "areas": ["demand-capacity", "people-capability"],
+        "status": "completed",
+        "started_on": "2025-01-01",
+        "completed_on": "2025-06-01",
+        "revision": 1,
+    }
+
+
+def _project_form(p: dict[str, Any]) -> dict[str, Any]:
+    from soms.people.models import Person
+
+    person = Person.objects.filter(pk=p.get("person_pk")).first()
+    return {
+        "code": f"CP-{next(_assess_counter)}",
+        "title": "Renamed",
+        "version": p.get("version_pk", 1),
+        "owner": person.employee_id if person else "",
+        "areas": ["demand-capacity", "people-capability"],
+        "status": "completed",
+        "started_on": "2025-01-01",
+        "completed_on": "2025-06-01",
+        "revision": 1,
+        "outcomes-TOTAL_FORMS": 0,
+        "outcomes-INITIAL_FORMS": 0,
+    }
+
+
+def _builtin_body() -> dict[str, Any]:
+    if not FrameworkVersion.objects.filter(framework__code="soms").exists():
+        builtin_frameworks_load()
+    soms = FrameworkVersion.objects.get(framework__code="soms", framework__organisation__isnull=True)
+    return {
+        "version": soms.pk,
+        "element": soms.elements.get(code="delivery").pk,
+        "kind": "course",
+        "title": "A course",
+    }
+
+
+def development_action(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
+    """An action in charlie's own plan (a member may change their own plan)."""
+    from soms.insights.models import DevelopmentAction
+    from soms.people.models import Person
+
+    if not FrameworkVersion.objects.filter(framework__code="soms").exists():
+        builtin_frameworks_load()
+    _unit_with_charlie(world, organisation, owner)
+    soms = FrameworkVersion.objects.get(framework__code="soms", framework__organisation__isnull=True)
+    action = DevelopmentAction.objects.create(
+        organisation=organisation,
+        person=Person.objects.get(organisation=organisation, user=world.charlie),
+        version=soms,
+        element=soms.elements.get(code="delivery"),
+        kind="course",
+        title="A course",
+    )
+    return {"action_id": action.pk}
+
+
 # --- the registry ----------------------------------------------------------------------------------
 
 V = "/api/v1/framework-versions/{version_id}"
 ITEM_KINDS = ("levels", "elements", "areas", "statements")
 
 ROUTES: list[Route] = [
+    # insights: a person's gaps and plan (charlie may read and plan for himself)
+    Route("GET insights-person", person, refused=None),
+    Route("POST insights-action-create", person, refused=None, body=lambda p: _builtin_body()),
+    Route(
+        "POST insights-action-status",
+        development_action,
+        refused=None,
+        body=lambda p: {"status": "done", "revision": 1},
+    ),
     # service audits
     Route("GET audits-template", template_published, refused=None),
     Route(
@@ -643,6 +812,77 @@ ROUTES: list[Route] = [
     Route("POST attainment-validity-version", published, body=lambda p: {"choice": "never"}),
     Route("GET /api/v1/framework-versions/{version_id}/validity", published),
     Route("PUT /api/v1/levels/{level_id}/validity", published_level, body=lambda p: {"validity_months": 12}),
+    # evidence: about a person in scope (charlie's own); deleting is for its creator or an admin
+    Route("GET evidence-list", person, refused=None),
+    Route("GET evidence-new", person, refused=None),
+    Route(
+        "POST evidence-new",
+        person,
+        refused=None,
+        body=lambda p: {
+            "kind": "text",
+            "title": "Notes",
+            "refers_on": "2026-01-05",
+            "text": "Ran the review",
+        },
+    ),
+    Route("GET evidence-detail", evidence_item, refused=None),
+    Route("GET evidence-download", evidence_item, refused=None),
+    Route(
+        "POST evidence-attach",
+        evidence_item,
+        refused=None,
+        body=lambda p: {"statements": [p["other_statement"]]},
+    ),
+    Route(
+        "POST evidence-detach", evidence_item, refused=None, body=lambda p: {"statement": p["statement_id"]}
+    ),
+    Route("POST evidence-delete", evidence_item),
+    Route("GET /api/v1/evidence/{evidence_id}", evidence_item, refused=None),
+    Route("GET /api/v1/evidence/{evidence_id}/download", evidence_item, refused=None),
+    Route(
+        "POST /api/v1/evidence/{evidence_id}/statements",
+        evidence_item,
+        refused=None,
+        body=lambda p: {"statement_ids": [p["other_statement"]]},
+    ),
+    Route("DELETE /api/v1/evidence/{evidence_id}/statements/{statement_id}", evidence_item, refused=None),
+    Route("DELETE /api/v1/evidence/{evidence_id}", evidence_item),
+    # change projects: owned by charlie (who manages their own); reviewing needs a validator role
+    Route("GET change-project", change_project, refused=None),
+    Route("GET change-project-edit", change_project, refused=None),
+    Route("POST change-project-edit", change_project, refused=None, body=_project_form),
+    Route("POST change-project-submit", change_project, refused=None),
+    Route("GET change-project-review", submitted_project),
+    Route("POST change-project-review", submitted_project, body=lambda p: {"decision": "validate"}),
+    Route(
+        "POST change-project-evidence",
+        project_with_evidence,
+        refused=None,
+        body=lambda p: {"evidence": p["evidence_id"], "action": "detach"},
+    ),
+    Route("GET /api/v1/change-projects/{project_id}", change_project, refused=None),
+    Route("PUT /api/v1/change-projects/{project_id}", change_project, refused=None, body=_project_body),
+    Route(
+        "POST /api/v1/change-projects/{project_id}/submit", change_project, refused=None, body=lambda p: {}
+    ),
+    Route(
+        "POST /api/v1/change-projects/{project_id}/return",
+        submitted_project,
+        body=lambda p: {"reason": "Add the KPI"},
+    ),
+    Route("POST /api/v1/change-projects/{project_id}/validate", submitted_project, body=lambda p: {}),
+    Route(
+        "POST /api/v1/change-projects/{project_id}/evidence",
+        change_project,
+        refused=None,
+        body=lambda p: {"evidence_id": 1},
+    ),
+    Route(
+        "DELETE /api/v1/change-projects/{project_id}/evidence/{evidence_id}",
+        project_with_evidence,
+        refused=None,
+    ),
 ]
 
 

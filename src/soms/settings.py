@@ -145,6 +145,7 @@ INSTALLED_APPS = [
     "soms.people",
     "soms.audit",
     "soms.assessments",
+    "soms.insights",
     "soms.site",
 ]
 

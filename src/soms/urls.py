@@ -15,5 +15,6 @@ urlpatterns = [
     path("audits/", include("soms.audit.urls")),
     path("", include("soms.people.urls")),
     path("assessments/", include("soms.assessments.urls")),
+    path("insights/", include("soms.insights.urls")),
     path("api/", api.urls),
 ]

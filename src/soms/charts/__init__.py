@@ -16,13 +16,16 @@ from soms.charts.charts import (
     line_chart,
 )
 from soms.charts.radar import Series, radar
+from soms.charts.skills import LevelCell, RadarSeries, level_grid, radar_chart
 from soms.charts.svg import nice_ticks
 from soms.charts.toolkits import delivery_matrix, kpi_trend, stakeholder_grid, value_stream_map
 
 __all__ = [
     "Band",
     "Estimate",
+    "LevelCell",
     "Line",
+    "RadarSeries",
     "Series",
     "bar_chart",
     "colour_for",
@@ -30,8 +33,10 @@ __all__ = [
     "estimate_chart",
     "heatmap",
     "kpi_trend",
+    "level_grid",
     "line_chart",
     "nice_ticks",
+    "radar_chart",
     "radar",
     "stakeholder_grid",
     "value_stream_map",

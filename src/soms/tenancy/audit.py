@@ -71,6 +71,8 @@ class AuditAction(models.TextChoices):
     KPI_MEASUREMENT_RECORD = "kpi_measurement.record", "KPI measurement recorded"
     KPI_MEASUREMENT_IMPORT = "kpi_measurement.import", "KPI measurements imported"
     KPI_MEASUREMENT_DELETE = "kpi_measurement.delete", "KPI measurement deleted"
+    DEVELOPMENT_ACTION_CREATE = "development_action.create", "Development action added"
+    DEVELOPMENT_ACTION_UPDATE = "development_action.update", "Development action changed"
     PERSON_CREATE = "person.create", "Person added"
     PERSON_UPDATE = "person.update", "Person changed"
     PERSON_INVITE = "person.invite", "Person invited"

@@ -106,6 +106,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "project.import": ADMINS,
     "attainment.view": EVERYONE,
     "attainment.manage": ADMINS,
+    # insights: gaps, coverage, development plans (scoped like people; soms.insights.access)
+    "insights.view": EVERYONE,
+    "insights.export": frozenset({OWNER, ADMIN, ASSESSOR, MANAGER}),
+    "development.view": EVERYONE,
+    "development.manage": EVERYONE,
 }
 
 ObjectRule = Callable[[Membership, Any], bool]

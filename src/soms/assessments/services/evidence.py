@@ -557,3 +557,20 @@ __all__ = [
     "relied_on",
     "sniff",
 ]
+
+
+def evidence_by_statement(
+    membership: Membership, person: Person, statement_ids: Iterable[int]
+) -> dict[int, list[Evidence]]:
+    """statement id → the person's evidence for it that the member may see, in one query (for a
+    page that shows many statements; the `evidence_for_statement` tag reads it from the context)."""
+    out: dict[int, list[Evidence]] = {}
+    ids = list(statement_ids)
+    links = (
+        EvidenceStatement.objects.filter(evidence__in=evidence_of(membership, person), statement_id__in=ids)
+        .select_related("evidence")
+        .order_by("-evidence__refers_on", "-evidence_id")
+    )
+    for link in links:
+        out.setdefault(link.statement_id, []).append(link.evidence)
+    return out

@@ -300,7 +300,7 @@ def _locked(project: ChangeProject, revision: int | None) -> ChangeProject:
     return locked
 
 
-def _require_manage(membership: Membership, project: ChangeProject) -> None:
+def require_manage(membership: Membership, project: ChangeProject) -> None:
     require(membership, "project.manage")
     if not can(membership, "project.manage", project):
         raise PermissionDenied(
@@ -313,7 +313,7 @@ def project_update(
 ) -> ChangeProject:
     """Replace what the project says (members and outcomes too); refused once validated or while
     under review."""
-    _require_manage(membership, project)
+    require_manage(membership, project)
     values, members = _check(membership.organisation_id, data)
     with transaction.atomic():
         locked = _locked(project, revision)
@@ -368,7 +368,7 @@ def project_submit(
     *, membership: Membership, actor: User | None, project: ChangeProject, revision: int | None = None
 ) -> ChangeProject:
     """Ask for validation (again, after a return). Only a completed project is submitted."""
-    _require_manage(membership, project)
+    require_manage(membership, project)
     with transaction.atomic():
         locked = _locked(project, revision)
         if locked.review_status not in (Status.DRAFT, Status.RETURNED):
@@ -484,7 +484,7 @@ def project_evidence_attach(
 ) -> None:
     """Attach an item about one of the project's people (the evidence lookup already checked that
     the member may see it)."""
-    _require_manage(membership, project)
+    require_manage(membership, project)
     with transaction.atomic():
         locked = _locked(project, None)
         if locked.review_status in (Status.VALIDATED, Status.SUBMITTED):
@@ -508,7 +508,7 @@ def project_evidence_attach(
 def project_evidence_detach(
     *, membership: Membership, actor: User | None, project: ChangeProject, evidence: Evidence
 ) -> None:
-    _require_manage(membership, project)
+    require_manage(membership, project)
     with transaction.atomic():
         locked = _locked(project, None)
         if locked.review_status in (Status.VALIDATED, Status.SUBMITTED):
