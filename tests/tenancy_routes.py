@@ -563,6 +563,51 @@ def development_action(world: Any, organisation: Any, owner: Any) -> dict[str, A
     return {"action_id": action.pk}
 
 
+# --- assessments (soms.assessments: workflow) -------------------------------------------------------
+
+
+def _assessment(world: Any, organisation: Any, owner: Any, status: str) -> dict[str, Any]:
+    """A coach assessment by the owner of charlie's own record (charlie may read it, not change it)."""
+    from soms.assessments.models import Assessment, Judgement, Status
+    from soms.people.models import Person
+
+    if not FrameworkVersion.objects.filter(framework__code="soms").exists():
+        builtin_frameworks_load()
+    soms = FrameworkVersion.objects.get(framework__code="soms", framework__organisation__isnull=True)
+    _unit_with_charlie(world, organisation, owner)
+    person = Person.objects.get(organisation=organisation, user=world.charlie)
+    statement = soms.statements.order_by("pk").first()
+    made = Assessment.objects.create(
+        organisation=organisation,
+        person=person,
+        version=soms,
+        kind="coach",
+        assessor=owner,
+        status=status,
+        validated_on="2026-01-10" if status == Status.VALIDATED else None,
+    )
+    Judgement.objects.create(organisation=organisation, assessment=made, statement=statement, value="met")
+    return {"assessment_id": made.pk, "statement_id": statement.pk}
+
+
+def assessment_of(status: str) -> Maker:
+    def make(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
+        return _assessment(world, organisation, owner, status)
+
+    return make
+
+
+def notification(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
+    from soms.notifications.models import Notification
+
+    made = Notification.objects.create(organisation=organisation, user=owner, text="Hello", url="/")
+    return {"notification_id": made.pk}
+
+
+def _judgements(params: dict[str, Any]) -> dict[str, Any]:
+    return {"revision": 1, "judgements": [{"statement_id": params["statement_id"], "value": "partly"}]}
+
+
 # --- the registry ----------------------------------------------------------------------------------
 
 V = "/api/v1/framework-versions/{version_id}"
@@ -883,6 +928,31 @@ ROUTES: list[Route] = [
         project_with_evidence,
         refused=None,
     ),
+    # assessments: whoever sees the person reads; its assessor changes it; reviewers return and validate
+    Route("GET assessment", assessment_of("draft"), refused=None),
+    Route("GET assessment-review", assessment_of("submitted"), refused=None),
+    Route(
+        "POST assessment-save",
+        assessment_of("draft"),
+        body=lambda p: {"revision": 1, "page": 1, f"value-{p['statement_id']}": "partly"},
+    ),
+    Route("POST assessment-submit", assessment_of("draft")),
+    Route("POST assessment-correct", assessment_of("validated")),
+    Route("POST assessment-return", assessment_of("submitted"), body=lambda p: {"reason": "Say more"}),
+    Route("POST assessment-validate", assessment_of("submitted")),
+    Route("GET /api/v1/assessments/{assessment_id}", assessment_of("draft"), refused=None),
+    Route("PUT /api/v1/assessments/{assessment_id}/judgements", assessment_of("draft"), body=_judgements),
+    Route("POST /api/v1/assessments/{assessment_id}/submit", assessment_of("draft"), body=lambda p: {}),
+    Route("POST /api/v1/assessments/{assessment_id}/resubmit", assessment_of("returned"), body=lambda p: {}),
+    Route(
+        "POST /api/v1/assessments/{assessment_id}/return",
+        assessment_of("submitted"),
+        body=lambda p: {"reason": "Say more"},
+    ),
+    Route("POST /api/v1/assessments/{assessment_id}/validate", assessment_of("submitted"), body=lambda p: {}),
+    Route("POST /api/v1/assessments/{assessment_id}/correct", assessment_of("validated")),
+    # notifications: the user's own; another user's answers 404 like another organisation's
+    Route("POST notification-open", notification, refused=None, per_user=True),
 ]
 
 
