@@ -543,6 +543,12 @@ def _builtin_body() -> dict[str, Any]:
     }
 
 
+def person_on_builtin(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
+    """charlie's record, with the built-in frameworks loaded (what insights default to)."""
+    _builtin_body()
+    return person(world, organisation, owner)
+
+
 def development_action(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
     """An action in charlie's own plan (a member may change their own plan)."""
     from soms.insights.models import DevelopmentAction
@@ -615,7 +621,14 @@ ITEM_KINDS = ("levels", "elements", "areas", "statements")
 
 ROUTES: list[Route] = [
     # insights: a person's gaps and plan (charlie may read and plan for himself)
-    Route("GET insights-person", person, refused=None),
+    Route("GET insights-person", person_on_builtin, refused=None),
+    Route("GET /api/v1/insights/people/{person_id}", person_on_builtin, refused=None),
+    Route(
+        "PATCH /api/v1/development-actions/{action_id}",
+        development_action,
+        refused=None,
+        body=lambda p: {"status": "done", "revision": 1},
+    ),
     Route("POST insights-action-create", person, refused=None, body=lambda p: _builtin_body()),
     Route(
         "POST insights-action-status",
@@ -685,6 +698,71 @@ ROUTES: list[Route] = [
     Route("POST audits-close", audit_open),
     Route("POST audits-reaudit", audit_closed, body=reaudit_body),
     Route("POST audits-export", audit_open, refused=None, body=lambda p: {"format": "json"}),
+    Route("GET /api/v1/audit-templates/{template_id}", template_published, refused=None),
+    Route("PATCH /api/v1/audit-templates/{template_id}", template_draft, body=lambda p: {"name": "Renamed"}),
+    Route(
+        "POST /api/v1/audit-templates/{template_id}/questions",
+        template_draft,
+        body=lambda p: {"code": "N1", "element": "delivery", "text": "New", "kind": "yes_partly_no"},
+    ),
+    Route(
+        "PATCH /api/v1/audit-templates/{template_id}/questions/{question_id}",
+        template_draft,
+        body=lambda p: {"text": "Reworded"},
+    ),
+    Route("DELETE /api/v1/audit-templates/{template_id}/questions/{question_id}", template_draft),
+    Route("POST /api/v1/audit-templates/{template_id}/publish", template_draft, body=lambda p: {}),
+    Route("POST /api/v1/audit-templates/{template_id}/versions", template_published),
+    Route("GET /api/v1/audits/{audit_id}", audit_open, refused=None),
+    Route("PUT /api/v1/audits/{audit_id}/targets", audit_open, body=lambda p: {"targets": {"delivery": 0.7}}),
+    Route("GET /api/v1/audits/{audit_id}/respondents", audit_open),
+    Route("POST /api/v1/audits/{audit_id}/respondents", audit_open, body=lambda p: {"name": "Pat"}),
+    Route("GET /api/v1/audits/{audit_id}/my-answers", audit_open, refused=None),
+    Route(
+        "PUT /api/v1/audits/{audit_id}/my-answers", audit_open, refused=None, body=lambda p: {"answers": []}
+    ),
+    Route(
+        "POST /api/v1/audits/{audit_id}/my-answers/submit",
+        audit_open,
+        refused=None,
+        body=lambda p: {"answers": []},
+    ),
+    Route("GET /api/v1/audits/{audit_id}/spread", audit_open),
+    Route(
+        "PUT /api/v1/audits/{audit_id}/consensus/{question_id}",
+        audit_open,
+        body=lambda p: {"value": 3, "reason": "Agreed"},
+    ),
+    Route("POST /api/v1/audits/{audit_id}/consensus-agreed", audit_open),
+    Route("POST /api/v1/audits/{audit_id}/close", audit_open),
+    Route("POST /api/v1/audits/{audit_id}/reaudit", audit_closed, body=reaudit_body),
+    Route("GET /api/v1/audits/{audit_id}/comparison", audit_open, refused=None),
+    Route(
+        "POST /api/v1/audits/{audit_id}/findings",
+        audit_open,
+        body=lambda p: {"element": "delivery", "text": "Gap"},
+    ),
+    Route(
+        "PATCH /api/v1/audits/{audit_id}/findings/{finding_id}",
+        audit_open,
+        body=lambda p: {"status": "closed"},
+    ),
+    Route(
+        "POST /api/v1/audits/{audit_id}/actions",
+        audit_open,
+        body=lambda p: {"element": "delivery", "title": "Do it"},
+    ),
+    Route(
+        "PATCH /api/v1/audits/{audit_id}/actions/{action_id}", audit_open, body=lambda p: {"status": "done"}
+    ),
+    Route(
+        "POST /api/v1/audits/{audit_id}/evidence",
+        audit_open,
+        body=lambda p: {"element": "delivery", "text": "Map", "refers_to": "2026-01-01"},
+    ),
+    Route(
+        "POST /api/v1/audits/{audit_id}/reports", audit_open, refused=None, body=lambda p: {"format": "json"}
+    ),
     # tenancy
     Route("POST api-token-revoke", token, refused=None, per_user=True),
     Route("DELETE /api/v1/tokens/{token_id}", token, refused=None, per_user=True),
