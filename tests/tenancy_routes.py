@@ -535,6 +535,12 @@ def _builtin_body() -> dict[str, Any]:
     }
 
 
+def person_on_builtin(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
+    """charlie's record, with the built-in frameworks loaded (what insights default to)."""
+    _builtin_body()
+    return person(world, organisation, owner)
+
+
 def development_action(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
     """An action in charlie's own plan (a member may change their own plan)."""
     from soms.insights.models import DevelopmentAction
@@ -555,6 +561,51 @@ def development_action(world: Any, organisation: Any, owner: Any) -> dict[str, A
     return {"action_id": action.pk}
 
 
+# --- assessments (soms.assessments: workflow) -------------------------------------------------------
+
+
+def _assessment(world: Any, organisation: Any, owner: Any, status: str) -> dict[str, Any]:
+    """A coach assessment by the owner of charlie's own record (charlie may read it, not change it)."""
+    from soms.assessments.models import Assessment, Judgement, Status
+    from soms.people.models import Person
+
+    if not FrameworkVersion.objects.filter(framework__code="soms").exists():
+        builtin_frameworks_load()
+    soms = FrameworkVersion.objects.get(framework__code="soms", framework__organisation__isnull=True)
+    _unit_with_charlie(world, organisation, owner)
+    person = Person.objects.get(organisation=organisation, user=world.charlie)
+    statement = soms.statements.order_by("pk").first()
+    made = Assessment.objects.create(
+        organisation=organisation,
+        person=person,
+        version=soms,
+        kind="coach",
+        assessor=owner,
+        status=status,
+        validated_on="2026-01-10" if status == Status.VALIDATED else None,
+    )
+    Judgement.objects.create(organisation=organisation, assessment=made, statement=statement, value="met")
+    return {"assessment_id": made.pk, "statement_id": statement.pk}
+
+
+def assessment_of(status: str) -> Maker:
+    def make(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
+        return _assessment(world, organisation, owner, status)
+
+    return make
+
+
+def notification(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
+    from soms.notifications.models import Notification
+
+    made = Notification.objects.create(organisation=organisation, user=owner, text="Hello", url="/")
+    return {"notification_id": made.pk}
+
+
+def _judgements(params: dict[str, Any]) -> dict[str, Any]:
+    return {"revision": 1, "judgements": [{"statement_id": params["statement_id"], "value": "partly"}]}
+
+
 # --- the registry ----------------------------------------------------------------------------------
 
 V = "/api/v1/framework-versions/{version_id}"
@@ -562,7 +613,14 @@ ITEM_KINDS = ("levels", "elements", "areas", "statements")
 
 ROUTES: list[Route] = [
     # insights: a person's gaps and plan (charlie may read and plan for himself)
-    Route("GET insights-person", person, refused=None),
+    Route("GET insights-person", person_on_builtin, refused=None),
+    Route("GET /api/v1/insights/people/{person_id}", person_on_builtin, refused=None),
+    Route(
+        "PATCH /api/v1/development-actions/{action_id}",
+        development_action,
+        refused=None,
+        body=lambda p: {"status": "done", "revision": 1},
+    ),
     Route("POST insights-action-create", person, refused=None, body=lambda p: _builtin_body()),
     Route(
         "POST insights-action-status",
@@ -632,6 +690,71 @@ ROUTES: list[Route] = [
     Route("POST audits-close", audit_open),
     Route("POST audits-reaudit", audit_closed, body=reaudit_body),
     Route("POST audits-export", audit_open, refused=None, body=lambda p: {"format": "json"}),
+    Route("GET /api/v1/audit-templates/{template_id}", template_published, refused=None),
+    Route("PATCH /api/v1/audit-templates/{template_id}", template_draft, body=lambda p: {"name": "Renamed"}),
+    Route(
+        "POST /api/v1/audit-templates/{template_id}/questions",
+        template_draft,
+        body=lambda p: {"code": "N1", "element": "delivery", "text": "New", "kind": "yes_partly_no"},
+    ),
+    Route(
+        "PATCH /api/v1/audit-templates/{template_id}/questions/{question_id}",
+        template_draft,
+        body=lambda p: {"text": "Reworded"},
+    ),
+    Route("DELETE /api/v1/audit-templates/{template_id}/questions/{question_id}", template_draft),
+    Route("POST /api/v1/audit-templates/{template_id}/publish", template_draft, body=lambda p: {}),
+    Route("POST /api/v1/audit-templates/{template_id}/versions", template_published),
+    Route("GET /api/v1/audits/{audit_id}", audit_open, refused=None),
+    Route("PUT /api/v1/audits/{audit_id}/targets", audit_open, body=lambda p: {"targets": {"delivery": 0.7}}),
+    Route("GET /api/v1/audits/{audit_id}/respondents", audit_open),
+    Route("POST /api/v1/audits/{audit_id}/respondents", audit_open, body=lambda p: {"name": "Pat"}),
+    Route("GET /api/v1/audits/{audit_id}/my-answers", audit_open, refused=None),
+    Route(
+        "PUT /api/v1/audits/{audit_id}/my-answers", audit_open, refused=None, body=lambda p: {"answers": []}
+    ),
+    Route(
+        "POST /api/v1/audits/{audit_id}/my-answers/submit",
+        audit_open,
+        refused=None,
+        body=lambda p: {"answers": []},
+    ),
+    Route("GET /api/v1/audits/{audit_id}/spread", audit_open),
+    Route(
+        "PUT /api/v1/audits/{audit_id}/consensus/{question_id}",
+        audit_open,
+        body=lambda p: {"value": 3, "reason": "Agreed"},
+    ),
+    Route("POST /api/v1/audits/{audit_id}/consensus-agreed", audit_open),
+    Route("POST /api/v1/audits/{audit_id}/close", audit_open),
+    Route("POST /api/v1/audits/{audit_id}/reaudit", audit_closed, body=reaudit_body),
+    Route("GET /api/v1/audits/{audit_id}/comparison", audit_open, refused=None),
+    Route(
+        "POST /api/v1/audits/{audit_id}/findings",
+        audit_open,
+        body=lambda p: {"element": "delivery", "text": "Gap"},
+    ),
+    Route(
+        "PATCH /api/v1/audits/{audit_id}/findings/{finding_id}",
+        audit_open,
+        body=lambda p: {"status": "closed"},
+    ),
+    Route(
+        "POST /api/v1/audits/{audit_id}/actions",
+        audit_open,
+        body=lambda p: {"element": "delivery", "title": "Do it"},
+    ),
+    Route(
+        "PATCH /api/v1/audits/{audit_id}/actions/{action_id}", audit_open, body=lambda p: {"status": "done"}
+    ),
+    Route(
+        "POST /api/v1/audits/{audit_id}/evidence",
+        audit_open,
+        body=lambda p: {"element": "delivery", "text": "Map", "refers_to": "2026-01-01"},
+    ),
+    Route(
+        "POST /api/v1/audits/{audit_id}/reports", audit_open, refused=None, body=lambda p: {"format": "json"}
+    ),
     # tenancy
     Route("POST api-token-revoke", token, refused=None, per_user=True),
     Route("DELETE /api/v1/tokens/{token_id}", token, refused=None, per_user=True),
@@ -865,6 +988,31 @@ ROUTES: list[Route] = [
         project_with_evidence,
         refused=None,
     ),
+    # assessments: whoever sees the person reads; its assessor changes it; reviewers return and validate
+    Route("GET assessment", assessment_of("draft"), refused=None),
+    Route("GET assessment-review", assessment_of("submitted"), refused=None),
+    Route(
+        "POST assessment-save",
+        assessment_of("draft"),
+        body=lambda p: {"revision": 1, "page": 1, f"value-{p['statement_id']}": "partly"},
+    ),
+    Route("POST assessment-submit", assessment_of("draft")),
+    Route("POST assessment-correct", assessment_of("validated")),
+    Route("POST assessment-return", assessment_of("submitted"), body=lambda p: {"reason": "Say more"}),
+    Route("POST assessment-validate", assessment_of("submitted")),
+    Route("GET /api/v1/assessments/{assessment_id}", assessment_of("draft"), refused=None),
+    Route("PUT /api/v1/assessments/{assessment_id}/judgements", assessment_of("draft"), body=_judgements),
+    Route("POST /api/v1/assessments/{assessment_id}/submit", assessment_of("draft"), body=lambda p: {}),
+    Route("POST /api/v1/assessments/{assessment_id}/resubmit", assessment_of("returned"), body=lambda p: {}),
+    Route(
+        "POST /api/v1/assessments/{assessment_id}/return",
+        assessment_of("submitted"),
+        body=lambda p: {"reason": "Say more"},
+    ),
+    Route("POST /api/v1/assessments/{assessment_id}/validate", assessment_of("submitted"), body=lambda p: {}),
+    Route("POST /api/v1/assessments/{assessment_id}/correct", assessment_of("validated")),
+    # notifications: the user's own; another user's answers 404 like another organisation's
+    Route("POST notification-open", notification, refused=None, per_user=True),
 ]
 
 # Id routes whose tenancy tests are still to be registered here, with who owns them. The meta-test

@@ -145,6 +145,7 @@ INSTALLED_APPS = [
     "soms.people",
     "soms.audit",
     "soms.assessments",
+    "soms.notifications",
     "soms.insights",
     "soms.site",
 ]
@@ -181,6 +182,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "soms.tenancy.context_processors.organisation",
+                "soms.notifications.context_processors.unread",
             ],
         },
     }

@@ -15,6 +15,7 @@ urlpatterns = [
     path("audits/", include("soms.audit.urls")),
     path("", include("soms.people.urls")),
     path("assessments/", include("soms.assessments.urls")),
+    path("notifications/", include("soms.notifications.urls")),
     path("insights/", include("soms.insights.urls")),
     path("api/", api.urls),
 ]

@@ -17,10 +17,11 @@ from soms.charts.charts import (
 )
 from soms.charts.radar import Series, radar
 from soms.charts.skills import LevelCell, RadarSeries, level_grid, radar_chart
-from soms.charts.svg import nice_ticks
+from soms.charts.svg import PHONE_WIDTH, for_screens, nice_ticks
 from soms.charts.toolkits import delivery_matrix, kpi_trend, stakeholder_grid, value_stream_map
 
 __all__ = [
+    "PHONE_WIDTH",
     "Band",
     "Estimate",
     "LevelCell",
@@ -31,6 +32,7 @@ __all__ = [
     "colour_for",
     "delivery_matrix",
     "estimate_chart",
+    "for_screens",
     "heatmap",
     "kpi_trend",
     "level_grid",

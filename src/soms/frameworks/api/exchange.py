@@ -94,14 +94,30 @@ class ExportQuery(Input):
     format: Literal["yaml", "json", "csv", "case"] = "yaml"
 
 
+class ImportProblemsOut(ProblemsOut):
+    help: list[str] = Field(
+        default_factory=list,
+        description="What helps to fix the file without being a problem (for a CSV, the columns it may have).",
+    )
+
+
 def _problems(status: int, error: io.FrameworkImportError) -> Status[dict[str, Any]]:
     # The places are in the file that was sent.
-    return problems_answer(status, error.within("file").problems)
+    answer = problems_answer(status, error.within("file").problems)
+    if error.help:
+        answer.value["help"] = error.help
+    return answer
 
 
 @router.post(
     "/frameworks/import",
-    response={201: ImportedOut, 403: DetailOut, 409: ImportClashOut, 413: ProblemsOut, 422: ProblemsOut},
+    response={
+        201: ImportedOut,
+        403: DetailOut,
+        409: ImportClashOut,
+        413: ProblemsOut,
+        422: ImportProblemsOut,
+    },
     summary="Import a framework file as a new framework or a new version (admins and owners)",
     description=(
         "Send the file as multipart form data (field `file`), or as the raw request body (for example "

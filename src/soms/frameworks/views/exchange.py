@@ -48,6 +48,7 @@ class ImportForm(SomsForm):
 @rate_limited("import", methods=("POST",))
 def framework_import_page(request: MemberRequest) -> HttpResponse:
     problems: list[io.Problem] = []
+    help: list[str] = []
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -75,7 +76,7 @@ def framework_import_page(request: MemberRequest) -> HttpResponse:
             )
             return redirect("framework-import-choose", import_id=pending.pk)
         except io.FrameworkImportError as exc:
-            problems = exc.problems
+            problems, help = exc.problems, exc.help
         else:
             return _imported(request, version)
     status = 422 if problems or form.errors else 200
@@ -85,6 +86,7 @@ def framework_import_page(request: MemberRequest) -> HttpResponse:
         {
             "form": form,
             "problems": problems,
+            "help": help,
             "filename": uploaded.name
             if isinstance(uploaded := request.FILES.get("file"), UploadedFile)
             else None,

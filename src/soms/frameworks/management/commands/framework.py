@@ -204,8 +204,9 @@ class Command(BaseCommand):
             ) from None
         except io.FrameworkImportError as exc:
             lines = "\n".join(f"  {p}" for p in exc.problems)
+            help = "".join(f"\n{h}" for h in exc.help)
             raise CommandError(
-                f"{name or 'input'}: {len(exc.problems)} problem(s); nothing was imported:\n{lines}"
+                f"{name or 'input'}: {len(exc.problems)} problem(s); nothing was imported:\n{lines}{help}"
             ) from None
         self.stdout.write(
             self.style.SUCCESS(
