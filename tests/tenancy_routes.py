@@ -535,6 +535,12 @@ def _builtin_body() -> dict[str, Any]:
     }
 
 
+def person_on_builtin(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
+    """charlie's record, with the built-in frameworks loaded (what insights default to)."""
+    _builtin_body()
+    return person(world, organisation, owner)
+
+
 def development_action(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
     """An action in charlie's own plan (a member may change their own plan)."""
     from soms.insights.models import DevelopmentAction
@@ -607,7 +613,14 @@ ITEM_KINDS = ("levels", "elements", "areas", "statements")
 
 ROUTES: list[Route] = [
     # insights: a person's gaps and plan (charlie may read and plan for himself)
-    Route("GET insights-person", person, refused=None),
+    Route("GET insights-person", person_on_builtin, refused=None),
+    Route("GET /api/v1/insights/people/{person_id}", person_on_builtin, refused=None),
+    Route(
+        "PATCH /api/v1/development-actions/{action_id}",
+        development_action,
+        refused=None,
+        body=lambda p: {"status": "done", "revision": 1},
+    ),
     Route("POST insights-action-create", person, refused=None, body=lambda p: _builtin_body()),
     Route(
         "POST insights-action-status",

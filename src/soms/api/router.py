@@ -18,6 +18,7 @@ from soms.assessments.services.projects import ProjectConflict
 from soms.frameworks.api.authoring import router as framework_authoring_router
 from soms.frameworks.api.browse import router as frameworks_router
 from soms.frameworks.api.exchange import router as frameworks_io_router
+from soms.insights.api.routes import router as insights_router
 from soms.jobs.api import router as jobs_router
 from soms.people.api.routes import router as people_router
 from soms.people.errors import PeopleConflict
@@ -143,3 +144,4 @@ api.add_router("/v1/", people_router)
 api.add_router("/v1/", assessments_router)
 api.add_router("/v1/", evidence_router)
 api.add_router("/v1/", projects_router)
+api.add_router("/v1/", insights_router)
