@@ -114,6 +114,14 @@ def published(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
     return {"version_id": draft.pk, "framework_id": draft.framework_id}
 
 
+def published_level(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
+    """A level of a published version of the organisation's own framework."""
+    from soms.frameworks.models import Level
+
+    params = published(world, organisation, owner)
+    return {"level_id": Level.objects.filter(version_id=params["version_id"]).order_by("rank").first().pk}  # type: ignore[union-attr]
+
+
 def item_of(kind: str) -> Maker:
     def make(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
         v = _draft(world, organisation, owner)
@@ -535,6 +543,11 @@ def _builtin_body() -> dict[str, Any]:
     }
 
 
+def _soms_id() -> int:
+    _builtin_body()
+    return FrameworkVersion.objects.get(framework__code="soms", framework__organisation__isnull=True).pk
+
+
 def person_on_builtin(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
     """charlie's record, with the built-in frameworks loaded (what insights default to)."""
     _builtin_body()
@@ -615,6 +628,7 @@ ROUTES: list[Route] = [
     # insights: a person's gaps and plan (charlie may read and plan for himself)
     Route("GET insights-person", person_on_builtin, refused=None),
     Route("GET /api/v1/insights/people/{person_id}", person_on_builtin, refused=None),
+    Route("POST insights-plan-pdf", person_on_builtin, refused=None, body=lambda p: {"version": _soms_id()}),
     Route(
         "PATCH /api/v1/development-actions/{action_id}",
         development_action,
@@ -917,6 +931,16 @@ ROUTES: list[Route] = [
     Route("DELETE /api/v1/coverage-targets/{target_id}", coverage_target),
     Route("PATCH /api/v1/members/{membership_id}", member, body=lambda p: {"role": "assessor"}),
     Route("DELETE /api/v1/members/{membership_id}", member),
+    # attainment (history11): a person's profile follows who may see the person; validity is for admins
+    Route("GET attainment-profile", person, refused=None),
+    Route("GET /api/v1/people/{person_id}/attainment", person, refused=None),
+    Route("GET /api/v1/people/{person_id}/attainment/assessments", person, refused=None),
+    Route("GET /api/v1/people/{person_id}/attainment/projects", person, refused=None),
+    Route("GET /api/v1/people/{person_id}/attainment/self-view", person, refused=None),
+    Route("GET attainment-validity-version", published),
+    Route("POST attainment-validity-version", published, body=lambda p: {"choice": "never"}),
+    Route("GET /api/v1/framework-versions/{version_id}/validity", published),
+    Route("PUT /api/v1/levels/{level_id}/validity", published_level, body=lambda p: {"validity_months": 12}),
     # evidence: about a person in scope (charlie's own); deleting is for its creator or an admin
     Route("GET evidence-list", person, refused=None),
     Route("GET evidence-new", person, refused=None),
@@ -1014,6 +1038,7 @@ ROUTES: list[Route] = [
     # notifications: the user's own; another user's answers 404 like another organisation's
     Route("POST notification-open", notification, refused=None, per_user=True),
 ]
+
 
 # Id routes whose tenancy tests are still to be registered here, with who owns them. The meta-test
 # accepts these (and says so in its output) but fails once one of them stops being a route; remove

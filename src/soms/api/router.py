@@ -11,7 +11,9 @@ from soms.api.auth import AUTH
 from soms.api.errors import ERROR_SCHEMA, SomsParser, json_method_not_allowed
 from soms.api.errors import install as install_error_handlers
 from soms.assessments.api.assessments import router as assessments_router
+from soms.assessments.api.attainment import router as attainment_router
 from soms.assessments.api.evidence import router as evidence_router
+from soms.assessments.api.history import router as history_router
 from soms.assessments.api.projects import router as projects_router
 from soms.assessments.services.evidence import EvidenceConflict
 from soms.assessments.services.projects import ProjectConflict
@@ -149,6 +151,8 @@ for _kind in SAVED_KINDS.values():
     api.add_router("/v1/", saved_router(_kind))
 api.add_router("/v1/", kpi_router)
 api.add_router("/v1/", people_router)
+api.add_router("/v1/", attainment_router)
+api.add_router("/v1/", history_router)
 api.add_router("/v1/", audit_router)
 api.add_router("/v1/", assessments_router)
 api.add_router("/v1/", evidence_router)

@@ -29,6 +29,7 @@ from soms.insights.selectors.picture import (
     versions_with_attainment,
 )
 from soms.insights.services import plans
+from soms.jobs.api import JobOut, job_out
 from soms.people.access import people_in_scope, role_profiles_visible, unit_scope
 from soms.people.errors import PeopleInvalid
 from soms.people.models import OrgUnit, Team
@@ -287,3 +288,44 @@ def action_patch(request: MemberRequest, action_id: int, payload: ActionPatch) -
         actor=request.user, action=action, status=payload.status, revision=payload.revision
     )
     return _action_out(changed)
+
+
+class ReportIn(Input):
+    format: Literal["pdf", "xlsx"]
+    version: int | None = None
+    unit: int | None = None
+    team: int | None = None
+    role_profile: int | None = None
+    location: str = Field("", max_length=200)
+    manager: str | None = Field(None, max_length=64, description="Employee id")
+
+
+@router.post("/insights/reports", response={202: JobOut})
+@member_required
+def insights_report(request: MemberRequest, payload: ReportIn) -> Status[dict[str, Any]]:
+    """Render the overview of these filters as PDF or XLSX in the background; poll the job."""
+    from soms.insights.jobs import insights_report_job
+    from soms.insights.reports import scope_title
+    from soms.jobs.services import job_start
+
+    require(request.membership, "insights.export")
+    v = _version(request, payload.version)
+    f = _filters(request, payload.unit, payload.team, payload.role_profile, payload.location, payload.manager)
+    job = job_start(
+        job_function=insights_report_job,
+        organisation=request.membership.organisation,
+        owner=request.user,
+        title=f"{payload.format.upper()} report: {scope_title(request.membership, f)}",
+        params={
+            "version_id": v.pk,
+            "fmt": payload.format,
+            "filters": {
+                "unit": f.unit.pk if f.unit else None,
+                "team": f.team.pk if f.team else None,
+                "role_profile": f.role_profile,
+                "location": f.location,
+                "manager": f.manager.pk if f.manager else None,
+            },
+        },
+    )
+    return Status(202, job_out(job))

@@ -118,7 +118,13 @@ def overview(
             for e in sp.uncovered
         ],
         "sole": [
-            {"element": e, "name": element_name[e], "person": int(p), "person_name": names.get(p, p)}
+            {
+                "element": e,
+                "name": element_name[e],
+                "level": _level_name(level_code, spof_levels[e]),
+                "person": int(p),
+                "person_name": names.get(p, p),
+            }
             for e, p in sp.sole
         ],
         "sole_cover": [
