@@ -113,7 +113,7 @@ def test_the_page_answers_422_naming_the_limit(world, draft):
 
 def test_statement_text_longer_than_the_limit_is_refused_on_create_and_edit(world, draft):
     client = world.client_for(world.alice)
-    long = "x" * (limits.MAX_TEXT_LENGTH + 1)
+    long = "x" * (limits.MAX_STATEMENT_LENGTH + 1)
     element, level = draft.elements.get(code="delivery"), draft.levels.get(code="practitioner")
     created = call(
         client,
@@ -129,7 +129,8 @@ def test_statement_text_longer_than_the_limit_is_refused_on_create_and_edit(worl
     )
     assert created.status_code == 422
     (problem,) = created.json()["detail"]
-    assert problem["loc"] == ["body", "payload", "text"] and "MAX_TEXT_LENGTH" in problem["msg"]
+    # A statement has its own, stricter limit (MAX_STATEMENT_LENGTH); the answer says how long.
+    assert problem["loc"] == ["body", "payload", "text"] and str(limits.MAX_STATEMENT_LENGTH) in problem["msg"]
 
     statement = draft.statements.get(code="DL-P1")
     page = client.post(
@@ -142,13 +143,14 @@ def test_statement_text_longer_than_the_limit_is_refused_on_create_and_edit(worl
             "level": level.pk,
         },
     )
-    assert page.status_code == 422 and "MAX_TEXT_LENGTH" in page.content.decode()
+    assert page.status_code == 400 and str(limits.MAX_STATEMENT_LENGTH) in page.content.decode()
+    # Below the edge the service still refuses what no column should hold.
     with pytest.raises(Invalid):
         version_item_update(
             version=draft,
             kind="statements",
             item=statement,
-            values={"text": long},
+            values={"text": "x" * (limits.MAX_TEXT_LENGTH + 1)},
             expected_revision=draft.revision,
             actor=world.alice,
         )
@@ -159,7 +161,7 @@ def test_statement_text_longer_than_the_limit_is_refused_on_create_and_edit(worl
         version=draft,
         kind="statements",
         item=statement,
-        values={"text": "y" * limits.MAX_TEXT_LENGTH},
+        values={"text": "y" * limits.MAX_STATEMENT_LENGTH},
         expected_revision=draft.revision,
         actor=world.alice,
     )
