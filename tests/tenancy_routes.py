@@ -693,6 +693,7 @@ ROUTES: list[Route] = [
         audit_open,
         body=lambda p: {"kind": "finding", "element": "delivery", "text": "Gap"},
     ),
+    Route("POST audits-finding-develop", audit_open, body=lambda p: {"kind": "coaching"}),
     Route("POST audits-finding-update", audit_open, body=lambda p: {"status": "closed"}),
     Route(
         "POST audits-evidence-add",

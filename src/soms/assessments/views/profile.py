@@ -60,9 +60,11 @@ def person_profile(request: MemberRequest, person_id: int) -> HttpResponse:
             at_error = f"{at_text!r} is not a date: write it as YYYY-MM-DD."
     attainment = None
     self_view = None
+    radar = ""
     if chosen is not None:
         attainment = sel.attainment_at(person, chosen, at)[0] if at else sel.stored_attainment(person, chosen)
         self_view = sel.self_beside_validated(person, chosen, at)
+        radar = _radar(person, chosen, attainment, self_view)
     assessments = list(sel.assessment_history(person)[:HISTORY_SHOWN])
     projects = list(sel.project_history(person)[:HISTORY_SHOWN])
     return render(
@@ -74,6 +76,7 @@ def person_profile(request: MemberRequest, person_id: int) -> HttpResponse:
             "chosen": chosen,
             "attainment": attainment,
             "self_view": self_view,
+            "radar": radar,
             "at": at,
             "at_text": at_text,
             "at_error": at_error,
@@ -85,6 +88,36 @@ def person_profile(request: MemberRequest, person_id: int) -> HttpResponse:
             "can_manage": can(m, "attainment.manage"),
             "judgement_text": {"met": "Met", "partly": "Partly", "not_yet": "Not yet", None: "—"},
         },
+    )
+
+
+def _radar(person: Person, version: FrameworkVersion, attainment: Any, self_view: Any) -> str:
+    """Attained (and, when there is a self-assessment, self-assessed) level per element, as SVG."""
+    from soms.charts import RadarSeries, radar_chart
+
+    if attainment is None or len(attainment.elements) < 3:
+        return ""
+    levels = list(Level.objects.filter(version=version).order_by("rank"))
+    rank = {lv.code: i + 1 for i, lv in enumerate(levels)}
+    series = [
+        RadarSeries(
+            "Attained", [rank[e.level.code] if e.level else 0 for e in attainment.elements], filled=True
+        )
+    ]
+    if self_view is not None and any(r.self_value for r in self_view["rows"]):
+        own = self_view["levels"]
+        series.append(
+            RadarSeries(
+                "Self-assessed",
+                [rank.get(own.get(e.element.code) or "", 0) for e in attainment.elements],
+                dashed=True,
+            )
+        )
+    return radar_chart(
+        [e.element.name for e in attainment.elements],
+        series,
+        [lv.name for lv in levels],
+        title=f"{person.name}: levels per element",
     )
 
 

@@ -29,6 +29,7 @@ from soms.insights.selectors.picture import (
     versions_with_attainment,
 )
 from soms.insights.services import plans
+from soms.insights.services.snapshots import trend_for
 from soms.jobs.api import JobOut, job_out
 from soms.people.access import people_in_scope, role_profiles_visible, unit_scope
 from soms.people.errors import PeopleInvalid
@@ -125,6 +126,7 @@ def insights_overview(
     )
     data = dict(ov.data)
     data["rows"] = person_rows(pic, offset, limit)
+    data["trend"] = trend_for(request.membership, v, filters)
     data["offset"], data["limit"] = offset, limit
     return data
 

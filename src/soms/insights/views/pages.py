@@ -27,6 +27,7 @@ from soms.insights.selectors.picture import (
     versions_with_attainment,
 )
 from soms.insights.services import plans
+from soms.insights.services.snapshots import trend_chart, trend_for
 from soms.people.access import people_in_scope, role_profiles_visible, unit_scope
 from soms.people.errors import PeopleConflict, PeopleInvalid
 from soms.people.models import OrgUnit, Team
@@ -84,9 +85,14 @@ def dashboard(request: MemberRequest) -> HttpResponse:
             if filters.team
             else (filters.unit.name if filters.unit else request.membership.organisation.name)
         )
+        trend = trend_for(request.membership, version, filters)
+        drawn = charts(ov, title=f"{scope_name}: levels per element")
+        if trend is not None:
+            drawn["trend"] = trend_chart(trend, title=f"{scope_name}: people meeting their requirement")
         context.update(
             data=ov.data,
-            charts=charts(ov, title=f"{scope_name}: levels per element"),
+            trend=trend,
+            charts=drawn,
             scope_name=scope_name,
             query=request.GET.urlencode(),
             can_export=can(request.membership, "insights.export"),
