@@ -7,6 +7,11 @@ for b in benchmarks/bench_*.py; do
     echo "== $b"
     "$UV" run --frozen --group bench python "$b" "$@"
 done
+# Insights on PostgreSQL too when it answers (its own database, dropped and created by the run).
+if "$UV" run --frozen python -c "import psycopg; psycopg.connect('postgres://postgres@127.0.0.1:5432/postgres').close()" 2>/dev/null; then
+    echo "== benchmarks/bench_insights.py on PostgreSQL"
+    "$UV" run --frozen --group bench python benchmarks/bench_insights.py --database-url postgres://postgres@127.0.0.1:5432/insights_bench
+fi
 # The statistical checks too slow for every test run (confidence-interval coverage).
 echo "== slow tests (SOMS_SLOW_TESTS=1 pytest -m slow)"
 SOMS_SLOW_TESTS=1 "$UV" run --frozen pytest -q -m slow -p no:cacheprovider tests/core

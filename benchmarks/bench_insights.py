@@ -1,0 +1,244 @@
+"""Insights at scale: every dashboard read beside the raw SQL aggregate over the same rows, same run.
+
+    uv run python benchmarks/bench_insights.py [--people 5000] [--teams 25] [--repeat 7]
+        [--database-url postgres://postgres@127.0.0.1:5432/scale12]
+
+Builds the large demo organisation (`soms.people.demo.large_organisation`, then
+`soms.insights.scale.large_assessments`: validated assessments and attainment), then measures,
+interleaved, `--repeat` times each:
+
+* organisation heatmap by unit: `picture()` of everyone + `overview(group_units=True)`;
+  raw: people × attainment rows grouped by unit, element and rank;
+* one team (people / teams: 200 by default): `picture()` + `overview()` + `charts()` (the level grid);
+  raw: the team's attainment rows;
+* a unit subtree (Department 1) with its single points of failure: `picture()` + `overview()`;
+  raw: the subtree's rows grouped by element and rank;
+* a person's view: `person_view()`; raw: that person's attainment rows;
+* recomputing every attainment (`recompute_version`, as after a rule change, once);
+  raw: the judgements grouped by person, element and level (what any recomputation must read).
+
+Without --database-url it runs on a fresh SQLite file in a temporary directory; with it, on that
+PostgreSQL database, which it drops and creates first. Results go to benchmarks/results/ as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from bench_people_import import prepare_database  # noqa: E402
+
+
+def timed(fn: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    fn()
+    return (time.perf_counter() - start) * 1000
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--people", type=int, default=5_000)
+    parser.add_argument("--teams", type=int, default=25)
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--database-url", help="a PostgreSQL URL with its own database name")
+    args = parser.parse_args()
+    tmp = tempfile.mkdtemp(prefix="insights-bench-")
+    backend = prepare_database(args.database_url, tmp)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "soms.settings")
+    sys.path.insert(0, str(ROOT / "src"))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    from soms.assessments.services.attainment import recompute_version
+    from soms.frameworks.services.versions import builtin_frameworks_load
+    from soms.insights.scale import attainment_summary, large_assessments
+    from soms.insights.selectors.overview import charts, overview
+    from soms.insights.selectors.person import person_view
+    from soms.insights.selectors.picture import Filters, default_version, picture, targets_for
+    from soms.people.demo import large_organisation
+    from soms.people.models import OrgUnit, Person, Team
+    from soms.tenancy.models import Role
+    from soms.tenancy.services import membership_set, user_create
+
+    builtin_frameworks_load()
+    t0 = time.perf_counter()
+    org = large_organisation(people=args.people, teams=args.teams, progress=lambda *a: None)
+    built_people = time.perf_counter() - t0
+    version = default_version(org.pk)
+    assert version is not None
+    t0 = time.perf_counter()
+    large_assessments(org, version)
+    built_assessments = time.perf_counter() - t0
+    owner = user_create(username="bench-owner", email="bench@example.org", password="bench-Pass-1234")
+    m = membership_set(organisation=org, user=owner, role=Role.OWNER, actor=None)
+    counts = attainment_summary(org, version)
+    print(
+        f"{backend}: {args.people:,} people built in {built_people:.1f} s, assessments and attainment "
+        f"in {built_assessments:.1f} s; attainment rows {counts}"
+    )
+
+    team = Team.objects.filter(organisation=org).order_by("pk").first()
+    assert team is not None
+    dept = OrgUnit.objects.get(organisation=org, name="Department 1")
+    person = Person.objects.filter(organisation=org, team=team).order_by("pk").first()
+    assert person is not None
+    team_size = Person.objects.filter(team=team).count()
+    dept_size = Person.objects.filter(dept.subtree_q("unit__path"), organisation=org).count()
+    ea = "assessments_elementattainment"
+
+    def raw(sql: str, params: list[Any]) -> Callable[[], Any]:
+        def run() -> Any:
+            with connection.cursor() as cur:
+                cur.execute(sql, params)
+                return cur.fetchall()
+
+        return run
+
+    def org_heatmap() -> Any:
+        pic = picture(m, version)
+        return overview(pic, targets_for(m, version, unit=None, team=None), group_units=True)
+
+    def team_view() -> Any:
+        f = Filters(team=team)
+        pic = picture(m, version, f)
+        ov = overview(pic, targets_for(m, version, unit=None, team=team))
+        return charts(ov, title=team.name)
+
+    def subtree_view() -> Any:
+        f = Filters(unit=dept)
+        ov = overview(picture(m, version, f), targets_for(m, version, unit=dept, team=None))
+        assert "single_points" in ov.data
+        return ov
+
+    low, high = dept.path, dept.path + "~"
+    cases: list[tuple[str, Callable[[], Any], Callable[[], Any]]] = [
+        (
+            f"organisation heatmap by unit ({args.people:,} people)",
+            org_heatmap,
+            raw(
+                f"SELECT p.unit_id, a.element_id, a.rank, a.status, COUNT(*) FROM {ea} a "
+                "JOIN people_person p ON p.id = a.person_id WHERE a.organisation_id = %s AND a.version_id = %s "
+                "AND p.active GROUP BY p.unit_id, a.element_id, a.rank, a.status",
+                [org.pk, version.pk],
+            ),
+        ),
+        (
+            f"one team ({team_size} people), with the level grid",
+            team_view,
+            raw(
+                f"SELECT a.person_id, a.element_id, a.rank, a.status FROM {ea} a "
+                "JOIN people_person p ON p.id = a.person_id WHERE p.team_id = %s AND a.version_id = %s",
+                [team.pk, version.pk],
+            ),
+        ),
+        (
+            f"unit subtree ({dept_size:,} people) + single points of failure",
+            subtree_view,
+            raw(
+                f"SELECT a.element_id, a.rank, a.status, COUNT(*) FROM {ea} a "
+                "JOIN people_person p ON p.id = a.person_id JOIN people_orgunit u ON u.id = p.unit_id "
+                "WHERE u.path >= %s AND u.path < %s AND a.version_id = %s GROUP BY a.element_id, a.rank, a.status",
+                [low, high, version.pk],
+            ),
+        ),
+        (
+            "a person's view",
+            lambda: person_view(m, person, version),
+            raw(
+                f"SELECT element_id, rank, status, refresh_due_on, expires_on FROM {ea} "
+                "WHERE person_id = %s AND version_id = %s",
+                [person.pk, version.pk],
+            ),
+        ),
+    ]
+    rows = []
+    for name, ours, baseline in cases:
+        ours()
+        assert baseline(), f"the raw query of {name!r} found no rows"  # and both are warm
+        mine, theirs = [], []
+        for _ in range(args.repeat):
+            mine.append(timed(ours))
+            theirs.append(timed(baseline))
+        rows.append(
+            {
+                "case": name,
+                "ours_p50_ms": statistics.median(mine),
+                "ours_p95_ms": p95(mine),
+                "raw_p50_ms": statistics.median(theirs),
+                "raw_p95_ms": p95(theirs),
+            }
+        )
+    recompute_ms = timed(lambda: recompute_version(version, org.pk))
+    judgements = raw(
+        "SELECT a.person_id, s.element_id, s.level_id, COUNT(*) FROM assessments_judgement j "
+        "JOIN assessments_assessment a ON a.id = j.assessment_id "
+        "JOIN frameworks_statement s ON s.id = j.statement_id "
+        "WHERE a.organisation_id = %s AND a.version_id = %s AND a.status = 'validated' "
+        "GROUP BY a.person_id, s.element_id, s.level_id",
+        [org.pk, version.pk],
+    )
+    assert judgements(), "no judgements to read"
+    judgements_ms = timed(judgements)
+    rows.append(
+        {
+            "case": f"recompute every attainment ({args.people:,} people, once)",
+            "ours_p50_ms": recompute_ms,
+            "ours_p95_ms": recompute_ms,
+            "raw_p50_ms": judgements_ms,
+            "raw_p95_ms": judgements_ms,
+        }
+    )
+    print(f"\n| {backend} | ours p50 | ours p95 | raw SQL p50 | raw p95 | ours ÷ raw (p50) |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        ratio = r["ours_p50_ms"] / r["raw_p50_ms"] if r["raw_p50_ms"] else float("nan")
+        print(
+            f"| {r['case']} | {r['ours_p50_ms']:.0f} ms | {r['ours_p95_ms']:.0f} ms | "
+            f"{r['raw_p50_ms']:.1f} ms | {r['raw_p95_ms']:.1f} ms | {ratio:.1f} |"
+        )
+    results = ROOT / "benchmarks" / "results"
+    results.mkdir(exist_ok=True)
+    out = results / f"insights-{backend.lower()}-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
+    out.write_text(
+        json.dumps(
+            {
+                "backend": backend,
+                "people": args.people,
+                "teams": args.teams,
+                "repeat": args.repeat,
+                "build_s": {"people": built_people, "assessments_and_attainment": built_assessments},
+                "attainment_rows": counts,
+                "python": platform.python_version(),
+                "load": os.getloadavg(),
+                "rows": rows,
+            },
+            indent=2,
+        )
+    )
+    print(f"\nload average {os.getloadavg()[0]:.1f}; results in {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
