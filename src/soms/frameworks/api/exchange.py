@@ -10,12 +10,21 @@ from ninja.files import UploadedFile
 from ninja.params import functions as param
 from pydantic import Field
 
+from soms import limits
 from soms.api.errors import ProblemsOut, problems_answer
 from soms.core.problems import Problem, path_loc
 from soms.fields import Filename, Id, Input
 from soms.frameworks import access, io
 from soms.frameworks.selectors.versions import VersionIncomplete
-from soms.frameworks.services.exchange import framework_import, framework_version_export
+from soms.frameworks.services.exchange import (
+    export_runs_in_background,
+    framework_export_start,
+    framework_import_read,
+    framework_import_start,
+    framework_import_write,
+    framework_version_export,
+)
+from soms.jobs.api import JobOut, job_out
 from soms.ratelimits import documented, refused
 from soms.tenancy.access import require
 from soms.tenancy.requests import ApiRequest
@@ -57,14 +66,17 @@ def _problems(status: int, error: io.FrameworkImportError) -> Status[dict[str, A
 
 @router.post(
     "/frameworks/import",
-    response={201: ImportedOut, 403: DetailOut, 413: ProblemsOut, 422: ProblemsOut},
+    response={201: ImportedOut, 202: JobOut, 403: DetailOut, 413: ProblemsOut, 422: ProblemsOut},
     summary="Import a framework file as a new framework or a new version (admins and owners)",
     description=(
         "Send the file as multipart form data (field `file`), or as the raw request body (for example "
         "`Content-Type: application/json` with a framework document or a CASE 1.1 CFPackage). The format "
         "is taken from `format`, else from the file name's extension, else from the content. The version "
         "is stored as a draft unless `publish=true`. A bad file answers 422 with every problem and its "
-        "place; nothing is written. Files above the upload limit answer 413."
+        "place; nothing is written. Files above the upload limit answer 413. A file of more than "
+        f"{limits.BACKGROUND_IMPORT_STATEMENTS:,} statements is checked at once (422 as above) and written "
+        "by a background job: the answer is 202 with the job, whose `url` to poll gives `result_url` "
+        "(the new version's page) when its status is `done`."
     ),
     openapi_extra=documented("import"),
 )
@@ -97,12 +109,21 @@ def framework_import_api(
         else:
             io.check_size(int(request.META.get("CONTENT_LENGTH") or 0))
             data, filename = request.body, query.filename
-        version = framework_import(
+        read = framework_import_read(data=data, filename=filename, format=query.format)
+        if read.runs_in_background:
+            job = framework_import_start(
+                organisation=membership.organisation,
+                actor=request.user,
+                read=read,
+                filename=filename,
+                publish=query.publish,
+            )
+            return Status(202, job_out(job))
+        version = framework_import_write(
             organisation=membership.organisation,
             actor=request.user,
-            data=data,
+            read=read,
             filename=filename,
-            format=query.format,
             publish=query.publish,
         )
     except io.FileTooLarge as exc:
@@ -128,9 +149,12 @@ def framework_import_api(
     summary="A framework version as a file: native YAML or JSON, CSV, or a CASE 1.1 CFPackage",
     description=(
         "A draft that is not yet a whole framework (no levels or elements, rules naming a missing level) "
-        "answers 409 with every problem and its place."
+        "answers 409 with every problem and its place. A version of more than "
+        f"{limits.BACKGROUND_EXPORT_STATEMENTS:,} statements whose file is not ready yet is rendered by "
+        "a background job: the answer is 202 with the job; poll its `url` until `status` is `done`, then "
+        "fetch its `download_url` (or ask this operation again: a published version's file is kept)."
     ),
-    response={200: None, 409: ProblemsOut},
+    response={200: None, 202: JobOut, 409: ProblemsOut},
     openapi_extra=documented(
         "export",
         {
@@ -149,6 +173,12 @@ def framework_version_export_api(
     if (answer := refused(request, "export")) is not None:
         return answer
     version = access.framework_version_for(request.membership, version_id)
+    membership = request.membership
+    if membership is not None and export_runs_in_background(version=version, format=query.format):
+        job = framework_export_start(
+            version=version, format=query.format, organisation=membership.organisation, actor=request.user
+        )
+        return Status(202, job_out(job))
     try:
         rendered = framework_version_export(version=version, format=query.format)
     except VersionIncomplete as exc:

@@ -3,12 +3,15 @@ nothing else, so a file is checked and stored the same way wherever it comes fro
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import transaction
 
+from soms import limits
 from soms.frameworks import io
+from soms.frameworks.cache import is_cached, published_cached
+from soms.frameworks.document import FrameworkDocument
 from soms.frameworks.models import Framework, FrameworkVersion
 from soms.frameworks.selectors.versions import version_document
 from soms.frameworks.services.versions import (
@@ -17,6 +20,8 @@ from soms.frameworks.services.versions import (
     framework_version_create_from_document,
     version_contents_prepare,
 )
+from soms.jobs.models import Job
+from soms.jobs.services import job_start
 from soms.tenancy.models import Organisation
 from soms.tenancy.services import audit_log_write
 
@@ -31,6 +36,32 @@ def _label_taken(name: str, code: str, label: str) -> io.FrameworkImportError:
             )
         ]
     )
+
+
+@dataclass
+class ImportRead:
+    """A file parsed and validated, not yet written: what an import page or API call checks in the
+    request (every problem answered at once) before writing it there or in a background job."""
+
+    document: FrameworkDocument
+    warnings: list[str]
+    format: str
+
+    @property
+    def statement_count(self) -> int:
+        return sum(len(e.statements) for e in self.document.elements)
+
+    @property
+    def runs_in_background(self) -> bool:
+        return self.statement_count > limits.BACKGROUND_IMPORT_STATEMENTS
+
+
+def framework_import_read(*, data: bytes, filename: str = "", format: io.Format | None = None) -> ImportRead:
+    """Parse and validate a file, outside any transaction; FrameworkImportError lists every problem."""
+    warnings: list[str] = []
+    document = io.parse(data, filename=filename, format=format, warnings=warnings)
+    shown_format = format or io.detect_format(data.decode("utf-8-sig", "replace"), filename)
+    return ImportRead(document=document, warnings=warnings, format=shown_format)
 
 
 def framework_import(
@@ -48,24 +79,58 @@ def framework_import(
     The file is parsed, validated and turned into rows before the transaction opens: on SQLite the
     transaction takes the database's one write lock at once (IMMEDIATE), and every other
     organisation's writes wait while it is held, so it holds only the inserts."""
-    warnings: list[str] = []
-    document = io.parse(data, filename=filename, format=format, warnings=warnings)
-    shown_format = format or io.detect_format(data.decode("utf-8-sig", "replace"), filename)
-    prepared = version_contents_prepare(document)
+    read = framework_import_read(data=data, filename=filename, format=format)
+    return framework_import_write(
+        organisation=organisation, actor=actor, read=read, filename=filename, publish=publish
+    )
+
+
+def framework_import_write(
+    *, organisation: Organisation, actor: Any, read: ImportRead, filename: str, publish: bool
+) -> FrameworkVersion:
+    """Write a file read by framework_import_read, in one short transaction."""
+    prepared = version_contents_prepare(read.document)
     with transaction.atomic():
         version = _import_write(
             organisation=organisation,
             actor=actor,
-            document=document,
+            document=read.document,
             prepared=prepared,
             filename=filename,
-            format=shown_format,
+            format=read.format,
             publish=publish,
         )
     # What was normalised or dropped to read the file, for the page, the API and the command line
     # to tell the person who imported it (the version's notes keep the same sentences).
-    version.import_warnings = warnings
+    version.import_warnings = read.warnings
     return version
+
+
+def framework_import_start(
+    *, organisation: Organisation, actor: Any, read: ImportRead, filename: str, publish: bool
+) -> Job:
+    """Queue the write of a large file as a background job (soms.frameworks.jobs); the job's page
+    links to the new version when it is done. A label already taken is refused here, at once."""
+    from soms.frameworks.jobs import framework_import_job
+
+    document = read.document
+    framework = Framework.objects.filter(organisation=organisation, code=document.framework.code).first()
+    if framework is not None and framework.versions.filter(label=document.version.label).exists():
+        raise _label_taken(framework.name, framework.code, document.version.label)
+    return job_start(
+        job_function=framework_import_job,
+        organisation=organisation,
+        owner=actor,
+        title=f"Import {document.framework.name} {document.version.label} ({read.statement_count:,} statements)",
+        params={
+            "document": document.model_dump(mode="json"),
+            "warnings": read.warnings,
+            "format": read.format,
+            "filename": filename[:200],
+            "publish": publish,
+        },
+        total=3,
+    )
 
 
 def _import_write(
@@ -114,10 +179,68 @@ def _import_write(
 
 
 def framework_version_export(*, version: FrameworkVersion, format: io.Format) -> io.Rendered:
-    """A stored version in one format. Read-only; the caller has already checked access."""
-    return io.render(
-        version_document(version=version),
-        format=format,
-        published=version.is_published,
-        changed_at=version.published_at or version.created_at,
+    """A stored version in one format. Read-only; the caller has already checked access.
+
+    A published version never changes: each format is rendered once and then read from the cache."""
+    return published_cached(
+        version,
+        f"export:{format}",
+        lambda: io.render(
+            version_document(version=version),
+            format=format,
+            published=version.is_published,
+            changed_at=version.published_at or version.created_at,
+        ),
     )
+
+
+def export_runs_in_background(*, version: FrameworkVersion, format: io.Format) -> bool:
+    """A large version's export is rendered by a job, unless a published one's is already cached."""
+    if is_cached(version, f"export:{format}"):
+        return False
+    return bool(version.statements.count() > limits.BACKGROUND_EXPORT_STATEMENTS)
+
+
+def framework_export_start(
+    *, version: FrameworkVersion, format: io.Format, organisation: Organisation, actor: Any
+) -> Job:
+    """Queue the rendering of a large export; the job keeps the file, downloaded from the version's
+    own download address (soms.frameworks.jobs.export_download_url) by readers of the version."""
+    from soms.frameworks.jobs import framework_export_job
+    from soms.jobs.models import JobStatus
+    from soms.jobs.runner import job_name
+
+    # Asking again while the file is being written follows the job already under way.
+    waiting = Job.objects.filter(
+        organisation=organisation,
+        owner_id=getattr(actor, "pk", None),
+        kind=job_name(framework_export_job),
+        status__in=[JobStatus.QUEUED, JobStatus.RUNNING],
+        params__version_id=version.pk,
+        params__format=format,
+    ).first()
+    if waiting is not None:
+        return waiting
+    return job_start(
+        job_function=framework_export_job,
+        organisation=organisation,
+        owner=actor,
+        title=f"Export {version.framework.name} {version.label} as {io.FORMAT_LABELS[format]}",
+        params={"version_id": version.pk, "format": format},
+        total=2,
+    )
+
+
+def export_job_for(*, membership: Any, version: FrameworkVersion, format: str, job_id: Any) -> Job:
+    """The finished export job of this version and format the member may see (404 otherwise); the
+    caller has checked that the member reads the version."""
+    from soms.frameworks.jobs import framework_export_job
+    from soms.jobs.access import job_for
+    from soms.jobs.runner import job_name
+    from soms.tenancy.access import NotFound
+
+    job = job_for(membership, job_id)
+    expected = {"version_id": version.pk, "format": format}
+    if job.kind != job_name(framework_export_job) or job.params != expected or not job.result_file:
+        raise NotFound("No such export")
+    return job
