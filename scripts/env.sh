@@ -52,3 +52,22 @@ soms_sync() {
         echo "$want" > "$stamp"
     fi
 }
+
+# `soms_system_packages`: the Debian libraries WeasyPrint needs for the PDF reports (Pango, HarfBuzz's
+# subsetter, a font), installed once when missing and we may (root with apt-get); otherwise it says
+# what to install. Called by `make run` and `make test`.
+SOMS_DEBIAN_PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core"
+soms_system_packages() {
+    local missing="" p
+    command -v dpkg-query >/dev/null 2>&1 || return 0
+    for p in $SOMS_DEBIAN_PACKAGES; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+    done
+    [ -z "$missing" ] && return 0
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "soms: installing Debian packages for PDF reports (one time):$missing" >&2
+        apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+    else
+        echo "soms: PDF reports need these Debian packages: apt-get install$missing" >&2
+    fi
+}

@@ -13,6 +13,7 @@ if [ ! -x /usr/bin/chromium ]; then
     fi
 fi
 
+soms_system_packages
 soms_sync
 "$UV" run --frozen ruff check .
 # One formatting for the whole tree (migrations are kept as Django generated them).

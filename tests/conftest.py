@@ -60,6 +60,12 @@ def world(db: Any) -> World:
     return World(org_a=org_a, org_b=org_b, alice=alice, bob=bob, charlie=charlie, dana=dana)
 
 
+@pytest.fixture(autouse=True)
+def _media_root(settings: Any, tmp_path_factory: Any) -> None:
+    # Uploaded files (evidence) go to a temporary directory, never into the data directory.
+    settings.MEDIA_ROOT = tmp_path_factory.getbasetemp() / "media"
+
+
 @pytest.fixture
 def builtin(db: Any) -> None:
     builtin_frameworks_load()

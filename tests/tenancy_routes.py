@@ -32,6 +32,7 @@ from soms.frameworks.services.versions import builtin_frameworks_load
 from soms.tenancy.services import api_token_create
 from soms.toolkits.capacity import services as capacity_services
 from soms.toolkits.capacity.schemas import ErlangInput
+from tests.audit.makers import audit_closed, audit_open, reaudit_body, template_draft, template_published
 
 Maker = Callable[[Any, Any, Any], dict[str, Any]]
 
@@ -88,6 +89,17 @@ def _draft(world: Any, organisation: Any, owner: Any) -> FrameworkVersion:
 
 def framework(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
     return {"framework_id": _draft(world, organisation, owner).framework_id}
+
+
+def framework_pending_import(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
+    """A held upload: an unchanged export of the organisation's framework, waiting for a choice."""
+    from soms.frameworks.services.exchange import framework_import_hold, framework_version_export
+
+    data = framework_version_export(version=_draft(world, organisation, owner), format="yaml").content
+    made = framework_import_hold(
+        organisation=organisation, actor=owner, data=data, filename="again.yaml", format=None, publish=False
+    )
+    return {"import_id": made.pk}
 
 
 def version(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
@@ -383,12 +395,288 @@ def _element_level(params: dict[str, Any]) -> dict[str, Any]:
     return {f"element-{element.pk}": profile.version.levels.get(code="practitioner").pk, "name": "Renamed"}
 
 
+# --- evidence and change projects (soms.assessments) ------------------------------------------------
+
+_assess_counter = iter(range(1, 10**9))
+
+
+def _soms(world: Any) -> Any:
+    if not FrameworkVersion.objects.filter(
+        framework__code="soms", framework__organisation__isnull=True
+    ).exists():
+        builtin_frameworks_load()
+    return FrameworkVersion.objects.get(framework__code="soms", framework__organisation__isnull=True)
+
+
+def evidence_item(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
+    """A PDF about charlie's person record, added by the owner and supporting one statement."""
+    from datetime import date
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from soms.assessments.services.evidence import EvidenceData, evidence_create
+    from soms.frameworks.models import Statement
+    from soms.people.models import Person
+    from soms.tenancy.models import Membership
+
+    person_id = person(world, organisation, owner)["person_id"]
+    statement = Statement.objects.filter(version=_soms(world)).order_by("pk").first()
+    assert statement is not None
+    item = evidence_create(
+        membership=Membership.objects.get(organisation=organisation, user=owner),
+        actor=owner,
+        person=Person.objects.get(pk=person_id),
+        data=EvidenceData(
+            kind="file",
+            title="Review notes",
+            refers_on=date(2026, 1, 5),
+            file=SimpleUploadedFile("notes.pdf", b"%PDF-1.4 notes"),
+            statement_ids=[statement.pk],
+        ),
+    )
+    other = (
+        Statement.objects.filter(version=statement.version).exclude(pk=statement.pk).order_by("pk").first()
+    )
+    assert other is not None
+    return {
+        "evidence_id": item.pk,
+        "person_id": person_id,
+        "statement_id": statement.pk,
+        "other_statement": other.pk,
+    }
+
+
+def change_project(world: Any, organisation: Any, owner: Any, *, submitted: bool = False) -> dict[str, Any]:
+    """A completed project owned by charlie's person record (a draft, or submitted for review)."""
+    from datetime import date
+
+    from soms.assessments.services.projects import ProjectData, project_create, project_submit
+    from soms.people.models import Person
+    from soms.tenancy.models import Membership
+
+    person_id = person(world, organisation, owner)["person_id"]
+    membership = Membership.objects.get(organisation=organisation, user=owner)
+    made = project_create(
+        membership=membership,
+        actor=owner,
+        data=ProjectData(
+            code=f"CP-{next(_assess_counter)}",
+            title="Rebalance the desk",
+            version=_soms(world),
+            owner=Person.objects.get(pk=person_id),
+            areas=["demand-capacity", "people-capability"],
+            status="completed",
+            started_on=date(2025, 1, 1),
+            completed_on=date(2025, 6, 1),
+        ),
+    )
+    if submitted:
+        made = project_submit(membership=membership, actor=owner, project=made)
+    return {"project_id": made.pk, "person_pk": person_id, "version_pk": made.version_id}
+
+
+def submitted_project(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
+    return change_project(world, organisation, owner, submitted=True)
+
+
+def project_with_evidence(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
+    from soms.assessments.models import ChangeProject, Evidence
+
+    made = change_project(world, organisation, owner)
+    item = evidence_item(world, organisation, owner)
+    ChangeProject.objects.get(pk=made["project_id"]).evidence.add(
+        Evidence.objects.get(pk=item["evidence_id"])
+    )
+    return {**made, "evidence_id": item["evidence_id"]}
+
+
+def _project_body(p: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "code": f"CP-{next(_assess_counter)}",
+        "title": "Renamed",
+        "version_id": p.get("version_pk", 1),
+        "owner_id": p.get("person_pk", 1),
+        "areas": ["demand-capacity", "people-capability"],
+        "status": "completed",
+        "started_on": "2025-01-01",
+        "completed_on": "2025-06-01",
+        "revision": 1,
+    }
+
+
+def _project_form(p: dict[str, Any]) -> dict[str, Any]:
+    from soms.people.models import Person
+
+    person = Person.objects.filter(pk=p.get("person_pk")).first()
+    return {
+        "code": f"CP-{next(_assess_counter)}",
+        "title": "Renamed",
+        "version": p.get("version_pk", 1),
+        "owner": person.employee_id if person else "",
+        "areas": ["demand-capacity", "people-capability"],
+        "status": "completed",
+        "started_on": "2025-01-01",
+        "completed_on": "2025-06-01",
+        "revision": 1,
+        "outcomes-TOTAL_FORMS": 0,
+        "outcomes-INITIAL_FORMS": 0,
+    }
+
+
+def _builtin_body() -> dict[str, Any]:
+    if not FrameworkVersion.objects.filter(framework__code="soms").exists():
+        builtin_frameworks_load()
+    soms = FrameworkVersion.objects.get(framework__code="soms", framework__organisation__isnull=True)
+    return {
+        "version": soms.pk,
+        "element": soms.elements.get(code="delivery").pk,
+        "kind": "course",
+        "title": "A course",
+    }
+
+
+def development_action(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
+    """An action in charlie's own plan (a member may change their own plan)."""
+    from soms.insights.models import DevelopmentAction
+    from soms.people.models import Person
+
+    if not FrameworkVersion.objects.filter(framework__code="soms").exists():
+        builtin_frameworks_load()
+    _unit_with_charlie(world, organisation, owner)
+    soms = FrameworkVersion.objects.get(framework__code="soms", framework__organisation__isnull=True)
+    action = DevelopmentAction.objects.create(
+        organisation=organisation,
+        person=Person.objects.get(organisation=organisation, user=world.charlie),
+        version=soms,
+        element=soms.elements.get(code="delivery"),
+        kind="course",
+        title="A course",
+    )
+    return {"action_id": action.pk}
+
+
+# --- assessments (soms.assessments: workflow) -------------------------------------------------------
+
+
+def _assessment(world: Any, organisation: Any, owner: Any, status: str) -> dict[str, Any]:
+    """A coach assessment by the owner of charlie's own record (charlie may read it, not change it)."""
+    from soms.assessments.models import Assessment, Judgement, Status
+    from soms.people.models import Person
+
+    if not FrameworkVersion.objects.filter(framework__code="soms").exists():
+        builtin_frameworks_load()
+    soms = FrameworkVersion.objects.get(framework__code="soms", framework__organisation__isnull=True)
+    _unit_with_charlie(world, organisation, owner)
+    person = Person.objects.get(organisation=organisation, user=world.charlie)
+    statement = soms.statements.order_by("pk").first()
+    made = Assessment.objects.create(
+        organisation=organisation,
+        person=person,
+        version=soms,
+        kind="coach",
+        assessor=owner,
+        status=status,
+        validated_on="2026-01-10" if status == Status.VALIDATED else None,
+    )
+    Judgement.objects.create(organisation=organisation, assessment=made, statement=statement, value="met")
+    return {"assessment_id": made.pk, "statement_id": statement.pk}
+
+
+def assessment_of(status: str) -> Maker:
+    def make(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
+        return _assessment(world, organisation, owner, status)
+
+    return make
+
+
+def notification(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
+    from soms.notifications.models import Notification
+
+    made = Notification.objects.create(organisation=organisation, user=owner, text="Hello", url="/")
+    return {"notification_id": made.pk}
+
+
+def _judgements(params: dict[str, Any]) -> dict[str, Any]:
+    return {"revision": 1, "judgements": [{"statement_id": params["statement_id"], "value": "partly"}]}
+
+
 # --- the registry ----------------------------------------------------------------------------------
 
 V = "/api/v1/framework-versions/{version_id}"
 ITEM_KINDS = ("levels", "elements", "areas", "statements")
 
 ROUTES: list[Route] = [
+    # insights: a person's gaps and plan (charlie may read and plan for himself)
+    Route("GET insights-person", person, refused=None),
+    Route("POST insights-action-create", person, refused=None, body=lambda p: _builtin_body()),
+    Route(
+        "POST insights-action-status",
+        development_action,
+        refused=None,
+        body=lambda p: {"status": "done", "revision": 1},
+    ),
+    # service audits
+    Route("GET audits-template", template_published, refused=None),
+    Route(
+        "POST audits-template-edit",
+        template_draft,
+        body=lambda p: {"name": "Renamed", "rule": "minimum", "revision": 1},
+    ),
+    Route("POST audits-template-publish", template_draft),
+    Route("POST audits-template-version", template_published),
+    Route(
+        "POST audits-question-add",
+        template_draft,
+        body=lambda p: {
+            "code": "N1",
+            "element": "delivery",
+            "text": "New",
+            "kind": "yes_partly_no",
+            "weight": 1,
+            "revision": 1,
+        },
+    ),
+    Route("GET audits-question-edit", template_draft),
+    Route(
+        "POST audits-question-edit",
+        template_draft,
+        body=lambda p: {
+            "code": "CX1",
+            "element": "customer-experience",
+            "text": "Reworded",
+            "kind": "yes_partly_no",
+            "weight": 1,
+            "revision": 1,
+        },
+    ),
+    Route("POST audits-question-delete", template_draft),
+    Route("GET audits-detail", audit_open, refused=None),
+    Route("POST audits-respondent-add", audit_open, body=lambda p: {"user": 1}),
+    Route("POST audits-respondent-invite", audit_open, body=lambda p: {"name": "Pat", "days": 7}),
+    Route("GET audits-answer", audit_open, refused=None),
+    Route("POST audits-answer", audit_open, refused=None, body=lambda p: {"action": "save"}),
+    Route("GET audits-spread", audit_open),
+    Route("POST audits-consensus-agreed", audit_open),
+    Route("POST audits-consensus", audit_open, body=lambda p: {"value": "3", "reason": "Agreed"}),
+    Route("GET audits-results", audit_open, refused=None),
+    Route("POST audits-targets", audit_open, body=lambda p: {"target-delivery": "75"}),
+    Route("GET audits-findings", audit_open, refused=None),
+    Route(
+        "POST audits-finding-add",
+        audit_open,
+        body=lambda p: {"kind": "finding", "element": "delivery", "text": "Gap"},
+    ),
+    Route("POST audits-finding-update", audit_open, body=lambda p: {"status": "closed"}),
+    Route(
+        "POST audits-evidence-add",
+        audit_open,
+        body=lambda p: {"element": "delivery", "text": "Map", "refers_to": "2026-01-01"},
+    ),
+    Route("POST audits-action-add", audit_open, body=lambda p: {"element": "delivery", "title": "Do it"}),
+    Route("POST audits-action-update", audit_open, body=lambda p: {"status": "done"}),
+    Route("POST audits-close", audit_open),
+    Route("POST audits-reaudit", audit_closed, body=reaudit_body),
+    Route("POST audits-export", audit_open, refused=None, body=lambda p: {"format": "json"}),
     # tenancy
     Route("POST api-token-revoke", token, refused=None, per_user=True),
     Route("DELETE /api/v1/tokens/{token_id}", token, refused=None, per_user=True),
@@ -413,6 +701,8 @@ ROUTES: list[Route] = [
     Route(f"GET {V}/mappings", published, refused=None),
     *[Route(f"GET {V}/{kind}/{{item_id}}", published_item_of(kind), refused=None) for kind in ITEM_KINDS],
     # frameworks: authoring pages (owners and admins)
+    Route("GET framework-import-choose", framework_pending_import),
+    Route("POST framework-import-choose", framework_pending_import, body=lambda p: {"import_as": "version"}),
     Route("GET framework-draft-create", published),
     Route("GET framework-structure", version),
     Route("GET framework-rules", version),
@@ -516,6 +806,11 @@ ROUTES: list[Route] = [
     Route("POST people-unit-edit", unit, body=lambda p: {"name": "Renamed"}),
     Route("POST people-role-profile", role_profile, body=_element_level),
     Route("POST people-role-profile-delete", role_profile),
+    Route(
+        "POST people-role-profile-copy",
+        role_profile,
+        body=lambda p: {"copy-code": "copied", "copy-name": "Copied"},
+    ),
     Route("POST people-coverage-delete", coverage_target),
     Route("GET people-import-detail", people_import),
     Route("GET people-import-problems", people_import),
@@ -539,10 +834,107 @@ ROUTES: list[Route] = [
     Route("DELETE /api/v1/teams/{team_id}", team),
     Route("PATCH /api/v1/role-profiles/{profile_id}", role_profile, body=lambda p: {"name": "Renamed"}),
     Route("DELETE /api/v1/role-profiles/{profile_id}", role_profile),
+    Route("POST /api/v1/role-profiles/{profile_id}/copy", role_profile, body=lambda p: {}),
     Route("PATCH /api/v1/coverage-targets/{target_id}", coverage_target, body=lambda p: {"minimum": 3}),
     Route("DELETE /api/v1/coverage-targets/{target_id}", coverage_target),
     Route("PATCH /api/v1/members/{membership_id}", member, body=lambda p: {"role": "assessor"}),
     Route("DELETE /api/v1/members/{membership_id}", member),
+    # evidence: about a person in scope (charlie's own); deleting is for its creator or an admin
+    Route("GET evidence-list", person, refused=None),
+    Route("GET evidence-new", person, refused=None),
+    Route(
+        "POST evidence-new",
+        person,
+        refused=None,
+        body=lambda p: {
+            "kind": "text",
+            "title": "Notes",
+            "refers_on": "2026-01-05",
+            "text": "Ran the review",
+        },
+    ),
+    Route("GET evidence-detail", evidence_item, refused=None),
+    Route("GET evidence-download", evidence_item, refused=None),
+    Route(
+        "POST evidence-attach",
+        evidence_item,
+        refused=None,
+        body=lambda p: {"statements": [p["other_statement"]]},
+    ),
+    Route(
+        "POST evidence-detach", evidence_item, refused=None, body=lambda p: {"statement": p["statement_id"]}
+    ),
+    Route("POST evidence-delete", evidence_item),
+    Route("GET /api/v1/evidence/{evidence_id}", evidence_item, refused=None),
+    Route("GET /api/v1/evidence/{evidence_id}/download", evidence_item, refused=None),
+    Route(
+        "POST /api/v1/evidence/{evidence_id}/statements",
+        evidence_item,
+        refused=None,
+        body=lambda p: {"statement_ids": [p["other_statement"]]},
+    ),
+    Route("DELETE /api/v1/evidence/{evidence_id}/statements/{statement_id}", evidence_item, refused=None),
+    Route("DELETE /api/v1/evidence/{evidence_id}", evidence_item),
+    # change projects: owned by charlie (who manages their own); reviewing needs a validator role
+    Route("GET change-project", change_project, refused=None),
+    Route("GET change-project-edit", change_project, refused=None),
+    Route("POST change-project-edit", change_project, refused=None, body=_project_form),
+    Route("POST change-project-submit", change_project, refused=None),
+    Route("GET change-project-review", submitted_project),
+    Route("POST change-project-review", submitted_project, body=lambda p: {"decision": "validate"}),
+    Route(
+        "POST change-project-evidence",
+        project_with_evidence,
+        refused=None,
+        body=lambda p: {"evidence": p["evidence_id"], "action": "detach"},
+    ),
+    Route("GET /api/v1/change-projects/{project_id}", change_project, refused=None),
+    Route("PUT /api/v1/change-projects/{project_id}", change_project, refused=None, body=_project_body),
+    Route(
+        "POST /api/v1/change-projects/{project_id}/submit", change_project, refused=None, body=lambda p: {}
+    ),
+    Route(
+        "POST /api/v1/change-projects/{project_id}/return",
+        submitted_project,
+        body=lambda p: {"reason": "Add the KPI"},
+    ),
+    Route("POST /api/v1/change-projects/{project_id}/validate", submitted_project, body=lambda p: {}),
+    Route(
+        "POST /api/v1/change-projects/{project_id}/evidence",
+        change_project,
+        refused=None,
+        body=lambda p: {"evidence_id": 1},
+    ),
+    Route(
+        "DELETE /api/v1/change-projects/{project_id}/evidence/{evidence_id}",
+        project_with_evidence,
+        refused=None,
+    ),
+    # assessments: whoever sees the person reads; its assessor changes it; reviewers return and validate
+    Route("GET assessment", assessment_of("draft"), refused=None),
+    Route("GET assessment-review", assessment_of("submitted"), refused=None),
+    Route(
+        "POST assessment-save",
+        assessment_of("draft"),
+        body=lambda p: {"revision": 1, "page": 1, f"value-{p['statement_id']}": "partly"},
+    ),
+    Route("POST assessment-submit", assessment_of("draft")),
+    Route("POST assessment-correct", assessment_of("validated")),
+    Route("POST assessment-return", assessment_of("submitted"), body=lambda p: {"reason": "Say more"}),
+    Route("POST assessment-validate", assessment_of("submitted")),
+    Route("GET /api/v1/assessments/{assessment_id}", assessment_of("draft"), refused=None),
+    Route("PUT /api/v1/assessments/{assessment_id}/judgements", assessment_of("draft"), body=_judgements),
+    Route("POST /api/v1/assessments/{assessment_id}/submit", assessment_of("draft"), body=lambda p: {}),
+    Route("POST /api/v1/assessments/{assessment_id}/resubmit", assessment_of("returned"), body=lambda p: {}),
+    Route(
+        "POST /api/v1/assessments/{assessment_id}/return",
+        assessment_of("submitted"),
+        body=lambda p: {"reason": "Say more"},
+    ),
+    Route("POST /api/v1/assessments/{assessment_id}/validate", assessment_of("submitted"), body=lambda p: {}),
+    Route("POST /api/v1/assessments/{assessment_id}/correct", assessment_of("validated")),
+    # notifications: the user's own; another user's answers 404 like another organisation's
+    Route("POST notification-open", notification, refused=None, per_user=True),
 ]
 
 # Id routes whose tenancy tests are still to be registered here, with who owns them. The meta-test

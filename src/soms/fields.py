@@ -22,6 +22,7 @@ from pydantic_core import PydanticCustomError
 
 from soms.core.problems import Invalid, Problem
 from soms.core.safeload import check_data
+from soms.limits import MAX_STATEMENT_LENGTH
 
 # The largest primary key the database has (a signed 64-bit integer).
 MAX_ID = 2**63 - 1
@@ -33,7 +34,6 @@ LABEL_MAX = 40
 NAME_MAX = 200
 SHORT_NAME_MAX = 120
 DESCRIPTION_MAX = 10_000
-TEXT_MAX = 20_000
 FILENAME_MAX = 200
 
 # "Contains a non-space character": JSON Schema patterns are unanchored, and a minLength of 1 would
@@ -46,7 +46,9 @@ ShortName = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=NON_BLANK, max_length=SHORT_NAME_MAX)
 ]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, pattern=NON_BLANK, max_length=LABEL_MAX)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, pattern=NON_BLANK, max_length=TEXT_MAX)]
+StatementText = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=NON_BLANK, max_length=MAX_STATEMENT_LENGTH)
+]
 OptionalName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=SHORT_NAME_MAX)]
 Description = Annotated[str, StringConstraints(max_length=DESCRIPTION_MAX)]
 Filename = Annotated[str, StringConstraints(max_length=FILENAME_MAX)]

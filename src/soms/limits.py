@@ -37,8 +37,12 @@ MAX_AREAS = 2_000
 MAX_EXTERNAL_ASSOCIATIONS = 20_000
 # Statements under statements: how deep a tree below an element may go.
 MAX_TREE_DEPTH = 32
-# Characters of one long text (a statement, a description, notes).
+# Characters of one long text (a description, notes).
 MAX_TEXT_LENGTH = 10_000
+# Characters of one statement: what a person at a level can do, a sentence or a short paragraph.
+# 4,000 is about 600 words, far beyond any statement of a published framework, and still reads in
+# a grid cell; the same bound holds in the form, the API and every import format.
+MAX_STATEMENT_LENGTH = 4_000
 # Rows of a CSV import: one per statement, plus rows declaring elements and levels without any.
 MAX_CSV_ROWS = MAX_STATEMENTS + MAX_ELEMENTS + MAX_LEVELS
 # Columns of a CSV import: the format has 15; a header far wider is refused before it is read.
@@ -49,6 +53,31 @@ MAX_CASE_ITEMS = MAX_STATEMENTS + MAX_ELEMENTS
 MAX_CASE_ASSOCIATIONS = 3 * MAX_CASE_ITEMS + MAX_EXTERNAL_ASSOCIATIONS
 # Values a YAML file may expand to through aliases.
 MAX_YAML_NODES = 1_000_000
+
+# --- assessments (historic imports) ---------------------------------------------------------------
+
+# Rows of one historic assessments or projects file (one judgement or one project a row): ten years
+# of a 1,000-person organisation's validated judgements, written in bulk in a few seconds.
+MAX_HISTORY_ROWS = 100_000
+# --- evidence (soms.assessments) ------------------------------------------------------------------
+
+# Bytes of one uploaded evidence file (a scanned report, a slide deck, a spreadsheet export).
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+# What an evidence file may be, told by its content (never by its name): the type we store and send.
+EVIDENCE_TYPES: tuple[str, ...] = (
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "text/csv",
+    "text/plain",
+)
+# Statements one evidence item may support at once.
+MAX_EVIDENCE_STATEMENTS = 500
+# Outcomes of one change project.
+MAX_PROJECT_OUTCOMES = 50
 
 # --- what runs in the background -------------------------------------------------------------------
 
@@ -67,17 +96,30 @@ TABLE: tuple[tuple[str, int | float, str], ...] = (
     ("MAX_AREAS", MAX_AREAS, "areas in one framework version"),
     ("MAX_EXTERNAL_ASSOCIATIONS", MAX_EXTERNAL_ASSOCIATIONS, "references to other frameworks in one version"),
     ("MAX_TREE_DEPTH", MAX_TREE_DEPTH, "statements nested under statements"),
-    ("MAX_TEXT_LENGTH", MAX_TEXT_LENGTH, "characters of a statement, description or notes"),
+    ("MAX_TEXT_LENGTH", MAX_TEXT_LENGTH, "characters of a description or notes"),
+    (
+        "MAX_STATEMENT_LENGTH",
+        MAX_STATEMENT_LENGTH,
+        "characters of one statement (forms, API and every import format)",
+    ),
     ("MAX_CSV_ROWS", MAX_CSV_ROWS, "rows of a CSV framework import"),
     ("MAX_CSV_COLUMNS", MAX_CSV_COLUMNS, "columns of a CSV framework import"),
     ("MAX_CASE_ITEMS", MAX_CASE_ITEMS, "CFItems of a CASE package"),
     ("MAX_CASE_ASSOCIATIONS", MAX_CASE_ASSOCIATIONS, "CFAssociations of a CASE package"),
     ("MAX_YAML_NODES", MAX_YAML_NODES, "values a YAML file expands to"),
     (
+        "MAX_EVIDENCE_BYTES",
+        MAX_EVIDENCE_BYTES,
+        "bytes of one evidence file (PDF, PNG, JPEG, XLSX, DOCX, PPTX, CSV, text)",
+    ),
+    ("MAX_EVIDENCE_STATEMENTS", MAX_EVIDENCE_STATEMENTS, "statements one evidence item supports"),
+    ("MAX_PROJECT_OUTCOMES", MAX_PROJECT_OUTCOMES, "outcomes of one change project"),
+    (
         "MAX_NESTING_DEPTH",
         MAX_NESTING_DEPTH,
         "levels of nesting in any JSON or YAML read (bodies, files, rules)",
     ),
+    ("MAX_HISTORY_ROWS", MAX_HISTORY_ROWS, "rows of a historic assessments or change projects file"),
     ("MAX_INTERVALS", MAX_INTERVALS, "intervals of a demand file or forecast horizon"),
     ("MAX_CALLS_PER_INTERVAL", MAX_CALLS_PER_INTERVAL, "calls in one interval"),
     ("MAX_AGENTS", MAX_AGENTS, "agents in one interval"),

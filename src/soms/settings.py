@@ -143,7 +143,10 @@ INSTALLED_APPS = [
     "soms.frameworks",
     "soms.toolkits",
     "soms.people",
+    "soms.audit",
     "soms.assessments",
+    "soms.notifications",
+    "soms.insights",
     "soms.site",
 ]
 
@@ -179,6 +182,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "soms.tenancy.context_processors.organisation",
+                "soms.notifications.context_processors.unread",
             ],
         },
     }
@@ -221,8 +225,29 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+
+
+def _storage_options() -> dict[str, Any]:
+    import json
+
+    raw = os.environ.get("SOMS_STORAGE_OPTIONS", "").strip()
+    try:
+        options = json.loads(raw) if raw else {}
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"SOMS_STORAGE_OPTIONS is not JSON: {exc}") from None
+    if not isinstance(options, dict):
+        raise ImproperlyConfigured("SOMS_STORAGE_OPTIONS must be a JSON object")
+    return options
+
+
+# Uploaded evidence goes through Django's storage API: files under MEDIA_ROOT by default (never
+# served by a route or WhiteNoise: only the permission-checked download view reads them), or an
+# S3-compatible store (README, "Evidence files").
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": os.environ.get("SOMS_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": _storage_options(),
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -239,6 +264,8 @@ SOMS_MAX_UPLOAD_BYTES = envint("SOMS_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = SOMS_MAX_UPLOAD_BYTES + 1024 * 1024
 # Most rows one HR people file may hold (checked before anything is validated row by row).
 SOMS_PEOPLE_IMPORT_MAX_ROWS = envint("SOMS_PEOPLE_IMPORT_MAX_ROWS", 200_000)
+# Up to this many rows an HR file is applied within the request; a larger one in a background job.
+SOMS_PEOPLE_IMPORT_INLINE_ROWS = envint("SOMS_PEOPLE_IMPORT_INLINE_ROWS", 2_000)
 
 # Where links in e-mails point (invitations). E-mail goes to the console unless a backend is set.
 SOMS_BASE_URL = os.environ.get("SOMS_BASE_URL", "http://127.0.0.1:8000").strip()

@@ -12,6 +12,10 @@ urlpatterns = [
     path("kpis/", include("soms.toolkits.kpi.urls")),
     path("delivery/", include("soms.toolkits.delivery.urls")),
     path("stakeholders/", include("soms.toolkits.stakeholders.urls")),
+    path("audits/", include("soms.audit.urls")),
     path("", include("soms.people.urls")),
+    path("assessments/", include("soms.assessments.urls")),
+    path("notifications/", include("soms.notifications.urls")),
+    path("insights/", include("soms.insights.urls")),
     path("api/", api.urls),
 ]

@@ -45,12 +45,12 @@ def test_upload_demand_see_profile_staffing_and_simulation_then_save(live_server
     page.fill("#id_horizon_days", "3")
     page.click("button:has-text('Compute the plan')")
 
-    heatmap = page.locator("#heatmap svg")
+    heatmap = page.locator("#heatmap .chart-wide svg")
     heatmap.wait_for()
     assert heatmap.get_attribute("role") == "img"
     assert "Demand profile" in heatmap.get_attribute("aria-label")
-    assert page.locator("#staffing-chart svg .bars rect").count() > 0
-    assert page.locator("#forecast-chart svg .band").count() == 2
+    assert page.locator("#staffing-chart .chart-wide svg .bars rect").count() > 0
+    assert page.locator("#forecast-chart .chart-wide svg .band").count() == 2
     assert page.locator("#backtest tbody tr").count() == 2
     assert "claims-line.csv" in page.locator(".carried").inner_text()
     shoot(page, "plan-result")
@@ -58,17 +58,17 @@ def test_upload_demand_see_profile_staffing_and_simulation_then_save(live_server
     # The simulation runs in place (htmx): the rest of the page stays as it is.
     page.fill("#id_replications", "5")
     page.click("#run-simulation")
-    page.locator("#simulation-chart svg").wait_for()
+    page.locator("#simulation-chart .chart-wide svg").wait_for()
     assert "5 times" in page.locator("#simulation").inner_text()
     assert page.locator("#sim-service-level").inner_text().endswith("%")
-    assert page.locator("#heatmap svg").count() == 1
+    assert page.locator("#heatmap .chart-wide svg").count() == 1
     assert page.locator("#id_simulate").is_checked()  # so that saving keeps the simulation
 
     page.fill("#id_name", "Claims line, three days")
     page.click("button:has-text('Save as study')")
     page.wait_for_selector("#study-name:has-text('Claims line, three days')")
-    assert page.locator("#staffing-chart svg").count() == 1
-    assert page.locator("#simulation-chart svg").count() == 1
+    assert page.locator("#staffing-chart .chart-wide svg").count() == 1
+    assert page.locator("#simulation-chart .chart-wide svg").count() == 1
     shoot(page, "study-plan")
 
     page.click("nav.mainnav >> text=Capacity")
@@ -111,7 +111,7 @@ def test_bad_file_lists_rows_and_the_sample_is_labelled(live_server, world, page
     shoot(page, "plan-csv-errors")
 
     page.goto(f"{live_server.url}/capacity/plan/?source=sample")
-    page.locator("#heatmap svg").wait_for()
+    page.locator("#heatmap .chart-wide svg").wait_for()
     assert "Synthetic sample data" in page.locator(".sample-banner").inner_text()
     shoot(page, "plan-sample")
 
@@ -129,7 +129,7 @@ def test_demo_studies_open_for_a_newcomer(live_server, page):
     sign_in(page, live_server.url, "priya.raman", PASSWORD)
     page.goto(f"{live_server.url}/capacity/")
     page.click(f"text={PLAN_NAME}")
-    page.locator("#simulation-chart svg").wait_for()
+    page.locator("#simulation-chart .chart-wide svg").wait_for()
     assert "Synthetic sample data" in page.locator(".sample-banner").inner_text()
     assert "Erlang A" in page.locator("#plan-result").inner_text()
     shoot(page, "study-demo-plan")

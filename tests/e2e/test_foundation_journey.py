@@ -13,8 +13,9 @@ def test_sign_in_switch_organisation_and_open_the_soms_grid(live_server, world, 
     sign_in(page, live_server.url, "dana", PASSWORD)
     assert page.locator("h1").inner_text() == "Alpha Services"
 
+    # With scripts on, choosing the organisation is the switch: there is no button to press.
+    assert page.locator(".org-switch button").count() == 0
     page.select_option("#org-select", label="Beta Operations")
-    page.click(".org-switch button")
     page.wait_for_selector("text=You are now working in Beta Operations.")
     assert page.locator("h1").inner_text() == "Beta Operations"
 
@@ -33,6 +34,21 @@ def test_sign_in_switch_organisation_and_open_the_soms_grid(live_server, world, 
     page.set_viewport_size({"width": 390, "height": 844})
     page.screenshot(path=str(ARTIFACTS / "soms-grid-phone.png"))
     assert page.locator("label.nav-toggle-label").is_visible()
+
+
+def test_the_organisation_switcher_works_without_scripts(live_server, world, browser):
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        sign_in(page, live_server.url, "dana", PASSWORD)
+        page.select_option("#org-select", label="Beta Operations")
+        # Nothing happens on selection alone; the form's own button sends it.
+        assert page.locator("h1").inner_text() == "Alpha Services"
+        page.click(".org-switch button")
+        page.wait_for_selector("text=You are now working in Beta Operations.")
+        assert page.locator("h1").inner_text() == "Beta Operations"
+    finally:
+        context.close()
 
 
 def test_wrong_password_shows_a_generic_message(live_server, world, page):

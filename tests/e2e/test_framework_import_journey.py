@@ -52,3 +52,32 @@ def test_admin_imports_a_case_package_and_sees_its_grid(live_server, world, buil
     with page.expect_download() as info:
         page.click(".downloads >> text=CSV")
     assert info.value.suggested_filename == "kompetenzrahmen-servicedesk-2025.1.csv"
+
+
+def test_importing_an_export_again_offers_the_next_version(live_server, world, builtin, page, tmp_path):
+    sign_in(page, live_server.url, "alice", PASSWORD)
+    page.goto(f"{live_server.url}/frameworks/import/")
+    page.set_input_files("#id_file", str(FIXTURES / "case-servicedesk-de.json"))
+    page.click("button:has-text('Import')")
+    page.locator("#framework-grid").wait_for()
+    with page.expect_download() as info:
+        page.click(".downloads >> text=YAML")
+    exported = tmp_path / "again.yaml"
+    info.value.save_as(exported)
+
+    # The unchanged export again: no dead end, a choice.
+    page.goto(f"{live_server.url}/frameworks/import/")
+    page.set_input_files("#id_file", str(exported))
+    page.click("button:has-text('Import')")
+    page.wait_for_selector("#as-version")
+    assert "already has a version '2025.1'" in page.locator("#clash-reason").inner_text()
+    assert page.input_value("#id_label") == "2025.2"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.screenshot(path=str(ARTIFACTS / "framework-import-choose.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(ARTIFACTS / "framework-import-choose-phone.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.click("#as-version button")
+    page.locator("#framework-grid").wait_for()
+    assert "2025.2" in page.locator("h1").inner_text()

@@ -39,11 +39,38 @@ WIDEST = """() => {
 }"""
 
 
+# Every chart on the screen fits its card (scaled, not scrolled), and its text reads at least
+# 9 px high once scaled; charts drawn as maps (value streams: wide by nature) may scroll in their box.
+CHARTS = """() => {
+  const out = [];
+  for (const svg of document.querySelectorAll('svg.chart')) {
+    const box = svg.getBoundingClientRect();
+    if (box.width === 0 || svg.closest('.tk-map')) continue;
+    const card = svg.closest('.chart-box') || svg.parentElement;
+    if (box.width > card.clientWidth + 1) out.push(svg.id + ' ' + svg.getAttribute('aria-label') + ': ' + Math.round(box.width) + ' px in a card of ' + card.clientWidth);
+    const scale = svg.getScreenCTM().a;
+    for (const t of svg.querySelectorAll('text')) {
+      const size = parseFloat(getComputedStyle(t).fontSize) * scale;
+      if (t.getBoundingClientRect().width > 0 && size < 9) {
+        out.push(svg.getAttribute('aria-label') + ': text "' + t.textContent.slice(0, 30) + '" at ' + size.toFixed(1) + ' px');
+        break;
+      }
+    }
+  }
+  return out.slice(0, 6);
+}"""
+
+
 def check(page: Any, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"phone-{name}.png"), full_page=True)
     found = page.evaluate(WIDEST)
     assert found["overflow"] <= 1 and not found["offenders"], f"{name}: wider than a phone: {found}"
+    charts = page.evaluate(CHARTS)
+    assert not charts, f"{name}: charts do not fit or read on a phone: {charts}"
+    for k, chart in enumerate(page.locator(".chart-phone svg, .tk-small-chart svg").all()[:5]):
+        if chart.is_visible():
+            chart.screenshot(path=str(ARTIFACTS / f"phone-{name}-chart{k}.png"))
 
 
 def test_every_everyday_page_fits_a_phone(live_server, world, builtin, browser):
@@ -75,10 +102,25 @@ def test_every_everyday_page_fits_a_phone(live_server, world, builtin, browser):
             ("audit-log", "/organisation/audit-log/"),
             ("erlang-study", f"/capacity/studies/{study.pk}/"),
             ("plan-study", f"/capacity/studies/{plan.pk}/"),
+            ("capacity-home", "/capacity/"),
+            ("people", "/people/"),
+            ("org-tree", "/people/tree/"),
+            ("frameworks", "/frameworks/"),
         ]:
             response = page.goto(live_server.url + path)
             assert response is not None and response.status == 200, name
             check(page, name)
+        # Results computed on the page, not only saved ones: the Erlang calculator and a plan
+        # from the built-in sample.
+        page.goto(live_server.url + "/capacity/erlang/")
+        page.click("button:has-text('Calculate')")
+        page.locator("#erlang-result .chart-phone svg").wait_for()
+        check(page, "erlang-result")
+        page.goto(live_server.url + "/capacity/plan/")
+        page.check("input[value=sample]")
+        page.click("button:has-text('Compute the plan')")
+        page.locator("#staffing-chart .chart-phone svg").wait_for()
+        check(page, "plan-result")
         # The open menu stacks inside the screen as well.
         toggle = page.locator("button.nav-toggle, .menu-toggle, [aria-controls]").first
         if toggle.count():

@@ -64,14 +64,14 @@ def test_a_large_file_with_a_problem_is_refused_at_once_and_queues_nothing(world
     assert not Job.objects.exists() and not _imported(world).exists()
 
 
-def test_a_large_file_whose_label_is_taken_is_refused_at_once(world):
+def test_a_large_file_whose_label_is_taken_is_answered_at_once_with_the_choices(world):
     client = _bearer(world.alice, world.org_a)
     data = big_inputs.csv_statements(LARGE)
     with jobs_run():
         first = client.post("/api/v1/frameworks/import?filename=big.csv", data=data, content_type="text/csv")
     assert first.status_code == 202
     again = client.post("/api/v1/frameworks/import?filename=big.csv", data=data, content_type="text/csv")
-    assert again.status_code == 422 and "already has a version" in json.dumps(again.json())
+    assert again.status_code == 409 and "already has a version" in json.dumps(again.json())
     assert Job.objects.count() == 1
 
 

@@ -43,7 +43,11 @@ def test_yaml_syntax_error_names_the_line():
 def test_yaml_schema_problems_name_path_and_line():
     text = GOOD_YAML.replace("level: basic", "level: expert").replace("name: Mini", "name: Mini, colour: red")
     found = problems(text, "mini.yaml")
-    assert [p.location for p in found] == ["framework.colour (line 2)"]
+    # A shape problem and a cross-reference problem: one pass reports both.
+    assert [p.location for p in found] == [
+        "framework.colour (line 2)",
+        "elements[0].statements[0].level (line 10)",
+    ]
     [p] = problems(GOOD_YAML.replace("level: basic", "level: expert"), "mini.yaml")
     assert p.location == "elements[0].statements[0].level (line 10)"
     assert p.message == "statement 'S1' names unknown level 'expert'"
@@ -119,15 +123,45 @@ def test_csv_problems_name_row_and_column():
     assert any(f.startswith("row 3, column level_rank: level rank must be a whole number") for f in found)
     assert "row 4, column statement_code: duplicate statement code 'S1' (also row 2)" in found
     assert "row 5, column level_code: statement 'S4' needs a level" in found
-    assert len(found) == 4  # the bad element code is reported once the rows are consistent
+    # The bad element code is found in the same pass as the row problems.
+    assert (
+        "row 6, column element_code: element code 'E 2' must be lower-case letters, digits and hyphens"
+        in found
+    )
+    assert len(found) == 5
     [p] = problems(CSV_HEADER + "E 2,Two,basic,Basic,1,S5,Bad element code\r\n", "x.csv")
     assert p.location == "row 2, column element_code" and "lower-case" in p.message
 
 
 def test_csv_header_problems():
-    found = problems("element,level_code,statement_code,statement_text\r\ne1,b,S1,x\r\n", "x.csv")
+    with pytest.raises(io.FrameworkImportError) as info:
+        io.parse(b"element,level_code,statement_code,statement_text\r\ne1,b,S1,x\r\n", filename="x.csv")
+    found = info.value.problems
     assert found[0].location == "row 1, column element" and "unknown column" in found[0].message
     assert any("'element_code' is missing" in p.message for p in found)
+    # The columns a CSV may have are help beside the problems, not a problem of their own.
+    assert not any("statement_parent" in p.message for p in found)
+    assert "statement_parent" in info.value.help[0] and "are required" in info.value.help[0]
+
+
+def test_a_csv_with_two_kinds_of_problem_gets_both():
+    # A header fault, a row fault and a fault of the rows together (a parent that is not there).
+    text = (
+        "element_code,level_code,level_rank,statement_code,statement_text,statement_parent,colour\r\n"
+        "e1,basic,first,S1,Does it,,red\r\n"
+        "e1,basic,1,S2,Does more,S9,\r\n"
+    )
+    found = [str(p) for p in problems(text, "x.csv")]
+    assert "row 1, column colour: unknown column 'colour'" in found
+    assert any(f.startswith("row 2, column level_rank: level rank must be a whole number") for f in found)
+    assert any(f.startswith("row 3, column statement_parent") and "'S9'" in f for f in found)
+
+
+def test_a_yaml_file_with_two_kinds_of_problem_gets_both():
+    text = GOOD_YAML.replace("level: basic", "level: expert").replace("rank: 1", "rank: first")
+    found = [str(p) for p in problems(text, "mini.yaml")]
+    assert any(".rank" in f and "valid integer" in f for f in found)
+    assert any("names unknown level 'expert'" in f for f in found)
 
 
 def test_csv_formula_cells_are_neutralised_and_restored():

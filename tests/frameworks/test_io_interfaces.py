@@ -45,7 +45,18 @@ def counts() -> tuple[int, int, int]:
 
 @pytest.mark.parametrize("format", io.FORMATS)
 def test_stored_round_trip_is_byte_identical(world, builtin, format):
-    first = framework_version_export(version=soms_version(), format=format)
+    # SOMS's contents under a code of B's own: an export of the built-in itself asks what it should
+    # become (tests/frameworks/test_import_round_trips.py) instead of importing as a look-alike.
+    source = framework_import(
+        organisation=world.org_b,
+        actor=world.bob,
+        data=framework_version_export(version=soms_version(), format="yaml").content,
+        import_as="framework",
+        code="soms-of-b",
+        name="SOMS as B has it",
+        publish=True,
+    )
+    first = framework_version_export(version=source, format=format)
     imported = framework_import(
         organisation=world.org_a, actor=world.alice, data=first.content, filename=first.filename, publish=True
     )
@@ -203,7 +214,12 @@ def test_api_import_multipart_and_raw_json(world, builtin):
     assert world.client_for(world.bob).get(f"/api/v1/framework-versions/{body['id']}").status_code == 404
     assert client.get(f"/api/v1/framework-versions/{body['id']}").status_code == 200
     soms_json = framework_version_export(version=soms_version(), format="json").content
-    raw = client.post("/api/v1/frameworks/import", soms_json, content_type="application/json")
+    # The built-in's own export asks what it should become; as a new framework it is a draft.
+    clash = client.post("/api/v1/frameworks/import", soms_json, content_type="application/json")
+    assert clash.status_code == 409 and clash.json()["choices"]["framework"]["code"] == "soms-2"
+    raw = client.post(
+        "/api/v1/frameworks/import?import_as=framework", soms_json, content_type="application/json"
+    )
     assert raw.status_code == 201 and raw.json()["status"] == "draft"
 
 
@@ -308,7 +324,9 @@ def test_cli_list_show_export_import(world, builtin, tmp_path):
     target = tmp_path / "soms.case.json"
     run("export", str(soms_version().pk), "--format", "case", "-o", str(target))
     assert json.loads(target.read_text())["CFDocument"]["version"] == "2016"
-    imported = run("import", str(target), "--org", world.org_b.slug, "--publish")
+    with pytest.raises(CommandError, match="built into SOMS"):
+        run("import", str(target), "--org", world.org_b.slug, "--publish")
+    imported = run("import", str(target), "--org", world.org_b.slug, "--publish", "--as-framework")
     assert "into beta-operations as published version" in imported
     assert "beta-operations" in run("list", "--org", world.org_b.slug)
     assert "beta-operations" not in run("list", "--org", world.org_a.slug)

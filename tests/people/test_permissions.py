@@ -81,6 +81,7 @@ ROUTES: list[R] = [
     R("get", "/people/role-profiles/{profile}/", "role_profile.view"),
     R("post", "/people/role-profiles/{profile}/", "role_profile.manage", "profile_edit_form"),
     R("post", "/people/role-profiles/{profile}/delete/", "role_profile.manage"),
+    R("post", "/people/role-profiles/{profile}/copy/", "role_profile.manage", "copy_form"),
     R("get", "/people/coverage/", "coverage.view"),
     R("post", "/people/coverage/", "coverage.manage", "target_form"),
     R("post", "/people/coverage/{target}/delete/", "coverage.manage"),
@@ -115,6 +116,7 @@ ROUTES: list[R] = [
     R("get", "/api/v1/role-profiles/{profile}", "role_profile.view", kind="api"),
     R("patch", "/api/v1/role-profiles/{profile}", "role_profile.manage", "profile_patch", kind="api"),
     R("delete", "/api/v1/role-profiles/{profile}", "role_profile.manage", kind="api"),
+    R("post", "/api/v1/role-profiles/{profile}/copy", "role_profile.manage", "copy_json", kind="api"),
     R("get", "/api/v1/coverage-targets", "coverage.view", kind="api"),
     R("post", "/api/v1/coverage-targets", "coverage.manage", "target_json", kind="api"),
     R("patch", "/api/v1/coverage-targets/{target}", "coverage.manage", "target_patch", kind="api"),
@@ -247,6 +249,7 @@ class Ctx:
             "unit_form": {"name": f"Unit {n}"},
             "team_form": {"name": f"Team {n}", "unit": self.unit.pk},
             "profile_form": {"version": self.version.pk, "code": f"new-{n}", "name": "New profile"},
+            "copy_form": {"copy-code": f"copy-{n}", "copy-name": "Copy"},
             "profile_edit_form": {"name": "Renamed", f"element-{self.element.pk}": self.level.pk},
             "target_form": {
                 "where": f"unit:{self.unit.pk}",
@@ -273,6 +276,7 @@ class Ctx:
                 "requirements": [{"element": "delivery", "level": "practitioner"}],
             },
             "profile_patch": {"name": "Renamed"},
+            "copy_json": {"code": f"api-copy-{n}"},
             "target_json": {
                 "unit_id": self.unit.pk,
                 "element_id": self.element.pk,

@@ -66,7 +66,11 @@ def test_duplicate_columns_are_still_named():
             "MAX_ELEMENTS",
         ),
         (big_inputs.json_document(levels=limits.MAX_LEVELS + 1), "levels.json", "MAX_LEVELS"),
-        (big_inputs.json_document(text="x" * (limits.MAX_TEXT_LENGTH + 1)), "long.json", "10000"),
+        (
+            big_inputs.json_document(text="x" * (limits.MAX_STATEMENT_LENGTH + 1)),
+            "long.json",
+            str(limits.MAX_STATEMENT_LENGTH),
+        ),
         (big_inputs.json_document(depth=limits.MAX_TREE_DEPTH + 1), "deep.json", "MAX_TREE_DEPTH"),
         (big_inputs.case_items(limits.MAX_CASE_ITEMS + 1), "many.case.json", "MAX_CASE_ITEMS"),
     ],
@@ -81,7 +85,7 @@ def test_content_over_a_limit_answers_422_naming_it(world, data, filename, limit
 
 
 def test_content_at_the_limits_imports(world):
-    data = big_inputs.json_document(depth=limits.MAX_TREE_DEPTH, text="x" * limits.MAX_TEXT_LENGTH)
+    data = big_inputs.json_document(depth=limits.MAX_TREE_DEPTH, text="x" * limits.MAX_STATEMENT_LENGTH)
     version = framework_import(organisation=world.org_a, actor=world.alice, data=data, filename="ok.json")
     assert version.statements.count() == limits.MAX_TREE_DEPTH
 

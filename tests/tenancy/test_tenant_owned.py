@@ -12,6 +12,7 @@ from soms.tenancy.models import Organisation, TenantOwned
 # Tables with an organisation column that are not tenant-owned, and why.
 SHARED = {
     "frameworks.Framework": "built-in frameworks belong to no organisation (readable by all)",
+    "audit.AuditTemplate": "built-in audit templates belong to no organisation (usable by all)",
     "people.RoleProfile": "built-in role profiles belong to no organisation (readable by all)",
     "tenancy.AuditLogEntry": "sign-in and system events belong to no organisation",
 }

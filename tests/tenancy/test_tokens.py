@@ -14,16 +14,31 @@ pytestmark = pytest.mark.django_db
 
 def test_token_page_creates_a_token_shown_once_and_hashed_at_rest(world):
     client = world.client_for(world.alice)
+    # POST, redirect, GET: the answer to the POST is a redirect, never the token itself.
     response = client.post(reverse("api-tokens"), {"name": "reporting"})
-    assert response.status_code == 200
-    raw = response.context["new_token"]
-    assert raw.startswith("soms_")
+    assert response.status_code == 302 and response["Location"] == reverse("api-tokens")
+    assert "soms_" not in response.content.decode()
+    shown = client.get(response["Location"])
+    raw = shown.context["new_token"]
+    assert raw.startswith("soms_") and raw in shown.content.decode()
     token = ApiToken.objects.get(name="reporting")
     assert token.token_hash == hashlib.sha256(raw.encode()).hexdigest()
     assert raw not in {token.token_hash, token.prefix}
+    # A refresh of the page that showed it neither shows it again nor makes a second token.
     again = client.get(reverse("api-tokens"))
-    assert raw not in again.content.decode()
+    assert raw not in again.content.decode() and again.context["new_token"] is None
     assert token.prefix in again.content.decode()
+    assert ApiToken.objects.filter(user=world.alice).count() == 1
+
+
+def test_a_new_token_is_not_shown_in_another_organisation(world):
+    client = world.client_for(world.dana)  # a member of A and of B
+    client.post(reverse("api-tokens"), {"name": "made in a"})
+    raw_in = ApiToken.objects.get(name="made in a")
+    other = next(o for o in (world.org_a, world.org_b) if o.pk != raw_in.organisation_id)
+    client.post(reverse("switch-organisation"), {"organisation": other.pk})
+    page = client.get(reverse("api-tokens"))
+    assert page.context["new_token"] is None
 
 
 def test_token_form_rejects_blank_name(world):

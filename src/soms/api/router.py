@@ -10,6 +10,11 @@ from ninja import NinjaAPI
 from soms.api.auth import AUTH
 from soms.api.errors import ERROR_SCHEMA, SomsParser, json_method_not_allowed
 from soms.api.errors import install as install_error_handlers
+from soms.assessments.api.assessments import router as assessments_router
+from soms.assessments.api.evidence import router as evidence_router
+from soms.assessments.api.projects import router as projects_router
+from soms.assessments.services.evidence import EvidenceConflict
+from soms.assessments.services.projects import ProjectConflict
 from soms.frameworks.api.authoring import router as framework_authoring_router
 from soms.frameworks.api.browse import router as frameworks_router
 from soms.frameworks.api.exchange import router as frameworks_io_router
@@ -109,6 +114,21 @@ def on_people_conflict(request: HttpRequest, exc: PeopleConflict) -> HttpRespons
     return api.create_response(request, {"detail": str(exc)}, status=409)
 
 
+@api.exception_handler(EvidenceConflict)
+def on_evidence_conflict(request: HttpRequest, exc: EvidenceConflict) -> HttpResponse:
+    # Kept: a validated assessment or change project relies on the evidence.
+    return api.create_response(request, {"detail": str(exc)}, status=409)
+
+
+@api.exception_handler(ProjectConflict)
+def on_project_conflict(request: HttpRequest, exc: ProjectConflict) -> HttpResponse:
+    # Changed since it was read (with the current revision), validated, under review, or the code is taken.
+    body: dict[str, Any] = {"detail": str(exc)}
+    if exc.current is not None:
+        body["revision"] = exc.current
+    return api.create_response(request, body, status=409)
+
+
 api.add_router("/v1/", tenancy_router)
 # Before frameworks_router: its /frameworks/{framework_id} would otherwise swallow /frameworks/import.
 api.add_router("/v1/", frameworks_io_router)
@@ -120,3 +140,6 @@ for _kind in SAVED_KINDS.values():
     api.add_router("/v1/", saved_router(_kind))
 api.add_router("/v1/", kpi_router)
 api.add_router("/v1/", people_router)
+api.add_router("/v1/", assessments_router)
+api.add_router("/v1/", evidence_router)
+api.add_router("/v1/", projects_router)

@@ -244,6 +244,10 @@ class ChangeProject(TenantOwned):
     validated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # A historic validator named by employee id may have no login (as for assessments).
+    validated_by_person = models.ForeignKey(
+        "people.Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     evidence = models.ManyToManyField(Evidence, related_name="+", blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

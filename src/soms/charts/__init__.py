@@ -15,21 +15,31 @@ from soms.charts.charts import (
     heatmap,
     line_chart,
 )
-from soms.charts.svg import nice_ticks
+from soms.charts.radar import Series, radar
+from soms.charts.skills import LevelCell, RadarSeries, level_grid, radar_chart
+from soms.charts.svg import PHONE_WIDTH, for_screens, nice_ticks
 from soms.charts.toolkits import delivery_matrix, kpi_trend, stakeholder_grid, value_stream_map
 
 __all__ = [
+    "PHONE_WIDTH",
     "Band",
     "Estimate",
+    "LevelCell",
     "Line",
+    "RadarSeries",
+    "Series",
     "bar_chart",
     "colour_for",
     "delivery_matrix",
     "estimate_chart",
+    "for_screens",
     "heatmap",
     "kpi_trend",
+    "level_grid",
     "line_chart",
     "nice_ticks",
+    "radar_chart",
+    "radar",
     "stakeholder_grid",
     "value_stream_map",
 ]

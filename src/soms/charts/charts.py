@@ -14,10 +14,12 @@ from soms.charts.svg import (
     esc,
     finite,
     fmt,
+    header,
     is_number,
     legend,
     nice_ticks,
     open_svg,
+    title_extra,
     x_labels,
     y_axis,
 )
@@ -68,7 +70,13 @@ def heatmap(
     span = high - low or 1.0
     longest = max((len(s) for s in row_labels), default=0)
     left = 16 + 7.5 * longest
-    frame = Frame(width, 64 + rows * cell_height + 78, left, 16, 36, 78, 0, 1)
+    extra = title_extra(title, width)
+    # The colour scale and the "missing" swatch share a row when they fit, else take two.
+    lw = min(280.0, (width - left - 16) * 0.5)
+    gx = left + 10 + 6.6 * len(value_label)
+    two_rows = gx + lw + 44 + 6.6 * len(missing_label) > width - 8
+    bottom = 78 + (24 if two_rows else 0)
+    frame = Frame(width, 64 + extra + rows * cell_height + bottom, left, 16, 36 + extra, bottom, 0, 1)
     cw = frame.plot_width / max(cols, 1)
     if not description:
         description = _heatmap_summary(matrix, row_labels, col_labels, value_label, value_format)
@@ -92,11 +100,10 @@ def heatmap(
         out.append(f'<text x="{frame.left - 6:.1f}" y="{y:.1f}" text-anchor="end">{esc(name)}</text>')
     out.append("</g>")
     # The column labels sit under the last row of cells.
-    grid_bottom = Frame(width, frame.top + rows * cell_height + 2, left, 16, 36, 0, 0, 1)
+    grid_bottom = Frame(width, frame.top + rows * cell_height + 2, left, 16, frame.top, 0, 0, 1)
     out += x_labels(grid_bottom, col_labels, centred=False)
     # Legend: a gradient from the smallest to the largest value, and the "missing" swatch.
     ly = frame.top + rows * cell_height + 40
-    lw = min(280.0, frame.plot_width * 0.5)
     out.append(
         f'<defs><linearGradient id="{ident}-scale">'
         + "".join(f'<stop offset="{p:g}" stop-color="{colour_for(p)}"/>' for p, _ in _SCALE)
@@ -105,17 +112,16 @@ def heatmap(
     out.append(
         f'<g class="legend"><text x="{frame.left:.1f}" y="{ly + 11:.1f}" fill="{MUTED}">{esc(value_label)}</text>'
     )
-    gx = frame.left + 10 + 6.6 * len(value_label)
     out.append(
         f'<rect x="{gx:.1f}" y="{ly:.1f}" width="{lw:.1f}" height="14" fill="url(#{ident}-scale)" stroke="{GRID}"/>'
         f'<text x="{gx:.1f}" y="{ly + 28:.1f}" fill="{MUTED}">{esc(value_format.format(low))}</text>'
         f'<text x="{gx + lw:.1f}" y="{ly + 28:.1f}" text-anchor="end" fill="{MUTED}">'
         f"{esc(value_format.format(high))}</text>"
     )
-    mx = gx + lw + 24
+    mx, my = (frame.left, ly + 40) if two_rows else (gx + lw + 24, ly)
     out.append(
-        f'<rect x="{mx:.1f}" y="{ly:.1f}" width="14" height="14" fill="{MISSING_FILL}"/>'
-        f'<text x="{mx + 20:.1f}" y="{ly + 11:.1f}" fill="{MUTED}">{esc(missing_label)}</text></g>'
+        f'<rect x="{mx:.1f}" y="{my:.1f}" width="14" height="14" fill="{MISSING_FILL}"/>'
+        f'<text x="{mx + 20:.1f}" y="{my + 11:.1f}" fill="{MUTED}">{esc(missing_label)}</text></g>'
     )
     out.append("</svg>")
     return "\n".join(out)
@@ -200,7 +206,8 @@ def line_chart(
     every = finite([v for s in lines for v in s.values] + [v for b in bands for v in (*b.low, *b.high)])
     lo = min(every, default=0.0) if y_min is None else min(y_min, min(every, default=y_min))
     ticks = nice_ticks(lo, max(every, default=1.0))
-    frame = Frame(width, height, 64, 20, 56, 48 if x_label else 34, ticks[0], ticks[-1])
+    plot_top, legend_y = header(title, width, [s.name for s in lines] + [b.name for b in bands], 64)
+    frame = Frame(width, height, 64, 20, plot_top, 48 if x_label else 34, ticks[0], ticks[-1])
     out = open_svg(width, height, ident, title, description or _line_summary(lines, x_labels_))
     out += y_axis(frame, ticks, y_label)
     for band in bands:
@@ -242,7 +249,7 @@ def line_chart(
         )
         for k, s in enumerate(lines)
     ] + items
-    out += legend(items, frame.left, 42)
+    out += legend(items, frame.left, legend_y, width - 8)
     out.append("</svg>")
     return "\n".join(out)
 
@@ -298,7 +305,12 @@ def bar_chart(
     ident = chart_id(title, ident)
     every = finite([*values, *(high or ()), *(low or ()), *([reference] if reference is not None else [])])
     ticks = nice_ticks(min(0.0, min(every, default=0.0)), max(every, default=1.0))
-    frame = Frame(width, height, 64, 20, 56, 48 if x_label else 34, ticks[0], ticks[-1])
+    names = [value_name]
+    names += [range_name] if low is not None and high is not None else []
+    names += [reference_name or "reference"] if reference is not None else []
+    names += [highlight_name] if highlight is not None and any(highlight) else []
+    plot_top, legend_y = header(title, width, names, 64)
+    frame = Frame(width, height, 64, 20, plot_top, 48 if x_label else 34, ticks[0], ticks[-1])
     slot = frame.plot_width / max(count, 1)
     dense = slot < 6
     out = open_svg(
@@ -368,7 +380,7 @@ def bar_chart(
     if highlight is not None and any(highlight):
         items.append((f'<rect width="14" height="10" fill="{PALETTE[2]}"/>', highlight_name))
     out += x_labels(frame, labels, centred=True, label=x_label)
-    out += legend(items, frame.left, 42)
+    out += legend(items, frame.left, legend_y, width - 8)
     out.append("</svg>")
     return "\n".join(out)
 
@@ -434,8 +446,10 @@ def estimate_chart(
     else:
         every = finite([*reference, *(v for e in estimates if e for v in (e.low, e.high))])
         ticks = nice_ticks(min(every, default=0.0), max(every, default=1.0))
-    frame = Frame(width, height, 64, 20, 56, 48 if x_label else 34, ticks[0], ticks[-1])
     flags = list(flagged) if flagged is not None else [False] * count
+    names = [estimate_name, reference_name] + ([flag_name] if any(flags) else [])
+    plot_top, legend_y = header(title, width, names, 64)
+    frame = Frame(width, height, 64, 20, plot_top, 48 if x_label else 34, ticks[0], ticks[-1])
     if not description:
         description = (
             f"{estimate_name} and {reference_name} for {count} points; "
@@ -492,6 +506,6 @@ def estimate_chart(
     ]
     if any(flags):
         items.append(('<rect width="14" height="10" fill="#fde3e1" stroke="#e3b3af"/>', flag_name))
-    out += legend(items, frame.left, 42)
+    out += legend(items, frame.left, legend_y, width - 8)
     out.append("</svg>")
     return "\n".join(out)

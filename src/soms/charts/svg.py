@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -101,7 +101,47 @@ class Frame:
         return self.left + self.plot_width * index / max(count, 1)
 
 
+# The width a chart is drawn at for a phone (see for_screens): at 390 px a card holds about 330
+# px, so 12-unit text shows at about 11 px.
+PHONE_WIDTH = 360.0
+# An average character of the sans-serif text, in ems (for fitting titles and legends).
+CHAR_EM = 0.56
+TITLE_SIZE = 15.0
+SMALLEST_TITLE = 12.0
+
+
+def title_lines(title: str, width: float) -> tuple[list[str], float]:
+    """The title as drawn: one line at 15 units, shrunk (not below 12) or wrapped to fit."""
+    room = width - 16
+    size = TITLE_SIZE
+    if CHAR_EM * size * len(title) <= room:
+        return [title], size
+    size = max(SMALLEST_TITLE, room / (CHAR_EM * len(title)))
+    if CHAR_EM * size * len(title) <= room:
+        return [title], size
+    per_line = max(int(room // (CHAR_EM * size)), 8)
+    lines: list[str] = []
+    for word in title.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= per_line:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines, size
+
+
+def title_extra(title: str, width: float) -> float:
+    """How much further down the plot starts for a title that wraps."""
+    lines, size = title_lines(title, width)
+    return (len(lines) - 1) * (size + 3)
+
+
 def open_svg(width: float, height: float, ident: str, title: str, description: str) -> list[str]:
+    lines, size = title_lines(title, width)
+    shown = "".join(
+        f'<text x="{width / 2:g}" y="{20 + k * (size + 3):g}" text-anchor="middle" font-size="{size:.3g}" '
+        f'font-weight="600">{esc(line)}</text>'
+        for k, line in enumerate(lines)
+    )
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
         f'viewBox="0 0 {width:g} {height:g}" width="{width:g}" height="{height:g}" '
@@ -110,7 +150,7 @@ def open_svg(width: float, height: float, ident: str, title: str, description: s
         f'<title id="{ident}-title">{esc(title)}</title>',
         f'<desc id="{ident}-desc">{esc(description)}</desc>',
         f'<rect width="{width:g}" height="{height:g}" fill="#fff"/>',
-        f'<text x="{width / 2:g}" y="20" text-anchor="middle" font-size="15" font-weight="600">{esc(title)}</text>',
+        shown,
     ]
 
 
@@ -170,17 +210,57 @@ def label_step(count: int, room: float, per_label: float = 56.0) -> int:
     return max(math.ceil(count / fit), 1)
 
 
-def legend(items: Sequence[tuple[str, str]], x: float, y: float) -> list[str]:
-    """Swatches with names in one row; each item is (svg for a 14×10 swatch at 0,0, name)."""
+LEGEND_ROW = 16.0
+
+
+def _legend_places(names: Sequence[str], x: float, right: float | None) -> list[tuple[float, int]]:
+    places = []
+    cursor, row = x, 0
+    for name in names:
+        size = 30 + 6.6 * len(name)
+        if right is not None and cursor > x and cursor + size - 12 > right:
+            cursor, row = x, row + 1
+        places.append((cursor, row))
+        cursor += size
+    return places
+
+
+def legend_rows(names: Sequence[str], x: float, right: float | None) -> int:
+    """How many rows the legend takes when it may not pass ``right``."""
+    return 1 + max((row for _, row in _legend_places(names, x, right)), default=0)
+
+
+def legend(items: Sequence[tuple[str, str]], x: float, y: float, right: float | None = None) -> list[str]:
+    """Swatches with names in a row (more rows where they would pass ``right``); each item is
+    (svg for a 14×10 swatch at 0,0, name)."""
     out = ['<g class="legend">']
-    cursor = x
-    for swatch, name in items:
-        out.append(f'<g transform="translate({cursor:.1f} {y - 9:.1f})">{swatch}</g>')
-        out.append(f'<text x="{cursor + 18:.1f}" y="{y:.1f}">{esc(name)}</text>')
-        cursor += 30 + 6.6 * len(name)
+    for (swatch, name), (cursor, row) in zip(
+        items, _legend_places([n for _, n in items], x, right), strict=True
+    ):
+        yy = y + row * LEGEND_ROW
+        out.append(f'<g transform="translate({cursor:.1f} {yy - 9:.1f})">{swatch}</g>')
+        out.append(f'<text x="{cursor + 18:.1f}" y="{yy:.1f}">{esc(name)}</text>')
     out.append("</g>")
     return out
 
 
+def header(title: str, width: float, legend_names: Sequence[str], left: float) -> tuple[float, float]:
+    """(top of the plot, baseline of the legend's first row) for a chart whose title and legend
+    sit above the plot: 56 and 42 when both fit on one line, more as they wrap."""
+    extra = title_extra(title, width)
+    rows = legend_rows(legend_names, left, width - 8)
+    return 56 + extra + (rows - 1) * LEGEND_ROW, 42 + extra
+
+
 def finite(values: Iterable[float | None]) -> list[float]:
     return [float(v) for v in values if v is not None and is_number(v)]
+
+
+def for_screens(draw: Callable[..., str], *args: object, ident: str, **kwargs: object) -> str:
+    """A chart for a page: drawn at its own width for wide screens and at PHONE_WIDTH for phones,
+    each scaled to its card (the stylesheet shows one: .chart-wide or .chart-phone), so on a phone
+    the text stays about the size of the page's own small print instead of shrinking to a third.
+    Downloads keep the one wide drawing."""
+    wide = draw(*args, ident=ident, **kwargs)
+    phone = draw(*args, ident=f"{ident}-phone", width=PHONE_WIDTH, **kwargs)
+    return f'<div class="chart-wide">{wide}</div><div class="chart-phone">{phone}</div>'

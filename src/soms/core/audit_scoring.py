@@ -224,6 +224,14 @@ class Question:
     weight: float = 1.0
     target: Answer | None = None  # in the answer set's own terms (a rating, "yes", a number)
     allow_na: bool = True
+    # A target given as a share of the scale (0..1) instead, e.g. an audit's target per element;
+    # used when `target` is None.
+    target_share: float | None = None
+
+    def wanted_share(self) -> float | None:
+        if self.target is not None:
+            return share_of(self.answers, self.target, f"targets.{self.code}")
+        return self.target_share
 
 
 def check_template(questions: Sequence[Question]) -> None:
@@ -240,6 +248,10 @@ def check_template(questions: Sequence[Question]) -> None:
             raise RuleInputError(f"weights.{q.code}", "must be zero or more")
         if q.target is not None:
             share_of(q.answers, q.target, f"targets.{q.code}")
+        elif q.target_share is not None and not (
+            math.isfinite(q.target_share) and 0.0 <= q.target_share <= 1.0
+        ):
+            raise RuleInputError(f"targets.{q.code}", "a target share must lie between 0 and 1")
         totals[q.element] = totals.get(q.element, 0.0) + q.weight
     for element, total in totals.items():
         if total <= 0:
@@ -340,7 +352,7 @@ def _score(
             score = min(v for _, v in values)
             limiting = tuple(q.code for q, v in values if v == score)
 
-    targeted = [(q, s, share_of(q.answers, q.target)) for q, s, _ in counted if q.target is not None]
+    targeted = [(q, s, t) for q, s, _ in counted if (t := q.wanted_share()) is not None]
     wanted = sum(q.weight * t for q, _, t in targeted)
     to_target = sum(q.weight * min(s, t) for q, s, t in targeted) / wanted if wanted > 0 else None
 

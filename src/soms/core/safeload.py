@@ -87,6 +87,37 @@ class _Loader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+# PyYAML's wording, as a person who edits a file needs it: (words in its context or problem, the same
+# in plain words). The first that matches wins; the duplicate-key message is already our own.
+_YAML_IN_WORDS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("flow sequence",), "a list opened with '[' is not closed with ']' (or an item lacks its ',')"),
+    (("flow mapping",), "a mapping opened with '{' is not closed with '}' (or an entry lacks its ',')"),
+    (("quoted scalar",), "a quoted text is not closed with the quote it opened with"),
+    (("'\\t'",), "a tab character: indent with spaces, not tabs"),
+    (
+        ("mapping values are not allowed",),
+        "a ':' where it cannot go: indent the line like its neighbours, "
+        "or put the value in quotes if it holds ': '",
+    ),
+    (("could not find expected ':'",), "a line has no ':' between its name and its value"),
+    (
+        ("block end", "block mapping", "block collection"),
+        "the indentation does not line up with the lines above",
+    ),
+    (("alias", "anchor"), "a '*' or '&' that YAML reads as an alias or anchor: put the value in quotes"),
+    (("appears twice",), ""),
+)
+
+
+def yaml_in_words(context: str | None, problem: str | None) -> str:
+    """PyYAML's message in plain words (its own text only when it is already ours)."""
+    raw = " ".join(p for p in (context, problem) if p)
+    for needles, words in _YAML_IN_WORDS:
+        if any(n in raw for n in needles):
+            return words or raw
+    return "this cannot be read as YAML: check the indentation and punctuation here and on the line before"
+
+
 def yaml_loads(text: str) -> Any:
     """YAML text -> data, or Invalid placed at the line and column of the fault (type yaml_invalid)."""
     try:
@@ -94,7 +125,7 @@ def yaml_loads(text: str) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        what = " ".join(p for p in (exc.context, exc.problem) if p)
+        what = yaml_in_words(exc.context, exc.problem)
         raise Invalid([Problem.at(where, f"malformed YAML: {what}", "yaml_invalid")]) from None
     except yaml.YAMLError as exc:
         raise Invalid([Problem((), f"malformed YAML: {exc}", "yaml_invalid")]) from None

@@ -13,10 +13,10 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q
 
-from soms.frameworks.models import Framework, FrameworkVersion, VersionStatus
+from soms.frameworks.models import Framework, FrameworkImport, FrameworkVersion, VersionStatus
 from soms.frameworks.selectors.versions import frameworks_visible_to
 from soms.frameworks.services.authoring import ITEM_MODELS
-from soms.tenancy.access import get_or_not_found, require
+from soms.tenancy.access import get_in_organisation, get_or_not_found, require
 from soms.tenancy.models import Membership
 from soms.tenancy.permissions import can, object_rule
 
@@ -105,3 +105,9 @@ def _may_author(membership: Membership, version: FrameworkVersion) -> bool:
 def _may_adapt(membership: Membership, version: FrameworkVersion) -> bool:
     """Any published version the member can read (built-in or their own) can be started from."""
     return version.is_published
+
+
+def pending_import_for(membership: Membership | None, import_id: Any) -> FrameworkImport:
+    """A held framework upload of the member's organisation (importers only: 403 first)."""
+    member = require(membership, "framework.import")
+    return get_in_organisation(FrameworkImport.objects.all(), member.organisation_id, import_id)

@@ -10,9 +10,10 @@ from typing import Any, Final, Literal
 from uuid import UUID, uuid5
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from soms.frameworks.rules import FrameworkRules
-from soms.limits import MAX_TEXT_LENGTH, MAX_TREE_DEPTH
+from soms.limits import MAX_STATEMENT_LENGTH, MAX_TEXT_LENGTH, MAX_TREE_DEPTH
 
 FORMAT_ID: Final = "soms-framework/1"
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -22,6 +23,22 @@ STATEMENT_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 def _slug(value: str, what: str) -> str:
     if not CODE_RE.match(value):
         raise ValueError(f"{what} code {value!r} must be lower-case letters, digits and hyphens")
+    return value
+
+
+# The context an import validates a document in (see io/native.py): only there is a statement held to
+# MAX_STATEMENT_LENGTH. What is already stored (text written before the limit, when it was longer) is
+# still read, exported and copied; only bringing it in again is refused.
+AT_THE_EDGE: Final = "at_the_edge"
+
+
+def _statement_length(value: str, info: ValidationInfo) -> str:
+    if len(value) > MAX_STATEMENT_LENGTH and isinstance(info.context, dict) and info.context.get(AT_THE_EDGE):
+        raise PydanticCustomError(
+            "string_too_long",
+            "String should have at most {max_length} characters (MAX_STATEMENT_LENGTH)",
+            {"max_length": MAX_STATEMENT_LENGTH},
+        )
     return value
 
 
@@ -71,12 +88,14 @@ class AreaDoc(_Strict):
 class StatementDoc(_Strict):
     code: str = Field(min_length=1, max_length=80)
     level: str
-    text: str = Field(min_length=1, max_length=MAX_TEXT_LENGTH)
+    text: str = Field(min_length=1, json_schema_extra={"maxLength": MAX_STATEMENT_LENGTH})
     areas: list[str] = Field(default_factory=list)
     # Code of another statement of the same element, for trees deeper than element > statement.
     parent: str | None = None
     item_type: str = Field("", max_length=120)
     uuid: UUID | None = None
+
+    _text = field_validator("text")(_statement_length)
 
     @field_validator("code")
     @classmethod

@@ -12,8 +12,10 @@ from soms.core.problems import Invalid
 from soms.core.safeload import yaml_loads
 from soms.fields import SomsForm
 from soms.frameworks.document import CODE_RE, STATEMENT_CODE_RE
+from soms.frameworks.io.native import yaml_line, yaml_tree
 from soms.frameworks.models import Area, Element, FrameworkKind, FrameworkVersion, Level
 from soms.frameworks.rules import FrameworkRules
+from soms.limits import MAX_STATEMENT_LENGTH
 
 slug_code = RegexValidator(
     CODE_RE, "Use lower-case letters, digits and hyphens, starting with a letter or digit."
@@ -109,7 +111,7 @@ class StatementTextForm(RevisionForm):
     """The inline edit in the grid: words and code only; the statement stays in its cell."""
 
     code = forms.CharField(max_length=80, validators=[statement_code])
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    text = forms.CharField(max_length=MAX_STATEMENT_LENGTH, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class StatementForm(StatementTextForm):
@@ -131,6 +133,16 @@ class StatementForm(StatementTextForm):
             del self.fields["areas"]
 
 
+# Pydantic's wording for a rule, as an author reads it.
+RULE_WORDS = {
+    "extra_forbidden": "not a rule SOMS knows; check the spelling (What the rules mean, below, lists them)",
+    "missing": "this rule needs a value here",
+    "bool_parsing": "use true or false",
+    "int_parsing": "use a whole number",
+    "int_from_float": "use a whole number",
+}
+
+
 class RulesForm(RevisionForm):
     rules = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 22, "spellcheck": "false", "class": "code-input"}),
@@ -138,18 +150,33 @@ class RulesForm(RevisionForm):
     )
 
     def clean_rules(self) -> FrameworkRules:
+        text = self.cleaned_data["rules"]
         try:
-            data = yaml_loads(self.cleaned_data["rules"]) or {}
+            data = yaml_loads(text) or {}
         except Invalid as exc:
-            raise forms.ValidationError([f"Not readable as YAML: {p}" for p in exc.problems]) from None
+            # In plain words with the line, never PyYAML's own text.
+            raise forms.ValidationError(
+                [
+                    f"Not readable as YAML at {p.location or 'the start'}: {p.msg.removeprefix('malformed YAML: ')}."
+                    for p in exc.problems
+                ]
+            ) from None
         if not isinstance(data, dict):
-            raise forms.ValidationError("The rules must be a mapping of names to values.")
+            raise forms.ValidationError(
+                "The rules must be a list of names with their values (name: value, one per line)."
+            )
         try:
             return FrameworkRules.model_validate(data)
         except PydanticError as exc:
-            raise forms.ValidationError(
-                [f"{'.'.join(str(p) for p in e['loc']) or 'rules'}: {e['msg']}" for e in exc.errors()]
-            ) from None
+            tree = yaml_tree(text)
+            messages = []
+            for e in exc.errors(include_url=False):
+                loc = tuple(e["loc"])
+                line = yaml_line(tree, loc)
+                where = ".".join(str(p) for p in loc) or "rules"
+                what = RULE_WORDS.get(e["type"], e["msg"].removeprefix("Value error, "))
+                messages.append(f"Line {line}, {where}: {what}" if line else f"{where}: {what}")
+            raise forms.ValidationError(messages) from None
 
 
 class MoveForm(RevisionForm):

@@ -24,10 +24,21 @@ def framework_import_job(
     format: str,
     filename: str,
     publish: bool,
+    based_on_id: int | None = None,
 ) -> str:
     """Write a file the request already read and validated (its document travels as JSON)."""
     ctx.progress(0, 3, "Reading the checked framework")
-    read = ImportRead(document=FrameworkDocument.model_validate(document), warnings=warnings, format=format)
+    based_on = None
+    if based_on_id is not None:
+        based_on = FrameworkVersion.objects.filter(
+            pk=based_on_id, framework__organisation=ctx.organisation
+        ).first()
+    read = ImportRead(
+        document=FrameworkDocument.model_validate(document),
+        warnings=warnings,
+        format=format,
+        based_on=based_on,
+    )
     ctx.progress(1, 3, f"Writing {read.statement_count:,} statements")
     try:
         version = framework_import_write(

@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from soms.tenancy.models import Organisation
+from soms.tenancy.models import Organisation, TenantOwned
 
 
 class FrameworkKind(models.TextChoices):
@@ -234,3 +234,24 @@ class StatementMapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_statement.code} -> {self.to_statement.code if self.to_statement else '(none)'}"
+
+
+class FrameworkImport(TenantOwned):
+    """An uploaded framework file held while the person who sent it chooses what it becomes (the
+    next version of a framework, or a new framework): the choice page needs no second upload.
+    Deleted once imported; pending ones older than a day are cleared."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    filename = models.CharField(max_length=255, blank=True)
+    format = models.CharField(max_length=10, blank=True)
+    publish = models.BooleanField(default=False)
+    content = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.filename or f"framework import {self.pk}"

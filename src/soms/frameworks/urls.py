@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:framework_id>/", views.framework_detail, name="framework-detail"),
     path("versions/<int:version_id>/", views.framework_version, name="framework-version"),
     path("import/", views_io.framework_import_page, name="framework-import"),
+    path("import/<int:import_id>/", views_io.framework_import_choose, name="framework-import-choose"),
     path(
         "versions/<int:version_id>/export/<str:format>/",
         views_io.framework_version_download,

@@ -124,6 +124,11 @@ class RoleProfileForm(SomsForm):
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class RoleProfileCopyForm(SomsForm):
+    code = forms.SlugField(max_length=80, help_text="HR files name the profile by this code.")
+    name = forms.CharField(max_length=200)
+
+
 class InviteForm(SomsForm):
     email = forms.EmailField()
     role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)

@@ -25,6 +25,11 @@ urlpatterns = [
     path("people/role-profiles/", profiles.role_profile_list, name="people-role-profiles"),
     path("people/role-profiles/<int:profile_id>/", profiles.role_profile_detail, name="people-role-profile"),
     path(
+        "people/role-profiles/<int:profile_id>/copy/",
+        profiles.role_profile_copy,
+        name="people-role-profile-copy",
+    ),
+    path(
         "people/role-profiles/<int:profile_id>/delete/",
         profiles.role_profile_delete,
         name="people-role-profile-delete",

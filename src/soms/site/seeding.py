@@ -15,6 +15,7 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from soms.audit.services.templates import builtin_audit_templates_load
 from soms.frameworks.services.versions import builtin_frameworks_load
 from soms.tenancy.models import Organisation, Role
 from soms.tenancy.services import membership_set, organisation_create, user_create
@@ -63,6 +64,7 @@ class DemoResult:
 @transaction.atomic
 def seed_demo() -> DemoResult:
     builtin_frameworks_load()
+    builtin_audit_templates_load()
     User = get_user_model()
     admin = User.objects.filter(username=ADMIN_USERNAME).first()
     password = None

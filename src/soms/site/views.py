@@ -1,10 +1,12 @@
 from __future__ import annotations
 
-from django.http import HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
 
-from soms.site import selectors
+from soms.site import selectors, services
+from soms.site.guide import first_steps
 from soms.tenancy.access import member_required
 from soms.tenancy.requests import MemberRequest
 
@@ -12,4 +14,22 @@ from soms.tenancy.requests import MemberRequest
 @member_required
 @require_GET
 def home(request: MemberRequest) -> HttpResponse:
-    return render(request, "site/home.html", selectors.home_summary(organisation=request.organisation))
+    context = selectors.home_summary(organisation=request.organisation)
+    dismissed = services.guide_dismissed(user=request.user)
+    context["guide"] = None if dismissed else first_steps(request.membership)
+    context["guide_dismissed"] = dismissed
+    return render(request, "site/home.html", context)
+
+
+@login_required
+@require_POST
+def guide_dismiss(request: HttpRequest) -> HttpResponse:
+    services.guide_dismiss(user=request.user)
+    return redirect("home")
+
+
+@login_required
+@require_POST
+def guide_restore(request: HttpRequest) -> HttpResponse:
+    services.guide_restore(user=request.user)
+    return redirect("home")

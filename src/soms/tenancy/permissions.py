@@ -57,6 +57,13 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "saved_result.change_any": ADMINS,
     "kpi.read": EVERYONE,
     "kpi.manage": frozenset({OWNER, ADMIN, MANAGER}),
+    # service audits (object rules in soms.audit.access)
+    "audit_template.read": EVERYONE,
+    "audit_template.author": ADMINS,
+    "audit.read": EVERYONE,
+    "audit.create": frozenset({OWNER, ADMIN, ASSESSOR}),
+    "audit.lead": frozenset({OWNER, ADMIN, ASSESSOR}),
+    "audit.respond": EVERYONE,
     # people (reads are scoped; see soms.people.access.people_scope)
     "person.list": EVERYONE,
     "person.view": EVERYONE,
@@ -99,6 +106,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "project.import": ADMINS,
     "attainment.view": EVERYONE,
     "attainment.manage": ADMINS,
+    # insights: gaps, coverage, development plans (scoped like people; soms.insights.access)
+    "insights.view": EVERYONE,
+    "insights.export": frozenset({OWNER, ADMIN, ASSESSOR, MANAGER}),
+    "development.view": EVERYONE,
+    "development.manage": EVERYONE,
 }
 
 ObjectRule = Callable[[Membership, Any], bool]

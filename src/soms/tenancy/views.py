@@ -165,19 +165,34 @@ def audit_log_csv(request: MemberRequest) -> HttpResponseBase:
     return response
 
 
+# The raw value of a token just created waits here for the one page that shows it (POST, redirect,
+# GET): a refresh neither creates a second token nor shows this one again, and it never sits in a
+# URL, a cookie or the browser's history.
+NEW_TOKEN_KEY = "soms_new_api_token"
+
+
 @role_required("api_token.manage")
 @require_http_methods(["GET", "POST"])
 def api_tokens(request: MemberRequest) -> HttpResponse:
-    new_token = None
     if request.method == "POST":
         form = ApiTokenForm(request.POST)
         if form.is_valid():
-            _, new_token = services.api_token_create(
+            token, raw = services.api_token_create(
                 user=request.user, organisation=request.organisation, name=form.cleaned_data["name"]
             )
-            form = ApiTokenForm()
+            request.session[NEW_TOKEN_KEY] = {
+                "id": token.pk,
+                "organisation": request.organisation.pk,
+                "raw": raw,
+            }
+            return redirect("api-tokens")
     else:
         form = ApiTokenForm()
+    new_token = None
+    waiting = request.session.pop(NEW_TOKEN_KEY, None) if request.method == "GET" else None
+    # Shown only in the organisation it was made for (a switch in between drops it).
+    if isinstance(waiting, dict) and waiting.get("organisation") == request.organisation.pk:
+        new_token = waiting.get("raw")
     tokens = selectors.api_tokens_of(user=request.user, organisation=request.organisation)
     status = 400 if request.method == "POST" and form.errors else 200
     return render(

@@ -27,7 +27,7 @@ from soms.fields import (
     ShortName,
     Slug,
     StatementCode,
-    Text,
+    StatementText,
 )
 from soms.frameworks import access
 from soms.frameworks.api.browse import router as frameworks_read_router
@@ -212,7 +212,7 @@ class AreaPatch(Revisioned):
 
 class StatementIn(Revisioned):
     code: StatementCode
-    text: Text
+    text: StatementText
     element_id: Id
     level_id: Id
     area_ids: list[Id] = Field(default_factory=list)
@@ -220,7 +220,7 @@ class StatementIn(Revisioned):
 
 class StatementPatch(Revisioned):
     code: StatementCode = _unchanged()
-    text: Text = _unchanged()
+    text: StatementText = _unchanged()
     element_id: Id = _unchanged()
     level_id: Id = _unchanged()
     area_ids: list[Id] = _unchanged()

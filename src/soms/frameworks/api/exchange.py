@@ -17,6 +17,8 @@ from soms.fields import Filename, Id, Input
 from soms.frameworks import access, io
 from soms.frameworks.selectors.versions import VersionIncomplete
 from soms.frameworks.services.exchange import (
+    ChoiceInvalid,
+    ImportNeedsChoice,
     export_runs_in_background,
     framework_export_start,
     framework_import_read,
@@ -53,30 +55,89 @@ class ImportQuery(Input):
     format: Literal["yaml", "json", "csv", "case"] | None = None
     publish: bool = False
     filename: Filename = ""
+    import_as: Literal["version", "framework"] | None = Field(
+        None,
+        description=(
+            "What a file that clashes becomes (the answer 409 says when it does): `version`, the next "
+            "version of the organisation's framework with the file's code (`label`, or the next free "
+            "label); `framework`, a new framework (`code` and `name`, or free ones derived from the "
+            "file's) with identifiers of its own."
+        ),
+    )
+    label: str | None = Field(
+        None, max_length=40, description="With import_as=version: the new version's label."
+    )
+    code: str | None = Field(
+        None, max_length=80, description="With import_as=framework: the new framework's code."
+    )
+    name: str | None = Field(None, max_length=200, description="With import_as=framework: its name.")
+
+
+class ChoiceVersionOut(Schema):
+    framework_id: int
+    label: str = Field(description="A free label to send as `label` (the next after the latest).")
+
+
+class ChoiceFrameworkOut(Schema):
+    code: str
+    name: str
+
+
+class ImportChoicesOut(Schema):
+    version: ChoiceVersionOut | None = Field(
+        None,
+        description="Send import_as=version (absent for a built-in framework: imports never change one).",
+    )
+    framework: ChoiceFrameworkOut = Field(description="Send import_as=framework.")
+
+
+class ImportClashOut(Schema):
+    detail: list[dict[str, Any]]
+    choices: ImportChoicesOut
 
 
 class ExportQuery(Input):
     format: Literal["yaml", "json", "csv", "case"] = "yaml"
 
 
+class ImportProblemsOut(ProblemsOut):
+    help: list[str] = Field(
+        default_factory=list,
+        description="What helps to fix the file without being a problem (for a CSV, the columns it may have).",
+    )
+
+
 def _problems(status: int, error: io.FrameworkImportError) -> Status[dict[str, Any]]:
     # The places are in the file that was sent.
-    return problems_answer(status, error.within("file").problems)
+    answer = problems_answer(status, error.within("file").problems)
+    if error.help:
+        answer.value["help"] = error.help
+    return answer
 
 
 @router.post(
     "/frameworks/import",
-    response={201: ImportedOut, 202: JobOut, 403: DetailOut, 413: ProblemsOut, 422: ProblemsOut},
+    response={
+        201: ImportedOut,
+        202: JobOut,
+        403: DetailOut,
+        409: ImportClashOut,
+        413: ProblemsOut,
+        422: ImportProblemsOut,
+    },
     summary="Import a framework file as a new framework or a new version (admins and owners)",
     description=(
         "Send the file as multipart form data (field `file`), or as the raw request body (for example "
         "`Content-Type: application/json` with a framework document or a CASE 1.1 CFPackage). The format "
         "is taken from `format`, else from the file name's extension, else from the content. The version "
         "is stored as a draft unless `publish=true`. A bad file answers 422 with every problem and its "
-        "place; nothing is written. Files above the upload limit answer 413. A file of more than "
-        f"{limits.BACKGROUND_IMPORT_STATEMENTS:,} statements is checked at once (422 as above) and written "
-        "by a background job: the answer is 202 with the job, whose `url` to poll gives `result_url` "
-        "(the new version's page) when its status is `done`."
+        "place; nothing is written. Files above the upload limit answer 413. A sound file that clashes "
+        "(its framework already has a version with its label, as when an unchanged export is imported "
+        "again, or it is a built-in framework) answers 409 with the reason and `choices`: send it again "
+        "with `import_as=version` (optionally `label`) or `import_as=framework` (optionally `code`, `name`). "
+        f"A file of more than {limits.BACKGROUND_IMPORT_STATEMENTS:,} statements is checked at once (the "
+        "answers above) and written by a background job: the answer is 202 with the job, whose `url` to "
+        "poll gives `result_url` (the new version's page) when its status is `done`."
     ),
     openapi_extra=documented("import"),
 )
@@ -109,7 +170,16 @@ def framework_import_api(
         else:
             io.check_size(int(request.META.get("CONTENT_LENGTH") or 0))
             data, filename = request.body, query.filename
-        read = framework_import_read(data=data, filename=filename, format=query.format)
+        read = framework_import_read(
+            organisation=membership.organisation,
+            data=data,
+            filename=filename,
+            format=query.format,
+            import_as=query.import_as,
+            label=query.label,
+            code=query.code,
+            name=query.name,
+        )
         if read.runs_in_background:
             job = framework_import_start(
                 organisation=membership.organisation,
@@ -126,6 +196,22 @@ def framework_import_api(
             filename=filename,
             publish=query.publish,
         )
+    except ImportNeedsChoice as exc:
+        clash = exc.clash
+        return Status(
+            409,
+            {
+                "detail": [p.as_dict() for p in exc.within("file").problems],
+                "choices": {
+                    "version": {"framework_id": clash.framework.pk, "label": clash.suggested_label}
+                    if clash.framework is not None
+                    else None,
+                    "framework": {"code": clash.suggested_code, "name": clash.suggested_name},
+                },
+            },
+        )
+    except ChoiceInvalid as exc:
+        return problems_answer(422, exc.within("query").problems)
     except io.FileTooLarge as exc:
         return _problems(413, exc)
     except io.FrameworkImportError as exc:

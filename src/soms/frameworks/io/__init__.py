@@ -39,8 +39,29 @@ CONTENT_TYPES = {
     "case": "application/json",
 }
 
+# What an export in each format leaves behind, as paths in the framework document ("[]" for every
+# item of a list): everything else travels in every format, and export -> import gives it back
+# (tests/frameworks/test_formats_carry.py). docs/case-mapping.md lists the same paths.
+NOT_CARRIED: dict[Format, tuple[str, ...]] = {
+    "yaml": (),
+    "json": (),
+    "csv": (
+        "version.rules",
+        "version.uuid",
+        "version.source_meta",
+        "levels[].uuid",
+        "elements[].uuid",
+        "elements[].statements[].uuid",
+        "areas[].name",
+        "areas[].element",
+        "external_associations",
+    ),
+    "case": (),
+}
+
 __all__ = [
     "CONTENT_TYPES",
+    "NOT_CARRIED",
     "EXTENSIONS",
     "FORMATS",
     "FORMAT_LABELS",

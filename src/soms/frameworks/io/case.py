@@ -144,6 +144,10 @@ def export_package(document: FrameworkDocument, *, published: bool, changed_at: 
         extension["rules"] = rules
     if doc.areas:
         extension["areas"] = [a.model_dump(mode="json", exclude_defaults=True) for a in doc.areas]
+    # What other sources said that CASE has no field for travels too (CASE's own is in the document).
+    other_meta = {k: v for k, v in doc.version.source_meta.items() if k != "case"}
+    if other_meta:
+        extension["source_meta"] = other_meta
     cf_document["extensions"] = {EXT: extension}
     package["CFDocument"] = cf_document
 
@@ -737,7 +741,13 @@ class _Importer:
         ext = self.extension(
             cf,
             "CFDocument",
-            {"code": "a string", "kind": "a string", "rules": "an object", "areas": "an array of objects"},
+            {
+                "code": "a string",
+                "kind": "a string",
+                "rules": "an object",
+                "areas": "an array of objects",
+                "source_meta": "an object",
+            },
         )
         if self.problems:
             raise FrameworkImportError(self.problems)
@@ -764,7 +774,10 @@ class _Importer:
                 "notes": notes,
                 "rules": ext.get("rules", FrameworkRules().model_dump(mode="json", exclude_defaults=True)),
                 "uuid": cf["identifier"],
-                "source_meta": {"case": {k: cf[k] for k in KEPT_DOCUMENT_FIELDS if k in cf}},
+                "source_meta": {
+                    **{k: v for k, v in ext.get("source_meta", {}).items() if k != "case"},
+                    "case": {k: cf[k] for k in KEPT_DOCUMENT_FIELDS if k in cf},
+                },
             },
             "levels": levels,
             "elements": elements,

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from soms import limits
 from soms.core.problems import Invalid
 from soms.core.safeload import json_loads, yaml_loads
-from soms.frameworks.document import FORMAT_ID, FrameworkDocument
+from soms.frameworks.document import AT_THE_EDGE, FORMAT_ID, FrameworkDocument
 from soms.frameworks.io.problems import FrameworkImportError, Problem, json_path, problems_from_validation
 
 YAML_HEADER = f"# SOMS framework document ({FORMAT_ID}); schema: schemas/soms-framework-1.schema.json\n"
@@ -58,12 +58,74 @@ def document_from_data(
         raise FrameworkImportError(too_many)
     found: list[tuple[str, str]] = []
     try:
-        document = FrameworkDocument.model_validate(data, context={"problems": found})
+        document = FrameworkDocument.model_validate(data, context={"problems": found, AT_THE_EDGE: True})
     except ValidationError as exc:
-        raise FrameworkImportError(problems_from_validation(exc, locate)) from None
+        # A part with the wrong shape stops pydantic before the cross-references are checked; they
+        # are checked here too, on what could be read, so one pass reports both kinds.
+        shape = problems_from_validation(exc, locate)
+        places = {p.location for p in shape}
+        cross = [
+            Problem.at(_place(path, locate), message) for path, message in _cross_reference_problems(data)
+        ]
+        raise FrameworkImportError([*shape, *(p for p in cross if p.location not in places)]) from None
     if found:
         raise FrameworkImportError([Problem.at(_place(path, locate), message) for path, message in found])
     return document
+
+
+def _cross_reference_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """The document's cross-reference problems on data that failed validation. Every part keeps
+    its place (a part with the wrong shape is taken as it is, its own problems already reported);
+    data too broken to compare gives none."""
+    from soms.frameworks.document import (
+        AreaDoc,
+        AssociationDoc,
+        ElementDoc,
+        FrameworkHeader,
+        LevelDoc,
+        StatementDoc,
+        VersionHeader,
+    )
+    from soms.frameworks.rules import FrameworkRules
+
+    def build(model: type[Any], raw: Any, **fallback: Any) -> Any:
+        return model.model_construct(**{**fallback, **(raw if isinstance(raw, dict) else {})})
+
+    def items(value: Any) -> list[Any]:
+        return value if isinstance(value, list) else []
+
+    try:
+        given = data.get("version")
+        raw_version: dict[str, Any] = given if isinstance(given, dict) else {}
+        try:
+            rules = FrameworkRules.model_validate(raw_version.get("rules") or {})
+        except ValidationError:
+            rules = FrameworkRules()
+        version = build(VersionHeader, raw_version, label="", uuid=None)
+        version.rules = rules
+        elements = []
+        for raw in items(data.get("elements")):
+            element = build(ElementDoc, raw, code="", uuid=None)
+            element.statements = [
+                build(StatementDoc, st, code="", level="", parent=None, areas=[], uuid=None)
+                for st in items(raw.get("statements") if isinstance(raw, dict) else None)
+            ]
+            elements.append(element)
+        document = FrameworkDocument.model_construct(
+            framework=build(FrameworkHeader, data.get("framework"), code="", name=""),
+            version=version,
+            levels=[build(LevelDoc, lv, code="", rank=0, uuid=None) for lv in items(data.get("levels"))],
+            elements=elements,
+            areas=[build(AreaDoc, a, code="", element=None) for a in items(data.get("areas"))],
+            external_associations=[
+                build(AssociationDoc, a, origin="") for a in items(data.get("external_associations"))
+            ],
+        )
+        problems = document.problems()
+    except (TypeError, AttributeError, ValueError):
+        return []
+    # Parts without a code are already reported; their empty codes say nothing more.
+    return [(path, message) for path, message in problems if "''" not in message]
 
 
 def _count_problems(data: dict[str, Any]) -> list[Problem]:
@@ -138,8 +200,8 @@ def parse_yaml(text: str) -> FrameworkDocument:
 
     def locate(loc: tuple[str | int, ...]) -> str:
         if not tree:
-            tree.append(_yaml_tree(text))
-        line = _yaml_line(tree[0], loc)
+            tree.append(yaml_tree(text))
+        line = yaml_line(tree[0], loc)
         return f"{json_path(loc)} (line {line})" if line else json_path(loc)
 
     return document_from_data(data, locate)
@@ -160,14 +222,14 @@ def _too_big(data: Any) -> bool:
     return False
 
 
-def _yaml_tree(text: str) -> yaml.Node | None:
+def yaml_tree(text: str) -> yaml.Node | None:
     try:
         return yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError:
         return None
 
 
-def _yaml_line(node: yaml.Node | None, loc: tuple[str | int, ...]) -> int | None:
+def yaml_line(node: yaml.Node | None, loc: tuple[str | int, ...]) -> int | None:
     """The line of the deepest node of `loc` that exists in the composed YAML tree."""
     if node is None:
         return None

@@ -23,12 +23,15 @@ __all__ = ["MAX_PROBLEMS", "FileTooLarge", "FrameworkImportError", "Problem", "j
 class FrameworkImportError(Invalid):
     """The file cannot be imported; nothing was written."""
 
-    def __init__(self, problems: Sequence[Problem]) -> None:
+    def __init__(self, problems: Sequence[Problem], *, help: Sequence[str] = ()) -> None:
         problems = list(problems)
         if len(problems) > MAX_PROBLEMS:
             rest = len(problems) - MAX_PROBLEMS
             problems = [*problems[:MAX_PROBLEMS], Problem.at("", f"… and {rest} more problems")]
         super().__init__(problems)
+        # What helps to fix the problems without being one (the columns a CSV may have): shown
+        # beside the list on the page and after it on the command line.
+        self.help = list(help)
 
 
 class FileTooLarge(FrameworkImportError):

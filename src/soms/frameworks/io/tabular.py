@@ -1,8 +1,9 @@
 """CSV: one row per statement, for people who work in spreadsheets.
 
 A row with no statement declares an element without statements, or a level no statement uses, so
-that the structure survives a round trip. Rules, areas' own definitions and external associations
-have no column; a CSV import gets the default rules. Framework and version columns may be left out
+that the structure survives a round trip. What a CSV cannot carry is listed in io.NOT_CARRIED (and in
+docs/case-mapping.md): rules, areas' own names, external associations and identifiers; a CSV import
+gets the default rules and fresh identifiers. Framework and version columns may be left out
 (or empty): the file name then names the framework.
 """
 
@@ -23,14 +24,21 @@ from soms.frameworks.io.problems import FrameworkImportError, Problem
 COLUMNS = [
     "framework_code",
     "framework_name",
+    "framework_description",
+    "framework_kind",
     "version_label",
+    "version_attribution",
+    "version_notes",
     "element_code",
     "element_name",
     "element_group",
     "element_description",
+    "element_type",
     "level_code",
     "level_name",
     "level_rank",
+    "level_description",
+    "level_validity_months",
     "statement_code",
     "statement_text",
     "statement_parent",
@@ -38,6 +46,20 @@ COLUMNS = [
     "areas",
 ]
 REQUIRED = {"element_code", "level_code", "statement_code", "statement_text"}
+# Said once for the whole file; a row may leave them empty, a row that fills one must agree.
+HEAD_COLUMNS = (
+    "framework_code",
+    "framework_name",
+    "framework_description",
+    "framework_kind",
+    "version_label",
+    "version_attribution",
+    "version_notes",
+)
+COLUMNS_HELP = [
+    f"A framework CSV has a header row with some of these columns: {', '.join(COLUMNS)}. "
+    f"{', '.join(sorted(REQUIRED))} are required; the others may be left out."
+]
 AREA_SEPARATOR = "|"
 # A cell starting with one of these runs as a formula in a spreadsheet; it travels behind a quote.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -58,18 +80,22 @@ def dump_csv(document: FrameworkDocument) -> bytes:
     out.write(BOM)
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    head = [document.framework.code, document.framework.name, document.version.label]
+    fw, version = document.framework, document.version
+    head = [fw.code, fw.name, fw.description, fw.kind, version.label, version.attribution, version.notes]
     levels = {lv.code: lv for lv in document.levels}
     used: set[str] = set()
+    no_level = [""] * 5
+    no_statement = [""] * 5
 
     def level_cells(code: str) -> list[str]:
         lv = levels[code]
-        return [lv.code, lv.name, str(lv.rank)]
+        months = str(lv.validity_months) if lv.validity_months else ""
+        return [lv.code, lv.name, str(lv.rank), lv.description, months]
 
     for el in document.elements:
-        element = [el.code, el.name, el.group, el.description]
+        element = [el.code, el.name, el.group, el.description, el.item_type]
         if not el.statements:
-            writer.writerow([_protect(c) for c in [*head, *element, "", "", "", "", "", "", "", ""]])
+            writer.writerow([_protect(c) for c in [*head, *element, *no_level, *no_statement]])
         for st in el.statements:
             used.add(st.level)
             row = [
@@ -85,7 +111,7 @@ def dump_csv(document: FrameworkDocument) -> bytes:
             writer.writerow([_protect(c) for c in row])
     for lv in sorted(document.levels, key=lambda lv: lv.rank):
         if lv.code not in used:
-            row = [*head, "", "", "", "", *level_cells(lv.code), "", "", "", "", ""]
+            row = [*head, "", "", "", "", "", *level_cells(lv.code), *no_statement]
             writer.writerow([_protect(c) for c in row])
     return out.getvalue().encode("utf-8")
 
@@ -131,9 +157,9 @@ def parse_csv(text: str, *, filename: str = "") -> FrameworkDocument:
             [
                 Problem.at(
                     "row 1", limits.over("columns", len(header), limits.MAX_CSV_COLUMNS, "MAX_CSV_COLUMNS")
-                ),
-                Problem.at("row 1", f"the columns are: {', '.join(COLUMNS)}"),
-            ]
+                )
+            ],
+            help=COLUMNS_HELP,
         )
     unknown = [h for h in header if h not in COLUMNS]
     missing = sorted(REQUIRED - set(header))
@@ -143,8 +169,11 @@ def parse_csv(text: str, *, filename: str = "") -> FrameworkDocument:
     # import busy for a minute.
     duplicated = sorted(h for h, n in Counter(header).items() if n > 1)
     problems += [Problem.at(f"row 1, column {h}", "the column appears twice") for h in duplicated]
-    if problems:
-        raise FrameworkImportError(problems + [Problem.at("row 1", f"the columns are: {', '.join(COLUMNS)}")])
+    help = COLUMNS_HELP if problems else []
+    if missing:
+        # Without a required column no row can be read; other header faults still let the rows be
+        # checked, so that one pass reports every problem.
+        raise FrameworkImportError(problems, help=help)
 
     acc = _Rows()
     statements: dict[str, list[dict[str, Any]]] = {}
@@ -175,15 +204,22 @@ def parse_csv(text: str, *, filename: str = "") -> FrameworkDocument:
             _read_row(acc, number, row, statements)
     except csv.Error as exc:
         acc.problems.append(Problem.at(f"row {number + 1}", f"malformed CSV: {exc}"))
-    if acc.problems:
-        raise FrameworkImportError(acc.problems)
+    problems += acc.problems
     if not acc.elements:
-        raise FrameworkImportError([Problem.at("row 2", "the file has no elements")])
-    return _document(acc, statements, filename)
+        raise FrameworkImportError([*problems, Problem.at("row 2", "the file has no elements")], help=help)
+    try:
+        # Built even when rows were wrong: what the rows say together (unknown levels and areas,
+        # parents, limits) is reported in the same pass.
+        document = _document(acc, statements, filename)
+    except FrameworkImportError as exc:
+        problems += exc.problems
+    if problems:
+        raise FrameworkImportError(problems, help=help)
+    return document
 
 
 def _read_row(acc: _Rows, n: int, row: dict[str, str], statements: dict[str, list[dict[str, Any]]]) -> None:
-    for column in ("framework_code", "framework_name", "version_label"):
+    for column in HEAD_COLUMNS:
         value = row.get(column, "")
         if value:
             first = acc.head.setdefault(column, (value, n))
@@ -191,8 +227,43 @@ def _read_row(acc: _Rows, n: int, row: dict[str, str], statements: dict[str, lis
                 acc.problem(n, column, f"{column} is {value!r} here but {first[0]!r} in row {first[1]}")
     level_code = row.get("level_code", "")
     if level_code:
-        level = acc.levels.setdefault(level_code, {"code": level_code, "name": "", "rank": None, "row": n})
+        level = acc.levels.setdefault(
+            level_code,
+            {
+                "code": level_code,
+                "name": "",
+                "rank": None,
+                "description": "",
+                "validity_months": None,
+                "row": n,
+            },
+        )
         acc.same(n, "level_name", f"level {level_code!r} name", level, "name", row.get("level_name", ""))
+        acc.same(
+            n,
+            "level_description",
+            f"level {level_code!r} description",
+            level,
+            "description",
+            row.get("level_description", ""),
+        )
+        months = row.get("level_validity_months", "")
+        if months:
+            if not months.isdigit() or not 1 <= int(months) <= 600:
+                acc.problem(
+                    n,
+                    "level_validity_months",
+                    f"months before a refresh must be a whole number from 1 to 600, not {months!r}",
+                )
+            else:
+                acc.same(
+                    n,
+                    "level_validity_months",
+                    f"level {level_code!r} validity",
+                    level,
+                    "validity_months",
+                    int(months),
+                )
         rank_text = row.get("level_rank", "")
         if rank_text:
             if not rank_text.isdigit() or not 1 <= int(rank_text) <= 100:
@@ -211,11 +282,18 @@ def _read_row(acc: _Rows, n: int, row: dict[str, str], statements: dict[str, lis
         return
     element = acc.elements.get(code)
     if element is None:
-        element = acc.elements[code] = {"code": code, "name": "", "group": "", "description": ""}
+        element = acc.elements[code] = {
+            "code": code,
+            "name": "",
+            "group": "",
+            "description": "",
+            "item_type": "",
+        }
         acc.element_rows[code] = n
         statements[code] = []
     for key in ("name", "group", "description"):
         acc.same(n, f"element_{key}", f"element {code!r} {key}", element, key, row.get(f"element_{key}", ""))
+    acc.same(n, "element_type", f"element {code!r} type", element, "item_type", row.get("element_type", ""))
     if not st_code and not st_text:
         return
     if not st_code:
@@ -257,11 +335,32 @@ def _document(acc: _Rows, statements: dict[str, list[dict[str, Any]]], filename:
         if not lv["rank"]:
             next_rank += 1
             lv["rank"] = next_rank
-        levels.append({"code": lv["code"], "name": lv["name"] or lv["code"], "rank": lv["rank"]})
+        levels.append(
+            {
+                "code": lv["code"],
+                "name": lv["name"] or lv["code"],
+                "rank": lv["rank"],
+                "description": lv["description"],
+                "validity_months": lv["validity_months"],
+            }
+        )
     levels.sort(key=lambda lv: lv["rank"])
+
+    def head(column: str, default: str = "") -> str:
+        return acc.head.get(column, (default, 0))[0]
+
     data = {
-        "framework": {"code": code, "name": acc.head.get("framework_name", (stem, 0))[0]},
-        "version": {"label": acc.head.get("version_label", ("1", 0))[0]},
+        "framework": {
+            "code": code,
+            "name": head("framework_name", stem),
+            "description": head("framework_description"),
+            "kind": head("framework_kind", "skills"),
+        },
+        "version": {
+            "label": head("version_label", "1"),
+            "attribution": head("version_attribution"),
+            "notes": head("version_notes"),
+        },
         "levels": levels,
         "elements": [
             {**el, "name": el["name"] or el["code"], "statements": statements[el["code"]]}
@@ -288,18 +387,19 @@ def _document(acc: _Rows, statements: dict[str, list[dict[str, Any]]], filename:
                     "areas": "areas",
                 }.get(str(loc[4]) if len(loc) > 4 else "code", "statement_code")
                 return f"row {acc.statement_rows[st['code']]}, column {column}"
-            column = f"element_{loc[2]}" if len(loc) > 2 and loc[2] != "statements" else "element_code"
+            field = str(loc[2]) if len(loc) > 2 and loc[2] != "statements" else "code"
+            column = "element_type" if field == "item_type" else f"element_{field}"
             return f"row {acc.element_rows[el_code]}, column {column}"
         if loc[:1] == ("levels",) and len(loc) >= 2 and isinstance(loc[1], int):
             lv = acc.levels[level_codes[loc[1]]]
-            column = {"name": "level_name", "rank": "level_rank"}.get(
-                str(loc[2]) if len(loc) > 2 else "", "level_code"
-            )
+            field = str(loc[2]) if len(loc) > 2 else "code"
+            column = f"level_{field}" if f"level_{field}" in COLUMNS else "level_code"
             return f"row {lv['row']}, column {column}"
         if loc[:1] == ("framework",):
             return f"column framework_{loc[1] if len(loc) > 1 else 'code'}"
         if loc[:1] == ("version",):
-            return "column version_label"
+            field = str(loc[1]) if len(loc) > 1 else "label"
+            return f"column version_{field}" if f"version_{field}" in COLUMNS else "column version_label"
         return ".".join(str(p) for p in loc)
 
     return document_from_data(data, locate)

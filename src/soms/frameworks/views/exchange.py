@@ -11,11 +11,17 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from soms.fields import SomsForm
 from soms.frameworks import access, io
+from soms.frameworks.models import FrameworkVersion
 from soms.frameworks.selectors.versions import VersionIncomplete
 from soms.frameworks.services.exchange import (
+    IMPORT_AS,
+    ImportNeedsChoice,
     export_job_for,
     export_runs_in_background,
     framework_export_start,
+    framework_import_hold,
+    framework_import_pending_apply,
+    framework_import_pending_clash,
     framework_import_read,
     framework_import_start,
     framework_import_write,
@@ -47,17 +53,23 @@ class ImportForm(SomsForm):
 @rate_limited("import", methods=("POST",))
 def framework_import_page(request: MemberRequest) -> HttpResponse:
     problems: list[io.Problem] = []
+    help: list[str] = []
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        filename, publish = upload.name or "", form.cleaned_data["publish"]
+        data, filename = b"", upload.name or ""
         try:
             io.check_size(upload.size or 0)
+            data = upload.read()
             # Read and checked here, so every problem is answered at once; a large file's write
             # runs in a background job, whose page links to the new version when it is done.
             read = framework_import_read(
-                data=upload.read(), filename=filename, format=form.cleaned_data["format"] or None
+                organisation=request.organisation,
+                data=data,
+                filename=filename,
+                format=form.cleaned_data["format"] or None,
             )
+            publish = form.cleaned_data["publish"]
             if read.runs_in_background:
                 job = framework_import_start(
                     organisation=request.organisation,
@@ -77,17 +89,21 @@ def framework_import_page(request: MemberRequest) -> HttpResponse:
                 filename=filename,
                 publish=publish,
             )
-        except io.FrameworkImportError as exc:
-            problems = exc.problems
-        else:
-            messages.success(
-                request,
-                f"Imported {version.framework.name} {version.label} as a "
-                f"{version.get_status_display().lower()} version with {version.statements.count()} statements.",
+        except ImportNeedsChoice:
+            # A sound file that clashes: keep it, and ask what it should become.
+            pending = framework_import_hold(
+                organisation=request.organisation,
+                actor=request.user,
+                data=data,
+                filename=filename,
+                format=form.cleaned_data["format"] or None,
+                publish=form.cleaned_data["publish"],
             )
-            for warning in version.import_warnings:
-                messages.warning(request, warning)
-            return redirect("framework-version", version_id=version.pk)
+            return redirect("framework-import-choose", import_id=pending.pk)
+        except io.FrameworkImportError as exc:
+            problems, help = exc.problems, exc.help
+        else:
+            return _imported(request, version)
     status = 422 if problems or form.errors else 200
     return render(
         request,
@@ -95,11 +111,80 @@ def framework_import_page(request: MemberRequest) -> HttpResponse:
         {
             "form": form,
             "problems": problems,
+            "help": help,
             "filename": uploaded.name
             if isinstance(uploaded := request.FILES.get("file"), UploadedFile)
             else None,
         },
         status=status,
+    )
+
+
+def _imported(request: MemberRequest, version: FrameworkVersion) -> HttpResponse:
+    messages.success(
+        request,
+        f"Imported {version.framework.name} {version.label} as a "
+        f"{version.get_status_display().lower()} version with {version.statements.count()} statements.",
+    )
+    for warning in version.import_warnings:
+        messages.warning(request, warning)
+    return redirect("framework-version", version_id=version.pk)
+
+
+class ChooseForm(SomsForm):
+    # "file": as the file says (offered when nothing clashes any more).
+    import_as = forms.ChoiceField(choices=[(c, c) for c in (*IMPORT_AS, "file")], widget=forms.HiddenInput)
+    label = forms.CharField(max_length=40, required=False, help_text="The new version's label.")
+    code = forms.CharField(max_length=80, required=False, help_text="Lower-case letters, digits and hyphens.")
+    name = forms.CharField(max_length=200, required=False)
+
+
+@role_required("framework.import")
+@require_http_methods(["GET", "POST"])
+@rate_limited("import", methods=("POST",))
+def framework_import_choose(request: MemberRequest, import_id: int) -> HttpResponse:
+    """What a held upload becomes: the next version of the framework it matches, or a new one."""
+    pending = access.pending_import_for(request.membership, import_id)
+    problems: list[io.Problem] = []
+    chosen = ""
+    try:
+        document, clash = framework_import_pending_clash(pending=pending)
+    except io.FrameworkImportError as exc:
+        # Cannot happen for a file that was read once, unless the code changed meanwhile.
+        document, clash, problems = None, None, exc.problems
+    form = ChooseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        chosen = form.cleaned_data["import_as"]
+        try:
+            version = framework_import_pending_apply(
+                pending=pending,
+                actor=request.user,
+                import_as=None if chosen == "file" else chosen,
+                label=form.cleaned_data["label"],
+                code=form.cleaned_data["code"],
+                name=form.cleaned_data["name"],
+            )
+        except io.FrameworkImportError as exc:
+            problems = exc.problems
+        else:
+            return _imported(request, version)
+    elif request.method == "POST":
+        problems = [io.Problem.at(name, " ".join(str(e) for e in errs)) for name, errs in form.errors.items()]
+    values = request.POST if request.method == "POST" else {}
+    return render(
+        request,
+        "frameworks/framework_import_choose.html",
+        {
+            "pending": pending,
+            "document": document,
+            "clash": clash,
+            "problems": problems,
+            "chosen": chosen,
+            "label": values.get("label") or (clash.suggested_label if clash else ""),
+            "code": values.get("code") or (clash.suggested_code if clash else ""),
+            "name": values.get("name") or (clash.suggested_name if clash else ""),
+        },
+        status=422 if problems else 200,
     )
 
 

@@ -14,6 +14,7 @@ from ninja.files import UploadedFile
 from ninja.params import functions as param
 
 from soms.frameworks.models import Element, FrameworkVersion, Level
+from soms.jobs.api import JobOut, job_out
 from soms.people import access
 from soms.people.api.schemas import (
     CoverageTargetIn,
@@ -28,6 +29,7 @@ from soms.people.api.schemas import (
     PeoplePage,
     PersonIn,
     PersonPatch,
+    RoleProfileCopyIn,
     RoleProfileIn,
     RoleProfileOut,
     RoleProfilePatch,
@@ -168,8 +170,18 @@ def _import_out(record: PeopleImport) -> dict[str, Any]:
     }
 
 
+def _apply(record: PeopleImport, actor: Any) -> Status:  # type: ignore[type-arg]
+    """Apply a small file now (200, the applied import); start a job for a large one (202, the job)."""
+    if import_svc.people_import_runs_inline(record):
+        import_svc.people_import_apply(record=record, actor=actor)
+        return Status(200, _import_out(record))
+    return Status(202, job_out(import_svc.people_import_apply_later(record=record, actor=actor)))
+
+
 @router.post(
-    "/people/import", response=ImportOut, summary="Check an HR file (CSV or XLSX); apply it unless dry_run"
+    "/people/import",
+    response={200: ImportOut, 202: JobOut},
+    summary="Check an HR file (CSV or XLSX); apply it unless dry_run",
 )
 def people_import(
     request: HttpRequest,
@@ -178,9 +190,12 @@ def people_import(
     clear_empty: bool = param.Form(False),  # noqa: B008
     deactivate_missing: bool = param.Form(False),  # noqa: B008
     sheet: str = param.Form("", max_length=100),  # noqa: B008
-) -> dict[str, Any]:
+) -> Status:  # type: ignore[type-arg]
     """Problems come back in `problems` (row, column, value, reason) with status `invalid`, and nothing
-    is written; a clean file comes back `ready` with the dry-run summary, or `applied`."""
+    is written; a clean file comes back `ready` with the dry-run summary, or `applied`. A file of more
+    than `SOMS_PEOPLE_IMPORT_INLINE_ROWS` rows (2,000) is applied by a background job: the answer is
+    `202` with the job to poll (`url`); the import itself is at `/people/imports/{id}` (its id is in
+    the job's parameters as `import_id`, and the job's result links to the org tree)."""
     m = _m(request)
     require(m, "people.import")
     # Ninja ignores form fields it does not know; an upload that names others is a mistake to say.
@@ -200,8 +215,8 @@ def people_import(
         sheet=sheet or None,
     )
     if not dry_run and record.status == "ready":
-        import_svc.people_import_apply(record=record, actor=request.user)
-    return _import_out(record)
+        return _apply(record, request.user)
+    return Status(200, _import_out(record))
 
 
 @router.get("/people/imports/{import_id}", response=ImportOut, summary="A checked or applied HR file")
@@ -209,11 +224,14 @@ def people_import_detail(request: HttpRequest, import_id: int) -> dict[str, Any]
     return _import_out(access.people_import_for(_m(request), import_id))
 
 
-@router.post("/people/imports/{import_id}/apply", response=ImportOut, summary="Apply a checked HR file")
-def people_import_apply(request: HttpRequest, import_id: int) -> dict[str, Any]:
+@router.post(
+    "/people/imports/{import_id}/apply",
+    response={200: ImportOut, 202: JobOut},
+    summary="Apply a checked HR file: now when small (200), by a background job when large (202)",
+)
+def people_import_apply(request: HttpRequest, import_id: int) -> Status:  # type: ignore[type-arg]
     record = access.people_import_for(_m(request), import_id)
-    import_svc.people_import_apply(record=record, actor=request.user)
-    return _import_out(record)
+    return _apply(record, request.user)
 
 
 @router.get(
@@ -499,6 +517,22 @@ def role_profile_create(request: HttpRequest, payload: RoleProfileIn) -> Status:
 @router.get("/role-profiles/{profile_id}", response=RoleProfileOut, tags=["role profiles"])
 def role_profile_detail(request: HttpRequest, profile_id: int) -> dict[str, Any]:
     return _profile_out(access.role_profile_for(_m(request), profile_id))
+
+
+@router.post(
+    "/role-profiles/{profile_id}/copy",
+    response={201: RoleProfileOut},
+    tags=["role profiles"],
+    summary="Copy a profile (a built-in one, or the organisation's own) into an editable one",
+)
+def role_profile_copy(request: HttpRequest, profile_id: int, payload: RoleProfileCopyIn) -> Status:  # type: ignore[type-arg]
+    m = _m(request)
+    require(m, "role_profile.manage")
+    source = access.role_profile_for(m, profile_id)
+    copy = profile_svc.role_profile_copy(
+        organisation=m.organisation, source=source, actor=request.user, code=payload.code, name=payload.name
+    )
+    return Status(201, _profile_out(copy))
 
 
 @router.patch(

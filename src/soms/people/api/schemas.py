@@ -134,6 +134,14 @@ class RoleProfileIn(Input):
     requirements: list[RequirementIO] = Field([], max_length=500)
 
 
+class RoleProfileCopyIn(Input):
+    """Both optional: the copy keeps the source's name, and its code while the organisation does not
+    use it (else `<code>-2`, `<code>-3`, …)."""
+
+    code: str | None = Field(None, min_length=1, max_length=80, pattern=r"^[-a-zA-Z0-9_]+$")
+    name: str | None = Field(None, min_length=1, max_length=200)
+
+
 class RoleProfilePatch(Input):
     name: str | None = Field(None, min_length=1, max_length=200)
     description: str | None = Field(None, max_length=5000)

@@ -4,7 +4,7 @@ API and CLI. Large files are applied by a background task when one is available 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -16,6 +16,9 @@ from soms.people.io.plan import Options, Plan, Problem, plan_import
 from soms.people.io.reading import FileProblem, read_table
 from soms.people.models import ImportStatus, PeopleImport
 from soms.tenancy.models import Organisation
+
+if TYPE_CHECKING:
+    from soms.jobs.models import Job
 
 
 def check_file(
@@ -55,14 +58,53 @@ def people_import_check(
     return record, plan
 
 
-def people_import_apply(
-    *, record: PeopleImport, actor: Any, progress: Progress | None = None
-) -> dict[str, Any]:
-    """Check the stored file again against today's data and, if it is still clean, write it."""
+def _check_ready(record: PeopleImport) -> None:
     if record.status == ImportStatus.APPLIED:
         raise PeopleConflict("This import has already been applied.")
     if record.status != ImportStatus.READY:
         raise PeopleConflict("This file has problems: fix them and upload it again.")
+
+
+def people_import_runs_inline(record: PeopleImport) -> bool:
+    """A small file is applied within the request; a large one by a background job."""
+    return int(record.summary.get("rows") or 0) <= settings.SOMS_PEOPLE_IMPORT_INLINE_ROWS
+
+
+@transaction.atomic
+def people_import_apply_later(*, record: PeopleImport, actor: Any, enqueue: bool = True) -> Job:
+    """Start the job that applies `record` (queued when this transaction commits).
+
+    One job per file at a time: a second start while the first waits or runs is a conflict, so a
+    double click cannot queue the same file twice. `enqueue=False` is for a command that runs the
+    job in the foreground itself."""
+    from soms.jobs.services import job_start
+    from soms.people.jobs import people_import_apply_job
+
+    locked = PeopleImport.objects.select_for_update(of=("self",)).select_related("job").get(pk=record.pk)
+    _check_ready(locked)
+    if locked.job is not None and not locked.job.is_finished:
+        raise PeopleConflict("This file is already being applied: follow the job's progress.")
+    rows = int(locked.summary.get("rows") or 0)
+    job = job_start(
+        job_function=people_import_apply_job,
+        organisation=locked.organisation,
+        owner=actor,
+        title=f"Import {locked.filename} ({rows:,} rows)",
+        params={"import_id": locked.pk},
+        enqueue=enqueue,
+    )
+    PeopleImport.objects.filter(pk=locked.pk).update(job=job)
+    record.job = job
+    return job
+
+
+def people_import_apply(
+    *, record: PeopleImport, actor: Any, progress: Progress | None = None
+) -> dict[str, Any]:
+    """Check the stored file again against today's data and, if it is still clean, write it."""
+    _check_ready(record)
+    if progress is not None:
+        progress("checking", 0, int(record.summary.get("rows") or 0))
     options = Options.from_dict(record.options)
     plan = check_file(
         organisation=record.organisation,

@@ -128,6 +128,7 @@ def role_profile_create(
     description: str = "",
     requirements: dict[Element, Level | None] | None = None,
     actor: Any,
+    audit: bool = True,
 ) -> RoleProfile:
     code, name = (code or "").strip(), (name or "").strip()
     if not code:
@@ -147,19 +148,81 @@ def role_profile_create(
     RoleRequirement.objects.bulk_create(
         RoleRequirement(profile=profile, element=e, level=lv) for e, lv in (requirements or {}).items() if lv
     )
+    if audit:
+        audit_log_write(
+            actor=actor,
+            organisation=organisation,
+            action="role_profile.create",
+            obj=profile,
+            after={
+                "code": code,
+                "name": name,
+                "version": version.pk,
+                "requirements": _requirements_plain(profile),
+            },
+        )
+    return profile
+
+
+def role_profile_copy_code(organisation: Organisation, source: RoleProfile) -> str:
+    """The code a copy gets unless another is asked for: the source's own while the organisation does
+    not use it (the copy then answers to that code in HR files, ahead of the built-in profile), else
+    the first free `<code>-2`, `<code>-3`, …"""
+    stem = source.code[:74]
+    taken = set(
+        RoleProfile.objects.filter(organisation=organisation, code__startswith=stem).values_list(
+            "code", flat=True
+        )
+    )
+    if source.code not in taken:
+        return source.code
+    n = 2
+    while f"{stem}-{n}" in taken:
+        n += 1
+    return f"{stem}-{n}"
+
+
+@transaction.atomic
+def role_profile_copy(
+    *,
+    organisation: Organisation,
+    source: RoleProfile,
+    actor: Any,
+    code: str | None = None,
+    name: str | None = None,
+) -> RoleProfile:
+    """An editable profile of `organisation` with the same framework version, description and
+    requirements as `source` (a built-in profile, or one of the organisation's own). People who hold
+    the source keep holding it: the copy starts with no holders."""
+    if source.organisation_id not in (None, organisation.pk):
+        raise PeopleInvalid("profile", "not a profile this organisation can see")
+    requirements: dict[Element, Level | None] = {
+        r.element: r.level for r in source.requirements.select_related("element", "level")
+    }
+    copy = role_profile_create(
+        organisation=organisation,
+        version=source.version,
+        code=(code or "").strip() or role_profile_copy_code(organisation, source),
+        name=(name or "").strip() or source.name,
+        description=source.description,
+        requirements=requirements,
+        actor=actor,
+        audit=False,
+    )
     audit_log_write(
         actor=actor,
         organisation=organisation,
-        action="role_profile.create",
-        obj=profile,
+        action="role_profile.copy",
+        obj=copy,
         after={
-            "code": code,
-            "name": name,
-            "version": version.pk,
-            "requirements": _requirements_plain(profile),
+            "copied_from": source.code + (" (built-in)" if source.organisation_id is None else ""),
+            "code": copy.code,
+            "name": copy.name,
+            "version": copy.version_id,
+            "requirements": _requirements_plain(copy),
         },
     )
-    return profile
+    return copy
 
 
 @transaction.atomic

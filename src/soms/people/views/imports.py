@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
@@ -15,7 +16,12 @@ from soms.people.forms import ImportForm
 from soms.people.io.export import csv_lines, export_rows, problems_rows, to_xlsx_bytes
 from soms.people.io.plan import Options
 from soms.people.models import ImportStatus
-from soms.people.services.imports import people_import_apply, people_import_check
+from soms.people.services.imports import (
+    people_import_apply,
+    people_import_apply_later,
+    people_import_check,
+    people_import_runs_inline,
+)
 from soms.people.views.common import membership
 from soms.tenancy.access import member_required, require
 
@@ -53,11 +59,15 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
     m = membership(request)
     record = access.people_import_for(m, import_id)
+    job = record.job if record.job_id else None
     return render(
         request,
         "people/import_detail.html",
         {
             "record": record,
+            "job": job,
+            "applying": job is not None and not job.is_finished,
+            "inline_rows": settings.SOMS_PEOPLE_IMPORT_INLINE_ROWS,
             "problems": record.problems[:PROBLEMS_SHOWN],
             "s": record.summary,
             "more_problems": max(0, len(record.problems) - PROBLEMS_SHOWN),
@@ -86,6 +96,9 @@ def import_apply(request: HttpRequest, import_id: int) -> HttpResponse:
     m = membership(request)
     record = access.people_import_for(m, import_id)
     try:
+        if not people_import_runs_inline(record):
+            job = people_import_apply_later(record=record, actor=request.user)
+            return redirect("job-detail", job_id=job.pk)
         result = people_import_apply(record=record, actor=request.user)
     except PeopleConflict as exc:
         messages.error(request, str(exc))

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from soms.frameworks.models import Element, FrameworkVersion, Level, VersionStatus
 from soms.people import access
 from soms.people.errors import PeopleInvalid
-from soms.people.forms import CoverageTargetForm, RoleProfileForm
-from soms.people.models import CoverageTarget, OrgUnit, Team
+from soms.people.forms import CoverageTargetForm, RoleProfileCopyForm, RoleProfileForm
+from soms.people.models import CoverageTarget, OrgUnit, RoleProfile, Team
 from soms.people.permissions import can
 from soms.people.services import profiles as svc
 from soms.people.views.common import form_error, membership
@@ -75,7 +75,6 @@ def role_profile_detail(request: HttpRequest, profile_id: int) -> HttpResponse:
     profile = access.role_profile_for(m, profile_id, action=action)
     elements = list(Element.objects.filter(version=profile.version).order_by("order", "id"))
     levels = list(Level.objects.filter(version=profile.version).order_by("rank"))
-    current = {r.element_id: r.level_id for r in profile.requirements.all()}
     error = None
     if request.method == "POST":
         by_id = {str(lv.pk): lv for lv in levels}
@@ -99,8 +98,35 @@ def role_profile_detail(request: HttpRequest, profile_id: int) -> HttpResponse:
                 return redirect("people-role-profile", profile_id=profile.pk)
             except PeopleInvalid as exc:
                 error = f"{exc.field}: {exc.message}"
+    return _detail(request, m, profile, elements, levels, error=error)
+
+
+def _copy_form(m: Any, profile: RoleProfile, data: Any = None) -> RoleProfileCopyForm:
+    own = profile.organisation_id is not None
+    return RoleProfileCopyForm(
+        data,
+        initial={
+            "code": svc.role_profile_copy_code(m.organisation, profile),
+            "name": f"{profile.name} (copy)" if own else profile.name,
+        },
+        prefix="copy",
+    )
+
+
+def _detail(
+    request: HttpRequest,
+    m: Any,
+    profile: RoleProfile,
+    elements: list[Element],
+    levels: list[Level],
+    *,
+    error: str | None = None,
+    copy_form: RoleProfileCopyForm | None = None,
+) -> HttpResponse:
+    current = {r.element_id: r.level_id for r in profile.requirements.all()}
     rows = [(e, current.get(e.pk)) for e in elements]
-    editable = profile.organisation_id is not None and can(m, "role_profile.manage")
+    may_manage = can(m, "role_profile.manage")
+    editable = profile.organisation_id is not None and may_manage
     return render(
         request,
         "people/role_profile.html",
@@ -110,10 +136,37 @@ def role_profile_detail(request: HttpRequest, profile_id: int) -> HttpResponse:
             "levels": levels,
             "editable": editable,
             "error": error,
+            "copy_form": (copy_form or _copy_form(m, profile)) if may_manage else None,
             "holders": access.people_in_scope(m, "person.list").filter(role_profiles=profile).count(),
         },
-        status=400 if error else 200,
+        status=400 if error or (copy_form is not None and copy_form.errors) else 200,
     )
+
+
+@member_required
+@require_POST
+def role_profile_copy(request: HttpRequest, profile_id: int) -> HttpResponse:
+    """Copy a profile (typically a built-in, read-only one) into an editable one of the organisation."""
+    m = membership(request)
+    require(m, "role_profile.manage")
+    source = access.role_profile_for(m, profile_id)
+    form = _copy_form(m, source, request.POST)
+    if form.is_valid():
+        try:
+            copy = svc.role_profile_copy(
+                organisation=m.organisation,
+                source=source,
+                actor=request.user,
+                code=form.cleaned_data["code"],
+                name=form.cleaned_data["name"],
+            )
+            messages.success(request, f"Copied {source.name} into {copy.name}: edit it below.")
+            return redirect("people-role-profile", profile_id=copy.pk)
+        except PeopleInvalid as exc:
+            form_error(form, exc)
+    elements = list(Element.objects.filter(version=source.version).order_by("order", "id"))
+    levels = list(Level.objects.filter(version=source.version).order_by("rank"))
+    return _detail(request, m, source, elements, levels, copy_form=form)
 
 
 @member_required

@@ -15,7 +15,7 @@ def _pct(value: float) -> str:
     return f"{value * 100:g} %"
 
 
-def profile_heatmap(profile: dict[str, Any], *, ident: str = "profile-heatmap") -> str:
+def profile_heatmap(profile: dict[str, Any], *, ident: str = "profile-heatmap", width: float = 960) -> str:
     labels = time_labels(profile["interval_seconds"], profile["intervals_per_day"])
     return heatmap(
         profile["heatmap"],
@@ -25,10 +25,13 @@ def profile_heatmap(profile: dict[str, Any], *, ident: str = "profile-heatmap") 
         value_label="mean calls",
         missing_label="no data",
         ident=ident,
+        width=width,
     )
 
 
-def forecast_chart(fc: dict[str, Any], model_name: str, *, ident: str = "forecast-chart") -> str:
+def forecast_chart(
+    fc: dict[str, Any], model_name: str, *, ident: str = "forecast-chart", width: float = 960
+) -> str:
     start = datetime.fromisoformat(fc["start"])
     labels = _day_labels(start, len(fc["point"]), timedelta(seconds=fc["interval_seconds"]))
     return line_chart(
@@ -41,10 +44,11 @@ def forecast_chart(fc: dict[str, Any], model_name: str, *, ident: str = "forecas
         title="Forecast: calls per interval",
         y_label="calls",
         ident=ident,
+        width=width,
     )
 
 
-def staffing_chart(staffing: dict[str, Any], *, ident: str = "staffing-chart") -> str:
+def staffing_chart(staffing: dict[str, Any], *, ident: str = "staffing-chart", width: float = 960) -> str:
     start = datetime.fromisoformat(staffing["start"])
     labels = _day_labels(start, len(staffing["agents"]), timedelta(seconds=staffing["interval_seconds"]))
     t = staffing["target"]
@@ -58,10 +62,13 @@ def staffing_chart(staffing: dict[str, Any], *, ident: str = "staffing-chart") -
         range_name=f"range from the {staffing['band']} % band",
         y_label="agents",
         ident=ident,
+        width=width,
     )
 
 
-def erlang_chart(result: dict[str, Any], inputs: dict[str, Any], *, ident: str = "erlang-chart") -> str:
+def erlang_chart(
+    result: dict[str, Any], inputs: dict[str, Any], *, ident: str = "erlang-chart", width: float = 960
+) -> str:
     rows = result["table"]
     return bar_chart(
         [str(r["agents"]) for r in rows],
@@ -77,10 +84,11 @@ def erlang_chart(result: dict[str, Any], inputs: dict[str, Any], *, ident: str =
         highlight_name="agents required",
         value_format="{:.1f} %",
         ident=ident,
+        width=width,
     )
 
 
-def simulation_chart(sim: dict[str, Any], *, ident: str = "simulation-chart") -> str:
+def simulation_chart(sim: dict[str, Any], *, ident: str = "simulation-chart", width: float = 960) -> str:
     metric = sim["service_level_metric"]
     per = sim["simulated"]["per_interval"][metric]
     flagged = set(sim["flagged_intervals"])
@@ -106,6 +114,7 @@ def simulation_chart(sim: dict[str, Any], *, ident: str = "simulation-chart") ->
         y_range=(0.0, 100.0),
         value_format="{:.1f} %",
         ident=ident,
+        width=width,
     )
 
 

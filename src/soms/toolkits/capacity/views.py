@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from soms.charts.svg import for_screens
 from soms.core.capacity import CapacityInputError, DemandCsvError
 from soms.lazy import lazy_module
 from soms.ratelimits import rate_limited
@@ -68,7 +69,7 @@ def _erlang_context(result: dict[str, Any], inputs: dict[str, Any]) -> dict[str,
     return {
         "result": result,
         "inputs": inputs,
-        "chart": mark_safe(capacity_charts.erlang_chart(result, inputs)),
+        "chart": mark_safe(for_screens(capacity_charts.erlang_chart, result, inputs, ident="erlang-chart")),
         "definitions": result["definitions"],
     }
 
@@ -164,11 +165,18 @@ def plan_context(results: dict[str, Any]) -> dict[str, Any]:
     closed_cells = sum(sum(1 for c in row if c) for row in profile["closed"])
     ctx: dict[str, Any] = {
         "results": results,
-        "heatmap": mark_safe(capacity_charts.profile_heatmap(profile)),
+        "heatmap": mark_safe(for_screens(capacity_charts.profile_heatmap, profile, ident="profile-heatmap")),
         "forecast_chart": mark_safe(
-            capacity_charts.forecast_chart(results["forecast"], results["model_name"])
+            for_screens(
+                capacity_charts.forecast_chart,
+                results["forecast"],
+                results["model_name"],
+                ident="forecast-chart",
+            )
         ),
-        "staffing_chart": mark_safe(capacity_charts.staffing_chart(staffing)),
+        "staffing_chart": mark_safe(
+            for_screens(capacity_charts.staffing_chart, staffing, ident="staffing-chart")
+        ),
         "days": days,
         "interval_rows": rows,
         "closed_hours": closed_cells * profile["interval_seconds"] / 3600,
@@ -197,7 +205,7 @@ def simulation_context(sim: dict[str, Any]) -> dict[str, Any]:
     overall = sim["simulated"]["overall"]
     return {
         "sim": sim,
-        "sim_chart": mark_safe(capacity_charts.simulation_chart(sim)),
+        "sim_chart": mark_safe(for_screens(capacity_charts.simulation_chart, sim, ident="simulation-chart")),
         "sim_flags": flags,
         "sim_flagged_labels": [labels[k] for k in sim["flagged_intervals"]],
         "sim_overall": overall,

@@ -19,7 +19,12 @@ from soms.frameworks import io
 from soms.frameworks.document import FrameworkDocument
 from soms.frameworks.models import FrameworkVersion
 from soms.frameworks.selectors.versions import VersionIncomplete
-from soms.frameworks.services.exchange import framework_import, framework_version_export
+from soms.frameworks.services.exchange import (
+    ImportAs,
+    ImportNeedsChoice,
+    framework_import,
+    framework_version_export,
+)
 from soms.tenancy.models import Organisation
 
 SCHEMA_PATH = Path("schemas/soms-framework-1.schema.json")
@@ -54,6 +59,22 @@ class Command(BaseCommand):
         imp.add_argument("--org", help="organisation slug; needed when there are several")
         imp.add_argument("--format", choices=io.FORMATS, help="default: from the extension, then the content")
         imp.add_argument("--publish", action="store_true", help="publish at once (default: draft)")
+        choice = imp.add_mutually_exclusive_group()
+        choice.add_argument(
+            "--as-version",
+            nargs="?",
+            const="",
+            metavar="LABEL",
+            help="import as the next version of the framework with the file's code (default label: the next free one)",
+        )
+        choice.add_argument(
+            "--as-framework",
+            nargs="?",
+            const="",
+            metavar="CODE",
+            help="import as a new framework (default code: a free one derived from the file's)",
+        )
+        imp.add_argument("--name", help="with --as-framework: the new framework's name")
         exp = sub.add_parser("export", help="write a version as a file")
         exp.add_argument("id", type=int, help="version id (see `soms framework list`)")
         exp.add_argument("--format", choices=io.FORMATS, required=True)
@@ -153,6 +174,12 @@ class Command(BaseCommand):
             except io.FrameworkImportError as exc:
                 raise CommandError(f"{name}: {exc}") from None
             data, filename = path.read_bytes(), path.name
+        as_version, as_framework = options.get("as_version"), options.get("as_framework")
+        import_as: ImportAs | None = None
+        if as_version is not None:
+            import_as = "version"
+        elif as_framework is not None:
+            import_as = "framework"
         try:
             version = framework_import(
                 organisation=organisation,
@@ -161,11 +188,25 @@ class Command(BaseCommand):
                 filename=filename,
                 format=options.get("format"),
                 publish=options["publish"],
+                import_as=import_as,
+                label=as_version or None,
+                code=as_framework or None,
+                name=options.get("name"),
             )
+        except ImportNeedsChoice as exc:
+            clash = exc.clash
+            how = [f"  --as-framework {clash.suggested_code} --name {clash.suggested_name!r}"]
+            if clash.framework is not None:
+                how.insert(0, f"  --as-version {clash.suggested_label}")
+            raise CommandError(
+                f"{name or 'input'}: nothing was imported. {clash.reason} {clash.offer()}\n"
+                f"Run the same command again with one of:\n" + "\n".join(how)
+            ) from None
         except io.FrameworkImportError as exc:
             lines = "\n".join(f"  {p}" for p in exc.problems)
+            help = "".join(f"\n{h}" for h in exc.help)
             raise CommandError(
-                f"{name or 'input'}: {len(exc.problems)} problem(s); nothing was imported:\n{lines}"
+                f"{name or 'input'}: {len(exc.problems)} problem(s); nothing was imported:\n{lines}{help}"
             ) from None
         self.stdout.write(
             self.style.SUCCESS(

@@ -8,18 +8,15 @@ the file is clean.
 
 from __future__ import annotations
 
-import sys
 from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from soms.people.io.apply import apply_plan
+from soms.people.errors import PeopleConflict
 from soms.people.io.export import export_rows, to_csv_bytes, to_xlsx_bytes
-from soms.people.io.plan import Options, plan_import
-from soms.people.io.reading import FileProblem, read_table
+from soms.people.io.plan import Options
 from soms.tenancy.models import Organisation
 
 
@@ -58,7 +55,8 @@ class Command(BaseCommand):
             self.do_export(options)
 
     def do_import(self, options: dict[str, Any]) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from soms.jobs.cli import job_run_in_foreground
+        from soms.people.services.imports import people_import_apply_later, people_import_check
 
         org = self.organisation(options["org"])
         path = Path(options["file"])
@@ -66,17 +64,22 @@ class Command(BaseCommand):
             content = path.read_bytes()
         except OSError as exc:
             raise CommandError(f"{path}: {exc.strerror}") from None
-        try:
-            table = read_table(
-                content, path.name, sheet=options["sheet"], max_bytes=settings.SOMS_MAX_UPLOAD_BYTES
-            )
-        except FileProblem as exc:
-            raise CommandError(f"{path.name}: {exc}") from None
         opts = Options(clear_empty=options["clear_empty"], deactivate_missing=options["deactivate_missing"])
-        plan = plan_import(org.pk, table, opts, max_rows=settings.SOMS_PEOPLE_IMPORT_MAX_ROWS)
+        # The same stored check and the same job as the page and the API: the file is kept, checked,
+        # and applied by the job in this process (it shows in the organisation's jobs as well).
+        record, plan = people_import_check(
+            organisation=org,
+            filename=path.name,
+            content=content,
+            options=opts,
+            actor=None,
+            sheet=options["sheet"],
+        )
         for note in plan.notes:
             self.stdout.write(note)
         if plan.problems:
+            if plan.problems[0].row is None and plan.problems[0].column == "file":
+                raise CommandError(f"{path.name}: {plan.problems[0].reason}")  # unreadable as a whole
             for p in plan.problems:
                 where = f"row {p.row}, column {p.column}" if p.row else f"column {p.column}"
                 self.stderr.write(
@@ -94,29 +97,12 @@ class Command(BaseCommand):
         if options["dry_run"]:
             self.stdout.write("Dry run: nothing was written.")
             return
-        total = s["create"] + s["update"]
-        with Progress(
-            TextColumn("Importing"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            disable=not sys.stderr.isatty() or total == 0,
-        ) as bar:
-            task = bar.add_task("people", total=total or 1)
-            result = apply_plan(
-                organisation=org,
-                plan=plan,
-                actor=None,
-                filename=path.name,
-                options=opts,
-                progress=lambda stage, done, _total: bar.update(task, completed=done),
-            )
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Imported {path.name}: {result['created']} created, {result['updated']} changed, "
-                f"{result['deactivated']} deactivated."
-            )
-        )
+        try:
+            job = people_import_apply_later(record=record, actor=None, enqueue=False)
+        except PeopleConflict as exc:
+            raise CommandError(str(exc)) from None
+        job = job_run_in_foreground(job, stdout=self.stdout)
+        self.stdout.write(self.style.SUCCESS(job.message))
 
     def do_export(self, options: dict[str, Any]) -> None:
         org = self.organisation(options["org"])

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
+from soms.audit.services.templates import builtin_audit_templates_load
 from soms.frameworks.services.versions import builtin_frameworks_load
 from soms.site.management.commands.demo import report
 from soms.site.seeding import seed_demo
@@ -46,6 +47,7 @@ class Command(BaseCommand):
         if not options["dev"]:
             call_command("collectstatic", interactive=False, verbosity=0)
         builtin_frameworks_load()
+        builtin_audit_templates_load()
         if not options["no_demo"]:
             report(self, seed_demo())
         url = f"http://{options['host']}:{options['port']}/"

@@ -1,0 +1,61 @@
+"""Forms of the Insights pages: the view filter and a development action."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from soms.fields import SomsForm
+from soms.frameworks.models import Element, FrameworkVersion, Statement
+from soms.insights.models import ActionKind, ActionStatus
+from soms.people.models import OrgUnit, Person, RoleProfile, Team
+
+
+class ViewFilterForm(SomsForm):
+    version = forms.ModelChoiceField(
+        queryset=FrameworkVersion.objects.none(), required=False, label="Framework"
+    )
+    unit = forms.ModelChoiceField(queryset=OrgUnit.objects.none(), required=False, label="Unit (and below)")
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False)
+    role_profile = forms.ModelChoiceField(queryset=RoleProfile.objects.none(), required=False)
+    location = forms.CharField(max_length=200, required=False)
+    manager = forms.ModelChoiceField(
+        queryset=Person.objects.none(),
+        required=False,
+        to_field_name="employee_id",
+        widget=forms.TextInput(attrs={"placeholder": "employee id"}),
+        help_text="Everyone reporting to this person, directly or not",
+    )
+
+    def __init__(
+        self, *args: Any, versions: Any, units: Any, teams: Any, profiles: Any, people: Any, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["version"].queryset = versions  # type: ignore[attr-defined]
+        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+        self.fields["team"].queryset = teams  # type: ignore[attr-defined]
+        self.fields["role_profile"].queryset = profiles  # type: ignore[attr-defined]
+        self.fields["manager"].queryset = people  # type: ignore[attr-defined]
+
+
+class ActionForm(SomsForm):
+    element = forms.ModelChoiceField(queryset=Element.objects.none())
+    statement = forms.ModelChoiceField(queryset=Statement.objects.none(), required=False)
+    kind = forms.ChoiceField(choices=ActionKind.choices)
+    title = forms.CharField(max_length=200)
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000)
+    due_on = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="YYYY-MM-DD"
+    )
+    source = forms.CharField(widget=forms.HiddenInput, required=False, max_length=20)
+
+    def __init__(self, *args: Any, version: FrameworkVersion, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["element"].queryset = Element.objects.filter(version=version)  # type: ignore[attr-defined]
+        self.fields["statement"].queryset = Statement.objects.filter(version=version)  # type: ignore[attr-defined]
+
+
+class ActionStatusForm(SomsForm):
+    status = forms.ChoiceField(choices=ActionStatus.choices)
+    revision = forms.IntegerField(min_value=1, widget=forms.HiddenInput)

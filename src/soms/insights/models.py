@@ -1,0 +1,97 @@
+"""Development plans and the monthly snapshots behind trend lines (issue 12).
+
+Gaps themselves are not stored: they are read from the derived attainment rows
+(`soms.assessments.models.ElementAttainment`) and the people's role profiles every time, so they can
+never disagree with the attainment they come from.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from soms.tenancy.models import TenantOwned
+
+
+class ActionKind(models.TextChoices):
+    COURSE = "course", "Course"
+    COACHING = "coaching", "Coaching"
+    SHADOWING = "shadowing", "Shadowing"
+    PROJECT = "project", "Project"
+    READING = "reading", "Reading"
+    REFRESHER = "refresher", "Refresher"
+
+
+class ActionStatus(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+OPEN_STATUSES = (ActionStatus.PLANNED, ActionStatus.IN_PROGRESS)
+
+
+class DevelopmentAction(TenantOwned):
+    """One step of a person's development plan, tied to an element (and optionally a statement)."""
+
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
+    version = models.ForeignKey("frameworks.FrameworkVersion", on_delete=models.PROTECT, related_name="+")
+    element = models.ForeignKey("frameworks.Element", on_delete=models.PROTECT, related_name="+")
+    statement = models.ForeignKey(
+        "frameworks.Statement", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=ActionKind.choices)
+    title = models.CharField(max_length=200)
+    notes = models.TextField(blank=True)
+    # Who sees it through: a login (the person, their manager, a coach).
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    due_on = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=ActionStatus.choices, default=ActionStatus.PLANNED)
+    # Where it came from: "gap", "refresher", "audit" (later issues) or "" when typed in.
+    source = models.CharField(max_length=20, blank=True)
+    done_on = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    revision = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["status", "due_on", "id"]
+        indexes = [
+            models.Index(fields=["organisation", "person", "status"], name="devaction_org_person"),
+            models.Index(fields=["organisation", "status", "due_on"], name="devaction_org_due"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Snapshot(TenantOwned):
+    """Per month, version, unit (null: the whole organisation) and element: how many people held
+    each level (`counts[r]`, r = 0 for none), were refresh due or expired, and fell short of their
+    requirement. Written by the monthly job; trend lines read these, never the history."""
+
+    month = models.DateField(help_text="The first day of the month the snapshot is for.")
+    version = models.ForeignKey("frameworks.FrameworkVersion", on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(
+        "people.OrgUnit", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    element = models.ForeignKey("frameworks.Element", on_delete=models.CASCADE, related_name="+")
+    people = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(default=list)
+    refresh_due = models.PositiveIntegerField(default=0)
+    expired = models.PositiveIntegerField(default=0)
+    short = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "month", "version", "unit", "element"], name="snapshot_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["organisation", "version", "month"], name="snapshot_org_month")]

@@ -1,0 +1,121 @@
+"""One person: required vs attained vs self-assessed per element, the gaps, what blocks the next
+required level, and their development plan."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+from soms.assessments.models import ElementAttainment
+from soms.assessments.services.attainment import _judgements_by_person, _projects_by_person, engine_for
+from soms.charts import RadarSeries, radar_chart
+from soms.core.attainment import self_view
+from soms.frameworks.models import Element, FrameworkVersion, Level
+from soms.insights.models import ActionStatus, DevelopmentAction
+from soms.insights.services.plans import is_overdue, suggestions
+from soms.people.models import Person, RoleRequirement
+from soms.tenancy.models import Membership
+
+
+def person_view(membership: Membership, person: Person, version: FrameworkVersion) -> dict[str, Any]:
+    today = timezone.localdate()
+    elements = list(Element.objects.filter(version=version).order_by("order", "id"))
+    levels = list(Level.objects.filter(version=version).order_by("rank"))
+    pos = {lv.code: k + 1 for k, lv in enumerate(levels)}
+    names = {lv.code: lv.name for lv in levels}
+    stored = {
+        a.element_id: a
+        for a in ElementAttainment.objects.filter(person=person, version=version).select_related("level")
+    }
+    required: dict[int, Level] = {}
+    for r in RoleRequirement.objects.filter(profile__people=person, profile__version=version).select_related(
+        "level"
+    ):
+        if r.element_id not in required or r.level.rank > required[r.element_id].rank:
+            required[r.element_id] = r.level
+    # The self line: what the person's own judgements would give if validated today.
+    engine, index = engine_for(person.organisation_id, version)
+    judgements = _judgements_by_person([person.pk], index, validated_only=False).get(person.pk, [])
+    projects = _projects_by_person([person.pk], index).get(person.pk, [])
+    mine = self_view(engine, judgements, projects, today)
+    has_self = any(j.kind == "self" for j in judgements)
+    rows: list[dict[str, Any]] = []
+    for e in elements:
+        a = stored.get(e.pk)
+        attained = a.level.code if a and a.level else None
+        need = required.get(e.pk)
+        gap = max((pos[need.code] if need else 0) - (pos[attained] if attained else 0), 0)
+        detail = a.detail if a else {}
+        rows.append(
+            {
+                "element": e.code,
+                "name": e.name,
+                "required": need.code if need else None,
+                "required_name": need.name if need else "",
+                "attained": attained,
+                "attained_name": names.get(attained or "", ""),
+                "self": mine.element(e.code).level,
+                "self_name": names.get(mine.element(e.code).level or "", ""),
+                "gap": gap,
+                "status": a.status if a else "none",
+                "since": a.since if a else None,
+                "refresh_due_on": a.refresh_due_on if a else None,
+                "expires_on": a.expires_on if a else None,
+                "refresh_due": bool(a and a.status == "refresh_due"),
+                "expired": bool(a and a.status == "expired"),
+                "lapsed": detail.get("lapsed_level"),
+                "missing": detail.get("missing"),
+                "next_level": detail.get("next_level"),
+                "computed": a is not None,
+            }
+        )
+    series = [
+        RadarSeries("Required", [pos[str(r["required"])] if r["required"] else 0 for r in rows]),
+        RadarSeries(
+            "Attained (validated)",
+            [pos[str(r["attained"])] if r["attained"] else 0 for r in rows],
+            filled=True,
+        ),
+    ]
+    if has_self:
+        series.append(RadarSeries("Self-assessed", [pos[str(r["self"])] if r["self"] else 0 for r in rows]))
+    radar = (
+        radar_chart(
+            [e.name for e in elements],
+            series,
+            [lv.name for lv in levels],
+            title=f"{person.name}: levels per element",
+        )
+        if len(elements) >= 3
+        else ""
+    )
+    actions = list(
+        DevelopmentAction.objects.filter(person=person, version=version).select_related(
+            "element", "statement", "owner"
+        )
+    )
+    for act in actions:
+        act.overdue = is_overdue(act, today)  # type: ignore[attr-defined]
+    open_pairs = {
+        (act.element.code, act.kind)
+        for act in actions
+        if act.status in (ActionStatus.PLANNED, ActionStatus.IN_PROGRESS)
+    }
+    done = sum(1 for act in actions if act.status == ActionStatus.DONE)
+    counted = sum(1 for act in actions if act.status != ActionStatus.CANCELLED)
+    return {
+        "rows": rows,
+        "radar": radar,
+        "has_self": has_self,
+        "actions": actions,
+        "suggestions": suggestions(gaps=rows, level_names=names, planned=open_pairs),
+        "progress": {
+            "done": done,
+            "total": counted,
+            "percent": round(100 * done / counted) if counted else None,
+        },
+        "gaps_total": sum(r["gap"] for r in rows),
+        "elements": elements,
+        "today": today,
+    }

@@ -1,0 +1,223 @@
+"""The picture behind every Insights view: people × elements of one framework version.
+
+Read from the small derived tables only — `ElementAttainment` (written by the attainment service)
+and the people's role-profile requirements — in a fixed number of queries, and turned into the
+matrices of `soms.core.gaps` (`Holdings` plus a required-rank matrix) with NumPy, never row by row
+in templates. Whose people are in it is decided by the member's scope (`soms.people.access`): a
+manager's picture is their subtree, whatever filter they send.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from soms.assessments.models import AttainmentStatus, ElementAttainment
+from soms.core.gaps import CoverageTarget as CoreTarget
+from soms.core.gaps import Holdings
+from soms.frameworks.models import Element, FrameworkVersion, Level, VersionStatus
+from soms.people.access import people_in_scope
+from soms.people.models import CoverageTarget, OrgUnit, Person, RoleRequirement, Team
+from soms.tenancy.models import Membership
+
+
+@dataclass(frozen=True)
+class Filters:
+    unit: OrgUnit | None = None  # the unit and everything under it
+    team: Team | None = None
+    role_profile: int | None = None
+    location: str = ""
+    manager: Person | None = None  # everyone reporting to them, directly or not
+
+
+@dataclass
+class Picture:
+    version: FrameworkVersion
+    elements: list[Element]
+    levels: list[Level]
+    people: list[dict[str, Any]]  # id, name, unit_id, team_id, location, in `holdings` order
+    holdings: Holdings
+    required: Any  # NDArray[int16], people × elements, 0: no requirement
+    as_of: date
+    truncated: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def level_names(self) -> list[str]:
+        return [lv.name for lv in self.levels]
+
+    @property
+    def element_names(self) -> list[str]:
+        return [e.name for e in self.elements]
+
+    def required_map(self) -> dict[str, str]:
+        """Per element, the highest level anyone in the picture is required to hold (the level at
+        which cover is counted for single points of failure when no unit target says otherwise)."""
+        out: dict[str, str] = {}
+        if self.required.size == 0:
+            return out
+        top = self.required.max(axis=0)
+        for j, e in enumerate(self.elements):
+            if top[j] > 0:
+                out[e.code] = self.levels[int(top[j]) - 1].code
+        return out
+
+
+def versions_with_attainment(organisation_id: int) -> QuerySet[FrameworkVersion]:
+    """Published versions the organisation can read, those with most attainment rows first."""
+    return (
+        FrameworkVersion.objects.filter(status=VersionStatus.PUBLISHED)
+        .filter(Q(framework__organisation_id=organisation_id) | Q(framework__organisation__isnull=True))
+        .annotate(
+            rows=Count(
+                "id",
+                filter=Q(
+                    pk__in=ElementAttainment.objects.filter(organisation_id=organisation_id).values(
+                        "version_id"
+                    )
+                ),
+            )
+        )
+        .select_related("framework")
+        .order_by("-rows", "framework__name", "-published_at")
+    )
+
+
+def default_version(organisation_id: int) -> FrameworkVersion | None:
+    with_rows = (
+        ElementAttainment.objects.filter(organisation_id=organisation_id)
+        .values("version_id")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .first()
+    )
+    if with_rows is not None:
+        return FrameworkVersion.objects.select_related("framework").get(pk=with_rows["version_id"])
+    return (
+        FrameworkVersion.objects.filter(
+            status=VersionStatus.PUBLISHED, framework__organisation__isnull=True, framework__code="soms"
+        )
+        .select_related("framework")
+        .order_by("-published_at")
+        .first()
+    )
+
+
+def people_for(membership: Membership, filters: Filters) -> QuerySet[Person]:
+    """Active people in the member's scope, narrowed by the filters."""
+    qs = people_in_scope(membership, "person.view").filter(active=True, erased_at__isnull=True)
+    if filters.unit is not None:
+        qs = qs.filter(filters.unit.subtree_q("unit__path"))
+    if filters.team is not None:
+        qs = qs.filter(team=filters.team)
+    if filters.role_profile is not None:
+        qs = qs.filter(role_profiles=filters.role_profile)
+    if filters.location:
+        qs = qs.filter(location__iexact=filters.location)
+    if filters.manager is not None:
+        qs = qs.filter(filters.manager.reports_q())
+    return qs
+
+
+def picture(
+    membership: Membership,
+    version: FrameworkVersion,
+    filters: Filters | None = None,
+    *,
+    limit: int | None = None,
+    as_of: date | None = None,
+) -> Picture:
+    """People × elements for the member's scope and filters. `limit` caps the people (by name) for
+    views that draw one row per person; rollups pass no limit."""
+    filters = filters or Filters()
+    elements = list(Element.objects.filter(version=version).order_by("order", "id"))
+    levels = list(Level.objects.filter(version=version).order_by("rank"))
+    e_index = {e.pk: j for j, e in enumerate(elements)}
+    people_qs = people_for(membership, filters).order_by("name_key", "id")
+    if filters.role_profile is not None:
+        people_qs = people_qs.distinct()
+    rows: list[dict[str, Any]] = [
+        dict(r) for r in people_qs.values("id", "name", "unit_id", "team_id", "location", "manager_id")
+    ]
+    truncated = False
+    if limit is not None and len(rows) > limit:
+        rows, truncated = rows[:limit], True
+    ids = [r["id"] for r in rows]
+    p_index = {pid: i for i, pid in enumerate(ids)}
+    n, m = len(ids), len(elements)
+    rank = np.zeros((n, m), dtype=np.int16)
+    refresh = np.zeros((n, m), dtype=np.bool_)
+    expired = np.zeros((n, m), dtype=np.bool_)
+    required = np.zeros((n, m), dtype=np.int16)
+    today = as_of or timezone.localdate()
+    if ids:
+        people_filter = Q(person_id__in=ids) if n <= 2000 else Q(person__in=people_qs.values("pk"))
+        att = ElementAttainment.objects.filter(
+            people_filter, organisation_id=membership.organisation_id, version=version
+        )
+        for pid, eid, r, status in att.values_list("person_id", "element_id", "rank", "status").iterator(
+            chunk_size=5000
+        ):
+            i, j = p_index.get(pid), e_index.get(eid)
+            if i is None or j is None:
+                continue
+            rank[i, j] = r
+            refresh[i, j] = status == AttainmentStatus.REFRESH_DUE
+            expired[i, j] = status == AttainmentStatus.EXPIRED
+        # Required: the highest level any of the person's profiles on this version asks for.
+        through = Person.role_profiles.through
+        holders: dict[int, list[int]] = {}
+        profile_filter = Q(person_id__in=ids) if n <= 2000 else Q(person__in=people_qs.values("pk"))
+        for pid, profile_id in through.objects.filter(
+            profile_filter, roleprofile__version=version
+        ).values_list("person_id", "roleprofile_id"):
+            if pid in p_index:
+                holders.setdefault(profile_id, []).append(p_index[pid])
+        for profile_id, eid, lrank in RoleRequirement.objects.filter(
+            profile_id__in=list(holders)
+        ).values_list("profile_id", "element_id", "level__rank"):
+            j = e_index.get(eid)
+            if j is None:
+                continue
+            rows_idx = np.array(holders[profile_id], dtype=np.intp)
+            required[rows_idx, j] = np.maximum(required[rows_idx, j], lrank)
+    # Ranks in the table are level ranks (1 = lowest); the core wants positions 1..len(levels).
+    rank_pos = {lv.rank: k + 1 for k, lv in enumerate(levels)}
+    if levels and any(lv.rank != k + 1 for k, lv in enumerate(levels)):
+        lut = np.zeros(max(rank_pos) + 1, dtype=np.int16)
+        for r, pos in rank_pos.items():
+            lut[r] = pos
+        rank, required = lut[rank], lut[required]
+    holdings = Holdings(
+        tuple(str(i) for i in ids),
+        tuple(e.code for e in elements),
+        tuple(lv.code for lv in levels),
+        rank,
+        refresh,
+        expired,
+    )
+    return Picture(version, elements, levels, rows, holdings, required, today, truncated)
+
+
+def targets_for(
+    membership: Membership, version: FrameworkVersion, *, unit: OrgUnit | None, team: Team | None
+) -> list[tuple[CoverageTarget, CoreTarget]]:
+    """The coverage targets that apply to the view: the team's, or the unit's (own only, not its
+    ancestors': a target says how many people *this* unit wants), or, for the whole organisation,
+    the targets set without a unit or team."""
+    qs = CoverageTarget.objects.filter(organisation_id=membership.organisation_id, element__version=version)
+    if team is not None:
+        qs = qs.filter(team=team)
+    elif unit is not None:
+        qs = qs.filter(unit=unit, team__isnull=True)
+    else:
+        qs = qs.filter(unit__isnull=True, team__isnull=True)
+    return [
+        (t, CoreTarget(t.element.code, t.level.code, t.minimum))
+        for t in qs.select_related("element", "level").order_by("element__order", "level__rank")
+    ]

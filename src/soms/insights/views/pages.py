@@ -1,0 +1,226 @@
+"""Insights pages: the capability picture of any part of the organisation, a person's gaps and
+development plan, and the refresher list."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import Q
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from soms.assessments.models import AttainmentStatus, ElementAttainment
+from soms.frameworks.models import FrameworkVersion
+from soms.insights import access
+from soms.insights.forms import ActionForm, ActionStatusForm, ViewFilterForm
+from soms.insights.models import OPEN_STATUSES, ActionStatus, DevelopmentAction
+from soms.insights.selectors.overview import charts, overview
+from soms.insights.selectors.picture import (
+    Filters,
+    default_version,
+    picture,
+    targets_for,
+    versions_with_attainment,
+)
+from soms.insights.services import plans
+from soms.people.access import people_in_scope, role_profiles_visible, unit_scope
+from soms.people.errors import PeopleConflict, PeopleInvalid
+from soms.people.models import OrgUnit, Team
+from soms.tenancy.access import get_or_not_found, role_required
+from soms.tenancy.permissions import can
+from soms.tenancy.requests import MemberRequest
+
+
+def filter_form(request: MemberRequest) -> ViewFilterForm:
+    m = request.membership
+    units = OrgUnit.objects.filter(Q(organisation_id=m.organisation_id) & unit_scope(m)).order_by("path")
+    return ViewFilterForm(
+        request.GET or None,
+        versions=versions_with_attainment(m.organisation_id),
+        units=units,
+        teams=Team.objects.filter(organisation_id=m.organisation_id, unit__in=units).order_by("name"),
+        profiles=role_profiles_visible(m),
+        people=people_in_scope(m, "person.list"),
+    )
+
+
+def resolve(request: MemberRequest) -> tuple[ViewFilterForm, FrameworkVersion | None, Filters]:
+    """The filter form, the version and the filters. A filter the member may not use (another
+    organisation's unit, a person outside their scope) is not a choice of the form, so it is
+    reported on the form and ignored rather than answered with an error page."""
+    form = filter_form(request)
+    version = None
+    filters = Filters()
+    if form.is_bound and form.is_valid():
+        d = form.cleaned_data
+        version = d.get("version")
+        filters = Filters(
+            unit=d.get("unit"),
+            team=d.get("team"),
+            role_profile=d["role_profile"].pk if d.get("role_profile") else None,
+            location=(d.get("location") or "").strip(),
+            manager=d.get("manager"),
+        )
+    if version is None:
+        version = default_version(request.membership.organisation_id)
+    return form, version, filters
+
+
+@role_required("insights.view")
+@require_GET
+def dashboard(request: MemberRequest) -> HttpResponse:
+    form, version, filters = resolve(request)
+    context: dict[str, Any] = {"form": form, "version": version, "filters": filters}
+    if version is not None:
+        pic = picture(request.membership, version, filters)
+        targets = targets_for(request.membership, version, unit=filters.unit, team=filters.team)
+        ov = overview(pic, targets)
+        scope_name = (
+            filters.team.name
+            if filters.team
+            else (filters.unit.name if filters.unit else request.membership.organisation.name)
+        )
+        context.update(
+            data=ov.data,
+            charts=charts(ov, title=f"{scope_name}: levels per element"),
+            scope_name=scope_name,
+            query=request.GET.urlencode(),
+            can_export=can(request.membership, "insights.export"),
+        )
+    return render(request, "insights/dashboard.html", context)
+
+
+@role_required("insights.view")
+@require_GET
+def person(request: MemberRequest, person_id: int) -> HttpResponse:
+    from soms.insights.selectors.person import person_view
+
+    m = request.membership
+    who = access.person_for(m, person_id)
+    versions = versions_with_attainment(m.organisation_id)
+    version = None
+    raw = request.GET.get("version")
+    if raw:
+        version = get_or_not_found(versions, pk=raw, missing=f"No framework version with id {raw}")
+    if version is None:
+        version = FrameworkVersion.objects.filter(
+            pk__in=ElementAttainment.objects.filter(person=who).values("version_id")
+        ).first() or default_version(m.organisation_id)
+    context: dict[str, Any] = {"person": who, "version": version, "versions": versions}
+    if version is not None:
+        view = person_view(m, who, version)
+        context.update(view)
+        context["can_plan"] = can(m, "development.manage", who)
+        context["action_form"] = ActionForm(version=version, initial={"source": "gap"})
+        context["status_choices"] = ActionStatus.choices
+    return render(request, "insights/person.html", context)
+
+
+@role_required("development.manage")
+@require_POST
+def action_create(request: MemberRequest, person_id: int) -> HttpResponse:
+    m = request.membership
+    who = access.person_for(m, person_id)
+    if not can(m, "development.manage", who):
+        return _forbidden(request)
+    versions = versions_with_attainment(m.organisation_id)
+    raw = request.POST.get("version") or ""
+    version = get_or_not_found(versions, pk=raw, missing=f"No framework version with id {raw or '(none)'}")
+    form = ActionForm(request.POST, version=version)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            plans.action_create(
+                actor=request.user,
+                person=who,
+                version=version,
+                element=d["element"],
+                statement=d.get("statement"),
+                kind=d["kind"],
+                title=d["title"],
+                notes=d.get("notes") or "",
+                due_on=d.get("due_on"),
+                source=d.get("source") or "",
+            )
+        except PeopleInvalid as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"Added to {who.name}'s development plan: {d['title']}")
+    else:
+        messages.error(
+            request,
+            "The action was not added: "
+            + "; ".join(
+                f"{form.fields[f].label or f if f in form.fields else f}: {' '.join(str(x) for x in e)}"
+                for f, e in form.errors.items()
+            ),
+        )
+    return redirect(f"{_person_url(who.pk)}?version={version.pk}#plan")
+
+
+@role_required("development.manage")
+@require_POST
+def action_status(request: MemberRequest, action_id: int) -> HttpResponse:
+    m = request.membership
+    action = access.action_for(m, action_id, action="development.manage")
+    if not can(m, "development.manage", action.person):
+        return _forbidden(request)
+    form = ActionStatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a status.")
+    else:
+        try:
+            plans.action_set_status(
+                actor=request.user,
+                action=action,
+                status=form.cleaned_data["status"],
+                revision=form.cleaned_data["revision"],
+            )
+        except PeopleConflict as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"'{action.title}' is now {action.get_status_display().lower()}.")
+    return redirect(f"{_person_url(action.person_id)}?version={action.version_id}#plan")
+
+
+@role_required("insights.view")
+@require_http_methods(["GET"])
+def refreshers(request: MemberRequest) -> HttpResponse:
+    """Levels refresh due, expiring within 90 days, or expired, for the people in scope; and open
+    development actions that are overdue."""
+    m = request.membership
+    today = timezone.localdate()
+    people = people_in_scope(m, "person.view").filter(active=True)
+    rows = (
+        ElementAttainment.objects.filter(organisation_id=m.organisation_id, person__in=people)
+        .filter(
+            Q(status__in=[AttainmentStatus.REFRESH_DUE, AttainmentStatus.EXPIRED])
+            | Q(expires_on__lte=today + timedelta(days=90), level__isnull=False)
+        )
+        .select_related("person", "element", "level", "version__framework")
+        .order_by("expires_on", "person__name_key")[:500]
+    )
+    overdue = (
+        DevelopmentAction.objects.filter(
+            organisation_id=m.organisation_id, person__in=people, status__in=OPEN_STATUSES, due_on__lt=today
+        )
+        .select_related("person", "element")
+        .order_by("due_on")[:500]
+    )
+    return render(request, "insights/refreshers.html", {"rows": rows, "overdue": overdue, "today": today})
+
+
+def _person_url(pk: int) -> str:
+    from django.urls import reverse
+
+    return reverse("insights-person", args=[pk])
+
+
+def _forbidden(request: MemberRequest) -> HttpResponse:
+    from django.core.exceptions import PermissionDenied
+
+    raise PermissionDenied("You may not change this person's development plan")

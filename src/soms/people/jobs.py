@@ -1,0 +1,37 @@
+"""Background jobs of the people app: applying a large HR file."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from soms.jobs.runner import JobContext, JobError, job
+from soms.people.errors import PeopleConflict
+from soms.people.models import PeopleImport
+
+# What each stage of an apply is called on the progress bar.
+STAGES = {
+    "checking": "Checking the file again against today's data",
+    "preparing": "Preparing the rows",
+    "writing": "Writing (all or nothing)",
+}
+
+
+@job
+def people_import_apply_job(ctx: JobContext, *, import_id: int) -> str:
+    record = PeopleImport.objects.filter(pk=import_id, organisation=ctx.organisation).first()
+    if record is None:
+        raise JobError("The checked file was deleted before it could be applied.")
+    from soms.people.services.imports import people_import_apply
+
+    def progress(stage: str, done: int, total: int) -> None:
+        ctx.progress(done, total, STAGES.get(stage, stage))
+
+    try:
+        result = people_import_apply(record=record, actor=ctx.actor, progress=progress)
+    except PeopleConflict as exc:
+        raise JobError(str(exc)) from None
+    ctx.result_link(reverse("people-tree"), "Open the org tree")
+    return (
+        f"Imported {record.filename}: {result['created']} created, {result['updated']} changed, "
+        f"{result['deactivated']} deactivated."
+    )

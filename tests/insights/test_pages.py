@@ -1,0 +1,117 @@
+"""Insights pages: what each role sees, adding a development action from a gap, conflicts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from soms.insights.models import DevelopmentAction
+from tests.insights.conftest import DC
+
+pytestmark = pytest.mark.django_db
+
+
+def test_dashboard_draws_the_grid_and_names_the_single_points(skilled: Any, soms_version: Any) -> None:
+    client = skilled.world.client_for(skilled.world.alice, skilled.world.org_a)
+    r = client.get(reverse("insights-dashboard"))
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert "<svg" in html and "People × elements" in html
+    assert "hangs on" in html and "Nina North" in html
+    assert "8 people on" in html
+
+
+def test_member_sees_only_themself(skilled: Any, soms_version: Any) -> None:
+    client = skilled.world.client_for(skilled.world.charlie, skilled.world.org_a)
+    html = client.get(reverse("insights-dashboard")).content.decode()
+    assert "1 person on" in html and "Charlie Member" in html and "Nina North" not in html
+
+
+def test_a_filter_outside_the_scope_is_reported_not_an_error(skilled: Any, soms_version: Any) -> None:
+    client = skilled.world.client_for(skilled.priya, skilled.world.org_a)
+    r = client.get(reverse("insights-dashboard"), {"unit": skilled.b_unit.pk, "manager": "NOPE"})
+    assert r.status_code == 200
+    assert "Select a valid choice" in r.content.decode()
+
+
+def test_empty_selection_is_friendly(skilled: Any, soms_version: Any) -> None:
+    client = skilled.world.client_for(skilled.world.alice, skilled.world.org_a)
+    r = client.get(reverse("insights-dashboard"), {"location": "Atlantis"})
+    assert r.status_code == 200 and "Nobody here yet" in r.content.decode()
+
+
+def test_person_page_suggests_from_the_gap_and_adds_to_the_plan(skilled: Any, soms_version: Any) -> None:
+    sam = skilled.people["E003"]
+    client = skilled.world.client_for(skilled.priya, skilled.world.org_a)
+    url = reverse("insights-person", args=[sam.pk])
+    html = client.get(url).content.decode()
+    assert "Suggested from the gaps" in html and "Coaching: Demand" in html
+    element = soms_version.elements.get(code=DC)
+    r = client.post(
+        reverse("insights-action-create", args=[sam.pk]),
+        {
+            "version": soms_version.pk,
+            "element": element.pk,
+            "kind": "coaching",
+            "title": "Coaching on demand",
+            "source": "gap",
+        },
+    )
+    assert r.status_code == 302
+    action = DevelopmentAction.objects.get(person=sam)
+    assert (action.kind, action.source, action.element_id) == ("coaching", "gap", element.pk)
+    # Planned now, so no longer suggested.
+    assert "Coaching: Demand" not in client.get(url).content.decode()
+
+
+def test_status_change_with_a_stale_revision_is_a_conflict(skilled: Any, soms_version: Any) -> None:
+    sam = skilled.people["E003"]
+    element = soms_version.elements.get(code=DC)
+    action = DevelopmentAction.objects.create(
+        organisation=skilled.world.org_a,
+        person=sam,
+        version=soms_version,
+        element=element,
+        kind="course",
+        title="Course",
+    )
+    client = skilled.world.client_for(skilled.world.alice, skilled.world.org_a)
+    url = reverse("insights-action-status", args=[action.pk])
+    assert client.post(url, {"status": "in_progress", "revision": 1}).status_code == 302
+    r = client.post(url, {"status": "done", "revision": 1}, follow=True)
+    assert "changed by someone else" in r.content.decode()
+    action.refresh_from_db()
+    assert (action.status, action.revision) == ("in_progress", 2)
+
+
+def test_a_member_cannot_plan_for_someone_else(skilled: Any, soms_version: Any) -> None:
+    nina = skilled.people["E005"]
+    client = skilled.world.client_for(skilled.world.charlie, skilled.world.org_a)
+    element = soms_version.elements.get(code=DC)
+    r = client.post(
+        reverse("insights-action-create", args=[nina.pk]),
+        {"version": soms_version.pk, "element": element.pk, "kind": "course", "title": "x"},
+    )
+    # Nina is outside charlie's scope: not found, exactly like a missing person.
+    assert r.status_code == 404
+    assert not DevelopmentAction.objects.exists()
+
+
+def test_refreshers_page_lists_overdue_actions(skilled: Any, soms_version: Any) -> None:
+    from datetime import date
+
+    sam = skilled.people["E003"]
+    DevelopmentAction.objects.create(
+        organisation=skilled.world.org_a,
+        person=sam,
+        version=soms_version,
+        element=soms_version.elements.get(code=DC),
+        kind="course",
+        title="Late course",
+        due_on=date(2020, 1, 1),
+    )
+    client = skilled.world.client_for(skilled.world.alice, skilled.world.org_a)
+    html = client.get(reverse("insights-refreshers")).content.decode()
+    assert "Late course" in html
