@@ -114,6 +114,14 @@ def published(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
     return {"version_id": draft.pk, "framework_id": draft.framework_id}
 
 
+def published_level(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
+    """A level of a published version of the organisation's own framework."""
+    from soms.frameworks.models import Level
+
+    params = published(world, organisation, owner)
+    return {"level_id": Level.objects.filter(version_id=params["version_id"]).order_by("rank").first().pk}  # type: ignore[union-attr]
+
+
 def item_of(kind: str) -> Maker:
     def make(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
         v = _draft(world, organisation, owner)
@@ -535,6 +543,17 @@ def _builtin_body() -> dict[str, Any]:
     }
 
 
+def _soms_id() -> int:
+    _builtin_body()
+    return FrameworkVersion.objects.get(framework__code="soms", framework__organisation__isnull=True).pk
+
+
+def person_on_builtin(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
+    """charlie's record, with the built-in frameworks loaded (what insights default to)."""
+    _builtin_body()
+    return person(world, organisation, owner)
+
+
 def development_action(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
     """An action in charlie's own plan (a member may change their own plan)."""
     from soms.insights.models import DevelopmentAction
@@ -607,7 +626,15 @@ ITEM_KINDS = ("levels", "elements", "areas", "statements")
 
 ROUTES: list[Route] = [
     # insights: a person's gaps and plan (charlie may read and plan for himself)
-    Route("GET insights-person", person, refused=None),
+    Route("GET insights-person", person_on_builtin, refused=None),
+    Route("GET /api/v1/insights/people/{person_id}", person_on_builtin, refused=None),
+    Route("POST insights-plan-pdf", person_on_builtin, refused=None, body=lambda p: {"version": _soms_id()}),
+    Route(
+        "PATCH /api/v1/development-actions/{action_id}",
+        development_action,
+        refused=None,
+        body=lambda p: {"status": "done", "revision": 1},
+    ),
     Route("POST insights-action-create", person, refused=None, body=lambda p: _builtin_body()),
     Route(
         "POST insights-action-status",
@@ -666,6 +693,7 @@ ROUTES: list[Route] = [
         audit_open,
         body=lambda p: {"kind": "finding", "element": "delivery", "text": "Gap"},
     ),
+    Route("POST audits-finding-develop", audit_open, body=lambda p: {"kind": "coaching"}),
     Route("POST audits-finding-update", audit_open, body=lambda p: {"status": "closed"}),
     Route(
         "POST audits-evidence-add",
@@ -677,6 +705,71 @@ ROUTES: list[Route] = [
     Route("POST audits-close", audit_open),
     Route("POST audits-reaudit", audit_closed, body=reaudit_body),
     Route("POST audits-export", audit_open, refused=None, body=lambda p: {"format": "json"}),
+    Route("GET /api/v1/audit-templates/{template_id}", template_published, refused=None),
+    Route("PATCH /api/v1/audit-templates/{template_id}", template_draft, body=lambda p: {"name": "Renamed"}),
+    Route(
+        "POST /api/v1/audit-templates/{template_id}/questions",
+        template_draft,
+        body=lambda p: {"code": "N1", "element": "delivery", "text": "New", "kind": "yes_partly_no"},
+    ),
+    Route(
+        "PATCH /api/v1/audit-templates/{template_id}/questions/{question_id}",
+        template_draft,
+        body=lambda p: {"text": "Reworded"},
+    ),
+    Route("DELETE /api/v1/audit-templates/{template_id}/questions/{question_id}", template_draft),
+    Route("POST /api/v1/audit-templates/{template_id}/publish", template_draft, body=lambda p: {}),
+    Route("POST /api/v1/audit-templates/{template_id}/versions", template_published),
+    Route("GET /api/v1/audits/{audit_id}", audit_open, refused=None),
+    Route("PUT /api/v1/audits/{audit_id}/targets", audit_open, body=lambda p: {"targets": {"delivery": 0.7}}),
+    Route("GET /api/v1/audits/{audit_id}/respondents", audit_open),
+    Route("POST /api/v1/audits/{audit_id}/respondents", audit_open, body=lambda p: {"name": "Pat"}),
+    Route("GET /api/v1/audits/{audit_id}/my-answers", audit_open, refused=None),
+    Route(
+        "PUT /api/v1/audits/{audit_id}/my-answers", audit_open, refused=None, body=lambda p: {"answers": []}
+    ),
+    Route(
+        "POST /api/v1/audits/{audit_id}/my-answers/submit",
+        audit_open,
+        refused=None,
+        body=lambda p: {"answers": []},
+    ),
+    Route("GET /api/v1/audits/{audit_id}/spread", audit_open),
+    Route(
+        "PUT /api/v1/audits/{audit_id}/consensus/{question_id}",
+        audit_open,
+        body=lambda p: {"value": 3, "reason": "Agreed"},
+    ),
+    Route("POST /api/v1/audits/{audit_id}/consensus-agreed", audit_open),
+    Route("POST /api/v1/audits/{audit_id}/close", audit_open),
+    Route("POST /api/v1/audits/{audit_id}/reaudit", audit_closed, body=reaudit_body),
+    Route("GET /api/v1/audits/{audit_id}/comparison", audit_open, refused=None),
+    Route(
+        "POST /api/v1/audits/{audit_id}/findings",
+        audit_open,
+        body=lambda p: {"element": "delivery", "text": "Gap"},
+    ),
+    Route(
+        "PATCH /api/v1/audits/{audit_id}/findings/{finding_id}",
+        audit_open,
+        body=lambda p: {"status": "closed"},
+    ),
+    Route(
+        "POST /api/v1/audits/{audit_id}/actions",
+        audit_open,
+        body=lambda p: {"element": "delivery", "title": "Do it"},
+    ),
+    Route(
+        "PATCH /api/v1/audits/{audit_id}/actions/{action_id}", audit_open, body=lambda p: {"status": "done"}
+    ),
+    Route(
+        "POST /api/v1/audits/{audit_id}/evidence",
+        audit_open,
+        body=lambda p: {"element": "delivery", "text": "Map", "refers_to": "2026-01-01"},
+    ),
+    Route(
+        "POST /api/v1/audits/{audit_id}/reports", audit_open, refused=None, body=lambda p: {"format": "json"}
+    ),
     # tenancy
     Route("POST api-token-revoke", token, refused=None, per_user=True),
     Route("DELETE /api/v1/tokens/{token_id}", token, refused=None, per_user=True),
@@ -839,6 +932,16 @@ ROUTES: list[Route] = [
     Route("DELETE /api/v1/coverage-targets/{target_id}", coverage_target),
     Route("PATCH /api/v1/members/{membership_id}", member, body=lambda p: {"role": "assessor"}),
     Route("DELETE /api/v1/members/{membership_id}", member),
+    # attainment (history11): a person's profile follows who may see the person; validity is for admins
+    Route("GET attainment-profile", person, refused=None),
+    Route("GET /api/v1/people/{person_id}/attainment", person, refused=None),
+    Route("GET /api/v1/people/{person_id}/attainment/assessments", person, refused=None),
+    Route("GET /api/v1/people/{person_id}/attainment/projects", person, refused=None),
+    Route("GET /api/v1/people/{person_id}/attainment/self-view", person, refused=None),
+    Route("GET attainment-validity-version", published),
+    Route("POST attainment-validity-version", published, body=lambda p: {"choice": "never"}),
+    Route("GET /api/v1/framework-versions/{version_id}/validity", published),
+    Route("PUT /api/v1/levels/{level_id}/validity", published_level, body=lambda p: {"validity_months": 12}),
     # evidence: about a person in scope (charlie's own); deleting is for its creator or an admin
     Route("GET evidence-list", person, refused=None),
     Route("GET evidence-new", person, refused=None),
@@ -936,6 +1039,7 @@ ROUTES: list[Route] = [
     # notifications: the user's own; another user's answers 404 like another organisation's
     Route("POST notification-open", notification, refused=None, per_user=True),
 ]
+
 
 # Id routes whose tenancy tests are still to be registered here, with who owns them. The meta-test
 # accepts these (and says so in its output) but fails once one of them stops being a route; remove

@@ -351,3 +351,33 @@ def test_a_refused_step_notifies_nobody(org: Any, soms_version: Any) -> None:
         assessment_submit(assessment=a, membership=_m(charlie, org), actor=charlie)
     assert not Notification.objects.exists()
     assert a.status == Status.DRAFT
+
+
+def test_the_nightly_job_tells_the_person_when_a_level_becomes_refresh_due_then_expires(
+    org: Any, soms_version: Any
+) -> None:
+    from datetime import date, datetime, time
+
+    from django.utils import timezone
+
+    from soms.assessments.models import ValidityOverride
+    from soms.assessments.periodic import attainment_refresh
+    from soms.assessments.services.attainment import recompute
+    from soms.frameworks.models import Level
+    from tests.assessments.conftest import validated
+
+    charlie = org.people["E007"]
+    validated(charlie, soms_version, _foundation(soms_version), on=date(2024, 1, 10))
+    level = Level.objects.get(version=soms_version, code="foundation")
+    ValidityOverride.objects.create(organisation_id=charlie.organisation_id, level=level, validity_months=24)
+    recompute([charlie.pk], soms_version, charlie.organisation_id, date(2025, 6, 1))
+
+    def night(day: date) -> str:
+        return attainment_refresh(now=timezone.make_aware(datetime.combine(day, time(3))))
+
+    assert night(date(2025, 9, 1)).endswith("0 notified")  # nothing has come due
+    assert night(date(2025, 10, 10)).endswith("1 notified")
+    n = Notification.objects.get()
+    assert n.user_id == org.world.charlie.pk and n.text.startswith("Refresh due: your Foundation")
+    assert night(date(2026, 1, 10)).endswith("1 notified")
+    assert Notification.objects.order_by("-id").first().text.startswith("Expired")  # type: ignore[union-attr]

@@ -4,16 +4,19 @@ test-artifacts/ for people to look at)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
 
 from soms.frameworks.models import FrameworkVersion
-from soms.tenancy.models import Role
+from soms.tenancy.models import Membership, Role
 from soms.tenancy.services import api_token_create, membership_set, user_create
+from soms.toolkits.kpi.services import kpi_measurement_record
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import ARTIFACTS, sign_in
 from tests.toolkits.capacity.conftest import erlang_study, plan_study
+from tests.toolkits.practice.conftest import a_kpi, saved
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -51,8 +54,14 @@ CHARTS = """() => {
     const scale = svg.getScreenCTM().a;
     for (const t of svg.querySelectorAll('text')) {
       const size = parseFloat(getComputedStyle(t).fontSize) * scale;
-      if (t.getBoundingClientRect().width > 0 && size < 9) {
+      const where = t.getBoundingClientRect();
+      if (where.width > 0 && size < 9) {
         out.push(svg.getAttribute('aria-label') + ': text "' + t.textContent.slice(0, 30) + '" at ' + size.toFixed(1) + ' px');
+        break;
+      }
+      // Text running past the drawing's edge is cut off.
+      if (where.width > 0 && (where.right > box.right + 1 || where.left < box.left - 1)) {
+        out.push(svg.getAttribute('aria-label') + ': text "' + t.textContent.slice(0, 30) + '" runs off the edge');
         break;
       }
     }
@@ -68,7 +77,7 @@ def check(page: Any, name: str) -> None:
     assert found["overflow"] <= 1 and not found["offenders"], f"{name}: wider than a phone: {found}"
     charts = page.evaluate(CHARTS)
     assert not charts, f"{name}: charts do not fit or read on a phone: {charts}"
-    for k, chart in enumerate(page.locator(".chart-phone svg, .tk-small-chart svg").all()[:5]):
+    for k, chart in enumerate(page.locator(".chart-phone svg, .tk-map svg").all()[:5]):
         if chart.is_visible():
             chart.screenshot(path=str(ARTIFACTS / f"phone-{name}-chart{k}.png"))
 
@@ -89,6 +98,18 @@ def test_every_everyday_page_fits_a_phone(live_server, world, builtin, browser):
         )
         membership_set(organisation=world.org_a, user=user, role=Role.MEMBER, actor=world.alice)
     soms = FrameworkVersion.objects.get(framework__code="soms")
+    kpi = a_kpi(world)
+    for month, value in enumerate([62, 71, 76, 83, 79, 85], start=1):
+        kpi_measurement_record(
+            kpi=kpi,
+            membership=Membership.objects.get(user=world.alice, organisation=world.org_a),
+            actor=world.alice,
+            period=date(2026, month, 1),
+            value=value,
+        )
+    delivery = saved("delivery_system", world.org_a, world.alice)
+    stakeholders = saved("stakeholder_map", world.org_a, world.alice)
+    stream = saved("value_stream", world.org_a, world.alice)
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
     page.set_default_timeout(20_000)
@@ -106,6 +127,10 @@ def test_every_everyday_page_fits_a_phone(live_server, world, builtin, browser):
             ("people", "/people/"),
             ("org-tree", "/people/tree/"),
             ("frameworks", "/frameworks/"),
+            ("kpi", f"/kpis/{kpi.pk}/"),
+            ("delivery", f"/delivery/{delivery.pk}/"),
+            ("stakeholders", f"/stakeholders/{stakeholders.pk}/"),
+            ("value-stream", f"/value-streams/{stream.pk}/"),
         ]:
             response = page.goto(live_server.url + path)
             assert response is not None and response.status == 200, name

@@ -80,5 +80,5 @@ def test_value_stream_with_rework_then_kpi_amber_then_green(live_server, world, 
     page.click("#record-form button[type=submit]")
     expect(page.locator("#kpi-status")).to_have_text("green")
     expect(page.locator("#kpi-trend")).to_have_text("improving")
-    assert page.locator("#kpi-live svg circle.status-green").count() == 1
+    assert page.locator("#kpi-live .chart-wide svg circle.status-green").count() == 1
     shoot(page, "kpi")

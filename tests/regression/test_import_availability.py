@@ -83,3 +83,86 @@ def test_a_large_import_in_one_organisation_does_not_stall_another(tmp_path):
     assert failures == [], failures
     slowed = [(what, round(s - baseline[what], 2)) for what, _, s in during if s - baseline[what] > 1.0]
     assert slowed == [], (slowed, baseline, result["seconds"])
+
+
+PEOPLE_ROWS = 10_000
+
+
+def _people_csv(n: int) -> bytes:
+    lines = ["employee_id,name,manager_employee_id,unit,team,email,start_date"]
+    for i in range(n):
+        manager = "" if i == 0 else f"E{(i - 1) // 8:06d}"
+        lines.append(
+            f"E{i:06d},Person {i},{manager},Ops/Dept {i % 7}/Section {i % 5},Team {i % 3},"
+            f"p{i}@example.org,2020-01-{i % 28 + 1:02d}"
+        )
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+def _multipart(fields: dict[str, str], filename: str, content: bytes) -> tuple[bytes, str]:
+    boundary = "soms-availability-boundary"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+        for k, v in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+        "Content-Type: text/csv\r\n\r\n".encode()
+        + content
+        + b"\r\n"
+    )
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def test_a_large_hr_import_in_one_organisation_does_not_stall_another(tmp_path):
+    """The people import writes every row in one transaction (all or nothing), prepared before it
+    opens; B signs in and writes throughout its apply, and none of B's requests fails or waits more
+    than a second longer than on an idle server."""
+    import json
+    import urllib.request
+
+    # Applied within the request (not by the background job), so the test sees when it ends.
+    extra = {"SOMS_PEOPLE_IMPORT_INLINE_ROWS": str(PEOPLE_ROWS)}
+    with live_server(tmp_path, extra_env=extra) as (base, tokens):
+        idle = [r for n in range(4) for r in _b_round(base, tokens["bob"], n)]
+        assert all(status in (201, 302) for _, status, _ in idle), idle
+        baseline = {what: max(s for w, _, s in idle if w == what) for what, _, _ in idle}
+
+        body, content_type = _multipart({"dry_run": "true"}, "hr.csv", _people_csv(PEOPLE_ROWS))
+        req = urllib.request.Request(
+            base + "/api/v1/people/import",
+            data=body,
+            method="POST",
+            headers={"Authorization": f"Bearer {tokens['alice']}", "Content-Type": content_type},
+        )
+        with urllib.request.urlopen(req, timeout=120) as response:
+            checked = json.loads(response.read())
+        assert checked["status"] == "ready", checked["problems"][:3]
+
+        result: dict[str, object] = {}
+
+        def apply_in_a() -> None:
+            started = time.perf_counter()
+            result["status"], result["body"] = api(
+                base, tokens["alice"], "POST", f"/api/v1/people/imports/{checked['id']}/apply"
+            )
+            result["seconds"] = time.perf_counter() - started
+
+        thread = threading.Thread(target=apply_in_a)
+        thread.start()
+        during = []
+        n = 100
+        deadline = time.monotonic() + 150
+        while thread.is_alive() and time.monotonic() < deadline:
+            during += _b_round(base, tokens["bob"], n)
+            n += 1
+        thread.join(timeout=150)
+        assert not thread.is_alive(), "the import did not finish within 150 s"
+
+    assert result["status"] == 200, result["body"][:500]  # type: ignore[index]
+    assert json.loads(result["body"])["summary"]["result"]["created"] == PEOPLE_ROWS  # type: ignore[arg-type]
+    assert during, "B made no request while A imported"
+    failures = [r for r in during if r[1] not in (201, 302)]
+    assert failures == [], failures
+    slowed = [(what, round(s - baseline[what], 2)) for what, _, s in during if s - baseline[what] > 1.0]
+    assert slowed == [], (slowed, baseline, result["seconds"])

@@ -11,13 +11,18 @@ from soms.api.auth import AUTH
 from soms.api.errors import ERROR_SCHEMA, SomsParser, json_method_not_allowed
 from soms.api.errors import install as install_error_handlers
 from soms.assessments.api.assessments import router as assessments_router
+from soms.assessments.api.attainment import router as attainment_router
 from soms.assessments.api.evidence import router as evidence_router
+from soms.assessments.api.history import router as history_router
 from soms.assessments.api.projects import router as projects_router
 from soms.assessments.services.evidence import EvidenceConflict
 from soms.assessments.services.projects import ProjectConflict
+from soms.audit.api import router as audit_router
+from soms.audit.errors import AuditConflict
 from soms.frameworks.api.authoring import router as framework_authoring_router
 from soms.frameworks.api.browse import router as frameworks_router
 from soms.frameworks.api.exchange import router as frameworks_io_router
+from soms.insights.api.routes import router as insights_router
 from soms.jobs.api import router as jobs_router
 from soms.people.api.routes import router as people_router
 from soms.people.errors import PeopleConflict
@@ -114,6 +119,12 @@ def on_people_conflict(request: HttpRequest, exc: PeopleConflict) -> HttpRespons
     return api.create_response(request, {"detail": str(exc)}, status=409)
 
 
+@api.exception_handler(AuditConflict)
+def on_audit_conflict(request: HttpRequest, exc: AuditConflict) -> HttpResponse:
+    # A closed audit, answers already submitted, a published template, a stale revision.
+    return api.create_response(request, {"detail": str(exc)}, status=409)
+
+
 @api.exception_handler(EvidenceConflict)
 def on_evidence_conflict(request: HttpRequest, exc: EvidenceConflict) -> HttpResponse:
     # Kept: a validated assessment or change project relies on the evidence.
@@ -140,6 +151,10 @@ for _kind in SAVED_KINDS.values():
     api.add_router("/v1/", saved_router(_kind))
 api.add_router("/v1/", kpi_router)
 api.add_router("/v1/", people_router)
+api.add_router("/v1/", attainment_router)
+api.add_router("/v1/", history_router)
+api.add_router("/v1/", audit_router)
 api.add_router("/v1/", assessments_router)
 api.add_router("/v1/", evidence_router)
 api.add_router("/v1/", projects_router)
+api.add_router("/v1/", insights_router)

@@ -8,10 +8,17 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from soms.assessments.services.attainment import recompute_due
+from soms.assessments.services.notifications import attainment_changes_notify, attainment_snapshot
 from soms.jobs.schedule import periodic
 
 
 @periodic(every=timedelta(days=1))
 def attainment_refresh(*, now: datetime) -> str:
-    people = recompute_due(timezone.localdate(now))
-    return f"recomputed the attainment of {people} people whose refresh-due or expiry date has come"
+    today = timezone.localdate(now)
+    before = attainment_snapshot(today)
+    people = recompute_due(today)
+    told = attainment_changes_notify(before)
+    return (
+        f"recomputed the attainment of {people} people whose refresh-due or expiry date has come; "
+        f"{told} notified"
+    )

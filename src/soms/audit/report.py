@@ -39,8 +39,9 @@ def radar_svg(audit: Audit, *, ident: str = "audit-radar") -> str:
     return radar(axes, series, title=f"{audit.title}: score per element", ident=ident)
 
 
-def audit_document(audit: Audit) -> dict[str, Any]:
-    """Everything an audit's report holds, as plain JSON values."""
+def audit_document(audit: Audit, *, with_ratings: bool = True) -> dict[str, Any]:
+    """Everything an audit's report holds, as plain JSON values. `with_ratings` False leaves out
+    each respondent's answers (an open audit seen by someone other than its lead)."""
     questions = questions_of(audit.template_id)
     results = results_of(audit, questions)
     cmp = comparison_of(audit)
@@ -98,7 +99,7 @@ def audit_document(audit: Audit) -> dict[str, Any]:
                 "ratings": {
                     r.name: show(q, ratings[(r.pk, q.pk)].value, ratings[(r.pk, q.pk)].not_applicable)
                     for r in respondents
-                    if (r.pk, q.pk) in ratings and r.submitted_at is not None
+                    if with_ratings and (r.pk, q.pk) in ratings and r.submitted_at is not None
                 },
             }
             for q in questions

@@ -37,6 +37,11 @@ urlpatterns = [
     path("<int:audit_id>/findings/", audits.findings, name="audits-findings"),
     path("<int:audit_id>/findings/new/", audits.finding_add, name="audits-finding-add"),
     path("<int:audit_id>/findings/<int:finding_id>/", audits.finding_update, name="audits-finding-update"),
+    path(
+        "<int:audit_id>/findings/<int:finding_id>/develop/",
+        audits.finding_develop,
+        name="audits-finding-develop",
+    ),
     path("<int:audit_id>/evidence/", audits.evidence_add, name="audits-evidence-add"),
     path("<int:audit_id>/actions/", audits.action_add, name="audits-action-add"),
     path("<int:audit_id>/actions/<int:action_id>/", audits.action_update, name="audits-action-update"),

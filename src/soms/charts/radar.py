@@ -16,8 +16,17 @@ class Series:
     dashed: bool = False
 
 
-def _short(text: str, limit: int = 22) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+def _lines(text: str, width: int = 18, most: int = 2) -> list[str]:
+    """A label in at most `most` lines of about `width` characters, the last cut short with "…"."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    if len(lines) > most:
+        lines = lines[: most - 1] + [" ".join(lines[most - 1 :])]
+    return [ln if len(ln) <= width + 4 else ln[: width + 3].rstrip() + "…" for ln in lines]
 
 
 def radar(
@@ -39,7 +48,7 @@ def radar(
         if len(s.values) != n:
             raise ValueError("each series needs one value per axis")
     ident = chart_id(title, ident)
-    width, height = size + 220, size + 90
+    width, height = size + 300, size + 110
     cx, cy, r = width / 2, 40 + size / 2, size / 2 - 10
 
     def point(i: int, share: float) -> tuple[float, float]:
@@ -70,10 +79,16 @@ def radar(
         out.append(f'<line x1="{cx:.1f}" y1="{cy:.1f}" x2="{x:.1f}" y2="{y:.1f}" stroke="{GRID}"/>')
         lx, ly = point(i, 1.08)
         anchor = "middle" if abs(lx - cx) < 8 else ("start" if lx > cx else "end")
-        out.append(
-            f'<text x="{lx:.1f}" y="{ly + 4:.1f}" text-anchor="{anchor}" font-size="11">'
-            f"<title>{esc(label)}</title>{esc(_short(label))}</text>"
+        lines = _lines(label)
+        top = (
+            ly
+            + 4
+            - (6 * (len(lines) - 1) if abs(lx - cx) >= 8 else (12 * (len(lines) - 1) if ly < cy else 0))
         )
+        spans = "".join(
+            f'<tspan x="{lx:.1f}" y="{top + 12 * k:.1f}">{esc(line)}</tspan>' for k, line in enumerate(lines)
+        )
+        out.append(f'<text text-anchor="{anchor}" font-size="11"><title>{esc(label)}</title>{spans}</text>')
     out.append("</g>")
     for k, s in enumerate(series):
         colour = PALETTE[k % len(PALETTE)]

@@ -256,11 +256,18 @@ def finite(values: Iterable[float | None]) -> list[float]:
     return [float(v) for v in values if v is not None and is_number(v)]
 
 
-def for_screens(draw: Callable[..., str], *args: object, ident: str, **kwargs: object) -> str:
+def for_screens(
+    draw: Callable[..., str],
+    *args: object,
+    ident: str,
+    phone: dict[str, object] | None = None,
+    **kwargs: object,
+) -> str:
     """A chart for a page: drawn at its own width for wide screens and at PHONE_WIDTH for phones,
     each scaled to its card (the stylesheet shows one: .chart-wide or .chart-phone), so on a phone
     the text stays about the size of the page's own small print instead of shrinking to a third.
-    Downloads keep the one wide drawing."""
+    Downloads keep the one wide drawing. ``phone`` overrides arguments for the phone drawing (a
+    square chart's height, say)."""
     wide = draw(*args, ident=ident, **kwargs)
-    phone = draw(*args, ident=f"{ident}-phone", width=PHONE_WIDTH, **kwargs)
-    return f'<div class="chart-wide">{wide}</div><div class="chart-phone">{phone}</div>'
+    narrow = draw(*args, **(kwargs | {"ident": f"{ident}-phone", "width": PHONE_WIDTH} | (phone or {})))
+    return f'<div class="chart-wide">{wide}</div><div class="chart-phone">{narrow}</div>'

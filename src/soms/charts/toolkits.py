@@ -405,8 +405,13 @@ def delivery_matrix(
         )
         out.append(
             f'<g class="process" data-key="{esc(p.key)}"><title>{esc(tip)}</title>{shape}'
-            f'<text x="{cx + 11:.1f}" y="{cy + 4:.1f}" font-size="11">{esc(_short(p.name, 18))}'
-            f"{' ⚠' if p.warnings else ''}</text></g>"
+            # Written to the left of the mark where it would run past the right edge.
+            + (
+                f'<text x="{cx - 11:.1f}" y="{cy + 4:.1f}" font-size="11" text-anchor="end">'
+                if cx + 11 + 6.2 * len(_short(p.name, 18)) + 12 > width
+                else f'<text x="{cx + 11:.1f}" y="{cy + 4:.1f}" font-size="11">'
+            )
+            + f"{esc(_short(p.name, 18))}{' ⚠' if p.warnings else ''}</text></g>"
         )
     lx = left
     out.append(

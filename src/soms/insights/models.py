@@ -87,6 +87,9 @@ class Snapshot(TenantOwned):
     refresh_due = models.PositiveIntegerField(default=0)
     expired = models.PositiveIntegerField(default=0)
     short = models.PositiveIntegerField(default=0)
+    with_requirement = models.PositiveIntegerField(
+        default=0, help_text="People whose role profiles require a level in the element."
+    )
 
     class Meta:
         constraints = [

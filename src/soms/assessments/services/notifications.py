@@ -5,17 +5,21 @@
 - returned: its assessor and the person assessed (their login), with the reason;
 - validated: its assessor and the person assessed.
 
-Never the one who acted. Refresh-due and expiry notices come from the nightly job
-(`soms.assessments.periodic`).
+Never the one who acted. The nightly job (`soms.assessments.periodic`) tells a person when one of
+their levels becomes refresh due or expires (`attainment_snapshot` before its pass,
+`attainment_changes_notify` after).
 """
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.urls import reverse
 
 from soms.assessments.access import may_validate
-from soms.assessments.models import Assessment
+from soms.assessments.models import Assessment, AttainmentStatus, ElementAttainment, PersonStanding
 from soms.notifications.services import notify
+from soms.people.models import Person
 from soms.tenancy.models import Membership, Role
 
 
@@ -61,3 +65,59 @@ def assessment_notify(step: str, assessment_id: int, actor_id: int | None, reaso
         raise ValueError(f"unknown step {step!r}")
     users.discard(actor_id or 0)
     return len(notify(organisation_id=a.organisation_id, user_ids=users, text=text, url=url))
+
+
+# --- refresh due and expiry (the nightly job) ------------------------------------------------------
+
+Key = tuple[int, int, int]  # (person id, version id, element id)
+
+
+def attainment_snapshot(today: date) -> dict[Key, str]:
+    """The stored status of every element of the people whose next change has come (what the
+    nightly pass is about to recompute)."""
+    due = PersonStanding.objects.filter(next_change_on__lte=today).values_list("person_id", "version_id")
+    pairs = set(due)
+    if not pairs:
+        return {}
+    rows = ElementAttainment.objects.filter(
+        person_id__in={p for p, _ in pairs}, version_id__in={v for _, v in pairs}
+    ).values_list("person_id", "version_id", "element_id", "status")
+    return {(p, v, e): s for p, v, e, s in rows if (p, v) in pairs}
+
+
+def attainment_changes_notify(before: dict[Key, str]) -> int:
+    """Tell each person (their login) of every element that became refresh due or expired since
+    `before`; answers how many notifications were written."""
+    if not before:
+        return 0
+    people = {p for p, _, _ in before}
+    after = {
+        (p, v, e): (s, org, level, element)
+        for p, v, e, s, org, level, element in ElementAttainment.objects.filter(
+            person_id__in=people, version_id__in={v for _, v, _ in before}
+        ).values_list(
+            "person_id",
+            "version_id",
+            "element_id",
+            "status",
+            "organisation_id",
+            "level__name",
+            "element__name",
+        )
+    }
+    logins = dict(Person.objects.filter(pk__in=people, user__isnull=False).values_list("pk", "user_id"))
+    written = 0
+    for key, old in sorted(before.items()):
+        new = after.get(key)
+        if new is None or new[0] == old or key[0] not in logins:
+            continue
+        status, org, level, element = new
+        if status == AttainmentStatus.REFRESH_DUE:
+            text = f"Refresh due: your {level} in {element} needs a refresher assessment"
+        elif status == AttainmentStatus.EXPIRED:
+            text = f"Expired: your level in {element} has lapsed; a new assessment restores it"
+        else:
+            continue
+        url = reverse("people-person", args=[key[0]])
+        written += len(notify(organisation_id=org, user_ids=[logins[key[0]]], text=text, url=url))
+    return written

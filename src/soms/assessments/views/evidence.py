@@ -95,7 +95,8 @@ class EvidenceForm(SomsForm):
 
     def __init__(self, *args: Any, person: Person, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["statements"]).choices = statement_choices(person)
+        self.statement_groups = statement_choices(person)
+        cast(forms.ChoiceField, self.fields["statements"]).choices = self.statement_groups
         cast(forms.ChoiceField, self.fields["toolkit_result"]).choices = [
             ("", "—"),
             *toolkit_choices(membership),
@@ -174,7 +175,16 @@ def evidence_new(request: MemberRequest, person_id: int) -> HttpResponse:
                     return redirect(back)
                 return redirect("evidence-detail", item.pk)
         status = 422
-    return render(request, "assessments/evidence_form.html", {"person": person, "form": form}, status=status)
+    chosen = {str(v) for v in (form["statements"].value() or [])}
+    open_groups = [
+        group for group, options in form.statement_groups if any(str(value) in chosen for value, _ in options)
+    ]
+    return render(
+        request,
+        "assessments/evidence_form.html",
+        {"person": person, "form": form, "open_groups": open_groups},
+        status=status,
+    )
 
 
 def _toolkit_link(result: Any) -> str:

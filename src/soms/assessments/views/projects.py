@@ -124,12 +124,20 @@ class ProjectForm(SomsForm):
         return data
 
 
+def _hint(text: str, **attrs: Any) -> dict[str, Any]:
+    return {"placeholder": text, **attrs}
+
+
 class OutcomeForm(SomsForm):
-    description = forms.CharField(max_length=300, required=False)
-    kpi = forms.CharField(max_length=200, required=False, label="KPI")
-    before = forms.FloatField(required=False)
-    after = forms.FloatField(required=False)
-    unit = forms.CharField(max_length=40, required=False)
+    description = forms.CharField(
+        max_length=300, required=False, widget=forms.TextInput(attrs=_hint("What changed"))
+    )
+    kpi = forms.CharField(
+        max_length=200, required=False, label="KPI", widget=forms.TextInput(attrs=_hint("KPI"))
+    )
+    before = forms.FloatField(required=False, widget=forms.NumberInput(attrs=_hint("Before", step="any")))
+    after = forms.FloatField(required=False, widget=forms.NumberInput(attrs=_hint("After", step="any")))
+    unit = forms.CharField(max_length=40, required=False, widget=forms.TextInput(attrs=_hint("Unit")))
 
 
 OutcomeFormSet = forms.formset_factory(OutcomeForm, extra=0, max_num=MAX_PROJECT_OUTCOMES, validate_max=True)

@@ -336,7 +336,7 @@ def results(request: MemberRequest, audit_id: int) -> HttpResponse:
         heat = heatmap(
             [[None if v is None else round(100 * v) for v in row] for row in matrix.values],
             matrix.rows,
-            [name for _, name in matrix.columns],
+            [short_name(name) for _, name in matrix.columns],
             title="Units × elements: score (%)",
             value_label="score %",
             value_format="{:.0f}",
@@ -364,6 +364,7 @@ def _findings(request: MemberRequest, audit: Audit, **forms: Any) -> HttpRespons
     elements = [(c, n) for c, n in sel.elements_of(questions)]
     q_choices = [("", "(the whole element)")] + [(q.pk, f"{q.code} {q.text[:60]}") for q in questions]
     findings = sel.findings_of(audit)
+    from soms.audit.people_gaps import largest_gaps
     from soms.toolkits.models.saved import Kpi
 
     kpis = [("", "(none)")] + [
@@ -379,6 +380,7 @@ def _findings(request: MemberRequest, audit: Audit, **forms: Any) -> HttpRespons
     for f in (fform, eform):
         set_choices(f, "question", q_choices)
     set_choices(aform, "finding", [("", "(none)")] + [(f.pk, f.text[:70]) for f in findings])
+    finding_rows = [(f, *largest_gaps(audit, f)) for f in findings]
     set_choices(aform, "owner", owners)
     set_choices(aform, "kpi", kpis)
     today = timezone.localdate()
@@ -388,7 +390,7 @@ def _findings(request: MemberRequest, audit: Audit, **forms: Any) -> HttpRespons
         "audit/findings.html",
         {
             "audit": audit,
-            "findings": findings,
+            "findings": finding_rows,
             "actions": [
                 (
                     a,
@@ -523,6 +525,27 @@ def finding_update(request: MemberRequest, audit_id: int, finding_id: int) -> Ht
 
 @role_required("audit.lead")
 @require_POST
+def finding_develop(request: MemberRequest, audit_id: int, finding_id: int) -> HttpResponse:
+    """Development actions, in one step, for the people with the largest gap in the finding's element."""
+    from soms.audit.people_gaps import development_actions_for
+    from soms.people.errors import PeopleInvalid
+
+    audit = audit_for(request.membership, audit_id, action="audit.lead")
+    finding = finding_for(audit, finding_id)
+    kind = request.POST.get("kind") or "coaching"
+    try:
+        made = development_actions_for(audit=audit, finding=finding, actor=request.user, kind=kind)
+    except PeopleInvalid as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, f"{made} development action{'s' if made != 1 else ''} created in people's plans."
+        )
+    return redirect("audits-findings", audit_id=audit.pk)
+
+
+@role_required("audit.lead")
+@require_POST
 def action_update(request: MemberRequest, audit_id: int, action_id: int) -> HttpResponse:
     audit = audit_for(request.membership, audit_id, action="audit.lead")
     action = action_for(audit, action_id)
@@ -566,6 +589,12 @@ def export(request: MemberRequest, audit_id: int) -> HttpResponse:
             total=3,
         )
     return redirect("job-detail", job_id=job.pk)
+
+
+def short_name(name: str) -> str:
+    """An element's name short enough for a heatmap column: "Demand and capacity management" → "Demand"."""
+    head = name.split(" — ")[0].strip()
+    return head if len(head) <= 14 else head.split()[0].strip(",;:")
 
 
 def today() -> dt.date:

@@ -118,7 +118,13 @@ def overview(
             for e in sp.uncovered
         ],
         "sole": [
-            {"element": e, "name": element_name[e], "person": int(p), "person_name": names.get(p, p)}
+            {
+                "element": e,
+                "name": element_name[e],
+                "level": _level_name(level_code, spof_levels[e]),
+                "person": int(p),
+                "person_name": names.get(p, p),
+            }
             for e, p in sp.sole
         ],
         "sole_cover": [
@@ -142,29 +148,37 @@ def overview(
             }
             for c in capability_cover(h, exp)
         ]
-    # People rows (for the grid and for the API), with gap per element.
-    gap = np.clip(req - h.rank, 0, None)
-    data["rows"] = [
-        {
-            "person": p["id"],
-            "name": p["name"],
-            "cells": [
-                {
-                    "element": elements[j].code,
-                    "level": levels[int(h.rank[i, j]) - 1].code if h.rank[i, j] else None,
-                    "required": levels[int(req[i, j]) - 1].code if req[i, j] else None,
-                    "gap": int(gap[i, j]),
-                    "refresh_due": bool(h.refresh_due[i, j]),
-                    "expired": bool(h.expired[i, j]),
-                }
-                for j in range(len(elements))
-            ],
-        }
-        for i, p in enumerate(pic.people[:GRID_PEOPLE])
-    ]
+    data["rows"] = person_rows(pic, 0, GRID_PEOPLE)
     if group_units or len(pic.people) > GRID_PEOPLE:
         data["units"] = _unit_rollup(pic)
     return Overview(pic, data)
+
+
+def person_rows(pic: Picture, offset: int, limit: int) -> list[dict[str, Any]]:
+    """One row per person (by name), with level, requirement, gap and warnings per element."""
+    h, req, elements, levels = pic.holdings, pic.required, pic.elements, pic.levels
+    gap = np.clip(req - h.rank, 0, None)
+    rows = []
+    for i in range(offset, min(offset + limit, len(pic.people))):
+        p = pic.people[i]
+        rows.append(
+            {
+                "person": p["id"],
+                "name": p["name"],
+                "cells": [
+                    {
+                        "element": elements[j].code,
+                        "level": levels[int(h.rank[i, j]) - 1].code if h.rank[i, j] else None,
+                        "required": levels[int(req[i, j]) - 1].code if req[i, j] else None,
+                        "gap": int(gap[i, j]),
+                        "refresh_due": bool(h.refresh_due[i, j]),
+                        "expired": bool(h.expired[i, j]),
+                    }
+                    for j in range(len(elements))
+                ],
+            }
+        )
+    return rows
 
 
 def _unit_rollup(pic: Picture) -> list[dict[str, Any]]:

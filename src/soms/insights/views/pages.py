@@ -27,6 +27,7 @@ from soms.insights.selectors.picture import (
     versions_with_attainment,
 )
 from soms.insights.services import plans
+from soms.insights.services.snapshots import trend_chart, trend_for
 from soms.people.access import people_in_scope, role_profiles_visible, unit_scope
 from soms.people.errors import PeopleConflict, PeopleInvalid
 from soms.people.models import OrgUnit, Team
@@ -84,9 +85,14 @@ def dashboard(request: MemberRequest) -> HttpResponse:
             if filters.team
             else (filters.unit.name if filters.unit else request.membership.organisation.name)
         )
+        trend = trend_for(request.membership, version, filters)
+        drawn = charts(ov, title=f"{scope_name}: levels per element")
+        if trend is not None:
+            drawn["trend"] = trend_chart(trend, title=f"{scope_name}: people meeting their requirement")
         context.update(
             data=ov.data,
-            charts=charts(ov, title=f"{scope_name}: levels per element"),
+            trend=trend,
+            charts=drawn,
             scope_name=scope_name,
             query=request.GET.urlencode(),
             can_export=can(request.membership, "insights.export"),
@@ -224,3 +230,64 @@ def _forbidden(request: MemberRequest) -> HttpResponse:
     from django.core.exceptions import PermissionDenied
 
     raise PermissionDenied("You may not change this person's development plan")
+
+
+def _filter_params(filters: Filters) -> dict[str, Any]:
+    return {
+        "unit": filters.unit.pk if filters.unit else None,
+        "team": filters.team.pk if filters.team else None,
+        "role_profile": filters.role_profile,
+        "location": filters.location,
+        "manager": filters.manager.pk if filters.manager else None,
+    }
+
+
+@role_required("insights.export")
+@require_POST
+def export(request: MemberRequest) -> HttpResponse:
+    """Start a PDF or XLSX report of what the dashboard shows (same filters, same scope)."""
+    from soms.insights.jobs import FORMATS, insights_report_job
+    from soms.insights.reports import scope_title
+    from soms.jobs.services import job_start
+
+    fmt = request.POST.get("format", "")
+    if fmt not in FORMATS:
+        messages.error(request, "Choose PDF or XLSX.")
+        return redirect("insights-dashboard")
+    form, version, filters = resolve(request)
+    if version is None:
+        messages.error(request, "No framework is published yet.")
+        return redirect("insights-dashboard")
+    job = job_start(
+        job_function=insights_report_job,
+        organisation=request.membership.organisation,
+        owner=request.user,
+        title=f"{fmt.upper()} report: {scope_title(request.membership, filters)}",
+        params={"version_id": version.pk, "fmt": fmt, "filters": _filter_params(filters)},
+    )
+    return redirect("job-detail", job.pk)
+
+
+@role_required("insights.view")
+@require_POST
+def plan_pdf(request: MemberRequest, person_id: int) -> HttpResponse:
+    """Start the PDF of a person's development plan."""
+    from soms.insights.jobs import development_plan_job
+    from soms.jobs.services import job_start
+
+    m = request.membership
+    who = access.person_for(m, person_id)
+    raw = request.POST.get("version") or ""
+    version = get_or_not_found(
+        versions_with_attainment(m.organisation_id),
+        pk=raw,
+        missing=f"No framework version with id {raw or '(none)'}",
+    )
+    job = job_start(
+        job_function=development_plan_job,
+        organisation=m.organisation,
+        owner=request.user,
+        title=f"Development plan of {who.name}",
+        params={"person_id": who.pk, "version_id": version.pk},
+    )
+    return redirect("job-detail", job.pk)

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from soms.people.errors import PeopleConflict
-from soms.people.io.apply import Progress, apply_plan
+from soms.people.io.apply import Progress, prepare_plan, write_prepared
 from soms.people.io.plan import Options, Plan, Problem, plan_import
 from soms.people.io.reading import FileProblem, read_table
 from soms.people.models import ImportStatus, PeopleImport
@@ -119,20 +119,26 @@ def people_import_apply(
         )
         record.refresh_from_db()
         raise PeopleConflict("The organisation changed since the check and the file now has problems.")
+    # Everything is prepared (ids reserved, statements compiled) before the write transaction opens:
+    # on SQLite that transaction holds the lock every other organisation's writes wait for.
+    prepared = prepare_plan(
+        organisation=record.organisation,
+        plan=plan,
+        filename=record.filename,
+        options=options,
+        **({"progress": progress} if progress else {}),
+    )
+    if progress is not None:
+        progress("writing", 0, prepared.rows)
     with transaction.atomic():
-        result = apply_plan(
-            organisation=record.organisation,
-            plan=plan,
-            actor=actor,
-            filename=record.filename,
-            options=options,
-            **({"progress": progress} if progress else {}),
-        )
+        result = write_prepared(organisation=record.organisation, prepared=prepared, actor=actor)
         PeopleImport.objects.filter(pk=record.pk).update(
             status=ImportStatus.APPLIED,
             applied_at=timezone.now(),
             summary={**record.summary, "result": result},
             content=b"",
         )
+    if progress is not None:
+        progress("writing", prepared.rows, prepared.rows)
     record.refresh_from_db()
     return result

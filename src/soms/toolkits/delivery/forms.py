@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.safestring import mark_safe
 
-from soms.charts import delivery_matrix
+from soms.charts import delivery_matrix, for_screens
 from soms.core import delivery
 from soms.core.toolkit_input import Problem
 from soms.toolkits.delivery.compute import KIND, DeliveryInput, to_core
@@ -129,7 +129,13 @@ class DeliveryEditor(Editor):
             "inputs": inputs,
             "results": results,
             "matrix": mark_safe(
-                delivery_matrix(result, title=f"{name}: volume × variety", ident="delivery-matrix")
+                for_screens(
+                    delivery_matrix,
+                    result,
+                    title=f"{name}: volume × variety",
+                    ident="delivery-matrix",
+                    phone={"height": 470},
+                )
             ),
             "environments": by_env,
             "unserved": [segments[k] for k in results["segments_unserved"]],

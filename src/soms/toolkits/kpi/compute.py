@@ -12,7 +12,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from soms.charts import kpi_trend
+from soms.charts import for_screens, kpi_trend
 from soms.core import kpi as core
 from soms.toolkits.kpi.schemas import CsatIn, FcrIn, NpsIn, SlaIn, calendar_of
 from soms.toolkits.kpi.selectors import kpi_state, thresholds_of
@@ -84,11 +84,13 @@ def kpi_document(kpi: Kpi) -> dict[str, Any]:
     }
 
 
-def kpi_chart(kpi: Kpi) -> str:
+def kpi_chart(kpi: Kpi, *, for_page: bool = False) -> str:
+    """The KPI's trend: one drawing for a download, wide and phone drawings for a page."""
     unit = f" {kpi.unit}" if kpi.unit and kpi.unit != "%" else kpi.unit
-    return kpi_trend(
-        kpi_state(kpi).points, thresholds_of(kpi), title=kpi.name, unit=unit, ident=f"kpi-{kpi.pk}"
-    )
+    args = (kpi_state(kpi).points, thresholds_of(kpi))
+    if for_page:
+        return for_screens(kpi_trend, *args, title=kpi.name, unit=unit, ident=f"kpi-{kpi.pk}")
+    return kpi_trend(*args, title=kpi.name, unit=unit, ident=f"kpi-{kpi.pk}")
 
 
 DOWNLOAD_TYPES = {"csv": "text/csv; charset=utf-8", "svg": "image/svg+xml", "json": "application/json"}

@@ -131,7 +131,7 @@ def _detail_context(request: MemberRequest, kpi: Kpi) -> dict[str, Any]:
     return {
         "kpi": kpi,
         "state": state,
-        "chart": mark_safe(compute.kpi_chart(kpi)),
+        "chart": mark_safe(compute.kpi_chart(kpi, for_page=True)),
         "measurements": [
             (m, core.status(m.value, t).value)
             for m in sorted(kpi.measurements.all(), key=lambda m: m.period, reverse=True)

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.safestring import mark_safe
 
-from soms.charts import stakeholder_grid
+from soms.charts import for_screens, stakeholder_grid
 from soms.core import stakeholders as core
 from soms.core.toolkit_input import Problem
 from soms.fields import SomsForm
@@ -129,7 +129,13 @@ class StakeholderEditor(Editor):
             "inputs": inputs,
             "results": results,
             "grid": mark_safe(
-                stakeholder_grid(result, title=f"{name}: influence × interest", ident="stakeholder-grid")
+                for_screens(
+                    stakeholder_grid,
+                    result,
+                    title=f"{name}: influence × interest",
+                    ident="stakeholder-grid",
+                    phone={"height": 470},
+                )
             ),
             "quadrants": quadrants,
             "dims": [d | {"name": names.get(d["dimension"], d["dimension"])} for d in results["dimensions"]],

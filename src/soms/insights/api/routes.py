@@ -1,0 +1,333 @@
+"""Insights over JSON: the same numbers as the pages (the same selectors compute both).
+
+A filter naming a unit, team, role profile or manager that the member cannot see (another
+organisation's, outside their scope, or no such id) answers 404 naming it, like a missing object.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.utils import timezone
+from ninja import Field, Router, Schema, Status
+from ninja.params import functions as param
+
+from soms.fields import Input
+from soms.frameworks.models import Element, FrameworkVersion, Statement
+from soms.insights import access
+from soms.insights.models import OPEN_STATUSES, DevelopmentAction
+from soms.insights.selectors.overview import overview, person_rows
+from soms.insights.selectors.person import person_view
+from soms.insights.selectors.picture import (
+    Filters,
+    default_version,
+    picture,
+    targets_for,
+    versions_with_attainment,
+)
+from soms.insights.services import plans
+from soms.insights.services.snapshots import trend_for
+from soms.jobs.api import JobOut, job_out
+from soms.people.access import people_in_scope, role_profiles_visible, unit_scope
+from soms.people.errors import PeopleInvalid
+from soms.people.models import OrgUnit, Team
+from soms.tenancy.access import NotFound, get_or_not_found, member_required, require
+from soms.tenancy.permissions import can
+from soms.tenancy.requests import MemberRequest
+
+router = Router(tags=["insights"])
+
+MAX_PAGE = 500
+
+
+def _ref(field: str, queryset: Any, missing: str, **lookup: Any) -> Any:
+    """An object named by a query or body field: one the member cannot see answers 422 on that
+    field, exactly as one that does not exist (these routes have no id in their path)."""
+    try:
+        return get_or_not_found(queryset, missing=missing, **lookup)
+    except NotFound:
+        raise PeopleInvalid(field, missing) from None
+
+
+def _version(request: MemberRequest, version: int | None, field: str = "version") -> FrameworkVersion:
+    m = request.membership
+    if version is not None:
+        found: FrameworkVersion = _ref(
+            field,
+            versions_with_attainment(m.organisation_id),
+            f"No framework version with id {version}",
+            pk=version,
+        )
+        return found
+    default = default_version(m.organisation_id)
+    if default is None:
+        raise PeopleInvalid(field, "No framework is published yet")
+    return default
+
+
+def _filters(
+    request: MemberRequest,
+    unit: int | None,
+    team: int | None,
+    role_profile: int | None,
+    location: str,
+    manager: str | None,
+) -> Filters:
+    m = request.membership
+    units = OrgUnit.objects.filter(Q(organisation_id=m.organisation_id) & unit_scope(m))
+    teams = Team.objects.filter(organisation_id=m.organisation_id, unit__in=units)
+    return Filters(
+        unit=_ref("unit", units, f"No unit with id {unit}", pk=unit) if unit is not None else None,
+        team=_ref("team", teams, f"No team with id {team}", pk=team) if team is not None else None,
+        role_profile=_ref(
+            "role_profile",
+            role_profiles_visible(m),
+            f"No role profile with id {role_profile}",
+            pk=role_profile,
+        ).pk
+        if role_profile is not None
+        else None,
+        location=location.strip(),
+        manager=_ref(
+            "manager",
+            people_in_scope(m, "person.list"),
+            f"No person with employee id {manager}",
+            employee_id=manager,
+        )
+        if manager
+        else None,
+    )
+
+
+@router.get("/insights/overview")
+@member_required
+def insights_overview(
+    request: MemberRequest,
+    version: int | None = None,
+    unit: int | None = None,
+    team: int | None = None,
+    role_profile: int | None = None,
+    location: str = param.Query("", max_length=200),
+    manager: str | None = param.Query(None, max_length=64),
+    offset: int = param.Query(0, ge=0),
+    limit: int = param.Query(100, ge=1, le=MAX_PAGE),
+) -> dict[str, Any]:
+    """Gaps, distribution, cover against targets, single points of failure, specialists, units ×
+    elements, and one row per person (paged with `offset` and `limit`)."""
+    require(request.membership, "insights.view")
+    v = _version(request, version)
+    filters = _filters(request, unit, team, role_profile, location, manager)
+    pic = picture(request.membership, v, filters)
+    ov = overview(
+        pic, targets_for(request.membership, v, unit=filters.unit, team=filters.team), group_units=True
+    )
+    data = dict(ov.data)
+    data["rows"] = person_rows(pic, offset, limit)
+    data["trend"] = trend_for(request.membership, v, filters)
+    data["offset"], data["limit"] = offset, limit
+    return data
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+@router.get("/insights/people/{person_id}")
+@member_required
+def insights_person(request: MemberRequest, person_id: int, version: int | None = None) -> dict[str, Any]:
+    """Required vs attained vs self per element, the gaps, what blocks the next level, suggested
+    actions and the development plan."""
+    who = access.person_for(request.membership, person_id)
+    v = _version(request, version)
+    view = person_view(request.membership, who, v)
+    return {
+        "person": {"id": who.pk, "name": who.name, "employee_id": who.employee_id},
+        "version": {"id": v.pk, "framework": v.framework.name, "label": v.label},
+        "elements": [{k: _jsonable(val) for k, val in row.items()} for row in view["rows"]],
+        "gaps_total": view["gaps_total"],
+        "suggestions": [dict(s.__dict__) for s in view["suggestions"]],
+        "plan": [_action_out(a) for a in view["actions"]],
+        "progress": view["progress"],
+    }
+
+
+class ActionOut(Schema):
+    id: int
+    person_id: int
+    version_id: int
+    element: str
+    statement: str | None
+    kind: str
+    title: str
+    notes: str
+    owner: str | None
+    due_on: date | None
+    status: str
+    overdue: bool
+    source: str
+    revision: int
+
+
+def _action_out(a: DevelopmentAction) -> dict[str, Any]:
+    return {
+        "id": a.pk,
+        "person_id": a.person_id,
+        "version_id": a.version_id,
+        "element": a.element.code,
+        "statement": a.statement.code if a.statement else None,
+        "kind": a.kind,
+        "title": a.title,
+        "notes": a.notes,
+        "owner": a.owner.get_username() if a.owner else None,
+        "due_on": a.due_on,
+        "status": a.status,
+        "overdue": plans.is_overdue(a),
+        "source": a.source,
+        "revision": a.revision,
+    }
+
+
+class ActionIn(Input):
+    person_id: int
+    version_id: int
+    element: str = Field(max_length=80, description="Element code")
+    statement: str | None = Field(None, max_length=80, description="Statement code (optional)")
+    kind: Literal["course", "coaching", "shadowing", "project", "reading", "refresher"]
+    title: str = Field(min_length=1, max_length=200)
+    notes: str = Field("", max_length=5000)
+    due_on: date | None = None
+    source: Literal["", "gap", "refresher", "audit"] = ""
+
+
+class ActionPatch(Input):
+    status: Literal["planned", "in_progress", "done", "cancelled"]
+    revision: int = Field(ge=1, description="The revision you read; a stale one answers 409")
+
+
+class ActionPage(Schema):
+    count: int
+    items: list[ActionOut]
+
+
+@router.get("/development-actions", response=ActionPage)
+@member_required
+def action_list(
+    request: MemberRequest,
+    person: int | None = None,
+    status: Literal["planned", "in_progress", "done", "cancelled"] | None = None,
+    overdue: bool = False,
+    offset: int = param.Query(0, ge=0),
+    limit: int = param.Query(100, ge=1, le=MAX_PAGE),
+) -> dict[str, Any]:
+    """The development actions of the people in the member's scope, soonest due first."""
+    m = request.membership
+    require(m, "development.view")
+    qs = DevelopmentAction.objects.filter(
+        organisation_id=m.organisation_id, person__in=people_in_scope(m, "person.view")
+    ).select_related("element", "statement", "owner")
+    if person is not None:
+        qs = qs.filter(person_id=person)
+    if status is not None:
+        qs = qs.filter(status=status)
+    if overdue:
+        qs = qs.filter(status__in=OPEN_STATUSES, due_on__lt=timezone.localdate())
+    qs = qs.order_by("due_on", "id")
+    return {"count": qs.count(), "items": [_action_out(a) for a in qs[offset : offset + limit]]}
+
+
+def _may_plan(request: MemberRequest, person: Any) -> None:
+    if not can(request.membership, "development.manage", person):
+        raise PermissionDenied("You may not change this person's development plan")
+
+
+@router.post("/development-actions", response={201: ActionOut})
+@member_required
+def action_create(request: MemberRequest, payload: ActionIn) -> Status[dict[str, Any]]:
+    """Add an action to a person's plan (element and statement by code)."""
+    m = request.membership
+    require(m, "development.manage")
+    who = _ref(
+        "person_id",
+        people_in_scope(m, "person.view"),
+        f"No person with id {payload.person_id}",
+        pk=payload.person_id,
+    )
+    _may_plan(request, who)
+    v = _version(request, payload.version_id, "version_id")
+    element = Element.objects.filter(version=v, code=payload.element).first()
+    if element is None:
+        raise PeopleInvalid("element", f"No element {payload.element!r} in {v}")
+    statement = None
+    if payload.statement:
+        statement = Statement.objects.filter(version=v, code=payload.statement).first()
+        if statement is None:
+            raise PeopleInvalid("statement", f"No statement {payload.statement!r} in {v}")
+    action = plans.action_create(
+        actor=request.user,
+        person=who,
+        version=v,
+        element=element,
+        statement=statement,
+        kind=payload.kind,
+        title=payload.title,
+        notes=payload.notes,
+        due_on=payload.due_on,
+        source=payload.source,
+    )
+    return Status(201, _action_out(action))
+
+
+@router.patch("/development-actions/{action_id}", response=ActionOut)
+@member_required
+def action_patch(request: MemberRequest, action_id: int, payload: ActionPatch) -> dict[str, Any]:
+    """Move an action along; `revision` must be the one read (409 when someone changed it)."""
+    action = access.action_for(request.membership, action_id, action="development.manage")
+    _may_plan(request, action.person)
+    changed = plans.action_set_status(
+        actor=request.user, action=action, status=payload.status, revision=payload.revision
+    )
+    return _action_out(changed)
+
+
+class ReportIn(Input):
+    format: Literal["pdf", "xlsx"]
+    version: int | None = None
+    unit: int | None = None
+    team: int | None = None
+    role_profile: int | None = None
+    location: str = Field("", max_length=200)
+    manager: str | None = Field(None, max_length=64, description="Employee id")
+
+
+@router.post("/insights/reports", response={202: JobOut})
+@member_required
+def insights_report(request: MemberRequest, payload: ReportIn) -> Status[dict[str, Any]]:
+    """Render the overview of these filters as PDF or XLSX in the background; poll the job."""
+    from soms.insights.jobs import insights_report_job
+    from soms.insights.reports import scope_title
+    from soms.jobs.services import job_start
+
+    require(request.membership, "insights.export")
+    v = _version(request, payload.version)
+    f = _filters(request, payload.unit, payload.team, payload.role_profile, payload.location, payload.manager)
+    job = job_start(
+        job_function=insights_report_job,
+        organisation=request.membership.organisation,
+        owner=request.user,
+        title=f"{payload.format.upper()} report: {scope_title(request.membership, f)}",
+        params={
+            "version_id": v.pk,
+            "fmt": payload.format,
+            "filters": {
+                "unit": f.unit.pk if f.unit else None,
+                "team": f.team.pk if f.team else None,
+                "role_profile": f.role_profile,
+                "location": f.location,
+                "manager": f.manager.pk if f.manager else None,
+            },
+        },
+    )
+    return Status(202, job_out(job))

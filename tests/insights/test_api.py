@@ -1,0 +1,102 @@
+"""Insights over JSON: the same numbers as the pages, paged, scoped; filters outside the scope 404."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from soms.insights.models import DevelopmentAction
+from tests.insights.conftest import DC
+
+pytestmark = pytest.mark.django_db
+
+
+def test_overview_gives_the_page_numbers_and_pages_people(skilled: Any, soms_version: Any) -> None:
+    client = skilled.world.client_for(skilled.world.alice, skilled.world.org_a)
+    r = client.get("/api/v1/insights/overview", {"limit": 3, "offset": 2})
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert body["people"] == 8 and len(body["rows"]) == 3 and body["offset"] == 2
+    gaps = {g["element"]: g for g in body["gaps"]}
+    assert gaps[DC]["short"] == 7
+    assert any(u["unit"].endswith("North") for u in body["units"])
+
+
+def test_overview_filter_outside_the_scope_answers_like_a_missing_one(
+    skilled: Any, soms_version: Any
+) -> None:
+    client = skilled.world.client_for(skilled.priya, skilled.world.org_a)
+    other = client.get("/api/v1/insights/overview", {"unit": skilled.b_unit.pk})
+    outside = client.get("/api/v1/insights/overview", {"unit": skilled.units["finance"].pk})
+    missing = client.get("/api/v1/insights/overview", {"unit": 987654})
+    assert other.status_code == outside.status_code == missing.status_code == 422
+    assert "unit" in other.content.decode()
+    assert other.json()["detail"][0]["loc"] == missing.json()["detail"][0]["loc"]
+    assert client.get("/api/v1/insights/overview", {"unit": "x"}).status_code == 422
+
+
+def test_person_and_actions_round_trip_with_conflict(skilled: Any, soms_version: Any) -> None:
+    sam = skilled.people["E003"]
+    client = skilled.world.client_for(skilled.priya, skilled.world.org_a)
+    body = client.get(f"/api/v1/insights/people/{sam.pk}").json()
+    row = next(e for e in body["elements"] if e["element"] == DC)
+    assert (row["required"], row["attained"], row["gap"]) == ("practitioner", "foundation", 1)
+    assert any(s["element"] == DC for s in body["suggestions"])
+    r = client.post(
+        "/api/v1/development-actions",
+        {
+            "person_id": sam.pk,
+            "version_id": soms_version.pk,
+            "element": DC,
+            "kind": "coaching",
+            "title": "Coach",
+        },
+        content_type="application/json",
+    )
+    assert r.status_code == 201, r.content
+    action_id = r.json()["id"]
+    patch = {"status": "done", "revision": 1}
+    assert (
+        client.patch(
+            f"/api/v1/development-actions/{action_id}", patch, content_type="application/json"
+        ).status_code
+        == 200
+    )
+    again = client.patch(f"/api/v1/development-actions/{action_id}", patch, content_type="application/json")
+    assert again.status_code == 409
+    listed = client.get("/api/v1/development-actions", {"person": sam.pk}).json()
+    assert listed["count"] == 1 and listed["items"][0]["status"] == "done"
+
+
+def test_bad_action_input_names_the_field_and_writes_nothing(skilled: Any, soms_version: Any) -> None:
+    sam = skilled.people["E003"]
+    client = skilled.world.client_for(skilled.world.alice, skilled.world.org_a)
+    for payload, field in [
+        ({"element": "nope"}, "element"),
+        ({"kind": "holiday"}, "kind"),
+        ({"title": "\x00"}, "title"),
+        ({"due_on": "31/12/2026"}, "due_on"),
+    ]:
+        body = {
+            "person_id": sam.pk,
+            "version_id": soms_version.pk,
+            "element": DC,
+            "kind": "course",
+            "title": "T",
+        } | payload
+        r = client.post("/api/v1/development-actions", body, content_type="application/json")
+        assert r.status_code == 422, (payload, r.content)
+        assert field in r.content.decode()
+    assert not DevelopmentAction.objects.exists()
+
+
+def test_member_cannot_plan_for_others_over_the_api(skilled: Any, soms_version: Any) -> None:
+    nina = skilled.people["E005"]
+    client = skilled.world.client_for(skilled.world.charlie, skilled.world.org_a)
+    r = client.post(
+        "/api/v1/development-actions",
+        {"person_id": nina.pk, "version_id": soms_version.pk, "element": DC, "kind": "course", "title": "T"},
+        content_type="application/json",
+    )
+    assert r.status_code == 422 and "person_id" in r.content.decode()
