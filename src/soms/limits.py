@@ -78,6 +78,9 @@ EVIDENCE_TYPES: tuple[str, ...] = (
 MAX_EVIDENCE_STATEMENTS = 500
 # Outcomes of one change project.
 MAX_PROJECT_OUTCOMES = 50
+# Questions of one audit template, and scores on one maturity scale.
+MAX_AUDIT_QUESTIONS = 500
+MAX_MATURITY_ANCHORS = 11
 
 
 # One row per limit, for the README and for messages: (name, value, what it bounds).
@@ -106,6 +109,8 @@ TABLE: tuple[tuple[str, int | float, str], ...] = (
     ),
     ("MAX_EVIDENCE_STATEMENTS", MAX_EVIDENCE_STATEMENTS, "statements one evidence item supports"),
     ("MAX_PROJECT_OUTCOMES", MAX_PROJECT_OUTCOMES, "outcomes of one change project"),
+    ("MAX_AUDIT_QUESTIONS", MAX_AUDIT_QUESTIONS, "questions of one audit template"),
+    ("MAX_MATURITY_ANCHORS", MAX_MATURITY_ANCHORS, "scores on one question's maturity scale"),
     (
         "MAX_NESTING_DEPTH",
         MAX_NESTING_DEPTH,

@@ -130,7 +130,9 @@ def test_statement_text_longer_than_the_limit_is_refused_on_create_and_edit(worl
     assert created.status_code == 422
     (problem,) = created.json()["detail"]
     # A statement has its own, stricter limit (MAX_STATEMENT_LENGTH); the answer says how long.
-    assert problem["loc"] == ["body", "payload", "text"] and str(limits.MAX_STATEMENT_LENGTH) in problem["msg"]
+    assert (
+        problem["loc"] == ["body", "payload", "text"] and str(limits.MAX_STATEMENT_LENGTH) in problem["msg"]
+    )
 
     statement = draft.statements.get(code="DL-P1")
     page = client.post(

@@ -18,13 +18,13 @@ from soms.core import audit_scoring as core
 from soms.core.problems import Invalid, Problem
 from soms.core.safeload import yaml_loads
 from soms.frameworks.models import Element, FrameworkVersion, VersionStatus
-from soms.limits import MAX_TEXT_LENGTH
+from soms.limits import MAX_AUDIT_QUESTIONS, MAX_MATURITY_ANCHORS, MAX_TEXT_LENGTH
 from soms.tenancy.models import Organisation
 from soms.tenancy.services import audit_log_write
 
 BUILTIN_DIR = Path(__file__).parent.parent / "builtin"
-MAX_QUESTIONS = 500
-MAX_ANCHORS = 11
+MAX_QUESTIONS = MAX_AUDIT_QUESTIONS
+MAX_ANCHORS = MAX_MATURITY_ANCHORS
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 QUESTION_FIELDS = (
     "code",
@@ -346,7 +346,9 @@ def audit_question_add(
 ) -> Question:
     locked = _check_revision(template, revision)
     if Question.objects.filter(template=locked).count() >= MAX_QUESTIONS:
-        raise Invalid.for_field("", f"a template holds at most {MAX_QUESTIONS} questions")
+        raise Invalid.for_field(
+            "", f"a template holds at most {MAX_QUESTIONS:,} questions (limit MAX_AUDIT_QUESTIONS)"
+        )
     values = _clean_question(locked, data, current=None)
     order = (Question.objects.filter(template=locked).aggregate(m=Max("order"))["m"] or 0) + 1
     question = Question.objects.create(template=locked, order=order, **values)
