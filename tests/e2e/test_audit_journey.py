@@ -74,6 +74,10 @@ def test_an_audit_from_answers_to_reaudit(live_server: Any, world: Any, browser:
         page.select_option("#id_user", str(user.pk))
         page.click("button:has-text('Add respondent')")
     expect(page.locator("#respondents tbody tr")).to_have_count(3)
+    shoot(page, "detail")
+    page.goto(f"{base}/audits/templates/{template.pk}/")
+    expect(page.locator("#scoring-rule")).to_contain_text("Weighted mean")
+    shoot(page, "template")
 
     answer(page, base, audit_id, "5")
 

@@ -54,6 +54,8 @@ class Command(BaseCommand):
 
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+        from soms.insights.scale import attainment_summary, large_assessments
+        from soms.insights.selectors.picture import default_version
         from soms.people.demo import large_organisation
 
         with Progress(
@@ -69,4 +71,24 @@ class Command(BaseCommand):
                 teams=teams,
                 progress=lambda stage, done, total: bar.update(task, completed=done),
             )
+            version = default_version(org.pk)
+            if version is not None:
+                stages = {
+                    "assessments": bar.add_task("Large demo: assessments", total=people),
+                    "attainment": bar.add_task("Large demo: attainment", total=people),
+                }
+                written, recomputed = large_assessments(
+                    org,
+                    version,
+                    progress=lambda stage, done, total: bar.update(
+                        stages[stage], completed=done, total=total
+                    ),
+                )
         self.stdout.write(self.style.SUCCESS(f"{org.name} is in place (slug {org.slug})."))
+        if version is not None:
+            counts = attainment_summary(org, version)
+            self.stdout.write(
+                f"  · {written:,} validated assessments written, attainment of {recomputed:,} people "
+                f"recomputed on {version.framework.name} {version.label}: "
+                + ", ".join(f"{n:,} {status.replace('_', ' ')}" for status, n in sorted(counts.items()))
+            )

@@ -1,0 +1,136 @@
+"""Assessments for the large demo organisation (`soms demo --people N`): validated coach assessments
+written with `bulk_create`, then every attainment recomputed, so that Insights has a realistic
+organisation of any size to show and the benchmark something to measure.
+
+The spread is fixed by a seed: per person and element a level drawn from a skewed distribution
+(many without a level, few at the top), judgements "met" on every statement up to that level, and a
+validation day spread over the last four years, so that some levels are refresh due and some
+have expired by today.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from soms.assessments.models import (
+    Assessment,
+    ElementAttainment,
+    Judgement,
+    Kind,
+    Status,
+    ValidityOverride,
+)
+from soms.assessments.services.attainment import recompute
+from soms.frameworks.models import FrameworkVersion, Statement
+from soms.people.models import Person
+
+# Chance of holding no level, then the first, second, ... level of an element (the rest: higher).
+SPREAD = (0.30, 0.34, 0.22, 0.10, 0.04)
+CHUNK = 1000
+
+
+def _levels_for(rnd: random.Random, n_levels: int) -> int:
+    weights = list(SPREAD[: n_levels + 1]) + [0.01] * max(0, n_levels + 1 - len(SPREAD))
+    return rnd.choices(range(n_levels + 1), weights=weights)[0]
+
+
+def large_assessments(
+    organisation: Any,
+    version: FrameworkVersion,
+    *,
+    progress: Callable[[str, int, int], None] = lambda stage, done, total: None,
+    today: date | None = None,
+    seed: int = 2026,
+) -> tuple[int, int]:
+    """Give every person of the organisation without an assessment on `version` one validated
+    assessment; recompute them all. Returns (assessments written, people recomputed)."""
+    today = today or timezone.localdate()
+    rnd = random.Random(seed)
+    by_element: dict[int, list[list[int]]] = {}
+    levels = list(version.levels.order_by("rank").values_list("pk", flat=True))
+    for sid, eid, lid in Statement.objects.filter(version=version).values_list(
+        "pk", "element_id", "level_id"
+    ):
+        by_element.setdefault(eid, [[] for _ in levels])[levels.index(lid)].append(sid)
+    elements = sorted(by_element)
+    # Levels that never expire would give no refresher work to look at: the demo organisation keeps
+    # each level three years (its own validity, as an organisation may set).
+    for lv in version.levels.filter(validity_months__isnull=True):
+        ValidityOverride.objects.get_or_create(
+            organisation=organisation, level=lv, defaults={"validity_months": 36}
+        )
+    done_ids = set(
+        Assessment.objects.filter(organisation=organisation, version=version).values_list(
+            "person_id", flat=True
+        )
+    )
+    people = [
+        pk
+        for pk in Person.objects.filter(organisation=organisation, active=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        if pk not in done_ids
+    ]
+    total = len(people)
+    written = 0
+    for start in range(0, total, CHUNK):
+        batch = people[start : start + CHUNK]
+        with transaction.atomic():
+            made = Assessment.objects.bulk_create(
+                [
+                    Assessment(
+                        organisation=organisation,
+                        person_id=pid,
+                        version=version,
+                        kind=Kind.COACH,
+                        status=Status.VALIDATED,
+                        validated_on=today - timedelta(days=rnd.randint(20, 4 * 365)),
+                        imported_from="large demo",
+                    )
+                    for pid in batch
+                ],
+                batch_size=500,
+            )
+            if any(a.pk is None for a in made):  # a backend that does not return ids
+                made = list(
+                    Assessment.objects.filter(organisation=organisation, version=version, person_id__in=batch)
+                )
+            judgements: list[Judgement] = []
+            for a in made:
+                for eid in elements:
+                    reach = _levels_for(rnd, len(levels))
+                    for k in range(reach):
+                        judgements.extend(
+                            Judgement(
+                                organisation=organisation, assessment_id=a.pk, statement_id=sid, value="met"
+                            )
+                            for sid in by_element[eid][k]
+                        )
+            Judgement.objects.bulk_create(judgements, batch_size=2000)
+        written += len(batch)
+        progress("assessments", written, total)
+    everyone = list(
+        Person.objects.filter(organisation=organisation, active=True).values_list("pk", flat=True)
+    )
+    recomputed = 0
+    for start in range(0, len(everyone), CHUNK):
+        recomputed += recompute(everyone[start : start + CHUNK], version, organisation.pk, today)
+        progress("attainment", min(start + CHUNK, len(everyone)), len(everyone))
+    return written, recomputed
+
+
+def attainment_summary(organisation: Any, version: FrameworkVersion) -> dict[str, int]:
+    from django.db.models import Count
+
+    return dict(
+        ElementAttainment.objects.filter(organisation=organisation, version=version)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )

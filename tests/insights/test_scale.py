@@ -1,0 +1,35 @@
+"""The large demo organisation gets validated assessments with a spread of levels and validity,
+and its attainment computed (what `soms demo --people N --teams M` builds)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from soms.assessments.models import Assessment, AttainmentStatus, ElementAttainment
+from soms.insights.scale import attainment_summary, large_assessments
+from soms.people.demo import large_organisation
+from soms.people.models import Person
+from tests.assessments.conftest import soms_version  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+def test_large_demo_has_assessments_and_attainment(soms_version: Any) -> None:  # noqa: F811
+    org = large_organisation(people=120, teams=5, progress=lambda *a: None)
+    seen: list[tuple[str, int, int]] = []
+    written, recomputed = large_assessments(
+        org, soms_version, today=date(2026, 6, 1), progress=lambda *a: seen.append(a)
+    )
+    assert written == recomputed == Person.objects.filter(organisation=org).count() == 120
+    assert ("attainment", 120, 120) in seen and seen[0][0] == "assessments"
+    counts = attainment_summary(org, soms_version)
+    for status in (AttainmentStatus.HELD, AttainmentStatus.REFRESH_DUE, AttainmentStatus.EXPIRED):
+        assert counts.get(status, 0) > 0, counts
+    ranks = set(ElementAttainment.objects.filter(organisation=org).values_list("rank", flat=True))
+    assert len(ranks) >= 3  # no level, and at least two levels held
+    # Run again: nobody gets a second assessment.
+    assert large_assessments(org, soms_version, today=date(2026, 6, 1))[0] == 0
+    assert Assessment.objects.filter(organisation=org).count() == 120
