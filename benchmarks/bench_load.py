@@ -378,18 +378,32 @@ def main() -> None:
     parser.add_argument("--postgres-url", default="postgres://postgres@127.0.0.1:5432/soms_bench")
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--app-port", type=int, default=APP_PORT)
+    parser.add_argument(
+        "--baseline-port",
+        type=int,
+        default=BASELINE_PORT,
+        help="may equal --app-port: they run one after the other",
+    )
+    parser.add_argument(
+        "--data-prefix", default="/tmp/soms-bench", help="data directories: PREFIX-sqlite, PREFIX-postgres"
+    )
     args = parser.parse_args()
+    # Several people may share a machine: each run on its own ports and data directories.
+    globals().update(APP_PORT=args.app_port, BASELINE_PORT=args.baseline_port)
 
     rows: list[dict[str, Any]] = []
     if not args.no_sqlite:
-        rows += measure("SQLite", soms_env(Path("/tmp/soms-bench-sqlite"), ""), args)
+        rows += measure("SQLite", soms_env(Path(f"{args.data_prefix}-sqlite"), ""), args)
     if not args.no_postgres:
         try:
             ensure_postgres_database(args.postgres_url)
         except Exception as exc:  # noqa: BLE001 - say why and go on with what can be measured
             print(f"PostgreSQL skipped: {exc}")
         else:
-            rows += measure("PostgreSQL", soms_env(Path("/tmp/soms-bench-postgres"), args.postgres_url), args)
+            rows += measure(
+                "PostgreSQL", soms_env(Path(f"{args.data_prefix}-postgres"), args.postgres_url), args
+            )
 
     print()
     print(

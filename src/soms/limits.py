@@ -82,6 +82,14 @@ MAX_PROJECT_OUTCOMES = 50
 MAX_AUDIT_QUESTIONS = 500
 MAX_MATURITY_ANCHORS = 11
 
+# --- what runs in the background -------------------------------------------------------------------
+
+# Not refusals but where work runs: a framework import or export of more statements than these is
+# written or rendered by a background job (soms.jobs) with a progress page, not inside the request,
+# so that request workers stay free. Smaller ones take well under a second and stay inline.
+BACKGROUND_IMPORT_STATEMENTS = 2_000
+BACKGROUND_EXPORT_STATEMENTS = 2_000
+
 
 # One row per limit, for the README and for messages: (name, value, what it bounds).
 TABLE: tuple[tuple[str, int | float, str], ...] = (

@@ -16,10 +16,14 @@ exactly.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from functools import wraps
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.db import DatabaseCache
+from django.db import router, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django_ratelimit.core import get_usage
@@ -59,11 +63,22 @@ def retry_after(request: HttpRequest, group: str) -> int | None:
         return None  # the view's own sign-in check answers first
     user_rate, org_rate = rates(group)
     wait = None
-    for key, rate in ((_user_key, user_rate), (_org_key, org_rate)):
-        usage = get_usage(request, group=f"soms.{group}", key=key, rate=rate, increment=True)
-        if usage is not None and usage["should_limit"]:
-            wait = max(wait or 1, int(usage["time_left"]))
+    with _counting():
+        for key, rate in ((_user_key, user_rate), (_org_key, org_rate)):
+            usage = get_usage(request, group=f"soms.{group}", key=key, rate=rate, increment=True)
+            if usage is not None and usage["should_limit"]:
+                wait = max(wait or 1, int(usage["time_left"]))
     return wait
+
+
+def _counting() -> AbstractContextManager[Any]:
+    """On the database cache, both counters in one transaction: each `add` and `incr` otherwise
+    opens its own, and on SQLite each takes the one write lock (four per counted request, which
+    under load queued every writer behind the counting). Other caches need no transaction."""
+    cache = caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")]
+    if isinstance(cache, DatabaseCache):
+        return transaction.atomic(using=router.db_for_write(cache.cache_model_class))
+    return nullcontext()
 
 
 def too_many(request: HttpRequest, wait: int) -> HttpResponse:

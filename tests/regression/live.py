@@ -70,6 +70,15 @@ def live_server(data_dir: Path, *, extra_env: dict[str, str] | None = None) -> A
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
+    # Background jobs (large imports and exports) run in a worker beside the server, as `soms start`
+    # runs one.
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "soms.cli", "worker", "--interval", "0.2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -82,12 +91,14 @@ def live_server(data_dir: Path, *, extra_env: dict[str, str] | None = None) -> A
                 time.sleep(0.2)
         yield base, tokens
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        for child in (proc, worker):
+            os.killpg(child.pid, signal.SIGTERM)
+        for child in (proc, worker):
+            try:
+                child.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(child.pid, signal.SIGKILL)
+                child.wait()
 
 
 class Browser:

@@ -4,11 +4,14 @@ The probe: an admin's crafted import held SQLite's write lock for about a minute
 writes in *other* organisations answered 500 "database is locked" after 20 s. Here a real server
 (gunicorn, SQLite file) takes an import of the largest accepted size in organisation A while the
 owner of organisation B signs in and creates frameworks; every one of B's requests must succeed,
+(the import is checked in A's request and written by a background job, in the worker beside the
+server),
 and none may be slowed by more than a second compared with the same request on an idle server.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 
@@ -50,6 +53,16 @@ def test_a_large_import_in_one_organisation_does_not_stall_another(tmp_path):
             result["status"], result["body"] = api(
                 base, tokens["alice"], "POST", "/api/v1/frameworks/import?filename=big.csv", raw=data
             )
+            result["request_seconds"] = time.perf_counter() - started
+            # A file this large is checked in the request and written by a background job.
+            if result["status"] == 202:
+                url = json.loads(result["body"])["url"]  # type: ignore[arg-type]
+                while time.perf_counter() - started < 110:
+                    _, body = api(base, tokens["alice"], "GET", url)
+                    result["job"] = json.loads(body)
+                    if result["job"]["status"] in ("done", "failed"):  # type: ignore[index]
+                        break
+                    time.sleep(0.3)
             result["seconds"] = time.perf_counter() - started
 
         thread = threading.Thread(target=import_in_a)
@@ -63,7 +76,8 @@ def test_a_large_import_in_one_organisation_does_not_stall_another(tmp_path):
         thread.join(timeout=120)
         assert not thread.is_alive(), "the import did not finish within two minutes"
 
-    assert result["status"] == 201, result["body"][:500]  # type: ignore[index]
+    assert result["status"] == 202, result["body"][:500]  # type: ignore[index]
+    assert result["job"]["status"] == "done", result["job"]  # type: ignore[index]
     assert during, "B made no request while A imported"
     failures = [r for r in during if r[1] not in (201, 302)]
     assert failures == [], failures

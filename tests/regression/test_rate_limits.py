@@ -72,3 +72,22 @@ def test_only_posting_an_import_counts(world):
     client = world.client_for(world.alice, world.org_a)
     url = reverse("framework-import")
     assert [client.get(url).status_code for _ in range(3)] == [200, 200, 200]
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.django_db(transaction=True)
+def test_counting_a_request_takes_the_write_lock_once(world, builtin):
+    # Per user and per organisation, an add and an increment each: on the database cache each was
+    # its own write transaction, and on SQLite each took the database's one write lock.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    version = _builtin_version()
+    client = _bearer(world, world.alice, world.org_a)
+    url = f"/api/v1/framework-versions/{version.pk}"
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    # A real transaction per test here: SQLite opens each with BEGIN IMMEDIATE, taking the lock.
+    locks = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("BEGIN")]
+    assert len(locks) == 1, locks

@@ -241,6 +241,8 @@ def download_response(item: Evidence) -> FileResponse:
         filename=item.filename or "evidence",
         content_type=item.content_type or "application/octet-stream",
     )
+    # Django's 4 KiB default makes a 10 MiB file 2,560 writes; 256 KiB makes it 40.
+    response.block_size = 256 * 1024
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

@@ -8,6 +8,7 @@ from ninja import Field, Router, Schema
 
 from soms.fields import MAX_ID, Id
 from soms.frameworks import access
+from soms.frameworks.cache import published_cached
 from soms.frameworks.document import StoredDocument
 from soms.frameworks.selectors import versions as selectors
 from soms.ratelimits import documented, refused
@@ -98,18 +99,33 @@ def framework_detail(request: ApiRequest, framework_id: Id) -> dict[str, Any]:
     summary="A whole framework version: levels, elements, statements, areas and rules",
     openapi_extra=documented("grid"),
 )
-def framework_version_detail(request: ApiRequest, version_id: Id) -> dict[str, Any] | HttpResponse:
+def framework_version_detail(request: ApiRequest, version_id: Id) -> FrameworkVersionOut | HttpResponse:
     if (answer := refused(request, "grid")) is not None:
         return answer
     version = access.framework_version_for(request.membership, version_id)
-    document = selectors.version_document_stored(version=version)
-    return {
-        "id": version.pk,
-        "framework_id": version.framework_id,
-        "label": version.label,
-        "status": version.status,
-        "published_at": version.published_at,
-        "attribution": version.attribution,
-        "document": document,
-        "problems": [{"loc": loc, "msg": msg} for loc, msg in document.problems()],
-    }
+
+    def build() -> FrameworkVersionOut:
+        document = selectors.version_document_stored(version=version)
+        return FrameworkVersionOut.model_validate(
+            {
+                "id": version.pk,
+                "framework_id": version.framework_id,
+                "label": version.label,
+                "status": version.status,
+                "published_at": version.published_at,
+                "attribution": version.attribution,
+                "document": document,
+                "problems": [{"loc": loc, "msg": msg} for loc, msg in document.problems()],
+            }
+        )
+
+    if not version.is_published:
+        return build()
+    # A published version never changes: its answer is rendered once, as Ninja renders a schema's
+    # output, and then read back from the cache as bytes.
+    from soms.api.router import api  # the API mounts this router: imported here, not at load
+
+    body = published_cached(
+        version, "api", lambda: api.renderer.render(request, build().model_dump(), response_status=200)
+    )
+    return HttpResponse(body, content_type=api.get_content_type())

@@ -10,6 +10,7 @@ from ninja.files import UploadedFile
 from ninja.params import functions as param
 from pydantic import Field
 
+from soms import limits
 from soms.api.errors import ProblemsOut, problems_answer
 from soms.core.problems import Problem, path_loc
 from soms.fields import Filename, Id, Input
@@ -18,9 +19,14 @@ from soms.frameworks.selectors.versions import VersionIncomplete
 from soms.frameworks.services.exchange import (
     ChoiceInvalid,
     ImportNeedsChoice,
-    framework_import,
+    export_runs_in_background,
+    framework_export_start,
+    framework_import_read,
+    framework_import_start,
+    framework_import_write,
     framework_version_export,
 )
+from soms.jobs.api import JobOut, job_out
 from soms.ratelimits import documented, refused
 from soms.tenancy.access import require
 from soms.tenancy.requests import ApiRequest
@@ -113,6 +119,7 @@ def _problems(status: int, error: io.FrameworkImportError) -> Status[dict[str, A
     "/frameworks/import",
     response={
         201: ImportedOut,
+        202: JobOut,
         403: DetailOut,
         409: ImportClashOut,
         413: ProblemsOut,
@@ -127,7 +134,10 @@ def _problems(status: int, error: io.FrameworkImportError) -> Status[dict[str, A
         "place; nothing is written. Files above the upload limit answer 413. A sound file that clashes "
         "(its framework already has a version with its label, as when an unchanged export is imported "
         "again, or it is a built-in framework) answers 409 with the reason and `choices`: send it again "
-        "with `import_as=version` (optionally `label`) or `import_as=framework` (optionally `code`, `name`)."
+        "with `import_as=version` (optionally `label`) or `import_as=framework` (optionally `code`, `name`). "
+        f"A file of more than {limits.BACKGROUND_IMPORT_STATEMENTS:,} statements is checked at once (the "
+        "answers above) and written by a background job: the answer is 202 with the job, whose `url` to "
+        "poll gives `result_url` (the new version's page) when its status is `done`."
     ),
     openapi_extra=documented("import"),
 )
@@ -160,17 +170,31 @@ def framework_import_api(
         else:
             io.check_size(int(request.META.get("CONTENT_LENGTH") or 0))
             data, filename = request.body, query.filename
-        version = framework_import(
+        read = framework_import_read(
             organisation=membership.organisation,
-            actor=request.user,
             data=data,
             filename=filename,
             format=query.format,
-            publish=query.publish,
             import_as=query.import_as,
             label=query.label,
             code=query.code,
             name=query.name,
+        )
+        if read.runs_in_background:
+            job = framework_import_start(
+                organisation=membership.organisation,
+                actor=request.user,
+                read=read,
+                filename=filename,
+                publish=query.publish,
+            )
+            return Status(202, job_out(job))
+        version = framework_import_write(
+            organisation=membership.organisation,
+            actor=request.user,
+            read=read,
+            filename=filename,
+            publish=query.publish,
         )
     except ImportNeedsChoice as exc:
         clash = exc.clash
@@ -211,9 +235,12 @@ def framework_import_api(
     summary="A framework version as a file: native YAML or JSON, CSV, or a CASE 1.1 CFPackage",
     description=(
         "A draft that is not yet a whole framework (no levels or elements, rules naming a missing level) "
-        "answers 409 with every problem and its place."
+        "answers 409 with every problem and its place. A version of more than "
+        f"{limits.BACKGROUND_EXPORT_STATEMENTS:,} statements whose file is not ready yet is rendered by "
+        "a background job: the answer is 202 with the job; poll its `url` until `status` is `done`, then "
+        "fetch its `download_url` (or ask this operation again: a published version's file is kept)."
     ),
-    response={200: None, 409: ProblemsOut},
+    response={200: None, 202: JobOut, 409: ProblemsOut},
     openapi_extra=documented(
         "export",
         {
@@ -232,6 +259,12 @@ def framework_version_export_api(
     if (answer := refused(request, "export")) is not None:
         return answer
     version = access.framework_version_for(request.membership, version_id)
+    membership = request.membership
+    if membership is not None and export_runs_in_background(version=version, format=query.format):
+        job = framework_export_start(
+            version=version, format=query.format, organisation=membership.organisation, actor=request.user
+        )
+        return Status(202, job_out(job))
     try:
         rendered = framework_version_export(version=version, format=query.format)
     except VersionIncomplete as exc:

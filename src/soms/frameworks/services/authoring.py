@@ -90,8 +90,9 @@ COUNT_LIMITS: dict[str, str] = {
     "areas": "MAX_AREAS",
     "statements": "MAX_STATEMENTS",
 }
-# Long texts an author types, held to the same length an import accepts (an export re-imports).
-LONG_TEXT_FIELDS = ("text", "description")
+# Long texts an author types, held to the lengths an import accepts (an export re-imports): the
+# forms and API schemas refuse them first; the service holds every other caller to them too.
+LONG_TEXT_LIMITS: dict[str, str] = {"text": "MAX_STATEMENT_LENGTH", "description": "MAX_TEXT_LENGTH"}
 
 
 def _actor_or_none(actor: Any) -> Any:
@@ -287,13 +288,11 @@ def _check_room(kind: str, version: FrameworkVersion) -> None:
 
 def _check_item_values(kind: str, version: FrameworkVersion, values: Mapping[str, Any], item: Any) -> None:
     model = ITEM_MODELS[kind]
-    for field in LONG_TEXT_FIELDS:
-        value = values.get(field)
-        if isinstance(value, str) and len(value) > limits.MAX_TEXT_LENGTH:
+    for field, name in LONG_TEXT_LIMITS.items():
+        value, limit = values.get(field), getattr(limits, name)
+        if isinstance(value, str) and len(value) > limit:
             raise LimitReached(
-                field,
-                f"{len(value):,} characters: at most {limits.MAX_TEXT_LENGTH:,} are accepted "
-                "(limit MAX_TEXT_LENGTH)",
+                field, f"{len(value):,} characters: at most {limit:,} are accepted (limit {name})"
             )
     if "code" in values and _code_taken(model, version, values["code"], exclude=item):
         raise InvalidField("code", f"{values['code']!r} is already used in this version")

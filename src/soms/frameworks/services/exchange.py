@@ -10,7 +10,9 @@ from typing import Any, Literal
 from django.db import transaction
 from django.utils import timezone
 
+from soms import limits
 from soms.frameworks import io, suggest
+from soms.frameworks.cache import is_cached, published_cached
 from soms.frameworks.document import CODE_RE, FrameworkDocument, without_ids
 from soms.frameworks.models import Framework, FrameworkImport, FrameworkVersion
 from soms.frameworks.selectors.versions import version_document
@@ -20,6 +22,11 @@ from soms.frameworks.services.versions import (
     framework_version_create_from_document,
     version_contents_prepare,
 )
+from soms.jobs.access import job_for
+from soms.jobs.models import Job, JobStatus
+from soms.jobs.runner import job_name
+from soms.jobs.services import job_start
+from soms.tenancy.access import NotFound
 from soms.tenancy.models import Organisation
 from soms.tenancy.services import audit_log_write
 
@@ -187,6 +194,60 @@ def _as_chosen(
     return FrameworkDocument.model_validate(data), None
 
 
+@dataclass
+class ImportRead:
+    """A file parsed, validated and turned into what the person chose, not yet written: what an
+    import page or API call checks in the request (every problem answered at once) before writing
+    it there or in a background job."""
+
+    document: FrameworkDocument
+    warnings: list[str]
+    format: str
+    # The version a file imported as "the next version" continues.
+    based_on: FrameworkVersion | None = None
+
+    @property
+    def statement_count(self) -> int:
+        return sum(len(e.statements) for e in self.document.elements)
+
+    @property
+    def runs_in_background(self) -> bool:
+        return self.statement_count > limits.BACKGROUND_IMPORT_STATEMENTS
+
+
+def framework_import_read(
+    *,
+    organisation: Organisation,
+    data: bytes,
+    filename: str = "",
+    format: io.Format | None = None,
+    import_as: ImportAs | None = None,
+    label: str | None = None,
+    code: str | None = None,
+    name: str | None = None,
+) -> ImportRead:
+    """Parse and validate a file and apply the person's choice, outside any transaction.
+    FrameworkImportError lists every problem; ImportNeedsChoice says what a clashing file can be."""
+    warnings: list[str] = []
+    document = io.parse(data, filename=filename, format=format, warnings=warnings)
+    shown_format = format or io.detect_format(data.decode("utf-8-sig", "replace"), filename)
+    based_on = None
+    if import_as is None:
+        clash = import_clash(organisation=organisation, document=document)
+        if clash is not None:
+            raise ImportNeedsChoice(clash)
+    else:
+        document, based_on = _as_chosen(
+            organisation=organisation,
+            document=document,
+            import_as=import_as,
+            label=label,
+            code=code,
+            name=name,
+        )
+    return ImportRead(document=document, warnings=warnings, format=shown_format, based_on=based_on)
+
+
 def framework_import(
     *,
     organisation: Organisation,
@@ -212,41 +273,68 @@ def framework_import(
     The file is parsed, validated and turned into rows before the transaction opens: on SQLite the
     transaction takes the database's one write lock at once (IMMEDIATE), and every other
     organisation's writes wait while it is held, so it holds only the inserts."""
-    warnings: list[str] = []
-    document = io.parse(data, filename=filename, format=format, warnings=warnings)
-    shown_format = format or io.detect_format(data.decode("utf-8-sig", "replace"), filename)
-    based_on = None
-    if import_as is None:
-        clash = import_clash(organisation=organisation, document=document)
-        if clash is not None:
-            raise ImportNeedsChoice(clash)
-    else:
-        document, based_on = _as_chosen(
-            organisation=organisation,
-            document=document,
-            import_as=import_as,
-            label=label,
-            code=code,
-            name=name,
-        )
-    prepared = version_contents_prepare(document)
+    read = framework_import_read(
+        organisation=organisation,
+        data=data,
+        filename=filename,
+        format=format,
+        import_as=import_as,
+        label=label,
+        code=code,
+        name=name,
+    )
+    return framework_import_write(
+        organisation=organisation, actor=actor, read=read, filename=filename, publish=publish
+    )
+
+
+def framework_import_write(
+    *, organisation: Organisation, actor: Any, read: ImportRead, filename: str, publish: bool
+) -> FrameworkVersion:
+    """Write a file read by framework_import_read, in one short transaction."""
+    prepared = version_contents_prepare(read.document)
     with transaction.atomic():
         version = _import_write(
             organisation=organisation,
             actor=actor,
-            document=document,
+            document=read.document,
             prepared=prepared,
             filename=filename,
-            format=shown_format,
+            format=read.format,
             publish=publish,
         )
-        if based_on is not None:
-            version.based_on = based_on
+        if read.based_on is not None:
+            version.based_on = read.based_on
             version.save(update_fields=["based_on"])
     # What was normalised or dropped to read the file, for the page, the API and the command line
     # to tell the person who imported it (the version's notes keep the same sentences).
-    version.import_warnings = warnings
+    version.import_warnings = read.warnings
     return version
+
+
+def framework_import_start(
+    *, organisation: Organisation, actor: Any, read: ImportRead, filename: str, publish: bool
+) -> Job:
+    """Queue the write of a large file as a background job (soms.frameworks.jobs); the job's page
+    links to the new version when it is done."""
+    from soms.frameworks.jobs import framework_import_job
+
+    document = read.document
+    return job_start(
+        job_function=framework_import_job,
+        organisation=organisation,
+        owner=actor,
+        title=f"Import {document.framework.name} {document.version.label} ({read.statement_count:,} statements)",
+        params={
+            "document": document.model_dump(mode="json"),
+            "warnings": read.warnings,
+            "format": read.format,
+            "filename": filename[:200],
+            "publish": publish,
+            "based_on_id": read.based_on.pk if read.based_on is not None else None,
+        },
+        total=3,
+    )
 
 
 def _import_write(
@@ -295,13 +383,66 @@ def _import_write(
 
 
 def framework_version_export(*, version: FrameworkVersion, format: io.Format) -> io.Rendered:
-    """A stored version in one format. Read-only; the caller has already checked access."""
-    return io.render(
-        version_document(version=version),
-        format=format,
-        published=version.is_published,
-        changed_at=version.published_at or version.created_at,
+    """A stored version in one format. Read-only; the caller has already checked access.
+
+    A published version never changes: each format is rendered once and then read from the cache."""
+    return published_cached(
+        version,
+        f"export:{format}",
+        lambda: io.render(
+            version_document(version=version),
+            format=format,
+            published=version.is_published,
+            changed_at=version.published_at or version.created_at,
+        ),
     )
+
+
+def export_runs_in_background(*, version: FrameworkVersion, format: io.Format) -> bool:
+    """A large version's export is rendered by a job, unless a published one's is already cached."""
+    if is_cached(version, f"export:{format}"):
+        return False
+    return bool(version.statements.count() > limits.BACKGROUND_EXPORT_STATEMENTS)
+
+
+def framework_export_start(
+    *, version: FrameworkVersion, format: io.Format, organisation: Organisation, actor: Any
+) -> Job:
+    """Queue the rendering of a large export; the job keeps the file, downloaded from the version's
+    own download address (soms.frameworks.jobs.export_download_url) by readers of the version."""
+    from soms.frameworks.jobs import framework_export_job
+
+    # Asking again while the file is being written follows the job already under way.
+    waiting = Job.objects.filter(
+        organisation=organisation,
+        owner_id=getattr(actor, "pk", None),
+        kind=job_name(framework_export_job),
+        status__in=[JobStatus.QUEUED, JobStatus.RUNNING],
+        params__version_id=version.pk,
+        params__format=format,
+    ).first()
+    if waiting is not None:
+        return waiting
+    return job_start(
+        job_function=framework_export_job,
+        organisation=organisation,
+        owner=actor,
+        title=f"Export {version.framework.name} {version.label} as {io.FORMAT_LABELS[format]}",
+        params={"version_id": version.pk, "format": format},
+        total=2,
+    )
+
+
+def export_job_for(*, membership: Any, version: FrameworkVersion, format: str, job_id: Any) -> Job:
+    """The finished export job of this version and format the member may see (404 otherwise); the
+    caller has checked that the member reads the version."""
+    from soms.frameworks.jobs import framework_export_job
+
+    job = job_for(membership, job_id)
+    expected = {"version_id": version.pk, "format": format}
+    if job.kind != job_name(framework_export_job) or job.params != expected or not job.result_file:
+        raise NotFound("No such export")
+    return job
 
 
 # A pending import waits this long for its choice; older ones are cleared as new ones come in.

@@ -1,13 +1,19 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from soms.frameworks import access
+from soms.frameworks.cache import published_cached
 from soms.frameworks.selectors import versions as selectors
 from soms.ratelimits import rate_limited
 from soms.tenancy.access import member_required
+from soms.tenancy.permissions import can
 from soms.tenancy.requests import MemberRequest
 
 
@@ -36,7 +42,29 @@ def framework_detail(request: MemberRequest, framework_id: int) -> HttpResponse:
 @rate_limited("grid")
 def framework_version(request: MemberRequest, version_id: int) -> HttpResponse:
     version = access.framework_version_for(request.membership, version_id)
-    grid = selectors.version_grid(version=version)
+
+    def draw() -> dict[str, Any]:
+        # The grid and its rules alone: the same for every reader of a published version, so drawn
+        # once and read back from the cache (soms.frameworks.cache); a draft is drawn every time.
+        grid = selectors.version_grid(version=version)
+        html = render_to_string(
+            "frameworks/_grid_body.html",
+            {
+                "version": version,
+                "grid": grid,
+                "editable": can(request.membership, "framework_version.author", version),
+                "rules": selectors.describe_rules(version=version, levels=grid.levels),
+            },
+            request=request,
+        )
+        return {
+            "html": html,
+            "elements": len(grid.rows),
+            "levels": len(grid.levels),
+            "statements": grid.statement_count,
+        }
+
+    drawn = published_cached(version, "grid", draw)
     readable = access.readable_versions_q(request.membership)
     versions = version.framework.versions.filter(readable).order_by("-created_at")
     return render(
@@ -45,8 +73,8 @@ def framework_version(request: MemberRequest, version_id: int) -> HttpResponse:
         {
             "version": version,
             "framework": version.framework,
-            "grid": grid,
+            "grid_body": mark_safe(drawn["html"]),  # noqa: S308  # our own template's output
+            "counts": drawn,
             "versions": versions,
-            "rules": selectors.describe_rules(version=version, levels=grid.levels),
         },
     )

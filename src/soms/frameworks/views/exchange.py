@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.files.uploadedfile import UploadedFile
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -16,10 +16,15 @@ from soms.frameworks.selectors.versions import VersionIncomplete
 from soms.frameworks.services.exchange import (
     IMPORT_AS,
     ImportNeedsChoice,
-    framework_import,
+    export_job_for,
+    export_runs_in_background,
+    framework_export_start,
     framework_import_hold,
     framework_import_pending_apply,
     framework_import_pending_clash,
+    framework_import_read,
+    framework_import_start,
+    framework_import_write,
     framework_version_export,
 )
 from soms.ratelimits import rate_limited
@@ -56,13 +61,33 @@ def framework_import_page(request: MemberRequest) -> HttpResponse:
         try:
             io.check_size(upload.size or 0)
             data = upload.read()
-            version = framework_import(
+            # Read and checked here, so every problem is answered at once; a large file's write
+            # runs in a background job, whose page links to the new version when it is done.
+            read = framework_import_read(
                 organisation=request.organisation,
-                actor=request.user,
                 data=data,
                 filename=filename,
                 format=form.cleaned_data["format"] or None,
-                publish=form.cleaned_data["publish"],
+            )
+            publish = form.cleaned_data["publish"]
+            if read.runs_in_background:
+                job = framework_import_start(
+                    organisation=request.organisation,
+                    actor=request.user,
+                    read=read,
+                    filename=filename,
+                    publish=publish,
+                )
+                messages.info(
+                    request, f"{read.statement_count:,} statements are being written in the background."
+                )
+                return redirect("job-detail", job_id=job.pk)
+            version = framework_import_write(
+                organisation=request.organisation,
+                actor=request.user,
+                read=read,
+                filename=filename,
+                publish=publish,
             )
         except ImportNeedsChoice:
             # A sound file that clashes: keep it, and ask what it should become.
@@ -166,10 +191,29 @@ def framework_import_choose(request: MemberRequest, import_id: int) -> HttpRespo
 @member_required
 @require_GET
 @rate_limited("export")
-def framework_version_download(request: MemberRequest, version_id: int, format: str) -> HttpResponse:
+def framework_version_download(request: MemberRequest, version_id: int, format: str) -> HttpResponseBase:
     if not io.is_format(format):
         raise Http404("No such format")
     version = access.framework_version_for(request.membership, version_id)
+    if "job" in request.GET:
+        # The file a finished export job rendered, to a reader of the version who may see the job.
+        job = export_job_for(
+            membership=request.membership, version=version, format=format, job_id=request.GET["job"]
+        )
+        file = FileResponse(
+            job.result_file.open("rb"),
+            as_attachment=True,
+            filename=(job.result_file.name or "export").rsplit("/", 1)[-1],
+            content_type=job.result_content_type,
+        )
+        file["Cache-Control"] = "private, no-store"
+        return file
+    if export_runs_in_background(version=version, format=format):
+        job = framework_export_start(
+            version=version, format=format, organisation=request.organisation, actor=request.user
+        )
+        messages.info(request, "This version is large: its file is being written in the background.")
+        return redirect("job-detail", job_id=job.pk)
     try:
         rendered = framework_version_export(version=version, format=format)
     except VersionIncomplete as exc:

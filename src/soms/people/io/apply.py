@@ -91,7 +91,12 @@ class Prepared:
     statements: list[tuple[str, str, Any]] = field(default_factory=list)
     deactivate: list[tuple[str, Any]] = field(default_factory=list)  # counted: rows they change
     result: dict[str, Any] = field(default_factory=dict)
-    rows: int = 0  # rows written, for the progress bar
+    rows: int = 0  # rows written in all
+
+    @property
+    def people(self) -> int:
+        """People created or changed: what the progress bar counts."""
+        return int(self.result.get("created", 0)) + int(self.result.get("updated", 0))
 
     def insert(self, model: type[models.Model], objs: Sequence[models.Model]) -> None:
         """Multi-row INSERTs of `objs` (ids set), compiled now, in the largest batches allowed."""
@@ -417,14 +422,14 @@ def apply_plan(
     prepared = prepare_plan(
         organisation=organisation, plan=plan, filename=filename, options=options, progress=progress
     )
-    progress("writing", 0, prepared.rows)
+    progress("writing", 0, prepared.people)
     opened = time.perf_counter()
     with transaction.atomic():
         result = write_prepared(organisation=organisation, prepared=prepared, actor=actor)
     if timings is not None:
         timings["prepare"] = opened - started
         timings["write"] = time.perf_counter() - opened
-    progress("writing", prepared.rows, prepared.rows)
+    progress("writing", prepared.people, prepared.people)
     return result
 
 

@@ -129,7 +129,7 @@ def people_import_apply(
         **({"progress": progress} if progress else {}),
     )
     if progress is not None:
-        progress("writing", 0, prepared.rows)
+        progress("writing", 0, prepared.people)
     with transaction.atomic():
         result = write_prepared(organisation=record.organisation, prepared=prepared, actor=actor)
         PeopleImport.objects.filter(pk=record.pk).update(
@@ -139,6 +139,6 @@ def people_import_apply(
             content=b"",
         )
     if progress is not None:
-        progress("writing", prepared.rows, prepared.rows)
+        progress("writing", prepared.people, prepared.people)
     record.refresh_from_db()
     return result
