@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from soms.assessments.models import (
@@ -122,6 +122,11 @@ def large_assessments(
     for start in range(0, len(everyone), CHUNK):
         recomputed += recompute(everyone[start : start + CHUNK], version, organisation.pk, today)
         progress("attainment", min(start + CHUNK, len(everyone)), len(everyone))
+    if connection.vendor == "postgresql":
+        # Fresh bulk-loaded tables have no statistics until autovacuum comes by; without them the
+        # planner takes 10,000 people for one and the organisation picture runs for tens of seconds.
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE")
     return written, recomputed
 
 
