@@ -26,10 +26,10 @@ from soms.assessments.models import (
     Status,
 )
 from soms.assessments.services.attainment import (
-    _judgements_by_person,
-    _projects_by_person,
     engine_for,
     evaluate,
+    judgements_by_person,
+    projects_by_person,
 )
 from soms.core.attainment import Confidence, confidence, self_view
 from soms.frameworks.models import Element, FrameworkVersion, Level, Statement
@@ -217,7 +217,7 @@ def self_beside_validated(
     someone else, and the levels their self-assessment would give per element."""
     today = now or timezone.localdate()
     engine, index = engine_for(person.organisation_id, version)
-    judgements = _judgements_by_person([person.pk], index, validated_only=False).get(person.pk, [])
+    judgements = judgements_by_person([person.pk], index, validated_only=False).get(person.pk, [])
     # Drafts of managers and coaches say nothing yet; the person's own self-assessment counts as their view.
     statements = list(
         Statement.objects.filter(version=version)
@@ -235,7 +235,7 @@ def self_beside_validated(
         )
         for c in confidence(judgements, [s.code for s in statements])
     ]
-    projects = _projects_by_person([person.pk], index).get(person.pk, [])
+    projects = projects_by_person([person.pk], index).get(person.pk, [])
     own = self_view(engine, judgements, projects, today)
     return {
         "rows": rows,

@@ -42,6 +42,7 @@ from soms.core.attainment import (
     ProjectStatus,
     StatementSpec,
     rules_from_data,
+    self_view,
 )
 from soms.core.attainment import Judgement as CoreJudgement
 from soms.frameworks.models import Area, Element, FrameworkVersion, Level, Statement
@@ -107,7 +108,7 @@ def engine_for(organisation_id: int, version: FrameworkVersion) -> tuple[Attainm
     return engine, index
 
 
-def _judgements_by_person(
+def judgements_by_person(
     person_ids: Sequence[int], index: VersionIndex, *, validated_only: bool = True
 ) -> dict[int, list[JudgementRecord]]:
     rows = Judgement.objects.filter(
@@ -141,7 +142,7 @@ def _judgements_by_person(
     return out
 
 
-def _projects_by_person(
+def projects_by_person(
     person_ids: Sequence[int], index: VersionIndex
 ) -> dict[int, list[ChangeProjectRecord]]:
     """Each person's validated change projects on this version: those they own and those of which
@@ -183,11 +184,23 @@ def evaluate(
     """A person's attainment at `at` (today by default), computed, not read from the stored rows:
     what `soms attainment show --at DATE` and the history views need."""
     engine, index = engine_for(organisation_id, version)
-    judgements = _judgements_by_person([person_id], index)
-    projects = _projects_by_person([person_id], index)
+    judgements = judgements_by_person([person_id], index)
+    projects = projects_by_person([person_id], index)
     return engine.evaluate(
         judgements.get(person_id, []), projects.get(person_id, []), at or timezone.localdate()
     )
+
+
+def evaluate_self(
+    person_id: int, organisation_id: int, version: FrameworkVersion, at: date | None = None
+) -> tuple[PersonAttainment, bool]:
+    """The levels the person's own self-assessment would give if it were validated (the "self" line
+    beside "attained"), and whether there is any self-assessment at all. Certifies nothing."""
+    engine, index = engine_for(organisation_id, version)
+    judgements = judgements_by_person([person_id], index, validated_only=False).get(person_id, [])
+    projects = projects_by_person([person_id], index).get(person_id, [])
+    has_self = any(j.kind == AssessmentKind.SELF for j in judgements)
+    return self_view(engine, judgements, projects, at or timezone.localdate()), has_self
 
 
 def _next_change(result: PersonAttainment) -> date | None:
@@ -213,8 +226,8 @@ def recompute(
     written = 0
     for start in range(0, len(ids), BATCH):
         batch = ids[start : start + BATCH]
-        judgements = _judgements_by_person(batch, index)
-        projects = _projects_by_person(batch, index)
+        judgements = judgements_by_person(batch, index)
+        projects = projects_by_person(batch, index)
         results = {
             pid: engine.evaluate(judgements.get(pid, []), projects.get(pid, []), today) for pid in batch
         }

@@ -29,7 +29,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from soms.assessments.models import Assessment, AssessmentEvent, EventAction, Judgement, Status
-from soms.assessments.services.attainment import _judgements_by_person, people_with_inputs, version_index
+from soms.assessments.services.attainment import judgements_by_person, people_with_inputs, version_index
 from soms.core.carryover import CarriedJudgement, MappingKind, StatementMap, ToReassess, carry_over
 from soms.core.problems import Invalid
 from soms.frameworks.models import FrameworkVersion, StatementMapping, VersionStatus
@@ -168,7 +168,7 @@ def plan_carry_over(
     index = version_index(source)
     target_index = version_index(target)
     new_codes = [s.code for s in target_index.spec.statements]
-    judgements = _judgements_by_person(ids, index) if ids else {}
+    judgements = judgements_by_person(ids, index) if ids else {}
     done = set(
         Assessment.objects.filter(
             organisation=organisation, version=target, person_id__in=ids, imported_from=marker(source)

@@ -8,9 +8,8 @@ from typing import Any
 from django.utils import timezone
 
 from soms.assessments.models import ElementAttainment
-from soms.assessments.services.attainment import _judgements_by_person, _projects_by_person, engine_for
+from soms.assessments.services.attainment import evaluate_self
 from soms.charts import RadarSeries, radar_chart
-from soms.core.attainment import self_view
 from soms.frameworks.models import Element, FrameworkVersion, Level
 from soms.insights.models import ActionStatus, DevelopmentAction
 from soms.insights.services.plans import is_overdue, suggestions
@@ -35,11 +34,7 @@ def person_view(membership: Membership, person: Person, version: FrameworkVersio
         if r.element_id not in required or r.level.rank > required[r.element_id].rank:
             required[r.element_id] = r.level
     # The self line: what the person's own judgements would give if validated today.
-    engine, index = engine_for(person.organisation_id, version)
-    judgements = _judgements_by_person([person.pk], index, validated_only=False).get(person.pk, [])
-    projects = _projects_by_person([person.pk], index).get(person.pk, [])
-    mine = self_view(engine, judgements, projects, today)
-    has_self = any(j.kind == "self" for j in judgements)
+    mine, has_self = evaluate_self(person.pk, person.organisation_id, version, today)
     rows: list[dict[str, Any]] = []
     for e in elements:
         a = stored.get(e.pk)
@@ -47,6 +42,7 @@ def person_view(membership: Membership, person: Person, version: FrameworkVersio
         need = required.get(e.pk)
         gap = max((pos[need.code] if need else 0) - (pos[attained] if attained else 0), 0)
         detail = a.detail if a else {}
+        own = mine.element(e.code).level
         rows.append(
             {
                 "element": e.code,
@@ -55,8 +51,8 @@ def person_view(membership: Membership, person: Person, version: FrameworkVersio
                 "required_name": need.name if need else "",
                 "attained": attained,
                 "attained_name": names.get(attained or "", ""),
-                "self": mine.element(e.code).level,
-                "self_name": names.get(mine.element(e.code).level or "", ""),
+                "self": own,
+                "self_name": names.get(own or "", ""),
                 "gap": gap,
                 "status": a.status if a else "none",
                 "since": a.since if a else None,
