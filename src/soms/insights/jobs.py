@@ -29,6 +29,17 @@ def _membership(ctx: JobContext) -> Membership:
     return m
 
 
+def filter_params(filters: Filters) -> dict[str, Any]:
+    """The job parameters that `filters_from` reads back (plain ids, JSON-safe)."""
+    return {
+        "unit": filters.unit.pk if filters.unit else None,
+        "team": filters.team.pk if filters.team else None,
+        "role_profile": filters.role_profile,
+        "location": filters.location,
+        "manager": filters.manager.pk if filters.manager else None,
+    }
+
+
 def filters_from(params: dict[str, Any], organisation_id: int) -> Filters:
     def get(model: Any, key: str, **extra: Any) -> Any:
         pk = params.get(key)

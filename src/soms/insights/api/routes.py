@@ -306,7 +306,7 @@ class ReportIn(Input):
 @member_required
 def insights_report(request: MemberRequest, payload: ReportIn) -> Status[dict[str, Any]]:
     """Render the overview of these filters as PDF or XLSX in the background; poll the job."""
-    from soms.insights.jobs import insights_report_job
+    from soms.insights.jobs import filter_params, insights_report_job
     from soms.insights.reports import scope_title
     from soms.jobs.services import job_start
 
@@ -321,13 +321,7 @@ def insights_report(request: MemberRequest, payload: ReportIn) -> Status[dict[st
         params={
             "version_id": v.pk,
             "fmt": payload.format,
-            "filters": {
-                "unit": f.unit.pk if f.unit else None,
-                "team": f.team.pk if f.team else None,
-                "role_profile": f.role_profile,
-                "location": f.location,
-                "manager": f.manager.pk if f.manager else None,
-            },
+            "filters": filter_params(f),
         },
     )
     return Status(202, job_out(job))

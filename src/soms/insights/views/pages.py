@@ -7,9 +7,11 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -221,32 +223,18 @@ def refreshers(request: MemberRequest) -> HttpResponse:
 
 
 def _person_url(pk: int) -> str:
-    from django.urls import reverse
-
     return reverse("insights-person", args=[pk])
 
 
 def _forbidden(request: MemberRequest) -> HttpResponse:
-    from django.core.exceptions import PermissionDenied
-
     raise PermissionDenied("You may not change this person's development plan")
-
-
-def _filter_params(filters: Filters) -> dict[str, Any]:
-    return {
-        "unit": filters.unit.pk if filters.unit else None,
-        "team": filters.team.pk if filters.team else None,
-        "role_profile": filters.role_profile,
-        "location": filters.location,
-        "manager": filters.manager.pk if filters.manager else None,
-    }
 
 
 @role_required("insights.export")
 @require_POST
 def export(request: MemberRequest) -> HttpResponse:
     """Start a PDF or XLSX report of what the dashboard shows (same filters, same scope)."""
-    from soms.insights.jobs import FORMATS, insights_report_job
+    from soms.insights.jobs import FORMATS, filter_params, insights_report_job
     from soms.insights.reports import scope_title
     from soms.jobs.services import job_start
 
@@ -263,7 +251,7 @@ def export(request: MemberRequest) -> HttpResponse:
         organisation=request.membership.organisation,
         owner=request.user,
         title=f"{fmt.upper()} report: {scope_title(request.membership, filters)}",
-        params={"version_id": version.pk, "fmt": fmt, "filters": _filter_params(filters)},
+        params={"version_id": version.pk, "fmt": fmt, "filters": filter_params(filters)},
     )
     return redirect("job-detail", job.pk)
 
