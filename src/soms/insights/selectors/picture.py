@@ -23,6 +23,7 @@ from soms.core.gaps import Holdings
 from soms.frameworks.models import Element, FrameworkVersion, Level, VersionStatus
 from soms.people.access import people_in_scope
 from soms.people.models import CoverageTarget, OrgUnit, Person, RoleRequirement, Team
+from soms.people.selectors.coverage import coverage_target_rows
 from soms.tenancy.models import Membership
 
 
@@ -207,17 +208,8 @@ def picture(
 def targets_for(
     membership: Membership, version: FrameworkVersion, *, unit: OrgUnit | None, team: Team | None
 ) -> list[tuple[CoverageTarget, CoreTarget]]:
-    """The coverage targets that apply to the view: the team's, or the unit's (own only, not its
-    ancestors': a target says how many people *this* unit wants), or, for the whole organisation,
-    the targets set without a unit or team."""
-    qs = CoverageTarget.objects.filter(organisation_id=membership.organisation_id, element__version=version)
-    if team is not None:
-        qs = qs.filter(team=team)
-    elif unit is not None:
-        qs = qs.filter(unit=unit, team__isnull=True)
-    else:
-        qs = qs.filter(unit__isnull=True, team__isnull=True)
-    return [
-        (t, CoreTarget(t.element.code, t.level.code, t.minimum))
-        for t in qs.select_related("element", "level").order_by("element__order", "level__rank")
-    ]
+    """The coverage targets that apply to the view: the team's, or the unit's own (not its
+    ancestors': a target says how many people *this* unit wants). A target always belongs to a
+    unit or a team, so the whole organisation has none of its own."""
+    where = team if team is not None else unit
+    return [] if where is None else coverage_target_rows(where, version=version)

@@ -53,8 +53,16 @@ def coverage_targets_for(
     where: OrgUnit | Team, *, version: FrameworkVersion | int
 ) -> list[gaps.CoverageTarget]:
     """The targets of `where` (a unit's own, or a team's) in one framework version, as core targets."""
+    return [core for _, core in coverage_target_rows(where, version=version)]
+
+
+def coverage_target_rows(
+    where: OrgUnit | Team, *, version: FrameworkVersion | int
+) -> list[tuple[CoverageTarget, gaps.CoverageTarget]]:
+    """Each stored target of `where` in one version beside its core form, for views that show the
+    row (its note, its id) next to the core's answer."""
     version_id = version if isinstance(version, int) else version.pk
-    return [_core(t) for t in _targets(where).filter(element__version_id=version_id)]
+    return [(t, _core(t)) for t in _targets(where).filter(element__version_id=version_id)]
 
 
 def coverage_targets_by_version(where: OrgUnit | Team) -> list[VersionTargets]:
