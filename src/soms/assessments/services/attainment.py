@@ -229,7 +229,9 @@ def recompute(
         batch = ids[start : start + BATCH]
         # An erased person holds nothing: their rows go below and none are written for them (their
         # anonymised history stays).
-        erased = set(Person.objects.filter(pk__in=batch, erased_at__isnull=False).values_list("pk", flat=True))
+        erased = set(
+            Person.objects.filter(pk__in=batch, erased_at__isnull=False).values_list("pk", flat=True)
+        )
         judgements = judgements_by_person(batch, index)
         projects = projects_by_person(batch, index)
         results = {
