@@ -46,6 +46,7 @@ from soms.core.attainment import (
 )
 from soms.core.attainment import Judgement as CoreJudgement
 from soms.frameworks.models import Area, Element, FrameworkVersion, Level, Statement
+from soms.people.models import Person
 
 BATCH = 500
 
@@ -226,10 +227,17 @@ def recompute(
     written = 0
     for start in range(0, len(ids), BATCH):
         batch = ids[start : start + BATCH]
+        # An erased person holds nothing: their rows go below and none are written for them (their
+        # anonymised history stays).
+        erased = set(
+            Person.objects.filter(pk__in=batch, erased_at__isnull=False).values_list("pk", flat=True)
+        )
         judgements = judgements_by_person(batch, index)
         projects = projects_by_person(batch, index)
         results = {
-            pid: engine.evaluate(judgements.get(pid, []), projects.get(pid, []), today) for pid in batch
+            pid: engine.evaluate(judgements.get(pid, []), projects.get(pid, []), today)
+            for pid in batch
+            if pid not in erased
         }
         rows: list[ElementAttainment] = []
         standings: list[PersonStanding] = []
