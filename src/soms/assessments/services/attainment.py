@@ -47,6 +47,7 @@ from soms.core.attainment import (
 )
 from soms.core.attainment import Judgement as CoreJudgement
 from soms.frameworks.models import Area, Element, FrameworkVersion, Level, Statement
+from soms.people.models import Person
 
 BATCH = 500
 
@@ -308,11 +309,18 @@ def recompute(
     written = 0
     for start in range(0, len(ids), BATCH):
         batch = ids[start : start + BATCH]
+        # An erased person holds nothing: their rows go below and none are written for them (their
+        # anonymised history stays).
+        erased = set(
+            Person.objects.filter(pk__in=batch, erased_at__isnull=False).values_list("pk", flat=True)
+        )
         judgements = judgements_by_person(batch, index)
         projects = projects_by_person(batch, index)
         rows: list[tuple[Any, ...]] = []
         standings: list[tuple[Any, ...]] = []
         for pid in batch:
+            if pid in erased:
+                continue
             result = evaluator.evaluate(judgements.get(pid, ()), projects.get(pid, ()))
             for element_id, e in zip(element_ids, result.elements, strict=True):
                 columns = stored.get(id(e))
@@ -333,6 +341,9 @@ def recompute(
             )
         # Computed above, written here: the write transaction holds only the prepared statements.
         with transaction.atomic(), connection.cursor() as cursor:
+            if erased:
+                ElementAttainment.objects.filter(version_id=index.version_id, person_id__in=erased).delete()
+                PersonStanding.objects.filter(version_id=index.version_id, person_id__in=erased).delete()
             cursor.executemany(attainment_sql, rows)
             cursor.executemany(standing_sql, standings)
         written += len(batch)
