@@ -102,6 +102,20 @@ def framework_pending_import(world: Any, organisation: Any, owner: Any) -> dict[
     return {"import_id": made.pk}
 
 
+def held_history_import(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
+    """A historic-results file held after its dry run, waiting for *Import*."""
+    from soms.assessments.services.history_import import history_import_hold
+
+    made = history_import_hold(
+        organisation=organisation,
+        actor=owner,
+        what="assessments",
+        filename="history.csv",
+        content=b"employee_id,framework,version,statement,kind,judgement,assessor,validated_by,validated_on\n",
+    )
+    return {"import_id": made.pk}
+
+
 def version(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
     return {"version_id": _draft(world, organisation, owner).pk}
 
@@ -953,6 +967,8 @@ ROUTES: list[Route] = [
     Route("GET /api/v1/people/{person_id}/attainment/assessments", person, refused=None),
     Route("GET /api/v1/people/{person_id}/attainment/projects", person, refused=None),
     Route("GET /api/v1/people/{person_id}/attainment/self-view", person, refused=None),
+    Route("GET attainment-import-held", held_history_import),
+    Route("POST attainment-import-held", held_history_import, body=lambda p: {}),
     Route("GET attainment-validity-version", published),
     Route("POST attainment-validity-version", published, body=lambda p: {"choice": "never"}),
     Route("GET /api/v1/framework-versions/{version_id}/validity", published),
