@@ -30,6 +30,7 @@ from soms.assessments.models import (
     Status,
     ValidityOverride,
 )
+from soms.assessments.signals import attainment_written
 from soms.core.attainment import (
     AreaSpec,
     AssessmentKind,
@@ -267,6 +268,9 @@ def recompute(
             PersonStanding.objects.filter(version_id=index.version_id, person_id__in=batch).delete()
             ElementAttainment.objects.bulk_create(rows, batch_size=2000)
             PersonStanding.objects.bulk_create(standings, batch_size=2000)
+        attainment_written.send(
+            None, organisation_id=organisation_id, version_id=index.version_id, person_ids=batch
+        )
         written += len(batch)
     return written
 
