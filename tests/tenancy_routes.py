@@ -102,6 +102,20 @@ def framework_pending_import(world: Any, organisation: Any, owner: Any) -> dict[
     return {"import_id": made.pk}
 
 
+def held_history_import(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
+    """A historic-results file held after its dry run, waiting for *Import*."""
+    from soms.assessments.services.history_import import history_import_hold
+
+    made = history_import_hold(
+        organisation=organisation,
+        actor=owner,
+        what="assessments",
+        filename="history.csv",
+        content=b"employee_id,framework,version,statement,kind,judgement,assessor,validated_by,validated_on\n",
+    )
+    return {"import_id": made.pk}
+
+
 def version(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
     return {"version_id": _draft(world, organisation, owner).pk}
 
@@ -222,6 +236,19 @@ def job(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
         enqueue=False,
     )
     job_execute(made.pk)  # finished, with a result file to download
+    return {"job_id": made.pk}
+
+
+def capacity_job(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
+    """A finished background simulation, whose result page shows it."""
+    from soms.jobs.runner import job_execute
+    from soms.toolkits.capacity.schemas import SimulateInput
+
+    inp = SimulateInput(calls=[3.0, 4.0], aht=180, replications=2)
+    made = capacity_services.capacity_compute_start(
+        organisation=organisation, actor=owner, inp=inp, enqueue=False
+    )
+    job_execute(made.pk)
     return {"job_id": made.pk}
 
 
@@ -829,6 +856,8 @@ ROUTES: list[Route] = [
     *[Route(f"DELETE {V}/{kind}/{{item_id}}", item_of(kind), query="?revision=1") for kind in ITEM_KINDS],
     # capacity studies: any member reads; renaming and deleting are for the author or an admin
     Route("GET capacity-study", study, refused=None),
+    # a plan or simulation computed in the background: its owner's (and the admins'), like its job
+    Route("GET capacity-job-result", capacity_job, refused=None, per_user=True),
     Route("GET capacity-study-download", study, refused=None, query="?format=json"),
     Route("POST capacity-study-rename", study, body=lambda p: {"name": "Renamed", "revision": 1}),
     Route("POST capacity-study-delete", study),
@@ -938,6 +967,8 @@ ROUTES: list[Route] = [
     Route("GET /api/v1/people/{person_id}/attainment/assessments", person, refused=None),
     Route("GET /api/v1/people/{person_id}/attainment/projects", person, refused=None),
     Route("GET /api/v1/people/{person_id}/attainment/self-view", person, refused=None),
+    Route("GET attainment-import-held", held_history_import),
+    Route("POST attainment-import-held", held_history_import, body=lambda p: {}),
     Route("GET attainment-validity-version", published),
     Route("POST attainment-validity-version", published, body=lambda p: {"choice": "never"}),
     Route("GET /api/v1/framework-versions/{version_id}/validity", published),

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from soms.assessments.models import Assessment, Judgement, ValidityOverride
+from soms.assessments.models import Assessment, ChangeProject, HistoryImport, Judgement, ValidityOverride
 from soms.assessments.services.attainment import recompute
 from soms.frameworks.models import Level
 from soms.jobs.testing import jobs_run
@@ -110,16 +110,101 @@ def test_import_page_dry_run_apply_and_problems(org: Any, soms_version: Any) -> 
         return admin.post(url, {"what": "assessments", "file": SimpleUploadedFile("h.csv", content), **extra})
 
     dry = send(good, dry_run="on")
-    assert dry.status_code == 200 and "Dry run of h.csv" in dry.content.decode()
+    # A clean dry run keeps the file and shows it with an *Import* button: no second upload.
+    assert dry.status_code == 302
+    held_url = dry["Location"]
+    page = admin.get(held_url).content.decode()
+    assert "Dry run of h.csv" in page and f'action="{held_url}"' in page
     assert not Assessment.objects.exists()
-    done = send(good)
+    done = admin.post(held_url)
     assert done.status_code == 302 and Assessment.objects.count() == 1
+    assert not HistoryImport.objects.exists()  # the held file goes once imported
+    assert admin.post(held_url).status_code == 404
+    # Sending a file without *Only check* imports it at once; the same rows again are refused.
+    again = send(good)
+    assert again.status_code == 422 and Assessment.objects.count() == 1
     bad = send(
         csv_bytes([HEAD, ["E999", "soms", "2016", "CX-F1", "coach", "met", "dana", "E002", "2025-03-01"]])
     )
     html = bad.content.decode()
     assert bad.status_code == 422 and "no person with this employee id" in html and "data:text/csv" in html
     assert Assessment.objects.count() == 1
+
+
+PROJECT_HEAD = [
+    "project",
+    "title",
+    "owners",
+    "areas",
+    "status",
+    "started_on",
+    "completed_on",
+    "validated_by",
+    "validated_on",
+]
+
+
+def test_import_page_keeps_a_checked_projects_file_with_its_version(org: Any, soms_version: Any) -> None:
+    """The projects file names no version: the version chosen at the dry run is kept with the file
+    and used when it is imported."""
+    admin = org.world.client_for(org.world.alice)
+    rows = [
+        PROJECT_HEAD,
+        [
+            "CP-1",
+            "X",
+            "E003",
+            "delivery;performance",
+            "completed",
+            "2024-01-01",
+            "2024-02-01",
+            "dana",
+            "2024-03-01",
+        ],
+    ]
+    dry = admin.post(
+        reverse("attainment-import"),
+        {
+            "what": "projects",
+            "file": SimpleUploadedFile("p.csv", csv_bytes(rows)),
+            "version": soms_version.pk,
+            "dry_run": "on",
+        },
+    )
+    assert dry.status_code == 302, dry.content.decode()
+    held_url = dry["Location"]
+    assert "Dry run of p.csv" in admin.get(held_url).content.decode()
+    assert not ChangeProject.objects.exists()
+    assert admin.post(held_url).status_code == 302
+    made = ChangeProject.objects.get(code="CP-1")
+    assert made.version_id == soms_version.pk and made.review_status == "validated"
+
+
+def test_a_held_file_is_checked_again_and_is_for_importers_of_its_organisation(
+    org: Any, soms_version: Any
+) -> None:
+    admin = org.world.client_for(org.world.alice)
+    good = csv_bytes([HEAD, ["E003", "soms", "2016", "CX-F1", "coach", "met", "dana", "E002", "2025-03-01"]])
+
+    def dry_run() -> str:
+        answer = admin.post(
+            reverse("attainment-import"),
+            {"what": "assessments", "file": SimpleUploadedFile("h.csv", good), "dry_run": "on"},
+        )
+        assert answer.status_code == 302
+        return str(answer["Location"])
+
+    first, second = dry_run(), dry_run()
+    assert admin.post(first).status_code == 302 and Assessment.objects.count() == 1
+    # The second held copy was clean at its dry run; imported now it would be a duplicate.
+    stale = admin.post(second)
+    assert stale.status_code == 422 and Assessment.objects.count() == 1
+    assert "nothing was imported" in stale.content.decode()
+    assert HistoryImport.objects.count() == 1  # kept, so the problems can be read again
+    # A member may not open it; an id nobody has is a 404 (other organisations: tests/tenancy).
+    assert org.world.client_for(org.world.charlie).get(second).status_code == 403
+    missing = admin.get(reverse("attainment-import-held", args=[10**9]))
+    assert missing.status_code == 404
 
 
 def test_import_api(org: Any, soms_version: Any) -> None:

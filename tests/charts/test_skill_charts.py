@@ -58,3 +58,24 @@ def test_level_grid_marks_gaps_refresh_and_expiry_in_text_and_shape() -> None:
     assert "2 cells below the required level" in (root.find(f"{NS}desc").text or "")  # type: ignore[union-attr]
     texts = [t.text for t in root.iter(f"{NS}text")]
     assert {"F", "P", "–", "below required", "refresh due", "expired"} <= set(texts)
+
+
+def test_share_radar_draws_scores_with_the_same_spokes_and_words() -> None:
+    from soms.charts import Series, radar
+
+    svg = radar(
+        AXES[:4],
+        [Series("This audit", [0.5, 1.0, None, 0.25]), Series("Target", [0.75] * 4, dashed=True)],
+        title="Audit: score per element",
+    )
+    root = ET.fromstring(svg)
+    series = root.findall(f".//{NS}g[@class='series']")
+    assert [g.get("data-series") for g in series] == ["This audit", "Target"]
+    desc = root.find(f"{NS}desc").text or ""  # type: ignore[union-attr]
+    assert "This audit: Customer 50 %; Delivery 100 %; Context no value; People 25 %" in desc
+    texts = {t.text for t in root.iter(f"{NS}text")}
+    assert {"25 %", "50 %", "75 %", "100 %"} <= texts
+    target = series[1].find(f"{NS}polygon")
+    assert target is not None and target.get("stroke-dasharray") and target.get("fill") == "none"
+    with pytest.raises(ValueError):
+        radar(AXES, [Series("x", [0.1])], title="t")

@@ -29,7 +29,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from soms.assessments.models import Assessment, ChangeProject, Evidence, Status
+from soms.assessments.models import Assessment, ChangeProject, Evidence, HistoryImport, Status
 from soms.people.access import me_person, people_in_scope, register_assessor_scope
 from soms.tenancy.access import get_in_organisation, require
 from soms.tenancy.models import Membership, Role
@@ -199,3 +199,16 @@ def _may_review_project(membership: Membership, project: ChangeProject) -> bool:
     if me is not None and (project.owner_id == me.pk or project.memberships.filter(person=me).exists()):
         return False
     return may_validate(membership, project.version.rules)
+
+
+def held_history_import_for(membership: Membership | None, import_id: Any) -> HistoryImport:
+    """A held historic-results file of the member's organisation, for those who may import what
+    it holds (403 for everyone else before anything is looked up)."""
+    from soms.tenancy.permissions import can
+
+    if not (can(membership, "assessment.import") or can(membership, "project.import")):
+        require(membership, "assessment.import")
+    assert membership is not None
+    pending = get_in_organisation(HistoryImport.objects.all(), membership.organisation_id, import_id)
+    require(membership, "assessment.import" if pending.what == "assessments" else "project.import")
+    return pending

@@ -353,3 +353,27 @@ class PersonStanding(TenantOwned):
         constraints = [
             models.UniqueConstraint(fields=["person", "version"], name="personstanding_unique"),
         ]
+
+
+class HistoryImport(TenantOwned):
+    """A historic-results file that passed its dry run, held so that importing it needs no second
+    upload: the page checks it again against the current data just before writing. Deleted once
+    imported; held files older than a day are cleared."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    what = models.CharField(max_length=20)  # "assessments" or "projects"
+    filename = models.CharField(max_length=255, blank=True)
+    sheet = models.CharField(max_length=100, blank=True)
+    # Whose areas a projects file names, for rows without framework and version columns.
+    framework = models.CharField(max_length=100, blank=True)
+    version = models.CharField(max_length=100, blank=True)
+    content = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.filename or f"history import {self.pk}"

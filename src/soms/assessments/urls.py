@@ -8,6 +8,7 @@ urlpatterns = [
     # attainment profile, historic imports, validity, carry-over (history11)
     path("people/<int:person_id>/profile/", profile.person_profile, name="attainment-profile"),
     path("import/", profile.history_import, name="attainment-import"),
+    path("import/<int:import_id>/", profile.history_import_held, name="attainment-import-held"),
     path("validity/", profile.validity_versions, name="attainment-validity"),
     path("validity/<int:version_id>/", profile.validity_version, name="attainment-validity-version"),
     path("carry-over/", profile.carry_over, name="attainment-carry-over"),

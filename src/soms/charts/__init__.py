@@ -15,8 +15,8 @@ from soms.charts.charts import (
     heatmap,
     line_chart,
 )
-from soms.charts.radar import Series, radar
-from soms.charts.skills import LevelCell, RadarSeries, level_grid, radar_chart
+from soms.charts.radar import RadarSeries, Series, radar, radar_chart
+from soms.charts.skills import LevelCell, level_grid
 from soms.charts.svg import PHONE_WIDTH, for_screens, nice_ticks
 from soms.charts.toolkits import delivery_matrix, kpi_trend, stakeholder_grid, value_stream_map
 

@@ -1,4 +1,10 @@
-"""A radar (spider) chart: one axis per category, one closed outline per series, values 0..1."""
+"""Radar (spider) charts: one spoke per axis, one closed outline per series, rings as a scale.
+
+Two scales share one drawing: shares 0..1 with rings at 25 %, 50 %, … (`radar`, an audit's score
+per element) and level ranks with one ring per level (`radar_chart`, a person's required, attained
+and self-assessed levels). Series differ by dash pattern and marker shape as well as colour, every
+point carries a <title> with its figure and the <desc> lists every value in words.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +12,56 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from soms.charts.svg import GRID, MUTED, PALETTE, chart_id, esc, is_number, open_svg
+from soms.charts.svg import GRID, MUTED, PALETTE, chart_id, esc, is_number, legend, open_svg
+
+# Dash patterns and marker shapes per series, so that series differ without colour.
+_DASHES = ("", "6 4", "2 3", "8 3 2 3")
 
 
 @dataclass(frozen=True)
 class Series:
+    """A series on the share scale."""
+
     name: str
     values: Sequence[float | None]  # one per axis, as a share 0..1; None: no value
     dashed: bool = False
 
 
-def _lines(text: str, width: int = 18, most: int = 2) -> list[str]:
-    """A label in at most `most` lines of about `width` characters, the last cut short with "…"."""
+@dataclass(frozen=True)
+class RadarSeries:
+    """A series on the level scale."""
+
+    name: str
+    values: Sequence[int | None]  # a level rank per axis (0: no level, None: unknown)
+    colour: str | None = None
+    dashed: bool = False
+    filled: bool = False
+
+
+@dataclass(frozen=True)
+class _Outline:
+    name: str
+    reach: Sequence[float]  # per axis, the share of the outer ring (0 at the centre)
+    words: Sequence[str]  # per axis, the value in words
+    colour: str
+    dash: str
+    filled: bool
+
+
+def _marker(shape: int, x: float, y: float, colour: str, title: str) -> str:
+    t = f"<title>{esc(title)}</title>"
+    if shape % 3 == 0:
+        return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}">{t}</circle>'
+    if shape % 3 == 1:
+        return f'<rect x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8" fill="{colour}">{t}</rect>'
+    return (
+        f'<path d="M{x:.1f} {y - 5:.1f} L{x + 5:.1f} {y + 4:.1f} L{x - 5:.1f} {y + 4:.1f} Z" fill="{colour}">'
+        f"{t}</path>"
+    )
+
+
+def _wrap(text: str, width: int = 18, most: int = 3) -> list[str]:
+    """At most `most` lines of about `width` characters, the last one shortened with an ellipsis."""
     lines: list[str] = []
     for word in text.split():
         if lines and len(lines[-1]) + 1 + len(word) <= width:
@@ -25,8 +69,100 @@ def _lines(text: str, width: int = 18, most: int = 2) -> list[str]:
         else:
             lines.append(word)
     if len(lines) > most:
-        lines = lines[: most - 1] + [" ".join(lines[most - 1 :])]
-    return [ln if len(ln) <= width + 4 else ln[: width + 3].rstrip() + "…" for ln in lines]
+        lines = [*lines[: most - 1], lines[most - 1][: width - 1] + "…"]
+    return lines or [""]
+
+
+def _check(axes: Sequence[str], series: Sequence[Series] | Sequence[RadarSeries]) -> None:
+    if len(axes) < 3:
+        raise ValueError("a radar needs at least three axes")
+    for s in series:
+        if len(s.values) != len(axes):
+            raise ValueError(f"series {s.name!r} must have one value per axis")
+
+
+def _draw(
+    axes: Sequence[str],
+    outlines: Sequence[_Outline],
+    rings: Sequence[str],
+    *,
+    title: str,
+    description: str,
+    width: float,
+    ident: str | None,
+) -> str:
+    """The chart: `rings` names the rings from the inside out, evenly spaced to the outer one."""
+    ident = chart_id(title, ident)
+    n = len(axes)
+    count = max(len(rings), 1)
+    height = width * 0.8 + 40
+    cx, cy = width / 2, 40 + (height - 70) / 2
+    radius = min(width / 2 - 135, (height - 120) / 2)
+    out = open_svg(width, height, ident, title, description)
+
+    def point(i: int, reach: float) -> tuple[float, float]:
+        angle = -math.pi / 2 + 2 * math.pi * i / n
+        return cx + radius * reach * math.cos(angle), cy + radius * reach * math.sin(angle)
+
+    out.append('<g class="grid">')
+    for k, name in enumerate(rings, start=1):
+        ring = " ".join(f"{x:.1f},{y:.1f}" for x, y in (point(i, k / count) for i in range(n)))
+        out.append(f'<polygon points="{ring}" fill="none" stroke="{GRID}"/>')
+        lx, ly = point(0, k / count)
+        out.append(
+            f'<text x="{lx + 4:.1f}" y="{ly - 3:.1f}" font-size="10" fill="{MUTED}">{esc(name)}</text>'
+        )
+    for i, name in enumerate(axes):
+        x, y = point(i, 1.0)
+        out.append(f'<line x1="{cx:.1f}" y1="{cy:.1f}" x2="{x:.1f}" y2="{y:.1f}" stroke="{GRID}"/>')
+        # The name sits a fixed distance beyond the outer ring: above the top spoke (clear of the
+        # ring names beside it), below the bottom one, centred on the spoke's end elsewhere.
+        tx, ty = point(i, 1.0 + 18 / radius)
+        anchor = "middle" if abs(tx - cx) < 8 else ("start" if tx > cx else "end")
+        lines = _wrap(name)
+        if anchor != "middle":
+            first = ty + 4 - 7 * (len(lines) - 1)
+        elif ty < cy:
+            first = ty - 14 * (len(lines) - 1)
+        else:
+            first = ty + 10
+        spans = "".join(
+            f'<tspan x="{tx:.1f}" y="{first + 14 * k:.1f}">{esc(line)}</tspan>'
+            for k, line in enumerate(lines)
+        )
+        out.append(f'<text text-anchor="{anchor}"><title>{esc(name)}</title>{spans}</text>')
+    out.append("</g>")
+    for k, o in enumerate(outlines):
+        pts = [point(i, r) for i, r in enumerate(o.reach)]
+        fill = f'fill="{o.colour}" fill-opacity="0.15"' if o.filled else 'fill="none"'
+        out.append(
+            f'<g class="series" data-series="{esc(o.name)}"><polygon points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in pts)}" '
+            f'{fill} stroke="{o.colour}" stroke-width="2"'
+            + (f' stroke-dasharray="{o.dash}"' if o.dash else "")
+            + "/>"
+        )
+        for i, (x, y) in enumerate(pts):
+            out.append(_marker(k, x, y, o.colour, f"{o.name}, {axes[i]}: {o.words[i]}"))
+        out.append("</g>")
+    items = [
+        (
+            f'<line x1="0" y1="5" x2="14" y2="5" stroke="{o.colour}" stroke-width="2"'
+            + (f' stroke-dasharray="{o.dash}"' if o.dash else "")
+            + "/>",
+            o.name,
+        )
+        for o in outlines
+    ]
+    out += legend(items, 16, height - 14, width - 8)
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def _describe(prefix: str, axes: Sequence[str], outlines: Sequence[_Outline]) -> str:
+    parts = [
+        f"{o.name}: " + "; ".join(f"{a} {w}" for a, w in zip(axes, o.words, strict=True)) for o in outlines
+    ]
+    return prefix + ". ".join(parts) + "."
 
 
 def radar(
@@ -35,90 +171,78 @@ def radar(
     *,
     title: str,
     description: str = "",
-    size: float = 420,
+    width: float = 560,
     rings: int = 4,
     ident: str | None = None,
 ) -> str:
-    """Axes clockwise from the top; rings at equal shares (25 %, 50 %, …). A missing value sits at
-    the centre and is said so in the description. Every point carries a <title> with its figure."""
-    n = len(axes)
-    if n < 3:
-        raise ValueError("a radar needs at least three axes")
-    for s in series:
-        if len(s.values) != n:
-            raise ValueError("each series needs one value per axis")
-    ident = chart_id(title, ident)
-    width, height = size + 300, size + 110
-    cx, cy, r = width / 2, 40 + size / 2, size / 2 - 10
-
-    def point(i: int, share: float) -> tuple[float, float]:
-        angle = -math.pi / 2 + 2 * math.pi * i / n
-        return cx + r * share * math.cos(angle), cy + r * share * math.sin(angle)
-
-    if not description:
-        parts = []
-        for s in series:
-            shown = ", ".join(
-                f"{a} {100 * v:.0f} %" if v is not None and is_number(v) else f"{a} no value"
-                for a, v in zip(axes, s.values, strict=True)
-            )
-            parts.append(f"{s.name}: {shown}.")
-        description = " ".join(parts)
-    out = open_svg(width, height, ident, title, description)
-    out.append('<g class="rings">')
-    for k in range(1, rings + 1):
-        share = k / rings
-        pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in (point(i, share) for i in range(n)))
-        out.append(f'<polygon points="{pts}" fill="none" stroke="{GRID}"/>')
-        x, y = point(0, share)
-        out.append(
-            f'<text x="{x + 4:.1f}" y="{y + 4:.1f}" font-size="10" fill="{MUTED}">{100 * share:.0f} %</text>'
-        )
-    for i, label in enumerate(axes):
-        x, y = point(i, 1.0)
-        out.append(f'<line x1="{cx:.1f}" y1="{cy:.1f}" x2="{x:.1f}" y2="{y:.1f}" stroke="{GRID}"/>')
-        lx, ly = point(i, 1.08)
-        anchor = "middle" if abs(lx - cx) < 8 else ("start" if lx > cx else "end")
-        lines = _lines(label)
-        top = (
-            ly
-            + 4
-            - (6 * (len(lines) - 1) if abs(lx - cx) >= 8 else (12 * (len(lines) - 1) if ly < cy else 0))
-        )
-        spans = "".join(
-            f'<tspan x="{lx:.1f}" y="{top + 12 * k:.1f}">{esc(line)}</tspan>' for k, line in enumerate(lines)
-        )
-        out.append(f'<text text-anchor="{anchor}" font-size="11"><title>{esc(label)}</title>{spans}</text>')
-    out.append("</g>")
+    """Shares 0..1 per axis, rings at equal shares (25 %, 50 %, …). A missing value sits at the
+    centre and the description says "no value" there."""
+    _check(axes, series)
+    outlines = []
     for k, s in enumerate(series):
-        colour = PALETTE[k % len(PALETTE)]
-        outline = [
-            point(i, float(v) if v is not None and is_number(v) else 0.0) for i, v in enumerate(s.values)
-        ]
-        dash = ' stroke-dasharray="6 4"' if s.dashed else ""
-        opacity = "0" if s.dashed else "0.12"
-        out.append(f'<g class="series" data-series="{esc(s.name)}">')
-        out.append(
-            f'<polygon points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in outline)}" fill="{colour}" '
-            f'fill-opacity="{opacity}" stroke="{colour}" stroke-width="2"{dash}/>'
-        )
-        for (x, y), a, v in zip(outline, axes, s.values, strict=True):
-            figure = f"{100 * v:.0f} %" if v is not None and is_number(v) else "no value"
-            out.append(
-                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}"><title>{esc(s.name)}, {esc(a)}: {figure}</title></circle>'
+        known = [float(v) if v is not None and is_number(v) else None for v in s.values]
+        outlines.append(
+            _Outline(
+                s.name,
+                [min(max(v, 0.0), 1.0) if v is not None else 0.0 for v in known],
+                [f"{100 * v:.0f} %" if v is not None else "no value" for v in known],
+                PALETTE[k % len(PALETTE)],
+                _DASHES[k % len(_DASHES)] if s.dashed or k else "",
+                not s.dashed,
             )
-        out.append("</g>")
-    # Legend under the chart.
-    lx = 20.0
-    ly = height - 14
-    out.append('<g class="legend">')
-    for k, s in enumerate(series):
-        colour = PALETTE[k % len(PALETTE)]
-        dash = ' stroke-dasharray="4 3"' if s.dashed else ""
-        out.append(
-            f'<line x1="{lx:.1f}" x2="{lx + 18:.1f}" y1="{ly - 4:.1f}" y2="{ly - 4:.1f}" stroke="{colour}" stroke-width="3"{dash}/>'
         )
-        out.append(f'<text x="{lx + 24:.1f}" y="{ly:.1f}">{esc(s.name)}</text>')
-        lx += 40 + 7 * len(s.name)
-    out.append("</g></svg>")
-    return "\n".join(out)
+    ring_names = [f"{100 * k / rings:.0f} %" for k in range(1, rings + 1)]
+    return _draw(
+        axes,
+        outlines,
+        ring_names,
+        title=title,
+        description=description or _describe("", axes, outlines),
+        width=width,
+        ident=ident,
+    )
+
+
+def _level_name(value: int | None, levels: Sequence[str]) -> str:
+    if value is None:
+        return "unknown"
+    if value <= 0:
+        return "no level"
+    return levels[min(value, len(levels)) - 1]
+
+
+def radar_chart(
+    axes: Sequence[str],
+    series: Sequence[RadarSeries],
+    levels: Sequence[str],
+    *,
+    title: str,
+    description: str = "",
+    width: float = 560,
+    ident: str | None = None,
+) -> str:
+    """One ring per level (lowest inside); a value is a level rank (1 = levels[0]), 0 for "no
+    level", None for "unknown" (the outline passes through the centre there and the marker's
+    <title> says "unknown")."""
+    _check(axes, series)
+    count = max(len(levels), 1)
+    outlines = [
+        _Outline(
+            s.name,
+            [min(max(v or 0, 0), count) / count for v in s.values],
+            [_level_name(v, levels) for v in s.values],
+            s.colour or PALETTE[k % len(PALETTE)],
+            _DASHES[k % len(_DASHES)] if s.dashed or k else "",
+            s.filled,
+        )
+        for k, s in enumerate(series)
+    ]
+    return _draw(
+        axes,
+        outlines,
+        list(levels) or [""],
+        title=title,
+        description=description or _describe("Levels per element. ", axes, outlines),
+        width=width,
+        ident=ident,
+    )

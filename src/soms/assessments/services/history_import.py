@@ -55,6 +55,7 @@ from soms.assessments.models import (
     AssessmentEvent,
     ChangeProject,
     EventAction,
+    HistoryImport,
     Judgement,
     JudgementValue,
     Kind,
@@ -78,6 +79,9 @@ __all__ = [
     "ImportPlan",
     "Problem",
     "apply_plan",
+    "history_import_apply_held",
+    "history_import_check_held",
+    "history_import_hold",
     "plan_assessments",
     "plan_projects",
     "read_history_file",
@@ -978,3 +982,58 @@ def check_file(
     if what == "assessments":
         return plan_assessments(organisation, table, filename=filename)
     return plan_projects(organisation, table, filename=filename, framework=framework, version=version)
+
+
+PENDING_IMPORT_TTL = dt.timedelta(days=1)
+
+
+def history_import_hold(
+    *,
+    organisation: Organisation,
+    actor: Any,
+    what: str,
+    filename: str,
+    content: bytes,
+    sheet: str | None = None,
+    framework: str = "",
+    version: str = "",
+) -> HistoryImport:
+    """Keep a file that passed its dry run, so that importing it needs no second upload."""
+    HistoryImport.objects.filter(created_at__lt=timezone.now() - PENDING_IMPORT_TTL).delete()
+    return HistoryImport.objects.create(
+        organisation=organisation,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        what=what,
+        filename=filename[:255],
+        sheet=(sheet or "")[:100],
+        framework=framework[:100],
+        version=version[:100],
+        content=bytes(content),
+    )
+
+
+def history_import_check_held(*, pending: HistoryImport) -> ImportPlan:
+    """The held file checked again against the data as it is now (someone may have imported it,
+    or changed the people it names, since its dry run)."""
+    return check_file(
+        organisation=pending.organisation,
+        what=pending.what,
+        filename=pending.filename,
+        content=bytes(pending.content),
+        sheet=pending.sheet or None,
+        framework=pending.framework,
+        version=pending.version,
+    )
+
+
+def history_import_apply_held(
+    *, pending: HistoryImport, actor: Any
+) -> tuple[ImportPlan, dict[str, Any] | None]:
+    """Import a held file: checked again first; written only when still clean, and then the held
+    file goes. Answers the plan and, when it was written, what `apply_plan` answers."""
+    plan = history_import_check_held(pending=pending)
+    if plan.problems:
+        return plan, None
+    result = apply_plan(plan, organisation=pending.organisation, actor=actor)
+    pending.delete()
+    return plan, result

@@ -18,9 +18,17 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from soms.assessments import access as assessments_access
 from soms.assessments.selectors import profile as sel
 from soms.assessments.services import carryover, validity
-from soms.assessments.services.history_import import apply_plan, check_file
+from soms.assessments.services.history_import import (
+    ImportPlan,
+    apply_plan,
+    check_file,
+    history_import_apply_held,
+    history_import_check_held,
+    history_import_hold,
+)
 from soms.core.problems import Invalid
 from soms.fields import SomsForm
 from soms.frameworks.models import FrameworkVersion, Level
@@ -174,35 +182,71 @@ def history_import(request: MemberRequest) -> HttpResponse:
         require(m, "assessment.import" if what == "assessments" else "project.import")
         upload = form.cleaned_data["file"]
         version = form.cleaned_data["version"]
-        plan = check_file(
-            organisation=m.organisation,
-            what=what,
-            filename=upload.name,
-            content=upload.read(),
-            sheet=form.cleaned_data["sheet"] or None,
-            framework=version.framework.code if version else "",
-            version=version.label if version else "",
-        )
-        context["plan"] = plan
-        context["s"] = plan.summary(limit=200)
+        content = upload.read()
+        checked = {
+            "what": what,
+            "filename": upload.name,
+            "content": content,
+            "sheet": form.cleaned_data["sheet"] or None,
+            "framework": version.framework.code if version else "",
+            "version": version.label if version else "",
+        }
+        plan = check_file(organisation=m.organisation, **checked)
         if plan.problems:
             status = 422
-            context["problems"] = plan.problems[:PROBLEMS_SHOWN]
-            context["more_problems"] = max(0, len(plan.problems) - PROBLEMS_SHOWN)
-            text = "".join(csv_lines(problems_rows(plan.problems)))
-            context["problems_href"] = "data:text/csv;charset=utf-8," + urllib.parse.quote(text)
-        elif not form.cleaned_data["dry_run"]:
-            result = apply_plan(plan, organisation=m.organisation, actor=request.user)
-            counts = (
-                f"{result['assessments']} assessments with {result['judgements']} judgements"
-                if what == "assessments"
-                else f"{result['projects']} change projects"
-            )
-            messages.success(request, f"Imported {upload.name}: {counts} of {result['people']} people.")
-            if result["jobs"]:
-                return redirect("job-detail", result["jobs"][0])
-            return redirect("attainment-import")
+            _problems_context(context, plan)
+        elif form.cleaned_data["dry_run"]:
+            # A clean dry run keeps the file: importing it is one click, not a second upload.
+            held = history_import_hold(organisation=m.organisation, actor=request.user, **checked)
+            return redirect("attainment-import-held", import_id=held.pk)
+        else:
+            return _imported(request, plan, apply_plan(plan, organisation=m.organisation, actor=request.user))
     return render(request, "assessments/import_history.html", context, status=status)
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def history_import_held(request: MemberRequest, import_id: int) -> HttpResponse:
+    """A checked file waiting to be imported: its dry run (checked again now) and *Import*."""
+    m = request.membership
+    pending = assessments_access.held_history_import_for(m, import_id)
+    if request.method == "POST":
+        plan, result = history_import_apply_held(pending=pending, actor=request.user)
+        if result is not None:
+            return _imported(request, plan, result)
+    else:
+        plan = history_import_check_held(pending=pending)
+    form = HistoryImportForm(organisation=m.organisation, initial={"what": pending.what})
+    context: dict[str, Any] = {"form": form, "held": pending if not plan.problems else None}
+    status = 200
+    if plan.problems:
+        # Clean at its dry run, not any more (imported meanwhile, people changed): nothing written.
+        status = 422 if request.method == "POST" else 200
+        _problems_context(context, plan)
+    else:
+        context["plan"], context["s"] = plan, plan.summary(limit=200)
+    return render(request, "assessments/import_history.html", context, status=status)
+
+
+def _problems_context(context: dict[str, Any], plan: ImportPlan) -> None:
+    context["plan"] = plan
+    context["s"] = plan.summary(limit=200)
+    context["problems"] = plan.problems[:PROBLEMS_SHOWN]
+    context["more_problems"] = max(0, len(plan.problems) - PROBLEMS_SHOWN)
+    text = "".join(csv_lines(problems_rows(plan.problems)))
+    context["problems_href"] = "data:text/csv;charset=utf-8," + urllib.parse.quote(text)
+
+
+def _imported(request: MemberRequest, plan: ImportPlan, result: dict[str, Any]) -> HttpResponse:
+    counts = (
+        f"{result['assessments']} assessments with {result['judgements']} judgements"
+        if plan.what == "assessments"
+        else f"{result['projects']} change projects"
+    )
+    messages.success(request, f"Imported {plan.filename}: {counts} of {result['people']} people.")
+    if result["jobs"]:
+        return redirect("job-detail", result["jobs"][0])
+    return redirect("attainment-import")
 
 
 # --- validity overrides ---------------------------------------------------------------------------

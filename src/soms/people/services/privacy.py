@@ -12,11 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.db.models import ForeignObjectRel
 from django.utils import timezone
 
 from soms.people.errors import PeopleInvalid
 from soms.people.models import OrgUnit, Person, path_segment, under_q
-from soms.people.signals import people_changed
+from soms.people.signals import people_changed, person_erased, person_merged, person_merging
 from soms.tenancy.models import AuditLogEntry
 from soms.tenancy.services import audit_log_write
 
@@ -82,6 +83,7 @@ def person_erase(*, person: Person, actor: Any) -> Person:
         organisation_id=person.organisation_id, object_type="Person", object_id=str(person.pk)
     ).update(object_repr=person.name, before=None, after=None)
     audit_log_write(actor=actor, organisation=person.organisation, action="person.erase", obj=person)
+    person_erased.send(sender=Person, person=person)
     return person
 
 
@@ -109,10 +111,16 @@ def person_merge(*, keep: Person, duplicate: Person, actor: Any) -> Person:
     people_changed.send(
         None, organisation_id=keep.organisation_id, unit_ids=[keep.unit_id, duplicate.unit_id]
     )
+    # Apps above this one clear what cannot follow (derived rows, a membership both hold) first.
+    person_merging.send(sender=Person, keep=keep, duplicate=duplicate)
     moved: dict[str, int] = {}
-    # Every foreign key that points at Person, in any app, follows the record that is kept.
-    for rel in Person._meta.related_objects:
-        if rel.many_to_many or not rel.field.concrete or rel.related_model is Person:
+    # Every foreign key that points at Person, in any app, follows the record that is kept — hidden
+    # ones too (`related_name="+"`, as the assessments app declares them), which `related_objects`
+    # leaves out. Many-to-many tables Django makes itself (role profiles) were carried above.
+    for rel in Person._meta.get_fields(include_hidden=True):
+        if not isinstance(rel, ForeignObjectRel) or rel.many_to_many or not rel.field.concrete:
+            continue
+        if rel.related_model is Person or rel.related_model._meta.auto_created:
             continue
         n = rel.related_model._default_manager.filter(**{rel.field.name: duplicate}).update(
             **{rel.field.name: keep}
@@ -153,7 +161,9 @@ def person_merge(*, keep: Person, duplicate: Person, actor: Any) -> Person:
         },
         after={"filled": filled, "moved": moved},
     )
+    duplicate_id = duplicate.pk
     duplicate.delete()
+    person_merged.send(sender=Person, keep=keep, duplicate_id=duplicate_id)
     return keep
 
 
