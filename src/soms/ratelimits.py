@@ -94,10 +94,15 @@ def retry_after(request: HttpRequest, group: str) -> int | None:
     return wait
 
 
+def _clock() -> float:
+    """Now, in Unix seconds (tests pin it to stay inside one window)."""
+    return time.time()
+
+
 def _count_in_database(group: str, counters: tuple[tuple[str, str], ...]) -> int | None:
     from soms.tenancy.models import RateCount
 
-    now = time.time()
+    now = _clock()
     rows: dict[str, tuple[int, int]] = {}  # key -> (limit, window end)
     for who, rate in counters:
         limit, period = parse_rate(rate)
