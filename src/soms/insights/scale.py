@@ -27,6 +27,7 @@ from soms.assessments.models import (
     ValidityOverride,
 )
 from soms.assessments.services.attainment import recompute
+from soms.assessments.services.bulkwrite import insert_rows
 from soms.frameworks.models import FrameworkVersion, Statement
 from soms.people.models import Person
 
@@ -81,14 +82,8 @@ def large_assessments(
     written = 0
     org_id = organisation.pk
     stamp = connection.ops.adapt_datetimefield_value(timezone.now())
-    qn = connection.ops.quote_name
-    insert_judgement = "INSERT INTO {} ({}) VALUES (%s, %s, %s, %s, %s, %s)".format(
-        qn(Judgement._meta.db_table),
-        ", ".join(
-            qn(c)
-            for c in ("organisation_id", "assessment_id", "statement_id", "value", "comment", "updated_at")
-        ),
-    )
+    table = Judgement._meta.db_table
+    columns = ("organisation_id", "assessment_id", "statement_id", "value", "comment", "updated_at")
     for start in range(0, total, CHUNK):
         batch = people[start : start + CHUNK]
         with transaction.atomic():
@@ -111,8 +106,8 @@ def large_assessments(
                 made = list(
                     Assessment.objects.filter(organisation=organisation, version=version, person_id__in=batch)
                 )
-            # A million judgements at 50,000 people: written as plain rows through one prepared
-            # INSERT, not as model instances (which cost more than the database's own work).
+            # A million judgements at 50,000 people: written as plain rows (COPY on PostgreSQL), not
+            # as model instances, which cost more than the database's own work.
             rows: list[tuple[Any, ...]] = []
             for a in made:
                 for eid in elements:
@@ -120,7 +115,7 @@ def large_assessments(
                     for k in range(reach):
                         rows.extend((org_id, a.pk, sid, "met", "", stamp) for sid in by_element[eid][k])
             with connection.cursor() as cur:
-                cur.executemany(insert_judgement, rows)
+                insert_rows(cur, table, columns, rows)
         written += len(batch)
         progress("assessments", written, total)
     everyone = list(

@@ -31,6 +31,8 @@ from soms.assessments.models import (
     Status,
     ValidityOverride,
 )
+from soms.assessments.services.bulkwrite import upsert_rows
+from soms.assessments.signals import attainment_written
 from soms.core.attainment import (
     AreaSpec,
     AssessmentKind,
@@ -224,8 +226,7 @@ def _next_change(result: PersonAttainment) -> date | None:
     return min(dates) if dates else None
 
 
-# The stored columns of one element's answer, in the order of `_UPSERT_ATTAINMENT`'s VALUES after the
-# organisation, person, version and element: level, rank, status, since, refresh due, expires, detail.
+# The stored columns of an answer, in the order of the rows `recompute` builds.
 _ATTAINMENT_COLUMNS = (
     "organisation_id",
     "person_id",
@@ -250,25 +251,6 @@ _STANDING_COLUMNS = (
 )
 
 
-def _upsert(table: str, columns: Sequence[str], conflict: Sequence[str], json_column: str | None) -> str:
-    """One row's INSERT that updates the existing row of the same key in place, and only when a
-    value differs: after a rule change most rows stay as they were, and those are not rewritten
-    (no new row version on PostgreSQL, no page write on SQLite). Both databases take this form."""
-    qn = connection.ops.quote_name
-    values = ", ".join(
-        "%s::jsonb" if (c == json_column and connection.vendor == "postgresql") else "%s" for c in columns
-    )
-    changing = [c for c in columns if c not in conflict]
-    distinct = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
-    return (
-        f"INSERT INTO {qn(table)} ({', '.join(qn(c) for c in columns)}) VALUES ({values}) "
-        f"ON CONFLICT ({', '.join(qn(c) for c in conflict)}) DO UPDATE SET "
-        + ", ".join(f"{qn(c)} = excluded.{qn(c)}" for c in changing)
-        + " WHERE "
-        + " OR ".join(f"{qn(table)}.{qn(c)} {distinct} excluded.{qn(c)}" for c in changing)
-    )
-
-
 def recompute(
     person_ids: Iterable[int],
     version: FrameworkVersion,
@@ -282,8 +264,8 @@ def recompute(
 
     The engine evaluates the people through one `AttainmentBatch`, so an element input shared by many
     people (the same statements met on the same day) is evaluated once, and its stored columns (the
-    JSON detail above all) are built once too. Rows are written as prepared upserts that leave
-    unchanged rows alone, in one short transaction per batch of people."""
+    JSON detail above all) are built once too. Rows are upserted in place, leaving unchanged rows
+    alone (`bulkwrite.upsert_rows`), in one short transaction per batch of people."""
     ids = sorted(set(person_ids))
     if not ids:
         return 0
@@ -297,15 +279,6 @@ def recompute(
     # call, so an id is never reused for another answer while this table exists.
     stored: dict[int, tuple[Any, ...]] = {}
     element_ids = [index.element_ids[code] for code in index.spec.elements]
-    attainment_sql = _upsert(
-        ElementAttainment._meta.db_table,
-        _ATTAINMENT_COLUMNS,
-        ("person_id", "version_id", "element_id"),
-        "detail",
-    )
-    standing_sql = _upsert(
-        PersonStanding._meta.db_table, _STANDING_COLUMNS, ("person_id", "version_id"), None
-    )
     written = 0
     for start in range(0, len(ids), BATCH):
         batch = ids[start : start + BATCH]
@@ -344,8 +317,23 @@ def recompute(
             if erased:
                 ElementAttainment.objects.filter(version_id=index.version_id, person_id__in=erased).delete()
                 PersonStanding.objects.filter(version_id=index.version_id, person_id__in=erased).delete()
-            cursor.executemany(attainment_sql, rows)
-            cursor.executemany(standing_sql, standings)
+            upsert_rows(
+                cursor,
+                ElementAttainment,
+                _ATTAINMENT_COLUMNS,
+                ("person_id", "version_id", "element_id"),
+                rows,
+            )
+            upsert_rows(
+                cursor,
+                PersonStanding,
+                _STANDING_COLUMNS,
+                ("person_id", "version_id"),
+                standings,
+            )
+        attainment_written.send(
+            None, organisation_id=organisation_id, version_id=index.version_id, person_ids=batch
+        )
         written += len(batch)
         if progress is not None:
             progress(written, len(ids))
