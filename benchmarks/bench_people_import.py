@@ -198,6 +198,7 @@ def main() -> None:
         # the lock as long).
         "ours_prepare_seconds": round(timings["prepare"], 2),
         "ours_write_transaction_seconds": round(timings["write"], 2),
+        "ours_commit_seconds": round(timings["commit"], 2),
         "reimport_unchanged_seconds": round(again_s, 2),
         "units_created": result["units_created"],
         "teams_created": result["teams_created"],

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -353,8 +354,11 @@ def simulate_day(
     handle_time_cv: float = 1.0,
     replications: int = 30,
     seed: int | np.random.Generator = 0,
+    on_replication: Callable[[int, int], None] | None = None,
 ) -> DaySimulation:
     """Simulate a day: ``calls`` is the expected (Poisson mean) number per interval.
+
+    ``on_replication(done, replications)`` is told after each replication, for progress bars.
 
     Per-interval figures are for callers who ARRIVE in the interval (their wait may run into
     the next); occupancy is work done inside the interval over staffed time, capped at 1 because
@@ -443,6 +447,8 @@ def simulate_day(
             whole["asa"][r] = wait_sum.sum() / answered
         if staffed.sum() > 0:
             whole["occupancy"][r] = min(float(busy.sum() / staffed.sum()), 1.0)
+        if on_replication is not None:
+            on_replication(r + 1, replications)
 
     def settle(metric: str, est: Estimate) -> Estimate:
         # No callers at all: report perfect service rather than a missing value.
