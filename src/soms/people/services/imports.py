@@ -15,6 +15,7 @@ from soms.people.io.apply import Progress, prepare_plan, write_prepared
 from soms.people.io.plan import Options, Plan, Problem, plan_import
 from soms.people.io.reading import FileProblem, read_table
 from soms.people.models import ImportStatus, PeopleImport
+from soms.people.signals import organisation_changed
 from soms.tenancy.models import Organisation
 
 if TYPE_CHECKING:
@@ -137,6 +138,7 @@ def people_import_apply(
 
     def finish(result: dict[str, Any]) -> None:
         # In the transaction that makes the import live: the record says applied exactly when it is.
+        organisation_changed.send(None, organisation_id=record.organisation_id)
         PeopleImport.objects.filter(pk=record.pk).update(
             status=ImportStatus.APPLIED,
             applied_at=timezone.now(),
