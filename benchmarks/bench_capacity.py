@@ -11,6 +11,11 @@
   pyworkforce needs ~0.1 s per interval at these loads, so by default it runs on an evenly
   spread sample of 200 of the 2,000 intervals and the ratio is per interval on that same
   sample; ``--full`` runs all 2,000 (several minutes).
+* Erlang A staffing search against its previous version: the search as it was at
+  ``--baseline-rev`` (default 01560f2, exact probes bracketing from the Erlang C answer) is
+  loaded from git into this process and timed interleaved with today's on the same 2,000
+  intervals and one interval per call, as CPU time of the thread (``time.thread_time``, which
+  other processes' load inflates less than wall time), best of 7 in each of 3 rounds.
 * Simulation: ours ``simulate_mmc`` vs ciw for M/M/c and M/M/c+M with 100,000 customers.
 
 Answers are checked (equal agent counts, statistics within tolerance) before any speed is
@@ -20,12 +25,16 @@ reported. Results go to benchmarks/results/ as JSON.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import math
+import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
+import types
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -149,6 +158,97 @@ def bench_erlang_c_one_at_a_time(calls: np.ndarray, progress: Progress) -> dict[
             "ratio_ours_to_peer": ours_best / peer_best,
         }
     return out
+
+
+def baseline_queueing(rev: str) -> types.ModuleType | None:
+    """soms.core.capacity.queueing as it was at ``rev``, imported from git under its own name."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        source = subprocess.run(
+            ["git", "-C", str(root), "show", f"{rev}:src/soms/core/capacity/queueing.py"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError) as exc:
+        console.print(f"[yellow]no baseline: git show {rev} failed ({exc})")
+        return None
+    spec = importlib.util.spec_from_loader("baseline_queueing", loader=None)
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up by name
+    exec(compile(source, f"{rev}:queueing.py", "exec"), module.__dict__)
+    return module
+
+
+def cpu_best(fn: Callable[[], Any], repeat: int) -> float:
+    best = math.inf
+    for _ in range(repeat):
+        t = time.thread_time()
+        fn()
+        best = min(best, time.thread_time() - t)
+    return best
+
+
+def bench_erlang_a_search(calls: np.ndarray, rev: str, progress: Progress) -> dict[str, Any] | None:
+    old = baseline_queueing(rev)
+    if old is None:
+        return None
+    new_mod = sys.modules["soms.core.capacity.queueing"]
+    sample = calls[np.linspace(0, calls.size - 1, 200).round().astype(int)]
+
+    def batch(mod: Any) -> Any:
+        t = mod.StaffingTarget(SL_TARGET, ANSWER_WITHIN_S, max_occupancy=MAX_OCC)
+        return mod.required_agents(calls, AHT_S, interval_seconds=INTERVAL_S, target=t, patience=PATIENCE_S)
+
+    def one_by_one(mod: Any) -> list[int]:
+        t = mod.StaffingTarget(SL_TARGET, ANSWER_WITHIN_S, max_occupancy=MAX_OCC)
+        return [
+            int(
+                mod.required_agents(
+                    float(c), AHT_S, interval_seconds=INTERVAL_S, target=t, patience=PATIENCE_S
+                ).agents
+            )
+            for c in sample
+        ]
+
+    a, b = batch(new_mod), batch(old)
+    mismatches = int(np.sum(a.agents != b.agents))
+    assert mismatches == 0, f"Erlang A search: {mismatches} intervals differ from the previous search"
+    fields = ("p_wait", "p_abandon", "service_level_offered", "service_level_answered", "asa", "occupancy")
+    rel = {
+        f: float(
+            np.max(
+                np.abs(getattr(a.metrics, f) - getattr(b.metrics, f))
+                / np.maximum(np.abs(getattr(b.metrics, f)), 1e-300)
+            )
+        )
+        for f in fields
+    }
+    assert max(rel.values()) < 1e-11, rel
+    assert one_by_one(new_mod) == one_by_one(old)
+    task = progress.add_task("Erlang A search vs previous", total=3)
+    rounds = []
+    for _ in range(3):  # interleaved, so a busy moment on the machine hits both
+        row = {
+            "batch_previous_ms": cpu_best(lambda: batch(old), 7) * 1e3,
+            "batch_today_ms": cpu_best(lambda: batch(new_mod), 7) * 1e3,
+            "one_by_one_previous_ms": cpu_best(lambda: one_by_one(old), 3) * 1e3 / sample.size,
+            "one_by_one_today_ms": cpu_best(lambda: one_by_one(new_mod), 3) * 1e3 / sample.size,
+        }
+        row["batch_speedup"] = row["batch_previous_ms"] / row["batch_today_ms"]
+        row["one_by_one_speedup"] = row["one_by_one_previous_ms"] / row["one_by_one_today_ms"]
+        rounds.append(row)
+        progress.advance(task)
+    return {
+        "baseline_rev": rev,
+        "intervals": int(calls.size),
+        "one_by_one_sample": int(sample.size),
+        "agent_count_mismatches": mismatches,
+        "max_relative_difference": rel,
+        "rounds": rounds,
+        "load_average": list(os.getloadavg()),
+    }
 
 
 def bench_erlang_a(calls: np.ndarray, full: bool, progress: Progress) -> dict[str, Any]:
@@ -294,13 +394,23 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--full", action="store_true", help="run pyworkforce Erlang A on all 2,000 intervals")
     ap.add_argument("--customers", type=int, default=100_000)
+    ap.add_argument("--baseline-rev", default="01560f2", help="git revision of the previous Erlang A search")
+    ap.add_argument(
+        "--only-search", action="store_true", help="run only the Erlang A search against its previous version"
+    )
     args = ap.parse_args(argv)
+    if args.only_search:
+        with Progress(console=console, transient=True) as progress:
+            search = bench_erlang_a_search(intervals(), args.baseline_rev, progress)
+        print_search(search)
+        return 0
 
     calls = intervals()
     with Progress(console=console, transient=True) as progress:
         erlang_c = bench_erlang_c(calls, progress)
         erlang_c_one = bench_erlang_c_one_at_a_time(calls, progress)
         erlang_a = bench_erlang_a(calls, args.full, progress)
+        search = bench_erlang_a_search(calls, args.baseline_rev, progress)
         sim = bench_simulation(args.customers, progress)
 
     table = Table(title="SOMS capacity core vs peers (same inputs, same run)")
@@ -345,6 +455,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Erlang A on all 2,000 intervals (ours): {erlang_a['ours_seconds_all_2000'] * 1000:.1f} ms "
         f"({erlang_a['ours_us_per_interval_all_2000']:.1f} µs/interval)"
     )
+    print_search(search)
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -368,6 +479,7 @@ def main(argv: list[str] | None = None) -> int:
         "erlang_c": erlang_c,
         "erlang_c_one_interval_per_call": erlang_c_one,
         "erlang_a": erlang_a,
+        "erlang_a_search_vs_previous": search,
         "simulation": sim,
     }
     path = RESULTS / f"bench_capacity-{stamp}.json"
@@ -376,6 +488,37 @@ def main(argv: list[str] | None = None) -> int:
     )
     console.print(f"results: {path}")
     return 0
+
+
+def print_search(search: dict[str, Any] | None) -> None:
+    if search is None:
+        return
+    table = Table(title=f"Erlang A staffing search: today vs {search['baseline_rev']} (CPU ms, best of 7)")
+    for col in (
+        "round",
+        "2,000 intervals: previous",
+        "today",
+        "speed-up",
+        "one per call: previous",
+        "today",
+        "speed-up",
+    ):
+        table.add_column(col)
+    for i, r in enumerate(search["rounds"], 1):
+        table.add_row(
+            str(i),
+            f"{r['batch_previous_ms']:.1f}",
+            f"{r['batch_today_ms']:.1f}",
+            f"{r['batch_speedup']:.2f}×",
+            f"{r['one_by_one_previous_ms']:.2f}",
+            f"{r['one_by_one_today_ms']:.2f}",
+            f"{r['one_by_one_speedup']:.2f}×",
+        )
+    console.print(table)
+    console.print(
+        f"0 mismatches; figures within {max(search['max_relative_difference'].values()):.1e} (relative); "
+        f"load average {', '.join(f'{v:.1f}' for v in search['load_average'])}"
+    )
 
 
 if __name__ == "__main__":

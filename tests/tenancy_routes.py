@@ -239,6 +239,19 @@ def job(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
     return {"job_id": made.pk}
 
 
+def capacity_job(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
+    """A finished background simulation, whose result page shows it."""
+    from soms.jobs.runner import job_execute
+    from soms.toolkits.capacity.schemas import SimulateInput
+
+    inp = SimulateInput(calls=[3.0, 4.0], aht=180, replications=2)
+    made = capacity_services.capacity_compute_start(
+        organisation=organisation, actor=owner, inp=inp, enqueue=False
+    )
+    job_execute(made.pk)
+    return {"job_id": made.pk}
+
+
 def organisation_of(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
     return {"organisation_id": organisation.pk}
 
@@ -843,6 +856,11 @@ ROUTES: list[Route] = [
     *[Route(f"DELETE {V}/{kind}/{{item_id}}", item_of(kind), query="?revision=1") for kind in ITEM_KINDS],
     # capacity studies: any member reads; renaming and deleting are for the author or an admin
     Route("GET capacity-study", study, refused=None),
+    # a plan or simulation computed in the background: its owner's (and the admins'), like its job
+    Route("GET capacity-job-result", capacity_job, refused=None, per_user=True),
+    Route(
+        "POST capacity-job-result", capacity_job, body=lambda p: {"name": "Kept"}, refused=None, per_user=True
+    ),
     Route("GET capacity-study-download", study, refused=None, query="?format=json"),
     Route("POST capacity-study-rename", study, body=lambda p: {"name": "Renamed", "revision": 1}),
     Route("POST capacity-study-delete", study),

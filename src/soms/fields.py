@@ -26,6 +26,8 @@ from soms.limits import MAX_STATEMENT_LENGTH
 
 # The largest primary key the database has (a signed 64-bit integer).
 MAX_ID = 2**63 - 1
+# The largest `offset` a paged list accepts: far past any real list, far below an overflow.
+MAX_OFFSET = 10**9
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 # Lengths people's text may have; the models' max_length match.

@@ -18,6 +18,7 @@ from soms.core.capacity.limits import (
     MAX_HANDLE_TIME_SECONDS,
     MAX_INTERVALS,
     MAX_SIMULATED_AGENTS,
+    MAX_SIMULATED_CALLS,
 )
 from soms.core.safeload import MAX_DEPTH as MAX_NESTING_DEPTH
 
@@ -89,6 +90,16 @@ MAX_MATURITY_ANCHORS = 11
 # so that request workers stay free. Smaller ones take well under a second and stay inline.
 BACKGROUND_IMPORT_STATEMENTS = 2_000
 BACKGROUND_EXPORT_STATEMENTS = 2_000
+# A demand plan whose history spans more intervals than this is computed by a job: the forecast and
+# its backtest grow with the history (measured on a loaded 2-core machine: the 56-day sample of 2,688
+# half-hours in about 0.3 s, 10,000 intervals in about 1.3 s, the largest accepted file of 100,000
+# in 9 to 15 s). 5,000 intervals are about 104 days of half-hours or 208 days of hours.
+BACKGROUND_PLAN_INTERVALS = 5_000
+# A simulation (on its own, or a plan's simulated day) of more simulated calls than this (calls of
+# the day × replications) runs in a job: the simulation steps through every caller, about 2 to 5 µs
+# each, so 200,000 take about half a second and the largest accepted, 2,000,000, about 9 s. For a
+# plan, whose simulated day is only known once forecast, the busiest day of its history stands in.
+BACKGROUND_SIMULATED_CALLS = 200_000
 
 
 # One row per limit, for the README and for messages: (name, value, what it bounds).
@@ -129,6 +140,11 @@ TABLE: tuple[tuple[str, int | float, str], ...] = (
     ("MAX_CALLS_PER_INTERVAL", MAX_CALLS_PER_INTERVAL, "calls in one interval"),
     ("MAX_AGENTS", MAX_AGENTS, "agents in one interval"),
     ("MAX_SIMULATED_AGENTS", MAX_SIMULATED_AGENTS, "agents per interval in a simulation"),
+    (
+        "MAX_SIMULATED_CALLS",
+        MAX_SIMULATED_CALLS,
+        "simulated calls of one simulation (calls of the day × replications)",
+    ),
     ("MAX_HANDLE_TIME_SECONDS", MAX_HANDLE_TIME_SECONDS, "seconds of average handle time"),
 )
 

@@ -88,7 +88,9 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Connections are kept (SOMS_DB_CONN_MAX_AGE) on SQLite too: each server thread has its own,
+    # and opening one (the file, Django's SQL functions, the PRAGMAs below) cost about 1.5 ms of CPU
+    # per request, a fifth of an API read.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             # WAL + a busy timeout: readers never block the writer, writers queue instead of failing.
@@ -98,9 +100,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 
-# The shared cache: rate-limit counters (soms.ratelimits). A table in the database by default, so
-# every worker process sees the same counts with nothing else to run; Redis at scale
-# (SOMS_CACHE_URL=redis://host:6379/0, with the `redis` package installed).
+# The shared cache (published versions' renderings, soms.frameworks.cache): a table in the database
+# by default, so every worker process sees the same entries with nothing else to run; Redis at scale
+# (SOMS_CACHE_URL=redis://host:6379/0, with the `redis` package installed). Rate limits count in
+# Redis when it is configured, otherwise in their own table with one atomic statement
+# (soms.ratelimits).
 _cache_url = os.environ.get("SOMS_CACHE_URL", "").strip()
 CACHES: dict[str, dict[str, Any]]
 if _cache_url.startswith(("redis://", "rediss://")):
@@ -266,6 +270,16 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = SOMS_MAX_UPLOAD_BYTES + 1024 * 1024
 SOMS_PEOPLE_IMPORT_MAX_ROWS = envint("SOMS_PEOPLE_IMPORT_MAX_ROWS", 200_000)
 # Up to this many rows an HR file is applied within the request; a larger one in a background job.
 SOMS_PEOPLE_IMPORT_INLINE_ROWS = envint("SOMS_PEOPLE_IMPORT_INLINE_ROWS", 2_000)
+# An import creating more people than SOMS_PEOPLE_IMPORT_STAGE_ROWS is staged (soms.people.io.apply):
+# its new units, teams and people are written in short transactions of that many rows each, hidden
+# until one last short transaction makes them live together, with a pause between them in which
+# other organisations' writes take SQLite's write lock. On by default on SQLite only; PostgreSQL
+# writes in one transaction without stopping anyone else.
+SOMS_PEOPLE_IMPORT_STAGED = envbool(
+    "SOMS_PEOPLE_IMPORT_STAGED", DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+)
+SOMS_PEOPLE_IMPORT_STAGE_ROWS = envint("SOMS_PEOPLE_IMPORT_STAGE_ROWS", 1_000)
+SOMS_PEOPLE_IMPORT_STAGE_PAUSE_MS = envint("SOMS_PEOPLE_IMPORT_STAGE_PAUSE_MS", 150)
 
 # Where links in e-mails point (invitations). E-mail goes to the console unless a backend is set.
 SOMS_BASE_URL = os.environ.get("SOMS_BASE_URL", "http://127.0.0.1:8000").strip()
@@ -329,6 +343,6 @@ LOGGING = {
 # Lockout is per username: it stops guessing at one account without locking out a whole office
 # that shares one public IP address (axes would like the IP as well).
 # Submitting the domain to the browsers' HSTS preload list is the site owner's choice, not a defect.
-# django-ratelimit calls the database cache not atomic: a read and a write per increment, so a
-# burst may be counted a little low; soms/ratelimits.py explains why that is acceptable here.
+# django-ratelimit calls the database cache not atomic: on it, soms/ratelimits.py counts in its own
+# table with one atomic statement instead of through the cache.
 SILENCED_SYSTEM_CHECKS = ["axes.W006", "security.W021", "django_ratelimit.E003", "django_ratelimit.W001"]

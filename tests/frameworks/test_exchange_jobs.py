@@ -206,3 +206,35 @@ def test_a_large_draft_export_is_rendered_afresh_each_time(world, large):
     latest = Job.objects.order_by("-pk").first()
     file = client.get(f"{url}?job={latest.pk}")
     assert b"Reworded in the draft." in b"".join(file.streaming_content)
+
+
+def test_the_command_line_writes_a_large_file_through_the_job_with_a_progress_bar(world, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    path = tmp_path / "big.csv"
+    path.write_bytes(big_inputs.csv_statements(LARGE))
+    out = StringIO()
+    call_command("framework", "import", str(path), "--org", world.org_a.slug, stdout=out)
+    text = out.getvalue()
+    # The same job as the page and the API, run in the foreground: its bar and its steps are shown.
+    # (Off a terminal rich draws the bar once, at its end, 80 columns wide.)
+    job = Job.objects.get()
+    assert job.status == JobStatus.DONE and "Import big 1 (2,001 st" in text
+    assert "Imported big 1 as a draft version" in text
+    version = _imported(world).get()
+    assert version.statements.count() == LARGE
+    assert f"as draft version {version.pk} ({LARGE} statements)" in text
+
+
+def test_the_command_line_writes_a_small_file_inline(world, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    path = tmp_path / "small.csv"
+    path.write_bytes(big_inputs.csv_statements(10))
+    out = StringIO()
+    call_command("framework", "import", str(path), "--org", world.org_a.slug, stdout=out)
+    assert not Job.objects.exists() and _imported(world).get().statements.count() == 10

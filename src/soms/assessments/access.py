@@ -4,9 +4,10 @@ Reads are scoped with `Q` filters, never per-object rows:
 
 - an assessment is visible to whoever may see its person (`soms.people.access`: admins everyone, a
   manager their subtree, a member themself) and to its assessor;
-- an assessor (coach) sees the people they are asked to assess: those with an assessment they are
-  the assessor of (registered as the people app's assessor scope), and the submitted assessments
-  they may review (`review_queue`);
+- an assessor (coach) sees the people they are asked to assess (registered as the people app's
+  assessor scope): those with an assessment they write or validated, with a submitted assessment
+  they may review (`review_queue`), or with a change project waiting for review or validated by
+  them — and so their evidence, which a reviewer must see beside each statement;
 - evidence and change projects follow the people they are about.
 
 Object rules (the role comes from the permission table):
@@ -37,11 +38,23 @@ from soms.tenancy.permissions import ADMINS, object_rule
 
 
 def _assessed_by(membership: Membership) -> Q:
-    """People with an assessment this member is the assessor of (a Q on Person)."""
-    return Q(
-        pk__in=Assessment.objects.filter(
-            organisation_id=membership.organisation_id, assessor_id=membership.user_id
-        ).values("person_id")
+    """The people a coach is asked to assess (a Q on Person): those with an assessment they write or
+    have validated, those whose submitted assessment waits in their review queue (any coach may pick
+    one up), and the owners and named members of a change project submitted for review or validated
+    by them. Without this a coach would validate an assessment without seeing its evidence."""
+    from soms.assessments.models import ProjectMember
+
+    org, user = membership.organisation_id, membership.user_id
+    assessments = Assessment.objects.filter(organisation_id=org).filter(
+        Q(assessor_id=user) | Q(validated_by_id=user) | Q(status=Status.SUBMITTED)
+    )
+    projects = ChangeProject.objects.filter(organisation_id=org).filter(
+        Q(review_status=Status.SUBMITTED) | Q(validated_by_id=user)
+    )
+    return (
+        Q(pk__in=assessments.values("person_id"))
+        | Q(pk__in=projects.values("owner_id"))
+        | Q(pk__in=ProjectMember.objects.filter(project__in=projects).values("person_id"))
     )
 
 
@@ -123,6 +136,8 @@ def _may_review(membership: Membership, assessment: Assessment) -> bool:
 
 
 def evidence_scope(membership: Membership) -> Q:
+    """Evidence about the people the member may see (for a coach, the people they are asked to
+    assess: see `_assessed_by`), and about anyone whose assessment they write."""
     require(membership, "evidence.view")
     if membership.role in ADMINS:
         return Q()

@@ -69,6 +69,7 @@ Rules, and why
 from __future__ import annotations
 
 import calendar
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -315,6 +316,7 @@ def _iso(d: date | None) -> str | None:
 # --- dates -----------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def add_months(d: date, months: int) -> date:
     """`d` plus `months` calendar months; a day past the end of the target month becomes its last day
     (31 January + 1 month = 28 or 29 February). Past year 9999 the answer is `date.max`."""
@@ -435,6 +437,11 @@ class AttainmentEngine:
         histories, usable = self._prepare(judgements, projects, now)
         results = tuple(self._element(e, histories, usable, now) for e in self.framework.elements)
         return PersonAttainment(as_of=now, elements=results, standing=self._standing_of(results))
+
+    def batch(self, now: date) -> AttainmentBatch:
+        """An evaluator of many people at the same `now` that computes each distinct element input
+        once (see `AttainmentBatch`): what a recomputation of thousands of people uses."""
+        return AttainmentBatch(self, _day(now))
 
     def blockers(
         self,
@@ -724,6 +731,51 @@ class AttainmentEngine:
         return None
 
 
+class AttainmentBatch:
+    """Many people against one engine at one `now`, each element's answer computed once per distinct
+    input. An element's answer depends only on the validated histories of its own statements (the
+    order of their entries, their dates and judgements; not the `seq` that ordered them, nor which
+    person they belong to), on the usable change projects when the rules have a change-project rule,
+    and on `now`. In a large organisation most people share an element's input with someone (the
+    same level met on the same day by one assessment), so a recomputation of everyone evaluates far
+    fewer elements than people × elements. Answers are the same objects for equal inputs: treat them
+    as immutable (they are frozen). `evaluate` answers exactly what `AttainmentEngine.evaluate`
+    answers for the same arguments; `tests/core/test_attainment_batch.py` checks that on random
+    inputs."""
+
+    def __init__(self, engine: AttainmentEngine, now: date) -> None:
+        self.engine = engine
+        self.now = now
+        self._memo: dict[tuple[object, ...], ElementAttainment] = {}
+        # Per element (in display order): its statements, all levels together.
+        self._statements = [
+            tuple(code for pos in range(len(engine.levels)) for code in engine._cells.get((e, pos), ()))
+            for e in engine.framework.elements
+        ]
+        self.evaluated = 0  # element answers actually computed (the rest came from the memo)
+
+    def evaluate(
+        self, judgements: Iterable[JudgementRecord], projects: Iterable[ChangeProjectRecord]
+    ) -> PersonAttainment:
+        engine, now, memo = self.engine, self.now, self._memo
+        histories, usable = engine._prepare(judgements, projects, now)
+        extra: tuple[object, ...] = tuple(usable) if engine.rules.change_project is not None else ()
+        results = []
+        for element, codes in zip(engine.framework.elements, self._statements, strict=True):
+            key = (
+                element,
+                extra,
+                *(tuple((h[0], h[2]) for h in histories[c]) if c in histories else None for c in codes),
+            )
+            found = memo.get(key)
+            if found is None:
+                found = memo[key] = engine._element(element, histories, usable, now)
+                self.evaluated += 1
+            results.append(found)
+        elements = tuple(results)
+        return PersonAttainment(as_of=now, elements=elements, standing=engine._standing_of(elements))
+
+
 def compute_attainment(
     *,
     framework: FrameworkSpec,
@@ -874,6 +926,7 @@ def _int(value: object, where: str) -> int:
 __all__ = [
     "AreaSpec",
     "AssessmentKind",
+    "AttainmentBatch",
     "AttainmentEngine",
     "ChangeProjectRecord",
     "ChangeProjectRule",

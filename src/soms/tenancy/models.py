@@ -117,3 +117,18 @@ class AuditLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
+
+
+class RateCount(models.Model):
+    """How many requests of one rate-limit group one user or organisation made in one window
+    (`soms.ratelimits`). Counted with one INSERT … ON CONFLICT per request for both counters; a
+    row is useless once its window has ended and is deleted when a newer window starts."""
+
+    # "<group>:<user|org>:<id>:<window number>", the window number being start time ÷ period.
+    key = models.CharField(max_length=120, primary_key=True)
+    hits = models.PositiveIntegerField()
+    # When the window ends, in Unix seconds.
+    expires = models.BigIntegerField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.hits}"

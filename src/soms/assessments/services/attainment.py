@@ -10,18 +10,19 @@ of queries, whatever the number of people, and writes in bulk in one short trans
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from soms.assessments.models import (
     Assessment,
-    AttainmentStatus,
     ChangeProject,
     ElementAttainment,
     Judgement,
@@ -30,6 +31,8 @@ from soms.assessments.models import (
     Status,
     ValidityOverride,
 )
+from soms.assessments.services.bulkwrite import upsert_rows
+from soms.assessments.signals import attainment_written
 from soms.core.attainment import (
     AreaSpec,
     AssessmentKind,
@@ -112,34 +115,43 @@ def engine_for(organisation_id: int, version: FrameworkVersion) -> tuple[Attainm
 def judgements_by_person(
     person_ids: Sequence[int], index: VersionIndex, *, validated_only: bool = True
 ) -> dict[int, list[JudgementRecord]]:
-    rows = Judgement.objects.filter(
-        assessment__person_id__in=person_ids,
-        assessment__version_id=index.version_id,
-    )
+    assessments = Assessment.objects.filter(person_id__in=person_ids, version_id=index.version_id)
     if validated_only:
-        rows = rows.filter(assessment__status=Status.VALIDATED, assessment__validated_on__isnull=False)
-    out: dict[int, list[JudgementRecord]] = defaultdict(list)
-    for person_id, statement_id, value, validated_on, kind, status, pk in rows.values_list(
-        "assessment__person_id",
-        "statement_id",
-        "value",
-        "assessment__validated_on",
-        "assessment__kind",
-        "assessment__status",
-        "pk",
-    ):
-        code = index.statement_codes.get(statement_id)
-        if code is None:
-            continue
-        out[person_id].append(
-            JudgementRecord(
-                statement=code,
-                judgement=CoreJudgement(value),
-                validated_on=validated_on if status == Status.VALIDATED else None,
-                kind=AssessmentKind(kind),
-                seq=pk,
-            )
+        assessments = assessments.filter(status=Status.VALIDATED, validated_on__isnull=False)
+    validated = Status.VALIDATED.value
+    kinds = {k.value: k for k in AssessmentKind}
+    # Assessment → (person, validated on or None, kind): one row per assessment, so the dates are
+    # converted once per assessment rather than once per judgement.
+    heads = {
+        pk: (person_id, on if status == validated else None, kinds[kind])
+        for pk, person_id, on, kind, status in assessments.values_list(
+            "pk", "person_id", "validated_on", "kind", "status"
         )
+    }
+    if not heads:
+        return {}
+    # The ORM writes the query (without Judgement's default ordering, which joins statements,
+    # elements and levels: the engine orders histories itself); the rows are read raw, since
+    # per-row converters dominate at tens of thousands of people.
+    sql, params = (
+        Judgement.objects.filter(assessment__in=assessments.order_by().values("pk"))
+        .order_by()
+        .values_list("assessment_id", "statement_id", "value", "pk")
+        .query.sql_with_params()
+    )
+    values = {v.value: v for v in CoreJudgement}
+    codes = index.statement_codes
+    out: dict[int, list[JudgementRecord]] = defaultdict(list)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for assessment_id, statement_id, value, pk in cursor.fetchall():
+            code = codes.get(statement_id)
+            if code is None:
+                continue
+            person_id, on, kind = heads[assessment_id]
+            out[person_id].append(
+                JudgementRecord(statement=code, judgement=values[value], validated_on=on, kind=kind, seq=pk)
+            )
     return out
 
 
@@ -214,16 +226,59 @@ def _next_change(result: PersonAttainment) -> date | None:
     return min(dates) if dates else None
 
 
+# The stored columns of an answer, in the order of the rows `recompute` builds.
+_ATTAINMENT_COLUMNS = (
+    "organisation_id",
+    "person_id",
+    "version_id",
+    "element_id",
+    "level_id",
+    "rank",
+    "status",
+    "since",
+    "refresh_due_on",
+    "expires_on",
+    "detail",
+    "computed_on",
+)
+_STANDING_COLUMNS = (
+    "organisation_id",
+    "person_id",
+    "version_id",
+    "standing",
+    "computed_on",
+    "next_change_on",
+)
+
+
 def recompute(
-    person_ids: Iterable[int], version: FrameworkVersion, organisation_id: int, now: date | None = None
+    person_ids: Iterable[int],
+    version: FrameworkVersion,
+    organisation_id: int,
+    now: date | None = None,
+    *,
+    progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Recompute and store the attainment of these people (of one organisation) on `version`.
-    Answers how many people were written."""
+    Answers how many people were written.
+
+    The engine evaluates the people through one `AttainmentBatch`, so an element input shared by many
+    people (the same statements met on the same day) is evaluated once, and its stored columns (the
+    JSON detail above all) are built once too. Rows are upserted in place, leaving unchanged rows
+    alone (`bulkwrite.upsert_rows`), in one short transaction per batch of people."""
     ids = sorted(set(person_ids))
     if not ids:
         return 0
     today = now or timezone.localdate()
     engine, index = engine_for(organisation_id, version)
+    evaluator = engine.batch(today)
+    ops = connection.ops
+    day = ops.adapt_datefield_value
+    computed_on = day(today)
+    # id(answer) → its stored columns. The evaluator's memo keeps every answer alive for the whole
+    # call, so an id is never reused for another answer while this table exists.
+    stored: dict[int, tuple[Any, ...]] = {}
+    element_ids = [index.element_ids[code] for code in index.spec.elements]
     written = 0
     for start in range(0, len(ids), BATCH):
         batch = ids[start : start + BATCH]
@@ -234,48 +289,54 @@ def recompute(
         )
         judgements = judgements_by_person(batch, index)
         projects = projects_by_person(batch, index)
-        results = {
-            pid: engine.evaluate(judgements.get(pid, []), projects.get(pid, []), today)
-            for pid in batch
-            if pid not in erased
-        }
-        rows: list[ElementAttainment] = []
-        standings: list[PersonStanding] = []
-        for pid, result in results.items():
-            for e in result.elements:
-                rows.append(
-                    ElementAttainment(
-                        organisation_id=organisation_id,
-                        person_id=pid,
-                        version_id=index.version_id,
-                        element_id=index.element_ids[e.element],
-                        level_id=index.level_ids[e.level] if e.level else None,
-                        rank=index.level_ranks[e.level] if e.level else 0,
-                        status=AttainmentStatus(e.status.value),
-                        since=e.since,
-                        refresh_due_on=e.refresh_due_on,
-                        expires_on=e.expires_on,
-                        detail=e.as_json(),
-                        computed_on=today,
+        rows: list[tuple[Any, ...]] = []
+        standings: list[tuple[Any, ...]] = []
+        for pid in batch:
+            if pid in erased:
+                continue
+            result = evaluator.evaluate(judgements.get(pid, ()), projects.get(pid, ()))
+            for element_id, e in zip(element_ids, result.elements, strict=True):
+                columns = stored.get(id(e))
+                if columns is None:
+                    columns = stored[id(e)] = (
+                        index.level_ids[e.level] if e.level else None,
+                        index.level_ranks[e.level] if e.level else 0,
+                        e.status.value,
+                        day(e.since),
+                        day(e.refresh_due_on),
+                        day(e.expires_on),
+                        json.dumps(e.as_json()),
                     )
-                )
+                rows.append((organisation_id, pid, index.version_id, element_id, *columns, computed_on))
+            next_change = _next_change(result)
             standings.append(
-                PersonStanding(
-                    organisation_id=organisation_id,
-                    person_id=pid,
-                    version_id=index.version_id,
-                    standing=result.standing or "",
-                    computed_on=today,
-                    next_change_on=_next_change(result),
-                )
+                (organisation_id, pid, index.version_id, result.standing or "", computed_on, day(next_change))
             )
-        # Computed above, written here: the write transaction holds only the bulk statements.
-        with transaction.atomic():
-            ElementAttainment.objects.filter(version_id=index.version_id, person_id__in=batch).delete()
-            PersonStanding.objects.filter(version_id=index.version_id, person_id__in=batch).delete()
-            ElementAttainment.objects.bulk_create(rows, batch_size=2000)
-            PersonStanding.objects.bulk_create(standings, batch_size=2000)
+        # Computed above, written here: the write transaction holds only the prepared statements.
+        with transaction.atomic(), connection.cursor() as cursor:
+            if erased:
+                ElementAttainment.objects.filter(version_id=index.version_id, person_id__in=erased).delete()
+                PersonStanding.objects.filter(version_id=index.version_id, person_id__in=erased).delete()
+            upsert_rows(
+                cursor,
+                ElementAttainment,
+                _ATTAINMENT_COLUMNS,
+                ("person_id", "version_id", "element_id"),
+                rows,
+            )
+            upsert_rows(
+                cursor,
+                PersonStanding,
+                _STANDING_COLUMNS,
+                ("person_id", "version_id"),
+                standings,
+            )
+        attainment_written.send(
+            None, organisation_id=organisation_id, version_id=index.version_id, person_ids=batch
+        )
         written += len(batch)
+        if progress is not None:
+            progress(written, len(ids))
     return written
 
 

@@ -25,6 +25,10 @@ MAX_AGENTS = 1_000_000
 # Agents a person may give per interval to the simulation (each one can be a heap entry).
 MAX_SIMULATED_AGENTS = 100_000
 
+# Simulated calls of one simulation (expected calls of the day × replications): every caller is a
+# step of the simulation loop, so this keeps the largest to about ten seconds.
+MAX_SIMULATED_CALLS = 2_000_000
+
 # An occupancy cap below 5 % would staff twenty times the offered load; 1.0 means no cap.
 MIN_MAX_OCCUPANCY = 0.05
 

@@ -91,6 +91,10 @@ DEFINITIONS: dict[str, str] = {
 }
 
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(40)
+# For a piece over which the log of the integrand moves by at most _SHORT_RISE (answered within
+# a short target time): 20 nodes integrate exp of it to ~1e-20 (the staffing scan only).
+_GL20_NODES, _GL20_WEIGHTS = np.polynomial.legendre.leggauss(20)
+_SHORT_RISE = 20.0
 # Mass below exp(-45) of the peak (3e-20 of it) is far below double precision; 40 nodes on that
 # range keep every figure within about 1e-12 of a 40-digit reference (tests/core/capacity).
 _LOG_DROP = 45.0
@@ -308,9 +312,11 @@ def _panels(left: FloatArray, right: FloatArray, x: FloatArray) -> tuple[FloatAr
     return np.concatenate([s_a, s_b], axis=-1), np.concatenate([w_a, w_b], axis=-1)
 
 
-def _nodes(left: FloatArray, right: FloatArray) -> tuple[FloatArray, FloatArray]:
+def _nodes(
+    left: FloatArray, right: FloatArray, rule: tuple[FloatArray, FloatArray] = (_GL_NODES, _GL_WEIGHTS)
+) -> tuple[FloatArray, FloatArray]:
     half = 0.5 * (right - left)
-    return (left + half)[..., None] + half[..., None] * _GL_NODES, half[..., None] * _GL_WEIGHTS
+    return (left + half)[..., None] + half[..., None] * rule[0], half[..., None] * rule[1]
 
 
 @dataclass(frozen=True)
@@ -708,13 +714,16 @@ def _search_erlang_a(
     target: StaffingTarget,
     idx: npt.NDArray[np.intp],
 ) -> RequiredAgents:
-    """Erlang A staffing: start at the Erlang C answer and bracket outwards from it.
+    """Erlang A staffing: scan a window of counts around the Erlang C answer, then prove it.
 
-    Abandonment usually moves the answer by a few agents at most, so probing the guess and its
-    neighbour settles most intervals in two evaluations; steps double only where the guess is
-    far off. Each probe evaluates only the intervals still open and keeps the full figures of
-    the smallest good count so far, so no final evaluation is needed (ASA costs one more sum
-    on nodes the other figures need anyway).
+    Most intervals need the Erlang C answer or one to three agents fewer. ``_scan_erlang_a``
+    evaluates every count of a window around it on one shared set of nodes (a neighbour's
+    integrand is the next one times e^(s·mu/theta), one multiply per node), which names the
+    smallest count that passes and shows that the count below it fails. One exact evaluation
+    at that count then confirms it and gives the figures reported. Where the window does not
+    hold the answer, a figure lies too close to its limit for the scan to decide, or the
+    window's counts are too far apart for one set of nodes, the interval goes to the bracket
+    search (``_bracket_erlang_a``), which probes exact evaluations only.
     """
     shape = c.shape
     fields = {name: np.zeros(shape) for name in _A_FIELDS}
@@ -726,70 +735,304 @@ def _search_erlang_a(
         hh = h.ravel()[idx]
         theta = 1.0 / pat.ravel()[idx]
         ld = load.ravel()[idx]
-        t = target.answer_within
-        sl_name = "service_level_offered" if target.definition == "offered" else "service_level_answered"
         try:
             guess, _ = _walk_erlang_c(ld, hh, target, idx)
         except CapacityInputError:
             guess = np.ceil(ld / target.max_occupancy).astype(np.int64)
         guess = np.clip(guess, 1, MAX_AGENTS)
-        limit = (ld + 50.0 * np.sqrt(ld) + 1000.0).astype(np.int64)
+        agents = np.zeros(idx.size, dtype=np.int64)
         store = {name: np.zeros(idx.size) for name in _A_FIELDS}
 
-        def probe(sub: npt.NDArray[np.intp], n: IntArray) -> npt.NDArray[np.bool_]:
-            f = _erlang_a_fields(n.astype(np.float64), lam[sub], hh[sub], theta[sub], t)
-            good = f["occupancy"] <= target.max_occupancy + 1e-12
-            if target.service_level is not None:
-                good &= f[sl_name] >= target.service_level - 1e-12
-            if target.max_asa is not None:
-                good &= f["asa"] <= target.max_asa
-            if target.max_abandonment is not None:
-                good &= f["p_abandon"] <= target.max_abandonment
+        top = np.minimum(np.maximum(guess + _SCAN_ABOVE, _SCAN_COUNTS), MAX_AGENTS)
+        cand, scanned, sure = _scan_erlang_a(top, lam, hh, theta, target)
+        done = np.flatnonzero(sure)
+        agents[done] = cand[done]
+        for name in _A_FIELDS:
+            store[name][done] = scanned[name][done]
+        k = np.flatnonzero((cand > 0) & ~sure)
+        if k.size:
+            # Named, but a figure lies too near its limit for the scan to say it passes.
+            f = _erlang_a_fields(cand[k].astype(np.float64), lam[k], hh[k], theta[k], target.answer_within)
+            good = _meets(f, target)
+            agents[k[good]] = cand[k[good]]
             for name in _A_FIELDS:
-                store[name][sub[good]] = f[name][good]
-            return good
-
-        # With calls offered, zero agents never meets a target (nobody is answered).
-        lo = np.zeros(idx.size, dtype=np.int64)  # largest count known to fail
-        hi = np.full(idx.size, MAX_AGENTS + 1, dtype=np.int64)  # smallest count known to pass
-        everyone = np.arange(idx.size)
-        good = probe(everyone, guess)
-        hi = np.where(good, guess, hi)
-        lo = np.where(good, lo, guess)
-        upward = ~good  # still looking for a count that passes
-        downward = good.copy()  # still looking for a count that fails
-        step = np.ones(idx.size, dtype=np.int64)
-        while True:
-            open_ = np.flatnonzero(hi - lo > 1)
-            if open_.size == 0:
-                break
-            up, down = upward[open_], downward[open_]
-            stuck = up & (lo[open_] > limit[open_])
-            if np.any(stuck):
-                which = int(idx[open_[np.argmax(stuck)]])
-                raise CapacityInputError(
-                    "target", f"interval {which}: the target cannot be met with any number of agents"
-                )
-            if np.any(up & (lo[open_] >= MAX_AGENTS)):
-                raise _too_many_agents(int(idx[open_[np.argmax(up & (lo[open_] >= MAX_AGENTS))]]))
-            mid = (lo[open_] + hi[open_]) // 2
-            n = np.where(up, np.minimum(lo[open_] + step[open_], MAX_AGENTS), mid)
-            n = np.where(down, np.maximum(hi[open_] - step[open_], lo[open_] + 1), n)
-            g = probe(open_, n)
-            hi[open_] = np.where(g, n, hi[open_])
-            lo[open_] = np.where(g, lo[open_], n)
-            upward[open_] = up & ~g
-            downward[open_] = down & g
-            step[open_] *= 2
-        if np.any(hi > MAX_AGENTS):
-            raise _too_many_agents(int(idx[np.argmax(hi > MAX_AGENTS)]))
-        result.ravel()[idx] = hi
+                store[name][k[good]] = f[name][good]
+            guess[k[~good]] = cand[k[~good]]
+        rest = np.flatnonzero(agents == 0)
+        if rest.size:
+            n, f = _bracket_erlang_a(
+                lam[rest], hh[rest], theta[rest], ld[rest], target, guess[rest], idx[rest]
+            )
+            agents[rest] = n
+            for name in _A_FIELDS:
+                store[name][rest] = f[name]
+        result.ravel()[idx] = agents
         for name in _A_FIELDS:
             fields[name].ravel()[idx] = store[name]
     return RequiredAgents(
         agents=result,
         metrics=QueueMetrics(agents=result.copy(), offered_load=load, **fields),
     )
+
+
+def _meets(f: dict[str, FloatArray], target: StaffingTarget) -> npt.NDArray[np.bool_]:
+    """Which exact evaluations meet every limit of ``target`` (the tolerances absorb rounding)."""
+    sl_name = "service_level_offered" if target.definition == "offered" else "service_level_answered"
+    good = f["occupancy"] <= target.max_occupancy + 1e-12
+    if target.service_level is not None:
+        good &= f[sl_name] >= target.service_level - 1e-12
+    if target.max_asa is not None:
+        good &= f["asa"] <= target.max_asa
+    if target.max_abandonment is not None:
+        good &= f["p_abandon"] <= target.max_abandonment
+    return np.asarray(good)
+
+
+# The scan window: counts from the Erlang C answer + _SCAN_ABOVE down, _SCAN_COUNTS of them.
+_SCAN_ABOVE = 1
+_SCAN_COUNTS = 6
+# One set of nodes serves the window while its widest mass range is at most this many times its
+# narrowest: a 40-node rule then still resolves the fastest-falling integrand to ~1e-13.
+_SCAN_SPREAD = 1.6
+_SCAN_PANELS = 4
+# A scanned figure this close to its limit is not trusted to decide; the bracket search does.
+_SCAN_MARGIN = 1e-9
+
+
+def _scan_erlang_a(
+    top: IntArray, lam: FloatArray, h: FloatArray, theta: FloatArray, target: StaffingTarget
+) -> tuple[IntArray, dict[str, FloatArray], npt.NDArray[np.bool_]]:
+    """Every count of the window top, top-1, …, top-5 of each interval on one set of nodes.
+
+    With kappa = mu/theta the counts' integrands are w_j(s) = w_0(s)·e^(j·kappa·s): built once
+    on nodes covering the union of the window's mass ranges, each further count costs one
+    multiply per node, and all counts' integrals are one stacked matrix product. Erlang B runs
+    up the window by its stable recursion from one evaluation at the bottom.
+
+    Answers (count, figures at that count, sure): the count is the first in the window that does
+    not fail some limit by more than ``_SCAN_MARGIN`` (so that rounding cannot have decided it),
+    named only where the count below it is in the window and fails by more than that, or where
+    it is one agent; 0 where the scan cannot name one. ``sure`` says the named count also meets
+    every limit by more than the margin, so its figures can be reported as they are; elsewhere
+    an exact evaluation must confirm it.
+    """
+    m, count = top.size, _SCAN_COUNTS
+    kappa = 1.0 / (h * theta)
+    x = lam / theta
+    z = theta * target.answer_within
+    a_top = top * kappa
+    a_low = (top - (count - 1)) * kappa
+    # The lowest count's queue integrand reaches furthest right; the top count's answered-call
+    # integrand (a + 1) is the narrowest and reaches furthest left.
+    left_w, right_w, _ = _mass_range(a_low, x)
+    left_n, right_n, _ = _mass_range(a_top + 1.0, x)
+    left, right = np.minimum(left_w, left_n), np.maximum(right_w, right_n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        spread = (right - left) / (right_n - left_n)
+    # A wider window gets more panels of nodes, each no wider than _SCAN_SPREAD narrowest ranges.
+    panels = np.ceil(spread / _SCAN_SPREAD)
+    usable = (panels <= _SCAN_PANELS) & ((count - 1) * kappa * right < 600.0) & (top >= count)
+    named = np.zeros(m, dtype=np.int64)
+    sure = np.zeros(m, dtype=bool)
+    figures = {name: np.zeros(m) for name in _A_FIELDS}
+
+    def scan_rows(k: npt.NDArray[np.intp], p: int) -> None:
+        kap, xk, zk, lamk, hk, thk = kappa[k], x[k], z[k], lam[k], h[k], theta[k]
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore", under="ignore"):
+            s, wt = _split_panels(left[k], right[k], xk, p)
+            s_peak = np.where(xk > a_top[k], np.log(xk / a_top[k]), 0.0)
+            top0 = _phi(a_top[k], xk, s_peak)  # the top count's peak: every lower count's is higher
+            # In place where it can be: at this size, fresh temporaries cost more than arithmetic.
+            gone = np.negative(s)
+            np.expm1(gone, out=gone)
+            np.negative(gone, out=gone)  # P(hung up by s)
+            f = np.multiply(xk[:, None], gone)
+            f -= a_top[k, None] * s
+            f -= top0[:, None]
+            np.exp(f, out=f)
+            hung = np.multiply(gone, wt, out=gone)
+            kept = wt - hung  # wt·e^-s, the answered callers' integrand
+            # Weights of the queue mass, the answered mass, the hung-up mass and the answered wait.
+            weights = (wt, kept, hung, kept * s)
+            np.multiply(kap[:, None], s, out=s)
+            sums = _window_sums(f, np.exp(s, out=s), weights, count)  # (interval, count, figure)
+            m0, m1 = sums[..., 0], sums[..., 1]
+            served = m1 / m0
+            within = np.where((zk >= right[k])[:, None], served, 0.0)
+            inside = (zk > left[k]) & (zk < right[k])
+            if np.any(inside):
+                # Answered within t: e^-s·w on [left, theta·t]. Where t is short the log of every
+                # count's integrand moves little over that piece and 20 nodes are plenty.
+                zc = np.where(inside, zk, left[k])
+                rise = np.zeros(k.size)
+                for c in (a_top[k] + 1.0, a_low[k] + 1.0):
+                    peak = np.clip(np.where(xk > c, np.log(xk / c), 0.0), left[k], zc)
+                    ends = np.minimum(_phi(c, xk, left[k]), _phi(c, xk, zc))
+                    rise = np.maximum(rise, _phi(c, xk, peak) - ends)
+                long_tail = np.log(np.maximum(xk, 1.0)) + 36.0 < zc
+                short = inside & (rise <= _SHORT_RISE) & ~long_tail
+                for rows, rule in (
+                    (np.flatnonzero(short), (_GL20_NODES, _GL20_WEIGHTS)),
+                    (np.flatnonzero(inside & ~short), None),
+                ):
+                    if rows.size == 0:
+                        continue
+                    if rule is None:
+                        sw, ww = _panels(left[k][rows], zc[rows], xk[rows])
+                    else:
+                        sw, ww = _nodes(left[k][rows], zc[rows], rule)
+                    fw = np.negative(sw)
+                    np.expm1(fw, out=fw)
+                    fw *= -xk[rows, None]
+                    fw -= (a_top[k][rows, None] + 1.0) * sw
+                    fw -= top0[rows, None]
+                    np.exp(fw, out=fw)
+                    np.multiply(kap[rows, None], sw, out=sw)
+                    np.exp(sw, out=sw)
+                    within[rows] = _window_sums(fw, sw, (ww,), count)[..., 0] / m0[rows]
+            n_top = top[k].astype(np.float64)
+            n = n_top[:, None] - np.arange(count)  # column j: count top - j
+            ld = lamk * hk
+            b = erlang_b(n_top - (count - 1), ld)
+            b_cols = [b]
+            for j in range(count - 2, -1, -1):  # up the window by B(n) = R·B(n-1) / (n + R·B(n-1))
+                b = ld * b / (n_top - j + ld * b)
+                b_cols.append(b)
+            bj = np.stack(b_cols[::-1], axis=1)
+            log_s = np.log(n * kap[:, None]) + top0[:, None] + np.log(m0)
+            pw = 1.0 / (1.0 + np.exp(np.log1p(-bj) - np.log(bj) - log_s))
+            pa = pw * sums[..., 2] / m0
+            answered = (1.0 - pw) + pw * served
+            so = (1.0 - pw) + pw * within
+            fig = {
+                "p_wait": pw,
+                "p_abandon": pa,
+                "service_level_offered": np.clip(so, 0.0, 1.0),
+                "service_level_answered": np.clip(so / answered, 0.0, 1.0),
+                "asa": pw * served * (sums[..., 3] / m1 / thk[:, None]) / answered,
+                "average_wait": pa / thk[:, None],
+                "occupancy": np.minimum(lamk[:, None] * answered * hk[:, None] / n, 1.0),
+            }
+            sl_name = "service_level_offered" if target.definition == "offered" else "service_level_answered"
+            checks = [(fig["occupancy"], target.max_occupancy, 1.0)]
+            if target.service_level is not None:
+                checks.append((-fig[sl_name], -target.service_level, 1.0))
+            if target.max_abandonment is not None:
+                checks.append((pa, target.max_abandonment, 1.0))
+            if target.max_asa is not None:
+                checks.append((fig["asa"], target.max_asa, target.max_asa))
+            fails = np.zeros(n.shape, dtype=bool)
+            passes = np.ones(n.shape, dtype=bool)
+            for value, limit, scale in checks:
+                gap = value - limit
+                fails |= gap > _SCAN_MARGIN * scale
+                passes &= gap < -_SCAN_MARGIN * scale  # NaN neither fails nor passes
+        # In ascending order of counts, every count before the first one not failing surely fails
+        # surely, so that count is the answer if it passes (counts only get better with more agents).
+        up = fails[:, ::-1]
+        first = np.argmin(up, axis=1)
+        lowest = n_top - (count - 1)
+        ok = ~up.all(axis=1) & ((first >= 1) | (lowest == 1))
+        col = count - 1 - first  # back to the window's own column order
+        rows = np.arange(k.size)
+        named[k[ok]] = (lowest[ok] + first[ok]).astype(np.int64)
+        sure[k[ok]] = passes[rows, col][ok]
+        for name, v in fig.items():
+            figures[name][k[ok]] = v[rows, col][ok]
+
+    for p in range(1, _SCAN_PANELS + 1):
+        k = np.flatnonzero(usable & (panels == p))
+        if k.size:
+            scan_rows(k, p)
+    return named, figures, sure
+
+
+def _split_panels(
+    left: FloatArray, right: FloatArray, x: FloatArray, p: int
+) -> tuple[FloatArray, FloatArray]:
+    """``_panels`` on each of ``p`` equal pieces of [left, right], side by side."""
+    if p == 1:
+        return _panels(left, right, x)
+    cuts = [left + (right - left) * (i / p) for i in range(p)] + [right]
+    parts = [_panels(cuts[i], cuts[i + 1], x) for i in range(p)]
+    return np.concatenate([q[0] for q in parts], axis=-1), np.concatenate([q[1] for q in parts], axis=-1)
+
+
+def _window_sums(f: FloatArray, step: FloatArray, weights: tuple[FloatArray, ...], count: int) -> FloatArray:
+    """sum over nodes of f·step^j·w for each w in ``weights``, j = 0 … count-1: (interval, j, w).
+
+    ``f`` is overwritten. One count at a time, so the arrays stay the size of one node set.
+    """
+    out = np.empty((f.shape[0], count, len(weights)))
+    for j in range(count):
+        if j:
+            np.multiply(f, step, out=f)
+        for i, w in enumerate(weights):
+            out[:, j, i] = np.einsum("ij,ij->i", f, w)
+    return out
+
+
+def _bracket_erlang_a(
+    lam: FloatArray,
+    hh: FloatArray,
+    theta: FloatArray,
+    ld: FloatArray,
+    target: StaffingTarget,
+    guess: IntArray,
+    positions: npt.NDArray[np.intp],
+) -> tuple[IntArray, dict[str, FloatArray]]:
+    """Erlang A staffing by exact probes alone: start at ``guess`` and bracket outwards from it.
+
+    Steps double only where the guess is far off. Each probe evaluates only the intervals still
+    open and keeps the full figures of the smallest good count so far, so no final evaluation is
+    needed. ``positions`` are the intervals' indices, for messages.
+    """
+    t = target.answer_within
+    limit = (ld + 50.0 * np.sqrt(ld) + 1000.0).astype(np.int64)
+    store = {name: np.zeros(ld.size) for name in _A_FIELDS}
+
+    def probe(sub: npt.NDArray[np.intp], n: IntArray) -> npt.NDArray[np.bool_]:
+        f = _erlang_a_fields(n.astype(np.float64), lam[sub], hh[sub], theta[sub], t)
+        good = _meets(f, target)
+        for name in _A_FIELDS:
+            store[name][sub[good]] = f[name][good]
+        return good
+
+    # With calls offered, zero agents never meets a target (nobody is answered).
+    lo = np.zeros(ld.size, dtype=np.int64)  # largest count known to fail
+    hi = np.full(ld.size, MAX_AGENTS + 1, dtype=np.int64)  # smallest count known to pass
+    everyone = np.arange(ld.size)
+    good = probe(everyone, guess)
+    hi = np.where(good, guess, hi)
+    lo = np.where(good, lo, guess)
+    upward = ~good  # still looking for a count that passes
+    downward = good.copy()  # still looking for a count that fails
+    step = np.ones(ld.size, dtype=np.int64)
+    while True:
+        open_ = np.flatnonzero(hi - lo > 1)
+        if open_.size == 0:
+            break
+        up, down = upward[open_], downward[open_]
+        stuck = up & (lo[open_] > limit[open_])
+        if np.any(stuck):
+            which = int(positions[open_[np.argmax(stuck)]])
+            raise CapacityInputError(
+                "target", f"interval {which}: the target cannot be met with any number of agents"
+            )
+        if np.any(up & (lo[open_] >= MAX_AGENTS)):
+            raise _too_many_agents(int(positions[open_[np.argmax(up & (lo[open_] >= MAX_AGENTS))]]))
+        mid = (lo[open_] + hi[open_]) // 2
+        n = np.where(up, np.minimum(lo[open_] + step[open_], MAX_AGENTS), mid)
+        n = np.where(down, np.maximum(hi[open_] - step[open_], lo[open_] + 1), n)
+        g = probe(open_, n)
+        hi[open_] = np.where(g, n, hi[open_])
+        lo[open_] = np.where(g, lo[open_], n)
+        upward[open_] = up & ~g
+        downward[open_] = down & g
+        step[open_] *= 2
+    if np.any(hi > MAX_AGENTS):
+        raise _too_many_agents(int(positions[np.argmax(hi > MAX_AGENTS)]))
+    return hi, store
 
 
 def _is_scalar(value: object) -> bool:

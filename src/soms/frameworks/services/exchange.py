@@ -313,10 +313,17 @@ def framework_import_write(
 
 
 def framework_import_start(
-    *, organisation: Organisation, actor: Any, read: ImportRead, filename: str, publish: bool
+    *,
+    organisation: Organisation,
+    actor: Any,
+    read: ImportRead,
+    filename: str,
+    publish: bool,
+    enqueue: bool = True,
 ) -> Job:
     """Queue the write of a large file as a background job (soms.frameworks.jobs); the job's page
-    links to the new version when it is done."""
+    links to the new version when it is done. `enqueue=False` records it for a command to run in
+    the foreground with a progress bar (soms.jobs.cli.job_run_in_foreground)."""
     from soms.frameworks.jobs import framework_import_job
 
     document = read.document
@@ -334,6 +341,7 @@ def framework_import_start(
             "based_on_id": read.based_on.pk if read.based_on is not None else None,
         },
         total=3,
+        enqueue=enqueue,
     )
 
 

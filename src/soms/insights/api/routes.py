@@ -15,16 +15,15 @@ from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.params import functions as param
 
-from soms.fields import Input
+from soms.fields import MAX_ID, MAX_OFFSET, Id, Input
 from soms.frameworks.models import Element, FrameworkVersion, Statement
 from soms.insights import access
 from soms.insights.models import OPEN_STATUSES, DevelopmentAction
-from soms.insights.selectors.overview import overview, person_rows
+from soms.insights.selectors.overview import overview_for
 from soms.insights.selectors.person import person_view
 from soms.insights.selectors.picture import (
     Filters,
     default_version,
-    picture,
     targets_for,
     versions_with_attainment,
 )
@@ -106,13 +105,13 @@ def _filters(
 @member_required
 def insights_overview(
     request: MemberRequest,
-    version: int | None = None,
-    unit: int | None = None,
-    team: int | None = None,
-    role_profile: int | None = None,
+    version: Id | None = None,
+    unit: Id | None = None,
+    team: Id | None = None,
+    role_profile: Id | None = None,
     location: str = param.Query("", max_length=200),
     manager: str | None = param.Query(None, max_length=64),
-    offset: int = param.Query(0, ge=0),
+    offset: int = param.Query(0, ge=0, le=MAX_OFFSET),
     limit: int = param.Query(100, ge=1, le=MAX_PAGE),
 ) -> dict[str, Any]:
     """Gaps, distribution, cover against targets, single points of failure, specialists, units ×
@@ -120,12 +119,16 @@ def insights_overview(
     require(request.membership, "insights.view")
     v = _version(request, version)
     filters = _filters(request, unit, team, role_profile, location, manager)
-    pic = picture(request.membership, v, filters)
-    ov = overview(
-        pic, targets_for(request.membership, v, unit=filters.unit, team=filters.team), group_units=True
+    ov = overview_for(
+        request.membership,
+        v,
+        filters,
+        targets_for(request.membership, v, unit=filters.unit, team=filters.team),
+        group_units=True,
+        offset=offset,
+        limit=limit,
     )
     data = dict(ov.data)
-    data["rows"] = person_rows(pic, offset, limit)
     data["trend"] = trend_for(request.membership, v, filters)
     data["offset"], data["limit"] = offset, limit
     return data
@@ -137,7 +140,7 @@ def _jsonable(value: Any) -> Any:
 
 @router.get("/insights/people/{person_id}")
 @member_required
-def insights_person(request: MemberRequest, person_id: int, version: int | None = None) -> dict[str, Any]:
+def insights_person(request: MemberRequest, person_id: Id, version: Id | None = None) -> dict[str, Any]:
     """Required vs attained vs self per element, the gaps, what blocks the next level, suggested
     actions and the development plan."""
     who = access.person_for(request.membership, person_id)
@@ -191,8 +194,8 @@ def _action_out(a: DevelopmentAction) -> dict[str, Any]:
 
 
 class ActionIn(Input):
-    person_id: int
-    version_id: int
+    person_id: Id
+    version_id: Id
     element: str = Field(max_length=80, description="Element code")
     statement: str | None = Field(None, max_length=80, description="Statement code (optional)")
     kind: Literal["course", "coaching", "shadowing", "project", "reading", "refresher"]
@@ -204,7 +207,7 @@ class ActionIn(Input):
 
 class ActionPatch(Input):
     status: Literal["planned", "in_progress", "done", "cancelled"]
-    revision: int = Field(ge=1, description="The revision you read; a stale one answers 409")
+    revision: int = Field(ge=1, le=MAX_ID, description="The revision you read; a stale one answers 409")
 
 
 class ActionPage(Schema):
@@ -216,10 +219,10 @@ class ActionPage(Schema):
 @member_required
 def action_list(
     request: MemberRequest,
-    person: int | None = None,
+    person: Id | None = None,
     status: Literal["planned", "in_progress", "done", "cancelled"] | None = None,
     overdue: bool = False,
-    offset: int = param.Query(0, ge=0),
+    offset: int = param.Query(0, ge=0, le=MAX_OFFSET),
     limit: int = param.Query(100, ge=1, le=MAX_PAGE),
 ) -> dict[str, Any]:
     """The development actions of the people in the member's scope, soonest due first."""
@@ -282,7 +285,7 @@ def action_create(request: MemberRequest, payload: ActionIn) -> Status[dict[str,
 
 @router.patch("/development-actions/{action_id}", response=ActionOut)
 @member_required
-def action_patch(request: MemberRequest, action_id: int, payload: ActionPatch) -> dict[str, Any]:
+def action_patch(request: MemberRequest, action_id: Id, payload: ActionPatch) -> dict[str, Any]:
     """Move an action along; `revision` must be the one read (409 when someone changed it)."""
     action = access.action_for(request.membership, action_id, action="development.manage")
     _may_plan(request, action.person)
@@ -294,10 +297,10 @@ def action_patch(request: MemberRequest, action_id: int, payload: ActionPatch) -
 
 class ReportIn(Input):
     format: Literal["pdf", "xlsx"]
-    version: int | None = None
-    unit: int | None = None
-    team: int | None = None
-    role_profile: int | None = None
+    version: Id | None = None
+    unit: Id | None = None
+    team: Id | None = None
+    role_profile: Id | None = None
     location: str = Field("", max_length=200)
     manager: str | None = Field(None, max_length=64, description="Employee id")
 

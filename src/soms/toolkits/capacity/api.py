@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -17,7 +19,9 @@ from soms.api.errors import SomsParser
 from soms.core.capacity import CapacityInputError, DemandCsvError
 from soms.core.problems import Invalid, Problem
 from soms.fields import Description, Id, Input, Name
+from soms.jobs.api import JobOut, job_out
 from soms.lazy import lazy_module
+from soms.limits import BACKGROUND_PLAN_INTERVALS, BACKGROUND_SIMULATED_CALLS
 from soms.ratelimits import documented, refused
 from soms.tenancy.models import Organisation
 from soms.tenancy.requests import ApiRequest
@@ -95,14 +99,11 @@ def _schema_error(exc: PydanticError, prefix: tuple[str, ...] = ("body",)) -> Va
     )
 
 
-def compute(kind: str, inputs: Any, prefix: tuple[str, ...] = ("body",)) -> dict[str, Any]:
-    """Compute a result; a refusal of the core is a 422 placed where the input was sent (`prefix`)."""
+@contextmanager
+def _core_refusals(kind: str, inputs: Any, prefix: tuple[str, ...] = ("body",)) -> Iterator[None]:
+    """A refusal of the core is a 422 placed where the input was sent (`prefix`)."""
     try:
-        if kind == "erlang":
-            return capacity.compute_erlang(inputs)
-        if kind == "plan":
-            return capacity.compute_plan(inputs)
-        return capacity.compute_simulation(inputs)
+        yield
     except CapacityInputError as exc:
         if exc.field == "demand":
             # The core says "demand" for the history it was given; name the part of the body that held it.
@@ -110,6 +111,44 @@ def compute(kind: str, inputs: Any, prefix: tuple[str, ...] = ("body",)) -> dict
         raise _core_error(
             exc, prefix, rows=kind == "plan" and getattr(inputs, "rows", None) is not None
         ) from None
+
+
+def compute(
+    kind: str, inputs: Any, prefix: tuple[str, ...] = ("body",), *, read: Any = None
+) -> dict[str, Any]:
+    """Compute a result; a refusal of the core is a 422 placed where the input was sent (`prefix`)."""
+    with _core_refusals(kind, inputs, prefix):
+        if kind == "erlang":
+            return capacity.compute_erlang(inputs)
+        if kind == "plan":
+            return capacity.compute_plan(inputs, read=read)
+        return capacity.compute_simulation(inputs)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def plan_read(inp: PlanInput, prefix: tuple[str, ...] = ("body",)) -> Any:
+    """The plan's demand read and checked: every bad row is a 422 before anything is computed or queued."""
+    with _core_refusals("plan", inp, prefix):
+        return capacity.plan_read(inp)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+_BACKGROUND = (
+    "Above {what} the answer is 202 with a background job instead (the input is checked first: a bad "
+    "one is still a 422 and queues nothing); poll its `url` (`GET /api/v1/jobs/{{id}}`) until its status "
+    "is `done`, then `download_url` gives {result}. `failed` carries the reason in `message`."
+)
+PLAN_BACKGROUND = _BACKGROUND.format(
+    what=f"{BACKGROUND_PLAN_INTERVALS:,} intervals of demand history (`BACKGROUND_PLAN_INTERVALS`), or "
+    f"{BACKGROUND_SIMULATED_CALLS:,} simulated calls (`BACKGROUND_SIMULATED_CALLS`: the busiest day of "
+    "the history × `replications`, with `simulate`)",
+    result="the same JSON as the synchronous answer",
+)
+SIMULATE_BACKGROUND = _BACKGROUND.format(
+    what=f"{BACKGROUND_SIMULATED_CALLS:,} simulated calls (sum of `calls` × `replications`, "
+    "`BACKGROUND_SIMULATED_CALLS`)",
+    result="the same JSON as the synchronous answer",
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -240,31 +279,41 @@ def _plan_input(request: ApiRequest) -> PlanInput:
 
 @router.post(
     "/capacity/plan",
-    response=dict[str, Any],
+    response={200: dict[str, Any], 202: JobOut},
     summary="Profile, forecast, backtest and staffing plan (and optionally a simulated day) from interval demand",
     description=(
         "Send JSON (`csv` text or `rows`, plus parameters) or multipart form data (`file` plus the parameters "
-        "as fields). A bad file answers 422 with one entry per problem, each naming its row and column."
+        "as fields). A bad file answers 422 with one entry per problem, each naming its row and column. "
+        + PLAN_BACKGROUND
     ),
     openapi_extra=documented("capacity", PLAN_BODY),
 )
-def plan(request: ApiRequest) -> dict[str, Any] | HttpResponse:
+def plan(request: ApiRequest) -> Any:
     if (answer := refused(request, "capacity")) is not None:
         return answer
-    _organisation(request)
-    return compute("plan", _plan_input(request))
+    organisation = _organisation(request)
+    inp = _plan_input(request)
+    read = plan_read(inp)
+    if read.runs_in_background:
+        job = services.capacity_compute_start(organisation=organisation, actor=request.user, inp=inp)
+        return Status(202, job_out(job))
+    return compute("plan", inp, read=read)
 
 
 @router.post(
     "/capacity/simulate",
-    response=dict[str, Any],
+    response={200: dict[str, Any], 202: JobOut},
     summary="Simulate a day of intervals and compare it with the Erlang formula, interval by interval",
+    description=SIMULATE_BACKGROUND,
     openapi_extra=documented("capacity"),
 )
-def simulate(request: ApiRequest, payload: SimulateInput) -> dict[str, Any] | HttpResponse:
+def simulate(request: ApiRequest, payload: SimulateInput) -> Any:
     if (answer := refused(request, "capacity")) is not None:
         return answer
-    _organisation(request)
+    organisation = _organisation(request)
+    if capacity.simulation_runs_in_background(payload):
+        job = services.capacity_compute_start(organisation=organisation, actor=request.user, inp=payload)
+        return Status(202, job_out(job))
     return compute("simulation", payload)
 
 
@@ -341,10 +390,19 @@ def study_list(request: ApiRequest) -> list[dict[str, Any]]:
 
 @router.post(
     "/capacity/studies",
-    response={201: StudyOut},
+    response={201: StudyOut, 202: JobOut},
     summary="Compute and save a study; the server computes the results from the inputs",
+    description=(
+        "A plan or simulation above the thresholds of `POST /capacity/plan` and `/capacity/simulate` is "
+        "computed and saved by a background job: the answer is 202 with the job (the inputs are checked "
+        "first; a bad one is a 422 and queues nothing); when its status is `done`, `result_url` is the "
+        "study's page and `download_url` gives the study as `GET /capacity/studies/{id}/download` does."
+    ),
+    openapi_extra=documented("capacity"),
 )
-def study_create(request: ApiRequest, payload: StudyCreateIn) -> Status[Any]:
+def study_create(request: ApiRequest, payload: StudyCreateIn) -> Any:
+    if (answer := refused(request, "capacity")) is not None:
+        return answer
     organisation = _organisation(request)
     name = payload.name.strip()
     if not name:
@@ -355,6 +413,12 @@ def study_create(request: ApiRequest, payload: StudyCreateIn) -> Status[Any]:
         inp = INPUT_SCHEMAS[payload.kind].model_validate(payload.inputs)
     except PydanticError as exc:
         raise _schema_error(exc, ("body", "payload", "inputs")) from None
+    read = plan_read(inp, ("body", "payload", "inputs")) if isinstance(inp, PlanInput) else None
+    if services.capacity_compute_runs_in_background(inp, read):
+        job = services.capacity_compute_start(
+            organisation=organisation, actor=request.user, inp=inp, save_as=(name, payload.description)
+        )
+        return Status(202, job_out(job))
     try:
         study = services.capacity_study_create(
             organisation=organisation,
@@ -362,6 +426,7 @@ def study_create(request: ApiRequest, payload: StudyCreateIn) -> Status[Any]:
             name=name,
             description=payload.description,
             inp=inp,
+            read=read,
         )
     except CapacityInputError as exc:
         raise _core_error(exc, ("body", "payload", "inputs")) from None

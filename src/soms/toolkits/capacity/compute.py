@@ -10,6 +10,7 @@ import csv
 import io
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -36,8 +37,9 @@ from soms.core.capacity import (
     staffing_plan,
 )
 from soms.core.capacity.demand import intervals_per_day
-from soms.core.capacity.limits import MAX_AGENTS
+from soms.core.capacity.limits import MAX_AGENTS, MAX_SIMULATED_CALLS
 from soms.core.capacity.sample import series_to_csv, synthetic_series
+from soms.limits import BACKGROUND_PLAN_INTERVALS, BACKGROUND_SIMULATED_CALLS
 from soms.toolkits.capacity.schemas import ErlangInput, PlanInput, PlanParams, SimulateInput, TargetFields
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -203,16 +205,73 @@ def time_labels(interval_seconds: float, per_day: int) -> list[str]:
 PLAN_STEPS = ("reading the demand", "profile", "forecast", "backtest", "staffing plan", "simulation")
 
 
-def compute_plan(inp: PlanInput, *, on_step: Callable[[str], None] | None = None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class PlanRead:
+    """A plan's demand, read and checked, and what computing the plan will cost."""
+
+    series: DemandSeries
+    # Intervals of history (the forecast and its backtest grow with them).
+    intervals: int
+    # Simulated calls of the plan's simulated day, estimated from the busiest day of the history
+    # (the day itself is only known once forecast); 0 without a simulation.
+    simulated_calls: float
+
+    @property
+    def runs_in_background(self) -> bool:
+        """Beyond the thresholds of soms.limits the plan is computed by a job, not in the request."""
+        return self.intervals > BACKGROUND_PLAN_INTERVALS or self.simulated_calls > BACKGROUND_SIMULATED_CALLS
+
+
+def plan_read(inp: PlanInput) -> PlanRead:
+    """Read and check a plan's demand before anything is computed or queued.
+
+    Raises ``DemandCsvError`` listing every bad row, or ``CapacityInputError`` for a handle time that
+    is neither given nor in the file: the answers a person gets at once, whatever the plan's size.
+    """
+    series = parse_demand_csv(plan_csv_text(inp))
+    _aht(series, inp)
+    simulated = 0.0
+    if inp.simulate:
+        # Days of the history counted from its first interval, the last one padded with no calls.
+        per_day = intervals_per_day(series.interval)
+        days = -(-len(series.arrivals) // per_day)
+        calls = np.zeros(days * per_day)
+        calls[: len(series.arrivals)] = np.nan_to_num(series.arrivals)
+        busiest = float(calls.reshape(days, per_day).sum(axis=1).max())
+        simulated = busiest * inp.replications
+        if simulated > MAX_SIMULATED_CALLS:
+            # Refused now rather than after a forecast that may take seconds (or in a job): a day
+            # as busy as the history's busiest, simulated this often, is beyond the simulation's bound.
+            raise CapacityInputError(
+                "replications",
+                f"the busiest day of the demand has {busiest:,.0f} calls; simulated {inp.replications} "
+                f"times that is more than the {MAX_SIMULATED_CALLS:,} simulated calls one simulation "
+                "accepts (limit MAX_SIMULATED_CALLS); use fewer replications",
+            )
+    return PlanRead(series=series, intervals=len(series.arrivals), simulated_calls=simulated)
+
+
+def simulation_runs_in_background(inp: SimulateInput) -> bool:
+    return inp.simulated_calls() > BACKGROUND_SIMULATED_CALLS
+
+
+def compute_plan(
+    inp: PlanInput,
+    *,
+    on_step: Callable[[str], None] | None = None,
+    on_replication: Callable[[int, int], None] | None = None,
+    read: PlanRead | None = None,
+) -> dict[str, Any]:
     """Profile, forecast with backtest, staffing plan and (optionally) a simulated day.
 
-    ``on_step`` is told the name of each step (from ``PLAN_STEPS``) as it starts, for progress bars.
+    ``on_step`` is told the name of each step (from ``PLAN_STEPS``) as it starts, and
+    ``on_replication`` each replication of the simulated day, for progress bars; ``read`` is the
+    demand already read by ``plan_read``, so it is not read twice.
     Raises ``DemandCsvError`` listing every bad row, or ``CapacityInputError`` naming the field.
     """
     step = on_step or (lambda name: None)
     step(PLAN_STEPS[0])
-    text = plan_csv_text(inp)
-    series = parse_demand_csv(text)
+    series = read.series if read is not None else parse_demand_csv(plan_csv_text(inp))
     step(PLAN_STEPS[1])
     profile = demand_profile(series)
     per_day = intervals_per_day(series.interval)
@@ -267,7 +326,7 @@ def compute_plan(inp: PlanInput, *, on_step: Callable[[str], None] | None = None
     }
     if inp.simulate:
         step(PLAN_STEPS[5])
-        result["simulation"] = simulate_plan_day(clean(result), inp)
+        result["simulation"] = simulate_plan_day(clean(result), inp, on_replication=on_replication)
     return clean_object(result)
 
 
@@ -298,7 +357,12 @@ def _aht(series: DemandSeries, inp: PlanParams) -> tuple[float, str]:
     return round(from_file, 1), "file"
 
 
-def simulate_plan_day(plan_result: dict[str, Any], params: PlanParams) -> dict[str, Any]:
+def simulate_plan_day(
+    plan_result: dict[str, Any],
+    params: PlanParams,
+    *,
+    on_replication: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
     """Simulate one forecast day of a computed plan with the plan's own staffing."""
     staffing = plan_result["staffing"]
     per_day = round(86_400 / staffing["interval_seconds"])
@@ -315,7 +379,7 @@ def simulate_plan_day(plan_result: dict[str, Any], params: PlanParams) -> dict[s
         err = exc.errors()[0]
         field = "replications" if err["loc"] in ((), ("calls",)) else ".".join(map(str, err["loc"][:1]))
         raise CapacityInputError(field, str(err["msg"]).removeprefix("Value error, ")) from None
-    out = compute_simulation(sim)
+    out = compute_simulation(sim, on_replication=on_replication)
     out["day"] = params.simulate_day
     return out
 
@@ -344,8 +408,12 @@ def _plan_day_input(
 # simulation
 
 
-def compute_simulation(inp: SimulateInput) -> dict[str, Any]:
-    """Simulated service per interval beside the Erlang formula, with the intervals where they disagree."""
+def compute_simulation(
+    inp: SimulateInput, *, on_replication: Callable[[int, int], None] | None = None
+) -> dict[str, Any]:
+    """Simulated service per interval beside the Erlang formula, with the intervals where they disagree.
+
+    ``on_replication(done, replications)`` is told after each replication, for progress bars."""
     calls = np.asarray(inp.calls, dtype=np.float64)
     if inp.agents is None:
         agents = required_agents(
@@ -366,6 +434,7 @@ def compute_simulation(inp: SimulateInput) -> dict[str, Any]:
         patience=inp.patience,
         replications=inp.replications,
         seed=inp.seed,
+        on_replication=on_replication,
     )
     formula = queue_metrics(
         calls,

@@ -32,6 +32,7 @@ from soms.core.capacity.limits import (
     MAX_SERVICE_LEVEL,
     MAX_SHRINKAGE,
     MAX_SIMULATED_AGENTS,
+    MAX_SIMULATED_CALLS,
     MIN_MAX_OCCUPANCY,
 )
 from soms.fields import Filename, NulFree
@@ -248,6 +249,10 @@ class SimulateInput(TargetFields):
     replications: int = Field(30, ge=2, le=500)
     seed: int = Field(1, ge=0)
 
+    def simulated_calls(self) -> float:
+        """Callers the simulation steps through (expected calls × replications): what it costs."""
+        return float(sum(self.calls)) * self.replications
+
     @field_validator("start")
     @classmethod
     def _start_leaves_room(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
@@ -271,7 +276,7 @@ class SimulateInput(TargetFields):
                 raise ValueError("agents cannot be negative")
         # Every simulated caller is one step of the loop, and so is every agent who comes on shift
         # (up to the callers there are): keep one request to a few seconds.
-        if sum(self.calls) * self.replications > 2_000_000:
+        if self.simulated_calls() > MAX_SIMULATED_CALLS:
             raise ValueError("calls × replications is too large for one request; use fewer replications")
         if self.agents is not None:
             callers = sum(self.calls)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
@@ -244,6 +245,10 @@ def demand_plan(request: MemberRequest) -> HttpResponse:
             inp = inp.model_copy(update={"simulate": True})
         saving = action == "save" and request.method == "POST" and save_form.is_valid()
         try:
+            # Read and checked here, so a bad file is answered at once whatever its size.
+            read = capacity.plan_read(inp)
+            if read.runs_in_background and (saving or action != "save"):
+                return _plan_in_background(request, inp, save_form if saving else None)
             if saving:
                 # The service computes what it saves; the page shows the saved study.
                 study = services.capacity_study_create(
@@ -252,10 +257,11 @@ def demand_plan(request: MemberRequest) -> HttpResponse:
                     name=save_form.cleaned_data["name"],
                     description=save_form.cleaned_data["description"],
                     inp=inp,
+                    read=read,
                 )
                 messages.success(request, f"Saved “{study.name}”.")
                 return redirect("capacity-study", study_id=study.pk)
-            results = capacity.compute_plan(inp)
+            results = capacity.compute_plan(inp, read=read)
         except DemandCsvError as exc:
             ctx["csv_issues"] = exc.issues
             ctx["form"] = form = _without_carried_csv(form)
@@ -276,6 +282,24 @@ def demand_plan(request: MemberRequest) -> HttpResponse:
     if request.htmx and action == "simulate":
         return render(request, "toolkits/_simulation.html", ctx)
     return render(request, "toolkits/plan.html", ctx, status=status)
+
+
+def _plan_in_background(request: MemberRequest, inp: Any, save_form: SaveForm | None) -> HttpResponse:
+    """A plan too large for the request (soms.limits) goes to a job; the person follows its page."""
+    save_as = None
+    if save_form is not None:
+        save_as = (save_form.cleaned_data["name"], save_form.cleaned_data["description"])
+    job = services.capacity_compute_start(
+        organisation=request.organisation, actor=request.user, inp=inp, save_as=save_as
+    )
+    messages.info(request, "This plan is large, so it is computed in the background; this page follows it.")
+    url = reverse("job-detail", args=[job.pk])
+    if request.htmx:
+        # The simulate button swaps a fragment in place; a job needs the whole page.
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
 
 
 def _without_carried_csv(form: PlanForm) -> PlanForm:
@@ -381,3 +405,37 @@ def study_download(request: MemberRequest, study_id: int) -> HttpResponse:
 
 def study_url(study: CapacityStudy) -> str:
     return reverse("capacity-study", args=[study.pk])
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def job_result(request: MemberRequest, job_id: int) -> HttpResponse:
+    """The result of a plan or simulation computed in the background, shown as the plan page shows
+    it; posting a name saves it as a study (any member may save studies)."""
+    from soms.jobs.access import job_for
+    from soms.jobs.models import JobStatus
+    from soms.jobs.runner import job_name
+    from soms.toolkits.capacity.jobs import capacity_compute_job
+
+    job = job_for(request.membership, job_id)
+    if job.kind != job_name(capacity_compute_job) or job.status != JobStatus.DONE or not job.result_file:
+        raise Http404("No such result")
+    if job.params.get("save_as"):
+        # A job that saved a study shows the study itself.
+        return redirect(job.result_url or "capacity-home")
+    save_form = SaveForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and save_form.is_valid():
+        study = services.capacity_study_create_from_job(
+            job=job,
+            actor=request.user,
+            name=save_form.cleaned_data["name"],
+            description=save_form.cleaned_data["description"],
+        )
+        messages.success(request, f"Saved “{study.name}”.")
+        return redirect("capacity-study", study_id=study.pk)
+    with job.result_file.open("rb") as f:
+        results = json.load(f)
+    kind = job.params.get("kind")
+    ctx: dict[str, Any] = {"job": job, "kind": kind, "save_form": save_form}
+    ctx |= plan_context(results) if kind == "plan" else simulation_context(results)
+    return render(request, "toolkits/job_result.html", ctx, status=400 if save_form.errors else 200)

@@ -22,7 +22,9 @@ from soms.frameworks.selectors.versions import VersionIncomplete
 from soms.frameworks.services.exchange import (
     ImportAs,
     ImportNeedsChoice,
-    framework_import,
+    framework_import_read,
+    framework_import_start,
+    framework_import_write,
     framework_version_export,
 )
 from soms.tenancy.models import Organisation
@@ -181,18 +183,26 @@ class Command(BaseCommand):
         elif as_framework is not None:
             import_as = "framework"
         try:
-            version = framework_import(
+            read = framework_import_read(
                 organisation=organisation,
-                actor=None,
                 data=data,
                 filename=filename,
                 format=options.get("format"),
-                publish=options["publish"],
                 import_as=import_as,
                 label=as_version or None,
                 code=as_framework or None,
                 name=options.get("name"),
             )
+            if read.runs_in_background:
+                version = self._import_as_job(organisation, read, filename, options["publish"])
+            else:
+                version = framework_import_write(
+                    organisation=organisation,
+                    actor=None,
+                    read=read,
+                    filename=filename,
+                    publish=options["publish"],
+                )
         except ImportNeedsChoice as exc:
             clash = exc.clash
             how = [f"  --as-framework {clash.suggested_code} --name {clash.suggested_name!r}"]
@@ -216,6 +226,32 @@ class Command(BaseCommand):
         )
         for warning in version.import_warnings:
             self.stdout.write(self.style.WARNING(f"  note: {warning}"))
+
+    def _import_as_job(
+        self, organisation: Organisation, read: Any, filename: str, publish: bool
+    ) -> FrameworkVersion:
+        """A file the page and the API would write in a background job (more than
+        BACKGROUND_IMPORT_STATEMENTS statements) is written by the same job, run here in the
+        foreground with a progress bar; it shows in the organisation's jobs as well."""
+        from soms.jobs.cli import job_run_in_foreground
+
+        job = framework_import_start(
+            organisation=organisation,
+            actor=None,
+            read=read,
+            filename=filename,
+            publish=publish,
+            enqueue=False,
+        )
+        job_run_in_foreground(job, stdout=self.stdout)
+        document = read.document
+        version = FrameworkVersion.objects.select_related("framework").get(
+            framework__organisation=organisation,
+            framework__code=document.framework.code,
+            label=document.version.label,
+        )
+        version.import_warnings = read.warnings
+        return version
 
     def do_export(self, options: dict[str, Any]) -> None:
         version = self.version(options["id"], options.get("org"))

@@ -267,7 +267,9 @@ class Command(BaseCommand):
                 **self._target(o),
             },
         )
-        steps = [s for s in capacity.PLAN_STEPS if s != "simulation" or inp.simulate]
+        # One unit per step, and one per replication of the simulated day (its longest part).
+        steps = [s for s in capacity.PLAN_STEPS if s != "simulation"]
+        total = len(steps) + (inp.replications if inp.simulate else 0)
         stderr = Console(stderr=True)
         progress = Progress(
             SpinnerColumn(),
@@ -280,25 +282,37 @@ class Command(BaseCommand):
             disable=not stderr.is_terminal,
         )
         with progress:
-            task = progress.add_task("planning", total=len(steps))
+            task = progress.add_task("planning", total=total)
 
             def on_step(name: str) -> None:
-                done = steps.index(name)
-                progress.update(task, completed=done, description=name)
+                if name in steps:
+                    progress.update(task, completed=steps.index(name), description=name)
+                else:
+                    progress.update(task, completed=len(steps), description=name)
+
+            def on_replication(done: int, replications: int) -> None:
+                progress.update(
+                    task, completed=len(steps) + done, description=f"simulation {done}/{replications}"
+                )
 
             study = None
             try:
                 if organisation is not None:
                     # The service computes what it saves: the same study as the page or API would save.
                     study = services.capacity_study_create(
-                        organisation=organisation, actor=None, name=o["name"], inp=inp, on_step=on_step
+                        organisation=organisation,
+                        actor=None,
+                        name=o["name"],
+                        inp=inp,
+                        on_step=on_step,
+                        on_replication=on_replication,
                     )
                     results = study.results
                 else:
-                    results = capacity.compute_plan(inp, on_step=on_step)
+                    results = capacity.compute_plan(inp, on_step=on_step, on_replication=on_replication)
             except CapacityInputError as exc:
                 raise self._core(exc) from None
-            progress.update(task, completed=len(steps))
+            progress.update(task, completed=total)
         if o["output"]:
             Path(o["output"]).write_text(capacity.results_csv("plan", results), encoding="utf-8")
         if o["json"]:
