@@ -20,22 +20,22 @@ from soms.toolkits.capacity.schemas import ErlangInput
 pytestmark = pytest.mark.django_db
 
 # (name, path or None for a version's, API?) -> queries. Pages: the session, the user and the
-# memberships first (3), the unread count for the bell (1); API: the token and the membership (2).
+# memberships first (3), the unread count for the bell (1); API: the token with its membership (1).
 # Counted reads (the grid group) add one statement for both rate-limit counters.
 MIX: dict[str, tuple[str, bool, int]] = {
     # + members, guide dismissed?, frameworks, their versions, recent studies
     "home": ("/", False, 9),
-    "me": ("/api/v1/me", True, 2),
+    "me": ("/api/v1/me", True, 1),
     # + frameworks, their versions
     "framework list": ("/frameworks/", False, 6),
-    "framework list API": ("/api/v1/frameworks", True, 4),
+    "framework list API": ("/api/v1/frameworks", True, 3),
     # + rate limit, the version, its cached grid; the version again with its framework for the page
     "grid": ("/frameworks/versions/{version}/", False, 8),
     # + rate limit, the version, its cached document
-    "version API": ("/api/v1/framework-versions/{version}", True, 5),
+    "version API": ("/api/v1/framework-versions/{version}", True, 4),
     # + studies
     "capacity": ("/capacity/", False, 5),
-    "studies API": ("/api/v1/capacity/studies", True, 3),
+    "studies API": ("/api/v1/capacity/studies", True, 2),
 }
 
 

@@ -7,4 +7,9 @@ class InsightsConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the development plan's object rule.
-        from soms.insights import access  # noqa: F401
+        from soms.insights import (
+            access,  # noqa: F401
+            rollups,
+        )
+
+        rollups.connect()

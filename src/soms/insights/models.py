@@ -98,3 +98,42 @@ class Snapshot(TenantOwned):
             ),
         ]
         indexes = [models.Index(fields=["organisation", "version", "month"], name="snapshot_org_month")]
+
+
+class RollupState(TenantOwned):
+    """That an organisation's `UnitRollup` rows of a version are kept (built once, then refreshed by
+    every write that can change them), and the shape they were built for. Its row is also the lock
+    that serialises refreshes of the same organisation and version."""
+
+    version = models.ForeignKey("frameworks.FrameworkVersion", on_delete=models.CASCADE, related_name="+")
+    elements = models.PositiveSmallIntegerField()
+    levels = models.PositiveSmallIntegerField()
+    built_at = models.DateTimeField()
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "version"], name="rollupstate_unique"),
+        ]
+
+
+class UnitRollup(TenantOwned):
+    """Per organisation, version and unit: the tallies of the active people whose *own* unit it is
+    (`unit` empty: people with no unit), so the picture of a subtree or of the whole organisation is
+    a sum over its units' rows, never a read of the per-person attainment rows.
+
+    `tally` is a little-endian int32 array of shape elements × (3 × (levels + 1) + 2), elements in
+    the version's order; with L = levels and ranks as positions 0 (none) .. L, per element:
+    `[0 : L+1]` people holding each rank; `[L+1 : 2L+2]` of them, refresh due; `[2L+2 : 3L+3]` people
+    with a requirement by the size of their gap (0 .. L steps); `[3L+3]` expired; `[3L+4]` the highest
+    level anyone here is required to hold. `soms.insights.rollups` writes and reads it."""
+
+    version = models.ForeignKey("frameworks.FrameworkVersion", on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(
+        "people.OrgUnit", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    people = models.PositiveIntegerField()
+    tally = models.BinaryField()
+
+    class Meta:
+        indexes = [models.Index(fields=["organisation", "version", "unit"], name="unitrollup_org_unit")]

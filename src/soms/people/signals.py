@@ -1,6 +1,6 @@
-"""What the people app tells the apps above it when a person's identity changes.
+"""What the people app tells the apps above it, which it must not import (architecture.md).
 
-The people app knows nothing of assessments or attainment (lower apps never import higher ones), yet
+When a person's identity changes: the people app knows nothing of assessments or attainment, yet
 those apps hold rows about a person that a merge or an erasure must keep right. They connect here:
 
 - `person_merging(keep, duplicate)` is sent inside the merge's transaction *before* the references
@@ -9,6 +9,14 @@ those apps hold rows about a person that a merge or an erasure must keep right. 
 - `person_merged(keep, duplicate_id)` is sent inside the transaction after the move; work that reads
   the result belongs in `transaction.on_commit`.
 - `person_erased(person)` is sent inside the erasure's transaction.
+
+When what is counted per unit changes (Insights keeps its unit rollups current from these):
+
+- `people_changed(organisation_id, unit_ids)`: people of these units joined, left, moved between
+  them, became active or inactive, or changed role profiles (the old and the new unit both named;
+  None stands for the people with no unit);
+- `organisation_changed(organisation_id)`: possibly many people changed at once (a file import, a
+  role profile's requirements).
 """
 
 from __future__ import annotations
@@ -18,3 +26,5 @@ from django.dispatch import Signal
 person_merging = Signal()
 person_merged = Signal()
 person_erased = Signal()
+people_changed = Signal()
+organisation_changed = Signal()

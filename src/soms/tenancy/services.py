@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -185,21 +186,38 @@ def api_token_authenticate(raw: str) -> tuple[ApiToken, Membership] | None:
     (with user and organisation), or None."""
     if not raw.startswith(TOKEN_PREFIX):
         return None
+    # One query: the token with its user and organisation, and the membership of that user in that
+    # organisation (the token only works while its owner still belongs there) read in the same row.
     token = (
         ApiToken.objects.select_related("user", "organisation")
-        .filter(token_hash=_hash_token(raw), revoked_at__isnull=True, user__is_active=True)
+        .filter(
+            token_hash=_hash_token(raw),
+            revoked_at__isnull=True,
+            user__is_active=True,
+            user__memberships__organisation=F("organisation"),
+        )
+        .annotate(
+            membership_pk=F("user__memberships__pk"),
+            membership_role=F("user__memberships__role"),
+            membership_created_at=F("user__memberships__created_at"),
+        )
         .first()
     )
     if token is None:
         return None
-    # The token only works while its owner still belongs to the organisation.
-    membership = (
-        Membership.objects.select_related("user", "organisation")
-        .filter(user=token.user, organisation=token.organisation)
-        .first()
+    membership = Membership.from_db(
+        token._state.db,
+        ["id", "organisation_id", "user_id", "role", "created_at"],
+        [
+            token.membership_pk,
+            token.organisation_id,
+            token.user_id,
+            token.membership_role,
+            token.membership_created_at,
+        ],
     )
-    if membership is None:
-        return None
+    membership.user = token.user
+    membership.organisation = token.organisation
     now = timezone.now()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

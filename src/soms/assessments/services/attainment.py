@@ -32,6 +32,7 @@ from soms.assessments.models import (
     ValidityOverride,
 )
 from soms.assessments.services.bulkwrite import upsert_rows
+from soms.assessments.signals import attainment_written
 from soms.core.attainment import (
     AreaSpec,
     AssessmentKind,
@@ -330,6 +331,9 @@ def recompute(
                 ("person_id", "version_id"),
                 standings,
             )
+        attainment_written.send(
+            None, organisation_id=organisation_id, version_id=index.version_id, person_ids=batch
+        )
         written += len(batch)
         if progress is not None:
             progress(written, len(ids))

@@ -19,12 +19,11 @@ from soms.fields import MAX_ID, MAX_OFFSET, Id, Input
 from soms.frameworks.models import Element, FrameworkVersion, Statement
 from soms.insights import access
 from soms.insights.models import OPEN_STATUSES, DevelopmentAction
-from soms.insights.selectors.overview import overview, person_rows
+from soms.insights.selectors.overview import overview_for
 from soms.insights.selectors.person import person_view
 from soms.insights.selectors.picture import (
     Filters,
     default_version,
-    picture,
     targets_for,
     versions_with_attainment,
 )
@@ -120,12 +119,16 @@ def insights_overview(
     require(request.membership, "insights.view")
     v = _version(request, version)
     filters = _filters(request, unit, team, role_profile, location, manager)
-    pic = picture(request.membership, v, filters)
-    ov = overview(
-        pic, targets_for(request.membership, v, unit=filters.unit, team=filters.team), group_units=True
+    ov = overview_for(
+        request.membership,
+        v,
+        filters,
+        targets_for(request.membership, v, unit=filters.unit, team=filters.team),
+        group_units=True,
+        offset=offset,
+        limit=limit,
     )
     data = dict(ov.data)
-    data["rows"] = person_rows(pic, offset, limit)
     data["trend"] = trend_for(request.membership, v, filters)
     data["offset"], data["limit"] = offset, limit
     return data

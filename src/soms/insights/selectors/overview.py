@@ -6,24 +6,29 @@ numbers; charts are drawn by `charts()` from the same data.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from django.db.models import Q
 
+from soms.assessments.models import ElementAttainment
 from soms.charts import LevelCell, bar_chart, heatmap, level_grid
 from soms.core.gaps import (
+    CapabilityCover,
+    CapabilityExpectation,
+    CoverageState,
     capability_cover,
-    coverage,
-    distribution,
     expectation_from_data,
-    gap_summary,
-    rollup,
-    single_points_of_failure,
 )
-from soms.insights.selectors.picture import Picture
+from soms.frameworks.models import FrameworkVersion
+from soms.insights import rollups
+from soms.insights.selectors.picture import Filters, Picture, picture
 from soms.people.models import OrgUnit
+from soms.people.permissions import ADMINS
 from soms.people.selectors.people import unit_path_names
+from soms.tenancy.models import Membership
 
 # One row per person is drawn up to this many people; beyond it the page shows units × elements.
 GRID_PEOPLE = 200
@@ -34,108 +39,35 @@ def _short(name: str) -> str:
     return "".join(w[0].upper() for w in words)[:3] or name[:2]
 
 
-def _level_name(level_code: dict[str, Any], code: str) -> str:
-    return str(level_code[code].name) if code in level_code else code
-
-
 @dataclass
 class Overview:
     picture: Picture
     data: dict[str, Any]
+    from_rollups: bool = False
 
 
 def overview(
     pic: Picture, targets: list[tuple[Any, Any]] | None = None, *, group_units: bool = False
 ) -> Overview:
-    h, req = pic.holdings, pic.required
-    elements, levels = pic.elements, pic.levels
+    """Everything the pages show, from the per-person picture (every person of the scope)."""
+    h = pic.holdings
+    n_levels = len(pic.levels)
+    total = rollups.tally(
+        h.rank, h.refresh_due, h.expired, pic.required, np.zeros(len(h.people), dtype=np.intp), 1, n_levels
+    )[0]
     names = {str(p["id"]): p["name"] for p in pic.people}
-    level_code = {lv.code: lv for lv in levels}
-    element_name = {e.code: e.name for e in elements}
-    data: dict[str, Any] = {
-        "version": {
-            "id": pic.version.pk,
-            "framework": pic.version.framework.name,
-            "label": pic.version.label,
-        },
-        "as_of": pic.as_of.isoformat(),
-        "people": len(pic.people),
-        "truncated": pic.truncated,
-        "elements": [{"code": e.code, "name": e.name} for e in elements],
-        "levels": [{"code": lv.code, "name": lv.name, "rank": k + 1} for k, lv in enumerate(levels)],
-    }
-    gaps = gap_summary(h, req)
-    data["gaps"] = [
-        {
-            "element": g.element,
-            "name": element_name[g.element],
-            "with_requirement": g.people,
-            "short": g.short,
-            "steps_short": g.steps_short,
-            "by_gap": list(g.by_gap),
-        }
-        for g in gaps
-    ]
-    data["distribution"] = [
-        {
-            "element": d.element,
-            "name": element_name[d.element],
-            "none": d.counts.get(None, 0),
-            "levels": [
-                {"level": code, "name": level_code[code].name, "people": d.counts.get(code, 0)}
-                for code in h.levels
-            ],
-            "refresh_due": d.refresh_due,
-            "expired": d.expired,
-        }
-        for d in distribution(h)
-    ]
-    data["coverage"] = [
-        {
-            "target_id": model.pk,
-            "element": c.target.element,
-            "name": element_name.get(c.target.element, c.target.element),
-            "level": level_code[c.target.level].name if c.target.level in level_code else c.target.level,
-            "minimum": c.target.minimum,
-            "covered": c.covered,
-            "refresh_due": c.refresh_due,
-            "missing": c.missing,
-            "state": c.state.value,
-            "note": model.note,
-        }
-        for (model, _), c in zip(targets or [], coverage(h, [t for _, t in targets or []]), strict=True)
-    ]
-    # Single points of failure at the level the unit's targets ask for, or else the highest level
-    # anyone here is required to hold.
-    spof_levels = pic.required_map()
-    for _, t in targets or []:
-        spof_levels[t.element] = t.level
-    sp = single_points_of_failure(h, spof_levels)
-    data["single_points"] = {
-        "levels": {e: level_code[lv].name for e, lv in spof_levels.items() if lv in level_code},
-        "uncovered": [
-            {"element": e, "name": element_name[e], "level": _level_name(level_code, spof_levels[e])}
-            for e in sp.uncovered
-        ],
-        "sole": [
-            {
-                "element": e,
-                "name": element_name[e],
-                "level": _level_name(level_code, spof_levels[e]),
-                "person": int(p),
-                "person_name": names.get(p, p),
-            }
-            for e, p in sp.sole
-        ],
-        "sole_cover": [
-            {"person": int(p), "person_name": names.get(p, p), "elements": [element_name[e] for e in es]}
-            for p, es in sp.sole_cover
-            if len(es) > 1
-        ],
-    }
+
+    def sole_holders(needs: dict[int, int]) -> dict[int, int]:
+        out = {}
+        for j, pos in needs.items():
+            held = np.flatnonzero(h.rank[:, j] >= pos)
+            out[j] = int(h.people[int(held[0])])
+        return out
+
+    data = _summary(pic, total, len(pic.people), targets, sole_holders, names)
     expectations = (pic.version.rules or {}).get("expectations")
     if expectations:
-        exp = expectation_from_data(expectations)
+        element_name = {e.code: e.name for e in pic.elements}
         data["capabilities"] = [
             {
                 "element": c.capability,
@@ -146,12 +78,327 @@ def overview(
                 "backups_short": c.backups_short,
                 "state": c.state,
             }
-            for c in capability_cover(h, exp)
+            for c in capability_cover(h, expectation_from_data(expectations))
         ]
     data["rows"] = person_rows(pic, 0, GRID_PEOPLE)
+    data["truncated"] = pic.truncated or len(data["rows"]) < len(pic.people)
     if group_units or len(pic.people) > GRID_PEOPLE:
-        data["units"] = _unit_rollup(pic)
+        unit_ids = [p["unit_id"] for p in pic.people]
+        units = sorted({u for u in unit_ids if u is not None}) + ([None] if None in unit_ids else [])
+        index = {u: g for g, u in enumerate(units)}
+        group = np.fromiter((index[u] for u in unit_ids), dtype=np.intp, count=len(unit_ids))
+        per_unit = rollups.tally(h.rank, h.refresh_due, h.expired, pic.required, group, len(units), n_levels)
+        data["units"] = _units(units, np.bincount(group, minlength=len(units)), per_unit, pic)
     return Overview(pic, data)
+
+
+def rollups_apply(membership: Membership, filters: Filters) -> bool:
+    """Whether the unit rollups can answer: they count everyone of a unit, so they serve a member
+    who sees the whole organisation (owner, admin), for the organisation or a unit subtree, with no
+    filter that picks people within units (team, role profile, location, manager)."""
+    return (
+        membership.role in ADMINS
+        and filters.team is None
+        and filters.role_profile is None
+        and not filters.location
+        and filters.manager is None
+    )
+
+
+def overview_for(
+    membership: Membership,
+    version: FrameworkVersion,
+    filters: Filters,
+    targets: list[tuple[Any, Any]] | None = None,
+    *,
+    group_units: bool = False,
+    offset: int = 0,
+    limit: int = GRID_PEOPLE,
+) -> Overview:
+    """What the dashboard and the API show: from the unit rollups when they can answer (see
+    `rollups_apply`), else from the per-person picture; the numbers are the same either way.
+    `data["rows"]` holds the people `offset` .. `offset + limit` by name."""
+    if rollups_apply(membership, filters):
+        ov = _from_rollups(membership, version, filters, targets, group_units, offset, limit)
+        if ov is not None:
+            return ov
+    ov = overview(picture(membership, version, filters), targets, group_units=group_units)
+    if (offset, limit) != (0, GRID_PEOPLE):
+        ov.data["rows"] = person_rows(ov.picture, offset, limit)
+    ov.data["truncated"] = len(ov.data["rows"]) < ov.data["people"]
+    return ov
+
+
+def _from_rollups(
+    membership: Membership,
+    version: FrameworkVersion,
+    filters: Filters,
+    targets: list[tuple[Any, Any]] | None,
+    group_units: bool,
+    offset: int,
+    limit: int,
+) -> Overview | None:
+    # The grid's people only: a page by name, with their per-person rows.
+    pic = picture(membership, version, filters, offset=offset, limit=limit)
+    elements, levels = pic.elements, pic.levels
+    t = rollups.read(membership.organisation_id, version, len(elements), len(levels), filters.unit)
+    if t is None:
+        return None
+    total = rollups.combine(t.tallies, len(elements), len(levels))
+    people = int(t.people.sum())
+    names = {str(p["id"]): p["name"] for p in pic.people}
+    in_scope = Q(
+        organisation_id=membership.organisation_id,
+        version=version,
+        person__active=True,
+        person__erased_at__isnull=True,
+    )
+    if filters.unit is not None:
+        in_scope &= filters.unit.subtree_q("person__unit__path")
+
+    def sole_holders(needs: dict[int, int]) -> dict[int, int]:
+        if not needs:
+            return {}
+        which = Q(pk__in=[])
+        for j, pos in needs.items():
+            which |= Q(element_id=elements[j].pk, rank__gte=levels[pos - 1].rank)
+        column = {e.pk: j for j, e in enumerate(elements)}
+        out = {}
+        for eid, pid, name in ElementAttainment.objects.filter(in_scope & which).values_list(
+            "element_id", "person_id", "person__name"
+        ):
+            out[column[eid]] = pid
+            names[str(pid)] = name
+        return out
+
+    data = _summary(pic, total, people, targets, sole_holders, names)
+    expectations = (version.rules or {}).get("expectations")
+    if expectations:
+        data["capabilities"] = _capabilities(pic, expectation_from_data(expectations), in_scope)
+    data["rows"] = person_rows(pic, 0, limit)
+    data["truncated"] = len(data["rows"]) < people
+    if group_units or people > GRID_PEOPLE:
+        data["units"] = _units(t.units, t.people, t.tallies, pic)
+    return Overview(pic, data, from_rollups=True)
+
+
+def _capabilities(pic: Picture, exp: CapabilityExpectation, in_scope: Q) -> list[dict[str, Any]]:
+    """Specialists and back-ups of each capability, strongest first, then by name (as
+    `capability_cover` orders them), read in one query of the people at the back-up level or above."""
+    position = {lv.code: k + 1 for k, lv in enumerate(pic.levels)}
+    spec = position[exp.specialist_min_level]
+    backup = position[exp.backup_min_level] if exp.backup_min_level else None
+    lowest = pic.levels[min(spec, backup or spec) - 1].rank
+    rank_pos = {lv.rank: k + 1 for k, lv in enumerate(pic.levels)}
+    found: dict[int, tuple[list[str], list[str]]] = {e.pk: ([], []) for e in pic.elements}
+    for eid, rank, name in (
+        ElementAttainment.objects.filter(in_scope, rank__gte=lowest)
+        .order_by("element_id", "-rank", "person__name_key", "person_id")
+        .values_list("element_id", "rank", "person__name")
+    ):
+        if eid not in found:
+            continue
+        pos = rank_pos[rank]
+        if pos >= spec:
+            found[eid][0].append(name)
+        elif backup is not None and pos >= backup:
+            found[eid][1].append(name)
+    out = []
+    for e in pic.elements:
+        specialists, backups = found[e.pk]
+        extra = max(len(specialists) - exp.specialists_wanted, 0)
+        c = CapabilityCover(
+            e.code,
+            tuple(specialists),
+            tuple(backups),
+            max(exp.specialists_wanted - len(specialists), 0),
+            max(exp.backups_wanted - len(backups) - extra, 0),
+        )
+        out.append(
+            {
+                "element": e.code,
+                "name": e.name,
+                "specialists": specialists,
+                "backups": backups,
+                "specialists_short": c.specialists_short,
+                "backups_short": c.backups_short,
+                "state": c.state,
+            }
+        )
+    return out
+
+
+def _summary(
+    pic: Picture,
+    total: Any,
+    people: int,
+    targets: list[tuple[Any, Any]] | None,
+    sole_holders: Callable[[dict[int, int]], dict[int, int]],
+    names: dict[str, str],
+) -> dict[str, Any]:
+    """The figures of the scope from its tally (elements × `rollups.width`), the same whether the
+    tally was counted from the people or summed from the unit rollups. `sole_holders` names the one
+    person holding each element (column → position) that exactly one person holds."""
+    elements, levels = pic.elements, pic.levels
+    n = len(levels)
+    ranks = n + 1
+    counts, refresh_due = total[:, 0:ranks], total[:, ranks : 2 * ranks]
+    by_gap, expired, top = total[:, 2 * ranks : 3 * ranks], total[:, 3 * ranks], total[:, 3 * ranks + 1]
+    level_code = {lv.code: lv for lv in levels}
+    position = {lv.code: k + 1 for k, lv in enumerate(levels)}
+    column = {e.code: j for j, e in enumerate(elements)}
+    data: dict[str, Any] = {
+        "version": {
+            "id": pic.version.pk,
+            "framework": pic.version.framework.name,
+            "label": pic.version.label,
+        },
+        "as_of": pic.as_of.isoformat(),
+        "people": people,
+        "truncated": pic.truncated,
+        "elements": [{"code": e.code, "name": e.name} for e in elements],
+        "levels": [{"code": lv.code, "name": lv.name, "rank": k + 1} for k, lv in enumerate(levels)],
+    }
+    data["gaps"] = []
+    for j, e in enumerate(elements):
+        hist = by_gap[j]
+        with_req = int(hist.sum())
+        data["gaps"].append(
+            {
+                "element": e.code,
+                "name": e.name,
+                "with_requirement": with_req,
+                "short": int(hist[1:].sum()),
+                "steps_short": int((hist * np.arange(ranks)).sum()),
+                "by_gap": [int(x) for x in hist] if with_req else [0],
+            }
+        )
+    data["distribution"] = [
+        {
+            "element": e.code,
+            "name": e.name,
+            "none": int(counts[j, 0]),
+            "levels": [
+                {"level": lv.code, "name": lv.name, "people": int(counts[j, k + 1])}
+                for k, lv in enumerate(levels)
+            ],
+            "refresh_due": int(refresh_due[j].sum()),
+            "expired": int(expired[j]),
+        }
+        for j, e in enumerate(elements)
+    ]
+    data["coverage"] = []
+    for model, t in targets or []:
+        j, pos = column[t.element], position[t.level]
+        if t.minimum < 0:
+            raise ValueError("a coverage target's minimum must not be negative")
+        warn = int(refresh_due[j, pos:].sum())
+        covered = int(counts[j, pos:].sum()) - warn
+        if covered >= t.minimum:
+            state = CoverageState.MET
+        elif covered + warn >= t.minimum:
+            state = CoverageState.AT_RISK
+        else:
+            state = CoverageState.SHORT
+        data["coverage"].append(
+            {
+                "target_id": model.pk,
+                "element": t.element,
+                "name": elements[j].name,
+                "level": level_code[t.level].name,
+                "minimum": t.minimum,
+                "covered": covered,
+                "refresh_due": warn,
+                "missing": max(t.minimum - covered - warn, 0),
+                "state": state.value,
+                "note": model.note,
+            }
+        )
+    # Single points of failure at the level the unit's targets ask for, or else the highest level
+    # anyone here is required to hold. Refresh due counts as cover here; coverage() warns.
+    spof: dict[str, str] = {
+        e.code: levels[int(top[j]) - 1].code for j, e in enumerate(elements) if top[j] > 0
+    }
+    for _, t in targets or []:
+        spof[t.element] = t.level
+    holders = {
+        j: int(counts[j, position[spof[e.code]] :].sum()) for j, e in enumerate(elements) if e.code in spof
+    }
+    alone = sole_holders({j: position[spof[elements[j].code]] for j, k in holders.items() if k == 1})
+    sole = [(elements[j].code, str(alone[j])) for j in sorted(alone)]
+    per_person: dict[str, list[str]] = {}
+    for code, p in sole:
+        per_person.setdefault(p, []).append(code)
+    element_name = {e.code: e.name for e in elements}
+    data["single_points"] = {
+        "levels": {e: level_code[lv].name for e, lv in spof.items()},
+        "uncovered": [
+            {
+                "element": elements[j].code,
+                "name": elements[j].name,
+                "level": level_code[spof[elements[j].code]].name,
+            }
+            for j in sorted(holders)
+            if holders[j] == 0
+        ],
+        "sole": [
+            {
+                "element": e,
+                "name": element_name[e],
+                "level": level_code[spof[e]].name,
+                "person": int(p),
+                "person_name": names.get(p, p),
+            }
+            for e, p in sole
+        ],
+        "sole_cover": [
+            {"person": int(p), "person_name": names.get(p, p), "elements": [element_name[e] for e in es]}
+            for p, es in sorted(per_person.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+            if len(es) > 1
+        ],
+    }
+    return data
+
+
+def _units(units: list[int | None], people: Any, tallies: Any, pic: Picture) -> list[dict[str, Any]]:
+    """Units × elements: people per unit, and per element how many meet their requirement. Units
+    are named by their path; two units with the same path name are counted as one."""
+    known = [u for u in units if u is not None]
+    paths = unit_path_names(OrgUnit.objects.filter(pk__in=known)) if known else {}
+    ranks = len(pic.levels) + 1
+    merged: dict[str, list[Any]] = {}
+    for g, u in enumerate(units):
+        name = paths.get(u, "No unit") if u is not None else "No unit"
+        if name in merged:
+            merged[name][0] += people[g]
+            merged[name][1] = merged[name][1] + tallies[g]
+        else:
+            merged[name] = [people[g], tallies[g]]
+    out = []
+    for name, (heads, t) in sorted(merged.items()):
+        with_req = t[:, 2 * ranks : 3 * ranks].sum(axis=1)
+        short = t[:, 2 * ranks + 1 : 3 * ranks].sum(axis=1)
+        refresh_due = t[:, ranks : 2 * ranks].sum(axis=1)
+        out.append(
+            {
+                "unit": name,
+                "people": int(heads),
+                "elements": [
+                    {
+                        "element": e.code,
+                        "with_requirement": int(with_req[j]),
+                        "short": int(short[j]),
+                        "refresh_due": int(refresh_due[j]),
+                        "expired": int(t[j, 3 * ranks]),
+                        "meeting": None
+                        if with_req[j] == 0
+                        else round(100 * (int(with_req[j]) - int(short[j])) / int(with_req[j]), 1),
+                    }
+                    for j, e in enumerate(pic.elements)
+                ],
+            }
+        )
+    return out
 
 
 def person_rows(pic: Picture, offset: int, limit: int) -> list[dict[str, Any]]:
@@ -179,48 +426,6 @@ def person_rows(pic: Picture, offset: int, limit: int) -> list[dict[str, Any]]:
             }
         )
     return rows
-
-
-def _unit_rollup(pic: Picture) -> list[dict[str, Any]]:
-    """Units × elements: people per unit, and per element how many meet their requirement."""
-    unit_ids = sorted({p["unit_id"] for p in pic.people if p["unit_id"]})
-    paths = unit_path_names(OrgUnit.objects.filter(pk__in=unit_ids)) if unit_ids else {}
-    group_of = [paths.get(p["unit_id"], "No unit") if p["unit_id"] else "No unit" for p in pic.people]
-    if not group_of:
-        return []
-    r = rollup(pic.holdings, group_of, pic.required)
-    with_req = _per_group(group_of, r.groups, pic.required > 0)
-    out = []
-    for g, name in enumerate(r.groups):
-        out.append(
-            {
-                "unit": name,
-                "people": int(r.people[g]),
-                "elements": [
-                    {
-                        "element": e,
-                        "with_requirement": int(with_req[g, j]),
-                        "short": int(r.short[g, j]),
-                        "refresh_due": int(r.refresh_due[g, j]),
-                        "expired": int(r.expired[g, j]),
-                        "meeting": None
-                        if with_req[g, j] == 0
-                        else round(100 * (with_req[g, j] - r.short[g, j]) / with_req[g, j], 1),
-                    }
-                    for j, e in enumerate(r.elements)
-                ],
-            }
-        )
-    out.sort(key=lambda u: str(u["unit"]))
-    return out
-
-
-def _per_group(group_of: list[str], groups: tuple[str, ...], mask: Any) -> Any:
-    index = {g: i for i, g in enumerate(groups)}
-    g = np.fromiter((index[x] for x in group_of), dtype=np.intp, count=len(group_of))
-    out = np.zeros((len(groups), mask.shape[1]), dtype=np.int64)
-    np.add.at(out, g, mask.astype(np.int64))
-    return out
 
 
 def charts(ov: Overview, *, title: str) -> dict[str, str]:
@@ -268,6 +473,7 @@ def charts(ov: Overview, *, title: str) -> dict[str, str]:
             value_label="% meeting requirement",
             value_format="{:.0f}%",
             missing_label="no requirement",
+            every_column=True,
         )
     if data["coverage"]:
         out["coverage"] = bar_chart(

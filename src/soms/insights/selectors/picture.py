@@ -130,36 +130,75 @@ def picture(
     version: FrameworkVersion,
     filters: Filters | None = None,
     *,
+    offset: int = 0,
     limit: int | None = None,
     as_of: date | None = None,
 ) -> Picture:
-    """People × elements for the member's scope and filters. `limit` caps the people (by name) for
-    views that draw one row per person; rollups pass no limit."""
+    """People × elements for the member's scope and filters. `offset` and `limit` take a page of
+    the people (by name) for views that draw one row per person; rollups pass no limit."""
     filters = filters or Filters()
     elements = list(Element.objects.filter(version=version).order_by("order", "id"))
     levels = list(Level.objects.filter(version=version).order_by("rank"))
-    e_index = {e.pk: j for j, e in enumerate(elements)}
     people_qs = people_for(membership, filters).order_by("name_key", "id")
     if filters.role_profile is not None:
         people_qs = people_qs.distinct()
-    rows: list[dict[str, Any]] = [
-        dict(r) for r in people_qs.values("id", "name", "unit_id", "team_id", "location", "manager_id")
-    ]
+    values = people_qs.values("id", "name", "unit_id", "team_id", "location", "manager_id")
+    # The limit goes into the query (one more row tells whether there were more), so a page of 200
+    # people of an organisation of 50,000 reads 201 rows, not 50,000.
+    window = values[offset:] if limit is None else values[offset : offset + limit + 1]
+    rows: list[dict[str, Any]] = [dict(r) for r in window]
     truncated = False
     if limit is not None and len(rows) > limit:
         rows, truncated = rows[:limit], True
     ids = [r["id"] for r in rows]
+    today = as_of or timezone.localdate()
+    rank, refresh, expired, required = matrices(
+        membership.organisation_id,
+        version,
+        ids,
+        elements,
+        levels,
+        people_qs=people_qs if limit is None and not offset else None,
+    )
+    holdings = Holdings(
+        tuple(str(i) for i in ids),
+        tuple(e.code for e in elements),
+        tuple(lv.code for lv in levels),
+        rank,
+        refresh,
+        expired,
+    )
+    return Picture(version, elements, levels, rows, holdings, required, today, truncated)
+
+
+def matrices(
+    organisation_id: int,
+    version: FrameworkVersion,
+    ids: list[int],
+    elements: list[Element],
+    levels: list[Level],
+    *,
+    people_qs: QuerySet[Person] | None = None,
+) -> tuple[Any, Any, Any, Any]:
+    """For these people (in this order) × elements: the level held, refresh due, expired and the
+    level required (positions 1..len(levels), 0 for none), in two or three queries. `people_qs`,
+    the query that selected `ids`, is used as a subquery instead of a long id list when given and
+    there are many."""
+    e_index = {e.pk: j for j, e in enumerate(elements)}
     p_index = {pid: i for i, pid in enumerate(ids)}
     n, m = len(ids), len(elements)
     rank = np.zeros((n, m), dtype=np.int16)
     refresh = np.zeros((n, m), dtype=np.bool_)
     expired = np.zeros((n, m), dtype=np.bool_)
     required = np.zeros((n, m), dtype=np.int16)
-    today = as_of or timezone.localdate()
     if ids:
-        people_filter = Q(person_id__in=ids) if n <= 2000 else Q(person__in=people_qs.values("pk"))
+        people_filter = (
+            Q(person_id__in=ids)
+            if n <= 2000 or people_qs is None
+            else Q(person__in=people_qs.order_by().values("pk"))
+        )
         att = ElementAttainment.objects.filter(
-            people_filter, organisation_id=membership.organisation_id, version=version
+            people_filter, organisation_id=organisation_id, version=version
         )
         for pid, eid, r, status in att.values_list("person_id", "element_id", "rank", "status").iterator(
             chunk_size=5000
@@ -173,9 +212,8 @@ def picture(
         # Required: the highest level any of the person's profiles on this version asks for.
         through = Person.role_profiles.through
         holders: dict[int, list[int]] = {}
-        profile_filter = Q(person_id__in=ids) if n <= 2000 else Q(person__in=people_qs.values("pk"))
         for pid, profile_id in through.objects.filter(
-            profile_filter, roleprofile__version=version
+            people_filter, roleprofile__version=version
         ).values_list("person_id", "roleprofile_id"):
             if pid in p_index:
                 holders.setdefault(profile_id, []).append(p_index[pid])
@@ -194,15 +232,7 @@ def picture(
         for r, pos in rank_pos.items():
             lut[r] = pos
         rank, required = lut[rank], lut[required]
-    holdings = Holdings(
-        tuple(str(i) for i in ids),
-        tuple(e.code for e in elements),
-        tuple(lv.code for lv in levels),
-        rank,
-        refresh,
-        expired,
-    )
-    return Picture(version, elements, levels, rows, holdings, required, today, truncated)
+    return rank, refresh, expired, required
 
 
 def targets_for(

@@ -20,11 +20,10 @@ from soms.frameworks.models import FrameworkVersion
 from soms.insights import access
 from soms.insights.forms import ActionForm, ActionStatusForm, ViewFilterForm
 from soms.insights.models import OPEN_STATUSES, ActionStatus, DevelopmentAction
-from soms.insights.selectors.overview import charts, overview
+from soms.insights.selectors.overview import charts, overview_for
 from soms.insights.selectors.picture import (
     Filters,
     default_version,
-    picture,
     targets_for,
     versions_with_attainment,
 )
@@ -79,9 +78,8 @@ def dashboard(request: MemberRequest) -> HttpResponse:
     form, version, filters = resolve(request)
     context: dict[str, Any] = {"form": form, "version": version, "filters": filters}
     if version is not None:
-        pic = picture(request.membership, version, filters)
         targets = targets_for(request.membership, version, unit=filters.unit, team=filters.team)
-        ov = overview(pic, targets)
+        ov = overview_for(request.membership, version, filters, targets)
         scope_name = (
             filters.team.name
             if filters.team

@@ -15,6 +15,7 @@ from soms.people.io.apply import Progress, prepare_plan, write_prepared
 from soms.people.io.plan import Options, Plan, Problem, plan_import
 from soms.people.io.reading import FileProblem, read_table
 from soms.people.models import ImportStatus, PeopleImport
+from soms.people.signals import organisation_changed
 from soms.tenancy.models import Organisation
 
 if TYPE_CHECKING:
@@ -132,6 +133,7 @@ def people_import_apply(
         progress("writing", 0, prepared.people)
     with transaction.atomic():
         result = write_prepared(organisation=record.organisation, prepared=prepared, actor=actor)
+        organisation_changed.send(None, organisation_id=record.organisation_id)
         PeopleImport.objects.filter(pk=record.pk).update(
             status=ImportStatus.APPLIED,
             applied_at=timezone.now(),

@@ -11,6 +11,7 @@ from django.db.models.functions import Concat, Length, Substr
 
 from soms.people.errors import PeopleInvalid
 from soms.people.models import ID_WIDTH, MAX_DEPTH, OrgUnit, Person, RoleProfile, Team
+from soms.people.signals import people_changed
 from soms.tenancy.models import Organisation
 from soms.tenancy.services import audit_log_write
 
@@ -83,6 +84,7 @@ def person_create(*, organisation: Organisation, actor: Any, **values: Any) -> P
     person.save()
     if profiles:
         person.role_profiles.set(profiles)
+    people_changed.send(None, organisation_id=organisation.pk, unit_ids=[person.unit_id])
     audit_log_write(
         actor=actor,
         organisation=organisation,
@@ -114,6 +116,7 @@ def _rechain(person: Person, manager: Person | None) -> None:
 @transaction.atomic
 def person_update(*, person: Person, actor: Any, **values: Any) -> Person:
     person = Person.objects.select_for_update().get(pk=person.pk)
+    was_unit = person.unit_id
     profiles = values.pop("role_profiles", None)
     unknown = set(values) - set(FIELDS)
     if unknown:
@@ -150,6 +153,8 @@ def person_update(*, person: Person, actor: Any, **values: Any) -> Person:
     if not after:
         return person
     person.save()
+    if {"unit", "active", "role_profiles"} & set(after):
+        people_changed.send(None, organisation_id=person.organisation_id, unit_ids=[was_unit, person.unit_id])
     audit_log_write(
         actor=actor,
         organisation=person.organisation,

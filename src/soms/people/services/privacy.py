@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from soms.people.errors import PeopleInvalid
 from soms.people.models import OrgUnit, Person, path_segment, under_q
-from soms.people.signals import person_erased, person_merged, person_merging
+from soms.people.signals import people_changed, person_erased, person_merged, person_merging
 from soms.tenancy.models import AuditLogEntry
 from soms.tenancy.services import audit_log_write
 
@@ -77,6 +77,7 @@ def person_erase(*, person: Person, actor: Any) -> Person:
     person.active = False
     person.erased_at = timezone.now()
     person.save()
+    people_changed.send(None, organisation_id=person.organisation_id, unit_ids=[person.unit_id])
     # History stays (counts of changes stay right) but no longer says who it was about.
     AuditLogEntry.objects.filter(
         organisation_id=person.organisation_id, object_type="Person", object_id=str(person.pk)
@@ -107,6 +108,9 @@ def person_merge(*, keep: Person, duplicate: Person, actor: Any) -> Person:
         filled["user"] = str(keep.user_id)
     keep.save()
     keep.role_profiles.add(*duplicate.role_profiles.all())
+    people_changed.send(
+        None, organisation_id=keep.organisation_id, unit_ids=[keep.unit_id, duplicate.unit_id]
+    )
     # Apps above this one clear what cannot follow (derived rows, a membership both hold) first.
     person_merging.send(sender=Person, keep=keep, duplicate=duplicate)
     moved: dict[str, int] = {}

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from soms.frameworks.models import Element, FrameworkVersion, Level
 from soms.people.errors import PeopleInvalid
 from soms.people.models import CoverageTarget, OrgUnit, RoleProfile, RoleRequirement, Team
+from soms.people.signals import organisation_changed
 from soms.tenancy.models import Organisation
 from soms.tenancy.services import audit_log_write
 
@@ -262,6 +263,8 @@ def role_profile_update(
         "description": profile.description,
         "requirements": _requirements_plain(profile),
     }
+    if after["requirements"] != before["requirements"] and profile.organisation_id is not None:
+        organisation_changed.send(None, organisation_id=profile.organisation_id)
     if after != before:
         audit_log_write(
             actor=actor,
@@ -284,6 +287,8 @@ def role_profile_delete(*, profile: RoleProfile, actor: Any) -> None:
         before={"code": profile.code, "name": profile.name, "holders": profile.people.count()},
     )
     profile.delete()
+    if profile.organisation_id is not None:
+        organisation_changed.send(None, organisation_id=profile.organisation_id)
 
 
 def _target_check(

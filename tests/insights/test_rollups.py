@@ -1,0 +1,207 @@
+"""The unit rollups: always what a from-scratch count gives, whatever changed and in what order; the
+dashboards read them (in a fixed number of queries) and show the same numbers as the per-person
+picture; other organisations and narrower scopes never read them."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from soms.assessments.services.attainment import recompute
+from soms.insights import rollups
+from soms.insights.models import RollupState, UnitRollup
+from soms.insights.selectors.overview import overview, overview_for
+from soms.insights.selectors.picture import Filters, picture, targets_for
+from soms.people.models import CoverageTarget, Person, RoleProfile
+from soms.people.services.persons import person_create, person_update
+from soms.people.services.privacy import person_erase
+from soms.people.services.profiles import role_profile_update
+from soms.tenancy.models import Membership
+from tests.assessments.conftest import statements, validated
+from tests.insights.conftest import DC, DELIVERY
+
+pytestmark = pytest.mark.django_db
+
+
+def stored(organisation_id: int, version: Any) -> list[tuple[Any, int, bytes]]:
+    rows = UnitRollup.objects.filter(organisation_id=organisation_id, version=version)
+    return sorted(
+        ((u, n, bytes(t)) for u, n, t in rows.values_list("unit_id", "people", "tally")),
+        key=lambda r: (r[0] is not None, r[0] or 0),
+    )
+
+
+def from_scratch(organisation_id: int, version: Any) -> list[tuple[Any, int, bytes]]:
+    rows = rollups._recount(organisation_id, version, None)
+    return sorted(
+        ((r.unit_id, r.people, bytes(r.tally)) for r in rows), key=lambda r: (r[0] is not None, r[0] or 0)
+    )
+
+
+def owner(org: Any) -> Membership:
+    return Membership.objects.select_related("organisation").get(
+        user=org.world.alice, organisation=org.world.org_a
+    )
+
+
+def assert_same_as_per_person(m: Membership, version: Any, unit: Any = None) -> None:
+    targets = targets_for(m, version, unit=unit, team=None)
+    ours = overview_for(m, version, Filters(unit=unit), targets, group_units=True)
+    theirs = overview(picture(m, version, Filters(unit=unit)), targets, group_units=True)
+    assert ours.from_rollups
+    assert ours.data == theirs.data
+
+
+def test_the_first_recompute_builds_them_and_they_match(skilled: Any, soms_version: Any) -> None:
+    a = skilled.world.org_a
+    assert RollupState.objects.filter(organisation=a, version=soms_version).exists()
+    assert stored(a.pk, soms_version) == from_scratch(a.pk, soms_version)
+    # Everyone of Alpha, in five units; Beta's person is in Beta's rows only.
+    assert sum(n for _, n, _ in stored(a.pk, soms_version)) == 8
+    m = owner(skilled)
+    assert_same_as_per_person(m, soms_version)
+    assert_same_as_per_person(m, soms_version, skilled.units["claims"])
+
+
+def test_random_sequences_of_changes_keep_them_equal_to_a_fresh_count(
+    skilled: Any, soms_version: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    a, alice = skilled.world.org_a, skilled.world.alice
+    m = owner(skilled)
+    units = list(skilled.units.values())
+    levels = {lv.code: lv for lv in soms_version.levels.all()}
+    elements = {e.code: e for e in soms_version.elements.all()}
+    profile = RoleProfile.objects.get(organisation=a, code="analyst")
+    lead = RoleProfile.objects.create(organisation=a, version=soms_version, code="lead", name="Lead")
+    CoverageTarget.objects.create(
+        organisation=a,
+        unit=skilled.units["claims"],
+        element=elements[DC],
+        level=levels["foundation"],
+        minimum=2,
+    )
+    rng = random.Random(12)
+    made = 0
+    for step in range(40):
+        people = list(Person.objects.filter(organisation=a, erased_at__isnull=True).order_by("pk"))
+        who = rng.choice(people)
+        op = rng.choice(["assess", "move", "active", "profiles", "requirement", "create", "erase", "no-unit"])
+        with django_capture_on_commit_callbacks(execute=True):
+            if op == "assess":
+                element = rng.choice([DC, DELIVERY])
+                picked = statements(soms_version, element, "foundation")
+                if rng.random() < 0.5:
+                    picked += statements(soms_version, element, "practitioner")
+                validated(who, soms_version, picked, on=date(2023 + rng.randrange(3), 3, 1))
+                recompute([who.pk], soms_version, a.pk, date(2026, 2, 1))
+            elif op == "move":
+                person_update(person=who, actor=alice, unit=rng.choice(units))
+            elif op == "no-unit":
+                person_update(person=who, actor=alice, unit=None)
+            elif op == "active":
+                person_update(person=who, actor=alice, active=not who.active)
+            elif op == "profiles":
+                person_update(
+                    person=who,
+                    actor=alice,
+                    role_profiles=rng.choice([[], [profile], [lead], [profile, lead]]),
+                )
+            elif op == "requirement":
+                level = rng.choice([None, levels["foundation"], levels["practitioner"]])
+                role_profile_update(profile=lead, actor=alice, requirements={elements[DELIVERY]: level})
+            elif op == "create":
+                made += 1
+                person_create(
+                    organisation=a,
+                    actor=alice,
+                    employee_id=f"N{made}",
+                    name=f"New {made}",
+                    unit=rng.choice(units),
+                )
+            elif op == "erase" and len(people) > 3:
+                person_erase(person=who, actor=alice)
+        assert stored(a.pk, soms_version) == from_scratch(a.pk, soms_version), (step, op)
+    assert_same_as_per_person(m, soms_version)
+    assert_same_as_per_person(m, soms_version, skilled.units["claims"])
+    assert_same_as_per_person(m, soms_version, skilled.units["north"])
+
+
+def test_the_command_rebuilds_from_scratch(skilled: Any, soms_version: Any) -> None:
+    a = skilled.world.org_a
+    expected = stored(a.pk, soms_version)
+    UnitRollup.objects.filter(organisation=a).delete()
+    Person.objects.filter(pk=skilled.people["E006"].pk).update(active=False)  # behind the services' back
+    call_command("insights", "rollups", "--organisation", a.slug)
+    assert stored(a.pk, soms_version) == from_scratch(a.pk, soms_version) != expected
+
+
+def test_another_organisation_and_narrower_scopes_never_read_them(skilled: Any, soms_version: Any) -> None:
+    a, b = skilled.world.org_a, skilled.world.org_b
+    recompute([skilled.b_person.pk], soms_version, b.pk, date(2026, 2, 1))
+    assert stored(b.pk, soms_version) == from_scratch(b.pk, soms_version)
+    assert sum(n for _, n, _ in stored(b.pk, soms_version)) == 1
+    ours = overview_for(owner(skilled), soms_version, Filters())
+    assert ours.from_rollups and ours.data["people"] == 8
+    priya = Membership.objects.get(user=skilled.priya, organisation=a)
+    managed = overview_for(priya, soms_version, Filters())
+    assert not managed.from_rollups and managed.data["people"] < 8
+    # A filter that picks people inside units reads per person, for the owner too.
+    located = overview_for(
+        owner(skilled), soms_version, Filters(role_profile=RoleProfile.objects.get(code="analyst").pk)
+    )
+    assert not located.from_rollups and located.data["people"] == 8
+
+
+def test_dashboard_reads_have_fixed_query_counts(
+    skilled: Any, soms_version: Any, django_assert_num_queries: Any
+) -> None:
+    from soms.frameworks.models import FrameworkVersion
+
+    soms_version = FrameworkVersion.objects.select_related("framework").get(pk=soms_version.pk)
+    m = owner(skilled)
+    claims = skilled.units["claims"]
+    targets = targets_for(m, soms_version, unit=None, team=None)
+    # picture of the grid's page (elements, levels, people, attainment, profiles, requirements),
+    # the rollup state and rows, the units' path names (2), the sole holders' names.
+    with django_assert_num_queries(11):
+        org = overview_for(m, soms_version, Filters(), targets, group_units=True)
+    assert org.from_rollups and org.data["single_points"]["sole"]
+    unit_targets = targets_for(m, soms_version, unit=claims, team=None)
+    with django_assert_num_queries(11):
+        sub = overview_for(m, soms_version, Filters(unit=claims), unit_targets, group_units=True)
+    assert sub.from_rollups
+    team = Filters(team=skilled.team)
+    team_targets = targets_for(m, soms_version, unit=None, team=skilled.team)
+    with django_assert_num_queries(6):  # the per-person picture (6); no rollups for a team
+        ov = overview_for(m, soms_version, team, team_targets)
+    assert not ov.from_rollups and ov.data["people"] == 3
+
+
+def test_api_and_page_show_the_rollup_numbers(skilled: Any, soms_version: Any) -> None:
+    from django.urls import reverse
+
+    client = skilled.world.client_for(skilled.world.alice, skilled.world.org_a)
+    body = client.get("/api/v1/insights/overview", {"unit": skilled.units["claims"].pk}).json()
+    page = client.get(reverse("insights-dashboard"), {"unit": skilled.units["claims"].pk})
+    assert page.status_code == 200
+    assert page.context["data"]["gaps"] == body["gaps"]
+    assert page.context["data"]["single_points"] == body["single_points"]
+    assert page.context["data"]["people"] == body["people"] == 6
+
+
+def test_a_refresh_takes_the_same_queries_for_one_person_or_everyone(
+    skilled: Any, soms_version: Any, django_assert_num_queries: Any
+) -> None:
+    a = skilled.world.org_a
+    everyone = [p.pk for p in skilled.people.values()]
+    # version, their units, the state (the lock), elements, levels, the units' people, their
+    # attainment, profiles and requirements, delete and insert (inside a savepoint here).
+    with django_assert_num_queries(13):
+        rollups.refresh(a.pk, soms_version.pk, [skilled.people["E005"].pk])
+    with django_assert_num_queries(13):
+        rollups.refresh(a.pk, soms_version.pk, everyone)
+    assert stored(a.pk, soms_version) == from_scratch(a.pk, soms_version)
