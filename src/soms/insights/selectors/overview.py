@@ -243,7 +243,8 @@ def _summary(
     n = len(levels)
     ranks = n + 1
     counts, refresh_due = total[:, 0:ranks], total[:, ranks : 2 * ranks]
-    by_gap, expired, top = total[:, 2 * ranks : 3 * ranks], total[:, 3 * ranks], total[:, 3 * ranks + 1]
+    by_gap, expired = total[:, 2 * ranks : 3 * ranks], total[:, 3 * ranks]
+    top = rollups.top_required(total, n)
     level_code = {lv.code: lv for lv in levels}
     position = {lv.code: k + 1 for k, lv in enumerate(levels)}
     column = {e.code: j for j, e in enumerate(elements)}
