@@ -18,7 +18,7 @@ from soms.insights.selectors.overview import overview, overview_for
 from soms.insights.selectors.picture import Filters, picture, targets_for
 from soms.people.models import CoverageTarget, Person, RoleProfile
 from soms.people.services.persons import person_create, person_update
-from soms.people.services.privacy import person_erase
+from soms.people.services.privacy import person_erase, person_merge
 from soms.people.services.profiles import role_profile_update
 from soms.tenancy.models import Membership
 from tests.assessments.conftest import statements, validated
@@ -89,7 +89,9 @@ def test_random_sequences_of_changes_keep_them_equal_to_a_fresh_count(
     for step in range(40):
         people = list(Person.objects.filter(organisation=a, erased_at__isnull=True).order_by("pk"))
         who = rng.choice(people)
-        op = rng.choice(["assess", "move", "active", "profiles", "requirement", "create", "erase", "no-unit"])
+        op = rng.choice(
+            ["assess", "move", "active", "profiles", "requirement", "create", "erase", "merge", "no-unit"]
+        )
         with django_capture_on_commit_callbacks(execute=True):
             if op == "assess":
                 element = rng.choice([DC, DELIVERY])
@@ -124,6 +126,9 @@ def test_random_sequences_of_changes_keep_them_equal_to_a_fresh_count(
                 )
             elif op == "erase" and len(people) > 3:
                 person_erase(person=who, actor=alice)
+            elif op == "merge" and len(people) > 3:
+                other = rng.choice([p for p in people if p.pk != who.pk])
+                person_merge(keep=who, duplicate=other, actor=alice)
         assert stored(a.pk, soms_version) == from_scratch(a.pk, soms_version), (step, op)
     assert_same_as_per_person(m, soms_version)
     assert_same_as_per_person(m, soms_version, skilled.units["claims"])

@@ -146,12 +146,14 @@ class PersonTally(TenantOwned):
     refresh takes this share off the old unit and adds the new one, so it never recounts a unit."""
 
     version = models.ForeignKey("frameworks.FrameworkVersion", on_delete=models.CASCADE, related_name="+")
-    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
-    # A plain id, not a foreign key: it records where the share was added, even if the unit is gone.
+    # Plain ids, not foreign keys: they record whose share was added where, and stay put when a merge
+    # moves every reference of the duplicate onto the kept person (the refresh that follows takes
+    # the duplicate's share off) or the unit is gone.
+    person_id = models.BigIntegerField()
     unit_id = models.BigIntegerField(null=True, blank=True)
     cells = models.BinaryField()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["version", "person"], name="persontally_unique"),
+            models.UniqueConstraint(fields=["version", "person_id"], name="persontally_unique"),
         ]

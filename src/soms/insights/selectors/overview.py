@@ -435,12 +435,13 @@ def charts(ov: Overview, *, title: str) -> dict[str, str]:
     level_names = pic.level_names
     short = [_short(n) for n in level_names]
     if data["rows"]:
+        position = {lv.code: k + 1 for k, lv in enumerate(pic.levels)}
         cells = []
         for row in data["rows"]:
             line = []
             for j, c in enumerate(row["cells"]):
-                rank = next((k + 1 for k, lv in enumerate(pic.levels) if lv.code == c["level"]), 0)
-                req = next((k + 1 for k, lv in enumerate(pic.levels) if lv.code == c["required"]), None)
+                rank = position.get(c["level"], 0)
+                req = position.get(c["required"])
                 words = [
                     f"{row['name']}, {pic.elements[j].name}: {level_names[rank - 1] if rank else 'no level'}"
                 ]
