@@ -167,6 +167,44 @@ def main() -> None:
         "WHERE r.organisation_id = %s AND r.version_id = %s AND u.path >= %s AND u.path < %s",
         [org.pk, version.pk, low, high],
     )
+    # A person's view shows more than their attainment rows: its honest baseline is the raw SQL of
+    # everything it shows (attainment with levels, the requirements of their role profiles, every
+    # judgement of theirs for the self-assessed line, their projects, their plan), one query each.
+    person_queries = [
+        (
+            f"SELECT a.element_id, a.rank, a.status, a.refresh_due_on, a.expires_on, a.detail, l.code "
+            f"FROM {ea} a LEFT JOIN frameworks_level l ON l.id = a.level_id "
+            "WHERE a.person_id = %s AND a.version_id = %s",
+            [person.pk, version.pk],
+        ),
+        (
+            "SELECT r.element_id, l.rank FROM people_rolerequirement r "
+            "JOIN frameworks_level l ON l.id = r.level_id "
+            "JOIN people_person_role_profiles pr ON pr.roleprofile_id = r.profile_id "
+            "JOIN people_roleprofile p ON p.id = r.profile_id WHERE pr.person_id = %s AND p.version_id = %s",
+            [person.pk, version.pk],
+        ),
+        (
+            "SELECT j.statement_id, j.value, a.kind, a.status, a.validated_on FROM assessments_judgement j "
+            "JOIN assessments_assessment a ON a.id = j.assessment_id WHERE a.person_id = %s AND a.version_id = %s",
+            [person.pk, version.pk],
+        ),
+        (
+            "SELECT id, status, areas, completed_on, validated_on FROM assessments_changeproject "
+            "WHERE owner_id = %s AND version_id = %s",
+            [person.pk, version.pk],
+        ),
+        (
+            "SELECT id, element_id, kind, status, due_on FROM insights_developmentaction "
+            "WHERE person_id = %s AND version_id = %s",
+            [person.pk, version.pk],
+        ),
+    ]
+
+    def person_raw() -> Any:
+        found = [raw(sql, params)() for sql, params in person_queries]
+        return found[0]
+
     # (name, ours, raw over the per-person attainment rows, raw read of the rollup rows or None)
     cases: list[tuple[str, Callable[[], Any], Callable[[], Any], Callable[[], Any] | None]] = [
         (
@@ -211,11 +249,7 @@ def main() -> None:
         (
             "a person's view",
             lambda: person_view(m, person, version),
-            raw(
-                f"SELECT element_id, rank, status, refresh_due_on, expires_on FROM {ea} "
-                "WHERE person_id = %s AND version_id = %s",
-                [person.pk, version.pk],
-            ),
+            person_raw,
             None,
         ),
         (

@@ -211,3 +211,17 @@ def test_a_refresh_takes_the_same_queries_for_one_person_or_everyone(
     with django_assert_num_queries(16):
         rollups.refresh(a.pk, soms_version.pk, everyone)
     assert stored(a.pk, soms_version) == from_scratch(a.pk, soms_version)
+
+
+def test_the_person_view_reads_in_a_fixed_number_of_queries(
+    skilled: Any, soms_version: Any, django_assert_num_queries: Any
+) -> None:
+    from soms.insights.selectors.person import person_view
+
+    m = owner(skilled)
+    # elements, levels, stored attainment, requirements; the self line (the attainment service
+    # reads the version's levels, elements, statements and areas, the validity overrides, the
+    # assessments, their judgements and the projects); the plan.
+    with django_assert_num_queries(13):
+        view = person_view(m, skilled.people["E003"], soms_version)
+    assert view["gaps_total"] >= 1
