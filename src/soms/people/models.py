@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from soms import limits
 from soms.tenancy.models import Organisation, TenantOwned
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ _M = TypeVar("_M", bound=models.Model)
 ID_WIDTH = 10
 # A reporting line or a unit tree deeper than this is refused by the services and the import: it is
 # almost certainly a data error, and it bounds the path columns.
-MAX_DEPTH = 60
+MAX_DEPTH = limits.MAX_ORG_DEPTH
 
 
 def path_segment(pk: int) -> str:
