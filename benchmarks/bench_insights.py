@@ -14,7 +14,8 @@ interleaved, `--repeat` times each:
 * a unit subtree (Department 1) with its single points of failure: `picture()` + `overview()`;
   raw: the subtree's rows grouped by element and rank;
 * a person's view: `person_view()`; raw: that person's attainment rows;
-* recomputing every attainment (`recompute_version`, as after a rule change, once);
+* recomputing every attainment (`recompute_version` once, after a real rule change: the
+  organisation's validity of 36 months becomes 30);
   raw: the judgements grouped by person, element and level (what any recomputation must read).
 
 Without --database-url it runs on a fresh SQLite file in a temporary directory; with it, on that
@@ -93,14 +94,29 @@ def main() -> None:
     version = default_version(org.pk)
     assert version is not None
     t0 = time.perf_counter()
-    large_assessments(org, version)
+    stage_end: dict[str, float] = {}
+
+    def stage(name: str, done: int, total: int) -> None:
+        if done >= total:
+            stage_end[name] = time.perf_counter() - t0
+
+    large_assessments(org, version, progress=stage)
     built_assessments = time.perf_counter() - t0
+    stages = {
+        "assessments": stage_end.get("assessments", 0.0),
+        "past months (recompute + snapshot each)": stage_end.get("history", 0.0)
+        - stage_end.get("assessments", 0.0),
+        "attainment today": stage_end.get("attainment", 0.0)
+        - stage_end.get("history", stage_end.get("assessments", 0.0)),
+    }
     owner = user_create(username="bench-owner", email="bench@example.org", password="bench-Pass-1234")
     m = membership_set(organisation=org, user=owner, role=Role.OWNER, actor=None)
     counts = attainment_summary(org, version)
     print(
         f"{backend}: {args.people:,} people built in {built_people:.1f} s, assessments and attainment "
-        f"in {built_assessments:.1f} s; attainment rows {counts}"
+        f"in {built_assessments:.1f} s ("
+        + ", ".join(f"{k} {v:.1f} s" for k, v in stages.items())
+        + f"); attainment rows {counts}"
     )
 
     team = Team.objects.filter(organisation=org).order_by("pk").first()
@@ -307,7 +323,14 @@ def main() -> None:
             "rollup_raw_p95_ms": None,
         }
     )
+    # A real rule change: the organisation keeps its levels 30 months instead of 36, so many levels
+    # move to refresh due or expired and their rows are rewritten (unchanged rows are left alone).
+    from soms.assessments.models import ValidityOverride
+
+    ValidityOverride.objects.filter(organisation=org, level__version=version).update(validity_months=30)
     recompute_ms = timed(lambda: recompute_version(version, org.pk))
+    after = attainment_summary(org, version)
+    print(f"after the rule change (validity 36 → 30 months): {after}")
     judgements = raw(
         "SELECT a.person_id, s.element_id, s.level_id, COUNT(*) FROM assessments_judgement j "
         "JOIN assessments_assessment a ON a.id = j.assessment_id "
@@ -352,7 +375,12 @@ def main() -> None:
                 "people": args.people,
                 "teams": args.teams,
                 "repeat": args.repeat,
-                "build_s": {"people": built_people, "assessments_and_attainment": built_assessments},
+                "build_s": {
+                    "people": built_people,
+                    "assessments_and_attainment": built_assessments,
+                    **stages,
+                },
+                "attainment_rows_after_rule_change": after,
                 "attainment_rows": counts,
                 "python": platform.python_version(),
                 "load": os.getloadavg(),

@@ -858,6 +858,9 @@ ROUTES: list[Route] = [
     Route("GET capacity-study", study, refused=None),
     # a plan or simulation computed in the background: its owner's (and the admins'), like its job
     Route("GET capacity-job-result", capacity_job, refused=None, per_user=True),
+    Route(
+        "POST capacity-job-result", capacity_job, body=lambda p: {"name": "Kept"}, refused=None, per_user=True
+    ),
     Route("GET capacity-study-download", study, refused=None, query="?format=json"),
     Route("POST capacity-study-rename", study, body=lambda p: {"name": "Renamed", "revision": 1}),
     Route("POST capacity-study-delete", study),

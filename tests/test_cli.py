@@ -32,6 +32,14 @@ def test_production_without_secret_key_fails_loudly(tmp_path):
     assert "SOMS_SECRET_KEY is required" in result.stderr
 
 
+def test_a_refused_configuration_is_one_line_not_a_traceback(tmp_path):
+    for env in ({"SOMS_ENV": "production"}, {"SOMS_DEBUG": "maybe"}):
+        result = run_soms("check", "--deploy", env={**env, "SOMS_DATA_DIR": str(tmp_path)})
+        assert result.returncode == 2, result.stderr
+        assert "Traceback" not in result.stderr and result.stderr.startswith("soms: SOMS_")
+        assert len(result.stderr.strip().splitlines()) == 1
+
+
 def test_nonsense_boolean_is_refused(tmp_path):
     result = run_soms("check", env={"SOMS_DEBUG": "maybe", "SOMS_DATA_DIR": str(tmp_path)})
     assert result.returncode != 0

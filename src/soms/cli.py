@@ -19,9 +19,16 @@ def main(argv: list[str] | None = None) -> None:
         and not any(a.startswith("--fail-level") for a in args)
     ):
         args += ["--fail-level", "WARNING"]
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(args)
+    try:
+        execute_from_command_line(args)
+    except ImproperlyConfigured as exc:
+        # A configuration the settings refuse (no secret key in production, a nonsense boolean)
+        # is told in one line a person can act on, not as a traceback through Django's loader.
+        sys.stderr.write(f"soms: {exc}\n")
+        sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -55,6 +55,15 @@ MAX_CASE_ASSOCIATIONS = 3 * MAX_CASE_ITEMS + MAX_EXTERNAL_ASSOCIATIONS
 # Values a YAML file may expand to through aliases.
 MAX_YAML_NODES = 1_000_000
 
+# --- people (HR imports) and historic imports ------------------------------------------------------
+
+# Columns of a people, historic assessments or projects file (CSV or XLSX): the formats have about
+# fifteen, with synonyms; a header far wider is refused before any row is read.
+MAX_IMPORT_COLUMNS = 100
+# Levels of the org tree and of reporting lines (a unit's path and a person's chain of managers are
+# stored as fixed-width ids, so the column width follows from it).
+MAX_ORG_DEPTH = 60
+
 # --- assessments (historic imports) ---------------------------------------------------------------
 
 # Rows of one historic assessments or projects file (one judgement or one project a row): ten years
@@ -135,6 +144,8 @@ TABLE: tuple[tuple[str, int | float, str], ...] = (
         MAX_NESTING_DEPTH,
         "levels of nesting in any JSON or YAML read (bodies, files, rules)",
     ),
+    ("MAX_IMPORT_COLUMNS", MAX_IMPORT_COLUMNS, "columns of a people, historic assessments or projects file"),
+    ("MAX_ORG_DEPTH", MAX_ORG_DEPTH, "levels of the org tree and of reporting lines"),
     ("MAX_HISTORY_ROWS", MAX_HISTORY_ROWS, "rows of a historic assessments or change projects file"),
     ("MAX_INTERVALS", MAX_INTERVALS, "intervals of a demand file or forecast horizon"),
     ("MAX_CALLS_PER_INTERVAL", MAX_CALLS_PER_INTERVAL, "calls in one interval"),

@@ -270,6 +270,16 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = SOMS_MAX_UPLOAD_BYTES + 1024 * 1024
 SOMS_PEOPLE_IMPORT_MAX_ROWS = envint("SOMS_PEOPLE_IMPORT_MAX_ROWS", 200_000)
 # Up to this many rows an HR file is applied within the request; a larger one in a background job.
 SOMS_PEOPLE_IMPORT_INLINE_ROWS = envint("SOMS_PEOPLE_IMPORT_INLINE_ROWS", 2_000)
+# An import creating more people than SOMS_PEOPLE_IMPORT_STAGE_ROWS is staged (soms.people.io.apply):
+# its new units, teams and people are written in short transactions of that many rows each, hidden
+# until one last short transaction makes them live together, with a pause between them in which
+# other organisations' writes take SQLite's write lock. On by default on SQLite only; PostgreSQL
+# writes in one transaction without stopping anyone else.
+SOMS_PEOPLE_IMPORT_STAGED = envbool(
+    "SOMS_PEOPLE_IMPORT_STAGED", DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+)
+SOMS_PEOPLE_IMPORT_STAGE_ROWS = envint("SOMS_PEOPLE_IMPORT_STAGE_ROWS", 1_000)
+SOMS_PEOPLE_IMPORT_STAGE_PAUSE_MS = envint("SOMS_PEOPLE_IMPORT_STAGE_PAUSE_MS", 150)
 
 # Where links in e-mails point (invitations). E-mail goes to the console unless a backend is set.
 SOMS_BASE_URL = os.environ.get("SOMS_BASE_URL", "http://127.0.0.1:8000").strip()

@@ -215,3 +215,59 @@ def test_api_multipart_upload_read_download_and_limits(org: Any, soms_version: A
     assert c.delete(f"/api/v1/evidence/{body['id']}/statements/{s[1].pk}").status_code == 204
     assert c.delete(f"/api/v1/evidence/{body['id']}").status_code == 204
     assert not Evidence.objects.exists()
+
+
+def test_a_reviewer_sees_the_evidence_beside_what_waits_in_their_queue(org: Any, soms_version: Any) -> None:
+    """A coach reviews anyone's submitted self-assessment; the evidence beside its statements and
+    behind its links was hidden from them (they are neither its assessor nor see the person)."""
+    from soms.assessments.models import Assessment, ChangeProject, Judgement
+
+    world = org.world
+    charlie = org.people["E007"]
+    s = statements(soms_version, DC, "foundation")[0]
+    mine = Membership.objects.get(organisation=world.org_a, user=world.charlie)
+    item = evidence_create(
+        membership=mine,
+        actor=world.charlie,
+        person=charlie,
+        data=EvidenceData(
+            kind="text", title="Demand notes", refers_on=date(2026, 1, 1), text="x", statement_ids=[s.pk]
+        ),
+    )
+    a = Assessment.objects.create(
+        organisation=world.org_a, person=charlie, version=soms_version, kind="self", assessor=world.charlie
+    )
+    Judgement.objects.create(organisation=world.org_a, assessment=a, statement=s, value="met")
+    coach = client(world, world.dana)
+    detail = reverse("evidence-detail", args=[item.pk])
+    assert coach.get(detail).status_code == 404  # a draft is nobody else's business
+    a.status = "submitted"
+    a.save()
+    review = coach.get(reverse("assessment-review", args=[a.pk]))
+    assert review.status_code == 200 and "Demand notes" in review.content.decode()
+    assert coach.get(detail).status_code == 200
+    # A change project waiting for review: the coach opens the evidence attached to it.
+    other = evidence_create(
+        membership=mine,
+        actor=world.charlie,
+        person=charlie,
+        data=EvidenceData(kind="text", title="Project notes", refers_on=date(2026, 1, 1), text="y"),
+    )
+    p = ChangeProject.objects.create(
+        organisation=world.org_a,
+        code="CP-9",
+        title="North desk",
+        version=soms_version,
+        owner=charlie,
+        areas=[DC],
+        status="completed",
+        completed_on=date(2026, 1, 5),
+        review_status="submitted",
+    )
+    p.evidence.add(other)
+    assert coach.get(reverse("evidence-detail", args=[other.pk])).status_code == 200
+    p.review_status = "draft"
+    p.save()
+    a.status = "draft"
+    a.save()
+    assert coach.get(reverse("evidence-detail", args=[other.pk])).status_code == 404

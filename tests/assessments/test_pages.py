@@ -3,6 +3,7 @@ conflict that keeps what was typed, the queue and the review screen, notificatio
 
 from __future__ import annotations
 
+import urllib.parse
 from typing import Any
 
 import pytest
@@ -99,6 +100,9 @@ def test_htmx_saves_one_statement_and_answers_its_fragment(org: Any, soms_versio
     assert f'id="st-{s1.pk}"' in text and f'id="st-{s2.pk}"' not in text
     assert 'id="revision" value="2" hx-swap-oob="true"' in text and "Saved" in text
     assert list(Judgement.objects.values_list("statement_id", "value")) == [(s1.pk, "met")]
+    # Its *Add evidence* link comes back to the form's page, not to the save address (POST only).
+    back = urllib.parse.quote(f"/assessments/{a.pk}/?page=1", safe="/")
+    assert f"next={back}" in text and "save" not in text.split("next=", 1)[1].split('"', 1)[0]
     # Stale: the fragment says so, shows what is stored and keeps the choice made.
     r = c.post(
         reverse("assessment-save", args=[a.pk]),

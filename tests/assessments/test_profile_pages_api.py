@@ -334,3 +334,26 @@ def test_carry_over_page_and_api(org: Any, soms_version: Any) -> None:
         content_type="application/json",
     )
     assert wrong.status_code == 422 and wrong.json()["detail"][0]["loc"][-1] == "to_version_id"
+
+
+def test_a_waiting_self_assessment_shows_on_the_profile_and_certifies_nothing(
+    org: Any, soms_version: Any
+) -> None:
+    """Before, the profile said only "no level is held" until something was validated; now it shows
+    the version with every element not held, the self view beside it and the next steps."""
+    charlie = org.people["E007"]
+    a = validated(
+        charlie,
+        soms_version,
+        statements(soms_version, "customer-experience", "foundation"),
+        on=date(2026, 1, 10),
+        kind="self",
+    )
+    a.status, a.validated_on, a.validated_by, a.assessor = "submitted", None, None, org.world.charlie
+    a.save()
+    page = org.world.client_for(org.world.charlie).get(reverse("attainment-profile", args=[charlie.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200 and 'data-element="customer-experience"' in html
+    assert "Held</span>" not in html and "Not held" in html
+    assert "Self-assessed only" in html  # the self view beside the (empty) validated view
+    assert "for Foundation" in html  # next steps name what is missing

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client, TestCase
 from django.urls import reverse
+from django.utils import timezone
 
 from soms.assessments.models import ChangeProject, ElementAttainment
 from tests.assessments.conftest import statements, validated
@@ -218,3 +219,15 @@ def test_api_create_conflict_and_review(org: Any, soms_version: Any) -> None:
     ]
     listed = c.get("/api/v1/change-projects?review_status=validated").json()
     assert [p["id"] for p in listed] == [pid]
+
+
+def test_date_fields_show_their_dates_in_the_browsers_date_picker(org: Any, soms_version: Any) -> None:
+    """A date input shows only an ISO value: in the British format the edit page showed the
+    project's dates empty (saving it would clear them) and the evidence form no default date."""
+    c = client(org.world, org.world.charlie)
+    assert c.post(reverse("change-project-new"), form(soms_version)).status_code == 302
+    p = ChangeProject.objects.get()
+    edit = c.get(reverse("change-project-edit", args=[p.pk])).content.decode()
+    assert 'value="2025-09-01"' in edit and 'value="2025-12-01"' in edit
+    evidence = c.get(reverse("evidence-new", args=[org.people["E007"].pk])).content.decode()
+    assert f'value="{timezone.localdate().isoformat()}"' in evidence

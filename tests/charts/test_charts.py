@@ -146,3 +146,38 @@ def test_colour_scale_runs_light_to_dark():
 
     shades = [lightness(colour_for(f / 10)) for f in range(11)]
     assert shades == sorted(shades, reverse=True)
+
+
+def test_heatmap_of_categories_names_every_column_and_keeps_long_row_names_readable() -> None:
+    import xml.etree.ElementTree as ET
+
+    from soms.charts import heatmap
+
+    elements = [
+        "Customer experience",
+        "Service delivery system",
+        "Context and strategy",
+        "People and culture",
+        "Demand and capacity",
+        "Performance management",
+        "Continuous improvement",
+    ]
+    path = "Harbourside Operations/Motor Claims/Motor North/Second line (12)"
+    svg = heatmap([[50] * 7, [75] * 7], [path, "Finance (3)"], elements, title="Units", every_column=True)
+    root = ET.fromstring(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    axis = root.find(f".//{ns}g[@class='axis x-axis']")
+    assert axis is not None
+    titles = [t.findtext(f"{ns}title") for t in axis.iter(f"{ns}text")]
+    assert titles == elements
+    cut = {
+        t.findtext(f"{ns}title"): (t.find(f"{ns}title").tail or "")  # type: ignore[union-attr]
+        for t in root.iter(f"{ns}text")
+        if t.find(f"{ns}title") is not None
+    }
+    assert cut[path].startswith("…") and cut[path].endswith("Second line (12)")
+    # Without it (hours of a day), labels still thin out so that none overlap.
+    thin = heatmap(
+        [[1.0] * 48], ["Mon"], [f"{h // 2:02d}:{30 * (h % 2):02d}" for h in range(48)], title="Week"
+    )
+    assert thin.count('text-anchor="middle" fill=') < 48

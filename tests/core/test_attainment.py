@@ -647,6 +647,21 @@ def test_confidence_sets_the_self_view_beside_the_validated_one():
     ]
 
 
+def test_a_validated_self_assessment_is_the_validated_view_too():
+    """Once a coach validates a self-assessment, the profile must not say "self-assessed only"
+    beside a level it certifies; a newer draft of the person is their view again."""
+    judgements = [
+        ok("CX-F1", D1, MET, kind=AssessmentKind.SELF),
+        ok("CX-F2", D1, MET, kind=AssessmentKind.SELF),
+        JudgementRecord("CX-F2", PARTLY, None, AssessmentKind.SELF),
+    ]
+    rows = confidence(judgements, ["CX-F1", "CX-F2"])
+    assert [(r.statement, r.self_judgement, r.validated, r.confidence.value) for r in rows] == [
+        ("CX-F1", MET, MET, "agrees"),
+        ("CX-F2", PARTLY, MET, "under"),
+    ]
+
+
 @PROPERTY
 @given(worlds(), st.data())
 def test_property_no_blockers_exactly_when_the_target_is_held(world, data):

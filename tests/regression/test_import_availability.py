@@ -114,28 +114,24 @@ def _multipart(fields: dict[str, str], filename: str, content: bytes) -> tuple[b
     return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
-def test_a_large_hr_import_in_one_organisation_does_not_stall_another(tmp_path):
-    """The people import writes every row in one transaction (all or nothing), prepared before it
-    opens; B signs in and writes throughout its apply, and none of B's requests fails or waits more
-    than a second longer than on an idle server."""
-    import json
+def _hr_import_while_b_works(tmp_path, rows: int) -> dict[str, object]:
+    """A checks an HR file of `rows` new people in its request and a background job applies it,
+    while B signs in and writes throughout the apply. Returns what happened."""
     import urllib.request
 
-    # Applied within the request (not by the background job), so the test sees when it ends.
-    extra = {"SOMS_PEOPLE_IMPORT_INLINE_ROWS": str(PEOPLE_ROWS)}
-    with live_server(tmp_path, extra_env=extra) as (base, tokens):
+    with live_server(tmp_path) as (base, tokens):
         idle = [r for n in range(4) for r in _b_round(base, tokens["bob"], n)]
         assert all(status in (201, 302) for _, status, _ in idle), idle
         baseline = {what: max(s for w, _, s in idle if w == what) for what, _, _ in idle}
 
-        body, content_type = _multipart({"dry_run": "true"}, "hr.csv", _people_csv(PEOPLE_ROWS))
+        body, content_type = _multipart({"dry_run": "true"}, "hr.csv", _people_csv(rows))
         req = urllib.request.Request(
             base + "/api/v1/people/import",
             data=body,
             method="POST",
             headers={"Authorization": f"Bearer {tokens['alice']}", "Content-Type": content_type},
         )
-        with urllib.request.urlopen(req, timeout=120) as response:
+        with urllib.request.urlopen(req, timeout=300) as response:
             checked = json.loads(response.read())
         assert checked["status"] == "ready", checked["problems"][:3]
 
@@ -143,26 +139,57 @@ def test_a_large_hr_import_in_one_organisation_does_not_stall_another(tmp_path):
 
         def apply_in_a() -> None:
             started = time.perf_counter()
-            result["status"], result["body"] = api(
+            result["status"], body = api(
                 base, tokens["alice"], "POST", f"/api/v1/people/imports/{checked['id']}/apply"
             )
+            assert result["status"] == 202, body[:500]
+            url = json.loads(body)["url"]
+            while time.perf_counter() - started < 280:
+                _, body = api(base, tokens["alice"], "GET", url)
+                result["job"] = json.loads(body)
+                if result["job"]["status"] in ("done", "failed"):  # type: ignore[index]
+                    break
+                time.sleep(0.3)
+            _, body = api(base, tokens["alice"], "GET", f"/api/v1/people/imports/{checked['id']}")
+            result["import"] = json.loads(body)
             result["seconds"] = time.perf_counter() - started
 
         thread = threading.Thread(target=apply_in_a)
         thread.start()
         during = []
         n = 100
-        deadline = time.monotonic() + 150
+        deadline = time.monotonic() + 300
         while thread.is_alive() and time.monotonic() < deadline:
             during += _b_round(base, tokens["bob"], n)
             n += 1
-        thread.join(timeout=150)
-        assert not thread.is_alive(), "the import did not finish within 150 s"
+        thread.join(timeout=300)
+        assert not thread.is_alive(), "the import did not finish within 300 s"
 
-    assert result["status"] == 200, result["body"][:500]  # type: ignore[index]
-    assert json.loads(result["body"])["summary"]["result"]["created"] == PEOPLE_ROWS  # type: ignore[arg-type]
-    assert during, "B made no request while A imported"
+    assert result["job"]["status"] == "done", result["job"]  # type: ignore[index]
+    assert result["import"]["summary"]["result"]["created"] == rows  # type: ignore[index]
+    assert len(during) >= 4, ("B made too few requests while A imported", during)
     failures = [r for r in during if r[1] not in (201, 302)]
     assert failures == [], failures
     slowed = [(what, round(s - baseline[what], 2)) for what, _, s in during if s - baseline[what] > 1.0]
     assert slowed == [], (slowed, baseline, result["seconds"])
+    worst = max(s - baseline[what] for what, _, s in during)
+    # Shown with -s (make bench): how B fared while A imported.
+    print(
+        f"\n{rows} rows applied in {result['seconds']:.1f} s; B made {len(during)} requests, "
+        f"at most {worst:.2f} s slower than idle ({baseline})"
+    )
+    return {"during": during, "baseline": baseline, "seconds": result["seconds"]}
+
+
+def test_a_large_hr_import_in_one_organisation_does_not_stall_another(tmp_path):
+    """10,000 new people: more than one staged transaction holds (SOMS_PEOPLE_IMPORT_STAGE_ROWS),
+    so the job writes them in short transactions, hidden until the last one; none of B's requests
+    fails or waits more than a second longer than on an idle server."""
+    _hr_import_while_b_works(tmp_path, PEOPLE_ROWS)
+
+
+@pytest.mark.slow
+def test_a_50000_row_hr_import_in_one_organisation_does_not_stall_another(tmp_path):
+    """The issue's size: 50,000 new people applied by the job while B signs in and writes (measured
+    2026-12-02 at load 18: 46 of B's requests during a 31 s apply, at most 0.54 s slower than idle)."""
+    _hr_import_while_b_works(tmp_path, 50_000)

@@ -141,10 +141,26 @@ def evidence_scope(membership: Membership) -> Q:
     require(membership, "evidence.view")
     if membership.role in ADMINS:
         return Q()
-    return Q(person__in=people_in_scope(membership, "person.view")) | Q(
-        person__in=Assessment.objects.filter(
-            organisation_id=membership.organisation_id, assessor_id=membership.user_id
-        ).values("person_id")
+    mine = Q(assessor_id=membership.user_id) | Q(validated_by_id=membership.user_id)
+    if membership.role in (Role.ASSESSOR, Role.MANAGER):
+        # A reviewer sees the evidence beside what waits in their queue, whoever wrote it.
+        mine |= Q(status=Status.SUBMITTED, person__in=_reviewable_people(membership))
+    reviewed = Q(validated_by_id=membership.user_id)
+    if membership.role == Role.ASSESSOR:
+        reviewed |= Q(review_status=Status.SUBMITTED)  # a coach's project queue (`project_scope`)
+    projects = ChangeProject.objects.filter(reviewed, organisation_id=membership.organisation_id)
+    return (
+        Q(person__in=people_in_scope(membership, "person.view"))
+        | Q(
+            person__in=Assessment.objects.filter(mine, organisation_id=membership.organisation_id).values(
+                "person_id"
+            )
+        )
+        | Q(
+            pk__in=ChangeProject.evidence.through.objects.filter(changeproject__in=projects).values(
+                "evidence_id"
+            )
+        )
     )
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from soms.charts.svg import (
     GRID,
+    INK,
     MUTED,
     PALETTE,
     Frame,
@@ -54,8 +55,12 @@ def heatmap(
     width: float = 960,
     cell_height: float = 28,
     ident: str | None = None,
+    every_column: bool = False,
 ) -> str:
     """Rows × columns of coloured cells with a colour legend; None or NaN cells are shown as missing.
+
+    `every_column`: the columns are categories (elements), so each gets its name under it, shortened
+    to its cell with the full name in a <title>; otherwise (hours, days) the labels thin out.
 
     Every cell carries its own <title> (row, column, value), so the numbers are reachable
     without colour, and the column labels thin out by themselves when there are many.
@@ -68,7 +73,9 @@ def heatmap(
     values = finite(v for r in matrix for v in r)
     low, high = (min(values), max(values)) if values else (0.0, 1.0)
     span = high - low or 1.0
-    longest = max((len(s) for s in row_labels), default=0)
+    # Row names longer than this are cut from the front (a unit path keeps its last parts).
+    most = 44
+    longest = min(max((len(s) for s in row_labels), default=0), most)
     left = 16 + 7.5 * longest
     extra = title_extra(title, width)
     # The colour scale and the "missing" swatch share a row when they fit, else take two.
@@ -93,15 +100,37 @@ def heatmap(
                 f'<rect x="{x:.2f}" y="{y:.1f}" width="{cw + 0.3:.2f}" height="{cell_height - 1:g}" fill="{fill}">'
                 f"<title>{esc(row_labels[i])}, {esc(col_labels[j])}: {esc(shown)}</title></rect>"
             )
+            if ok and cw >= 7.0 * len(shown) + 8 and cell_height >= 18:
+                # Wide enough: the figure is written in the cell too, so nothing relies on colour.
+                ink = "#fff" if (float(v) - low) / span > 0.55 else INK  # type: ignore[arg-type]
+                out.append(
+                    f'<text x="{x + cw / 2:.1f}" y="{y + cell_height / 2 + 3:.1f}" text-anchor="middle" '
+                    f'font-size="11" fill="{ink}" pointer-events="none">{esc(shown)}</text>'
+                )
     out.append("</g>")
     out.append('<g class="axis">')
     for i, name in enumerate(row_labels):
         y = frame.top + i * cell_height + cell_height / 2 + 4
-        out.append(f'<text x="{frame.left - 6:.1f}" y="{y:.1f}" text-anchor="end">{esc(name)}</text>')
+        shown = name if len(name) <= most else "…" + name[-(most - 1) :]
+        out.append(
+            f'<text x="{frame.left - 6:.1f}" y="{y:.1f}" text-anchor="end"><title>{esc(name)}</title>{esc(shown)}</text>'
+        )
     out.append("</g>")
     # The column labels sit under the last row of cells.
     grid_bottom = Frame(width, frame.top + rows * cell_height + 2, left, 16, frame.top, 0, 0, 1)
-    out += x_labels(grid_bottom, col_labels, centred=False)
+    if every_column and cw >= 24:
+        base = frame.top + rows * cell_height + 2
+        fit = max(int(cw / 6.8), 3)
+        out.append('<g class="axis x-axis">')
+        for j, name in enumerate(col_labels):
+            label = name if len(name) <= fit else name[: fit - 1].rstrip() + "…"
+            out.append(
+                f'<text x="{frame.left + (j + 0.5) * cw:.1f}" y="{base + 17:g}" text-anchor="middle" fill="{MUTED}">'
+                f"<title>{esc(name)}</title>{esc(label)}</text>"
+            )
+        out.append("</g>")
+    else:
+        out += x_labels(grid_bottom, col_labels, centred=False)
     # Legend: a gradient from the smallest to the largest value, and the "missing" swatch.
     ly = frame.top + rows * cell_height + 40
     out.append(

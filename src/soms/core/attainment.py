@@ -828,28 +828,30 @@ class Confidence(StrEnum):
 class StatementConfidence:
     statement: str
     self_judgement: Judgement | None  # the latest self-assessment, validated or not
-    validated: Judgement | None  # the latest validated judgement by a manager or coach
+    validated: Judgement | None  # the latest validated judgement (a validated self-assessment too)
     confidence: Confidence
 
 
 def confidence(judgements: Iterable[JudgementRecord], statements: Sequence[str]) -> list[StatementConfidence]:
     """Self view beside validated view per statement (issue 11): for each of `statements` with either,
-    the latest self-assessment against the latest validated judgement of a manager or coach. Latest
+    the latest self-assessment against the latest validated judgement (a manager's or coach's, or a
+    self-assessment once someone allowed validated it). Latest
     means by validation date (an unvalidated self-assessment counts as the newest), then `seq`."""
     far = date.max
     # (date, seq, -order): the latest wins, and on a full tie the less favourable, as in the engine.
     own: dict[str, tuple[date, int, int, Judgement]] = {}
     others: dict[str, tuple[date, int, int, Judgement]] = {}
     for j in judgements:
+        places: list[tuple[dict[str, tuple[date, int, int, Judgement]], date]] = []
         if j.kind == AssessmentKind.SELF:
-            table, on = own, j.validated_on or far
-        elif j.validated_on is not None:
-            table, on = others, j.validated_on
-        else:
-            continue
-        key = (on, j.seq, -_JUDGEMENT_ORDER[j.judgement], j.judgement)
-        if j.statement not in table or key[:3] > table[j.statement][:3]:
-            table[j.statement] = key
+            places.append((own, j.validated_on or far))
+        if j.validated_on is not None:
+            # A validated self-assessment is also the validated view: someone allowed agreed to it.
+            places.append((others, j.validated_on))
+        for table, on in places:
+            key = (on, j.seq, -_JUDGEMENT_ORDER[j.judgement], j.judgement)
+            if j.statement not in table or key[:3] > table[j.statement][:3]:
+                table[j.statement] = key
     out = []
     for code in statements:
         mine = own[code][3] if code in own else None

@@ -5,7 +5,8 @@ organisation of any size to show and the benchmark something to measure.
 The spread is fixed by a seed: per person and element a level drawn from a skewed distribution
 (many without a level, few at the top), judgements "met" on every statement up to that level, and a
 validation day spread over the last four years, so that some levels are refresh due and some
-have expired by today.
+have expired by today. A few months of monthly snapshots are written as well, each from everyone's
+attainment as at that month, so that the trend charts show a line.
 """
 
 from __future__ import annotations
@@ -28,12 +29,16 @@ from soms.assessments.models import (
 )
 from soms.assessments.services.attainment import recompute
 from soms.assessments.services.bulkwrite import insert_rows
+from soms.core.attainment import add_months
 from soms.frameworks.models import FrameworkVersion, Statement
+from soms.insights.services.snapshots import first_of_month, snapshot_organisation
 from soms.people.models import Person
 
 # Chance of holding no level, then the first, second, ... level of an element (the rest: higher).
 SPREAD = (0.30, 0.34, 0.22, 0.10, 0.04)
 CHUNK = 1000
+# Months of snapshots written behind today's: each costs one recomputation of everyone.
+HISTORY_MONTHS = 2
 
 
 def _levels_for(rnd: random.Random, n_levels: int) -> int:
@@ -48,9 +53,12 @@ def large_assessments(
     progress: Callable[[str, int, int], None] = lambda stage, done, total: None,
     today: date | None = None,
     seed: int = 2026,
+    history_months: int = HISTORY_MONTHS,
 ) -> tuple[int, int]:
     """Give every person of the organisation without an assessment on `version` one validated
-    assessment; recompute them all. Returns (assessments written, people recomputed)."""
+    assessment; recompute them all. When it wrote any, it also writes the monthly snapshots of the
+    last `history_months` months and of this one, so the trend charts have a line to show. Returns
+    (assessments written, people recomputed)."""
     today = today or timezone.localdate()
     rnd = random.Random(seed)
     by_element: dict[int, list[list[int]]] = {}
@@ -121,6 +129,9 @@ def large_assessments(
     everyone = list(
         Person.objects.filter(organisation=organisation, active=True).values_list("pk", flat=True)
     )
+    _analyse()
+    if written and history_months > 0:
+        _history(organisation, version, everyone, today, history_months, progress)
     recomputed = recompute(
         everyone,
         version,
@@ -128,12 +139,39 @@ def large_assessments(
         today,
         progress=lambda done, total: progress("attainment", done, total),
     )
+    _analyse()
+    if written and history_months > 0:
+        snapshot_organisation(organisation.pk, first_of_month(today), as_of=today)
+    return written, recomputed
+
+
+def _history(
+    organisation: Any,
+    version: FrameworkVersion,
+    everyone: list[int],
+    today: date,
+    months: int,
+    progress: Callable[[str, int, int], None],
+) -> None:
+    """The monthly snapshots of the last `months` months, as the nightly job would have written them:
+    everyone's attainment computed as at the first of each month (judgements validated later do not
+    count yet), then that month's snapshot; oldest first. The caller recomputes today afterwards."""
+    this_month = first_of_month(today)
+    for k in range(months, 0, -1):
+        month = add_months(this_month, -k)
+        recompute(everyone, version, organisation.pk, month)
+        if k == months:
+            _analyse()
+        snapshot_organisation(organisation.pk, month, as_of=month)
+        progress("history", months - k + 1, months)
+
+
+def _analyse() -> None:
     if connection.vendor == "postgresql":
         # Fresh bulk-loaded tables have no statistics until autovacuum comes by; without them the
         # planner takes 10,000 people for one and the organisation picture runs for tens of seconds.
         with connection.cursor() as cur:
             cur.execute("ANALYZE")
-    return written, recomputed
 
 
 def attainment_summary(organisation: Any, version: FrameworkVersion) -> dict[str, int]:

@@ -13,21 +13,24 @@ collation, so a prefix is a plain B-tree range (`path >= p AND path < next(p)`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from soms import limits
 from soms.tenancy.models import Organisation, TenantOwned
 
 if TYPE_CHECKING:
     from django.db.models.fields.related_descriptors import ManyRelatedManager
 
+_M = TypeVar("_M", bound=models.Model)
+
 ID_WIDTH = 10
 # A reporting line or a unit tree deeper than this is refused by the services and the import: it is
 # almost certainly a data error, and it bounds the path columns.
-MAX_DEPTH = 60
+MAX_DEPTH = limits.MAX_ORG_DEPTH
 
 
 def path_segment(pk: int) -> str:
@@ -45,6 +48,28 @@ def under_q(field: str, prefix: str) -> Q:
     return Q(**{f"{field}__gte": low, f"{field}__lt": high})
 
 
+class LiveManager(models.Manager[_M]):
+    """Hides the rows a running import has staged (`staged` set) until it makes them live at once.
+
+    A large import on SQLite writes its new units, teams and people in several short transactions,
+    so that it never holds the one write lock for long (see `soms.people.io.apply`); until its last
+    short transaction clears `staged`, nobody reads those rows through this manager, nor through the
+    related managers Django derives from it."""
+
+    def get_queryset(self) -> models.QuerySet[_M]:
+        return super().get_queryset().filter(staged__isnull=True)
+
+
+def staged_field() -> models.PositiveBigIntegerField[Any, Any]:
+    # The key of the import that wrote the row and has not finished; empty for every live row.
+    return models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+
+
+def staged_index(name: str) -> models.Index:
+    # Only staged rows are indexed, so live rows cost nothing to write.
+    return models.Index(fields=["staged"], condition=Q(staged__isnull=False), name=name)
+
+
 class OrgUnit(TenantOwned):
     name = models.CharField(max_length=120)
     parent = models.ForeignKey(
@@ -56,6 +81,9 @@ class OrgUnit(TenantOwned):
         "Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="managed_units"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    staged = staged_field()
+
+    objects = LiveManager["OrgUnit"]()
 
     class Meta:
         ordering = ["path"]
@@ -65,7 +93,10 @@ class OrgUnit(TenantOwned):
                 fields=["organisation", "name"], condition=Q(parent__isnull=True), name="orgunit_unique_root"
             ),
         ]
-        indexes = [models.Index(fields=["organisation", "path"], name="orgunit_org_path")]
+        indexes = [
+            models.Index(fields=["organisation", "path"], name="orgunit_org_path"),
+            staged_index("orgunit_staged"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -78,9 +109,13 @@ class Team(TenantOwned):
     unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="teams")
     name = models.CharField(max_length=120)
     created_at = models.DateTimeField(auto_now_add=True)
+    staged = staged_field()
+
+    objects = LiveManager["Team"]()
 
     class Meta:
         ordering = ["name"]
+        indexes = [staged_index("team_staged")]
         constraints = [
             models.UniqueConstraint(fields=["organisation", "unit", "name"], name="team_unique_name"),
             models.UniqueConstraint(
@@ -117,6 +152,9 @@ class Person(TenantOwned):
     erased_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    staged = staged_field()
+
+    objects = LiveManager["Person"]()
 
     class Meta:
         ordering = ["name_key", "id"]
@@ -130,6 +168,7 @@ class Person(TenantOwned):
             models.Index(fields=["organisation", "name_key", "id"], name="person_org_name"),
             models.Index(fields=["organisation", "chain"], name="person_org_chain"),
             models.Index(fields=["organisation", "email"], name="person_org_email"),
+            staged_index("person_staged"),
         ]
 
     def __str__(self) -> str:

@@ -275,3 +275,28 @@ def test_the_result_page_of_another_kind_of_job_or_an_unfinished_one_is_404(worl
     post(client, "/simulate", {"calls": BUSY_DAY, "aht": 300, "replications": LARGE_REPLICATIONS})
     queued = Job.objects.exclude(pk=other.pk).get()
     assert client.get(reverse("capacity-job-result", args=[queued.pk])).status_code == 404
+
+
+def test_a_result_computed_in_the_background_is_saved_as_the_same_study(world):
+    client = world.client_for(world.charlie)
+    body = {
+        "csv": LARGE_CSV,
+        "horizon_days": 1,
+        "model": "seasonal_average",
+        "simulate": True,
+        "replications": 3,
+    }
+    with jobs_run():
+        post(client, "/plan", body)
+    job = Job.objects.get()
+    url = reverse("capacity-job-result", args=[job.pk])
+    assert client.post(url, {"name": "  "}).status_code == 400 and not CapacityStudy.objects.exists()
+    response = client.post(url, {"name": "Seven months", "description": "From the job"})
+    study = CapacityStudy.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("capacity-study", args=[study.pk])
+    assert study.created_by == world.charlie and study.kind == "plan" and study.name == "Seven months"
+    # What capacity_study_create would have saved from the same input.
+    inp = PlanInput.model_validate(body)
+    assert study.inputs == compute.plan_inputs(inp)
+    assert study.results == roundtrip(compute.compute_plan(inp))
+    assert client.get(reverse("capacity-study", args=[study.pk])).status_code == 200

@@ -65,6 +65,19 @@ def versions_of(person: Person) -> list[FrameworkVersion]:
     )
 
 
+def profile_versions(person: Person) -> list[FrameworkVersion]:
+    """The versions the profile page offers: those with stored attainment and those the person has
+    any assessment on (a self-assessment waiting for validation shows as "not held" beside what it
+    claims), newest first."""
+    ids = set(PersonStanding.objects.filter(person=person).values_list("version_id", flat=True))
+    ids |= set(Assessment.objects.filter(person=person).values_list("version_id", flat=True))
+    return list(
+        FrameworkVersion.objects.filter(pk__in=ids)
+        .select_related("framework")
+        .order_by("-published_at", "-id")
+    )
+
+
 def version_named(person: Person, framework: str, label: str) -> FrameworkVersion | None:
     """A version the person's organisation may use, by framework code and label (the organisation's
     own framework of that code before a built-in one)."""

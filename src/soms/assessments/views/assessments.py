@@ -70,6 +70,7 @@ def assessment_list(request: MemberRequest) -> HttpResponse:
             "written": written,
             "queue_count": queue_count,
             "may_start": bool(svc.kinds_for(m)),
+            "me": me_person(m),
         },
     )
 
@@ -231,6 +232,9 @@ def _context(
         "conflict": conflict,
         "evidence_template": evidence_template(),
         "membership": m,
+        # Where *Add evidence* comes back to: this page of the form, also when the block was
+        # re-rendered by a save (whose own address answers only POST).
+        "back_url": f"{reverse('assessment', args=[a.pk])}?page={number}",
     }
 
 

@@ -77,7 +77,7 @@ class EvidenceForm(SomsForm):
     )
     refers_on = forms.DateField(
         label="The date it is about",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="When the work it shows happened; not in the future.",
     )
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), required=False, label="Text or note")

@@ -52,7 +52,7 @@ def person_profile(request: MemberRequest, person_id: int) -> HttpResponse:
     m = request.membership
     require(m, "attainment.view")
     person = people_access.person_for(m, person_id)
-    versions = sel.versions_of(person)
+    versions = sel.profile_versions(person)
     chosen: FrameworkVersion | None = None
     wanted = request.GET.get("version", "")
     if wanted.isdigit():
@@ -70,7 +70,13 @@ def person_profile(request: MemberRequest, person_id: int) -> HttpResponse:
     self_view = None
     radar = ""
     if chosen is not None:
-        attainment = sel.attainment_at(person, chosen, at)[0] if at else sel.stored_attainment(person, chosen)
+        stored = any(v.pk == chosen.pk for v in sel.versions_of(person))
+        # Nothing stored yet (only an unvalidated assessment): computed, so the next steps show.
+        attainment = (
+            sel.attainment_at(person, chosen, at)[0]
+            if at or not stored
+            else sel.stored_attainment(person, chosen)
+        )
         self_view = sel.self_beside_validated(person, chosen, at)
         radar = _radar(person, chosen, attainment, self_view)
     assessments = list(sel.assessment_history(person)[:HISTORY_SHOWN])

@@ -71,9 +71,13 @@ class ProjectForm(SomsForm):
         required=False, widget=forms.CheckboxSelectMultiple, label="Areas it addresses"
     )
     status = forms.ChoiceField(choices=ProjectStatus.choices)
-    started_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    started_on = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     completed_on = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="Needed once completed."
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="Needed once completed.",
     )
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
 

@@ -341,6 +341,7 @@ def results(request: MemberRequest, audit_id: int) -> HttpResponse:
             value_label="score %",
             value_format="{:.0f}",
             ident="audit-heatmap",
+            every_column=True,
         )
     return render(
         request,

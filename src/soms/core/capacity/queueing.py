@@ -714,16 +714,17 @@ def _search_erlang_a(
     target: StaffingTarget,
     idx: npt.NDArray[np.intp],
 ) -> RequiredAgents:
-    """Erlang A staffing: scan a window of counts around the Erlang C answer, then prove it.
+    """Erlang A staffing: scan a window of counts around the Erlang C answer.
 
     Most intervals need the Erlang C answer or one to three agents fewer. ``_scan_erlang_a``
     evaluates every count of a window around it on one shared set of nodes (a neighbour's
     integrand is the next one times e^(s·mu/theta), one multiply per node), which names the
-    smallest count that passes and shows that the count below it fails. One exact evaluation
-    at that count then confirms it and gives the figures reported. Where the window does not
-    hold the answer, a figure lies too close to its limit for the scan to decide, or the
-    window's counts are too far apart for one set of nodes, the interval goes to the bracket
-    search (``_bracket_erlang_a``), which probes exact evaluations only.
+    smallest count that passes where the count below it fails every doubt. Where the named
+    count also meets every limit with room to spare, the scan's figures (as exact as a single
+    evaluation's, to about 1e-13) are the answer; otherwise one exact evaluation confirms it.
+    Where the window does not hold the answer or its counts are too far apart for one set of
+    nodes, the interval goes to the bracket search (``_bracket_erlang_a``), which probes exact
+    evaluations only, as the search did before the scan.
     """
     shape = c.shape
     fields = {name: np.zeros(shape) for name in _A_FIELDS}

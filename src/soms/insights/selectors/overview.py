@@ -475,6 +475,7 @@ def charts(ov: Overview, *, title: str) -> dict[str, str]:
             value_label="% meeting requirement",
             value_format="{:.0f}%",
             missing_label="no requirement",
+            every_column=True,
         )
     if data["coverage"]:
         out["coverage"] = bar_chart(

@@ -22,10 +22,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
+from soms.people.errors import PeopleConflict
 from soms.people.io.ids import reserve_ids
 from soms.people.io.plan import Options, Plan, Row, State, plan_import
 from soms.people.io.reading import Table
@@ -57,6 +59,7 @@ PERSON_COLUMNS = (
     "active",
     "created_at",
     "updated_at",
+    "staged",
 )
 SIMPLE = ("name", "email", "job_title", "location")
 
@@ -90,6 +93,14 @@ class Prepared:
     PostgreSQL, ("copy", "COPY … FROM STDIN", [row, …])."""
 
     statements: list[tuple[str, str, Any]] = field(default_factory=list)
+    # A staged import (see `write_prepared`): the key its rows carry until they go live, the
+    # statements that write them (each in a short transaction of its own), and how many rows of
+    # each table the final transaction must find staged.
+    key: int | None = None
+    stage: list[tuple[str, str, Any]] = field(default_factory=list)
+    stage_people: list[int] = field(default_factory=list)  # people each staged statement writes
+    staged_done: bool = False  # `stage_prepared` has run
+    staged_rows: dict[str, int] = field(default_factory=dict)
     deactivate: list[tuple[str, Any]] = field(default_factory=list)  # counted: rows they change
     result: dict[str, Any] = field(default_factory=dict)
     rows: int = 0  # rows written in all
@@ -99,49 +110,76 @@ class Prepared:
         """People created or changed: what the progress bar counts."""
         return int(self.result.get("created", 0)) + int(self.result.get("updated", 0))
 
-    def insert(self, model: type[models.Model], objs: Sequence[models.Model]) -> None:
+    def _into(self, model: type[models.Model], count: int, staged: bool) -> list[tuple[str, str, Any]]:
+        if not staged:
+            return self.statements
+        if count:
+            table = model._meta.db_table
+            self.staged_rows[table] = self.staged_rows.get(table, 0) + count
+        return self.stage
+
+    def insert(
+        self, model: type[models.Model], objs: Sequence[models.Model], *, staged: bool = False
+    ) -> None:
         """Multi-row INSERTs of `objs` (ids set), compiled now, in the largest batches allowed."""
         if not objs:
             return
+        into = self._into(model, len(objs), staged)
         fields = list(model._meta.concrete_fields)
         size = _batch_size(fields, objs)
         for i in range(0, len(objs), size):
             query = InsertQuery(model)
             query.insert_values(fields, list(objs[i : i + size]), raw=False)
             for sql, params in query.get_compiler(connection=connection).as_sql():
-                self.statements.append(("one", sql, params))
+                into.append(("one", sql, params))
+        self._count_people(model, into)
         self.rows += len(objs)
 
     def insert_rows(
-        self, model: type[models.Model], names: Sequence[str], rows: list[tuple[Any, ...]]
+        self,
+        model: type[models.Model],
+        names: Sequence[str],
+        rows: list[tuple[Any, ...]],
+        *,
+        staged: bool = False,
+        counted: bool = True,
     ) -> None:
-        """Multi-row INSERTs of plain rows, already in the database's types (see `_adapters`): for the
-        bulk of an import, without building a model instance per row."""
+        """Multi-row INSERTs of plain rows, already in the database's types: for the bulk of an
+        import, without building a model instance per row. Staged, they go in statements of at most
+        SOMS_PEOPLE_IMPORT_STAGE_ROWS rows, each run in a short transaction of its own (`counted`:
+        the table has a `staged` column that the final transaction clears)."""
         if not rows:
             return
+        into = self._into(model, len(rows) if counted else 0, staged)
         fields = [model._meta.get_field(n) for n in names]
         qn = connection.ops.quote_name
-        head = "INSERT INTO {} ({}) VALUES ".format(
-            qn(model._meta.db_table), ", ".join(qn(_column(f)) for f in fields)
-        )
+        columns = ", ".join(qn(_column(f)) for f in fields)
         if connection.vendor == "postgresql":
             # COPY streams the rows in PostgreSQL's text format: no statement per row to parse,
             # plan and bind (an INSERT run through executemany took 14 s of a 50,000-row write at
-            # load 7, COPY about 1 s). Constraints and foreign keys are checked as for an INSERT.
-            copy = "COPY {} ({}) FROM STDIN".format(
-                qn(model._meta.db_table), ", ".join(qn(_column(f)) for f in fields)
-            )
-            self.statements.append(("copy", copy, rows))
-            self.rows += len(rows)
-            return
-        one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        size = _batch_size(fields, rows)
-        for i in range(0, len(rows), size):
-            chunk = rows[i : i + size]
-            self.statements.append(
-                ("one", head + ", ".join([one] * len(chunk)), [v for row in chunk for v in row])
-            )
+            # load 7, COPY about 3 s). Constraints and foreign keys are checked as for an INSERT.
+            size = int(settings.SOMS_PEOPLE_IMPORT_STAGE_ROWS) if staged else len(rows)
+            copy = f"COPY {qn(model._meta.db_table)} ({columns}) FROM STDIN"
+            into.extend(("copy", copy, rows[i : i + size]) for i in range(0, len(rows), size))
+        else:
+            head = f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES "
+            one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+            size = _batch_size(fields, rows)
+            if staged:
+                size = min(size, int(settings.SOMS_PEOPLE_IMPORT_STAGE_ROWS))
+            for i in range(0, len(rows), size):
+                part = rows[i : i + size]
+                into.append(("one", head + ", ".join([one] * len(part)), [v for row in part for v in row]))
+        self._count_people(model, into, len(fields))
         self.rows += len(rows)
+
+    def _count_people(self, model: type[models.Model], into: list[Any], width: int = 1) -> None:
+        # How many people each new staged statement writes, for the progress bar.
+        if into is not self.stage:
+            return
+        for kind, _sql, params in self.stage[len(self.stage_people) :]:
+            rows = len(params) if kind == "copy" else len(params) // width
+            self.stage_people.append(rows if model is Person else 0)
 
     def update(self, model: type[models.Model], objs: Sequence[models.Model], names: Sequence[str]) -> None:
         """One prepared `UPDATE … WHERE id = %s`, run once per object (executemany: one call)."""
@@ -166,24 +204,29 @@ class Prepared:
         """Run every statement (inside the caller's transaction); returns the people deactivated."""
         deactivated = 0
         with connection.cursor() as cursor:
-            for kind, sql, params in self.statements:
-                if kind == "copy":
-                    _copy(cursor, sql, params)
-                elif kind == "many":
-                    cursor.executemany(sql, params)
-                else:
-                    cursor.execute(sql, params)
+            for statement in self.statements:
+                _run(cursor, statement)
             for sql, params in self.deactivate:
                 cursor.execute(sql, params)
                 deactivated += max(cursor.rowcount, 0)
         return deactivated
 
 
+def _run(cursor: Any, statement: tuple[str, str, Any]) -> None:
+    kind, sql, params = statement
+    if kind == "copy":
+        _copy(cursor, sql, params)
+    elif kind == "many":
+        cursor.executemany(sql, params)
+    else:
+        cursor.execute(sql, params)
+
+
 def _copy(cursor: Any, sql: str, rows: list[tuple[Any, ...]]) -> None:
     """Stream `rows` through psycopg's COPY (Django's cursor wrapper has no COPY of its own); logged
     like any statement when queries are being recorded (tests, DEBUG)."""
     started = time.perf_counter()
-    with cursor.cursor.copy(sql) as copy:
+    with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
         for row in rows:
             copy.write_row(row)
     if connection.queries_logged:
@@ -226,9 +269,10 @@ def _prepare_units(organisation: Organisation, plan: Plan, state: State, out: Pr
                 path=unit_path,
                 depth=path.count("/"),
                 created_at=now,
+                staged=out.key,
             )
         )
-    out.insert(OrgUnit, units)
+    out.insert(OrgUnit, units, staged=out.key is not None)
 
 
 def _prepare_teams(organisation: Organisation, plan: Plan, state: State, out: Prepared) -> None:
@@ -238,9 +282,11 @@ def _prepare_teams(organisation: Organisation, plan: Plan, state: State, out: Pr
     teams = []
     for (unit_path, name), pk in zip(plan.new_teams, reserve_ids(Team, len(plan.new_teams)), strict=True):
         unit_id = state.unit_paths[unit_path.casefold()] if unit_path else None
-        teams.append(Team(pk=pk, organisation=organisation, unit_id=unit_id, name=name, created_at=now))
+        teams.append(
+            Team(pk=pk, organisation=organisation, unit_id=unit_id, name=name, created_at=now, staged=out.key)
+        )
         state.teams[(unit_id, name.casefold())] = pk
-    out.insert(Team, teams)
+    out.insert(Team, teams, staged=out.key is not None)
 
 
 def prepare_plan(
@@ -253,17 +299,21 @@ def prepare_plan(
     state: State = plan.state
     total = len(plan.creates) + len(plan.updates)
     progress("preparing", 0, total)
+    ids = {emp: p["id"] for emp, p in state.people.items()}
+    # Every new person's id is known before any chain is computed.
+    new_ids = reserve_ids(Person, len(plan.creates))
+    for row, pk in zip(plan.creates, new_ids, strict=True):
+        ids[row.employee_id] = pk
+    if settings.SOMS_PEOPLE_IMPORT_STAGED and len(plan.creates) > settings.SOMS_PEOPLE_IMPORT_STAGE_ROWS:
+        # The key of this import's staged rows: an id of its own, never given to anything else.
+        out.key = new_ids[0]
     _prepare_units(organisation, plan, state, out)
     _prepare_teams(organisation, plan, state, out)
     manager_of: dict[str, str] = state.manager  # type: ignore[attr-defined]
     depth: dict[str, int] = state.depth  # type: ignore[attr-defined]
-    ids = {emp: p["id"] for emp, p in state.people.items()}
     chains = {emp: p["chain"] for emp, p in state.people.items()}
     by_emp = {r.employee_id: r for r in plan.rows}
     changed_rows = {r.employee_id: r for r in plan.updates}
-    # Every new person's id is known before any chain is computed.
-    for row, pk in zip(plan.creates, reserve_ids(Person, len(plan.creates)), strict=True):
-        ids[row.employee_id] = pk
     new = {r.employee_id for r in plan.creates}
 
     # Every person whose chain may change: the rows of the file and, when a manager moved, everyone
@@ -310,9 +360,10 @@ def prepare_plan(
                 bool(values.get("active", True)),
                 stamp,
                 stamp,
+                out.key,
             )
         )
-    out.insert_rows(Person, PERSON_COLUMNS, people)
+    out.insert_rows(Person, PERSON_COLUMNS, people, staged=out.key is not None)
     progress("preparing", len(people), total)
 
     # Updates: only the rows with changes. Each object carries its final value for every field
@@ -385,7 +436,13 @@ def prepare_plan(
             (pk, ids[r.employee_id], state.profiles[code].pk)
             for (r, code), pk in zip(pairs, reserve_ids(through, len(pairs)), strict=True)
         ]
-        out.insert_rows(through, ("id", "person", "roleprofile"), links)
+        # A new person's links are hidden with them while staged; links of people already live are
+        # written with everything else that changes them, in the final transaction.
+        staged = out.key is not None
+        new_ids_set = set(new_ids) if staged else set()
+        names = ("id", "person", "roleprofile")
+        out.insert_rows(through, names, [x for x in links if x[1] in new_ids_set], staged=True, counted=False)
+        out.insert_rows(through, names, [x for x in links if x[1] not in new_ids_set])
 
     if options.deactivate_missing and plan.deactivate:
         gone = [ids[d["employee_id"]] for d in plan.deactivate]
@@ -420,10 +477,145 @@ def prepare_plan(
     return out
 
 
-def write_prepared(*, organisation: Organisation, prepared: Prepared, actor: Any) -> dict[str, Any]:
-    """Run the prepared statements and the audit row. Call it inside the (short) write transaction."""
-    result = {**prepared.result, "deactivated": prepared.run()}
-    audit_log_write(actor=actor, organisation=organisation, action="people.import", obj=None, after=result)
+# The tables with a `staged` column, in the order the final transaction makes them live.
+STAGED_MODELS: tuple[type[models.Model], ...] = (OrgUnit, Team, Person)
+
+
+def _execute(sql: str, params: Sequence[Any]) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return max(int(cursor.rowcount), 0)
+
+
+def discard_staged(organisation_id: int, key: int | None = None) -> int:
+    """Delete staged rows of the organisation (of one import, or every one left by an import that
+    was killed), in short transactions of SOMS_PEOPLE_IMPORT_STAGE_ROWS rows: their role-profile
+    links, people deepest first (nobody left points at a deleted manager), teams, units deepest
+    first. Returns the people deleted."""
+    qn = connection.ops.quote_name
+    size = max(1, int(settings.SOMS_PEOPLE_IMPORT_STAGE_ROWS))
+    which = "organisation_id = %s AND staged IS NOT NULL" + (" AND staged = %s" if key is not None else "")
+    of_person = "p.organisation_id = %s AND p.staged IS NOT NULL" + (
+        " AND p.staged = %s" if key is not None else ""
+    )
+    args: list[Any] = [organisation_id] + ([key] if key is not None else [])
+    person, unit, team = (qn(m._meta.db_table) for m in (Person, OrgUnit, Team))
+    links = qn(Person.role_profiles.through._meta.db_table)
+    steps = [
+        f"DELETE FROM {links} WHERE id IN (SELECT l.id FROM {links} l "
+        f"JOIN {person} p ON p.id = l.person_id WHERE {of_person} LIMIT {size})",
+        f"DELETE FROM {person} WHERE id IN "
+        f"(SELECT id FROM {person} WHERE {which} ORDER BY LENGTH(chain) DESC, id LIMIT {size})",
+        f"DELETE FROM {team} WHERE id IN (SELECT id FROM {team} WHERE {which} LIMIT {size})",
+        f"DELETE FROM {unit} WHERE id IN (SELECT id FROM {unit} WHERE {which} ORDER BY depth DESC, id LIMIT {size})",
+    ]
+    people = 0
+    for n, sql in enumerate(steps):
+        while True:
+            with transaction.atomic():
+                deleted = _execute(sql, args)
+            if n == 1:
+                people += deleted
+            if deleted < size:
+                break
+    return people
+
+
+def _make_live(organisation: Organisation, prepared: Prepared) -> None:
+    """Inside the final transaction: clear `staged` on this import's rows, one UPDATE per table, and
+    check that every row it staged is still there (an import started meanwhile in the same
+    organisation discards what it finds staged; then this one stops and writes nothing)."""
+    qn = connection.ops.quote_name
+    for model in STAGED_MODELS:
+        table = model._meta.db_table
+        expected = prepared.staged_rows.get(table, 0)
+        if not expected:
+            continue
+        made = _execute(
+            f"UPDATE {qn(table)} SET staged = NULL WHERE staged = %s AND organisation_id = %s",
+            [prepared.key, organisation.pk],
+        )
+        if made != expected:
+            raise PeopleConflict(
+                "Another import in this organisation ran at the same time and removed this one's "
+                "rows before they were complete; nothing was imported. Apply the file again."
+            )
+
+
+def stage_prepared(*, organisation: Organisation, prepared: Prepared, progress: Progress = _noop) -> float:
+    """The first part of a staged write: remove what killed imports left staged in the organisation,
+    then run each staged statement in a short transaction of its own, pausing after each. Returns
+    the longest of those transactions, in seconds. Nothing it writes is seen until `write_prepared`
+    makes it live."""
+    discard_staged(organisation.pk)
+    pause = settings.SOMS_PEOPLE_IMPORT_STAGE_PAUSE_MS / 1000
+    longest = 0.0
+    done = 0
+    for statement, people in zip(prepared.stage, prepared.stage_people, strict=True):
+        opened = time.perf_counter()
+        with transaction.atomic(), connection.cursor() as cursor:
+            _run(cursor, statement)
+        longest = max(longest, time.perf_counter() - opened)
+        if people:
+            done += people
+            progress("writing", done, prepared.people)
+        # Others' writes queued on SQLite's lock poll for it every 100 ms at most; the pause is
+        # longer, so each of them gets in before the next statement.
+        time.sleep(pause)
+    prepared.staged_done = True
+    return longest
+
+
+def write_prepared(
+    *,
+    organisation: Organisation,
+    prepared: Prepared,
+    actor: Any,
+    finish: Callable[[dict[str, Any]], None] | None = None,
+    progress: Progress = _noop,
+    timings: dict[str, float] | None = None,
+) -> dict[str, Any]:
+    """Write a prepared import, all or nothing as anyone reading sees it, and its audit row; then
+    `finish(result)` in the same transaction.
+
+    Unstaged, everything runs in one transaction. Staged (`prepared.key`), the new units, teams,
+    people and their links are first written in short transactions of their own, hidden (`staged`
+    set; `LiveManager`), with a pause after each in which others' writes take SQLite's write lock;
+    the final short transaction then makes them live in one UPDATE per table and writes the rest
+    (changes to people already there, deactivations, the audit row). Whatever fails on the way, the
+    staged rows are deleted again; a process killed on the way leaves them hidden, and the next
+    staged import in the organisation deletes them before it starts."""
+    longest = 0.0
+    started = time.perf_counter()
+    staged = prepared.key is not None
+    try:
+        if staged and not prepared.staged_done:
+            longest = stage_prepared(organisation=organisation, prepared=prepared, progress=progress)
+        opened = time.perf_counter()
+        with transaction.atomic():
+            if staged:
+                _make_live(organisation, prepared)
+            result = {**prepared.result, "deactivated": prepared.run()}
+            audit_log_write(
+                actor=actor, organisation=organisation, action="people.import", obj=None, after=result
+            )
+            if finish is not None:
+                finish(result)
+            written = time.perf_counter()
+    except BaseException:
+        if staged:
+            discard_staged(organisation.pk, prepared.key)
+        raise
+    ended = time.perf_counter()
+    if timings is not None:
+        timings["write"] = ended - started
+        # The longest any one transaction held the database (SQLite's write lock): the final one or,
+        # staged, the longest of the short ones before it.
+        timings["longest_transaction"] = max(longest, ended - opened)
+        timings["final_transaction"] = ended - opened
+        # The commit: on PostgreSQL the deferred foreign-key checks of every row run here.
+        timings["commit"] = ended - written
+        timings["staged_transactions"] = len(prepared.stage)
     return result
 
 
@@ -437,21 +629,17 @@ def apply_plan(
     progress: Progress = _noop,
     timings: dict[str, float] | None = None,
 ) -> dict[str, Any]:
-    """Prepare (no lock held), then write in one transaction. `timings` receives how long each took."""
+    """Prepare (no lock held), then write. `timings` receives how long each took."""
     started = time.perf_counter()
     prepared = prepare_plan(
         organisation=organisation, plan=plan, filename=filename, options=options, progress=progress
     )
     progress("writing", 0, prepared.people)
-    opened = time.perf_counter()
-    with transaction.atomic():
-        result = write_prepared(organisation=organisation, prepared=prepared, actor=actor)
-        written = time.perf_counter()
     if timings is not None:
-        timings["prepare"] = opened - started
-        timings["write"] = time.perf_counter() - opened
-        # The commit: on PostgreSQL the deferred foreign-key checks of every row run here.
-        timings["commit"] = time.perf_counter() - written
+        timings["prepare"] = time.perf_counter() - started
+    result = write_prepared(
+        organisation=organisation, prepared=prepared, actor=actor, progress=progress, timings=timings
+    )
     progress("writing", prepared.people, prepared.people)
     return result
 

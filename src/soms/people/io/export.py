@@ -30,9 +30,8 @@ def export_rows(organisation_id: int, queryset: Any = None) -> Iterator[list[str
     emp_of = dict(Person.objects.filter(organisation_id=organisation_id).values_list("id", "employee_id"))
     through = Person.role_profiles.through
     profiles: dict[int, list[str]] = {}
-    for person_id, code in through.objects.filter(person__organisation_id=organisation_id).values_list(
-        "person_id", "roleprofile__code"
-    ):
+    links = through.objects.filter(person__organisation_id=organisation_id, person__staged__isnull=True)
+    for person_id, code in links.values_list("person_id", "roleprofile__code"):
         profiles.setdefault(person_id, []).append(code)
     qs = queryset if queryset is not None else Person.objects.filter(organisation_id=organisation_id)
     qs = (

@@ -199,9 +199,8 @@ def load_state(organisation_id: int, *, with_profiles: bool) -> State:
         for p in by_id.values():
             p["role_profiles"] = []
         through = Person.role_profiles.through
-        for person_id, code in through.objects.filter(person__organisation_id=organisation_id).values_list(
-            "person_id", "roleprofile__code"
-        ):
+        links = through.objects.filter(person__organisation_id=organisation_id, person__staged__isnull=True)
+        for person_id, code in links.values_list("person_id", "roleprofile__code"):
             by_id[person_id]["role_profiles"].append(code)
         for p in by_id.values():
             p["role_profiles"].sort()

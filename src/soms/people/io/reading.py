@@ -8,6 +8,8 @@ import datetime as dt
 import io
 from dataclasses import dataclass, field
 
+from soms import limits
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -73,18 +75,63 @@ def read_csv(content: bytes) -> Table:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    # strict: a quote left open would otherwise run to the end of the file as one cell, and every
+    # row after it would silently become part of one person's name.
+    reader = csv.reader(io.StringIO(text, newline=""), dialect, strict=True)
+    rows: list[tuple[int, list[str]]] = []
+    start = 1  # the line the record being read starts on
     try:
         headers = next(reader, None)
         if headers is None:
             raise FileProblem("The file is empty: the first row must name the columns.")
-        rows = [(reader.line_num, [unescape(c) for c in cells]) for cells in reader]
+        _check_width(len(headers))
+        start = reader.line_num + 1
+        for cells in reader:
+            if cells:  # csv.reader gives [] for a blank line
+                rows.append((start, [unescape(c) for c in cells]))
+            start = reader.line_num + 1
     except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            raise FileProblem(
+                f"Line {start}: a quoted value starts there and its closing quote never comes, so "
+                "the rest of the file would be read as one cell. Close the quote (a quote inside a "
+                'value is written twice: "").'
+            ) from None
         raise FileProblem(f"The CSV cannot be read at line {reader.line_num}: {exc}") from None
     table = Table(headers=[h.strip() for h in headers], rows=rows, encoding=encoding)
+    _check_ragged(table, "line")
     if encoding == "Windows-1252":
         table.notes.append("Read as Windows-1252 text (not UTF-8).")
     return table
+
+
+def _check_width(columns: int) -> None:
+    if columns > limits.MAX_IMPORT_COLUMNS:
+        raise FileProblem(
+            "The first row names "
+            + limits.over("columns", columns, limits.MAX_IMPORT_COLUMNS, "MAX_IMPORT_COLUMNS")
+            + "."
+        )
+
+
+def _check_ragged(table: Table, where: str) -> None:
+    """A row with more values than the header has columns lost a quote (a name such as "Smith,
+    John" written without quotes shifts every later cell); its extra values would be dropped
+    without a word. Refused, naming the rows. Short rows are read as empty trailing cells."""
+    width = len(table.headers)
+    long = [
+        (n, len(cells))
+        for n, cells in table.rows
+        if len(cells) > width and any(c.strip() for c in cells[width:])
+    ]
+    if not long:
+        return
+    shown = ", ".join(f"{where} {n} has {count}" for n, count in long[:10])
+    more = f" (and {len(long) - 10:,} more)" if len(long) > 10 else ""
+    raise FileProblem(
+        f"The header names {width} columns but some rows have more values: {shown}{more}. A value that "
+        "contains the separator must be in quotes; every value needs a column in the first row."
+    )
 
 
 def _cell(value: object) -> str:
@@ -132,8 +179,15 @@ def read_xlsx(content: bytes, sheet: str | None = None) -> Table:
     if not data:
         raise FileProblem(f"Sheet {chosen!r} is empty: the first row must name the columns.")
     headers = [_cell(h).strip() for h in data[0]]
+    # A sheet's used area can be wider than its header (a stray value far to the right); trailing
+    # columns without a name are dropped only when they are empty.
+    while headers and not headers[-1]:
+        headers.pop()
+    _check_width(len(headers))
     rows = [(n, [_cell(c) for c in cells]) for n, cells in enumerate(data[1:], start=2)]
-    return Table(headers=headers, rows=rows, encoding="XLSX", sheet=chosen)
+    table = Table(headers=headers, rows=rows, encoding="XLSX", sheet=chosen)
+    _check_ragged(table, "row")
+    return table
 
 
 def is_xlsx(content: bytes, filename: str) -> bool:

@@ -99,6 +99,10 @@ def people_import_apply_later(*, record: PeopleImport, actor: Any, enqueue: bool
     return job
 
 
+def _silent(stage: str, done: int, total: int) -> None:
+    return None
+
+
 def people_import_apply(
     *, record: PeopleImport, actor: Any, progress: Progress | None = None
 ) -> dict[str, Any]:
@@ -131,8 +135,9 @@ def people_import_apply(
     )
     if progress is not None:
         progress("writing", 0, prepared.people)
-    with transaction.atomic():
-        result = write_prepared(organisation=record.organisation, prepared=prepared, actor=actor)
+
+    def finish(result: dict[str, Any]) -> None:
+        # In the transaction that makes the import live: the record says applied exactly when it is.
         organisation_changed.send(None, organisation_id=record.organisation_id)
         PeopleImport.objects.filter(pk=record.pk).update(
             status=ImportStatus.APPLIED,
@@ -140,6 +145,14 @@ def people_import_apply(
             summary={**record.summary, "result": result},
             content=b"",
         )
+
+    result = write_prepared(
+        organisation=record.organisation,
+        prepared=prepared,
+        actor=actor,
+        finish=finish,
+        progress=progress or _silent,
+    )
     if progress is not None:
         progress("writing", prepared.people, prepared.people)
     record.refresh_from_db()

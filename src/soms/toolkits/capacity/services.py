@@ -85,6 +85,33 @@ def capacity_study_create(
     )
 
 
+def capacity_study_create_from_job(
+    *, job: Job, actor: User | None, name: str, description: str = ""
+) -> CapacityStudy:
+    """Save what a finished background computation (capacity_compute_job) found, as a study.
+
+    The job computed its results with the same functions from the inputs it keeps, so this is the
+    study capacity_study_create would save, without spending the seconds again. The caller has
+    checked that the member may see the job (soms.jobs.access.job_for)."""
+    import json
+
+    kind = job.params["kind"]
+    inputs = job.params["inputs"]
+    with job.result_file.open("rb") as f:
+        results = json.load(f)
+    if kind == "plan" and inputs.get("source") == "sample" and not description.strip():
+        description = capacity.SAMPLE_LABEL
+    return _study_save(
+        organisation=job.organisation,
+        actor=actor,
+        name=name,
+        description=description,
+        kind=CapacityStudy.Kind.PLAN if kind == "plan" else CapacityStudy.Kind.SIMULATION,
+        inputs=inputs,
+        results=results,
+    )
+
+
 @transaction.atomic
 def _study_save(
     *,

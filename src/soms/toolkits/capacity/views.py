@@ -408,9 +408,10 @@ def study_url(study: CapacityStudy) -> str:
 
 
 @member_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def job_result(request: MemberRequest, job_id: int) -> HttpResponse:
-    """The result of a plan or simulation computed in the background, shown as the plan page shows it."""
+    """The result of a plan or simulation computed in the background, shown as the plan page shows
+    it; posting a name saves it as a study (any member may save studies)."""
     from soms.jobs.access import job_for
     from soms.jobs.models import JobStatus
     from soms.jobs.runner import job_name
@@ -422,9 +423,19 @@ def job_result(request: MemberRequest, job_id: int) -> HttpResponse:
     if job.params.get("save_as"):
         # A job that saved a study shows the study itself.
         return redirect(job.result_url or "capacity-home")
+    save_form = SaveForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and save_form.is_valid():
+        study = services.capacity_study_create_from_job(
+            job=job,
+            actor=request.user,
+            name=save_form.cleaned_data["name"],
+            description=save_form.cleaned_data["description"],
+        )
+        messages.success(request, f"Saved “{study.name}”.")
+        return redirect("capacity-study", study_id=study.pk)
     with job.result_file.open("rb") as f:
         results = json.load(f)
     kind = job.params.get("kind")
-    ctx: dict[str, Any] = {"job": job, "kind": kind}
+    ctx: dict[str, Any] = {"job": job, "kind": kind, "save_form": save_form}
     ctx |= plan_context(results) if kind == "plan" else simulation_context(results)
-    return render(request, "toolkits/job_result.html", ctx)
+    return render(request, "toolkits/job_result.html", ctx, status=400 if save_form.errors else 200)

@@ -54,7 +54,7 @@ class Command(BaseCommand):
 
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        from soms.insights.scale import attainment_summary, large_assessments
+        from soms.insights.scale import HISTORY_MONTHS, attainment_summary, large_assessments
         from soms.insights.selectors.picture import default_version
         from soms.people.demo import large_organisation
 
@@ -75,6 +75,7 @@ class Command(BaseCommand):
             if version is not None:
                 stages = {
                     "assessments": bar.add_task("Large demo: assessments", total=people),
+                    "history": bar.add_task("Large demo: past months' snapshots", total=HISTORY_MONTHS),
                     "attainment": bar.add_task("Large demo: attainment", total=people),
                 }
                 written, recomputed = large_assessments(

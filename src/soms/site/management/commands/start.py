@@ -65,9 +65,12 @@ class Command(BaseCommand):
                 signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
                 call_command("runserver", f"{options['host']}:{options['port']}", use_reloader=True)
                 return
-            from soms.server import serve
+            from soms.server import PortInUse, serve
 
-            serve(host=options["host"], port=options["port"], workers=options["workers"])
+            try:
+                serve(host=options["host"], port=options["port"], workers=options["workers"])
+            except PortInUse as exc:
+                raise CommandError(str(exc)) from None
         finally:
             stop_worker(worker)
 
