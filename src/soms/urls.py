@@ -1,5 +1,6 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 
+from soms.api.errors import api_not_found
 from soms.api.router import api
 
 urlpatterns = [
@@ -18,4 +19,6 @@ urlpatterns = [
     path("notifications/", include("soms.notifications.urls")),
     path("insights/", include("soms.insights.urls")),
     path("api/", api.urls),
+    # Last: only what no API operation matched.
+    re_path(r"^api/(?P<rest>.*)$", api_not_found),
 ]

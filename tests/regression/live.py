@@ -57,8 +57,10 @@ def live_server(data_dir: Path, *, extra_env: dict[str, str] | None = None) -> A
         "SOMS_DATABASE_URL": "",
         **(extra_env or {}),
     }
+    # Migrating a fresh database takes about a minute when the machine is busy (2 cores, several
+    # test suites at once); the bound only stops a setup that hangs.
     setup = subprocess.run(
-        [sys.executable, "-c", SETUP], env=env, capture_output=True, text=True, timeout=180, check=True
+        [sys.executable, "-c", SETUP], env=env, capture_output=True, text=True, timeout=600, check=True
     )
     tokens = json.loads(setup.stdout.strip().splitlines()[-1])
     port = free_port()

@@ -219,6 +219,10 @@ def _api_cases() -> list[Case]:
         # A method a path does not have: JSON like every API answer.
         Case("method not allowed", "delete", "/api/v1/me", status=405),
         Case("method not allowed write", "put", "/api/v1/frameworks", {}, status=405),
+        # A path no operation has: JSON too, not the site's HTML 404 page.
+        Case("unknown api path", "get", "/api/v1/nowhere", status=404),
+        Case("unknown api version", "post", "/api/v2/frameworks", {}, status=404),
+        Case("api root", "get", "/api/v1/", status=404),
         # A stale revision is a conflict even when the write would change nothing.
         Case(
             "stale no-op",

@@ -177,6 +177,17 @@ def json_method_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., 
     return wrapped
 
 
+def api_not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """A path under /api/ that no operation has: JSON `{detail}` like every API answer, not the
+    site's HTML 404 page."""
+    response = JsonResponse(
+        {"detail": f"No API operation at {request.path}; the operations are listed at /api/openapi.json"},
+        status=404,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 class ProblemOut(Schema):
     loc: list[str | int] = Field(description="Where: a path of names and indexes, or a place in a file")
     msg: str

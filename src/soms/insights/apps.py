@@ -9,7 +9,9 @@ class InsightsConfig(AppConfig):
         # Registers the development plan's object rule.
         from soms.insights import (
             access,  # noqa: F401
+            privacy,
             rollups,
         )
 
         rollups.connect()
+        privacy.connect()

@@ -5,3 +5,8 @@ class NotificationsConfig(AppConfig):
     name = "soms.notifications"
     label = "notifications"
     verbose_name = "Notifications"
+
+    def ready(self) -> None:
+        from soms.notifications import privacy
+
+        privacy.connect()

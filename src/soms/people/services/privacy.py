@@ -9,6 +9,7 @@ this code — and then deletes the duplicate.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -22,6 +23,15 @@ from soms.tenancy.models import AuditLogEntry
 from soms.tenancy.services import audit_log_write
 
 ERASED_NAME = "Erased person"
+
+# What the apps above this one hold about a person, for `person_data`: each registers a function
+# `fn(person) -> JSON-ready value` under a key (the people app must not import them).
+_data_sections: dict[str, Callable[[Person], Any]] = {}
+
+
+def register_person_data(key: str, fn: Callable[[Person], Any]) -> None:
+    """Hook for the apps above: `fn(person)` answers what the app holds about that person."""
+    _data_sections[key] = fn
 
 
 def person_data(person: Person) -> dict[str, Any]:
@@ -60,13 +70,27 @@ def person_data(person: Person) -> dict[str, Any]:
             }
             for e in audit.select_related("actor")
         ],
+        **{key: fn(person) for key, fn in sorted(_data_sections.items())},
     }
+
+
+def scrub_name(queryset: Any, field: str, name: str, replacement: str) -> int:
+    """Replace `name` by `replacement` in `field` of the rows of `queryset` that contain it."""
+    from django.db.models import F, Value
+    from django.db.models.functions import Replace
+
+    return int(
+        queryset.filter(**{f"{field}__contains": name}).update(
+            **{field: Replace(F(field), Value(name), Value(replacement))}
+        )
+    )
 
 
 @transaction.atomic
 def person_erase(*, person: Person, actor: Any) -> Person:
     if person.erased_at is not None:
         return person
+    former_name = person.name
     person.name = f"{ERASED_NAME} {person.pk}"
     person.employee_id = f"erased-{person.pk}"
     person.email = ""
@@ -77,13 +101,23 @@ def person_erase(*, person: Person, actor: Any) -> Person:
     person.active = False
     person.erased_at = timezone.now()
     person.save()
-    people_changed.send(None, organisation_id=person.organisation_id, unit_ids=[person.unit_id])
+    people_changed.send(None, organisation_id=person.organisation_id, person_ids=[person.pk])
     # History stays (counts of changes stay right) but no longer says who it was about.
     AuditLogEntry.objects.filter(
         organisation_id=person.organisation_id, object_type="Person", object_id=str(person.pk)
     ).update(object_repr=person.name, before=None, after=None)
+    # Other history names them in its description ("Self-assessment of Ann Lee (Validated)").
+    if former_name.strip():
+        scrub_name(
+            AuditLogEntry.objects.filter(organisation_id=person.organisation_id),
+            "object_repr",
+            former_name,
+            person.name,
+        )
     audit_log_write(actor=actor, organisation=person.organisation, action="person.erase", obj=person)
-    person_erased.send(sender=Person, person=person)
+    # The apps above remove what they hold about the person (evidence, comments, plans, the name
+    # in notifications); `former_name` is what to look for in their text.
+    person_erased.send(sender=Person, person=person, former_name=former_name)
     return person
 
 
@@ -108,9 +142,7 @@ def person_merge(*, keep: Person, duplicate: Person, actor: Any) -> Person:
         filled["user"] = str(keep.user_id)
     keep.save()
     keep.role_profiles.add(*duplicate.role_profiles.all())
-    people_changed.send(
-        None, organisation_id=keep.organisation_id, unit_ids=[keep.unit_id, duplicate.unit_id]
-    )
+    people_changed.send(None, organisation_id=keep.organisation_id, person_ids=[keep.pk, duplicate.pk])
     # Apps above this one clear what cannot follow (derived rows, a membership both hold) first.
     person_merging.send(sender=Person, keep=keep, duplicate=duplicate)
     moved: dict[str, int] = {}
