@@ -18,7 +18,7 @@ from soms.insights.selectors.overview import overview, overview_for
 from soms.insights.selectors.picture import Filters, picture, targets_for
 from soms.people.models import CoverageTarget, Person, RoleProfile
 from soms.people.services.persons import person_create, person_update
-from soms.people.services.privacy import person_erase
+from soms.people.services.privacy import person_erase, person_merge
 from soms.people.services.profiles import role_profile_update
 from soms.tenancy.models import Membership
 from tests.assessments.conftest import statements, validated
@@ -36,7 +36,7 @@ def stored(organisation_id: int, version: Any) -> list[tuple[Any, int, bytes]]:
 
 
 def from_scratch(organisation_id: int, version: Any) -> list[tuple[Any, int, bytes]]:
-    rows = rollups._recount(organisation_id, version, None)
+    rows, _ = rollups._recount(organisation_id, version)
     return sorted(
         ((r.unit_id, r.people, bytes(r.tally)) for r in rows), key=lambda r: (r[0] is not None, r[0] or 0)
     )
@@ -89,7 +89,9 @@ def test_random_sequences_of_changes_keep_them_equal_to_a_fresh_count(
     for step in range(40):
         people = list(Person.objects.filter(organisation=a, erased_at__isnull=True).order_by("pk"))
         who = rng.choice(people)
-        op = rng.choice(["assess", "move", "active", "profiles", "requirement", "create", "erase", "no-unit"])
+        op = rng.choice(
+            ["assess", "move", "active", "profiles", "requirement", "create", "erase", "merge", "no-unit"]
+        )
         with django_capture_on_commit_callbacks(execute=True):
             if op == "assess":
                 element = rng.choice([DC, DELIVERY])
@@ -124,6 +126,9 @@ def test_random_sequences_of_changes_keep_them_equal_to_a_fresh_count(
                 )
             elif op == "erase" and len(people) > 3:
                 person_erase(person=who, actor=alice)
+            elif op == "merge" and len(people) > 3:
+                other = rng.choice([p for p in people if p.pk != who.pk])
+                person_merge(keep=who, duplicate=other, actor=alice)
         assert stored(a.pk, soms_version) == from_scratch(a.pk, soms_version), (step, op)
     assert_same_as_per_person(m, soms_version)
     assert_same_as_per_person(m, soms_version, skilled.units["claims"])
@@ -198,10 +203,25 @@ def test_a_refresh_takes_the_same_queries_for_one_person_or_everyone(
 ) -> None:
     a = skilled.world.org_a
     everyone = [p.pk for p in skilled.people.values()]
-    # version, their units, the state (the lock), elements, levels, the units' people, their
-    # attainment, profiles and requirements, delete and insert (inside a savepoint here).
-    with django_assert_num_queries(13):
+    # version, the state (the lock), elements, levels, their old shares, the people, their
+    # attainment, profiles and requirements, their units' rows, then delete and insert the units'
+    # rows and the shares (inside a savepoint here).
+    with django_assert_num_queries(16):
         rollups.refresh(a.pk, soms_version.pk, [skilled.people["E005"].pk])
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(16):
         rollups.refresh(a.pk, soms_version.pk, everyone)
     assert stored(a.pk, soms_version) == from_scratch(a.pk, soms_version)
+
+
+def test_the_person_view_reads_in_a_fixed_number_of_queries(
+    skilled: Any, soms_version: Any, django_assert_num_queries: Any
+) -> None:
+    from soms.insights.selectors.person import person_view
+
+    m = owner(skilled)
+    # elements, levels, stored attainment, requirements; the self line (the attainment service
+    # reads the version's levels, elements, statements and areas, the validity overrides, the
+    # assessments, their judgements and the projects); the plan.
+    with django_assert_num_queries(13):
+        view = person_view(m, skilled.people["E003"], soms_version)
+    assert view["gaps_total"] >= 1

@@ -122,11 +122,12 @@ class UnitRollup(TenantOwned):
     (`unit` empty: people with no unit), so the picture of a subtree or of the whole organisation is
     a sum over its units' rows, never a read of the per-person attainment rows.
 
-    `tally` is a little-endian int32 array of shape elements × (3 × (levels + 1) + 2), elements in
-    the version's order; with L = levels and ranks as positions 0 (none) .. L, per element:
-    `[0 : L+1]` people holding each rank; `[L+1 : 2L+2]` of them, refresh due; `[2L+2 : 3L+3]` people
-    with a requirement by the size of their gap (0 .. L steps); `[3L+3]` expired; `[3L+4]` the highest
-    level anyone here is required to hold. `soms.insights.rollups` writes and reads it."""
+    `tally` is a little-endian int32 array of shape elements × (4 × (levels + 1) + 1), elements in
+    the version's order; with R = levels + 1 and ranks as positions 0 (none) .. levels, per element:
+    `[0 : R]` people holding each rank; `[R : 2R]` of them, refresh due; `[2R : 3R]` people with a
+    requirement by the size of their gap (0 .. levels steps); `[3R]` expired; `[3R+1 : 4R+1]` people
+    by the level required of them (0: none). Every figure is a count, so rows add up and a person's
+    share can be taken off again. `soms.insights.rollups` writes and reads it."""
 
     version = models.ForeignKey("frameworks.FrameworkVersion", on_delete=models.CASCADE, related_name="+")
     unit = models.ForeignKey(
@@ -137,3 +138,22 @@ class UnitRollup(TenantOwned):
 
     class Meta:
         indexes = [models.Index(fields=["organisation", "version", "unit"], name="unitrollup_org_unit")]
+
+
+class PersonTally(TenantOwned):
+    """Each counted person's share of `UnitRollup` as it was last added: their unit and, per element
+    (version order), an int8 quadruple (rank position, refresh due, expired, required position). A
+    refresh takes this share off the old unit and adds the new one, so it never recounts a unit."""
+
+    version = models.ForeignKey("frameworks.FrameworkVersion", on_delete=models.CASCADE, related_name="+")
+    # Plain ids, not foreign keys: they record whose share was added where, and stay put when a merge
+    # moves every reference of the duplicate onto the kept person (the refresh that follows takes
+    # the duplicate's share off) or the unit is gone.
+    person_id = models.BigIntegerField()
+    unit_id = models.BigIntegerField(null=True, blank=True)
+    cells = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["version", "person_id"], name="persontally_unique"),
+        ]

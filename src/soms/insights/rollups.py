@@ -7,17 +7,20 @@ found through the unit path in one indexed query; the organisation's is the sum 
 They are derived, never edited, and kept current by the writes that can change them:
 
 * the attainment service sends `soms.assessments.signals.attainment_written` after each batch it
-  writes, and `refresh(organisation_id, version_id, person_ids)` recounts those people's units (the
+  writes, and `refresh(organisation_id, version_id, person_ids)` updates those people's units (the
   first one for an organisation and version builds them all);
-* the people services send `soms.people.signals.people_changed` (organisation, unit ids) when a
+* the people services send `soms.people.signals.people_changed` (organisation, person ids) when a
   person is created, moves unit, becomes active or inactive, is erased or merged, or changes role
-  profiles (the old and the new unit), and `organisation_changed` after a file import or a change
-  of a role profile's requirements: `people_changed()` / `organisation_changed()` recount on commit;
+  profiles, and `organisation_changed` after a file import or a change of a role profile's
+  requirements: `people_changed()` / `organisation_changed()` update on commit (a job when many);
 * `soms insights rollups` (and `rebuild(...)`) rebuilds them from scratch.
 
-Refreshing a unit recomputes its rows from the per-person tables (people, attainment, role
-profiles) of that unit's people only, so a refresh costs what the unit holds, and the result is
-always what a from-scratch build would give.
+`PersonTally` remembers each counted person's share as last added. Refreshing people reads their
+new share from the per-person tables (people, attainment, role profiles), takes the old share off
+their old units and adds the new one to their new units: the cost is that of the people refreshed
+and their units' rows, never of recounting a unit (a batch of 500 people spread over 2,000 units of
+an organisation of 50,000 reads 500 people, not 50,000), and the result is what a from-scratch
+count gives (tests/insights/test_rollups.py checks this after random sequences of changes).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from soms.frameworks.models import Element, FrameworkVersion, Level
-from soms.insights.models import RollupState, UnitRollup
+from soms.insights.models import PersonTally, RollupState, UnitRollup
 from soms.jobs.runner import JobContext, job
 from soms.people.models import OrgUnit, Person
 
@@ -42,14 +45,15 @@ INLINE_PEOPLE = 5000
 
 def width(levels: int) -> int:
     """Numbers per element in a tally row (see `UnitRollup`)."""
-    return 3 * (levels + 1) + 2
+    return 4 * (levels + 1) + 1
 
 
 def tally(
     rank: Any, refresh_due: Any, expired: Any, required: Any, group: Any, groups: int, levels: int
 ) -> Any:
     """Tally people × elements matrices (ranks and requirements as positions 0..levels) into
-    groups: `group[i]` is person i's group (0..groups-1). Answers int64 groups × elements × width."""
+    groups: `group[i]` is person i's group (0..groups-1). Answers int64 groups × elements × width.
+    Every figure is a count, so tallies add up and a person's share can be taken away again."""
     n, m = rank.shape
     ranks = levels + 1
     out = np.zeros((groups, m, width(levels)), dtype=np.int64)
@@ -57,6 +61,7 @@ def tally(
         return out
     cell = (np.asarray(group, dtype=np.int64)[:, None] * m + np.arange(m)[None, :]).ravel()
     r = rank.astype(np.int64).ravel()
+    req = required.astype(np.int64).ravel()
     size = groups * m * ranks
 
     def hist(index: Any, weights: Any = None) -> Any:
@@ -64,26 +69,29 @@ def tally(
 
     out[:, :, 0:ranks] = hist(cell * ranks + r)
     out[:, :, ranks : 2 * ranks] = hist(cell * ranks + r, refresh_due.ravel())
-    req = required.astype(np.int64).ravel()
-    gap = np.clip(req - r, 0, None)
-    out[:, :, 2 * ranks : 3 * ranks] = hist(cell * ranks + gap, req > 0)
+    out[:, :, 2 * ranks : 3 * ranks] = hist(cell * ranks + np.clip(req - r, 0, None), req > 0)
     out[:, :, 3 * ranks] = (
         np.bincount(cell, weights=expired.ravel(), minlength=groups * m).astype(np.int64).reshape(groups, m)
     )
-    top = np.zeros((groups, m), dtype=np.int64)
-    np.maximum.at(top, np.asarray(group, dtype=np.intp), required.astype(np.int64))
-    out[:, :, 3 * ranks + 1] = top
+    out[:, :, 3 * ranks + 1 : 4 * ranks + 1] = hist(cell * ranks + req)
     return out
 
 
+def top_required(total: Any, levels: int) -> Any:
+    """Per element of a tally, the highest level (position) anyone is required to hold, 0 for none."""
+    ranks = levels + 1
+    held = total[:, 3 * ranks + 2 : 4 * ranks + 1] > 0  # positions 1..levels
+    if held.shape[1] == 0:
+        return np.zeros(total.shape[0], dtype=np.int64)
+    last = held.shape[1] - np.argmax(held[:, ::-1], axis=1)
+    return np.where(held.any(axis=1), last, 0)
+
+
 def combine(tallies: Any, elements: int, levels: int) -> Any:
-    """The tally of several groups together (groups × elements × width → elements × width): counts
-    add up, the highest requirement is the highest of theirs."""
+    """The tally of several groups together (groups × elements × width → elements × width)."""
     if len(tallies) == 0:
         return np.zeros((elements, width(levels)), dtype=np.int64)
-    total = tallies.sum(axis=0)
-    total[:, -1] = tallies[:, :, -1].max(axis=0)
-    return total
+    return tallies.sum(axis=0)
 
 
 def _layout(version: FrameworkVersion) -> tuple[list[Element], list[Level]]:
@@ -97,34 +105,49 @@ def _active(organisation_id: int) -> Any:
     return Person.objects.filter(organisation_id=organisation_id, active=True, erased_at__isnull=True)
 
 
-def _recount(
+def _pack(rank: Any, refresh_due: Any, expired: Any, required: Any) -> Any:
+    """People × elements × 4 (rank, refresh due, expired, required) as int8, as `PersonTally` keeps it."""
+    return np.stack([rank, refresh_due, expired, required], axis=-1).astype(np.int8)
+
+
+def _counted(
     organisation_id: int,
     version: FrameworkVersion,
-    unit_ids: set[int | None] | None,
-    layout: tuple[list[Element], list[Level]] | None = None,
-) -> list[UnitRollup]:
-    """The rows of these units (all units when None), computed from the per-person tables."""
+    layout: tuple[list[Element], list[Level]],
+    people: Any,
+) -> tuple[list[tuple[int, int | None]], Any]:
+    """(person id, unit id) of the counted people among `people` (a Person query), and their packed
+    cells, from the per-person tables."""
     from soms.insights.selectors.picture import matrices
 
-    elements, levels = layout or _layout(version)
-    people = _active(organisation_id)
-    if unit_ids is not None:
-        q = Q(unit_id__in=[u for u in unit_ids if u is not None])
-        if None in unit_ids:
-            q |= Q(unit__isnull=True)
-        people = people.filter(q)
+    elements, levels = layout
     pairs = list(people.order_by().values_list("id", "unit_id"))
-    if not pairs:
-        return []
     ids = [pid for pid, _ in pairs]
     rank, refresh_due, expired, required = matrices(
         organisation_id, version, ids, elements, levels, people_qs=people
     )
-    units = sorted({u for _, u in pairs}, key=lambda u: -1 if u is None else u)
+    return pairs, _pack(rank, refresh_due, expired, required)
+
+
+def _by_unit(units: list[int | None], unit_of: list[int | None], cells: Any, levels: int) -> tuple[Any, Any]:
+    """Head counts and tallies per unit of `units` for people in units `unit_of` with `cells`."""
     index = {u: g for g, u in enumerate(units)}
-    group = np.fromiter((index[u] for _, u in pairs), dtype=np.intp, count=len(pairs))
-    counts = tally(rank, refresh_due, expired, required, group, len(units), len(levels))
-    heads = np.bincount(group, minlength=len(units))
+    group = np.fromiter((index[u] for u in unit_of), dtype=np.intp, count=len(unit_of))
+    counts = tally(
+        cells[:, :, 0],
+        cells[:, :, 1].astype(bool),
+        cells[:, :, 2].astype(bool),
+        cells[:, :, 3],
+        group,
+        len(units),
+        levels,
+    )
+    return np.bincount(group, minlength=len(units)).astype(np.int64), counts
+
+
+def _unit_rows(
+    organisation_id: int, version: FrameworkVersion, units: list[int | None], heads: Any, counts: Any
+) -> list[UnitRollup]:
     return [
         UnitRollup(
             organisation_id=organisation_id,
@@ -134,7 +157,45 @@ def _recount(
             tally=counts[g].astype("<i4").tobytes(),
         )
         for g, u in enumerate(units)
+        if heads[g] > 0
     ]
+
+
+def _person_rows(
+    organisation_id: int, version: FrameworkVersion, pairs: list[tuple[int, int | None]], cells: Any
+) -> list[PersonTally]:
+    return [
+        PersonTally(
+            organisation_id=organisation_id,
+            version_id=version.pk,
+            person_id=pid,
+            unit_id=unit,
+            cells=cells[i].tobytes(),
+        )
+        for i, (pid, unit) in enumerate(pairs)
+    ]
+
+
+def _sorted_units(units: Iterable[int | None]) -> list[int | None]:
+    return sorted(set(units), key=lambda u: -1 if u is None else u)
+
+
+def _recount(
+    organisation_id: int,
+    version: FrameworkVersion,
+    layout: tuple[list[Element], list[Level]] | None = None,
+) -> tuple[list[UnitRollup], list[PersonTally]]:
+    """Every unit's and counted person's rows of one organisation and version, from scratch."""
+    layout = layout or _layout(version)
+    pairs, cells = _counted(organisation_id, version, layout, _active(organisation_id))
+    if not pairs:
+        return [], []
+    units = _sorted_units(u for _, u in pairs)
+    heads, counts = _by_unit(units, [u for _, u in pairs], cells, len(layout[1]))
+    return (
+        _unit_rows(organisation_id, version, units, heads, counts),
+        _person_rows(organisation_id, version, pairs, cells),
+    )
 
 
 def _state(organisation_id: int, version: FrameworkVersion, elements: int, levels: int) -> RollupState:
@@ -148,53 +209,73 @@ def _state(organisation_id: int, version: FrameworkVersion, elements: int, level
 
 
 def rebuild(organisation_id: int, version: FrameworkVersion) -> int:
-    """Every unit's rows of one organisation and version from scratch; answers the rows written."""
+    """Every unit's rows of one organisation and version from scratch; answers the unit rows written."""
     elements, levels = _layout(version)
-    rows = _recount(organisation_id, version, None, (elements, levels))
+    units, people = _recount(organisation_id, version, (elements, levels))
     with transaction.atomic():
         _state(organisation_id, version, len(elements), len(levels))
         UnitRollup.objects.filter(organisation_id=organisation_id, version=version).delete()
-        UnitRollup.objects.bulk_create(rows, batch_size=1000)
-    return len(rows)
+        PersonTally.objects.filter(organisation_id=organisation_id, version=version).delete()
+        UnitRollup.objects.bulk_create(units, batch_size=1000)
+        PersonTally.objects.bulk_create(people, batch_size=2000)
+    return len(units)
 
 
-def refresh_units(organisation_id: int, version: FrameworkVersion, unit_ids: Iterable[int | None]) -> int:
-    """Recount these units (None: the people with no unit) of one organisation and version."""
-    units = set(unit_ids)
-    if not units:
+def refresh_people(organisation_id: int, version: FrameworkVersion, person_ids: Iterable[int]) -> int:
+    """These people's share of the rollups changed (attainment, unit, active, role profiles): take
+    their old share (their `PersonTally` rows) off their old units and add the new one to their new
+    units. Costs what these people and their units hold, however large the units are. Builds every
+    row when the organisation's rollups of this version are not kept yet."""
+    ids = sorted(set(person_ids))
+    if not ids:
         return 0
     with transaction.atomic():
         # Updating the state row locks it: two refreshes of the same organisation and version take
-        # turns, so neither writes rows the other has just replaced.
+        # turns, so neither adds its change to rows the other is replacing.
         if not RollupState.objects.filter(organisation_id=organisation_id, version=version).update(
             refreshed_at=timezone.now()
         ):
             return rebuild(organisation_id, version)
-        rows = _recount(organisation_id, version, units)
-        stale = UnitRollup.objects.filter(
-            organisation_id=organisation_id,
-            version=version,
-            unit_id__in=[u for u in units if u is not None],
-        )
-        if None in units:
-            stale = stale | UnitRollup.objects.filter(
-                organisation_id=organisation_id, version=version, unit__isnull=True
+        layout = _layout(version)
+        n_elements, levels = len(layout[0]), len(layout[1])
+        old = list(
+            PersonTally.objects.filter(version=version, person_id__in=ids).values_list(
+                "person_id", "unit_id", "cells"
             )
-        stale.delete()
-        UnitRollup.objects.bulk_create(rows, batch_size=1000)
-    return len(rows)
+        )
+        pairs, cells = _counted(organisation_id, version, layout, _active(organisation_id).filter(pk__in=ids))
+        units = _sorted_units([u for _, u, _ in old] + [u for _, u in pairs])
+        delta_heads = np.zeros(len(units), dtype=np.int64)
+        delta = np.zeros((len(units), n_elements, width(levels)), dtype=np.int64)
+        if pairs:
+            heads, counts = _by_unit(units, [u for _, u in pairs], cells, levels)
+            delta_heads += heads
+            delta += counts
+        if old:
+            was = np.frombuffer(b"".join(bytes(c) for _, _, c in old), dtype=np.int8).reshape(
+                len(old), n_elements, 4
+            )
+            heads, counts = _by_unit(units, [u for _, u, _ in old], was, levels)
+            delta_heads -= heads
+            delta -= counts
+        rows = UnitRollup.objects.filter(organisation_id=organisation_id, version=version)
+        known = [u for u in units if u is not None]
+        where = Q(unit_id__in=known) | Q(unit__isnull=True) if None in units else Q(unit_id__in=known)
+        index = {u: g for g, u in enumerate(units)}
+        for unit_id, people, blob in rows.filter(where).values_list("unit_id", "people", "tally"):
+            g = index[unit_id]
+            delta_heads[g] += people
+            delta[g] += np.frombuffer(bytes(blob), dtype="<i4").reshape(n_elements, width(levels))
+        rows.filter(where).delete()
+        UnitRollup.objects.bulk_create(_unit_rows(organisation_id, version, units, delta_heads, delta))
+        PersonTally.objects.filter(version=version, person_id__in=ids).delete()
+        PersonTally.objects.bulk_create(_person_rows(organisation_id, version, pairs, cells), batch_size=2000)
+    return len(ids)
 
 
 def refresh(organisation_id: int, version_id: int, person_ids: Iterable[int]) -> int:
-    """After the attainment of these people on this version was written: recount their units.
-    The first call for an organisation and version builds every unit's rows."""
-    version = FrameworkVersion.objects.get(pk=version_id)
-    units = set(
-        Person.objects.filter(organisation_id=organisation_id, pk__in=list(person_ids)).values_list(
-            "unit_id", flat=True
-        )
-    )
-    return refresh_units(organisation_id, version, units)
+    """After the attainment of these people on this version was written."""
+    return refresh_people(organisation_id, FrameworkVersion.objects.get(pk=version_id), person_ids)
 
 
 def _kept_versions(organisation_id: int) -> list[FrameworkVersion]:
@@ -205,26 +286,20 @@ def _kept_versions(organisation_id: int) -> list[FrameworkVersion]:
     )
 
 
-def people_changed(organisation_id: int, unit_ids: Iterable[int | None]) -> None:
-    """People of these units changed in a way the rollups count (joined, left, moved between these
-    units, became active or inactive, changed role profiles): recount the units of every kept
-    version when this transaction commits, in a background job when they hold many people."""
-    units = sorted(set(unit_ids), key=lambda u: -1 if u is None else u)
-    if not units:
+def people_changed(organisation_id: int, person_ids: Iterable[int]) -> None:
+    """These people changed in a way the rollups count (joined, moved unit, became active or
+    inactive, were erased or merged, changed role profiles): refresh their share in every kept
+    version when this transaction commits, in a background job when they are many."""
+    ids = sorted(set(person_ids))
+    if not ids:
         return
 
     def run() -> None:
-        versions = _kept_versions(organisation_id)
-        if not versions:
+        if len(ids) > INLINE_PEOPLE:
+            _later(organisation_id, ids)
             return
-        q = Q(unit_id__in=[u for u in units if u is not None])
-        if None in units:
-            q |= Q(unit__isnull=True)
-        if _active(organisation_id).filter(q).count() > INLINE_PEOPLE:
-            _later(organisation_id, units)
-            return
-        for version in versions:
-            refresh_units(organisation_id, version, units)
+        for version in _kept_versions(organisation_id):
+            refresh_people(organisation_id, version, ids)
 
     transaction.on_commit(run)
 
@@ -245,7 +320,7 @@ def organisation_changed(organisation_id: int) -> None:
     transaction.on_commit(run)
 
 
-def _later(organisation_id: int, units: list[int | None] | None) -> None:
+def _later(organisation_id: int, person_ids: list[int] | None) -> None:
     from soms.jobs.services import job_start
     from soms.tenancy.models import Organisation
 
@@ -254,19 +329,20 @@ def _later(organisation_id: int, units: list[int | None] | None) -> None:
         organisation=Organisation.objects.get(pk=organisation_id),
         owner=None,
         title="Recount the Insights rollups",
-        params={"units": units},
+        params={"people": person_ids},
     )
 
 
 @job
-def rollups_refresh_job(ctx: JobContext, *, units: list[int | None] | None) -> str:
+def rollups_refresh_job(ctx: JobContext, *, people: list[int] | None) -> str:
     versions = _kept_versions(ctx.organisation.pk)
     for k, version in enumerate(versions):
         ctx.progress(k, len(versions), f"Recounting {version}")
-        if units is None:
+        if people is None:
             rebuild(ctx.organisation.pk, version)
         else:
-            refresh_units(ctx.organisation.pk, version, units)
+            for start in range(0, len(people), 1000):
+                refresh_people(ctx.organisation.pk, version, people[start : start + 1000])
     ctx.progress(len(versions), len(versions), "Done")
     return f"Recounted the rollups of {len(versions)} framework version(s)."
 
@@ -286,8 +362,8 @@ def _on_attainment(sender: Any, *, organisation_id: int, version_id: int, person
     refresh(organisation_id, version_id, person_ids)
 
 
-def _on_people(sender: Any, *, organisation_id: int, unit_ids: Any, **_: Any) -> None:
-    people_changed(organisation_id, unit_ids)
+def _on_people(sender: Any, *, organisation_id: int, person_ids: Any, **_: Any) -> None:
+    people_changed(organisation_id, person_ids)
 
 
 def _on_organisation(sender: Any, *, organisation_id: int, **_: Any) -> None:
@@ -316,6 +392,8 @@ def read(
         rows = rows.filter(unit.subtree_q("unit__path"))
     found = list(rows.values_list("unit_id", "people", "tally"))
     shape = (len(found), elements, width(levels))
+    if any(len(t) != 4 * elements * width(levels) for _, _, t in found):
+        return None  # written for another layout: read per person until they are rebuilt
     if not found:
         return UnitTallies([], np.zeros(0, dtype=np.int64), np.zeros(shape, dtype=np.int64))
     data = np.frombuffer(b"".join(bytes(t) for _, _, t in found), dtype="<i4").reshape(shape)

@@ -12,9 +12,8 @@ those apps hold rows about a person that a merge or an erasure must keep right. 
 
 When what is counted per unit changes (Insights keeps its unit rollups current from these):
 
-- `people_changed(organisation_id, unit_ids)`: people of these units joined, left, moved between
-  them, became active or inactive, or changed role profiles (the old and the new unit both named;
-  None stands for the people with no unit);
+- `people_changed(organisation_id, person_ids)`: these people joined, moved unit, became active
+  or inactive, were erased or merged, or changed role profiles;
 - `organisation_changed(organisation_id)`: possibly many people changed at once (a file import, a
   role profile's requirements).
 """

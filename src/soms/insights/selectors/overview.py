@@ -243,7 +243,8 @@ def _summary(
     n = len(levels)
     ranks = n + 1
     counts, refresh_due = total[:, 0:ranks], total[:, ranks : 2 * ranks]
-    by_gap, expired, top = total[:, 2 * ranks : 3 * ranks], total[:, 3 * ranks], total[:, 3 * ranks + 1]
+    by_gap, expired = total[:, 2 * ranks : 3 * ranks], total[:, 3 * ranks]
+    top = rollups.top_required(total, n)
     level_code = {lv.code: lv for lv in levels}
     position = {lv.code: k + 1 for k, lv in enumerate(levels)}
     column = {e.code: j for j, e in enumerate(elements)}
@@ -434,12 +435,13 @@ def charts(ov: Overview, *, title: str) -> dict[str, str]:
     level_names = pic.level_names
     short = [_short(n) for n in level_names]
     if data["rows"]:
+        position = {lv.code: k + 1 for k, lv in enumerate(pic.levels)}
         cells = []
         for row in data["rows"]:
             line = []
             for j, c in enumerate(row["cells"]):
-                rank = next((k + 1 for k, lv in enumerate(pic.levels) if lv.code == c["level"]), 0)
-                req = next((k + 1 for k, lv in enumerate(pic.levels) if lv.code == c["required"]), None)
+                rank = position.get(c["level"], 0)
+                req = position.get(c["required"])
                 words = [
                     f"{row['name']}, {pic.elements[j].name}: {level_names[rank - 1] if rank else 'no level'}"
                 ]

@@ -84,7 +84,7 @@ def person_create(*, organisation: Organisation, actor: Any, **values: Any) -> P
     person.save()
     if profiles:
         person.role_profiles.set(profiles)
-    people_changed.send(None, organisation_id=organisation.pk, unit_ids=[person.unit_id])
+    people_changed.send(None, organisation_id=organisation.pk, person_ids=[person.pk])
     audit_log_write(
         actor=actor,
         organisation=organisation,
@@ -116,7 +116,6 @@ def _rechain(person: Person, manager: Person | None) -> None:
 @transaction.atomic
 def person_update(*, person: Person, actor: Any, **values: Any) -> Person:
     person = Person.objects.select_for_update().get(pk=person.pk)
-    was_unit = person.unit_id
     profiles = values.pop("role_profiles", None)
     unknown = set(values) - set(FIELDS)
     if unknown:
@@ -154,7 +153,7 @@ def person_update(*, person: Person, actor: Any, **values: Any) -> Person:
         return person
     person.save()
     if {"unit", "active", "role_profiles"} & set(after):
-        people_changed.send(None, organisation_id=person.organisation_id, unit_ids=[was_unit, person.unit_id])
+        people_changed.send(None, organisation_id=person.organisation_id, person_ids=[person.pk])
     audit_log_write(
         actor=actor,
         organisation=person.organisation,

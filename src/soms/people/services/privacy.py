@@ -101,7 +101,7 @@ def person_erase(*, person: Person, actor: Any) -> Person:
     person.active = False
     person.erased_at = timezone.now()
     person.save()
-    people_changed.send(None, organisation_id=person.organisation_id, unit_ids=[person.unit_id])
+    people_changed.send(None, organisation_id=person.organisation_id, person_ids=[person.pk])
     # History stays (counts of changes stay right) but no longer says who it was about.
     AuditLogEntry.objects.filter(
         organisation_id=person.organisation_id, object_type="Person", object_id=str(person.pk)
@@ -142,9 +142,7 @@ def person_merge(*, keep: Person, duplicate: Person, actor: Any) -> Person:
         filled["user"] = str(keep.user_id)
     keep.save()
     keep.role_profiles.add(*duplicate.role_profiles.all())
-    people_changed.send(
-        None, organisation_id=keep.organisation_id, unit_ids=[keep.unit_id, duplicate.unit_id]
-    )
+    people_changed.send(None, organisation_id=keep.organisation_id, person_ids=[keep.pk, duplicate.pk])
     # Apps above this one clear what cannot follow (derived rows, a membership both hold) first.
     person_merging.send(sender=Person, keep=keep, duplicate=duplicate)
     moved: dict[str, int] = {}
