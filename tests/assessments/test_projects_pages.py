@@ -84,6 +84,8 @@ def test_create_edit_conflict_and_review_on_pages(org: Any, soms_version: Any) -
     p.refresh_from_db()
     assert p.title == "First"
     assert c.post(reverse("change-project-submit", args=[p.pk]), {"revision": p.revision}).status_code == 302
+    queue = client(world, world.dana).get(reverse("assessment-queue")).content.decode()
+    assert "1 change project waiting for validation" in queue
     p.refresh_from_db()
     assert p.review_status == "submitted"
     # charlie (a member, and its owner) may not review; dana (assessor) returns, then validates.

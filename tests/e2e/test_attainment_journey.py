@@ -191,9 +191,8 @@ def test_a_member_earns_keeps_and_loses_a_level(
     member.wait_for_selector("text=Submitted for validation.")
     shoot(member, "13-project-submitted")
 
-    coach.click("nav.mainnav a:has-text('Change projects')")
-    coach.select_option("#review-filter", "submitted")
-    coach.click("form.inline-form button:has-text('Show')")
+    coach.goto(f"{base}/assessments/queue/")  # the queue says a project waits, and links to it
+    coach.click("a:has-text('1 change project waiting for validation')")
     coach.click("a:has-text('Rebalance the North desk')")
     coach.click("a:has-text('Review')")
     shoot(coach, "14-project-review")

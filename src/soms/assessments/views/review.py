@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from soms.assessments import access
-from soms.assessments.models import Assessment
+from soms.assessments.models import Assessment, Status
 from soms.assessments.selectors.assessments import element_pages, events_of
 from soms.assessments.services import assessments as svc
 from soms.assessments.views.assessments import evidence_template
@@ -37,8 +37,17 @@ class ReturnForm(SomsForm):
 @role_required("assessment.review")
 @require_GET
 def review_queue_page(request: MemberRequest) -> HttpResponse:
-    page = Paginator(access.review_queue(request.membership), 50).get_page(request.GET.get("page"))
-    return render(request, "assessments/review_queue.html", {"page": page})
+    m = request.membership
+    page = Paginator(access.review_queue(m), 50).get_page(request.GET.get("page"))
+    # Change projects are reviewed on their own pages; the queue says how many wait there (the
+    # oldest 200 are checked one by one against who may review them).
+    waiting = access.projects_visible(m).filter(review_status=Status.SUBMITTED).select_related("version")
+    projects = (
+        [p for p in waiting.order_by("id")[:200] if can(m, "project.review", p)]
+        if can(m, "project.review")
+        else []
+    )
+    return render(request, "assessments/review_queue.html", {"page": page, "projects_waiting": len(projects)})
 
 
 def _review_context(request: MemberRequest, a: Assessment, form: ReturnForm | None = None) -> dict[str, Any]:
