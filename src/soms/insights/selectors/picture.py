@@ -197,9 +197,12 @@ def matrices(
             if n <= 2000 or people_qs is None
             else Q(person__in=people_qs.order_by().values("pk"))
         )
-        att = ElementAttainment.objects.filter(
-            people_filter, organisation_id=organisation_id, version=version
-        )
+        # With an id list the people (all of this organisation) pick the rows; naming the organisation
+        # too made SQLite walk the organisation's whole (organisation, version) index instead of the
+        # (person, version) key: 194 ms instead of 2 ms for a team of 200 among 10,000 people.
+        att = ElementAttainment.objects.filter(people_filter, version=version)
+        if people_qs is not None and n > 2000:
+            att = att.filter(organisation_id=organisation_id)
         for pid, eid, r, status in att.values_list("person_id", "element_id", "rank", "status").iterator(
             chunk_size=5000
         ):
