@@ -141,3 +141,26 @@ def test_cover_against_targets_is_drawn_as_bars_on_the_page_and_in_the_report(
     m = Membership.objects.get(organisation=a, user=skilled.world.alice)
     report = team_html(m, soms_version, Filters(unit=claims))
     assert 'id="coverage-bars"' in report and "<svg" in report[report.index('id="coverage-bars"') :]
+
+
+def test_refreshers_name_the_level_that_expired_not_the_one_still_held(
+    skilled: Any, soms_version: Any
+) -> None:
+    from datetime import date
+
+    from soms.assessments.models import AttainmentStatus, ElementAttainment
+
+    nina = skilled.people["E005"]
+    row = ElementAttainment.objects.get(person=nina, version=soms_version, element__code=DC)
+    ElementAttainment.objects.filter(pk=row.pk).update(
+        status=AttainmentStatus.EXPIRED,
+        level=soms_version.levels.get(code="foundation"),
+        expires_on=date(2027, 10, 2),
+        detail={**row.detail, "lapsed_level": "practitioner", "lapsed_on": "2026-10-02"},
+    )
+    client = skilled.world.client_for(skilled.world.alice, skilled.world.org_a)
+    html = client.get(reverse("insights-refreshers")).content.decode()
+    line = html[html.index("Nina North") :]
+    line = line[: line.index("</tr>")]
+    assert "Practitioner" in line and "(Foundation still held)" in line
+    assert "2 Oct 2026" in line and "2027" not in line

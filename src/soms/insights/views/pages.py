@@ -3,7 +3,7 @@ development plan, and the refresher list."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from soms.assessments.models import AttainmentStatus, ElementAttainment
-from soms.frameworks.models import FrameworkVersion
+from soms.frameworks.models import FrameworkVersion, Level
 from soms.insights import access
 from soms.insights.forms import ActionForm, ActionStatusForm, ViewFilterForm
 from soms.insights.models import OPEN_STATUSES, ActionStatus, DevelopmentAction
@@ -201,7 +201,7 @@ def refreshers(request: MemberRequest) -> HttpResponse:
     m = request.membership
     today = timezone.localdate()
     people = people_in_scope(m, "person.view").filter(active=True)
-    rows = (
+    found = (
         ElementAttainment.objects.filter(organisation_id=m.organisation_id, person__in=people)
         .filter(
             Q(status__in=[AttainmentStatus.REFRESH_DUE, AttainmentStatus.EXPIRED])
@@ -210,6 +210,18 @@ def refreshers(request: MemberRequest) -> HttpResponse:
         .select_related("person", "element", "level", "version__framework")
         .order_by("expires_on", "person__name_key")[:500]
     )
+    rows: list[Any] = list(found)
+    # An expired row holds the level still valid (or none); the level that lapsed and when are in
+    # the engine's detail, and are what the list is about.
+    names = {
+        (lv.version_id, lv.code): lv.name
+        for lv in Level.objects.filter(version_id__in={r.version_id for r in rows if r.status == "expired"})
+    }
+    for r in rows:
+        lapsed = (r.detail or {}).get("lapsed_level") if r.status == AttainmentStatus.EXPIRED else None
+        r.lapsed_name = names.get((r.version_id, lapsed), lapsed) if lapsed else ""
+        on = (r.detail or {}).get("lapsed_on") if lapsed else None
+        r.lapsed_on = date.fromisoformat(on) if isinstance(on, str) else None
     overdue = (
         DevelopmentAction.objects.filter(
             organisation_id=m.organisation_id, person__in=people, status__in=OPEN_STATUSES, due_on__lt=today
