@@ -94,6 +94,26 @@ class Input(Schema, NulFree):
     """Base of the API's input schemas."""
 
 
+def _guard_ids(field: forms.ModelChoiceField[Any]) -> None:
+    """An id past what the database holds is "not a valid choice", like any unknown id, instead of
+    reaching the query (SQLite raises OverflowError past 2**63 - 1: a 500)."""
+    if field.to_field_name not in (None, "pk", "id"):
+        return
+    clean = field.clean
+
+    def guarded(value: Any) -> Any:
+        for v in value if isinstance(value, list | tuple) else [value]:
+            text = str(v).strip() if v is not None else ""
+            if text.lstrip("-").isdigit() and (len(text) > 19 or abs(int(text)) > MAX_ID):
+                raise forms.ValidationError(
+                    field.error_messages["invalid_choice"], code="invalid_choice", params={"value": text[:30]}
+                )
+        return clean(value)
+
+    field.clean = guarded  # type: ignore[method-assign]
+    field._id_guarded = True  # type: ignore[attr-defined]
+
+
 class SomsForm(forms.Form):
     """Base of every form: a NUL character in any submitted value is an error on its field.
 
@@ -111,6 +131,10 @@ class SomsForm(forms.Form):
             self.add_error(field, problem.msg if field else str(problem))
 
     def full_clean(self) -> None:
+        if self.is_bound:
+            for field in self.fields.values():
+                if isinstance(field, forms.ModelChoiceField) and not getattr(field, "_id_guarded", False):
+                    _guard_ids(field)
         super().full_clean()
         if not self.is_bound:
             return

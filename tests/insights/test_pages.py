@@ -115,3 +115,29 @@ def test_refreshers_page_lists_overdue_actions(skilled: Any, soms_version: Any) 
     client = skilled.world.client_for(skilled.world.alice, skilled.world.org_a)
     html = client.get(reverse("insights-refreshers")).content.decode()
     assert "Late course" in html
+
+
+def test_cover_against_targets_is_drawn_as_bars_on_the_page_and_in_the_report(
+    skilled: Any, soms_version: Any
+) -> None:
+    from soms.insights.reports import team_html
+    from soms.insights.selectors.picture import Filters
+    from soms.people.models import CoverageTarget
+    from soms.tenancy.models import Membership
+
+    a = skilled.world.org_a
+    claims = skilled.units["claims"]
+    CoverageTarget.objects.create(
+        organisation=a,
+        unit=claims,
+        element=soms_version.elements.get(code=DC),
+        level=soms_version.levels.get(code="foundation"),
+        minimum=2,
+    )
+    client = skilled.world.client_for(skilled.world.alice, a)
+    html = client.get(reverse("insights-dashboard"), {"unit": claims.pk}).content.decode()
+    cover = html[html.index("Cover against targets") :]
+    assert "<svg" in cover[: cover.index("</section>")]
+    m = Membership.objects.get(organisation=a, user=skilled.world.alice)
+    report = team_html(m, soms_version, Filters(unit=claims))
+    assert 'id="coverage-bars"' in report and "<svg" in report[report.index('id="coverage-bars"') :]

@@ -59,3 +59,18 @@ def test_a_huge_integer_is_a_4xx(world: Any, method: str, path: str, query: list
         for answer in answers:
             assert answer.status_code < 500, (method, u, answer.status_code, answer.content[:300])
             assert answer["Content-Type"].startswith("application/json"), (method, u)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("field", ["role_profiles", "unit", "team"])
+def test_a_form_choice_past_64_bits_is_a_form_error(world: Any, field: str) -> None:
+    """A choice of a record by id, posted as a number no column holds, is "not a valid choice"."""
+    from soms.people.services.persons import person_create
+
+    person = person_create(organisation=world.org_a, actor=world.alice, employee_id="H1", name="Hugo")
+    client = world.client_for(world.alice, world.org_a)
+    answer = client.post(
+        f"/people/{person.pk}/edit/", {"employee_id": "H1", "name": "Hugo", "active": "on", field: str(HUGE)}
+    )
+    assert answer.status_code in (200, 400), answer.status_code
+    assert "valid choice" in answer.content.decode()

@@ -167,6 +167,7 @@ def team_html(membership: Membership, version: Any, filters: Filters) -> str:
             "data": data,
             "grid": mark_safe(svg.get("grid", "")),  # noqa: S308 - our own SVG, every text escaped
             "units_chart": mark_safe(svg.get("units", "")),  # noqa: S308 - as above
+            "coverage_chart": mark_safe(svg.get("coverage", "")),  # noqa: S308 - as above
             "many": len(pic.people) > PDF_PEOPLE,
             "pdf_people": PDF_PEOPLE,
         },

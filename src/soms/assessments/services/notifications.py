@@ -48,7 +48,8 @@ def _writer_and_person(assessment: Assessment) -> set[int]:
 def assessment_notify(step: str, assessment_id: int, actor_id: int | None, reason: str = "") -> int:
     """Write the notifications of one step (inside the step's transaction); answers how many."""
     a = Assessment.objects.select_related("person__manager", "version__framework").get(pk=assessment_id)
-    what = f"{a.get_kind_display().lower()} assessment of {a.person.name} ({a.version.framework.name})"
+    kind = {"self": "self-assessment", "manager": "manager's assessment"}.get(a.kind, "coach's assessment")
+    what = f"{kind} of {a.person.name} ({a.version.framework.name})"
     if step == "submit":
         users = _reviewers(a)
         text = f"Waiting for review: {what}"
