@@ -381,3 +381,24 @@ def test_the_nightly_job_tells_the_person_when_a_level_becomes_refresh_due_then_
     assert n.user_id == org.world.charlie.pk and n.text.startswith("Refresh due: your Foundation")
     assert night(date(2026, 1, 10)).endswith("1 notified")
     assert Notification.objects.order_by("-id").first().text.startswith("Expired")  # type: ignore[union-attr]
+
+
+def test_the_manager_of_the_unit_is_told_of_a_submit_waiting_in_her_queue(
+    org: Any, soms_version: Any
+) -> None:
+    """Priya is not Charlie's line manager (Nina is, without a login) but manages his unit, so the
+    assessment is in her review queue: she is told, and the text names the kind once."""
+    from soms.assessments.access import review_queue
+    from soms.jobs.testing import jobs_run
+
+    charlie, priya = org.world.charlie, org.priya
+    a = _self(org, soms_version)
+    a = _judge(a, org, charlie, {_foundation(soms_version)[0]: "met"})
+    with jobs_run():
+        a = assessment_submit(assessment=a, membership=_m(charlie, org), actor=charlie)
+    assert a in review_queue(_m(priya, org))
+    told = {n.user.username: n.text for n in Notification.objects.select_related("user")}
+    assert "priya" in told and "dana" in told
+    assert (
+        "self-assessment of Charlie Member" in told["priya"] and "assessment assessment" not in told["priya"]
+    )

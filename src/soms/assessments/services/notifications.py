@@ -29,11 +29,15 @@ def _reviewers(assessment: Assessment) -> set[int]:
     for m in members.filter(role=Role.ASSESSOR):
         if may_validate(m, assessment.version.rules):
             ids.add(m.user_id)
-    manager = assessment.person.manager
-    if manager is not None and manager.user_id is not None:
-        theirs = members.filter(user_id=manager.user_id).first()
-        if theirs is not None and may_validate(theirs, assessment.version.rules):
-            ids.add(theirs.user_id)
+    # Every manager whose review queue holds it: the line manager, managers above them and the
+    # managers of the units it sits in (the same scope as `review_queue`). Runs in the job queue.
+    from soms.assessments.access import _reviewable_people
+
+    for m in members.filter(role=Role.MANAGER):
+        if may_validate(m, assessment.version.rules) and (
+            _reviewable_people(m).filter(pk=assessment.person_id).exists()
+        ):
+            ids.add(m.user_id)
     ids.discard(assessment.assessor_id or 0)
     if assessment.person.user_id is not None:
         ids.discard(assessment.person.user_id)
