@@ -221,7 +221,8 @@ def test_the_command_line_writes_a_large_file_through_the_job_with_a_progress_ba
     # The same job as the page and the API, run in the foreground: its bar and its steps are shown.
     # (Off a terminal rich draws the bar once, at its end, 80 columns wide.)
     job = Job.objects.get()
-    assert job.status == JobStatus.DONE and "Import big 1 (2,001 st" in text
+    # How much of the label fits beside the bar depends on the width of its timing columns.
+    assert job.status == JobStatus.DONE and "Import big 1 (2," in text
     assert "Imported big 1 as a draft version" in text
     version = _imported(world).get()
     assert version.statements.count() == LARGE
