@@ -80,9 +80,7 @@ def _erased(sender: Any, *, person: Person, **_: Any) -> None:
     AssessmentEvent.objects.filter(assessment__in=assessments).exclude(reason="").update(reason="")
     evidence = Evidence.objects.filter(organisation_id=org_id, person_id=person_id)
     files = [name for name in evidence.exclude(file="").values_list("file", flat=True) if name]
-    for project in ChangeProject.objects.filter(evidence__in=evidence):
-        project.evidence.remove(*evidence)
-    evidence.delete()
+    evidence.delete()  # its links to statements and to change projects go with it
 
     def after() -> None:
         for name in files:
