@@ -19,7 +19,7 @@ from django.urls import reverse
 from soms.assessments.access import may_validate
 from soms.assessments.models import Assessment, AttainmentStatus, ElementAttainment, PersonStanding
 from soms.notifications.services import notify
-from soms.people.models import Person
+from soms.people.models import ID_WIDTH, OrgUnit, Person
 from soms.tenancy.models import Membership, Role
 
 
@@ -29,14 +29,24 @@ def _reviewers(assessment: Assessment) -> set[int]:
     for m in members.filter(role=Role.ASSESSOR):
         if may_validate(m, assessment.version.rules):
             ids.add(m.user_id)
-    # Every manager whose review queue holds it: the line manager, managers above them and the
-    # managers of the units it sits in (the same scope as `review_queue`). Runs in the job queue.
-    from soms.assessments.access import _reviewable_people
-
-    for m in members.filter(role=Role.MANAGER):
-        if may_validate(m, assessment.version.rules) and (
-            _reviewable_people(m).filter(pk=assessment.person_id).exists()
-        ):
+    # Every manager whose review queue holds it: the managers above the person (their chain) and
+    # the managers of the units the person sits in, the inverse of a manager's scope, in two queries.
+    person = assessment.person
+    above = {int(person.chain[i : i + ID_WIDTH]) for i in range(0, len(person.chain), ID_WIDTH)}
+    if person.unit_id is not None:
+        path = OrgUnit.objects.filter(pk=person.unit_id).values_list("path", flat=True).first() or ""
+        units = {int(path[i : i + ID_WIDTH]) for i in range(0, len(path), ID_WIDTH)} | {person.unit_id}
+        above |= set(
+            OrgUnit.objects.filter(pk__in=units, manager__isnull=False).values_list("manager_id", flat=True)
+        )
+    managers = members.filter(
+        role=Role.MANAGER,
+        user_id__in=Person.objects.filter(organisation_id=assessment.organisation_id, pk__in=above)
+        .exclude(user=None)
+        .values("user_id"),
+    )
+    for m in managers:
+        if may_validate(m, assessment.version.rules):
             ids.add(m.user_id)
     ids.discard(assessment.assessor_id or 0)
     if assessment.person.user_id is not None:
