@@ -123,23 +123,29 @@ def test_api_bad_input_names_the_field(org):
     )
     assert taken.status_code == 422 and taken.json()["detail"][0]["loc"][-1] == "employee_id"
     foreign = client.patch(
-        f"/api/v1/people/{org.people['E001'].pk}", {"unit_id": org.b_unit.pk}, content_type="application/json"
+        f"/api/v1/people/{org.people['E001'].pk}",
+        {"unit_id": org.b_unit.pk, "revision": org.people["E001"].revision},
+        content_type="application/json",
     )
     assert foreign.status_code == 422 and foreign.json()["detail"][0]["loc"][-1] == "unit_id"
     cycle = client.patch(
         f"/api/v1/people/{org.people['E002'].pk}",
-        {"manager_id": org.people["E004"].pk},
+        {"manager_id": org.people["E004"].pk, "revision": org.people["E002"].revision},
         content_type="application/json",
     )
     assert cycle.status_code == 422 and cycle.json()["detail"][0]["loc"][-1] == "manager"
     unit_cycle = client.patch(
         f"/api/v1/org-units/{org.units['claims'].pk}",
-        {"parent_id": org.units["north"].pk},
+        {"parent_id": org.units["north"].pk, "revision": org.units["claims"].revision},
         content_type="application/json",
     )
     assert unit_cycle.status_code == 422
-    owner_id = Membership.objects.get(organisation=org.world.org_a, user=org.world.alice).pk
-    last = client.patch(f"/api/v1/members/{owner_id}", {"role": "admin"}, content_type="application/json")
+    owner = Membership.objects.get(organisation=org.world.org_a, user=org.world.alice)
+    last = client.patch(
+        f"/api/v1/members/{owner.pk}",
+        {"role": "admin", "revision": owner.revision},
+        content_type="application/json",
+    )
     assert last.status_code == 409 and "last owner" in last.json()["detail"]
 
 

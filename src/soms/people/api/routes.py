@@ -44,7 +44,7 @@ from soms.people.errors import PeopleInvalid
 from soms.people.io.export import csv_lines, export_rows, to_xlsx_bytes
 from soms.people.io.plan import Options
 from soms.people.models import CoverageTarget, OrgUnit, PeopleImport, Person, RoleProfile, Team
-from soms.people.selectors.people import PeopleFilter, org_tree, people_list, tree_flat
+from soms.people.selectors.people import PeopleFilter, org_tree, people_list, tree_flat, unit_counts
 from soms.people.services import imports as import_svc
 from soms.people.services import members as member_svc
 from soms.people.services import persons, privacy, structure
@@ -55,6 +55,10 @@ from soms.tenancy.models import Membership
 from soms.tenancy.selectors import members_of
 
 router = Router(tags=["people"])
+# Deletes take the revision read as `?revision=N` (optional): a stale one answers 409, nothing deleted.
+REVISION_QUERY: Any = param.Query(
+    None, ge=1, le=2**31 - 1, description="The revision you read; a stale one answers 409 and keeps the row"
+)
 IMPORT_FIELDS = frozenset({"dry_run", "clear_empty", "deactivate_missing", "sheet"})
 
 
@@ -70,6 +74,7 @@ def _m(request: HttpRequest) -> Membership:
 def _person_out(p: Person, *, codes: list[str] | None = None) -> dict[str, Any]:
     return {
         "id": p.pk,
+        "revision": p.revision,
         "employee_id": p.employee_id,
         "name": p.name,
         "email": p.email,
@@ -289,12 +294,13 @@ def person_update(request: HttpRequest, person_id: int, payload: PersonPatch) ->
     m = _m(request)
     person = access.person_for(m, person_id, action="person.update")
     data = payload.dict(exclude_unset=True)
+    revision = data.pop("revision")
     for text in ("email", "job_title", "location"):
         if text in data and data[text] is None:
             data[text] = ""
     if data.get("active", True) is None:
         data.pop("active")
-    person = persons.person_update(person=person, actor=request.user, **_values(m, data))
+    person = persons.person_update(person=person, actor=request.user, revision=revision, **_values(m, data))
     return _person_out(person)
 
 
@@ -334,6 +340,7 @@ def person_invite(request: HttpRequest, person_id: int, payload: InviteIn) -> di
 def _unit_out(u: OrgUnit, path: str = "", own: int = 0, total: int = 0) -> dict[str, Any]:
     return {
         "id": u.pk,
+        "revision": u.revision,
         "name": u.name,
         "parent_id": u.parent_id,
         "manager_id": u.manager_id,
@@ -374,8 +381,14 @@ def unit_create(request: HttpRequest, payload: UnitIn) -> Status:  # type: ignor
 
 @router.get("/org-units/{unit_id}", response=UnitOut, tags=["structure"])
 def unit_detail(request: HttpRequest, unit_id: int) -> dict[str, Any]:
-    unit = access.unit_for(_m(request), unit_id)
-    return _unit_out(unit, structure.unit_path_str(unit))
+    m = _m(request)
+    return _unit_answer(m, access.unit_for(m, unit_id))
+
+
+def _unit_answer(m: Membership, unit: OrgUnit) -> dict[str, Any]:
+    # The counts the tree and the unit's page show for the member (never 0 for a unit with people).
+    own, total = unit_counts(m, unit)
+    return _unit_out(unit, structure.unit_path_str(unit), own, total)
 
 
 @router.patch(
@@ -395,16 +408,16 @@ def unit_update(request: HttpRequest, unit_id: int, payload: UnitPatch) -> dict[
         kwargs["parent"] = _ref(m, OrgUnit, data["parent_id"], "parent_id")
     if "manager_id" in data:
         kwargs["manager"] = _ref(m, Person, data["manager_id"], "manager_id")
-    unit = structure.unit_update(unit=unit, actor=request.user, **kwargs)
-    return _unit_out(unit, structure.unit_path_str(unit))
+    unit = structure.unit_update(unit=unit, actor=request.user, revision=payload.revision, **kwargs)
+    return _unit_answer(m, unit)
 
 
 @router.delete(
     "/org-units/{unit_id}", response={204: None}, tags=["structure"], summary="Delete an empty unit"
 )
-def unit_delete(request: HttpRequest, unit_id: int) -> Status:  # type: ignore[type-arg]
+def unit_delete(request: HttpRequest, unit_id: int, revision: int | None = REVISION_QUERY) -> Status:  # type: ignore[type-arg]
     unit = access.unit_for(_m(request), unit_id, action="unit.manage")
-    structure.unit_delete(unit=unit, actor=request.user)
+    structure.unit_delete(unit=unit, actor=request.user, revision=revision)
     return Status(204, None)
 
 
@@ -446,12 +459,12 @@ def team_update(request: HttpRequest, team_id: int, payload: TeamPatch) -> Any:
         kwargs["name"] = data["name"]
     if "unit_id" in data:
         kwargs["unit"] = _ref(m, OrgUnit, data["unit_id"], "unit_id")
-    return structure.team_update(team=team, actor=request.user, **kwargs)
+    return structure.team_update(team=team, actor=request.user, revision=payload.revision, **kwargs)
 
 
 @router.delete("/teams/{team_id}", response={204: None}, tags=["structure"])
-def team_delete(request: HttpRequest, team_id: int) -> Status:  # type: ignore[type-arg]
-    structure.team_delete(team=access.team_for(_m(request), team_id), actor=request.user)
+def team_delete(request: HttpRequest, team_id: int, revision: int | None = REVISION_QUERY) -> Status:  # type: ignore[type-arg]
+    structure.team_delete(team=access.team_for(_m(request), team_id), actor=request.user, revision=revision)
     return Status(204, None)
 
 
@@ -461,6 +474,7 @@ def team_delete(request: HttpRequest, team_id: int) -> Status:  # type: ignore[t
 def _profile_out(p: RoleProfile) -> dict[str, Any]:
     return {
         "id": p.pk,
+        "revision": p.revision,
         "code": p.code,
         "name": p.name,
         "description": p.description,
@@ -550,14 +564,17 @@ def role_profile_update(request: HttpRequest, profile_id: int, payload: RoleProf
         name=payload.name,
         description=payload.description,
         requirements=reqs,
+        revision=payload.revision,
     )
     return _profile_out(profile)
 
 
 @router.delete("/role-profiles/{profile_id}", response={204: None}, tags=["role profiles"])
-def role_profile_delete(request: HttpRequest, profile_id: int) -> Status:  # type: ignore[type-arg]
+def role_profile_delete(
+    request: HttpRequest, profile_id: int, revision: int | None = REVISION_QUERY
+) -> Status:  # type: ignore[type-arg]
     profile = access.role_profile_for(_m(request), profile_id, action="role_profile.manage")
-    profile_svc.role_profile_delete(profile=profile, actor=request.user)
+    profile_svc.role_profile_delete(profile=profile, actor=request.user, revision=revision)
     return Status(204, None)
 
 
@@ -605,14 +622,19 @@ def coverage_update(request: HttpRequest, target_id: int, payload: CoverageTarge
     target = access.coverage_target_for(m, target_id)
     _, level = _element_level(m, None, payload.level_id)
     return profile_svc.coverage_target_update(
-        target=target, actor=request.user, minimum=payload.minimum, level=level, note=payload.note
+        target=target,
+        actor=request.user,
+        minimum=payload.minimum,
+        level=level,
+        note=payload.note,
+        revision=payload.revision,
     )
 
 
 @router.delete("/coverage-targets/{target_id}", response={204: None}, tags=["role profiles"])
-def coverage_delete(request: HttpRequest, target_id: int) -> Status:  # type: ignore[type-arg]
+def coverage_delete(request: HttpRequest, target_id: int, revision: int | None = REVISION_QUERY) -> Status:  # type: ignore[type-arg]
     profile_svc.coverage_target_delete(
-        target=access.coverage_target_for(_m(request), target_id), actor=request.user
+        target=access.coverage_target_for(_m(request), target_id), actor=request.user, revision=revision
     )
     return Status(204, None)
 
@@ -623,6 +645,7 @@ def coverage_delete(request: HttpRequest, target_id: int) -> Status:  # type: ig
 def _member_out(ms: Membership) -> dict[str, Any]:
     return {
         "id": ms.pk,
+        "revision": ms.revision,
         "user_id": ms.user_id,
         "username": ms.user.get_username(),
         "email": ms.user.email,
@@ -659,16 +682,20 @@ def member_role(request: HttpRequest, membership_id: int, payload: MemberPatch) 
     target = access.member_for(m, membership_id, action="member.change_role")
     return _member_out(
         member_svc.member_change_role(
-            membership=target, role=payload.role, actor=request.user, actor_membership=m
+            membership=target,
+            role=payload.role,
+            actor=request.user,
+            actor_membership=m,
+            revision=payload.revision,
         )
     )
 
 
 @router.delete("/members/{membership_id}", response={204: None}, tags=["members"], summary="Remove a member")
-def member_remove(request: HttpRequest, membership_id: int) -> Status:  # type: ignore[type-arg]
+def member_remove(request: HttpRequest, membership_id: int, revision: int | None = REVISION_QUERY) -> Status:  # type: ignore[type-arg]
     m = _m(request)
     target = access.member_for(m, membership_id, action="member.remove")
-    member_svc.member_remove(membership=target, actor=request.user, actor_membership=m)
+    member_svc.member_remove(membership=target, actor=request.user, actor_membership=m, revision=revision)
     return Status(204, None)
 
 
