@@ -14,7 +14,7 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
-from soms.insights.selectors.overview import charts, overview, person_rows
+from soms.insights.selectors.overview import charts, overview, person_rows, specialisation_of
 from soms.insights.selectors.person import person_view
 from soms.insights.selectors.picture import Filters, Picture, picture, targets_for
 from soms.people.models import Person
@@ -145,6 +145,43 @@ def team_xlsx(membership: Membership, version: Any, filters: Filters, progress: 
         spof.write_string(r, 1, s["level"])
         spof.write_string(r, 2, s["person_name"])
         r += 1
+    if data.get("capabilities"):
+        caps = book.add_worksheet("Specialists")
+        caps.set_column(0, 0, 32)
+        caps.set_column(1, 3, 48)
+        for j, text in enumerate(["Capability", "Specialists", "Back-ups", "State"]):
+            caps.write_string(0, j, text, bold)
+        for i, c in enumerate(data["capabilities"], start=1):
+            caps.write_string(i, 0, c["name"])
+            caps.write_string(i, 1, ", ".join(c["specialists"]))
+            caps.write_string(i, 2, ", ".join(c["backups"]))
+            caps.write_string(i, 3, c["state"])
+    if data.get("specialisation") is not None:
+        # Every person of the report (the page and the PDF list the first ones).
+        spec = specialisation_of(pic, list(pic.holdings.people))
+        sheet = book.add_worksheet("Specialisation")
+        sheet.set_column(0, 0, 28)
+        sheet.set_column(1, 4, 18)
+        sheet.set_column(5, 5, 60)
+        top = spec["top"]
+        for j, text in enumerate(
+            ["Person", "Breadth", "Highest level", f"% in the {top} strongest", "Reads as", "Strongest"]
+        ):
+            sheet.write_string(0, j, text, bold)
+        for i, p in enumerate(spec["people"], start=1):
+            sheet.write_string(i, 0, p["name"])
+            sheet.write_number(i, 1, p["breadth"])
+            sheet.write_string(i, 2, p["highest"] or "")
+            if p["top_share"] is None:
+                sheet.write_string(i, 3, "")
+            else:
+                sheet.write_number(i, 3, p["top_share"])
+            sheet.write_string(i, 4, p["kind"])
+            sheet.write_string(i, 5, ", ".join(f"{s['name']} ({s['level']})" for s in p["strongest"]))
+    elif data.get("specialisation_note"):
+        sheet = book.add_worksheet("Specialisation")
+        sheet.set_column(0, 0, 120)
+        sheet.write_string(0, 0, data["specialisation_note"])
     book.close()
     return buffer.getvalue()
 
@@ -168,6 +205,7 @@ def team_html(membership: Membership, version: Any, filters: Filters) -> str:
             "grid": mark_safe(svg.get("grid", "")),  # noqa: S308 - our own SVG, every text escaped
             "units_chart": mark_safe(svg.get("units", "")),  # noqa: S308 - as above
             "coverage_chart": mark_safe(svg.get("coverage", "")),  # noqa: S308 - as above
+            "specialisation_chart": mark_safe(svg.get("specialisation", "")),  # noqa: S308 - as above
             "many": len(pic.people) > PDF_PEOPLE,
             "pdf_people": PDF_PEOPLE,
         },

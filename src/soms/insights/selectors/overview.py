@@ -21,6 +21,7 @@ from soms.core.gaps import (
     CoverageState,
     capability_cover,
     expectation_from_data,
+    specialisation_matrix,
 )
 from soms.frameworks.models import FrameworkVersion
 from soms.insights import rollups
@@ -32,6 +33,14 @@ from soms.tenancy.models import Membership
 
 # One row per person is drawn up to this many people; beyond it the page shows units × elements.
 GRID_PEOPLE = 200
+# How specialised a person is: the share of their level points in this many strongest capabilities.
+TOP_CAPABILITIES = 3
+# Why the SOMS framework (and any framework without capability expectations) has no specialisation.
+NO_SPECIALISATION = (
+    "This framework asks every role for a rounded set of levels (the overall standing needs every "
+    "element), not for specialists and back-ups, so how specialised each person is is not a measure "
+    "here; the capability models (such as the service management office model, rated 1 to 5) show it."
+)
 
 
 def _short(name: str) -> str:
@@ -82,6 +91,7 @@ def overview(
         ]
     data["rows"] = person_rows(pic, 0, GRID_PEOPLE)
     data["truncated"] = pic.truncated or len(data["rows"]) < len(pic.people)
+    set_specialisation(pic, data)
     if group_units or len(pic.people) > GRID_PEOPLE:
         unit_ids = [p["unit_id"] for p in pic.people]
         units = sorted({u for u in unit_ids if u is not None}) + ([None] if None in unit_ids else [])
@@ -125,6 +135,7 @@ def overview_for(
     ov = overview(picture(membership, version, filters), targets, group_units=group_units)
     if (offset, limit) != (0, GRID_PEOPLE):
         ov.data["rows"] = person_rows(ov.picture, offset, limit)
+        set_specialisation(ov.picture, ov.data)
     ov.data["truncated"] = len(ov.data["rows"]) < ov.data["people"]
     return ov
 
@@ -177,9 +188,81 @@ def _from_rollups(
         data["capabilities"] = _capabilities(pic, expectation_from_data(expectations), in_scope)
     data["rows"] = person_rows(pic, 0, limit)
     data["truncated"] = len(data["rows"]) < people
+    set_specialisation(pic, data)
     if group_units or people > GRID_PEOPLE:
         data["units"] = _units(t.units, t.people, t.tallies, pic)
     return Overview(pic, data, from_rollups=True)
+
+
+def set_specialisation(pic: Picture, data: dict[str, Any]) -> None:
+    """`data["specialisation"]`: how specialised each person of `data["rows"]` (the people listed,
+    a page) is, for a framework whose rules expect specialists and back-ups (a capability model);
+    else None, with `data["specialisation_note"]` saying why."""
+    if not (pic.version.rules or {}).get("expectations"):
+        data["specialisation"] = None
+        data["specialisation_note"] = NO_SPECIALISATION
+        return
+    data["specialisation"] = specialisation_of(pic, [str(r["person"]) for r in data["rows"]])
+    data["specialisation_note"] = ""
+
+
+def specialisation_of(pic: Picture, people: list[str]) -> dict[str, Any]:
+    """Breadth (capabilities held at any level), depth (the highest level held) and the share of a
+    person's level points in their TOP_CAPABILITIES strongest capabilities, for these people of the
+    picture; and how many of them hold each highest level × breadth (the chart's cells)."""
+    h = pic.holdings.select(people)
+    m = specialisation_matrix(h, TOP_CAPABILITIES)
+    levels, elements = pic.levels, pic.elements
+    n = len(elements)
+    highest = h.rank.max(axis=1) if n else np.zeros(len(people), dtype=np.int16)
+    names = {str(p["id"]): p["name"] for p in pic.people}
+    spec = (pic.version.rules or {}).get("expectations", {}).get("specialist_min_level")
+    spec_pos = next((k + 1 for k, lv in enumerate(levels) if lv.code == spec), len(levels))
+    rows = []
+    grid = np.zeros((len(levels), n + 1), dtype=np.int64)  # highest position - 1 × breadth
+    for i, pid in enumerate(h.people):
+        points, breadth, top = int(m.points[i]), int(m.breadth[i]), int(highest[i])
+        share = None if not points else round(100 * float(m.top_share[i]))
+        if not points:
+            kind = "holds nothing yet"
+        elif top >= spec_pos and share is not None and share >= 75:
+            kind = "specialist"
+        elif share is not None and share < 50:
+            kind = "broad"
+        else:
+            kind = "in between"
+        if top:
+            grid[top - 1, breadth] += 1
+        rows.append(
+            {
+                "person": int(pid),
+                "name": names.get(pid, pid),
+                "breadth": breadth,
+                "highest": levels[top - 1].name if top else None,
+                "highest_rank": top,
+                "points": points,
+                "top_share": share,
+                "strongest": [
+                    {
+                        "element": elements[int(j)].code,
+                        "name": elements[int(j)].name,
+                        "level": levels[int(h.rank[i, int(j)]) - 1].name,
+                    }
+                    for j in m.strongest[i]
+                    if h.rank[i, int(j)] > 0
+                ],
+                "kind": kind,
+            }
+        )
+    return {
+        "top": TOP_CAPABILITIES,
+        "capabilities": n,
+        "people": rows,
+        "by_depth_and_breadth": [
+            {"highest": levels[k].name, "people_by_breadth": [int(x) for x in grid[k]]}
+            for k in range(len(levels) - 1, -1, -1)
+        ],
+    }
 
 
 def _capabilities(pic: Picture, exp: CapabilityExpectation, in_scope: Q) -> list[dict[str, Any]]:
@@ -476,6 +559,20 @@ def charts(ov: Overview, *, title: str) -> dict[str, str]:
             value_format="{:.0f}%",
             missing_label="no requirement",
             every_column=True,
+        )
+    spec = data.get("specialisation")
+    if spec and any(p["points"] for p in spec["people"]):
+        cols = list(range(1, spec["capabilities"] + 1))
+        out["specialisation"] = heatmap(
+            [[row["people_by_breadth"][b] or None for b in cols] for row in spec["by_depth_and_breadth"]],
+            [f"highest: {row['highest']}" for row in spec["by_depth_and_breadth"]],
+            [str(b) for b in cols],
+            title=f"How specialised: {len(spec['people'])} people by highest level and capabilities held",
+            value_label="people",
+            value_format="{:.0f}",
+            missing_label="nobody",
+            every_column=True,
+            ident="specialisation",
         )
     if data["coverage"]:
         out["coverage"] = bar_chart(
