@@ -954,6 +954,7 @@ ROUTES: list[Route] = [
     ),
     Route("POST /api/v1/people/{person_id}/invite", other_person, body=lambda p: {"role": "member"}),
     Route("GET /api/v1/people/imports/{import_id}", people_import),
+    Route("GET /api/v1/people/imports/{import_id}/problems", people_import),
     Route("POST /api/v1/people/imports/{import_id}/apply", people_import),
     Route("PATCH /api/v1/org-units/{unit_id}", unit, body=lambda p: {"name": "Renamed", "revision": 1}),
     Route("DELETE /api/v1/org-units/{unit_id}", empty_unit),

@@ -100,6 +100,7 @@ ROUTES: list[R] = [
     R("post", "/api/v1/people/{person}/invite", "person.invite", "invite_person_json", kind="api"),
     R("post", "/api/v1/people/import", "people.import", "upload", kind="api"),
     R("get", "/api/v1/people/imports/{import}", "people.import", kind="api"),
+    R("get", "/api/v1/people/imports/{import}/problems", "people.import", kind="api"),
     R("post", "/api/v1/people/imports/{import}/apply", "people.import", kind="api"),
     R("get", "/api/v1/people/export", "people.export", kind="api"),
     R("get", "/api/v1/org-units", "unit.view", kind="api"),

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from ninja import Router, Status
 from ninja.files import UploadedFile
 from ninja.params import functions as param
@@ -21,6 +22,7 @@ from soms.people.api.schemas import (
     CoverageTargetOut,
     CoverageTargetPatch,
     ImportOut,
+    ImportRefusedOut,
     InviteIn,
     MemberInviteIn,
     MemberOut,
@@ -41,9 +43,9 @@ from soms.people.api.schemas import (
     UnitPatch,
 )
 from soms.people.errors import PeopleInvalid
-from soms.people.io.export import csv_lines, export_rows, to_xlsx_bytes
+from soms.people.io.export import csv_lines, export_rows, problems_rows, to_xlsx_bytes
 from soms.people.io.plan import Options
-from soms.people.models import CoverageTarget, OrgUnit, PeopleImport, Person, RoleProfile, Team
+from soms.people.models import CoverageTarget, ImportStatus, OrgUnit, PeopleImport, Person, RoleProfile, Team
 from soms.people.selectors.people import PeopleFilter, org_tree, people_list, tree_flat, unit_counts
 from soms.people.services import imports as import_svc
 from soms.people.services import members as member_svc
@@ -185,8 +187,21 @@ def _apply(record: PeopleImport, actor: Any) -> Status:  # type: ignore[type-arg
 
 @router.post(
     "/people/import",
-    response={200: ImportOut, 202: JobOut},
+    response={200: ImportOut, 202: JobOut, 422: ImportRefusedOut},
     summary="Check an HR file (CSV or XLSX); apply it unless dry_run",
+    openapi_extra={
+        "responses": {
+            "200": {"description": "Checked and clean: `ready` with the dry-run summary, or `applied`"},
+            "202": {"description": "Clean and large: a background job applies it (poll `url`)"},
+            "422": {
+                "description": (
+                    "The file fails the check (bad rows or columns, a file that cannot be read): every "
+                    "problem with row, column, value and reason, and the error file's address; "
+                    "nothing written. Bad form fields answer the house's 422 `{detail: [...]}`."
+                )
+            },
+        }
+    },
 )
 def people_import(
     request: HttpRequest,
@@ -196,8 +211,9 @@ def people_import(
     deactivate_missing: bool = param.Form(False),  # noqa: B008
     sheet: str = param.Form("", max_length=100),  # noqa: B008
 ) -> Status:  # type: ignore[type-arg]
-    """Problems come back in `problems` (row, column, value, reason) with status `invalid`, and nothing
-    is written; a clean file comes back `ready` with the dry-run summary, or `applied`. A file of more
+    """A file with problems answers 422 with them in `problems` (row, column, value, reason), status
+    `invalid` and `problems_url` (the same as a CSV error file), and nothing is written; a clean file
+    answers 200, `ready` with the dry-run summary, or `applied`. A file of more
     than `SOMS_PEOPLE_IMPORT_INLINE_ROWS` rows (2,000) is applied by a background job: the answer is
     `202` with the job to poll (`url`); the import itself is at `/people/imports/{id}` (its id is in
     the job's parameters as `import_id`, and the job's result links to the org tree)."""
@@ -219,9 +235,39 @@ def people_import(
         actor=request.user,
         sheet=sheet or None,
     )
-    if not dry_run and record.status == "ready":
+    if record.status == ImportStatus.INVALID:
+        return Status(422, _refused_out(record))
+    if not dry_run:
         return _apply(record, request.user)
     return Status(200, _import_out(record))
+
+
+def _refused_out(record: PeopleImport) -> dict[str, Any]:
+    count = len(record.problems)
+    return {
+        "detail": f"The file has {count:,} problem{'s' if count != 1 else ''}; nothing was written. "
+        "Fix the rows named in `problems` and upload it again.",
+        "id": record.pk,
+        "filename": record.filename,
+        "status": record.status,
+        "problems": record.problems,
+        "problems_url": reverse("api:people_import_problems", kwargs={"import_id": record.pk}),
+    }
+
+
+@router.get(
+    "/people/imports/{import_id}/problems",
+    summary="A checked file's problems as a CSV error file (row, column, value, reason)",
+    response={200: None},
+    openapi_extra={"responses": {"200": {"description": "The error file", "content": {"text/csv": {}}}}},
+)
+def people_import_problems(request: HttpRequest, import_id: int) -> HttpResponse:
+    record = access.people_import_for(_m(request), import_id)
+    response = HttpResponse(
+        "".join(csv_lines(problems_rows(record.problems))), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="import-{record.pk}-problems.csv"'
+    return response
 
 
 @router.get("/people/imports/{import_id}", response=ImportOut, summary="A checked or applied HR file")

@@ -196,6 +196,17 @@ class ImportOut(Schema):
     problems: list[dict[str, Any]]
 
 
+class ImportRefusedOut(Schema):
+    """A file that fails the check: every problem with its row and column; nothing was written."""
+
+    detail: str
+    id: int = Field(description="The checked file, at /people/imports/{id}")
+    filename: str
+    status: str = Field(description="Always `invalid`")
+    problems: list[dict[str, Any]] = Field(description="row, column, value, reason for each problem")
+    problems_url: str = Field(description="The problems as a CSV file (the error file)")
+
+
 class MemberOut(Schema):
     id: int
     revision: int = Field(description="Send it back with a change; it goes up with every change")
