@@ -46,7 +46,10 @@ class ActionForm(SomsForm):
     title = forms.CharField(max_length=200)
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000)
     due_on = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="YYYY-MM-DD"
+        required=False,
+        # A date input reads and shows ISO dates only; the en-GB format (dd/mm/yyyy) would show empty.
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="YYYY-MM-DD",
     )
     source = forms.CharField(widget=forms.HiddenInput, required=False, max_length=20)
 
