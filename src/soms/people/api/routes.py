@@ -51,6 +51,7 @@ from soms.people.services import imports as import_svc
 from soms.people.services import members as member_svc
 from soms.people.services import persons, privacy, structure
 from soms.people.services import profiles as profile_svc
+from soms.people.services.exports import people_export_later, people_export_runs_inline
 from soms.people.services.persons import role_profiles_by_code
 from soms.tenancy.access import NotFound, require
 from soms.tenancy.models import Membership
@@ -287,25 +288,31 @@ def people_import_apply(request: HttpRequest, import_id: int) -> Status:  # type
 
 @router.get(
     "/people/export",
-    summary="People in the import's columns, as CSV or XLSX",
-    response={200: None},
+    summary="People in the import's columns, as CSV or XLSX (a background job for a large organisation)",
+    response={200: None, 202: JobOut},
     openapi_extra={
         "responses": {
             "200": {
-                "description": "The file",
+                "description": "The file (organisations of up to SOMS_PEOPLE_EXPORT_INLINE_ROWS people, 2,000)",
                 "content": {
                     "text/csv": {},
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
                 },
-            }
+            },
+            "202": {
+                "description": "More people: a background job writes the file; poll `url` until it is "
+                "done, then fetch `download_url`"
+            },
         }
     },
 )
-def people_export(
-    request: HttpRequest, format: str = param.Query("csv", pattern="^(csv|xlsx)$")
-) -> HttpResponse:
+def people_export(request: HttpRequest, format: str = param.Query("csv", pattern="^(csv|xlsx)$")) -> Any:
     m = _m(request)
     require(m, "people.export")
+    if not people_export_runs_inline(m.organisation_id):
+        return Status(
+            202, job_out(people_export_later(organisation=m.organisation, actor=request.user, fmt=format))
+        )
     if format == "xlsx":
         response = HttpResponse(
             to_xlsx_bytes(export_rows(m.organisation_id)),
