@@ -272,6 +272,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = SOMS_MAX_UPLOAD_BYTES + 1024 * 1024
 SOMS_PEOPLE_IMPORT_MAX_ROWS = envint("SOMS_PEOPLE_IMPORT_MAX_ROWS", 200_000)
 # Up to this many rows an HR file is applied within the request; a larger one in a background job.
 SOMS_PEOPLE_IMPORT_INLINE_ROWS = envint("SOMS_PEOPLE_IMPORT_INLINE_ROWS", 2_000)
+# Up to this many people an export (CSV or XLSX) is written within the request; more by a job.
+SOMS_PEOPLE_EXPORT_INLINE_ROWS = envint("SOMS_PEOPLE_EXPORT_INLINE_ROWS", 2_000)
 # An import creating more people than SOMS_PEOPLE_IMPORT_STAGE_ROWS is staged (soms.people.io.apply):
 # its new units, teams and people are written in short transactions of that many rows each, hidden
 # until one last short transaction makes them live together, with a pause between them in which

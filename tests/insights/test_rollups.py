@@ -51,7 +51,7 @@ def owner(org: Any) -> Membership:
 def assert_same_as_per_person(m: Membership, version: Any, unit: Any = None) -> None:
     targets = targets_for(m, version, unit=unit, team=None)
     ours = overview_for(m, version, Filters(unit=unit), targets, group_units=True)
-    theirs = overview(picture(m, version, Filters(unit=unit)), targets, group_units=True)
+    theirs = overview(picture(m, version, Filters(unit=unit)), targets, group_units=True, scope=unit)
     assert ours.from_rollups
     assert ours.data == theirs.data
 

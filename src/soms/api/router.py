@@ -127,8 +127,13 @@ def on_queue_full(request: HttpRequest, exc: QueueFull) -> HttpResponse:
 
 @api.exception_handler(PeopleConflict)
 def on_people_conflict(request: HttpRequest, exc: PeopleConflict) -> HttpResponse:
-    # Well formed, but it clashes with what is stored (the last owner, an import applied twice).
-    return api.create_response(request, {"detail": str(exc)}, status=409)
+    # Well formed, but it clashes with what is stored (the last owner, an import applied twice, a
+    # stale revision: then the current one comes along, so the client can read again and retry).
+    body: dict[str, Any] = {"detail": str(exc)}
+    current = getattr(exc, "current", None)
+    if current is not None:
+        body["revision"] = current
+    return api.create_response(request, body, status=409)
 
 
 @api.exception_handler(AuditConflict)

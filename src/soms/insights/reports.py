@@ -14,7 +14,13 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
-from soms.insights.selectors.overview import charts, overview, person_rows, specialisation_of
+from soms.insights.selectors.overview import (
+    charts,
+    overview,
+    person_rows,
+    specialisation_of,
+    units_heatmap,
+)
 from soms.insights.selectors.person import person_view
 from soms.insights.selectors.picture import Filters, Picture, picture, targets_for
 from soms.people.models import Person
@@ -24,6 +30,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The PDF draws one row per person up to this many; beyond it, units × elements (per-person detail
 # goes to the workbook, which has no such limit).
 PDF_PEOPLE = 200
+# Units per units × elements heatmap in the PDF: one drawing of 960 units wide is about 640 tall on
+# an A4 landscape page, which holds the title, the legend and about 16 rows; a larger organisation
+# gets one heatmap per page, each with its own header and legend.
+PDF_UNITS = 14
 
 
 def _level_name(pic: Picture, code: str | None) -> str:
@@ -43,7 +53,10 @@ def team_report_data(
 ) -> tuple[Picture, dict[str, Any]]:
     pic = picture(membership, version, filters)
     ov = overview(
-        pic, targets_for(membership, version, unit=filters.unit, team=filters.team), group_units=True
+        pic,
+        targets_for(membership, version, unit=filters.unit, team=filters.team),
+        group_units=True,
+        scope=filters.unit,
     )
     return pic, ov.data
 
@@ -196,6 +209,20 @@ def team_html(membership: Membership, version: Any, filters: Filters) -> str:
         grid_data = dict(data)
         grid_data["rows"] = person_rows(pic, 0, PDF_PEOPLE) if len(pic.people) <= PDF_PEOPLE else []
         svg = charts(Overview(pic, grid_data), title=f"{title}: levels per element")
+    units = data.get("units") or []
+    unit_charts = [
+        mark_safe(  # noqa: S308 - our own SVG, every text escaped
+            units_heatmap(
+                units[start : start + PDF_UNITS],
+                pic.element_names,
+                title=title
+                if len(units) <= PDF_UNITS
+                else f"{title} (units {start + 1}–{min(start + PDF_UNITS, len(units))} of {len(units)})",
+                ident=f"units-{start}",
+            )
+        )
+        for start in range(0, len(units), PDF_UNITS)
+    ]
     return render_to_string(
         "insights/report.html",
         {
@@ -203,11 +230,12 @@ def team_html(membership: Membership, version: Any, filters: Filters) -> str:
             "version": version,
             "data": data,
             "grid": mark_safe(svg.get("grid", "")),  # noqa: S308 - our own SVG, every text escaped
-            "units_chart": mark_safe(svg.get("units", "")),  # noqa: S308 - as above
+            "unit_charts": unit_charts,
             "coverage_chart": mark_safe(svg.get("coverage", "")),  # noqa: S308 - as above
             "specialisation_chart": mark_safe(svg.get("specialisation", "")),  # noqa: S308 - as above
             "many": len(pic.people) > PDF_PEOPLE,
             "pdf_people": PDF_PEOPLE,
+            "pdf_units": PDF_UNITS,
         },
     )
 

@@ -6,7 +6,7 @@ from typing import Any, cast
 
 from django import forms
 
-from soms.fields import SomsForm
+from soms.fields import IsoDateInput, SomsForm
 from soms.people.models import OrgUnit, Person, RoleProfile, Team
 from soms.tenancy.models import Role
 
@@ -33,7 +33,19 @@ class PeopleSearchForm(SomsForm):
         self.fields["role_profile"].queryset = profiles  # type: ignore[attr-defined]
 
 
+class RevisionField(forms.IntegerField):
+    """The revision of the row the form was made from (hidden): a later save by someone else is
+    refused instead of overwritten. Required when editing; a new row has none."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(min_value=1, max_value=2**31 - 1, **kwargs)
+
+
 class PersonForm(SomsForm):
+    revision = RevisionField()
     employee_id = forms.CharField(max_length=64)
     name = forms.CharField(max_length=200)
     email = forms.EmailField(required=False)
@@ -48,9 +60,7 @@ class PersonForm(SomsForm):
     unit = forms.ModelChoiceField(queryset=OrgUnit.objects.none(), required=False)
     team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False)
     location = forms.CharField(max_length=200, required=False)
-    start_date = forms.DateField(
-        required=False, help_text="YYYY-MM-DD", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    start_date = forms.DateField(required=False, help_text="YYYY-MM-DD", widget=IsoDateInput())
     active = forms.BooleanField(required=False, initial=True)
     role_profiles = forms.ModelMultipleChoiceField(
         queryset=RoleProfile.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
@@ -67,6 +77,7 @@ class PersonForm(SomsForm):
 
 
 class UnitForm(SomsForm):
+    revision = RevisionField()
     name = forms.CharField(max_length=120)
     parent = forms.ModelChoiceField(queryset=OrgUnit.objects.none(), required=False, label="Inside unit")
     manager = forms.ModelChoiceField(
@@ -136,6 +147,13 @@ class InviteForm(SomsForm):
 
 class RoleForm(SomsForm):
     role = forms.ChoiceField(choices=Role.choices)
+    revision = RevisionField()
+
+
+class RevisionOnlyForm(SomsForm):
+    """A delete button's form: the revision the page showed (optional for older pages)."""
+
+    revision = RevisionField()
 
 
 class CoverageTargetForm(SomsForm):

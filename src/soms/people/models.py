@@ -20,7 +20,7 @@ from django.db import models
 from django.db.models import Q
 
 from soms import limits
-from soms.tenancy.models import Organisation, TenantOwned
+from soms.tenancy.models import Organisation, TenantOwned, revision_field
 
 if TYPE_CHECKING:
     from django.db.models.fields.related_descriptors import ManyRelatedManager
@@ -81,6 +81,7 @@ class OrgUnit(TenantOwned):
         "Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="managed_units"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    revision = revision_field()
     staged = staged_field()
 
     objects = LiveManager["OrgUnit"]()
@@ -109,6 +110,7 @@ class Team(TenantOwned):
     unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="teams")
     name = models.CharField(max_length=120)
     created_at = models.DateTimeField(auto_now_add=True)
+    revision = revision_field()
     staged = staged_field()
 
     objects = LiveManager["Team"]()
@@ -152,6 +154,7 @@ class Person(TenantOwned):
     erased_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    revision = revision_field()
     staged = staged_field()
 
     objects = LiveManager["Person"]()
@@ -200,6 +203,7 @@ class RoleProfile(models.Model):
     description = models.TextField(blank=True)
     is_builtin = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    revision = revision_field()
 
     if TYPE_CHECKING:
         # The reverse side of Person.role_profiles (the stubs do not add it for a lazy reference).
@@ -243,6 +247,7 @@ class CoverageTarget(TenantOwned):
     minimum = models.PositiveIntegerField(default=1)
     note = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    revision = revision_field()
 
     class Meta:
         ordering = ["id"]

@@ -11,6 +11,7 @@ from django.db.models.functions import Concat, Length, Substr
 
 from soms.people.errors import PeopleInvalid
 from soms.people.models import ID_WIDTH, MAX_DEPTH, OrgUnit, Person, RoleProfile, Team
+from soms.people.services.revisions import bump_revision, check_revision
 from soms.people.signals import people_changed
 from soms.tenancy.models import Organisation
 from soms.tenancy.services import audit_log_write
@@ -114,8 +115,11 @@ def _rechain(person: Person, manager: Person | None) -> None:
 
 
 @transaction.atomic
-def person_update(*, person: Person, actor: Any, **values: Any) -> Person:
+def person_update(*, person: Person, actor: Any, revision: int | None = None, **values: Any) -> Person:
+    """Change the fields given. `revision` is the one the caller read: a stale one is refused with
+    `StaleRevision` before anything is compared (see soms.people.services.revisions)."""
     person = Person.objects.select_for_update().get(pk=person.pk)
+    check_revision(person, revision, f"{person.name} ({person.employee_id})")
     profiles = values.pop("role_profiles", None)
     unknown = set(values) - set(FIELDS)
     if unknown:
@@ -151,6 +155,7 @@ def person_update(*, person: Person, actor: Any, **values: Any) -> Person:
             before["role_profiles"], after["role_profiles"] = current_codes, new_codes
     if not after:
         return person
+    bump_revision(person, f"{person.name} ({person.employee_id})")
     person.save()
     if {"unit", "active", "role_profiles"} & set(after):
         people_changed.send(None, organisation_id=person.organisation_id, person_ids=[person.pk])
