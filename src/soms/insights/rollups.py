@@ -378,6 +378,7 @@ def _later(organisation_id: int, person_ids: list[int] | None) -> None:
         owner=None,
         title="Recount the Insights rollups",
         params={"people": person_ids},
+        limited=False,  # housekeeping after a write: never refused for a full queue
     )
 
 

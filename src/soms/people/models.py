@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from soms import limits
 from soms.tenancy.models import Organisation, TenantOwned, revision_field
@@ -163,6 +164,10 @@ class Person(TenantOwned):
         ordering = ["name_key", "id"]
         constraints = [
             models.UniqueConstraint(fields=["organisation", "employee_id"], name="person_unique_employee_id"),
+            # Ids match without regard to case (the import, the forms): no two may differ by case only.
+            models.UniqueConstraint(
+                "organisation", Lower("employee_id"), name="person_unique_employee_id_nocase"
+            ),
             models.UniqueConstraint(
                 fields=["organisation", "user"], condition=Q(user__isnull=False), name="person_unique_user"
             ),

@@ -80,6 +80,8 @@ def recompute_people(
                 params={"version_id": version_id, "person_ids": sorted(ids)},
                 total=len(ids),
                 enqueue=enqueue,
+                # The consequence of a write already accepted: never refused for a full queue.
+                limited=False,
             )
         )
     return jobs
