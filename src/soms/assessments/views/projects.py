@@ -228,7 +228,17 @@ def _edit(request: MemberRequest, project: ChangeProject | None) -> HttpResponse
         if project
         else []
     )
-    formset = OutcomeFormSet(request.POST if bound else None, prefix="outcomes", initial=outcome_initial)
+    data = request.POST
+    if reload and request.POST.get("_reload") == "row":
+        # "Add a row": the same rows again plus an empty one (no script: the page's policy allows
+        # none inline, and the page works without any).
+        data = request.POST.copy()
+        try:
+            rows = int(data.get("outcomes-TOTAL_FORMS", "0"))
+        except ValueError:
+            rows = 0
+        data["outcomes-TOTAL_FORMS"] = str(max(0, min(rows, MAX_PROJECT_OUTCOMES - 1)) + 1)
+    formset = OutcomeFormSet(data if bound else None, prefix="outcomes", initial=outcome_initial)
     if not bound:
         formset.extra = OUTCOME_ROWS_EXTRA
     status = 200
