@@ -1,4 +1,4 @@
-"""Background jobs of the people app: applying a large HR file."""
+"""Background jobs of the people app: applying a large HR file, exporting many people."""
 
 from __future__ import annotations
 
@@ -35,3 +35,24 @@ def people_import_apply_job(ctx: JobContext, *, import_id: int) -> str:
         f"Imported {record.filename}: {result['created']} created, {result['updated']} changed, "
         f"{result['deactivated']} deactivated."
     )
+
+
+@job
+def people_export_job(ctx: JobContext, *, fmt: str) -> str:
+    from soms.people.services.exports import (
+        CONTENT_TYPES,
+        people_export_bytes,
+        people_export_count,
+        people_export_filename,
+    )
+
+    if fmt not in CONTENT_TYPES:
+        raise JobError(f"Unknown export format {fmt!r}.")
+    total = people_export_count(ctx.organisation.pk)
+
+    def progress(done: int, of: int) -> None:
+        ctx.progress(done, of, "Writing people")
+
+    data = people_export_bytes(ctx.organisation.pk, fmt, progress=progress)
+    ctx.result_file(people_export_filename(ctx.organisation, fmt), data, content_type=CONTENT_TYPES[fmt])
+    return f"Exported {total:,} people as {fmt.upper()}: download the file."

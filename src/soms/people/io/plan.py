@@ -140,6 +140,9 @@ class State:
     teams: dict[tuple[int | None, str], int]  # (unit id, team name case-folded) -> team id
     team_names: dict[int, tuple[int | None, str]]
     profiles: dict[str, RoleProfile]
+    # Employee ids are matched without regard to case, like e-mail addresses: case-folded id -> the
+    # spelling stored (a file's `e-001` is the person stored as `E-001`, who keeps that spelling).
+    spelling: dict[str, str] = field(default_factory=dict)
 
 
 def load_state(organisation_id: int, *, with_profiles: bool) -> State:
@@ -210,6 +213,7 @@ def load_state(organisation_id: int, *, with_profiles: bool) -> State:
     for profile in RoleProfile.objects.filter(organisation_id=organisation_id):
         profiles[profile.code] = profile
     return State(
+        spelling={p["employee_id"].casefold(): p["employee_id"] for p in by_id.values()},
         people={p["employee_id"]: p for p in by_id.values()},
         unit_paths=unit_paths,
         unit_names=unit_names,
@@ -269,7 +273,8 @@ def plan_import(organisation_id: int, table: Table, options: Options, *, max_row
     state = load_state(organisation_id, with_profiles="role_profiles" in index)
     plan.state = state
     width = len(table.headers)
-    seen: dict[str, int] = {}
+    seen: dict[str, int] = {}  # case-folded employee id -> its row
+    first_spelling: dict[str, str] = {}
     rows: list[Row] = []
     for number, cells in table.rows:
         if len(cells) < width:
@@ -296,10 +301,22 @@ def plan_import(organisation_id: int, table: Table, options: Options, *, max_row
             bad("employee_id", "required: every row needs an employee id")
         elif len(emp) > LIMITS["employee_id"]:
             bad("employee_id", f"at most {LIMITS['employee_id']} characters")
-        elif emp in seen:
-            bad("employee_id", f"the same employee id is already on row {seen[emp]}")
+        elif emp.casefold() in seen:
+            first = seen[emp.casefold()]
+            bad(
+                "employee_id",
+                f"the same employee id is already on row {first}"
+                + (
+                    f" (as {first_spelling[emp.casefold()]!r}: ids ignore case)"
+                    if first_spelling[emp.casefold()] != emp
+                    else ""
+                ),
+            )
         else:
-            seen[emp] = number
+            seen[emp.casefold()] = number
+            # The stored spelling wins; a new id keeps the file's first spelling.
+            emp = state.spelling.setdefault(emp.casefold(), emp)
+            first_spelling[emp.casefold()] = raw["employee_id"]
         existing = state.people.get(emp)
         values: dict[str, Any] = {}
         for column in columns:
@@ -350,10 +367,12 @@ def plan_import(organisation_id: int, table: Table, options: Options, *, max_row
                     )
                     continue
                 value = codes
-            elif column == "manager_employee_id" and value == emp:
+            elif column == "manager_employee_id" and value.casefold() == emp.casefold():
                 bad(column, "a person cannot be their own manager")
                 continue
             values[column] = value
+        if existing is None and "name" not in index and emp:
+            bad("name", "required for a new person, and the file has no name column", value="")
         if existing is not None and existing["erased"]:
             bad("employee_id", "this person was erased; erased records cannot be imported over")
         problems.extend(row_problems)
@@ -381,7 +400,10 @@ def _check_references(plan: Plan, state: State, seen: dict[str, int]) -> None:
     by_emp = {r.employee_id: r for r in plan.rows}
     for row in plan.rows:
         mgr = row.values.get("manager_employee_id")
-        if mgr and mgr not in seen and mgr not in state.people:
+        if mgr:
+            # The manager by the spelling stored or first used in the file, whatever the case here.
+            mgr = row.values["manager_employee_id"] = state.spelling.get(mgr.casefold(), mgr)
+        if mgr and mgr.casefold() not in seen and mgr not in state.people:
             plan.problems.append(
                 Problem(
                     row.number,

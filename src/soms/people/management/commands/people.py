@@ -15,7 +15,6 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from soms.people.errors import PeopleConflict
-from soms.people.io.export import export_rows, to_csv_bytes, to_xlsx_bytes
 from soms.people.io.plan import Options
 from soms.tenancy.models import Organisation
 
@@ -105,13 +104,21 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(job.message))
 
     def do_export(self, options: dict[str, Any]) -> None:
+        from soms.jobs.cli import job_run_in_foreground
+        from soms.people.services.exports import people_export_later
+
         org = self.organisation(options["org"])
-        rows = export_rows(org.pk)
-        data = to_xlsx_bytes(rows) if options["format"] == "xlsx" else to_csv_bytes(rows)
+        fmt = options["format"]
+        if fmt == "xlsx" and not options["output"]:
+            raise CommandError("XLSX is binary: give a file with -o FILE.")
+        # The same job as a large export from the page or the API, run here with a progress bar: on
+        # standard error when the CSV itself goes to standard output.
+        job = people_export_later(organisation=org, actor=None, fmt=fmt, enqueue=False)
+        job = job_run_in_foreground(job, stdout=self.stdout if options["output"] else self.stderr)
+        with job.result_file.open("rb") as f:
+            data = f.read()
         if options["output"]:
             Path(options["output"]).write_bytes(data)
-            self.stdout.write(f"Wrote {options['output']}.")
-        elif options["format"] == "xlsx":
-            raise CommandError("XLSX is binary: give a file with -o FILE.")
+            self.stdout.write(f"Wrote {options['output']}: {job.message.split(':')[0]}.")
         else:
             self.stdout.write(data.decode("utf-8"), ending="")
