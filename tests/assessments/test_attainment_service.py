@@ -12,6 +12,9 @@ from soms.assessments.models import ElementAttainment, PersonStanding, ValidityO
 from soms.assessments.services.attainment import (
     engine_for,
     evaluate,
+    judgements_by_person,
+    person_inputs,
+    projects_by_person,
     recompute,
     recompute_due,
     recompute_version,
@@ -162,3 +165,30 @@ def test_the_stored_detail_holds_only_what_the_columns_do_not_and_reads_back_who
             expires_on=row.expires_on,
         )
         assert whole == expected.element(row.element.code).as_json()
+
+
+def test_one_persons_inputs_are_what_the_batch_readers_give(org: Any, soms_version: Any) -> None:
+    nina, sam = org.people["E005"], org.people["E003"]
+    validated(nina, soms_version, statements(soms_version, DC, "foundation"), on=date(2025, 1, 10))
+    mine = validated(nina, soms_version, statements(soms_version, DC, "practitioner"), on=date(2026, 1, 10))
+    mine.status, mine.validated_on = "submitted", None
+    mine.save()
+    validated(sam, soms_version, statements(soms_version, DC, "foundation"), on=date(2025, 3, 1), kind="self")
+    project(sam, soms_version, [DC, "people-capability"], completed_on=date(2026, 1, 5), validated_on=None)
+    project(
+        sam,
+        soms_version,
+        [DC],
+        completed_on=date(2026, 1, 5),
+        validated_on=date(2026, 1, 9),
+        code="P2",
+        members=[nina],
+    )
+    index = version_index(soms_version)
+    for person in (nina, sam):
+        for validated_only in (True, False):
+            judgements, projects = person_inputs(person.pk, index, validated_only=validated_only)
+            expected = judgements_by_person([person.pk], index, validated_only=validated_only)[person.pk]
+            assert sorted(judgements, key=lambda j: j.seq) == sorted(expected, key=lambda j: j.seq)
+            assert projects == projects_by_person([person.pk], index)[person.pk]
+            assert [p.id for p in projects] == ["P2"]
