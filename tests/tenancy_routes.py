@@ -942,7 +942,9 @@ ROUTES: list[Route] = [
     Route("POST people-import-apply", people_import),
     Route("POST member-role", member, body=lambda p: {"role": "assessor"}),
     Route("POST member-remove", member),
-    Route("PATCH /api/v1/people/{person_id}", other_person, body=lambda p: {"job_title": "Lead"}),
+    Route(
+        "PATCH /api/v1/people/{person_id}", other_person, body=lambda p: {"job_title": "Lead", "revision": 1}
+    ),
     Route("GET /api/v1/people/{person_id}/data", other_person),
     Route("POST /api/v1/people/{person_id}/erase", other_person),
     Route(
@@ -952,17 +954,28 @@ ROUTES: list[Route] = [
     ),
     Route("POST /api/v1/people/{person_id}/invite", other_person, body=lambda p: {"role": "member"}),
     Route("GET /api/v1/people/imports/{import_id}", people_import),
+    Route("GET /api/v1/people/imports/{import_id}/problems", people_import),
     Route("POST /api/v1/people/imports/{import_id}/apply", people_import),
-    Route("PATCH /api/v1/org-units/{unit_id}", unit, body=lambda p: {"name": "Renamed"}),
+    Route("PATCH /api/v1/org-units/{unit_id}", unit, body=lambda p: {"name": "Renamed", "revision": 1}),
     Route("DELETE /api/v1/org-units/{unit_id}", empty_unit),
-    Route("PATCH /api/v1/teams/{team_id}", team, body=lambda p: {"name": "Renamed"}),
+    Route("PATCH /api/v1/teams/{team_id}", team, body=lambda p: {"name": "Renamed", "revision": 1}),
     Route("DELETE /api/v1/teams/{team_id}", team),
-    Route("PATCH /api/v1/role-profiles/{profile_id}", role_profile, body=lambda p: {"name": "Renamed"}),
+    Route(
+        "PATCH /api/v1/role-profiles/{profile_id}",
+        role_profile,
+        body=lambda p: {"name": "Renamed", "revision": 1},
+    ),
     Route("DELETE /api/v1/role-profiles/{profile_id}", role_profile),
     Route("POST /api/v1/role-profiles/{profile_id}/copy", role_profile, body=lambda p: {}),
-    Route("PATCH /api/v1/coverage-targets/{target_id}", coverage_target, body=lambda p: {"minimum": 3}),
+    Route(
+        "PATCH /api/v1/coverage-targets/{target_id}",
+        coverage_target,
+        body=lambda p: {"minimum": 3, "revision": 1},
+    ),
     Route("DELETE /api/v1/coverage-targets/{target_id}", coverage_target),
-    Route("PATCH /api/v1/members/{membership_id}", member, body=lambda p: {"role": "assessor"}),
+    Route(
+        "PATCH /api/v1/members/{membership_id}", member, body=lambda p: {"role": "assessor", "revision": 1}
+    ),
     Route("DELETE /api/v1/members/{membership_id}", member),
     # attainment (history11): a person's profile follows who may see the person; validity is for admins
     Route("GET attainment-profile", person, refused=None),

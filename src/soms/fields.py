@@ -12,6 +12,7 @@ character in any string it receives, naming the field, so no field can forget to
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Annotated, Any
 
@@ -112,6 +113,25 @@ def _guard_ids(field: forms.ModelChoiceField[Any]) -> None:
 
     field.clean = guarded  # type: ignore[method-assign]
     field._id_guarded = True  # type: ignore[attr-defined]
+
+
+class IsoDateInput(forms.DateInput):
+    """`<input type="date">` whose value is always written YYYY-MM-DD.
+
+    Browsers read only ISO dates in a date input; Django would otherwise render the value in the
+    locale's first input format (en-GB: dd/mm/yyyy), which the browser shows as empty, so saving the
+    form again would clear the date. Every date field of a form uses this widget."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+    def format_value(self, value: Any) -> str | None:
+        # isoformat, not strftime: "%Y" writes year 1 as "1", which is no date to a browser.
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        return super().format_value(value)
 
 
 class SomsForm(forms.Form):

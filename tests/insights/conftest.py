@@ -41,3 +41,48 @@ def skilled(org: Org, soms_version: Any) -> Org:  # noqa: F811  (the imported fi
     validated(noel, soms_version, statements(soms_version, DELIVERY, "foundation"), on=on)
     recompute([p.pk for p in org.people.values()], soms_version, a.pk, date(2026, 2, 1))
     return org
+
+
+SMO_LEVELS = ["initial", "repeatable", "defined", "managed", "continually-improving"]
+
+
+def held(version: Any, element: str, up_to: str) -> list[Any]:
+    """Every statement of `element` from the lowest level up to `up_to`."""
+    return [s for lv in SMO_LEVELS[: SMO_LEVELS.index(up_to) + 1] for s in statements(version, element, lv)]
+
+
+@pytest.fixture
+def smo(org: Org, builtin: Any) -> Any:  # noqa: F811
+    """Alpha on the service management office capability model (1-5): Nina a specialist in
+    incident management (level 4) with a little problem management, Sam a back-up there (level 2)
+    and broad elsewhere (level 1 in five capabilities), Olivia level 3 in risk management only."""
+    from soms.frameworks.models import FrameworkVersion
+
+    version = FrameworkVersion.objects.get(
+        framework__organisation__isnull=True, framework__code="smo-capability"
+    )
+    on = date(2026, 1, 10)
+    nina, sam, olivia = org.people["E005"], org.people["E003"], org.people["E001"]
+    validated(
+        nina,
+        version,
+        held(version, "incident-management", "managed") + held(version, "problem-management", "initial"),
+        on=on,
+    )
+    broad = [
+        "strategy-management",
+        "relationship-management",
+        "service-desk",
+        "knowledge-management",
+        "supplier-management",
+    ]
+    validated(
+        sam,
+        version,
+        held(version, "incident-management", "repeatable")
+        + [s for e in broad for s in held(version, e, "initial")],
+        on=on,
+    )
+    validated(olivia, version, held(version, "risk-management", "defined"), on=on)
+    recompute([p.pk for p in org.people.values()], version, org.world.org_a.pk, date(2026, 2, 1))
+    return version

@@ -119,3 +119,40 @@ def test_inviting_a_person_links_their_login(org, django_capture_on_commit_callb
     assert "invite" in mail.outbox[0].body
     with pytest.raises(PeopleInvalid):
         person_invite(person=org.people["E001"], actor=org.world.alice)  # no e-mail address
+
+
+def test_an_owner_who_never_accepted_the_invitation_does_not_count_as_the_other_owner(world):
+    owner = _m(world.alice, world.org_a)
+    pending = member_invite(
+        organisation=world.org_a,
+        email="pending.owner@example.org",
+        role=Role.OWNER,
+        actor=world.alice,
+        actor_membership=owner,
+    )
+    assert not pending.user.has_usable_password() and pending.user.last_login is None
+    # Two owners on paper, one who can act: alice is still the last owner.
+    with pytest.raises(PeopleConflict, match="last owner"):
+        member_change_role(membership=owner, role=Role.ADMIN, actor=world.alice, actor_membership=owner)
+    with pytest.raises(PeopleConflict, match="last owner"):
+        member_remove(membership=owner, actor=world.alice, actor_membership=owner)
+    assert _m(world.alice, world.org_a).role == Role.OWNER
+    # A deactivated login does not count either, even with a password.
+    charlie = _m(world.charlie, world.org_a)
+    member_change_role(membership=charlie, role=Role.OWNER, actor=world.alice, actor_membership=owner)
+    get_user_model().objects.filter(pk=world.charlie.pk).update(is_active=False)
+    with pytest.raises(PeopleConflict, match="last owner"):
+        member_remove(membership=owner, actor=world.alice, actor_membership=owner)
+    # The pending owner may go (alice remains); once an invitee has set a password they count.
+    member_remove(membership=pending, actor=world.alice, actor_membership=owner)
+    again = member_invite(
+        organisation=world.org_a,
+        email="second.owner@example.org",
+        role=Role.OWNER,
+        actor=world.alice,
+        actor_membership=owner,
+    )
+    again.user.set_password("a long new passphrase 7")
+    again.user.save()
+    member_change_role(membership=owner, role=Role.ADMIN, actor=world.alice, actor_membership=owner)
+    assert _m(world.alice, world.org_a).role == Role.ADMIN

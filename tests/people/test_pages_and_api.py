@@ -102,13 +102,26 @@ def test_import_page_flow_problems_file_dry_run_apply(org):
 def test_api_import_reports_problems_and_applies(org):
     client = org.world.client_for(org.world.alice, org.world.org_a)
     bad = csv_bytes([["employee_id", "name", "manager_employee_id"], ["N1", "New", "GHOST"]])
-    out = client.post(
+    refused = client.post(
         "/api/v1/people/import", {"file": SimpleUploadedFile("a.csv", bad), "dry_run": "false"}
-    ).json()
+    )
+    assert refused.status_code == 422
+    out = refused.json()
     assert out["status"] == "invalid" and out["problems"][0]["column"] == "manager_employee_id"
+    assert out["problems"][0]["row"] == 2 and "nothing was written" in out["detail"]
+    # The error file stays reachable, for the API (token or session) and on the page.
+    error_file = client.get(out["problems_url"])
+    assert error_file.status_code == 200 and error_file["Content-Type"].startswith("text/csv")
+    assert b"row,column,value,reason" in error_file.content and b"manager_employee_id" in error_file.content
+    page_file = client.get(f"/people/imports/{out['id']}/problems.csv")
+    assert b"manager_employee_id" in b"".join(page_file.streaming_content)
+    # A dry run of a bad file is refused the same way.
+    dry = client.post("/api/v1/people/import", {"file": SimpleUploadedFile("a.csv", bad)})
+    assert dry.status_code == 422 and dry.json()["problems"]
     good = csv_bytes([["employee_id", "name", "manager_employee_id"], ["N1", "New", "E001"]])
-    out = client.post("/api/v1/people/import", {"file": SimpleUploadedFile("a.csv", good)}).json()
-    assert out["status"] == "ready" and out["summary"]["create"] == 1
+    ready = client.post("/api/v1/people/import", {"file": SimpleUploadedFile("a.csv", good)})
+    out = ready.json()
+    assert ready.status_code == 200 and out["status"] == "ready" and out["summary"]["create"] == 1
     out = client.post(f"/api/v1/people/imports/{out['id']}/apply").json()
     assert out["status"] == "applied"
     assert Person.objects.filter(employee_id="N1", manager=org.people["E001"]).exists()
@@ -123,23 +136,29 @@ def test_api_bad_input_names_the_field(org):
     )
     assert taken.status_code == 422 and taken.json()["detail"][0]["loc"][-1] == "employee_id"
     foreign = client.patch(
-        f"/api/v1/people/{org.people['E001'].pk}", {"unit_id": org.b_unit.pk}, content_type="application/json"
+        f"/api/v1/people/{org.people['E001'].pk}",
+        {"unit_id": org.b_unit.pk, "revision": org.people["E001"].revision},
+        content_type="application/json",
     )
     assert foreign.status_code == 422 and foreign.json()["detail"][0]["loc"][-1] == "unit_id"
     cycle = client.patch(
         f"/api/v1/people/{org.people['E002'].pk}",
-        {"manager_id": org.people["E004"].pk},
+        {"manager_id": org.people["E004"].pk, "revision": org.people["E002"].revision},
         content_type="application/json",
     )
     assert cycle.status_code == 422 and cycle.json()["detail"][0]["loc"][-1] == "manager"
     unit_cycle = client.patch(
         f"/api/v1/org-units/{org.units['claims'].pk}",
-        {"parent_id": org.units["north"].pk},
+        {"parent_id": org.units["north"].pk, "revision": org.units["claims"].revision},
         content_type="application/json",
     )
     assert unit_cycle.status_code == 422
-    owner_id = Membership.objects.get(organisation=org.world.org_a, user=org.world.alice).pk
-    last = client.patch(f"/api/v1/members/{owner_id}", {"role": "admin"}, content_type="application/json")
+    owner = Membership.objects.get(organisation=org.world.org_a, user=org.world.alice)
+    last = client.patch(
+        f"/api/v1/members/{owner.pk}",
+        {"role": "admin", "revision": owner.revision},
+        content_type="application/json",
+    )
     assert last.status_code == 409 and "last owner" in last.json()["detail"]
 
 

@@ -100,6 +100,7 @@ ROUTES: list[R] = [
     R("post", "/api/v1/people/{person}/invite", "person.invite", "invite_person_json", kind="api"),
     R("post", "/api/v1/people/import", "people.import", "upload", kind="api"),
     R("get", "/api/v1/people/imports/{import}", "people.import", kind="api"),
+    R("get", "/api/v1/people/imports/{import}/problems", "people.import", kind="api"),
     R("post", "/api/v1/people/imports/{import}/apply", "people.import", kind="api"),
     R("get", "/api/v1/people/export", "people.export", kind="api"),
     R("get", "/api/v1/org-units", "unit.view", kind="api"),
@@ -227,6 +228,14 @@ class Ctx:
         self.dup_emp = dup.employee_id
         self.dup_id = dup.pk
         self.n = n
+        self.current = {
+            "person": person,
+            "unit": self.unit,
+            "team": self.team,
+            "profile": profile,
+            "target": target,
+            "member": member,
+        }
         return {
             "person": person.pk,
             "self": self.selves[role].pk,
@@ -241,16 +250,32 @@ class Ctx:
             "empty_team": empty_team.pk,
         }
 
+    def revision(self, kind: str) -> int:
+        """The stored revision of this request's target (edits send the revision they read)."""
+        obj = self.current[kind]
+        obj.refresh_from_db(fields=["revision"])
+        return int(obj.revision)
+
     def body(self, key: str) -> tuple[Any, str | None]:
         n = self.n
+        rev = self.revision
         forms: dict[str, Any] = {
-            "person_form": {"employee_id": f"F{n}", "name": "Form person", "active": "on"},
+            "person_form": {
+                "employee_id": f"F{n}",
+                "name": "Form person",
+                "active": "on",
+                "revision": rev("person"),
+            },
             "merge_form": {"duplicate": self.dup_emp},
-            "unit_form": {"name": f"Unit {n}"},
+            "unit_form": {"name": f"Unit {n}", "revision": rev("unit")},
             "team_form": {"name": f"Team {n}", "unit": self.unit.pk},
             "profile_form": {"version": self.version.pk, "code": f"new-{n}", "name": "New profile"},
             "copy_form": {"copy-code": f"copy-{n}", "copy-name": "Copy"},
-            "profile_edit_form": {"name": "Renamed", f"element-{self.element.pk}": self.level.pk},
+            "profile_edit_form": {
+                "name": "Renamed",
+                f"element-{self.element.pk}": self.level.pk,
+                "revision": rev("profile"),
+            },
             "target_form": {
                 "where": f"unit:{self.unit.pk}",
                 "element": self.element.pk,
@@ -258,24 +283,24 @@ class Ctx:
                 "minimum": 2,
             },
             "invite_form": {"email": f"new{n}@example.org", "role": "member"},
-            "role_form": {"role": "assessor"},
+            "role_form": {"role": "assessor", "revision": rev("member")},
         }
         json_bodies: dict[str, Any] = {
             "person_json": {"employee_id": f"J{n}", "name": "Json person"},
-            "person_patch": {"job_title": "Lead"},
+            "person_patch": {"job_title": "Lead", "revision": rev("person")},
             "merge_json": {"duplicate_id": self.dup_id},
             "invite_person_json": {"role": "member"},
             "unit_json": {"name": f"Unit {n}"},
-            "unit_patch": {"name": f"Ops {n}"},
+            "unit_patch": {"name": f"Ops {n}", "revision": rev("unit")},
             "team_json": {"name": f"Team {n}"},
-            "team_patch": {"name": f"Desk {n}"},
+            "team_patch": {"name": f"Desk {n}", "revision": rev("team")},
             "profile_json": {
                 "code": f"api-{n}",
                 "name": "Api",
                 "version_id": self.version.pk,
                 "requirements": [{"element": "delivery", "level": "practitioner"}],
             },
-            "profile_patch": {"name": "Renamed"},
+            "profile_patch": {"name": "Renamed", "revision": rev("profile")},
             "copy_json": {"code": f"api-copy-{n}"},
             "target_json": {
                 "unit_id": self.unit.pk,
@@ -283,9 +308,9 @@ class Ctx:
                 "level_id": self.level.pk,
                 "minimum": 2,
             },
-            "target_patch": {"minimum": 3},
+            "target_patch": {"minimum": 3, "revision": rev("target")},
             "invite_json": {"email": f"api{n}@example.org", "role": "member"},
-            "role_json": {"role": "assessor"},
+            "role_json": {"role": "assessor", "revision": rev("member")},
         }
         if key in forms:
             return forms[key], None

@@ -82,14 +82,16 @@ def test_the_api_copies_with_defaults_and_names_a_bad_code(world, designer):
     # The copy is editable through the API; the built-in one still answers 403.
     patched = client.patch(
         f"/api/v1/role-profiles/{body['id']}",
-        {"requirements": [{"element": "delivery", "level": "foundation"}]},
+        {"requirements": [{"element": "delivery", "level": "foundation"}], "revision": body["revision"]},
         content_type="application/json",
     )
     assert patched.status_code == 200
     assert {"element": "delivery", "level": "foundation"} in patched.json()["requirements"]
     assert (
         client.patch(
-            f"/api/v1/role-profiles/{designer.pk}", {"name": "x"}, content_type="application/json"
+            f"/api/v1/role-profiles/{designer.pk}",
+            {"name": "x", "revision": 1},
+            content_type="application/json",
         ).status_code
         == 403
     )

@@ -51,9 +51,11 @@ def test_the_people_import_writes_nothing_from_an_unclosed_quote(org) -> None:
     client = org.world.client_for(org.world.alice, org.world.org_a)
     before = Person.objects.count()
     content = b'employee_id,name\nHS900,"A\nHS901,B\nHS902,C\n'
-    out = client.post(
+    refused = client.post(
         "/api/v1/people/import", {"file": SimpleUploadedFile("p.csv", content), "dry_run": "false"}
-    ).json()
+    )
+    assert refused.status_code == 422
+    out = refused.json()
     assert out["status"] == "invalid" and "closing quote never comes" in out["problems"][0]["reason"]
     assert Person.objects.count() == before
 

@@ -105,7 +105,14 @@ def test_hiding_the_guide_needs_a_sign_in(client):
 
 def test_the_readme_says_how_to_sign_in_as_each_demo_role():
     text = README.read_text()
-    roles = {"priya.raman": "manager", "tom.okafor": "member", "grace.liu": "coach"}
+    roles = {
+        "priya.raman": "manager",
+        "tom.okafor": "member",
+        "grace.liu": "coach",
+        "lena.fischer": "admin",
+        "aisha.bello": "manager",
+        "dan.moore": "member",
+    }
     assert set(roles) == set(DEMO_LOGINS)
     assert f"`{ADMIN_USERNAME}`" in text and "password" in text
     for login, role in roles.items():

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from soms.fields import SomsForm
+from soms.fields import IsoDateInput, SomsForm
 from soms.frameworks.models import Element, FrameworkVersion, Statement
 from soms.insights.models import ActionKind, ActionStatus
 from soms.people.models import OrgUnit, Person, RoleProfile, Team
@@ -46,7 +46,9 @@ class ActionForm(SomsForm):
     title = forms.CharField(max_length=200)
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000)
     due_on = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="YYYY-MM-DD"
+        required=False,
+        widget=IsoDateInput(),
+        help_text="YYYY-MM-DD",
     )
     source = forms.CharField(widget=forms.HiddenInput, required=False, max_length=20)
 

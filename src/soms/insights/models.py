@@ -100,6 +100,27 @@ class Snapshot(TenantOwned):
         indexes = [models.Index(fields=["organisation", "version", "month"], name="snapshot_org_month")]
 
 
+class PersonSnapshot(TenantOwned):
+    """Per month and version, one counted person's standing: per element (version order) an int8
+    quadruple (rank position, refresh due, expired, required position), as `PersonTally` keeps it.
+    Written beside `Snapshot` by the monthly job, so that the trend of any part of the organisation
+    (a subtree, a team, a role profile, a location, a manager's people) is a sum over its people's
+    rows of each month, never a read of the history."""
+
+    month = models.DateField()
+    version = models.ForeignKey("frameworks.FrameworkVersion", on_delete=models.CASCADE, related_name="+")
+    # A plain id, like PersonTally's: the row records a month that has passed, whoever is gone since.
+    person_id = models.BigIntegerField()
+    cells = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "version", "month", "person_id"], name="personsnapshot_unique"
+            ),
+        ]
+
+
 class RollupState(TenantOwned):
     """That an organisation's `UnitRollup` rows of a version are kept (built once, then refreshed by
     every write that can change them), and the shape they were built for. Its row is also the lock

@@ -1,11 +1,13 @@
 """A person's development plan in their data export, and gone when they are erased (a plan says
-what someone should learn and why: personal data, not history anyone else needs)."""
+what someone should learn and why: personal data, not history anyone else needs). Their monthly
+standing behind the trend lines (`PersonSnapshot`) goes with it; the unit snapshots, counts only,
+stay."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from soms.insights.models import DevelopmentAction
+from soms.insights.models import DevelopmentAction, PersonSnapshot
 from soms.people.models import Person
 from soms.people.services.privacy import register_person_data
 from soms.people.signals import person_erased
@@ -37,6 +39,7 @@ def person_data(person: Person) -> list[dict[str, Any]]:
 
 def _erased(sender: Any, *, person: Person, **_: Any) -> None:
     DevelopmentAction.objects.filter(organisation_id=person.organisation_id, person=person).delete()
+    PersonSnapshot.objects.filter(organisation_id=person.organisation_id, person_id=person.pk).delete()
 
 
 def connect() -> None:

@@ -14,7 +14,13 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
-from soms.insights.selectors.overview import charts, overview, person_rows
+from soms.insights.selectors.overview import (
+    charts,
+    overview,
+    person_rows,
+    specialisation_of,
+    units_heatmap,
+)
 from soms.insights.selectors.person import person_view
 from soms.insights.selectors.picture import Filters, Picture, picture, targets_for
 from soms.people.models import Person
@@ -24,6 +30,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The PDF draws one row per person up to this many; beyond it, units × elements (per-person detail
 # goes to the workbook, which has no such limit).
 PDF_PEOPLE = 200
+# Units per units × elements heatmap in the PDF: one drawing of 960 units wide is about 640 tall on
+# an A4 landscape page, which holds the title, the legend and about 16 rows; a larger organisation
+# gets one heatmap per page, each with its own header and legend.
+PDF_UNITS = 14
 
 
 def _level_name(pic: Picture, code: str | None) -> str:
@@ -43,7 +53,10 @@ def team_report_data(
 ) -> tuple[Picture, dict[str, Any]]:
     pic = picture(membership, version, filters)
     ov = overview(
-        pic, targets_for(membership, version, unit=filters.unit, team=filters.team), group_units=True
+        pic,
+        targets_for(membership, version, unit=filters.unit, team=filters.team),
+        group_units=True,
+        scope=filters.unit,
     )
     return pic, ov.data
 
@@ -145,6 +158,43 @@ def team_xlsx(membership: Membership, version: Any, filters: Filters, progress: 
         spof.write_string(r, 1, s["level"])
         spof.write_string(r, 2, s["person_name"])
         r += 1
+    if data.get("capabilities"):
+        caps = book.add_worksheet("Specialists")
+        caps.set_column(0, 0, 32)
+        caps.set_column(1, 3, 48)
+        for j, text in enumerate(["Capability", "Specialists", "Back-ups", "State"]):
+            caps.write_string(0, j, text, bold)
+        for i, c in enumerate(data["capabilities"], start=1):
+            caps.write_string(i, 0, c["name"])
+            caps.write_string(i, 1, ", ".join(c["specialists"]))
+            caps.write_string(i, 2, ", ".join(c["backups"]))
+            caps.write_string(i, 3, c["state"])
+    if data.get("specialisation") is not None:
+        # Every person of the report (the page and the PDF list the first ones).
+        spec = specialisation_of(pic, list(pic.holdings.people))
+        sheet = book.add_worksheet("Specialisation")
+        sheet.set_column(0, 0, 28)
+        sheet.set_column(1, 4, 18)
+        sheet.set_column(5, 5, 60)
+        top = spec["top"]
+        for j, text in enumerate(
+            ["Person", "Breadth", "Highest level", f"% in the {top} strongest", "Reads as", "Strongest"]
+        ):
+            sheet.write_string(0, j, text, bold)
+        for i, p in enumerate(spec["people"], start=1):
+            sheet.write_string(i, 0, p["name"])
+            sheet.write_number(i, 1, p["breadth"])
+            sheet.write_string(i, 2, p["highest"] or "")
+            if p["top_share"] is None:
+                sheet.write_string(i, 3, "")
+            else:
+                sheet.write_number(i, 3, p["top_share"])
+            sheet.write_string(i, 4, p["kind"])
+            sheet.write_string(i, 5, ", ".join(f"{s['name']} ({s['level']})" for s in p["strongest"]))
+    elif data.get("specialisation_note"):
+        sheet = book.add_worksheet("Specialisation")
+        sheet.set_column(0, 0, 120)
+        sheet.write_string(0, 0, data["specialisation_note"])
     book.close()
     return buffer.getvalue()
 
@@ -159,6 +209,20 @@ def team_html(membership: Membership, version: Any, filters: Filters) -> str:
         grid_data = dict(data)
         grid_data["rows"] = person_rows(pic, 0, PDF_PEOPLE) if len(pic.people) <= PDF_PEOPLE else []
         svg = charts(Overview(pic, grid_data), title=f"{title}: levels per element")
+    units = data.get("units") or []
+    unit_charts = [
+        mark_safe(  # noqa: S308 - our own SVG, every text escaped
+            units_heatmap(
+                units[start : start + PDF_UNITS],
+                pic.element_names,
+                title=title
+                if len(units) <= PDF_UNITS
+                else f"{title} (units {start + 1}–{min(start + PDF_UNITS, len(units))} of {len(units)})",
+                ident=f"units-{start}",
+            )
+        )
+        for start in range(0, len(units), PDF_UNITS)
+    ]
     return render_to_string(
         "insights/report.html",
         {
@@ -166,10 +230,12 @@ def team_html(membership: Membership, version: Any, filters: Filters) -> str:
             "version": version,
             "data": data,
             "grid": mark_safe(svg.get("grid", "")),  # noqa: S308 - our own SVG, every text escaped
-            "units_chart": mark_safe(svg.get("units", "")),  # noqa: S308 - as above
+            "unit_charts": unit_charts,
             "coverage_chart": mark_safe(svg.get("coverage", "")),  # noqa: S308 - as above
+            "specialisation_chart": mark_safe(svg.get("specialisation", "")),  # noqa: S308 - as above
             "many": len(pic.people) > PDF_PEOPLE,
             "pdf_people": PDF_PEOPLE,
+            "pdf_units": PDF_UNITS,
         },
     )
 

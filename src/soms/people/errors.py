@@ -17,3 +17,15 @@ class PeopleInvalid(Invalid):
 
 class PeopleConflict(Exception):
     """The request is well formed but clashes with what is stored (last owner, already a member)."""
+
+
+class StaleRevision(PeopleConflict):
+    """The row changed since the caller read it; `current` is its revision now."""
+
+    def __init__(self, what: str, expected: int, current: int) -> None:
+        super().__init__(
+            f"{what} was changed by someone else since you read it (you had revision {expected}, it is "
+            f"now at {current}); nothing was saved. Read it again and send its current revision."
+        )
+        self.expected = expected
+        self.current = current

@@ -6,9 +6,26 @@ from typing import Any, cast
 
 from django import forms
 
-from soms.fields import SomsForm
+from soms.fields import IsoDateInput, SomsForm
 from soms.people.models import OrgUnit, Person, RoleProfile, Team
 from soms.tenancy.models import Role
+
+
+class EmployeeIdField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A person named by employee id, typed in any case (ids match without regard to case)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", forms.TextInput(attrs={"placeholder": "employee id"}))
+        super().__init__(queryset=Person.objects.none(), to_field_name="employee_id", **kwargs)
+        self.error_messages["invalid_choice"] = "no person with this employee id here"
+
+    def to_python(self, value: Any) -> Any:
+        if value in self.empty_values:
+            return None
+        found = list(cast(Any, self.queryset).filter(employee_id__iexact=str(value).strip())[:2])
+        if len(found) != 1:
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return found[0]
 
 
 class PeopleSearchForm(SomsForm):
@@ -33,24 +50,28 @@ class PeopleSearchForm(SomsForm):
         self.fields["role_profile"].queryset = profiles  # type: ignore[attr-defined]
 
 
+class RevisionField(forms.IntegerField):
+    """The revision of the row the form was made from (hidden): a later save by someone else is
+    refused instead of overwritten. Required when editing; a new row has none."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(min_value=1, max_value=2**31 - 1, **kwargs)
+
+
 class PersonForm(SomsForm):
+    revision = RevisionField()
     employee_id = forms.CharField(max_length=64)
     name = forms.CharField(max_length=200)
     email = forms.EmailField(required=False)
     job_title = forms.CharField(max_length=200, required=False)
-    manager = forms.ModelChoiceField(
-        queryset=Person.objects.none(),
-        required=False,
-        widget=forms.TextInput(attrs={"placeholder": "employee id"}),
-        to_field_name="employee_id",
-        help_text="The manager's employee id",
-    )
+    manager = EmployeeIdField(required=False, help_text="The manager's employee id")
     unit = forms.ModelChoiceField(queryset=OrgUnit.objects.none(), required=False)
     team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False)
     location = forms.CharField(max_length=200, required=False)
-    start_date = forms.DateField(
-        required=False, help_text="YYYY-MM-DD", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    start_date = forms.DateField(required=False, help_text="YYYY-MM-DD", widget=IsoDateInput())
     active = forms.BooleanField(required=False, initial=True)
     role_profiles = forms.ModelMultipleChoiceField(
         queryset=RoleProfile.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
@@ -67,15 +88,10 @@ class PersonForm(SomsForm):
 
 
 class UnitForm(SomsForm):
+    revision = RevisionField()
     name = forms.CharField(max_length=120)
     parent = forms.ModelChoiceField(queryset=OrgUnit.objects.none(), required=False, label="Inside unit")
-    manager = forms.ModelChoiceField(
-        queryset=Person.objects.none(),
-        required=False,
-        to_field_name="employee_id",
-        widget=forms.TextInput(attrs={"placeholder": "employee id"}),
-        help_text="Employee id of the person who manages the unit",
-    )
+    manager = EmployeeIdField(required=False, help_text="Employee id of the person who manages the unit")
 
     def __init__(self, *args: Any, organisation_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -105,12 +121,7 @@ class ImportForm(SomsForm):
 
 
 class MergeForm(SomsForm):
-    duplicate = forms.ModelChoiceField(
-        queryset=Person.objects.none(),
-        to_field_name="employee_id",
-        widget=forms.TextInput(attrs={"placeholder": "employee id"}),
-        help_text="Employee id of the duplicate record; it is folded into this one",
-    )
+    duplicate = EmployeeIdField(help_text="Employee id of the duplicate record; it is folded into this one")
 
     def __init__(self, *args: Any, organisation_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -136,6 +147,13 @@ class InviteForm(SomsForm):
 
 class RoleForm(SomsForm):
     role = forms.ChoiceField(choices=Role.choices)
+    revision = RevisionField()
+
+
+class RevisionOnlyForm(SomsForm):
+    """A delete button's form: the revision the page showed (optional for older pages)."""
+
+    revision = RevisionField()
 
 
 class CoverageTargetForm(SomsForm):

@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from soms import limits
-from soms.tenancy.models import Organisation, TenantOwned
+from soms.tenancy.models import Organisation, TenantOwned, revision_field
 
 if TYPE_CHECKING:
     from django.db.models.fields.related_descriptors import ManyRelatedManager
@@ -81,6 +82,7 @@ class OrgUnit(TenantOwned):
         "Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="managed_units"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    revision = revision_field()
     staged = staged_field()
 
     objects = LiveManager["OrgUnit"]()
@@ -109,6 +111,7 @@ class Team(TenantOwned):
     unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="teams")
     name = models.CharField(max_length=120)
     created_at = models.DateTimeField(auto_now_add=True)
+    revision = revision_field()
     staged = staged_field()
 
     objects = LiveManager["Team"]()
@@ -152,6 +155,7 @@ class Person(TenantOwned):
     erased_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    revision = revision_field()
     staged = staged_field()
 
     objects = LiveManager["Person"]()
@@ -160,6 +164,10 @@ class Person(TenantOwned):
         ordering = ["name_key", "id"]
         constraints = [
             models.UniqueConstraint(fields=["organisation", "employee_id"], name="person_unique_employee_id"),
+            # Ids match without regard to case (the import, the forms): no two may differ by case only.
+            models.UniqueConstraint(
+                "organisation", Lower("employee_id"), name="person_unique_employee_id_nocase"
+            ),
             models.UniqueConstraint(
                 fields=["organisation", "user"], condition=Q(user__isnull=False), name="person_unique_user"
             ),
@@ -200,6 +208,7 @@ class RoleProfile(models.Model):
     description = models.TextField(blank=True)
     is_builtin = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    revision = revision_field()
 
     if TYPE_CHECKING:
         # The reverse side of Person.role_profiles (the stubs do not add it for a lazy reference).
@@ -243,6 +252,7 @@ class CoverageTarget(TenantOwned):
     minimum = models.PositiveIntegerField(default=1)
     note = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    revision = revision_field()
 
     class Meta:
         ordering = ["id"]
@@ -261,6 +271,7 @@ class CoverageTarget(TenantOwned):
 
 
 class ImportStatus(models.TextChoices):
+    CHECKING = "checking", "Being checked"
     INVALID = "invalid", "Has problems"
     READY = "ready", "Checked, ready to apply"
     APPLIED = "applied", "Applied"
@@ -283,7 +294,7 @@ class PeopleImport(TenantOwned):
     summary = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
     applied_at = models.DateTimeField(null=True, blank=True)
-    # The background job applying a large file (see soms.people.jobs), while and after it runs.
+    # The background job checking or applying a large file (see soms.people.jobs), while and after it runs.
     job = models.ForeignKey("jobs.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
     class Meta:

@@ -40,8 +40,16 @@ PEOPLE: dict[str, tuple[str, str, dict[str, str]]] = {
 
 
 # Demo logins that sign in with the admin's password (set when the demo admin is first created):
-# a manager who sees their subtree, a member, a coach.
-DEMO_LOGINS = ("priya.raman", "tom.okafor", "grace.liu")
+# in each organisation a manager who sees their subtree and a member; a coach in both; a second
+# admin at Harbourside. sam.hughes keeps no password: a person whose login was never used.
+DEMO_LOGINS = {
+    "priya.raman": "manager, Harbourside",
+    "tom.okafor": "member, Harbourside",
+    "grace.liu": "coach in both",
+    "lena.fischer": "admin, Harbourside",
+    "aisha.bello": "manager, Northgate",
+    "dan.moore": "member, Northgate",
+}
 
 
 @dataclass
@@ -86,7 +94,8 @@ def seed_demo() -> DemoResult:
             created = True
         organisations[key] = org
     membership_set(organisation=organisations["harbourside"], user=admin, role=Role.OWNER, actor=None)
-    membership_set(organisation=organisations["northgate"], user=admin, role=Role.ASSESSOR, actor=None)
+    # The admin owns both organisations, so each can be administered (and compared) from one login.
+    membership_set(organisation=organisations["northgate"], user=admin, role=Role.OWNER, actor=None)
     users = {ADMIN_USERNAME: admin}
     for username, (first, last, roles) in PEOPLE.items():
         user = User.objects.filter(username=username).first()

@@ -1,6 +1,6 @@
 from django import forms
 
-from soms.fields import SomsForm
+from soms.fields import IsoDateInput, SomsForm
 
 
 class ApiTokenForm(SomsForm):
@@ -24,8 +24,8 @@ class AuditFilterForm(SomsForm):
     actor = forms.ChoiceField(required=False, label="Who")
     action = forms.ChoiceField(required=False, label="Action")
     object_type = forms.ChoiceField(required=False, label="Object type")
-    since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(required=False, label="From", widget=IsoDateInput())
+    until = forms.DateField(required=False, label="To", widget=IsoDateInput())
 
     def __init__(
         self, *args: object, actors: list[str], object_types: list[tuple[str, str]], **kwargs: object

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -17,6 +19,13 @@ class Role(models.TextChoices):
 
 # Roles that administer the organisation (settings, audit log, members).
 ADMIN_ROLES = frozenset({Role.OWNER, Role.ADMIN})
+
+
+def revision_field() -> models.PositiveIntegerField[Any, Any]:
+    """The revision of a row people edit (see soms.people.services.revisions): up by one with every
+    change. `db_default` too, because the HR import writes rows with its own INSERT statements that
+    leave the column out."""
+    return models.PositiveIntegerField(default=1, db_default=1)
 
 
 class Organisation(models.Model):
@@ -52,6 +61,7 @@ class Membership(TenantOwned):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.MEMBER)
     created_at = models.DateTimeField(auto_now_add=True)
+    revision = revision_field()
 
     class Meta:
         constraints = [

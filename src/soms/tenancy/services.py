@@ -118,7 +118,8 @@ def membership_set(*, organisation: Organisation, user: User, role: str, actor: 
         return membership
     before = {"role": membership.role}
     membership.role = role
-    membership.save(update_fields=["role"])
+    membership.revision += 1  # a members page opened before this change must not undo it
+    membership.save(update_fields=["role", "revision"])
     audit_log_write(
         actor=actor,
         organisation=organisation,

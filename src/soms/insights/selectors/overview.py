@@ -21,17 +21,25 @@ from soms.core.gaps import (
     CoverageState,
     capability_cover,
     expectation_from_data,
+    specialisation_matrix,
 )
 from soms.frameworks.models import FrameworkVersion
 from soms.insights import rollups
 from soms.insights.selectors.picture import Filters, Picture, picture
-from soms.people.models import OrgUnit
+from soms.people.models import ID_WIDTH, OrgUnit
 from soms.people.permissions import ADMINS
-from soms.people.selectors.people import unit_path_names
 from soms.tenancy.models import Membership
 
 # One row per person is drawn up to this many people; beyond it the page shows units × elements.
 GRID_PEOPLE = 200
+# How specialised a person is: the share of their level points in this many strongest capabilities.
+TOP_CAPABILITIES = 3
+# Why the SOMS framework (and any framework without capability expectations) has no specialisation.
+NO_SPECIALISATION = (
+    "This framework asks every role for a rounded set of levels (the overall standing needs every "
+    "element), not for specialists and back-ups, so how specialised each person is is not a measure "
+    "here; the capability models (such as the service management office model, rated 1 to 5) show it."
+)
 
 
 def _short(name: str) -> str:
@@ -47,7 +55,11 @@ class Overview:
 
 
 def overview(
-    pic: Picture, targets: list[tuple[Any, Any]] | None = None, *, group_units: bool = False
+    pic: Picture,
+    targets: list[tuple[Any, Any]] | None = None,
+    *,
+    group_units: bool = False,
+    scope: OrgUnit | None = None,
 ) -> Overview:
     """Everything the pages show, from the per-person picture (every person of the scope)."""
     h = pic.holdings
@@ -82,13 +94,15 @@ def overview(
         ]
     data["rows"] = person_rows(pic, 0, GRID_PEOPLE)
     data["truncated"] = pic.truncated or len(data["rows"]) < len(pic.people)
+    set_specialisation(pic, data)
     if group_units or len(pic.people) > GRID_PEOPLE:
         unit_ids = [p["unit_id"] for p in pic.people]
         units = sorted({u for u in unit_ids if u is not None}) + ([None] if None in unit_ids else [])
         index = {u: g for g, u in enumerate(units)}
         group = np.fromiter((index[u] for u in unit_ids), dtype=np.intp, count=len(unit_ids))
         per_unit = rollups.tally(h.rank, h.refresh_due, h.expired, pic.required, group, len(units), n_levels)
-        data["units"] = _units(units, np.bincount(group, minlength=len(units)), per_unit, pic)
+        heads = np.bincount(group, minlength=len(units))
+        data["units"], data["child_units"] = _both_units(units, heads, per_unit, pic, scope)
     return Overview(pic, data)
 
 
@@ -122,9 +136,10 @@ def overview_for(
         ov = _from_rollups(membership, version, filters, targets, group_units, offset, limit)
         if ov is not None:
             return ov
-    ov = overview(picture(membership, version, filters), targets, group_units=group_units)
+    ov = overview(picture(membership, version, filters), targets, group_units=group_units, scope=filters.unit)
     if (offset, limit) != (0, GRID_PEOPLE):
         ov.data["rows"] = person_rows(ov.picture, offset, limit)
+        set_specialisation(ov.picture, ov.data)
     ov.data["truncated"] = len(ov.data["rows"]) < ov.data["people"]
     return ov
 
@@ -177,9 +192,81 @@ def _from_rollups(
         data["capabilities"] = _capabilities(pic, expectation_from_data(expectations), in_scope)
     data["rows"] = person_rows(pic, 0, limit)
     data["truncated"] = len(data["rows"]) < people
+    set_specialisation(pic, data)
     if group_units or people > GRID_PEOPLE:
-        data["units"] = _units(t.units, t.people, t.tallies, pic)
+        data["units"], data["child_units"] = _both_units(t.units, t.people, t.tallies, pic, filters.unit)
     return Overview(pic, data, from_rollups=True)
+
+
+def set_specialisation(pic: Picture, data: dict[str, Any]) -> None:
+    """`data["specialisation"]`: how specialised each person of `data["rows"]` (the people listed,
+    a page) is, for a framework whose rules expect specialists and back-ups (a capability model);
+    else None, with `data["specialisation_note"]` saying why."""
+    if not (pic.version.rules or {}).get("expectations"):
+        data["specialisation"] = None
+        data["specialisation_note"] = NO_SPECIALISATION
+        return
+    data["specialisation"] = specialisation_of(pic, [str(r["person"]) for r in data["rows"]])
+    data["specialisation_note"] = ""
+
+
+def specialisation_of(pic: Picture, people: list[str]) -> dict[str, Any]:
+    """Breadth (capabilities held at any level), depth (the highest level held) and the share of a
+    person's level points in their TOP_CAPABILITIES strongest capabilities, for these people of the
+    picture; and how many of them hold each highest level × breadth (the chart's cells)."""
+    h = pic.holdings.select(people)
+    m = specialisation_matrix(h, TOP_CAPABILITIES)
+    levels, elements = pic.levels, pic.elements
+    n = len(elements)
+    highest = h.rank.max(axis=1) if n else np.zeros(len(people), dtype=np.int16)
+    names = {str(p["id"]): p["name"] for p in pic.people}
+    spec = (pic.version.rules or {}).get("expectations", {}).get("specialist_min_level")
+    spec_pos = next((k + 1 for k, lv in enumerate(levels) if lv.code == spec), len(levels))
+    rows = []
+    grid = np.zeros((len(levels), n + 1), dtype=np.int64)  # highest position - 1 × breadth
+    for i, pid in enumerate(h.people):
+        points, breadth, top = int(m.points[i]), int(m.breadth[i]), int(highest[i])
+        share = None if not points else round(100 * float(m.top_share[i]))
+        if not points:
+            kind = "holds nothing yet"
+        elif top >= spec_pos and share is not None and share >= 75:
+            kind = "specialist"
+        elif share is not None and share < 50:
+            kind = "broad"
+        else:
+            kind = "in between"
+        if top:
+            grid[top - 1, breadth] += 1
+        rows.append(
+            {
+                "person": int(pid),
+                "name": names.get(pid, pid),
+                "breadth": breadth,
+                "highest": levels[top - 1].name if top else None,
+                "highest_rank": top,
+                "points": points,
+                "top_share": share,
+                "strongest": [
+                    {
+                        "element": elements[int(j)].code,
+                        "name": elements[int(j)].name,
+                        "level": levels[int(h.rank[i, int(j)]) - 1].name,
+                    }
+                    for j in m.strongest[i]
+                    if h.rank[i, int(j)] > 0
+                ],
+                "kind": kind,
+            }
+        )
+    return {
+        "top": TOP_CAPABILITIES,
+        "capabilities": n,
+        "people": rows,
+        "by_depth_and_breadth": [
+            {"highest": levels[k].name, "people_by_breadth": [int(x) for x in grid[k]]}
+            for k in range(len(levels) - 1, -1, -1)
+        ],
+    }
 
 
 def _capabilities(pic: Picture, exp: CapabilityExpectation, in_scope: Q) -> list[dict[str, Any]]:
@@ -361,12 +448,40 @@ def _summary(
     return data
 
 
-def _units(units: list[int | None], people: Any, tallies: Any, pic: Picture) -> list[dict[str, Any]]:
+def _unit_paths(units: list[int | None]) -> tuple[dict[int, str], dict[int, str]]:
+    """The units' paths and the names of every unit on them (two queries)."""
+    known = [u for u in units if u is not None]
+    path_of: dict[int, str] = (
+        dict(OrgUnit.objects.filter(pk__in=known).values_list("pk", "path")) if known else {}
+    )
+    ids = {int(p[i : i + ID_WIDTH]) for p in path_of.values() for i in range(0, len(p), ID_WIDTH)}
+    names: dict[int, str] = dict(OrgUnit.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
+    return path_of, names
+
+
+def _both_units(
+    units: list[int | None], people: Any, tallies: Any, pic: Picture, scope: OrgUnit | None
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    path_of, names = _unit_paths(units)
+    return _units(units, people, tallies, pic, path_of, names), _child_units(
+        units, people, tallies, pic, scope, path_of, names
+    )
+
+
+def _units(
+    units: list[int | None],
+    people: Any,
+    tallies: Any,
+    pic: Picture,
+    path_of: dict[int, str],
+    names: dict[int, str],
+) -> list[dict[str, Any]]:
     """Units × elements: people per unit, and per element how many meet their requirement. Units
     are named by their path; two units with the same path name are counted as one."""
-    known = [u for u in units if u is not None]
-    paths = unit_path_names(OrgUnit.objects.filter(pk__in=known)) if known else {}
-    ranks = len(pic.levels) + 1
+    paths = {
+        u: "/".join(names.get(int(p[i : i + ID_WIDTH]), "?") for i in range(0, len(p), ID_WIDTH))
+        for u, p in path_of.items()
+    }
     merged: dict[str, list[Any]] = {}
     for g, u in enumerate(units):
         name = paths.get(u, "No unit") if u is not None else "No unit"
@@ -375,31 +490,85 @@ def _units(units: list[int | None], people: Any, tallies: Any, pic: Picture) -> 
             merged[name][1] = merged[name][1] + tallies[g]
         else:
             merged[name] = [people[g], tallies[g]]
-    out = []
-    for name, (heads, t) in sorted(merged.items()):
-        with_req = t[:, 2 * ranks : 3 * ranks].sum(axis=1)
-        short = t[:, 2 * ranks + 1 : 3 * ranks].sum(axis=1)
-        refresh_due = t[:, ranks : 2 * ranks].sum(axis=1)
-        out.append(
+    return [_unit_row(name, None, heads, t, pic) for name, (heads, t) in sorted(merged.items())]
+
+
+def _child_units(
+    units: list[int | None],
+    people: Any,
+    tallies: Any,
+    pic: Picture,
+    scope: OrgUnit | None,
+    path_of: dict[int, str],
+    names: dict[int, str],
+) -> dict[str, Any]:
+    """Units × elements one level under the scope (its child units, each counting its whole
+    subtree), so that a view of 2,000 units reads as a handful of rows to drill into. Where every
+    person sits under one child, the grouping goes one level further down. People directly in the
+    scope's unit and people with no unit keep a row of their own."""
+    base = scope.path if scope is not None else ""
+    while True:
+        keys = {
+            path_of[u][: len(base) + ID_WIDTH]
+            if u is not None and len(path_of.get(u, "")) > len(base)
+            else None
+            for u in units
+        }
+        if len(keys) != 1 or None in keys:
+            break
+        base = next(iter(keys))  # type: ignore[assignment]
+    groups: dict[str | None, list[Any]] = {}
+    for g, u in enumerate(units):
+        path = path_of.get(u, "") if u is not None else None
+        key = None if path is None else (path[: len(base) + ID_WIDTH] if len(path) > len(base) else base)
+        if key in groups:
+            groups[key][0] += people[g]
+            groups[key][1] = groups[key][1] + tallies[g]
+        else:
+            groups[key] = [people[g], tallies[g]]
+    base_id = int(base[-ID_WIDTH:]) if base else None
+    rows = []
+    for key, (heads, t) in groups.items():
+        if key is None:
+            rows.append(((2, ""), _unit_row("No unit", None, heads, t, pic)))
+        elif key == base:
+            name = names.get(base_id or 0, "this unit")
+            rows.append(((0, ""), _unit_row(f"Directly in {name}", None, heads, t, pic)))
+        else:
+            uid = int(key[-ID_WIDTH:])
+            name = names.get(uid, "?")
+            rows.append(((1, name.casefold()), _unit_row(name, uid, heads, t, pic)))
+    rows.sort(key=lambda kv: kv[0])
+    return {
+        "parent": names.get(base_id) if base_id else None,
+        "parent_id": base_id,
+        "rows": [r for _, r in rows],
+    }
+
+
+def _unit_row(name: str, unit_id: int | None, heads: Any, t: Any, pic: Picture) -> dict[str, Any]:
+    ranks = len(pic.levels) + 1
+    with_req = t[:, 2 * ranks : 3 * ranks].sum(axis=1)
+    short = t[:, 2 * ranks + 1 : 3 * ranks].sum(axis=1)
+    refresh_due = t[:, ranks : 2 * ranks].sum(axis=1)
+    return {
+        "unit": name,
+        "unit_id": unit_id,
+        "people": int(heads),
+        "elements": [
             {
-                "unit": name,
-                "people": int(heads),
-                "elements": [
-                    {
-                        "element": e.code,
-                        "with_requirement": int(with_req[j]),
-                        "short": int(short[j]),
-                        "refresh_due": int(refresh_due[j]),
-                        "expired": int(t[j, 3 * ranks]),
-                        "meeting": None
-                        if with_req[j] == 0
-                        else round(100 * (int(with_req[j]) - int(short[j])) / int(with_req[j]), 1),
-                    }
-                    for j, e in enumerate(pic.elements)
-                ],
+                "element": e.code,
+                "with_requirement": int(with_req[j]),
+                "short": int(short[j]),
+                "refresh_due": int(refresh_due[j]),
+                "expired": int(t[j, 3 * ranks]),
+                "meeting": None
+                if with_req[j] == 0
+                else round(100 * (int(with_req[j]) - int(short[j])) / int(with_req[j]), 1),
             }
-        )
-    return out
+            for j, e in enumerate(pic.elements)
+        ],
+    }
 
 
 def person_rows(pic: Picture, offset: int, limit: int) -> list[dict[str, Any]]:
@@ -429,7 +598,26 @@ def person_rows(pic: Picture, offset: int, limit: int) -> list[dict[str, Any]]:
     return rows
 
 
-def charts(ov: Overview, *, title: str) -> dict[str, str]:
+def units_heatmap(
+    units: list[dict[str, Any]], element_names: list[str], *, title: str, ident: str | None = None
+) -> str:
+    """Units × elements: the share of each unit's people with a requirement who meet it."""
+    return heatmap(
+        [[c["meeting"] for c in u["elements"]] for u in units],
+        [f"{u['unit']} ({u['people']})" for u in units],
+        element_names,
+        title=f"{title}: people meeting their requirement, by unit",
+        value_label="% meeting requirement",
+        value_format="{:.0f}%",
+        missing_label="no requirement",
+        every_column=True,
+        ident=ident,
+    )
+
+
+def charts(ov: Overview, *, title: str, units: list[dict[str, Any]] | None = None) -> dict[str, str]:
+    """The page's charts from `ov.data`; `units` are the rows of the units × elements heatmap
+    (the child units on the dashboard), none drawn when None."""
     pic, data = ov.picture, ov.data
     out: dict[str, str] = {}
     level_names = pic.level_names
@@ -464,18 +652,21 @@ def charts(ov: Overview, *, title: str) -> dict[str, str]:
         out["grid"] = level_grid(
             cells, [r["name"] for r in data["rows"]], pic.element_names, level_names, title=title
         )
-    if data.get("units"):
-        units = data["units"]
-        matrix = [[c["meeting"] for c in u["elements"]] for u in units]
-        out["units"] = heatmap(
-            matrix,
-            [f"{u['unit']} ({u['people']})" for u in units],
-            pic.element_names,
-            title=f"{title}: people meeting their requirement, by unit",
-            value_label="% meeting requirement",
-            value_format="{:.0f}%",
-            missing_label="no requirement",
+    if units is not None:
+        out["units"] = units_heatmap(units, pic.element_names, title=title) if units else ""
+    spec = data.get("specialisation")
+    if spec and any(p["points"] for p in spec["people"]):
+        cols = list(range(1, spec["capabilities"] + 1))
+        out["specialisation"] = heatmap(
+            [[row["people_by_breadth"][b] or None for b in cols] for row in spec["by_depth_and_breadth"]],
+            [f"highest: {row['highest']}" for row in spec["by_depth_and_breadth"]],
+            [str(b) for b in cols],
+            title=f"How specialised: {len(spec['people'])} people by highest level and capabilities held",
+            value_label="people",
+            value_format="{:.0f}",
+            missing_label="nobody",
             every_column=True,
+            ident="specialisation",
         )
     if data["coverage"]:
         out["coverage"] = bar_chart(

@@ -25,7 +25,9 @@ class ActionConflict(PeopleConflict):
             f"This action was changed by someone else (now '{current.get_status_display()}'); "
             "reload it and choose again."
         )
-        self.current = current
+        self.action = current
+        # The revision now stored, which the API's 409 answer carries (as for every stale revision).
+        self.current = current.revision
 
 
 def action_create(

@@ -19,8 +19,8 @@ from soms.assessments.models import ElementAttainment
 from soms.charts import Line, line_chart
 from soms.core.gaps import rollup
 from soms.frameworks.models import FrameworkVersion
-from soms.insights.models import Snapshot
-from soms.insights.selectors.picture import Filters, picture
+from soms.insights.models import PersonSnapshot, Snapshot
+from soms.insights.selectors.picture import Filters, people_for, picture
 from soms.people.access import people_scope
 from soms.people.models import ID_WIDTH, OrgUnit
 from soms.tenancy.models import Membership, Organisation, Role
@@ -60,6 +60,7 @@ def snapshot_organisation(organisation_id: int, month: date, *, as_of: date | No
         .distinct()
     )
     rows: list[Snapshot] = []
+    person_rows: list[PersonSnapshot] = []
     for version in FrameworkVersion.objects.filter(pk__in=list(version_ids)).order_by("pk"):
         pic = picture(membership, version, as_of=as_of)
         if not pic.people or not pic.elements:
@@ -69,6 +70,21 @@ def snapshot_organisation(organisation_id: int, month: date, *, as_of: date | No
             path = unit_paths.get(p["unit_id"], "") if p["unit_id"] else ""
             root = roots.get(path[:ID_WIDTH]) if path else None
             group_of.append(str(root) if root is not None else "")
+        # Each person's standing this month, for the trend of any filter (see `filtered_trend`).
+        cells = np.stack(
+            [pic.holdings.rank, pic.holdings.refresh_due, pic.holdings.expired, pic.required], axis=2
+        )
+        packed = cells.astype(np.int8)
+        person_rows += [
+            PersonSnapshot(
+                organisation_id=organisation_id,
+                month=month,
+                version=version,
+                person_id=p["id"],
+                cells=packed[i].tobytes(),
+            )
+            for i, p in enumerate(pic.people)
+        ]
         with_req = pic.required > 0
         for groups in (group_of, [WHOLE] * len(group_of)):
             r = rollup(pic.holdings, groups, pic.required)
@@ -98,7 +114,9 @@ def snapshot_organisation(organisation_id: int, month: date, *, as_of: date | No
                     )
     with transaction.atomic():
         Snapshot.objects.filter(organisation_id=organisation_id, month=month).delete()
+        PersonSnapshot.objects.filter(organisation_id=organisation_id, month=month).delete()
         Snapshot.objects.bulk_create(rows, batch_size=1000)
+        PersonSnapshot.objects.bulk_create(person_rows, batch_size=2000)
     return len(rows)
 
 
@@ -158,20 +176,100 @@ def trend(organisation_id: int, version: FrameworkVersion, unit: OrgUnit | None)
         "months": [m.isoformat()[:7] for m in months],
         "level_names": ["No level", *levels],
         "elements": [per[e.pk] for e in elements],
+        "people_today": False,
     }
 
 
 def trend_for(membership: Membership, version: FrameworkVersion, filters: Filters) -> dict[str, Any] | None:
-    """The trend of what a view shows, when snapshots keep it: the whole organisation (no filter)
-    or one top-level unit (only that filter). Only for members who see everyone, so that a
-    manager's dashboard never shows numbers from beyond their subtree."""
-    if people_scope(membership, "person.view"):  # Q() is empty (falsy) only when nothing narrows it
+    """The trend of what a view shows. The whole organisation and a top-level unit, for a member
+    who sees everyone, read the unit snapshots; every other view (a deeper unit, a team, a role
+    profile, a location, a manager's people, and anything a manager sees) sums its people's
+    monthly rows (`filtered_trend`), so a manager's trend never counts anyone beyond their scope."""
+    narrowed = bool(filters.team or filters.role_profile or filters.location or filters.manager)
+    sees_everyone = not people_scope(membership, "person.view")  # Q() is empty only when nothing narrows it
+    if sees_everyone and not narrowed and (filters.unit is None or filters.unit.parent_id is None):
+        return trend(membership.organisation_id, version, filters.unit)
+    return filtered_trend(membership, version, filters)
+
+
+def filtered_trend(
+    membership: Membership, version: FrameworkVersion, filters: Filters
+) -> dict[str, Any] | None:
+    """The trend of the people the view holds today, month by month as each of them stood then
+    (someone who joined last month counts from last month), from their monthly rows: one query for
+    the months, one for the rows. None unless two months hold any of them."""
+    org = membership.organisation_id
+    months = sorted(
+        set(
+            Snapshot.objects.filter(organisation_id=org, version=version, unit__isnull=True)
+            .values_list("month", flat=True)
+            .distinct()
+        )
+    )[-TREND_MONTHS:]
+    if len(months) < 2:
         return None
-    if filters.team or filters.role_profile or filters.location or filters.manager:
+    from soms.frameworks.models import Element, Level
+
+    elements = list(Element.objects.filter(version=version).order_by("order", "id"))
+    levels = [lv.name for lv in Level.objects.filter(version=version).order_by("rank")]
+    n, ranks = len(elements), len(levels) + 1
+    m_index = {m: i for i, m in enumerate(months)}
+    counts = np.zeros((len(months), n, ranks), dtype=np.int64)
+    short = np.zeros((len(months), n), dtype=np.int64)
+    with_req = np.zeros((len(months), n), dtype=np.int64)
+    heads = np.zeros(len(months), dtype=np.int64)
+    people = people_for(membership, filters).order_by().values("pk")
+    found = PersonSnapshot.objects.filter(
+        organisation_id=org, version=version, month__in=months, person_id__in=people
+    ).values_list("month", "cells")
+    by_month: dict[int, list[bytes]] = {}
+    for month, blob in found.iterator(chunk_size=5000):
+        by_month.setdefault(m_index[month], []).append(bytes(blob))
+    for i, blobs in by_month.items():
+        flat = np.frombuffer(b"".join(blobs), dtype=np.int8)
+        if n == 0 or flat.size != len(blobs) * n * 4:
+            continue  # rows of another shape (the version changed since): not comparable
+        c = flat.reshape(len(blobs), n, 4).astype(np.int64)
+        rank, required = np.clip(c[:, :, 0], 0, ranks - 1), c[:, :, 3]
+        heads[i] = len(blobs)
+        for j in range(n):
+            counts[i, j] = np.bincount(rank[:, j], minlength=ranks)[:ranks]
+        with_req[i] = (required > 0).sum(axis=0)
+        short[i] = ((required > 0) & (rank < required)).sum(axis=0)
+    kept = [i for i in range(len(months)) if heads[i]]
+    if len(kept) < 2:
         return None
-    if filters.unit is not None and filters.unit.parent_id is not None:
-        return None
-    return trend(membership.organisation_id, version, filters.unit)
+
+    def per_month(values: Any, j: int) -> list[Any]:
+        return [int(values[i, j]) if heads[i] else None for i in range(len(months))]
+
+    out_elements = []
+    for j, e in enumerate(elements):
+        meeting = [
+            round(100 * (int(with_req[i, j]) - int(short[i, j])) / int(with_req[i, j]), 1)
+            if heads[i] and with_req[i, j]
+            else None
+            for i in range(len(months))
+        ]
+        out_elements.append(
+            {
+                "element": e.code,
+                "name": e.name,
+                "meeting": meeting,
+                "short": per_month(short, j),
+                "people": [int(heads[i]) if heads[i] else None for i in range(len(months))],
+                "levels": [
+                    [int(counts[i, j, k]) if heads[i] else None for i in range(len(months))]
+                    for k in range(ranks)
+                ],
+            }
+        )
+    return {
+        "months": [m.isoformat()[:7] for m in months],
+        "level_names": ["No level", *levels],
+        "elements": out_elements,
+        "people_today": True,
+    }
 
 
 def trend_chart(data: dict[str, Any], *, title: str) -> str:

@@ -20,7 +20,7 @@ from soms.frameworks.models import FrameworkVersion, Level
 from soms.insights import access
 from soms.insights.forms import ActionForm, ActionStatusForm, ViewFilterForm
 from soms.insights.models import OPEN_STATUSES, ActionStatus, DevelopmentAction
-from soms.insights.selectors.overview import charts, overview_for
+from soms.insights.selectors.overview import GRID_PEOPLE, charts, overview_for
 from soms.insights.selectors.picture import (
     Filters,
     default_version,
@@ -72,24 +72,130 @@ def resolve(request: MemberRequest) -> tuple[ViewFilterForm, FrameworkVersion | 
     return form, version, filters
 
 
+# Child units per page of the units × elements view.
+UNITS_PAGE = 40
+MAX_PAGE = 1_000_000
+
+
+def _past_end(pages: int, what: str) -> str:
+    if pages == 1:
+        return f"There is only one page of {what}; here it is."
+    return f"There are {pages} pages of {what}; this is the last."
+
+
+def _page_number(raw: str | None) -> tuple[int, str]:
+    """A 1-based page number from the query, and what was wrong with it (shown, never an error)."""
+    if raw is None or raw == "":
+        return 1, ""
+    try:
+        n = int(raw)
+    except ValueError:
+        return 1, f"'{raw[:20]}' is not a page number; this is the first page."
+    if n < 1 or n > MAX_PAGE:
+        return 1, f"There is no page {n}; this is the first page."
+    return n, ""
+
+
+def _drill(request: MemberRequest, unit_id: int) -> str:
+    """The same view (framework, role profile, location, manager) for one unit and below."""
+    q = request.GET.copy()
+    for key in ("team", "page", "units_page", "show"):
+        q.pop(key, None)
+    q["unit"] = str(unit_id)
+    return "?" + q.urlencode()
+
+
+def _switch(request: MemberRequest, show: str) -> str:
+    q = request.GET.copy()
+    for key in ("page", "units_page"):
+        q.pop(key, None)
+    q["show"] = show
+    return "?" + q.urlencode()
+
+
+def _paging(
+    request: MemberRequest, key: str, page: int, pages: int, size: int, total: int, show: str = ""
+) -> dict[str, Any]:
+    """Links to the previous and next page, keeping every other filter of the query."""
+
+    def link(n: int) -> str:
+        q = request.GET.copy()
+        q[key] = str(n)
+        if show:
+            q["show"] = show
+        return "?" + q.urlencode()
+
+    return {
+        "page": page,
+        "pages": pages,
+        "size": size,
+        "total": total,
+        "first": (page - 1) * size + 1 if total else 0,
+        "last": min(page * size, total),
+        "previous": link(page - 1) if page > 1 else "",
+        "next": link(page + 1) if page < pages else "",
+    }
+
+
 @role_required("insights.view")
 @require_GET
 def dashboard(request: MemberRequest) -> HttpResponse:
     form, version, filters = resolve(request)
     context: dict[str, Any] = {"form": form, "version": version, "filters": filters}
+    page, page_problem = _page_number(request.GET.get("page"))
+    units_page, units_problem = _page_number(request.GET.get("units_page"))
     if version is not None:
         targets = targets_for(request.membership, version, unit=filters.unit, team=filters.team)
-        ov = overview_for(request.membership, version, filters, targets)
+        ov = overview_for(
+            request.membership, version, filters, targets, offset=(page - 1) * GRID_PEOPLE, limit=GRID_PEOPLE
+        )
+        people = ov.data["people"]
+        pages = max(-(-people // GRID_PEOPLE), 1)
+        if page > pages:  # past the end (people left, or a typed link): the last page, said so
+            page_problem = _past_end(pages, "people")
+            page = pages
+            ov = overview_for(
+                request.membership,
+                version,
+                filters,
+                targets,
+                offset=(page - 1) * GRID_PEOPLE,
+                limit=GRID_PEOPLE,
+            )
+        # Above GRID_PEOPLE people the units × elements view comes first; the people grid is a page away.
+        show = request.GET.get("show")
+        if show not in ("people", "units"):
+            show = "units" if people > GRID_PEOPLE and "page" not in request.GET else "people"
+        unit_count = len((ov.data.get("child_units") or {}).get("rows") or [])
+        units_pages = max(-(-unit_count // UNITS_PAGE), 1)
+        if units_page > units_pages:
+            units_problem = _past_end(units_pages, "units")
+            units_page = units_pages
         scope_name = (
             filters.team.name
             if filters.team
             else (filters.unit.name if filters.unit else request.membership.organisation.name)
         )
         trend = trend_for(request.membership, version, filters)
-        drawn = charts(ov, title=f"{scope_name}: levels per element")
+        children = (ov.data.get("child_units") or {}).get("rows") or []
+        unit_rows = [
+            dict(u, link=_drill(request, u["unit_id"]) if u["unit_id"] else "")
+            for u in children[(units_page - 1) * UNITS_PAGE : units_page * UNITS_PAGE]
+        ]
+        if show == "units":
+            ov.data["rows"] = []  # the people × elements grid waits behind its link
+        drawn = charts(ov, title=f"{scope_name}: levels per element", units=unit_rows if children else None)
         if trend is not None:
             drawn["trend"] = trend_chart(trend, title=f"{scope_name}: people meeting their requirement")
         context.update(
+            show=show,
+            paging=_paging(request, "page", page, pages, GRID_PEOPLE, people, show="people"),
+            units_paging=_paging(request, "units_page", units_page, units_pages, UNITS_PAGE, unit_count),
+            page_problem=page_problem,
+            units_problem=units_problem,
+            unit_rows=unit_rows,
+            switch={"people": _switch(request, "people"), "units": _switch(request, "units")},
+            grid_page_size=GRID_PEOPLE,
             data=ov.data,
             trend=trend,
             charts=drawn,

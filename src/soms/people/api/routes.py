@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from ninja import Router, Status
 from ninja.files import UploadedFile
 from ninja.params import functions as param
@@ -21,6 +22,7 @@ from soms.people.api.schemas import (
     CoverageTargetOut,
     CoverageTargetPatch,
     ImportOut,
+    ImportRefusedOut,
     InviteIn,
     MemberInviteIn,
     MemberOut,
@@ -41,20 +43,25 @@ from soms.people.api.schemas import (
     UnitPatch,
 )
 from soms.people.errors import PeopleInvalid
-from soms.people.io.export import csv_lines, export_rows, to_xlsx_bytes
+from soms.people.io.export import csv_lines, export_rows, problems_rows, to_xlsx_bytes
 from soms.people.io.plan import Options
-from soms.people.models import CoverageTarget, OrgUnit, PeopleImport, Person, RoleProfile, Team
-from soms.people.selectors.people import PeopleFilter, org_tree, people_list, tree_flat
+from soms.people.models import CoverageTarget, ImportStatus, OrgUnit, PeopleImport, Person, RoleProfile, Team
+from soms.people.selectors.people import PeopleFilter, org_tree, people_list, tree_flat, unit_counts
 from soms.people.services import imports as import_svc
 from soms.people.services import members as member_svc
 from soms.people.services import persons, privacy, structure
 from soms.people.services import profiles as profile_svc
+from soms.people.services.exports import people_export_later, people_export_runs_inline
 from soms.people.services.persons import role_profiles_by_code
 from soms.tenancy.access import NotFound, require
 from soms.tenancy.models import Membership
 from soms.tenancy.selectors import members_of
 
 router = Router(tags=["people"])
+# Deletes take the revision read as `?revision=N` (optional): a stale one answers 409, nothing deleted.
+REVISION_QUERY: Any = param.Query(
+    None, ge=1, le=2**31 - 1, description="The revision you read; a stale one answers 409 and keeps the row"
+)
 IMPORT_FIELDS = frozenset({"dry_run", "clear_empty", "deactivate_missing", "sheet"})
 
 
@@ -70,6 +77,7 @@ def _m(request: HttpRequest) -> Membership:
 def _person_out(p: Person, *, codes: list[str] | None = None) -> dict[str, Any]:
     return {
         "id": p.pk,
+        "revision": p.revision,
         "employee_id": p.employee_id,
         "name": p.name,
         "email": p.email,
@@ -180,8 +188,28 @@ def _apply(record: PeopleImport, actor: Any) -> Status:  # type: ignore[type-arg
 
 @router.post(
     "/people/import",
-    response={200: ImportOut, 202: JobOut},
+    response={200: ImportOut, 202: JobOut, 422: ImportRefusedOut},
     summary="Check an HR file (CSV or XLSX); apply it unless dry_run",
+    openapi_extra={
+        "responses": {
+            "200": {"description": "Checked and clean: `ready` with the dry-run summary, or `applied`"},
+            "202": {
+                "description": (
+                    "A large file (over SOMS_PEOPLE_IMPORT_INLINE_CHECK_BYTES) whose header is clean is "
+                    "checked by a background job, which also applies it unless dry_run; or a clean file "
+                    "of many rows is applied by one. Poll the job's `url`; the import is at "
+                    "`/people/imports/{import_id}` (`import_id` in the job's parameters)."
+                )
+            },
+            "422": {
+                "description": (
+                    "The file fails the check (bad rows or columns, a file that cannot be read): every "
+                    "problem with row, column, value and reason, and the error file's address; "
+                    "nothing written. Bad form fields answer the house's 422 `{detail: [...]}`."
+                )
+            },
+        }
+    },
 )
 def people_import(
     request: HttpRequest,
@@ -191,11 +219,16 @@ def people_import(
     deactivate_missing: bool = param.Form(False),  # noqa: B008
     sheet: str = param.Form("", max_length=100),  # noqa: B008
 ) -> Status:  # type: ignore[type-arg]
-    """Problems come back in `problems` (row, column, value, reason) with status `invalid`, and nothing
-    is written; a clean file comes back `ready` with the dry-run summary, or `applied`. A file of more
-    than `SOMS_PEOPLE_IMPORT_INLINE_ROWS` rows (2,000) is applied by a background job: the answer is
-    `202` with the job to poll (`url`); the import itself is at `/people/imports/{id}` (its id is in
-    the job's parameters as `import_id`, and the job's result links to the org tree)."""
+    """A file with problems answers 422 with them in `problems` (row, column, value, reason), status
+    `invalid` and `problems_url` (the same as a CSV error file), and nothing is written; a clean file
+    answers 200, `ready` with the dry-run summary, or `applied`. A file of more than
+    `SOMS_PEOPLE_IMPORT_INLINE_CHECK_BYTES` (256 KiB) is checked in the request only as far as can be
+    done without reading its rows (size, encoding, sheets, a CSV's columns: 422 at once); its rows
+    are checked by a background job — and the file applied by it unless `dry_run` — so the answer is
+    `202` with the job to poll (`url`). A file of more than `SOMS_PEOPLE_IMPORT_INLINE_ROWS` rows
+    (2,000) is applied by a background job too (`202`). The import itself is at
+    `/people/imports/{id}` (its id is in the job's parameters as `import_id`; `status` is `checking`
+    while the job reads it, then `invalid` with the problems or `ready` with the dry run)."""
     m = _m(request)
     require(m, "people.import")
     # Ninja ignores form fields it does not know; an upload that names others is a mistake to say.
@@ -213,10 +246,43 @@ def people_import(
         options=Options(clear_empty=clear_empty, deactivate_missing=deactivate_missing),
         actor=request.user,
         sheet=sheet or None,
+        then_apply=not dry_run,
     )
-    if not dry_run and record.status == "ready":
+    if record.status == ImportStatus.INVALID:
+        return Status(422, _refused_out(record))
+    if record.status == ImportStatus.CHECKING and record.job is not None:
+        return Status(202, job_out(record.job))
+    if not dry_run:
         return _apply(record, request.user)
     return Status(200, _import_out(record))
+
+
+def _refused_out(record: PeopleImport) -> dict[str, Any]:
+    count = len(record.problems)
+    return {
+        "detail": f"The file has {count:,} problem{'s' if count != 1 else ''}; nothing was written. "
+        "Fix the rows named in `problems` and upload it again.",
+        "id": record.pk,
+        "filename": record.filename,
+        "status": record.status,
+        "problems": record.problems,
+        "problems_url": reverse("api:people_import_problems", kwargs={"import_id": record.pk}),
+    }
+
+
+@router.get(
+    "/people/imports/{import_id}/problems",
+    summary="A checked file's problems as a CSV error file (row, column, value, reason)",
+    response={200: None},
+    openapi_extra={"responses": {"200": {"description": "The error file", "content": {"text/csv": {}}}}},
+)
+def people_import_problems(request: HttpRequest, import_id: int) -> HttpResponse:
+    record = access.people_import_for(_m(request), import_id)
+    response = HttpResponse(
+        "".join(csv_lines(problems_rows(record.problems))), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="import-{record.pk}-problems.csv"'
+    return response
 
 
 @router.get("/people/imports/{import_id}", response=ImportOut, summary="A checked or applied HR file")
@@ -236,25 +302,31 @@ def people_import_apply(request: HttpRequest, import_id: int) -> Status:  # type
 
 @router.get(
     "/people/export",
-    summary="People in the import's columns, as CSV or XLSX",
-    response={200: None},
+    summary="People in the import's columns, as CSV or XLSX (a background job for a large organisation)",
+    response={200: None, 202: JobOut},
     openapi_extra={
         "responses": {
             "200": {
-                "description": "The file",
+                "description": "The file (organisations of up to SOMS_PEOPLE_EXPORT_INLINE_ROWS people, 2,000)",
                 "content": {
                     "text/csv": {},
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
                 },
-            }
+            },
+            "202": {
+                "description": "More people: a background job writes the file; poll `url` until it is "
+                "done, then fetch `download_url`"
+            },
         }
     },
 )
-def people_export(
-    request: HttpRequest, format: str = param.Query("csv", pattern="^(csv|xlsx)$")
-) -> HttpResponse:
+def people_export(request: HttpRequest, format: str = param.Query("csv", pattern="^(csv|xlsx)$")) -> Any:
     m = _m(request)
     require(m, "people.export")
+    if not people_export_runs_inline(m.organisation_id):
+        return Status(
+            202, job_out(people_export_later(organisation=m.organisation, actor=request.user, fmt=format))
+        )
     if format == "xlsx":
         response = HttpResponse(
             to_xlsx_bytes(export_rows(m.organisation_id)),
@@ -289,12 +361,13 @@ def person_update(request: HttpRequest, person_id: int, payload: PersonPatch) ->
     m = _m(request)
     person = access.person_for(m, person_id, action="person.update")
     data = payload.dict(exclude_unset=True)
+    revision = data.pop("revision")
     for text in ("email", "job_title", "location"):
         if text in data and data[text] is None:
             data[text] = ""
     if data.get("active", True) is None:
         data.pop("active")
-    person = persons.person_update(person=person, actor=request.user, **_values(m, data))
+    person = persons.person_update(person=person, actor=request.user, revision=revision, **_values(m, data))
     return _person_out(person)
 
 
@@ -334,6 +407,7 @@ def person_invite(request: HttpRequest, person_id: int, payload: InviteIn) -> di
 def _unit_out(u: OrgUnit, path: str = "", own: int = 0, total: int = 0) -> dict[str, Any]:
     return {
         "id": u.pk,
+        "revision": u.revision,
         "name": u.name,
         "parent_id": u.parent_id,
         "manager_id": u.manager_id,
@@ -374,8 +448,14 @@ def unit_create(request: HttpRequest, payload: UnitIn) -> Status:  # type: ignor
 
 @router.get("/org-units/{unit_id}", response=UnitOut, tags=["structure"])
 def unit_detail(request: HttpRequest, unit_id: int) -> dict[str, Any]:
-    unit = access.unit_for(_m(request), unit_id)
-    return _unit_out(unit, structure.unit_path_str(unit))
+    m = _m(request)
+    return _unit_answer(m, access.unit_for(m, unit_id))
+
+
+def _unit_answer(m: Membership, unit: OrgUnit) -> dict[str, Any]:
+    # The counts the tree and the unit's page show for the member (never 0 for a unit with people).
+    own, total = unit_counts(m, unit)
+    return _unit_out(unit, structure.unit_path_str(unit), own, total)
 
 
 @router.patch(
@@ -395,16 +475,16 @@ def unit_update(request: HttpRequest, unit_id: int, payload: UnitPatch) -> dict[
         kwargs["parent"] = _ref(m, OrgUnit, data["parent_id"], "parent_id")
     if "manager_id" in data:
         kwargs["manager"] = _ref(m, Person, data["manager_id"], "manager_id")
-    unit = structure.unit_update(unit=unit, actor=request.user, **kwargs)
-    return _unit_out(unit, structure.unit_path_str(unit))
+    unit = structure.unit_update(unit=unit, actor=request.user, revision=payload.revision, **kwargs)
+    return _unit_answer(m, unit)
 
 
 @router.delete(
     "/org-units/{unit_id}", response={204: None}, tags=["structure"], summary="Delete an empty unit"
 )
-def unit_delete(request: HttpRequest, unit_id: int) -> Status:  # type: ignore[type-arg]
+def unit_delete(request: HttpRequest, unit_id: int, revision: int | None = REVISION_QUERY) -> Status:  # type: ignore[type-arg]
     unit = access.unit_for(_m(request), unit_id, action="unit.manage")
-    structure.unit_delete(unit=unit, actor=request.user)
+    structure.unit_delete(unit=unit, actor=request.user, revision=revision)
     return Status(204, None)
 
 
@@ -446,12 +526,12 @@ def team_update(request: HttpRequest, team_id: int, payload: TeamPatch) -> Any:
         kwargs["name"] = data["name"]
     if "unit_id" in data:
         kwargs["unit"] = _ref(m, OrgUnit, data["unit_id"], "unit_id")
-    return structure.team_update(team=team, actor=request.user, **kwargs)
+    return structure.team_update(team=team, actor=request.user, revision=payload.revision, **kwargs)
 
 
 @router.delete("/teams/{team_id}", response={204: None}, tags=["structure"])
-def team_delete(request: HttpRequest, team_id: int) -> Status:  # type: ignore[type-arg]
-    structure.team_delete(team=access.team_for(_m(request), team_id), actor=request.user)
+def team_delete(request: HttpRequest, team_id: int, revision: int | None = REVISION_QUERY) -> Status:  # type: ignore[type-arg]
+    structure.team_delete(team=access.team_for(_m(request), team_id), actor=request.user, revision=revision)
     return Status(204, None)
 
 
@@ -461,6 +541,7 @@ def team_delete(request: HttpRequest, team_id: int) -> Status:  # type: ignore[t
 def _profile_out(p: RoleProfile) -> dict[str, Any]:
     return {
         "id": p.pk,
+        "revision": p.revision,
         "code": p.code,
         "name": p.name,
         "description": p.description,
@@ -550,14 +631,17 @@ def role_profile_update(request: HttpRequest, profile_id: int, payload: RoleProf
         name=payload.name,
         description=payload.description,
         requirements=reqs,
+        revision=payload.revision,
     )
     return _profile_out(profile)
 
 
 @router.delete("/role-profiles/{profile_id}", response={204: None}, tags=["role profiles"])
-def role_profile_delete(request: HttpRequest, profile_id: int) -> Status:  # type: ignore[type-arg]
+def role_profile_delete(
+    request: HttpRequest, profile_id: int, revision: int | None = REVISION_QUERY
+) -> Status:  # type: ignore[type-arg]
     profile = access.role_profile_for(_m(request), profile_id, action="role_profile.manage")
-    profile_svc.role_profile_delete(profile=profile, actor=request.user)
+    profile_svc.role_profile_delete(profile=profile, actor=request.user, revision=revision)
     return Status(204, None)
 
 
@@ -605,14 +689,19 @@ def coverage_update(request: HttpRequest, target_id: int, payload: CoverageTarge
     target = access.coverage_target_for(m, target_id)
     _, level = _element_level(m, None, payload.level_id)
     return profile_svc.coverage_target_update(
-        target=target, actor=request.user, minimum=payload.minimum, level=level, note=payload.note
+        target=target,
+        actor=request.user,
+        minimum=payload.minimum,
+        level=level,
+        note=payload.note,
+        revision=payload.revision,
     )
 
 
 @router.delete("/coverage-targets/{target_id}", response={204: None}, tags=["role profiles"])
-def coverage_delete(request: HttpRequest, target_id: int) -> Status:  # type: ignore[type-arg]
+def coverage_delete(request: HttpRequest, target_id: int, revision: int | None = REVISION_QUERY) -> Status:  # type: ignore[type-arg]
     profile_svc.coverage_target_delete(
-        target=access.coverage_target_for(_m(request), target_id), actor=request.user
+        target=access.coverage_target_for(_m(request), target_id), actor=request.user, revision=revision
     )
     return Status(204, None)
 
@@ -623,6 +712,7 @@ def coverage_delete(request: HttpRequest, target_id: int) -> Status:  # type: ig
 def _member_out(ms: Membership) -> dict[str, Any]:
     return {
         "id": ms.pk,
+        "revision": ms.revision,
         "user_id": ms.user_id,
         "username": ms.user.get_username(),
         "email": ms.user.email,
@@ -659,16 +749,20 @@ def member_role(request: HttpRequest, membership_id: int, payload: MemberPatch) 
     target = access.member_for(m, membership_id, action="member.change_role")
     return _member_out(
         member_svc.member_change_role(
-            membership=target, role=payload.role, actor=request.user, actor_membership=m
+            membership=target,
+            role=payload.role,
+            actor=request.user,
+            actor_membership=m,
+            revision=payload.revision,
         )
     )
 
 
 @router.delete("/members/{membership_id}", response={204: None}, tags=["members"], summary="Remove a member")
-def member_remove(request: HttpRequest, membership_id: int) -> Status:  # type: ignore[type-arg]
+def member_remove(request: HttpRequest, membership_id: int, revision: int | None = REVISION_QUERY) -> Status:  # type: ignore[type-arg]
     m = _m(request)
     target = access.member_for(m, membership_id, action="member.remove")
-    member_svc.member_remove(membership=target, actor=request.user, actor_membership=m)
+    member_svc.member_remove(membership=target, actor=request.user, actor_membership=m, revision=revision)
     return Status(204, None)
 
 

@@ -7,9 +7,15 @@ from ninja import Field, Schema
 
 from soms.fields import Input
 
+REVISION_HELP = (
+    "The revision you read (from the GET answer). A stale one answers 409 with the current "
+    "`revision`, and nothing is written, also when the change would alter nothing."
+)
+
 
 class PersonOut(Schema):
     id: int
+    revision: int = Field(description="Send it back with a change; it goes up with every change")
     employee_id: str
     name: str
     email: str = ""
@@ -51,6 +57,7 @@ class PersonIn(Input):
 
 
 class PersonPatch(Input):
+    revision: int = Field(ge=1, le=2**31 - 1, description=REVISION_HELP)
     employee_id: str | None = Field(None, min_length=1, max_length=64)
     name: str | None = Field(None, min_length=1, max_length=200)
     email: str | None = Field(None, max_length=254)
@@ -74,6 +81,7 @@ class InviteIn(Input):
 
 class UnitOut(Schema):
     id: int
+    revision: int = Field(description="Send it back with a change; it goes up with every change")
     name: str
     parent_id: int | None
     manager_id: int | None
@@ -90,6 +98,7 @@ class UnitIn(Input):
 
 
 class UnitPatch(Input):
+    revision: int = Field(ge=1, le=2**31 - 1, description=REVISION_HELP)
     name: str | None = Field(None, min_length=1, max_length=120)
     parent_id: int | None = Field(None, ge=1, le=2**63 - 1)
     manager_id: int | None = Field(None, ge=1, le=2**63 - 1)
@@ -97,6 +106,7 @@ class UnitPatch(Input):
 
 class TeamOut(Schema):
     id: int
+    revision: int = Field(description="Send it back with a change; it goes up with every change")
     name: str
     unit_id: int | None
 
@@ -107,6 +117,7 @@ class TeamIn(Input):
 
 
 class TeamPatch(Input):
+    revision: int = Field(ge=1, le=2**31 - 1, description=REVISION_HELP)
     name: str | None = Field(None, min_length=1, max_length=120)
     unit_id: int | None = Field(None, ge=1, le=2**63 - 1)
 
@@ -118,6 +129,7 @@ class RequirementIO(Input):
 
 class RoleProfileOut(Schema):
     id: int
+    revision: int = Field(description="Send it back with a change; it goes up with every change")
     code: str
     name: str
     description: str
@@ -143,6 +155,7 @@ class RoleProfileCopyIn(Input):
 
 
 class RoleProfilePatch(Input):
+    revision: int = Field(ge=1, le=2**31 - 1, description=REVISION_HELP)
     name: str | None = Field(None, min_length=1, max_length=200)
     description: str | None = Field(None, max_length=5000)
     requirements: list[RequirementIO] | None = Field(None, max_length=500)
@@ -150,6 +163,7 @@ class RoleProfilePatch(Input):
 
 class CoverageTargetOut(Schema):
     id: int
+    revision: int = Field(description="Send it back with a change; it goes up with every change")
     unit_id: int | None
     team_id: int | None
     element_id: int
@@ -168,6 +182,7 @@ class CoverageTargetIn(Input):
 
 
 class CoverageTargetPatch(Input):
+    revision: int = Field(ge=1, le=2**31 - 1, description=REVISION_HELP)
     level_id: int | None = Field(None, ge=1, le=2**63 - 1)
     minimum: int | None = Field(None, ge=1, le=100_000)
     note: str | None = Field(None, max_length=200)
@@ -181,8 +196,20 @@ class ImportOut(Schema):
     problems: list[dict[str, Any]]
 
 
+class ImportRefusedOut(Schema):
+    """A file that fails the check: every problem with its row and column; nothing was written."""
+
+    detail: str
+    id: int = Field(description="The checked file, at /people/imports/{id}")
+    filename: str
+    status: str = Field(description="Always `invalid`")
+    problems: list[dict[str, Any]] = Field(description="row, column, value, reason for each problem")
+    problems_url: str = Field(description="The problems as a CSV file (the error file)")
+
+
 class MemberOut(Schema):
     id: int
+    revision: int = Field(description="Send it back with a change; it goes up with every change")
     user_id: int
     username: str
     email: str
@@ -195,4 +222,5 @@ class MemberInviteIn(Input):
 
 
 class MemberPatch(Input):
+    revision: int = Field(ge=1, le=2**31 - 1, description=REVISION_HELP)
     role: str

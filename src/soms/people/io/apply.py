@@ -239,6 +239,16 @@ def _in_batches(ids: list[int], size: int = BATCH) -> list[list[int]]:
     return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
+def _bump_revisions(out: Prepared, ids: list[int]) -> None:
+    qn = connection.ops.quote_name
+    table, column = qn(Person._meta.db_table), qn("revision")
+    for chunk in _in_batches(ids):
+        marks = ", ".join(["%s"] * len(chunk))
+        out.statements.append(
+            ("one", f"UPDATE {table} SET {column} = {column} + 1 WHERE {qn('id')} IN ({marks})", chunk)
+        )
+
+
 def _prepare_units(organisation: Organisation, plan: Plan, state: State, out: Prepared) -> None:
     """The missing units, shallowest first, with their ids and paths; recorded in the state."""
     if not plan.new_units:
@@ -417,6 +427,9 @@ def prepare_plan(
     if to_update:
         fields.add("updated_at")
         out.update(Person, to_update, sorted(fields))
+        # Every changed person's revision moves on, so an edit form opened before the import is
+        # refused instead of writing the old values back (soms.people.services.revisions).
+        _bump_revisions(out, [p.pk for p in to_update])
     if rechained:
         out.update(Person, [Person(pk=ids[emp], chain=chain) for emp, chain in rechained], ["chain"])
     progress("preparing", total, total)
@@ -454,7 +467,8 @@ def prepare_plan(
             out.deactivate.append(
                 (
                     f"UPDATE {qn(Person._meta.db_table)} SET {qn(_column(active))} = %s, "
-                    f"{qn(_column(updated))} = %s WHERE {qn('id')} IN ({marks})",
+                    f"{qn(_column(updated))} = %s, {qn('revision')} = {qn('revision')} + 1 "
+                    f"WHERE {qn('id')} IN ({marks})",
                     [
                         active.get_db_prep_save(False, connection),
                         updated.get_db_prep_save(now, connection),

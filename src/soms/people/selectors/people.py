@@ -42,6 +42,13 @@ def people_list(
     return qs.order_by("name_key", "id")
 
 
+def unit_counts(membership: Membership, unit: OrgUnit) -> tuple[int, int]:
+    """(active people of the member's scope directly in `unit`, … in it and every unit below): the
+    same people the unit's page lists, so the page, the tree and the API give one number."""
+    below = people_list(membership, PeopleFilter(unit=unit)).order_by()
+    return below.filter(unit=unit).count(), below.count()
+
+
 @dataclass
 class TreeNode:
     unit: OrgUnit

@@ -13,9 +13,11 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -24,6 +26,7 @@ from django.utils.http import urlsafe_base64_encode
 from soms.people.errors import PeopleConflict, PeopleInvalid
 from soms.people.models import Person
 from soms.people.permissions import OWNER_ONLY_ROLES
+from soms.people.services.revisions import bump_revision, check_revision
 from soms.tenancy.models import ApiToken, Membership, Organisation, Role
 from soms.tenancy.services import audit_log_write, user_create
 
@@ -107,24 +110,48 @@ def member_invite(
     return membership
 
 
-def _owners(organisation_id: int) -> int:
-    return Membership.objects.filter(organisation_id=organisation_id, role=Role.OWNER).count()
+LAST_OWNER = (
+    "This is the last owner of the organisation who can sign in (an invited owner counts once they "
+    "have accepted the invitation): make someone else an owner first."
+)
+
+
+def _other_working_owners(membership: Membership) -> int:
+    """Owners other than `membership` who can act as owners: an active login that has accepted its
+    invitation (has signed in, or has a password of its own). An invitee who never set a password
+    cannot run the organisation, so they do not keep the last real owner from being removed."""
+    accepted = Q(user__last_login__isnull=False) | ~Q(user__password__startswith=UNUSABLE_PASSWORD_PREFIX)
+    return (
+        Membership.objects.filter(
+            organisation_id=membership.organisation_id, role=Role.OWNER, user__is_active=True
+        )
+        .filter(accepted)
+        .exclude(pk=membership.pk)
+        .count()
+    )
 
 
 @transaction.atomic
 def member_change_role(
-    *, membership: Membership, role: str, actor: Any, actor_membership: Membership | None = None
+    *,
+    membership: Membership,
+    role: str,
+    actor: Any,
+    actor_membership: Membership | None = None,
+    revision: int | None = None,
 ) -> Membership:
     membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
+    check_revision(membership, revision, f"The membership of {membership.user.get_username()}")
     if role == membership.role:
         return membership
     _check_role_grant(actor_membership, role)
     if membership.role == Role.OWNER:
         if actor_membership is None or actor_membership.role != Role.OWNER:
             raise PeopleInvalid("role", "only an owner can change an owner's role")
-        if _owners(membership.organisation_id) <= 1:
-            raise PeopleConflict("This is the organisation's last owner: make someone else an owner first.")
+        if not _other_working_owners(membership):
+            raise PeopleConflict(LAST_OWNER)
     before = {"role": membership.role}
+    bump_revision(membership, f"The membership of {membership.user.get_username()}")
     membership.role = role
     membership.save(update_fields=["role"])
     audit_log_write(
@@ -139,15 +166,22 @@ def member_change_role(
 
 
 @transaction.atomic
-def member_remove(*, membership: Membership, actor: Any, actor_membership: Membership | None = None) -> None:
+def member_remove(
+    *,
+    membership: Membership,
+    actor: Any,
+    actor_membership: Membership | None = None,
+    revision: int | None = None,
+) -> None:
     membership = (
         Membership.objects.select_for_update().select_related("user", "organisation").get(pk=membership.pk)
     )
+    check_revision(membership, revision, f"The membership of {membership.user.get_username()}")
     if membership.role == Role.OWNER:
         if actor_membership is None or actor_membership.role != Role.OWNER:
             raise PeopleInvalid("role", "only an owner can remove an owner")
-        if _owners(membership.organisation_id) <= 1:
-            raise PeopleConflict("This is the organisation's last owner: make someone else an owner first.")
+        if not _other_working_owners(membership):
+            raise PeopleConflict(LAST_OWNER)
     revoked = ApiToken.objects.filter(
         user=membership.user, organisation=membership.organisation, revoked_at__isnull=True
     ).update(revoked_at=timezone.now())

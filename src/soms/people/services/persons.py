@@ -11,6 +11,7 @@ from django.db.models.functions import Concat, Length, Substr
 
 from soms.people.errors import PeopleInvalid
 from soms.people.models import ID_WIDTH, MAX_DEPTH, OrgUnit, Person, RoleProfile, Team
+from soms.people.services.revisions import bump_revision, check_revision
 from soms.people.signals import people_changed
 from soms.tenancy.models import Organisation
 from soms.tenancy.services import audit_log_write
@@ -56,7 +57,8 @@ def _check_text(values: dict[str, Any]) -> None:
 
 
 def _employee_id_taken(organisation_id: int, employee_id: str, exclude: int | None) -> bool:
-    qs = Person.objects.filter(organisation_id=organisation_id, employee_id=employee_id)
+    # Without regard to case, as the HR import matches ids (README: HR import).
+    qs = Person.objects.filter(organisation_id=organisation_id, employee_id__iexact=employee_id)
     if exclude:
         qs = qs.exclude(pk=exclude)
     return qs.exists()
@@ -114,8 +116,11 @@ def _rechain(person: Person, manager: Person | None) -> None:
 
 
 @transaction.atomic
-def person_update(*, person: Person, actor: Any, **values: Any) -> Person:
+def person_update(*, person: Person, actor: Any, revision: int | None = None, **values: Any) -> Person:
+    """Change the fields given. `revision` is the one the caller read: a stale one is refused with
+    `StaleRevision` before anything is compared (see soms.people.services.revisions)."""
     person = Person.objects.select_for_update().get(pk=person.pk)
+    check_revision(person, revision, f"{person.name} ({person.employee_id})")
     profiles = values.pop("role_profiles", None)
     unknown = set(values) - set(FIELDS)
     if unknown:
@@ -126,7 +131,7 @@ def person_update(*, person: Person, actor: Any, **values: Any) -> Person:
     after: dict[str, Any] = {}
     if "employee_id" in values:
         values["employee_id"] = values["employee_id"].strip()
-        if values["employee_id"] != person.employee_id and _employee_id_taken(
+        if values["employee_id"].casefold() != person.employee_id.casefold() and _employee_id_taken(
             person.organisation_id, values["employee_id"], person.pk
         ):
             raise PeopleInvalid(
@@ -151,6 +156,7 @@ def person_update(*, person: Person, actor: Any, **values: Any) -> Person:
             before["role_profiles"], after["role_profiles"] = current_codes, new_codes
     if not after:
         return person
+    bump_revision(person, f"{person.name} ({person.employee_id})")
     person.save()
     if {"unit", "active", "role_profiles"} & set(after):
         people_changed.send(None, organisation_id=person.organisation_id, person_ids=[person.pk])

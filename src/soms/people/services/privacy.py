@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
-from django.db.models import ForeignObjectRel
+from django.db.models import F, ForeignObjectRel
 from django.utils import timezone
 
 from soms.people.errors import PeopleInvalid
@@ -100,7 +100,10 @@ def person_erase(*, person: Person, actor: Any) -> Person:
     person.user = None
     person.active = False
     person.erased_at = timezone.now()
+    # An edit form opened before the erasure must not write the personal data back.
+    person.revision = F("revision") + 1
     person.save()
+    person.refresh_from_db(fields=["revision"])
     people_changed.send(None, organisation_id=person.organisation_id, person_ids=[person.pk])
     # History stays (counts of changes stay right) but no longer says who it was about.
     AuditLogEntry.objects.filter(
@@ -140,6 +143,7 @@ def person_merge(*, keep: Person, duplicate: Person, actor: Any) -> Person:
         duplicate.user_id = None
         duplicate.save(update_fields=["user"])
         filled["user"] = str(keep.user_id)
+    keep.revision += 1
     keep.save()
     keep.role_profiles.add(*duplicate.role_profiles.all())
     people_changed.send(None, organisation_id=keep.organisation_id, person_ids=[keep.pk, duplicate.pk])

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from soms.frameworks.models import Element, FrameworkVersion, Level
 from soms.people.errors import PeopleInvalid
 from soms.people.models import CoverageTarget, OrgUnit, RoleProfile, RoleRequirement, Team
+from soms.people.services.revisions import bump_revision, check_revision
 from soms.people.signals import organisation_changed
 from soms.tenancy.models import Organisation
 from soms.tenancy.services import audit_log_write
@@ -234,8 +235,14 @@ def role_profile_update(
     name: str | None = None,
     description: str | None = None,
     requirements: dict[Element, Level | None] | None = None,
+    revision: int | None = None,
 ) -> RoleProfile:
-    """Change a profile's name, description and requirements (a level of None drops the element)."""
+    """Change a profile's name, description and requirements (a level of None drops the element).
+    One revision covers the profile and its requirements: a stale `revision` is refused."""
+    profile = (
+        RoleProfile.objects.select_for_update().select_related("version", "organisation").get(pk=profile.pk)
+    )
+    check_revision(profile, revision, f"The role profile {profile.name}")
     before = {
         "name": profile.name,
         "description": profile.description,
@@ -257,12 +264,14 @@ def role_profile_update(
                 RoleRequirement.objects.update_or_create(
                     profile=profile, element=element, defaults={"level": level}
                 )
-    profile.save()
     after = {
         "name": profile.name,
         "description": profile.description,
         "requirements": _requirements_plain(profile),
     }
+    if after != before:
+        bump_revision(profile, f"The role profile {profile.name}")
+    profile.save()
     if after["requirements"] != before["requirements"] and profile.organisation_id is not None:
         organisation_changed.send(None, organisation_id=profile.organisation_id)
     if after != before:
@@ -278,7 +287,9 @@ def role_profile_update(
 
 
 @transaction.atomic
-def role_profile_delete(*, profile: RoleProfile, actor: Any) -> None:
+def role_profile_delete(*, profile: RoleProfile, actor: Any, revision: int | None = None) -> None:
+    profile = RoleProfile.objects.select_for_update().select_related("organisation").get(pk=profile.pk)
+    check_revision(profile, revision, f"The role profile {profile.name}")
     audit_log_write(
         actor=actor,
         organisation=profile.organisation,
@@ -351,7 +362,14 @@ def coverage_target_update(
     minimum: int | None = None,
     level: Level | None = None,
     note: str | None = None,
+    revision: int | None = None,
 ) -> CoverageTarget:
+    target = (
+        CoverageTarget.objects.select_for_update()
+        .select_related("level", "element", "organisation")
+        .get(pk=target.pk)
+    )
+    check_revision(target, revision, "The coverage target")
     before = {"minimum": target.minimum, "level": target.level.code, "note": target.note}
     if minimum is not None:
         if minimum < 1:
@@ -363,9 +381,10 @@ def coverage_target_update(
         target.level = level
     if note is not None:
         target.note = note
-    target.save()
     after = {"minimum": target.minimum, "level": target.level.code, "note": target.note}
     if after != before:
+        bump_revision(target, "The coverage target")
+        target.save()
         audit_log_write(
             actor=actor,
             organisation=target.organisation,
@@ -378,7 +397,13 @@ def coverage_target_update(
 
 
 @transaction.atomic
-def coverage_target_delete(*, target: CoverageTarget, actor: Any) -> None:
+def coverage_target_delete(*, target: CoverageTarget, actor: Any, revision: int | None = None) -> None:
+    target = (
+        CoverageTarget.objects.select_for_update()
+        .select_related("level", "element", "organisation")
+        .get(pk=target.pk)
+    )
+    check_revision(target, revision, "The coverage target")
     audit_log_write(
         actor=actor,
         organisation=target.organisation,

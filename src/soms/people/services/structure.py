@@ -10,6 +10,7 @@ from django.db.models.functions import Concat, Length, Substr
 
 from soms.people.errors import PeopleConflict, PeopleInvalid
 from soms.people.models import ID_WIDTH, MAX_DEPTH, OrgUnit, Person, Team, path_segment
+from soms.people.services.revisions import bump_revision, check_revision
 from soms.tenancy.models import Organisation
 from soms.tenancy.services import audit_log_write
 
@@ -89,8 +90,10 @@ def unit_update(
     name: str = _UNSET,
     parent: OrgUnit | None = _UNSET,
     manager: Person | None = _UNSET,
+    revision: int | None = None,
 ) -> OrgUnit:
     unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
+    check_revision(unit, revision, f"The unit {unit.name}")
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
     if name is not _UNSET:
@@ -133,6 +136,7 @@ def unit_update(
         unit.depth = len(new_path) // ID_WIDTH - 1
     if not after:
         return unit
+    bump_revision(unit, f"The unit {unit.name}")
     unit.save()
     audit_log_write(
         actor=actor,
@@ -152,7 +156,9 @@ def models_depth_shift(shift: int) -> Any:
 
 
 @transaction.atomic
-def unit_delete(*, unit: OrgUnit, actor: Any) -> None:
+def unit_delete(*, unit: OrgUnit, actor: Any, revision: int | None = None) -> None:
+    unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
+    check_revision(unit, revision, f"The unit {unit.name}")
     if unit.children.exists():
         raise PeopleConflict("Move or delete the unit's sub-units first.")
     if unit.people.exists():
@@ -190,7 +196,16 @@ def team_create(*, organisation: Organisation, name: str, unit: OrgUnit | None, 
 
 
 @transaction.atomic
-def team_update(*, team: Team, actor: Any, name: str = _UNSET, unit: OrgUnit | None = _UNSET) -> Team:
+def team_update(
+    *,
+    team: Team,
+    actor: Any,
+    name: str = _UNSET,
+    unit: OrgUnit | None = _UNSET,
+    revision: int | None = None,
+) -> Team:
+    team = Team.objects.select_for_update().select_related("unit").get(pk=team.pk)
+    check_revision(team, revision, f"The team {team.name}")
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
     new_unit = team.unit if unit is _UNSET else unit
@@ -212,6 +227,7 @@ def team_update(*, team: Team, actor: Any, name: str = _UNSET, unit: OrgUnit | N
     if not after:
         return team
     team.name, team.unit = new_name, new_unit
+    bump_revision(team, f"The team {team.name}")
     team.save()
     audit_log_write(
         actor=actor,
@@ -225,7 +241,9 @@ def team_update(*, team: Team, actor: Any, name: str = _UNSET, unit: OrgUnit | N
 
 
 @transaction.atomic
-def team_delete(*, team: Team, actor: Any) -> None:
+def team_delete(*, team: Team, actor: Any, revision: int | None = None) -> None:
+    team = Team.objects.select_for_update().get(pk=team.pk)
+    check_revision(team, revision, f"The team {team.name}")
     if team.people.exists():
         raise PeopleConflict("Move the team's people to another team first.")
     audit_log_write(

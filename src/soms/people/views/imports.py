@@ -16,6 +16,7 @@ from soms.people.forms import ImportForm
 from soms.people.io.export import csv_lines, export_rows, problems_rows, to_xlsx_bytes
 from soms.people.io.plan import Options
 from soms.people.models import ImportStatus
+from soms.people.services.exports import people_export_later, people_export_runs_inline
 from soms.people.services.imports import (
     people_import_apply,
     people_import_apply_later,
@@ -66,7 +67,7 @@ def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
         {
             "record": record,
             "job": job,
-            "applying": job is not None and not job.is_finished,
+            "applying": job is not None and not job.is_finished and record.status != ImportStatus.CHECKING,
             "inline_rows": settings.SOMS_PEOPLE_IMPORT_INLINE_ROWS,
             "problems": record.problems[:PROBLEMS_SHOWN],
             "s": record.summary,
@@ -116,6 +117,10 @@ def import_apply(request: HttpRequest, import_id: int) -> HttpResponse:
 def export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     m = membership(request)
     require(m, "people.export")
+    if not people_export_runs_inline(m.organisation_id):
+        # Seconds of work: a job writes the file; its page shows the progress, then the download.
+        job = people_export_later(organisation=m.organisation, actor=request.user, fmt=fmt)
+        return redirect("job-detail", job_id=job.pk)
     name = slugify(m.organisation.name) or "people"
     if fmt == "xlsx":
         response = HttpResponse(

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from soms.people import access
 from soms.people.errors import PeopleConflict, PeopleInvalid
-from soms.people.forms import InviteForm, RoleForm
+from soms.people.forms import InviteForm, RevisionOnlyForm, RoleForm
 from soms.people.permissions import can
 from soms.people.services import members as svc
 from soms.people.views.common import form_error, membership
@@ -69,7 +69,11 @@ def member_role(request: HttpRequest, membership_id: int) -> HttpResponse:
         return redirect("members")
     try:
         svc.member_change_role(
-            membership=target, role=form.cleaned_data["role"], actor=request.user, actor_membership=m
+            membership=target,
+            role=form.cleaned_data["role"],
+            actor=request.user,
+            actor_membership=m,
+            revision=form.cleaned_data["revision"],
         )
         messages.success(
             request, f"{target.user.get_username()} is now {Role(form.cleaned_data['role']).label}."
@@ -84,8 +88,14 @@ def member_role(request: HttpRequest, membership_id: int) -> HttpResponse:
 def member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
     m = membership(request)
     target = access.member_for(m, membership_id, action="member.remove")
+    form = RevisionOnlyForm(request.POST)
     try:
-        svc.member_remove(membership=target, actor=request.user, actor_membership=m)
+        svc.member_remove(
+            membership=target,
+            actor=request.user,
+            actor_membership=m,
+            revision=form.cleaned_data["revision"] if form.is_valid() else None,
+        )
         messages.success(request, f"Removed {target.user.get_username()} from {m.organisation.name}.")
     except (PeopleInvalid, PeopleConflict) as exc:
         messages.error(request, str(exc))

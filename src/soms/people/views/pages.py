@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from soms.people import access
-from soms.people.errors import PeopleConflict, PeopleInvalid
+from soms.people.errors import PeopleConflict, PeopleInvalid, StaleRevision
 from soms.people.forms import MergeForm, PeopleSearchForm, PersonForm, TeamForm, UnitForm
 from soms.people.models import OrgUnit, Person
 from soms.people.permissions import can
@@ -25,11 +25,12 @@ from soms.people.selectors.people import (
     person_requirements,
     tree_flat,
     unit_ancestors,
+    unit_counts,
     unit_path_names,
 )
 from soms.people.services import persons, privacy, structure
 from soms.people.services.profiles import role_profiles_builtin_load
-from soms.people.views.common import form_error, membership
+from soms.people.views.common import conflict_error, form_error, membership, shown
 from soms.tenancy.access import member_required, require
 
 PAGE_SIZE = 50
@@ -114,11 +115,14 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
     form, filters = _filters(request, m)
     filters.unit = unit
     page = _page(request, people_list(m, filters))
+    own, total = unit_counts(m, unit)
     return render(
         request,
         "people/unit.html",
         {
             "unit": unit,
+            "own": own,
+            "total": total,
             "ancestors": unit_ancestors(unit),
             "page": page,
             "names_only": access.names_only(m),
@@ -161,6 +165,46 @@ def _person_values(form: PersonForm) -> dict[str, Any]:
     }
 
 
+PERSON_FORM_FIELDS = (
+    "employee_id",
+    "name",
+    "email",
+    "job_title",
+    "unit",
+    "team",
+    "location",
+    "start_date",
+    "active",
+)
+
+
+def _person_initial(person: Person) -> dict[str, Any]:
+    initial: dict[str, Any] = {f: getattr(person, f) for f in PERSON_FORM_FIELDS}
+    initial["manager"] = person.manager.employee_id if person.manager else ""
+    initial["role_profiles"] = list(person.role_profiles.all())
+    initial["revision"] = person.revision
+    return initial
+
+
+def _person_differences(form: PersonForm, person: Person) -> list[str]:
+    """The fields where what is stored now differs from what the user typed, with the stored value."""
+    if not form.is_valid():
+        return []
+    stored = _person_initial(person)
+    typed = _person_values(form)
+    out = []
+    for name in (*PERSON_FORM_FIELDS[:4], "manager", *PERSON_FORM_FIELDS[4:], "role_profiles"):
+        now, mine = stored.get(name), typed.get(name)
+        if name == "manager":
+            mine = mine.employee_id if mine else ""
+        elif name == "role_profiles":
+            now, mine = sorted(p.code for p in now or ()), sorted(p.code for p in mine or ())
+        if (now or None) != (mine or None) and not (name == "active" and bool(now) == bool(mine)):
+            shown_now = ", ".join(now) if name == "role_profiles" and now else shown(now)
+            out.append(f"{form.fields[name].label or name.replace('_', ' ').capitalize()}: {shown_now}")
+    return out
+
+
 @member_required
 @require_http_methods(["GET", "POST"])
 def person_edit(request: HttpRequest, person_id: int | None = None) -> HttpResponse:
@@ -169,43 +213,41 @@ def person_edit(request: HttpRequest, person_id: int | None = None) -> HttpRespo
     person = access.person_for(m, person_id, action="person.update") if person_id else None
     if person is None:
         require(m, "person.create")
-    initial = {}
-    if person is not None:
-        initial = {
-            f: getattr(person, f)
-            for f in (
-                "employee_id",
-                "name",
-                "email",
-                "job_title",
-                "unit",
-                "team",
-                "location",
-                "start_date",
-                "active",
-            )
-        }
-        initial["manager"] = person.manager.employee_id if person.manager else ""
-        initial["role_profiles"] = list(person.role_profiles.all())
-    form = PersonForm(
-        request.POST or None,
-        initial=initial or {"active": True},
-        organisation_id=m.organisation_id,
-        profiles=access.role_profiles_visible(m),
-    )
+
+    def make(data: Any) -> PersonForm:
+        form = PersonForm(
+            data,
+            initial=_person_initial(person) if person is not None else {"active": True},
+            organisation_id=m.organisation_id,
+            profiles=access.role_profiles_visible(m),
+        )
+        form.fields["revision"].required = person is not None
+        return form
+
+    form = make(request.POST or None)
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         values = _person_values(form)
+        revision = values.pop("revision", None)
         try:
             if person is None:
                 person = persons.person_create(organisation=m.organisation, actor=request.user, **values)
                 messages.success(request, f"Added {person.name}.")
             else:
-                person = persons.person_update(person=person, actor=request.user, **values)
+                person = persons.person_update(person=person, actor=request.user, revision=revision, **values)
                 messages.success(request, f"Saved {person.name}.")
             return redirect("people-person", person_id=person.pk)
         except PeopleInvalid as exc:
             form_error(form, exc)
-    status = 400 if request.method == "POST" else 200
+        except StaleRevision as exc:
+            assert person is not None
+            person = Person.objects.select_related("manager").get(pk=person.pk)
+            # What the user typed, now based on the current revision, so saving again goes through.
+            data = request.POST.copy()
+            data["revision"] = str(person.revision)
+            form = make(data)
+            conflict_error(form, exc, person, _person_differences(form, person))
+            status = 409
     return render(request, "people/person_form.html", {"form": form, "person": person}, status=status)
 
 
@@ -225,6 +267,11 @@ def person_data(request: HttpRequest, person_id: int) -> HttpResponse:
 def person_erase(request: HttpRequest, person_id: int) -> HttpResponse:
     m = membership(request)
     person = access.person_for(m, person_id, action="person.erase")
+    if request.POST.get("confirm") != "erase":
+        # Erasure cannot be undone: the form's box must be ticked (checked here, not only by the
+        # browser, so a stray or scripted POST erases nothing).
+        messages.error(request, "Nothing was erased: tick the box to confirm that erasure cannot be undone.")
+        return redirect("people-person", person_id=person.pk)
     privacy.person_erase(person=person, actor=request.user)
     messages.success(request, "The person's personal data has been erased; their history is anonymised.")
     return redirect("people-person", person_id=person.pk)
@@ -266,6 +313,29 @@ def person_invite(request: HttpRequest, person_id: int) -> HttpResponse:
     return redirect("people-person", person_id=person.pk)
 
 
+def _unit_initial(unit: OrgUnit) -> dict[str, Any]:
+    return {
+        "name": unit.name,
+        "parent": unit.parent,
+        "manager": unit.manager.employee_id if unit.manager else "",
+        "revision": unit.revision,
+    }
+
+
+def _unit_differences(form: UnitForm, unit: OrgUnit) -> list[str]:
+    if not form.is_valid():
+        return []
+    d = form.cleaned_data
+    out = []
+    if d["name"] != unit.name:
+        out.append(f"Name: {shown(unit.name)}")
+    if d["parent"] != unit.parent:
+        out.append(f"Inside unit: {shown(unit.parent.name if unit.parent else '')}")
+    if d["manager"] != unit.manager:
+        out.append(f"Manager: {shown(unit.manager.employee_id if unit.manager else '')}")
+    return out
+
+
 @member_required
 @require_http_methods(["GET", "POST"])
 def unit_edit(request: HttpRequest, unit_id: int | None = None) -> HttpResponse:
@@ -275,14 +345,17 @@ def unit_edit(request: HttpRequest, unit_id: int | None = None) -> HttpResponse:
         require(m, "unit.manage")
     initial: dict[str, Any] = {}
     if unit is not None:
-        initial = {
-            "name": unit.name,
-            "parent": unit.parent,
-            "manager": unit.manager.employee_id if unit.manager else "",
-        }
+        initial = _unit_initial(unit)
     elif request.GET.get("parent"):
         initial = {"parent": request.GET.get("parent")}
-    form = UnitForm(request.POST or None, initial=initial, organisation_id=m.organisation_id)
+
+    def make(data: Any) -> UnitForm:
+        form = UnitForm(data, initial=initial, organisation_id=m.organisation_id)
+        form.fields["revision"].required = unit is not None
+        return form
+
+    form = make(request.POST or None)
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -296,13 +369,25 @@ def unit_edit(request: HttpRequest, unit_id: int | None = None) -> HttpResponse:
                 )
             else:
                 unit = structure.unit_update(
-                    unit=unit, name=d["name"], parent=d["parent"], manager=d["manager"], actor=request.user
+                    unit=unit,
+                    name=d["name"],
+                    parent=d["parent"],
+                    manager=d["manager"],
+                    revision=d["revision"],
+                    actor=request.user,
                 )
             messages.success(request, f"Saved unit {unit.name}.")
             return redirect("people-unit", unit_id=unit.pk)
         except PeopleInvalid as exc:
             form_error(form, exc)
-    status = 400 if request.method == "POST" else 200
+        except StaleRevision as exc:
+            assert unit is not None
+            unit = OrgUnit.objects.select_related("parent", "manager").get(pk=unit.pk)
+            data = request.POST.copy()
+            data["revision"] = str(unit.revision)
+            form = make(data)
+            conflict_error(form, exc, unit, _unit_differences(form, unit))
+            status = 409
     return render(request, "people/unit_form.html", {"form": form, "unit": unit}, status=status)
 
 

@@ -11,12 +11,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from soms.frameworks.models import Element, FrameworkVersion, Level, VersionStatus
 from soms.people import access
-from soms.people.errors import PeopleInvalid
-from soms.people.forms import CoverageTargetForm, RoleProfileCopyForm, RoleProfileForm
+from soms.people.errors import PeopleInvalid, StaleRevision
+from soms.people.forms import CoverageTargetForm, RevisionOnlyForm, RoleProfileCopyForm, RoleProfileForm
 from soms.people.models import CoverageTarget, OrgUnit, RoleProfile, Team
 from soms.people.permissions import can
 from soms.people.services import profiles as svc
-from soms.people.views.common import form_error, membership
+from soms.people.views.common import conflict_text, form_error, membership, shown
 from soms.tenancy.access import member_required, require
 
 
@@ -76,6 +76,7 @@ def role_profile_detail(request: HttpRequest, profile_id: int) -> HttpResponse:
     elements = list(Element.objects.filter(version=profile.version).order_by("order", "id"))
     levels = list(Level.objects.filter(version=profile.version).order_by("rank"))
     error = None
+    typed: dict[str, Any] | None = None
     if request.method == "POST":
         by_id = {str(lv.pk): lv for lv in levels}
         wanted: dict[Element, Level | None] = {}
@@ -85,6 +86,9 @@ def role_profile_detail(request: HttpRequest, profile_id: int) -> HttpResponse:
                 error = f"element {e.name}: choose one of the version's levels"
                 break
             wanted[e] = by_id.get(raw)
+        revision = RevisionOnlyForm(request.POST)
+        if error is None and (not revision.is_valid() or revision.cleaned_data["revision"] is None):
+            error = "This page is out of date (it sent no revision): open the profile again."
         if error is None:
             try:
                 svc.role_profile_update(
@@ -93,12 +97,34 @@ def role_profile_detail(request: HttpRequest, profile_id: int) -> HttpResponse:
                     name=request.POST.get("name"),
                     description=request.POST.get("description"),
                     requirements=wanted,
+                    revision=revision.cleaned_data["revision"],
                 )
                 messages.success(request, "Role profile saved.")
                 return redirect("people-role-profile", profile_id=profile.pk)
             except PeopleInvalid as exc:
                 error = f"{exc.field}: {exc.message}"
-    return _detail(request, m, profile, elements, levels, error=error)
+            except StaleRevision as exc:
+                profile = RoleProfile.objects.select_related("version__framework").get(pk=profile.pk)
+                stored = {r.element_id: r.level_id for r in profile.requirements.all()}
+                differences = [
+                    f"{e.name}: {next((lv.name for lv in levels if lv.pk == stored.get(e.pk)), 'not required')}"
+                    for e, lv in wanted.items()
+                    if (lv.pk if lv else None) != stored.get(e.pk)
+                ]
+                for label, mine, now in (
+                    ("Name", request.POST.get("name"), profile.name),
+                    ("Description", request.POST.get("description"), profile.description),
+                ):
+                    if mine is not None and mine.strip() != now.strip():
+                        differences.insert(0, f"{label}: {shown(now)}")
+                error = conflict_text(exc, profile, differences)
+                # The user's name, description and levels stay on the page.
+                typed = {
+                    "name": request.POST.get("name", profile.name),
+                    "description": request.POST.get("description", profile.description),
+                    "levels": {e.pk: (lv.pk if lv else None) for e, lv in wanted.items()},
+                }
+    return _detail(request, m, profile, elements, levels, error=error, typed=typed)
 
 
 def _copy_form(m: Any, profile: RoleProfile, data: Any = None) -> RoleProfileCopyForm:
@@ -122,8 +148,11 @@ def _detail(
     *,
     error: str | None = None,
     copy_form: RoleProfileCopyForm | None = None,
+    typed: dict[str, Any] | None = None,
 ) -> HttpResponse:
     current = {r.element_id: r.level_id for r in profile.requirements.all()}
+    if typed is not None:
+        current = typed["levels"]
     rows = [(e, current.get(e.pk)) for e in elements]
     may_manage = can(m, "role_profile.manage")
     editable = profile.organisation_id is not None and may_manage
@@ -136,10 +165,16 @@ def _detail(
             "levels": levels,
             "editable": editable,
             "error": error,
+            "typed": typed or {"name": profile.name, "description": profile.description},
+            "conflict": typed is not None,
             "copy_form": (copy_form or _copy_form(m, profile)) if may_manage else None,
             "holders": access.people_in_scope(m, "person.list").filter(role_profiles=profile).count(),
         },
-        status=400 if error or (copy_form is not None and copy_form.errors) else 200,
+        status=409
+        if typed is not None
+        else 400
+        if error or (copy_form is not None and copy_form.errors)
+        else 200,
     )
 
 
@@ -174,7 +209,16 @@ def role_profile_copy(request: HttpRequest, profile_id: int) -> HttpResponse:
 def role_profile_delete(request: HttpRequest, profile_id: int) -> HttpResponse:
     m = membership(request)
     profile = access.role_profile_for(m, profile_id, action="role_profile.manage")
-    svc.role_profile_delete(profile=profile, actor=request.user)
+    form = RevisionOnlyForm(request.POST)
+    try:
+        svc.role_profile_delete(
+            profile=profile,
+            actor=request.user,
+            revision=form.cleaned_data["revision"] if form.is_valid() else None,
+        )
+    except StaleRevision as exc:
+        messages.error(request, f"{exc} Nothing was deleted; look at the profile again first.")
+        return redirect("people-role-profile", profile_id=profile.pk)
     messages.success(request, f"Deleted role profile {profile.name}.")
     return redirect("people-role-profiles")
 
@@ -246,6 +290,15 @@ def coverage_targets(request: HttpRequest) -> HttpResponse:
 def coverage_target_delete(request: HttpRequest, target_id: int) -> HttpResponse:
     m = membership(request)
     target = access.coverage_target_for(m, target_id)
-    svc.coverage_target_delete(target=target, actor=request.user)
+    form = RevisionOnlyForm(request.POST)
+    try:
+        svc.coverage_target_delete(
+            target=target,
+            actor=request.user,
+            revision=form.cleaned_data["revision"] if form.is_valid() else None,
+        )
+    except StaleRevision as exc:
+        messages.error(request, f"{exc} Nothing was removed.")
+        return redirect("people-coverage")
     messages.success(request, "Coverage target removed.")
     return redirect("people-coverage")
