@@ -9,13 +9,15 @@ interleaved, `--repeat` times each:
 
 * organisation heatmap by unit: `picture()` of everyone + `overview(group_units=True)`;
   raw: people × attainment rows grouped by unit, element and rank;
-* one team (people / teams: 200 by default): `picture()` + `overview()` + `charts()` (the level grid);
-  raw: the team's attainment rows;
-* a unit subtree (Department 1) with its single points of failure: `picture()` + `overview()`;
-  raw: the subtree's rows grouped by element and rank;
-* a person's view: `person_view()`; raw: that person's attainment rows;
+* one team, the largest (the demo's first team: 200 people): `overview_for()` + `charts()` (the level
+  grid); raw: the team's attainment rows;
+* a unit subtree, the one nearest 5,000 people (a division of the 50,000-person demo), with its
+  single points of failure: `overview_for()` from the unit rollups, and `picture()` + `overview()`
+  per person (what a manager whose scope it is reads); raw: the subtree's rows grouped by element
+  and rank;
+* a person's view: `person_view()`; raw: the SQL of everything it shows (five queries);
 * recomputing every attainment (`recompute_version` once, after a real rule change: the
-  organisation's validity of 36 months becomes 30);
+  organisation's validity of 36 months becomes 30), including the one rollup refresh it triggers;
   raw: the judgements grouped by person, element and level (what any recomputation must read).
 
 Without --database-url it runs on a fresh SQLite file in a temporary directory; with it, on that
@@ -119,12 +121,34 @@ def main() -> None:
         + f"); attainment rows {counts}"
     )
 
-    team = Team.objects.filter(organisation=org).order_by("pk").first()
-    assert team is not None
-    dept = OrgUnit.objects.get(organisation=org, name="Department 1")
+    # The sizes: the largest team (the demo's first team holds up to 200 people) and the
+    # unit whose subtree is nearest 5,000 people without being the whole organisation (the demo's
+    # divisions hold about 5,000 each at 50,000 people; at 5,000 people, a department).
+    from django.db.models import Count
+
+    team_id, team_size = (
+        Person.objects.filter(organisation=org, team__isnull=False)
+        .values("team")
+        .annotate(n=Count("id"))
+        .order_by("-n", "team")
+        .values_list("team", "n")[0]
+    )
+    team = Team.objects.get(pk=team_id)
+    own = dict(
+        Person.objects.filter(organisation=org, unit__isnull=False)
+        .values("unit")
+        .annotate(n=Count("id"))
+        .values_list("unit", "n")
+    )
+    units = list(OrgUnit.objects.filter(organisation=org).order_by("path"))
+    subtree = {u.pk: sum(own.get(v.pk, 0) for v in units if v.path.startswith(u.path)) for u in units}
+    everyone = Person.objects.filter(organisation=org).count()
+    dept = min(
+        [u for u in units if subtree[u.pk] < everyone] or units,
+        key=lambda u: (abs(subtree[u.pk] - 5000), u.path),
+    )
     person = Person.objects.filter(organisation=org, team=team).order_by("pk").first()
     assert person is not None
-    team_size = Person.objects.filter(team=team).count()
     dept_size = Person.objects.filter(dept.subtree_q("unit__path"), organisation=org).count()
     ea = "assessments_elementattainment"
 
@@ -164,6 +188,13 @@ def main() -> None:
         assert ov.from_rollups and "single_points" in ov.data
         return ov
 
+    def subtree_per_person() -> Any:
+        # What a manager whose scope is that unit reads (the rollups hold whole units only).
+        pic = picture(m, version, Filters(unit=dept))
+        ov = overview(pic, targets_for(m, version, unit=dept, team=None))
+        assert not ov.from_rollups and "single_points" in ov.data
+        return ov
+
     batch = list(Person.objects.filter(organisation=org).order_by("pk").values_list("pk", flat=True)[:500])
 
     low, high = dept.path, dept.path + "~"
@@ -172,6 +203,12 @@ def main() -> None:
         "JOIN people_person p ON p.id = a.person_id WHERE a.organisation_id = %s AND a.version_id = %s "
         "AND p.active GROUP BY p.unit_id, a.element_id, a.rank, a.status",
         [org.pk, version.pk],
+    )
+    subtree_raw = raw(
+        f"SELECT a.element_id, a.rank, a.status, COUNT(*) FROM {ea} a "
+        "JOIN people_person p ON p.id = a.person_id JOIN people_orgunit u ON u.id = p.unit_id "
+        "WHERE u.path >= %s AND u.path < %s AND a.version_id = %s GROUP BY a.element_id, a.rank, a.status",
+        [low, high, version.pk],
     )
     ur = "insights_unitrollup"
     org_rollup_raw = raw(
@@ -254,13 +291,14 @@ def main() -> None:
         (
             f"unit subtree ({dept_size:,} people) + single points of failure",
             subtree_view,
-            raw(
-                f"SELECT a.element_id, a.rank, a.status, COUNT(*) FROM {ea} a "
-                "JOIN people_person p ON p.id = a.person_id JOIN people_orgunit u ON u.id = p.unit_id "
-                "WHERE u.path >= %s AND u.path < %s AND a.version_id = %s GROUP BY a.element_id, a.rank, a.status",
-                [low, high, version.pk],
-            ),
+            subtree_raw,
             subtree_rollup_raw,
+        ),
+        (
+            f"unit subtree ({dept_size:,} people) + single points of failure, per person (a manager's scope)",
+            subtree_per_person,
+            subtree_raw,
+            None,
         ),
         (
             "a person's view",

@@ -169,6 +169,8 @@ MIDDLEWARE = [
     "soms.tenancy.middleware.CurrentOrganisationMiddleware",
     "axes.middleware.AxesMiddleware",
     "soms.tenancy.middleware.PrivateAnswersMiddleware",
+    # A page that starts a job answers 429 naming the limit when the queue is full (soms.jobs.queue).
+    "soms.jobs.middleware.QueueFullMiddleware",
 ]
 
 ROOT_URLCONF = "soms.urls"
@@ -270,6 +272,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = SOMS_MAX_UPLOAD_BYTES + 1024 * 1024
 SOMS_PEOPLE_IMPORT_MAX_ROWS = envint("SOMS_PEOPLE_IMPORT_MAX_ROWS", 200_000)
 # Up to this many rows an HR file is applied within the request; a larger one in a background job.
 SOMS_PEOPLE_IMPORT_INLINE_ROWS = envint("SOMS_PEOPLE_IMPORT_INLINE_ROWS", 2_000)
+# A people file of more bytes than this is checked (dry run) by a background job with a progress
+# bar; what can be refused without reading its rows (size, encoding, sheets, columns) still is in
+# the request. About 2,500 rows of a typical HR export.
+SOMS_PEOPLE_IMPORT_INLINE_CHECK_BYTES = envint("SOMS_PEOPLE_IMPORT_INLINE_CHECK_BYTES", 256 * 1024)
 # Up to this many people an export (CSV or XLSX) is written within the request; more by a job.
 SOMS_PEOPLE_EXPORT_INLINE_ROWS = envint("SOMS_PEOPLE_EXPORT_INLINE_ROWS", 2_000)
 # An import creating more people than SOMS_PEOPLE_IMPORT_STAGE_ROWS is staged (soms.people.io.apply):
@@ -334,6 +340,34 @@ NINJA_PAGINATION_PER_PAGE = 50
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 # Finished jobs (and their result files) and task records older than this are purged by `soms cron`.
 SOMS_JOB_RETENTION_DAYS = envint("SOMS_JOB_RETENTION_DAYS", 14)
+
+
+def _at_least(name: str, default: int, least: int) -> int:
+    value = envint(name, default)
+    if value < least:
+        raise ImproperlyConfigured(f"{name}={value}: it must be at least {least}")
+    return value
+
+
+# The job queue's fairness and bounds (soms.jobs.queue). Workers serve organisations in turn (the
+# one whose last claim is oldest first), and no organisation runs more than this many jobs at once
+# however many workers there are, so one that queues many jobs never keeps another's waiting.
+SOMS_JOBS_RUNNING_PER_ORGANISATION = _at_least("SOMS_JOBS_RUNNING_PER_ORGANISATION", 2, 1)
+# Jobs one organisation, and one person, may have waiting at once; past it, starting another answers
+# 429 naming the limit, so the queue itself cannot be flooded.
+SOMS_JOBS_QUEUED_PER_ORGANISATION = _at_least("SOMS_JOBS_QUEUED_PER_ORGANISATION", 100, 1)
+SOMS_JOBS_QUEUED_PER_USER = _at_least("SOMS_JOBS_QUEUED_PER_USER", 20, 1)
+# A worker says it is alive every HEARTBEAT seconds while it runs a job; a running job not heard of
+# for STALE seconds lost its worker (killed, out of memory) and is queued again, or failed with a
+# sentence once it has been tried MAX_ATTEMPTS times.
+SOMS_JOBS_HEARTBEAT_SECONDS = _at_least("SOMS_JOBS_HEARTBEAT_SECONDS", 10, 1)
+SOMS_JOBS_STALE_SECONDS = _at_least("SOMS_JOBS_STALE_SECONDS", 120, 2)
+SOMS_JOBS_MAX_ATTEMPTS = _at_least("SOMS_JOBS_MAX_ATTEMPTS", 2, 1)
+if SOMS_JOBS_STALE_SECONDS <= 2 * SOMS_JOBS_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        f"SOMS_JOBS_STALE_SECONDS={SOMS_JOBS_STALE_SECONDS} must be more than twice "
+        f"SOMS_JOBS_HEARTBEAT_SECONDS={SOMS_JOBS_HEARTBEAT_SECONDS}, or live jobs would be reclaimed"
+    )
 
 LOGGING = {
     "version": 1,

@@ -9,8 +9,19 @@ from typing import Any
 import pytest
 
 from soms.assessments.models import ElementAttainment, PersonStanding, ValidityOverride
-from soms.assessments.services.attainment import evaluate, recompute, recompute_due, recompute_version
-from soms.frameworks.models import Level
+from soms.assessments.services.attainment import (
+    engine_for,
+    evaluate,
+    judgements_by_person,
+    person_inputs,
+    projects_by_person,
+    recompute,
+    recompute_due,
+    recompute_version,
+    stored_detail,
+    version_index,
+)
+from soms.frameworks.models import FrameworkVersion, Level
 from tests.assessments.conftest import project, statements, validated
 
 pytestmark = pytest.mark.django_db
@@ -105,3 +116,79 @@ def test_recompute_reads_in_a_fixed_number_of_queries(
     # the Insights unit rollups it keeps current (tests/insights/test_rollups.py counts those).
     with django_assert_max_num_queries(38):
         assert recompute(ids, soms_version, org.people["E001"].organisation_id, date(2026, 2, 1)) == len(ids)
+
+
+def test_a_published_version_is_compiled_once_and_its_engine_follows_rules_and_overrides(
+    org: Any, soms_version: Any, django_assert_num_queries: Any
+) -> None:
+    organisation_id = org.people["E005"].organisation_id
+    engine, index = engine_for(organisation_id, soms_version)
+    with django_assert_num_queries(1):  # the organisation's validity overrides, read every time
+        again, same_index = engine_for(organisation_id, soms_version)
+    assert again is engine and same_index is index
+    foundation = Level.objects.get(version=soms_version, code="foundation")
+    ValidityOverride.objects.create(organisation_id=organisation_id, level=foundation, validity_months=24)
+    overridden, _ = engine_for(organisation_id, soms_version)
+    assert overridden is not engine and overridden._validity[0] == 24
+    rules = {**soms_version.rules, "refresh_due_months_before": 5}
+    FrameworkVersion.objects.filter(pk=soms_version.pk).update(rules=rules)
+    soms_version.refresh_from_db()
+    changed, _ = engine_for(organisation_id, soms_version)
+    assert changed is not overridden and changed.rules.refresh_due_months_before == 5
+    # A draft can change under the same revision (fixtures, imports): it is read afresh every time.
+    draft = FrameworkVersion.objects.create(framework=soms_version.framework, label="draft")
+    assert version_index(draft) is not version_index(draft)
+
+
+def test_the_stored_detail_holds_only_what_the_columns_do_not_and_reads_back_whole(
+    org: Any, soms_version: Any
+) -> None:
+    nina = org.people["E005"]
+    validated(nina, soms_version, statements(soms_version, DC, "foundation"), on=date(2022, 1, 10))
+    validated(nina, soms_version, statements(soms_version, DC, "practitioner")[:1], on=date(2025, 3, 1))
+    recompute([nina.pk], soms_version, nina.organisation_id, date(2026, 2, 1))
+    expected = evaluate(nina.pk, nina.organisation_id, soms_version, date(2026, 2, 1))
+    rows = ElementAttainment.objects.filter(person=nina, version=soms_version).select_related(
+        "element", "level"
+    )
+    assert len(rows) == len(expected.elements)
+    for row in rows:
+        assert not {"element", "level", "status", "since", "expires_on"} & set(row.detail)
+        assert None not in row.detail.values()
+        whole = stored_detail(
+            row.detail,
+            element=row.element.code,
+            level=row.level.code if row.level else None,
+            status=row.status,
+            since=row.since,
+            refresh_due_on=row.refresh_due_on,
+            expires_on=row.expires_on,
+        )
+        assert whole == expected.element(row.element.code).as_json()
+
+
+def test_one_persons_inputs_are_what_the_batch_readers_give(org: Any, soms_version: Any) -> None:
+    nina, sam = org.people["E005"], org.people["E003"]
+    validated(nina, soms_version, statements(soms_version, DC, "foundation"), on=date(2025, 1, 10))
+    mine = validated(nina, soms_version, statements(soms_version, DC, "practitioner"), on=date(2026, 1, 10))
+    mine.status, mine.validated_on = "submitted", None
+    mine.save()
+    validated(sam, soms_version, statements(soms_version, DC, "foundation"), on=date(2025, 3, 1), kind="self")
+    project(sam, soms_version, [DC, "people-capability"], completed_on=date(2026, 1, 5), validated_on=None)
+    project(
+        sam,
+        soms_version,
+        [DC],
+        completed_on=date(2026, 1, 5),
+        validated_on=date(2026, 1, 9),
+        code="P2",
+        members=[nina],
+    )
+    index = version_index(soms_version)
+    for person in (nina, sam):
+        for validated_only in (True, False):
+            judgements, projects = person_inputs(person.pk, index, validated_only=validated_only)
+            expected = judgements_by_person([person.pk], index, validated_only=validated_only)[person.pk]
+            assert sorted(judgements, key=lambda j: j.seq) == sorted(expected, key=lambda j: j.seq)
+            assert projects == projects_by_person([person.pk], index)[person.pk]
+            assert [p.id for p in projects] == ["P2"]

@@ -233,3 +233,13 @@ def test_date_fields_show_their_dates_in_the_browsers_date_picker(org: Any, soms
     assert 'value="2025-09-01"' in edit and 'value="2025-12-01"' in edit
     evidence = c.get(reverse("evidence-new", args=[org.people["E007"].pk])).content.decode()
     assert f'value="{timezone.localdate().isoformat()}"' in evidence
+
+
+def test_add_a_row_adds_an_empty_outcome_row_without_a_script(org: Any, soms_version: Any) -> None:
+    """The button used an inline onclick, which the policy blocks: it added nothing."""
+    c = client(org.world, org.world.charlie)
+    page = c.post(reverse("change-project-new"), form(soms_version, _reload="row")).content.decode()
+    assert 'name="outcomes-TOTAL_FORMS" value="3"' in page
+    assert 'value="Calls answered in 20 s"' in page  # what was typed stays
+    assert 'name="outcomes-2-description"' in page
+    assert ChangeProject.objects.count() == 0

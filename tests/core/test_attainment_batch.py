@@ -98,3 +98,22 @@ def test_people_with_the_same_record_share_one_evaluation_per_element():
     b = batch.evaluate([ok(code, date(2026, 1, 5), seq=100 + i) for i, code in enumerate(first)], [])
     assert a == b == engine.evaluate([ok(code, date(2026, 1, 5)) for code in first], [], date(2026, 6, 1))
     assert batch.evaluated == len(framework.elements)
+
+
+@PROPERTY
+@given(organisations())
+def test_property_histories_read_by_the_caller_answer_what_the_engine_answers(world):
+    # What the attainment service does: it reads the judgements itself and hands over per statement
+    # the entries of the validated ones up to `now`, in the database's order, not JudgementRecords.
+    framework, rules, people, now = world
+    engine = AttainmentEngine(framework, rules)
+    batch = engine.batch(now)
+    got = []
+    for judgements, projects in people:
+        histories: dict[str, list] = {}
+        for j in reversed(judgements):
+            if j.validated_on is not None and j.validated_on <= now:
+                entry = batch.history_entry(j.judgement, j.validated_on, j.seq)
+                histories.setdefault(j.statement, []).append(entry)
+        got.append(batch.evaluate_histories(histories, projects))
+    assert got == [engine.evaluate(judgements, projects, now) for judgements, projects in people]

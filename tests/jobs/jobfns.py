@@ -27,3 +27,32 @@ def rename_organisation(ctx: JobContext, *, organisation_id: int, name: str) -> 
 @job
 def explode(ctx: JobContext) -> None:
     raise RuntimeError("boom")
+
+
+# The tags of the `note` jobs in the order a worker ran them (this process's workers only).
+RAN: list[str] = []
+
+
+@job
+def note(ctx: JobContext, *, tag: str) -> str:
+    RAN.append(tag)
+    return tag
+
+
+@job
+def slow_the_first_time(ctx: JobContext, *, seconds: float, n: int) -> str:
+    """Long enough on its first attempt to kill its worker in the middle of it; quick afterwards."""
+    import time
+
+    if ctx.job.attempts == 1:
+        ctx.progress(0, n, "Sleeping")
+        time.sleep(seconds)
+    return count_to(ctx, n=n)
+
+
+@job
+def nap(ctx: JobContext, *, seconds: float) -> str:
+    import time
+
+    time.sleep(seconds)
+    return "Rested."

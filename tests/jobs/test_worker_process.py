@@ -155,3 +155,63 @@ def test_soms_start_runs_a_worker_beside_the_server_and_stops_it(tmp_path):
         if server.poll() is None:
             server.kill()
             server.wait()
+
+
+QUEUE_A_SLOW_JOB = """
+from soms.jobs.services import job_start
+from soms.tenancy.services import organisation_create
+from tests.jobs.jobfns import slow_the_first_time
+org = organisation_create(name="Worker test", owner=None, actor=None)
+job = job_start(job_function=slow_the_first_time, organisation=org, owner=None, title="Slow", params={"seconds": 600, "n": 2})
+print(job.pk)
+"""
+
+
+def _job_row(tmp_path: Path, job_id: str) -> tuple[str, int, str]:
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "soms.sqlite3", timeout=20) as db:
+        row = db.execute(
+            "SELECT status, attempts, message FROM jobs_job WHERE id = ?", (int(job_id),)
+        ).fetchone()
+    return row
+
+
+def test_a_job_whose_worker_is_killed_is_run_again_by_another_worker(tmp_path):
+    assert _soms(tmp_path, "migrate", "--verbosity", "0").returncode == 0
+    queued = _soms(tmp_path, "shell", "--no-imports", "-c", QUEUE_A_SLOW_JOB)
+    assert queued.returncode == 0, queued.stderr
+    job_id = queued.stdout.strip().splitlines()[-1]
+    env = {**_env(tmp_path), "SOMS_JOBS_HEARTBEAT_SECONDS": "1", "SOMS_JOBS_STALE_SECONDS": "3"}
+    doomed = subprocess.Popen(
+        [sys.executable, "-m", "soms.cli", "worker", "--no-startup-delay", "--interval", "0.2"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while _job_row(tmp_path, job_id)[0] != "running":
+            assert doomed.poll() is None and time.monotonic() < deadline
+            time.sleep(0.2)
+        time.sleep(1.5)  # a heartbeat or two
+        doomed.kill()  # SIGKILL: no chance to say anything
+        doomed.wait(timeout=20)
+    finally:
+        if doomed.poll() is None:
+            doomed.kill()
+            doomed.wait()
+    assert _job_row(tmp_path, job_id)[:2] == ("running", 1)
+    time.sleep(3.5)  # its heartbeat is now older than SOMS_JOBS_STALE_SECONDS
+    rescuer = subprocess.run(
+        [sys.executable, "-m", "soms.cli", "worker", "--batch", "--no-startup-delay", "--interval", "0"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert rescuer.returncode == 0, rescuer.stdout + rescuer.stderr
+    assert "1 queued again" in rescuer.stdout + rescuer.stderr
+    assert _job_row(tmp_path, job_id) == ("done", 2, "Counted to 2.")

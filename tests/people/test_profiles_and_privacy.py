@@ -109,3 +109,22 @@ def test_merge_carries_reports_profiles_and_history(org, builtin):
     data = person_data(kept)
     assert any(h["action"] == "person.update" for h in data["history"])  # E003's history came along
     assert data["direct_reports"] == ["Sue Junior"]
+
+
+def test_erase_page_needs_the_box_ticked(org):
+    """The page's confirm() was an inline handler the policy blocks: one click erased the person.
+    The server now wants the box of the form ticked; without it nothing is erased."""
+    from django.urls import reverse
+
+    sam = org.people["E003"]
+    c = org.world.client_for(org.world.alice, org.world.org_a)
+    url = reverse("people-person-erase", args=[sam.pk])
+    page = c.get(reverse("people-person", args=[sam.pk])).content.decode()
+    assert 'name="confirm" value="erase" required' in page
+    answer = c.post(url, follow=True)
+    assert "Nothing was erased" in answer.content.decode()
+    sam.refresh_from_db()
+    assert not sam.name.startswith("Erased person")
+    c.post(url, {"confirm": "erase"})
+    sam.refresh_from_db()
+    assert sam.name.startswith("Erased person")

@@ -26,3 +26,16 @@ def test_no_comment_spans_lines() -> None:
         if "#}" not in line[m.end() :]
     ]
     assert open_ones == []
+
+
+def test_no_inline_event_handlers() -> None:
+    """The Content-Security-Policy allows no inline script, so an `onsubmit=` / `onclick=` never
+    runs: an erase form's `confirm()` was skipped and the person erased at the first click. Page
+    behaviour lives in soms/app.js (`data-confirm`, `data-submit-on-change`)."""
+    inline = [
+        f"{path.relative_to(Path(soms.__file__).parent)}:{n}"
+        for path in TEMPLATES
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"<[^>]*\son[a-z]+\s*=", line)
+    ]
+    assert inline == []

@@ -23,7 +23,10 @@ from soms.frameworks.api.authoring import router as framework_authoring_router
 from soms.frameworks.api.browse import router as frameworks_router
 from soms.frameworks.api.exchange import router as frameworks_io_router
 from soms.insights.api.routes import router as insights_router
+from soms.jobs.api import QUEUE_FULL_ANSWER
 from soms.jobs.api import router as jobs_router
+from soms.jobs.middleware import queue_full_response
+from soms.jobs.queue import QueueFull
 from soms.people.api.routes import router as people_router
 from soms.people.errors import PeopleConflict
 from soms.tenancy.api import router as tenancy_router
@@ -69,6 +72,9 @@ class SomsAPI(NinjaAPI):
                 operation["responses"] = responses
                 for status, text in _error_answers(path, method, operation).items():
                     responses.setdefault(str(status), {"description": text, "content": ref})
+                if "202" in responses:
+                    # It starts a background job, refused while too many wait (soms.jobs.queue).
+                    responses.setdefault("429", QUEUE_FULL_ANSWER)
         return schema
 
 
@@ -111,6 +117,12 @@ api = SomsAPI(
 
 
 install_error_handlers(api)
+
+
+@api.exception_handler(QueueFull)
+def on_queue_full(request: HttpRequest, exc: QueueFull) -> HttpResponse:
+    # The organisation or the person already has as many jobs waiting as they may (the limit named).
+    return queue_full_response(request, exc)
 
 
 @api.exception_handler(PeopleConflict)

@@ -327,7 +327,9 @@ class ElementAttainment(TenantOwned):
     since = models.DateField(null=True, blank=True)
     refresh_due_on = models.DateField(null=True, blank=True, db_index=True)
     expires_on = models.DateField(null=True, blank=True, db_index=True)
-    # The engine's ElementAttainment.as_json() (missing statements, lapsed level, next level).
+    # What the columns do not hold of the engine's ElementAttainment.as_json() (lapsed level, next
+    # level, what is missing for it), without empty values: read it through
+    # soms.assessments.services.attainment.stored_detail, which gives back the full shape.
     detail = models.JSONField(default=dict)
     computed_on = models.DateField()
 

@@ -348,7 +348,8 @@ class _LevelAt:
 
 # One statement's validated history: (validated_on, seq, -order) ascending, so the last entry on or
 # before t is the one that wins (rule 1).
-_History = list[tuple[date, int, int, Judgement]]
+HistoryEntry = tuple[date, int, int, Judgement]
+_History = list[HistoryEntry]
 
 
 class AttainmentEngine:
@@ -757,8 +758,29 @@ class AttainmentBatch:
     def evaluate(
         self, judgements: Iterable[JudgementRecord], projects: Iterable[ChangeProjectRecord]
     ) -> PersonAttainment:
+        histories, usable = self.engine._prepare(judgements, projects, self.now)
+        return self._evaluate(histories, usable)
+
+    def history_entry(self, judgement: Judgement, validated_on: date, seq: int) -> HistoryEntry:
+        """One validated judgement as `evaluate_histories` takes it."""
+        return (_day(validated_on), seq, -_JUDGEMENT_ORDER[judgement], judgement)
+
+    def evaluate_histories(
+        self, histories: Mapping[str, list[HistoryEntry]], projects: Iterable[ChangeProjectRecord]
+    ) -> PersonAttainment:
+        """`evaluate` for a caller that reads many people's judgements itself and skips building a
+        `JudgementRecord` per judgement: per statement code (of this framework) the entries of its
+        validated judgements (`history_entry`), in any order, validated on or before `now` only.
+        The lists are sorted in place."""
+        for h in histories.values():
+            h.sort()
+        _, usable = self.engine._prepare((), projects, self.now)
+        return self._evaluate(histories, usable)
+
+    def _evaluate(
+        self, histories: Mapping[str, _History], usable: list[ChangeProjectRecord]
+    ) -> PersonAttainment:
         engine, now, memo = self.engine, self.now, self._memo
-        histories, usable = engine._prepare(judgements, projects, now)
         extra: tuple[object, ...] = tuple(usable) if engine.rules.change_project is not None else ()
         results = []
         for element, codes in zip(engine.framework.elements, self._statements, strict=True):

@@ -6,9 +6,10 @@ found through the unit path in one indexed query; the organisation's is the sum 
 
 They are derived, never edited, and kept current by the writes that can change them:
 
-* the attainment service sends `soms.assessments.signals.attainment_written` after each batch it
-  writes, and `refresh(organisation_id, version_id, person_ids)` updates those people's units (the
-  first one for an organisation and version builds them all);
+* the attainment service sends `soms.assessments.signals.attainment_written` once per call, after
+  the last batch it writes, and `refresh(organisation_id, version_id, person_ids)` updates those
+  people's units (the first one for an organisation and version builds them all; a recomputation
+  of a large share of the organisation is one rebuild);
 * the people services send `soms.people.signals.people_changed` (organisation, person ids) when a
   person is created, moves unit, becomes active or inactive, is erased or merged, or changes role
   profiles, and `organisation_changed` after a file import or a change of a role profile's
@@ -25,15 +26,16 @@ count gives (tests/insights/test_rollups.py checks this after random sequences o
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from soms.assessments.services.bulkwrite import insert_rows
 from soms.frameworks.models import Element, FrameworkVersion, Level
 from soms.insights.models import PersonTally, RollupState, UnitRollup
 from soms.jobs.runner import JobContext, job
@@ -41,6 +43,10 @@ from soms.people.models import OrgUnit, Person
 
 # Above this many people to recount, a change made in a request is recounted by a background job.
 INLINE_PEOPLE = 5000
+# A refresh of more people than this is done in chunks of this many (one transaction each) or, when
+# they are a large share of the organisation, as one rebuild: recounting everyone in one pass reads
+# and writes less than taking many people's shares off and on again.
+CHUNK_PEOPLE = 2000
 
 
 def width(levels: int) -> int:
@@ -180,21 +186,47 @@ def _sorted_units(units: Iterable[int | None]) -> list[int | None]:
     return sorted(set(units), key=lambda u: -1 if u is None else u)
 
 
+class UnitRow(NamedTuple):
+    organisation_id: int
+    version_id: int
+    unit_id: int | None
+    people: int
+    tally: bytes
+
+
+class PersonRow(NamedTuple):
+    organisation_id: int
+    version_id: int
+    person_id: int
+    unit_id: int | None
+    cells: bytes
+
+
 def _recount(
     organisation_id: int,
     version: FrameworkVersion,
     layout: tuple[list[Element], list[Level]] | None = None,
-) -> tuple[list[UnitRollup], list[PersonTally]]:
-    """Every unit's and counted person's rows of one organisation and version, from scratch."""
+) -> tuple[list[UnitRow], list[PersonRow]]:
+    """Every unit's and counted person's rows of one organisation and version, from scratch, as
+    plain rows (a model instance per person costs more than writing the row)."""
     layout = layout or _layout(version)
     pairs, cells = _counted(organisation_id, version, layout, _active(organisation_id))
     if not pairs:
         return [], []
     units = _sorted_units(u for _, u in pairs)
     heads, counts = _by_unit(units, [u for _, u in pairs], cells, len(layout[1]))
+    raw = cells.tobytes()
+    size = cells[0].nbytes
     return (
-        _unit_rows(organisation_id, version, units, heads, counts),
-        _person_rows(organisation_id, version, pairs, cells),
+        [
+            UnitRow(organisation_id, version.pk, u, int(heads[g]), counts[g].astype("<i4").tobytes())
+            for g, u in enumerate(units)
+            if heads[g] > 0
+        ],
+        [
+            PersonRow(organisation_id, version.pk, pid, unit, raw[i * size : (i + 1) * size])
+            for i, (pid, unit) in enumerate(pairs)
+        ],
     )
 
 
@@ -208,6 +240,13 @@ def _state(organisation_id: int, version: FrameworkVersion, elements: int, level
     return state
 
 
+def _insert(model: Any, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Plain rows through one prepared statement (COPY on PostgreSQL): a rebuild writes a row per
+    counted person, and model instances cost more than the database's own work."""
+    with connection.cursor() as cursor:
+        insert_rows(cursor, model._meta.db_table, columns, rows)
+
+
 def rebuild(organisation_id: int, version: FrameworkVersion) -> int:
     """Every unit's rows of one organisation and version from scratch; answers the unit rows written."""
     elements, levels = _layout(version)
@@ -216,8 +255,8 @@ def rebuild(organisation_id: int, version: FrameworkVersion) -> int:
         _state(organisation_id, version, len(elements), len(levels))
         UnitRollup.objects.filter(organisation_id=organisation_id, version=version).delete()
         PersonTally.objects.filter(organisation_id=organisation_id, version=version).delete()
-        UnitRollup.objects.bulk_create(units, batch_size=1000)
-        PersonTally.objects.bulk_create(people, batch_size=2000)
+        _insert(UnitRollup, UnitRow._fields, units)
+        _insert(PersonTally, PersonRow._fields, people)
     return len(units)
 
 
@@ -229,6 +268,15 @@ def refresh_people(organisation_id: int, version: FrameworkVersion, person_ids: 
     ids = sorted(set(person_ids))
     if not ids:
         return 0
+    if len(ids) > CHUNK_PEOPLE:
+        # Many people (a recomputation of a whole version, a large import): one rebuild when they
+        # are a quarter of the organisation or more, else chunks that each cost what they hold.
+        if 4 * len(ids) >= _active(organisation_id).count():
+            rebuild(organisation_id, version)
+        else:
+            for start in range(0, len(ids), CHUNK_PEOPLE):
+                refresh_people(organisation_id, version, ids[start : start + CHUNK_PEOPLE])
+        return len(ids)
     with transaction.atomic():
         # Updating the state row locks it: two refreshes of the same organisation and version take
         # turns, so neither adds its change to rows the other is replacing.
@@ -330,6 +378,7 @@ def _later(organisation_id: int, person_ids: list[int] | None) -> None:
         owner=None,
         title="Recount the Insights rollups",
         params={"people": person_ids},
+        limited=False,  # housekeeping after a write: never refused for a full queue
     )
 
 
@@ -341,8 +390,7 @@ def rollups_refresh_job(ctx: JobContext, *, people: list[int] | None) -> str:
         if people is None:
             rebuild(ctx.organisation.pk, version)
         else:
-            for start in range(0, len(people), 1000):
-                refresh_people(ctx.organisation.pk, version, people[start : start + 1000])
+            refresh_people(ctx.organisation.pk, version, people)
     ctx.progress(len(versions), len(versions), "Done")
     return f"Recounted the rollups of {len(versions)} framework version(s)."
 

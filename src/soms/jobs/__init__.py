@@ -2,8 +2,10 @@
 
 Anything that can take seconds (a large import or export, a report, a bulk recomputation) runs as
 a *job*: a row people see (`Job`: title, status, progress, message, a result file or link, owner,
-organisation) and one Django task (`soms.jobs.tasks.job_run`, django-tasks-db's database backend)
-that carries only the job's id. `soms worker` runs them; `soms start` starts one beside the server.
+organisation). `soms worker` takes waiting jobs from that table, organisations in turn
+(`soms.jobs.queue`: round-robin, a cap on each organisation's running jobs, a cap on its waiting
+ones, jobs of dead workers reclaimed), and runs Django tasks (django-tasks-db) between them;
+`soms start` starts one beside the server.
 
 Making an operation a job takes three steps::
 
@@ -20,8 +22,9 @@ Making an operation a job takes three steps::
         ctx.result_file("framework.csv", data, content_type="text/csv")   # or ctx.result_link(url, label)
         return "Exported 1,234 statements."         # the job's final message
 
-    # 2. the edge (page, API or CLI) validates the input, then starts the job: it is queued when
-    #    the transaction commits, so the worker never sees a half-written input
+    # 2. the edge (page, API or CLI) validates the input, then starts the job: workers see it once
+    #    the transaction commits, so never a half-written input. It raises QueueFull (a 429 on
+    #    pages and the API, naming the limit) when too many jobs wait already
     from soms.jobs.services import job_start
     job = job_start(job_function=framework_export_job, organisation=org, owner=request.user,
                     title=f"Export {version}", params={"version_id": version.pk, "fmt": "csv"})
@@ -34,7 +37,9 @@ Making an operation a job takes three steps::
 
 Writes inside a job go through services, as everywhere (the job's owner is `ctx.actor`); keep each
 transaction short (SQLite has one write lock). An exception other than `JobError` marks the job
-failed with a generic message and is logged with its traceback. Tests wrap the request in
+failed with a generic message and is logged with its traceback. A job whose worker is killed runs
+again from the start (SOMS_JOBS_MAX_ATTEMPTS): write in one transaction, or so that a second run
+is harmless. Tests wrap the request in
 `soms.jobs.testing.jobs_run()`, after which the queued jobs have run.
 
 Periodic work (nightly recomputation, housekeeping) is registered with

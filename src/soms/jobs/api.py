@@ -4,14 +4,30 @@ from datetime import datetime
 
 from django.http import FileResponse, Http404
 from django.urls import reverse
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from soms.jobs.access import job_for
 from soms.jobs.models import Job
+from soms.jobs.queue import jobs_ahead
 from soms.tenancy.access import member_required
 from soms.tenancy.requests import MemberRequest
 
 router = Router(tags=["jobs"])
+
+# How an operation that starts a job documents its refusal when the queue is full.
+QUEUE_FULL_ANSWER: dict[str, object] = {
+    "description": (
+        "Too many jobs waiting: the organisation (SOMS_JOBS_QUEUED_PER_ORGANISATION) or you "
+        "(SOMS_JOBS_QUEUED_PER_USER) already have as many as allowed; the detail names the limit"
+    ),
+    "headers": {
+        "Retry-After": {
+            "description": "Seconds to wait before trying again",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+}
 
 
 class JobOut(Schema):
@@ -22,6 +38,9 @@ class JobOut(Schema):
     progress_total: int | None
     percent: int | None
     message: str
+    jobs_ahead: int | None = Field(
+        None, description="While it waits: how many jobs of your organisation will run before it"
+    )
     owner: str | None
     created_at: datetime
     started_at: datetime | None
@@ -41,6 +60,7 @@ def job_out(job: Job) -> dict[str, object]:
         "progress_total": job.progress_total,
         "percent": job.percent,
         "message": job.message,
+        "jobs_ahead": jobs_ahead(job),
         "owner": job.owner.get_username() if job.owner else None,
         "created_at": job.created_at,
         "started_at": job.started_at,

@@ -39,7 +39,7 @@ def job_run_in_foreground(job: Job, *, stdout: Any = None, quiet: bool = False) 
 
     with progress:
         try:
-            job_execute(job.pk, listener=listen)
+            job_execute(job.pk, listener=listen, with_heartbeat=True)
         except Exception as exc:
             raise CommandError(f"{job.title} failed: {exc}") from exc
     job.refresh_from_db()

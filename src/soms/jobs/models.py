@@ -46,10 +46,24 @@ class Job(TenantOwned):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Run by a `soms worker` (claimed fairly across organisations, soms.jobs.queue), or by the
+    # command that started it, in the foreground: workers never take those.
+    background = models.BooleanField(default=True)
+    # Claims so far: a job whose worker died is queued again until it has had SOMS_JOBS_MAX_ATTEMPTS.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # Who runs it, and when they last said they still do: a running job whose heartbeat is older than
+    # SOMS_JOBS_STALE_SECONDS lost its worker (killed, out of memory, the machine restarted).
+    worker_id = models.CharField(max_length=64, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["organisation", "owner", "-created_at"], name="job_org_owner_time")]
+        indexes = [
+            models.Index(fields=["organisation", "owner", "-created_at"], name="job_org_owner_time"),
+            # The queue: an organisation's waiting jobs, oldest first; its running ones, counted.
+            models.Index(fields=["organisation", "status", "created_at", "id"], name="job_org_queue"),
+            models.Index(fields=["status", "heartbeat_at"], name="job_status_heartbeat"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -63,6 +77,23 @@ class Job(TenantOwned):
         if not self.progress_total:
             return 100 if self.status == JobStatus.DONE else None
         return min(100, int(100 * self.progress_current / self.progress_total))
+
+
+class JobLane(TenantOwned):
+    """An organisation's place in the queue: when a worker last took one of its jobs.
+
+    Workers serve the organisation whose last claim is oldest first (round-robin), so one that
+    queues many jobs cannot keep another's waiting. Claiming locks the lane, which also keeps the
+    organisation's running jobs within SOMS_JOBS_RUNNING_PER_ORGANISATION with several workers.
+    """
+
+    last_claimed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organisation"], name="job_lane_one_per_org")]
+
+    def __str__(self) -> str:
+        return f"lane of organisation {self.organisation_id}"
 
 
 class PeriodicRun(models.Model):

@@ -1,4 +1,4 @@
-"""Writes for jobs: start one (the task is queued when the transaction commits) and purge old ones."""
+"""Writes for jobs: start one (a worker takes it once the transaction commits) and purge old ones."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from typing import Any
 
 from django.db import transaction
 
-from soms.jobs.models import FINISHED, Job
+from soms.jobs.models import FINISHED, Job, JobLane
+from soms.jobs.queue import queue_admit
 from soms.jobs.runner import JobFunction, job_name
 from soms.tenancy.models import Organisation
 
@@ -38,32 +39,39 @@ def job_start(
     params: dict[str, Any] | None = None,
     total: int | None = None,
     enqueue: bool = True,
+    limited: bool = True,
 ) -> Job:
-    """Record a job and queue it to run once this transaction commits (never before its inputs exist).
+    """Record a job for a worker to take once this transaction commits (never before its inputs
+    exist): workers take jobs from the table itself, fairly across organisations (soms.jobs.queue).
 
-    `enqueue=False` records it only, for a command that runs it in the foreground itself
-    (`soms.jobs.cli.job_run_in_foreground`).
+    Raises `QueueFull` (429 on pages and the API) when the organisation or the person already has as
+    many jobs waiting as they may; `limited=False` is for work a write queues as its consequence
+    (recomputations), which must not make that write fail. `enqueue=False` records the job only, for
+    a command that runs it in the foreground itself (`soms.jobs.cli.job_run_in_foreground`): no
+    worker takes it, and it counts against no limit.
     """
     from soms.jobs.runner import _REGISTRY
-    from soms.jobs.tasks import job_run
 
     kind = job_name(job_function)
     if kind not in _REGISTRY:
         raise TypeError(f"{kind} is not a job function: decorate it with @soms.jobs.runner.job")
     params = dict(params or {})
     _check_json(params, "params")
-    job = Job.objects.create(
+    owner = owner if owner is not None and getattr(owner, "is_authenticated", False) else None
+    if enqueue and limited:
+        queue_admit(organisation=organisation, owner=owner)
+    elif enqueue:
+        JobLane.objects.get_or_create(organisation=organisation)
+    return Job.objects.create(
         organisation=organisation,
-        owner=owner if owner is not None and getattr(owner, "is_authenticated", False) else None,
+        owner=owner,
         kind=kind,
         title=title[:200],
         params=params,
         progress_total=total,
-        message="Waiting for a worker…",
+        message="Waiting for a worker…" if enqueue else "Starting…",
+        background=enqueue,
     )
-    if enqueue:
-        transaction.on_commit(lambda: job_run.enqueue(job.pk))
-    return job
 
 
 def jobs_purge(*, finished_before: datetime) -> int:

@@ -1,4 +1,6 @@
-"""The one Django task behind every job: it carries the job's id and nothing else."""
+"""The Django task that ran one job by id before workers took jobs from the fair queue
+(soms.jobs.queue). Nothing queues it any more; it stays so that tasks queued by an older version
+still run their job (or find it already taken, and end)."""
 
 from __future__ import annotations
 

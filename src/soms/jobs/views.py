@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from soms.jobs.access import job_for
+from soms.jobs.queue import jobs_ahead
 from soms.jobs.selectors import jobs_visible_to
 from soms.tenancy.access import member_required
 from soms.tenancy.requests import MemberRequest
@@ -25,7 +26,7 @@ def job_detail(request: MemberRequest, job_id: int) -> HttpResponse:
     job = job_for(request.membership, job_id)
     # htmx polls the progress fragment alone until the job ends.
     template = "jobs/_progress.html" if request.htmx else "jobs/job_detail.html"
-    return render(request, template, {"job": job})
+    return render(request, template, {"job": job, "ahead": jobs_ahead(job)})
 
 
 @member_required

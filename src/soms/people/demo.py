@@ -374,11 +374,32 @@ LAST = [
 ]
 
 
+def _team_of(people: int, teams: int) -> list[int]:
+    """Each person's team (0-based). Team 1 is a large operations team of up to 200 people (at most
+    a tenth of the organisation, never fewer than its share), its members spread evenly over the
+    reporting lines; the others share the rest in turn."""
+    if teams <= 1:
+        return [0] * people
+    big = min(200, max(-(-people // teams), people // 10))
+    out: list[int] = []
+    other = 0
+    for i in range(people):
+        if i * big // people != (i + 1) * big // people:  # exactly `big` of them, evenly spaced
+            out.append(0)
+        else:
+            out.append(1 + other % (teams - 1))
+            other += 1
+    return out
+
+
 def large_rows(people: int, teams: int, *, seed: int = 2026) -> list[tuple[int, list[str]]]:
-    """`people` rows in `teams` teams: divisions → departments → the teams' sections, a span of 8."""
+    """`people` rows in `teams` teams: divisions of 200 teams → departments of 10 → the teams'
+    sections, a span of 8. At 50,000 people in 2,000 teams: ten divisions of about 5,000 people,
+    a first team of 200 and the others of 25 (see `_team_of`)."""
     rnd = random.Random(seed)
     teams = max(1, teams)
-    sections = [f"Division {t // 100 + 1}/Department {t // 10 + 1}/Section {t + 1}" for t in range(teams)]
+    sections = [f"Division {t // 200 + 1}/Department {t // 10 + 1}/Section {t + 1}" for t in range(teams)]
+    team_of = _team_of(people, teams)
     rows = []
     for i in range(people):
         manager = "" if i == 0 else f"L{(i - 1) // 8 + 1:07d}"
@@ -391,8 +412,8 @@ def large_rows(people: int, teams: int, *, seed: int = 2026) -> list[tuple[int, 
                     f"person{i + 1}@example.org",
                     rnd.choice(["Adviser", "Handler", "Analyst", "Team leader"]),
                     manager,
-                    sections[i % teams],
-                    f"Team {i % teams + 1}",
+                    sections[team_of[i]],
+                    f"Team {team_of[i] + 1}",
                     rnd.choice(["Leeds", "Bristol", "Glasgow", "Cardiff"]),
                     "2020-01-06",
                     "om-maintainer" if i % 8 == 0 else "",

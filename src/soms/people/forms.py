@@ -11,6 +11,23 @@ from soms.people.models import OrgUnit, Person, RoleProfile, Team
 from soms.tenancy.models import Role
 
 
+class EmployeeIdField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A person named by employee id, typed in any case (ids match without regard to case)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", forms.TextInput(attrs={"placeholder": "employee id"}))
+        super().__init__(queryset=Person.objects.none(), to_field_name="employee_id", **kwargs)
+        self.error_messages["invalid_choice"] = "no person with this employee id here"
+
+    def to_python(self, value: Any) -> Any:
+        if value in self.empty_values:
+            return None
+        found = list(cast(Any, self.queryset).filter(employee_id__iexact=str(value).strip())[:2])
+        if len(found) != 1:
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return found[0]
+
+
 class PeopleSearchForm(SomsForm):
     q = forms.CharField(
         required=False,
@@ -50,13 +67,7 @@ class PersonForm(SomsForm):
     name = forms.CharField(max_length=200)
     email = forms.EmailField(required=False)
     job_title = forms.CharField(max_length=200, required=False)
-    manager = forms.ModelChoiceField(
-        queryset=Person.objects.none(),
-        required=False,
-        widget=forms.TextInput(attrs={"placeholder": "employee id"}),
-        to_field_name="employee_id",
-        help_text="The manager's employee id",
-    )
+    manager = EmployeeIdField(required=False, help_text="The manager's employee id")
     unit = forms.ModelChoiceField(queryset=OrgUnit.objects.none(), required=False)
     team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False)
     location = forms.CharField(max_length=200, required=False)
@@ -80,13 +91,7 @@ class UnitForm(SomsForm):
     revision = RevisionField()
     name = forms.CharField(max_length=120)
     parent = forms.ModelChoiceField(queryset=OrgUnit.objects.none(), required=False, label="Inside unit")
-    manager = forms.ModelChoiceField(
-        queryset=Person.objects.none(),
-        required=False,
-        to_field_name="employee_id",
-        widget=forms.TextInput(attrs={"placeholder": "employee id"}),
-        help_text="Employee id of the person who manages the unit",
-    )
+    manager = EmployeeIdField(required=False, help_text="Employee id of the person who manages the unit")
 
     def __init__(self, *args: Any, organisation_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -116,12 +121,7 @@ class ImportForm(SomsForm):
 
 
 class MergeForm(SomsForm):
-    duplicate = forms.ModelChoiceField(
-        queryset=Person.objects.none(),
-        to_field_name="employee_id",
-        widget=forms.TextInput(attrs={"placeholder": "employee id"}),
-        help_text="Employee id of the duplicate record; it is folded into this one",
-    )
+    duplicate = EmployeeIdField(help_text="Employee id of the duplicate record; it is folded into this one")
 
     def __init__(self, *args: Any, organisation_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from soms import limits
 from soms.tenancy.models import Organisation, TenantOwned, revision_field
@@ -163,6 +164,10 @@ class Person(TenantOwned):
         ordering = ["name_key", "id"]
         constraints = [
             models.UniqueConstraint(fields=["organisation", "employee_id"], name="person_unique_employee_id"),
+            # Ids match without regard to case (the import, the forms): no two may differ by case only.
+            models.UniqueConstraint(
+                "organisation", Lower("employee_id"), name="person_unique_employee_id_nocase"
+            ),
             models.UniqueConstraint(
                 fields=["organisation", "user"], condition=Q(user__isnull=False), name="person_unique_user"
             ),
@@ -266,6 +271,7 @@ class CoverageTarget(TenantOwned):
 
 
 class ImportStatus(models.TextChoices):
+    CHECKING = "checking", "Being checked"
     INVALID = "invalid", "Has problems"
     READY = "ready", "Checked, ready to apply"
     APPLIED = "applied", "Applied"
@@ -288,7 +294,7 @@ class PeopleImport(TenantOwned):
     summary = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
     applied_at = models.DateTimeField(null=True, blank=True)
-    # The background job applying a large file (see soms.people.jobs), while and after it runs.
+    # The background job checking or applying a large file (see soms.people.jobs), while and after it runs.
     job = models.ForeignKey("jobs.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
     class Meta:

@@ -30,6 +30,7 @@ from soms.assessments.services.attainment import (
     evaluate,
     judgements_by_person,
     projects_by_person,
+    stored_detail,
 )
 from soms.core.attainment import Confidence, confidence, self_view
 from soms.frameworks.models import Element, FrameworkVersion, Level, Statement
@@ -175,7 +176,19 @@ def _day(value: Any) -> date | None:
 def stored_attainment(person: Person, version: FrameworkVersion) -> VersionAttainment:
     """The stored rows (as the nightly job and the last input change left them)."""
     elements = list(Element.objects.filter(version=version).order_by("order", "id"))
-    rows = {r.element_id: r.detail for r in ElementAttainment.objects.filter(person=person, version=version)}
+    codes = {e.pk: e.code for e in elements}
+    rows = {
+        r.element_id: stored_detail(
+            r.detail,
+            element=codes.get(r.element_id, ""),
+            level=r.level.code if r.level else None,
+            status=r.status,
+            since=r.since,
+            refresh_due_on=r.refresh_due_on,
+            expires_on=r.expires_on,
+        )
+        for r in ElementAttainment.objects.filter(person=person, version=version).select_related("level")
+    }
     standing = PersonStanding.objects.filter(person=person, version=version).first()
     return VersionAttainment(
         version=version,

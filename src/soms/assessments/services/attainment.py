@@ -11,10 +11,12 @@ of queries, whatever the number of people, and writes in bulk in one short trans
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+import logging
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.db import connection, transaction
@@ -36,9 +38,11 @@ from soms.assessments.signals import attainment_written
 from soms.core.attainment import (
     AreaSpec,
     AssessmentKind,
+    AttainmentBatch,
     AttainmentEngine,
     ChangeProjectRecord,
     FrameworkSpec,
+    HistoryEntry,
     JudgementRecord,
     LevelSpec,
     PersonAttainment,
@@ -48,10 +52,11 @@ from soms.core.attainment import (
     self_view,
 )
 from soms.core.attainment import Judgement as CoreJudgement
-from soms.frameworks.models import Area, Element, FrameworkVersion, Level, Statement
+from soms.frameworks.models import Area, Element, FrameworkVersion, Level, Statement, VersionStatus
 from soms.people.models import Person
 
 BATCH = 500
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -64,9 +69,12 @@ class VersionIndex:
     level_ids: dict[str, int]
     level_ranks: dict[str, int]
     statement_codes: dict[int, str]  # statement id → code
+    # The rows themselves, in display order, for readers that show names (shared: never modify).
+    element_rows: tuple[Element, ...] = ()
+    level_rows: tuple[Level, ...] = ()
 
 
-def version_index(version: FrameworkVersion) -> VersionIndex:
+def _read_index(version: FrameworkVersion) -> VersionIndex:
     levels = list(Level.objects.filter(version=version).order_by("rank"))
     elements = list(Element.objects.filter(version=version).order_by("order", "id"))
     element_codes = {e.pk: e.code for e in elements}
@@ -92,7 +100,57 @@ def version_index(version: FrameworkVersion) -> VersionIndex:
         level_ids={lv.code: lv.pk for lv in levels},
         level_ranks={lv.code: lv.rank for lv in levels},
         statement_codes={pk: code for pk, code, _, _ in statements},
+        element_rows=tuple(elements),
+        level_rows=tuple(levels),
     )
+
+
+# Compiled versions and engines, per process. A published version's levels, elements, statements
+# and areas never change (authoring refuses published versions), so its index is kept by what
+# identifies that row for good: id, uuid, creation time and revision (an id alone can come back on
+# SQLite after a rolled-back transaction). Its rules can still change (renaming a level rewrites
+# them), and an organisation's validity overrides change at any time: an engine is kept per index,
+# rules and overrides, which are read every time. Drafts are read afresh on every call.
+_KEEP = 32
+_indexes: OrderedDict[tuple[Any, ...], VersionIndex] = OrderedDict()
+_engines: OrderedDict[tuple[Any, ...], AttainmentEngine] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def _version_key(version: FrameworkVersion) -> tuple[Any, ...] | None:
+    if version.status != VersionStatus.PUBLISHED or version.pk is None:
+        return None
+    return (version.pk, str(version.uuid), version.created_at, version.revision)
+
+
+def _kept(cache: OrderedDict[tuple[Any, ...], Any], key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+    with _cache_lock:
+        found = cache.get(key)
+        if found is not None:
+            cache.move_to_end(key)
+            return found
+    made = make()
+    with _cache_lock:
+        cache[key] = made
+        while len(cache) > _KEEP:
+            cache.popitem(last=False)
+    return made
+
+
+def clear_caches() -> None:
+    """Forget every compiled version and engine of this process."""
+    with _cache_lock:
+        _indexes.clear()
+        _engines.clear()
+
+
+def version_index(version: FrameworkVersion) -> VersionIndex:
+    """The version as the engine sees it; kept in the process for a published version."""
+    key = _version_key(version)
+    if key is None:
+        return _read_index(version)
+    index: VersionIndex = _kept(_indexes, key, lambda: _read_index(version))
+    return index
 
 
 def overrides_for(organisation_id: int, version: FrameworkVersion) -> dict[str, int | None]:
@@ -105,23 +163,35 @@ def overrides_for(organisation_id: int, version: FrameworkVersion) -> dict[str, 
 
 
 def engine_for(organisation_id: int, version: FrameworkVersion) -> tuple[AttainmentEngine, VersionIndex]:
+    """The engine of this version with the organisation's validity overrides, and the version's
+    index. The overrides are one query every time; the rest is kept for a published version."""
     index = version_index(version)
-    engine = AttainmentEngine(
-        index.spec, rules_from_data(version.rules or {}), overrides_for(organisation_id, version)
-    )
+    overrides = overrides_for(organisation_id, version)
+    rules = version.rules or {}
+
+    def make() -> AttainmentEngine:
+        return AttainmentEngine(index.spec, rules_from_data(rules), overrides)
+
+    key = _version_key(version)
+    if key is None:
+        return make(), index
+    engine_key = (key, json.dumps(rules, sort_keys=True, default=str), tuple(sorted(overrides.items())))
+    engine: AttainmentEngine = _kept(_engines, engine_key, make)
     return engine, index
 
 
-def judgements_by_person(
-    person_ids: Sequence[int], index: VersionIndex, *, validated_only: bool = True
-) -> dict[int, list[JudgementRecord]]:
+def _judgement_rows(
+    person_ids: Sequence[int], index: VersionIndex, *, validated_only: bool
+) -> tuple[dict[int, tuple[int, date | None, AssessmentKind]], list[tuple[Any, ...]]]:
+    """The people's assessments on the version, as assessment id → (person, validated on or None,
+    kind), and the rows (assessment id, statement id, value, judgement id) of their judgements."""
     assessments = Assessment.objects.filter(person_id__in=person_ids, version_id=index.version_id)
     if validated_only:
         assessments = assessments.filter(status=Status.VALIDATED, validated_on__isnull=False)
     validated = Status.VALIDATED.value
     kinds = {k.value: k for k in AssessmentKind}
-    # Assessment → (person, validated on or None, kind): one row per assessment, so the dates are
-    # converted once per assessment rather than once per judgement.
+    # One row per assessment, so the dates are converted once per assessment rather than once per
+    # judgement.
     heads = {
         pk: (person_id, on if status == validated else None, kinds[kind])
         for pk, person_id, on, kind, status in assessments.values_list(
@@ -129,7 +199,7 @@ def judgements_by_person(
         )
     }
     if not heads:
-        return {}
+        return {}, []
     # The ORM writes the query (without Judgement's default ordering, which joins statements,
     # elements and levels: the engine orders histories itself); the rows are read raw, since
     # per-row converters dominate at tens of thousands of people.
@@ -139,20 +209,59 @@ def judgements_by_person(
         .values_list("assessment_id", "statement_id", "value", "pk")
         .query.sql_with_params()
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return heads, cursor.fetchall()
+
+
+def judgements_by_person(
+    person_ids: Sequence[int], index: VersionIndex, *, validated_only: bool = True
+) -> dict[int, list[JudgementRecord]]:
+    heads, rows = _judgement_rows(person_ids, index, validated_only=validated_only)
     values = {v.value: v for v in CoreJudgement}
     codes = index.statement_codes
     out: dict[int, list[JudgementRecord]] = defaultdict(list)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for assessment_id, statement_id, value, pk in cursor.fetchall():
-            code = codes.get(statement_id)
-            if code is None:
-                continue
-            person_id, on, kind = heads[assessment_id]
-            out[person_id].append(
-                JudgementRecord(statement=code, judgement=values[value], validated_on=on, kind=kind, seq=pk)
-            )
+    for assessment_id, statement_id, value, pk in rows:
+        code = codes.get(statement_id)
+        if code is None:
+            continue
+        person_id, on, kind = heads[assessment_id]
+        out[person_id].append(
+            JudgementRecord(statement=code, judgement=values[value], validated_on=on, kind=kind, seq=pk)
+        )
     return out
+
+
+def histories_by_person(
+    person_ids: Sequence[int], index: VersionIndex, evaluator: AttainmentBatch
+) -> dict[int, dict[str, list[HistoryEntry]]]:
+    """What `judgements_by_person` reads, as `AttainmentBatch.evaluate_histories` takes it: per
+    person and statement the entries of the validated judgements up to the evaluator's `now` (a
+    recomputation of 50,000 people reads a million judgements; no record is built per judgement)."""
+    heads, rows = _judgement_rows(person_ids, index, validated_only=True)
+    now = evaluator.now
+    # An entry is (validated on, seq, then what the judgement's value decides): that tail per value.
+    tails = {v.value: evaluator.history_entry(v, date.min, 0)[2:] for v in CoreJudgement}
+    days = {pk: _as_date(on) for pk, (_, on, _) in heads.items() if on is not None}
+    codes = index.statement_codes
+    out: dict[int, dict[str, list[HistoryEntry]]] = defaultdict(dict)
+    for assessment_id, statement_id, value, pk in rows:
+        code = codes.get(statement_id)
+        on = days.get(assessment_id)
+        if code is None or on is None or on > now:
+            continue
+        mine = out[heads[assessment_id][0]]
+        found = mine.get(code)
+        entry: HistoryEntry = (on, pk, *tails[value])
+        if found is None:
+            mine[code] = [entry]
+        else:
+            found.append(entry)
+    return out
+
+
+def _as_date(value: Any) -> date:
+    return value.date() if isinstance(value, datetime) else value
 
 
 def projects_by_person(
@@ -191,17 +300,76 @@ def projects_by_person(
     return out
 
 
+def _day_value(value: Any) -> date | None:
+    if value is None:
+        return None
+    return _as_date(value) if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def person_inputs(
+    person_id: int, index: VersionIndex, *, validated_only: bool = True
+) -> tuple[list[JudgementRecord], list[ChangeProjectRecord]]:
+    """One person's judgements and validated change projects (owned or as a named member) on the
+    version, in two plain queries: what `judgements_by_person` and `projects_by_person` answer for
+    one person, without composing their ORM queries (which cost a person's page more than the
+    database does)."""
+    qn = connection.ops.quote_name
+    judgements, assessments = qn(Judgement._meta.db_table), qn(Assessment._meta.db_table)
+    projects, members = qn(ChangeProject._meta.db_table), qn(ProjectMember._meta.db_table)
+    validated = Status.VALIDATED.value
+    only = " AND a.status = %s AND a.validated_on IS NOT NULL" if validated_only else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT j.statement_id, j.value, j.id, a.validated_on, a.kind, a.status FROM {judgements} j "
+            f"JOIN {assessments} a ON a.id = j.assessment_id WHERE a.person_id = %s AND a.version_id = %s"
+            + only,
+            [person_id, index.version_id, *([validated] if validated_only else [])],
+        )
+        judged = cursor.fetchall()
+        cursor.execute(
+            f"SELECT p.code, p.status, p.areas, p.completed_on, p.validated_on FROM {projects} p "
+            "WHERE p.version_id = %s AND p.review_status = %s AND (p.owner_id = %s OR p.id IN "
+            f"(SELECT m.project_id FROM {members} m WHERE m.person_id = %s))",
+            [index.version_id, validated, person_id, person_id],
+        )
+        held = cursor.fetchall()
+    values = {v.value: v for v in CoreJudgement}
+    kinds = {k.value: k for k in AssessmentKind}
+    codes = index.statement_codes
+    records = [
+        JudgementRecord(
+            statement=codes[statement_id],
+            judgement=values[value],
+            validated_on=_day_value(on) if status == validated else None,
+            kind=kinds[kind],
+            seq=pk,
+        )
+        for statement_id, value, pk, on, kind, status in judged
+        if statement_id in codes
+    ]
+    done = []
+    for code, status, areas, completed_on, validated_on in held:
+        listed = json.loads(areas) if isinstance(areas, str | bytes) else areas
+        done.append(
+            ChangeProjectRecord(
+                id=code,
+                status=ProjectStatus(status),
+                areas=frozenset(str(a) for a in (listed or [])),
+                completed_on=_day_value(completed_on),
+                validated_on=_day_value(validated_on),
+            )
+        )
+    return records, done
+
+
 def evaluate(
     person_id: int, organisation_id: int, version: FrameworkVersion, at: date | None = None
 ) -> PersonAttainment:
     """A person's attainment at `at` (today by default), computed, not read from the stored rows:
     what `soms attainment show --at DATE` and the history views need."""
     engine, index = engine_for(organisation_id, version)
-    judgements = judgements_by_person([person_id], index)
-    projects = projects_by_person([person_id], index)
-    return engine.evaluate(
-        judgements.get(person_id, []), projects.get(person_id, []), at or timezone.localdate()
-    )
+    judgements, projects = person_inputs(person_id, index)
+    return engine.evaluate(judgements, projects, at or timezone.localdate())
 
 
 def evaluate_self(
@@ -210,10 +378,67 @@ def evaluate_self(
     """The levels the person's own self-assessment would give if it were validated (the "self" line
     beside "attained"), and whether there is any self-assessment at all. Certifies nothing."""
     engine, index = engine_for(organisation_id, version)
-    judgements = judgements_by_person([person_id], index, validated_only=False).get(person_id, [])
-    projects = projects_by_person([person_id], index).get(person_id, [])
+    judgements, projects = person_inputs(person_id, index, validated_only=False)
     has_self = any(j.kind == AssessmentKind.SELF for j in judgements)
     return self_view(engine, judgements, projects, at or timezone.localdate()), has_self
+
+
+# --- the stored detail -------------------------------------------------------------------------
+#
+# `ElementAttainment.detail` holds what the columns do not: the lapsed level, the next level and what
+# is missing for it, without empty values (a recomputation of 50,000 people rewrites up to 350,000
+# rows, and the full `as_json()` shape was four fifths of each row). `stored_detail` gives readers
+# the full shape back, from the row's columns and its detail; rows written in the full shape earlier
+# read the same.
+_COLUMN_KEYS = frozenset({"element", "level", "since", "refresh_due_on", "expires_on", "status"})
+_MISSING_STATEMENT_KEYS = ("statement", "reason", "judgement", "validated_on", "expired_on")
+
+
+def compact_detail(full: dict[str, Any]) -> dict[str, Any]:
+    """`ElementAttainment.as_json()` as stored: no column values, no empty values."""
+    out = {k: v for k, v in full.items() if v is not None and k not in _COLUMN_KEYS}
+    missing = out.get("missing")
+    if missing:
+        kept = {k: v for k, v in missing.items() if v is not None}
+        kept["statements"] = [{k: v for k, v in m.items() if v is not None} for m in missing["statements"]]
+        out["missing"] = kept
+    return out
+
+
+def stored_detail(
+    detail: dict[str, Any] | None,
+    *,
+    element: str,
+    level: str | None,
+    status: str,
+    since: date | None,
+    refresh_due_on: date | None,
+    expires_on: date | None,
+) -> dict[str, Any]:
+    """A stored row as `ElementAttainment.as_json()` (the `--json` shape): its columns and its detail."""
+    d = detail or {}
+    missing = d.get("missing")
+    if missing is not None:
+        missing = {
+            "level": missing.get("level"),
+            "statements": [
+                {k: m.get(k) for k in _MISSING_STATEMENT_KEYS} for m in missing.get("statements") or []
+            ],
+            "statements_needed": missing.get("statements_needed", 0),
+            "project": missing.get("project"),
+        }
+    return {
+        "element": element,
+        "level": level,
+        "since": since.isoformat() if since else None,
+        "refresh_due_on": refresh_due_on.isoformat() if refresh_due_on else None,
+        "expires_on": expires_on.isoformat() if expires_on else None,
+        "status": status,
+        "lapsed_level": d.get("lapsed_level"),
+        "lapsed_on": d.get("lapsed_on"),
+        "next_level": d.get("next_level"),
+        "missing": missing,
+    }
 
 
 def _next_change(result: PersonAttainment) -> date | None:
@@ -251,6 +476,12 @@ _STANDING_COLUMNS = (
 )
 
 
+def _announce(organisation_id: int, version_id: int, person_ids: list[int]) -> None:
+    attainment_written.send(
+        None, organisation_id=organisation_id, version_id=version_id, person_ids=person_ids
+    )
+
+
 def recompute(
     person_ids: Iterable[int],
     version: FrameworkVersion,
@@ -280,63 +511,82 @@ def recompute(
     stored: dict[int, tuple[Any, ...]] = {}
     element_ids = [index.element_ids[code] for code in index.spec.elements]
     written = 0
-    for start in range(0, len(ids), BATCH):
-        batch = ids[start : start + BATCH]
-        # An erased person holds nothing: their rows go below and none are written for them (their
-        # anonymised history stays).
-        erased = set(
-            Person.objects.filter(pk__in=batch, erased_at__isnull=False).values_list("pk", flat=True)
-        )
-        judgements = judgements_by_person(batch, index)
-        projects = projects_by_person(batch, index)
-        rows: list[tuple[Any, ...]] = []
-        standings: list[tuple[Any, ...]] = []
-        for pid in batch:
-            if pid in erased:
-                continue
-            result = evaluator.evaluate(judgements.get(pid, ()), projects.get(pid, ()))
-            for element_id, e in zip(element_ids, result.elements, strict=True):
-                columns = stored.get(id(e))
-                if columns is None:
-                    columns = stored[id(e)] = (
-                        index.level_ids[e.level] if e.level else None,
-                        index.level_ranks[e.level] if e.level else 0,
-                        e.status.value,
-                        day(e.since),
-                        day(e.refresh_due_on),
-                        day(e.expires_on),
-                        json.dumps(e.as_json()),
+    try:
+        for start in range(0, len(ids), BATCH):
+            batch = ids[start : start + BATCH]
+            # An erased person holds nothing: their rows go below and none are written for them (their
+            # anonymised history stays).
+            erased = set(
+                Person.objects.filter(pk__in=batch, erased_at__isnull=False).values_list("pk", flat=True)
+            )
+            histories = histories_by_person(batch, index, evaluator)
+            projects = projects_by_person(batch, index)
+            rows: list[tuple[Any, ...]] = []
+            standings: list[tuple[Any, ...]] = []
+            for pid in batch:
+                if pid in erased:
+                    continue
+                result = evaluator.evaluate_histories(histories.get(pid, {}), projects.get(pid, ()))
+                for element_id, e in zip(element_ids, result.elements, strict=True):
+                    columns = stored.get(id(e))
+                    if columns is None:
+                        columns = stored[id(e)] = (
+                            index.level_ids[e.level] if e.level else None,
+                            index.level_ranks[e.level] if e.level else 0,
+                            e.status.value,
+                            day(e.since),
+                            day(e.refresh_due_on),
+                            day(e.expires_on),
+                            json.dumps(compact_detail(e.as_json()), separators=(",", ":")),
+                        )
+                    rows.append((organisation_id, pid, index.version_id, element_id, *columns, computed_on))
+                next_change = _next_change(result)
+                standings.append(
+                    (
+                        organisation_id,
+                        pid,
+                        index.version_id,
+                        result.standing or "",
+                        computed_on,
+                        day(next_change),
                     )
-                rows.append((organisation_id, pid, index.version_id, element_id, *columns, computed_on))
-            next_change = _next_change(result)
-            standings.append(
-                (organisation_id, pid, index.version_id, result.standing or "", computed_on, day(next_change))
-            )
-        # Computed above, written here: the write transaction holds only the prepared statements.
-        with transaction.atomic(), connection.cursor() as cursor:
-            if erased:
-                ElementAttainment.objects.filter(version_id=index.version_id, person_id__in=erased).delete()
-                PersonStanding.objects.filter(version_id=index.version_id, person_id__in=erased).delete()
-            upsert_rows(
-                cursor,
-                ElementAttainment,
-                _ATTAINMENT_COLUMNS,
-                ("person_id", "version_id", "element_id"),
-                rows,
-            )
-            upsert_rows(
-                cursor,
-                PersonStanding,
-                _STANDING_COLUMNS,
-                ("person_id", "version_id"),
-                standings,
-            )
-        attainment_written.send(
-            None, organisation_id=organisation_id, version_id=index.version_id, person_ids=batch
-        )
-        written += len(batch)
-        if progress is not None:
-            progress(written, len(ids))
+                )
+            # Computed above, written here: the write transaction holds only the prepared statements.
+            with transaction.atomic(), connection.cursor() as cursor:
+                if erased:
+                    ElementAttainment.objects.filter(
+                        version_id=index.version_id, person_id__in=erased
+                    ).delete()
+                    PersonStanding.objects.filter(version_id=index.version_id, person_id__in=erased).delete()
+                upsert_rows(
+                    cursor,
+                    ElementAttainment,
+                    _ATTAINMENT_COLUMNS,
+                    ("person_id", "version_id", "element_id"),
+                    rows,
+                )
+                upsert_rows(
+                    cursor,
+                    PersonStanding,
+                    _STANDING_COLUMNS,
+                    ("person_id", "version_id"),
+                    standings,
+                )
+            written += len(batch)
+            if progress is not None:
+                progress(written, len(ids))
+    except BaseException:
+        # Batches written before the failure stay written: what is derived from them is refreshed
+        # too, without hiding the failure (a refresh that fails as well is only logged).
+        if written:
+            try:
+                _announce(organisation_id, index.version_id, ids[:written])
+            except Exception:
+                log.exception("refreshing what derives from the attainment written before a failure")
+        raise
+    # Once per call, not per batch: what derives from the stored rows (Insights' unit rollups) is
+    # refreshed in one pass, a rebuild when the call covered much of the organisation.
+    _announce(organisation_id, index.version_id, ids)
     return written
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from django.db import transaction
 
 from soms.assessments.models import ValidityOverride
-from soms.assessments.services.attainment import BATCH, people_with_inputs, recompute
+from soms.assessments.services.attainment import people_with_inputs, recompute
 from soms.core.problems import Invalid
 from soms.frameworks.models import FrameworkVersion, Level
 from soms.jobs.models import Job
@@ -39,11 +39,12 @@ def attainment_recompute_job(ctx: JobContext, *, version_id: int, person_ids: li
     org_id = ctx.organisation.pk
     ids = sorted(set(person_ids)) if person_ids is not None else people_with_inputs(version, org_id)
     total = len(ids)
-    done = 0
     ctx.progress(0, total, "Recomputing attainment")
-    for start in range(0, total, BATCH):
-        done += recompute(ids[start : start + BATCH], version, org_id)
-        ctx.progress(done, total, f"{done:,} of {total:,} people")
+    # One call: its batches share one engine and one memo of element answers, and what derives from
+    # the stored rows (Insights' unit rollups) is refreshed once at the end, not after each batch.
+    done = recompute(
+        ids, version, org_id, progress=lambda n, of: ctx.progress(n, of, f"{n:,} of {of:,} people")
+    )
     return f"Recomputed the attainment of {done:,} people on {version.framework.name} {version.label}."
 
 
@@ -79,6 +80,8 @@ def recompute_people(
                 params={"version_id": version_id, "person_ids": sorted(ids)},
                 total=len(ids),
                 enqueue=enqueue,
+                # The consequence of a write already accepted: never refused for a full queue.
+                limited=False,
             )
         )
     return jobs

@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -228,7 +228,17 @@ def _edit(request: MemberRequest, project: ChangeProject | None) -> HttpResponse
         if project
         else []
     )
-    formset = OutcomeFormSet(request.POST if bound else None, prefix="outcomes", initial=outcome_initial)
+    posted: QueryDict = request.POST
+    if reload and request.POST.get("_reload") == "row":
+        # "Add a row": the same rows again plus an empty one (no script: the page's policy allows
+        # none inline, and the page works without any).
+        posted = request.POST.copy()
+        try:
+            rows = int(posted.get("outcomes-TOTAL_FORMS", "0"))
+        except ValueError:
+            rows = 0
+        posted["outcomes-TOTAL_FORMS"] = str(max(0, min(rows, MAX_PROJECT_OUTCOMES - 1)) + 1)
+    formset = OutcomeFormSet(posted if bound else None, prefix="outcomes", initial=outcome_initial)
     if not bound:
         formset.extra = OUTCOME_ROWS_EXTRA
     status = 200

@@ -8,9 +8,9 @@ from typing import Any
 from django.utils import timezone
 
 from soms.assessments.models import ElementAttainment
-from soms.assessments.services.attainment import evaluate_self
+from soms.assessments.services.attainment import evaluate_self, stored_detail, version_index
 from soms.charts import RadarSeries, radar_chart
-from soms.frameworks.models import Element, FrameworkVersion, Level
+from soms.frameworks.models import FrameworkVersion, Level
 from soms.insights.models import ActionStatus, DevelopmentAction
 from soms.insights.selectors.overview import PHONE_SCALED
 from soms.insights.services.plans import is_overdue, suggestions
@@ -20,8 +20,9 @@ from soms.tenancy.models import Membership
 
 def person_view(membership: Membership, person: Person, version: FrameworkVersion) -> dict[str, Any]:
     today = timezone.localdate()
-    elements = list(Element.objects.filter(version=version).order_by("order", "id"))
-    levels = list(Level.objects.filter(version=version).order_by("rank"))
+    # The version's elements and levels, compiled once per process for a published version.
+    index = version_index(version)
+    elements, levels = list(index.element_rows), list(index.level_rows)
     pos = {lv.code: k + 1 for k, lv in enumerate(levels)}
     names = {lv.code: lv.name for lv in levels}
     stored = {
@@ -42,7 +43,19 @@ def person_view(membership: Membership, person: Person, version: FrameworkVersio
         attained = a.level.code if a and a.level else None
         need = required.get(e.pk)
         gap = max((pos[need.code] if need else 0) - (pos[attained] if attained else 0), 0)
-        detail = a.detail if a else {}
+        detail = (
+            stored_detail(
+                a.detail,
+                element=e.code,
+                level=attained,
+                status=a.status,
+                since=a.since,
+                refresh_due_on=a.refresh_due_on,
+                expires_on=a.expires_on,
+            )
+            if a
+            else {}
+        )
         own = mine.element(e.code).level
         rows.append(
             {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -140,6 +141,9 @@ class State:
     teams: dict[tuple[int | None, str], int]  # (unit id, team name case-folded) -> team id
     team_names: dict[int, tuple[int | None, str]]
     profiles: dict[str, RoleProfile]
+    # Employee ids are matched without regard to case, like e-mail addresses: case-folded id -> the
+    # spelling stored (a file's `e-001` is the person stored as `E-001`, who keeps that spelling).
+    spelling: dict[str, str] = field(default_factory=dict)
 
 
 def load_state(organisation_id: int, *, with_profiles: bool) -> State:
@@ -210,6 +214,7 @@ def load_state(organisation_id: int, *, with_profiles: bool) -> State:
     for profile in RoleProfile.objects.filter(organisation_id=organisation_id):
         profiles[profile.code] = profile
     return State(
+        spelling={p["employee_id"].casefold(): p["employee_id"] for p in by_id.values()},
         people={p["employee_id"]: p for p in by_id.values()},
         unit_paths=unit_paths,
         unit_names=unit_names,
@@ -231,24 +236,24 @@ def _unit_path(raw: str) -> tuple[str | None, str | None]:
     return "/".join(parts), None
 
 
-def plan_import(organisation_id: int, table: Table, options: Options, *, max_rows: int | None = None) -> Plan:
+def check_columns(
+    headers: list[str], rows: list[tuple[int, list[str]]] | None
+) -> tuple[dict[str, int], list[Problem]]:
+    """Which column each header names, and the header's problems. Without `rows` (a header read on
+    its own), a column without a header is not judged: whether it holds values needs the rows."""
     problems: list[Problem] = []
-    # --- columns --------------------------------------------------------------------------
     index: dict[str, int] = {}
-    ignored: list[int] = []
-    for i, header in enumerate(table.headers):
+    for i, header in enumerate(headers):
         if not header:
-            if any(i < len(cells) and cells[i].strip() for _, cells in table.rows):
+            if rows is not None and any(i < len(cells) and cells[i].strip() for _, cells in rows):
                 problems.append(Problem(1, f"column {i + 1}", "", "this column has values but no header"))
-            else:
-                ignored.append(i)
             continue
         column = column_for(header)
         if column is None:
             problems.append(Problem(1, header, header, f"unknown column; accepted: {accepted_text()}"))
         elif column in index:
             problems.append(
-                Problem(1, header, header, f"names the same column as {table.headers[index[column]]!r}")
+                Problem(1, header, header, f"names the same column as {headers[index[column]]!r}")
             )
         else:
             index[column] = i
@@ -256,6 +261,23 @@ def plan_import(organisation_id: int, table: Table, options: Options, *, max_row
         problems.append(
             Problem(1, "employee_id", "", "required column missing (people are matched by employee id)")
         )
+    return index, problems
+
+
+# How often a long check says how far it got.
+PROGRESS_EVERY = 1_000
+
+
+def plan_import(
+    organisation_id: int,
+    table: Table,
+    options: Options,
+    *,
+    max_rows: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Plan:
+    # --- columns --------------------------------------------------------------------------
+    index, problems = check_columns(table.headers, table.rows)
     columns = [c for c in COLUMNS if c in index]
     plan = Plan(columns=columns, problems=problems, notes=list(table.notes))
     if problems:
@@ -269,9 +291,13 @@ def plan_import(organisation_id: int, table: Table, options: Options, *, max_row
     state = load_state(organisation_id, with_profiles="role_profiles" in index)
     plan.state = state
     width = len(table.headers)
-    seen: dict[str, int] = {}
+    seen: dict[str, int] = {}  # case-folded employee id -> its row
+    first_spelling: dict[str, str] = {}
     rows: list[Row] = []
-    for number, cells in table.rows:
+    total = len(table.rows)
+    for done, (number, cells) in enumerate(table.rows):
+        if progress is not None and done % PROGRESS_EVERY == 0:
+            progress(done, total)
         if len(cells) < width:
             cells = cells + [""] * (width - len(cells))
         if not any(c.strip() for c in cells):
@@ -296,10 +322,22 @@ def plan_import(organisation_id: int, table: Table, options: Options, *, max_row
             bad("employee_id", "required: every row needs an employee id")
         elif len(emp) > LIMITS["employee_id"]:
             bad("employee_id", f"at most {LIMITS['employee_id']} characters")
-        elif emp in seen:
-            bad("employee_id", f"the same employee id is already on row {seen[emp]}")
+        elif emp.casefold() in seen:
+            first = seen[emp.casefold()]
+            bad(
+                "employee_id",
+                f"the same employee id is already on row {first}"
+                + (
+                    f" (as {first_spelling[emp.casefold()]!r}: ids ignore case)"
+                    if first_spelling[emp.casefold()] != emp
+                    else ""
+                ),
+            )
         else:
-            seen[emp] = number
+            seen[emp.casefold()] = number
+            # The stored spelling wins; a new id keeps the file's first spelling.
+            emp = state.spelling.setdefault(emp.casefold(), emp)
+            first_spelling[emp.casefold()] = raw["employee_id"]
         existing = state.people.get(emp)
         values: dict[str, Any] = {}
         for column in columns:
@@ -350,15 +388,19 @@ def plan_import(organisation_id: int, table: Table, options: Options, *, max_row
                     )
                     continue
                 value = codes
-            elif column == "manager_employee_id" and value == emp:
+            elif column == "manager_employee_id" and value.casefold() == emp.casefold():
                 bad(column, "a person cannot be their own manager")
                 continue
             values[column] = value
+        if existing is None and "name" not in index and emp:
+            bad("name", "required for a new person, and the file has no name column", value="")
         if existing is not None and existing["erased"]:
             bad("employee_id", "this person was erased; erased records cannot be imported over")
         problems.extend(row_problems)
         if not row_problems:
             rows.append(Row(number=number, employee_id=emp, values=values, existing=existing))
+    if progress is not None:
+        progress(total, total)
     plan.rows = rows
     if plan.problems:
         plan.rows = rows
@@ -381,7 +423,10 @@ def _check_references(plan: Plan, state: State, seen: dict[str, int]) -> None:
     by_emp = {r.employee_id: r for r in plan.rows}
     for row in plan.rows:
         mgr = row.values.get("manager_employee_id")
-        if mgr and mgr not in seen and mgr not in state.people:
+        if mgr:
+            # The manager by the spelling stored or first used in the file, whatever the case here.
+            mgr = row.values["manager_employee_id"] = state.spelling.get(mgr.casefold(), mgr)
+        if mgr and mgr.casefold() not in seen and mgr not in state.people:
             plan.problems.append(
                 Problem(
                     row.number,

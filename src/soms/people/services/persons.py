@@ -57,7 +57,8 @@ def _check_text(values: dict[str, Any]) -> None:
 
 
 def _employee_id_taken(organisation_id: int, employee_id: str, exclude: int | None) -> bool:
-    qs = Person.objects.filter(organisation_id=organisation_id, employee_id=employee_id)
+    # Without regard to case, as the HR import matches ids (README: HR import).
+    qs = Person.objects.filter(organisation_id=organisation_id, employee_id__iexact=employee_id)
     if exclude:
         qs = qs.exclude(pk=exclude)
     return qs.exists()
@@ -130,7 +131,7 @@ def person_update(*, person: Person, actor: Any, revision: int | None = None, **
     after: dict[str, Any] = {}
     if "employee_id" in values:
         values["employee_id"] = values["employee_id"].strip()
-        if values["employee_id"] != person.employee_id and _employee_id_taken(
+        if values["employee_id"].casefold() != person.employee_id.casefold() and _employee_id_taken(
             person.organisation_id, values["employee_id"], person.pk
         ):
             raise PeopleInvalid(

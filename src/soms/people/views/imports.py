@@ -67,7 +67,7 @@ def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
         {
             "record": record,
             "job": job,
-            "applying": job is not None and not job.is_finished,
+            "applying": job is not None and not job.is_finished and record.status != ImportStatus.CHECKING,
             "inline_rows": settings.SOMS_PEOPLE_IMPORT_INLINE_ROWS,
             "problems": record.problems[:PROBLEMS_SHOWN],
             "s": record.summary,

@@ -267,6 +267,11 @@ def person_data(request: HttpRequest, person_id: int) -> HttpResponse:
 def person_erase(request: HttpRequest, person_id: int) -> HttpResponse:
     m = membership(request)
     person = access.person_for(m, person_id, action="person.erase")
+    if request.POST.get("confirm") != "erase":
+        # Erasure cannot be undone: the form's box must be ticked (checked here, not only by the
+        # browser, so a stray or scripted POST erases nothing).
+        messages.error(request, "Nothing was erased: tick the box to confirm that erasure cannot be undone.")
+        return redirect("people-person", person_id=person.pk)
     privacy.person_erase(person=person, actor=request.user)
     messages.success(request, "The person's personal data has been erased; their history is anonymised.")
     return redirect("people-person", person_id=person.pk)

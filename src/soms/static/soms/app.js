@@ -9,3 +9,13 @@ document.addEventListener("change", (event) => {
     select.form.requestSubmit();
   }
 });
+
+// A <form data-confirm="question"> asks before it is sent (deleting evidence, say). Inline handlers
+// (onsubmit=…) are blocked by the Content-Security-Policy, so the question lives here. Without
+// scripts the form is sent as it is; steps that cannot be undone also check a box on the server.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+    event.preventDefault();
+  }
+});
