@@ -32,6 +32,7 @@ from soms.insights.services.snapshots import trend_chart, trend_for
 from soms.people.access import people_in_scope, role_profiles_visible, unit_scope
 from soms.people.errors import PeopleConflict, PeopleInvalid
 from soms.people.models import OrgUnit, Team
+from soms.ratelimits import rate_limited
 from soms.tenancy.access import get_or_not_found, role_required
 from soms.tenancy.permissions import can
 from soms.tenancy.requests import MemberRequest
@@ -363,6 +364,7 @@ def _forbidden(request: MemberRequest) -> HttpResponse:
 
 
 @role_required("insights.export")
+@rate_limited("export")
 @require_POST
 def export(request: MemberRequest) -> HttpResponse:
     """Start a PDF or XLSX report of what the dashboard shows (same filters, same scope)."""
@@ -389,6 +391,7 @@ def export(request: MemberRequest) -> HttpResponse:
 
 
 @role_required("insights.view")
+@rate_limited("export")
 @require_POST
 def plan_pdf(request: MemberRequest, person_id: int) -> HttpResponse:
     """Start the PDF of a person's development plan."""

@@ -133,11 +133,27 @@ def person_merge(*, keep: Person, duplicate: Person, actor: Any) -> Person:
         raise PeopleInvalid("duplicate", "not part of this organisation")
     keep = Person.objects.select_for_update().get(pk=keep.pk)
     duplicate = Person.objects.select_for_update().get(pk=duplicate.pk)
+    # An erased record is nobody any more: folding it into a real person would hand them another
+    # human's validated assessments and levels, and re-attach the anonymised history to a name.
+    if duplicate.erased_at is not None:
+        raise PeopleInvalid("duplicate", "an erased record cannot be merged into anyone")
+    if keep.erased_at is not None:
+        raise PeopleInvalid("duplicate", "nothing can be merged into an erased record")
     filled = {}
-    for field in ("email", "job_title", "location", "start_date", "unit", "team"):
+    for field in ("email", "job_title", "location", "start_date"):
         if not getattr(keep, field) and getattr(duplicate, field):
             setattr(keep, field, getattr(duplicate, field))
             filled[field] = str(getattr(duplicate, field))
+    # Unit and team travel together: a team belongs to a unit, so the duplicate's team is taken
+    # only with its unit, or when it sits in the unit the kept person already has.
+    if keep.unit_id is None and duplicate.unit_id is not None:
+        keep.unit_id = duplicate.unit_id
+        filled["unit"] = str(duplicate.unit)
+    if keep.team_id is None and duplicate.team_id is not None:
+        team = duplicate.team
+        if team is not None and (team.unit_id is None or team.unit_id == keep.unit_id):
+            keep.team_id = team.pk
+            filled["team"] = str(team)
     if keep.user_id is None and duplicate.user_id is not None:
         keep.user_id = duplicate.user_id
         duplicate.user_id = None
