@@ -148,7 +148,13 @@ def dashboard(request: MemberRequest) -> HttpResponse:
     if version is not None:
         targets = targets_for(request.membership, version, unit=filters.unit, team=filters.team)
         ov = overview_for(
-            request.membership, version, filters, targets, offset=(page - 1) * GRID_PEOPLE, limit=GRID_PEOPLE
+            request.membership,
+            version,
+            filters,
+            targets,
+            group_units=True,
+            offset=(page - 1) * GRID_PEOPLE,
+            limit=GRID_PEOPLE,
         )
         people = ov.data["people"]
         pages = max(-(-people // GRID_PEOPLE), 1)
@@ -160,6 +166,7 @@ def dashboard(request: MemberRequest) -> HttpResponse:
                 version,
                 filters,
                 targets,
+                group_units=True,
                 offset=(page - 1) * GRID_PEOPLE,
                 limit=GRID_PEOPLE,
             )
@@ -179,13 +186,22 @@ def dashboard(request: MemberRequest) -> HttpResponse:
         )
         trend = trend_for(request.membership, version, filters)
         children = (ov.data.get("child_units") or {}).get("rows") or []
+        if len(children) < 2:  # one row would only repeat the totals
+            children = []
+            show = "people"
         unit_rows = [
             dict(u, link=_drill(request, u["unit_id"]) if u["unit_id"] else "")
             for u in children[(units_page - 1) * UNITS_PAGE : units_page * UNITS_PAGE]
         ]
         if show == "units":
             ov.data["rows"] = []  # the people × elements grid waits behind its link
-        drawn = charts(ov, title=f"{scope_name}: levels per element", units=unit_rows if children else None)
+        drawn = charts(
+            ov,
+            title=f"{scope_name}: levels per element",
+            units=unit_rows if children else None,
+            screens=True,
+            scope=scope_name,
+        )
         if trend is not None:
             drawn["trend"] = trend_chart(trend, title=f"{scope_name}: people meeting their requirement")
         context.update(
