@@ -32,6 +32,7 @@ from soms.insights.services.snapshots import trend_chart, trend_for
 from soms.people.access import people_in_scope, role_profiles_visible, unit_scope
 from soms.people.errors import PeopleConflict, PeopleInvalid
 from soms.people.models import OrgUnit, Team
+from soms.ratelimits import rate_limited
 from soms.tenancy.access import get_or_not_found, role_required
 from soms.tenancy.permissions import can
 from soms.tenancy.requests import MemberRequest
@@ -147,7 +148,13 @@ def dashboard(request: MemberRequest) -> HttpResponse:
     if version is not None:
         targets = targets_for(request.membership, version, unit=filters.unit, team=filters.team)
         ov = overview_for(
-            request.membership, version, filters, targets, offset=(page - 1) * GRID_PEOPLE, limit=GRID_PEOPLE
+            request.membership,
+            version,
+            filters,
+            targets,
+            group_units=True,
+            offset=(page - 1) * GRID_PEOPLE,
+            limit=GRID_PEOPLE,
         )
         people = ov.data["people"]
         pages = max(-(-people // GRID_PEOPLE), 1)
@@ -159,6 +166,7 @@ def dashboard(request: MemberRequest) -> HttpResponse:
                 version,
                 filters,
                 targets,
+                group_units=True,
                 offset=(page - 1) * GRID_PEOPLE,
                 limit=GRID_PEOPLE,
             )
@@ -178,13 +186,22 @@ def dashboard(request: MemberRequest) -> HttpResponse:
         )
         trend = trend_for(request.membership, version, filters)
         children = (ov.data.get("child_units") or {}).get("rows") or []
+        if len(children) < 2:  # one row would only repeat the totals
+            children = []
+            show = "people"
         unit_rows = [
             dict(u, link=_drill(request, u["unit_id"]) if u["unit_id"] else "")
             for u in children[(units_page - 1) * UNITS_PAGE : units_page * UNITS_PAGE]
         ]
         if show == "units":
             ov.data["rows"] = []  # the people × elements grid waits behind its link
-        drawn = charts(ov, title=f"{scope_name}: levels per element", units=unit_rows if children else None)
+        drawn = charts(
+            ov,
+            title=f"{scope_name}: levels per element",
+            units=unit_rows if children else None,
+            screens=True,
+            scope=scope_name,
+        )
         if trend is not None:
             drawn["trend"] = trend_chart(trend, title=f"{scope_name}: people meeting their requirement")
         context.update(
@@ -347,6 +364,7 @@ def _forbidden(request: MemberRequest) -> HttpResponse:
 
 
 @role_required("insights.export")
+@rate_limited("export")
 @require_POST
 def export(request: MemberRequest) -> HttpResponse:
     """Start a PDF or XLSX report of what the dashboard shows (same filters, same scope)."""
@@ -373,6 +391,7 @@ def export(request: MemberRequest) -> HttpResponse:
 
 
 @role_required("insights.view")
+@rate_limited("export")
 @require_POST
 def plan_pdf(request: MemberRequest, person_id: int) -> HttpResponse:
     """Start the PDF of a person's development plan."""
