@@ -9,6 +9,7 @@ this code — and then deletes the duplicate.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -17,7 +18,7 @@ from django.db.models import F, ForeignObjectRel
 from django.utils import timezone
 
 from soms.people.errors import PeopleInvalid
-from soms.people.models import OrgUnit, Person, path_segment, under_q
+from soms.people.models import ImportStatus, OrgUnit, PeopleImport, Person, path_segment, under_q
 from soms.people.signals import people_changed, person_erased, person_merged, person_merging
 from soms.tenancy.models import AuditLogEntry
 from soms.tenancy.services import audit_log_write
@@ -86,11 +87,43 @@ def scrub_name(queryset: Any, field: str, name: str, replacement: str) -> int:
     )
 
 
+def _forget_in_files(person: Person, former_ids: tuple[str, str, str]) -> None:
+    """What the people app keeps in files: HR uploads and exports of people that name the person.
+
+    Uploads checked but not applied keep the whole file (to apply it without a second upload): they
+    are deleted, whoever they name (they are also deleted a day after upload, `people_imports_expire`).
+    An applied upload keeps no file, but its dry-run summary names people: the lists go from the
+    summaries that name this person, the counts stay. An export job's file names everyone."""
+    from soms.jobs.models import Job
+    from soms.jobs.runner import job_name
+    from soms.jobs.services import job_results_forget
+    from soms.people.jobs import people_export_job
+
+    org_id = person.organisation_id
+    former_name = former_ids[0]
+    PeopleImport.objects.filter(organisation_id=org_id).exclude(status=ImportStatus.APPLIED).delete()
+    former = {v.strip().casefold() for v in former_ids if len(v.strip()) > 1}
+    for record in PeopleImport.objects.filter(organisation_id=org_id, status=ImportStatus.APPLIED).only(
+        "summary", "problems"
+    ):
+        text = json.dumps([record.summary, record.problems], ensure_ascii=False).casefold()
+        if any(v in text for v in former):
+            summary = {k: v for k, v in record.summary.items() if not isinstance(v, list) or k == "columns"}
+            PeopleImport.objects.filter(pk=record.pk).update(summary=summary, problems=[])
+    job_results_forget(organisation_id=org_id, kinds=[job_name(people_export_job)], before=timezone.now())
+    if former_name.strip():
+        jobs = Job.objects.filter(organisation_id=org_id)
+        scrub_name(jobs, "title", former_name, person.name)
+        scrub_name(jobs, "message", former_name, person.name)
+
+
 @transaction.atomic
 def person_erase(*, person: Person, actor: Any) -> Person:
     if person.erased_at is not None:
         return person
     former_name = person.name
+    # What to look for in stored files below.
+    former_ids = (former_name, person.employee_id, person.email)
     person.name = f"{ERASED_NAME} {person.pk}"
     person.employee_id = f"erased-{person.pk}"
     person.email = ""
@@ -117,6 +150,7 @@ def person_erase(*, person: Person, actor: Any) -> Person:
             former_name,
             person.name,
         )
+    _forget_in_files(person, former_ids)
     audit_log_write(actor=actor, organisation=person.organisation, action="person.erase", obj=person)
     # The apps above remove what they hold about the person (evidence, comments, plans, the name
     # in notifications); `former_name` is what to look for in their text.
