@@ -48,6 +48,22 @@ class PeopleSearchForm(SomsForm):
         # Only the teams of the units the member may see: team names outside their scope stay hidden.
         self.fields["team"].queryset = Team.objects.filter(organisation_id=organisation_id, unit__in=units)  # type: ignore[attr-defined]
         self.fields["role_profile"].queryset = profiles  # type: ignore[attr-defined]
+        label_profiles(self.fields["role_profile"], organisation_id)
+
+
+def label_profiles(field: Any, organisation_id: int) -> None:
+    """Say which is which when the organisation's copy and the built-in profile share a code (the
+    copy answers to the code; the built-in one, still held by some, to `builtin:<code>`)."""
+    own = set(RoleProfile.objects.filter(organisation_id=organisation_id).values_list("code", flat=True))
+
+    def label(p: RoleProfile) -> str:
+        if p.code not in own:
+            return p.name
+        if p.organisation_id is None:
+            return f"{p.name} (built-in, builtin:{p.code}; your organisation's copy replaces it)"
+        return f"{p.name} (your organisation's, {p.code})"
+
+    field.label_from_instance = label
 
 
 class RevisionField(forms.IntegerField):
@@ -84,6 +100,7 @@ class PersonForm(SomsForm):
         choose["unit"].queryset = OrgUnit.objects.filter(organisation_id=organisation_id)
         choose["team"].queryset = Team.objects.filter(organisation_id=organisation_id).select_related("unit")
         choose["role_profiles"].queryset = profiles
+        label_profiles(choose["role_profiles"], organisation_id)
         self.fields["manager"].error_messages["invalid_choice"] = "no person with this employee id here"
 
 

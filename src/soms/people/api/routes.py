@@ -52,7 +52,7 @@ from soms.people.services import members as member_svc
 from soms.people.services import persons, privacy, structure
 from soms.people.services import profiles as profile_svc
 from soms.people.services.exports import people_export_later, people_export_runs_inline
-from soms.people.services.persons import role_profiles_by_code
+from soms.people.services.persons import role_profile_keys, role_profiles_by_code
 from soms.ratelimits import documented, refused
 from soms.tenancy.access import NotFound, require
 from soms.tenancy.models import Membership
@@ -91,7 +91,9 @@ def _person_out(p: Person, *, codes: list[str] | None = None) -> dict[str, Any]:
         "active": p.active,
         "role_profiles": codes
         if codes is not None
-        else sorted(p.role_profiles.values_list("code", flat=True)),
+        else sorted(
+            role_profile_keys(p.organisation_id)[pk] for pk in p.role_profiles.values_list("id", flat=True)
+        ),
     }
 
 
@@ -148,10 +150,11 @@ def person_list(
     else:
         codes: dict[int, list[str]] = {}
         through = Person.role_profiles.through
-        for pid, code in through.objects.filter(person_id__in=[p.pk for p in page]).values_list(
-            "person_id", "roleprofile__code"
+        keys = role_profile_keys(m.organisation_id)
+        for pid, profile_id in through.objects.filter(person_id__in=[p.pk for p in page]).values_list(
+            "person_id", "roleprofile_id"
         ):
-            codes.setdefault(pid, []).append(code)
+            codes.setdefault(pid, []).append(keys[profile_id])
         items = [_person_out(p, codes=sorted(codes.get(p.pk, []))) for p in page]
     return {"count": qs.count(), "items": items}
 

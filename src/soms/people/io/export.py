@@ -13,6 +13,7 @@ from soms.people.io.columns import COLUMNS
 from soms.people.io.plan import Problem
 from soms.people.io.reading import escape
 from soms.people.models import ID_WIDTH, OrgUnit, Person, Team
+from soms.people.services.persons import role_profile_keys
 
 CHUNK = 2000
 
@@ -31,8 +32,9 @@ def export_rows(organisation_id: int, queryset: Any = None) -> Iterator[list[str
     through = Person.role_profiles.through
     profiles: dict[int, list[str]] = {}
     links = through.objects.filter(person__organisation_id=organisation_id, person__staged__isnull=True)
-    for person_id, code in links.values_list("person_id", "roleprofile__code"):
-        profiles.setdefault(person_id, []).append(code)
+    keys = role_profile_keys(organisation_id)
+    for person_id, profile_id in links.values_list("person_id", "roleprofile_id"):
+        profiles.setdefault(person_id, []).append(keys[profile_id])
     qs = queryset if queryset is not None else Person.objects.filter(organisation_id=organisation_id)
     qs = (
         qs.filter(erased_at__isnull=True)

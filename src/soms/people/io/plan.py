@@ -16,6 +16,7 @@ from typing import Any
 from soms.people.io.columns import COLUMNS, accepted_text, column_for
 from soms.people.io.reading import Table
 from soms.people.models import ID_WIDTH, MAX_DEPTH, OrgUnit, Person, RoleProfile, Team
+from soms.people.services.persons import role_profiles_by_code
 
 LIMITS = {"employee_id": 64, "name": 200, "email": 254, "job_title": 200, "location": 200, "team": 120}
 UNIT_SEGMENT_MAX = 120
@@ -205,15 +206,15 @@ def load_state(organisation_id: int, *, with_profiles: bool) -> State:
             p["role_profiles"] = []
         through = Person.role_profiles.through
         links = through.objects.filter(person__organisation_id=organisation_id, person__staged__isnull=True)
-        for person_id, code in links.values_list("person_id", "roleprofile__code"):
-            by_id[person_id]["role_profiles"].append(code)
+    # One naming rule with the API and the export: the organisation's profile shadows a built-in one
+    # of the same code, which is then `builtin:<code>` (soms.people.services.persons).
+    profiles = role_profiles_by_code(organisation_id)
+    if with_profiles:
+        keys = {p.pk: code for code, p in profiles.items()}
+        for person_id, profile_id in links.values_list("person_id", "roleprofile_id"):
+            by_id[person_id]["role_profiles"].append(keys[profile_id])
         for p in by_id.values():
             p["role_profiles"].sort()
-    profiles: dict[str, RoleProfile] = {}
-    for profile in RoleProfile.objects.filter(organisation__isnull=True):
-        profiles[profile.code] = profile
-    for profile in RoleProfile.objects.filter(organisation_id=organisation_id):
-        profiles[profile.code] = profile
     return State(
         spelling={p["employee_id"].casefold(): p["employee_id"] for p in by_id.values()},
         people={p["employee_id"]: p for p in by_id.values()},

@@ -94,7 +94,15 @@ def person_create(*, organisation: Organisation, actor: Any, **values: Any) -> P
         obj=person,
         after={
             **{k: _plain(v) for k, v in values.items()},
-            **({"role_profiles": sorted(p.code for p in profiles)} if profiles else {}),
+            **(
+                {
+                    "role_profiles": sorted(
+                        role_profile_keys(organisation.pk).get(p.pk, p.code) for p in profiles
+                    )
+                }
+                if profiles
+                else {}
+            ),
         },
     )
     return person
@@ -149,9 +157,11 @@ def person_update(*, person: Person, actor: Any, revision: int | None = None, **
         else:
             setattr(person, field, value)
     if profiles is not None:
-        current_codes = sorted(person.role_profiles.values_list("code", flat=True))
-        new_codes = sorted(p.code for p in profiles)
-        if current_codes != new_codes:
+        keys = role_profile_keys(person.organisation_id)
+        current_ids = set(person.role_profiles.values_list("id", flat=True))
+        current_codes = sorted(keys.get(pk, "?") for pk in current_ids)
+        new_codes = sorted(keys.get(p.pk, p.code) for p in profiles)
+        if current_ids != {p.pk for p in profiles}:
             person.role_profiles.set(profiles)
             before["role_profiles"], after["role_profiles"] = current_codes, new_codes
     if not after:
@@ -171,11 +181,23 @@ def person_update(*, person: Person, actor: Any, revision: int | None = None, **
     return person
 
 
+# How a file, the API or an export names a built-in profile that the organisation's own profile of
+# the same code shadows (after *Copy into my organisation*): people may still hold the built-in one.
+BUILTIN_PREFIX = "builtin:"
+
+
 def role_profiles_by_code(organisation_id: int) -> dict[str, RoleProfile]:
-    """Codes a file or a form may name: the organisation's own profiles win over built-in ones."""
+    """Codes a file, the API or a form may name. One rule everywhere: the organisation's own profile
+    answers to its code, shadowing a built-in profile of the same code, which then answers to
+    `builtin:<code>`; a built-in profile nobody shadows answers to its code."""
+    own = {p.code: p for p in RoleProfile.objects.filter(organisation_id=organisation_id)}
     found: dict[str, RoleProfile] = {}
     for profile in RoleProfile.objects.filter(organisation__isnull=True):
-        found[profile.code] = profile
-    for profile in RoleProfile.objects.filter(organisation_id=organisation_id):
-        found[profile.code] = profile
+        found[BUILTIN_PREFIX + profile.code if profile.code in own else profile.code] = profile
+    found.update(own)
     return found
+
+
+def role_profile_keys(organisation_id: int) -> dict[int, str]:
+    """Profile id -> the name it answers to in files and the API (see `role_profiles_by_code`)."""
+    return {p.pk: code for code, p in role_profiles_by_code(organisation_id).items()}
