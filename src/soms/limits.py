@@ -99,6 +99,11 @@ MAX_MATURITY_ANCHORS = 11
 # so that request workers stay free. Smaller ones take well under a second and stay inline.
 BACKGROUND_IMPORT_STATEMENTS = 2_000
 BACKGROUND_EXPORT_STATEMENTS = 2_000
+# ... or of more statement text than this (characters): 2,000 statements of MAX_STATEMENT_LENGTH are
+# 8 MB, whose CSV, CASE and JSON took 1 to 2 s in the request on a loaded machine (YAML 15 s before
+# it was written by libyaml). 2,000,000 characters keep a typical 2,000-statement version (statements
+# of 100 to 300 characters) inline and any inline export near a quarter of a second.
+BACKGROUND_EXPORT_CHARACTERS = 2_000_000
 # A demand plan whose history spans more intervals than this is computed by a job: the forecast and
 # its backtest grow with the history (measured on a loaded 2-core machine: the 56-day sample of 2,688
 # half-hours in about 0.3 s, 10,000 intervals in about 1.3 s, the largest accepted file of 100,000

@@ -272,6 +272,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = SOMS_MAX_UPLOAD_BYTES + 1024 * 1024
 SOMS_PEOPLE_IMPORT_MAX_ROWS = envint("SOMS_PEOPLE_IMPORT_MAX_ROWS", 200_000)
 # Up to this many rows an HR file is applied within the request; a larger one in a background job.
 SOMS_PEOPLE_IMPORT_INLINE_ROWS = envint("SOMS_PEOPLE_IMPORT_INLINE_ROWS", 2_000)
+# A people file of more bytes than this is checked (dry run) by a background job with a progress
+# bar; what can be refused without reading its rows (size, encoding, sheets, columns) still is in
+# the request. About 2,500 rows of a typical HR export.
+SOMS_PEOPLE_IMPORT_INLINE_CHECK_BYTES = envint("SOMS_PEOPLE_IMPORT_INLINE_CHECK_BYTES", 256 * 1024)
 # Up to this many people an export (CSV or XLSX) is written within the request; more by a job.
 SOMS_PEOPLE_EXPORT_INLINE_ROWS = envint("SOMS_PEOPLE_EXPORT_INLINE_ROWS", 2_000)
 # An import creating more people than SOMS_PEOPLE_IMPORT_STAGE_ROWS is staged (soms.people.io.apply):

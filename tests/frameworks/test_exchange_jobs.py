@@ -239,3 +239,26 @@ def test_the_command_line_writes_a_small_file_inline(world, tmp_path):
     out = StringIO()
     call_command("framework", "import", str(path), "--org", world.org_a.slug, stdout=out)
     assert not Job.objects.exists() and _imported(world).get().statements.count() == 10
+
+
+def test_an_export_of_few_but_long_statements_runs_a_job_too(world):
+    # 2,000 statements at MAX_STATEMENT_LENGTH are 8 MB: 1 to 2 s of a request worker for CSV, CASE
+    # or JSON. The size of the text decides as well as the count.
+    from soms.frameworks.services.exchange import export_runs_in_background, framework_import
+
+    long = "Does the work well and says why. " * (limits.MAX_STATEMENT_LENGTH // 34)
+    n = limits.BACKGROUND_EXPORT_CHARACTERS // len(long) + 1
+    assert n <= limits.BACKGROUND_EXPORT_STATEMENTS
+    rows = ["framework_code,version_label,element_code,level_code,level_rank,statement_code,statement_text"]
+    rows += [f'long,1,e{i % 10},l1,1,S{i},"{long}"' for i in range(n)]
+    version = framework_import(
+        organisation=world.org_a, actor=world.alice, data="\n".join(rows).encode(), filename="long.csv"
+    )
+    assert export_runs_in_background(version=version, format="yaml")
+    client = world.client_for(world.alice, world.org_a)
+    with jobs_run():
+        response = client.get(reverse("framework-version-export", args=[version.pk, "yaml"]))
+    assert response.status_code == 302
+    assert Job.objects.get().status == JobStatus.DONE
+    version.statements.filter(code__in=[f"S{i}" for i in range(1, n)]).delete()
+    assert not export_runs_in_background(version=version, format="yaml")

@@ -211,3 +211,14 @@ def test_a_slow_worker_that_finishes_after_being_reclaimed_does_not_overwrite_th
     job_run(stale)  # the old run, finishing late
     job.refresh_from_db()
     assert job.status == JobStatus.QUEUED and "waiting to run again" in job.message
+
+
+def test_an_idle_worker_only_reads(world):
+    # It polls every second: on SQLite a claim transaction would take the one write lock each time.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert run_queued_tasks() == 0
+    statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
+    assert statements and set(statements) == {"SELECT"}, statements

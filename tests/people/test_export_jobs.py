@@ -30,6 +30,7 @@ def test_a_large_export_from_the_page_runs_as_a_job_with_a_download(org: Org, se
     assert job.status == JobStatus.DONE and job.progress_current == job.progress_total == 8
     page = client.get(started["Location"])
     assert page.status_code == 200 and b"Exported 8 people" in page.content
+    assert b"Download the result" in page.content
     download = client.get(f"/jobs/{job.pk}/download/")
     rows = _csv(b"".join(download.streaming_content))
     assert rows[0][:2] == ["employee_id", "name"] and len(rows) == 9

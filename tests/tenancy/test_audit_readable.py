@@ -151,6 +151,16 @@ def test_paging_keeps_the_filters(world):
     assert "?action=kpi.create&amp;page=2" in page.text
 
 
+def test_each_actor_and_object_type_is_offered_once_however_many_entries(world):
+    # The choices listed one per entry (the model's ordering joined the DISTINCT): at 100,000 entries
+    # the page was 7.6 MB and took 37 s.
+    for i in range(5):
+        api_token_create(user=world.alice, organisation=world.org_a, name=f"script {i}")
+    page = world.client_for(world.alice, world.org_a).get(reverse("audit-log")).text
+    assert page.count('<option value="alice">') == 1
+    assert page.count('<option value="ApiToken">') == 1
+
+
 def test_csv_export_has_the_filters_and_escapes_formulas(world):
     api_token_create(user=world.alice, organisation=world.org_a, name='=HYPERLINK("http://x")')
     response = world.client_for(world.alice, world.org_a).get(

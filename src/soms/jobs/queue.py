@@ -101,6 +101,10 @@ def _lanes_with_work(cap: int) -> QuerySet[JobLane]:
 
 def job_claim_next(*, worker_id: str) -> Job | None:
     """Take the next job fairly (see the module's docstring) and mark it running; None if none."""
+    # A read first: an idle worker polls every second, and on SQLite each claim transaction takes
+    # the one write lock that every organisation's writes queue for.
+    if not Job.objects.filter(status=JobStatus.QUEUED, background=True).exists():
+        return None
     cap = settings.SOMS_JOBS_RUNNING_PER_ORGANISATION
     passed: list[int] = []
     # A lane found full or empty once its lock is held (another worker's claim committed meanwhile)

@@ -101,6 +101,8 @@ class JobWorker(db_worker.Worker):
             tasks = tasks.filter(queue_name__in=self.queue_names)
         if self.excluded_queue_names:
             tasks = tasks.exclude(queue_name__in=self.excluded_queue_names)
+        if not tasks.exists():
+            return False, True  # looked, without taking SQLite's write lock
         try:
             with exclusive_transaction(tasks.db):
                 result = tasks.get_locked()

@@ -1,4 +1,4 @@
-"""Background jobs of the people app: applying a large HR file, exporting many people."""
+"""Background jobs of the people app: checking and applying a large HR file, exporting many people."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from soms.people.models import PeopleImport
 
 # What each stage of an apply is called on the progress bar.
 STAGES = {
+    "reading": "Reading the file",
+    "checking rows": "Checking every row",
     "checking": "Checking the file again against today's data",
     "preparing": "Preparing the rows",
     "writing": "Writing (all or nothing)",
@@ -28,6 +30,50 @@ def people_import_apply_job(ctx: JobContext, *, import_id: int) -> str:
 
     try:
         result = people_import_apply(record=record, actor=ctx.actor, progress=progress)
+    except PeopleConflict as exc:
+        raise JobError(str(exc)) from None
+    ctx.result_link(reverse("people-tree"), "Open the org tree")
+    return (
+        f"Imported {record.filename}: {result['created']} created, {result['updated']} changed, "
+        f"{result['deactivated']} deactivated."
+    )
+
+
+@job
+def people_import_check_job(ctx: JobContext, *, import_id: int, then_apply: bool = False) -> str:
+    """The dry run of a large file: read and check every row, store the problems or the summary;
+    with `then_apply` (an API upload without dry run) a clean file is then applied."""
+    record = PeopleImport.objects.filter(pk=import_id, organisation=ctx.organisation).first()
+    if record is None:
+        raise JobError("The uploaded file was deleted before it could be checked.")
+    from soms.people.services.imports import people_import_apply, people_import_check_stored
+
+    ctx.progress(0, None, STAGES["reading"])
+
+    def rows(done: int, total: int) -> None:
+        ctx.progress(done, total, STAGES["checking rows"])
+
+    try:
+        plan = people_import_check_stored(record=record, progress=rows)
+    except PeopleConflict as exc:
+        raise JobError(str(exc)) from None
+    ctx.result_link(reverse("people-import-detail", kwargs={"import_id": record.pk}), "Open the check")
+    if plan.problems:
+        count = len(plan.problems)
+        return f"{record.filename} has {count:,} problem{'s' if count != 1 else ''}; nothing was written."
+    s = record.summary
+    checked = (
+        f"{s['rows']:,} rows: {s['create']:,} to create, {s['update']:,} to change, "
+        f"{s['unchanged']:,} unchanged, {s['deactivate']:,} to deactivate"
+    )
+    if not then_apply:
+        return f"Checked {record.filename}: {checked}. Nothing is written until you apply it."
+
+    def progress(stage: str, done: int, total: int) -> None:
+        ctx.progress(done, total, STAGES.get(stage, stage))
+
+    try:
+        result = people_import_apply(record=record, actor=ctx.actor, progress=progress, plan=plan)
     except PeopleConflict as exc:
         raise JobError(str(exc)) from None
     ctx.result_link(reverse("people-tree"), "Open the org tree")

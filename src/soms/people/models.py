@@ -271,6 +271,7 @@ class CoverageTarget(TenantOwned):
 
 
 class ImportStatus(models.TextChoices):
+    CHECKING = "checking", "Being checked"
     INVALID = "invalid", "Has problems"
     READY = "ready", "Checked, ready to apply"
     APPLIED = "applied", "Applied"
@@ -293,7 +294,7 @@ class PeopleImport(TenantOwned):
     summary = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
     applied_at = models.DateTimeField(null=True, blank=True)
-    # The background job applying a large file (see soms.people.jobs), while and after it runs.
+    # The background job checking or applying a large file (see soms.people.jobs), while and after it runs.
     job = models.ForeignKey("jobs.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
     class Meta:

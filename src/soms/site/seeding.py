@@ -42,7 +42,14 @@ PEOPLE: dict[str, tuple[str, str, dict[str, str]]] = {
 # Demo logins that sign in with the admin's password (set when the demo admin is first created):
 # in each organisation a manager who sees their subtree and a member; a coach in both; a second
 # admin at Harbourside. sam.hughes keeps no password: a person whose login was never used.
-DEMO_LOGINS = ("priya.raman", "tom.okafor", "grace.liu", "lena.fischer", "aisha.bello", "dan.moore")
+DEMO_LOGINS = {
+    "priya.raman": "manager, Harbourside",
+    "tom.okafor": "member, Harbourside",
+    "grace.liu": "coach in both",
+    "lena.fischer": "admin, Harbourside",
+    "aisha.bello": "manager, Northgate",
+    "dan.moore": "member, Northgate",
+}
 
 
 @dataclass

@@ -14,7 +14,3 @@ def guide_dismiss(*, user: Any) -> None:
 
 def guide_restore(*, user: Any) -> None:
     GuideDismissal.objects.filter(user=user).delete()
-
-
-def guide_dismissed(*, user: Any) -> bool:
-    return GuideDismissal.objects.filter(user=user).exists()

@@ -14,10 +14,8 @@ from soms.tenancy.requests import MemberRequest
 @member_required
 @require_GET
 def home(request: MemberRequest) -> HttpResponse:
-    context = selectors.home_summary(organisation=request.organisation)
-    dismissed = services.guide_dismissed(user=request.user)
-    context["guide"] = None if dismissed else first_steps(request.membership)
-    context["guide_dismissed"] = dismissed
+    context = selectors.home_summary(membership=request.membership)
+    context["guide"] = None if context["guide_dismissed"] else first_steps(request.membership)
     return render(request, "site/home.html", context)
 
 

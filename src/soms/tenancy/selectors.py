@@ -41,10 +41,13 @@ def audit_log_for(
 
 
 def audit_object_types_of(*, organisation: Organisation) -> list[str]:
+    # order_by(): the model's ordering would join created_at to the DISTINCT and answer one value
+    # per entry (100,000 entries: a 7.6 MB page drawn in 37 s).
     return sorted(
         t
         for t in AuditLogEntry.objects.filter(organisation=organisation)
         .exclude(object_type="")
+        .order_by()
         .values_list("object_type", flat=True)
         .distinct()
     )
@@ -54,6 +57,7 @@ def audit_actors_of(*, organisation: Organisation) -> list[str]:
     """Usernames that appear in the log (members past and present who changed something)."""
     return sorted(
         AuditLogEntry.objects.filter(organisation=organisation, actor__isnull=False)
+        .order_by()
         .values_list("actor__username", flat=True)
         .distinct()
     )

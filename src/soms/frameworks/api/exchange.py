@@ -236,7 +236,8 @@ def framework_import_api(
     description=(
         "A draft that is not yet a whole framework (no levels or elements, rules naming a missing level) "
         "answers 409 with every problem and its place. A version of more than "
-        f"{limits.BACKGROUND_EXPORT_STATEMENTS:,} statements whose file is not ready yet is rendered by "
+        f"{limits.BACKGROUND_EXPORT_STATEMENTS:,} statements (or {limits.BACKGROUND_EXPORT_CHARACTERS:,} "
+        "characters of statement text) whose file is not ready yet is rendered by "
         "a background job: the answer is 202 with the job; poll its `url` until `status` is `done`, then "
         "fetch its `download_url` (or ask this operation again: a published version's file is kept)."
     ),

@@ -8,6 +8,8 @@ from datetime import timedelta
 from typing import Any, Literal
 
 from django.db import transaction
+from django.db.models import Sum
+from django.db.models.functions import Length
 from django.utils import timezone
 
 from soms import limits
@@ -410,7 +412,11 @@ def export_runs_in_background(*, version: FrameworkVersion, format: io.Format) -
     """A large version's export is rendered by a job, unless a published one's is already cached."""
     if is_cached(version, f"export:{format}"):
         return False
-    return bool(version.statements.count() > limits.BACKGROUND_EXPORT_STATEMENTS)
+    if version.statements.count() > limits.BACKGROUND_EXPORT_STATEMENTS:
+        return True
+    # Few statements may still be long ones (MAX_STATEMENT_LENGTH each): the size decides too.
+    text = version.statements.aggregate(n=Sum(Length("text")))["n"] or 0
+    return bool(text > limits.BACKGROUND_EXPORT_CHARACTERS)
 
 
 def framework_export_start(

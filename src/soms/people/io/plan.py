@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,7 @@ TRUE = {"true", "yes", "y", "1", "active", "t"}
 FALSE = {"false", "no", "n", "0", "inactive", "f", "left"}
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+TIME_RE = re.compile(r"^\d{2}:\d{2}:\d{2}(\.\d+)?$")
 # Fields compared and shown in the dry run, in this order.
 DIFF_FIELDS = (
     "name",
@@ -235,24 +237,24 @@ def _unit_path(raw: str) -> tuple[str | None, str | None]:
     return "/".join(parts), None
 
 
-def plan_import(organisation_id: int, table: Table, options: Options, *, max_rows: int | None = None) -> Plan:
+def check_columns(
+    headers: list[str], rows: list[tuple[int, list[str]]] | None
+) -> tuple[dict[str, int], list[Problem]]:
+    """Which column each header names, and the header's problems. Without `rows` (a header read on
+    its own), a column without a header is not judged: whether it holds values needs the rows."""
     problems: list[Problem] = []
-    # --- columns --------------------------------------------------------------------------
     index: dict[str, int] = {}
-    ignored: list[int] = []
-    for i, header in enumerate(table.headers):
+    for i, header in enumerate(headers):
         if not header:
-            if any(i < len(cells) and cells[i].strip() for _, cells in table.rows):
+            if rows is not None and any(i < len(cells) and cells[i].strip() for _, cells in rows):
                 problems.append(Problem(1, f"column {i + 1}", "", "this column has values but no header"))
-            else:
-                ignored.append(i)
             continue
         column = column_for(header)
         if column is None:
             problems.append(Problem(1, header, header, f"unknown column; accepted: {accepted_text()}"))
         elif column in index:
             problems.append(
-                Problem(1, header, header, f"names the same column as {table.headers[index[column]]!r}")
+                Problem(1, header, header, f"names the same column as {headers[index[column]]!r}")
             )
         else:
             index[column] = i
@@ -260,6 +262,23 @@ def plan_import(organisation_id: int, table: Table, options: Options, *, max_row
         problems.append(
             Problem(1, "employee_id", "", "required column missing (people are matched by employee id)")
         )
+    return index, problems
+
+
+# How often a long check says how far it got.
+PROGRESS_EVERY = 1_000
+
+
+def plan_import(
+    organisation_id: int,
+    table: Table,
+    options: Options,
+    *,
+    max_rows: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Plan:
+    # --- columns --------------------------------------------------------------------------
+    index, problems = check_columns(table.headers, table.rows)
     columns = [c for c in COLUMNS if c in index]
     plan = Plan(columns=columns, problems=problems, notes=list(table.notes))
     if problems:
@@ -276,7 +295,10 @@ def plan_import(organisation_id: int, table: Table, options: Options, *, max_row
     seen: dict[str, int] = {}  # case-folded employee id -> its row
     first_spelling: dict[str, str] = {}
     rows: list[Row] = []
-    for number, cells in table.rows:
+    total = len(table.rows)
+    for done, (number, cells) in enumerate(table.rows):
+        if progress is not None and done % PROGRESS_EVERY == 0:
+            progress(done, total)
         if len(cells) < width:
             cells = cells + [""] * (width - len(cells))
         if not any(c.strip() for c in cells):
@@ -337,6 +359,14 @@ def plan_import(organisation_id: int, table: Table, options: Options, *, max_row
                     bad(column, "not an e-mail address")
                     continue
             elif column == "start_date":
+                if TIME_RE.match(value):
+                    # What a workbook gives for a date cell before 1 March 1900 (or of 0): a time.
+                    bad(
+                        column,
+                        "a time of day, not a date: a workbook date cell cannot hold a date before "
+                        "1 March 1900; write the date as text YYYY-MM-DD",
+                    )
+                    continue
                 if not DATE_RE.match(value):
                     bad(column, "write dates as YYYY-MM-DD (e.g. 2024-03-31)")
                     continue
@@ -378,6 +408,8 @@ def plan_import(organisation_id: int, table: Table, options: Options, *, max_row
         problems.extend(row_problems)
         if not row_problems:
             rows.append(Row(number=number, employee_id=emp, values=values, existing=existing))
+    if progress is not None:
+        progress(total, total)
     plan.rows = rows
     if plan.problems:
         plan.rows = rows

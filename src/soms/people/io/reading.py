@@ -68,13 +68,16 @@ def _decode(content: bytes) -> tuple[str, str]:
         ) from None
 
 
+def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
+    try:
+        return csv.Sniffer().sniff(text[:8192], delimiters=",;\t")
+    except csv.Error:
+        return csv.excel
+
+
 def read_csv(content: bytes) -> Table:
     text, encoding = _decode(content)
-    sample = text[:8192]
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
+    dialect = _dialect(text)
     # strict: a quote left open would otherwise run to the end of the file as one cell, and every
     # row after it would silently become part of one person's name.
     reader = csv.reader(io.StringIO(text, newline=""), dialect, strict=True)
@@ -192,6 +195,41 @@ def read_xlsx(content: bytes, sheet: str | None = None) -> Table:
 
 def is_xlsx(content: bytes, filename: str) -> bool:
     return content[:4] == b"PK\x03\x04" or filename.lower().endswith((".xlsx", ".xlsm"))
+
+
+def read_header(
+    content: bytes, filename: str, *, sheet: str | None = None, max_bytes: int | None = None
+) -> list[str] | None:
+    """What can be refused without reading every row: size, emptiness, encoding, an unreadable
+    workbook or a sheet to choose, and the header of a CSV (its columns). Milliseconds for a file of
+    50,000 rows, so a large file can be refused in the request and checked row by row in a job.
+    Answers the CSV's header, or None for a workbook (its header is in the sheet, read by the job)."""
+    if max_bytes is not None and len(content) > max_bytes:
+        raise FileProblem(f"The file is {len(content):,} bytes; the limit is {max_bytes:,} bytes.")
+    if not content:
+        raise FileProblem("The file is empty.")
+    if is_xlsx(content, filename):
+        names = sheet_names(content)
+        if sheet and sheet not in names:
+            raise FileProblem(f"There is no sheet {sheet!r}; the workbook has: {', '.join(names)}.")
+        if not sheet and len(names) > 1:
+            raise FileProblem(
+                f"The workbook has {len(names)} sheets ({', '.join(names)}): choose the one to import."
+            )
+        return None
+    if filename.lower().endswith(".xls"):
+        raise FileProblem("Old Excel (.xls) files are not read: save the sheet as .xlsx or CSV.")
+    text, _ = _decode(content)
+    # The reader is lazy: only the first record is parsed.
+    reader = csv.reader(io.StringIO(text, newline=""), _dialect(text), strict=True)
+    try:
+        headers = next(reader, None)
+    except csv.Error as exc:
+        raise FileProblem(f"The first row of the CSV cannot be read: {exc}") from None
+    if headers is None:
+        raise FileProblem("The file is empty: the first row must name the columns.")
+    _check_width(len(headers))
+    return [h.strip() for h in headers]
 
 
 def read_table(

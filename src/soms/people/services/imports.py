@@ -1,9 +1,12 @@
 """HR imports as stored records: check (dry run) on upload, apply after review, same for page,
-API and CLI. Large files are applied by a background task when one is available (see
-`people_import_apply`); it takes the record id and re-checks against the data as it is then."""
+API and CLI. A large file is checked by a background job (`people_import_check` refuses in the
+request only what needs no rows read) and applied by one (`people_import_apply_later`); each takes
+the record id and checks against the data as it is then."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -12,8 +15,8 @@ from django.utils import timezone
 
 from soms.people.errors import PeopleConflict
 from soms.people.io.apply import Progress, prepare_plan, write_prepared
-from soms.people.io.plan import Options, Plan, Problem, plan_import
-from soms.people.io.reading import FileProblem, read_table
+from soms.people.io.plan import Options, Plan, Problem, check_columns, plan_import
+from soms.people.io.reading import FileProblem, read_header, read_table
 from soms.people.models import ImportStatus, PeopleImport
 from soms.people.signals import organisation_changed
 from soms.tenancy.models import Organisation
@@ -23,13 +26,62 @@ if TYPE_CHECKING:
 
 
 def check_file(
-    *, organisation: Organisation, filename: str, content: bytes, options: Options, sheet: str | None = None
+    *,
+    organisation: Organisation,
+    filename: str,
+    content: bytes,
+    options: Options,
+    sheet: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Plan:
     try:
         table = read_table(content, filename, sheet=sheet, max_bytes=settings.SOMS_MAX_UPLOAD_BYTES)
     except FileProblem as exc:
         return Plan(columns=[], problems=[Problem(None, "file", filename, str(exc))])
-    return plan_import(organisation.pk, table, options, max_rows=settings.SOMS_PEOPLE_IMPORT_MAX_ROWS)
+    return plan_import(
+        organisation.pk, table, options, max_rows=settings.SOMS_PEOPLE_IMPORT_MAX_ROWS, progress=progress
+    )
+
+
+def precheck_file(*, filename: str, content: bytes, sheet: str | None = None) -> list[Problem]:
+    """The problems found without reading the rows: size, encoding, sheets, a CSV's columns."""
+    try:
+        headers = read_header(content, filename, sheet=sheet, max_bytes=settings.SOMS_MAX_UPLOAD_BYTES)
+    except FileProblem as exc:
+        return [Problem(None, "file", filename, str(exc))]
+    if headers is None:
+        return []
+    return check_columns(headers, None)[1]
+
+
+def people_import_checks_inline(content: bytes) -> bool:
+    """A small file is checked within the request; a large one by a background job."""
+    return len(content) <= settings.SOMS_PEOPLE_IMPORT_INLINE_CHECK_BYTES
+
+
+def _store(
+    *,
+    organisation: Organisation,
+    filename: str,
+    content: bytes,
+    options: Options,
+    actor: Any,
+    sheet: str | None,
+    status: str,
+    problems: list[Problem],
+    summary: dict[str, Any],
+) -> PeopleImport:
+    return PeopleImport.objects.create(
+        organisation=organisation,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        filename=filename[:255],
+        # Only a file still to check or apply is kept; a refused one is not needed.
+        content=content if not problems else b"",
+        options={**options.as_dict(), "sheet": sheet or ""},
+        status=status,
+        problems=[p.as_dict() for p in problems],
+        summary=summary,
+    )
 
 
 def people_import_check(
@@ -40,28 +92,124 @@ def people_import_check(
     options: Options,
     actor: Any,
     sheet: str | None = None,
-) -> tuple[PeopleImport, Plan]:
-    """Store the upload with its problems or its dry-run summary. Writes no people."""
+    then_apply: bool = False,
+    enqueue: bool = True,
+) -> tuple[PeopleImport, Plan | None]:
+    """Store the upload with its problems or its dry-run summary. Writes no people.
+
+    A file of more than SOMS_PEOPLE_IMPORT_INLINE_CHECK_BYTES is checked here only as far as its
+    header (what can be refused at once is refused at once); the record is then `checking` and
+    `record.job` checks the rows (and applies a clean file when `then_apply`): the answer's plan is
+    None. `enqueue=False` is for a command that runs that job in the foreground itself."""
+    if people_import_checks_inline(content):
+        plan = check_file(
+            organisation=organisation, filename=filename, content=content, options=options, sheet=sheet
+        )
+        status = ImportStatus.INVALID if plan.problems else ImportStatus.READY
+        record = _store(
+            organisation=organisation,
+            filename=filename,
+            content=content,
+            options=options,
+            actor=actor,
+            sheet=sheet,
+            status=status,
+            problems=plan.problems,
+            summary=plan.summary(),
+        )
+        return record, plan
+    problems = precheck_file(filename=filename, content=content, sheet=sheet)
+    if problems:
+        plan = Plan(columns=[], problems=problems)
+        record = _store(
+            organisation=organisation,
+            filename=filename,
+            content=content,
+            options=options,
+            actor=actor,
+            sheet=sheet,
+            status=ImportStatus.INVALID,
+            problems=problems,
+            summary=plan.summary(),
+        )
+        return record, plan
+    from soms.jobs.services import job_start
+    from soms.people.jobs import people_import_check_job
+
+    with transaction.atomic():
+        record = _store(
+            organisation=organisation,
+            filename=filename,
+            content=content,
+            options=options,
+            actor=actor,
+            sheet=sheet,
+            status=ImportStatus.CHECKING,
+            problems=[],
+            summary={"bytes": len(content)},
+        )
+        job = job_start(
+            job_function=people_import_check_job,
+            organisation=organisation,
+            owner=actor,
+            title=f"{'Check and import' if then_apply else 'Check'} {record.filename} ({max(1, round(len(content) / 1024)):,} KB)",
+            params={"import_id": record.pk, "then_apply": then_apply},
+            enqueue=enqueue,
+        )
+        PeopleImport.objects.filter(pk=record.pk).update(job=job)
+        record.job = job
+    return record, None
+
+
+def people_import_check_stored(
+    *, record: PeopleImport, progress: Callable[[int, int], None] | None = None
+) -> Plan:
+    """Check a stored upload row by row (the job's part of `people_import_check`) and store the
+    outcome: ready with the dry run, or invalid with every problem (and the file dropped)."""
+    if record.status != ImportStatus.CHECKING:
+        raise PeopleConflict("This file has already been checked.")
     plan = check_file(
-        organisation=organisation, filename=filename, content=content, options=options, sheet=sheet
+        organisation=record.organisation,
+        filename=record.filename,
+        content=bytes(record.content),
+        options=Options.from_dict(record.options),
+        sheet=record.options.get("sheet") or None,
+        progress=progress,
     )
-    record = PeopleImport.objects.create(
-        organisation=organisation,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
-        filename=filename[:255],
-        # Only a clean file is kept (to be checked again and applied); a refused one is not needed.
-        content=content if not plan.problems else b"",
-        options={**options.as_dict(), "sheet": sheet or ""},
-        status=ImportStatus.INVALID if plan.problems else ImportStatus.READY,
-        problems=[p.as_dict() for p in plan.problems],
-        summary=plan.summary(),
+    fields: dict[str, Any] = {
+        "status": ImportStatus.INVALID if plan.problems else ImportStatus.READY,
+        "problems": [p.as_dict() for p in plan.problems],
+        "summary": plan.summary(),
+    }
+    if plan.problems:
+        fields["content"] = b""
+    PeopleImport.objects.filter(pk=record.pk, status=ImportStatus.CHECKING).update(**fields)
+    record.refresh_from_db()
+    return plan
+
+
+# A file checked but not applied is kept this long (it holds a whole HR export): then it goes.
+UNAPPLIED_IMPORT_TTL = timedelta(days=1)
+
+
+def people_imports_expire(*, now: datetime) -> int:
+    """Delete the uploads checked but not applied within a day (and their files), of every
+    organisation, except one a job is still checking or applying. Answers how many went."""
+    from soms.jobs.models import FINISHED
+
+    old = PeopleImport.objects.filter(created_at__lt=now - UNAPPLIED_IMPORT_TTL).exclude(
+        status=ImportStatus.APPLIED
     )
-    return record, plan
+    busy = old.filter(job__isnull=False).exclude(job__status__in=FINISHED)
+    deleted, _ = old.exclude(pk__in=busy.values("pk")).delete()
+    return int(deleted)
 
 
 def _check_ready(record: PeopleImport) -> None:
     if record.status == ImportStatus.APPLIED:
         raise PeopleConflict("This import has already been applied.")
+    if record.status == ImportStatus.CHECKING:
+        raise PeopleConflict("This file is still being checked: follow the job's progress.")
     if record.status != ImportStatus.READY:
         raise PeopleConflict("This file has problems: fix them and upload it again.")
 
@@ -104,20 +252,22 @@ def _silent(stage: str, done: int, total: int) -> None:
 
 
 def people_import_apply(
-    *, record: PeopleImport, actor: Any, progress: Progress | None = None
+    *, record: PeopleImport, actor: Any, progress: Progress | None = None, plan: Plan | None = None
 ) -> dict[str, Any]:
-    """Check the stored file again against today's data and, if it is still clean, write it."""
+    """Check the stored file again against today's data and, if it is still clean, write it.
+    `plan` is a check made moments ago in the same job (a large file checked, then applied)."""
     _check_ready(record)
-    if progress is not None:
-        progress("checking", 0, int(record.summary.get("rows") or 0))
     options = Options.from_dict(record.options)
-    plan = check_file(
-        organisation=record.organisation,
-        filename=record.filename,
-        content=bytes(record.content),
-        options=options,
-        sheet=record.options.get("sheet") or None,
-    )
+    if plan is None:
+        if progress is not None:
+            progress("checking", 0, int(record.summary.get("rows") or 0))
+        plan = check_file(
+            organisation=record.organisation,
+            filename=record.filename,
+            content=bytes(record.content),
+            options=options,
+            sheet=record.options.get("sheet") or None,
+        )
     if plan.problems:
         PeopleImport.objects.filter(pk=record.pk).update(
             status=ImportStatus.INVALID, problems=[p.as_dict() for p in plan.problems], summary=plan.summary()

@@ -240,7 +240,9 @@ def role_profile_update(
     """Change a profile's name, description and requirements (a level of None drops the element).
     One revision covers the profile and its requirements: a stale `revision` is refused."""
     profile = (
-        RoleProfile.objects.select_for_update().select_related("version", "organisation").get(pk=profile.pk)
+        RoleProfile.objects.select_for_update(of=("self",))
+        .select_related("version", "organisation")
+        .get(pk=profile.pk)
     )
     check_revision(profile, revision, f"The role profile {profile.name}")
     before = {
@@ -288,7 +290,9 @@ def role_profile_update(
 
 @transaction.atomic
 def role_profile_delete(*, profile: RoleProfile, actor: Any, revision: int | None = None) -> None:
-    profile = RoleProfile.objects.select_for_update().select_related("organisation").get(pk=profile.pk)
+    profile = (
+        RoleProfile.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=profile.pk)
+    )
     check_revision(profile, revision, f"The role profile {profile.name}")
     audit_log_write(
         actor=actor,
@@ -365,7 +369,7 @@ def coverage_target_update(
     revision: int | None = None,
 ) -> CoverageTarget:
     target = (
-        CoverageTarget.objects.select_for_update()
+        CoverageTarget.objects.select_for_update(of=("self",))
         .select_related("level", "element", "organisation")
         .get(pk=target.pk)
     )
@@ -399,7 +403,7 @@ def coverage_target_update(
 @transaction.atomic
 def coverage_target_delete(*, target: CoverageTarget, actor: Any, revision: int | None = None) -> None:
     target = (
-        CoverageTarget.objects.select_for_update()
+        CoverageTarget.objects.select_for_update(of=("self",))
         .select_related("level", "element", "organisation")
         .get(pk=target.pk)
     )

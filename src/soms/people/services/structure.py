@@ -204,7 +204,7 @@ def team_update(
     unit: OrgUnit | None = _UNSET,
     revision: int | None = None,
 ) -> Team:
-    team = Team.objects.select_for_update().select_related("unit").get(pk=team.pk)
+    team = Team.objects.select_for_update(of=("self",)).select_related("unit").get(pk=team.pk)
     check_revision(team, revision, f"The team {team.name}")
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}

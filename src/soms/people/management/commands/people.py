@@ -73,24 +73,31 @@ class Command(BaseCommand):
             options=opts,
             actor=None,
             sheet=options["sheet"],
+            enqueue=False,
         )
-        for note in plan.notes:
+        if plan is None and record.job is not None:
+            # A large file: its rows are checked by the job, here in the foreground with a bar.
+            job_run_in_foreground(record.job, stdout=self.stdout)
+            record.refresh_from_db()
+        for note in record.summary.get("notes", []):
             self.stdout.write(note)
-        if plan.problems:
-            if plan.problems[0].row is None and plan.problems[0].column == "file":
-                raise CommandError(f"{path.name}: {plan.problems[0].reason}")  # unreadable as a whole
-            for p in plan.problems:
-                where = f"row {p.row}, column {p.column}" if p.row else f"column {p.column}"
+        problems = record.problems
+        if problems:
+            if problems[0]["row"] is None and problems[0]["column"] == "file":
+                raise CommandError(f"{path.name}: {problems[0]['reason']}")  # unreadable as a whole
+            for p in problems:
+                where = f"row {p['row']}, column {p['column']}" if p["row"] else f"column {p['column']}"
                 self.stderr.write(
-                    f"{path.name}: {where}: {p.reason}" + (f" (value {p.value!r})" if p.value else "")
+                    f"{path.name}: {where}: {p['reason']}"
+                    + (f" (value {p['value']!r})" if p["value"] else "")
                 )
-            raise CommandError(f"{len(plan.problems)} problems in {path.name}; nothing was imported.")
-        s = plan.summary(limit=20)
+            raise CommandError(f"{len(problems)} problems in {path.name}; nothing was imported.")
+        s = record.summary
         self.stdout.write(
             f"{s['rows']} rows: {s['create']} to create, {s['update']} to change, {s['unchanged']} unchanged, "
             f"{s['deactivate']} to deactivate; {s['new_units_count']} new units, {s['new_teams_count']} new teams."
         )
-        for u in s["updates"]:
+        for u in s["updates"][:20]:
             changes = ", ".join(f"{f}: {a} → {b}" for f, a, b in u["changes"])
             self.stdout.write(f"  row {u['row']} {u['employee_id']} {u['name']}: {changes}")
         if options["dry_run"]:

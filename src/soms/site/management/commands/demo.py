@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from soms.site.seeding import seed_demo
+from soms.site.seeding import DEMO_LOGINS, seed_demo
 
 
 def report(command: BaseCommand, result: Any) -> None:
@@ -14,9 +14,8 @@ def report(command: BaseCommand, result: Any) -> None:
         command.stdout.write(command.style.WARNING("Sign in with these credentials (shown only this once):"))
         command.stdout.write(f"    username: {result.admin_username}")
         command.stdout.write(f"    password: {result.admin_password}")
-        command.stdout.write(
-            "The demo logins priya.raman (manager), tom.okafor (member) and grace.liu (coach) use the same password."
-        )
+        logins = ", ".join(f"{login} ({role})" for login, role in DEMO_LOGINS.items())
+        command.stdout.write(f"The demo logins {logins} use the same password.")
         command.stdout.write("")
     else:
         command.stdout.write(
