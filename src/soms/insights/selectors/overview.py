@@ -343,6 +343,8 @@ def _summary(
         },
         "as_of": pic.as_of.isoformat(),
         "people": people,
+        # Levels held in all (people × elements): 0 when nobody here is assessed on the framework yet.
+        "levels_held": int(counts[:, 1:].sum()),
         "truncated": pic.truncated,
         "elements": [{"code": e.code, "name": e.name} for e in elements],
         "levels": [{"code": lv.code, "name": lv.name, "rank": k + 1} for k, lv in enumerate(levels)],

@@ -377,6 +377,15 @@ def export(request: MemberRequest) -> HttpResponse:
         messages.error(request, "Choose PDF or XLSX.")
         return redirect("insights-dashboard")
     form, version, filters = resolve(request)
+    if form.is_bound and not form.is_valid():
+        # A filter the member may not use: the page ignores it with a note, but a report of
+        # everyone else instead of what was asked for would mislead, so nothing is started.
+        named = "; ".join(
+            f"{form.fields[f].label or f if f in form.fields else f}: {' '.join(str(x) for x in e)}"
+            for f, e in form.errors.items()
+        )
+        messages.error(request, f"No report was made, nothing was started: {named}")
+        return redirect(reverse("insights-dashboard") + "?" + request.GET.urlencode())
     if version is None:
         messages.error(request, "No framework is published yet.")
         return redirect("insights-dashboard")
