@@ -94,6 +94,15 @@ def main() -> None:
         text_length=limits.MAX_STATEMENT_LENGTH,
         publish=False,
     )
+    # The largest draft whose export still renders in the request (BACKGROUND_EXPORT_CHARACTERS).
+    edge = imported(
+        "edge",
+        limits.BACKGROUND_EXPORT_CHARACTERS // limits.MAX_STATEMENT_LENGTH,
+        elements=100,
+        levels=limits.MAX_LEVELS,
+        text_length=limits.MAX_STATEMENT_LENGTH,
+        publish=False,
+    )
     started = time.perf_counter()
     AuditLogEntry.objects.bulk_create(
         [
@@ -128,6 +137,10 @@ def main() -> None:
         targets[f"export {fmt}, draft 2,000 x 4,000 chars"] = reverse(
             "framework-version-export", args=[inline, fmt]
         )
+    for fmt in ("csv", "case", "yaml", "json"):
+        targets[f"export {fmt}, draft 500 x 4,000 chars"] = reverse(
+            "framework-version-export", args=[edge, fmt]
+        )
     targets[f"audit log CSV, {args.audit_rows:,} entries"] = reverse("audit-log-csv")
     targets["audit log page"] = reverse("audit-log")
     results = []
@@ -154,6 +167,25 @@ def main() -> None:
         results.append(row)
         print(
             f"{name:44} {status} {size / 1e6:7.2f} MB  cold {row['cold_ms']:9.1f} ms  warm {row['warm_ms']:9.1f} ms"
+        )
+    # What the export job itself spends (in the worker, not in a request) on the 8 MB draft.
+    from soms.frameworks.models import FrameworkVersion
+    from soms.frameworks.services.exchange import framework_version_export
+
+    version = FrameworkVersion.objects.get(pk=inline)
+    for fmt in ("csv", "case", "yaml", "json"):
+        started = time.perf_counter()
+        rendered = framework_version_export(version=version, format=fmt)
+        took = round((time.perf_counter() - started) * 1000, 1)
+        results.append(
+            {
+                "target": f"export job render {fmt}, 2,000 x 4,000 chars",
+                "bytes": len(rendered.content),
+                "ms": took,
+            }
+        )
+        print(
+            f"{'export job render ' + fmt + ', 2,000 x 4,000 chars':44}     {len(rendered.content) / 1e6:7.2f} MB  {took:9.1f} ms"
         )
     out = ROOT / "benchmarks" / "results"
     out.mkdir(exist_ok=True)

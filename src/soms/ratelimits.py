@@ -40,9 +40,9 @@ from django_ratelimit.core import get_usage
 GROUPS: dict[str, tuple[str, str]] = {
     # Framework grids and comparisons (pages and API reads of a whole version).
     "grid": ("120/m", "600/m"),
-    # Framework exports, every format.
+    # Exports and reports, every format: frameworks, people, Insights reports and plans, audits.
     "export": ("30/m", "120/m"),
-    # Framework imports (admins).
+    # Imports (admins): frameworks, HR files of people, historic assessments and projects.
     "import": ("20/m", "60/m"),
     # Capacity plans and simulations (pages and API).
     "capacity": ("30/m", "120/m"),

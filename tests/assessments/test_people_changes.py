@@ -119,3 +119,56 @@ def test_merge_through_the_api_carries_assessments_and_answers_the_new_level(
         ).status_code
         == 403
     )
+
+
+def test_erasure_withdraws_open_assessments_and_projects_from_every_queue(
+    org: Any, soms_version: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    import json
+
+    from soms.assessments.models import Assessment, AssessmentEvent, ChangeProject
+
+    charlie_login = org.world.client_for(org.world.charlie, org.world.org_a)
+    charlie = org.people["E007"]
+    api = "/api/v1/assessments"
+    r = charlie_login.post(
+        api,
+        json.dumps({"person_id": charlie.pk, "version_id": soms_version.pk, "kind": "self"}),
+        content_type="application/json",
+    )
+    a = r.json()
+    found = statements(soms_version, DC, "foundation")
+    charlie_login.put(
+        f"{api}/{a['id']}/judgements",
+        json.dumps({"revision": 1, "judgements": [{"statement_id": s.pk, "value": "met"} for s in found]}),
+        content_type="application/json",
+    )
+    assert (
+        charlie_login.post(
+            f"{api}/{a['id']}/submit", json.dumps({"revision": 2}), content_type="application/json"
+        ).status_code
+        == 200
+    )
+    old = validated(charlie, soms_version, found, on=date(2026, 1, 10))
+    own = project(charlie, soms_version, [DC], completed_on=date(2026, 1, 5), validated_on=None, code="OPEN")
+    dana = org.world.client_for(org.world.dana, org.world.org_a)
+    assert dana.get(f"{api}/queue").json()["count"] == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        person_erase(person=charlie, actor=org.world.alice)
+
+    assert Assessment.objects.get(pk=a["id"]).status == "withdrawn"
+    assert Assessment.objects.get(pk=old.pk).status == "validated"  # history stays as it was
+    own.refresh_from_db()
+    assert own.review_status == "withdrawn" and own.status == "completed"
+    assert set(
+        AssessmentEvent.objects.filter(action="withdraw").values_list("assessment_id", "project_id")
+    ) == {
+        (a["id"], None),
+        (None, own.pk),
+    }
+    assert dana.get(f"{api}/queue").json()["count"] == 0
+    # No longer hers to review (it answers like a missing one), and never validated.
+    assert dana.post(f"{api}/{a['id']}/validate", "{}", content_type="application/json").status_code == 404
+    assert Assessment.objects.get(pk=a["id"]).status == "withdrawn"
+    assert not ChangeProject.objects.filter(review_status="submitted").exists()

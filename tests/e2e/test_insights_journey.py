@@ -49,7 +49,7 @@ def test_unit_dashboard_to_plan_and_reports(live_server: Any, skilled: Any, brow
     page.select_option("select[name=unit]", str(claims.pk))
     page.click("form.insights-filter button[type=submit]")
     expect(page.locator("h1")).to_contain_text("Claims")
-    grid = page.locator(".chart-grid svg")
+    grid = page.locator(".chart-grid .chart-wide svg")
     expect(grid).to_have_count(1)
     links = page.locator("p.person-links")
     for name in CLAIMS_PEOPLE:
@@ -60,7 +60,7 @@ def test_unit_dashboard_to_plan_and_reports(live_server: Any, skilled: Any, brow
     # Drill into Sam (Foundation in demand and capacity, Practitioner required): a gap, a suggestion.
     links.locator("a", has_text="Sam South").click()
     expect(page.locator("h1")).to_contain_text("Sam South")
-    expect(page.locator(".radar svg")).to_have_count(1)
+    expect(page.locator(".radar .chart-wide svg")).to_have_count(1)
     suggestion = page.locator("form.suggestion").first
     title = suggestion.locator("input[name=title]").get_attribute("value")
     assert title
@@ -96,7 +96,7 @@ def test_unit_dashboard_to_plan_and_reports(live_server: Any, skilled: Any, brow
     # On a phone the same dashboard fits the screen (the grid scales or scrolls inside its card).
     page.set_viewport_size(PHONE)
     page.goto(dashboard)
-    expect(page.locator(".chart-grid svg")).to_have_count(1)
+    expect(page.locator(".chart-grid .chart-phone svg")).to_be_visible()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "insights-dashboard-phone.png"), full_page=True)
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")

@@ -95,6 +95,13 @@ def test_edge_dates_are_stored_and_round_trip_or_refused_by_row(org: Org) -> Non
     )
     plan, _ = _import(a, sheet, "people.xlsx")
     assert not plan.problems and Person.objects.get(employee_id="X1").start_date == dt.date(9999, 12, 31)
+    # A date cell before March 1900 comes out of a workbook as a time of day: say so.
+    sheet = xlsx_bytes(
+        {"People": [["employee_id", "name", "start_date"], ["X2", "Old cell", dt.datetime(1900, 1, 1)]]}
+    )
+    plan, _ = _import(a, sheet, "people.xlsx")
+    assert [(p.row, p.column) for p in plan.problems] == [(2, "start_date")]
+    assert "before 1 March 1900" in plan.problems[0].reason
 
 
 def test_edge_dates_in_the_person_form_and_api(org: Org) -> None:

@@ -288,3 +288,18 @@ def test_role_profiles_replace_the_set(org, builtin):
     assert list(
         Person.objects.get(pk=org.people["E002"].pk).role_profiles.values_list("code", flat=True)
     ) == ["om-coach"]
+
+
+def test_camel_case_headers_are_the_same_columns(world, builtin):
+    """Workday / SAP style headers were "unknown columns" although the page says case, spaces and
+    punctuation are ignored: EmployeeID is employee_id."""
+    from soms.people.io.columns import column_for
+
+    assert column_for("EmployeeID") == "employee_id"
+    assert column_for("JobTitle") == "job_title"
+    assert column_for("ManagerEmployeeID") == "manager_employee_id"
+    assert column_for("StartDate") == "start_date"
+    assert column_for("OrgUnit") == "unit"
+    assert column_for("RoleProfiles") == "role_profiles"
+    assert column_for("Employee ID") == column_for("employee-id") == "employee_id"
+    assert column_for("Unknown thing") is None

@@ -128,3 +128,25 @@ def test_erase_page_needs_the_box_ticked(org):
     c.post(url, {"confirm": "erase"})
     sam.refresh_from_db()
     assert sam.name.startswith("Erased person")
+
+
+def test_an_erased_record_cannot_be_merged_either_way(org):
+    """Merging an erased record into a real person gave them another human's validated levels."""
+    p = org.people
+    person_erase(person=p["E003"], actor=org.world.alice)
+    with pytest.raises(PeopleInvalid, match="erased"):
+        person_merge(keep=p["E006"], duplicate=p["E003"], actor=org.world.alice)
+    with pytest.raises(PeopleInvalid, match="erased"):
+        person_merge(keep=p["E003"], duplicate=p["E006"], actor=org.world.alice)
+    assert Person.objects.filter(pk=p["E003"].pk).exists() and Person.objects.filter(pk=p["E006"].pk).exists()
+
+
+def test_merge_takes_a_team_only_with_its_unit(org):
+    """A kept person in Finance took the duplicate's North desk: a team of another unit."""
+    p = org.people
+    kept = person_merge(keep=p["E006"], duplicate=p["E008"], actor=org.world.alice)
+    assert kept.unit == org.units["finance"] and kept.team is None
+    Person.objects.filter(pk=p["E001"].pk).update(unit=None)
+    p["E001"].refresh_from_db()
+    kept = person_merge(keep=p["E001"], duplicate=p["E005"], actor=org.world.alice)
+    assert kept.unit == org.units["north"] and kept.team == org.team

@@ -127,3 +127,43 @@ def test_rates_are_read_like_django_ratelimit_and_nonsense_is_refused():
     for bad in ("30", "30/minute", "/m", "x/m", "30/0.5m", "30/0m"):
         with pytest.raises(ImproperlyConfigured, match="rate limit"):
             ratelimits.parse_rate(bad)
+
+
+@override_settings(SOMS_RATES={"export_user": "1/m", "import_user": "1/m"})
+@pytest.mark.parametrize(
+    "method, url, body",
+    [
+        ("get", "/api/v1/people/export?format=csv", None),
+        ("get", "/api/v1/people/export?format=xlsx", None),
+        ("post", "/api/v1/insights/reports", {"format": "xlsx"}),
+        ("post", "/api/v1/people/import", "file"),
+        ("post", "/api/v1/history/assessments/import", "file"),
+    ],
+)
+def test_people_exports_reports_and_imports_are_limited(world, builtin, method, url, body):
+    """40 people exports, report requests or import checks in a row all went through: a few users
+    could keep every worker busy with a large organisation's files (probe F28)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = _bearer(world, world.alice, world.org_a)
+
+    def call():
+        if body == "file":
+            upload = SimpleUploadedFile("people.csv", b"employee_id,name\nE1,Ann\n", content_type="text/csv")
+            return client.post(url, {"file": upload, "dry_run": "true"})
+        if method == "post":
+            return client.post(url, body, content_type="application/json")
+        return client.get(url)
+
+    assert call().status_code != 429
+    refused = call()
+    assert refused.status_code == 429 and "Retry-After" in refused.headers
+
+
+@override_settings(SOMS_RATES={"export_user": "1/m", "import_user": "1/m"})
+def test_people_export_and_import_pages_are_limited(world, builtin):
+    client = world.client_for(world.alice, world.org_a)
+    export = "/people/export.csv"
+    assert client.get(export).status_code == 200
+    assert client.get(export).status_code == 429
+    assert [client.get("/people/import/").status_code for _ in range(2)] == [200, 200]

@@ -46,6 +46,12 @@ class Status(models.TextChoices):
     SUBMITTED = "submitted", "Submitted"
     RETURNED = "returned", "Returned"
     VALIDATED = "validated", "Validated"
+    # Closed without a decision: the person it is about was erased (nobody may review it now).
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+# Still in the workflow: what an erasure withdraws.
+OPEN_STATUSES = (Status.DRAFT, Status.SUBMITTED, Status.RETURNED)
 
 
 class JudgementValue(models.TextChoices):
@@ -134,6 +140,7 @@ class EventAction(models.TextChoices):
     RESUBMIT = "resubmit", "Resubmitted"
     VALIDATE = "validate", "Validated"
     SUPERSEDE = "supersede", "Superseded"
+    WITHDRAW = "withdraw", "Withdrawn (the person was erased)"
     IMPORT = "import", "Imported"
 
 

@@ -60,10 +60,14 @@ def _marker(shape: int, x: float, y: float, colour: str, title: str) -> str:
     )
 
 
-def _wrap(text: str, width: int = 18, most: int = 3) -> list[str]:
-    """At most `most` lines of about `width` characters, the last one shortened with an ellipsis."""
+def _wrap(text: str, width: int = 18, most: int = 3, *, cut: bool = False) -> list[str]:
+    """At most `most` lines of about `width` characters, the last one shortened with an ellipsis;
+    with `cut`, a word longer than a line is shortened too (a narrow drawing has no room for it)."""
     lines: list[str] = []
-    for word in text.split():
+    words = text.split()
+    if cut:
+        words = [w if len(w) <= width else w[: width - 1] + "…" for w in words]
+    for word in words:
         if lines and len(lines[-1]) + 1 + len(word) <= width:
             lines[-1] += " " + word
         else:
@@ -97,7 +101,11 @@ def _draw(
     count = max(len(rings), 1)
     height = width * 0.8 + 40
     cx, cy = width / 2, 40 + (height - 70) / 2
-    radius = min(width / 2 - 135, (height - 120) / 2)
+    # Room beside the outer ring for the axis names; a narrow (phone) drawing wraps them shorter
+    # and writes the ring names as large as the rest, since it is shown smaller.
+    narrow = width < 500
+    margin, wrap, ring_size = (92, 10, 12) if narrow else (135, 18, 10)
+    radius = min(width / 2 - margin, (height - 120) / 2)
     out = open_svg(width, height, ident, title, description)
 
     def point(i: int, reach: float) -> tuple[float, float]:
@@ -110,7 +118,7 @@ def _draw(
         out.append(f'<polygon points="{ring}" fill="none" stroke="{GRID}"/>')
         lx, ly = point(0, k / count)
         out.append(
-            f'<text x="{lx + 4:.1f}" y="{ly - 3:.1f}" font-size="10" fill="{MUTED}">{esc(name)}</text>'
+            f'<text x="{lx + 4:.1f}" y="{ly - 3:.1f}" font-size="{ring_size}" fill="{MUTED}">{esc(name)}</text>'
         )
     for i, name in enumerate(axes):
         x, y = point(i, 1.0)
@@ -119,7 +127,7 @@ def _draw(
         # ring names beside it), below the bottom one, centred on the spoke's end elsewhere.
         tx, ty = point(i, 1.0 + 18 / radius)
         anchor = "middle" if abs(tx - cx) < 8 else ("start" if tx > cx else "end")
-        lines = _wrap(name)
+        lines = _wrap(name, wrap, cut=narrow)
         if anchor != "middle":
             first = ty + 4 - 7 * (len(lines) - 1)
         elif ty < cy:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from soms.charts.svg import GRID, chart_id, esc, legend, open_svg
+from soms.charts.svg import GRID, chart_id, esc, legend, legend_rows, open_svg
 
 # Level grid: people (or units) × elements, each cell a level with its gap to what is required.
 _LEVEL_FILLS = ("#f1f3f6", "#c9dcf0", "#7fa9d8", "#2f6fb6", "#163f73", "#0b2447")
@@ -35,21 +35,35 @@ def level_grid(
     cell_width: float = 84,
     cell_height: float = 26,
     ident: str | None = None,
+    width: float | None = None,
 ) -> str:
     """A heatmap of levels: darker is higher; a red corner marks a gap to the requirement, a dashed
     outline "refresh due", a cross "expired"; each cell shows its level's short name and has a
-    <title> with the full words, so nothing depends on colour."""
+    <title> with the full words, so nothing depends on colour.
+
+    `width` asks for a narrow drawing (a phone's, shown at its own size and scrolled sideways when
+    it is still wider than the screen): names cut shorter, cells narrower (not below 40), and the
+    legend in as many rows as it needs."""
     if len(rows) != len(row_labels) or any(len(r) != len(col_labels) for r in rows):
         raise ValueError("rows must have one row per label and one cell per column")
     ident = chart_id(title, ident)
+    most = 32 if width is None else 18
+    label_size = 11 if width is None else 12  # a narrow drawing is shown at its own size
     longest = max((len(s) for s in row_labels), default=4)
-    left = 16 + 7.2 * min(longest, 32)
+    left = 16 + 7.2 * min(longest, most)
     top = 78.0
     legend_names = ["no level", *levels][: len(_LEVEL_FILLS)] + ["below required", "refresh due", "expired"]
-    # Wide enough for the legend under the grid, whatever the number of columns.
-    legend_width = sum(30 + 6.6 * len(n) for n in legend_names) + 32
-    width = max(left + cell_width * max(len(col_labels), 1) + 16, legend_width)
-    height = top + cell_height * len(rows) + 64
+    cols = max(len(col_labels), 1)
+    if width is None:
+        # Wide enough for the legend under the grid, whatever the number of columns.
+        legend_width = sum(30 + 6.6 * len(n) for n in legend_names) + 32
+        width = max(left + cell_width * cols + 16, legend_width)
+        legend_lines = 1
+    else:
+        cell_width = max(40.0, (width - left - 16) / cols)
+        width = max(width, left + cell_width * cols + 16)
+        legend_lines = legend_rows(legend_names, 16, width - 8)
+    height = top + cell_height * len(rows) + 48 + 16 * legend_lines
     if not description:
         gaps = sum(1 for r in rows for c in r if c.required is not None and c.rank < c.required)
         description = f"Levels of {len(row_labels)} rows in {len(col_labels)} elements; {gaps} cells below the required level."
@@ -57,14 +71,14 @@ def level_grid(
     out.append('<g class="axis">')
     for j, name in enumerate(col_labels):
         x = left + j * cell_width + cell_width / 2
-        fit = max(int(cell_width / 6.8), 3)
+        fit = max(int(cell_width / (0.62 * label_size)), 3)
         label = name if len(name) <= fit else name[: fit - 1] + "…"
         out.append(
-            f'<text x="{x:.1f}" y="{top - 8:.1f}" text-anchor="middle" font-size="11"><title>{esc(name)}</title>{esc(label)}</text>'
+            f'<text x="{x:.1f}" y="{top - 8:.1f}" text-anchor="middle" font-size="{label_size}"><title>{esc(name)}</title>{esc(label)}</text>'
         )
     for i, name in enumerate(row_labels):
         y = top + i * cell_height + cell_height / 2 + 4
-        label = name if len(name) <= 32 else name[:31] + "…"
+        label = name if len(name) <= most else name[: most - 1] + "…"
         out.append(f'<text x="{left - 6:.1f}" y="{y:.1f}" text-anchor="end">{esc(label)}</text>')
     out.append("</g>")
     out.append('<g class="cells">')
@@ -95,7 +109,7 @@ def level_grid(
                 f'<text x="{x + (cell_width - 2) / 2:.1f}" y="{y + cell_height / 2 + 3:.1f}" text-anchor="middle" fill="{ink}">{esc(text)}</text></g>'
             )
     out.append("</g>")
-    ly = height - 26
+    ly = height - 10 - 16 * legend_lines
     items = [
         (f'<rect width="14" height="10" fill="{_LEVEL_FILLS[k]}" stroke="{GRID}"/>', name)
         for k, name in enumerate(["no level", *levels][: len(_LEVEL_FILLS)])
@@ -108,6 +122,6 @@ def level_grid(
         )
     )
     items.append(('<path d="M2 0 l10 10 M12 0 l-10 10" stroke="#c0392b" stroke-width="1.6"/>', "expired"))
-    out += legend(items, 16, ly)
+    out += legend(items, 16, ly, width - 8)
     out.append("</svg>")
     return "\n".join(out)

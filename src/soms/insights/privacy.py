@@ -1,13 +1,18 @@
 """A person's development plan in their data export, and gone when they are erased (a plan says
 what someone should learn and why: personal data, not history anyone else needs). Their monthly
-standing behind the trend lines (`PersonSnapshot`) goes with it; the unit snapshots, counts only,
-stay."""
+standing behind the trend lines (`PersonSnapshot`) goes with it, and the stored report files that
+may name them; the unit snapshots, counts only, stay."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
+
+from soms.insights.jobs import development_plan_job, insights_report_job
 from soms.insights.models import DevelopmentAction, PersonSnapshot
+from soms.jobs.runner import job_name
+from soms.jobs.services import job_results_forget
 from soms.people.models import Person
 from soms.people.services.privacy import register_person_data
 from soms.people.signals import person_erased
@@ -39,6 +44,19 @@ def person_data(person: Person) -> list[dict[str, Any]]:
 
 def _erased(sender: Any, *, person: Person, **_: Any) -> None:
     DevelopmentAction.objects.filter(organisation_id=person.organisation_id, person=person).delete()
+    # Reports made before the erasure may name them: a team or unit report (PDF, XLSX) of any scope
+    # that held them, and their own development plan. Which people a report covered is not kept,
+    # so every report of the organisation goes (a new one is a click away); other plans stay.
+    before = person.erased_at or timezone.now()
+    job_results_forget(
+        organisation_id=person.organisation_id, kinds=[job_name(insights_report_job)], before=before
+    )
+    job_results_forget(
+        organisation_id=person.organisation_id,
+        kinds=[job_name(development_plan_job)],
+        before=before,
+        person_id=person.pk,
+    )
     PersonSnapshot.objects.filter(organisation_id=person.organisation_id, person_id=person.pk).delete()
 
 

@@ -90,5 +90,32 @@ def jobs_purge(*, finished_before: datetime) -> int:
         count += len(batch)
 
 
+ERASED_RESULT = "Its result was deleted: it held the data of a person since erased."
+
+
+def job_results_forget(*, organisation_id: int, kinds: list[str], before: datetime, **params: Any) -> int:
+    """Delete the result files of the organisation's finished jobs of `kinds` started before
+    `before` (and whose parameters hold `params`, when given): what a person's erasure calls for the
+    reports that may name them. The rows stay, saying why their file went; the files go once the
+    transaction commits (a rolled-back erasure keeps them). Answers how many results went."""
+    jobs = Job.objects.filter(
+        organisation_id=organisation_id, kind__in=kinds, status__in=FINISHED, created_at__lte=before
+    ).exclude(result_file="")
+    for key, value in params.items():
+        jobs = jobs.filter(**{f"params__{key}": value})
+    names = [name for name in jobs.values_list("result_file", flat=True) if name]
+    if not names:
+        return 0
+    count = jobs.update(result_file="", result_content_type="", message=ERASED_RESULT)
+    storage = Job._meta.get_field("result_file").storage
+
+    def delete_files() -> None:
+        for name in names:
+            storage.delete(name)
+
+    transaction.on_commit(delete_files)
+    return count
+
+
 def retention_cutoff(now: datetime, days: int) -> datetime:
     return now - timedelta(days=days)

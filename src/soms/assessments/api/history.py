@@ -18,6 +18,7 @@ from soms.assessments.services.history_import import apply_plan, check_file
 from soms.core.problems import Invalid, Problem
 from soms.jobs.api import job_out
 from soms.jobs.models import Job
+from soms.ratelimits import documented, refused
 from soms.tenancy.access import member_required, require
 from soms.tenancy.requests import MemberRequest
 
@@ -43,6 +44,8 @@ def _run(
 ) -> Status:  # type: ignore[type-arg]
     m = request.membership
     require(m, "assessment.import" if what == "assessments" else "project.import")
+    if (answer := refused(request, "import")) is not None:
+        return answer  # type: ignore[return-value]
     plan = check_file(
         organisation=m.organisation,
         what=what,
@@ -80,6 +83,7 @@ def _run(
     "/history/assessments/import",
     response={200: HistoryImportOut, 202: HistoryImportOut},
     summary="Check historic validated judgements (CSV or XLSX); write them unless dry_run",
+    openapi_extra=documented("import"),
 )
 @member_required
 def assessments_import(
@@ -95,6 +99,7 @@ def assessments_import(
     "/history/projects/import",
     response={200: HistoryImportOut, 202: HistoryImportOut},
     summary="Check historic validated change projects (CSV or XLSX); write them unless dry_run",
+    openapi_extra=documented("import"),
 )
 @member_required
 def projects_import(

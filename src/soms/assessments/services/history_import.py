@@ -65,7 +65,7 @@ from soms.assessments.models import (
 )
 from soms.limits import MAX_HISTORY_ROWS, MAX_TEXT_LENGTH
 from soms.people.io.columns import SYNONYMS as PEOPLE_SYNONYMS
-from soms.people.io.columns import normalise
+from soms.people.io.columns import squash
 from soms.people.io.plan import Problem
 from soms.people.io.reading import FileProblem, Table, read_table
 from soms.people.models import Person
@@ -87,7 +87,7 @@ __all__ = [
     "read_history_file",
 ]
 
-# column → (required, accepted header spellings after `normalise`)
+# column → (required, accepted header spellings after `squash`: case, spaces and punctuation ignored)
 ASSESSMENT_COLUMNS: dict[str, tuple[bool, tuple[str, ...]]] = {
     "employee_id": (True, PEOPLE_SYNONYMS["employee_id"]),
     "framework": (True, ("framework", "framework_code")),
@@ -245,13 +245,15 @@ def read_history_file(content: bytes, filename: str, *, sheet: str | None = None
 
 def _columns(table: Table, spec: dict[str, tuple[bool, tuple[str, ...]]], plan: ImportPlan) -> dict[str, int]:
     lookup = {
-        spelling: column for column, (_, spellings) in spec.items() for spelling in (column, *spellings)
+        squash(spelling): column
+        for column, (_, spellings) in spec.items()
+        for spelling in (column, *spellings)
     }
     index: dict[str, int] = {}
     for i, header in enumerate(table.headers):
         if not header:
             continue
-        column = lookup.get(normalise(header))
+        column = lookup.get(squash(header))
         if column is None:
             plan.notes.append(f"Column {header!r} is not read.")
         elif column in index:

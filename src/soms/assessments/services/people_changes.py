@@ -9,7 +9,9 @@ on, so the levels reflect both records' validated judgements and projects togeth
 Erase: an erased person holds no level. Their derived rows go, through the same recompute, which
 writes nothing for an erased person. Their evidence goes (its files from the storage once the
 erasure has committed), and what people wrote about them — judgement comments, return reasons —
-is blanked; the assessments stay as anonymised history (who judged what, when), so counts stay right.
+is blanked; the assessments stay as anonymised history (who judged what, when), so counts stay right,
+and those still in the workflow are withdrawn (out of every review queue), as are the unvalidated
+change projects they own.
 
 Everything held is part of the person's data export (`person_data`): assessments with their
 judgements and comments, evidence, change projects and attainment.
@@ -21,17 +23,21 @@ from typing import Any
 
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 
 from soms.assessments.models import (
+    OPEN_STATUSES,
     Assessment,
     AssessmentEvent,
     ChangeProject,
     ElementAttainment,
+    EventAction,
     Evidence,
     Judgement,
     PersonStanding,
     ProjectMember,
+    ProjectStatus,
+    Status,
 )
 from soms.assessments.services.attainment import recompute
 from soms.frameworks.models import FrameworkVersion
@@ -72,12 +78,46 @@ def _merged(sender: Any, *, keep: Person, duplicate_id: int, **_: Any) -> None:
     transaction.on_commit(lambda: recompute_person(keep_id, org_id))
 
 
+def _withdraw_open(person_id: int, org_id: int) -> None:
+    """Nobody may review, validate or finish work about an erased person: their assessments still in
+    the workflow (draft, submitted, returned) and the change projects they own that are not yet
+    validated are withdrawn (out of every queue, kept as history); an unfinished project is cancelled."""
+    assessments = Assessment.objects.filter(
+        organisation_id=org_id, person_id=person_id, status__in=OPEN_STATUSES
+    )
+    ids = list(assessments.values_list("pk", flat=True))
+    assessments.update(status=Status.WITHDRAWN, revision=F("revision") + 1)
+    projects = ChangeProject.objects.filter(
+        organisation_id=org_id, owner_id=person_id, review_status__in=OPEN_STATUSES
+    )
+    project_ids = list(projects.values_list("pk", flat=True))
+    projects.update(
+        review_status=Status.WITHDRAWN,
+        status=Case(
+            When(
+                status__in=[ProjectStatus.PLANNED, ProjectStatus.IN_PROGRESS],
+                then=Value(ProjectStatus.CANCELLED),
+            ),
+            default=F("status"),
+        ),
+        revision=F("revision") + 1,
+    )
+    AssessmentEvent.objects.bulk_create(
+        [AssessmentEvent(organisation_id=org_id, assessment_id=pk, action=EventAction.WITHDRAW) for pk in ids]
+        + [
+            AssessmentEvent(organisation_id=org_id, project_id=pk, action=EventAction.WITHDRAW)
+            for pk in project_ids
+        ]
+    )
+
+
 def _erased(sender: Any, *, person: Person, **_: Any) -> None:
     person_id, org_id = person.pk, person.organisation_id
     assessments = Assessment.objects.filter(organisation_id=org_id, person_id=person_id)
     Judgement.objects.filter(assessment__in=assessments).exclude(comment="").update(comment="")
     assessments.exclude(return_reason="").update(return_reason="")
     AssessmentEvent.objects.filter(assessment__in=assessments).exclude(reason="").update(reason="")
+    _withdraw_open(person_id, org_id)
     evidence = Evidence.objects.filter(organisation_id=org_id, person_id=person_id)
     files = [name for name in evidence.exclude(file="").values_list("file", flat=True) if name]
     evidence.delete()  # its links to statements and to change projects go with it

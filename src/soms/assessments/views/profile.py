@@ -35,6 +35,7 @@ from soms.frameworks.models import FrameworkVersion, Level
 from soms.people import access as people_access
 from soms.people.io.export import csv_lines, problems_rows
 from soms.people.models import Person
+from soms.ratelimits import rate_limited
 from soms.tenancy.access import member_required, require
 from soms.tenancy.permissions import can
 from soms.tenancy.requests import MemberRequest
@@ -173,6 +174,7 @@ class HistoryImportForm(SomsForm):
 
 
 @member_required
+@rate_limited("import", methods=("POST",))
 @require_http_methods(["GET", "POST"])
 def history_import(request: MemberRequest) -> HttpResponse:
     m = request.membership

@@ -43,6 +43,7 @@ from soms.charts import heatmap
 from soms.core.problems import Invalid
 from soms.jobs.services import job_start
 from soms.people.models import OrgUnit
+from soms.ratelimits import rate_limited
 from soms.tenancy.access import member_required, role_required
 from soms.tenancy.permissions import can
 from soms.tenancy.requests import MemberRequest
@@ -572,6 +573,7 @@ def action_update(request: MemberRequest, audit_id: int, action_id: int) -> Http
 
 
 @member_required
+@rate_limited("export")
 @require_POST
 def export(request: MemberRequest, audit_id: int) -> HttpResponse:
     audit = audit_for(request.membership, audit_id)

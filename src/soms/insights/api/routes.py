@@ -33,6 +33,7 @@ from soms.jobs.api import JobOut, job_out
 from soms.people.access import people_in_scope, role_profiles_visible, unit_scope
 from soms.people.errors import PeopleInvalid
 from soms.people.models import OrgUnit, Team
+from soms.ratelimits import documented, refused
 from soms.tenancy.access import NotFound, get_or_not_found, member_required, require
 from soms.tenancy.permissions import can
 from soms.tenancy.requests import MemberRequest
@@ -305,7 +306,7 @@ class ReportIn(Input):
     manager: str | None = Field(None, max_length=64, description="Employee id")
 
 
-@router.post("/insights/reports", response={202: JobOut})
+@router.post("/insights/reports", response={202: JobOut}, openapi_extra=documented("export"))
 @member_required
 def insights_report(request: MemberRequest, payload: ReportIn) -> Status[dict[str, Any]]:
     """Render the overview of these filters as PDF or XLSX in the background; poll the job."""
@@ -314,6 +315,8 @@ def insights_report(request: MemberRequest, payload: ReportIn) -> Status[dict[st
     from soms.jobs.services import job_start
 
     require(request.membership, "insights.export")
+    if (answer := refused(request, "export")) is not None:
+        return answer  # type: ignore[return-value]
     v = _version(request, payload.version)
     f = _filters(request, payload.unit, payload.team, payload.role_profile, payload.location, payload.manager)
     job = job_start(

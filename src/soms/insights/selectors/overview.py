@@ -14,7 +14,7 @@ import numpy as np
 from django.db.models import Q
 
 from soms.assessments.models import ElementAttainment
-from soms.charts import LevelCell, bar_chart, heatmap, level_grid
+from soms.charts import PHONE_WIDTH, LevelCell, bar_chart, for_screens, heatmap, level_grid
 from soms.core.gaps import (
     CapabilityCover,
     CapabilityExpectation,
@@ -343,6 +343,8 @@ def _summary(
         },
         "as_of": pic.as_of.isoformat(),
         "people": people,
+        # Levels held in all (people × elements): 0 when nobody here is assessed on the framework yet.
+        "levels_held": int(counts[:, 1:].sum()),
         "truncated": pic.truncated,
         "elements": [{"code": e.code, "name": e.name} for e in elements],
         "levels": [{"code": lv.code, "name": lv.name, "rank": k + 1} for k, lv in enumerate(levels)],
@@ -599,7 +601,12 @@ def person_rows(pic: Picture, offset: int, limit: int) -> list[dict[str, Any]]:
 
 
 def units_heatmap(
-    units: list[dict[str, Any]], element_names: list[str], *, title: str, ident: str | None = None
+    units: list[dict[str, Any]],
+    element_names: list[str],
+    *,
+    title: str,
+    ident: str | None = None,
+    width: float = 960,
 ) -> str:
     """Units × elements: the share of each unit's people with a requirement who meet it."""
     return heatmap(
@@ -612,14 +619,38 @@ def units_heatmap(
         missing_label="no requirement",
         every_column=True,
         ident=ident,
+        width=width,
     )
 
 
-def charts(ov: Overview, *, title: str, units: list[dict[str, Any]] | None = None) -> dict[str, str]:
+# A phone's drawing of a grid or heatmap: shown at its own size (text at 11-12 px) and scrolled
+# sideways inside its card where it is wider than the screen (.chart-scroll in the stylesheet).
+PHONE_GRID = {"width": PHONE_WIDTH}
+PHONE_HEATMAP = {"width": 560.0}
+# Charts that scale to their card: on a 390 px screen the card's drawing area is about 300 px wide
+# (the page's and the card's padding), so drawn 300 wide their 12-unit text shows at about 12 px.
+PHONE_SCALED = 300.0
+
+
+def charts(
+    ov: Overview,
+    *,
+    title: str,
+    units: list[dict[str, Any]] | None = None,
+    screens: bool = False,
+    scope: str = "",
+) -> dict[str, str]:
     """The page's charts from `ov.data`; `units` are the rows of the units × elements heatmap
-    (the child units on the dashboard), none drawn when None."""
+    (the child units on the dashboard), none drawn when None. With `screens` each chart comes
+    drawn twice, wide and for a phone (`soms.charts.for_screens`); reports take the one drawing."""
     pic, data = ov.picture, ov.data
     out: dict[str, str] = {}
+
+    def draw(fn: Callable[..., str], *args: Any, ident: str, phone: dict[str, Any], **kwargs: Any) -> str:
+        if screens:
+            return for_screens(fn, *args, ident=ident, phone=phone, **kwargs)
+        return fn(*args, ident=ident, **kwargs)
+
     level_names = pic.level_names
     short = [_short(n) for n in level_names]
     if data["rows"]:
@@ -649,27 +680,49 @@ def charts(ov: Overview, *, title: str, units: list[dict[str, Any]] | None = Non
                     )
                 )
             cells.append(line)
-        out["grid"] = level_grid(
-            cells, [r["name"] for r in data["rows"]], pic.element_names, level_names, title=title
+        out["grid"] = draw(
+            level_grid,
+            cells,
+            [r["name"] for r in data["rows"]],
+            pic.element_names,
+            level_names,
+            title=title,
+            ident="levels-grid",
+            phone=PHONE_GRID,
         )
     if units is not None:
-        out["units"] = units_heatmap(units, pic.element_names, title=title) if units else ""
+        out["units"] = (
+            draw(
+                units_heatmap,
+                units,
+                pic.element_names,
+                title=scope or title,
+                ident="units-heatmap",
+                phone=PHONE_HEATMAP,
+            )
+            if units
+            else ""
+        )
     spec = data.get("specialisation")
     if spec and any(p["points"] for p in spec["people"]):
         cols = list(range(1, spec["capabilities"] + 1))
-        out["specialisation"] = heatmap(
+        out["specialisation"] = draw(
+            heatmap,
             [[row["people_by_breadth"][b] or None for b in cols] for row in spec["by_depth_and_breadth"]],
-            [f"highest: {row['highest']}" for row in spec["by_depth_and_breadth"]],
+            [row["highest"] for row in spec["by_depth_and_breadth"]],
             [str(b) for b in cols],
-            title=f"How specialised: {len(spec['people'])} people by highest level and capabilities held",
+            title=f"How specialised: {len(spec['people'])} people by highest level (rows) and "
+            "capabilities held (columns)",
             value_label="people",
             value_format="{:.0f}",
             missing_label="nobody",
             every_column=True,
             ident="specialisation",
+            phone=PHONE_HEATMAP,
         )
     if data["coverage"]:
-        out["coverage"] = bar_chart(
+        out["coverage"] = draw(
+            bar_chart,
             [f"{c['name']} ({c['level']})" for c in data["coverage"]],
             [c["covered"] + c["refresh_due"] for c in data["coverage"]],
             title="Cover against the targets",
@@ -678,5 +731,7 @@ def charts(ov: Overview, *, title: str, units: list[dict[str, Any]] | None = Non
             highlight_name="target not safely met",
             y_label="people",
             height=300,
+            ident="coverage-bars",
+            phone={"width": PHONE_SCALED, "height": 320},
         )
     return out

@@ -12,6 +12,7 @@ from soms.assessments.services.attainment import evaluate_self, stored_detail, v
 from soms.charts import RadarSeries, radar_chart
 from soms.frameworks.models import FrameworkVersion, Level
 from soms.insights.models import ActionStatus, DevelopmentAction
+from soms.insights.selectors.overview import PHONE_SCALED
 from soms.insights.services.plans import is_overdue, suggestions
 from soms.people.models import Person, RoleRequirement
 from soms.tenancy.models import Membership
@@ -89,16 +90,13 @@ def person_view(membership: Membership, person: Person, version: FrameworkVersio
     ]
     if has_self:
         series.append(RadarSeries("Self-assessed", [pos[str(r["self"])] if r["self"] else 0 for r in rows]))
-    radar = (
-        radar_chart(
-            [e.name for e in elements],
-            series,
-            [lv.name for lv in levels],
-            title=f"{person.name}: levels per element",
-        )
-        if len(elements) >= 3
-        else ""
-    )
+    radar = radar_phone = ""
+    if len(elements) >= 3:
+        args = ([e.name for e in elements], series, [lv.name for lv in levels])
+        title = f"{person.name}: levels per element"
+        radar = radar_chart(*args, title=title)
+        # The page's phone drawing (the PDF takes the wide one): its text stays 11 px or more.
+        radar_phone = radar_chart(*args, title=title, width=PHONE_SCALED, ident="radar-phone")
     actions = list(
         DevelopmentAction.objects.filter(person=person, version=version).select_related(
             "element", "statement", "owner"
@@ -116,6 +114,7 @@ def person_view(membership: Membership, person: Person, version: FrameworkVersio
     return {
         "rows": rows,
         "radar": radar,
+        "radar_phone": radar_phone,
         "has_self": has_self,
         "actions": actions,
         "suggestions": suggestions(gaps=rows, level_names=names, planned=open_pairs),

@@ -16,10 +16,11 @@ import numpy as np
 from django.db import transaction
 
 from soms.assessments.models import ElementAttainment
-from soms.charts import Line, line_chart
+from soms.charts import Line, for_screens, line_chart
 from soms.core.gaps import rollup
 from soms.frameworks.models import FrameworkVersion
 from soms.insights.models import PersonSnapshot, Snapshot
+from soms.insights.selectors.overview import PHONE_SCALED
 from soms.insights.selectors.picture import Filters, people_for, picture
 from soms.people.access import people_scope
 from soms.people.models import ID_WIDTH, OrgUnit
@@ -278,4 +279,13 @@ def trend_chart(data: dict[str, Any], *, title: str) -> str:
     lines = [Line(e["name"], e["meeting"], dashed=k % 2 == 1) for k, e in enumerate(shown)]
     if not lines:
         return ""
-    return line_chart(data["months"], lines, title=title, y_label="% meeting requirement", x_label="month")
+    return for_screens(
+        line_chart,
+        data["months"],
+        lines,
+        title=title,
+        y_label="% meeting requirement",
+        x_label="month",
+        ident="trend-lines",
+        phone={"width": PHONE_SCALED, "height": 360},
+    )

@@ -32,6 +32,7 @@ from soms.insights.services.snapshots import trend_chart, trend_for
 from soms.people.access import people_in_scope, role_profiles_visible, unit_scope
 from soms.people.errors import PeopleConflict, PeopleInvalid
 from soms.people.models import OrgUnit, Team
+from soms.ratelimits import rate_limited
 from soms.tenancy.access import get_or_not_found, role_required
 from soms.tenancy.permissions import can
 from soms.tenancy.requests import MemberRequest
@@ -147,7 +148,13 @@ def dashboard(request: MemberRequest) -> HttpResponse:
     if version is not None:
         targets = targets_for(request.membership, version, unit=filters.unit, team=filters.team)
         ov = overview_for(
-            request.membership, version, filters, targets, offset=(page - 1) * GRID_PEOPLE, limit=GRID_PEOPLE
+            request.membership,
+            version,
+            filters,
+            targets,
+            group_units=True,
+            offset=(page - 1) * GRID_PEOPLE,
+            limit=GRID_PEOPLE,
         )
         people = ov.data["people"]
         pages = max(-(-people // GRID_PEOPLE), 1)
@@ -159,6 +166,7 @@ def dashboard(request: MemberRequest) -> HttpResponse:
                 version,
                 filters,
                 targets,
+                group_units=True,
                 offset=(page - 1) * GRID_PEOPLE,
                 limit=GRID_PEOPLE,
             )
@@ -178,13 +186,22 @@ def dashboard(request: MemberRequest) -> HttpResponse:
         )
         trend = trend_for(request.membership, version, filters)
         children = (ov.data.get("child_units") or {}).get("rows") or []
+        if len(children) < 2:  # one row would only repeat the totals
+            children = []
+            show = "people"
         unit_rows = [
             dict(u, link=_drill(request, u["unit_id"]) if u["unit_id"] else "")
             for u in children[(units_page - 1) * UNITS_PAGE : units_page * UNITS_PAGE]
         ]
         if show == "units":
             ov.data["rows"] = []  # the people × elements grid waits behind its link
-        drawn = charts(ov, title=f"{scope_name}: levels per element", units=unit_rows if children else None)
+        drawn = charts(
+            ov,
+            title=f"{scope_name}: levels per element",
+            units=unit_rows if children else None,
+            screens=True,
+            scope=scope_name,
+        )
         if trend is not None:
             drawn["trend"] = trend_chart(trend, title=f"{scope_name}: people meeting their requirement")
         context.update(
@@ -347,6 +364,7 @@ def _forbidden(request: MemberRequest) -> HttpResponse:
 
 
 @role_required("insights.export")
+@rate_limited("export")
 @require_POST
 def export(request: MemberRequest) -> HttpResponse:
     """Start a PDF or XLSX report of what the dashboard shows (same filters, same scope)."""
@@ -359,6 +377,15 @@ def export(request: MemberRequest) -> HttpResponse:
         messages.error(request, "Choose PDF or XLSX.")
         return redirect("insights-dashboard")
     form, version, filters = resolve(request)
+    if form.is_bound and not form.is_valid():
+        # A filter the member may not use: the page ignores it with a note, but a report of
+        # everyone else instead of what was asked for would mislead, so nothing is started.
+        named = "; ".join(
+            f"{form.fields[f].label or f if f in form.fields else f}: {' '.join(str(x) for x in e)}"
+            for f, e in form.errors.items()
+        )
+        messages.error(request, f"No report was made, nothing was started: {named}")
+        return redirect(reverse("insights-dashboard") + "?" + request.GET.urlencode())
     if version is None:
         messages.error(request, "No framework is published yet.")
         return redirect("insights-dashboard")
@@ -373,6 +400,7 @@ def export(request: MemberRequest) -> HttpResponse:
 
 
 @role_required("insights.view")
+@rate_limited("export")
 @require_POST
 def plan_pdf(request: MemberRequest, person_id: int) -> HttpResponse:
     """Start the PDF of a person's development plan."""

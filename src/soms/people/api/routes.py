@@ -53,6 +53,7 @@ from soms.people.services import persons, privacy, structure
 from soms.people.services import profiles as profile_svc
 from soms.people.services.exports import people_export_later, people_export_runs_inline
 from soms.people.services.persons import role_profiles_by_code
+from soms.ratelimits import documented, refused
 from soms.tenancy.access import NotFound, require
 from soms.tenancy.models import Membership
 from soms.tenancy.selectors import members_of
@@ -190,26 +191,29 @@ def _apply(record: PeopleImport, actor: Any) -> Status:  # type: ignore[type-arg
     "/people/import",
     response={200: ImportOut, 202: JobOut, 422: ImportRefusedOut},
     summary="Check an HR file (CSV or XLSX); apply it unless dry_run",
-    openapi_extra={
-        "responses": {
-            "200": {"description": "Checked and clean: `ready` with the dry-run summary, or `applied`"},
-            "202": {
-                "description": (
-                    "A large file (over SOMS_PEOPLE_IMPORT_INLINE_CHECK_BYTES) whose header is clean is "
-                    "checked by a background job, which also applies it unless dry_run; or a clean file "
-                    "of many rows is applied by one. Poll the job's `url`; the import is at "
-                    "`/people/imports/{import_id}` (`import_id` in the job's parameters)."
-                )
-            },
-            "422": {
-                "description": (
-                    "The file fails the check (bad rows or columns, a file that cannot be read): every "
-                    "problem with row, column, value and reason, and the error file's address; "
-                    "nothing written. Bad form fields answer the house's 422 `{detail: [...]}`."
-                )
-            },
-        }
-    },
+    openapi_extra=documented(
+        "import",
+        {
+            "responses": {
+                "200": {"description": "Checked and clean: `ready` with the dry-run summary, or `applied`"},
+                "202": {
+                    "description": (
+                        "A large file (over SOMS_PEOPLE_IMPORT_INLINE_CHECK_BYTES) whose header is clean is "
+                        "checked by a background job, which also applies it unless dry_run; or a clean file "
+                        "of many rows is applied by one. Poll the job's `url`; the import is at "
+                        "`/people/imports/{import_id}` (`import_id` in the job's parameters)."
+                    )
+                },
+                "422": {
+                    "description": (
+                        "The file fails the check (bad rows or columns, a file that cannot be read): every "
+                        "problem with row, column, value and reason, and the error file's address; "
+                        "nothing written. Bad form fields answer the house's 422 `{detail: [...]}`."
+                    )
+                },
+            }
+        },
+    ),
 )
 def people_import(
     request: HttpRequest,
@@ -231,6 +235,8 @@ def people_import(
     while the job reads it, then `invalid` with the problems or `ready` with the dry run)."""
     m = _m(request)
     require(m, "people.import")
+    if (answer := refused(request, "import")) is not None:
+        return answer  # type: ignore[return-value]
     # Ninja ignores form fields it does not know; an upload that names others is a mistake to say.
     unknown = sorted((set(request.POST) - IMPORT_FIELDS) | (set(request.FILES) - {"file"}))
     if unknown:
@@ -304,25 +310,30 @@ def people_import_apply(request: HttpRequest, import_id: int) -> Status:  # type
     "/people/export",
     summary="People in the import's columns, as CSV or XLSX (a background job for a large organisation)",
     response={200: None, 202: JobOut},
-    openapi_extra={
-        "responses": {
-            "200": {
-                "description": "The file (organisations of up to SOMS_PEOPLE_EXPORT_INLINE_ROWS people, 2,000)",
-                "content": {
-                    "text/csv": {},
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
+    openapi_extra=documented(
+        "export",
+        {
+            "responses": {
+                "200": {
+                    "description": "The file (organisations of up to SOMS_PEOPLE_EXPORT_INLINE_ROWS people, 2,000)",
+                    "content": {
+                        "text/csv": {},
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
+                    },
                 },
-            },
-            "202": {
-                "description": "More people: a background job writes the file; poll `url` until it is "
-                "done, then fetch `download_url`"
-            },
-        }
-    },
+                "202": {
+                    "description": "More people: a background job writes the file; poll `url` until it is "
+                    "done, then fetch `download_url`"
+                },
+            }
+        },
+    ),
 )
 def people_export(request: HttpRequest, format: str = param.Query("csv", pattern="^(csv|xlsx)$")) -> Any:
     m = _m(request)
     require(m, "people.export")
+    if (answer := refused(request, "export")) is not None:
+        return answer
     if not people_export_runs_inline(m.organisation_id):
         return Status(
             202, job_out(people_export_later(organisation=m.organisation, actor=request.user, fmt=format))

@@ -60,15 +60,24 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "role_profiles": ("role_profiles", "role_profile", "profiles", "roles"),
 }
 
-_LOOKUP = {spelling: column for column, spellings in SYNONYMS.items() for spelling in spellings}
-
 
 def normalise(header: str) -> str:
     return re.sub(r"[^0-9a-z]+", "_", header.strip().lower()).strip("_")
 
 
+def squash(header: str) -> str:
+    """The header with case, spaces and punctuation gone, so that `EmployeeID` (Workday, SAP and
+    BambooHR write headers in CamelCase), `Employee ID`, `employee-id` and `employee_id` meet."""
+    return re.sub(r"[^0-9a-z]+", "", header.strip().lower())
+
+
+_LOOKUP = {squash(spelling): column for column, spellings in SYNONYMS.items() for spelling in spellings}
+# Two columns must never share a squashed spelling, or a header would be read as either.
+assert len(_LOOKUP) == sum(len(set(map(squash, s))) for s in SYNONYMS.values())
+
+
 def column_for(header: str) -> str | None:
-    return _LOOKUP.get(normalise(header))
+    return _LOOKUP.get(squash(header))
 
 
 def accepted_text() -> str:

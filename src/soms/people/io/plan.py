@@ -23,6 +23,7 @@ TRUE = {"true", "yes", "y", "1", "active", "t"}
 FALSE = {"false", "no", "n", "0", "inactive", "f", "left"}
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+TIME_RE = re.compile(r"^\d{2}:\d{2}:\d{2}(\.\d+)?$")
 # Fields compared and shown in the dry run, in this order.
 DIFF_FIELDS = (
     "name",
@@ -358,6 +359,14 @@ def plan_import(
                     bad(column, "not an e-mail address")
                     continue
             elif column == "start_date":
+                if TIME_RE.match(value):
+                    # What a workbook gives for a date cell before 1 March 1900 (or of 0): a time.
+                    bad(
+                        column,
+                        "a time of day, not a date: a workbook date cell cannot hold a date before "
+                        "1 March 1900; write the date as text YYYY-MM-DD",
+                    )
+                    continue
                 if not DATE_RE.match(value):
                     bad(column, "write dates as YYYY-MM-DD (e.g. 2024-03-31)")
                     continue

@@ -6,6 +6,7 @@ the record id and checks against the data as it is then."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -185,6 +186,23 @@ def people_import_check_stored(
     PeopleImport.objects.filter(pk=record.pk, status=ImportStatus.CHECKING).update(**fields)
     record.refresh_from_db()
     return plan
+
+
+# A file checked but not applied is kept this long (it holds a whole HR export): then it goes.
+UNAPPLIED_IMPORT_TTL = timedelta(days=1)
+
+
+def people_imports_expire(*, now: datetime) -> int:
+    """Delete the uploads checked but not applied within a day (and their files), of every
+    organisation, except one a job is still checking or applying. Answers how many went."""
+    from soms.jobs.models import FINISHED
+
+    old = PeopleImport.objects.filter(created_at__lt=now - UNAPPLIED_IMPORT_TTL).exclude(
+        status=ImportStatus.APPLIED
+    )
+    busy = old.filter(job__isnull=False).exclude(job__status__in=FINISHED)
+    deleted, _ = old.exclude(pk__in=busy.values("pk")).delete()
+    return int(deleted)
 
 
 def _check_ready(record: PeopleImport) -> None:

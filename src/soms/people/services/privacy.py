@@ -9,6 +9,7 @@ this code — and then deletes the duplicate.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -17,7 +18,7 @@ from django.db.models import F, ForeignObjectRel
 from django.utils import timezone
 
 from soms.people.errors import PeopleInvalid
-from soms.people.models import OrgUnit, Person, path_segment, under_q
+from soms.people.models import ImportStatus, OrgUnit, PeopleImport, Person, path_segment, under_q
 from soms.people.signals import people_changed, person_erased, person_merged, person_merging
 from soms.tenancy.models import AuditLogEntry
 from soms.tenancy.services import audit_log_write
@@ -86,11 +87,43 @@ def scrub_name(queryset: Any, field: str, name: str, replacement: str) -> int:
     )
 
 
+def _forget_in_files(person: Person, former_ids: tuple[str, str, str]) -> None:
+    """What the people app keeps in files: HR uploads and exports of people that name the person.
+
+    Uploads checked but not applied keep the whole file (to apply it without a second upload): they
+    are deleted, whoever they name (they are also deleted a day after upload, `people_imports_expire`).
+    An applied upload keeps no file, but its dry-run summary names people: the lists go from the
+    summaries that name this person, the counts stay. An export job's file names everyone."""
+    from soms.jobs.models import Job
+    from soms.jobs.runner import job_name
+    from soms.jobs.services import job_results_forget
+    from soms.people.jobs import people_export_job
+
+    org_id = person.organisation_id
+    former_name = former_ids[0]
+    PeopleImport.objects.filter(organisation_id=org_id).exclude(status=ImportStatus.APPLIED).delete()
+    former = {v.strip().casefold() for v in former_ids if len(v.strip()) > 1}
+    for record in PeopleImport.objects.filter(organisation_id=org_id, status=ImportStatus.APPLIED).only(
+        "summary", "problems"
+    ):
+        text = json.dumps([record.summary, record.problems], ensure_ascii=False).casefold()
+        if any(v in text for v in former):
+            summary = {k: v for k, v in record.summary.items() if not isinstance(v, list) or k == "columns"}
+            PeopleImport.objects.filter(pk=record.pk).update(summary=summary, problems=[])
+    job_results_forget(organisation_id=org_id, kinds=[job_name(people_export_job)], before=timezone.now())
+    if former_name.strip():
+        jobs = Job.objects.filter(organisation_id=org_id)
+        scrub_name(jobs, "title", former_name, person.name)
+        scrub_name(jobs, "message", former_name, person.name)
+
+
 @transaction.atomic
 def person_erase(*, person: Person, actor: Any) -> Person:
     if person.erased_at is not None:
         return person
     former_name = person.name
+    # What to look for in stored files below.
+    former_ids = (former_name, person.employee_id, person.email)
     person.name = f"{ERASED_NAME} {person.pk}"
     person.employee_id = f"erased-{person.pk}"
     person.email = ""
@@ -117,6 +150,7 @@ def person_erase(*, person: Person, actor: Any) -> Person:
             former_name,
             person.name,
         )
+    _forget_in_files(person, former_ids)
     audit_log_write(actor=actor, organisation=person.organisation, action="person.erase", obj=person)
     # The apps above remove what they hold about the person (evidence, comments, plans, the name
     # in notifications); `former_name` is what to look for in their text.
@@ -133,11 +167,27 @@ def person_merge(*, keep: Person, duplicate: Person, actor: Any) -> Person:
         raise PeopleInvalid("duplicate", "not part of this organisation")
     keep = Person.objects.select_for_update().get(pk=keep.pk)
     duplicate = Person.objects.select_for_update().get(pk=duplicate.pk)
+    # An erased record is nobody any more: folding it into a real person would hand them another
+    # human's validated assessments and levels, and re-attach the anonymised history to a name.
+    if duplicate.erased_at is not None:
+        raise PeopleInvalid("duplicate", "an erased record cannot be merged into anyone")
+    if keep.erased_at is not None:
+        raise PeopleInvalid("duplicate", "nothing can be merged into an erased record")
     filled = {}
-    for field in ("email", "job_title", "location", "start_date", "unit", "team"):
+    for field in ("email", "job_title", "location", "start_date"):
         if not getattr(keep, field) and getattr(duplicate, field):
             setattr(keep, field, getattr(duplicate, field))
             filled[field] = str(getattr(duplicate, field))
+    # Unit and team travel together: a team belongs to a unit, so the duplicate's team is taken
+    # only with its unit, or when it sits in the unit the kept person already has.
+    if keep.unit_id is None and duplicate.unit_id is not None:
+        keep.unit_id = duplicate.unit_id
+        filled["unit"] = str(duplicate.unit)
+    if keep.team_id is None and duplicate.team_id is not None:
+        team = duplicate.team
+        if team is not None and (team.unit_id is None or team.unit_id == keep.unit_id):
+            keep.team_id = team.pk
+            filled["team"] = str(team)
     if keep.user_id is None and duplicate.user_id is not None:
         keep.user_id = duplicate.user_id
         duplicate.user_id = None

@@ -24,12 +24,14 @@ from soms.people.services.imports import (
     people_import_runs_inline,
 )
 from soms.people.views.common import membership
+from soms.ratelimits import rate_limited
 from soms.tenancy.access import member_required, require
 
 PROBLEMS_SHOWN = 500
 
 
 @member_required
+@rate_limited("import", methods=("POST",))
 @require_http_methods(["GET", "POST"])
 def import_upload(request: HttpRequest) -> HttpResponse:
     m = membership(request)
@@ -113,6 +115,7 @@ def import_apply(request: HttpRequest, import_id: int) -> HttpResponse:
 
 
 @member_required
+@rate_limited("export")
 @require_GET
 def export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     m = membership(request)
