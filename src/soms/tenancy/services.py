@@ -189,32 +189,37 @@ def api_token_authenticate(raw: str) -> tuple[ApiToken, Membership] | None:
         return None
     # One query: the token with its user and organisation, and the membership of that user in that
     # organisation (the token only works while its owner still belongs there) read in the same row.
-    token = (
-        ApiToken.objects.select_related("user", "organisation")
-        .filter(
-            token_hash=_hash_token(raw),
-            revoked_at__isnull=True,
-            user__is_active=True,
-            user__memberships__organisation=F("organisation"),
-        )
-        .annotate(
-            membership_pk=F("user__memberships__pk"),
-            membership_role=F("user__memberships__role"),
-            membership_created_at=F("user__memberships__created_at"),
-        )
-        .first()
+    # token_hash is unique: a slice, not .first(), which would also order by the key.
+    token = next(
+        iter(
+            ApiToken.objects.select_related("user", "organisation")
+            .filter(
+                token_hash=_hash_token(raw),
+                revoked_at__isnull=True,
+                user__is_active=True,
+                user__memberships__organisation=F("organisation"),
+            )
+            .annotate(
+                membership_pk=F("user__memberships__pk"),
+                membership_role=F("user__memberships__role"),
+                membership_created_at=F("user__memberships__created_at"),
+                membership_revision=F("user__memberships__revision"),
+            )[:1]
+        ),
+        None,
     )
     if token is None:
         return None
     membership = Membership.from_db(
         token._state.db,
-        ["id", "organisation_id", "user_id", "role", "created_at"],
+        ["id", "organisation_id", "user_id", "role", "created_at", "revision"],
         [
             token.membership_pk,
             token.organisation_id,
             token.user_id,
             token.membership_role,
             token.membership_created_at,
+            token.membership_revision,
         ],
     )
     membership.user = token.user

@@ -16,7 +16,11 @@ from soms.tenancy.models import Organisation
 def frameworks_visible_to(*, organisation: Organisation | None, drafts: bool = True) -> QuerySet[Framework]:
     """The frameworks of `organisation` and the built-ins, with their versions; without `drafts`
     (a member who may not read drafts) only published versions come along."""
-    versions = FrameworkVersion.objects.order_by("-created_at")
+    # Lists show a summary of each version (the API's VersionSummaryOut, the page's latest label);
+    # the rules, notes and exchange metadata are JSON and text decoded for nothing.
+    versions = FrameworkVersion.objects.order_by("-created_at").only(
+        "id", "framework_id", "label", "status", "published_at", "attribution", "created_at"
+    )
     if not drafts:
         versions = versions.filter(status=VersionStatus.PUBLISHED)
     counted = (

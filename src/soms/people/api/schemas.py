@@ -197,14 +197,19 @@ class ImportOut(Schema):
 
 
 class ImportRefusedOut(Schema):
-    """A file that fails the check: every problem with its row and column; nothing was written."""
+    """A 422 of the import: a file that fails the check (every problem with its row and column,
+    nothing written), or the house's `{detail: [...]}` for bad form fields (then only `detail`)."""
 
-    detail: str
-    id: int = Field(description="The checked file, at /people/imports/{id}")
-    filename: str
-    status: str = Field(description="Always `invalid`")
-    problems: list[dict[str, Any]] = Field(description="row, column, value, reason for each problem")
-    problems_url: str = Field(description="The problems as a CSV file (the error file)")
+    detail: str | list[dict[str, Any]] = Field(
+        description="What is wrong: a sentence for a refused file, the problems' list for bad fields"
+    )
+    id: int | None = Field(None, description="The checked file, at /people/imports/{id}")
+    filename: str | None = None
+    status: str | None = Field(None, description="`invalid` for a refused file")
+    problems: list[dict[str, Any]] | None = Field(
+        None, description="row, column, value, reason for each problem of the file"
+    )
+    problems_url: str | None = Field(None, description="The problems as a CSV file (the error file)")
 
 
 class MemberOut(Schema):
