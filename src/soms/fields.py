@@ -134,6 +134,10 @@ class IsoDateInput(forms.DateInput):
         return super().format_value(value)
 
 
+def _values_of(data: Any, key: str) -> list[Any]:
+    return list(data.getlist(key)) if hasattr(data, "getlist") else [data.get(key)]
+
+
 class SomsForm(forms.Form):
     """Base of every form: a NUL character in any submitted value is an error on its field.
 
@@ -141,6 +145,24 @@ class SomsForm(forms.Form):
     on their field, and text that reaches a service through `cleaned_data` of a custom field might
     not be checked at all.
     """
+
+    def _without_nul(self) -> None:
+        """A field's own cleaning may look its value up (an employee id, a code): with a NUL in it
+        that query fails on PostgreSQL before the check below could name the field. The fields are
+        cleaned without their NUL characters (the check below still refuses them, on the raw data)."""
+        data = self.data
+        keys = [k for k in data if any(isinstance(v, str) and "\x00" in v for v in _values_of(data, k))]
+        if not keys:
+            return
+        self._raw_data = data
+        clean: Any = data.copy() if hasattr(data, "copy") else dict(data)
+        for key in keys:
+            values = [v.replace("\x00", "") if isinstance(v, str) else v for v in _values_of(data, key)]
+            if hasattr(clean, "setlist"):
+                clean.setlist(key, values)
+            else:
+                clean[key] = values[0] if values else ""
+        self.data = clean
 
     def add_problems(self, problems: Iterable[Problem], fields: Mapping[str, str] | None = None) -> None:
         """Show the house's problems (soms.core.problems) as form errors: on the field a problem's
@@ -155,12 +177,14 @@ class SomsForm(forms.Form):
             for field in self.fields.values():
                 if isinstance(field, forms.ModelChoiceField) and not getattr(field, "_id_guarded", False):
                     _guard_ids(field)
+            self._without_nul()
         super().full_clean()
         if not self.is_bound:
             return
+        raw = getattr(self, "_raw_data", self.data)
         for field_name in self.fields:
             key = self.add_prefix(field_name)
-            values = [*self.data.getlist(key)] if hasattr(self.data, "getlist") else [self.data.get(key)]
+            values = [*raw.getlist(key)] if hasattr(raw, "getlist") else [raw.get(key)]
             files = self.files.getlist(key) if hasattr(self.files, "getlist") else [self.files.get(key)]
             values += [getattr(f, "name", "") for f in files if f is not None]
             if any(isinstance(v, str) and "\x00" in v for v in values):

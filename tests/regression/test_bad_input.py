@@ -82,18 +82,28 @@ def _api_cases() -> list[Case]:
         Case("import guessed deep", "post", "/api/v1/frameworks/import", DEEP_OBJECT),
         Case("plan deep", "post", "/api/v1/capacity/plan", DEEP, loc=["body"]),
         Case(
-            "plan long int", "post", "/api/v1/capacity/plan", f'{{"horizon_days": {LONG_INT}}}', loc=["body"]
+            "plan long int",
+            "post",
+            "/api/v1/capacity/plan",
+            f'{{"horizon_days": {LONG_INT}}}',
+            loc=["body", "horizon_days"],
         ),
         # Bodies Ninja parses itself: 422 as documented, not 400 "Cannot parse request body".
         Case("token deep", "post", "/api/v1/tokens", DEEP, loc=["body"]),
         Case("token deep object", "post", "/api/v1/tokens", DEEP_OBJECT, loc=["body"]),
-        Case("token long int", "post", "/api/v1/tokens", f'{{"name": {LONG_INT}}}', loc=["body"]),
+        Case(
+            "token long int",
+            "post",
+            "/api/v1/tokens",
+            f'{{"name": {LONG_INT}}}',
+            loc=["body", "payload", "name"],
+        ),
         Case(
             "erlang long int",
             "post",
             "/api/v1/capacity/erlang",
             f'{{"calls": {LONG_INT}, "aht": 1}}',
-            loc=["body"],
+            loc=["body", "payload", "calls"],
         ),
         Case("rules deep", "put", v + "/rules", '{"revision": 1, "rules": ' + DEEP + "}", loc=["body"]),
         # NUL characters, refused at the edge with the field's place.

@@ -68,9 +68,13 @@ class SomsParser(Parser):
             return json_loads(request.body, refuse_nul=False)
         except Invalid as exc:
             # The place in the text ("line 1, column 2") is not a field: it goes into the message,
-            # and the problem is the body's.
+            # and the problem is the body's. A value the parser could not keep (a 5,000-digit number)
+            # keeps its path in the body, so that the answer names the field.
             raise Invalid(
-                Problem((), f"{p.msg} at {p.location}" if p.loc else p.msg, p.type) for p in exc.problems
+                p
+                if p.loc and not _text_place(p.loc)
+                else Problem((), f"{p.msg} at {p.location}" if p.loc else p.msg, p.type)
+                for p in exc.problems
             ) from None
 
     def parse_querydict(
@@ -81,6 +85,11 @@ class SomsParser(Parser):
             if "\x00" in key or any(isinstance(v, str) and "\x00" in v for v in values):
                 raise Invalid([Problem((where, key.replace("\x00", "")), NUL_MESSAGE, "string_nul")])
         return super().parse_querydict(data, list_fields, request)
+
+
+def _text_place(loc: tuple[str | int, ...]) -> bool:
+    """A place in the text of the body ("line 1, column 2"), not a path of fields."""
+    return len(loc) == 1 and isinstance(loc[0], str) and loc[0].startswith("line ")
 
 
 def problem_dicts(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -100,8 +109,56 @@ def problem_dicts(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+# The first part of every `loc` the API answers: where in the request the client put the value.
+PLACES = frozenset({"body", "query", "path", "form", "file", "header", "cookie"})
+
+
+def placed(request: HttpRequest, problems: list[Problem]) -> list[Problem]:
+    """Problems rooted where the client sent the value. A service names a field as it knows it
+    (`["unit"]`, `["person_id"]`); the client needs `["body", "payload", "unit"]` or
+    `["query", "person_id"]`, the place the OpenAPI document describes. A problem about the stored
+    object the path names (an audit's missing consensus, sent nowhere in the request) is placed
+    under that path parameter."""
+    if all(p.loc and p.loc[0] in PLACES for p in problems):
+        return problems
+    body: Any = None
+    if request.content_type == "application/json" and request.body:
+        try:
+            body = json_loads(request.body, refuse_nul=False)
+        except Invalid:
+            body = None
+    form = (
+        request.POST
+        if request.content_type in ("multipart/form-data", "application/x-www-form-urlencoded")
+        else {}
+    )
+    path_params = list((request.resolver_match.kwargs if request.resolver_match else {}).keys())
+    out = []
+    for p in problems:
+        head = p.loc[0] if p.loc else None
+        if head in PLACES:
+            out.append(p)
+        elif head is None:
+            out.append(p.within("body") if request.body else p)
+        elif head in request.GET:
+            out.append(p.within("query"))
+        elif head in form or head in request.FILES:
+            out.append(p.within("form"))
+        elif isinstance(body, dict) and (head in body or len(p.loc) == 1):
+            out.append(p.within("body", "payload"))
+        elif head in path_params:
+            out.append(p.within("path"))
+        elif path_params:
+            out.append(p.within("path", path_params[-1]))
+        else:
+            out.append(p.within("body", "payload") if body is not None else p.within("query"))
+    return out
+
+
 def invalid_response(api: NinjaAPI, request: HttpRequest, problems: list[Problem]) -> HttpResponse:
-    return api.create_response(request, {"detail": [p.as_dict() for p in problems]}, status=422)
+    return api.create_response(
+        request, {"detail": [p.as_dict() for p in placed(request, problems)]}, status=422
+    )
 
 
 def install(api: NinjaAPI) -> None:
@@ -152,8 +209,14 @@ def install(api: NinjaAPI) -> None:
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         cause = exc.__cause__
         if isinstance(cause, Invalid):
-            # The body could not be read (see SomsParser): the problems are placed in the body.
-            return invalid_response(api, request, cause.within("body").problems)
+            # The body could not be read (see SomsParser): the problems are placed in the body, a
+            # field's under the name Ninja gives every body parameter (`payload`, as its own
+            # validation errors are).
+            return invalid_response(
+                api,
+                request,
+                [p.within("body", "payload") if p.loc else p.within("body") for p in cause.problems],
+            )
         return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 
 

@@ -8,7 +8,7 @@ from django import forms
 from django.contrib.auth.models import User
 
 from soms.audit.models import ActionStatus, AnswerKind, FindingKind, Rule
-from soms.fields import SomsForm
+from soms.fields import IsoDateInput, SomsForm
 
 
 class TemplateCreateForm(SomsForm):
@@ -74,7 +74,7 @@ class QuestionForm(SomsForm):
 class AuditCreateForm(SomsForm):
     title = forms.CharField(max_length=200)
     template = forms.TypedChoiceField(coerce=int)
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(widget=IsoDateInput())
     unit = forms.TypedChoiceField(
         coerce=int, required=False, empty_value=None, label="Unit (empty: whole organisation)"
     )
@@ -103,10 +103,8 @@ class EvidenceForm(SomsForm):
     question = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=10_000)
     link = forms.URLField(required=False, max_length=500)
-    refers_to = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Refers to (date)")
-    expires_on = forms.DateField(
-        widget=forms.DateInput(attrs={"type": "date"}), required=False, label="Expires on"
-    )
+    refers_to = forms.DateField(widget=IsoDateInput(), label="Refers to (date)")
+    expires_on = forms.DateField(widget=IsoDateInput(), required=False, label="Expires on")
 
 
 class ActionForm(SomsForm):
@@ -114,18 +112,18 @@ class ActionForm(SomsForm):
     element = forms.ChoiceField()
     finding = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
     owner = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
-    due_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), required=False)
+    due_date = forms.DateField(widget=IsoDateInput(), required=False)
     kpi = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="KPI")
 
 
 class ActionUpdateForm(SomsForm):
     status = forms.ChoiceField(choices=ActionStatus.choices)
-    due_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), required=False)
+    due_date = forms.DateField(widget=IsoDateInput(), required=False)
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
 
 
 class ReauditForm(SomsForm):
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(widget=IsoDateInput())
     title = forms.CharField(max_length=200, required=False)
 
 

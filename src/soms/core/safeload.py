@@ -9,6 +9,7 @@ string, which no text column (PostgreSQL refuses it) and no person needs.
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 import yaml
@@ -40,10 +41,37 @@ def json_loads(text: str | bytes, *, refuse_nul: bool = True) -> Any:
     except UnicodeDecodeError as exc:
         raise Invalid([Problem((), f"not UTF-8 text (byte {exc.start})", "unicode_invalid")]) from None
     except ValueError as exc:
-        # int() refuses numbers of more than 4,300 digits (Python's guard against quadratic parsing).
-        raise Invalid([Problem((), _number_message(exc), "json_invalid")]) from None
+        # int() refuses numbers of more than 4,300 digits (Python's guard against quadratic parsing):
+        # the problem is placed at the value that has them, so that the client knows which field.
+        raise Invalid([Problem(_long_number_place(text), _number_message(exc), "json_invalid")]) from None
     check_data(data, refuse_nul=refuse_nul)
     return data
+
+
+_LONG = object()
+
+
+def _long_number_place(text: str | bytes) -> tuple[str | int, ...]:
+    """Where in the document the first integer past Python's digit limit is (() when not found)."""
+    limit = sys.get_int_max_str_digits()
+
+    def parse_int(digits: str) -> Any:
+        return _LONG if limit and len(digits.lstrip("-")) > limit else int(digits)
+
+    try:
+        data = json.loads(text, parse_int=parse_int)
+    except (ValueError, RecursionError):
+        return ()
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), data)]
+    while stack:
+        place, node = stack.pop()
+        if node is _LONG:
+            return place
+        if isinstance(node, dict):
+            stack += [((*place, k), v) for k, v in reversed(list(node.items()))]
+        elif isinstance(node, list):
+            stack += [((*place, i), v) for i, v in reversed(list(enumerate(node)))]
+    return ()
 
 
 def _number_message(exc: ValueError) -> str:

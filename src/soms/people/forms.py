@@ -22,6 +22,9 @@ class EmployeeIdField(forms.ModelChoiceField):  # type: ignore[type-arg]
     def to_python(self, value: Any) -> Any:
         if value in self.empty_values:
             return None
+        if len(str(value).strip()) > (Person._meta.get_field("employee_id").max_length or 0):
+            # No id is that long; and SQLite refuses a LIKE pattern past 50,000 bytes (a 500).
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
         found = list(cast(Any, self.queryset).filter(employee_id__iexact=str(value).strip())[:2])
         if len(found) != 1:
             raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")

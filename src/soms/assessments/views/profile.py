@@ -30,7 +30,7 @@ from soms.assessments.services.history_import import (
     history_import_hold,
 )
 from soms.core.problems import Invalid
-from soms.fields import SomsForm
+from soms.fields import NUL_MESSAGE, SomsForm
 from soms.frameworks.models import FrameworkVersion, Level
 from soms.people import access as people_access
 from soms.people.io.export import csv_lines, problems_rows
@@ -359,6 +359,9 @@ def carry_over(request: MemberRequest) -> HttpResponse:
     person_ids = None
     if source is None or target is None:
         context["error"] = "Choose the version people move from and the one they move to."
+    elif "\x00" in context["employee_id"]:
+        # PostgreSQL refuses NUL in a query's text: it is no employee id.
+        context["error"] = f"The employee id {NUL_MESSAGE}."
     elif context["employee_id"]:
         person = Person.objects.filter(
             organisation=m.organisation, employee_id=context["employee_id"]

@@ -169,7 +169,7 @@ def _chosen_version(
 ) -> FrameworkVersion:
     by_id = {v.pk: v for v in versions}
     raw = request.POST.get("version") or request.GET.get("version") or ""
-    if raw.isdigit() and int(raw) in by_id:
+    if raw.isdigit() and len(raw) <= 18 and int(raw) in by_id:  # int() of 5,000 digits raises
         return by_id[int(raw)]
     if project is not None:
         return project.version
@@ -203,6 +203,15 @@ FIELD_NAMES = {"owner": "owner", "members": "members", "team": "team", "areas": 
 def _edit(request: MemberRequest, project: ChangeProject | None) -> HttpResponse:
     m = request.membership
     versions = versions_for(m)
+    if not versions and project is None:
+        # A new organisation with no published framework (not even the built-in ones loaded): a
+        # project is recorded against a framework version, so say what to do first.
+        return render(
+            request,
+            "assessments/project_no_framework.html",
+            {"can_import": can(m, "framework.import")},
+            status=200 if request.method == "GET" else 409,
+        )
     version = _chosen_version(request, versions, project)
     reload = "_reload" in request.POST
     bound = request.method == "POST"

@@ -32,7 +32,7 @@ from soms.audit.report import audit_document
 from soms.audit.scoring import show
 from soms.audit.services import audits as svc
 from soms.audit.services import templates as tsvc
-from soms.core.problems import Invalid
+from soms.core.problems import Invalid, Problem
 from soms.fields import Description, Id, Input, Name
 from soms.jobs.api import JobOut, job_out
 from soms.jobs.services import job_start
@@ -539,7 +539,37 @@ def _save(r: Respondent, payload: AnswersIn, actor: Any, *, submit: bool = False
             if submit:
                 svc.ratings_submit(respondent=r, actor=actor)
     except Invalid as exc:
-        raise exc.within("body", "payload") from None
+        raise _answer_places(exc, "answers", r.audit.template_id, payload.answers).within(
+            "body", "payload"
+        ) from None
+
+
+def _answer_places(exc: Invalid, where: str, template_id: int, answers: list[AnswerIn]) -> Invalid:
+    """The service names an answer by its question's code, as the pages show it ("answers", "CX1");
+    the client sent a list, and needs the item and its field: ("answers", 3, "value"). `where=""`
+    is one answer sent as the whole body (a consensus): ("value",)."""
+    ids = [a.question_id for a in answers]
+    codes = dict(Question.objects.filter(template_id=template_id, pk__in=ids).values_list("code", "pk"))
+    index: dict[str, int] = {}
+    for i, a in enumerate(answers):
+        index.setdefault(str(a.question_id), i)
+    for code, pk in codes.items():
+        if str(pk) in index:
+            index.setdefault(code, index[str(pk)])
+    out = []
+    for p in exc.problems:
+        if len(p.loc) >= 2 and p.loc[0] in (where, "consensus"):
+            if str(p.loc[1]) in index:
+                field = p.loc[2] if len(p.loc) > 2 else "value"
+                place: tuple[str | int, ...] = (where, index[str(p.loc[1])], field) if where else (field,)
+                out.append(Problem(place, p.msg, p.type))
+            else:
+                # A question the request left out (every question needs an answer to submit): the
+                # list is the place, the question's code goes into the message.
+                out.append(Problem((where,) if where else (), f"{p.loc[1]}: {p.msg}", p.type))
+        else:
+            out.append(p)
+    return Invalid(out)
 
 
 def _respondent(request: ApiRequest, audit_id: int) -> tuple[Audit, Respondent]:
@@ -660,7 +690,8 @@ def consensus_set(
             actor=request.user,
         )
     except Invalid as exc:
-        raise exc.within("body", "payload") from None
+        one = [AnswerIn(question_id=q.pk, value=payload.value, not_applicable=False, reason="")]
+        raise _answer_places(exc, "", a.template_id, one).within("body", "payload") from None
     return {
         "question_id": q.pk,
         "value": c.value,

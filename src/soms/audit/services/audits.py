@@ -39,6 +39,7 @@ from soms.audit.scoring import WIDE_AT, core_question, core_questions, responden
 from soms.core import audit_scoring as core
 from soms.core.audit_scoring import NA
 from soms.core.problems import Invalid, Problem
+from soms.fields import NUL_MESSAGE
 from soms.frameworks.models import Element
 from soms.limits import MAX_TEXT_LENGTH
 from soms.tenancy.models import Membership, Organisation
@@ -263,7 +264,9 @@ def _coerce(q: Question, value: Any) -> Any:
     cannot be read, so that the core names the problem."""
     if isinstance(value, str):
         text = value.strip()
-        if q.kind == "maturity" and text.lstrip("-").isdigit():
+        # A rating is one or two digits: a longer run is left as text for the core to refuse (int()
+        # of 5,000 digits raises past Python's digit limit).
+        if q.kind == "maturity" and text.lstrip("-").isdigit() and len(text) <= 18:
             return int(text)
         if q.kind == "number":
             try:
@@ -295,6 +298,11 @@ def check_answers(
         reason = (a.reason or "").strip()
         if len(reason) > MAX_TEXT_LENGTH:
             problems.append(Problem((where, q.code, "reason"), f"at most {MAX_TEXT_LENGTH} characters"))
+            continue
+        if "\x00" in reason or (isinstance(a.value, str) and "\x00" in a.value):
+            # Pages pass what was typed straight through: PostgreSQL refuses NUL in text outright.
+            field = "reason" if "\x00" in reason else "value"
+            problems.append(Problem((where, q.code, field), NUL_MESSAGE, "string_nul"))
             continue
         if a.not_applicable:
             if not q.allow_na:

@@ -209,10 +209,10 @@ def _person_differences(form: PersonForm, person: Person) -> list[str]:
 @require_http_methods(["GET", "POST"])
 def person_edit(request: HttpRequest, person_id: int | None = None) -> HttpResponse:
     m = membership(request)
-    role_profiles_builtin_load()
     person = access.person_for(m, person_id, action="person.update") if person_id else None
     if person is None:
         require(m, "person.create")
+    role_profiles_builtin_load()  # after the role check: a refused request writes nothing
 
     def make(data: Any) -> PersonForm:
         form = PersonForm(

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from soms.fields import NUL_MESSAGE
 from soms.frameworks.models import Element, FrameworkVersion, Level, VersionStatus
 from soms.people import access
 from soms.people.errors import PeopleInvalid, StaleRevision
@@ -89,6 +90,9 @@ def role_profile_detail(request: HttpRequest, profile_id: int) -> HttpResponse:
         revision = RevisionOnlyForm(request.POST)
         if error is None and (not revision.is_valid() or revision.cleaned_data["revision"] is None):
             error = "This page is out of date (it sent no revision): open the profile again."
+        if error is None and any("\x00" in request.POST.get(f, "") for f in ("name", "description")):
+            # Read from the request as typed: PostgreSQL refuses NUL in text outright.
+            error = f"The name and the description {NUL_MESSAGE}."
         if error is None:
             try:
                 svc.role_profile_update(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any, Literal
 
@@ -14,6 +13,8 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError, ValidationError
 
 from soms.core import kpi as core
+from soms.core.problems import Invalid, Problem
+from soms.core.safeload import json_loads
 from soms.core.toolkit_input import ToolkitInputError
 from soms.fields import Input as SchemaIn
 from soms.tenancy.requests import ApiRequest
@@ -200,8 +201,9 @@ def _import_text(request: ApiRequest) -> str:
         raw: bytes = upload.read()
     else:
         try:
-            data = json.loads(request.body or b"null")
-        except (json.JSONDecodeError, UnicodeDecodeError):
+            # The safe reader: `[` x 100,000 is a problem of the body, not a RecursionError.
+            data = json_loads(request.body or b"null", refuse_nul=False)
+        except Invalid:
             raise ValidationError(
                 [{"loc": ["body"], "type": "json_invalid", "msg": 'send JSON {"csv": …} or a file'}]
             ) from None
@@ -233,7 +235,8 @@ def measurement_import(request: ApiRequest, kpi_id: int) -> dict[str, int]:
     try:
         rows = core.parse_measurements_csv(text)
     except ToolkitInputError as exc:
-        raise core_error(exc, ("body", "csv")) from None
+        field = "file" if request.content_type == "multipart/form-data" else "csv"
+        raise core_error(_in_field(exc, field, everything=True), ("body",)) from None
     created, replaced = services.kpi_measurements_import(
         kpi=kpi,
         membership=request.membership,
@@ -278,11 +281,27 @@ def kpi_download(request: ApiRequest, kpi_id: int, query: Query[DownloadQuery]) 
 # --- calculators ----------------------------------------------------------------------------------
 
 
+def _in_field(exc: ToolkitInputError, field: str, *, everything: bool = False) -> ToolkitInputError:
+    """The core places a CSV's problems in a "file"; through the API the CSV is the text of a field
+    (`csv`), so that field is where they are: ("csv", "header"), not ("file", "header").
+    `everything`: every problem is the CSV's (("row", 3, "period") -> ("csv", "row", 3, "period"))."""
+    return ToolkitInputError(
+        [
+            Problem((field, *p.loc[1:]), p.msg, p.type)
+            if p.loc[:1] == ("file",)
+            else Problem((field, *p.loc), p.msg, p.type)
+            if everything
+            else p
+            for p in exc.problems
+        ]
+    )
+
+
 def _calc(fn: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
     try:
         return fn(*args, **kwargs)  # type: ignore[no-any-return]
     except ToolkitInputError as exc:
-        raise core_error(exc) from None
+        raise core_error(_in_field(exc, "csv")) from None
 
 
 @router.post(
