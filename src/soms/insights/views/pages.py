@@ -53,13 +53,15 @@ def filter_form(request: MemberRequest) -> ViewFilterForm:
 
 def resolve(request: MemberRequest) -> tuple[ViewFilterForm, FrameworkVersion | None, Filters]:
     """The filter form, the version and the filters. A filter the member may not use (another
-    organisation's unit, a person outside their scope) is not a choice of the form, so it is
-    reported on the form and ignored rather than answered with an error page."""
+    organisation's unit, a person outside their scope, a malformed id) is not a choice of the
+    form: it is reported on the form and left out, and every valid filter beside it still applies
+    (a bad manager id must not widen a unit's view to the whole organisation)."""
     form = filter_form(request)
     version = None
     filters = Filters()
-    if form.is_bound and form.is_valid():
-        d = form.cleaned_data
+    if form.is_bound:
+        form.is_valid()
+        d = form.cleaned_data  # the fields that passed, whether or not others failed
         version = d.get("version")
         filters = Filters(
             unit=d.get("unit"),
@@ -71,6 +73,28 @@ def resolve(request: MemberRequest) -> tuple[ViewFilterForm, FrameworkVersion | 
     if version is None:
         version = default_version(request.membership.organisation_id)
     return form, version, filters
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def left_out(form: ViewFilterForm) -> str:
+    """A sentence naming each filter that was left out, what was typed and why; "" when none."""
+    if not form.is_bound or not form.errors:
+        return ""
+    names, reasons = [], []
+    for f, errors in form.errors.items():
+        label = str(form[f].label) if f in form.fields else f
+        names.append(label)
+        typed = str(form.data.get(f, ""))[:40]
+        reasons.append(f"{label} “{typed}”: {' '.join(str(e) for e in errors)}")
+    many = len(names) > 1
+    return (
+        f"The {_and(names)} filter{'s were' if many else ' was'} left out and the other filters are "
+        f"applied. {'; '.join(reasons)}. Correct {'them' if many else 'it'} in the filters, or clear "
+        f"{'them' if many else 'it'}."
+    )
 
 
 # Child units per page of the units × elements view.
@@ -142,7 +166,12 @@ def _paging(
 @require_GET
 def dashboard(request: MemberRequest) -> HttpResponse:
     form, version, filters = resolve(request)
-    context: dict[str, Any] = {"form": form, "version": version, "filters": filters}
+    context: dict[str, Any] = {
+        "form": form,
+        "version": version,
+        "filters": filters,
+        "left_out": left_out(form),
+    }
     page, page_problem = _page_number(request.GET.get("page"))
     units_page, units_problem = _page_number(request.GET.get("units_page"))
     if version is not None:
