@@ -91,7 +91,7 @@ def left_out(form: ViewFilterForm) -> str:
         label = str(form[f].label) if f in form.fields else f
         names.append(label)
         typed = str(form.data.get(f, ""))[:40]
-        reasons.append(f"{label} “{typed}”: {' '.join(str(e) for e in errors)}")
+        reasons.append(f"{label} “{typed}”: {' '.join(str(e).rstrip('.') for e in errors)}")
     many = len(names) > 1
     return (
         f"The {_and(names)} filter{'s were' if many else ' was'} left out and the other filters are "
