@@ -23,6 +23,7 @@ from soms.insights.selectors.overview import (
 )
 from soms.insights.selectors.person import person_view
 from soms.insights.selectors.picture import Filters, Picture, picture, targets_for
+from soms.insights.selectors.scope import scope_note, scope_title
 from soms.people.models import Person
 from soms.tenancy.models import Membership
 
@@ -38,14 +39,6 @@ PDF_UNITS = 14
 
 def _level_name(pic: Picture, code: str | None) -> str:
     return next((lv.name for lv in pic.levels if lv.code == code), "") if code else ""
-
-
-def scope_title(membership: Membership, filters: Filters) -> str:
-    if filters.team is not None:
-        return f"Team {filters.team.name}"
-    if filters.unit is not None:
-        return f"Unit {filters.unit.name}"
-    return str(membership.organisation.name)
 
 
 def team_report_data(
@@ -76,13 +69,16 @@ def team_xlsx(membership: Membership, version: Any, filters: Filters, progress: 
     summary.set_column(0, 0, 40)
     summary.set_column(1, 6, 14)
     rows: list[list[Any]] = [
-        ["Report", f"Capability of {title}"],
+        ["Report", f"Capability: {title}"],
         ["Framework", f"{version.framework.name} {version.label}"],
         ["As of", data["as_of"]],
         ["People", data["people"]],
-        [],
-        ["Element", "With a requirement", "Below it", "Steps short", "Refresh due", "Expired"],
     ]
+    if note := scope_note(membership, filters):
+        rows.append(["Who", note])
+    rows.append([])
+    header_row = len(rows)
+    rows.append(["Element", "With a requirement", "Below it", "Steps short", "Refresh due", "Expired"])
     dist = {d["element"]: d for d in data["distribution"]}
     for g in data["gaps"]:
         d = dist[g["element"]]
@@ -91,7 +87,7 @@ def team_xlsx(membership: Membership, version: Any, filters: Filters, progress: 
         )
     for i, row in enumerate(rows):
         for j, value in enumerate(row):
-            fmt = bold if j == 0 or i == 5 else None
+            fmt = bold if j == 0 or i == header_row else None
             if isinstance(value, int):
                 summary.write_number(i, j, value, fmt)
             else:
@@ -227,6 +223,7 @@ def team_html(membership: Membership, version: Any, filters: Filters) -> str:
         "insights/report.html",
         {
             "title": title,
+            "note": scope_note(membership, filters),
             "version": version,
             "data": data,
             "grid": mark_safe(svg.get("grid", "")),  # noqa: S308 - our own SVG, every text escaped

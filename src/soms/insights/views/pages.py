@@ -20,6 +20,7 @@ from soms.frameworks.models import FrameworkVersion, Level
 from soms.insights import access
 from soms.insights.forms import ActionForm, ActionStatusForm, ViewFilterForm
 from soms.insights.models import OPEN_STATUSES, ActionStatus, DevelopmentAction
+from soms.insights.selectors import scope
 from soms.insights.selectors.overview import GRID_PEOPLE, charts, overview_for
 from soms.insights.selectors.picture import (
     Filters,
@@ -208,11 +209,7 @@ def dashboard(request: MemberRequest) -> HttpResponse:
         if units_page > units_pages:
             units_problem = _past_end(units_pages, "units")
             units_page = units_pages
-        scope_name = (
-            filters.team.name
-            if filters.team
-            else (filters.unit.name if filters.unit else request.membership.organisation.name)
-        )
+        scope_name = scope.scope_name(request.membership, filters)
         trend = trend_for(request.membership, version, filters)
         children = (ov.data.get("child_units") or {}).get("rows") or []
         if len(children) < 2:  # one row would only repeat the totals
@@ -246,6 +243,7 @@ def dashboard(request: MemberRequest) -> HttpResponse:
             trend=trend,
             charts=drawn,
             scope_name=scope_name,
+            scope_note=scope.scope_note(request.membership, filters),
             query=request.GET.urlencode(),
             can_export=can(request.membership, "insights.export"),
         )
@@ -398,7 +396,7 @@ def _forbidden(request: MemberRequest) -> HttpResponse:
 def export(request: MemberRequest) -> HttpResponse:
     """Start a PDF or XLSX report of what the dashboard shows (same filters, same scope)."""
     from soms.insights.jobs import FORMATS, filter_params, insights_report_job
-    from soms.insights.reports import scope_title
+    from soms.insights.selectors.scope import scope_title
     from soms.jobs.services import job_start
 
     fmt = request.POST.get("format", "")
