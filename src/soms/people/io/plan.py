@@ -8,6 +8,8 @@ units and teams are new. `soms.people.io.apply` writes a plan without problems.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -122,6 +124,24 @@ class Plan:
             "notes": self.notes,
         }
 
+    def fingerprint(self) -> str:
+        """What this dry run promises: every row's outcome (created with its values, changed field
+        by field, unchanged) with the revision of the person it meets, the people it deactivates at
+        their revisions, and the new units and teams. The same file checked again gives the same
+        fingerprint exactly when nobody changed a person it touches and nothing it would do moved."""
+        people = self.state.people if self.state is not None else {}
+        rows = [
+            [
+                r.employee_id,
+                (r.existing or {}).get("revision", 0),
+                sorted(r.changes.items()) if r.existing is not None else sorted(r.values.items()),
+            ]
+            for r in sorted(self.rows, key=lambda r: r.employee_id)
+        ]
+        gone = [[d["employee_id"], people.get(d["employee_id"], {}).get("revision", 0)] for d in self.deactivate]
+        data = [rows, gone, self.new_units, self.new_teams]
+        return hashlib.sha256(json.dumps(data, default=str).encode()).hexdigest()
+
 
 def _show(value: Any) -> str:
     if value is None or value == "":
@@ -177,9 +197,10 @@ def load_state(organisation_id: int, *, with_profiles: bool) -> State:
         "active",
         "chain",
         "erased_at",
+        "revision",
     )
     by_id: dict[int, dict[str, Any]] = {}
-    for pk, emp, name, email, title, mgr, unit, team, loc, start, active, chain, erased in rows:
+    for pk, emp, name, email, title, mgr, unit, team, loc, start, active, chain, erased, revision in rows:
         by_id[pk] = {
             "id": pk,
             "employee_id": emp,
@@ -194,6 +215,7 @@ def load_state(organisation_id: int, *, with_profiles: bool) -> State:
             "active": active,
             "chain": chain,
             "erased": erased is not None,
+            "revision": revision,
             "role_profiles": None,
         }
     emp_of = {pk: p["employee_id"] for pk, p in by_id.items()}
