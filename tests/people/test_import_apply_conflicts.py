@@ -25,7 +25,11 @@ from tests.people.helpers import csv_bytes
 
 pytestmark = pytest.mark.django_db
 
-NEW_PEOPLE = [["employee_id", "name", "manager_employee_id"], ["N1", "New One", "E001"], ["N2", "New Two", "N1"]]
+NEW_PEOPLE = [
+    ["employee_id", "name", "manager_employee_id"],
+    ["N1", "New One", "E001"],
+    ["N2", "New Two", "N1"],
+]
 
 
 def _check(client: Any, rows: list[list[str]], name: str = "hr.csv") -> dict[str, Any]:
@@ -185,7 +189,9 @@ def test_an_unrelated_change_does_not_block_the_apply(org: Org) -> None:
     out = _check(client, [["employee_id", "job_title"], ["E003", "Lead handler"]])
     fred = org.people["E006"]
     client.patch(
-        f"/api/v1/people/{fred.pk}", {"location": "York", "revision": fred.revision}, content_type="application/json"
+        f"/api/v1/people/{fred.pk}",
+        {"location": "York", "revision": fred.revision},
+        content_type="application/json",
     )
     assert client.post(f"/api/v1/people/imports/{out['id']}/apply").status_code == 200
 

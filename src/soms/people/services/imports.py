@@ -209,7 +209,7 @@ def people_imports_expire(*, now: datetime) -> int:
     return int(deleted)
 
 
-ALREADY_APPLIED = "This import has already been applied; nothing was written again."
+ALREADY_APPLIED = "This import has already been applied."
 BEING_APPLIED = (
     "This import is being applied right now (from another tab or request); nothing more was "
     "written. Wait for it to finish and reload its page."
@@ -305,12 +305,16 @@ def people_import_apply(
         return _apply_claimed(record=record, actor=actor, progress=progress, plan=plan)
     except BaseException:
         # Whatever stopped it wrote nothing (the write is one transaction): ready to try again.
-        PeopleImport.objects.filter(pk=record.pk, status=ImportStatus.APPLYING).update(status=ImportStatus.READY)
+        PeopleImport.objects.filter(pk=record.pk, status=ImportStatus.APPLYING).update(
+            status=ImportStatus.READY
+        )
         record.refresh_from_db()
         raise
 
 
-def _apply_claimed(*, record: PeopleImport, actor: Any, progress: Progress | None, plan: Plan | None) -> dict[str, Any]:
+def _apply_claimed(
+    *, record: PeopleImport, actor: Any, progress: Progress | None, plan: Plan | None
+) -> dict[str, Any]:
     options = Options.from_dict(record.options)
     if plan is None:
         if progress is not None:
