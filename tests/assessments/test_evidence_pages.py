@@ -197,7 +197,7 @@ def test_api_multipart_upload_read_download_and_limits(org: Any, soms_version: A
         "/api/v1/evidence",
         {"person_id": org.b_person.pk, "kind": "text", "refers_on": "2026-01-05", "title": "x", "text": "y"},
     )
-    assert other.status_code == 422 and other.json()["detail"][0]["loc"] == ["person_id"]
+    assert other.status_code == 422 and other.json()["detail"][0]["loc"] == ["form", "person_id"]
     unknown = c.post(
         "/api/v1/evidence",
         {

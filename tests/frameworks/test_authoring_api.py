@@ -360,7 +360,8 @@ def test_publish_lists_what_is_missing(world):
     call(client, "POST", f"{V}/{version_id}/elements", {"revision": 2, "code": "el", "name": "El"})
     blocked = call(client, "POST", f"{V}/{version_id}/publish", {"revision": 3})
     assert blocked.status_code == 422
-    assert locs(blocked) == ["statements", "elements.el"]
+    # What is missing belongs to the stored version the path names, not to the body sent.
+    assert locs(blocked) == ["path.version_id.statements", "path.version_id.elements.el"]
 
 
 # --- diff and mappings ----------------------------------------------------------------------------

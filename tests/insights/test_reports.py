@@ -37,7 +37,7 @@ def test_team_xlsx_and_pdf_hold_the_people_and_the_heatmap(skilled: Any, soms_ve
     assert names == {"Nina North", "Charlie Member", "Noel Desk"}
     assert "Summary" in book.sheet_names and "Single points" in book.sheet_names
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(_file(pdf_job))).pages)
-    assert "Capability of Team North desk" in text
+    assert "Capability: Team North desk" in text
     assert "People × elements" in text and "Nina North" in text and "Noel Desk" in text
 
 

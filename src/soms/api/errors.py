@@ -118,7 +118,7 @@ def placed(request: HttpRequest, problems: list[Problem]) -> list[Problem]:
     (`["unit"]`, `["person_id"]`); the client needs `["body", "payload", "unit"]` or
     `["query", "person_id"]`, the place the OpenAPI document describes. A problem about the stored
     object the path names (an audit's missing consensus, sent nowhere in the request) is placed
-    under that path parameter."""
+    under that path parameter; with no path parameter, under the body it would have been sent in."""
     if all(p.loc and p.loc[0] in PLACES for p in problems):
         return problems
     body: Any = None
@@ -144,7 +144,7 @@ def placed(request: HttpRequest, problems: list[Problem]) -> list[Problem]:
             out.append(p.within("query"))
         elif head in form or head in request.FILES:
             out.append(p.within("form"))
-        elif isinstance(body, dict) and (head in body or len(p.loc) == 1):
+        elif isinstance(body, dict) and head in body:
             out.append(p.within("body", "payload"))
         elif head in path_params:
             out.append(p.within("path"))

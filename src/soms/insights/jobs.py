@@ -9,6 +9,7 @@ from django.utils import timezone
 from soms.frameworks.models import FrameworkVersion
 from soms.insights import reports
 from soms.insights.selectors.picture import Filters
+from soms.insights.selectors.scope import scope_title
 from soms.jobs.runner import JobContext, JobError, job
 from soms.people.models import OrgUnit, Person, RoleProfile, Team
 from soms.tenancy.models import Membership
@@ -69,7 +70,7 @@ def insights_report_job(ctx: JobContext, *, version_id: int, fmt: str, filters: 
     if version is None:
         raise JobError("The framework version was deleted before the report ran.")
     f = filters_from(filters, m.organisation_id)
-    title = reports.scope_title(m, f)
+    title = scope_title(m, f)
     stamp = timezone.localdate().isoformat()
     name = "".join(ch if ch.isalnum() else "-" for ch in title.lower()).strip("-")[:60] or "report"
     ctx.progress(0, 3, "Reading the attainment")

@@ -23,6 +23,8 @@ from soms.insights.selectors.overview import (
 )
 from soms.insights.selectors.person import person_view
 from soms.insights.selectors.picture import Filters, Picture, picture, targets_for
+from soms.insights.selectors.scope import scope_note, scope_title
+from soms.insights.selectors.targets import PAGE_GROUPS, cover_groups
 from soms.people.models import Person
 from soms.tenancy.models import Membership
 
@@ -40,14 +42,6 @@ def _level_name(pic: Picture, code: str | None) -> str:
     return next((lv.name for lv in pic.levels if lv.code == code), "") if code else ""
 
 
-def scope_title(membership: Membership, filters: Filters) -> str:
-    if filters.team is not None:
-        return f"Team {filters.team.name}"
-    if filters.unit is not None:
-        return f"Unit {filters.unit.name}"
-    return str(membership.organisation.name)
-
-
 def team_report_data(
     membership: Membership, version: Any, filters: Filters
 ) -> tuple[Picture, dict[str, Any]]:
@@ -58,6 +52,7 @@ def team_report_data(
         group_units=True,
         scope=filters.unit,
     )
+    ov.data["coverage_groups"] = cover_groups(membership, version, filters)
     return pic, ov.data
 
 
@@ -76,13 +71,16 @@ def team_xlsx(membership: Membership, version: Any, filters: Filters, progress: 
     summary.set_column(0, 0, 40)
     summary.set_column(1, 6, 14)
     rows: list[list[Any]] = [
-        ["Report", f"Capability of {title}"],
+        ["Report", f"Capability: {title}"],
         ["Framework", f"{version.framework.name} {version.label}"],
         ["As of", data["as_of"]],
         ["People", data["people"]],
-        [],
-        ["Element", "With a requirement", "Below it", "Steps short", "Refresh due", "Expired"],
     ]
+    if note := scope_note(membership, filters):
+        rows.append(["Who", note])
+    rows.append([])
+    header_row = len(rows)
+    rows.append(["Element", "With a requirement", "Below it", "Steps short", "Refresh due", "Expired"])
     dist = {d["element"]: d for d in data["distribution"]}
     for g in data["gaps"]:
         d = dist[g["element"]]
@@ -91,7 +89,7 @@ def team_xlsx(membership: Membership, version: Any, filters: Filters, progress: 
         )
     for i, row in enumerate(rows):
         for j, value in enumerate(row):
-            fmt = bold if j == 0 or i == 5 else None
+            fmt = bold if j == 0 or i == header_row else None
             if isinstance(value, int):
                 summary.write_number(i, j, value, fmt)
             else:
@@ -142,6 +140,27 @@ def team_xlsx(membership: Membership, version: Any, filters: Filters, progress: 
         cover.write_number(i, 1, c["covered"])
         cover.write_number(i, 2, c["refresh_due"])
         cover.write_string(i, 3, c["state"].replace("_", " "))
+    beneath = book.add_worksheet("Targets beneath")
+    beneath.set_column(0, 0, 48)
+    beneath.set_column(1, 1, 8)
+    beneath.set_column(2, 2, 48)
+    beneath.set_column(3, 6, 12)
+    for j, text in enumerate(
+        ["Unit or team", "Kind", "Target", "Covered", "Refresh due", "State", "Short by"]
+    ):
+        beneath.write_string(0, j, text, bold)
+    r = 1
+    for g in data["coverage_groups"]["groups"]:
+        place = f"{g['name']} ({g['path']})" if g["kind"] == "team" and g["path"] else g["path"] or g["name"]
+        for c in g["targets"]:
+            beneath.write_string(r, 0, place)
+            beneath.write_string(r, 1, g["kind"])
+            beneath.write_string(r, 2, f"{c['minimum']} at {c['level']} in {c['name']}")
+            beneath.write_number(r, 3, c["covered"])
+            beneath.write_number(r, 4, c["refresh_due"])
+            beneath.write_string(r, 5, c["state"].replace("_", " "))
+            beneath.write_number(r, 6, c["missing"])
+            r += 1
     sp = data["single_points"]
     spof = book.add_worksheet("Single points")
     spof.set_column(0, 2, 36)
@@ -227,6 +246,7 @@ def team_html(membership: Membership, version: Any, filters: Filters) -> str:
         "insights/report.html",
         {
             "title": title,
+            "note": scope_note(membership, filters),
             "version": version,
             "data": data,
             "grid": mark_safe(svg.get("grid", "")),  # noqa: S308 - our own SVG, every text escaped
@@ -236,6 +256,7 @@ def team_html(membership: Membership, version: Any, filters: Filters) -> str:
             "many": len(pic.people) > PDF_PEOPLE,
             "pdf_people": PDF_PEOPLE,
             "pdf_units": PDF_UNITS,
+            "pdf_groups": PAGE_GROUPS,
         },
     )
 

@@ -27,6 +27,8 @@ from soms.insights.selectors.picture import (
     targets_for,
     versions_with_attainment,
 )
+from soms.insights.selectors.scope import scope_name
+from soms.insights.selectors.targets import cover_groups
 from soms.insights.services import plans
 from soms.insights.services.snapshots import trend_for
 from soms.jobs.api import JobOut, job_out
@@ -130,6 +132,8 @@ def insights_overview(
         limit=limit,
     )
     data = dict(ov.data)
+    data["title"] = scope_name(request.membership, filters)
+    data["coverage_groups"] = cover_groups(request.membership, v, filters)
     data["trend"] = trend_for(request.membership, v, filters)
     data["offset"], data["limit"] = offset, limit
     return data
@@ -311,7 +315,7 @@ class ReportIn(Input):
 def insights_report(request: MemberRequest, payload: ReportIn) -> Status[dict[str, Any]]:
     """Render the overview of these filters as PDF or XLSX in the background; poll the job."""
     from soms.insights.jobs import filter_params, insights_report_job
-    from soms.insights.reports import scope_title
+    from soms.insights.selectors.scope import scope_title
     from soms.jobs.services import job_start
 
     require(request.membership, "insights.export")

@@ -20,6 +20,7 @@ from soms.frameworks.models import FrameworkVersion, Level
 from soms.insights import access
 from soms.insights.forms import ActionForm, ActionStatusForm, ViewFilterForm
 from soms.insights.models import OPEN_STATUSES, ActionStatus, DevelopmentAction
+from soms.insights.selectors import scope
 from soms.insights.selectors.overview import GRID_PEOPLE, charts, overview_for
 from soms.insights.selectors.picture import (
     Filters,
@@ -27,6 +28,8 @@ from soms.insights.selectors.picture import (
     targets_for,
     versions_with_attainment,
 )
+from soms.insights.selectors.targets import PAGE_GROUPS as COVER_PAGE
+from soms.insights.selectors.targets import cover_groups
 from soms.insights.services import plans
 from soms.insights.services.snapshots import trend_chart, trend_for
 from soms.people.access import people_in_scope, role_profiles_visible, unit_scope
@@ -53,13 +56,15 @@ def filter_form(request: MemberRequest) -> ViewFilterForm:
 
 def resolve(request: MemberRequest) -> tuple[ViewFilterForm, FrameworkVersion | None, Filters]:
     """The filter form, the version and the filters. A filter the member may not use (another
-    organisation's unit, a person outside their scope) is not a choice of the form, so it is
-    reported on the form and ignored rather than answered with an error page."""
+    organisation's unit, a person outside their scope, a malformed id) is not a choice of the
+    form: it is reported on the form and left out, and every valid filter beside it still applies
+    (a bad manager id must not widen a unit's view to the whole organisation)."""
     form = filter_form(request)
     version = None
     filters = Filters()
-    if form.is_bound and form.is_valid():
-        d = form.cleaned_data
+    if form.is_bound:
+        form.is_valid()
+        d = form.cleaned_data  # the fields that passed, whether or not others failed
         version = d.get("version")
         filters = Filters(
             unit=d.get("unit"),
@@ -71,6 +76,28 @@ def resolve(request: MemberRequest) -> tuple[ViewFilterForm, FrameworkVersion | 
     if version is None:
         version = default_version(request.membership.organisation_id)
     return form, version, filters
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def left_out(form: ViewFilterForm) -> str:
+    """A sentence naming each filter that was left out, what was typed and why; "" when none."""
+    if not form.is_bound or not form.errors:
+        return ""
+    names, reasons = [], []
+    for f, errors in form.errors.items():
+        label = str(form[f].label) if f in form.fields else f
+        names.append(label)
+        typed = str(form.data.get(f, ""))[:40]
+        reasons.append(f"{label} “{typed}”: {' '.join(str(e).rstrip('.') for e in errors)}")
+    many = len(names) > 1
+    return (
+        f"The {_and(names)} filter{'s were' if many else ' was'} left out and the other filters are "
+        f"applied. {'; '.join(reasons)}. Correct {'them' if many else 'it'} in the filters, or clear "
+        f"{'them' if many else 'it'}."
+    )
 
 
 # Child units per page of the units × elements view.
@@ -142,7 +169,12 @@ def _paging(
 @require_GET
 def dashboard(request: MemberRequest) -> HttpResponse:
     form, version, filters = resolve(request)
-    context: dict[str, Any] = {"form": form, "version": version, "filters": filters}
+    context: dict[str, Any] = {
+        "form": form,
+        "version": version,
+        "filters": filters,
+        "left_out": left_out(form),
+    }
     page, page_problem = _page_number(request.GET.get("page"))
     units_page, units_problem = _page_number(request.GET.get("units_page"))
     if version is not None:
@@ -179,12 +211,10 @@ def dashboard(request: MemberRequest) -> HttpResponse:
         if units_page > units_pages:
             units_problem = _past_end(units_pages, "units")
             units_page = units_pages
-        scope_name = (
-            filters.team.name
-            if filters.team
-            else (filters.unit.name if filters.unit else request.membership.organisation.name)
-        )
+        scope_name = scope.scope_name(request.membership, filters)
         trend = trend_for(request.membership, version, filters)
+        context["cover"] = cover_groups(request.membership, version, filters)
+        context["cover_page"] = COVER_PAGE
         children = (ov.data.get("child_units") or {}).get("rows") or []
         if len(children) < 2:  # one row would only repeat the totals
             children = []
@@ -217,6 +247,7 @@ def dashboard(request: MemberRequest) -> HttpResponse:
             trend=trend,
             charts=drawn,
             scope_name=scope_name,
+            scope_note=scope.scope_note(request.membership, filters),
             query=request.GET.urlencode(),
             can_export=can(request.membership, "insights.export"),
         )
@@ -369,7 +400,7 @@ def _forbidden(request: MemberRequest) -> HttpResponse:
 def export(request: MemberRequest) -> HttpResponse:
     """Start a PDF or XLSX report of what the dashboard shows (same filters, same scope)."""
     from soms.insights.jobs import FORMATS, filter_params, insights_report_job
-    from soms.insights.reports import scope_title
+    from soms.insights.selectors.scope import scope_title
     from soms.jobs.services import job_start
 
     fmt = request.POST.get("format", "")

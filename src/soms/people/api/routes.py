@@ -22,6 +22,7 @@ from soms.people.api.schemas import (
     CoverageTargetIn,
     CoverageTargetOut,
     CoverageTargetPatch,
+    ImportCheckingOut,
     ImportOut,
     ImportRefusedOut,
     InviteIn,
@@ -198,12 +199,21 @@ def _apply(record: PeopleImport, actor: Any) -> Status:  # type: ignore[type-arg
     if import_svc.people_import_runs_inline(record):
         import_svc.people_import_apply(record=record, actor=actor)
         return Status(200, _import_out(record))
-    return Status(202, job_out(import_svc.people_import_apply_later(record=record, actor=actor)))
+    return Status(202, _job_of(record, import_svc.people_import_apply_later(record=record, actor=actor)))
+
+
+def _job_of(record: PeopleImport, job: Any) -> dict[str, Any]:
+    """A 202's body: the job to poll, and the import it works on (so a client finds it after)."""
+    return {
+        **job_out(job),
+        "import_id": record.pk,
+        "import_url": reverse("api:people_import_detail", kwargs={"import_id": record.pk}),
+    }
 
 
 @router.post(
     "/people/import",
-    response={200: ImportOut, 202: JobOut, 422: ImportRefusedOut},
+    response={200: ImportOut, 202: ImportCheckingOut, 422: ImportRefusedOut},
     summary="Check an HR file (CSV or XLSX); apply it unless dry_run",
     openapi_extra=documented(
         "import",
@@ -243,9 +253,9 @@ def people_import(
     `SOMS_PEOPLE_IMPORT_INLINE_CHECK_BYTES` (256 KiB) is checked in the request only as far as can be
     done without reading its rows (size, encoding, sheets, a CSV's columns: 422 at once); its rows
     are checked by a background job — and the file applied by it unless `dry_run` — so the answer is
-    `202` with the job to poll (`url`). A file of more than `SOMS_PEOPLE_IMPORT_INLINE_ROWS` rows
+    `202` with the job to poll (`url`) and the import it checks (`import_id`, `import_url`). A file of more than `SOMS_PEOPLE_IMPORT_INLINE_ROWS` rows
     (2,000) is applied by a background job too (`202`). The import itself is at
-    `/people/imports/{id}` (its id is in the job's parameters as `import_id`; `status` is `checking`
+    `/people/imports/{id}` (`import_url`; `status` is `checking`
     while the job reads it, then `invalid` with the problems or `ready` with the dry run)."""
     m = _m(request)
     require(m, "people.import")
@@ -271,7 +281,7 @@ def people_import(
     if record.status == ImportStatus.INVALID:
         return Status(422, _refused_out(record))
     if record.status == ImportStatus.CHECKING and record.job is not None:
-        return Status(202, job_out(record.job))
+        return Status(202, _job_of(record, record.job))
     if not dry_run:
         return _apply(record, request.user)
     return Status(200, _import_out(record))
@@ -312,7 +322,7 @@ def people_import_detail(request: HttpRequest, import_id: int) -> dict[str, Any]
 
 @router.post(
     "/people/imports/{import_id}/apply",
-    response={200: ImportOut, 202: JobOut},
+    response={200: ImportOut, 202: ImportCheckingOut},
     summary="Apply a checked HR file: now when small (200), by a background job when large (202)",
 )
 def people_import_apply(request: HttpRequest, import_id: int) -> Status:  # type: ignore[type-arg]

@@ -6,6 +6,7 @@ from typing import Any
 from ninja import Field, Schema
 
 from soms.fields import Input
+from soms.jobs.api import JobOut
 
 REVISION_HELP = (
     "The revision you read (from the GET answer). A stale one answers 409 with the current "
@@ -210,6 +211,13 @@ class ImportRefusedOut(Schema):
         None, description="row, column, value, reason for each problem of the file"
     )
     problems_url: str | None = Field(None, description="The problems as a CSV file (the error file)")
+
+
+class ImportCheckingOut(JobOut):
+    """A 202 of the import: the job checking a large file's rows, and the import it checks."""
+
+    import_id: int = Field(description="The import being checked, at /people/imports/{id}")
+    import_url: str
 
 
 class InvitationOut(Schema):
