@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('people', '0008_import_checking'),
+        ('people', '0009_invitations'),
     ]
 
     operations = [
