@@ -36,7 +36,7 @@ class PeopleSearchForm(SomsForm):
         required=False,
         max_length=200,
         label="Search",
-        help_text="Start of a name, or an exact employee id or e-mail",
+        help_text="Start of any word of a name (case and accents ignored), or a whole employee id or e-mail",
     )
     unit = forms.ModelChoiceField(queryset=OrgUnit.objects.none(), required=False, label="Unit (and below)")
     team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False)
