@@ -154,3 +154,23 @@ def unit_path_names(units: list[OrgUnit] | QuerySet[OrgUnit]) -> dict[int, str]:
         chain = [int(u.path[i : i + ID_WIDTH]) for i in range(0, len(u.path), ID_WIDTH)]
         out[u.pk] = "/".join(names.get(i, "?") for i in chain)
     return out
+
+
+PATH_SEPARATOR = " / "
+
+
+def unit_path_labels(units: list[OrgUnit] | QuerySet[OrgUnit]) -> list[tuple[OrgUnit, str]]:
+    """Each unit with its full path ('Operations / North / Service desk'), sorted by that path
+    without regard to case: two units of one name in different branches are told apart. One query
+    for the units, one for all their ancestors (some may lie outside a member's scope)."""
+    units = list(units)
+    ids: set[int] = set()
+    for u in units:
+        ids.update(int(u.path[i : i + ID_WIDTH]) for i in range(0, len(u.path), ID_WIDTH))
+    names = dict(OrgUnit.objects.filter(pk__in=ids).values_list("pk", "name"))
+    labelled = []
+    for u in units:
+        chain = [names.get(int(u.path[i : i + ID_WIDTH]), "?") for i in range(0, len(u.path), ID_WIDTH)]
+        labelled.append((tuple(n.casefold() for n in chain), u.pk, u, PATH_SEPARATOR.join(chain)))
+    labelled.sort(key=lambda t: (t[0], t[1]))
+    return [(u, label) for _, _, u, label in labelled]
