@@ -4,13 +4,13 @@ A target says how many people *its* unit (with the units under it) or team wants
 parent unit's view, and the organisation's, show the targets of the units and teams beneath, each
 counted over its own people, grouped by where it is set. In a fixed number of queries whatever the
 number of targets, units or teams: the targets (one), the attainment of the view's people counted
-by unit path, team, element, level and refresh state (one), and the names of the units on the
-targets' paths (one).
+by unit, team, element, level and refresh state (one), the paths of those units (one) and the
+names of the units on the targets' paths (one).
 """
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import defaultdict
 from typing import Any
 
 from django.db.models import Count, Q
@@ -29,7 +29,27 @@ PAGE_GROUPS = 40
 _ORDER = {CoverageState.SHORT.value: 0, CoverageState.AT_RISK.value: 1, CoverageState.MET.value: 2}
 
 
-def _targets_in_view(membership: Membership, version: FrameworkVersion, filters: Filters) -> list[Any]:
+_FIELDS = (
+    "pk",
+    "unit_id",
+    "unit__path",
+    "unit__name",
+    "team_id",
+    "team__name",
+    "team__unit__path",
+    "element_id",
+    "element__code",
+    "element__name",
+    "level__rank",
+    "level__name",
+    "minimum",
+    "note",
+)
+
+
+def _targets_in_view(
+    membership: Membership, version: FrameworkVersion, filters: Filters
+) -> list[dict[str, Any]]:
     qs = CoverageTarget.objects.filter(
         organisation_id=membership.organisation_id, element__version_id=version.pk
     )
@@ -41,11 +61,16 @@ def _targets_in_view(membership: Membership, version: FrameworkVersion, filters:
         # Only the units and teams the member may see are named.
         seen = OrgUnit.objects.filter(Q(organisation_id=membership.organisation_id) & unit_scope(membership))
         qs = qs.filter(Q(unit__in=seen) | Q(team__unit__in=seen))
-    return list(
-        qs.select_related("element", "level", "unit", "team", "team__unit").order_by(
-            "element__order", "element_id", "-level__rank", "id"
-        )
-    )
+    # Plain rows: a model instance per target and per related row costs more than the counting.
+    return list(qs.order_by("element__order", "element_id", "-level__rank", "id").values(*_FIELDS))
+
+
+def _state(covered: int, warn: int, minimum: int) -> CoverageState:
+    if covered >= minimum:
+        return CoverageState.MET
+    if covered + warn >= minimum:
+        return CoverageState.AT_RISK
+    return CoverageState.SHORT
 
 
 def cover_groups(membership: Membership, version: FrameworkVersion, filters: Filters) -> dict[str, Any]:
@@ -65,66 +90,87 @@ def cover_groups(membership: Membership, version: FrameworkVersion, filters: Fil
     }
     if not targets:
         return out
-    unit_paths = {t.unit.path for t in targets if t.unit_id}
-    team_ids = {t.team_id for t in targets if t.team_id}
-    lowest = min(t.level.rank for t in targets)
-    # (unit path or team id, element) -> (rank, refresh due) -> people
-    by_unit: dict[tuple[str, int], Counter[tuple[int, bool]]] = {}
-    by_team: dict[tuple[int, int], Counter[tuple[int, bool]]] = {}
-    rows = (
+    unit_paths = {t["unit__path"] for t in targets if t["unit_id"]}
+    team_ids = {t["team_id"] for t in targets if t["team_id"]}
+    lowest = min(t["level__rank"] for t in targets)
+    # Counted by the person's unit id (no join for the path); each unit's path is read once below.
+    rows = list(
         ElementAttainment.objects.filter(
             version=version,
-            element_id__in={t.element_id for t in targets},
+            element_id__in={t["element_id"] for t in targets},
             rank__gte=lowest,
             person__in=people_for(membership, filters).order_by().values("pk"),
         )
-        .values_list("person__unit__path", "person__team_id", "element_id", "rank", "status")
+        .values_list("person__unit_id", "person__team_id", "element_id", "rank", "status")
         .annotate(n=Count("id"))
         .order_by()
     )
-    for path, team_id, element_id, rank, status, n in rows:
-        key = (rank, status == AttainmentStatus.REFRESH_DUE)
-        if path:
-            for end in range(ID_WIDTH, len(path) + 1, ID_WIDTH):
-                if path[:end] in unit_paths:
-                    by_unit.setdefault((path[:end], element_id), Counter())[key] += n
+    unit_ids = {r[0] for r in rows if r[0] is not None}
+    path_of: dict[int, str] = (
+        dict(OrgUnit.objects.filter(pk__in=unit_ids).values_list("pk", "path"))
+        if unit_paths and unit_ids
+        else {}
+    )
+    # Per unit id, the target units on its path (itself and its ancestors that hold a target).
+    covers: dict[int, list[str]] = {}
+    for uid, path in path_of.items():
+        covers[uid] = [
+            path[:end] for end in range(ID_WIDTH, len(path) + 1, ID_WIDTH) if path[:end] in unit_paths
+        ]
+    # (unit path or team id, element, rank, refresh due) -> people, flat: the cheapest to add to.
+    by_unit: defaultdict[tuple[str, int, int, bool], int] = defaultdict(int)
+    by_team: defaultdict[tuple[int, int, int, bool], int] = defaultdict(int)
+    ranks: set[int] = set()
+    due = AttainmentStatus.REFRESH_DUE
+    for unit_id, team_id, element_id, rank, status, n in rows:
+        is_due = status == due
+        ranks.add(rank)
+        for prefix in covers.get(unit_id, ()) if unit_id is not None else ():
+            by_unit[prefix, element_id, rank, is_due] += n
         if team_id in team_ids:
-            by_team.setdefault((team_id, element_id), Counter())[key] += n
-    names = _path_names(unit_paths | {t.team.unit.path for t in targets if t.team_id and t.team.unit_id})
+            by_team[team_id, element_id, rank, is_due] += n
+    names = _path_names(unit_paths | {t["team__unit__path"] for t in targets if t["team__unit__path"]})
     groups: dict[tuple[str, int], dict[str, Any]] = {}
     for t in targets:
-        if t.unit_id:
-            gkey, held = ("unit", t.unit_id), by_unit.get((t.unit.path, t.element_id), Counter())
-            where = {"kind": "unit", "id": t.unit_id, "name": t.unit.name, "path": names.get(t.unit.path, "")}
-            sort = (t.unit.path, "")
+        held: Any
+        if t["unit_id"]:
+            gkey, held, place = ("unit", t["unit_id"]), by_unit, t["unit__path"]
+            where = {
+                "kind": "unit",
+                "id": t["unit_id"],
+                "name": t["unit__name"],
+                "path": names.get(t["unit__path"], ""),
+            }
+            sort = (t["unit__path"], "")
         else:
-            gkey, held = ("team", t.team_id), by_team.get((t.team_id, t.element_id), Counter())
-            unit_path = t.team.unit.path if t.team.unit_id else ""
-            where = {"kind": "team", "id": t.team_id, "name": t.team.name, "path": names.get(unit_path, "")}
-            sort = (unit_path + "~", t.team.name.casefold())
-        warn = sum(n for (rank, due), n in held.items() if due and rank >= t.level.rank)
-        covered = sum(n for (rank, due), n in held.items() if not due and rank >= t.level.rank)
-        if covered >= t.minimum:
-            state = CoverageState.MET
-        elif covered + warn >= t.minimum:
-            state = CoverageState.AT_RISK
-        else:
-            state = CoverageState.SHORT
+            gkey, held, place = ("team", t["team_id"]), by_team, t["team_id"]
+            unit_path = t["team__unit__path"] or ""
+            where = {
+                "kind": "team",
+                "id": t["team_id"],
+                "name": t["team__name"],
+                "path": names.get(unit_path, ""),
+            }
+            sort = (unit_path + "~", t["team__name"].casefold())
+        at_least = [r for r in ranks if r >= t["level__rank"]]
+        warn = sum(held.get((place, t["element_id"], r, True), 0) for r in at_least)
+        covered = sum(held.get((place, t["element_id"], r, False), 0) for r in at_least)
+        state = _state(covered, warn, t["minimum"])
         out[state.value] += 1
         g = groups.setdefault(gkey, {**where, "sort": sort, "targets": [], "met": 0, "not_met": 0})
         g["met" if state == CoverageState.MET else "not_met"] += 1
         g["targets"].append(
             {
-                "target_id": t.pk,
-                "element": t.element.code,
-                "name": t.element.name,
-                "level": t.level.name,
-                "minimum": t.minimum,
+                "target_id": t["pk"],
+                "element": t["element__code"],
+                "name": t["element__name"],
+                "level": t["level__name"],
+                "minimum": t["minimum"],
                 "covered": covered,
                 "refresh_due": warn,
-                "missing": max(t.minimum - covered - warn, 0),
+                "missing": max(t["minimum"] - covered - warn, 0),
                 "state": state.value,
-                "note": t.note,
+                "note": t["note"],
             }
         )
     for g in groups.values():
