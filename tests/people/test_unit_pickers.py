@@ -14,7 +14,9 @@ from tests.people.conftest import Org
 def _options(html: str, name: str) -> list[str]:
     select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', html, re.S)
     assert select, f"no select {name}"
-    return [re.sub(r"\s+", " ", o).strip() for o in re.findall(r"<option[^>]*>(.*?)</option>", select[1], re.S)]
+    return [
+        re.sub(r"\s+", " ", o).strip() for o in re.findall(r"<option[^>]*>(.*?)</option>", select[1], re.S)
+    ]
 
 
 @pytest.fixture

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, cast
 
 from django import forms
+from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
 
 from soms.fields import IsoDateInput, SomsForm
 from soms.people.models import OrgUnit, Person, RoleProfile, Team
@@ -32,41 +34,46 @@ class EmployeeIdField(forms.ModelChoiceField):  # type: ignore[type-arg]
         return found[0]
 
 
+class _LabelledIterator(ModelChoiceIterator[Any]):
+    """Choices in the order and with the labels `field.labelled(queryset)` gives, not one label per
+    row in the queryset's order (a path needs the ancestors, fetched once for all rows)."""
+
+    def __iter__(self) -> Iterator[Any]:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj, label in self.field.labelled(self.queryset):  # type: ignore[attr-defined]
+            yield (ModelChoiceIteratorValue(self.field.prepare_value(obj), obj), label)
+
+
 class UnitChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     """A unit picker that shows each unit's full path, sorted by path (F29): "North" alone is
-    ambiguous when two branches each have one. Choices are built when the field is drawn."""
+    ambiguous when two branches each have one."""
+
+    iterator = _LabelledIterator
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(queryset=OrgUnit.objects.none(), **kwargs)
 
-    def _get_choices(self) -> Any:
-        if hasattr(self, "_choices"):
-            return self._choices
-        empty = [("", self.empty_label)] if self.empty_label is not None else []
-        return empty + [(u.pk, label) for u, label in unit_path_labels(self.queryset)]  # type: ignore[arg-type]
-
-    choices = property(_get_choices, forms.ChoiceField.choices.fset)  # type: ignore[attr-defined]
+    def labelled(self, queryset: Any) -> list[tuple[OrgUnit, str]]:
+        return unit_path_labels(queryset)
 
 
 class TeamChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     """A team picker that says which unit each team sits in ("North desk — Operations / North"),
     sorted by unit path and name: teams of one name in different units are told apart."""
 
+    iterator = _LabelledIterator
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(queryset=Team.objects.none(), **kwargs)
 
-    def _get_choices(self) -> Any:
-        if hasattr(self, "_choices"):
-            return self._choices
-        empty = [("", self.empty_label)] if self.empty_label is not None else []
-        return empty + team_labels(self.queryset)  # type: ignore[arg-type]
-
-    choices = property(_get_choices, forms.ChoiceField.choices.fset)  # type: ignore[attr-defined]
+    def labelled(self, queryset: Any) -> list[tuple[Team, str]]:
+        return team_labels(queryset)
 
 
-def team_labels(teams: Any, prefix: str = "") -> list[tuple[Any, str]]:
-    """(pk, "Team name — Unit / path") for `teams`, sorted by unit path, then team name (teams
-    without a unit first). `prefix` goes before the pk ("team:")."""
+def team_labels(teams: Any) -> list[tuple[Team, str]]:
+    """Each team with "Team name — Unit / path", sorted by unit path, then team name (teams without
+    a unit first)."""
     teams = list(teams.select_related("unit") if hasattr(teams, "select_related") else teams)
     units = {t.unit_id: t.unit for t in teams if t.unit is not None}
     order = {u.pk: (i, label) for i, (u, label) in enumerate(unit_path_labels(list(units.values())))}
@@ -74,9 +81,9 @@ def team_labels(teams: Any, prefix: str = "") -> list[tuple[Any, str]]:
     for t in teams:
         position, path = order.get(t.unit_id, (-1, "")) if t.unit_id else (-1, "")
         label = f"{t.name} — {path}" if path else t.name
-        rows.append(((position, t.name.casefold(), t.pk), (f"{prefix}{t.pk}", label)))
+        rows.append(((position, t.name.casefold(), t.pk), t, label))
     rows.sort(key=lambda r: r[0])
-    return [choice for _, choice in rows]
+    return [(t, label) for _, t, label in rows]
 
 
 class PeopleSearchForm(SomsForm):
@@ -237,7 +244,7 @@ class CoverageTargetForm(SomsForm):
         cast(forms.ChoiceField, self.fields["where"]).choices = (
             [("", "—")]
             + [(f"unit:{u.pk}", f"Unit: {label}") for u, label in unit_path_labels(units)]
-            + [(value, f"Team: {label}") for value, label in team_labels(teams, "team:")]
+            + [(f"team:{t.pk}", f"Team: {label}") for t, label in team_labels(teams)]
         )
         self.fields["element"].choices = [  # type: ignore[attr-defined]
             (str(e.pk), f"{v.framework.name} {v.label}: {e.name}") for v in versions for e in v.elements.all()

@@ -37,7 +37,7 @@ def drop_pattern_index(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("people", "0008_import_checking")]
+    dependencies = [("people", "0009_invitations")]
 
     operations = [
         migrations.AddField(
