@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('people', '0009_invitations'),
+        ('people', '0010_person_search_key'),
     ]
 
     operations = [
