@@ -138,5 +138,7 @@ def test_the_demo_organisations_export_and_reimport_with_no_change() -> None:
             continue
         plan, _ = run(org, to_csv_bytes(export_rows(org.pk)), dry_run=True)
         assert plan.problems == [], (org.name, plan.problems[:5])
-        assert (len(plan.creates), len(plan.updates), plan.new_units, plan.new_teams) == (0, 0, [], []), org.name
+        assert (len(plan.creates), len(plan.updates), plan.new_units, plan.new_teams) == (0, 0, [], []), (
+            org.name
+        )
         assert plan.unchanged == Person.objects.filter(organisation=org).count()

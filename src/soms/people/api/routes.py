@@ -417,7 +417,9 @@ def person_update(request: HttpRequest, person_id: int, payload: PersonPatch) ->
     if data.get("active", True) is None:
         data.pop("active")
     try:
-        person = persons.person_update(person=person, actor=request.user, revision=revision, **_values(m, data))
+        person = persons.person_update(
+            person=person, actor=request.user, revision=revision, **_values(m, data)
+        )
     except PeopleInvalid as exc:
         raise _api_problem(exc) from None
     return _person_out(person)

@@ -150,10 +150,7 @@ def person_update(*, person: Person, actor: Any, revision: int | None = None, **
         if unit is None or person.team is None or person.team.unit_id != unit.pk:
             values["team"] = None
     if "unit" in values or "team" in values:
-        _check_team(
-            values["team"] if "team" in values else person.team,
-            values["unit"] if "unit" in values else person.unit,
-        )
+        _check_team(values.get("team", person.team), values.get("unit", person.unit))
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
     if "employee_id" in values:
