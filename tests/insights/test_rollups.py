@@ -171,12 +171,14 @@ def test_dashboard_reads_have_fixed_query_counts(
     claims = skilled.units["claims"]
     targets = targets_for(m, soms_version, unit=None, team=None)
     # picture of the grid's page (elements, levels, people, attainment, profiles, requirements),
-    # the rollup state and rows, the units' path names (2), the sole holders' names.
-    with django_assert_num_queries(11):
+    # the rollup state and rows, the units' paths and names (one query of the organisation's units,
+    # or of the subtree and its ancestors; never a list of every unit's id), the sole holders' names.
+    with django_assert_num_queries(10) as ctx:
         org = overview_for(m, soms_version, Filters(), targets, group_units=True)
+    assert not any(" IN (" in q["sql"] and "people_orgunit" in q["sql"] for q in ctx.captured_queries)
     assert org.from_rollups and org.data["single_points"]["sole"]
     unit_targets = targets_for(m, soms_version, unit=claims, team=None)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         sub = overview_for(m, soms_version, Filters(unit=claims), unit_targets, group_units=True)
     assert sub.from_rollups
     team = Filters(team=skilled.team)

@@ -47,6 +47,7 @@ class Picture:
     as_of: date
     truncated: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    organisation_id: int = 0
 
     @property
     def level_names(self) -> list[str]:
@@ -168,7 +169,17 @@ def picture(
         refresh,
         expired,
     )
-    return Picture(version, elements, levels, rows, holdings, required, today, truncated)
+    return Picture(
+        version,
+        elements,
+        levels,
+        rows,
+        holdings,
+        required,
+        today,
+        truncated,
+        organisation_id=membership.organisation_id,
+    )
 
 
 def matrices(
