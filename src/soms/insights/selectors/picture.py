@@ -223,14 +223,14 @@ def matrices(
         found = att.values_list("person_id", "element_id", "rank", "status").iterator(chunk_size=CHUNK)
         while chunk := list(islice(found, CHUNK)):
             pids, eids, ranks, statuses = zip(*chunk, strict=True)
-            i = np.fromiter((p_index.get(p, -1) for p in pids), dtype=np.intp, count=len(chunk))
-            j = np.fromiter((e_index.get(e, -1) for e in eids), dtype=np.intp, count=len(chunk))
-            keep = (i >= 0) & (j >= 0)
-            i, j = i[keep], j[keep]
+            row = np.fromiter((p_index.get(p, -1) for p in pids), dtype=np.intp, count=len(chunk))
+            col = np.fromiter((e_index.get(e, -1) for e in eids), dtype=np.intp, count=len(chunk))
+            keep = (row >= 0) & (col >= 0)
+            row, col = row[keep], col[keep]
             state = np.array(statuses, dtype=object)[keep]
-            rank[i, j] = np.array(ranks, dtype=np.int16)[keep]
-            refresh[i, j] = state == AttainmentStatus.REFRESH_DUE
-            expired[i, j] = state == AttainmentStatus.EXPIRED
+            rank[row, col] = np.array(ranks, dtype=np.int16)[keep]
+            refresh[row, col] = state == AttainmentStatus.REFRESH_DUE
+            expired[row, col] = state == AttainmentStatus.EXPIRED
         # Required: the highest level any of the person's profiles on this version asks for.
         through = Person.role_profiles.through
         holders: dict[int, list[int]] = {}
