@@ -25,3 +25,16 @@ def test_the_planner_statistics_cover_the_people(django_user_model: Any) -> None
         else:
             cur.execute("SELECT COUNT(*) FROM pg_stats WHERE tablename = 'people_person'")
         assert cur.fetchone()[0] > 0
+
+
+def test_a_migration_leaves_the_planner_statistics_in_place() -> None:
+    from django.core.management import call_command
+
+    with connection.cursor() as cur:
+        if connection.vendor != "sqlite":
+            pytest.skip("PostgreSQL keeps statistics through ALTER TABLE")
+        cur.execute("DELETE FROM sqlite_stat1")
+    call_command("migrate", verbosity=0)
+    with connection.cursor() as cur:
+        cur.execute("SELECT COUNT(*) FROM sqlite_stat1")
+        assert cur.fetchone()[0] > 0

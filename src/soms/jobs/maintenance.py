@@ -9,15 +9,18 @@ ago, so a large load refreshes them at once on either database.
 
 from __future__ import annotations
 
-from django.db import connection
+from typing import Any
+
+from django.db import connection as default_connection
 
 # Rows SQLite samples per index: enough to tell a team from an organisation, and a 50,000-person
 # database is analysed in about a tenth of a second instead of five.
 SQLITE_ANALYSIS_LIMIT = 1000
 
 
-def planner_statistics_refresh() -> str:
-    """Refresh the planner's statistics of every table (after a bulk load, and daily)."""
+def planner_statistics_refresh(connection: Any = None) -> str:
+    """Refresh the planner's statistics of every table (after a bulk load, a migration, and daily)."""
+    connection = connection or default_connection
     with connection.cursor() as cur:
         if connection.vendor == "sqlite":
             cur.execute(f"PRAGMA analysis_limit={SQLITE_ANALYSIS_LIMIT}")
