@@ -73,8 +73,10 @@ def _version(request: MemberRequest, version_id: int) -> FrameworkVersion:
     return access.authoring_version_for(request.membership, version_id)
 
 
-def _grid_url(version: FrameworkVersion, anchor: str = "") -> str:
-    return reverse("framework-version", args=[version.pk]) + (f"#{anchor}" if anchor else "")
+def _grid_url(version: FrameworkVersion, anchor: str = "", *, element_id: int | None = None) -> str:
+    # The grid is paged by element: `element` opens the page that holds the one just changed.
+    query = f"?element={element_id}" if element_id else ""
+    return reverse("framework-version", args=[version.pk]) + query + (f"#{anchor}" if anchor else "")
 
 
 def _published(request: MemberRequest, version: FrameworkVersion) -> HttpResponse:
@@ -322,7 +324,7 @@ def version_item_form(
                     return _statement_fragment(request, version, item)
                 messages.success(request, f"Saved {kind[:-1]} {item.code}.")
                 if kind == "statements":
-                    return redirect(_grid_url(version, f"st-{item.pk}"))
+                    return redirect(_grid_url(version, f"st-{item.pk}", element_id=item.element_id))
                 return redirect("framework-structure", version_id=version.pk)
     else:
         try:
@@ -377,7 +379,7 @@ def version_item_delete(request: MemberRequest, version_id: int, kind: str, item
             else:
                 messages.success(request, f"Deleted {kind[:-1]} {item.code}.")
                 if kind == "statements":
-                    return redirect(_grid_url(version))
+                    return redirect(_grid_url(version, element_id=item.element_id))
                 return redirect("framework-structure", version_id=version.pk)
     else:
         form = RevisionForm(initial={"revision": version.revision})
@@ -404,7 +406,7 @@ def version_item_move(request: MemberRequest, version_id: int, kind: str, item_i
     version = _version(request, version_id)
     item = access.version_item_for(version=version, kind=kind, item_id=item_id)
     back = (
-        _grid_url(version, f"st-{item.pk}")
+        _grid_url(version, f"st-{item.pk}", element_id=item.element_id)
         if kind == "statements"
         else reverse("framework-structure", args=[version.pk])
     )
