@@ -20,7 +20,10 @@ pytestmark = pytest.mark.django_db
 def _csv(code: str, n: int, *, elements: int, levels: int = 5, crowd: bool = False) -> bytes:
     """`n` statements over `elements` elements and `levels` levels; with `crowd` all in one cell."""
     rows = ["framework_code,version_label,element_code,level_code,level_rank,statement_code,statement_text"]
-    rows += [f"{code},1,e{i % elements:04d},l{i % levels},{i % levels + 1},X{i},Declares {i}" for i in range(levels)]
+    rows += [
+        f"{code},1,e{i % elements:04d},l{i % levels},{i % levels + 1},X{i},Declares {i}"
+        for i in range(levels)
+    ]
     rows += [f"{code},1,e{i % elements:04d},l0,1,D{i},Declares element {i}" for i in range(elements)]
     for i in range(n):
         element, level = (0, 0) if crowd else (i % elements, i % levels)

@@ -108,7 +108,8 @@ def grid_pages(*, version: FrameworkVersion, level_count: int) -> GridPages:
     current: list[int] = []
     weight = 0
     statements = 0
-    counted = version.elements.annotate(n=Count("statements")).values_list("id", "n")
+    # order_by: the model's ordering starts with "version", a join to the versions for nothing.
+    counted = version.elements.order_by("order", "id").annotate(n=Count("statements")).values_list("id", "n")
     for element_id, n in counted:
         statements += n
         row = min(n, per_row_max)
@@ -119,13 +120,15 @@ def grid_pages(*, version: FrameworkVersion, level_count: int) -> GridPages:
         weight += row
     if current or not pages:
         pages.append(current)
-    return GridPages(
-        pages=pages, element_count=sum(len(p) for p in pages), statement_count=statements
-    )
+    return GridPages(pages=pages, element_count=sum(len(p) for p in pages), statement_count=statements)
 
 
 def version_grid(
-    *, version: FrameworkVersion, page: int = 1, pages: GridPages | None = None, levels: list[Level] | None = None
+    *,
+    version: FrameworkVersion,
+    page: int = 1,
+    pages: GridPages | None = None,
+    levels: list[Level] | None = None,
 ) -> Grid:
     """Elements down, levels across, statements in the cells, for one page of elements: five
     queries (levels, the paging, the page's elements, their cells' counts, their first statements),
@@ -133,11 +136,13 @@ def version_grid(
     levels = list(version.levels.all()) if levels is None else levels
     pages = pages or grid_pages(version=version, level_count=len(levels))
     ids = pages.pages[page - 1]
-    elements = list(version.elements.filter(pk__in=ids)) if ids else []
+    elements = list(version.elements.filter(pk__in=ids).order_by("order", "id")) if ids else []
     column = {lv.pk: i for i, lv in enumerate(levels)}
     rows = {el.pk: GridRow(element=el, cells=[GridCell(level=lv) for lv in levels]) for el in elements}
     if ids:
-        on_page = version.statements.filter(element_id__in=ids)
+        # By element alone (the ids are this version's): with the version too, SQLite reads the
+        # version's whole index (20,000 rows) instead of the page's elements'.
+        on_page = Statement.objects.filter(element_id__in=ids)
         for element_id, level_id, n in (
             on_page.order_by().values_list("element_id", "level_id").annotate(n=Count("id"))
         ):
