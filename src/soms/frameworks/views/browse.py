@@ -40,6 +40,11 @@ def framework_detail(request: MemberRequest, framework_id: int) -> HttpResponse:
     return redirect("framework-version", version_id=version.pk)
 
 
+class _NoSuchPage(Exception):
+    def __init__(self, pages: int) -> None:
+        self.pages = pages
+
+
 def _whole(value: str | None) -> int | None:
     return int(value) if value is not None and value.isdigit() and len(value) <= 9 else None
 
@@ -50,18 +55,24 @@ def _whole(value: str | None) -> int | None:
 def framework_version(request: MemberRequest, version_id: int) -> HttpResponse:
     version = access.framework_version_for(request.membership, version_id)
     levels: list[Level] | None = None
+    known: list[selectors.GridPages] = []
 
     def paging() -> selectors.GridPages:
         nonlocal levels
         levels = list(version.levels.all())
         return selectors.grid_pages(version=version, level_count=len(levels))
 
-    # Which elements fall on which page: the same for every reader of a published version.
-    pages = published_cached(version, "grid:pages", paging)
+    def pages_of() -> selectors.GridPages:
+        # Which elements fall on which page: the same for every reader of a published version. Read
+        # only when needed: a published page already drawn is one cache read, paging and all.
+        if not known:
+            known.append(published_cached(version, "grid:pages", paging))
+        return known[0]
+
     page = 1
     if "element" in request.GET:
         element_id = _whole(request.GET["element"])
-        found = pages.page_of(element_id) if element_id is not None else None
+        found = pages_of().page_of(element_id) if element_id is not None else None
         if found is None:
             return bad_request(request, "element: no such element in this version.", status=404)
         page = found
@@ -69,14 +80,15 @@ def framework_version(request: MemberRequest, version_id: int) -> HttpResponse:
         number = _whole(request.GET["page"])
         if number is None or number < 1:
             return bad_request(request, "page: give a whole number from 1.")
-        if number > len(pages.pages):
-            return bad_request(request, f"page: this grid has {len(pages.pages)} page(s).", status=404)
         page = number
 
     def draw() -> dict[str, Any]:
         # One page of the grid and the rules: the same for every reader of a published version,
         # so drawn once and read back from the cache (soms.frameworks.cache); a draft is drawn
         # every time, a page at a time, so that its size never reaches the request.
+        pages = pages_of()
+        if page > len(pages.pages):
+            raise _NoSuchPage(len(pages.pages))
         grid = selectors.version_grid(version=version, page=page, pages=pages, levels=levels)
         html = render_to_string(
             "frameworks/_grid_body.html",
@@ -99,7 +111,10 @@ def framework_version(request: MemberRequest, version_id: int) -> HttpResponse:
             "last": grid.last,
         }
 
-    drawn = published_cached(version, f"grid:{page}", draw)
+    try:
+        drawn = published_cached(version, f"grid:{page}", draw)
+    except _NoSuchPage as exc:
+        return bad_request(request, f"page: this grid has {exc.pages} page(s).", status=404)
     readable = access.readable_versions_q(request.membership)
     versions = version.framework.versions.filter(readable).order_by("-created_at")
     return render(
