@@ -164,6 +164,32 @@ def test_jobs_are_private_to_their_owner_and_the_admins(world):
     assert missing.json() == world.client_for(world.bob, world.org_b).get(f"/api/v1/jobs/{job.pk}").json()
 
 
+def test_a_file_made_for_a_role_is_not_handed_back_after_the_role_changed(world):
+    """dana (assessor in A) exports what an assessor sees; demoted to member, the file holds more than
+    she may now see: the page says so instead of offering it, both downloads answer 403. alice, who
+    administers A, may still take it; dana's role back as it was, it is hers again."""
+    from soms.tenancy.models import Membership, Role
+
+    job = _a_job(world, world.dana)
+    assert job.owner_role == Role.ASSESSOR
+    m = Membership.objects.get(organisation=world.org_a, user=world.dana)
+    client = world.client_for(world.dana, world.org_a)
+    assert client.get(reverse("job-download", args=[job.pk])).status_code == 200
+    m.role = Role.MEMBER
+    m.save(update_fields=["role"])
+    page = client.get(reverse("job-detail", args=[job.pk]))
+    assert page.status_code == 200 and "Your role changed" in page.text
+    assert reverse("job-download", args=[job.pk]) not in page.text
+    assert client.get(reverse("job-download", args=[job.pk])).status_code == 403
+    refused = client.get(f"/api/v1/jobs/{job.pk}/download")
+    assert refused.status_code == 403 and "Your role changed" in refused.json()["detail"]
+    admin = world.client_for(world.alice, world.org_a)
+    assert admin.get(reverse("job-download", args=[job.pk])).status_code == 200
+    m.role = Role.ASSESSOR
+    m.save(update_fields=["role"])
+    assert client.get(f"/api/v1/jobs/{job.pk}/download").status_code == 200
+
+
 def test_the_api_shows_a_job_to_poll(world):
     job = _a_job(world, world.alice)
     body = world.client_for(world.alice, world.org_a).get(f"/api/v1/jobs/{job.pk}").json()

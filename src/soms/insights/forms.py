@@ -37,6 +37,19 @@ class ViewFilterForm(SomsForm):
         self.fields["team"].queryset = teams  # type: ignore[attr-defined]
         self.fields["role_profile"].queryset = profiles  # type: ignore[attr-defined]
         self.fields["manager"].queryset = people  # type: ignore[attr-defined]
+        # Said in the view's words: "not a valid choice" does not tell the user what to fix.
+        for name, words in NOT_A_CHOICE.items():
+            self.fields[name].error_messages["invalid_choice"] = words
+            self.fields[name].error_messages["invalid_pk_value"] = words
+
+
+NOT_A_CHOICE = {
+    "version": "Not a published framework version here.",
+    "unit": "Not a unit you may see.",
+    "team": "Not a team you may see.",
+    "role_profile": "Not a role profile of this organisation.",
+    "manager": "No one you may see has this employee id.",
+}
 
 
 class ActionForm(SomsForm):

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.urls import reverse
 from ninja import Field, Router, Schema
 
-from soms.jobs.access import job_for
+from soms.jobs.access import job_file_for, job_for
 from soms.jobs.models import Job
 from soms.jobs.queue import jobs_ahead
 from soms.tenancy.access import member_required
@@ -89,9 +89,7 @@ def job_detail(request: MemberRequest, job_id: int) -> dict[str, object]:
 )
 @member_required
 def job_download(request: MemberRequest, job_id: int) -> FileResponse:
-    job = job_for(request.membership, job_id)
-    if not job.result_file:
-        raise Http404("This job has no file")
+    job = job_file_for(request.membership, job_id)
     response = FileResponse(
         job.result_file.open("rb"),
         as_attachment=True,

@@ -32,6 +32,9 @@ class Job(TenantOwned):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="jobs"
     )
     # The registered name of the job function (see soms.jobs.runner.job).
+    # The owner's role when the job was started: a file it writes holds what that role could see,
+    # so it is not handed back to the owner once their role changed (soms.jobs.access).
+    owner_role = models.CharField(max_length=20, blank=True)
     kind = models.CharField(max_length=200)
     title = models.CharField(max_length=200)
     params = models.JSONField(default=dict, blank=True)

@@ -62,9 +62,20 @@ def job_start(
         queue_admit(organisation=organisation, owner=owner)
     elif enqueue:
         JobLane.objects.get_or_create(organisation=organisation)
+    role = ""
+    if owner is not None:
+        from soms.tenancy.models import Membership
+
+        role = (
+            Membership.objects.filter(organisation=organisation, user=owner)
+            .values_list("role", flat=True)
+            .first()
+            or ""
+        )
     return Job.objects.create(
         organisation=organisation,
         owner=owner,
+        owner_role=role,
         kind=kind,
         title=title[:200],
         params=params,

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from soms.jobs.access import job_for
+from soms.jobs.access import job_file_for, job_file_refusal, job_for
 from soms.jobs.queue import jobs_ahead
 from soms.jobs.selectors import jobs_visible_to
 from soms.tenancy.access import member_required
@@ -26,15 +26,14 @@ def job_detail(request: MemberRequest, job_id: int) -> HttpResponse:
     job = job_for(request.membership, job_id)
     # htmx polls the progress fragment alone until the job ends.
     template = "jobs/_progress.html" if request.htmx else "jobs/job_detail.html"
-    return render(request, template, {"job": job, "ahead": jobs_ahead(job)})
+    refusal = job_file_refusal(request.membership, job) if job.result_file else None
+    return render(request, template, {"job": job, "ahead": jobs_ahead(job), "file_refused": refusal})
 
 
 @member_required
 @require_GET
 def job_download(request: MemberRequest, job_id: int) -> FileResponse:
-    job = job_for(request.membership, job_id)
-    if not job.result_file:
-        raise Http404("This job has no file")
+    job = job_file_for(request.membership, job_id)
     name = (job.result_file.name or "result").rsplit("/", 1)[-1]
     response = FileResponse(
         job.result_file.open("rb"),

@@ -102,3 +102,19 @@ def people_export_job(ctx: JobContext, *, fmt: str) -> str:
     data = people_export_bytes(ctx.organisation.pk, fmt, progress=progress)
     ctx.result_file(people_export_filename(ctx.organisation, fmt), data, content_type=CONTENT_TYPES[fmt])
     return f"Exported {total:,} people as {fmt.upper()}: download the file."
+
+
+@job
+def invitation_send_job(ctx: JobContext, *, invitation_id: int) -> str:
+    """Send one invitation's mail; a failure is recorded on the invitation (the members page shows
+    it and offers "Send again") and fails the job with the same reason."""
+    from soms.people.models import Invitation, InvitationSend, InvitationStatus
+    from soms.people.services.invitations import invitation_send
+
+    invitation = Invitation.objects.filter(pk=invitation_id, organisation=ctx.organisation).first()
+    if invitation is None or invitation.status != InvitationStatus.PENDING:
+        return "The invitation was withdrawn or answered before its mail left: nothing was sent."
+    invitation = invitation_send(invitation=invitation)
+    if invitation.send_status == InvitationSend.FAILED:
+        raise JobError(f"The invitation to {invitation.email} was not sent: {invitation.send_error}")
+    return f"Sent the invitation to {invitation.email}."

@@ -134,6 +134,11 @@ class Person(TenantOwned):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="people"
     )
+    # The login this person had until they were removed from the organisation: accepting a new
+    # invitation links that login to this record again (soms.people.services.invitations).
+    former_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     employee_id = models.CharField(max_length=64)
     name = models.CharField(max_length=200)
     # Lower-cased name for case-insensitive, index-backed prefix search and ordering.
@@ -302,3 +307,53 @@ class PeopleImport(TenantOwned):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for an answer"
+    ACCEPTED = "accepted", "Accepted"
+    REVOKED = "revoked", "Withdrawn"
+
+
+class InvitationSend(models.TextChoices):
+    QUEUED = "queued", "Waiting to be sent"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Not sent"
+
+
+class Invitation(TenantOwned):
+    """One invitation of a login to the organisation: the link it sent, whether the mail left, and
+    how it ended (accepted, or withdrawn when the member is removed first).
+
+    The link carries a random token of which only a hash is kept; each send makes a new one, so
+    "Send again" retires the link sent before. The mail is sent by a job (soms.people.jobs), never
+    inside the request that invited."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    email = models.EmailField()
+    role = models.CharField(max_length=20)
+    # The person record the login is linked to when the invitation is accepted (person invite).
+    person = models.ForeignKey(Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    status = models.CharField(
+        max_length=10, choices=InvitationStatus.choices, default=InvitationStatus.PENDING
+    )
+    send_status = models.CharField(
+        max_length=10, choices=InvitationSend.choices, default=InvitationSend.QUEUED
+    )
+    send_error = models.CharField(max_length=500, blank=True)
+    send_attempts = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organisation", "user", "status"], name="invitation_org_user")]
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.email}"
