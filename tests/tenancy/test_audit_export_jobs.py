@@ -57,7 +57,9 @@ def test_a_large_export_runs_as_a_job_whose_file_is_the_inline_export(world, set
     settings.SOMS_AUDIT_EXPORT_INLINE_ROWS = 10
     with jobs_run():
         started = client.get(reverse("audit-log-csv"))
-    assert started.status_code == 302 and started["Location"] == reverse("job-detail", args=[Job.objects.get().pk])
+    assert started.status_code == 302 and started["Location"] == reverse(
+        "job-detail", args=[Job.objects.get().pk]
+    )
     job = Job.objects.get()
     total = AuditLogEntry.objects.filter(organisation=world.org_a).count()
     assert job.status == JobStatus.DONE and job.progress_current == job.progress_total == total
@@ -132,7 +134,10 @@ def test_another_organisations_export_job_answers_404_like_a_missing_one(world, 
         world.client_for(world.alice, world.org_a).get(reverse("audit-log-csv"))
     job = Job.objects.get()
     bob = world.client_for(world.bob, world.org_b)
-    missing_url, theirs_url = reverse("job-detail", args=[job.pk + 1000]), reverse("job-detail", args=[job.pk])
+    missing_url, theirs_url = (
+        reverse("job-detail", args=[job.pk + 1000]),
+        reverse("job-detail", args=[job.pk]),
+    )
     missing, theirs = bob.get(missing_url), bob.get(theirs_url)
     assert theirs.status_code == missing.status_code == 404
     assert _page(theirs, missing_url, theirs_url) == _page(missing, missing_url, theirs_url)
