@@ -9,15 +9,16 @@ from django import forms
 from soms.fields import IsoDateInput, SomsForm
 from soms.frameworks.models import Element, FrameworkVersion, Statement
 from soms.insights.models import ActionKind, ActionStatus
-from soms.people.models import OrgUnit, Person, RoleProfile, Team
+from soms.people.forms import TeamChoiceField, UnitChoiceField
+from soms.people.models import Person, RoleProfile
 
 
 class ViewFilterForm(SomsForm):
     version = forms.ModelChoiceField(
         queryset=FrameworkVersion.objects.none(), required=False, label="Framework"
     )
-    unit = forms.ModelChoiceField(queryset=OrgUnit.objects.none(), required=False, label="Unit (and below)")
-    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False)
+    unit = UnitChoiceField(required=False, label="Unit (and below)")
+    team = TeamChoiceField(required=False)
     role_profile = forms.ModelChoiceField(queryset=RoleProfile.objects.none(), required=False)
     location = forms.CharField(max_length=200, required=False)
     manager = forms.ModelChoiceField(

@@ -21,6 +21,8 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from soms import limits
+from soms.people.search import MAX_LENGTH as SEARCH_MAX_LENGTH
+from soms.people.search import search_text
 from soms.tenancy.models import Organisation, TenantOwned, revision_field
 
 if TYPE_CHECKING:
@@ -143,6 +145,8 @@ class Person(TenantOwned):
     name = models.CharField(max_length=200)
     # Lower-cased name for case-insensitive, index-backed prefix search and ordering.
     name_key = models.CharField(max_length=200, editable=False)
+    # The name as search matches it (soms.people.search): case-folded, accents stripped, words.
+    search_key = models.CharField(max_length=SEARCH_MAX_LENGTH, editable=False, default="")
     email = models.EmailField(blank=True)
     job_title = models.CharField(max_length=200, blank=True)
     manager = models.ForeignKey(
@@ -179,6 +183,7 @@ class Person(TenantOwned):
         ]
         indexes = [
             models.Index(fields=["organisation", "name_key", "id"], name="person_org_name"),
+            models.Index(fields=["organisation", "search_key", "id"], name="person_org_search"),
             models.Index(fields=["organisation", "chain"], name="person_org_chain"),
             models.Index(fields=["organisation", "email"], name="person_org_email"),
             staged_index("person_staged"),
@@ -189,6 +194,7 @@ class Person(TenantOwned):
 
     def save(self, *args: object, **kwargs: object) -> None:
         self.name_key = self.name.lower()
+        self.search_key = search_text(self.name)
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     @property
@@ -279,6 +285,8 @@ class ImportStatus(models.TextChoices):
     CHECKING = "checking", "Being checked"
     INVALID = "invalid", "Has problems"
     READY = "ready", "Checked, ready to apply"
+    # Claimed by one apply (a conditional UPDATE from ready): a second tab or API call is refused.
+    APPLYING = "applying", "Being applied"
     APPLIED = "applied", "Applied"
     FAILED = "failed", "Failed"
 
@@ -297,6 +305,9 @@ class PeopleImport(TenantOwned):
     status = models.CharField(max_length=20, choices=ImportStatus.choices, default=ImportStatus.INVALID)
     problems = models.JSONField(default=list)
     summary = models.JSONField(default=dict)
+    # What the dry run said it would change, and to whom at which revision (Plan.fingerprint): an
+    # apply whose fresh check differs was reviewed against another organisation and is refused.
+    fingerprint = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     applied_at = models.DateTimeField(null=True, blank=True)
     # The background job checking or applying a large file (see soms.people.jobs), while and after it runs.

@@ -134,7 +134,9 @@ def _profiles(m: Membership, codes: list[str]) -> list[RoleProfile]:
 def person_list(
     request: HttpRequest,
     q: str = param.Query(
-        "", max_length=200, description="Start of a name, or an exact employee id or e-mail"
+        "",
+        max_length=200,
+        description="Start of any word of a name (case and accents ignored), or a whole employee id or e-mail",
     ),
     unit_id: int | None = param.Query(
         None, ge=1, le=2**63 - 1, description="This unit and everything under it"
