@@ -161,3 +161,19 @@ def test_saving_a_statement_returns_to_the_page_of_its_element(world):
     assert response["Location"].endswith(f"?element={st.element_id}#st-{st.pk}")
     page = client.get(response["Location"]).content.decode()
     assert "Reworded on the third page" in page and "page 3 of 3" in page
+
+
+def test_moving_a_statement_past_the_cells_first_ones_returns_to_the_cells_list(world):
+    crowded = _draft(world, "moves", 150, elements=3, crowd=True)
+    client = world.client_for(world.alice)
+    cell = list(crowded.statements.filter(element__code="e0000", level__code="l0").order_by("order", "id"))
+    near, far = cell[2], cell[120]
+    url = reverse("framework-item-move", args=[crowded.pk, "statements", near.pk])
+    moved = client.post(url, {"revision": crowded.revision, "direction": "down"})
+    assert moved["Location"].endswith(f"?element={near.element_id}#st-{near.pk}")
+    crowded.refresh_from_db()
+    url = reverse("framework-item-move", args=[crowded.pk, "statements", far.pk])
+    moved = client.post(url, {"revision": crowded.revision, "direction": "up"})
+    cell_url = reverse("framework-cell", args=[crowded.pk, far.element_id, far.level_id])
+    assert moved["Location"] == f"{cell_url}?page=2#st-{far.pk}"
+    assert f'id="st-{far.pk}"' in client.get(moved["Location"]).content.decode()

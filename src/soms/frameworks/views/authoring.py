@@ -38,6 +38,7 @@ from soms.frameworks.forms import (
 from soms.frameworks.models import FrameworkVersion, MappingKind, Statement
 from soms.frameworks.rules import FrameworkRules
 from soms.frameworks.selectors import authoring as selectors_authoring
+from soms.frameworks.selectors.versions import CELL_STATEMENTS_PER_PAGE, GRID_CELL_STATEMENTS
 from soms.frameworks.services import authoring as services_authoring
 from soms.frameworks.services.authoring import (
     InvalidField,
@@ -428,8 +429,10 @@ def version_item_move(request: MemberRequest, version_id: int, kind: str, item_i
     ids = [s.pk for s in siblings]
     at = ids.index(item.pk)
     to = at - 1 if form.cleaned_data["direction"] == "up" else at + 1
+    place = at
     if 0 <= to < len(ids):
         ids[at], ids[to] = ids[to], ids[at]
+        place = to
         try:
             services_authoring.version_items_reorder(
                 version=version,
@@ -440,6 +443,12 @@ def version_item_move(request: MemberRequest, version_id: int, kind: str, item_i
             )
         except StaleRevision as exc:
             messages.error(request, f"{exc} Nothing was moved; look at the draft again.")
+            place = at
+    if kind == "statements" and place >= GRID_CELL_STATEMENTS:
+        # Past the first statements of its cell the grid does not show it: back to the cell's list.
+        page = place // CELL_STATEMENTS_PER_PAGE + 1
+        cell = reverse("framework-cell", args=[version.pk, item.element_id, item.level_id])
+        return redirect(cell + (f"?page={page}" if page > 1 else "") + f"#st-{item.pk}")
     return redirect(back)
 
 
