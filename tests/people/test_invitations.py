@@ -346,3 +346,25 @@ def test_the_api_shows_the_invitation_state_and_sends_it_again(world, settings):
     charlie = _m(world.charlie, world.org_a).pk
     refused = owner.post(f"/api/v1/members/{charlie}/invitation/resend")
     assert refused.status_code == 409 and "already accepted" in refused.json()["detail"]
+
+
+def _members_page_queries(client: Client) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/organisation/members/").status_code == 200
+    return len(queries)
+
+
+def test_the_members_page_reads_invitations_in_one_query_whatever_the_number_of_members(world):
+    owner = world.client_for(world.alice, world.org_a)
+    _invite(world, "first@example.org")
+    few = _members_page_queries(owner)
+    for n in range(6):
+        _invite(world, f"more{n}@example.org")
+    with jobs_run():  # an older, withdrawn invitation beside the newest one
+        owner.post(
+            f"/organisation/members/{_m(get_user_model().objects.get(email='more0@example.org'), world.org_a).pk}/invitation/resend/"
+        )
+    assert _members_page_queries(owner) == few

@@ -285,6 +285,8 @@ class ImportStatus(models.TextChoices):
     CHECKING = "checking", "Being checked"
     INVALID = "invalid", "Has problems"
     READY = "ready", "Checked, ready to apply"
+    # Claimed by one apply (a conditional UPDATE from ready): a second tab or API call is refused.
+    APPLYING = "applying", "Being applied"
     APPLIED = "applied", "Applied"
     FAILED = "failed", "Failed"
 
@@ -303,6 +305,9 @@ class PeopleImport(TenantOwned):
     status = models.CharField(max_length=20, choices=ImportStatus.choices, default=ImportStatus.INVALID)
     problems = models.JSONField(default=list)
     summary = models.JSONField(default=dict)
+    # What the dry run said it would change, and to whom at which revision (Plan.fingerprint): an
+    # apply whose fresh check differs was reviewed against another organisation and is refused.
+    fingerprint = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     applied_at = models.DateTimeField(null=True, blank=True)
     # The background job checking or applying a large file (see soms.people.jobs), while and after it runs.
