@@ -69,7 +69,9 @@ def _merged(sender: Any, *, keep: Person, duplicate_id: int, **_: Any) -> None:
     taken = set(rows.filter(person_id=keep.pk).values_list("version_id", "month"))
     clash = [
         pk
-        for pk, version_id, month in rows.filter(person_id=duplicate_id).values_list("pk", "version_id", "month")
+        for pk, version_id, month in rows.filter(person_id=duplicate_id).values_list(
+            "pk", "version_id", "month"
+        )
         if (version_id, month) in taken
     ]
     rows.filter(pk__in=clash).delete()
