@@ -281,9 +281,17 @@ def coverage_targets(request: HttpRequest) -> HttpResponse:
                 return redirect("people-coverage")
             except PeopleInvalid as exc:
                 form_error(form, exc)
-    targets = CoverageTarget.objects.filter(organisation_id=m.organisation_id).select_related(
-        "unit", "team", "element", "level"
+    targets = list(
+        CoverageTarget.objects.filter(organisation_id=m.organisation_id).select_related(
+            "unit", "team", "element", "level"
+        )
     )
+    # The unit's full path: two "Service desk" units in different branches must be told apart.
+    paths = unit_path_names([t.unit for t in targets if t.unit is not None])
+    for t in targets:
+        t.where = (  # type: ignore[attr-defined]
+            f"Team {t.team.name}" if t.team else f"Unit {paths.get(t.unit_id or 0, '').replace('/', ' / ')}"
+        )
     return render(
         request,
         "people/coverage.html",
