@@ -81,6 +81,7 @@ def test_the_coverage_target_picker_shows_paths(desks: Org, soms_version: Any) -
         unit=Unit.objects.get(name="Service desk", parent=desks.units["south"]),
         element=soms_version.elements.first(),
         level=soms_version.levels.first(),
+        minimum=1,
         actor=desks.world.alice,
     )
     assert (
