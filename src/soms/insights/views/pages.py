@@ -250,6 +250,7 @@ def dashboard(request: MemberRequest) -> HttpResponse:
             scope_note=scope.scope_note(request.membership, filters),
             query=request.GET.urlencode(),
             can_export=can(request.membership, "insights.export"),
+            can_set_targets=can(request.membership, "coverage.manage"),
         )
     return render(request, "insights/dashboard.html", context)
 
