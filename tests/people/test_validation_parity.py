@@ -142,3 +142,18 @@ def test_the_demo_organisations_export_and_reimport_with_no_change() -> None:
             org.name
         )
         assert plan.unchanged == Person.objects.filter(organisation=org).count()
+
+
+def test_unit_and_team_names_refuse_control_characters_like_a_file_does(org: Org) -> None:
+    w = org.world
+    client = w.client_for(w.alice, w.org_a)
+    unit = client.post("/api/v1/org-units", {"name": "North\nEast"}, content_type="application/json")
+    assert unit.status_code == 422 and "name" in _place(unit)
+    team = client.post(
+        "/api/v1/teams",
+        {"name": "Night\x07shift", "unit_id": org.units["north"].pk},
+        content_type="application/json",
+    )
+    assert team.status_code == 422 and "name" in _place(team)
+    plan, _ = run(w.org_a, csv_bytes([["employee_id", "team"], ["E005", "Night\x07shift"]]), dry_run=True)
+    assert [(p.row, p.column) for p in plan.problems] == [(2, "team")]

@@ -11,6 +11,7 @@ from django.db.models.functions import Concat, Length, Substr
 from soms.people.errors import PeopleConflict, PeopleInvalid
 from soms.people.models import ID_WIDTH, MAX_DEPTH, OrgUnit, Person, Team, path_segment
 from soms.people.services.revisions import bump_revision, check_revision
+from soms.people.validation import text_problem
 from soms.tenancy.models import Organisation
 from soms.tenancy.services import audit_log_write
 
@@ -21,7 +22,15 @@ def _clean_name(name: str) -> str:
         raise PeopleInvalid("name", "must not be blank")
     if "/" in name:
         raise PeopleInvalid("name", "must not contain '/': it separates the levels of a unit path")
+    _check_control(name)
     return name
+
+
+def _check_control(name: str) -> None:
+    # The rule of every person's text (soms.people.validation): an HR file names units and teams too.
+    reason = text_problem(name)
+    if reason is not None:
+        raise PeopleInvalid("name", reason)
 
 
 def _sibling_taken(
@@ -180,6 +189,7 @@ def team_create(*, organisation: Organisation, name: str, unit: OrgUnit | None, 
     name = (name or "").strip()
     if not name:
         raise PeopleInvalid("name", "must not be blank")
+    _check_control(name)
     if unit is not None and unit.organisation_id != organisation.pk:
         raise PeopleInvalid("unit", "the unit is not part of this organisation")
     if Team.objects.filter(organisation=organisation, unit=unit, name__iexact=name).exists():
@@ -212,6 +222,7 @@ def team_update(
     new_name = team.name if name is _UNSET else (name or "").strip()
     if not new_name:
         raise PeopleInvalid("name", "must not be blank")
+    _check_control(new_name)
     if new_unit is not None and new_unit.organisation_id != team.organisation_id:
         raise PeopleInvalid("unit", "the unit is not part of this organisation")
     if (
