@@ -288,6 +288,13 @@ SOMS_PEOPLE_IMPORT_STAGED = envbool(
 )
 SOMS_PEOPLE_IMPORT_STAGE_ROWS = envint("SOMS_PEOPLE_IMPORT_STAGE_ROWS", 1_000)
 SOMS_PEOPLE_IMPORT_STAGE_PAUSE_MS = envint("SOMS_PEOPLE_IMPORT_STAGE_PAUSE_MS", 150)
+# A rebuild of the Insights rollups (soms.insights.rollups) writes its new rows this many to a
+# transaction, with a pause between transactions (on SQLite only) in which other organisations'
+# sign-ins and writes take the write lock; the new rows become current in one last short transaction.
+SOMS_ROLLUP_WRITE_ROWS = envint("SOMS_ROLLUP_WRITE_ROWS", 2_000)
+SOMS_ROLLUP_WRITE_PAUSE_MS = envint(
+    "SOMS_ROLLUP_WRITE_PAUSE_MS", 20 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" else 0
+)
 
 # Where links in e-mails point (invitations). E-mail goes to the console unless a backend is set.
 SOMS_BASE_URL = os.environ.get("SOMS_BASE_URL", "http://127.0.0.1:8000").strip()

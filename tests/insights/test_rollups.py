@@ -203,12 +203,12 @@ def test_a_refresh_takes_the_same_queries_for_one_person_or_everyone(
 ) -> None:
     a = skilled.world.org_a
     everyone = [p.pk for p in skilled.people.values()]
-    # version, the state (the lock), elements, levels, their old shares, the people, their
-    # attainment, profiles and requirements, their units' rows, then delete and insert the units'
-    # rows and the shares (inside a savepoint here).
-    with django_assert_num_queries(16):
+    # version, the state (the lock) and its current generation, elements, levels, their old shares,
+    # the people, their attainment, profiles and requirements, their units' rows, then delete and
+    # insert the units' rows and the shares (inside a savepoint here).
+    with django_assert_num_queries(17):
         rollups.refresh(a.pk, soms_version.pk, [skilled.people["E005"].pk])
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(17):
         rollups.refresh(a.pk, soms_version.pk, everyone)
     assert stored(a.pk, soms_version) == from_scratch(a.pk, soms_version)
 
@@ -226,3 +226,86 @@ def test_the_person_view_reads_in_a_fixed_number_of_queries(
     with django_assert_num_queries(6):
         view = person_view(m, skilled.people["E003"], soms_version)
     assert view["gaps_total"] >= 1
+
+
+def _insert_sizes(queries: Any, table: str) -> list[int]:
+    """Rows per INSERT of `table` (SQLite logs executemany as 'N times: …', COPY as 'N rows: …')."""
+    import re
+
+    sizes = []
+    for q in queries:
+        sql = q["sql"]
+        if table in sql and ("INSERT" in sql or "COPY" in sql):
+            found = re.match(r"(\d+) (times|rows): ", sql)
+            sizes.append(int(found.group(1)) if found else 1)
+    return sizes
+
+
+def test_a_rebuild_writes_its_rows_in_short_batches(
+    skilled: Any, soms_version: Any, settings: Any
+) -> None:
+    """F19: a rebuild held SQLite's write lock for its whole write (6–7 s at 50,000 people). It now
+    writes SOMS_ROLLUP_WRITE_ROWS rows per transaction: with 3, Alpha's 8 people take 3 inserts."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    a = skilled.world.org_a
+    settings.SOMS_ROLLUP_WRITE_ROWS = 3
+    settings.SOMS_ROLLUP_WRITE_PAUSE_MS = 0
+    expected = stored(a.pk, soms_version)
+    with CaptureQueriesContext(connection) as ctx:
+        rollups.rebuild(a.pk, soms_version)
+    assert _insert_sizes(ctx.captured_queries, "insights_persontally") == [3, 3, 2]
+    assert max(_insert_sizes(ctx.captured_queries, "insights_unitrollup")) <= 3
+    assert stored(a.pk, soms_version) == expected == from_scratch(a.pk, soms_version)
+    # Only the new generation is left, and it is the current one.
+    state = RollupState.objects.get(organisation=a, version=soms_version)
+    assert set(UnitRollup.objects.filter(organisation=a).values_list("generation", flat=True)) == {
+        state.generation
+    }
+    assert state.building_at is None and state.pending == []
+
+
+def test_readers_see_the_old_rows_until_the_new_ones_are_all_written(
+    skilled: Any, soms_version: Any, settings: Any, monkeypatch: Any
+) -> None:
+    a = skilled.world.org_a
+    m = owner(skilled)
+    settings.SOMS_ROLLUP_WRITE_ROWS = 2
+    targets = targets_for(m, soms_version, unit=None, team=None)
+    before = overview_for(m, soms_version, Filters(), targets, group_units=True).data
+    seen = []
+
+    def read_between_batches() -> None:
+        ov = overview_for(m, soms_version, Filters(), targets, group_units=True)
+        seen.append(ov.from_rollups and ov.data == before)
+
+    monkeypatch.setattr(rollups, "_pause", read_between_batches)
+    rollups.rebuild(a.pk, soms_version)
+    assert len(seen) > 4 and all(seen)
+
+
+def test_a_refresh_during_a_rebuild_is_not_lost(
+    skilled: Any, soms_version: Any, settings: Any, monkeypatch: Any
+) -> None:
+    """The rebuild counts before it writes: a person refreshed meanwhile is noted and refreshed
+    again once the new rows are current, so the rows still equal a fresh count."""
+    a = skilled.world.org_a
+    settings.SOMS_ROLLUP_WRITE_ROWS = 2
+    sam = skilled.people["E003"]
+    calls = []
+
+    def validate_in_between() -> None:
+        calls.append(1)
+        if len(calls) == 2:  # after the rebuild counted, while it writes
+            monkeypatch.setattr(rollups, "_pause", lambda: None)
+            validated(sam, soms_version, statements(soms_version, DELIVERY, "foundation"), on=date(2026, 1, 5))
+            recompute([sam.pk], soms_version, a.pk, date(2026, 2, 1))
+            assert RollupState.objects.get(organisation=a, version=soms_version).pending == [sam.pk]
+
+    before = stored(a.pk, soms_version)
+    monkeypatch.setattr(rollups, "_pause", validate_in_between)
+    rollups.rebuild(a.pk, soms_version)
+    assert len(calls) == 2
+    assert stored(a.pk, soms_version) == from_scratch(a.pk, soms_version) != before
+    assert RollupState.objects.get(organisation=a, version=soms_version).pending == []
