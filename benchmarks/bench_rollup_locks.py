@@ -54,7 +54,6 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
     from django.db import connection, connections, transaction
-
     from tests.regression.write_lock import write_transactions
 
     call_command("migrate", verbosity=0)
@@ -105,10 +104,13 @@ def main() -> None:
         seconds = time.perf_counter() - started
         stop.set()
         thread.join()
+        longest, where = held.longest()
         print(
-            f"| {name} | {seconds:.1f} s | {len(held)} | {max(held) * 1000:,.0f} ms | "
+            f"| {name} | {seconds:.1f} s | {len(held)} | {longest * 1000:,.0f} ms ({where}) | "
             f"{len(waits)} | {max(waits) * 1000:,.0f} ms |"
         )
+        for place, (n, most) in sorted(held.longest_by_place().items(), key=lambda kv: -kv[1][1]):
+            print(f"    {place}: {n} transactions, the longest {most * 1000:,.0f} ms")
 
     print(
         "| what | wall | write transactions | longest write transaction | other org's writes meanwhile "

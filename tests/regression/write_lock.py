@@ -8,16 +8,45 @@ whoever opens it."""
 from __future__ import annotations
 
 import time
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 
+def _where() -> str:
+    """The innermost frame of our own code that opened the transaction, as file:function."""
+    for frame in reversed(traceback.extract_stack()[:-3]):
+        if "/soms/" in frame.filename and "/django/" not in frame.filename:
+            return f"{frame.filename.rsplit('/soms/', 1)[1]}:{frame.name}"
+    return "?"
+
+
+class Held(list[float]):
+    """Seconds each transaction was open, in the order they ended; `where` beside each."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.where: list[str] = []
+
+    def longest(self) -> tuple[float, str]:
+        i = max(range(len(self)), key=self.__getitem__)
+        return self[i], self.where[i]
+
+    def longest_by_place(self) -> dict[str, tuple[int, float]]:
+        """Per place: how many transactions, and the longest."""
+        out: dict[str, tuple[int, float]] = {}
+        for s, w in zip(self, self.where, strict=True):
+            n, most = out.get(w, (0, 0.0))
+            out[w] = (n + 1, max(most, s))
+        return out
+
+
 @contextmanager
-def write_transactions(connection: Any) -> Iterator[list[float]]:
+def write_transactions(connection: Any) -> Iterator[Held]:
     """Yields a list that receives, as each transaction ends, the seconds it was open."""
-    held: list[float] = []
-    started: list[float] = []
+    held = Held()
+    started: list[tuple[float, str]] = []
     begin, commit, rollback = (
         connection._start_transaction_under_autocommit,
         connection._commit,
@@ -26,7 +55,7 @@ def write_transactions(connection: Any) -> Iterator[list[float]]:
 
     def _begin() -> None:
         begin()
-        started.append(time.perf_counter())
+        started.append((time.perf_counter(), _where()))
 
     def _end(fn: Any) -> Any:
         def run() -> None:
@@ -34,7 +63,9 @@ def write_transactions(connection: Any) -> Iterator[list[float]]:
                 fn()
             finally:
                 if started:
-                    held.append(time.perf_counter() - started.pop())
+                    at, where = started.pop()
+                    held.append(time.perf_counter() - at)
+                    held.where.append(where)
 
         return run
 

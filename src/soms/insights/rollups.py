@@ -41,7 +41,7 @@ from soms.assessments.services.bulkwrite import insert_rows
 from soms.frameworks.models import Element, FrameworkVersion, Level
 from soms.insights.models import PersonTally, RollupState, UnitRollup
 from soms.jobs.runner import JobContext, job
-from soms.people.models import OrgUnit, Person
+from soms.people.models import OrgUnit, Person, under_q
 
 # Above this many people to recount, a change made in a request is recounted by a background job.
 INLINE_PEOPLE = 5000
@@ -568,4 +568,64 @@ def read(
         [u for u, _, _ in found],
         np.array([p for _, p, _ in found], dtype=np.int64),
         data.astype(np.int64),
+    )
+
+
+def read_scope(
+    organisation_id: int,
+    version: FrameworkVersion,
+    elements: int,
+    levels: int,
+    *,
+    unit_paths: Sequence[str],
+    within: OrgUnit | None,
+    others: Any,
+) -> UnitTallies | None:
+    """A scope that is not whole units only (a manager's people): the unit rows of the subtrees at
+    `unit_paths` (units counted whole, narrowed to `within`'s subtree), plus the per-person shares
+    (`PersonTally`) of `others`, a Person query of the scope's people outside those subtrees, summed
+    per unit. Three queries after the state check, whatever the scope's size; None when the rollups
+    are not kept for this version (the caller reads per person)."""
+    kept = RollupState.objects.filter(organisation_id=organisation_id, version=version)
+    state = kept.first()
+    if state is None or state.elements != elements or state.levels != levels:
+        return None
+    current = Subquery(kept.values("generation")[:1])
+    shape = (elements, width(levels))
+    found: list[tuple[int | None, int, Any]] = []
+    if unit_paths:
+        whole = Q(pk__in=[])
+        for path in unit_paths:
+            whole |= under_q("unit__path", path)
+        rows = UnitRollup.objects.filter(
+            whole, organisation_id=organisation_id, version=version, generation=current
+        )
+        if within is not None:
+            rows = rows.filter(within.subtree_q("unit__path"))
+        for unit_id, people, blob in rows.values_list("unit_id", "people", "tally"):
+            if len(blob) != 4 * elements * shape[1]:
+                return None  # written for another layout: read per person until they are rebuilt
+            found.append((unit_id, people, np.frombuffer(bytes(blob), dtype="<i4").reshape(shape)))
+    shares = list(
+        PersonTally.objects.filter(
+            version=version, generation=current, person_id__in=others.order_by().values("pk")
+        ).values_list("unit_id", "cells")
+    )
+    if shares:
+        if any(len(c) != 4 * elements for _, c in shares):
+            return None
+        cells = np.frombuffer(b"".join(bytes(c) for _, c in shares), dtype=np.int8).reshape(
+            len(shares), elements, 4
+        )
+        units = _sorted_units(u for u, _ in shares)
+        heads, counts = _by_unit(units, [u for u, _ in shares], cells, levels)
+        found += [(u, int(heads[g]), counts[g]) for g, u in enumerate(units)]
+    # The per-person picture's order (units by id, no unit last), so both read the same.
+    found.sort(key=lambda r: (r[0] is None, r[0] or 0))
+    if not found:
+        return UnitTallies([], np.zeros(0, dtype=np.int64), np.zeros((0, *shape), dtype=np.int64))
+    return UnitTallies(
+        [u for u, _, _ in found],
+        np.array([n for _, n, _ in found], dtype=np.int64),
+        np.stack([t for _, _, t in found]).astype(np.int64),
     )
