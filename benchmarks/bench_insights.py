@@ -63,11 +63,22 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--database-url", help="a PostgreSQL URL with its own database name")
     parser.add_argument(
+        "--database-file",
+        help="a copy of this SQLite file is measured (built earlier, e.g. by bench_rollup_locks.py --keep)",
+    )
+    parser.add_argument(
+        "--reads-only", action="store_true", help="skip the rebuild and the recomputation (minutes at 50,000)"
+    )
+    parser.add_argument(
         "--profile", action="store_true", help="print each read's cProfile (top functions by own time)"
     )
     args = parser.parse_args()
     tmp = tempfile.mkdtemp(prefix="insights-bench-")
     backend = prepare_database(args.database_url, tmp)
+    if args.database_file:
+        import shutil
+
+        shutil.copy(args.database_file, Path(tmp) / "soms.sqlite3")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "soms.settings")
     sys.path.insert(0, str(ROOT / "src"))
     import django
@@ -427,54 +438,56 @@ def main() -> None:
                 "rollup_raw_p95_ms": p95(rollup_raw) if rollup_raw else None,
             }
         )
-    rebuild_ms = timed(lambda: rollups.rebuild(org.pk, version))
-    org_raw_ms = timed(org_raw)
-    rows.append(
-        {
-            "case": f"rebuild every rollup from scratch ({args.people:,} people, once)",
-            "ours_p50_ms": rebuild_ms,
-            "ours_p95_ms": rebuild_ms,
-            "raw_p50_ms": org_raw_ms,
-            "raw_p95_ms": org_raw_ms,
-            "rollup_raw_p50_ms": None,
-            "rollup_raw_p95_ms": None,
-        }
-    )
-    # A real rule change: the organisation keeps its levels 30 months instead of 36, so many levels
-    # move to refresh due or expired and their rows are rewritten (unchanged rows are left alone).
-    from soms.assessments.models import ValidityOverride
+    after: Any = None
+    if not args.reads_only:
+        rebuild_ms = timed(lambda: rollups.rebuild(org.pk, version))
+        org_raw_ms = timed(org_raw)
+        rows.append(
+            {
+                "case": f"rebuild every rollup from scratch ({args.people:,} people, once)",
+                "ours_p50_ms": rebuild_ms,
+                "ours_p95_ms": rebuild_ms,
+                "raw_p50_ms": org_raw_ms,
+                "raw_p95_ms": org_raw_ms,
+                "rollup_raw_p50_ms": None,
+                "rollup_raw_p95_ms": None,
+            }
+        )
+        # A real rule change: the organisation keeps its levels 30 months instead of 36, so many levels
+        # move to refresh due or expired and their rows are rewritten (unchanged rows are left alone).
+        from soms.assessments.models import ValidityOverride
 
-    ValidityOverride.objects.filter(organisation=org, level__version=version).update(validity_months=30)
-    cpu0 = time.process_time()
-    recompute_ms = timed(lambda: recompute_version(version, org.pk))
-    # This process's CPU (on SQLite the database's work too; on PostgreSQL only ours): on a shared
-    # machine the wall time is mostly waiting for a core.
-    recompute_cpu_s = time.process_time() - cpu0
-    print(f"recompute: {recompute_ms / 1000:.1f} s wall, {recompute_cpu_s:.1f} s CPU of this process")
-    after = attainment_summary(org, version)
-    print(f"after the rule change (validity 36 → 30 months): {after}")
-    judgements = raw(
-        "SELECT a.person_id, s.element_id, s.level_id, COUNT(*) FROM assessments_judgement j "
-        "JOIN assessments_assessment a ON a.id = j.assessment_id "
-        "JOIN frameworks_statement s ON s.id = j.statement_id "
-        "WHERE a.organisation_id = %s AND a.version_id = %s AND a.status = 'validated' "
-        "GROUP BY a.person_id, s.element_id, s.level_id",
-        [org.pk, version.pk],
-    )
-    assert judgements(), "no judgements to read"
-    judgements_ms = timed(judgements)
-    rows.append(
-        {
-            "case": f"recompute every attainment ({args.people:,} people, once)",
-            "ours_p50_ms": recompute_ms,
-            "ours_p95_ms": recompute_ms,
-            "raw_p50_ms": judgements_ms,
-            "raw_p95_ms": judgements_ms,
-            "rollup_raw_p50_ms": None,
-            "rollup_raw_p95_ms": None,
-            "cpu_s": recompute_cpu_s,
-        }
-    )
+        ValidityOverride.objects.filter(organisation=org, level__version=version).update(validity_months=30)
+        cpu0 = time.process_time()
+        recompute_ms = timed(lambda: recompute_version(version, org.pk))
+        # This process's CPU (on SQLite the database's work too; on PostgreSQL only ours): on a shared
+        # machine the wall time is mostly waiting for a core.
+        recompute_cpu_s = time.process_time() - cpu0
+        print(f"recompute: {recompute_ms / 1000:.1f} s wall, {recompute_cpu_s:.1f} s CPU of this process")
+        after = attainment_summary(org, version)
+        print(f"after the rule change (validity 36 → 30 months): {after}")
+        judgements = raw(
+            "SELECT a.person_id, s.element_id, s.level_id, COUNT(*) FROM assessments_judgement j "
+            "JOIN assessments_assessment a ON a.id = j.assessment_id "
+            "JOIN frameworks_statement s ON s.id = j.statement_id "
+            "WHERE a.organisation_id = %s AND a.version_id = %s AND a.status = 'validated' "
+            "GROUP BY a.person_id, s.element_id, s.level_id",
+            [org.pk, version.pk],
+        )
+        assert judgements(), "no judgements to read"
+        judgements_ms = timed(judgements)
+        rows.append(
+            {
+                "case": f"recompute every attainment ({args.people:,} people, once)",
+                "ours_p50_ms": recompute_ms,
+                "ours_p95_ms": recompute_ms,
+                "raw_p50_ms": judgements_ms,
+                "raw_p95_ms": judgements_ms,
+                "rollup_raw_p50_ms": None,
+                "rollup_raw_p95_ms": None,
+                "cpu_s": recompute_cpu_s,
+            }
+        )
     print(
         f"\n| {backend} | ours p50 | ours p95 | raw SQL p50 | raw p95 | ours ÷ raw (p50) "
         "| raw rollup rows p50 | ours ÷ raw rollup rows |"

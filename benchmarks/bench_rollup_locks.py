@@ -105,9 +105,11 @@ def main() -> None:
         stop.set()
         thread.join()
         longest, where = held.longest()
+        ordered = sorted(held)
+        p95 = ordered[int(0.95 * (len(ordered) - 1))]
         print(
-            f"| {name} | {seconds:.1f} s | {len(held)} | {longest * 1000:,.0f} ms ({where}) | "
-            f"{len(waits)} | {max(waits) * 1000:,.0f} ms |"
+            f"| {name} | {seconds:.1f} s | {len(held)} | {longest * 1000:,.0f} ms ({where}); p95 "
+            f"{p95 * 1000:,.0f} ms | {len(waits)} | {max(waits) * 1000:,.0f} ms |"
         )
         for place, (n, most) in sorted(held.longest_by_place().items(), key=lambda kv: -kv[1][1]):
             print(f"    {place}: {n} transactions, the longest {most * 1000:,.0f} ms")

@@ -297,7 +297,7 @@ def rebuild(organisation_id: int, version: FrameworkVersion) -> int:
     """Every unit's rows of one organisation and version from scratch; answers the unit rows written.
 
     Counted with no transaction open, written as a new generation in short transactions of
-    `SOMS_ROLLUP_WRITE_ROWS` rows, made current in one short transaction, and the old generation
+    `SOMS_ROLLUP_WRITE_ROWS` rows (1,000), made current in one short transaction, and the old generation
     deleted in short transactions after: at 50,000 people no transaction holds the write lock more
     than a batch's time, and readers see the old rows until the new ones are all there."""
     state = RollupState.objects.filter(organisation_id=organisation_id, version=version)
