@@ -4,10 +4,10 @@ The probe: at 50,000 people a rebuild of an organisation's rollups (after a rule
 `soms insights rollups`) held SQLite's write lock for 6–7 s in one transaction, so sign-ins and
 writes in *other* organisations waited or failed with "database is locked". Here a real server
 (gunicorn, SQLite file) serves organisation B while, in another process, organisation A (thousands
-of people with attainment) runs the rule-change recompute job (validity 36 → 30 months: every
-attainment rewritten, then one rollup rebuild) and a plain rebuild. Every one of B's sign-ins and
-writes must succeed, none more than a second slower than on an idle server, and no transaction of
-A's may hold the write lock for a second.
+of people with attainment) rebuilds its rollups again and again (what `soms insights rollups`, a
+file import or a rule-change recomputation runs). Every one of B's sign-ins and writes must succeed,
+none more than a second slower than on an idle server, and no transaction of A's may hold the write
+lock for a second. (`benchmarks/bench_rollup_locks.py` measures the rule-change recompute job too.)
 """
 
 from __future__ import annotations
@@ -48,11 +48,8 @@ REBUILD_A = r"""
 import json, sys, time, django
 django.setup()
 from django.db import connection
-from soms.assessments.models import ValidityOverride
-from soms.assessments.services.validity import recompute_version_job
 from soms.frameworks.models import FrameworkVersion
 from soms.insights import rollups
-from soms.jobs.cli import job_run_in_foreground
 from soms.tenancy.models import Organisation
 from tests.regression.write_lock import write_transactions
 
@@ -61,13 +58,8 @@ version = FrameworkVersion.objects.get(pk=int(sys.argv[2]))
 out = {}
 with write_transactions(connection) as held:
     started = time.perf_counter()
-    ValidityOverride.objects.filter(organisation=org, level__version=version).update(validity_months=30)
-    job = recompute_version_job(organisation=org, version=version, actor=None, enqueue=False)
-    job = job_run_in_foreground(job)
-    out["job"] = job.status
-    out["recompute_seconds"] = time.perf_counter() - started
-    started = time.perf_counter()
-    out["unit_rows"] = rollups.rebuild(org.pk, version)
+    for _ in range(int(sys.argv[3])):
+        out["unit_rows"] = rollups.rebuild(org.pk, version)
     out["rebuild_seconds"] = time.perf_counter() - started
 out["transactions"] = len(held)
 out["longest_transaction"], out["longest_where"] = held.longest()
@@ -87,7 +79,7 @@ def _env(data_dir: Path) -> dict[str, str]:
     }
 
 
-def _rebuild_in_a_while_b_works(tmp_path: Path, people: int) -> None:
+def _rebuild_in_a_while_b_works(tmp_path: Path, people: int, rounds: int) -> None:
     with live_server(tmp_path) as (base, tokens):
         built = subprocess.run(
             [sys.executable, "-c", BUILD_A, str(people)],
@@ -106,7 +98,7 @@ def _rebuild_in_a_while_b_works(tmp_path: Path, people: int) -> None:
 
         def rebuild_in_a() -> None:
             done = subprocess.run(
-                [sys.executable, "-c", REBUILD_A, a["org"], str(a["version"])],
+                [sys.executable, "-c", REBUILD_A, a["org"], str(a["version"]), str(rounds)],
                 env=_env(tmp_path),
                 capture_output=True,
                 text=True,
@@ -125,10 +117,9 @@ def _rebuild_in_a_while_b_works(tmp_path: Path, people: int) -> None:
             during += _b_round(base, tokens["bob"], n)
             n += 1
         thread.join(timeout=60)
-        assert not thread.is_alive(), "A's recompute and rebuild did not finish in time"
+        assert not thread.is_alive(), "A's rebuilds did not finish in time"
 
     assert result["rc"] == 0, result["stderr"]
-    assert result["job"] == "done", result
     assert len(during) >= 4, ("B made too few requests while A rebuilt", during)
     failures = [r for r in during if r[1] not in (201, 302)]
     assert failures == [], failures
@@ -139,18 +130,18 @@ def _rebuild_in_a_while_b_works(tmp_path: Path, people: int) -> None:
     worst = max(s - baseline[what] for what, _, s in during)
     # Shown with -s (make bench): how A's transactions and B's requests fared.
     print(
-        f"\n{people:,} people: recompute job {result['recompute_seconds']:.1f} s, rebuild "
-        f"{result['rebuild_seconds']:.1f} s, {result['transactions']} write transactions, the longest "
+        f"\n{people:,} people: {rounds} rebuilds in {result['rebuild_seconds']:.1f} s, "
+        f"{result['transactions']} write transactions, the longest "
         f"{result['longest_transaction'] * 1000:.0f} ms; B made {len(during)} requests, at most "  # type: ignore[operator]
         f"{worst:.2f} s slower than idle ({baseline})"
     )
 
 
 def test_a_rollup_rebuild_in_one_organisation_does_not_stall_another(tmp_path):
-    _rebuild_in_a_while_b_works(tmp_path, 4_000)
+    _rebuild_in_a_while_b_works(tmp_path, 4_000, rounds=5)
 
 
 @pytest.mark.slow
 def test_a_50000_person_rollup_rebuild_in_one_organisation_does_not_stall_another(tmp_path):
     """The probe's size."""
-    _rebuild_in_a_while_b_works(tmp_path, 50_000)
+    _rebuild_in_a_while_b_works(tmp_path, 50_000, rounds=2)
