@@ -57,9 +57,7 @@ def assert_same_as_per_person(m: Membership, version: Any, unit: Any = None) -> 
 
 
 def manager(org: Any) -> Membership:
-    return Membership.objects.select_related("organisation").get(
-        user=org.priya, organisation=org.world.org_a
-    )
+    return Membership.objects.select_related("organisation").get(user=org.priya, organisation=org.world.org_a)
 
 
 def test_the_first_recompute_builds_them_and_they_match(skilled: Any, soms_version: Any) -> None:
