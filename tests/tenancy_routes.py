@@ -942,6 +942,7 @@ ROUTES: list[Route] = [
     Route("POST people-import-apply", people_import),
     Route("POST member-role", member, body=lambda p: {"role": "assessor"}),
     Route("POST member-remove", member),
+    Route("POST member-invite-resend", member),
     Route(
         "PATCH /api/v1/people/{person_id}", other_person, body=lambda p: {"job_title": "Lead", "revision": 1}
     ),
@@ -977,6 +978,7 @@ ROUTES: list[Route] = [
         "PATCH /api/v1/members/{membership_id}", member, body=lambda p: {"role": "assessor", "revision": 1}
     ),
     Route("DELETE /api/v1/members/{membership_id}", member),
+    Route("POST /api/v1/members/{membership_id}/invitation/resend", member),
     # attainment (history11): a person's profile follows who may see the person; validity is for admins
     Route("GET attainment-profile", person, refused=None),
     Route("GET /api/v1/people/{person_id}/attainment", person, refused=None),

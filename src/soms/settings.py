@@ -297,19 +297,63 @@ SOMS_ROLLUP_WRITE_PAUSE_MS = envint(
     "SOMS_ROLLUP_WRITE_PAUSE_MS", 100 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" else 0
 )
 
-# Where links in e-mails point (invitations). E-mail goes to the console unless a backend is set.
-SOMS_BASE_URL = os.environ.get("SOMS_BASE_URL", "http://127.0.0.1:8000").strip()
-MAILERS = {
-    "default": {
-        # Production sends through SMTP (localhost:25 unless configured); development prints mail.
-        "BACKEND": os.environ.get(
-            "SOMS_EMAIL_BACKEND",
-            "django.core.mail.backends.smtp.EmailBackend"
-            if ENVIRONMENT == "production"
-            else "django.core.mail.backends.console.EmailBackend",
-        ),
-    }
-}
+
+def base_url(raw: str) -> str:
+    """SOMS_BASE_URL as links in e-mails use it: scheme, host and port, no trailing slash."""
+    from urllib.parse import urlsplit
+
+    value = raw.strip().rstrip("/")
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.query or parts.fragment:
+        raise ImproperlyConfigured(
+            f"SOMS_BASE_URL={raw!r}: give the address people open, such as https://soms.example.org "
+            "or http://127.0.0.1:8000"
+        )
+    try:
+        parts.port  # noqa: B018 - a port that is not a number raises here
+    except ValueError:
+        raise ImproperlyConfigured(f"SOMS_BASE_URL={raw!r}: the port is not a number") from None
+    return value
+
+
+def mailers(backend: str) -> dict[str, Any]:
+    """The MAILERS setting for `backend`. Django 6.1 reads SMTP options (host, port, timeout …) from
+    OPTIONS only (the old EMAIL_* settings are refused next to MAILERS), so they come from SOMS_EMAIL_*
+    here. The timeout bounds how long a worker waits for a mail server that does not answer."""
+    options: dict[str, Any] = {}
+    if backend == "django.core.mail.backends.smtp.EmailBackend":
+        options = {
+            "host": os.environ.get("SOMS_EMAIL_HOST", "localhost").strip() or "localhost",
+            "port": envint("SOMS_EMAIL_PORT", 25),
+            "username": os.environ.get("SOMS_EMAIL_HOST_USER", ""),
+            "password": os.environ.get("SOMS_EMAIL_HOST_PASSWORD", ""),
+            "use_tls": envbool("SOMS_EMAIL_USE_TLS", False),
+            "use_ssl": envbool("SOMS_EMAIL_USE_SSL", False),
+            "timeout": SOMS_EMAIL_TIMEOUT,
+        }
+        if options["use_tls"] and options["use_ssl"]:
+            raise ImproperlyConfigured("SOMS_EMAIL_USE_TLS and SOMS_EMAIL_USE_SSL: set at most one of them")
+    return {"default": {"BACKEND": backend, "OPTIONS": options}}
+
+
+# Where links in e-mails point (invitations). `soms start --port N` sets it to its own address when
+# it is not given. E-mail goes to the console unless a backend is set; it is sent by the job worker,
+# never inside a request.
+SOMS_BASE_URL = base_url(os.environ.get("SOMS_BASE_URL", "http://127.0.0.1:8000"))
+# Seconds a mail server may take to answer before the send fails (what EMAIL_TIMEOUT was before
+# Django 6.1, which refuses that setting beside MAILERS: the SMTP mailer's "timeout" OPTION).
+SOMS_EMAIL_TIMEOUT = envint("SOMS_EMAIL_TIMEOUT", 10)
+MAILERS = mailers(
+    os.environ.get(
+        "SOMS_EMAIL_BACKEND",
+        # Production sends through SMTP (SOMS_EMAIL_HOST, localhost:25 by default); development prints mail.
+        "django.core.mail.backends.smtp.EmailBackend"
+        if ENVIRONMENT == "production"
+        else "django.core.mail.backends.console.EmailBackend",
+    ).strip()
+)
+# Days an invitation link stays valid ("Send again" gives a fresh link for as long again).
+SOMS_INVITATION_DAYS = envint("SOMS_INVITATION_DAYS", 14)
 DEFAULT_FROM_EMAIL = os.environ.get("SOMS_DEFAULT_FROM_EMAIL", "SOMS <soms@localhost>")
 FILE_UPLOAD_MAX_MEMORY_SIZE = SOMS_MAX_UPLOAD_BYTES
 

@@ -22,7 +22,7 @@ def test_a_bad_manager_keeps_the_valid_unit_applied(skilled: Any, soms_version: 
     # The message names the filter and what was typed; the field keeps it for fixing.
     assert "The Manager filter was left out" in html and "NOPE" in html
     assert 'name="manager" value="NOPE"' in html
-    assert "Select a valid choice" in html
+    assert "No one you may see has this employee id" in html
 
 
 def test_a_foreign_unit_keeps_the_valid_location_and_role_profile(skilled: Any, soms_version: Any) -> None:

@@ -47,13 +47,20 @@ def test_a_manager_who_picks_a_unit_or_a_manager_sees_that_title(skilled: Any, s
     assert "<h1>Capability: People reporting to Nina North</h1>" in html
 
 
-def test_an_admin_and_a_member_keep_their_titles(skilled: Any, soms_version: Any) -> None:
+def test_an_admin_sees_the_organisation_and_a_member_sees_you(skilled: Any, soms_version: Any) -> None:
+    """A member's view holds only themself: it is called "You", says so, and offers no link to set
+    coverage targets (which only owners and admins may); the admin's view keeps the link."""
     alice = skilled.world.client_for(skilled.world.alice, skilled.world.org_a)
     name = skilled.world.org_a.name
-    assert f"<h1>Capability: {name}</h1>" in alice.get(reverse("insights-dashboard")).content.decode()
+    html = alice.get(reverse("insights-dashboard")).content.decode()
+    assert f"<h1>Capability: {name}</h1>" in html
+    targets = reverse("people-coverage")
+    assert f'href="{targets}"' in html
     charlie = skilled.world.client_for(skilled.world.charlie, skilled.world.org_a)
     html = charlie.get(reverse("insights-dashboard")).content.decode()
-    assert "Your people" not in html and "1 person on" in html
+    assert "<h1>Capability: You</h1>" in html and "A member sees only themself" in html
+    assert "Your people" not in html and "1 person on" in html and name not in html.split("<h1>")[1][:200]
+    assert f'href="{targets}"' not in html and "An owner or admin sets them" in html
 
 
 def test_another_organisations_manager_sees_none_of_priyas_people(skilled: Any, soms_version: Any) -> None:

@@ -29,6 +29,26 @@ def test_demo_people_and_the_managers_subtree():
     assert get_user_model().objects.get(username="grace.liu").check_password(result.admin_password)
 
 
+def test_the_demo_sets_coverage_targets_once_and_the_insights_page_shows_them():
+    """Coverage targets in the demo, on the units the demo names; a second run adds none, and one an
+    admin removed stays removed (targets are seeded only into an organisation without any)."""
+    from soms.people.models import CoverageTarget
+    from soms.people.services.profiles import coverage_target_delete
+
+    seed_demo()
+    org = Organisation.objects.get(name__startswith="Harbourside")
+    targets = CoverageTarget.objects.filter(organisation=org)
+    assert targets.count() == 6
+    motor = targets.filter(unit__name="Motor Claims", element__code="demand-capacity").get()
+    assert (motor.minimum, motor.level.code) == (2, "practitioner")
+    seed_demo()
+    assert targets.count() == 6
+    coverage_target_delete(target=targets.filter(unit__name="Property Claims").get(), actor=None)
+    seed_demo()
+    assert targets.count() == 5
+    assert CoverageTarget.objects.filter(organisation__name__startswith="Northgate").count() == 2
+
+
 def test_large_demo_command(capsys):
     call_command("demo", "--people", "300", "--teams", "12")
     org = Organisation.objects.get(name__startswith="Large demo")

@@ -244,16 +244,21 @@ def test_a_path_that_exists_in_another_organisation_creates_a_unit_here(org):
     assert not OrgUnit.objects.filter(organisation=org.world.org_b, name="East").exists()
 
 
-def test_moving_unit_keeps_the_team_name_in_the_new_unit(org):
+def test_moving_unit_without_a_team_column_leaves_the_old_units_team_and_creates_none(org):
+    """A team is part of one unit: a file with only a unit column used to copy the person's team
+    into the new unit (a second "North desk"); now the person leaves the old unit's team, shown in
+    the dry run, and no team is created."""
     content = csv_bytes([["employee_id", "unit"], ["E008", "Operations/Claims/South"]])
-    plan, _ = run(org.world.org_a, content)
+    plan, _ = run(org.world.org_a, content, dry_run=True)
+    assert plan.new_teams == []
+    assert plan.updates[0].changes == {
+        "unit": ("Operations/Claims/North", "Operations/Claims/South"),
+        "team": ("North desk", ""),
+    }
+    run(org.world.org_a, content)
     noel = Person.objects.get(pk=org.people["E008"].pk)
-    assert (
-        noel.unit == org.units["south"]
-        and noel.team.name == "North desk"
-        and noel.team.unit == org.units["south"]
-    )
-    assert Team.objects.filter(organisation=org.world.org_a, name="North desk").count() == 2
+    assert noel.unit == org.units["south"] and noel.team is None
+    assert Team.objects.filter(organisation=org.world.org_a, name="North desk").count() == 1
 
 
 def test_deactivate_missing(org):

@@ -19,6 +19,7 @@ def _bulk(org, n, start=0):
             employee_id=f"X{i}",
             name=f"Extra {i}",
             name_key=f"extra {i}",
+            search_key=f"extra {i}",
             unit=org.units["north"],
             team=org.team,
         )

@@ -89,6 +89,7 @@ ROUTES: list[R] = [
     R("post", "/organisation/members/", "member.invite", "invite_form"),
     R("post", "/organisation/members/{member}/role/", "member.change_role", "role_form"),
     R("post", "/organisation/members/{member}/remove/", "member.remove"),
+    R("post", "/organisation/members/{member}/invitation/resend/", "member.invite"),
     # API
     R("get", "/api/v1/people", "person.list", kind="api"),
     R("post", "/api/v1/people", "person.create", "person_json", kind="api"),
@@ -126,6 +127,7 @@ ROUTES: list[R] = [
     R("post", "/api/v1/members", "member.invite", "invite_json", kind="api"),
     R("patch", "/api/v1/members/{member}", "member.change_role", "role_json", kind="api"),
     R("delete", "/api/v1/members/{member}", "member.remove", kind="api"),
+    R("post", "/api/v1/members/{member}/invitation/resend", "member.invite", kind="api"),
 ]
 
 _counter = itertools.count(1)

@@ -9,15 +9,16 @@ from django import forms
 from soms.fields import IsoDateInput, SomsForm
 from soms.frameworks.models import Element, FrameworkVersion, Statement
 from soms.insights.models import ActionKind, ActionStatus
-from soms.people.models import OrgUnit, Person, RoleProfile, Team
+from soms.people.forms import TeamChoiceField, UnitChoiceField
+from soms.people.models import Person, RoleProfile
 
 
 class ViewFilterForm(SomsForm):
     version = forms.ModelChoiceField(
         queryset=FrameworkVersion.objects.none(), required=False, label="Framework"
     )
-    unit = forms.ModelChoiceField(queryset=OrgUnit.objects.none(), required=False, label="Unit (and below)")
-    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False)
+    unit = UnitChoiceField(required=False, label="Unit (and below)")
+    team = TeamChoiceField(required=False)
     role_profile = forms.ModelChoiceField(queryset=RoleProfile.objects.none(), required=False)
     location = forms.CharField(max_length=200, required=False)
     manager = forms.ModelChoiceField(
@@ -37,6 +38,19 @@ class ViewFilterForm(SomsForm):
         self.fields["team"].queryset = teams  # type: ignore[attr-defined]
         self.fields["role_profile"].queryset = profiles  # type: ignore[attr-defined]
         self.fields["manager"].queryset = people  # type: ignore[attr-defined]
+        # Said in the view's words: "not a valid choice" does not tell the user what to fix.
+        for name, words in NOT_A_CHOICE.items():
+            self.fields[name].error_messages["invalid_choice"] = words
+            self.fields[name].error_messages["invalid_pk_value"] = words
+
+
+NOT_A_CHOICE = {
+    "version": "Not a published framework version here.",
+    "unit": "Not a unit you may see.",
+    "team": "Not a team you may see.",
+    "role_profile": "Not a role profile of this organisation.",
+    "manager": "No one you may see has this employee id.",
+}
 
 
 class ActionForm(SomsForm):

@@ -24,6 +24,7 @@ from soms.insights.selectors.overview import (
 from soms.insights.selectors.person import person_view
 from soms.insights.selectors.picture import Filters, Picture, picture, targets_for
 from soms.insights.selectors.scope import scope_note, scope_title
+from soms.insights.selectors.targets import PAGE_GROUPS, cover_groups
 from soms.people.models import Person
 from soms.tenancy.models import Membership
 
@@ -51,6 +52,7 @@ def team_report_data(
         group_units=True,
         scope=filters.unit,
     )
+    ov.data["coverage_groups"] = cover_groups(membership, version, filters)
     return pic, ov.data
 
 
@@ -138,6 +140,27 @@ def team_xlsx(membership: Membership, version: Any, filters: Filters, progress: 
         cover.write_number(i, 1, c["covered"])
         cover.write_number(i, 2, c["refresh_due"])
         cover.write_string(i, 3, c["state"].replace("_", " "))
+    beneath = book.add_worksheet("Targets beneath")
+    beneath.set_column(0, 0, 48)
+    beneath.set_column(1, 1, 8)
+    beneath.set_column(2, 2, 48)
+    beneath.set_column(3, 6, 12)
+    for j, text in enumerate(
+        ["Unit or team", "Kind", "Target", "Covered", "Refresh due", "State", "Short by"]
+    ):
+        beneath.write_string(0, j, text, bold)
+    r = 1
+    for g in data["coverage_groups"]["groups"]:
+        place = f"{g['name']} ({g['path']})" if g["kind"] == "team" and g["path"] else g["path"] or g["name"]
+        for c in g["targets"]:
+            beneath.write_string(r, 0, place)
+            beneath.write_string(r, 1, g["kind"])
+            beneath.write_string(r, 2, f"{c['minimum']} at {c['level']} in {c['name']}")
+            beneath.write_number(r, 3, c["covered"])
+            beneath.write_number(r, 4, c["refresh_due"])
+            beneath.write_string(r, 5, c["state"].replace("_", " "))
+            beneath.write_number(r, 6, c["missing"])
+            r += 1
     sp = data["single_points"]
     spof = book.add_worksheet("Single points")
     spof.set_column(0, 2, 36)
@@ -233,6 +256,7 @@ def team_html(membership: Membership, version: Any, filters: Filters) -> str:
             "many": len(pic.people) > PDF_PEOPLE,
             "pdf_people": PDF_PEOPLE,
             "pdf_units": PDF_UNITS,
+            "pdf_groups": PAGE_GROUPS,
         },
     )
 

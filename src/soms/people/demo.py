@@ -323,9 +323,67 @@ def _seed_org(ctx: Any, key: str, rows: Sequence[tuple[str, ...]]) -> int:
     return len(rows)
 
 
+# The cover each demo organisation asks of a unit (unit path, element, level, at least how many):
+# what an operations lead would set first, so the insights page shows cover met and missed.
+TARGETS = {
+    "harbourside": [
+        ("Claims Operations", "demand-capacity", "practitioner", 2),
+        ("Claims Operations", "strategy-governance", "practitioner", 1),
+        ("Claims Operations/Motor Claims", "demand-capacity", "practitioner", 2),
+        ("Claims Operations/Motor Claims", "delivery", "foundation", 3),
+        ("Claims Operations/Motor Claims/Motor North", "customer-experience", "foundation", 2),
+        ("Claims Operations/Property Claims", "performance", "practitioner", 1),
+    ],
+    "northgate": [
+        ("Customer Services", "demand-capacity", "practitioner", 2),
+        ("Customer Services/Contact Centre", "customer-experience", "foundation", 3),
+    ],
+}
+
+
+def _seed_targets(ctx: Any, key: str) -> int:
+    """The organisation's coverage targets on the built-in SOMS framework, once (never over ones an
+    admin has set or removed since: only while the organisation has none)."""
+    from soms.frameworks.models import FrameworkVersion
+    from soms.people.models import CoverageTarget
+    from soms.people.selectors.people import unit_path_names
+    from soms.people.services.profiles import coverage_target_create
+
+    organisation = ctx.organisations[key]
+    if CoverageTarget.objects.filter(organisation=organisation).exists():
+        return 0
+    version = FrameworkVersion.objects.filter(
+        framework__organisation__isnull=True, framework__code="soms"
+    ).first()
+    if version is None:
+        return 0
+    units = list(OrgUnit.objects.filter(organisation=organisation))
+    names = unit_path_names(units)
+    by_path = {names[u.pk]: u for u in units}
+    elements = {e.code: e for e in version.elements.all()}
+    levels = {lv.code: lv for lv in version.levels.all()}
+    made = 0
+    for path, element, level, minimum in TARGETS.get(key, []):
+        if path not in by_path or element not in elements or level not in levels:
+            continue
+        coverage_target_create(
+            organisation=organisation,
+            unit=by_path[path],
+            element=elements[element],
+            level=levels[level],
+            minimum=minimum,
+            actor=None,
+        )
+        made += 1
+    return made
+
+
 def seed(ctx: Any) -> None:
     role_profiles_builtin_load()
     made = _seed_org(ctx, "harbourside", HARBOURSIDE) + _seed_org(ctx, "northgate", NORTHGATE)
+    targets = _seed_targets(ctx, "harbourside") + _seed_targets(ctx, "northgate")
+    if targets:
+        ctx.notes.append(f"Coverage targets: {targets} on units of both organisations")
     if made:
         ctx.notes.append(
             f"People: {made} people in two org trees; priya.raman manages Motor Claims, tom.okafor is a claims "

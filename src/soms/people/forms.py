@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, cast
 
 from django import forms
+from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
 
 from soms.fields import IsoDateInput, SomsForm
 from soms.people.models import OrgUnit, Person, RoleProfile, Team
+from soms.people.selectors.people import unit_path_labels
 from soms.tenancy.models import Role
 
 
@@ -31,15 +34,67 @@ class EmployeeIdField(forms.ModelChoiceField):  # type: ignore[type-arg]
         return found[0]
 
 
+class _LabelledIterator(ModelChoiceIterator[Any]):
+    """Choices in the order and with the labels `field.labelled(queryset)` gives, not one label per
+    row in the queryset's order (a path needs the ancestors, fetched once for all rows)."""
+
+    def __iter__(self) -> Iterator[Any]:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj, label in self.field.labelled(self.queryset):  # type: ignore[attr-defined]
+            yield (ModelChoiceIteratorValue(self.field.prepare_value(obj), obj), label)
+
+
+class UnitChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A unit picker that shows each unit's full path, sorted by path (F29): "North" alone is
+    ambiguous when two branches each have one."""
+
+    iterator = _LabelledIterator
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(queryset=OrgUnit.objects.none(), **kwargs)
+
+    def labelled(self, queryset: Any) -> list[tuple[OrgUnit, str]]:
+        return unit_path_labels(queryset)
+
+
+class TeamChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A team picker that says which unit each team sits in ("North desk — Operations / North"),
+    sorted by unit path and name: teams of one name in different units are told apart."""
+
+    iterator = _LabelledIterator
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(queryset=Team.objects.none(), **kwargs)
+
+    def labelled(self, queryset: Any) -> list[tuple[Team, str]]:
+        return team_labels(queryset)
+
+
+def team_labels(teams: Any) -> list[tuple[Team, str]]:
+    """Each team with "Team name — Unit / path", sorted by unit path, then team name (teams without
+    a unit first)."""
+    teams = list(teams.select_related("unit") if hasattr(teams, "select_related") else teams)
+    units = {t.unit_id: t.unit for t in teams if t.unit is not None}
+    order = {u.pk: (i, label) for i, (u, label) in enumerate(unit_path_labels(list(units.values())))}
+    rows = []
+    for t in teams:
+        position, path = order.get(t.unit_id, (-1, "")) if t.unit_id else (-1, "")
+        label = f"{t.name} — {path}" if path else t.name
+        rows.append(((position, t.name.casefold(), t.pk), t, label))
+    rows.sort(key=lambda r: r[0])
+    return [(t, label) for _, t, label in rows]
+
+
 class PeopleSearchForm(SomsForm):
     q = forms.CharField(
         required=False,
         max_length=200,
         label="Search",
-        help_text="Start of a name, or an exact employee id or e-mail",
+        help_text="Start of any word of a name (case and accents ignored), or a whole employee id or e-mail",
     )
-    unit = forms.ModelChoiceField(queryset=OrgUnit.objects.none(), required=False, label="Unit (and below)")
-    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False)
+    unit = UnitChoiceField(required=False, label="Unit (and below)")
+    team = TeamChoiceField(required=False)
     active = forms.ChoiceField(
         choices=[("yes", "Active"), ("no", "Inactive"), ("all", "All")], required=False
     )
@@ -87,8 +142,8 @@ class PersonForm(SomsForm):
     email = forms.EmailField(required=False)
     job_title = forms.CharField(max_length=200, required=False)
     manager = EmployeeIdField(required=False, help_text="The manager's employee id")
-    unit = forms.ModelChoiceField(queryset=OrgUnit.objects.none(), required=False)
-    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False)
+    unit = UnitChoiceField(required=False)
+    team = TeamChoiceField(required=False)
     location = forms.CharField(max_length=200, required=False)
     start_date = forms.DateField(required=False, help_text="YYYY-MM-DD", widget=IsoDateInput())
     active = forms.BooleanField(required=False, initial=True)
@@ -110,7 +165,7 @@ class PersonForm(SomsForm):
 class UnitForm(SomsForm):
     revision = RevisionField()
     name = forms.CharField(max_length=120)
-    parent = forms.ModelChoiceField(queryset=OrgUnit.objects.none(), required=False, label="Inside unit")
+    parent = UnitChoiceField(required=False, label="Inside unit")
     manager = EmployeeIdField(required=False, help_text="Employee id of the person who manages the unit")
 
     def __init__(self, *args: Any, organisation_id: int, **kwargs: Any) -> None:
@@ -121,8 +176,9 @@ class UnitForm(SomsForm):
 
 
 class TeamForm(SomsForm):
+    revision = RevisionField()
     name = forms.CharField(max_length=120)
-    unit = forms.ModelChoiceField(queryset=OrgUnit.objects.none(), required=False)
+    unit = UnitChoiceField(required=False)
 
     def __init__(self, *args: Any, organisation_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -187,8 +243,8 @@ class CoverageTargetForm(SomsForm):
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["where"]).choices = (
             [("", "—")]
-            + [(f"unit:{u.pk}", f"Unit: {u.name}") for u in units]
-            + [(f"team:{t.pk}", f"Team: {t.name}") for t in teams]
+            + [(f"unit:{u.pk}", f"Unit: {label}") for u, label in unit_path_labels(units)]
+            + [(f"team:{t.pk}", f"Team: {label}") for t, label in team_labels(teams)]
         )
         self.fields["element"].choices = [  # type: ignore[attr-defined]
             (str(e.pk), f"{v.framework.name} {v.label}: {e.name}") for v in versions for e in v.elements.all()

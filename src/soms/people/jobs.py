@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from soms.jobs.runner import JobContext, JobError, job
 from soms.people.errors import PeopleConflict
-from soms.people.models import PeopleImport
+from soms.people.models import ImportStatus, PeopleImport
 
 # What each stage of an apply is called on the progress bar.
 STAGES = {
@@ -25,6 +25,8 @@ def people_import_apply_job(ctx: JobContext, *, import_id: int) -> str:
         raise JobError("The checked file was deleted before it could be applied.")
     from soms.people.services.imports import people_import_apply
 
+    _release_own_claim(ctx, record)
+
     def progress(stage: str, done: int, total: int) -> None:
         ctx.progress(done, total, STAGES.get(stage, stage))
 
@@ -37,6 +39,15 @@ def people_import_apply_job(ctx: JobContext, *, import_id: int) -> str:
         f"Imported {record.filename}: {result['created']} created, {result['updated']} changed, "
         f"{result['deactivated']} deactivated."
     )
+
+
+def _release_own_claim(ctx: JobContext, record: PeopleImport) -> None:
+    """An earlier attempt of this very job claimed the import and its worker died before the write
+    committed (nothing was written: the write is one transaction); this attempt takes it again."""
+    if record.status == ImportStatus.APPLYING and record.job_id == ctx.job.pk and ctx.job.attempts > 1:
+        from soms.people.services.imports import people_import_release
+
+        people_import_release(record=record)
 
 
 @job
@@ -102,3 +113,19 @@ def people_export_job(ctx: JobContext, *, fmt: str) -> str:
     data = people_export_bytes(ctx.organisation.pk, fmt, progress=progress)
     ctx.result_file(people_export_filename(ctx.organisation, fmt), data, content_type=CONTENT_TYPES[fmt])
     return f"Exported {total:,} people as {fmt.upper()}: download the file."
+
+
+@job
+def invitation_send_job(ctx: JobContext, *, invitation_id: int) -> str:
+    """Send one invitation's mail; a failure is recorded on the invitation (the members page shows
+    it and offers "Send again") and fails the job with the same reason."""
+    from soms.people.models import Invitation, InvitationSend, InvitationStatus
+    from soms.people.services.invitations import invitation_send
+
+    invitation = Invitation.objects.filter(pk=invitation_id, organisation=ctx.organisation).first()
+    if invitation is None or invitation.status != InvitationStatus.PENDING:
+        return "The invitation was withdrawn or answered before its mail left: nothing was sent."
+    invitation = invitation_send(invitation=invitation)
+    if invitation.send_status == InvitationSend.FAILED:
+        raise JobError(f"The invitation to {invitation.email} was not sent: {invitation.send_error}")
+    return f"Sent the invitation to {invitation.email}."

@@ -21,6 +21,8 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from soms import limits
+from soms.people.search import MAX_LENGTH as SEARCH_MAX_LENGTH
+from soms.people.search import search_text
 from soms.tenancy.models import Organisation, TenantOwned, revision_field
 
 if TYPE_CHECKING:
@@ -134,10 +136,17 @@ class Person(TenantOwned):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="people"
     )
+    # The login this person had until they were removed from the organisation: accepting a new
+    # invitation links that login to this record again (soms.people.services.invitations).
+    former_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     employee_id = models.CharField(max_length=64)
     name = models.CharField(max_length=200)
     # Lower-cased name for case-insensitive, index-backed prefix search and ordering.
     name_key = models.CharField(max_length=200, editable=False)
+    # The name as search matches it (soms.people.search): case-folded, accents stripped, words.
+    search_key = models.CharField(max_length=SEARCH_MAX_LENGTH, editable=False, default="")
     email = models.EmailField(blank=True)
     job_title = models.CharField(max_length=200, blank=True)
     manager = models.ForeignKey(
@@ -174,6 +183,7 @@ class Person(TenantOwned):
         ]
         indexes = [
             models.Index(fields=["organisation", "name_key", "id"], name="person_org_name"),
+            models.Index(fields=["organisation", "search_key", "id"], name="person_org_search"),
             models.Index(fields=["organisation", "chain"], name="person_org_chain"),
             models.Index(fields=["organisation", "email"], name="person_org_email"),
             staged_index("person_staged"),
@@ -184,6 +194,7 @@ class Person(TenantOwned):
 
     def save(self, *args: object, **kwargs: object) -> None:
         self.name_key = self.name.lower()
+        self.search_key = search_text(self.name)
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     @property
@@ -274,6 +285,8 @@ class ImportStatus(models.TextChoices):
     CHECKING = "checking", "Being checked"
     INVALID = "invalid", "Has problems"
     READY = "ready", "Checked, ready to apply"
+    # Claimed by one apply (a conditional UPDATE from ready): a second tab or API call is refused.
+    APPLYING = "applying", "Being applied"
     APPLIED = "applied", "Applied"
     FAILED = "failed", "Failed"
 
@@ -292,6 +305,9 @@ class PeopleImport(TenantOwned):
     status = models.CharField(max_length=20, choices=ImportStatus.choices, default=ImportStatus.INVALID)
     problems = models.JSONField(default=list)
     summary = models.JSONField(default=dict)
+    # What the dry run said it would change, and to whom at which revision (Plan.fingerprint): an
+    # apply whose fresh check differs was reviewed against another organisation and is refused.
+    fingerprint = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     applied_at = models.DateTimeField(null=True, blank=True)
     # The background job checking or applying a large file (see soms.people.jobs), while and after it runs.
@@ -302,3 +318,53 @@ class PeopleImport(TenantOwned):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for an answer"
+    ACCEPTED = "accepted", "Accepted"
+    REVOKED = "revoked", "Withdrawn"
+
+
+class InvitationSend(models.TextChoices):
+    QUEUED = "queued", "Waiting to be sent"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Not sent"
+
+
+class Invitation(TenantOwned):
+    """One invitation of a login to the organisation: the link it sent, whether the mail left, and
+    how it ended (accepted, or withdrawn when the member is removed first).
+
+    The link carries a random token of which only a hash is kept; each send makes a new one, so
+    "Send again" retires the link sent before. The mail is sent by a job (soms.people.jobs), never
+    inside the request that invited."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    email = models.EmailField()
+    role = models.CharField(max_length=20)
+    # The person record the login is linked to when the invitation is accepted (person invite).
+    person = models.ForeignKey(Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    status = models.CharField(
+        max_length=10, choices=InvitationStatus.choices, default=InvitationStatus.PENDING
+    )
+    send_status = models.CharField(
+        max_length=10, choices=InvitationSend.choices, default=InvitationSend.QUEUED
+    )
+    send_error = models.CharField(max_length=500, blank=True)
+    send_attempts = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organisation", "user", "status"], name="invitation_org_user")]
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.email}"

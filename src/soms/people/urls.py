@@ -3,10 +3,15 @@ from django.urls import path
 from soms.people.views import imports, invite, members, pages, profiles
 
 urlpatterns = [
-    path("invite/<uidb64>/<token>/", invite.InviteAcceptView.as_view(), name="people-invite-accept"),
+    path("invite/<str:token>/", invite.invite_accept, name="people-invite-accept"),
     path("organisation/members/", members.members, name="members"),
     path("organisation/members/<int:membership_id>/role/", members.member_role, name="member-role"),
     path("organisation/members/<int:membership_id>/remove/", members.member_remove, name="member-remove"),
+    path(
+        "organisation/members/<int:membership_id>/invitation/resend/",
+        members.member_invite_resend,
+        name="member-invite-resend",
+    ),
     path("people/", pages.person_list, name="people-list"),
     path("people/new/", pages.person_edit, name="people-person-new"),
     path("people/tree/", pages.tree, name="people-tree"),

@@ -28,6 +28,7 @@ class AuditAction(models.TextChoices):
     MEMBERSHIP_REMOVE = "membership.remove", "Member removed"
     USER_PASSWORD_CHANGE = "user.password_change", "Password changed"
     USER_INVITE_ACCEPT = "user.invite_accept", "Invitation accepted"
+    MEMBERSHIP_INVITE_RESEND = "membership.invite_resend", "Invitation sent again"
     API_TOKEN_CREATE = "api_token.create", "API token created"
     API_TOKEN_REVOKE = "api_token.revoke", "API token revoked"
     FRAMEWORK_CREATE = "framework.create", "Framework created"

@@ -28,6 +28,7 @@ from soms.insights.selectors.picture import (
     versions_with_attainment,
 )
 from soms.insights.selectors.scope import scope_name
+from soms.insights.selectors.targets import cover_groups
 from soms.insights.services import plans
 from soms.insights.services.snapshots import trend_for
 from soms.jobs.api import JobOut, job_out
@@ -132,6 +133,7 @@ def insights_overview(
     )
     data = dict(ov.data)
     data["title"] = scope_name(request.membership, filters)
+    data["coverage_groups"] = cover_groups(request.membership, v, filters)
     data["trend"] = trend_for(request.membership, v, filters)
     data["offset"], data["limit"] = offset, limit
     return data

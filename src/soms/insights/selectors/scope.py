@@ -13,10 +13,16 @@ from soms.people.models import OrgUnit
 from soms.tenancy.models import Membership, Role
 
 YOUR_PEOPLE = "Your people"
+# A member's view holds only themself (soms.insights.access): it is called so.
+YOU = "You"
 
 
 def _own_view(membership: Membership, filters: Filters) -> bool:
     return membership.role == Role.MANAGER and filters.manager is None
+
+
+def _self_view(membership: Membership, filters: Filters) -> bool:
+    return membership.role == Role.MEMBER and filters.team is None and filters.unit is None
 
 
 def scope_name(membership: Membership, filters: Filters) -> str:
@@ -29,6 +35,8 @@ def scope_name(membership: Membership, filters: Filters) -> str:
         return f"People reporting to {filters.manager.name}"
     if _own_view(membership, filters):
         return YOUR_PEOPLE
+    if _self_view(membership, filters):
+        return YOU
     return str(membership.organisation.name)
 
 
@@ -42,7 +50,12 @@ def scope_title(membership: Membership, filters: Filters) -> str:
 
 
 def scope_note(membership: Membership, filters: Filters) -> str:
-    """What "Your people" holds, for a manager's own view; "" for any other view."""
+    """What "Your people" holds, for a manager's own view, and "You" for a member's; "" for any other."""
+    if _self_view(membership, filters):
+        return (
+            "Your own levels against what your role profiles require. A member sees only themself "
+            "here; your manager and your organisation's administrators see the team's picture."
+        )
     if filters.team is not None or filters.unit is not None or not _own_view(membership, filters):
         return ""
     me = me_person(membership)

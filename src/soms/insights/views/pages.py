@@ -28,6 +28,8 @@ from soms.insights.selectors.picture import (
     targets_for,
     versions_with_attainment,
 )
+from soms.insights.selectors.targets import PAGE_GROUPS as COVER_PAGE
+from soms.insights.selectors.targets import cover_groups
 from soms.insights.services import plans
 from soms.insights.services.snapshots import trend_chart, trend_for
 from soms.people.access import people_in_scope, role_profiles_visible, unit_scope
@@ -89,7 +91,7 @@ def left_out(form: ViewFilterForm) -> str:
         label = str(form[f].label) if f in form.fields else f
         names.append(label)
         typed = str(form.data.get(f, ""))[:40]
-        reasons.append(f"{label} “{typed}”: {' '.join(str(e) for e in errors)}")
+        reasons.append(f"{label} “{typed}”: {' '.join(str(e).rstrip('.') for e in errors)}")
     many = len(names) > 1
     return (
         f"The {_and(names)} filter{'s were' if many else ' was'} left out and the other filters are "
@@ -211,6 +213,8 @@ def dashboard(request: MemberRequest) -> HttpResponse:
             units_page = units_pages
         scope_name = scope.scope_name(request.membership, filters)
         trend = trend_for(request.membership, version, filters)
+        context["cover"] = cover_groups(request.membership, version, filters)
+        context["cover_page"] = COVER_PAGE
         children = (ov.data.get("child_units") or {}).get("rows") or []
         if len(children) < 2:  # one row would only repeat the totals
             children = []
@@ -246,6 +250,7 @@ def dashboard(request: MemberRequest) -> HttpResponse:
             scope_note=scope.scope_note(request.membership, filters),
             query=request.GET.urlencode(),
             can_export=can(request.membership, "insights.export"),
+            can_set_targets=can(request.membership, "coverage.manage"),
         )
     return render(request, "insights/dashboard.html", context)
 

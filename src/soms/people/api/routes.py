@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from ninja import Router, Status
 from ninja.files import UploadedFile
 from ninja.params import functions as param
@@ -46,13 +47,23 @@ from soms.people.api.schemas import (
 from soms.people.errors import PeopleInvalid
 from soms.people.io.export import csv_lines, export_rows, problems_rows, to_xlsx_bytes
 from soms.people.io.plan import Options
-from soms.people.models import CoverageTarget, ImportStatus, OrgUnit, PeopleImport, Person, RoleProfile, Team
+from soms.people.models import (
+    CoverageTarget,
+    ImportStatus,
+    Invitation,
+    OrgUnit,
+    PeopleImport,
+    Person,
+    RoleProfile,
+    Team,
+)
 from soms.people.selectors.people import PeopleFilter, org_tree, people_list, tree_flat, unit_counts
 from soms.people.services import imports as import_svc
 from soms.people.services import members as member_svc
 from soms.people.services import persons, privacy, structure
 from soms.people.services import profiles as profile_svc
 from soms.people.services.exports import people_export_later, people_export_runs_inline
+from soms.people.services.invitations import invitation_resend, latest_invitations
 from soms.people.services.persons import role_profile_keys, role_profiles_by_code
 from soms.ratelimits import documented, refused
 from soms.tenancy.access import NotFound, require
@@ -123,7 +134,9 @@ def _profiles(m: Membership, codes: list[str]) -> list[RoleProfile]:
 def person_list(
     request: HttpRequest,
     q: str = param.Query(
-        "", max_length=200, description="Start of a name, or an exact employee id or e-mail"
+        "",
+        max_length=200,
+        description="Start of any word of a name (case and accents ignored), or a whole employee id or e-mail",
     ),
     unit_id: int | None = param.Query(
         None, ge=1, le=2**63 - 1, description="This unit and everything under it"
@@ -733,7 +746,10 @@ def coverage_delete(request: HttpRequest, target_id: int, revision: int | None =
 # --- members ----------------------------------------------------------------------------------
 
 
-def _member_out(ms: Membership) -> dict[str, Any]:
+def _member_out(ms: Membership, invitations: dict[int, Invitation] | None = None) -> dict[str, Any]:
+    if invitations is None:
+        invitations = latest_invitations(organisation=ms.organisation, user_ids=[ms.user_id])
+    inv = invitations.get(ms.user_id)
     return {
         "id": ms.pk,
         "revision": ms.revision,
@@ -741,6 +757,17 @@ def _member_out(ms: Membership) -> dict[str, Any]:
         "username": ms.user.get_username(),
         "email": ms.user.email,
         "role": ms.role,
+        "invitation": None
+        if inv is None
+        else {
+            "status": inv.status,
+            "send_status": inv.send_status,
+            "send_error": inv.send_error,
+            "send_attempts": inv.send_attempts,
+            "sent_at": inv.sent_at,
+            "expires_at": inv.expires_at,
+            "expired": inv.expires_at <= timezone.now(),
+        },
     }
 
 
@@ -748,7 +775,9 @@ def _member_out(ms: Membership) -> dict[str, Any]:
 def member_list(request: HttpRequest) -> list[dict[str, Any]]:
     m = _m(request)
     require(m, "member.view")
-    return [_member_out(ms) for ms in members_of(organisation=m.organisation)]
+    rows = list(members_of(organisation=m.organisation))
+    invitations = latest_invitations(organisation=m.organisation, user_ids=[r.user_id for r in rows])
+    return [_member_out(ms, invitations) for ms in rows]
 
 
 @router.post("/members", response={201: MemberOut}, tags=["members"], summary="Invite a login by e-mail")
@@ -788,6 +817,23 @@ def member_remove(request: HttpRequest, membership_id: int, revision: int | None
     target = access.member_for(m, membership_id, action="member.remove")
     member_svc.member_remove(membership=target, actor=request.user, actor_membership=m, revision=revision)
     return Status(204, None)
+
+
+@router.post(
+    "/members/{membership_id}/invitation/resend",
+    response={202: MemberOut},
+    tags=["members"],
+    summary="Send a member's invitation again",
+    description=(
+        "A fresh mail with a new link, valid for the full period, for a member who has not accepted "
+        "yet; a job sends it (poll the member's invitation.send_status). 409 when they have accepted."
+    ),
+)
+def member_invite_resend(request: HttpRequest, membership_id: int) -> Status:  # type: ignore[type-arg]
+    m = _m(request)
+    target = access.member_for(m, membership_id, action="member.invite")
+    invitation_resend(membership=target, actor=request.user)
+    return Status(202, _member_out(target))
 
 
 __all__ = ["router", "NotFound"]

@@ -220,6 +220,16 @@ class ImportCheckingOut(JobOut):
     import_url: str
 
 
+class InvitationOut(Schema):
+    status: str = Field(description="pending, accepted or revoked (withdrawn: the member was removed first)")
+    send_status: str = Field(description="queued (a job sends it), sent, or failed (see send_error)")
+    send_error: str = Field(description="Why the last send failed; empty once a send succeeds")
+    send_attempts: int
+    sent_at: dt.datetime | None
+    expires_at: dt.datetime
+    expired: bool
+
+
 class MemberOut(Schema):
     id: int
     revision: int = Field(description="Send it back with a change; it goes up with every change")
@@ -227,6 +237,9 @@ class MemberOut(Schema):
     username: str
     email: str
     role: str
+    invitation: InvitationOut | None = Field(
+        None, description="The member's newest invitation to the organisation, if any"
+    )
 
 
 class MemberInviteIn(Input):

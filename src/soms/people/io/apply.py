@@ -32,6 +32,7 @@ from soms.people.io.ids import reserve_ids
 from soms.people.io.plan import Options, Plan, Row, State, plan_import
 from soms.people.io.reading import Table
 from soms.people.models import OrgUnit, Person, Team, path_segment
+from soms.people.search import search_text
 from soms.tenancy.models import Organisation
 from soms.tenancy.services import audit_log_write
 
@@ -48,6 +49,7 @@ PERSON_COLUMNS = (
     "employee_id",
     "name",
     "name_key",
+    "search_key",
     "email",
     "job_title",
     "location",
@@ -359,6 +361,7 @@ def prepare_plan(
                 emp,
                 name,
                 name.lower(),
+                search_text(name),
                 values.get("email", ""),
                 values.get("job_title", ""),
                 values.get("location", ""),
@@ -403,6 +406,7 @@ def prepare_plan(
                 organisation=organisation,
                 name=final("name"),
                 name_key=final("name").lower(),
+                search_key=search_text(final("name")),
                 email=final("email"),
                 job_title=final("job_title"),
                 location=final("location"),
@@ -419,7 +423,7 @@ def prepare_plan(
             if db_field.get(f, f):
                 fields.add(db_field.get(f, f))
         if "name" in row.changes:
-            fields.add("name_key")
+            fields.update(("name_key", "search_key"))
         if "unit" in row.changes and team:
             fields.add("team_id")
         if chains[emp] != p["chain"]:

@@ -8,6 +8,8 @@ units and teams are new. `soms.people.io.apply` writes a plan without problems.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -122,6 +124,26 @@ class Plan:
             "notes": self.notes,
         }
 
+    def fingerprint(self) -> str:
+        """What this dry run promises: every row's outcome (created with its values, changed field
+        by field, unchanged) with the revision of the person it meets, the people it deactivates at
+        their revisions, and the new units and teams. The same file checked again gives the same
+        fingerprint exactly when nobody changed a person it touches and nothing it would do moved."""
+        people = self.state.people if self.state is not None else {}
+        rows = [
+            [
+                r.employee_id,
+                (r.existing or {}).get("revision", 0),
+                sorted(r.changes.items()) if r.existing is not None else sorted(r.values.items()),
+            ]
+            for r in sorted(self.rows, key=lambda r: r.employee_id)
+        ]
+        gone = [
+            [d["employee_id"], people.get(d["employee_id"], {}).get("revision", 0)] for d in self.deactivate
+        ]
+        data = [rows, gone, self.new_units, self.new_teams]
+        return hashlib.sha256(json.dumps(data, default=str).encode()).hexdigest()
+
 
 def _show(value: Any) -> str:
     if value is None or value == "":
@@ -177,9 +199,10 @@ def load_state(organisation_id: int, *, with_profiles: bool) -> State:
         "active",
         "chain",
         "erased_at",
+        "revision",
     )
     by_id: dict[int, dict[str, Any]] = {}
-    for pk, emp, name, email, title, mgr, unit, team, loc, start, active, chain, erased in rows:
+    for pk, emp, name, email, title, mgr, unit, team, loc, start, active, chain, erased, revision in rows:
         by_id[pk] = {
             "id": pk,
             "employee_id": emp,
@@ -194,6 +217,7 @@ def load_state(organisation_id: int, *, with_profiles: bool) -> State:
             "active": active,
             "chain": chain,
             "erased": erased is not None,
+            "revision": revision,
             "role_profiles": None,
         }
     emp_of = {pk: p["employee_id"] for pk, p in by_id.items()}
@@ -349,6 +373,12 @@ def plan_import(
             if value == "":
                 if column == "name" and existing is None:
                     bad("name", "required for a new person")
+                elif column == "name" and options.clear_empty:
+                    bad(
+                        "name",
+                        "a person's name cannot be cleared: fill it in, or import without "
+                        "'empty cells clear the field' to leave it as it is",
+                    )
                 elif options.clear_empty and column not in ("name", "active"):
                     values[column] = [] if column == "role_profiles" else ""
                 continue
@@ -429,6 +459,34 @@ def _final_manager(row: Row | None, person: dict[str, Any] | None) -> str:
     return person["manager_employee_id"] if person else ""
 
 
+def _check_teams(plan: Plan, state: State) -> None:
+    """A team is part of one unit, the person's (the rule of every edge: soms.people.services.
+    persons). A row that moves a person to another unit without a team column takes them out of
+    their old unit's team (shown in the dry run), never copies that team into the new unit; a row
+    whose person would hold a team but no unit is a problem on the team column."""
+    for row in plan.rows:
+        existing = row.existing or {}
+        unit = row.values["unit"] if "unit" in row.values else existing.get("unit", "")
+        if "team" not in row.values:
+            moved = (
+                "unit" in row.values and (unit or "").casefold() != (existing.get("unit") or "").casefold()
+            )
+            if moved and existing.get("team"):
+                row.values["team"] = ""
+            continue
+        team = row.values["team"]
+        if team and not unit:
+            plan.problems.append(
+                Problem(
+                    row.number,
+                    "team",
+                    team,
+                    "a team is part of a unit and this person has none: give their unit in the unit "
+                    "column (a path such as Operations/Claims)",
+                )
+            )
+
+
 def _check_references(plan: Plan, state: State, seen: dict[str, int]) -> None:
     by_emp = {r.employee_id: r for r in plan.rows}
     for row in plan.rows:
@@ -445,6 +503,7 @@ def _check_references(plan: Plan, state: State, seen: dict[str, int]) -> None:
                     "no person with this employee id in the file or the organisation",
                 )
             )
+    _check_teams(plan, state)
     if plan.problems:
         return
     # Manager cycles and depth, over the organisation as it will be after the import.

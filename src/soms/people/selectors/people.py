@@ -3,10 +3,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Value
+from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
 
 from soms.people.access import people_in_scope, unit_scope
 from soms.people.models import ID_WIDTH, OrgUnit, Person, RoleRequirement, Team, under_q
+from soms.people.search import search_text
 from soms.tenancy.models import Membership
 
 
@@ -27,8 +30,7 @@ def people_list(
     qs = people_in_scope(membership, action).select_related("unit", "team", "manager")
     q = filters.q.strip()
     if q:
-        # Prefix of the name (index on organisation, name_key), or an exact employee id or e-mail.
-        qs = qs.filter(Q(name_key__startswith=q.lower()) | Q(employee_id=q) | Q(email__iexact=q))
+        qs = qs.filter(search_q(q))
     if filters.unit is not None:
         qs = qs.filter(under_q("unit__path", filters.unit.path))
     if filters.team is not None:
@@ -40,6 +42,19 @@ def people_list(
     if filters.manager is not None:
         qs = qs.filter(filters.manager.reports_q())
     return qs.order_by("name_key", "id")
+
+
+def search_q(q: str) -> Q:
+    """What a search box matches (soms.people.search): the start of any word of the name, folded
+    for case and accents; or the employee id or the e-mail, whole, in any case.
+
+    The start of the name is a range of the (organisation, search_key) index; a later word reads
+    that index's keys of the organisation, not the table; the id is the case-free unique index."""
+    folded = search_text(q)
+    match = Exact(Lower("employee_id"), Lower(Value(q))) | Q(email__iexact=q)
+    if folded:
+        match |= Q(search_key__startswith=folded) | Q(search_key__contains=" " + folded)
+    return Q(match)
 
 
 def unit_counts(membership: Membership, unit: OrgUnit) -> tuple[int, int]:
@@ -139,3 +154,23 @@ def unit_path_names(units: list[OrgUnit] | QuerySet[OrgUnit]) -> dict[int, str]:
         chain = [int(u.path[i : i + ID_WIDTH]) for i in range(0, len(u.path), ID_WIDTH)]
         out[u.pk] = "/".join(names.get(i, "?") for i in chain)
     return out
+
+
+PATH_SEPARATOR = " / "
+
+
+def unit_path_labels(units: list[OrgUnit] | QuerySet[OrgUnit]) -> list[tuple[OrgUnit, str]]:
+    """Each unit with its full path ('Operations / North / Service desk'), sorted by that path
+    without regard to case: two units of one name in different branches are told apart. One query
+    for the units, one for all their ancestors (some may lie outside a member's scope)."""
+    units = list(units)
+    ids: set[int] = set()
+    for u in units:
+        ids.update(int(u.path[i : i + ID_WIDTH]) for i in range(0, len(u.path), ID_WIDTH))
+    names = dict(OrgUnit.objects.filter(pk__in=ids).values_list("pk", "name"))
+    labelled = []
+    for u in units:
+        chain = [names.get(int(u.path[i : i + ID_WIDTH]), "?") for i in range(0, len(u.path), ID_WIDTH)]
+        labelled.append((tuple(n.casefold() for n in chain), u.pk, u, PATH_SEPARATOR.join(chain)))
+    labelled.sort(key=lambda t: (t[0], t[1]))
+    return [(u, label) for _, _, u, label in labelled]

@@ -70,6 +70,7 @@ def _store(
     status: str,
     problems: list[Problem],
     summary: dict[str, Any],
+    fingerprint: str = "",
 ) -> PeopleImport:
     return PeopleImport.objects.create(
         organisation=organisation,
@@ -81,6 +82,7 @@ def _store(
         status=status,
         problems=[p.as_dict() for p in problems],
         summary=summary,
+        fingerprint=fingerprint,
     )
 
 
@@ -116,6 +118,7 @@ def people_import_check(
             status=status,
             problems=plan.problems,
             summary=plan.summary(),
+            fingerprint="" if plan.problems else plan.fingerprint(),
         )
         return record, plan
     problems = precheck_file(filename=filename, content=content, sheet=sheet)
@@ -180,6 +183,7 @@ def people_import_check_stored(
         "status": ImportStatus.INVALID if plan.problems else ImportStatus.READY,
         "problems": [p.as_dict() for p in plan.problems],
         "summary": plan.summary(),
+        "fingerprint": "" if plan.problems else plan.fingerprint(),
     }
     if plan.problems:
         fields["content"] = b""
@@ -205,9 +209,23 @@ def people_imports_expire(*, now: datetime) -> int:
     return int(deleted)
 
 
+ALREADY_APPLIED = "This import has already been applied."
+BEING_APPLIED = (
+    "This import is being applied right now (from another tab or request); nothing more was "
+    "written. Wait for it to finish and reload its page."
+)
+CHANGED_SINCE_CHECK = (
+    "The organisation changed since this file was checked (someone changed a person it touches, "
+    "or another import or edit moved what it would do), so nothing was written. The file has been "
+    "checked again against today's data: review the new dry run and apply it again."
+)
+
+
 def _check_ready(record: PeopleImport) -> None:
     if record.status == ImportStatus.APPLIED:
-        raise PeopleConflict("This import has already been applied.")
+        raise PeopleConflict(ALREADY_APPLIED)
+    if record.status == ImportStatus.APPLYING:
+        raise PeopleConflict(BEING_APPLIED)
     if record.status == ImportStatus.CHECKING:
         raise PeopleConflict("This file is still being checked: follow the job's progress.")
     if record.status != ImportStatus.READY:
@@ -251,12 +269,52 @@ def _silent(stage: str, done: int, total: int) -> None:
     return None
 
 
+def _claim(record: PeopleImport) -> None:
+    """Take the import for this caller: one conditional UPDATE from ready to applying, so of two
+    tabs or API calls applying it at once exactly one goes on; the other is told why not."""
+    if PeopleImport.objects.filter(pk=record.pk, status=ImportStatus.READY).update(
+        status=ImportStatus.APPLYING
+    ):
+        record.status = ImportStatus.APPLYING
+        return
+    record.refresh_from_db()
+    _check_ready(record)
+    raise PeopleConflict("This import cannot be applied now; reload its page.")  # pragma: no cover
+
+
+def people_import_release(*, record: PeopleImport) -> bool:
+    """Give a claimed import back (ready) when its apply stopped without writing, e.g. the job's
+    earlier attempt whose worker died. Answers whether it was claimed."""
+    released = PeopleImport.objects.filter(pk=record.pk, status=ImportStatus.APPLYING).update(
+        status=ImportStatus.READY
+    )
+    record.refresh_from_db()
+    return bool(released)
+
+
 def people_import_apply(
     *, record: PeopleImport, actor: Any, progress: Progress | None = None, plan: Plan | None = None
 ) -> dict[str, Any]:
-    """Check the stored file again against today's data and, if it is still clean, write it.
-    `plan` is a check made moments ago in the same job (a large file checked, then applied)."""
-    _check_ready(record)
+    """Check the stored file again against today's data and, if its dry run is still what was
+    reviewed, write it. `plan` is a check made moments ago in the same job (a large file checked,
+    then applied). Refused (PeopleConflict, nothing written) when another caller has applied or is
+    applying it, or when the organisation changed since the check (the record then holds the new
+    check, to review)."""
+    _claim(record)
+    try:
+        return _apply_claimed(record=record, actor=actor, progress=progress, plan=plan)
+    except BaseException:
+        # Whatever stopped it wrote nothing (the write is one transaction): ready to try again.
+        PeopleImport.objects.filter(pk=record.pk, status=ImportStatus.APPLYING).update(
+            status=ImportStatus.READY
+        )
+        record.refresh_from_db()
+        raise
+
+
+def _apply_claimed(
+    *, record: PeopleImport, actor: Any, progress: Progress | None, plan: Plan | None
+) -> dict[str, Any]:
     options = Options.from_dict(record.options)
     if plan is None:
         if progress is not None:
@@ -270,10 +328,21 @@ def people_import_apply(
         )
     if plan.problems:
         PeopleImport.objects.filter(pk=record.pk).update(
-            status=ImportStatus.INVALID, problems=[p.as_dict() for p in plan.problems], summary=plan.summary()
+            status=ImportStatus.INVALID,
+            problems=[p.as_dict() for p in plan.problems],
+            summary=plan.summary(),
+            fingerprint="",
         )
         record.refresh_from_db()
         raise PeopleConflict("The organisation changed since the check and the file now has problems.")
+    fingerprint = plan.fingerprint()
+    if record.fingerprint and fingerprint != record.fingerprint:
+        # The plan reviewed is not the plan that would run: keep the new one for review instead.
+        PeopleImport.objects.filter(pk=record.pk).update(
+            status=ImportStatus.READY, summary=plan.summary(), fingerprint=fingerprint
+        )
+        record.refresh_from_db()
+        raise PeopleConflict(CHANGED_SINCE_CHECK)
     # Everything is prepared (ids reserved, statements compiled) before the write transaction opens:
     # on SQLite that transaction holds the lock every other organisation's writes wait for.
     prepared = prepare_plan(
@@ -289,12 +358,15 @@ def people_import_apply(
     def finish(result: dict[str, Any]) -> None:
         # In the transaction that makes the import live: the record says applied exactly when it is.
         organisation_changed.send(None, organisation_id=record.organisation_id)
-        PeopleImport.objects.filter(pk=record.pk).update(
+        claimed = PeopleImport.objects.filter(pk=record.pk, status=ImportStatus.APPLYING).update(
             status=ImportStatus.APPLIED,
             applied_at=timezone.now(),
             summary={**record.summary, "result": result},
             content=b"",
         )
+        if not claimed:
+            # Someone released or deleted the claim meanwhile: roll the whole write back.
+            raise PeopleConflict(BEING_APPLIED)
 
     result = write_prepared(
         organisation=record.organisation,

@@ -1,8 +1,10 @@
 """Members (logins) of an organisation: invite, change role, remove; and inviting a person.
 
 One user keeps one login across organisations: inviting an e-mail address that already has a login
-adds a membership to that login. A new login gets a set-password link (Django's password-reset
-token, so it stops working once used). Removing a member revokes their API tokens for that
+adds a membership to that login. Every invite records an Invitation whose mail a job sends after the
+write commits (soms.people.services.invitations): a new login's link lets them choose a password, an
+existing login's link accepts once signed in. Removing a member withdraws their pending invitation
+(its link then says so) and remembers their person record, to link it again if they come back. Removing a member revokes their API tokens for that
 organisation at once; their sessions lose the organisation on the next request, because the
 middleware reads memberships on every request.
 """
@@ -11,48 +13,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 
 from soms.people.errors import PeopleConflict, PeopleInvalid
 from soms.people.models import Person
 from soms.people.permissions import OWNER_ONLY_ROLES
+from soms.people.services.invitations import invitation_create, invitations_withdraw
 from soms.people.services.revisions import bump_revision, check_revision
 from soms.tenancy.models import ApiToken, Membership, Organisation, Role
 from soms.tenancy.services import audit_log_write, user_create
-
-
-def invite_link(user: Any) -> str:
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    return settings.SOMS_BASE_URL.rstrip("/") + reverse("people-invite-accept", args=[uid, token])
-
-
-def _send_invite(*, user: Any, organisation: Organisation, inviter: Any) -> None:
-    who = (inviter.get_full_name() or inviter.get_username()) if inviter else "An administrator"
-    if user.has_usable_password():
-        body = (
-            f"{who} added you to {organisation.name} in SOMS.\n\n"
-            f"Sign in with your existing login ({user.get_username()}) at "
-            f"{settings.SOMS_BASE_URL.rstrip('/')}{reverse('login')} and choose {organisation.name} "
-            "in the organisation switcher.\n"
-        )
-    else:
-        body = (
-            f"{who} invited you to {organisation.name} in SOMS.\n\n"
-            f"Choose your password here (the link works once): {invite_link(user)}\n\n"
-            f"Your username is {user.get_username()}.\n"
-        )
-    send_mail(f"You are invited to {organisation.name} in SOMS", body, None, [user.email])
 
 
 def _user_for_email(email: str) -> Any:
@@ -106,7 +79,7 @@ def member_invite(
         obj=membership,
         after={"user": user.get_username(), "email": email, "role": role},
     )
-    transaction.on_commit(lambda: _send_invite(user=user, organisation=organisation, inviter=actor))
+    invitation_create(organisation=organisation, user=user, email=email, role=role, actor=actor)
     return membership
 
 
@@ -185,16 +158,22 @@ def member_remove(
     revoked = ApiToken.objects.filter(
         user=membership.user, organisation=membership.organisation, revoked_at__isnull=True
     ).update(revoked_at=timezone.now())
+    # The person record remembers the login, so that accepting a later invitation links it again.
     unlinked = Person.objects.filter(organisation=membership.organisation, user=membership.user).update(
-        user=None
+        user=None, former_user=membership.user
     )
+    withdrawn = invitations_withdraw(membership=membership)
     audit_log_write(
         actor=actor,
         organisation=membership.organisation,
         action="membership.remove",
         obj=membership,
         before={"user": membership.user.get_username(), "role": membership.role},
-        after={"tokens_revoked": revoked, "person_unlinked": bool(unlinked)},
+        after={
+            "tokens_revoked": revoked,
+            "person_unlinked": bool(unlinked),
+            "invitations_withdrawn": withdrawn,
+        },
     )
     membership.delete()
 
@@ -217,7 +196,8 @@ def person_invite(
         _check_role_grant(actor_membership, role)
         membership = Membership.objects.create(organisation=organisation, user=user, role=role)
     person.user = user
-    person.save(update_fields=["user"])
+    person.former_user = None
+    person.save(update_fields=["user", "former_user"])
     audit_log_write(
         actor=actor,
         organisation=organisation,
@@ -225,5 +205,7 @@ def person_invite(
         obj=person,
         after={"user": user.get_username(), "email": email, "role": membership.role},
     )
-    transaction.on_commit(lambda: _send_invite(user=user, organisation=organisation, inviter=actor))
+    invitation_create(
+        organisation=organisation, user=user, email=email, role=membership.role, actor=actor, person=person
+    )
     return membership

@@ -131,6 +131,7 @@ def person_erase(*, person: Person, actor: Any) -> Person:
     person.location = ""
     person.start_date = None
     person.user = None
+    person.former_user = None  # an erased record is never linked to a returning login
     person.active = False
     person.erased_at = timezone.now()
     # An edit form opened before the erasure must not write the personal data back.

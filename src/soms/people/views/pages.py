@@ -307,7 +307,9 @@ def person_invite(request: HttpRequest, person_id: int) -> HttpResponse:
     person = access.person_for(m, person_id, action="person.invite")
     try:
         invite(person=person, actor=request.user, actor_membership=m)
-        messages.success(request, f"Invitation sent to {person.email}.")
+        messages.success(
+            request, f"Invited {person.email}: the mail is on its way (Members shows whether it left)."
+        )
     except (PeopleInvalid, PeopleConflict) as exc:
         messages.error(request, str(exc))
     return redirect("people-person", person_id=person.pk)

@@ -51,6 +51,7 @@ class Command(BaseCommand):
         if not options["no_demo"]:
             report(self, seed_demo())
         url = f"http://{options['host']}:{options['port']}/"
+        base_url_default(options["host"], options["port"])
         if options["prepare_only"]:
             self.stdout.write(self.style.SUCCESS(f"Ready. `soms start` serves it at {url}"))
             return
@@ -73,6 +74,23 @@ class Command(BaseCommand):
                 raise CommandError(str(exc)) from None
         finally:
             stop_worker(worker)
+
+
+def base_url_default(host: str, port: int) -> str:
+    """Links in mails (invitations) point at SOMS_BASE_URL; when it is not given, at this server's
+    own address and port, for the server and for the worker started beside it. An address that
+    listens everywhere is linked as 127.0.0.1: set SOMS_BASE_URL to the name people open."""
+    from django.conf import settings
+
+    if os.environ.get("SOMS_BASE_URL", "").strip():
+        return str(settings.SOMS_BASE_URL)
+    shown = "127.0.0.1" if host in {"0.0.0.0", "", "::", "[::]"} else host
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    url = f"http://{shown}:{port}"
+    os.environ["SOMS_BASE_URL"] = url
+    settings.SOMS_BASE_URL = url
+    return url
 
 
 def start_worker() -> subprocess.Popen[bytes]:
