@@ -22,6 +22,13 @@ interleaved, `--repeat` times each:
 
 Without --database-url it runs on a fresh SQLite file in a temporary directory; with it, on that
 PostgreSQL database, which it drops and creates first. Results go to benchmarks/results/ as JSON.
+
+`--data-dir DIR` keeps the data between runs (building 50,000 people takes minutes): the SQLite file
+lives in DIR, a PostgreSQL database is not dropped, and a second run finds the organisation built and
+only measures. `--reads-only` leaves out the two cases that rewrite the data (the rebuild of every
+rollup and the recomputation after a rule change), so repeated runs measure the same rows. Beside
+each wall time the run prints this thread's CPU time (`time.thread_time`; on SQLite the database's
+work is in it, on PostgreSQL only ours): on a shared machine the wall time is mostly waiting.
 """
 
 from __future__ import annotations
@@ -51,6 +58,13 @@ def timed(fn: Callable[[], Any]) -> float:
     return (time.perf_counter() - start) * 1000
 
 
+def timed_cpu(fn: Callable[[], Any]) -> tuple[float, float]:
+    """(wall ms, this thread's CPU ms) of one call."""
+    cpu, start = time.thread_time(), time.perf_counter()
+    fn()
+    return (time.perf_counter() - start) * 1000, (time.thread_time() - cpu) * 1000
+
+
 def p95(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
@@ -63,22 +77,24 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--database-url", help="a PostgreSQL URL with its own database name")
     parser.add_argument(
-        "--database-file",
-        help="a copy of this SQLite file is measured (built earlier, e.g. by bench_rollup_locks.py --keep)",
-    )
-    parser.add_argument(
-        "--reads-only", action="store_true", help="skip the rebuild and the recomputation (minutes at 50,000)"
-    )
-    parser.add_argument(
         "--profile", action="store_true", help="print each read's cProfile (top functions by own time)"
     )
+    parser.add_argument(
+        "--data-dir", help="keep the data here and reuse it on the next run (PostgreSQL: not dropped)"
+    )
+    parser.add_argument(
+        "--reads-only",
+        action="store_true",
+        help="leave out the rebuild and the recomputation (they rewrite rows)",
+    )
     args = parser.parse_args()
-    tmp = tempfile.mkdtemp(prefix="insights-bench-")
-    backend = prepare_database(args.database_url, tmp)
-    if args.database_file:
-        import shutil
-
-        shutil.copy(args.database_file, Path(tmp) / "soms.sqlite3")
+    if args.data_dir:
+        tmp = str(Path(args.data_dir).resolve())
+        Path(tmp).mkdir(parents=True, exist_ok=True)
+        backend = prepare_database(args.database_url, tmp, keep=True)
+    else:
+        tmp = tempfile.mkdtemp(prefix="insights-bench-")
+        backend = prepare_database(args.database_url, tmp)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "soms.settings")
     sys.path.insert(0, str(ROOT / "src"))
     import django
@@ -113,7 +129,11 @@ def main() -> None:
         if done >= total:
             stage_end[name] = time.perf_counter() - t0
 
-    large_assessments(org, version, progress=stage)
+    from soms.assessments.models import ElementAttainment
+
+    if not (args.data_dir and ElementAttainment.objects.filter(organisation=org, version=version).exists()):
+        # (A kept data directory already holds them: recomputing everyone again takes minutes.)
+        large_assessments(org, version, progress=stage)
     built_assessments = time.perf_counter() - t0
     stages = {
         "assessments": stage_end.get("assessments", 0.0),
@@ -122,7 +142,11 @@ def main() -> None:
         "attainment today": stage_end.get("attainment", 0.0)
         - stage_end.get("history", stage_end.get("assessments", 0.0)),
     }
-    owner = user_create(username="bench-owner", email="bench@example.org", password="bench-Pass-1234")
+    from django.contrib.auth import get_user_model
+
+    owner = get_user_model().objects.filter(username="bench-owner").first() or user_create(
+        username="bench-owner", email="bench@example.org", password="bench-Pass-1234"
+    )
     m = membership_set(organisation=org, user=owner, role=Role.OWNER, actor=None)
     counts = attainment_summary(org, version)
     print(
@@ -422,9 +446,14 @@ def main() -> None:
         if rolled is not None:
             assert rolled(), f"no rollup rows for {name!r}"
         mine, theirs, rollup_raw = [], [], []
+        mine_cpu, theirs_cpu = [], []
         for _ in range(args.repeat):
-            mine.append(timed(ours))
-            theirs.append(timed(baseline))
+            wall, cpu = timed_cpu(ours)
+            mine.append(wall)
+            mine_cpu.append(cpu)
+            wall, cpu = timed_cpu(baseline)
+            theirs.append(wall)
+            theirs_cpu.append(cpu)
             if rolled is not None:
                 rollup_raw.append(timed(rolled))
         rows.append(
@@ -436,71 +465,90 @@ def main() -> None:
                 "raw_p95_ms": p95(theirs),
                 "rollup_raw_p50_ms": statistics.median(rollup_raw) if rollup_raw else None,
                 "rollup_raw_p95_ms": p95(rollup_raw) if rollup_raw else None,
+                "ours_cpu_p50_ms": statistics.median(mine_cpu),
+                "ours_cpu_p95_ms": p95(mine_cpu),
+                "raw_cpu_p50_ms": statistics.median(theirs_cpu),
             }
         )
-    after: Any = None
-    if not args.reads_only:
-        rebuild_ms = timed(lambda: rollups.rebuild(org.pk, version))
-        org_raw_ms = timed(org_raw)
-        rows.append(
-            {
-                "case": f"rebuild every rollup from scratch ({args.people:,} people, once)",
-                "ours_p50_ms": rebuild_ms,
-                "ours_p95_ms": rebuild_ms,
-                "raw_p50_ms": org_raw_ms,
-                "raw_p95_ms": org_raw_ms,
-                "rollup_raw_p50_ms": None,
-                "rollup_raw_p95_ms": None,
-            }
-        )
-        # A real rule change: the organisation keeps its levels 30 months instead of 36, so many levels
-        # move to refresh due or expired and their rows are rewritten (unchanged rows are left alone).
-        from soms.assessments.models import ValidityOverride
-
-        ValidityOverride.objects.filter(organisation=org, level__version=version).update(validity_months=30)
-        cpu0 = time.process_time()
-        recompute_ms = timed(lambda: recompute_version(version, org.pk))
-        # This process's CPU (on SQLite the database's work too; on PostgreSQL only ours): on a shared
-        # machine the wall time is mostly waiting for a core.
-        recompute_cpu_s = time.process_time() - cpu0
-        print(f"recompute: {recompute_ms / 1000:.1f} s wall, {recompute_cpu_s:.1f} s CPU of this process")
-        after = attainment_summary(org, version)
-        print(f"after the rule change (validity 36 → 30 months): {after}")
-        judgements = raw(
-            "SELECT a.person_id, s.element_id, s.level_id, COUNT(*) FROM assessments_judgement j "
-            "JOIN assessments_assessment a ON a.id = j.assessment_id "
-            "JOIN frameworks_statement s ON s.id = j.statement_id "
-            "WHERE a.organisation_id = %s AND a.version_id = %s AND a.status = 'validated' "
-            "GROUP BY a.person_id, s.element_id, s.level_id",
-            [org.pk, version.pk],
-        )
-        assert judgements(), "no judgements to read"
-        judgements_ms = timed(judgements)
-        rows.append(
-            {
-                "case": f"recompute every attainment ({args.people:,} people, once)",
-                "ours_p50_ms": recompute_ms,
-                "ours_p95_ms": recompute_ms,
-                "raw_p50_ms": judgements_ms,
-                "raw_p95_ms": judgements_ms,
-                "rollup_raw_p50_ms": None,
-                "rollup_raw_p95_ms": None,
-                "cpu_s": recompute_cpu_s,
-            }
-        )
-    print(
-        f"\n| {backend} | ours p50 | ours p95 | raw SQL p50 | raw p95 | ours ÷ raw (p50) "
-        "| raw rollup rows p50 | ours ÷ raw rollup rows |"
+    if args.reads_only:
+        report(rows, backend, args)
+        return
+    rebuild_ms = timed(lambda: rollups.rebuild(org.pk, version))
+    org_raw_ms = timed(org_raw)
+    rows.append(
+        {
+            "case": f"rebuild every rollup from scratch ({args.people:,} people, once)",
+            "ours_p50_ms": rebuild_ms,
+            "ours_p95_ms": rebuild_ms,
+            "raw_p50_ms": org_raw_ms,
+            "raw_p95_ms": org_raw_ms,
+            "rollup_raw_p50_ms": None,
+            "rollup_raw_p95_ms": None,
+        }
     )
-    print("|---|---|---|---|---|---|---|---|")
+    # A real rule change: the organisation keeps its levels 30 months instead of 36, so many levels
+    # move to refresh due or expired and their rows are rewritten (unchanged rows are left alone).
+    from soms.assessments.models import ValidityOverride
+
+    ValidityOverride.objects.filter(organisation=org, level__version=version).update(validity_months=30)
+    cpu0 = time.process_time()
+    recompute_ms = timed(lambda: recompute_version(version, org.pk))
+    # This process's CPU (on SQLite the database's work too; on PostgreSQL only ours): on a shared
+    # machine the wall time is mostly waiting for a core.
+    recompute_cpu_s = time.process_time() - cpu0
+    print(f"recompute: {recompute_ms / 1000:.1f} s wall, {recompute_cpu_s:.1f} s CPU of this process")
+    after = attainment_summary(org, version)
+    print(f"after the rule change (validity 36 → 30 months): {after}")
+    judgements = raw(
+        "SELECT a.person_id, s.element_id, s.level_id, COUNT(*) FROM assessments_judgement j "
+        "JOIN assessments_assessment a ON a.id = j.assessment_id "
+        "JOIN frameworks_statement s ON s.id = j.statement_id "
+        "WHERE a.organisation_id = %s AND a.version_id = %s AND a.status = 'validated' "
+        "GROUP BY a.person_id, s.element_id, s.level_id",
+        [org.pk, version.pk],
+    )
+    assert judgements(), "no judgements to read"
+    judgements_ms = timed(judgements)
+    rows.append(
+        {
+            "case": f"recompute every attainment ({args.people:,} people, once)",
+            "ours_p50_ms": recompute_ms,
+            "ours_p95_ms": recompute_ms,
+            "raw_p50_ms": judgements_ms,
+            "raw_p95_ms": judgements_ms,
+            "rollup_raw_p50_ms": None,
+            "rollup_raw_p95_ms": None,
+            "cpu_s": recompute_cpu_s,
+        }
+    )
+    report(rows, backend, args, after=after, counts=counts, built=(built_people, built_assessments, stages))
+
+
+def report(
+    rows: list[dict[str, Any]],
+    backend: str,
+    args: argparse.Namespace,
+    *,
+    after: Any = None,
+    counts: Any = None,
+    built: tuple[float, float, dict[str, float]] | None = None,
+) -> None:
+    print(
+        f"\n| {backend} | ours p50 | ours p95 | ours CPU p50 | raw SQL p50 | raw p95 | raw CPU p50 "
+        "| ours ÷ raw (p50) | raw rollup rows p50 | ours ÷ raw rollup rows |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         ratio = r["ours_p50_ms"] / r["raw_p50_ms"] if r["raw_p50_ms"] else float("nan")
         rolled = r["rollup_raw_p50_ms"]
         extra = f"{rolled:.1f} ms | {r['ours_p50_ms'] / rolled:.1f}" if rolled else "— | —"
+        cpu = f"{r['ours_cpu_p50_ms']:.1f} ms" if "ours_cpu_p50_ms" in r else "—"
+        raw_cpu = f"{r['raw_cpu_p50_ms']:.1f} ms" if "raw_cpu_p50_ms" in r else "—"
         print(
-            f"| {r['case']} | {r['ours_p50_ms']:.1f} ms | {r['ours_p95_ms']:.1f} ms | "
-            f"{r['raw_p50_ms']:.1f} ms | {r['raw_p95_ms']:.1f} ms | {ratio:.1f} | {extra} |"
+            f"| {r['case']} | {r['ours_p50_ms']:.1f} ms | {r['ours_p95_ms']:.1f} ms | {cpu} | "
+            f"{r['raw_p50_ms']:.1f} ms | {r['raw_p95_ms']:.1f} ms | {raw_cpu} | {ratio:.1f} | {extra} |"
         )
+    built_people, built_assessments, stages = built or (None, None, {})
     results = ROOT / "benchmarks" / "results"
     results.mkdir(exist_ok=True)
     out = results / f"insights-{backend.lower()}-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"

@@ -82,7 +82,9 @@ def make_rows(n: int, seed: int = 7) -> list[list[str]]:
     return rows
 
 
-def prepare_database(url: str | None, data_dir: str) -> str:
+def prepare_database(url: str | None, data_dir: str, *, keep: bool = False) -> str:
+    """Point the settings at `data_dir` (and at `url`'s PostgreSQL database, dropped and created
+    afresh unless `keep` asks to reuse it when it exists)."""
     os.environ["SOMS_DATA_DIR"] = data_dir
     os.environ.setdefault("SOMS_ENV", "test")
     if url:
@@ -91,8 +93,10 @@ def prepare_database(url: str | None, data_dir: str) -> str:
         name = url.rsplit("/", 1)[1]
         admin = url.rsplit("/", 1)[0] + "/postgres"
         with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+            if not (keep and exists):
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+                conn.execute(f'CREATE DATABASE "{name}"')
         os.environ["SOMS_DATABASE_URL"] = url
         return "PostgreSQL"
     os.environ.pop("SOMS_DATABASE_URL", None)

@@ -136,6 +136,13 @@ def published_level(world: Any, organisation: Any, owner: Any) -> dict[str, Any]
     return {"level_id": Level.objects.filter(version_id=params["version_id"]).order_by("rank").first().pk}  # type: ignore[union-attr]
 
 
+def published_cell(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
+    """One cell (element x level) of a published version's grid."""
+    made = published(world, organisation, owner)
+    st = FrameworkVersion.objects.get(pk=made["version_id"]).statements.order_by("pk").first()
+    return {"version_id": made["version_id"], "element_id": st.element_id, "level_id": st.level_id}  # type: ignore[union-attr]
+
+
 def item_of(kind: str) -> Maker:
     def make(world: Any, organisation: Any, owner: Any) -> dict[str, Any]:
         v = _draft(world, organisation, owner)
@@ -813,6 +820,7 @@ ROUTES: list[Route] = [
     Route("GET framework-diff", published, refused=None),
     Route("GET framework-mappings", published, refused=None),
     Route("GET framework-statement", published_item_of("statements"), refused=None),
+    Route("GET framework-cell", published_cell, refused=None),
     Route("GET /api/v1/frameworks/{framework_id}", framework, refused=None),
     Route(f"GET {V}", published, refused=None),
     Route(f"GET {V}/contents", published, refused=None),
@@ -937,6 +945,10 @@ ROUTES: list[Route] = [
         body=lambda p: {"copy-code": "copied", "copy-name": "Copied"},
     ),
     Route("POST people-coverage-delete", coverage_target),
+    Route("GET people-team-edit", team),
+    Route("POST people-team-edit", team, body=lambda p: {"name": "Renamed", "revision": "1"}),
+    Route("GET people-coverage-edit", coverage_target),
+    Route("POST people-coverage-edit", coverage_target, body=lambda p: {"minimum": "9", "revision": "1"}),
     Route("GET people-import-detail", people_import),
     Route("GET people-import-problems", people_import),
     Route("POST people-import-apply", people_import),

@@ -278,6 +278,9 @@ SOMS_PEOPLE_IMPORT_INLINE_ROWS = envint("SOMS_PEOPLE_IMPORT_INLINE_ROWS", 2_000)
 SOMS_PEOPLE_IMPORT_INLINE_CHECK_BYTES = envint("SOMS_PEOPLE_IMPORT_INLINE_CHECK_BYTES", 256 * 1024)
 # Up to this many people an export (CSV or XLSX) is written within the request; more by a job.
 SOMS_PEOPLE_EXPORT_INLINE_ROWS = envint("SOMS_PEOPLE_EXPORT_INLINE_ROWS", 2_000)
+# Up to this many entries the audit log's CSV is streamed within the request (about a quarter of a
+# second); more are written by a job (soms.tenancy.jobs).
+SOMS_AUDIT_EXPORT_INLINE_ROWS = envint("SOMS_AUDIT_EXPORT_INLINE_ROWS", 5_000)
 # An import creating more people than SOMS_PEOPLE_IMPORT_STAGE_ROWS is staged (soms.people.io.apply):
 # its new units, teams and people are written in short transactions of that many rows each, hidden
 # until one last short transaction makes them live together, with a pause between them in which

@@ -93,7 +93,7 @@ def test_drafts_are_never_cached_and_an_edit_shows_at_once(world, draft):
     assert "Reworded while a draft." in client.get(url).content.decode()
     export = client.get(reverse("framework-version-export", args=[draft.pk, "csv"]))
     assert "Reworded while a draft." in export.content.decode()
-    assert not published_cache.is_cached(draft, "grid")
+    assert not published_cache.is_cached(draft, "grid:1")
 
 
 def test_publishing_starts_a_new_cache_entry(world, draft):
@@ -102,7 +102,7 @@ def test_publishing_starts_a_new_cache_entry(world, draft):
     client.get(url)
     version_publish(version=draft, expected_revision=draft.revision, actor=world.alice)
     draft.refresh_from_db()
-    assert not published_cache.is_cached(draft, "grid")
+    assert not published_cache.is_cached(draft, "grid:1")
     page = client.get(url)
-    assert page.status_code == 200 and published_cache.is_cached(draft, "grid")
+    assert page.status_code == 200 and published_cache.is_cached(draft, "grid:1")
     assert "Published" in page.content.decode()

@@ -177,12 +177,14 @@ def test_dashboard_reads_have_fixed_query_counts(
     claims = skilled.units["claims"]
     targets = targets_for(m, soms_version, unit=None, team=None)
     # picture of the grid's page (elements, levels, people, attainment, profiles, requirements),
-    # the rollup state and rows, the units' path names (2), the sole holders' names.
-    with django_assert_num_queries(11):
+    # the rollup state and rows, the units' paths and names (one query of the organisation's units,
+    # or of the subtree and its ancestors; never a list of every unit's id), the sole holders' names.
+    with django_assert_num_queries(10) as ctx:
         org = overview_for(m, soms_version, Filters(), targets, group_units=True)
+    assert not any(" IN (" in q["sql"] and "people_orgunit" in q["sql"] for q in ctx.captured_queries)
     assert org.from_rollups and org.data["single_points"]["sole"]
     unit_targets = targets_for(m, soms_version, unit=claims, team=None)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         sub = overview_for(m, soms_version, Filters(unit=claims), unit_targets, group_units=True)
     assert sub.from_rollups
     team = Filters(team=skilled.team)
@@ -362,3 +364,30 @@ def test_a_managers_dashboard_reads_in_a_fixed_number_of_queries(
     with django_assert_num_queries(16):
         large = overview_for(m, soms_version, Filters(), targets, group_units=True)
     assert large.from_rollups and large.data["people"] == small.data["people"] + 12
+
+
+def test_the_unit_rows_are_kept_until_what_they_count_or_name_changes(
+    skilled: Any, soms_version: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from soms.people.models import OrgUnit
+
+    m = owner(skilled)
+    first = overview_for(m, soms_version, Filters(), group_units=True).data
+    again = overview_for(m, soms_version, Filters(), group_units=True).data
+    assert again["units"] is first["units"]  # the same reads: the rows built once
+    claims = skilled.units["claims"]
+    OrgUnit.objects.filter(pk=claims.pk).update(name="Claims renamed")
+    renamed = overview_for(m, soms_version, Filters(), group_units=True).data
+    assert renamed["units"] is not first["units"]
+    assert any("Claims renamed" in u["unit"] for u in renamed["units"])
+    # A person moving unit changes the rollups, and the rows follow.
+    who = Person.objects.filter(organisation=skilled.world.org_a, unit=claims).order_by("pk").first()
+    assert who is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        person_update(person=who, actor=skilled.world.alice, unit=None)
+    moved = overview_for(m, soms_version, Filters(), group_units=True).data
+    heads = {u["unit"]: u["people"] for u in moved["units"]}
+    before = {u["unit"]: u["people"] for u in renamed["units"]}
+    assert heads != before and heads.get("No unit", 0) == before.get("No unit", 0) + 1
+    per_person = overview(picture(m, soms_version), group_units=True).data
+    assert moved["units"] == per_person["units"] and moved["child_units"] == per_person["child_units"]

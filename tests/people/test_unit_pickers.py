@@ -4,10 +4,14 @@ in different branches must be told apart in every form that picks a unit."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
+from soms.people.models import OrgUnit as Unit
+from soms.people.services.profiles import coverage_target_create
 from soms.people.services.structure import team_create, unit_create
+from tests.assessments.conftest import soms_version  # noqa: F401
 from tests.people.conftest import Org
 
 
@@ -67,11 +71,22 @@ def test_team_pickers_say_which_unit_the_team_is_in(desks: Org) -> None:
     ]
 
 
-def test_the_coverage_target_picker_shows_paths(desks: Org, builtin: None) -> None:
+def test_the_coverage_target_picker_shows_paths(desks: Org, soms_version: Any) -> None:  # noqa: F811
     client = desks.world.client_for(desks.world.alice, desks.world.org_a)
     options = _options(client.get("/people/coverage/").content.decode(), "where")
     assert options[1 : 1 + len(PATHS)] == [f"Unit: {p}" for p in PATHS]
     assert "Team: Early shift — Operations / Claims / South / Service desk" in options
+    coverage_target_create(
+        organisation=desks.world.org_a,
+        unit=Unit.objects.get(name="Service desk", parent=desks.units["south"]),
+        element=soms_version.elements.first(),
+        level=soms_version.levels.first(),
+        minimum=1,
+        actor=desks.world.alice,
+    )
+    assert (
+        "Unit Operations / Claims / South / Service desk" in client.get("/people/coverage/").content.decode()
+    )
 
 
 def test_a_manager_sees_paths_of_their_units_only(desks: Org) -> None:

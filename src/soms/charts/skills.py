@@ -82,15 +82,22 @@ def level_grid(
         out.append(f'<text x="{left - 6:.1f}" y="{y:.1f}" text-anchor="end">{esc(label)}</text>')
     out.append("</g>")
     out.append('<g class="cells">')
+    # Per column and per row the same coordinates recur in every cell: formatted once.
+    size = f'width="{cell_width - 2:g}" height="{cell_height - 2:g}"'
+    col_x = [left + j * cell_width for j in range(len(col_labels))]
+    xs = [f"{x:.1f}" for x in col_x]
+    text_xs = [f"{x + (cell_width - 2) / 2:.1f}" for x in col_x]
+    corner_xs = [f"{x + cell_width - 2 - 10:.1f}" for x in col_x]
     for i, row in enumerate(rows):
         y = top + i * cell_height
+        ys, text_y = f"{y:.1f}", f"{y + cell_height / 2 + 3:.1f}"
         for j, cell in enumerate(row):
-            x = left + j * cell_width
+            x = col_x[j]
             fill = _LEVEL_FILLS[min(cell.rank, len(_LEVEL_FILLS) - 1)]
             ink = "#fff" if cell.rank >= 3 else "#1b2430"
             out.append(
                 f"<g><title>{esc(cell.detail or f'{row_labels[i]}, {col_labels[j]}')}</title>"
-                f'<rect x="{x:.1f}" y="{y:.1f}" width="{cell_width - 2:g}" height="{cell_height - 2:g}" fill="{fill}"'
+                f'<rect x="{xs[j]}" y="{ys}" {size} fill="{fill}"'
                 + (
                     ' stroke="#b7791f" stroke-width="2" stroke-dasharray="4 2"'
                     if cell.state == "refresh_due"
@@ -99,14 +106,14 @@ def level_grid(
                 + "/>"
             )
             if cell.required is not None and cell.rank < cell.required:
-                out.append(f'<path d="M{x + cell_width - 2 - 10:.1f} {y:.1f} h10 v10 Z" fill="#c0392b"/>')
+                out.append(f'<path d="M{corner_xs[j]} {ys} h10 v10 Z" fill="#c0392b"/>')
             if cell.state == "expired":
                 out.append(
                     f'<path d="M{x + 3:.1f} {y + 3:.1f} l8 8 M{x + 11:.1f} {y + 3:.1f} l-8 8" stroke="#c0392b" stroke-width="1.6"/>'
                 )
             text = cell.short or ("–" if cell.rank == 0 else str(cell.rank))
             out.append(
-                f'<text x="{x + (cell_width - 2) / 2:.1f}" y="{y + cell_height / 2 + 3:.1f}" text-anchor="middle" fill="{ink}">{esc(text)}</text></g>'
+                f'<text x="{text_xs[j]}" y="{text_y}" text-anchor="middle" fill="{ink}">{esc(text)}</text></g>'
             )
     out.append("</g>")
     ly = height - 10 - 16 * legend_lines

@@ -41,6 +41,7 @@ _RENDERING_SOURCES = (
     "selectors/versions.py",
     "api/browse.py",
     "templates/frameworks/_grid_body.html",
+    "templates/frameworks/_grid_pager.html",
     "templates/frameworks/authoring/_statement.html",
 )
 

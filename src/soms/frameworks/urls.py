@@ -8,6 +8,11 @@ urlpatterns = [
     path("", views.framework_list, name="framework-list"),
     path("<int:framework_id>/", views.framework_detail, name="framework-detail"),
     path("versions/<int:version_id>/", views.framework_version, name="framework-version"),
+    path(
+        "versions/<int:version_id>/cells/<int:element_id>/<int:level_id>/",
+        views.framework_cell,
+        name="framework-cell",
+    ),
     path("import/", views_io.framework_import_page, name="framework-import"),
     path("import/<int:import_id>/", views_io.framework_import_choose, name="framework-import-choose"),
     path(

@@ -15,7 +15,7 @@ from soms.jobs.runner import job_name
 from soms.jobs.services import job_results_forget
 from soms.people.models import Person
 from soms.people.services.privacy import register_person_data
-from soms.people.signals import person_erased
+from soms.people.signals import person_erased, person_merged
 
 
 def person_data(person: Person) -> list[dict[str, Any]]:
@@ -60,6 +60,25 @@ def _erased(sender: Any, *, person: Person, **_: Any) -> None:
     PersonSnapshot.objects.filter(organisation_id=person.organisation_id, person_id=person.pk).delete()
 
 
+def _merged(sender: Any, *, keep: Person, duplicate_id: int, **_: Any) -> None:
+    """The merged-away record's monthly rows become the kept person's, so their trend goes on
+    unbroken; a month both records were counted in keeps the kept person's row (one person, one
+    row: two would count them twice in any trend that holds them)."""
+    org = keep.organisation_id
+    rows = PersonSnapshot.objects.filter(organisation_id=org)
+    taken = set(rows.filter(person_id=keep.pk).values_list("version_id", "month"))
+    clash = [
+        pk
+        for pk, version_id, month in rows.filter(person_id=duplicate_id).values_list(
+            "pk", "version_id", "month"
+        )
+        if (version_id, month) in taken
+    ]
+    rows.filter(pk__in=clash).delete()
+    rows.filter(person_id=duplicate_id).update(person_id=keep.pk)
+
+
 def connect() -> None:
     person_erased.connect(_erased, sender=Person, dispatch_uid="insights.person_erased")
+    person_merged.connect(_merged, sender=Person, dispatch_uid="insights.person_merged")
     register_person_data("development_actions", person_data)

@@ -9,7 +9,8 @@ from django import forms
 from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
 
 from soms.fields import IsoDateInput, SomsForm
-from soms.people.models import OrgUnit, Person, RoleProfile, Team
+from soms.frameworks.models import Level
+from soms.people.models import CoverageTarget, OrgUnit, Person, RoleProfile, Team
 from soms.people.selectors.people import unit_path_labels
 from soms.tenancy.models import Role
 
@@ -254,3 +255,19 @@ class CoverageTargetForm(SomsForm):
             for v in versions
             for lv in v.levels.all()
         ]
+
+
+class CoverageTargetEditForm(SomsForm):
+    """What a target's page may change: the level, the number and the note. The unit or team and
+    the element say which target it is; another of those is another target (add it, remove this)."""
+
+    revision = RevisionField()
+    level = forms.ModelChoiceField(queryset=Level.objects.none(), label="Level or above")
+    minimum = forms.IntegerField(min_value=1, max_value=100_000, label="At least")
+    note = forms.CharField(required=False, max_length=200)
+
+    def __init__(self, *args: Any, target: CoverageTarget, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["revision"].required = True
+        levels = Level.objects.filter(version_id=target.element.version_id).order_by("rank")
+        self.fields["level"].queryset = levels  # type: ignore[attr-defined]

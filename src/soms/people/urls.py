@@ -18,7 +18,8 @@ urlpatterns = [
     path("people/units/new/", pages.unit_edit, name="people-unit-new"),
     path("people/units/<int:unit_id>/", pages.unit_detail, name="people-unit"),
     path("people/units/<int:unit_id>/edit/", pages.unit_edit, name="people-unit-edit"),
-    path("people/teams/new/", pages.team_create, name="people-team-new"),
+    path("people/teams/new/", pages.team_edit, name="people-team-new"),
+    path("people/teams/<int:team_id>/edit/", pages.team_edit, name="people-team-edit"),
     path("people/import/", imports.import_upload, name="people-import"),
     path("people/imports/<int:import_id>/", imports.import_detail, name="people-import-detail"),
     path(
@@ -40,6 +41,11 @@ urlpatterns = [
         name="people-role-profile-delete",
     ),
     path("people/coverage/", profiles.coverage_targets, name="people-coverage"),
+    path(
+        "people/coverage/<int:target_id>/edit/",
+        profiles.coverage_target_edit,
+        name="people-coverage-edit",
+    ),
     path(
         "people/coverage/<int:target_id>/delete/",
         profiles.coverage_target_delete,

@@ -1,15 +1,14 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -17,19 +16,17 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from soms.ratelimits import rate_limited
 from soms.tenancy import selectors, services
 from soms.tenancy.access import api_token_for, member_required, membership_for, role_required
 from soms.tenancy.audit import (
     action_label,
     changes_of,
-    changes_text,
-    csv_cell,
     object_links,
     object_type_label,
 )
 from soms.tenancy.forms import ApiTokenForm, AuditFilterForm, SwitchOrganisationForm
 from soms.tenancy.middleware import SESSION_KEY
-from soms.tenancy.models import AuditLogEntry
 from soms.tenancy.pages import bad_request
 from soms.tenancy.requests import MemberRequest
 
@@ -113,32 +110,18 @@ def audit_log(request: MemberRequest) -> HttpResponse:
     response = render(
         request,
         "tenancy/audit_log.html",
-        {"page": page, "rows": rows, "form": form, "filtered": bool(filters)},
+        {
+            "page": page,
+            "rows": rows,
+            "form": form,
+            "filtered": bool(filters),
+            # Above the threshold the download is written by a job (soms.tenancy.jobs).
+            "export_in_background": page.paginator.count > settings.SOMS_AUDIT_EXPORT_INLINE_ROWS,
+        },
         status=400 if form.is_bound and form.errors else 200,
     )
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-AUDIT_CSV_HEADER = ["when", "who", "action", "action_label", "object_type", "object_id", "object", "changes"]
-
-
-def audit_csv_rows(entries: QuerySet[AuditLogEntry]) -> Iterator[list[str]]:
-    yield AUDIT_CSV_HEADER
-    for e in entries.iterator(chunk_size=2000):
-        yield [
-            csv_cell(v)
-            for v in (
-                e.created_at.isoformat(),
-                e.actor.get_username() if e.actor else "system",
-                e.action,
-                action_label(e.action),
-                e.object_type,
-                e.object_id,
-                e.object_repr,
-                changes_text(e.before, e.after),
-            )
-        ]
 
 
 class _Echo:
@@ -147,8 +130,17 @@ class _Echo:
 
 
 @role_required("audit_log.read")
+@rate_limited("export")
 @require_GET
 def audit_log_csv(request: MemberRequest) -> HttpResponseBase:
+    # The job machinery sits above tenancy (soms.tenancy.jobs says why it is imported here).
+    from soms.tenancy.jobs import (
+        audit_csv_rows,
+        audit_export_filename,
+        audit_export_later,
+        audit_export_runs_inline,
+    )
+
     form, filters = _audit_filters(request)
     if form.is_bound and form.errors:
         return bad_request(
@@ -156,11 +148,18 @@ def audit_log_csv(request: MemberRequest) -> HttpResponseBase:
             "; ".join(f"{field}: {' '.join(str(e) for e in errs)}" for field, errs in form.errors.items()),
         )
     entries = selectors.audit_log_for(organisation=request.organisation, **filters)
+    count = entries.count()
+    if not audit_export_runs_inline(count):
+        # Seconds of work: a job writes the file; its page shows the progress, then the download.
+        job = audit_export_later(
+            organisation=request.organisation, actor=request.user, filters=filters, count=count
+        )
+        return redirect("job-detail", job_id=job.pk)
     writer = csv.writer(_Echo())
     response = StreamingHttpResponse(
         (writer.writerow(row) for row in audit_csv_rows(entries)), content_type="text/csv; charset=utf-8"
     )
-    response["Content-Disposition"] = f'attachment; filename="audit-log-{request.organisation.slug}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{audit_export_filename(request.organisation)}"'
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 
 from soms.frameworks.document import FrameworkDocument, StoredDocument
 from soms.frameworks.models import Element, Framework, FrameworkVersion, Level, Statement, VersionStatus
@@ -37,10 +38,27 @@ def latest_published_version(framework: Framework) -> FrameworkVersion | None:
     return framework.versions.filter(status="published").order_by("-published_at", "-id").first()
 
 
+# The grid is drawn a page of elements at a time, so that no version, however large, costs a
+# request more than one page: at most GRID_ELEMENTS_PER_PAGE rows, filled up to about
+# GRID_STATEMENTS_PER_PAGE statements, and at most GRID_CELL_STATEMENTS in any one cell (the rest of
+# a cell is behind its "show all" link, a paged list). A framework of real size (SOMS: 7 elements,
+# SFIA's skills by levels) is one page, as before.
+GRID_ELEMENTS_PER_PAGE = 25
+GRID_STATEMENTS_PER_PAGE = 400
+GRID_CELL_STATEMENTS = 20
+# Statements per page of one cell's list.
+CELL_STATEMENTS_PER_PAGE = 100
+
+
 @dataclass
 class GridCell:
     level: Level
     statements: list[Statement] = field(default_factory=list)
+    total: int = 0
+
+    @property
+    def hidden(self) -> int:
+        return self.total - len(self.statements)
 
 
 @dataclass
@@ -49,28 +67,115 @@ class GridRow:
     cells: list[GridCell] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class GridPages:
+    """How a version's elements fall into pages: `pages[i]` holds the element ids of page i + 1."""
+
+    pages: list[list[int]]
+    element_count: int
+    statement_count: int
+
+    def page_of(self, element_id: int) -> int | None:
+        for number, ids in enumerate(self.pages, start=1):
+            if element_id in ids:
+                return number
+        return None
+
+
 @dataclass
 class Grid:
     version: FrameworkVersion
     levels: list[Level]
     rows: list[GridRow]
     groups: list[str]
+    page: int = 1
+    pages: int = 1
+    # The version's elements and statements, all pages together.
+    element_count: int = 0
+    statement_count: int = 0
+    # Position of this page's first and last element among all (1-based).
+    first: int = 0
+    last: int = 0
 
-    @property
-    def statement_count(self) -> int:
-        return sum(len(cell.statements) for row in self.rows for cell in row.cells)
+
+def grid_pages(*, version: FrameworkVersion, level_count: int) -> GridPages:
+    """Split the elements, in their order, into pages: one query of ids and counts, whatever the
+    size. A row weighs what it can show (its statements, at most GRID_CELL_STATEMENTS a cell), so
+    a page stops at GRID_ELEMENTS_PER_PAGE rows or when the next row would take it past
+    GRID_STATEMENTS_PER_PAGE statements; a row heavier than that has a page of its own."""
+    per_row_max = max(level_count, 1) * GRID_CELL_STATEMENTS
+    pages: list[list[int]] = []
+    current: list[int] = []
+    weight = 0
+    statements = 0
+    # order_by: the model's ordering starts with "version", a join to the versions for nothing.
+    counted = version.elements.order_by("order", "id").annotate(n=Count("statements")).values_list("id", "n")
+    for element_id, n in counted:
+        statements += n
+        row = min(n, per_row_max)
+        if current and (len(current) >= GRID_ELEMENTS_PER_PAGE or weight + row > GRID_STATEMENTS_PER_PAGE):
+            pages.append(current)
+            current, weight = [], 0
+        current.append(element_id)
+        weight += row
+    if current or not pages:
+        pages.append(current)
+    return GridPages(pages=pages, element_count=sum(len(p) for p in pages), statement_count=statements)
 
 
-def version_grid(*, version: FrameworkVersion) -> Grid:
-    """Elements down, levels across, statements in the cells: three queries whatever the size."""
-    levels = list(version.levels.all())
-    elements = list(version.elements.all())
+def version_grid(
+    *,
+    version: FrameworkVersion,
+    page: int = 1,
+    pages: GridPages | None = None,
+    levels: list[Level] | None = None,
+) -> Grid:
+    """Elements down, levels across, statements in the cells, for one page of elements: five
+    queries (levels, the paging, the page's elements, their cells' counts, their first statements),
+    whatever the size of the version. `page` must be one of `pages` (1-based)."""
+    levels = list(version.levels.all()) if levels is None else levels
+    pages = pages or grid_pages(version=version, level_count=len(levels))
+    ids = pages.pages[page - 1]
+    elements = list(version.elements.filter(pk__in=ids).order_by("order", "id")) if ids else []
     column = {lv.pk: i for i, lv in enumerate(levels)}
     rows = {el.pk: GridRow(element=el, cells=[GridCell(level=lv) for lv in levels]) for el in elements}
-    for st in version.statements.prefetch_related("areas").order_by("order", "id"):
-        rows[st.element_id].cells[column[st.level_id]].statements.append(st)
+    if ids:
+        # By element alone (the ids are this version's): with the version too, SQLite reads the
+        # version's whole index (20,000 rows) instead of the page's elements'.
+        on_page = Statement.objects.filter(element_id__in=ids)
+        for element_id, level_id, n in (
+            on_page.order_by().values_list("element_id", "level_id").annotate(n=Count("id"))
+        ):
+            rows[element_id].cells[column[level_id]].total = n
+        # The first GRID_CELL_STATEMENTS of each cell, in the cell's order, chosen by the database.
+        first_of_cells = on_page.annotate(
+            place=Window(
+                RowNumber(),
+                partition_by=[F("element_id"), F("level_id")],
+                order_by=[F("order").asc(), F("id").asc()],
+            )
+        ).filter(place__lte=GRID_CELL_STATEMENTS)
+        for st in first_of_cells.order_by("order", "id"):
+            rows[st.element_id].cells[column[st.level_id]].statements.append(st)
     groups = list(dict.fromkeys(el.group for el in elements if el.group))
-    return Grid(version=version, levels=levels, rows=[rows[el.pk] for el in elements], groups=groups)
+    before = sum(len(p) for p in pages.pages[: page - 1])
+    return Grid(
+        version=version,
+        levels=levels,
+        rows=[rows[el.pk] for el in elements],
+        groups=groups,
+        page=page,
+        pages=len(pages.pages),
+        element_count=pages.element_count,
+        statement_count=pages.statement_count,
+        first=before + 1 if ids else 0,
+        last=before + len(ids),
+    )
+
+
+def cell_statements(*, version: FrameworkVersion, element: Element, level: Level) -> QuerySet[Statement]:
+    """Every statement of one grid cell, in the cell's order (the cell page pages through them)."""
+    return version.statements.filter(element=element, level=level).order_by("order", "id")
 
 
 class VersionIncomplete(Exception):

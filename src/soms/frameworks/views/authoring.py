@@ -38,6 +38,7 @@ from soms.frameworks.forms import (
 from soms.frameworks.models import FrameworkVersion, MappingKind, Statement
 from soms.frameworks.rules import FrameworkRules
 from soms.frameworks.selectors import authoring as selectors_authoring
+from soms.frameworks.selectors.versions import CELL_STATEMENTS_PER_PAGE, GRID_CELL_STATEMENTS
 from soms.frameworks.services import authoring as services_authoring
 from soms.frameworks.services.authoring import (
     InvalidField,
@@ -73,8 +74,10 @@ def _version(request: MemberRequest, version_id: int) -> FrameworkVersion:
     return access.authoring_version_for(request.membership, version_id)
 
 
-def _grid_url(version: FrameworkVersion, anchor: str = "") -> str:
-    return reverse("framework-version", args=[version.pk]) + (f"#{anchor}" if anchor else "")
+def _grid_url(version: FrameworkVersion, anchor: str = "", *, element_id: int | None = None) -> str:
+    # The grid is paged by element: `element` opens the page that holds the one just changed.
+    query = f"?element={element_id}" if element_id else ""
+    return reverse("framework-version", args=[version.pk]) + query + (f"#{anchor}" if anchor else "")
 
 
 def _published(request: MemberRequest, version: FrameworkVersion) -> HttpResponse:
@@ -322,7 +325,7 @@ def version_item_form(
                     return _statement_fragment(request, version, item)
                 messages.success(request, f"Saved {kind[:-1]} {item.code}.")
                 if kind == "statements":
-                    return redirect(_grid_url(version, f"st-{item.pk}"))
+                    return redirect(_grid_url(version, f"st-{item.pk}", element_id=item.element_id))
                 return redirect("framework-structure", version_id=version.pk)
     else:
         try:
@@ -377,7 +380,7 @@ def version_item_delete(request: MemberRequest, version_id: int, kind: str, item
             else:
                 messages.success(request, f"Deleted {kind[:-1]} {item.code}.")
                 if kind == "statements":
-                    return redirect(_grid_url(version))
+                    return redirect(_grid_url(version, element_id=item.element_id))
                 return redirect("framework-structure", version_id=version.pk)
     else:
         form = RevisionForm(initial={"revision": version.revision})
@@ -404,7 +407,7 @@ def version_item_move(request: MemberRequest, version_id: int, kind: str, item_i
     version = _version(request, version_id)
     item = access.version_item_for(version=version, kind=kind, item_id=item_id)
     back = (
-        _grid_url(version, f"st-{item.pk}")
+        _grid_url(version, f"st-{item.pk}", element_id=item.element_id)
         if kind == "statements"
         else reverse("framework-structure", args=[version.pk])
     )
@@ -426,8 +429,10 @@ def version_item_move(request: MemberRequest, version_id: int, kind: str, item_i
     ids = [s.pk for s in siblings]
     at = ids.index(item.pk)
     to = at - 1 if form.cleaned_data["direction"] == "up" else at + 1
+    place = at
     if 0 <= to < len(ids):
         ids[at], ids[to] = ids[to], ids[at]
+        place = to
         try:
             services_authoring.version_items_reorder(
                 version=version,
@@ -438,6 +443,12 @@ def version_item_move(request: MemberRequest, version_id: int, kind: str, item_i
             )
         except StaleRevision as exc:
             messages.error(request, f"{exc} Nothing was moved; look at the draft again.")
+            place = at
+    if kind == "statements" and place >= GRID_CELL_STATEMENTS:
+        # Past the first statements of its cell the grid does not show it: back to the cell's list.
+        page = place // CELL_STATEMENTS_PER_PAGE + 1
+        cell = reverse("framework-cell", args=[version.pk, item.element_id, item.level_id])
+        return redirect(cell + (f"?page={page}" if page > 1 else "") + f"#st-{item.pk}")
     return redirect(back)
 
 

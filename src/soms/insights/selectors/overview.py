@@ -6,6 +6,8 @@ numbers; charts are drawn by `charts()` from the same data.
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -103,7 +105,9 @@ def overview(
         group = np.fromiter((index[u] for u in unit_ids), dtype=np.intp, count=len(unit_ids))
         per_unit = rollups.tally(h.rank, h.refresh_due, h.expired, pic.required, group, len(units), n_levels)
         heads = np.bincount(group, minlength=len(units))
-        data["units"], data["child_units"] = _both_units(units, heads, per_unit, pic, scope)
+        data["units"], data["child_units"] = _both_units(
+            units, heads, per_unit, pic, scope, pic.organisation_id
+        )
     return Overview(pic, data)
 
 
@@ -227,7 +231,9 @@ def _from_rollups(
     data["truncated"] = len(data["rows"]) < people
     set_specialisation(pic, data)
     if group_units or people > GRID_PEOPLE:
-        data["units"], data["child_units"] = _both_units(t.units, t.people, t.tallies, pic, filters.unit)
+        data["units"], data["child_units"] = _both_units(
+            t.units, t.people, t.tallies, pic, filters.unit, membership.organisation_id
+        )
     return Overview(pic, data, from_rollups=True)
 
 
@@ -483,24 +489,91 @@ def _summary(
     return data
 
 
-def _unit_paths(units: list[int | None]) -> tuple[dict[int, str], dict[int, str]]:
-    """The units' paths and the names of every unit on them (two queries)."""
+def _unit_paths(
+    units: list[int | None], organisation_id: int, scope: OrgUnit | None
+) -> tuple[dict[int, str], dict[int, str]]:
+    """The units' paths and the names of every unit on them, in one query of the organisation's
+    units (the scope's subtree and its ancestors when there is a scope) instead of two lists of
+    thousands of ids: at 2,000 units building those lists cost more than the rows."""
     known = [u for u in units if u is not None]
-    path_of: dict[int, str] = (
-        dict(OrgUnit.objects.filter(pk__in=known).values_list("pk", "path")) if known else {}
-    )
-    ids = {int(p[i : i + ID_WIDTH]) for p in path_of.values() for i in range(0, len(p), ID_WIDTH)}
-    names: dict[int, str] = dict(OrgUnit.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
-    return path_of, names
+    if not known:
+        return {}, {}
+    rows = OrgUnit.objects.filter(organisation_id=organisation_id)
+    if scope is not None:
+        above = [int(scope.path[i : i + ID_WIDTH]) for i in range(0, len(scope.path), ID_WIDTH)]
+        rows = rows.filter(scope.subtree_q("path") | Q(pk__in=above))
+    found = list(rows.values_list("pk", "path", "name"))
+    all_path = {pk: path for pk, path, _ in found}
+    path_of = {u: all_path[u] for u in known if u in all_path}
+    if len(path_of) < len(known):
+        # A unit outside the scope (a manager's reports sit anywhere): read them by id.
+        path_of = dict(OrgUnit.objects.filter(pk__in=known).values_list("pk", "path"))
+        ids = {int(p[i : i + ID_WIDTH]) for p in path_of.values() for i in range(0, len(p), ID_WIDTH)}
+        names = dict(OrgUnit.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
+        return path_of, names
+    return path_of, {pk: name for pk, _, name in found}
 
 
 def _both_units(
-    units: list[int | None], people: Any, tallies: Any, pic: Picture, scope: OrgUnit | None
+    units: list[int | None],
+    people: Any,
+    tallies: Any,
+    pic: Picture,
+    scope: OrgUnit | None,
+    organisation_id: int,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    path_of, names = _unit_paths(units)
-    return _units(units, people, tallies, pic, path_of, names), _child_units(
-        units, people, tallies, pic, scope, path_of, names
+    path_of, names = _unit_paths(units, organisation_id, scope)
+    # The rows are a function of what was just read (the units' tallies, paths and names, the
+    # layout), so the same inputs give the same rows: kept by a digest of them, a dashboard read
+    # again before the next rollup refresh or unit rename skips building 2,000 × 7 cells (the rows
+    # are shared between readers, who copy before adding to them, as the page does).
+    digest = hashlib.blake2b(digest_size=20)
+    for part in (
+        np.asarray([-1 if u is None else u for u in units], dtype=np.int64),
+        np.ascontiguousarray(people, dtype=np.int64),
+        np.ascontiguousarray(tallies, dtype=np.int64),
+    ):
+        digest.update(part.tobytes())
+        digest.update(b"|")
+    digest.update(repr((path_of, names)).encode())
+    key = (
+        organisation_id,
+        scope.path if scope is not None else None,
+        tuple(e.code for e in pic.elements),
+        len(pic.levels),
+        digest.digest(),
     )
+    found = _UNIT_ROWS.get(key)
+    if found is None:
+        found = (
+            _units(units, people, tallies, pic, path_of, names),
+            _child_units(units, people, tallies, pic, scope, path_of, names),
+        )
+        with _UNIT_ROWS_LOCK:
+            _UNIT_ROWS[key] = found
+            while len(_UNIT_ROWS) > UNIT_ROWS_KEPT:
+                _UNIT_ROWS.pop(next(iter(_UNIT_ROWS)))
+    return found
+
+
+# Unit rows kept per process (see `_both_units`): a few scopes' worth, oldest dropped first.
+UNIT_ROWS_KEPT = 16
+_UNIT_ROWS: dict[tuple[Any, ...], tuple[list[dict[str, Any]], dict[str, Any]]] = {}
+_UNIT_ROWS_LOCK = threading.Lock()
+
+
+def _grouped(keys: list[Any], people: Any, tallies: Any) -> tuple[list[Any], Any, Any]:
+    """Units' head counts and tallies summed by key (first-seen order of the keys)."""
+    index: dict[Any, int] = {}
+    group = np.fromiter((index.setdefault(k, len(index)) for k in keys), dtype=np.intp, count=len(keys))
+    n = len(index)
+    heads = np.bincount(group, weights=np.asarray(people, dtype=np.float64), minlength=n).astype(np.int64)
+    if n == len(keys):  # every key once: the groups are the units, in their order
+        summed = np.asarray(tallies)
+    else:
+        summed = np.zeros((n, *np.shape(tallies)[1:]), dtype=np.int64)
+        np.add.at(summed, group, tallies)
+    return list(index), heads, summed
 
 
 def _units(
@@ -517,15 +590,11 @@ def _units(
         u: "/".join(names.get(int(p[i : i + ID_WIDTH]), "?") for i in range(0, len(p), ID_WIDTH))
         for u, p in path_of.items()
     }
-    merged: dict[str, list[Any]] = {}
-    for g, u in enumerate(units):
-        name = paths.get(u, "No unit") if u is not None else "No unit"
-        if name in merged:
-            merged[name][0] += people[g]
-            merged[name][1] = merged[name][1] + tallies[g]
-        else:
-            merged[name] = [people[g], tallies[g]]
-    return [_unit_row(name, None, heads, t, pic) for name, (heads, t) in sorted(merged.items())]
+    keys = [paths.get(u, "No unit") if u is not None else "No unit" for u in units]
+    found, heads, summed = _grouped(keys, people, tallies)
+    rows = _unit_rows(found, [None] * len(found), heads, summed, pic)
+    order = sorted(range(len(found)), key=lambda g: found[g])
+    return [rows[g] for g in order]
 
 
 def _child_units(
@@ -552,58 +621,78 @@ def _child_units(
         if len(keys) != 1 or None in keys:
             break
         base = next(iter(keys))  # type: ignore[assignment]
-    groups: dict[str | None, list[Any]] = {}
-    for g, u in enumerate(units):
+    group_keys: list[str | None] = []
+    for u in units:
         path = path_of.get(u, "") if u is not None else None
-        key = None if path is None else (path[: len(base) + ID_WIDTH] if len(path) > len(base) else base)
-        if key in groups:
-            groups[key][0] += people[g]
-            groups[key][1] = groups[key][1] + tallies[g]
-        else:
-            groups[key] = [people[g], tallies[g]]
+        group_keys.append(
+            None if path is None else (path[: len(base) + ID_WIDTH] if len(path) > len(base) else base)
+        )
+    found, heads, summed = _grouped(group_keys, people, tallies)
     base_id = int(base[-ID_WIDTH:]) if base else None
-    rows = []
-    for key, (heads, t) in groups.items():
+    labels: list[str] = []
+    ids: list[int | None] = []
+    sort_keys: list[tuple[int, str]] = []
+    for key in found:
         if key is None:
-            rows.append(((2, ""), _unit_row("No unit", None, heads, t, pic)))
+            labels.append("No unit")
+            ids.append(None)
+            sort_keys.append((2, ""))
         elif key == base:
-            name = names.get(base_id or 0, "this unit")
-            rows.append(((0, ""), _unit_row(f"Directly in {name}", None, heads, t, pic)))
+            labels.append(f"Directly in {names.get(base_id or 0, 'this unit')}")
+            ids.append(None)
+            sort_keys.append((0, ""))
         else:
             uid = int(key[-ID_WIDTH:])
             name = names.get(uid, "?")
-            rows.append(((1, name.casefold()), _unit_row(name, uid, heads, t, pic)))
-    rows.sort(key=lambda kv: kv[0])
+            labels.append(name)
+            ids.append(uid)
+            sort_keys.append((1, name.casefold()))
+    rows = _unit_rows(labels, ids, heads, summed, pic)
+    order = sorted(range(len(found)), key=lambda g: sort_keys[g])
     return {
         "parent": names.get(base_id) if base_id else None,
         "parent_id": base_id,
-        "rows": [r for _, r in rows],
+        "rows": [rows[g] for g in order],
     }
 
 
-def _unit_row(name: str, unit_id: int | None, heads: Any, t: Any, pic: Picture) -> dict[str, Any]:
+def _unit_rows(
+    names: list[str], unit_ids: list[int | None], heads: Any, tallies: Any, pic: Picture
+) -> list[dict[str, Any]]:
+    """One heatmap row per group (name, unit id, head count, tally elements × width), the figures
+    counted for all groups at once: per cell the people with a requirement, those short of it,
+    refresh due, expired, and the share meeting it."""
     ranks = len(pic.levels) + 1
-    with_req = t[:, 2 * ranks : 3 * ranks].sum(axis=1)
-    short = t[:, 2 * ranks + 1 : 3 * ranks].sum(axis=1)
-    refresh_due = t[:, ranks : 2 * ranks].sum(axis=1)
-    return {
-        "unit": name,
-        "unit_id": unit_id,
-        "people": int(heads),
-        "elements": [
+    t = np.asarray(tallies)
+    codes = [e.code for e in pic.elements]
+    if len(names) == 0:
+        return []
+    with_req = t[:, :, 2 * ranks : 3 * ranks].sum(axis=2).tolist()
+    short = t[:, :, 2 * ranks + 1 : 3 * ranks].sum(axis=2).tolist()
+    refresh_due = t[:, :, ranks : 2 * ranks].sum(axis=2).tolist()
+    expired = t[:, :, 3 * ranks].tolist()
+    out = []
+    for g, name in enumerate(names):
+        w, s, r, x = with_req[g], short[g], refresh_due[g], expired[g]
+        out.append(
             {
-                "element": e.code,
-                "with_requirement": int(with_req[j]),
-                "short": int(short[j]),
-                "refresh_due": int(refresh_due[j]),
-                "expired": int(t[j, 3 * ranks]),
-                "meeting": None
-                if with_req[j] == 0
-                else round(100 * (int(with_req[j]) - int(short[j])) / int(with_req[j]), 1),
+                "unit": name,
+                "unit_id": unit_ids[g],
+                "people": int(heads[g]),
+                "elements": [
+                    {
+                        "element": code,
+                        "with_requirement": w[j],
+                        "short": s[j],
+                        "refresh_due": r[j],
+                        "expired": x[j],
+                        "meeting": None if w[j] == 0 else round(100 * (w[j] - s[j]) / w[j], 1),
+                    }
+                    for j, code in enumerate(codes)
+                ],
             }
-            for j, e in enumerate(pic.elements)
-        ],
-    }
+        )
+    return out
 
 
 def person_rows(pic: Picture, offset: int, limit: int) -> list[dict[str, Any]]:

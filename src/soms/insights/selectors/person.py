@@ -3,7 +3,8 @@ required level, and their development plan."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Any, NamedTuple
 
 from django.utils import timezone
 
@@ -18,6 +19,15 @@ from soms.people.models import Person, RoleRequirement
 from soms.tenancy.models import Membership
 
 
+class _Stored(NamedTuple):
+    level: Level | None
+    status: str
+    since: date | None
+    refresh_due_on: date | None
+    expires_on: date | None
+    detail: dict[str, Any] | None
+
+
 def person_view(membership: Membership, person: Person, version: FrameworkVersion) -> dict[str, Any]:
     today = timezone.localdate()
     # The version's elements and levels, compiled once per process for a published version.
@@ -25,16 +35,21 @@ def person_view(membership: Membership, person: Person, version: FrameworkVersio
     elements, levels = list(index.element_rows), list(index.level_rows)
     pos = {lv.code: k + 1 for k, lv in enumerate(levels)}
     names = {lv.code: lv.name for lv in levels}
+    # Plain rows, not models: the levels come from the kept index, so neither read joins them.
+    level_of = {lv.pk: lv for lv in levels}
     stored = {
-        a.element_id: a
-        for a in ElementAttainment.objects.filter(person=person, version=version).select_related("level")
+        eid: _Stored(level_of.get(lid) if lid is not None else None, status, since, due, expires, detail)
+        for eid, lid, status, since, due, expires, detail in ElementAttainment.objects.filter(
+            person=person, version=version
+        ).values_list("element_id", "level_id", "status", "since", "refresh_due_on", "expires_on", "detail")
     }
     required: dict[int, Level] = {}
-    for r in RoleRequirement.objects.filter(profile__people=person, profile__version=version).select_related(
-        "level"
-    ):
-        if r.element_id not in required or r.level.rank > required[r.element_id].rank:
-            required[r.element_id] = r.level
+    for eid, lid in RoleRequirement.objects.filter(
+        profile__people=person, profile__version=version
+    ).values_list("element_id", "level_id"):
+        lv = level_of.get(lid) or Level.objects.get(pk=lid)
+        if eid not in required or lv.rank > required[eid].rank:
+            required[eid] = lv
     # The self line: what the person's own judgements would give if validated today.
     mine, has_self = evaluate_self(person.pk, person.organisation_id, version, today)
     rows: list[dict[str, Any]] = []

@@ -173,6 +173,15 @@ def person_list(
     return {"count": qs.count(), "items": items}
 
 
+# The service's names for a person's references, and the API's.
+API_FIELDS = {"manager": "manager_id", "unit": "unit_id", "team": "team_id"}
+
+
+def _api_problem(exc: PeopleInvalid) -> PeopleInvalid:
+    """A service's complaint placed at the API's name of the field (`team` → `team_id`)."""
+    return PeopleInvalid(API_FIELDS.get(exc.field, exc.field), exc.message)
+
+
 def _values(m: Membership, data: dict[str, Any]) -> dict[str, Any]:
     values = dict(data)
     for field, model in (("manager_id", Person), ("unit_id", OrgUnit), ("team_id", Team)):
@@ -382,9 +391,12 @@ def people_export(request: HttpRequest, format: str = param.Query("csv", pattern
 def person_create(request: HttpRequest, payload: PersonIn) -> Status:  # type: ignore[type-arg]
     m = _m(request)
     require(m, "person.create")
-    person = persons.person_create(
-        organisation=m.organisation, actor=request.user, **_values(m, payload.dict())
-    )
+    try:
+        person = persons.person_create(
+            organisation=m.organisation, actor=request.user, **_values(m, payload.dict())
+        )
+    except PeopleInvalid as exc:
+        raise _api_problem(exc) from None
     return Status(201, _person_out(person))
 
 
@@ -404,7 +416,12 @@ def person_update(request: HttpRequest, person_id: int, payload: PersonPatch) ->
             data[text] = ""
     if data.get("active", True) is None:
         data.pop("active")
-    person = persons.person_update(person=person, actor=request.user, revision=revision, **_values(m, data))
+    try:
+        person = persons.person_update(
+            person=person, actor=request.user, revision=revision, **_values(m, data)
+        )
+    except PeopleInvalid as exc:
+        raise _api_problem(exc) from None
     return _person_out(person)
 
 

@@ -4,6 +4,7 @@ import datetime as dt
 from typing import Any
 
 from ninja import Field, Schema
+from pydantic import ConfigDict
 
 from soms.fields import Input
 from soms.jobs.api import JobOut
@@ -12,6 +13,13 @@ REVISION_HELP = (
     "The revision you read (from the GET answer). A stale one answers 409 with the current "
     "`revision`, and nothing is written, also when the change would alter nothing."
 )
+
+
+class PeopleInput(Input):
+    """Base of the people API's input schemas: a field the schema does not know is refused (422
+    naming it) instead of dropped in silence, as the forms and the HR import refuse theirs."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class PersonOut(Schema):
@@ -43,7 +51,7 @@ class PeoplePage(Schema):
     items: list[dict[str, Any]]
 
 
-class PersonIn(Input):
+class PersonIn(PeopleInput):
     employee_id: str = Field(min_length=1, max_length=64)
     name: str = Field(min_length=1, max_length=200)
     email: str = Field("", max_length=254)
@@ -57,7 +65,7 @@ class PersonIn(Input):
     role_profiles: list[str] = Field([], max_length=100, description="Role profile codes")
 
 
-class PersonPatch(Input):
+class PersonPatch(PeopleInput):
     revision: int = Field(ge=1, le=2**31 - 1, description=REVISION_HELP)
     employee_id: str | None = Field(None, min_length=1, max_length=64)
     name: str | None = Field(None, min_length=1, max_length=200)
@@ -72,11 +80,11 @@ class PersonPatch(Input):
     role_profiles: list[str] | None = Field(None, max_length=100)
 
 
-class MergeIn(Input):
+class MergeIn(PeopleInput):
     duplicate_id: int = Field(ge=1, le=2**63 - 1, description="The record folded into this one, then deleted")
 
 
-class InviteIn(Input):
+class InviteIn(PeopleInput):
     role: str = Field("member", description="Role given if the login is not a member yet")
 
 
@@ -92,13 +100,13 @@ class UnitOut(Schema):
     people_total: int = Field(0, description="… in the unit and every unit under it")
 
 
-class UnitIn(Input):
+class UnitIn(PeopleInput):
     name: str = Field(min_length=1, max_length=120)
     parent_id: int | None = Field(None, ge=1, le=2**63 - 1)
     manager_id: int | None = Field(None, ge=1, le=2**63 - 1)
 
 
-class UnitPatch(Input):
+class UnitPatch(PeopleInput):
     revision: int = Field(ge=1, le=2**31 - 1, description=REVISION_HELP)
     name: str | None = Field(None, min_length=1, max_length=120)
     parent_id: int | None = Field(None, ge=1, le=2**63 - 1)
@@ -112,18 +120,18 @@ class TeamOut(Schema):
     unit_id: int | None
 
 
-class TeamIn(Input):
+class TeamIn(PeopleInput):
     name: str = Field(min_length=1, max_length=120)
     unit_id: int | None = Field(None, ge=1, le=2**63 - 1)
 
 
-class TeamPatch(Input):
+class TeamPatch(PeopleInput):
     revision: int = Field(ge=1, le=2**31 - 1, description=REVISION_HELP)
     name: str | None = Field(None, min_length=1, max_length=120)
     unit_id: int | None = Field(None, ge=1, le=2**63 - 1)
 
 
-class RequirementIO(Input):
+class RequirementIO(PeopleInput):
     element: str = Field(max_length=80, description="Element code in the profile's framework version")
     level: str | None = Field(None, max_length=80, description="Level code; null drops the element")
 
@@ -139,7 +147,7 @@ class RoleProfileOut(Schema):
     requirements: list[RequirementIO]
 
 
-class RoleProfileIn(Input):
+class RoleProfileIn(PeopleInput):
     code: str = Field(min_length=1, max_length=80, pattern=r"^[-a-zA-Z0-9_]+$")
     name: str = Field(min_length=1, max_length=200)
     description: str = Field("", max_length=5000)
@@ -147,7 +155,7 @@ class RoleProfileIn(Input):
     requirements: list[RequirementIO] = Field([], max_length=500)
 
 
-class RoleProfileCopyIn(Input):
+class RoleProfileCopyIn(PeopleInput):
     """Both optional: the copy keeps the source's name, and its code while the organisation does not
     use it (else `<code>-2`, `<code>-3`, …)."""
 
@@ -155,7 +163,7 @@ class RoleProfileCopyIn(Input):
     name: str | None = Field(None, min_length=1, max_length=200)
 
 
-class RoleProfilePatch(Input):
+class RoleProfilePatch(PeopleInput):
     revision: int = Field(ge=1, le=2**31 - 1, description=REVISION_HELP)
     name: str | None = Field(None, min_length=1, max_length=200)
     description: str | None = Field(None, max_length=5000)
@@ -173,7 +181,7 @@ class CoverageTargetOut(Schema):
     note: str
 
 
-class CoverageTargetIn(Input):
+class CoverageTargetIn(PeopleInput):
     unit_id: int | None = Field(None, ge=1, le=2**63 - 1)
     team_id: int | None = Field(None, ge=1, le=2**63 - 1)
     element_id: int = Field(ge=1, le=2**63 - 1)
@@ -182,7 +190,7 @@ class CoverageTargetIn(Input):
     note: str = Field("", max_length=200)
 
 
-class CoverageTargetPatch(Input):
+class CoverageTargetPatch(PeopleInput):
     revision: int = Field(ge=1, le=2**31 - 1, description=REVISION_HELP)
     level_id: int | None = Field(None, ge=1, le=2**63 - 1)
     minimum: int | None = Field(None, ge=1, le=100_000)
@@ -242,11 +250,11 @@ class MemberOut(Schema):
     )
 
 
-class MemberInviteIn(Input):
+class MemberInviteIn(PeopleInput):
     email: str = Field(min_length=3, max_length=254)
     role: str = Field("member")
 
 
-class MemberPatch(Input):
+class MemberPatch(PeopleInput):
     revision: int = Field(ge=1, le=2**31 - 1, description=REVISION_HELP)
     role: str

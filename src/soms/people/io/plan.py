@@ -19,12 +19,14 @@ from soms.people.io.columns import COLUMNS, accepted_text, column_for
 from soms.people.io.reading import Table
 from soms.people.models import ID_WIDTH, MAX_DEPTH, OrgUnit, Person, RoleProfile, Team
 from soms.people.services.persons import role_profiles_by_code
+from soms.people.validation import email_problem, text_problem
 
 LIMITS = {"employee_id": 64, "name": 200, "email": 254, "job_title": 200, "location": 200, "team": 120}
 UNIT_SEGMENT_MAX = 120
 TRUE = {"true", "yes", "y", "1", "active", "t"}
 FALSE = {"false", "no", "n", "0", "inactive", "f", "left"}
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# The text columns checked by the people rules every edge shares (soms.people.validation).
+TEXT_COLUMNS = ("name", "email", "job_title", "location", "team")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 TIME_RE = re.compile(r"^\d{2}:\d{2}:\d{2}(\.\d+)?$")
 # Fields compared and shown in the dry run, in this order.
@@ -348,6 +350,8 @@ def plan_import(
             bad("employee_id", "required: every row needs an employee id")
         elif len(emp) > LIMITS["employee_id"]:
             bad("employee_id", f"at most {LIMITS['employee_id']} characters")
+        elif (reason := text_problem(emp)) is not None:
+            bad("employee_id", reason)
         elif emp.casefold() in seen:
             first = seen[emp.casefold()]
             bad(
@@ -385,9 +389,12 @@ def plan_import(
             if column in LIMITS and len(value) > LIMITS[column]:
                 bad(column, f"at most {LIMITS[column]} characters")
                 continue
+            if column in TEXT_COLUMNS and (reason := text_problem(value)) is not None:
+                bad(column, reason)
+                continue
             if column == "email":
-                if not EMAIL_RE.match(value):
-                    bad(column, "not an e-mail address")
+                if (reason := email_problem(value)) is not None:
+                    bad(column, reason)
                     continue
             elif column == "start_date":
                 if TIME_RE.match(value):

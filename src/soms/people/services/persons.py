@@ -13,6 +13,7 @@ from soms.people.errors import PeopleInvalid
 from soms.people.models import ID_WIDTH, MAX_DEPTH, OrgUnit, Person, RoleProfile, Team
 from soms.people.services.revisions import bump_revision, check_revision
 from soms.people.signals import people_changed
+from soms.people.validation import clean_person_text, team_problem
 from soms.tenancy.models import Organisation
 from soms.tenancy.services import audit_log_write
 
@@ -54,6 +55,13 @@ def _check_text(values: dict[str, Any]) -> None:
     for field in ("employee_id", "name"):
         if field in values and not str(values[field] or "").strip():
             raise PeopleInvalid(field, "must not be blank")
+    clean_person_text(values)
+
+
+def _check_team(team: Any, unit: Any) -> None:
+    reason = team_problem(team, unit)
+    if reason is not None:
+        raise PeopleInvalid("team", reason)
 
 
 def _employee_id_taken(organisation_id: int, employee_id: str, exclude: int | None) -> bool:
@@ -76,6 +84,7 @@ def person_create(*, organisation: Organisation, actor: Any, **values: Any) -> P
     values["employee_id"] = values["employee_id"].strip()
     values["name"] = values["name"].strip()
     _check_refs(organisation.pk, {**values, "role_profiles": profiles})
+    _check_team(values.get("team"), values.get("unit"))
     if _employee_id_taken(organisation.pk, values["employee_id"], None):
         raise PeopleInvalid("employee_id", f"{values['employee_id']!r} is already used in this organisation")
     manager = values.get("manager")
@@ -135,6 +144,13 @@ def person_update(*, person: Person, actor: Any, revision: int | None = None, **
         raise TypeError(f"unknown person fields: {sorted(unknown)}")
     _check_text(values)
     _check_refs(person.organisation_id, {**values, "role_profiles": profiles})
+    if "unit" in values and "team" not in values and person.team_id is not None:
+        # Moving someone to another unit takes them out of the old unit's team (as an HR file does).
+        unit = values["unit"]
+        if unit is None or person.team is None or person.team.unit_id != unit.pk:
+            values["team"] = None
+    if "unit" in values or "team" in values:
+        _check_team(values.get("team", person.team), values.get("unit", person.unit))
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
     if "employee_id" in values:

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from soms.people import access
 from soms.people.errors import PeopleConflict, PeopleInvalid, StaleRevision
 from soms.people.forms import MergeForm, PeopleSearchForm, PersonForm, TeamForm, UnitForm
-from soms.people.models import OrgUnit, Person
+from soms.people.models import OrgUnit, Person, Team
 from soms.people.permissions import can
 from soms.people.selectors.people import (
     PeopleFilter,
@@ -393,28 +393,65 @@ def unit_edit(request: HttpRequest, unit_id: int | None = None) -> HttpResponse:
     return render(request, "people/unit_form.html", {"form": form, "unit": unit}, status=status)
 
 
+def _team_differences(form: TeamForm, team: Team) -> list[str]:
+    if not form.is_valid():
+        return []
+    d = form.cleaned_data
+    out = []
+    if d["name"] != team.name:
+        out.append(f"Name: {shown(team.name)}")
+    if d["unit"] != team.unit:
+        path = unit_path_names([team.unit]).get(team.unit.pk, "") if team.unit else ""
+        out.append(f"Unit: {shown(path.replace('/', ' / '))}")
+    return out
+
+
 @member_required
 @require_http_methods(["GET", "POST"])
-def team_create(request: HttpRequest) -> HttpResponse:
+def team_edit(request: HttpRequest, team_id: int | None = None) -> HttpResponse:
+    """Add a team, or rename it / move it to another unit (`team_id`), with the page's revision:
+    a save over someone else's change is refused (409) and the form keeps what was typed."""
     m = membership(request)
-    require(m, "team.manage")
-    form = TeamForm(
-        request.POST or None, initial={"unit": request.GET.get("unit")}, organisation_id=m.organisation_id
-    )
+    team = access.team_for(m, team_id) if team_id else None
+    if team is None:
+        require(m, "team.manage")
+    if team is not None:
+        initial: dict[str, Any] = {"name": team.name, "unit": team.unit, "revision": team.revision}
+    else:
+        initial = {"unit": request.GET.get("unit")}
+
+    def make(data: Any) -> TeamForm:
+        form = TeamForm(data, initial=initial, organisation_id=m.organisation_id)
+        form.fields["revision"].required = team is not None
+        return form
+
+    form = make(request.POST or None)
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
         try:
-            team = structure.team_create(
-                organisation=m.organisation,
-                name=form.cleaned_data["name"],
-                unit=form.cleaned_data["unit"],
-                actor=request.user,
-            )
-            messages.success(request, f"Added team {team.name}.")
+            if team is None:
+                team = structure.team_create(
+                    organisation=m.organisation, name=d["name"], unit=d["unit"], actor=request.user
+                )
+                messages.success(request, f"Added team {team.name}.")
+            else:
+                team = structure.team_update(
+                    team=team, name=d["name"], unit=d["unit"], revision=d["revision"], actor=request.user
+                )
+                messages.success(request, f"Saved team {team.name}.")
             return redirect("people-unit", unit_id=team.unit_id) if team.unit_id else redirect("people-tree")
         except PeopleInvalid as exc:
             form_error(form, exc)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "people/team_form.html", {"form": form}, status=status)
+        except StaleRevision as exc:
+            assert team is not None
+            team = Team.objects.select_related("unit").get(pk=team.pk)
+            data = request.POST.copy()
+            data["revision"] = str(team.revision)
+            form = make(data)
+            conflict_error(form, exc, team, _team_differences(form, team))
+            status = 409
+    return render(request, "people/team_form.html", {"form": form, "team": team}, status=status)
 
 
 __all__ = ["Person"]

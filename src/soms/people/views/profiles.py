@@ -13,9 +13,16 @@ from soms.fields import NUL_MESSAGE
 from soms.frameworks.models import Element, FrameworkVersion, Level, VersionStatus
 from soms.people import access
 from soms.people.errors import PeopleInvalid, StaleRevision
-from soms.people.forms import CoverageTargetForm, RevisionOnlyForm, RoleProfileCopyForm, RoleProfileForm
+from soms.people.forms import (
+    CoverageTargetEditForm,
+    CoverageTargetForm,
+    RevisionOnlyForm,
+    RoleProfileCopyForm,
+    RoleProfileForm,
+)
 from soms.people.models import CoverageTarget, OrgUnit, RoleProfile, Team
 from soms.people.permissions import can
+from soms.people.selectors.people import unit_path_names
 from soms.people.services import profiles as svc
 from soms.people.views.common import conflict_text, form_error, membership, shown
 from soms.tenancy.access import member_required, require
@@ -274,9 +281,17 @@ def coverage_targets(request: HttpRequest) -> HttpResponse:
                 return redirect("people-coverage")
             except PeopleInvalid as exc:
                 form_error(form, exc)
-    targets = CoverageTarget.objects.filter(organisation_id=m.organisation_id).select_related(
-        "unit", "team", "element", "level"
+    targets = list(
+        CoverageTarget.objects.filter(organisation_id=m.organisation_id).select_related(
+            "unit", "team", "element", "level"
+        )
     )
+    # The unit's full path: two "Service desk" units in different branches must be told apart.
+    paths = unit_path_names([t.unit for t in targets if t.unit is not None])
+    for t in targets:
+        t.where = (  # type: ignore[attr-defined]
+            f"Team {t.team.name}" if t.team else f"Unit {paths.get(t.unit_id or 0, '').replace('/', ' / ')}"
+        )
     return render(
         request,
         "people/coverage.html",
@@ -306,3 +321,69 @@ def coverage_target_delete(request: HttpRequest, target_id: int) -> HttpResponse
         return redirect("people-coverage")
     messages.success(request, "Coverage target removed.")
     return redirect("people-coverage")
+
+
+def _target_differences(form: CoverageTargetEditForm, target: CoverageTarget) -> list[str]:
+    if not form.is_valid():
+        return []
+    d = form.cleaned_data
+    out = []
+    if d["level"] != target.level:
+        out.append(f"Level or above: {shown(target.level.name)}")
+    if d["minimum"] != target.minimum:
+        out.append(f"At least: {target.minimum}")
+    if d["note"] != target.note:
+        out.append(f"Note: {shown(target.note)}")
+    return out
+
+
+def _target_where(target: CoverageTarget) -> str:
+    if target.team is not None:
+        return f"Team {target.team.name}"
+    assert target.unit is not None
+    return f"Unit {unit_path_names([target.unit])[target.unit.pk].replace('/', ' / ')}"
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def coverage_target_edit(request: HttpRequest, target_id: int) -> HttpResponse:
+    """Change a target's level, number or note, with the page's revision: a save over someone
+    else's change is refused (409) and the form keeps what was typed."""
+    m = membership(request)
+    target = access.coverage_target_for(m, target_id)
+    initial = {
+        "level": target.level,
+        "minimum": target.minimum,
+        "note": target.note,
+        "revision": target.revision,
+    }
+    form = CoverageTargetEditForm(request.POST or None, initial=initial, target=target)
+    status = 400 if request.method == "POST" else 200
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            svc.coverage_target_update(
+                target=target,
+                actor=request.user,
+                level=d["level"],
+                minimum=d["minimum"],
+                note=d["note"],
+                revision=d["revision"],
+            )
+            messages.success(request, "Coverage target saved.")
+            return redirect("people-coverage")
+        except PeopleInvalid as exc:
+            form_error(form, exc)
+        except StaleRevision as exc:
+            target = access.coverage_target_for(m, target_id)
+            data = request.POST.copy()
+            data["revision"] = str(target.revision)
+            form = CoverageTargetEditForm(data, initial=initial, target=target)
+            form.add_error(None, conflict_text(exc, target, _target_differences(form, target)))
+            status = 409
+    return render(
+        request,
+        "people/coverage_edit.html",
+        {"form": form, "target": target, "where": _target_where(target)},
+        status=status,
+    )
