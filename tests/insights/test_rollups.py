@@ -346,8 +346,8 @@ def test_a_managers_dashboard_reads_in_a_fixed_number_of_queries(
     # picture of the grid's page (elements, levels, the units she manages for her scope, people,
     # attainment, profiles, requirements), the units she manages for the sole holders' scope, the
     # units she manages and again for the others' scope, the rollup state, the unit rows, the
-    # others' shares, the units' path names (2), the sole holders' names.
-    with django_assert_num_queries(16):
+    # others' shares, the units' paths and names (one query), the sole holders' names.
+    with django_assert_num_queries(15):
         small = overview_for(m, soms_version, Filters(), targets, group_units=True)
     # More people reporting to her, outside the units she manages: the same queries.
     alice = skilled.world.alice
@@ -361,7 +361,7 @@ def test_a_managers_dashboard_reads_in_a_fixed_number_of_queries(
                 unit=skilled.units["finance"],
                 manager=skilled.people["E002"],
             )
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(15):
         large = overview_for(m, soms_version, Filters(), targets, group_units=True)
     assert large.from_rollups and large.data["people"] == small.data["people"] + 12
 
