@@ -159,7 +159,7 @@ def main() -> None:
     # The sizes: the largest team (the demo's first team holds up to 200 people) and the
     # unit whose subtree is nearest 5,000 people without being the whole organisation (the demo's
     # divisions hold about 5,000 each at 50,000 people; at 5,000 people, a department).
-    from django.db.models import Count
+    from django.db.models import Count, Q
 
     team_id, team_size = (
         Person.objects.filter(organisation=org, team__isnull=False)
@@ -224,11 +224,66 @@ def main() -> None:
         return ov
 
     def subtree_per_person() -> Any:
-        # What a manager whose scope is that unit reads (the rollups hold whole units only).
+        # The per-person fallback over the same subtree (what a manager read before F32).
         pic = picture(m, version, Filters(unit=dept))
         ov = overview(pic, targets_for(m, version, unit=dept, team=None))
         assert not ov.from_rollups and "single_points" in ov.data
         return ov
+
+    # Managers (F32): their own view ("Your people", no filter). One manages the subtree above (its
+    # unit rows) and has a few people reporting to them; the head of the reporting lines manages no
+    # unit and has everyone else reporting to them (per-person shares only).
+    from soms.people.models import prefix_range
+    from soms.people.services.structure import unit_update
+
+    def manager_login(name: str, person: Any) -> Any:
+        user = user_create(username=name, email=f"{name}@example.org", password="bench-Pass-1234")
+        Person.objects.filter(pk=person.pk).update(user=user)
+        return membership_set(organisation=org, user=user, role=Role.MANAGER, actor=None)
+
+    head_of_unit = (
+        Person.objects.filter(dept.subtree_q("unit__path"), organisation=org).order_by("chain", "pk").first()
+    )
+    assert head_of_unit is not None
+    unit_update(unit=dept, manager=head_of_unit, actor=None)
+    unit_manager = manager_login("bench-unit-manager", head_of_unit)
+    top = Person.objects.filter(organisation=org, manager__isnull=True).order_by("pk").first()
+    assert top is not None
+    top_manager = manager_login("bench-top-manager", top)
+    unit_scope = Person.objects.filter(
+        Q(pk=head_of_unit.pk) | head_of_unit.reports_q() | dept.subtree_q("unit__path"),
+        organisation=org,
+        active=True,
+    ).count()
+    top_scope = Person.objects.filter(Q(pk=top.pk) | top.reports_q(), organisation=org, active=True).count()
+
+    def manager_view(membership: Any) -> Callable[[], Any]:
+        def run() -> Any:
+            ov = overview_for(membership, version, Filters(), [], group_units=True)
+            assert ov.from_rollups and "single_points" in ov.data
+            return ov
+
+        return run
+
+    def manager_per_person(membership: Any) -> Callable[[], Any]:
+        def run() -> Any:
+            return overview(picture(membership, version, Filters()), [], group_units=True)
+
+        return run
+
+    unit_low, unit_high = prefix_range(head_of_unit.reports_prefix)
+    top_low, top_high = prefix_range(top.reports_prefix)
+    scope_sql = (
+        f"SELECT a.element_id, a.rank, a.status, COUNT(*) FROM {ea} a "
+        "JOIN people_person p ON p.id = a.person_id LEFT JOIN people_orgunit u ON u.id = p.unit_id "
+        "WHERE a.organisation_id = %s AND a.version_id = %s AND p.active "
+        "AND (p.id = %s OR (p.chain >= %s AND p.chain < %s) OR (u.path >= %s AND u.path < %s)) "
+        "GROUP BY a.element_id, a.rank, a.status"
+    )
+    unit_manager_raw = raw(
+        scope_sql, [org.pk, version.pk, head_of_unit.pk, unit_low, unit_high, dept.path, dept.path + "~"]
+    )
+    top_manager_raw = raw(scope_sql, [org.pk, version.pk, top.pk, top_low, top_high, "~", "~"])
 
     batch = list(Person.objects.filter(organisation=org).order_by("pk").values_list("pk", flat=True)[:500])
 
@@ -330,9 +385,33 @@ def main() -> None:
             subtree_rollup_raw,
         ),
         (
-            f"unit subtree ({dept_size:,} people) + single points of failure, per person (a manager's scope)",
+            f"unit subtree ({dept_size:,} people) + single points of failure, per person (the fallback)",
             subtree_per_person,
             subtree_raw,
+            None,
+        ),
+        (
+            f"a manager's own view: manages that subtree, {unit_scope:,} people (unit rows + shares)",
+            manager_view(unit_manager),
+            unit_manager_raw,
+            None,
+        ),
+        (
+            f"the same manager's view per person (before F32; {unit_scope:,} people)",
+            manager_per_person(unit_manager),
+            unit_manager_raw,
+            None,
+        ),
+        (
+            f"a manager's own view: everyone reports to them, {top_scope:,} people (per-person shares)",
+            manager_view(top_manager),
+            top_manager_raw,
+            None,
+        ),
+        (
+            f"the same manager's view per person (before F32; {top_scope:,} people)",
+            manager_per_person(top_manager),
+            top_manager_raw,
             None,
         ),
         (

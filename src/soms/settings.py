@@ -291,6 +291,14 @@ SOMS_PEOPLE_IMPORT_STAGED = envbool(
 )
 SOMS_PEOPLE_IMPORT_STAGE_ROWS = envint("SOMS_PEOPLE_IMPORT_STAGE_ROWS", 1_000)
 SOMS_PEOPLE_IMPORT_STAGE_PAUSE_MS = envint("SOMS_PEOPLE_IMPORT_STAGE_PAUSE_MS", 150)
+# A rebuild of the Insights rollups (soms.insights.rollups) writes its new rows this many to a
+# transaction, with a pause between transactions (on SQLite only) in which other organisations'
+# sign-ins and writes take the write lock; the new rows become current in one last short transaction.
+# The pause outlasts SQLite's busy handler, which polls a waiting writer every 100 ms at most.
+SOMS_ROLLUP_WRITE_ROWS = envint("SOMS_ROLLUP_WRITE_ROWS", 1_000)
+SOMS_ROLLUP_WRITE_PAUSE_MS = envint(
+    "SOMS_ROLLUP_WRITE_PAUSE_MS", 100 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" else 0
+)
 
 
 def base_url(raw: str) -> str:

@@ -124,13 +124,22 @@ class PersonSnapshot(TenantOwned):
 class RollupState(TenantOwned):
     """That an organisation's `UnitRollup` rows of a version are kept (built once, then refreshed by
     every write that can change them), and the shape they were built for. Its row is also the lock
-    that serialises refreshes of the same organisation and version."""
+    that serialises refreshes of the same organisation and version.
+
+    A rebuild writes a whole new set of rows under a new `generation` in many short transactions
+    (on SQLite every write transaction holds the one lock all organisations queue for), then makes
+    it the current one here in one short transaction: readers only ever read the current
+    generation's rows, so they never see a half-built set. People refreshed while a rebuild is
+    under way (`building_at` set) are noted in `pending` and refreshed again once it is current."""
 
     version = models.ForeignKey("frameworks.FrameworkVersion", on_delete=models.CASCADE, related_name="+")
     elements = models.PositiveSmallIntegerField()
     levels = models.PositiveSmallIntegerField()
     built_at = models.DateTimeField()
     refreshed_at = models.DateTimeField()
+    generation = models.BigIntegerField(default=0)
+    building_at = models.DateTimeField(null=True, blank=True)
+    pending = models.JSONField(default=list, blank=True)
 
     class Meta:
         constraints = [
@@ -148,7 +157,8 @@ class UnitRollup(TenantOwned):
     `[0 : R]` people holding each rank; `[R : 2R]` of them, refresh due; `[2R : 3R]` people with a
     requirement by the size of their gap (0 .. levels steps); `[3R]` expired; `[3R+1 : 4R+1]` people
     by the level required of them (0: none). Every figure is a count, so rows add up and a person's
-    share can be taken off again. `soms.insights.rollups` writes and reads it."""
+    share can be taken off again. `soms.insights.rollups` writes and reads it. Only the rows of the
+    state's current `generation` count (see `RollupState`)."""
 
     version = models.ForeignKey("frameworks.FrameworkVersion", on_delete=models.CASCADE, related_name="+")
     unit = models.ForeignKey(
@@ -156,9 +166,14 @@ class UnitRollup(TenantOwned):
     )
     people = models.PositiveIntegerField()
     tally = models.BinaryField()
+    generation = models.BigIntegerField(default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["organisation", "version", "unit"], name="unitrollup_org_unit")]
+        indexes = [
+            models.Index(
+                fields=["organisation", "version", "generation", "unit"], name="unitrollup_org_gen_unit"
+            )
+        ]
 
 
 class PersonTally(TenantOwned):
@@ -173,8 +188,11 @@ class PersonTally(TenantOwned):
     person_id = models.BigIntegerField()
     unit_id = models.BigIntegerField(null=True, blank=True)
     cells = models.BinaryField()
+    generation = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["version", "person_id"], name="persontally_unique"),
+            models.UniqueConstraint(
+                fields=["version", "person_id", "generation"], name="persontally_unique_gen"
+            ),
         ]

@@ -26,20 +26,22 @@ count gives (tests/insights/test_rollups.py checks this after random sequences o
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
+from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Q, Subquery
 from django.utils import timezone
 
 from soms.assessments.services.bulkwrite import insert_rows
 from soms.frameworks.models import Element, FrameworkVersion, Level
 from soms.insights.models import PersonTally, RollupState, UnitRollup
 from soms.jobs.runner import JobContext, job
-from soms.people.models import OrgUnit, Person
+from soms.people.models import OrgUnit, Person, under_q
 
 # Above this many people to recount, a change made in a request is recounted by a background job.
 INLINE_PEOPLE = 5000
@@ -152,7 +154,12 @@ def _by_unit(units: list[int | None], unit_of: list[int | None], cells: Any, lev
 
 
 def _unit_rows(
-    organisation_id: int, version: FrameworkVersion, units: list[int | None], heads: Any, counts: Any
+    organisation_id: int,
+    version: FrameworkVersion,
+    units: list[int | None],
+    heads: Any,
+    counts: Any,
+    generation: int,
 ) -> list[UnitRollup]:
     return [
         UnitRollup(
@@ -161,6 +168,7 @@ def _unit_rows(
             unit_id=u,
             people=int(heads[g]),
             tally=counts[g].astype("<i4").tobytes(),
+            generation=generation,
         )
         for g, u in enumerate(units)
         if heads[g] > 0
@@ -168,7 +176,11 @@ def _unit_rows(
 
 
 def _person_rows(
-    organisation_id: int, version: FrameworkVersion, pairs: list[tuple[int, int | None]], cells: Any
+    organisation_id: int,
+    version: FrameworkVersion,
+    pairs: list[tuple[int, int | None]],
+    cells: Any,
+    generation: int,
 ) -> list[PersonTally]:
     return [
         PersonTally(
@@ -177,6 +189,7 @@ def _person_rows(
             person_id=pid,
             unit_id=unit,
             cells=cells[i].tobytes(),
+            generation=generation,
         )
         for i, (pid, unit) in enumerate(pairs)
     ]
@@ -230,16 +243,6 @@ def _recount(
     )
 
 
-def _state(organisation_id: int, version: FrameworkVersion, elements: int, levels: int) -> RollupState:
-    now = timezone.now()
-    state, _ = RollupState.objects.update_or_create(
-        organisation_id=organisation_id,
-        version=version,
-        defaults={"elements": elements, "levels": levels, "built_at": now, "refreshed_at": now},
-    )
-    return state
-
-
 def _insert(model: Any, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """Plain rows through one prepared statement (COPY on PostgreSQL): a rebuild writes a row per
     counted person, and model instances cost more than the database's own work."""
@@ -247,17 +250,116 @@ def _insert(model: Any, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -
         insert_rows(cursor, model._meta.db_table, columns, rows)
 
 
+def _pause() -> None:
+    # Between two of a rebuild's transactions: a writer of another organisation waiting in SQLite's
+    # busy handler polls for the lock, and would miss it if the next batch took it straight back.
+    if settings.SOMS_ROLLUP_WRITE_PAUSE_MS and not connection.in_atomic_block:
+        time.sleep(settings.SOMS_ROLLUP_WRITE_PAUSE_MS / 1000)
+
+
+def _write_in_batches(model: Any, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """`rows` in transactions of `SOMS_ROLLUP_WRITE_ROWS` each: on SQLite each holds the one write
+    lock that every organisation's sign-ins and writes queue for, so none may hold it long."""
+    step = settings.SOMS_ROLLUP_WRITE_ROWS
+    for start in range(0, len(rows), step):
+        with transaction.atomic():
+            _insert(model, columns, rows[start : start + step])
+        _pause()
+
+
+def _delete_in_batches(rows: Any) -> None:
+    """Delete the rows of a query `SOMS_ROLLUP_WRITE_ROWS` at a time, each batch in its own short
+    transaction."""
+    step = settings.SOMS_ROLLUP_WRITE_ROWS
+    while True:
+        ids = list(rows.order_by().values_list("pk", flat=True)[:step])
+        if not ids:
+            return
+        with transaction.atomic():
+            rows.model.objects.filter(pk__in=ids).delete()
+        _pause()
+
+
+def _rows_of(organisation_id: int, version: FrameworkVersion) -> tuple[Any, Any]:
+    return (
+        UnitRollup.objects.filter(organisation_id=organisation_id, version=version),
+        PersonTally.objects.filter(organisation_id=organisation_id, version=version),
+    )
+
+
+def _new_generation() -> int:
+    # Unique without asking the database (two rebuilds at once each get their own), and a rebuild
+    # begun later has a larger one: the current generation only ever grows (see `_make_current`).
+    return time.time_ns()
+
+
 def rebuild(organisation_id: int, version: FrameworkVersion) -> int:
-    """Every unit's rows of one organisation and version from scratch; answers the unit rows written."""
+    """Every unit's rows of one organisation and version from scratch; answers the unit rows written.
+
+    Counted with no transaction open, written as a new generation in short transactions of
+    `SOMS_ROLLUP_WRITE_ROWS` rows (1,000), made current in one short transaction, and the old generation
+    deleted in short transactions after: at 50,000 people no transaction holds the write lock more
+    than a batch's time, and readers see the old rows until the new ones are all there."""
+    state = RollupState.objects.filter(organisation_id=organisation_id, version=version)
+    # From here on, refreshes note whom they changed (`pending`): the count below may have read
+    # those people before their change.
+    state.update(building_at=timezone.now())
+    generation = _new_generation()
     elements, levels = _layout(version)
     units, people = _recount(organisation_id, version, (elements, levels))
-    with transaction.atomic():
-        _state(organisation_id, version, len(elements), len(levels))
-        UnitRollup.objects.filter(organisation_id=organisation_id, version=version).delete()
-        PersonTally.objects.filter(organisation_id=organisation_id, version=version).delete()
-        _insert(UnitRollup, UnitRow._fields, units)
-        _insert(PersonTally, PersonRow._fields, people)
+    _write_in_batches(UnitRollup, (*UnitRow._fields, "generation"), [(*row, generation) for row in units])
+    _write_in_batches(PersonTally, (*PersonRow._fields, "generation"), [(*row, generation) for row in people])
+    pending = _make_current(organisation_id, version, generation, len(elements), len(levels))
+    unit_rows, person_rows = _rows_of(organisation_id, version)
+    if pending is None:
+        # A rebuild begun after this one is current already: these rows are older than its.
+        _delete_in_batches(unit_rows.filter(generation=generation))
+        _delete_in_batches(person_rows.filter(generation=generation))
+        return len(units)
+    _delete_in_batches(unit_rows.filter(generation__lt=generation))
+    _delete_in_batches(person_rows.filter(generation__lt=generation))
+    if pending:
+        # Changed while the count ran: their share in the new rows may be from before the change.
+        _refresh_in_chunks(organisation_id, version, pending)
     return len(units)
+
+
+def _make_current(
+    organisation_id: int, version: FrameworkVersion, generation: int, elements: int, levels: int
+) -> list[int] | None:
+    """Make `generation` the one readers read, in one short transaction. Answers the people refreshed
+    while it was built (to refresh again), or None when a later generation is current already."""
+    now = timezone.now()
+    with transaction.atomic():
+        state = (
+            RollupState.objects.select_for_update()
+            .filter(organisation_id=organisation_id, version=version)
+            .first()
+        )
+        if state is None:
+            RollupState.objects.create(
+                organisation_id=organisation_id,
+                version=version,
+                elements=elements,
+                levels=levels,
+                built_at=now,
+                refreshed_at=now,
+                generation=generation,
+            )
+            return []
+        if state.generation > generation:
+            return None
+        pending = sorted(set(state.pending or []))
+        state.elements, state.levels, state.generation = elements, levels, generation
+        state.built_at = state.refreshed_at = now
+        state.building_at, state.pending = None, []
+        state.save()
+        return pending
+
+
+def _refresh_in_chunks(organisation_id: int, version: FrameworkVersion, ids: list[int]) -> None:
+    for start in range(0, len(ids), CHUNK_PEOPLE):
+        _refresh_chunk(organisation_id, version, ids[start : start + CHUNK_PEOPLE])
 
 
 def refresh_people(organisation_id: int, version: FrameworkVersion, person_ids: Iterable[int]) -> int:
@@ -274,23 +376,29 @@ def refresh_people(organisation_id: int, version: FrameworkVersion, person_ids: 
         if 4 * len(ids) >= _active(organisation_id).count():
             rebuild(organisation_id, version)
         else:
-            for start in range(0, len(ids), CHUNK_PEOPLE):
-                refresh_people(organisation_id, version, ids[start : start + CHUNK_PEOPLE])
+            _refresh_in_chunks(organisation_id, version, ids)
         return len(ids)
+    if not _refresh_chunk(organisation_id, version, ids):
+        # Not kept yet: built here, with no transaction open (it writes in short ones).
+        return rebuild(organisation_id, version)
+    return len(ids)
+
+
+def _refresh_chunk(organisation_id: int, version: FrameworkVersion, ids: list[int]) -> bool:
+    """Refresh at most `CHUNK_PEOPLE` people in one transaction; False when nothing is kept yet."""
     with transaction.atomic():
         # Updating the state row locks it: two refreshes of the same organisation and version take
         # turns, so neither adds its change to rows the other is replacing.
-        if not RollupState.objects.filter(organisation_id=organisation_id, version=version).update(
-            refreshed_at=timezone.now()
-        ):
-            return rebuild(organisation_id, version)
+        kept = RollupState.objects.filter(organisation_id=organisation_id, version=version)
+        if not kept.update(refreshed_at=timezone.now()):
+            return False
+        generation, building_at, pending = kept.values_list("generation", "building_at", "pending").get()
+        if building_at is not None:
+            kept.update(pending=sorted(set(pending or []) | set(ids)))
         layout = _layout(version)
         n_elements, levels = len(layout[0]), len(layout[1])
-        old = list(
-            PersonTally.objects.filter(version=version, person_id__in=ids).values_list(
-                "person_id", "unit_id", "cells"
-            )
-        )
+        tallies = PersonTally.objects.filter(version=version, generation=generation, person_id__in=ids)
+        old = list(tallies.values_list("person_id", "unit_id", "cells"))
         pairs, cells = _counted(organisation_id, version, layout, _active(organisation_id).filter(pk__in=ids))
         units = _sorted_units([u for _, u, _ in old] + [u for _, u in pairs])
         delta_heads = np.zeros(len(units), dtype=np.int64)
@@ -306,7 +414,9 @@ def refresh_people(organisation_id: int, version: FrameworkVersion, person_ids: 
             heads, counts = _by_unit(units, [u for _, u, _ in old], was, levels)
             delta_heads -= heads
             delta -= counts
-        rows = UnitRollup.objects.filter(organisation_id=organisation_id, version=version)
+        rows = UnitRollup.objects.filter(
+            organisation_id=organisation_id, version=version, generation=generation
+        )
         known = [u for u in units if u is not None]
         where = Q(unit_id__in=known) | Q(unit__isnull=True) if None in units else Q(unit_id__in=known)
         index = {u: g for g, u in enumerate(units)}
@@ -315,10 +425,14 @@ def refresh_people(organisation_id: int, version: FrameworkVersion, person_ids: 
             delta_heads[g] += people
             delta[g] += np.frombuffer(bytes(blob), dtype="<i4").reshape(n_elements, width(levels))
         rows.filter(where).delete()
-        UnitRollup.objects.bulk_create(_unit_rows(organisation_id, version, units, delta_heads, delta))
-        PersonTally.objects.filter(version=version, person_id__in=ids).delete()
-        PersonTally.objects.bulk_create(_person_rows(organisation_id, version, pairs, cells), batch_size=2000)
-    return len(ids)
+        UnitRollup.objects.bulk_create(
+            _unit_rows(organisation_id, version, units, delta_heads, delta, generation)
+        )
+        tallies.delete()
+        PersonTally.objects.bulk_create(
+            _person_rows(organisation_id, version, pairs, cells, generation), batch_size=2000
+        )
+    return True
 
 
 def refresh(organisation_id: int, version_id: int, person_ids: Iterable[int]) -> int:
@@ -432,10 +546,15 @@ def read(
 ) -> UnitTallies | None:
     """The rows of the whole organisation (unit None) or of `unit`'s subtree, in one query after
     the state check. None when they are not kept for this version (the caller reads per person)."""
-    state = RollupState.objects.filter(organisation_id=organisation_id, version=version).first()
+    kept = RollupState.objects.filter(organisation_id=organisation_id, version=version)
+    state = kept.first()
     if state is None or state.elements != elements or state.levels != levels:
         return None
-    rows = UnitRollup.objects.filter(organisation_id=organisation_id, version=version)
+    # The current generation named in the same query as the rows: a rebuild that makes another one
+    # current between two queries (and deletes this one's rows after) cannot leave us none.
+    rows = UnitRollup.objects.filter(
+        organisation_id=organisation_id, version=version, generation=Subquery(kept.values("generation")[:1])
+    )
     if unit is not None:
         rows = rows.filter(unit.subtree_q("unit__path"))
     found = list(rows.values_list("unit_id", "people", "tally"))
@@ -449,4 +568,64 @@ def read(
         [u for u, _, _ in found],
         np.array([p for _, p, _ in found], dtype=np.int64),
         data.astype(np.int64),
+    )
+
+
+def read_scope(
+    organisation_id: int,
+    version: FrameworkVersion,
+    elements: int,
+    levels: int,
+    *,
+    unit_paths: Sequence[str],
+    within: OrgUnit | None,
+    others: Any,
+) -> UnitTallies | None:
+    """A scope that is not whole units only (a manager's people): the unit rows of the subtrees at
+    `unit_paths` (units counted whole, narrowed to `within`'s subtree), plus the per-person shares
+    (`PersonTally`) of `others`, a Person query of the scope's people outside those subtrees, summed
+    per unit. Three queries after the state check, whatever the scope's size; None when the rollups
+    are not kept for this version (the caller reads per person)."""
+    kept = RollupState.objects.filter(organisation_id=organisation_id, version=version)
+    state = kept.first()
+    if state is None or state.elements != elements or state.levels != levels:
+        return None
+    current = Subquery(kept.values("generation")[:1])
+    shape = (elements, width(levels))
+    found: list[tuple[int | None, int, Any]] = []
+    if unit_paths:
+        whole = Q(pk__in=[])
+        for path in unit_paths:
+            whole |= under_q("unit__path", path)
+        rows = UnitRollup.objects.filter(
+            whole, organisation_id=organisation_id, version=version, generation=current
+        )
+        if within is not None:
+            rows = rows.filter(within.subtree_q("unit__path"))
+        for unit_id, people, blob in rows.values_list("unit_id", "people", "tally"):
+            if len(blob) != 4 * elements * shape[1]:
+                return None  # written for another layout: read per person until they are rebuilt
+            found.append((unit_id, people, np.frombuffer(bytes(blob), dtype="<i4").reshape(shape)))
+    shares = list(
+        PersonTally.objects.filter(
+            version=version, generation=current, person_id__in=others.order_by().values("pk")
+        ).values_list("unit_id", "cells")
+    )
+    if shares:
+        if any(len(c) != 4 * elements for _, c in shares):
+            return None
+        cells = np.frombuffer(b"".join(bytes(c) for _, c in shares), dtype=np.int8).reshape(
+            len(shares), elements, 4
+        )
+        units = _sorted_units(u for u, _ in shares)
+        heads, counts = _by_unit(units, [u for u, _ in shares], cells, levels)
+        found += [(u, int(heads[g]), counts[g]) for g, u in enumerate(units)]
+    # The per-person picture's order (units by id, no unit last), so both read the same.
+    found.sort(key=lambda r: (r[0] is None, r[0] or 0))
+    if not found:
+        return UnitTallies([], np.zeros(0, dtype=np.int64), np.zeros((0, *shape), dtype=np.int64))
+    return UnitTallies(
+        [u for u, _, _ in found],
+        np.array([n for _, n, _ in found], dtype=np.int64),
+        np.stack([t for _, _, t in found]).astype(np.int64),
     )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from soms.assessments.models import ElementAttainment
 from soms.charts import PHONE_WIDTH, LevelCell, bar_chart, for_screens, heatmap, level_grid
@@ -27,10 +27,11 @@ from soms.core.gaps import (
 )
 from soms.frameworks.models import FrameworkVersion
 from soms.insights import rollups
-from soms.insights.selectors.picture import Filters, Picture, picture
-from soms.people.models import ID_WIDTH, OrgUnit
+from soms.insights.selectors.picture import Filters, Picture, people_for, picture
+from soms.people.access import me_person
+from soms.people.models import ID_WIDTH, OrgUnit, Person, under_q
 from soms.people.permissions import ADMINS
-from soms.tenancy.models import Membership
+from soms.tenancy.models import Membership, Role
 
 # One row per person is drawn up to this many people; beyond it the page shows units × elements.
 GRID_PEOPLE = 200
@@ -111,16 +112,35 @@ def overview(
 
 
 def rollups_apply(membership: Membership, filters: Filters) -> bool:
-    """Whether the unit rollups can answer: they count everyone of a unit, so they serve a member
-    who sees the whole organisation (owner, admin), for the organisation or a unit subtree, with no
-    filter that picks people within units (team, role profile, location, manager)."""
+    """Whether the rollups can answer: with no filter that picks people within units (team, role
+    profile, location, manager), for a member who sees the whole organisation (owner, admin: the
+    unit rows of the organisation or of a unit subtree) or a manager (see `_manager_parts`)."""
     return (
-        membership.role in ADMINS
+        membership.role in (*ADMINS, Role.MANAGER)
         and filters.team is None
         and filters.role_profile is None
         and not filters.location
         and filters.manager is None
     )
+
+
+def _manager_parts(membership: Membership, filters: Filters) -> tuple[list[str], QuerySet[Person]]:
+    """A manager's people are the units they manage (with the units under them: counted whole by
+    the unit rows) and the people reporting to them elsewhere (and themself), counted from their
+    per-person shares. Answers the managed units' paths (the outermost ones) and the query of those
+    other people, both narrowed by the filters."""
+    me = me_person(membership)
+    paths = (
+        sorted(OrgUnit.objects.filter(manager=me).values_list("path", flat=True)) if me is not None else []
+    )
+    outer: list[str] = []
+    for path in paths:
+        if not any(path.startswith(o) for o in outer):
+            outer.append(path)
+    others = people_for(membership, filters)
+    for path in outer:
+        others = others.exclude(under_q("unit__path", path))
+    return outer, others
 
 
 def overview_for(
@@ -160,20 +180,33 @@ def _from_rollups(
     # The grid's people only: a page by name, with their per-person rows.
     pic = picture(membership, version, filters, offset=offset, limit=limit)
     elements, levels = pic.elements, pic.levels
-    t = rollups.read(membership.organisation_id, version, len(elements), len(levels), filters.unit)
-    if t is None:
-        return None
-    total = rollups.combine(t.tallies, len(elements), len(levels))
-    people = int(t.people.sum())
-    names = {str(p["id"]): p["name"] for p in pic.people}
     in_scope = Q(
         organisation_id=membership.organisation_id,
         version=version,
         person__active=True,
         person__erased_at__isnull=True,
     )
-    if filters.unit is not None:
-        in_scope &= filters.unit.subtree_q("person__unit__path")
+    if membership.role in ADMINS:
+        t = rollups.read(membership.organisation_id, version, len(elements), len(levels), filters.unit)
+        if filters.unit is not None:
+            in_scope &= filters.unit.subtree_q("person__unit__path")
+    else:
+        paths, others = _manager_parts(membership, filters)
+        t = rollups.read_scope(
+            membership.organisation_id,
+            version,
+            len(elements),
+            len(levels),
+            unit_paths=paths,
+            within=filters.unit,
+            others=others,
+        )
+        in_scope &= Q(person__in=people_for(membership, filters).order_by().values("pk"))
+    if t is None:
+        return None
+    total = rollups.combine(t.tallies, len(elements), len(levels))
+    people = int(t.people.sum())
+    names = {str(p["id"]): p["name"] for p in pic.people}
 
     def sole_holders(needs: dict[int, int]) -> dict[int, int]:
         if not needs:
