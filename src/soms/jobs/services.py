@@ -85,6 +85,27 @@ def job_start(
     )
 
 
+def job_waiting(
+    *, organisation: Organisation, owner: Any, job_function: JobFunction, **params: Any
+) -> Job | None:
+    """`owner`'s newest job of this kind and these parameters (lookups on `params`) still waiting or
+    running, if any: what a double click or a reload should get back instead of a second job."""
+    from soms.jobs.models import JobStatus
+    from soms.jobs.runner import job_name
+
+    return (
+        Job.objects.filter(
+            organisation=organisation,
+            owner=owner,
+            kind=job_name(job_function),
+            status__in=(JobStatus.QUEUED, JobStatus.RUNNING),
+            **params,
+        )
+        .order_by("-id")
+        .first()
+    )
+
+
 def jobs_purge(*, finished_before: datetime) -> int:
     """Delete finished jobs (and their result files) older than `finished_before`. Returns how many."""
     old = Job.objects.filter(status__in=FINISHED, finished_at__lt=finished_before)

@@ -21,9 +21,9 @@ from typing import Any
 from django.conf import settings
 from django.db.models import QuerySet
 
-from soms.jobs.models import Job, JobStatus
-from soms.jobs.runner import JobContext, job, job_name
-from soms.jobs.services import job_start
+from soms.jobs.models import Job
+from soms.jobs.runner import JobContext, job
+from soms.jobs.services import job_start, job_waiting
 from soms.tenancy import selectors
 from soms.tenancy.audit import action_label, changes_text, csv_cell
 from soms.tenancy.models import AuditLogEntry, Organisation
@@ -101,16 +101,8 @@ def audit_export_later(
     params = filters_to_params(filters)
     owner = actor if getattr(actor, "is_authenticated", False) else None
     if owner is not None and enqueue:
-        running = (
-            Job.objects.filter(
-                organisation=organisation,
-                owner=owner,
-                kind=job_name(audit_log_export_job),
-                params=params,
-                status__in=(JobStatus.QUEUED, JobStatus.RUNNING),
-            )
-            .order_by("-id")
-            .first()
+        running = job_waiting(
+            organisation=organisation, owner=owner, job_function=audit_log_export_job, params=params
         )
         if running is not None:
             return running

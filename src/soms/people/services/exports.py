@@ -58,25 +58,15 @@ def people_export_later(*, organisation: Organisation, actor: Any, fmt: str, enq
     """Start the job that writes the export (queued when this transaction commits). A second request
     while the same person's export of the same format still waits or runs gets that job, so a
     double click or a reload does not write the file twice."""
-    from soms.jobs.models import JobStatus
-    from soms.jobs.runner import job_name
-    from soms.jobs.services import job_start
+    from soms.jobs.services import job_start, job_waiting
     from soms.people.jobs import people_export_job
 
     if fmt not in CONTENT_TYPES:
         raise ValueError(f"unknown export format {fmt!r}")
     owner = actor if getattr(actor, "is_authenticated", False) else None
     if owner is not None and enqueue:
-        running = (
-            Job.objects.filter(
-                organisation=organisation,
-                owner=owner,
-                kind=job_name(people_export_job),
-                params__fmt=fmt,
-                status__in=(JobStatus.QUEUED, JobStatus.RUNNING),
-            )
-            .order_by("-id")
-            .first()
+        running = job_waiting(
+            organisation=organisation, owner=owner, job_function=people_export_job, params__fmt=fmt
         )
         if running is not None:
             return running
