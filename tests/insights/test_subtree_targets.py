@@ -266,3 +266,27 @@ def test_the_pdf_report_lists_the_targets_beneath(targets: Any, soms_version: An
     part = html[html.index('id="targets-beneath"') :]
     assert "3 targets in 3 units and teams: 2 met, 1 not met" in part
     assert "Operations / Claims / South" in part and "Team North desk" in part and "Finance" not in part
+
+
+def test_a_members_own_view_shows_no_team_or_unit_target(targets: Any, soms_version: Any) -> None:
+    """A member's view holds only themself: a target of their unit or team counted over one person
+    would say "1 short" about the team when it is about them. The page says so and whose view
+    shows the team's cover; the API answers no target (with the same words), whatever the filter."""
+    world = targets.world
+    charlie = world.client_for(world.charlie, world.org_a)
+    for query in ({}, {"team": targets.team.pk}, {"unit": targets.units["north"].pk}):
+        html = charlie.get(reverse("insights-dashboard"), query).content.decode()
+        cover = _cover(html)
+        assert "short" not in cover and "North desk" not in cover, query
+        assert "not shown in your own view" in cover and "Your manager and" in cover, query
+        assert 'class="chart-box chart-coverage"' not in cover
+        data = charlie.get("/api/v1/insights/overview", query).json()
+        groups = data["coverage_groups"]
+        assert (groups["targets"], groups["groups"], groups["shown"]) == (0, [], False), query
+        assert "not shown in your own view" in groups["note"]
+        assert data["coverage"] == [], query
+    # A manager's view of the same team still counts it over the team.
+    alice = world.client_for(world.alice, world.org_a)
+    data = alice.get("/api/v1/insights/overview", {"team": targets.team.pk}).json()
+    assert data["coverage_groups"]["shown"] is True and data["coverage_groups"]["targets"] == 1
+    assert [c["state"] for c in data["coverage"]] == ["met"]
