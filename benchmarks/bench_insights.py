@@ -110,6 +110,11 @@ def main() -> None:
     from django.db import connection
 
     call_command("migrate", verbosity=0)
+    # What each server worker does once its WSGI application is built (`soms.wsgi`): the start-up
+    # heap frozen, so a full garbage collection inside a read walks only what was made since.
+    from soms.heap import settle
+
+    settle()
     from soms.assessments.services.attainment import recompute_version
     from soms.frameworks.services.versions import builtin_frameworks_load
     from soms.insights import rollups
