@@ -49,7 +49,7 @@ def test_a_manager_who_picks_a_unit_or_a_manager_sees_that_title(skilled: Any, s
 
 def test_an_admin_sees_the_organisation_and_a_member_sees_you(skilled: Any, soms_version: Any) -> None:
     """A member's view holds only themself: it is called "You", says so, and offers no link to set
-    coverage targets (which only owners and admins may); the admin's view keeps the link."""
+    coverage targets (which only owners and admins may) nor counts any; the admin's view keeps the link."""
     alice = skilled.world.client_for(skilled.world.alice, skilled.world.org_a)
     name = skilled.world.org_a.name
     html = alice.get(reverse("insights-dashboard")).content.decode()
@@ -60,7 +60,8 @@ def test_an_admin_sees_the_organisation_and_a_member_sees_you(skilled: Any, soms
     html = charlie.get(reverse("insights-dashboard")).content.decode()
     assert "<h1>Capability: You</h1>" in html and "A member sees only themself" in html
     assert "Your people" not in html and "1 person on" in html and name not in html.split("<h1>")[1][:200]
-    assert f'href="{targets}"' not in html and "An owner or admin sets them" in html
+    # No target is counted over her alone; the card says why and who sees the team's cover.
+    assert f'href="{targets}"' not in html and "not shown in your own view" in html
 
 
 def test_another_organisations_manager_sees_none_of_priyas_people(skilled: Any, soms_version: Any) -> None:

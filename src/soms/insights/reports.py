@@ -22,9 +22,9 @@ from soms.insights.selectors.overview import (
     units_heatmap,
 )
 from soms.insights.selectors.person import person_view
-from soms.insights.selectors.picture import Filters, Picture, picture, targets_for
-from soms.insights.selectors.scope import scope_note, scope_title
-from soms.insights.selectors.targets import PAGE_GROUPS, cover_groups
+from soms.insights.selectors.picture import Filters, Picture, picture
+from soms.insights.selectors.scope import scope_note, scope_title, view_cover, view_targets
+from soms.insights.selectors.targets import PAGE_GROUPS
 from soms.people.models import Person
 from soms.tenancy.models import Membership
 
@@ -48,11 +48,11 @@ def team_report_data(
     pic = picture(membership, version, filters)
     ov = overview(
         pic,
-        targets_for(membership, version, unit=filters.unit, team=filters.team),
+        view_targets(membership, version, filters),
         group_units=True,
         scope=filters.unit,
     )
-    ov.data["coverage_groups"] = cover_groups(membership, version, filters)
+    ov.data["coverage_groups"] = view_cover(membership, version, filters)
     return pic, ov.data
 
 
@@ -150,6 +150,9 @@ def team_xlsx(membership: Membership, version: Any, filters: Filters, progress: 
     ):
         beneath.write_string(0, j, text, bold)
     r = 1
+    if not data["coverage_groups"]["shown"]:
+        beneath.write_string(r, 0, data["coverage_groups"]["note"])
+        r += 1
     for g in data["coverage_groups"]["groups"]:
         place = f"{g['name']} ({g['path']})" if g["kind"] == "team" and g["path"] else g["path"] or g["name"]
         for c in g["targets"]:

@@ -21,14 +21,8 @@ from soms.insights import access
 from soms.insights.models import OPEN_STATUSES, DevelopmentAction
 from soms.insights.selectors.overview import overview_for
 from soms.insights.selectors.person import person_view
-from soms.insights.selectors.picture import (
-    Filters,
-    default_version,
-    targets_for,
-    versions_with_attainment,
-)
-from soms.insights.selectors.scope import scope_name
-from soms.insights.selectors.targets import cover_groups
+from soms.insights.selectors.picture import Filters, default_version, versions_with_attainment
+from soms.insights.selectors.scope import scope_name, view_cover, view_targets
 from soms.insights.services import plans
 from soms.insights.services.snapshots import trend_for
 from soms.jobs.api import JobOut, job_out
@@ -126,14 +120,15 @@ def insights_overview(
         request.membership,
         v,
         filters,
-        targets_for(request.membership, v, unit=filters.unit, team=filters.team),
+        view_targets(request.membership, v, filters),
         group_units=True,
         offset=offset,
         limit=limit,
     )
     data = dict(ov.data)
     data["title"] = scope_name(request.membership, filters)
-    data["coverage_groups"] = cover_groups(request.membership, v, filters)
+    # `shown` false and `note` saying why in a member's own view (soms.insights.selectors.scope).
+    data["coverage_groups"] = view_cover(request.membership, v, filters)
     data["trend"] = trend_for(request.membership, v, filters)
     data["offset"], data["limit"] = offset, limit
     return data

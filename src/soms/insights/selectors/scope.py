@@ -7,10 +7,15 @@ not, and everyone in the units they manage), not the organisation: the title say
 
 from __future__ import annotations
 
-from soms.insights.selectors.picture import Filters
+from typing import Any
+
+from soms.frameworks.models import FrameworkVersion
+from soms.insights.selectors.picture import Filters, targets_for
+from soms.insights.selectors.targets import cover_groups
 from soms.people.access import me_person
 from soms.people.models import OrgUnit
 from soms.tenancy.models import Membership, Role
+from soms.tenancy.permissions import can
 
 YOUR_PEOPLE = "Your people"
 # A member's view holds only themself (soms.insights.access): it is called so.
@@ -56,6 +61,12 @@ def scope_note(membership: Membership, filters: Filters) -> str:
             "Your own levels against what your role profiles require. A member sees only themself "
             "here; your manager and your organisation's administrators see the team's picture."
         )
+    if membership.role == Role.MEMBER:
+        # A member who picks their team or unit still sees only themself (soms.insights.access).
+        return (
+            "Only you are shown: a member sees only themself here, whichever unit or team is picked; "
+            "your manager and your organisation's administrators see the team's picture."
+        )
     if filters.team is not None or filters.unit is not None or not _own_view(membership, filters):
         return ""
     me = me_person(membership)
@@ -75,3 +86,44 @@ def scope_note(membership: Membership, filters: Filters) -> str:
         "You, the people who report to you (directly or through others) and everyone in the "
         f"units you manage: {', '.join(units)} (with the units under them)."
     )
+
+
+def targets_shown(membership: Membership) -> bool:
+    """Whether the view counts unit and team coverage targets. A target counts everyone in its unit
+    or team, so over a view that holds only a member themself it would call the team short when
+    only they are; those who may read the targets (`coverage.view`) see whole teams."""
+    return can(membership, "coverage.view")
+
+
+def targets_hidden_note(membership: Membership) -> str:
+    """Why a member's view shows no coverage target, and who sees how the team meets them."""
+    return (
+        "Your unit's and team's coverage targets are not shown in your own view: each counts "
+        "everyone in its unit or team, and only you are shown here. Your manager and your "
+        "organisation's administrators see how the team meets them."
+    )
+
+
+def view_targets(membership: Membership, version: FrameworkVersion, filters: Filters) -> list[Any]:
+    """The view's own targets (its team's or unit's, `targets_for`) when the view counts targets."""
+    if not targets_shown(membership):
+        return []
+    return targets_for(membership, version, unit=filters.unit, team=filters.team)
+
+
+def view_cover(membership: Membership, version: FrameworkVersion, filters: Filters) -> dict[str, Any]:
+    """The targets of the units and teams in the view (`cover_groups`), or, in a view that counts no
+    target, the same shape with none in it and the sentence saying why: page, API and reports alike."""
+    if targets_shown(membership):
+        return {**cover_groups(membership, version, filters), "shown": True, "note": ""}
+    return {
+        "targets": 0,
+        "places": 0,
+        "met": 0,
+        "at_risk": 0,
+        "short": 0,
+        "not_met": 0,
+        "groups": [],
+        "shown": False,
+        "note": targets_hidden_note(membership),
+    }

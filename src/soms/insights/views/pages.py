@@ -22,14 +22,8 @@ from soms.insights.forms import ActionForm, ActionStatusForm, ViewFilterForm
 from soms.insights.models import OPEN_STATUSES, ActionStatus, DevelopmentAction
 from soms.insights.selectors import scope
 from soms.insights.selectors.overview import GRID_PEOPLE, charts, overview_for
-from soms.insights.selectors.picture import (
-    Filters,
-    default_version,
-    targets_for,
-    versions_with_attainment,
-)
+from soms.insights.selectors.picture import Filters, default_version, versions_with_attainment
 from soms.insights.selectors.targets import PAGE_GROUPS as COVER_PAGE
-from soms.insights.selectors.targets import cover_groups
 from soms.insights.services import plans
 from soms.insights.services.snapshots import trend_chart, trend_for
 from soms.people.access import people_in_scope, role_profiles_visible, unit_scope
@@ -178,7 +172,7 @@ def dashboard(request: MemberRequest) -> HttpResponse:
     page, page_problem = _page_number(request.GET.get("page"))
     units_page, units_problem = _page_number(request.GET.get("units_page"))
     if version is not None:
-        targets = targets_for(request.membership, version, unit=filters.unit, team=filters.team)
+        targets = scope.view_targets(request.membership, version, filters)
         ov = overview_for(
             request.membership,
             version,
@@ -213,7 +207,7 @@ def dashboard(request: MemberRequest) -> HttpResponse:
             units_page = units_pages
         scope_name = scope.scope_name(request.membership, filters)
         trend = trend_for(request.membership, version, filters)
-        context["cover"] = cover_groups(request.membership, version, filters)
+        context["cover"] = scope.view_cover(request.membership, version, filters)
         context["cover_page"] = COVER_PAGE
         children = (ov.data.get("child_units") or {}).get("rows") or []
         if len(children) < 2:  # one row would only repeat the totals
