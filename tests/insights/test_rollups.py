@@ -391,3 +391,18 @@ def test_the_unit_rows_are_kept_until_what_they_count_or_name_changes(
     assert heads != before and heads.get("No unit", 0) == before.get("No unit", 0) + 1
     per_person = overview(picture(m, soms_version), group_units=True).data
     assert moved["units"] == per_person["units"] and moved["child_units"] == per_person["child_units"]
+    # A level turning refresh due changes only a tally (no head count, no name): the rows follow.
+    from soms.assessments.models import AttainmentStatus, ElementAttainment
+
+    nina = skilled.people["E005"]
+    ElementAttainment.objects.filter(person=nina, version=soms_version, element__code=DC).update(
+        status=AttainmentStatus.REFRESH_DUE
+    )
+    rollups.refresh(skilled.world.org_a.pk, soms_version.pk, [nina.pk])
+    due = overview_for(m, soms_version, Filters(), group_units=True).data
+    assert due["units"] is not moved["units"]
+    assert sum(c["refresh_due"] for u in due["units"] for c in u["elements"]) == 1 + sum(
+        c["refresh_due"] for u in moved["units"] for c in u["elements"]
+    )
+    per_person = overview(picture(m, soms_version), group_units=True).data
+    assert due["units"] == per_person["units"] and due["child_units"] == per_person["child_units"]

@@ -232,7 +232,7 @@ def _from_rollups(
     set_specialisation(pic, data)
     if group_units or people > GRID_PEOPLE:
         data["units"], data["child_units"] = _both_units(
-            t.units, t.people, t.tallies, pic, filters.unit, membership.organisation_id
+            t.units, t.people, t.tallies, pic, filters.unit, membership.organisation_id, digest=t.digest
         )
     return Overview(pic, data, from_rollups=True)
 
@@ -521,27 +521,34 @@ def _both_units(
     pic: Picture,
     scope: OrgUnit | None,
     organisation_id: int,
+    *,
+    digest: bytes | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """`digest`: of `units`, `people` and `tallies` as read (`rollups.UnitTallies.digest`), when
+    known; else they are hashed here."""
     path_of, names = _unit_paths(units, organisation_id, scope)
     # The rows are a function of what was just read (the units' tallies, paths and names, the
     # layout), so the same inputs give the same rows: kept by a digest of them, a dashboard read
     # again before the next rollup refresh or unit rename skips building 2,000 × 7 cells (the rows
     # are shared between readers, who copy before adding to them, as the page does).
-    digest = hashlib.blake2b(digest_size=20)
-    for part in (
-        np.asarray([-1 if u is None else u for u in units], dtype=np.int64),
-        np.ascontiguousarray(people, dtype=np.int64),
-        np.ascontiguousarray(tallies, dtype=np.int64),
-    ):
-        digest.update(part.tobytes())
-        digest.update(b"|")
-    digest.update(repr((path_of, names)).encode())
+    hashed = hashlib.blake2b(digest_size=20)
+    if digest is not None:
+        hashed.update(b"rows|" + digest)
+    else:
+        for part in (
+            np.asarray([-1 if u is None else u for u in units], dtype=np.int64),
+            np.ascontiguousarray(people, dtype=np.int64),
+            np.ascontiguousarray(tallies, dtype=np.int64),
+        ):
+            hashed.update(part.tobytes())
+            hashed.update(b"|")
+    hashed.update(repr((path_of, names)).encode())
     key = (
         organisation_id,
         scope.path if scope is not None else None,
         tuple(e.code for e in pic.elements),
         len(pic.levels),
-        digest.digest(),
+        hashed.digest(),
     )
     found = _UNIT_ROWS.get(key)
     if found is None:
