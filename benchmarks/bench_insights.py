@@ -26,7 +26,9 @@ PostgreSQL database, which it drops and creates first. Results go to benchmarks/
 `--data-dir DIR` keeps the data between runs (building 50,000 people takes minutes): the SQLite file
 lives in DIR, a PostgreSQL database is not dropped, and a second run finds the organisation built and
 only measures. `--reads-only` leaves out the two cases that rewrite the data (the rebuild of every
-rollup and the recomputation after a rule change), so repeated runs measure the same rows. Beside
+rollup and the recomputation after a rule change), so repeated runs measure the same rows;
+`--recompute-only` measures only the recomputation, after a rule change and after its reversal, so
+the kept data ends as it began (`--profile`: where its time goes). Beside
 each wall time the run prints this thread's CPU time (`time.thread_time`; on SQLite the database's
 work is in it, on PostgreSQL only ours): on a shared machine the wall time is mostly waiting.
 """
@@ -86,6 +88,12 @@ def main() -> None:
         "--reads-only",
         action="store_true",
         help="leave out the rebuild and the recomputation (they rewrite rows)",
+    )
+    parser.add_argument(
+        "--recompute-only",
+        action="store_true",
+        help="only the recomputation after a rule change, there and back (36 → 30 → 36 months), so a "
+        "kept --data-dir ends as it began; with --profile, its cProfile",
     )
     parser.add_argument(
         "--only",
@@ -166,6 +174,10 @@ def main() -> None:
         + ", ".join(f"{k} {v:.1f} s" for k, v in stages.items())
         + f"); attainment rows {counts}"
     )
+
+    if args.recompute_only:
+        recompute_there_and_back(org, version, recompute_version, profile=args.profile)
+        return
 
     # The issue's sizes: the largest team (the demo's first team holds up to 200 people) and the
     # unit whose subtree is nearest 5,000 people without being the whole organisation (the demo's
@@ -592,6 +604,43 @@ def main() -> None:
         }
     )
     report(rows, backend, args, after=after, counts=counts, built=(built_people, built_assessments, stages))
+
+
+def recompute_there_and_back(org: Any, version: Any, recompute_version: Any, *, profile: bool) -> None:
+    """The organisation's validity of 36 months becomes 30, then 36 again: two real rule changes (the
+    first expires about 30,000 levels and moves every held row's expiry, the second moves them back),
+    each one `recompute_version` call with its rollup rebuild, timed by wall clock and this
+    process's CPU (on SQLite the database's work too, on PostgreSQL only ours)."""
+    from soms.assessments.models import ValidityOverride
+
+    overrides = ValidityOverride.objects.filter(organisation=org, level__version=version)
+    now = set(overrides.values_list("validity_months", flat=True))
+    order = (36, 30) if now == {30} else (30, 36)
+    for months in order:
+        was = set(overrides.values_list("validity_months", flat=True))
+        overrides.update(validity_months=months)
+        profiler = None
+        if profile:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
+        started, cpu0 = time.perf_counter(), time.process_time()
+        people = recompute_version(version, org.pk)
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu0
+        if profiler is not None:
+            profiler.disable()
+        print(
+            f"recompute {sorted(was)} → {months} months: {people:,} people, {wall:.1f} s wall, "
+            f"{cpu:.1f} s CPU of this process (load {os.getloadavg()[0]:.1f})",
+            flush=True,
+        )
+        if profiler is not None:
+            import pstats
+
+            stats = pstats.Stats(profiler)
+            stats.sort_stats("cumulative").print_stats(30)
+            stats.sort_stats("tottime").print_stats(20)
 
 
 def report(
