@@ -272,6 +272,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = SOMS_MAX_UPLOAD_BYTES + 1024 * 1024
 SOMS_PEOPLE_IMPORT_MAX_ROWS = envint("SOMS_PEOPLE_IMPORT_MAX_ROWS", 200_000)
 # Up to this many rows an HR file is applied within the request; a larger one in a background job.
 SOMS_PEOPLE_IMPORT_INLINE_ROWS = envint("SOMS_PEOPLE_IMPORT_INLINE_ROWS", 2_000)
+# An inline apply (a request) that claimed an HR file this many seconds ago and has not finished
+# has stopped (its process died: nothing was written, the write is one transaction); a later apply
+# may take the file over. Far longer than any inline apply of SOMS_PEOPLE_IMPORT_INLINE_ROWS takes.
+SOMS_IMPORT_CLAIM_SECONDS = envint("SOMS_IMPORT_CLAIM_SECONDS", 600)
 # A people file of more bytes than this is checked (dry run) by a background job with a progress
 # bar; what can be refused without reading its rows (size, encoding, sheets, columns) still is in
 # the request. About 2,500 rows of a typical HR export.

@@ -202,6 +202,7 @@ def _import_out(record: PeopleImport) -> dict[str, Any]:
         "status": record.status,
         "summary": record.summary,
         "problems": record.problems,
+        "claimed_at": record.claimed_at if record.status == ImportStatus.APPLYING else None,
     }
 
 

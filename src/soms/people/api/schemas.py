@@ -203,6 +203,11 @@ class ImportOut(Schema):
     status: str
     summary: dict[str, Any]
     problems: list[dict[str, Any]]
+    claimed_at: dt.datetime | None = Field(
+        None,
+        description="While `applying`: when that apply started. One older than SOMS_IMPORT_CLAIM_SECONDS "
+        "with no job running it has stopped, and applying again takes it over.",
+    )
 
 
 class ImportRefusedOut(Schema):
