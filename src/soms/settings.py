@@ -427,6 +427,12 @@ if SOMS_JOBS_STALE_SECONDS <= 2 * SOMS_JOBS_HEARTBEAT_SECONDS:
         f"SOMS_JOBS_STALE_SECONDS={SOMS_JOBS_STALE_SECONDS} must be more than twice "
         f"SOMS_JOBS_HEARTBEAT_SECONDS={SOMS_JOBS_HEARTBEAT_SECONDS}, or live jobs would be reclaimed"
     )
+# An invitation mail that fails for a reason that passes (the mail server down, unreachable, slow
+# or answering "try later", 4xx) is tried again, up to this many sends in all, each after a wait
+# four times the one before (60 s, 4 min, 16 min by default), by a task scheduled for that time
+# (soms.people.tasks); then it is "not sent" with the reason. A permanent refusal is not retried.
+SOMS_INVITATION_SEND_ATTEMPTS = _at_least("SOMS_INVITATION_SEND_ATTEMPTS", 4, 1)
+SOMS_INVITATION_RETRY_SECONDS = _at_least("SOMS_INVITATION_RETRY_SECONDS", 60, 1)
 
 LOGGING = {
     "version": 1,

@@ -361,6 +361,9 @@ class Invitation(TenantOwned):
     )
     send_error = models.CharField(max_length=500, blank=True)
     send_attempts = models.PositiveIntegerField(default=0)
+    # When the next automatic try of a send that failed for a passing reason is due (send_error says
+    # why the last failed); None when none is scheduled. See soms.people.services.invitations.
+    next_send_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
