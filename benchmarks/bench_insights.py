@@ -9,13 +9,13 @@ interleaved, `--repeat` times each:
 
 * organisation heatmap by unit: `picture()` of everyone + `overview(group_units=True)`;
   raw: people × attainment rows grouped by unit, element and rank;
-* one team, the largest (the demo's first team: 200 people): `overview_for()` + `charts()` (the level
-  grid); raw: the team's attainment rows;
+* one team, the largest (the demo's first team: 200 people): `overview_for()` alone, and with
+  `charts()` (the level grid); raw: the team's attainment rows;
 * a unit subtree, the one nearest 5,000 people (a division of the 50,000-person demo), with its
   single points of failure: `overview_for()` from the unit rollups, and `picture()` + `overview()`
   per person (what a manager whose scope it is reads); raw: the subtree's rows grouped by element
   and rank;
-* a person's view: `person_view()`; raw: the SQL of everything it shows (five queries);
+* a person's view: `person_view(charts=False)` alone, and `person_view()` with its radar; raw: the SQL of everything it shows (five queries);
 * recomputing every attainment (`recompute_version` once, after a real rule change: the
   organisation's validity of 36 months becomes 30), including the one rollup refresh it triggers;
   raw: the judgements grouped by person, element and level (what any recomputation must read).
@@ -26,7 +26,9 @@ PostgreSQL database, which it drops and creates first. Results go to benchmarks/
 `--data-dir DIR` keeps the data between runs (building 50,000 people takes minutes): the SQLite file
 lives in DIR, a PostgreSQL database is not dropped, and a second run finds the organisation built and
 only measures. `--reads-only` leaves out the two cases that rewrite the data (the rebuild of every
-rollup and the recomputation after a rule change), so repeated runs measure the same rows. Beside
+rollup and the recomputation after a rule change), so repeated runs measure the same rows;
+`--recompute-only` measures only the recomputation, after a rule change and after its reversal, so
+the kept data ends as it began (`--profile`: where its time goes). Beside
 each wall time the run prints this thread's CPU time (`time.thread_time`; on SQLite the database's
 work is in it, on PostgreSQL only ours): on a shared machine the wall time is mostly waiting.
 """
@@ -87,6 +89,18 @@ def main() -> None:
         action="store_true",
         help="leave out the rebuild and the recomputation (they rewrite rows)",
     )
+    parser.add_argument(
+        "--recompute-only",
+        action="store_true",
+        help="only the recomputation after a rule change, there and back (36 → 30 → 36 months), so a "
+        "kept --data-dir ends as it began; with --profile, its cProfile",
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        help="measure only the reads whose name contains this (may be given more than once)",
+    )
     args = parser.parse_args()
     if args.data_dir:
         tmp = str(Path(args.data_dir).resolve())
@@ -104,6 +118,11 @@ def main() -> None:
     from django.db import connection
 
     call_command("migrate", verbosity=0)
+    # What each server worker does once its WSGI application is built (`soms.wsgi`): the start-up
+    # heap frozen, so a full garbage collection inside a read walks only what was made since.
+    from soms.heap import settle
+
+    settle()
     from soms.assessments.services.attainment import recompute_version
     from soms.frameworks.services.versions import builtin_frameworks_load
     from soms.insights import rollups
@@ -155,6 +174,10 @@ def main() -> None:
         + ", ".join(f"{k} {v:.1f} s" for k, v in stages.items())
         + f"); attainment rows {counts}"
     )
+
+    if args.recompute_only:
+        recompute_there_and_back(org, version, recompute_version, profile=args.profile)
+        return
 
     # The issue's sizes: the largest team (the demo's first team holds up to 200 people) and the
     # unit whose subtree is nearest 5,000 people without being the whole organisation (the demo's
@@ -212,10 +235,14 @@ def main() -> None:
         pic = picture(m, version)
         return overview(pic, targets_for(m, version, unit=None, team=None), group_units=True)
 
-    def team_view() -> Any:
+    def team_read() -> Any:
         f = Filters(team=team)
         ov = overview_for(m, version, f, targets_for(m, version, unit=None, team=team))
-        return charts(ov, title=team.name)
+        assert not ov.from_rollups and len(ov.data["rows"]) == team_size
+        return ov
+
+    def team_view() -> Any:
+        return charts(team_read(), title=team.name)
 
     def subtree_view() -> Any:
         f = Filters(unit=dept)
@@ -233,11 +260,14 @@ def main() -> None:
     # Managers (F32): their own view ("Your people", no filter). One manages the subtree above (its
     # unit rows) and has a few people reporting to them; the head of the reporting lines manages no
     # unit and has everyone else reporting to them (per-person shares only).
-    from soms.people.models import prefix_range
+    from soms.people.models import ID_WIDTH, prefix_range
     from soms.people.services.structure import unit_update
 
     def manager_login(name: str, person: Any) -> Any:
-        user = user_create(username=name, email=f"{name}@example.org", password="bench-Pass-1234")
+        # (Kept from an earlier run on a kept data directory.)
+        user = get_user_model().objects.filter(username=name).first() or user_create(
+            username=name, email=f"{name}@example.org", password="bench-Pass-1234"
+        )
         Person.objects.filter(pk=person.pk).update(user=user)
         return membership_set(organisation=org, user=user, role=Role.MANAGER, actor=None)
 
@@ -286,6 +316,48 @@ def main() -> None:
     top_manager_raw = raw(scope_sql, [org.pk, version.pk, top.pk, top_low, top_high, "~", "~"])
 
     batch = list(Person.objects.filter(organisation=org).order_by("pk").values_list("pk", flat=True)[:500])
+
+    # Coverage targets beneath a view (`cover_groups`): the demo sets none, so the run sets them once
+    # (only while the organisation has none): on every division and department (units two deep, two
+    # targets each) and on every tenth team (one each), never on the subtree or the team measured
+    # above, so their own cases read what they read before.
+    from soms.frameworks.models import Element, Level
+    from soms.insights.selectors.targets import cover_groups
+    from soms.people.models import CoverageTarget
+
+    if not CoverageTarget.objects.filter(organisation=org).exists():
+        elements = list(Element.objects.filter(version=version).order_by("order", "id"))
+        levels = list(Level.objects.filter(version=version).order_by("rank"))
+        made = []
+        for k, u in enumerate(x for x in units if len(x.path) <= 2 * ID_WIDTH and x.pk != dept.pk):
+            for e in (elements[k % len(elements)], elements[(k + 3) % len(elements)]):
+                made.append(
+                    CoverageTarget(
+                        organisation=org, unit=u, element=e, level=levels[k % 2], minimum=2 + k % 5
+                    )
+                )
+        for k, t in enumerate(Team.objects.filter(organisation=org).exclude(pk=team.pk).order_by("pk")[::10]):
+            made.append(
+                CoverageTarget(
+                    organisation=org, team=t, element=elements[k % len(elements)], level=levels[0], minimum=3
+                )
+            )
+        CoverageTarget.objects.bulk_create(made)
+    target_units, target_teams = (
+        CoverageTarget.objects.filter(organisation=org, unit__isnull=False).count(),
+        CoverageTarget.objects.filter(organisation=org, team__isnull=False).count(),
+    )
+    # Raw: the organisation's attainment rows at the targets' elements and levels, counted by the
+    # person's unit path, team, element, rank and status (what any count of every target must read).
+    targets_raw = raw(
+        f"SELECT u.path, p.team_id, a.element_id, a.rank, a.status, COUNT(*) FROM {ea} a "
+        "JOIN people_person p ON p.id = a.person_id LEFT JOIN people_orgunit u ON u.id = p.unit_id "
+        "WHERE a.organisation_id = %s AND a.version_id = %s AND p.active AND a.element_id IN "
+        "(SELECT element_id FROM people_coveragetarget WHERE organisation_id = %s) AND a.rank >= "
+        "(SELECT MIN(l.rank) FROM people_coveragetarget t JOIN frameworks_level l ON l.id = t.level_id "
+        "WHERE t.organisation_id = %s) GROUP BY u.path, p.team_id, a.element_id, a.rank, a.status",
+        [org.pk, version.pk, org.pk, org.pk],
+    )
 
     low, high = dept.path, dept.path + "~"
     org_raw = raw(
@@ -348,6 +420,12 @@ def main() -> None:
         found = [raw(sql, params)() for sql, params in person_queries]
         return found[0]
 
+    team_raw = raw(
+        f"SELECT a.person_id, a.element_id, a.rank, a.status FROM {ea} a "
+        "JOIN people_person p ON p.id = a.person_id WHERE p.team_id = %s AND a.version_id = %s",
+        [team.pk, version.pk],
+    )
+
     # (name, ours, raw over the per-person attainment rows, raw read of the rollup rows or None)
     cases: list[tuple[str, Callable[[], Any], Callable[[], Any], Callable[[], Any] | None]] = [
         (
@@ -369,13 +447,15 @@ def main() -> None:
             None,
         ),
         (
+            f"one team ({team_size} people), the read alone",
+            team_read,
+            team_raw,
+            None,
+        ),
+        (
             f"one team ({team_size} people), with the level grid",
             team_view,
-            raw(
-                f"SELECT a.person_id, a.element_id, a.rank, a.status FROM {ea} a "
-                "JOIN people_person p ON p.id = a.person_id WHERE p.team_id = %s AND a.version_id = %s",
-                [team.pk, version.pk],
-            ),
+            team_raw,
             None,
         ),
         (
@@ -415,7 +495,25 @@ def main() -> None:
             None,
         ),
         (
-            "a person's view",
+            f"coverage targets beneath the organisation ({target_units} on units, {target_teams} on teams)",
+            lambda: cover_groups(m, version, Filters()),
+            targets_raw,
+            None,
+        ),
+        (
+            f"coverage targets beneath the unit subtree ({dept_size:,} people)",
+            lambda: cover_groups(m, version, Filters(unit=dept)),
+            subtree_raw,
+            None,
+        ),
+        (
+            "a person's view, the read alone",
+            lambda: person_view(m, person, version, charts=False),
+            person_raw,
+            None,
+        ),
+        (
+            "a person's view, with its radar charts",
             lambda: person_view(m, person, version),
             person_raw,
             None,
@@ -431,6 +529,8 @@ def main() -> None:
             None,
         ),
     ]
+    if args.only:
+        cases = [c for c in cases if any(word in c[0] for word in args.only)]
     rows = []
     for name, ours, baseline, rolled in cases:
         ours()
@@ -441,7 +541,7 @@ def main() -> None:
             prof = cProfile.Profile()
             prof.runcall(ours)
             print(f"\n--- {name}")
-            pstats.Stats(prof).sort_stats("tottime").print_stats(12)
+            pstats.Stats(prof).sort_stats("tottime").print_stats(25)
         assert baseline(), f"the raw query of {name!r} found no rows"  # and both are warm
         if rolled is not None:
             assert rolled(), f"no rollup rows for {name!r}"
@@ -470,7 +570,7 @@ def main() -> None:
                 "raw_cpu_p50_ms": statistics.median(theirs_cpu),
             }
         )
-    if args.reads_only:
+    if args.reads_only or args.only:
         report(rows, backend, args)
         return
     rebuild_ms = timed(lambda: rollups.rebuild(org.pk, version))
@@ -522,6 +622,43 @@ def main() -> None:
         }
     )
     report(rows, backend, args, after=after, counts=counts, built=(built_people, built_assessments, stages))
+
+
+def recompute_there_and_back(org: Any, version: Any, recompute_version: Any, *, profile: bool) -> None:
+    """The organisation's validity of 36 months becomes 30, then 36 again: two real rule changes (the
+    first expires about 30,000 levels and moves every held row's expiry, the second moves them back),
+    each one `recompute_version` call with its rollup rebuild, timed by wall clock and this
+    process's CPU (on SQLite the database's work too, on PostgreSQL only ours)."""
+    from soms.assessments.models import ValidityOverride
+
+    overrides = ValidityOverride.objects.filter(organisation=org, level__version=version)
+    now = set(overrides.values_list("validity_months", flat=True))
+    order = (36, 30) if now == {30} else (30, 36)
+    for months in order:
+        was = set(overrides.values_list("validity_months", flat=True))
+        overrides.update(validity_months=months)
+        profiler = None
+        if profile:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
+        started, cpu0 = time.perf_counter(), time.process_time()
+        people = recompute_version(version, org.pk)
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu0
+        if profiler is not None:
+            profiler.disable()
+        print(
+            f"recompute {sorted(was)} → {months} months: {people:,} people, {wall:.1f} s wall, "
+            f"{cpu:.1f} s CPU of this process (load {os.getloadavg()[0]:.1f})",
+            flush=True,
+        )
+        if profiler is not None:
+            import pstats
+
+            stats = pstats.Stats(profiler)
+            stats.sort_stats("cumulative").print_stats(30)
+            stats.sort_stats("tottime").print_stats(20)
 
 
 def report(

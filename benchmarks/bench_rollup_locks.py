@@ -101,17 +101,17 @@ def main() -> None:
 
         thread = threading.Thread(target=writer)
         thread.start()
-        started = time.perf_counter()
+        started, cpu0 = time.perf_counter(), time.process_time()
         with write_transactions(connection) as held:
             fn()
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu0
         stop.set()
         thread.join()
         longest, where = held.longest()
         ordered = sorted(held)
         p95 = ordered[int(0.95 * (len(ordered) - 1))]
         print(
-            f"| {name} | {seconds:.1f} s | {len(held)} | {longest * 1000:,.0f} ms ({where}); p95 "
+            f"| {name} | {seconds:.1f} s ({cpu:.1f} s CPU) | {len(held)} | {longest * 1000:,.0f} ms ({where}); p95 "
             f"{p95 * 1000:,.0f} ms | {len(waits)} | {max(waits) * 1000:,.0f} ms |"
         )
         for place, (n, most) in sorted(held.longest_by_place().items(), key=lambda kv: -kv[1][1]):

@@ -304,6 +304,16 @@ SOMS_ROLLUP_WRITE_PAUSE_MS = envint(
     "SOMS_ROLLUP_WRITE_PAUSE_MS", 100 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" else 0
 )
 
+# A recomputation of attainment (soms.assessments.services.attainment.recompute: a rule or validity
+# change rewrites every person's rows) computes with no transaction open, then writes about this many
+# element rows to a transaction (whole people: 7 rows each on SOMS 2016), with a pause between
+# transactions on SQLite only, as for the rollups above.
+SOMS_ATTAINMENT_WRITE_ROWS = envint("SOMS_ATTAINMENT_WRITE_ROWS", 700)
+SOMS_ATTAINMENT_WRITE_PAUSE_MS = envint(
+    "SOMS_ATTAINMENT_WRITE_PAUSE_MS",
+    50 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" else 0,
+)
+
 
 def base_url(raw: str) -> str:
     """SOMS_BASE_URL as links in e-mails use it: scheme, host and port, no trailing slash."""

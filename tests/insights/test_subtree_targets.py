@@ -105,6 +105,10 @@ def test_a_refresh_due_level_warns_and_an_expired_one_does_not_count(targets: An
     row = ElementAttainment.objects.get(person=nina, version=soms_version, element__code=DC)
     row.status = AttainmentStatus.REFRESH_DUE
     row.save(update_fields=["status"])
+    # What the attainment service does after writing rows: the unit rollups count from then on.
+    from soms.insights import rollups
+
+    rollups.refresh(targets.world.org_a.pk, soms_version.pk, [nina.pk])
     data = alice.get("/api/v1/insights/overview", {"unit": targets.units["claims"].pk}).json()[
         "coverage_groups"
     ]
@@ -190,7 +194,63 @@ def test_the_number_of_queries_does_not_grow_with_targets_units_or_teams(
     m = Membership.objects.select_related("organisation").get(organisation=a, user=alice_user)
     with CaptureQueriesContext(connection) as ctx:
         found = cover_groups(m, soms_version, Filters(unit=parent))
-    assert found["targets"] == 15 and len(ctx.captured_queries) <= 4
+    # The targets, the rollups' state and unit rows, the units, the state and the teams' shares.
+    assert found["targets"] == 15 and len(ctx.captured_queries) <= 6
+
+
+def _views(org: Any, version: Any) -> list[dict[str, Any]]:
+    from soms.insights.selectors.picture import Filters
+    from soms.insights.selectors.targets import cover_groups
+    from soms.tenancy.models import Membership
+
+    m = Membership.objects.select_related("organisation").get(
+        organisation=org.world.org_a, user=org.world.alice
+    )
+    return [
+        cover_groups(m, version, Filters(unit=u)) for u in (None, org.units["claims"], org.units["north"])
+    ]
+
+
+def test_the_units_targets_come_from_the_rollups_with_the_same_numbers(
+    targets: Any, soms_version: Any
+) -> None:
+    """An owner's view counts the units' targets from the unit rollups and the teams' from their
+    people's shares (no attainment row read) and answers what counting the people's rows answers."""
+    from soms.insights.models import RollupState
+
+    u = targets.units
+    _target(targets, soms_version, DELIVERY, "foundation", 1, unit=u["claims"])
+    _target(targets, soms_version, DC, "practitioner", 3, unit=u["claims"])
+    from_rollups = _views(targets, soms_version)
+    assert RollupState.objects.filter(organisation=targets.world.org_a).exists()
+    with CaptureQueriesContext(connection) as ctx:
+        _views(targets, soms_version)
+    assert not any("assessments_elementattainment" in q["sql"] for q in ctx.captured_queries)
+    # Without the rollups (not kept for this version) the same views count per person.
+    RollupState.objects.filter(organisation=targets.world.org_a).delete()
+    CoverageTarget.objects.all().delete()
+    _target(targets, soms_version, DC, "practitioner", 1, unit=u["north"])
+    _target(targets, soms_version, DC, "foundation", 2, unit=u["south"])
+    _target(targets, soms_version, DELIVERY, "foundation", 1, team=targets.team)
+    _target(targets, soms_version, DC, "foundation", 1, unit=u["finance"])
+    _target(targets, soms_version, DELIVERY, "foundation", 1, unit=u["claims"])
+    _target(targets, soms_version, DC, "practitioner", 3, unit=u["claims"])
+    per_person = _views(targets, soms_version)
+
+    def plain(views: list[dict[str, Any]]) -> Any:
+        # The new targets' ids differ; everything else must be the same.
+        return [
+            {
+                **v,
+                "groups": [
+                    {**g, "targets": [{**t, "target_id": 0} for t in g["targets"]]} for g in v["groups"]
+                ],
+            }
+            for v in views
+        ]
+
+    assert plain(from_rollups) == plain(per_person)
+    assert from_rollups[0]["targets"] == 6 and from_rollups[1]["groups"]
 
 
 def test_the_pdf_report_lists_the_targets_beneath(targets: Any, soms_version: Any) -> None:

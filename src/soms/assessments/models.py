@@ -357,6 +357,10 @@ class PersonStanding(TenantOwned):
     # The earliest refresh-due or expiry date among the person's elements after `computed_on`:
     # the nightly job recomputes exactly the people whose next date has come.
     next_change_on = models.DateField(null=True, blank=True, db_index=True)
+    # When (ns since the epoch) the recomputation that wrote this person's rows began reading its
+    # inputs: one that began earlier never replaces them (a recomputation of 50,000 people computes
+    # first and writes later, and a validation's own recomputation of one person may land between).
+    inputs_read_at = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [

@@ -26,6 +26,7 @@ count gives (tests/insights/test_rollups.py checks this after random sequences o
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from soms.assessments.services.bulkwrite import insert_rows
@@ -539,6 +540,9 @@ class UnitTallies:
     units: list[int | None]
     people: Any  # int64[units]
     tallies: Any  # int64[units, elements, width]
+    # A digest of the rows as read (units, head counts, tallies), for readers that keep what they
+    # build from them: hashing the stored bytes costs half of hashing the int64 arrays.
+    digest: bytes | None = None
 
 
 def read(
@@ -563,11 +567,16 @@ def read(
         return None  # written for another layout: read per person until they are rebuilt
     if not found:
         return UnitTallies([], np.zeros(0, dtype=np.int64), np.zeros(shape, dtype=np.int64))
-    data = np.frombuffer(b"".join(bytes(t) for _, _, t in found), dtype="<i4").reshape(shape)
+    raw = b"".join(bytes(t) for _, _, t in found)
+    units: list[int | None] = [u for u, _, _ in found]
+    people = [p for _, p, _ in found]
+    digest = hashlib.blake2b(raw, digest_size=20)
+    digest.update(repr((units, people)).encode())
     return UnitTallies(
-        [u for u, _, _ in found],
-        np.array([p for _, p, _ in found], dtype=np.int64),
-        data.astype(np.int64),
+        units,
+        np.array(people, dtype=np.int64),
+        np.frombuffer(raw, dtype="<i4").reshape(shape).astype(np.int64),
+        digest.digest(),
     )
 
 
@@ -629,3 +638,31 @@ def read_scope(
         np.array([n for _, n, _ in found], dtype=np.int64),
         np.stack([t for _, _, t in found]).astype(np.int64),
     )
+
+
+def read_shares(
+    organisation_id: int, version: FrameworkVersion, elements: int, levels: int, people: Any, key: str
+) -> tuple[list[Any], Any] | None:
+    """The per-person shares (`PersonTally`) of `people` (a Person query), each with that person's
+    `key` field (their team, say): (keys, int8 people × elements × 4 cells as `PersonTally` keeps
+    them), in one query after the state check; None when the rollups are not kept for this version
+    (the caller reads per person). One row per person instead of one per person and element."""
+    kept = RollupState.objects.filter(organisation_id=organisation_id, version=version)
+    state = kept.first()
+    if state is None or state.elements != elements or state.levels != levels:
+        return None
+    shares = list(
+        PersonTally.objects.filter(
+            version=version,
+            generation=Subquery(kept.values("generation")[:1]),
+            person_id__in=people.order_by().values("pk"),
+        )
+        .annotate(key=Subquery(Person.objects.filter(pk=OuterRef("person_id")).values(key)[:1]))
+        .values_list("key", "cells")
+    )
+    if any(len(c) != 4 * elements for _, c in shares):
+        return None  # written for another layout: read per person until they are rebuilt
+    cells = np.frombuffer(b"".join(bytes(c) for _, c in shares), dtype=np.int8).reshape(
+        len(shares), elements, 4
+    )
+    return [k for k, _ in shares], cells

@@ -5,7 +5,7 @@ its answers into `ElementAttainment` / `PersonStanding`. Call `recompute` whenev
 person changes (an assessment or a project validated, a person merged), `recompute_version` when a
 version's rules or an organisation's validity override change, and `recompute_due` from the nightly
 job (people whose refresh-due or expiry date has come). Every call reads its inputs in a fixed number
-of queries, whatever the number of people, and writes in bulk in one short transaction per batch.
+of queries, whatever the number of people, and writes in bulk in short transactions of a few people.
 """
 
 from __future__ import annotations
@@ -13,12 +13,14 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -55,6 +57,7 @@ from soms.core.attainment import Judgement as CoreJudgement
 from soms.frameworks.models import Area, Element, FrameworkVersion, Level, Statement, VersionStatus
 from soms.people.models import Person
 
+# People read and computed together (a fixed number of queries each); written fewer at a time.
 BATCH = 500
 log = logging.getLogger(__name__)
 
@@ -154,12 +157,17 @@ def version_index(version: FrameworkVersion) -> VersionIndex:
 
 
 def overrides_for(organisation_id: int, version: FrameworkVersion) -> dict[str, int | None]:
-    return {
-        code: months
-        for code, months in ValidityOverride.objects.filter(
-            organisation_id=organisation_id, level__version=version
-        ).values_list("level__code", "validity_months")
-    }
+    """The organisation's validity per level code of the version: one plain query, read on every
+    person's page and every recomputation (Django composed the join for longer than it ran)."""
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT l.code, o.validity_months FROM {qn(ValidityOverride._meta.db_table)} o "
+            f"JOIN {qn(Level._meta.db_table)} l ON l.id = o.level_id "
+            "WHERE o.organisation_id = %s AND l.version_id = %s",
+            [organisation_id, version.pk],
+        )
+        return {code: months for code, months in cursor.fetchall()}
 
 
 def engine_for(organisation_id: int, version: FrameworkVersion) -> tuple[AttainmentEngine, VersionIndex]:
@@ -473,6 +481,7 @@ _STANDING_COLUMNS = (
     "standing",
     "computed_on",
     "next_change_on",
+    "inputs_read_at",
 )
 
 
@@ -480,6 +489,57 @@ def _announce(organisation_id: int, version_id: int, person_ids: list[int]) -> N
     attainment_written.send(
         None, organisation_id=organisation_id, version_id=version_id, person_ids=person_ids
     )
+
+
+def _pause() -> None:
+    # Between two of a recomputation's write transactions: a writer of another organisation waiting
+    # in SQLite's busy handler polls for the lock, and would miss it if the next batch took it back
+    # at once. Inside a caller's transaction the batches are savepoints: nothing to wait for.
+    if settings.SOMS_ATTAINMENT_WRITE_PAUSE_MS and not connection.in_atomic_block:
+        time.sleep(settings.SOMS_ATTAINMENT_WRITE_PAUSE_MS / 1000)
+
+
+def _write(
+    people: list[int],
+    version_id: int,
+    erased: set[int],
+    rows: dict[int, list[tuple[Any, ...]]],
+    standings: dict[int, tuple[Any, ...]],
+    read_at: int,
+) -> None:
+    """One short write transaction: these people's rows, prepared beforehand. A person whose stored
+    rows were written by a recomputation that began reading after this one (their assessment was
+    validated meanwhile, and its own recomputation came first) keeps them: the standing row is a
+    compare-and-set on `inputs_read_at`, and only the people whose standing row this call now holds
+    get their element rows."""
+    gone = [pid for pid in people if pid in erased]
+    live = [pid for pid in people if pid not in erased]
+    with transaction.atomic(), connection.cursor() as cursor:
+        if gone:
+            ElementAttainment.objects.filter(version_id=version_id, person_id__in=gone).delete()
+            PersonStanding.objects.filter(version_id=version_id, person_id__in=gone).delete()
+        if not live:
+            return
+        upsert_rows(
+            cursor,
+            PersonStanding,
+            _STANDING_COLUMNS,
+            ("person_id", "version_id"),
+            [standings[pid] for pid in live],
+            newer="inputs_read_at",
+        )
+        held = set(
+            PersonStanding.objects.filter(
+                version_id=version_id, person_id__in=live, inputs_read_at=read_at
+            ).values_list("person_id", flat=True)
+        )
+        upsert_rows(
+            cursor,
+            ElementAttainment,
+            _ATTAINMENT_COLUMNS,
+            ("person_id", "version_id", "element_id"),
+            [row for pid in live if pid in held for row in rows[pid]],
+        )
 
 
 def recompute(
@@ -495,11 +555,21 @@ def recompute(
 
     The engine evaluates the people through one `AttainmentBatch`, so an element input shared by many
     people (the same statements met on the same day) is evaluated once, and its stored columns (the
-    JSON detail above all) are built once too. Rows are upserted in place, leaving unchanged rows
-    alone (`bulkwrite.upsert_rows`), in one short transaction per batch of people."""
+    JSON detail above all) are built once too. Each `BATCH` of people is read and computed with no
+    transaction open, then written in short transactions of about `SOMS_ATTAINMENT_WRITE_ROWS` rows
+    (whole people), a pause (`SOMS_ATTAINMENT_WRITE_PAUSE_MS`, SQLite) between them: at 50,000
+    people no transaction holds SQLite's one write lock for long. Rows are upserted in place, leaving
+    unchanged rows alone (`bulkwrite.upsert_rows`); a person recomputed meanwhile by a call that
+    began later keeps what that call wrote (see `_write`). `progress(done, total)` follows each write.
+
+    After a failure, the people written so far keep their new rows and the others their old ones;
+    the next recomputation of them (the job run again) finishes the work."""
     ids = sorted(set(person_ids))
     if not ids:
         return 0
+    # Before anything is read, the rules and overrides included: a change that commits after this
+    # starts its own recomputation, which reads later and so wins over this one's writes.
+    read_at = time.time_ns()
     today = now or timezone.localdate()
     engine, index = engine_for(organisation_id, version)
     evaluator = engine.batch(today)
@@ -510,6 +580,7 @@ def recompute(
     # call, so an id is never reused for another answer while this table exists.
     stored: dict[int, tuple[Any, ...]] = {}
     element_ids = [index.element_ids[code] for code in index.spec.elements]
+    per_write = max(1, settings.SOMS_ATTAINMENT_WRITE_ROWS // max(1, len(element_ids)))
     written = 0
     try:
         for start in range(0, len(ids), BATCH):
@@ -521,12 +592,13 @@ def recompute(
             )
             histories = histories_by_person(batch, index, evaluator)
             projects = projects_by_person(batch, index)
-            rows: list[tuple[Any, ...]] = []
-            standings: list[tuple[Any, ...]] = []
+            rows: dict[int, list[tuple[Any, ...]]] = {}
+            standings: dict[int, tuple[Any, ...]] = {}
             for pid in batch:
                 if pid in erased:
                     continue
                 result = evaluator.evaluate_histories(histories.get(pid, {}), projects.get(pid, ()))
+                mine = rows[pid] = []
                 for element_id, e in zip(element_ids, result.elements, strict=True):
                     columns = stored.get(id(e))
                     if columns is None:
@@ -539,42 +611,25 @@ def recompute(
                             day(e.expires_on),
                             json.dumps(compact_detail(e.as_json()), separators=(",", ":")),
                         )
-                    rows.append((organisation_id, pid, index.version_id, element_id, *columns, computed_on))
-                next_change = _next_change(result)
-                standings.append(
-                    (
-                        organisation_id,
-                        pid,
-                        index.version_id,
-                        result.standing or "",
-                        computed_on,
-                        day(next_change),
-                    )
+                    mine.append((organisation_id, pid, index.version_id, element_id, *columns, computed_on))
+                standings[pid] = (
+                    organisation_id,
+                    pid,
+                    index.version_id,
+                    result.standing or "",
+                    computed_on,
+                    day(_next_change(result)),
+                    read_at,
                 )
-            # Computed above, written here: the write transaction holds only the prepared statements.
-            with transaction.atomic(), connection.cursor() as cursor:
-                if erased:
-                    ElementAttainment.objects.filter(
-                        version_id=index.version_id, person_id__in=erased
-                    ).delete()
-                    PersonStanding.objects.filter(version_id=index.version_id, person_id__in=erased).delete()
-                upsert_rows(
-                    cursor,
-                    ElementAttainment,
-                    _ATTAINMENT_COLUMNS,
-                    ("person_id", "version_id", "element_id"),
-                    rows,
-                )
-                upsert_rows(
-                    cursor,
-                    PersonStanding,
-                    _STANDING_COLUMNS,
-                    ("person_id", "version_id"),
-                    standings,
-                )
-            written += len(batch)
-            if progress is not None:
-                progress(written, len(ids))
+            # Computed above with no transaction open; written here, a few people per transaction.
+            for at in range(0, len(batch), per_write):
+                if written:
+                    _pause()
+                people = batch[at : at + per_write]
+                _write(people, index.version_id, erased, rows, standings, read_at)
+                written += len(people)
+                if progress is not None:
+                    progress(written, len(ids))
     except BaseException:
         # Batches written before the failure stay written: what is derived from them is refreshed
         # too, without hiding the failure (a refresh that fails as well is only logged).

@@ -7,7 +7,7 @@
 * `upsert_rows`: rows keyed by a unique constraint, written in place and only where a value differs,
   so a recomputation that changes little writes little: `INSERT … ON CONFLICT DO UPDATE … WHERE`,
   prepared once and run per row on SQLite; on PostgreSQL the rows are COPYed into a temporary
-  table and moved by one `INSERT … SELECT`.
+  table and moved by one `INSERT … SELECT`. Optionally only over an older row (`newer`).
 
 Run inside the caller's transaction. Values are in the database's types (`connection.ops.adapt_*`),
 JSON as its text.
@@ -53,8 +53,13 @@ def upsert_rows(
     columns: Sequence[str],
     key: Sequence[str],
     rows: Sequence[Sequence[Any]],
+    *,
+    newer: str | None = None,
 ) -> None:
-    """`columns` are column names of `model`'s table; `key` those of one of its unique constraints."""
+    """`columns` are column names of `model`'s table; `key` those of one of its unique constraints.
+    With `newer` (one of `columns`), a stored row is replaced only by a row whose `newer` is larger
+    (and then whatever else it holds): a compare-and-set that a writer which read its inputs earlier
+    loses, even against a transaction still open (PostgreSQL re-checks against the committed row)."""
     if not rows:
         return
     qn = connection.ops.quote_name
@@ -66,6 +71,8 @@ def upsert_rows(
         + ", ".join(f"{qn(c)} = excluded.{qn(c)}" for c in changing)
         + " WHERE "
     )
+    if newer is not None:
+        conflict += f"{table}.{qn(newer)} < excluded.{qn(newer)} AND "
     if connection.vendor == "postgresql":
         # COPY into a temporary table of the same columns (psycopg formats COPY rows in C), then one
         # INSERT … SELECT. The table is dropped at commit; dropping it first as well covers a caller
@@ -88,6 +95,8 @@ def upsert_rows(
     cursor.executemany(
         f"INSERT INTO {table} ({names}) VALUES ({marks}) "
         + conflict
-        + " OR ".join(f"{table}.{qn(c)} IS NOT excluded.{qn(c)}" for c in changing),
+        + "("
+        + " OR ".join(f"{table}.{qn(c)} IS NOT excluded.{qn(c)}" for c in changing)
+        + ")",
         rows,
     )

@@ -3,24 +3,32 @@
 A target says how many people *its* unit (with the units under it) or team wants at a level, so a
 parent unit's view, and the organisation's, show the targets of the units and teams beneath, each
 counted over its own people, grouped by where it is set. In a fixed number of queries whatever the
-number of targets, units or teams: the targets (one), the attainment of the view's people counted
-by unit, team, element, level and refresh state (one), the paths of those units (one) and the
-names of the units on the targets' paths (one).
+number of targets, units or teams. Where the unit rollups answer (an owner's or admin's view of the
+organisation or of a unit subtree), the units' targets are summed from the unit rows the heatmap
+reads, and only the teams' targets read their people's attainment rows; otherwise (a manager, a
+filter within units) the attainment of the view's people is counted by unit, team, element, level
+and refresh state in one query. Either way the targets are one query and the names of the units on
+their paths one more.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from typing import Any
 
+import numpy as np
 from django.db.models import Count, Q
 
 from soms.assessments.models import AttainmentStatus, ElementAttainment
+from soms.assessments.services.attainment import version_index
 from soms.core.gaps import CoverageState
 from soms.frameworks.models import FrameworkVersion
+from soms.insights import rollups
+from soms.insights.selectors.overview import rollups_apply
 from soms.insights.selectors.picture import Filters, people_for
 from soms.people.access import unit_scope
-from soms.people.models import ID_WIDTH, CoverageTarget, OrgUnit
+from soms.people.models import ID_WIDTH, CoverageTarget, OrgUnit, prefix_range
 from soms.people.permissions import ADMINS
 from soms.tenancy.models import Membership
 
@@ -90,51 +98,19 @@ def cover_groups(membership: Membership, version: FrameworkVersion, filters: Fil
     }
     if not targets:
         return out
+    found = _from_rollups(membership, version, filters, targets)
+    counted, unit_names = (
+        found if found is not None else (_per_person(membership, version, filters, targets), None)
+    )
     unit_paths = {t["unit__path"] for t in targets if t["unit_id"]}
-    team_ids = {t["team_id"] for t in targets if t["team_id"]}
-    lowest = min(t["level__rank"] for t in targets)
-    # Counted by the person's unit id (no join for the path); each unit's path is read once below.
-    rows = list(
-        ElementAttainment.objects.filter(
-            version=version,
-            element_id__in={t["element_id"] for t in targets},
-            rank__gte=lowest,
-            person__in=people_for(membership, filters).order_by().values("pk"),
-        )
-        .values_list("person__unit_id", "person__team_id", "element_id", "rank", "status")
-        .annotate(n=Count("id"))
-        .order_by()
+    names = _path_names(
+        unit_paths | {t["team__unit__path"] for t in targets if t["team__unit__path"]}, unit_names
     )
-    unit_ids = {r[0] for r in rows if r[0] is not None}
-    path_of: dict[int, str] = (
-        dict(OrgUnit.objects.filter(pk__in=unit_ids).values_list("pk", "path"))
-        if unit_paths and unit_ids
-        else {}
-    )
-    # Per unit id, the target units on its path (itself and its ancestors that hold a target).
-    covers: dict[int, list[str]] = {}
-    for uid, path in path_of.items():
-        covers[uid] = [
-            path[:end] for end in range(ID_WIDTH, len(path) + 1, ID_WIDTH) if path[:end] in unit_paths
-        ]
-    # (unit path or team id, element, rank, refresh due) -> people, flat: the cheapest to add to.
-    by_unit: defaultdict[tuple[str, int, int, bool], int] = defaultdict(int)
-    by_team: defaultdict[tuple[int, int, int, bool], int] = defaultdict(int)
-    ranks: set[int] = set()
-    due = AttainmentStatus.REFRESH_DUE
-    for unit_id, team_id, element_id, rank, status, n in rows:
-        is_due = status == due
-        ranks.add(rank)
-        for prefix in covers.get(unit_id, ()) if unit_id is not None else ():
-            by_unit[prefix, element_id, rank, is_due] += n
-        if team_id in team_ids:
-            by_team[team_id, element_id, rank, is_due] += n
-    names = _path_names(unit_paths | {t["team__unit__path"] for t in targets if t["team__unit__path"]})
     groups: dict[tuple[str, int], dict[str, Any]] = {}
     for t in targets:
-        held: Any
+        gkey: tuple[str, int]
         if t["unit_id"]:
-            gkey, held, place = ("unit", t["unit_id"]), by_unit, t["unit__path"]
+            gkey = ("unit", t["unit_id"])
             where = {
                 "kind": "unit",
                 "id": t["unit_id"],
@@ -143,7 +119,7 @@ def cover_groups(membership: Membership, version: FrameworkVersion, filters: Fil
             }
             sort = (t["unit__path"], "")
         else:
-            gkey, held, place = ("team", t["team_id"]), by_team, t["team_id"]
+            gkey = ("team", t["team_id"])
             unit_path = t["team__unit__path"] or ""
             where = {
                 "kind": "team",
@@ -152,9 +128,7 @@ def cover_groups(membership: Membership, version: FrameworkVersion, filters: Fil
                 "path": names.get(unit_path, ""),
             }
             sort = (unit_path + "~", t["team__name"].casefold())
-        at_least = [r for r in ranks if r >= t["level__rank"]]
-        warn = sum(held.get((place, t["element_id"], r, True), 0) for r in at_least)
-        covered = sum(held.get((place, t["element_id"], r, False), 0) for r in at_least)
+        covered, warn = counted[t["pk"]]
         state = _state(covered, warn, t["minimum"])
         out[state.value] += 1
         g = groups.setdefault(gkey, {**where, "sort": sort, "targets": [], "met": 0, "not_met": 0})
@@ -184,12 +158,180 @@ def cover_groups(membership: Membership, version: FrameworkVersion, filters: Fil
     return out
 
 
-def _path_names(paths: set[str]) -> dict[str, str]:
-    """Each path written out with its units' names ("Operations / Claims / North"), in one query."""
+def _per_person(
+    membership: Membership, version: FrameworkVersion, filters: Filters, targets: list[dict[str, Any]]
+) -> dict[int, tuple[int, int]]:
+    """Target id → (covered, refresh due), counted from the attainment rows of the view's people in
+    the targets' units and teams: one query of those rows counted by unit, team, element, level and
+    refresh state, and one of the units' paths. Only the teams' people when no target is a unit's."""
+    unit_paths = {t["unit__path"] for t in targets if t["unit_id"]}
+    team_ids = {t["team_id"] for t in targets if t["team_id"]}
+    lowest = min(t["level__rank"] for t in targets)
+    people = people_for(membership, filters)
+    if not unit_paths:
+        people = people.filter(team_id__in=team_ids)
+    # Counted by the person's unit id (no join for the path); each unit's path is read once below.
+    rows = list(
+        ElementAttainment.objects.filter(
+            version=version,
+            element_id__in={t["element_id"] for t in targets},
+            rank__gte=lowest,
+            person__in=people.order_by().values("pk"),
+        )
+        .values_list("person__unit_id", "person__team_id", "element_id", "rank", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    unit_ids = {r[0] for r in rows if r[0] is not None}
+    path_of: dict[int, str] = (
+        dict(OrgUnit.objects.filter(pk__in=unit_ids).values_list("pk", "path"))
+        if unit_paths and unit_ids
+        else {}
+    )
+    # Per unit id, the target units on its path (itself and its ancestors that hold a target).
+    covers: dict[int, list[str]] = {}
+    for uid, path in path_of.items():
+        covers[uid] = [
+            path[:end] for end in range(ID_WIDTH, len(path) + 1, ID_WIDTH) if path[:end] in unit_paths
+        ]
+    # (unit path or team id, element, rank, refresh due) -> people, flat: the cheapest to add to.
+    by_unit: defaultdict[tuple[str, int, int, bool], int] = defaultdict(int)
+    by_team: defaultdict[tuple[int, int, int, bool], int] = defaultdict(int)
+    ranks: set[int] = set()
+    due = AttainmentStatus.REFRESH_DUE
+    for unit_id, team_id, element_id, rank, status, n in rows:
+        is_due = status == due
+        ranks.add(rank)
+        for prefix in covers.get(unit_id, ()) if unit_id is not None else ():
+            by_unit[prefix, element_id, rank, is_due] += n
+        if team_id in team_ids:
+            by_team[team_id, element_id, rank, is_due] += n
+    out = {}
+    for t in targets:
+        held: Any
+        held, place = (by_unit, t["unit__path"]) if t["unit_id"] else (by_team, t["team_id"])
+        at_least = [r for r in ranks if r >= t["level__rank"]]
+        warn = sum(held.get((place, t["element_id"], r, True), 0) for r in at_least)
+        covered = sum(held.get((place, t["element_id"], r, False), 0) for r in at_least)
+        out[t["pk"]] = (covered, warn)
+    return out
+
+
+def _from_rollups(
+    membership: Membership, version: FrameworkVersion, filters: Filters, targets: list[dict[str, Any]]
+) -> tuple[dict[int, tuple[int, int]], dict[int, str] | None] | None:
+    """Target id → (covered, refresh due) with the units' targets summed from the unit rollups of
+    the view (the organisation's or a unit subtree's, as the heatmap reads them) and only the teams'
+    targets counted from their people's shares (`_teams_from_shares`), so that the organisation's
+    targets never read its 350,000 attainment rows; and the names of the view's units (and of the
+    units above it). Queries: the rollups' state and rows (two), the units (one) and, with team
+    targets, the state and the teams' people's shares (two). None where the rollups cannot answer: a member who does not see
+    the whole organisation, a filter within units, rollups not kept for this version."""
+    if membership.role not in ADMINS or not rollups_apply(membership, filters):
+        return None
+    out: dict[int, tuple[int, int]] = {}
+    names: dict[int, str] | None = None
+    unit_targets = [t for t in targets if t["unit_id"]]
+    if unit_targets:
+        index = version_index(version)
+        elements, levels = index.element_rows, index.level_rows
+        read = rollups.read(membership.organisation_id, version, len(elements), len(levels), filters.unit)
+        if read is None:
+            return None
+        units = OrgUnit.objects.filter(organisation_id=membership.organisation_id)
+        if filters.unit is not None:
+            scope = filters.unit.path
+            above = [int(scope[i : i + ID_WIDTH]) for i in range(0, len(scope), ID_WIDTH)]
+            units = units.filter(filters.unit.subtree_q("path") | Q(pk__in=above))
+        found = list(units.values_list("pk", "path", "name"))
+        names = {pk: name for pk, _, name in found}
+        column = {e.pk: j for j, e in enumerate(elements)}
+        position = {lv.rank: k + 1 for k, lv in enumerate(levels)}
+        held, due, paths = _at_least_by_path(read, {pk: path for pk, path, _ in found}, len(levels))
+        for t in unit_targets:
+            low, high = prefix_range(t["unit__path"])
+            a, b = bisect_left(paths, low), bisect_left(paths, high)
+            j, pos = column[t["element_id"]], position[t["level__rank"]]
+            warn = int(due[b, j, pos] - due[a, j, pos])
+            out[t["pk"]] = (int(held[b, j, pos] - held[a, j, pos]) - warn, warn)
+    team_targets = [t for t in targets if t["team_id"]]
+    if team_targets:
+        teams = _teams_from_shares(membership, version, filters, team_targets)
+        if teams is None:
+            return None
+        out.update(teams)
+    return out, names
+
+
+def _teams_from_shares(
+    membership: Membership, version: FrameworkVersion, filters: Filters, targets: list[dict[str, Any]]
+) -> dict[int, tuple[int, int]] | None:
+    """Target id → (covered, refresh due) of teams' targets, from the per-person shares the rollups
+    keep (`rollups.read_shares`: one row per person of those teams, not one per person and
+    element). None when the rollups are not kept for this version."""
+    index = version_index(version)
+    elements, levels = index.element_rows, index.level_rows
+    team_ids = sorted({t["team_id"] for t in targets})
+    people = people_for(membership, filters).filter(team_id__in=team_ids)
+    found = rollups.read_shares(
+        membership.organisation_id, version, len(elements), len(levels), people, "team_id"
+    )
+    if found is None:
+        return None
+    keys, cells = found
+    ranks = len(levels) + 1
+    where = {team: g for g, team in enumerate(team_ids)}
+    group = np.fromiter((where.get(k, -1) for k in keys), dtype=np.intp, count=len(keys))
+    keep = group >= 0
+    group, rank, due = group[keep], cells[keep, :, 0].astype(np.intp), cells[keep, :, 1].astype(bool)
+    # Per team, element and position: the people holding it, and of them refresh due.
+    cell = (group[:, None] * len(elements) + np.arange(len(elements))[None, :]) * ranks + rank
+    size = len(team_ids) * len(elements) * ranks
+    shape = (len(team_ids), len(elements), ranks)
+    held = np.bincount(cell.ravel(), minlength=size).reshape(shape)
+    warned = np.bincount(cell.ravel(), weights=due.ravel(), minlength=size).astype(np.int64).reshape(shape)
+    column = {e.pk: j for j, e in enumerate(elements)}
+    position = {lv.rank: k + 1 for k, lv in enumerate(levels)}
+    out = {}
+    for t in targets:
+        g, j, pos = where[t["team_id"]], column[t["element_id"]], position[t["level__rank"]]
+        warn = int(warned[g, j, pos:].sum())
+        out[t["pk"]] = (int(held[g, j, pos:].sum()) - warn, warn)
+    return out
+
+
+def _at_least_by_path(
+    read: rollups.UnitTallies, path_of: dict[int, str], levels: int
+) -> tuple[Any, Any, list[str]]:
+    """The units of `read` in path order (those with a path), and per element and position the
+    people at that position or above and of them refresh due, summed over the units up to each
+    one (row 0 is nobody): a subtree is a run of units in path order, so its sum is a difference
+    of two rows."""
+    ranks = levels + 1
+    kept = [g for g, u in enumerate(read.units) if u is not None and u in path_of]
+    kept.sort(key=lambda g: path_of[read.units[g]])  # type: ignore[index]
+    paths = [path_of[read.units[g]] for g in kept]  # type: ignore[index]
+    tallies = read.tallies[kept] if kept else np.zeros((0, *read.tallies.shape[1:]), dtype=np.int64)
+    held = np.flip(np.cumsum(np.flip(tallies[:, :, 0:ranks], axis=2), axis=2), axis=2)
+    due = np.flip(np.cumsum(np.flip(tallies[:, :, ranks : 2 * ranks], axis=2), axis=2), axis=2)
+    zero = np.zeros((1, *held.shape[1:]), dtype=np.int64)
+    return (
+        np.concatenate([zero, np.cumsum(held, axis=0)]),
+        np.concatenate([zero, np.cumsum(due, axis=0)]),
+        paths,
+    )
+
+
+def _path_names(paths: set[str], known: dict[int, str] | None = None) -> dict[str, str]:
+    """Each path written out with its units' names ("Operations / Claims / North"), in one query
+    (none when the names of every unit on them are `known`)."""
     ids = {int(p[i : i + ID_WIDTH]) for p in paths for i in range(0, len(p), ID_WIDTH)}
     if not ids:
         return {}
-    name = dict(OrgUnit.objects.filter(pk__in=ids).values_list("pk", "name"))
+    if known is not None and ids <= known.keys():
+        name = known
+    else:
+        name = dict(OrgUnit.objects.filter(pk__in=ids).values_list("pk", "name"))
     return {
         p: " / ".join(name.get(int(p[i : i + ID_WIDTH]), "?") for i in range(0, len(p), ID_WIDTH))
         for p in paths
