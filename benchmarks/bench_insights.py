@@ -9,13 +9,13 @@ interleaved, `--repeat` times each:
 
 * organisation heatmap by unit: `picture()` of everyone + `overview(group_units=True)`;
   raw: people × attainment rows grouped by unit, element and rank;
-* one team, the largest (the demo's first team: 200 people): `overview_for()` + `charts()` (the level
-  grid); raw: the team's attainment rows;
+* one team, the largest (the demo's first team: 200 people): `overview_for()` alone, and with
+  `charts()` (the level grid); raw: the team's attainment rows;
 * a unit subtree, the one nearest 5,000 people (a division of the 50,000-person demo), with its
   single points of failure: `overview_for()` from the unit rollups, and `picture()` + `overview()`
   per person (what a manager whose scope it is reads); raw: the subtree's rows grouped by element
   and rank;
-* a person's view: `person_view()`; raw: the SQL of everything it shows (five queries);
+* a person's view: `person_view(charts=False)` alone, and `person_view()` with its radar; raw: the SQL of everything it shows (five queries);
 * recomputing every attainment (`recompute_version` once, after a real rule change: the
   organisation's validity of 36 months becomes 30), including the one rollup refresh it triggers;
   raw: the judgements grouped by person, element and level (what any recomputation must read).
@@ -235,10 +235,14 @@ def main() -> None:
         pic = picture(m, version)
         return overview(pic, targets_for(m, version, unit=None, team=None), group_units=True)
 
-    def team_view() -> Any:
+    def team_read() -> Any:
         f = Filters(team=team)
         ov = overview_for(m, version, f, targets_for(m, version, unit=None, team=team))
-        return charts(ov, title=team.name)
+        assert not ov.from_rollups and len(ov.data["rows"]) == team_size
+        return ov
+
+    def team_view() -> Any:
+        return charts(team_read(), title=team.name)
 
     def subtree_view() -> Any:
         f = Filters(unit=dept)
@@ -416,6 +420,12 @@ def main() -> None:
         found = [raw(sql, params)() for sql, params in person_queries]
         return found[0]
 
+    team_raw = raw(
+        f"SELECT a.person_id, a.element_id, a.rank, a.status FROM {ea} a "
+        "JOIN people_person p ON p.id = a.person_id WHERE p.team_id = %s AND a.version_id = %s",
+        [team.pk, version.pk],
+    )
+
     # (name, ours, raw over the per-person attainment rows, raw read of the rollup rows or None)
     cases: list[tuple[str, Callable[[], Any], Callable[[], Any], Callable[[], Any] | None]] = [
         (
@@ -437,13 +447,15 @@ def main() -> None:
             None,
         ),
         (
+            f"one team ({team_size} people), the read alone",
+            team_read,
+            team_raw,
+            None,
+        ),
+        (
             f"one team ({team_size} people), with the level grid",
             team_view,
-            raw(
-                f"SELECT a.person_id, a.element_id, a.rank, a.status FROM {ea} a "
-                "JOIN people_person p ON p.id = a.person_id WHERE p.team_id = %s AND a.version_id = %s",
-                [team.pk, version.pk],
-            ),
+            team_raw,
             None,
         ),
         (
@@ -495,7 +507,13 @@ def main() -> None:
             None,
         ),
         (
-            "a person's view",
+            "a person's view, the read alone",
+            lambda: person_view(m, person, version, charts=False),
+            person_raw,
+            None,
+        ),
+        (
+            "a person's view, with its radar charts",
             lambda: person_view(m, person, version),
             person_raw,
             None,

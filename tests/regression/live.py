@@ -1,22 +1,32 @@
-"""A real server for availability tests: gunicorn as `soms start` runs it, on a fresh SQLite file in
-a temporary data directory, in its own process group so it always stops."""
+"""A real server for availability tests: gunicorn as `soms start` runs it, on a freshly migrated
+SQLite file in a temporary data directory, in its own process group so it always stops; and B's
+side of those tests (`b_works_while`): bob signs in and writes while organisation A does something
+large."""
 
 from __future__ import annotations
 
+import atexit
 import http.cookiejar
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+PASSWORD = "correct horse battery staple"
 
 SETUP = r"""
 import json, django
@@ -46,23 +56,44 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+_MIGRATED: tuple[Path, dict[str, str]] | None = None
+
+
+def _migrated(env: dict[str, str]) -> tuple[Path, dict[str, str]]:
+    """A data directory migrated and set up once per test process (SETUP), and its API tokens; each
+    server starts on a copy of it, so the minute a busy machine takes to migrate is paid once."""
+    global _MIGRATED
+    if _MIGRATED is None:
+        template = Path(tempfile.mkdtemp(prefix="soms-live-"))
+        atexit.register(shutil.rmtree, template, True)
+        # Migrating a fresh database takes about a minute when the machine is busy (2 cores, several
+        # test suites at once); the bound only stops a setup that hangs.
+        setup = subprocess.run(
+            [sys.executable, "-c", SETUP],
+            env={**env, "SOMS_DATA_DIR": str(template)},
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=True,
+        )
+        _MIGRATED = template, json.loads(setup.stdout.strip().splitlines()[-1])
+    return _MIGRATED
+
+
 @contextmanager
 def live_server(data_dir: Path, *, extra_env: dict[str, str] | None = None) -> Any:
-    """Yields (base url, {username: API token}); alice and bob own one organisation each."""
+    """Yields (base url, {username: API token}); alice and bob own one organisation each.
+    `extra_env` goes to the server and its worker (settings such as batch sizes)."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "soms.settings",
         "SOMS_ENV": "development",
         "SOMS_DATA_DIR": str(data_dir),
         "SOMS_DATABASE_URL": "",
-        **(extra_env or {}),
     }
-    # Migrating a fresh database takes about a minute when the machine is busy (2 cores, several
-    # test suites at once); the bound only stops a setup that hangs.
-    setup = subprocess.run(
-        [sys.executable, "-c", SETUP], env=env, capture_output=True, text=True, timeout=600, check=True
-    )
-    tokens = json.loads(setup.stdout.strip().splitlines()[-1])
+    template, tokens = _migrated(env)
+    shutil.copytree(template, data_dir, dirs_exist_ok=True)
+    env |= extra_env or {}
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-c", SERVE, str(port)],
@@ -156,3 +187,56 @@ def api(base: str, token: str, method: str, path: str, body: Any = None, raw: by
             return response.status, response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()
+
+
+def b_round(base: str, token: str, n: int) -> list[tuple[str, int, float]]:
+    """Sign in as bob and create a framework in B; (what, status, seconds) for each."""
+    out = []
+    started = time.perf_counter()
+    status = Browser(base).sign_in("bob", PASSWORD)
+    out.append(("sign-in", status, time.perf_counter() - started))
+    started = time.perf_counter()
+    status, _ = api(base, token, "POST", "/api/v1/frameworks", {"code": f"b-{n}", "name": f"B {n}"})
+    out.append(("write", status, time.perf_counter() - started))
+    return out
+
+
+@dataclass
+class BesideA:
+    """B's requests on an idle server (the slowest of each kind) and while A worked."""
+
+    baseline: dict[str, float]
+    during: list[tuple[str, int, float]]
+
+    def check(self, *, at_least: int, facts: object = None) -> float:
+        """Every one of B's requests succeeded and none was more than a second slower than idle;
+        returns the worst slow-down."""
+        assert len(self.during) >= at_least, ("B made too few requests while A worked", self.during)
+        failures = [r for r in self.during if r[1] not in (201, 302)]
+        assert failures == [], failures
+        slowed = [
+            (what, round(s - self.baseline[what], 2))
+            for what, _, s in self.during
+            if s - self.baseline[what] > 1.0
+        ]
+        assert slowed == [], (slowed, self.baseline, facts)
+        return max(s - self.baseline[what] for what, _, s in self.during)
+
+
+def b_works_while(base: str, token: str, a_works: Callable[[], None], *, within: float) -> BesideA:
+    """Measures B's rounds on the idle server (which warms both workers), then runs `a_works` in a
+    thread and has B sign in and write again and again until it ends (at most `within` seconds)."""
+    idle = [r for n in range(4) for r in b_round(base, token, n)]
+    assert all(status in (201, 302) for _, status, _ in idle), idle
+    baseline = {what: max(s for w, _, s in idle if w == what) for what, _, _ in idle}
+    thread = threading.Thread(target=a_works)
+    thread.start()
+    during: list[tuple[str, int, float]] = []
+    n = 100
+    deadline = time.monotonic() + within
+    while thread.is_alive() and time.monotonic() < deadline:
+        during += b_round(base, token, n)
+        n += 1
+    thread.join(timeout=within)
+    assert not thread.is_alive(), f"A's work did not finish within {within:.0f} s"
+    return BesideA(baseline, during)
