@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -215,6 +215,15 @@ BEING_APPLIED = (
     "This import is being applied right now (from another tab or request); nothing more was "
     "written. Wait for it to finish and reload its page."
 )
+TAKEN_OVER = (
+    "This import was taken over by another apply (this one had not finished in over "
+    "{minutes} minutes, so its claim was counted as stopped); nothing was written by this one. "
+    "Reload the import's page to see how the other apply went."
+)
+CHANGED_WHILE_APPLYING = (
+    "The organisation changed while this import was being written (another edit or import added a "
+    "row it would add), so nothing was written. Check the file again and apply the new dry run."
+)
 CHANGED_SINCE_CHECK = (
     "The organisation changed since this file was checked (someone changed a person it touches, "
     "or another import or edit moved what it would do), so nothing was written. The file has been "
@@ -330,6 +339,10 @@ def people_import_apply(
         raise
 
 
+def _taken_over() -> str:
+    return TAKEN_OVER.format(minutes=max(1, int(settings.SOMS_IMPORT_CLAIM_SECONDS) // 60))
+
+
 def _mine(record: PeopleImport) -> Q:
     """The record as this caller claimed it: its claim time is the claim's token."""
     return Q(pk=record.pk, status=ImportStatus.APPLYING, claimed_at=record.claimed_at)
@@ -380,6 +393,14 @@ def _apply_claimed(
     if progress is not None:
         progress("writing", 0, prepared.people)
 
+    def start() -> None:
+        # First in the write transaction, before any row: this caller's claim must still be its own.
+        # An UPDATE (not a read) so that the row stays locked to the commit: on PostgreSQL a takeover
+        # waits for this transaction and then finds the claim time changed; on SQLite it holds the
+        # write lock. An applier stalled past SOMS_IMPORT_CLAIM_SECONDS and overtaken stops here.
+        if not PeopleImport.objects.filter(mine).update(status=ImportStatus.APPLYING):
+            raise PeopleConflict(_taken_over())
+
     def finish(result: dict[str, Any]) -> None:
         # In the transaction that makes the import live: the record says applied exactly when it is.
         organisation_changed.send(None, organisation_id=record.organisation_id)
@@ -393,13 +414,21 @@ def _apply_claimed(
             # Someone released, took over (a stale claim) or deleted it meanwhile: roll it all back.
             raise PeopleConflict(BEING_APPLIED)
 
-    result = write_prepared(
-        organisation=record.organisation,
-        prepared=prepared,
-        actor=actor,
-        finish=finish,
-        progress=progress or _silent,
-    )
+    try:
+        result = write_prepared(
+            organisation=record.organisation,
+            prepared=prepared,
+            actor=actor,
+            start=start,
+            finish=finish,
+            progress=progress or _silent,
+        )
+    except IntegrityError as exc:
+        # A row it would add exists by now (rolled back, nothing written): taken over after `start`
+        # looked, or another edit added it. A conflict to explain, not a 500.
+        if not PeopleImport.objects.filter(mine).exists():
+            raise PeopleConflict(_taken_over()) from exc
+        raise PeopleConflict(CHANGED_WHILE_APPLYING) from exc
     if progress is not None:
         progress("writing", prepared.people, prepared.people)
     record.refresh_from_db()
