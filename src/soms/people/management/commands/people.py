@@ -1,5 +1,8 @@
 """`soms people import FILE --org SLUG [--dry-run] [--deactivate-missing] [--clear-empty] [--sheet NAME]`
-and `soms people export --org SLUG [--format csv|xlsx] [-o FILE]`.
+and `soms people export --org SLUG [--format csv|xlsx] [-o FILE]`
+and `soms people team-units [--org SLUG] [--fix]`: people whose team is outside their unit (left by
+team moves before those moved their people; the nightly report lists them too), and with --fix
+(one organisation) each moved to their team's unit, audited, revision on.
 
 The command line acts as the operator of the installation (the audit log shows no actor). An import
 checks the whole file first and lists every problem by row and column; nothing is written unless
@@ -23,7 +26,7 @@ class Command(BaseCommand):
     help = "Import people and structure from an HR file (CSV or XLSX), or export them."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        sub = parser.add_subparsers(dest="action", required=True, metavar="import|export")
+        sub = parser.add_subparsers(dest="action", required=True, metavar="import|export|team-units")
         imp = sub.add_parser("import", help="import people from a CSV or XLSX file (all or nothing)")
         imp.add_argument("file")
         imp.add_argument("--org", required=True, help="organisation slug")
@@ -39,6 +42,11 @@ class Command(BaseCommand):
         exp.add_argument("--org", required=True, help="organisation slug")
         exp.add_argument("--format", choices=["csv", "xlsx"], default="csv")
         exp.add_argument("-o", "--output", help="file to write (default: standard output for CSV)")
+        tu = sub.add_parser(
+            "team-units", help="list people whose team is outside their unit; --fix moves them"
+        )
+        tu.add_argument("--org", help="organisation slug (default: every organisation; required with --fix)")
+        tu.add_argument("--fix", action="store_true", help="move each to their team's unit (audited)")
 
     def organisation(self, slug: str) -> Organisation:
         org = Organisation.objects.filter(slug=slug).first()
@@ -50,6 +58,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "import":
             self.do_import(options)
+        elif options["action"] == "team-units":
+            self.do_team_units(options)
         else:
             self.do_export(options)
 
@@ -129,3 +139,28 @@ class Command(BaseCommand):
             self.stdout.write(f"Wrote {options['output']}: {job.message.split(':')[0]}.")
         else:
             self.stdout.write(data.decode("utf-8"), ending="")
+
+    def do_team_units(self, options: dict[str, Any]) -> None:
+        from soms.people.services.consistency import people_team_unit_repair, people_team_unit_report
+
+        org = self.organisation(options["org"]) if options["org"] else None
+        if options["fix"]:
+            if org is None:
+                raise CommandError("--fix repairs one organisation at a time: give it with --org SLUG.")
+            moved = people_team_unit_repair(organisation=org, actor=None)
+            for r in moved:
+                self.stdout.write(f"  moved {r.employee_id} {r.name}: {r.unit or 'no unit'} → {r.team_unit}")
+            self.stdout.write(
+                self.style.SUCCESS(f"{org.slug}: moved {len(moved)} people to their team's unit.")
+            )
+        report = people_team_unit_report(org)
+        if not report:
+            self.stdout.write("No person's team is outside their unit.")
+            return
+        slugs = dict(Organisation.objects.filter(pk__in=report).values_list("pk", "slug"))
+        for org_id, rows in sorted(report.items(), key=lambda kv: slugs[kv[0]]):
+            self.stdout.write(f"{slugs[org_id]}: {len(rows)} people whose team is outside their unit")
+            for r in rows:
+                self.stdout.write(f"  {r.describe()}")
+        if not options["fix"]:
+            self.stdout.write("Repair with: soms people team-units --org SLUG --fix")
