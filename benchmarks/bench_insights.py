@@ -271,15 +271,22 @@ def main() -> None:
         Person.objects.filter(pk=person.pk).update(user=user)
         return membership_set(organisation=org, user=user, role=Role.MANAGER, actor=None)
 
+    top = Person.objects.filter(organisation=org, manager__isnull=True).order_by("pk").first()
+    assert top is not None
+    # Not the head of the reporting lines (at 5,000 people they sit in that subtree): one person has
+    # one login, so the second login would take the first's person and leave it a scope of nobody.
     head_of_unit = (
-        Person.objects.filter(dept.subtree_q("unit__path"), organisation=org).order_by("chain", "pk").first()
+        Person.objects.filter(dept.subtree_q("unit__path"), organisation=org)
+        .exclude(pk=top.pk)
+        .order_by("chain", "pk")
+        .first()
     )
     assert head_of_unit is not None
     unit_update(unit=dept, manager=head_of_unit, actor=None)
     unit_manager = manager_login("bench-unit-manager", head_of_unit)
-    top = Person.objects.filter(organisation=org, manager__isnull=True).order_by("pk").first()
-    assert top is not None
     top_manager = manager_login("bench-top-manager", top)
+    for login in (unit_manager, top_manager):
+        assert Person.objects.filter(organisation=org, user=login.user).count() == 1, login
     unit_scope = Person.objects.filter(
         Q(pk=head_of_unit.pk) | head_of_unit.reports_q() | dept.subtree_q("unit__path"),
         organisation=org,
