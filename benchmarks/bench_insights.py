@@ -9,13 +9,13 @@ interleaved, `--repeat` times each:
 
 * organisation heatmap by unit: `picture()` of everyone + `overview(group_units=True)`;
   raw: people × attainment rows grouped by unit, element and rank;
-* one team, the largest (the demo's first team: 200 people): `overview_for()` + `charts()` (the level
-  grid); raw: the team's attainment rows;
+* one team, the largest (the demo's first team: 200 people): `overview_for()` alone, and with
+  `charts()` (the level grid); raw: the team's attainment rows;
 * a unit subtree, the one nearest 5,000 people (a division of the 50,000-person demo), with its
   single points of failure: `overview_for()` from the unit rollups, and `picture()` + `overview()`
   per person (what a manager whose scope it is reads); raw: the subtree's rows grouped by element
   and rank;
-* a person's view: `person_view()`; raw: the SQL of everything it shows (five queries);
+* a person's view: `person_view(charts=False)` alone, and `person_view()` with its radar; raw: the SQL of everything it shows (five queries);
 * recomputing every attainment (`recompute_version` once, after a real rule change: the
   organisation's validity of 36 months becomes 30), including the one rollup refresh it triggers;
   raw: the judgements grouped by person, element and level (what any recomputation must read).
@@ -235,10 +235,14 @@ def main() -> None:
         pic = picture(m, version)
         return overview(pic, targets_for(m, version, unit=None, team=None), group_units=True)
 
-    def team_view() -> Any:
+    def team_read() -> Any:
         f = Filters(team=team)
         ov = overview_for(m, version, f, targets_for(m, version, unit=None, team=team))
-        return charts(ov, title=team.name)
+        assert not ov.from_rollups and len(ov.data["rows"]) == team_size
+        return ov
+
+    def team_view() -> Any:
+        return charts(team_read(), title=team.name)
 
     def subtree_view() -> Any:
         f = Filters(unit=dept)
@@ -267,15 +271,22 @@ def main() -> None:
         Person.objects.filter(pk=person.pk).update(user=user)
         return membership_set(organisation=org, user=user, role=Role.MANAGER, actor=None)
 
+    top = Person.objects.filter(organisation=org, manager__isnull=True).order_by("pk").first()
+    assert top is not None
+    # Not the head of the reporting lines (at 5,000 people they sit in that subtree): one person has
+    # one login, so the second login would take the first's person and leave it a scope of nobody.
     head_of_unit = (
-        Person.objects.filter(dept.subtree_q("unit__path"), organisation=org).order_by("chain", "pk").first()
+        Person.objects.filter(dept.subtree_q("unit__path"), organisation=org)
+        .exclude(pk=top.pk)
+        .order_by("chain", "pk")
+        .first()
     )
     assert head_of_unit is not None
     unit_update(unit=dept, manager=head_of_unit, actor=None)
     unit_manager = manager_login("bench-unit-manager", head_of_unit)
-    top = Person.objects.filter(organisation=org, manager__isnull=True).order_by("pk").first()
-    assert top is not None
     top_manager = manager_login("bench-top-manager", top)
+    for login in (unit_manager, top_manager):
+        assert Person.objects.filter(organisation=org, user=login.user).count() == 1, login
     unit_scope = Person.objects.filter(
         Q(pk=head_of_unit.pk) | head_of_unit.reports_q() | dept.subtree_q("unit__path"),
         organisation=org,
@@ -416,6 +427,12 @@ def main() -> None:
         found = [raw(sql, params)() for sql, params in person_queries]
         return found[0]
 
+    team_raw = raw(
+        f"SELECT a.person_id, a.element_id, a.rank, a.status FROM {ea} a "
+        "JOIN people_person p ON p.id = a.person_id WHERE p.team_id = %s AND a.version_id = %s",
+        [team.pk, version.pk],
+    )
+
     # (name, ours, raw over the per-person attainment rows, raw read of the rollup rows or None)
     cases: list[tuple[str, Callable[[], Any], Callable[[], Any], Callable[[], Any] | None]] = [
         (
@@ -437,13 +454,15 @@ def main() -> None:
             None,
         ),
         (
+            f"one team ({team_size} people), the read alone",
+            team_read,
+            team_raw,
+            None,
+        ),
+        (
             f"one team ({team_size} people), with the level grid",
             team_view,
-            raw(
-                f"SELECT a.person_id, a.element_id, a.rank, a.status FROM {ea} a "
-                "JOIN people_person p ON p.id = a.person_id WHERE p.team_id = %s AND a.version_id = %s",
-                [team.pk, version.pk],
-            ),
+            team_raw,
             None,
         ),
         (
@@ -495,7 +514,13 @@ def main() -> None:
             None,
         ),
         (
-            "a person's view",
+            "a person's view, the read alone",
+            lambda: person_view(m, person, version, charts=False),
+            person_raw,
+            None,
+        ),
+        (
+            "a person's view, with its radar charts",
             lambda: person_view(m, person, version),
             person_raw,
             None,

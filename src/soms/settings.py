@@ -272,6 +272,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = SOMS_MAX_UPLOAD_BYTES + 1024 * 1024
 SOMS_PEOPLE_IMPORT_MAX_ROWS = envint("SOMS_PEOPLE_IMPORT_MAX_ROWS", 200_000)
 # Up to this many rows an HR file is applied within the request; a larger one in a background job.
 SOMS_PEOPLE_IMPORT_INLINE_ROWS = envint("SOMS_PEOPLE_IMPORT_INLINE_ROWS", 2_000)
+# An inline apply (a request) that claimed an HR file this many seconds ago and has not finished
+# has stopped (its process died: nothing was written, the write is one transaction); a later apply
+# may take the file over. Far longer than any inline apply of SOMS_PEOPLE_IMPORT_INLINE_ROWS takes.
+SOMS_IMPORT_CLAIM_SECONDS = envint("SOMS_IMPORT_CLAIM_SECONDS", 600)
 # A people file of more bytes than this is checked (dry run) by a background job with a progress
 # bar; what can be refused without reading its rows (size, encoding, sheets, columns) still is in
 # the request. About 2,500 rows of a typical HR export.
@@ -433,6 +437,12 @@ if SOMS_JOBS_STALE_SECONDS <= 2 * SOMS_JOBS_HEARTBEAT_SECONDS:
         f"SOMS_JOBS_STALE_SECONDS={SOMS_JOBS_STALE_SECONDS} must be more than twice "
         f"SOMS_JOBS_HEARTBEAT_SECONDS={SOMS_JOBS_HEARTBEAT_SECONDS}, or live jobs would be reclaimed"
     )
+# An invitation mail that fails for a reason that passes (the mail server down, unreachable, slow
+# or answering "try later", 4xx) is tried again, up to this many sends in all, each after a wait
+# four times the one before (60 s, 4 min, 16 min by default), by a task scheduled for that time
+# (soms.people.tasks); then it is "not sent" with the reason. A permanent refusal is not retried.
+SOMS_INVITATION_SEND_ATTEMPTS = _at_least("SOMS_INVITATION_SEND_ATTEMPTS", 4, 1)
+SOMS_INVITATION_RETRY_SECONDS = _at_least("SOMS_INVITATION_RETRY_SECONDS", 60, 1)
 
 LOGGING = {
     "version": 1,

@@ -176,20 +176,23 @@ def test_dashboard_reads_have_fixed_query_counts(
     m = owner(skilled)
     claims = skilled.units["claims"]
     targets = targets_for(m, soms_version, unit=None, team=None)
-    # picture of the grid's page (elements, levels, people, attainment, profiles, requirements),
-    # the rollup state and rows, the units' paths and names (one query of the organisation's units,
-    # or of the subtree and its ancestors; never a list of every unit's id), the sole holders' names.
-    with django_assert_num_queries(10) as ctx:
+    # picture of the grid's page (the people, then their attainment and their profiles'
+    # requirements in one query; the version's elements and levels are kept with its index), the
+    # rollup state and rows, the units' paths and names (one query of the organisation's units, or of
+    # the subtree and its ancestors; never a list of every unit's id), the sole holders' names.
+    with django_assert_num_queries(6) as ctx:
         org = overview_for(m, soms_version, Filters(), targets, group_units=True)
     assert not any(" IN (" in q["sql"] and "people_orgunit" in q["sql"] for q in ctx.captured_queries)
     assert org.from_rollups and org.data["single_points"]["sole"]
     unit_targets = targets_for(m, soms_version, unit=claims, team=None)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(6):
         sub = overview_for(m, soms_version, Filters(unit=claims), unit_targets, group_units=True)
     assert sub.from_rollups
     team = Filters(team=skilled.team)
     team_targets = targets_for(m, soms_version, unit=None, team=skilled.team)
-    with django_assert_num_queries(6):  # the per-person picture (6); no rollups for a team
+    # The per-person picture, no rollups for a team: the people, then their attainment and
+    # requirements in one query (no list of their ids compiled by the ORM).
+    with django_assert_num_queries(2):
         ov = overview_for(m, soms_version, team, team_targets)
     assert not ov.from_rollups and ov.data["people"] == 3
 
@@ -212,11 +215,11 @@ def test_a_refresh_takes_the_same_queries_for_one_person_or_everyone(
     a = skilled.world.org_a
     everyone = [p.pk for p in skilled.people.values()]
     # version, the state (the lock) and its current generation, elements, levels, their old shares,
-    # the people, their attainment, profiles and requirements, their units' rows, then delete and
+    # the people, their attainment and requirements (one query), their units' rows, then delete and
     # insert the units' rows and the shares (inside a savepoint here).
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(15):
         rollups.refresh(a.pk, soms_version.pk, [skilled.people["E005"].pk])
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(15):
         rollups.refresh(a.pk, soms_version.pk, everyone)
     assert stored(a.pk, soms_version) == from_scratch(a.pk, soms_version)
 
@@ -228,10 +231,10 @@ def test_the_person_view_reads_in_a_fixed_number_of_queries(
 
     m = owner(skilled)
     person_view(m, skilled.people["E003"], soms_version)  # compiles the version's engine once
-    # stored attainment, requirements; the self line (the validity overrides, the judgements with
-    # their assessments, the projects); the plan. The version's levels, elements, statements and
-    # areas are compiled once per process.
-    with django_assert_num_queries(6):
+    # stored attainment and requirements (one query); the self line (the validity overrides, the
+    # judgements with their assessments, the projects); the plan. The version's levels, elements,
+    # statements and areas are compiled once per process.
+    with django_assert_num_queries(5):
         view = person_view(m, skilled.people["E003"], soms_version)
     assert view["gaps_total"] >= 1
 
@@ -343,11 +346,12 @@ def test_a_managers_dashboard_reads_in_a_fixed_number_of_queries(
     m = manager(skilled)
     targets = targets_for(m, soms_version, unit=None, team=None)
     overview_for(m, soms_version, Filters(), targets, group_units=True)  # her person record, cached
-    # picture of the grid's page (elements, levels, the units she manages for her scope, people,
-    # attainment, profiles, requirements), the units she manages for the sole holders' scope, the
-    # units she manages and again for the others' scope, the rollup state, the unit rows, the
-    # others' shares, the units' paths and names (one query), the sole holders' names.
-    with django_assert_num_queries(15):
+    # picture of the grid's page (the units she manages for her scope, people, then their
+    # attainment and requirements in one query; the version's elements and levels are kept with its
+    # index), the units she manages for the sole holders' scope, the units she manages and again for
+    # the others' scope, the rollup state, the unit rows, the others' shares, the units' paths and
+    # names (one query), the sole holders' names.
+    with django_assert_num_queries(11):
         small = overview_for(m, soms_version, Filters(), targets, group_units=True)
     # More people reporting to her, outside the units she manages: the same queries.
     alice = skilled.world.alice
@@ -361,7 +365,7 @@ def test_a_managers_dashboard_reads_in_a_fixed_number_of_queries(
                 unit=skilled.units["finance"],
                 manager=skilled.people["E002"],
             )
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(11):
         large = overview_for(m, soms_version, Filters(), targets, group_units=True)
     assert large.from_rollups and large.data["people"] == small.data["people"] + 12
 

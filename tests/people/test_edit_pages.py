@@ -38,7 +38,9 @@ def test_an_admin_renames_and_moves_a_team_on_its_page(org: Org) -> None:
     team = Team.objects.get(pk=org.team.pk)
     assert (team.name, team.unit_id, team.revision) == ("South desk", org.units["south"].pk, 2)
     entry = AuditLogEntry.objects.filter(action="team.update", object_id=str(team.pk)).get()
-    assert entry.actor == w.alice and entry.after == {"name": "South desk", "unit": org.units["south"].pk}
+    # Its three people moved with it (tests/people/test_team_moves.py).
+    assert entry.actor == w.alice and entry.after["name"] == "South desk"
+    assert entry.after["unit"] == org.units["south"].pk and entry.after["people_moved"] == 3
     # The unit's page links to the edit page.
     unit_page = client.get(f"/people/units/{org.units['south'].pk}/").content.decode()
     assert f'href="/people/teams/{team.pk}/edit/"' in unit_page

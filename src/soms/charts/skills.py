@@ -7,7 +7,7 @@ the level's short name as text, so the grid does not rely on colour alone.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from soms.charts.svg import GRID, chart_id, esc, legend, legend_rows, open_svg
 
@@ -15,8 +15,9 @@ from soms.charts.svg import GRID, chart_id, esc, legend, legend_rows, open_svg
 _LEVEL_FILLS = ("#f1f3f6", "#c9dcf0", "#7fa9d8", "#2f6fb6", "#163f73", "#0b2447")
 
 
-@dataclass(frozen=True)
-class LevelCell:
+class LevelCell(NamedTuple):
+    """One cell (a tuple: a grid of 200 people draws 1,400 of them, twice for a page)."""
+
     rank: int  # 0: no level
     short: str = ""  # text shown in the cell ("F", "P", "SP", "3")
     required: int | None = None  # required rank, when there is a requirement
@@ -82,39 +83,49 @@ def level_grid(
         out.append(f'<text x="{left - 6:.1f}" y="{y:.1f}" text-anchor="end">{esc(label)}</text>')
     out.append("</g>")
     out.append('<g class="cells">')
-    # Per column and per row the same coordinates recur in every cell: formatted once.
+    # Per column and per row the same coordinates recur in every cell: formatted once; so do the
+    # parts that depend only on the cell's level, state and text (a few kinds in a grid). Each cell
+    # is one string of the lines it used to append one by one (the drawing is joined by newlines).
     size = f'width="{cell_width - 2:g}" height="{cell_height - 2:g}"'
     col_x = [left + j * cell_width for j in range(len(col_labels))]
     xs = [f"{x:.1f}" for x in col_x]
     text_xs = [f"{x + (cell_width - 2) / 2:.1f}" for x in col_x]
     corner_xs = [f"{x + cell_width - 2 - 10:.1f}" for x in col_x]
+    cross_xs = [(f"{x + 3:.1f}", f"{x + 11:.1f}") for x in col_x]
+    kinds: dict[tuple[int, str, str], tuple[str, str]] = {}
     for i, row in enumerate(rows):
         y = top + i * cell_height
-        ys, text_y = f"{y:.1f}", f"{y + cell_height / 2 + 3:.1f}"
+        ys, text_y, cross_y = f"{y:.1f}", f"{y + cell_height / 2 + 3:.1f}", f"{y + 3:.1f}"
+        label = row_labels[i]
         for j, cell in enumerate(row):
-            x = col_x[j]
-            fill = _LEVEL_FILLS[min(cell.rank, len(_LEVEL_FILLS) - 1)]
-            ink = "#fff" if cell.rank >= 3 else "#1b2430"
-            out.append(
-                f"<g><title>{esc(cell.detail or f'{row_labels[i]}, {col_labels[j]}')}</title>"
-                f'<rect x="{xs[j]}" y="{ys}" {size} fill="{fill}"'
-                + (
+            kind = (cell.rank, cell.state, cell.short)
+            parts = kinds.get(kind)
+            if parts is None:
+                fill = _LEVEL_FILLS[min(cell.rank, len(_LEVEL_FILLS) - 1)]
+                ink = "#fff" if cell.rank >= 3 else "#1b2430"
+                dash = (
                     ' stroke="#b7791f" stroke-width="2" stroke-dasharray="4 2"'
                     if cell.state == "refresh_due"
                     else ""
                 )
-                + "/>"
+                text = cell.short or ("–" if cell.rank == 0 else str(cell.rank))
+                parts = kinds[kind] = (
+                    f' fill="{fill}"{dash}/>',
+                    f'" text-anchor="middle" fill="{ink}">{esc(text)}</text></g>',
+                )
+            line = (
+                f"<g><title>{esc(cell.detail or f'{label}, {col_labels[j]}')}</title>"
+                f'<rect x="{xs[j]}" y="{ys}" {size}{parts[0]}\n'
             )
             if cell.required is not None and cell.rank < cell.required:
-                out.append(f'<path d="M{corner_xs[j]} {ys} h10 v10 Z" fill="#c0392b"/>')
+                line += f'<path d="M{corner_xs[j]} {ys} h10 v10 Z" fill="#c0392b"/>\n'
             if cell.state == "expired":
-                out.append(
-                    f'<path d="M{x + 3:.1f} {y + 3:.1f} l8 8 M{x + 11:.1f} {y + 3:.1f} l-8 8" stroke="#c0392b" stroke-width="1.6"/>'
+                cx3, cx11 = cross_xs[j]
+                line += (
+                    f'<path d="M{cx3} {cross_y} l8 8 M{cx11} {cross_y} l-8 8" stroke="#c0392b" '
+                    'stroke-width="1.6"/>\n'
                 )
-            text = cell.short or ("–" if cell.rank == 0 else str(cell.rank))
-            out.append(
-                f'<text x="{text_xs[j]}" y="{text_y}" text-anchor="middle" fill="{ink}">{esc(text)}</text></g>'
-            )
+            out.append(f'{line}<text x="{text_xs[j]}" y="{text_y}{parts[1]}')
     out.append("</g>")
     ly = height - 10 - 16 * legend_lines
     items = [

@@ -35,7 +35,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from soms.assessments.services.bulkwrite import insert_rows
@@ -638,3 +638,31 @@ def read_scope(
         np.array([n for _, n, _ in found], dtype=np.int64),
         np.stack([t for _, _, t in found]).astype(np.int64),
     )
+
+
+def read_shares(
+    organisation_id: int, version: FrameworkVersion, elements: int, levels: int, people: Any, key: str
+) -> tuple[list[Any], Any] | None:
+    """The per-person shares (`PersonTally`) of `people` (a Person query), each with that person's
+    `key` field (their team, say): (keys, int8 people × elements × 4 cells as `PersonTally` keeps
+    them), in one query after the state check; None when the rollups are not kept for this version
+    (the caller reads per person). One row per person instead of one per person and element."""
+    kept = RollupState.objects.filter(organisation_id=organisation_id, version=version)
+    state = kept.first()
+    if state is None or state.elements != elements or state.levels != levels:
+        return None
+    shares = list(
+        PersonTally.objects.filter(
+            version=version,
+            generation=Subquery(kept.values("generation")[:1]),
+            person_id__in=people.order_by().values("pk"),
+        )
+        .annotate(key=Subquery(Person.objects.filter(pk=OuterRef("person_id")).values(key)[:1]))
+        .values_list("key", "cells")
+    )
+    if any(len(c) != 4 * elements for _, c in shares):
+        return None  # written for another layout: read per person until they are rebuilt
+    cells = np.frombuffer(b"".join(bytes(c) for _, c in shares), dtype=np.int8).reshape(
+        len(shares), elements, 4
+    )
+    return [k for k, _ in shares], cells

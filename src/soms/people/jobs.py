@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils import timezone
 
 from soms.jobs.runner import JobContext, JobError, job
 from soms.people.errors import PeopleConflict
@@ -128,4 +129,7 @@ def invitation_send_job(ctx: JobContext, *, invitation_id: int) -> str:
     invitation = invitation_send(invitation=invitation)
     if invitation.send_status == InvitationSend.FAILED:
         raise JobError(f"The invitation to {invitation.email} was not sent: {invitation.send_error}")
+    if invitation.next_send_at is not None:
+        at = timezone.localtime(invitation.next_send_at).strftime("%H:%M")
+        return f"The invitation to {invitation.email} was not sent yet: {invitation.send_error}. It is tried again at {at}."
     return f"Sent the invitation to {invitation.email}."

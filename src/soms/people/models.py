@@ -309,6 +309,10 @@ class PeopleImport(TenantOwned):
     # apply whose fresh check differs was reviewed against another organisation and is refused.
     fingerprint = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the apply now under way claimed it (status applying): a claim older than
+    # SOMS_IMPORT_CLAIM_SECONDS with no job running it was left by a process that died, and a later
+    # apply takes it over. Each claim's time is also its token: only that applier may finish.
+    claimed_at = models.DateTimeField(null=True, blank=True)
     applied_at = models.DateTimeField(null=True, blank=True)
     # The background job checking or applying a large file (see soms.people.jobs), while and after it runs.
     job = models.ForeignKey("jobs.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
@@ -357,6 +361,9 @@ class Invitation(TenantOwned):
     )
     send_error = models.CharField(max_length=500, blank=True)
     send_attempts = models.PositiveIntegerField(default=0)
+    # When the next automatic try of a send that failed for a passing reason is due (send_error says
+    # why the last failed); None when none is scheduled. See soms.people.services.invitations.
+    next_send_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()

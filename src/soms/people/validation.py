@@ -58,3 +58,15 @@ def team_problem(team: Any, unit: Any) -> str | None:
     if team.unit_id != unit.pk:
         return f"the team {team.name!r} is not part of the unit {unit.name!r}: choose a team of the person's unit"
     return None
+
+
+def team_unit_problem(team: Any, unit: Any, people: int) -> str | None:
+    """A team's people are in the team's unit (`team_problem`), so moving a team moves them with
+    it; a team that holds people cannot be left without a unit, for they could not follow."""
+    if unit is None and people:
+        held = "1 person" if people == 1 else f"{people} people"
+        return (
+            f"the team {team.name!r} has {held}, who are always in the team's unit: a team with "
+            "people must be part of a unit (move them to another team first to leave it without one)"
+        )
+    return None

@@ -15,6 +15,7 @@ JSON as its text.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -75,12 +76,15 @@ def upsert_rows(
         conflict += f"{table}.{qn(newer)} < excluded.{qn(newer)} AND "
     if connection.vendor == "postgresql":
         # COPY into a temporary table of the same columns (psycopg formats COPY rows in C), then one
-        # INSERT … SELECT. The table is dropped at commit; dropping it first as well covers a caller
-        # that runs several of these inside one outer transaction.
-        incoming = qn(f"incoming_{model._meta.db_table}")
+        # INSERT … SELECT. The table is the session's, made once per connection and set of columns
+        # and emptied at every commit (a recomputation writes in hundreds of short transactions: a
+        # table created and dropped in each was catalogue writes in each); emptied first as well for
+        # a caller that runs several of these inside one outer transaction.
+        digest = hashlib.blake2s(" ".join(columns).encode(), digest_size=4).hexdigest()
+        incoming = qn(f"incoming_{model._meta.db_table}_{digest}"[-63:])
         cursor.execute(
-            f"DROP TABLE IF EXISTS pg_temp.{incoming}; "
-            f"CREATE TEMPORARY TABLE {incoming} ON COMMIT DROP AS SELECT {names} FROM {table} WITH NO DATA"
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {incoming} ON COMMIT DELETE ROWS AS "
+            f"SELECT {names} FROM {table} WITH NO DATA; DELETE FROM pg_temp.{incoming}"
         )
         _copy(cursor, f"COPY {incoming} ({names}) FROM STDIN", rows)
         mine = ", ".join(f"{table}.{qn(c)}" for c in changing)

@@ -703,30 +703,42 @@ def _unit_rows(
 
 
 def person_rows(pic: Picture, offset: int, limit: int) -> list[dict[str, Any]]:
-    """One row per person (by name), with level, requirement, gap and warnings per element."""
+    """One row per person (by name), with level, requirement, gap and warnings per element. The
+    cells' values are taken from the matrices a page at a time (level codes by position through an
+    object array, numbers and flags by `tolist`), not element by element."""
     h, req, elements, levels = pic.holdings, pic.required, pic.elements, pic.levels
-    gap = np.clip(req - h.rank, 0, None)
-    rows = []
-    for i in range(offset, min(offset + limit, len(pic.people))):
-        p = pic.people[i]
-        rows.append(
-            {
-                "person": p["id"],
-                "name": p["name"],
-                "cells": [
-                    {
-                        "element": elements[j].code,
-                        "level": levels[int(h.rank[i, j]) - 1].code if h.rank[i, j] else None,
-                        "required": levels[int(req[i, j]) - 1].code if req[i, j] else None,
-                        "gap": int(gap[i, j]),
-                        "refresh_due": bool(h.refresh_due[i, j]),
-                        "expired": bool(h.expired[i, j]),
-                    }
-                    for j in range(len(elements))
-                ],
-            }
+    end = min(offset + limit, len(pic.people))
+    if end <= offset:
+        return []
+    page = slice(offset, end)
+    codes = np.array([None, *(lv.code for lv in levels)], dtype=object)
+    held, need = h.rank[page], req[page]
+    level_codes = codes[held].tolist()
+    required_codes = codes[need].tolist()
+    gaps = np.clip(need.astype(np.int64) - held, 0, None).tolist()
+    refresh_due = h.refresh_due[page].tolist()
+    expired = h.expired[page].tolist()
+    element_codes = [e.code for e in elements]
+    return [
+        {
+            "person": p["id"],
+            "name": p["name"],
+            "cells": [
+                {
+                    "element": code,
+                    "level": lv,
+                    "required": rq,
+                    "gap": g,
+                    "refresh_due": rd,
+                    "expired": ex,
+                }
+                for code, lv, rq, g, rd, ex in zip(element_codes, lvs, rqs, gs, rds, exs, strict=True)
+            ],
+        }
+        for p, lvs, rqs, gs, rds, exs in zip(
+            pic.people[page], level_codes, required_codes, gaps, refresh_due, expired, strict=True
         )
-    return rows
+    ]
 
 
 def units_heatmap(
@@ -784,30 +796,31 @@ def charts(
     short = [_short(n) for n in level_names]
     if data["rows"]:
         position = {lv.code: k + 1 for k, lv in enumerate(pic.levels)}
+        element_names = pic.element_names
+        # What a cell says after "name, element: " depends only on its level, requirement and
+        # warnings (a few kinds in a grid): worked out once per kind, not once per cell.
+        kinds: dict[tuple[Any, Any, bool, bool], tuple[int, str, int | None, str, str]] = {}
         cells = []
         for row in data["rows"]:
             line = []
+            name = row["name"]
             for j, c in enumerate(row["cells"]):
-                rank = position.get(c["level"], 0)
-                req = position.get(c["required"])
-                words = [
-                    f"{row['name']}, {pic.elements[j].name}: {level_names[rank - 1] if rank else 'no level'}"
-                ]
-                if req:
-                    words.append(f"requires {level_names[req - 1]}")
-                if c["refresh_due"]:
-                    words.append("refresh due")
-                if c["expired"]:
-                    words.append("a higher level expired")
-                line.append(
-                    LevelCell(
-                        rank,
-                        short[rank - 1] if rank else "",
-                        required=req,
-                        state="expired" if c["expired"] else ("refresh_due" if c["refresh_due"] else ""),
-                        detail="; ".join(words),
-                    )
-                )
+                kind = (c["level"], c["required"], c["refresh_due"], c["expired"])
+                spec = kinds.get(kind)
+                if spec is None:
+                    rank = position.get(c["level"], 0)
+                    req = position.get(c["required"])
+                    words = [level_names[rank - 1] if rank else "no level"]
+                    if req:
+                        words.append(f"requires {level_names[req - 1]}")
+                    if c["refresh_due"]:
+                        words.append("refresh due")
+                    if c["expired"]:
+                        words.append("a higher level expired")
+                    state = "expired" if c["expired"] else ("refresh_due" if c["refresh_due"] else "")
+                    spec = kinds[kind] = (rank, short[rank - 1] if rank else "", req, state, "; ".join(words))
+                rank, text, req, state, said = spec
+                line.append(LevelCell(rank, text, req, state, f"{name}, {element_names[j]}: {said}"))
             cells.append(line)
         out["grid"] = draw(
             level_grid,

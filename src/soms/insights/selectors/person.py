@@ -3,9 +3,11 @@ required level, and their development plan."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any, NamedTuple
 
+from django.db import connection
 from django.utils import timezone
 
 from soms.assessments.models import ElementAttainment
@@ -15,7 +17,7 @@ from soms.frameworks.models import FrameworkVersion, Level
 from soms.insights.models import ActionStatus, DevelopmentAction
 from soms.insights.selectors.overview import PHONE_SCALED
 from soms.insights.services.plans import is_overdue, suggestions
-from soms.people.models import Person, RoleRequirement
+from soms.people.models import Person, RoleProfile, RoleRequirement
 from soms.tenancy.models import Membership
 
 
@@ -28,28 +30,65 @@ class _Stored(NamedTuple):
     detail: dict[str, Any] | None
 
 
-def person_view(membership: Membership, person: Person, version: FrameworkVersion) -> dict[str, Any]:
+def _day(value: Any) -> date | None:
+    """A date column read raw: a date (PostgreSQL) or its ISO text (SQLite)."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def _stored_and_required(
+    person_id: int, version_id: int, level_of: dict[int, Level]
+) -> tuple[dict[int, _Stored], dict[int, Level]]:
+    """The person's stored attainment per element and, per element, the highest level their role
+    profiles on the version require: one plain query (no model instances, nothing for the ORM to
+    compile), the levels taken from the version's kept index."""
+    qn = connection.ops.quote_name
+    att = qn(ElementAttainment._meta.db_table)
+    holds = qn(Person.role_profiles.through._meta.db_table)
+    profiles, reqs = qn(RoleProfile._meta.db_table), qn(RoleRequirement._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 0, a.element_id, a.level_id, a.status, a.since, a.refresh_due_on, a.expires_on, a.detail "
+            f"FROM {att} a WHERE a.person_id = %s AND a.version_id = %s UNION ALL "
+            "SELECT 1, r.element_id, r.level_id, NULL, NULL, NULL, NULL, NULL "
+            f"FROM {holds} h CROSS JOIN {profiles} p CROSS JOIN {reqs} r "
+            "WHERE h.person_id = %s AND p.id = h.roleprofile_id AND p.version_id = %s "
+            "AND r.profile_id = h.roleprofile_id",
+            [person_id, version_id, person_id, version_id],
+        )
+        found = cursor.fetchall()
+    stored: dict[int, _Stored] = {}
+    required: dict[int, Level] = {}
+    for kind, eid, lid, status, since, due, expires, detail in found:
+        if kind == 0:
+            stored[eid] = _Stored(
+                level_of.get(lid) if lid is not None else None,
+                status,
+                _day(since),
+                _day(due),
+                _day(expires),
+                json.loads(detail) if isinstance(detail, str | bytes) else detail,
+            )
+            continue
+        lv = level_of.get(lid) or Level.objects.get(pk=lid)
+        if eid not in required or lv.rank > required[eid].rank:
+            required[eid] = lv
+    return stored, required
+
+
+def person_view(
+    membership: Membership, person: Person, version: FrameworkVersion, *, charts: bool = True
+) -> dict[str, Any]:
+    """Everything the person's page, API answer and report show; `charts=False` leaves the radar
+    drawings out ("" both), for readers that do not draw them."""
     today = timezone.localdate()
     # The version's elements and levels, compiled once per process for a published version.
     index = version_index(version)
     elements, levels = list(index.element_rows), list(index.level_rows)
     pos = {lv.code: k + 1 for k, lv in enumerate(levels)}
     names = {lv.code: lv.name for lv in levels}
-    # Plain rows, not models: the levels come from the kept index, so neither read joins them.
-    level_of = {lv.pk: lv for lv in levels}
-    stored = {
-        eid: _Stored(level_of.get(lid) if lid is not None else None, status, since, due, expires, detail)
-        for eid, lid, status, since, due, expires, detail in ElementAttainment.objects.filter(
-            person=person, version=version
-        ).values_list("element_id", "level_id", "status", "since", "refresh_due_on", "expires_on", "detail")
-    }
-    required: dict[int, Level] = {}
-    for eid, lid in RoleRequirement.objects.filter(
-        profile__people=person, profile__version=version
-    ).values_list("element_id", "level_id"):
-        lv = level_of.get(lid) or Level.objects.get(pk=lid)
-        if eid not in required or lv.rank > required[eid].rank:
-            required[eid] = lv
+    stored, required = _stored_and_required(person.pk, version.pk, {lv.pk: lv for lv in levels})
     # The self line: what the person's own judgements would give if validated today.
     mine, has_self = evaluate_self(person.pk, person.organisation_id, version, today)
     rows: list[dict[str, Any]] = []
@@ -106,7 +145,7 @@ def person_view(membership: Membership, person: Person, version: FrameworkVersio
     if has_self:
         series.append(RadarSeries("Self-assessed", [pos[str(r["self"])] if r["self"] else 0 for r in rows]))
     radar = radar_phone = ""
-    if len(elements) >= 3:
+    if charts and len(elements) >= 3:
         args = ([e.name for e in elements], series, [lv.name for lv in levels])
         title = f"{person.name}: levels per element"
         radar = radar_chart(*args, title=title)

@@ -11,24 +11,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import islice
 from typing import Any
 
 import numpy as np
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from soms.assessments.models import AttainmentStatus, ElementAttainment
+from soms.assessments.services.attainment import version_index
 from soms.core.gaps import CoverageTarget as CoreTarget
 from soms.core.gaps import Holdings
 from soms.frameworks.models import Element, FrameworkVersion, Level, VersionStatus
 from soms.people.access import people_in_scope
-from soms.people.models import CoverageTarget, OrgUnit, Person, RoleRequirement, Team
+from soms.people.models import CoverageTarget, OrgUnit, Person, RoleProfile, RoleRequirement, Team
 from soms.people.selectors.coverage import coverage_target_rows
 from soms.tenancy.models import Membership
 
 # Attainment rows read and set at a time.
 CHUNK = 5000
+# What the picture holds of each person, in this order.
+PERSON_KEYS = ("id", "name", "unit_id", "team_id", "location", "manager_id")
 
 
 @dataclass(frozen=True)
@@ -142,16 +146,27 @@ def picture(
     """People × elements for the member's scope and filters. `offset` and `limit` take a page of
     the people (by name) for views that draw one row per person; rollups pass no limit."""
     filters = filters or Filters()
-    elements = list(Element.objects.filter(version=version).order_by("order", "id"))
-    levels = list(Level.objects.filter(version=version).order_by("rank"))
+    elements, levels = layout(version)
     people_qs = people_for(membership, filters).order_by("name_key", "id")
     if filters.role_profile is not None:
         people_qs = people_qs.distinct()
-    values = people_qs.values("id", "name", "unit_id", "team_id", "location", "manager_id")
+    values = people_qs.values_list(*PERSON_KEYS)
     # The limit goes into the query (one more row tells whether there were more), so a page of 200
     # people of an organisation of 50,000 reads 201 rows, not 50,000.
     window = values[offset:] if limit is None else values[offset : offset + limit + 1]
-    rows: list[dict[str, Any]] = [dict(r) for r in window]
+    # The ORM writes the query (the member's scope and the filters); its rows, plain integers and
+    # text that need no conversion, are read straight from the cursor. (A distinct query also
+    # selects the ordering's columns, after ours.)
+    keys = len(PERSON_KEYS)
+    rows: list[dict[str, Any]] = []
+    try:
+        sql, params = window.query.sql_with_params()
+    except EmptyResultSet:  # a scope of nobody (a manager whose login names no person)
+        pass
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = [dict(zip(PERSON_KEYS, r[:keys], strict=True)) for r in cursor.fetchall()]
     truncated = False
     if limit is not None and len(rows) > limit:
         rows, truncated = rows[:limit], True
@@ -186,6 +201,36 @@ def picture(
     )
 
 
+def layout(version: FrameworkVersion) -> tuple[list[Element], list[Level]]:
+    """The version's elements (by order) and levels (by rank). A published version's are kept per
+    process with its compiled index (`version_index`: shared rows, never modify them), so a view
+    reads none; a draft's are read (two queries)."""
+    if version.status == VersionStatus.PUBLISHED and version.pk is not None:
+        index = version_index(version)
+        return list(index.element_rows), list(index.level_rows)
+    return (
+        list(Element.objects.filter(version=version).order_by("order", "id")),
+        list(Level.objects.filter(version=version).order_by("rank")),
+    )
+
+
+def _people_sql(ids: list[int], people_qs: QuerySet[Person] | None) -> tuple[str, list[Any]]:
+    """What picks the people in SQL: the query that selected them, as a subquery, when there are
+    many and it is given; else their ids as parameters (written here, not compiled by the ORM:
+    Django's lookups cost more than the database for a list of 200)."""
+    if len(ids) > IDS_INLINE and people_qs is not None:
+        sql, params = people_qs.order_by().values("pk").query.sql_with_params()
+        return f"({sql})", list(params)
+    return f"({', '.join(['%s'] * len(ids))})", list(ids)
+
+
+# Up to this many people are named by id in the matrices' query; beyond it (and given the query that
+# picked them) the query itself is the subquery.
+IDS_INLINE = 2000
+# Attainment status as the matrices' query answers it.
+_STATE_REFRESH_DUE, _STATE_EXPIRED = 1, 2
+
+
 def matrices(
     organisation_id: int,
     version: FrameworkVersion,
@@ -196,57 +241,74 @@ def matrices(
     people_qs: QuerySet[Person] | None = None,
 ) -> tuple[Any, Any, Any, Any]:
     """For these people (in this order) × elements: the level held, refresh due, expired and the
-    level required (positions 1..len(levels), 0 for none), in two or three queries. `people_qs`,
-    the query that selected `ids`, is used as a subquery instead of a long id list when given and
-    there are many."""
-    e_index = {e.pk: j for j, e in enumerate(elements)}
-    p_index = {pid: i for i, pid in enumerate(ids)}
+    level required (positions 1..len(levels), 0 for none), in one query: the attainment rows and
+    the requirements of the people's role profiles on this version, as plain integer rows set into
+    the matrices a chunk at a time with NumPy. `people_qs`, the query that selected `ids`, is used as
+    a subquery instead of a long id list when given and there are many."""
     n, m = len(ids), len(elements)
     rank = np.zeros((n, m), dtype=np.int16)
     refresh = np.zeros((n, m), dtype=np.bool_)
     expired = np.zeros((n, m), dtype=np.bool_)
     required = np.zeros((n, m), dtype=np.int16)
-    if ids:
-        people_filter = (
-            Q(person_id__in=ids)
-            if n <= 2000 or people_qs is None
-            else Q(person__in=people_qs.order_by().values("pk"))
-        )
+    if ids and m:
+        # Person id → row and element id → column, both by sorted look-up (ids are unique).
+        person_ids = np.asarray(ids, dtype=np.int64)
+        p_order = np.argsort(person_ids, kind="stable")
+        p_sorted = person_ids[p_order]
+        element_ids = np.asarray([e.pk for e in elements], dtype=np.int64)
+        e_order = np.argsort(element_ids, kind="stable")
+        e_sorted = element_ids[e_order]
+
+        def positions(found: Any, sorted_ids: Any, order: Any) -> Any:
+            at = np.minimum(np.searchsorted(sorted_ids, found), len(sorted_ids) - 1)
+            return np.where(sorted_ids[at] == found, order[at], -1)
+
+        qn = connection.ops.quote_name
+        att = qn(ElementAttainment._meta.db_table)
+        through = Person.role_profiles.through
+        holds, profiles = qn(through._meta.db_table), qn(RoleProfile._meta.db_table)
+        reqs, lvl = qn(RoleRequirement._meta.db_table), qn(Level._meta.db_table)
+        who, who_params = _people_sql(ids, people_qs)
         # With an id list the people (all of this organisation) pick the rows; naming the organisation
         # too made SQLite walk the organisation's whole (organisation, version) index instead of the
-        # (person, version) key: 194 ms instead of 2 ms for a team of 200 among 10,000 people.
-        att = ElementAttainment.objects.filter(people_filter, version=version)
-        if people_qs is not None and n > 2000:
-            att = att.filter(organisation_id=organisation_id)
-        # Set a chunk of rows at a time with NumPy (one indexed assignment per matrix), not cell by
-        # cell: three scalar stores per row were most of a team's read, and of 350,000 rows more so.
-        found = att.values_list("person_id", "element_id", "rank", "status").iterator(chunk_size=CHUNK)
-        while chunk := list(islice(found, CHUNK)):
-            pids, eids, ranks, statuses = zip(*chunk, strict=True)
-            row = np.fromiter((p_index.get(p, -1) for p in pids), dtype=np.intp, count=len(chunk))
-            col = np.fromiter((e_index.get(e, -1) for e in eids), dtype=np.intp, count=len(chunk))
-            keep = (row >= 0) & (col >= 0)
-            row, col = row[keep], col[keep]
-            state = np.array(statuses, dtype=object)[keep]
-            rank[row, col] = np.array(ranks, dtype=np.int16)[keep]
-            refresh[row, col] = state == AttainmentStatus.REFRESH_DUE
-            expired[row, col] = state == AttainmentStatus.EXPIRED
-        # Required: the highest level any of the person's profiles on this version asks for.
-        through = Person.role_profiles.through
-        holders: dict[int, list[int]] = {}
-        for pid, profile_id in through.objects.filter(
-            people_filter, roleprofile__version=version
-        ).values_list("person_id", "roleprofile_id"):
-            if pid in p_index:
-                holders.setdefault(profile_id, []).append(p_index[pid])
-        for profile_id, eid, lrank in RoleRequirement.objects.filter(
-            profile_id__in=list(holders)
-        ).values_list("profile_id", "element_id", "level__rank"):
-            j = e_index.get(eid)
-            if j is None:
-                continue
-            rows_idx = np.array(holders[profile_id], dtype=np.intp)
-            required[rows_idx, j] = np.maximum(required[rows_idx, j], lrank)
+        # (person, version) key: 194 ms instead of 2 ms for a team of 200 among 10,000 people. With
+        # the subquery (thousands of people) the organisation narrows the rows.
+        by_org = len(ids) > IDS_INLINE and people_qs is not None
+        sql = (
+            f"SELECT 0, a.person_id, a.element_id, a.rank, CASE a.status WHEN %s THEN {_STATE_REFRESH_DUE} "
+            f"WHEN %s THEN {_STATE_EXPIRED} ELSE 0 END FROM {att} a WHERE a.version_id = %s"
+            + (" AND a.organisation_id = %s" if by_org else "")
+            + f" AND a.person_id IN {who} UNION ALL "
+            # Required: the highest level any of the person's profiles on this version asks for. From
+            # the people's profile rows outwards (SQLite keeps the order of a CROSS JOIN; left to
+            # itself it walked every profile row of the organisation per profile of the version, 8 ms
+            # for a team of 200 among 5,000).
+            f"SELECT 1, h.person_id, r.element_id, l.rank, 0 FROM {holds} h CROSS JOIN {profiles} p "
+            f"CROSS JOIN {reqs} r CROSS JOIN {lvl} l WHERE h.person_id IN {who} AND p.id = h.roleprofile_id "
+            "AND p.version_id = %s AND r.profile_id = h.roleprofile_id AND l.id = r.level_id"
+        )
+        params = [
+            AttainmentStatus.REFRESH_DUE.value,
+            AttainmentStatus.EXPIRED.value,
+            version.pk,
+            *([organisation_id] if by_org else []),
+            *who_params,
+            *who_params,
+            version.pk,
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            while chunk := cursor.fetchmany(CHUNK):
+                got = np.array(chunk, dtype=np.int64).reshape(len(chunk), 5)
+                row = positions(got[:, 1], p_sorted, p_order)
+                col = positions(got[:, 2], e_sorted, e_order)
+                keep = (row >= 0) & (col >= 0)
+                is_req = got[:, 0] == 1
+                a, r = keep & ~is_req, keep & is_req
+                rank[row[a], col[a]] = got[a, 3]
+                refresh[row[a], col[a]] = got[a, 4] == _STATE_REFRESH_DUE
+                expired[row[a], col[a]] = got[a, 4] == _STATE_EXPIRED
+                np.maximum.at(required, (row[r], col[r]), got[r, 3].astype(np.int16))
     # Ranks in the table are level ranks (1 = lowest); the core wants positions 1..len(levels).
     rank_pos = {lv.rank: k + 1 for k, lv in enumerate(levels)}
     if levels and any(lv.rank != k + 1 for k, lv in enumerate(levels)):

@@ -222,10 +222,10 @@ def _from_rollups(
 ) -> tuple[dict[int, tuple[int, int]], dict[int, str] | None] | None:
     """Target id → (covered, refresh due) with the units' targets summed from the unit rollups of
     the view (the organisation's or a unit subtree's, as the heatmap reads them) and only the teams'
-    targets counted from their people's attainment rows (`_per_person`), so that the organisation's
+    targets counted from their people's shares (`_teams_from_shares`), so that the organisation's
     targets never read its 350,000 attainment rows; and the names of the view's units (and of the
     units above it). Queries: the rollups' state and rows (two), the units (one) and, with team
-    targets, the teams' rows (one). None where the rollups cannot answer: a member who does not see
+    targets, the state and the teams' people's shares (two). None where the rollups cannot answer: a member who does not see
     the whole organisation, a filter within units, rollups not kept for this version."""
     if membership.role not in ADMINS or not rollups_apply(membership, filters):
         return None
@@ -256,8 +256,48 @@ def _from_rollups(
             out[t["pk"]] = (int(held[b, j, pos] - held[a, j, pos]) - warn, warn)
     team_targets = [t for t in targets if t["team_id"]]
     if team_targets:
-        out.update(_per_person(membership, version, filters, team_targets))
+        teams = _teams_from_shares(membership, version, filters, team_targets)
+        if teams is None:
+            return None
+        out.update(teams)
     return out, names
+
+
+def _teams_from_shares(
+    membership: Membership, version: FrameworkVersion, filters: Filters, targets: list[dict[str, Any]]
+) -> dict[int, tuple[int, int]] | None:
+    """Target id → (covered, refresh due) of teams' targets, from the per-person shares the rollups
+    keep (`rollups.read_shares`: one row per person of those teams, not one per person and
+    element). None when the rollups are not kept for this version."""
+    index = version_index(version)
+    elements, levels = index.element_rows, index.level_rows
+    team_ids = sorted({t["team_id"] for t in targets})
+    people = people_for(membership, filters).filter(team_id__in=team_ids)
+    found = rollups.read_shares(
+        membership.organisation_id, version, len(elements), len(levels), people, "team_id"
+    )
+    if found is None:
+        return None
+    keys, cells = found
+    ranks = len(levels) + 1
+    where = {team: g for g, team in enumerate(team_ids)}
+    group = np.fromiter((where.get(k, -1) for k in keys), dtype=np.intp, count=len(keys))
+    keep = group >= 0
+    group, rank, due = group[keep], cells[keep, :, 0].astype(np.intp), cells[keep, :, 1].astype(bool)
+    # Per team, element and position: the people holding it, and of them refresh due.
+    cell = (group[:, None] * len(elements) + np.arange(len(elements))[None, :]) * ranks + rank
+    size = len(team_ids) * len(elements) * ranks
+    shape = (len(team_ids), len(elements), ranks)
+    held = np.bincount(cell.ravel(), minlength=size).reshape(shape)
+    warned = np.bincount(cell.ravel(), weights=due.ravel(), minlength=size).astype(np.int64).reshape(shape)
+    column = {e.pk: j for j, e in enumerate(elements)}
+    position = {lv.rank: k + 1 for k, lv in enumerate(levels)}
+    out = {}
+    for t in targets:
+        g, j, pos = where[t["team_id"]], column[t["element_id"]], position[t["level__rank"]]
+        warn = int(warned[g, j, pos:].sum())
+        out[t["pk"]] = (int(held[g, j, pos:].sum()) - warn, warn)
+    return out
 
 
 def _at_least_by_path(

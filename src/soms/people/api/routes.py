@@ -202,6 +202,7 @@ def _import_out(record: PeopleImport) -> dict[str, Any]:
         "status": record.status,
         "summary": record.summary,
         "problems": record.problems,
+        "claimed_at": record.claimed_at if record.status == ImportStatus.APPLYING else None,
     }
 
 
@@ -781,6 +782,7 @@ def _member_out(ms: Membership, invitations: dict[int, Invitation] | None = None
             "send_status": inv.send_status,
             "send_error": inv.send_error,
             "send_attempts": inv.send_attempts,
+            "next_send_at": inv.next_send_at,
             "sent_at": inv.sent_at,
             "expires_at": inv.expires_at,
             "expired": inv.expires_at <= timezone.now(),

@@ -203,6 +203,11 @@ class ImportOut(Schema):
     status: str
     summary: dict[str, Any]
     problems: list[dict[str, Any]]
+    claimed_at: dt.datetime | None = Field(
+        None,
+        description="While `applying`: when that apply started. One older than SOMS_IMPORT_CLAIM_SECONDS "
+        "with no job running it has stopped, and applying again takes it over.",
+    )
 
 
 class ImportRefusedOut(Schema):
@@ -233,6 +238,11 @@ class InvitationOut(Schema):
     send_status: str = Field(description="queued (a job sends it), sent, or failed (see send_error)")
     send_error: str = Field(description="Why the last send failed; empty once a send succeeds")
     send_attempts: int
+    next_send_at: dt.datetime | None = Field(
+        None,
+        description="Queued after a send that failed for a reason that passes (the mail server down, "
+        "a timeout, a 4xx): when it is tried again (SOMS_INVITATION_SEND_ATTEMPTS sends in all)",
+    )
     sent_at: dt.datetime | None
     expires_at: dt.datetime
     expired: bool

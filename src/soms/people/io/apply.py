@@ -590,11 +590,14 @@ def write_prepared(
     prepared: Prepared,
     actor: Any,
     finish: Callable[[dict[str, Any]], None] | None = None,
+    start: Callable[[], None] | None = None,
     progress: Progress = _noop,
     timings: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     """Write a prepared import, all or nothing as anyone reading sees it, and its audit row; then
-    `finish(result)` in the same transaction.
+    `finish(result)` in the same transaction. `start()` runs first in that transaction (and, staged,
+    before the staging too), before any row is written: it may raise to write nothing, e.g. when
+    the caller's claim on the import was taken over.
 
     Unstaged, everything runs in one transaction. Staged (`prepared.key`), the new units, teams,
     people and their links are first written in short transactions of their own, hidden (`staged`
@@ -608,9 +611,13 @@ def write_prepared(
     staged = prepared.key is not None
     try:
         if staged and not prepared.staged_done:
+            if start is not None:
+                start()
             longest = stage_prepared(organisation=organisation, prepared=prepared, progress=progress)
         opened = time.perf_counter()
         with transaction.atomic():
+            if start is not None:
+                start()
             if staged:
                 _make_live(organisation, prepared)
             result = {**prepared.result, "deactivated": prepared.run()}

@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from soms.people.errors import PeopleConflict
@@ -214,6 +215,15 @@ BEING_APPLIED = (
     "This import is being applied right now (from another tab or request); nothing more was "
     "written. Wait for it to finish and reload its page."
 )
+TAKEN_OVER = (
+    "This import was taken over by another apply (this one had not finished in over "
+    "{minutes} minutes, so its claim was counted as stopped); nothing was written by this one. "
+    "Reload the import's page to see how the other apply went."
+)
+CHANGED_WHILE_APPLYING = (
+    "The organisation changed while this import was being written (another edit or import added a "
+    "row it would add), so nothing was written. Check the file again and apply the new dry run."
+)
 CHANGED_SINCE_CHECK = (
     "The organisation changed since this file was checked (someone changed a person it touches, "
     "or another import or edit moved what it would do), so nothing was written. The file has been "
@@ -269,13 +279,30 @@ def _silent(stage: str, done: int, total: int) -> None:
     return None
 
 
+def people_import_claim_stale(record: PeopleImport, *, now: datetime | None = None) -> bool:
+    """Whether `record` is claimed by an apply that has stopped: applying for longer than
+    SOMS_IMPORT_CLAIM_SECONDS with no job still running it (a job's own retry takes its claim back,
+    soms.people.jobs). An inline apply whose process died leaves such a claim; nothing was written."""
+    if record.status != ImportStatus.APPLYING or record.claimed_at is None:
+        return False
+    if record.job is not None and not record.job.is_finished:
+        return False
+    now = now or timezone.now()
+    return record.claimed_at < now - timedelta(seconds=settings.SOMS_IMPORT_CLAIM_SECONDS)
+
+
 def _claim(record: PeopleImport) -> None:
     """Take the import for this caller: one conditional UPDATE from ready to applying, so of two
-    tabs or API calls applying it at once exactly one goes on; the other is told why not."""
-    if PeopleImport.objects.filter(pk=record.pk, status=ImportStatus.READY).update(
-        status=ImportStatus.APPLYING
-    ):
-        record.status = ImportStatus.APPLYING
+    tabs or API calls applying it at once exactly one goes on; the other is told why not. The same
+    UPDATE takes over a stale claim (`people_import_claim_stale`) at the claim time and job read
+    just before, so of two callers taking it over also exactly one goes on."""
+    now = timezone.now()
+    current = PeopleImport.objects.select_related("job").get(pk=record.pk)
+    which = Q(status=ImportStatus.READY)
+    if people_import_claim_stale(current, now=now):
+        which |= Q(status=ImportStatus.APPLYING, claimed_at=current.claimed_at, job_id=current.job_id)
+    if PeopleImport.objects.filter(which, pk=record.pk).update(status=ImportStatus.APPLYING, claimed_at=now):
+        record.status, record.claimed_at = ImportStatus.APPLYING, now
         return
     record.refresh_from_db()
     _check_ready(record)
@@ -286,7 +313,7 @@ def people_import_release(*, record: PeopleImport) -> bool:
     """Give a claimed import back (ready) when its apply stopped without writing, e.g. the job's
     earlier attempt whose worker died. Answers whether it was claimed."""
     released = PeopleImport.objects.filter(pk=record.pk, status=ImportStatus.APPLYING).update(
-        status=ImportStatus.READY
+        status=ImportStatus.READY, claimed_at=None
     )
     record.refresh_from_db()
     return bool(released)
@@ -301,21 +328,31 @@ def people_import_apply(
     applying it, or when the organisation changed since the check (the record then holds the new
     check, to review)."""
     _claim(record)
+    mine = _mine(record)
     try:
         return _apply_claimed(record=record, actor=actor, progress=progress, plan=plan)
     except BaseException:
-        # Whatever stopped it wrote nothing (the write is one transaction): ready to try again.
-        PeopleImport.objects.filter(pk=record.pk, status=ImportStatus.APPLYING).update(
-            status=ImportStatus.READY
-        )
+        # Whatever stopped it wrote nothing (the write is one transaction): ready to try again,
+        # unless another apply has taken the claim over meanwhile (then it is theirs to finish).
+        PeopleImport.objects.filter(mine).update(status=ImportStatus.READY, claimed_at=None)
         record.refresh_from_db()
         raise
+
+
+def _taken_over() -> str:
+    return TAKEN_OVER.format(minutes=max(1, int(settings.SOMS_IMPORT_CLAIM_SECONDS) // 60))
+
+
+def _mine(record: PeopleImport) -> Q:
+    """The record as this caller claimed it: its claim time is the claim's token."""
+    return Q(pk=record.pk, status=ImportStatus.APPLYING, claimed_at=record.claimed_at)
 
 
 def _apply_claimed(
     *, record: PeopleImport, actor: Any, progress: Progress | None, plan: Plan | None
 ) -> dict[str, Any]:
     options = Options.from_dict(record.options)
+    mine = _mine(record)
     if plan is None:
         if progress is not None:
             progress("checking", 0, int(record.summary.get("rows") or 0))
@@ -327,8 +364,9 @@ def _apply_claimed(
             sheet=record.options.get("sheet") or None,
         )
     if plan.problems:
-        PeopleImport.objects.filter(pk=record.pk).update(
+        PeopleImport.objects.filter(mine).update(
             status=ImportStatus.INVALID,
+            claimed_at=None,
             problems=[p.as_dict() for p in plan.problems],
             summary=plan.summary(),
             fingerprint="",
@@ -338,8 +376,8 @@ def _apply_claimed(
     fingerprint = plan.fingerprint()
     if record.fingerprint and fingerprint != record.fingerprint:
         # The plan reviewed is not the plan that would run: keep the new one for review instead.
-        PeopleImport.objects.filter(pk=record.pk).update(
-            status=ImportStatus.READY, summary=plan.summary(), fingerprint=fingerprint
+        PeopleImport.objects.filter(mine).update(
+            status=ImportStatus.READY, claimed_at=None, summary=plan.summary(), fingerprint=fingerprint
         )
         record.refresh_from_db()
         raise PeopleConflict(CHANGED_SINCE_CHECK)
@@ -355,26 +393,42 @@ def _apply_claimed(
     if progress is not None:
         progress("writing", 0, prepared.people)
 
+    def start() -> None:
+        # First in the write transaction, before any row: this caller's claim must still be its own.
+        # An UPDATE (not a read) so that the row stays locked to the commit: on PostgreSQL a takeover
+        # waits for this transaction and then finds the claim time changed; on SQLite it holds the
+        # write lock. An applier stalled past SOMS_IMPORT_CLAIM_SECONDS and overtaken stops here.
+        if not PeopleImport.objects.filter(mine).update(status=ImportStatus.APPLYING):
+            raise PeopleConflict(_taken_over())
+
     def finish(result: dict[str, Any]) -> None:
         # In the transaction that makes the import live: the record says applied exactly when it is.
         organisation_changed.send(None, organisation_id=record.organisation_id)
-        claimed = PeopleImport.objects.filter(pk=record.pk, status=ImportStatus.APPLYING).update(
+        claimed = PeopleImport.objects.filter(mine).update(
             status=ImportStatus.APPLIED,
             applied_at=timezone.now(),
             summary={**record.summary, "result": result},
             content=b"",
         )
         if not claimed:
-            # Someone released or deleted the claim meanwhile: roll the whole write back.
+            # Someone released, took over (a stale claim) or deleted it meanwhile: roll it all back.
             raise PeopleConflict(BEING_APPLIED)
 
-    result = write_prepared(
-        organisation=record.organisation,
-        prepared=prepared,
-        actor=actor,
-        finish=finish,
-        progress=progress or _silent,
-    )
+    try:
+        result = write_prepared(
+            organisation=record.organisation,
+            prepared=prepared,
+            actor=actor,
+            start=start,
+            finish=finish,
+            progress=progress or _silent,
+        )
+    except IntegrityError as exc:
+        # A row it would add exists by now (rolled back, nothing written): taken over after `start`
+        # looked, or another edit added it. A conflict to explain, not a 500.
+        if not PeopleImport.objects.filter(mine).exists():
+            raise PeopleConflict(_taken_over()) from exc
+        raise PeopleConflict(CHANGED_WHILE_APPLYING) from exc
     if progress is not None:
         progress("writing", prepared.people, prepared.people)
     record.refresh_from_db()

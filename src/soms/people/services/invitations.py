@@ -5,6 +5,12 @@ transaction, and the worker sends it once that commits (a mail server that is do
 fail or hold up the page that invited). The outcome is kept on the invitation (sent, or not sent
 with the reason) so the members page can show it and offer "Send again".
 
+A send that fails for a reason that passes (`send_failure_passes`: the server down, unreachable,
+timing out, or answering 4xx "try later") is tried again by a task the worker runs when it is due
+(`soms.people.tasks.invitation_send_again`, scheduled with the tasks API's `run_after`), each wait
+four times the one before, up to SOMS_INVITATION_SEND_ATTEMPTS sends; no worker sleeps meanwhile.
+Then, or at once for a permanent refusal, it is "not sent" with the reason.
+
 Each send makes a fresh random token and keeps only its hash: the link in the newest mail is the
 one that works. A withdrawn invitation (the member was removed before accepting) and an expired
 one keep their hash, so their link answers with what happened instead of a form.
@@ -14,7 +20,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+import smtplib
+from datetime import datetime, timedelta
 from email.message import EmailMessage as PythonEmailMessage
 from typing import Any
 
@@ -135,7 +142,9 @@ def invitation_resend(*, membership: Membership, actor: Any) -> Invitation:
         if latest is not None and latest.status == InvitationStatus.PENDING:
             latest.expires_at = _expiry()
             latest.send_status = InvitationSend.QUEUED
-            latest.save(update_fields=["expires_at", "send_status"])
+            # A retry still scheduled is overtaken by this send (it finds no try due and ends).
+            latest.next_send_at = None
+            latest.save(update_fields=["expires_at", "send_status", "next_send_at"])
             _queue_send(latest, actor=actor)
             invitation = latest
         else:
@@ -181,23 +190,54 @@ def _message(invitation: Invitation, link: str) -> tuple[str, str]:
     return f"You are invited to {organisation.name} in SOMS", body
 
 
-def invitation_send(*, invitation: Invitation) -> Invitation:
-    """Send the invitation's mail now (the job calls this): a fresh link, then the mail; the outcome
-    is recorded on the invitation whatever happens. No transaction is held while the mail server is
-    talked to."""
+def send_failure_passes(exc: BaseException) -> bool:
+    """Whether a send failed for a reason that passes, so trying again later may succeed: the mail
+    server refused the connection, dropped it, timed out or could not be reached, or answered with
+    a 4xx ("try later"). A 5xx (an address refused, the login refused) and any other error do not."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        return bool(codes) and all(400 <= code < 500 for code in codes)
+    if isinstance(exc, smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError):
+        return True
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 400 <= exc.smtp_code < 500
+    if isinstance(exc, smtplib.SMTPException):
+        return False  # e.g. the server lacks what the mail needs (SMTPNotSupportedError)
+    # Refused, reset, unreachable, timed out, a host name not resolved (smtplib's are OSErrors too).
+    return isinstance(exc, OSError)
+
+
+def retry_wait(attempt: int) -> timedelta:
+    """How long after the `attempt`-th send failed the next is tried: four times longer each time."""
+    return timedelta(seconds=settings.SOMS_INVITATION_RETRY_SECONDS * 4 ** (attempt - 1))
+
+
+def invitation_send(*, invitation: Invitation, attempt: int = 1) -> Invitation:
+    """Send the invitation's mail now (the job calls this, and the retry task with `attempt` > 1): a
+    fresh link, then the mail; the outcome is recorded on the invitation whatever happens. No
+    transaction is held while the mail server is talked to. A failure that passes schedules the next
+    try (see the module's docstring) and leaves the invitation waiting to be sent, with the reason."""
     if invitation.status != InvitationStatus.PENDING:
         return invitation
     token = secrets.token_urlsafe(32)
     invitation.token_hash = token_hash(token)
     invitation.send_attempts += 1
-    invitation.save(update_fields=["token_hash", "send_attempts"])
+    invitation.next_send_at = None
+    invitation.save(update_fields=["token_hash", "send_attempts", "next_send_at"])
     subject, body = _message(invitation, invitation_link(token))
     try:
         PlainTextEmail(subject, body, None, [invitation.email]).send()
     except Exception as exc:  # any failure of any backend is the reason shown on the page
         reason = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
+        if send_failure_passes(exc) and attempt < settings.SOMS_INVITATION_SEND_ATTEMPTS:
+            invitation.send_status = InvitationSend.QUEUED
+            invitation.send_error = reason[:500]
+            invitation.next_send_at = timezone.now() + retry_wait(attempt)
+            invitation.save(update_fields=["send_status", "send_error", "next_send_at"])
+            _schedule_retry(invitation, attempt + 1)
+            return invitation
         invitation.send_status = InvitationSend.FAILED
-        invitation.send_error = reason[:500]
+        invitation.send_error = (reason if attempt == 1 else f"{reason} (tried {attempt} times)")[:500]
         invitation.save(update_fields=["send_status", "send_error"])
         return invitation
     invitation.send_status = InvitationSend.SENT
@@ -205,6 +245,36 @@ def invitation_send(*, invitation: Invitation) -> Invitation:
     invitation.sent_at = timezone.now()
     invitation.save(update_fields=["send_status", "send_error", "sent_at"])
     return invitation
+
+
+def _schedule_retry(invitation: Invitation, attempt: int) -> None:
+    from soms.people.tasks import invitation_send_again
+
+    due = invitation.next_send_at
+    assert due is not None
+    # The database task backend writes the task's row beside the invitation's: no on_commit needed.
+    invitation_send_again.using(run_after=due).enqueue(
+        invitation_id=invitation.pk, attempt=attempt, due=due.isoformat()
+    )
+
+
+def invitation_send_due(*, invitation_id: int, attempt: int, due: str) -> Invitation | None:
+    """The retry task's part: send again if this try is still the one due (not overtaken by "Send
+    again", a new invitation, a withdrawal or an answer). Answers the invitation when it was tried."""
+    invitation = (
+        Invitation.objects.select_related("organisation", "user", "invited_by")
+        .filter(pk=invitation_id)
+        .first()
+    )
+    if (
+        invitation is None
+        or invitation.status != InvitationStatus.PENDING
+        or invitation.send_status != InvitationSend.QUEUED
+        or invitation.next_send_at is None
+        or invitation.next_send_at != datetime.fromisoformat(due)
+    ):
+        return None
+    return invitation_send(invitation=invitation, attempt=attempt)
 
 
 def invitation_for_token(token: str) -> Invitation | None:

@@ -64,6 +64,17 @@ def _check_team(team: Any, unit: Any) -> None:
         raise PeopleInvalid("team", reason)
 
 
+def _lock_team(values: dict[str, Any]) -> None:
+    """Lock the team a person is put in and read its unit afresh: a move of that team (which locks
+    it, then moves its people) waits for this write or is seen by it, never half of each."""
+    team = values.get("team")
+    if isinstance(team, Team):
+        values["team"] = (
+            Team.objects.select_for_update(of=("self",)).select_related("unit").filter(pk=team.pk).first()
+            or team
+        )
+
+
 def _employee_id_taken(organisation_id: int, employee_id: str, exclude: int | None) -> bool:
     # Without regard to case, as the HR import matches ids (README: HR import).
     qs = Person.objects.filter(organisation_id=organisation_id, employee_id__iexact=employee_id)
@@ -84,6 +95,7 @@ def person_create(*, organisation: Organisation, actor: Any, **values: Any) -> P
     values["employee_id"] = values["employee_id"].strip()
     values["name"] = values["name"].strip()
     _check_refs(organisation.pk, {**values, "role_profiles": profiles})
+    _lock_team(values)
     _check_team(values.get("team"), values.get("unit"))
     if _employee_id_taken(organisation.pk, values["employee_id"], None):
         raise PeopleInvalid("employee_id", f"{values['employee_id']!r} is already used in this organisation")
@@ -136,6 +148,7 @@ def _rechain(person: Person, manager: Person | None) -> None:
 def person_update(*, person: Person, actor: Any, revision: int | None = None, **values: Any) -> Person:
     """Change the fields given. `revision` is the one the caller read: a stale one is refused with
     `StaleRevision` before anything is compared (see soms.people.services.revisions)."""
+    _lock_team(values)  # before the person: a team move locks the team, then its people
     person = Person.objects.select_for_update().get(pk=person.pk)
     check_revision(person, revision, f"{person.name} ({person.employee_id})")
     profiles = values.pop("role_profiles", None)

@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, Value
+from django.db.models import F, Max, ProtectedError, Value
 from django.db.models.functions import Concat, Length, Substr
 
 from soms.people.errors import PeopleConflict, PeopleInvalid
 from soms.people.models import ID_WIDTH, MAX_DEPTH, OrgUnit, Person, Team, path_segment
 from soms.people.services.revisions import bump_revision, check_revision
-from soms.people.validation import text_problem
+from soms.people.signals import people_changed
+from soms.people.validation import team_unit_problem, text_problem
 from soms.tenancy.models import Organisation
-from soms.tenancy.services import audit_log_write
+from soms.tenancy.services import SUMMARY_EXAMPLES, audit_log_write
 
 
 def _clean_name(name: str) -> str:
@@ -164,16 +165,40 @@ def models_depth_shift(shift: int) -> Any:
     return F("depth") + shift
 
 
+# How many names a refusal lists of each kind of thing left in a unit; the count says how many.
+LEFT_NAMES = 5
+
+
+def _left(count: int, one: str, many: str, names: list[str]) -> str:
+    shown = ", ".join(names[:LEFT_NAMES]) + (f" and {count - LEFT_NAMES} more" if count > LEFT_NAMES else "")
+    return f"{count} {one if count == 1 else many} ({shown})"
+
+
+def unit_left(unit: OrgUnit) -> list[str]:
+    """What is still in a unit, each kind counted with its first names: "" when it is empty."""
+    left = []
+    for qs, one, many, name in (
+        (unit.children.order_by("name"), "sub-unit", "sub-units", "name"),
+        (unit.teams.order_by("name"), "team", "teams", "name"),
+        (unit.people.order_by("name_key", "id"), "person", "people", "name"),
+    ):
+        count = qs.count()
+        if count:
+            left.append(_left(count, one, many, list(qs.values_list(name, flat=True)[:LEFT_NAMES])))
+    return left
+
+
 @transaction.atomic
 def unit_delete(*, unit: OrgUnit, actor: Any, revision: int | None = None) -> None:
+    """Delete an empty unit. One that still holds sub-units, teams or people is refused, naming
+    them: deleting it would leave its people without a unit while their team kept one."""
     unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
     check_revision(unit, revision, f"The unit {unit.name}")
-    if unit.children.exists():
-        raise PeopleConflict("Move or delete the unit's sub-units first.")
-    if unit.people.exists():
-        raise PeopleConflict("Move the unit's people to another unit first.")
-    if unit.teams.exists():
-        raise PeopleConflict("Move or delete the unit's teams first.")
+    left = unit_left(unit)
+    if left:
+        raise PeopleConflict(
+            f"The unit {unit.name} still has {'; '.join(left)}: move or delete them first. Nothing was deleted."
+        )
     audit_log_write(
         actor=actor,
         organisation=unit.organisation,
@@ -181,7 +206,15 @@ def unit_delete(*, unit: OrgUnit, actor: Any, revision: int | None = None) -> No
         obj=unit,
         before={"name": unit.name},
     )
-    unit.delete()
+    try:
+        with transaction.atomic():
+            unit.delete()
+    except ProtectedError:
+        # A sub-unit or team added since the check (the foreign keys protect them): refused the same way.
+        raise PeopleConflict(
+            f"The unit {unit.name} still has {'; '.join(unit_left(unit)) or 'sub-units or teams'}: move "
+            "or delete them first. Nothing was deleted."
+        ) from None
 
 
 @transaction.atomic
@@ -233,13 +266,30 @@ def team_update(
         raise PeopleInvalid("name", f"there is already a team called {new_name!r} in that unit")
     if new_name != team.name:
         before["name"], after["name"] = team.name, new_name
+    moved: list[tuple[int, str, str]] = []
     if new_unit != team.unit:
+        # Its people are in the team's unit (soms.people.validation.team_problem): they move with it,
+        # staged rows of an import under way too, so that none is left in a unit the team has left.
+        members = Person._base_manager.filter(team_id=team.pk)
+        moved = list(members.select_for_update().order_by("pk").values_list("pk", "employee_id", "name"))
+        reason = team_unit_problem(team, new_unit, len(moved))
+        if reason is not None:
+            raise PeopleInvalid("unit", reason)
         before["unit"], after["unit"] = team.unit_id, new_unit.pk if new_unit else None
+        if moved:
+            # Each moved person's revision goes on: a form read before the move is refused, not replayed.
+            members.update(unit=new_unit, revision=F("revision") + 1)
+            names = [f"{emp} {name}" for _, emp, name in moved]
+            more = len(names) - SUMMARY_EXAMPLES
+            after["people_moved"] = len(moved)
+            after["people"] = names[:SUMMARY_EXAMPLES] + ([f"… and {more} more"] if more > 0 else [])
     if not after:
         return team
     team.name, team.unit = new_name, new_unit
     bump_revision(team, f"The team {team.name}")
     team.save()
+    if moved:
+        people_changed.send(None, organisation_id=team.organisation_id, person_ids=[pk for pk, _, _ in moved])
     audit_log_write(
         actor=actor,
         organisation=team.organisation,

@@ -21,6 +21,7 @@ from soms.people.services.imports import (
     people_import_apply,
     people_import_apply_later,
     people_import_check,
+    people_import_claim_stale,
     people_import_runs_inline,
 )
 from soms.people.views.common import membership
@@ -71,6 +72,8 @@ def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
             "job": job,
             "applying": job is not None and not job.is_finished and record.status != ImportStatus.CHECKING,
             "inline_rows": settings.SOMS_PEOPLE_IMPORT_INLINE_ROWS,
+            "claim_stale": people_import_claim_stale(record),
+            "claim_minutes": max(1, settings.SOMS_IMPORT_CLAIM_SECONDS // 60),
             "problems": record.problems[:PROBLEMS_SHOWN],
             "s": record.summary,
             "more_problems": max(0, len(record.problems) - PROBLEMS_SHOWN),

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from soms.people import access
 from soms.people.errors import PeopleConflict, PeopleInvalid
 from soms.people.forms import InviteForm, RevisionOnlyForm, RoleForm
-from soms.people.models import Invitation, InvitationStatus
+from soms.people.models import Invitation, InvitationSend, InvitationStatus
 from soms.people.permissions import can
 from soms.people.services import members as svc
 from soms.people.services.invitations import invitation_resend, latest_invitations
@@ -25,7 +25,7 @@ from soms.tenancy.selectors import members_of
 
 def invite_state(invitation: Invitation | None, user: Any) -> str:
     """What the members page says of a member's invitation: "" (nothing to say: accepted, or a
-    member who never needed one), queued, sent, failed or expired."""
+    member who never needed one), queued, retrying, sent, failed or expired."""
     if invitation is None or invitation.status == InvitationStatus.REVOKED:
         accepted = user.last_login is not None or user.has_usable_password()
         return "" if accepted else "none"
@@ -33,6 +33,8 @@ def invite_state(invitation: Invitation | None, user: Any) -> str:
         return ""
     if invitation.expires_at <= timezone.now():
         return "expired"
+    if invitation.send_status == InvitationSend.QUEUED and invitation.next_send_at is not None:
+        return "retrying"  # the last send failed for a reason that passes; another try is due
     return str(invitation.send_status)
 
 

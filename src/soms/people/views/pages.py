@@ -436,10 +436,21 @@ def team_edit(request: HttpRequest, team_id: int | None = None) -> HttpResponse:
                 )
                 messages.success(request, f"Added team {team.name}.")
             else:
+                moving = d["unit"] != team.unit
                 team = structure.team_update(
                     team=team, name=d["name"], unit=d["unit"], revision=d["revision"], actor=request.user
                 )
-                messages.success(request, f"Saved team {team.name}.")
+                moved = team.people.count() if moving else 0
+                messages.success(
+                    request,
+                    f"Saved team {team.name}."
+                    + (
+                        f" Its {moved} {'person' if moved == 1 else 'people'} moved with it to "
+                        f"{team.unit.name if team.unit else 'no unit'}."
+                        if moved
+                        else ""
+                    ),
+                )
             return redirect("people-unit", unit_id=team.unit_id) if team.unit_id else redirect("people-tree")
         except PeopleInvalid as exc:
             form_error(form, exc)

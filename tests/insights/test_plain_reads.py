@@ -1,0 +1,265 @@
+"""The team and person reads take plain rows from one query each (no model instances, no id lists
+compiled by the ORM); they must answer exactly what the ORM reads they replaced answered. The
+reference readers below are those ORM reads, kept here as the oracle, run on the large demo data
+(levels held, refresh due and expired; people with and without a role profile; a second profile
+asking for more of the same element; an empty team; another organisation's people)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pytest
+from django.db.models import Count
+from django.utils import timezone
+
+from soms.assessments.models import AttainmentStatus, ElementAttainment, ValidityOverride
+from soms.assessments.services.attainment import overrides_for
+from soms.frameworks.models import Element, Level
+from soms.insights.scale import large_assessments
+from soms.insights.selectors import picture as picture_module
+from soms.insights.selectors.overview import overview, overview_for, person_rows
+from soms.insights.selectors.person import _stored_and_required, person_view
+from soms.insights.selectors.picture import Filters, matrices, picture
+from soms.people.demo import large_organisation
+from soms.people.models import Person, RoleProfile, RoleRequirement, Team
+from soms.tenancy.models import Membership, Role
+from soms.tenancy.services import membership_set, user_create
+from tests.assessments.conftest import soms_version  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+def old_matrices(
+    version: Any, ids: list[int], elements: list[Any], levels: list[Any]
+) -> tuple[Any, Any, Any, Any]:
+    """The ORM read the matrices' one query replaced (id lists through the ORM, three queries)."""
+    e_index = {e.pk: j for j, e in enumerate(elements)}
+    p_index = {pid: i for i, pid in enumerate(ids)}
+    n, m = len(ids), len(elements)
+    rank = np.zeros((n, m), dtype=np.int16)
+    refresh = np.zeros((n, m), dtype=np.bool_)
+    expired = np.zeros((n, m), dtype=np.bool_)
+    required = np.zeros((n, m), dtype=np.int16)
+    for pid, eid, r, status in ElementAttainment.objects.filter(
+        person_id__in=ids, version=version
+    ).values_list("person_id", "element_id", "rank", "status"):
+        i, j = p_index[pid], e_index[eid]
+        rank[i, j] = r
+        refresh[i, j] = status == AttainmentStatus.REFRESH_DUE
+        expired[i, j] = status == AttainmentStatus.EXPIRED
+    holders: dict[int, list[int]] = {}
+    through = Person.role_profiles.through
+    for pid, profile_id in through.objects.filter(
+        person_id__in=ids, roleprofile__version=version
+    ).values_list("person_id", "roleprofile_id"):
+        holders.setdefault(profile_id, []).append(p_index[pid])
+    for profile_id, eid, lrank in RoleRequirement.objects.filter(profile_id__in=list(holders)).values_list(
+        "profile_id", "element_id", "level__rank"
+    ):
+        for i in holders[profile_id]:
+            required[i, e_index[eid]] = max(required[i, e_index[eid]], lrank)
+    pos = {lv.rank: k + 1 for k, lv in enumerate(levels)}
+    lut = np.zeros(max(pos) + 1, dtype=np.int16)
+    for r, k in pos.items():
+        lut[r] = k
+    return lut[rank], refresh, expired, lut[required]
+
+
+def old_person_rows(pic: Any) -> list[dict[str, Any]]:
+    """The cell-by-cell person rows the page-at-a-time ones replaced."""
+    h, req, elements, levels = pic.holdings, pic.required, pic.elements, pic.levels
+    gap = np.clip(req - h.rank, 0, None)
+    return [
+        {
+            "person": p["id"],
+            "name": p["name"],
+            "cells": [
+                {
+                    "element": elements[j].code,
+                    "level": levels[int(h.rank[i, j]) - 1].code if h.rank[i, j] else None,
+                    "required": levels[int(req[i, j]) - 1].code if req[i, j] else None,
+                    "gap": int(gap[i, j]),
+                    "refresh_due": bool(h.refresh_due[i, j]),
+                    "expired": bool(h.expired[i, j]),
+                }
+                for j in range(len(elements))
+            ],
+        }
+        for i, p in enumerate(pic.people)
+    ]
+
+
+@pytest.fixture
+def demo(soms_version: Any) -> Any:  # noqa: F811
+    """64 people in 3 teams with a spread of levels and validity; a second profile for some, asking
+    more of one element than om-maintainer does; an empty team; another organisation's people."""
+    org = large_organisation(people=64, teams=3, progress=lambda *a: None)
+    other = large_organisation(people=8, teams=1, progress=lambda *a: None)
+    large_assessments(org, soms_version, today=date(2026, 6, 1), history_months=0)
+    large_assessments(other, soms_version, today=date(2026, 6, 1), history_months=0)
+    levels = list(Level.objects.filter(version=soms_version).order_by("rank"))
+    elements = list(Element.objects.filter(version=soms_version).order_by("order", "id"))
+    lead = RoleProfile.objects.create(organisation=org, version=soms_version, code="lead", name="Lead")
+    RoleRequirement.objects.create(profile=lead, element=elements[0], level=levels[-1])
+    RoleRequirement.objects.create(profile=lead, element=elements[1], level=levels[0])
+    for person in Person.objects.filter(organisation=org).order_by("pk")[::3]:
+        person.role_profiles.add(lead)
+    Team.objects.create(organisation=org, name="Nobody yet")
+    user = user_create(username="plain-owner", email="plain@example.org", password="plain-Pass-1234")
+    owner = membership_set(organisation=org, user=user, role=Role.OWNER, actor=None)
+    return org, owner, levels, elements
+
+
+def _varied(org: Any, version: Any) -> None:
+    """The data holds what the fast paths must get right: every status, people without a profile."""
+    statuses = set(
+        ElementAttainment.objects.filter(organisation=org, version=version).values_list("status", flat=True)
+    )
+    assert {AttainmentStatus.HELD, AttainmentStatus.REFRESH_DUE, AttainmentStatus.EXPIRED} <= statuses
+    bare = Person.objects.filter(organisation=org).annotate(n=Count("role_profiles")).filter(n=0)
+    assert bare.exists() and Person.objects.filter(organisation=org, role_profiles__code="lead").exists()
+
+
+def _same(pic: Any, version: Any) -> None:
+    ids = [p["id"] for p in pic.people]
+    want = old_matrices(version, ids, pic.elements, pic.levels)
+    got = (pic.holdings.rank, pic.holdings.refresh_due, pic.holdings.expired, pic.required)
+    for a, b in zip(got, want, strict=True):
+        assert a.dtype == b.dtype and a.shape == b.shape
+        assert np.array_equal(a, b)
+    assert person_rows(pic, 0, len(pic.people)) == old_person_rows(pic)
+
+
+def test_team_pictures_answer_what_the_orm_reads_answered(demo: Any, soms_version: Any) -> None:  # noqa: F811
+    org, owner, _, _ = demo
+    _varied(org, soms_version)
+    teams = list(Team.objects.filter(organisation=org))
+    assert len(teams) >= 4
+    for team in teams:
+        pic = picture(owner, soms_version, Filters(team=team))
+        assert [p["id"] for p in pic.people] == list(
+            Person.objects.filter(organisation=org, team=team, active=True)
+            .order_by("name_key", "id")
+            .values_list("id", flat=True)
+        )
+        _same(pic, soms_version)
+        ov = overview_for(owner, soms_version, Filters(team=team))
+        assert ov.data["rows"] == old_person_rows(pic)[: len(ov.data["rows"])]
+    empty = picture(owner, soms_version, Filters(team=Team.objects.get(organisation=org, name="Nobody yet")))
+    assert empty.people == [] and empty.holdings.rank.shape == (0, 7)
+    assert overview(empty).data["rows"] == [] and overview(empty).data["people"] == 0
+
+
+def test_the_organisation_and_its_pages_answer_the_same_by_id_list_or_subquery(
+    demo: Any,
+    soms_version: Any,  # noqa: F811
+    monkeypatch: Any,
+) -> None:
+    org, owner, levels, elements = demo
+    whole = picture(owner, soms_version)
+    assert len(whole.people) == 64  # only this organisation's people
+    _same(whole, soms_version)
+    # More people than are named by id: the people's query itself is the subquery.
+    monkeypatch.setattr(picture_module, "IDS_INLINE", 10)
+    by_query = picture(owner, soms_version)
+    _same(by_query, soms_version)
+    for a, b in zip(
+        (whole.holdings.rank, whole.holdings.refresh_due, whole.holdings.expired, whole.required),
+        (by_query.holdings.rank, by_query.holdings.refresh_due, by_query.holdings.expired, by_query.required),
+        strict=True,
+    ):
+        assert np.array_equal(a, b)
+    # A filter through the profiles (a distinct query) and a page of people.
+    lead = RoleProfile.objects.get(organisation=org, code="lead")
+    _same(picture(owner, soms_version, Filters(role_profile=lead.pk)), soms_version)
+    page = picture(owner, soms_version, offset=30, limit=25)
+    assert len(page.people) == 25 and page.truncated
+    _same(page, soms_version)
+    # Ids the rows do not hold (people of no row, a person of the other organisation) stay empty.
+    stranger = Person.objects.exclude(organisation=org).values_list("pk", flat=True)[0]
+    ids = [p["id"] for p in whole.people[:5]] + [stranger]
+    got = matrices(org.pk, soms_version, ids, elements, levels)
+    want = old_matrices(soms_version, ids, elements, levels)
+    assert all(np.array_equal(a, b) for a, b in zip(got, want, strict=True))
+
+
+def test_a_managers_team_picture_answers_the_same(demo: Any, soms_version: Any) -> None:  # noqa: F811
+    org, _, _, _ = demo
+    boss = Person.objects.filter(organisation=org, manager__isnull=True).order_by("pk").first()
+    assert boss is not None
+    user = user_create(username="plain-boss", email="boss@example.org", password="plain-Pass-1234")
+    Person.objects.filter(pk=boss.pk).update(user=user)
+    m = membership_set(organisation=org, user=user, role=Role.MANAGER, actor=None)
+    for team in Team.objects.filter(organisation=org):
+        _same(picture(m, soms_version, Filters(team=team)), soms_version)
+    # A manager whose login names no person sees nobody (the scope's query selects nothing).
+    loose = user_create(username="plain-loose", email="loose@example.org", password="plain-Pass-1234")
+    nobody = membership_set(organisation=org, user=loose, role=Role.MANAGER, actor=None)
+    empty = picture(nobody, soms_version)
+    assert empty.people == [] and empty.holdings.rank.shape == (0, 7)
+    assert (
+        overview_for(nobody, soms_version, Filters(team=Team.objects.filter(organisation=org)[0])).data[
+            "people"
+        ]
+        == 0
+    )
+
+
+def test_the_person_view_reads_what_the_orm_read(demo: Any, soms_version: Any) -> None:  # noqa: F811
+    org, owner, levels, _ = demo
+    level_of = {lv.pk: lv for lv in levels}
+    seen_statuses, with_detail, without_profile = set(), 0, 0
+    for person in Person.objects.filter(organisation=org).order_by("pk"):
+        stored, required = _stored_and_required(person.pk, soms_version.pk, level_of)
+        old = {
+            eid: (level_of.get(lid) if lid is not None else None, status, since, due, expires, detail)
+            for eid, lid, status, since, due, expires, detail in ElementAttainment.objects.filter(
+                person=person, version=soms_version
+            ).values_list(
+                "element_id", "level_id", "status", "since", "refresh_due_on", "expires_on", "detail"
+            )
+        }
+        assert {eid: tuple(s) for eid, s in stored.items()} == old
+        old_required: dict[int, Any] = {}
+        for eid, lid in RoleRequirement.objects.filter(
+            profile__people=person, profile__version=soms_version
+        ).values_list("element_id", "level_id"):
+            lv = level_of[lid]
+            if eid not in old_required or lv.rank > old_required[eid].rank:
+                old_required[eid] = lv
+        assert required == old_required
+        seen_statuses |= {s.status for s in stored.values()}
+        with_detail += sum(1 for s in stored.values() if s.detail)
+        without_profile += not required
+    assert {AttainmentStatus.REFRESH_DUE, AttainmentStatus.EXPIRED} <= seen_statuses
+    assert with_detail and without_profile
+    # The view itself: dates are dates, the detail's next level and what is missing come through.
+    person = Person.objects.filter(organisation=org, role_profiles__code="lead").order_by("pk").first()
+    assert person is not None
+    view = person_view(owner, person, soms_version)
+    assert view["radar"] and person_view(owner, person, soms_version, charts=False)["radar"] == ""
+    for row in view["rows"]:
+        for key in ("since", "refresh_due_on", "expires_on"):
+            assert row[key] is None or isinstance(row[key], date)
+    assert view["rows"][0]["required"] == levels[-1].code
+    assert view["today"] == timezone.localdate()
+
+
+def test_validity_overrides_read_plain_are_the_orm_reads(demo: Any, soms_version: Any) -> None:  # noqa: F811
+    org, _, _, _ = demo
+    top = Level.objects.filter(version=soms_version).order_by("rank").last()
+    ValidityOverride.objects.update_or_create(organisation=org, level=top, defaults={"validity_months": None})
+    want = dict(
+        ValidityOverride.objects.filter(organisation=org, level__version=soms_version).values_list(
+            "level__code", "validity_months"
+        )
+    )
+    assert overrides_for(org.pk, soms_version) == want and None in want.values() and 36 in want.values()
+    other = Membership.objects.exclude(organisation=org).values_list("organisation_id", flat=True).first()
+    assert other is None or overrides_for(other, soms_version) == dict(
+        ValidityOverride.objects.filter(organisation_id=other, level__version=soms_version).values_list(
+            "level__code", "validity_months"
+        )
+    )
