@@ -4,8 +4,8 @@
 run:  ## set up (uv, Python deps, database, demo data) and serve http://127.0.0.1:8000
 	@bash scripts/run.sh
 
-test:  ## lint, format check + the whole test suite (browser tests and a bounded schemathesis run included)
-	@bash scripts/test.sh
+test:  ## lint, format check + the whole test suite (browser tests and a bounded schemathesis run included); make test ARGS="tests/core -x" for a part
+	@bash scripts/test.sh $(ARGS)
 
 lint:
 	@bash -c 'source scripts/env.sh && $$UV run ruff check . && $$UV run ruff format --check . && $$UV run mypy src'

@@ -21,7 +21,11 @@ soms_sync
 # The whole tree (strict on soms.core; see [tool.mypy] in pyproject.toml).
 "$UV" run --frozen mypy src
 set +e
-"$UV" run --frozen pytest "$@"
+# Two worker processes (pytest-xdist), one per core: tests go to whichever worker is free, those
+# marked xdist_group(name) all to the same one. SOMS_TEST_WORKERS=0 runs them in this process;
+# pytest arguments (make test ARGS="tests/core -x", bash scripts/test.sh tests/core -x) come after
+# these and win (-n 0).
+"$UV" run --frozen pytest -n "${SOMS_TEST_WORKERS:-2}" --dist loadgroup "$@"
 status=$?
 set -e
 # pytest exits 5 when it collected nothing: a suite that ran no test has not passed.

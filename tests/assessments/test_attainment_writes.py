@@ -104,7 +104,7 @@ def test_a_validation_between_compute_and_write_wins(
     assert ids.index(nina.pk) > 0
     pauses = []
 
-    def validate_nina_once() -> None:
+    def validate_nina_once(_since: float) -> None:
         pauses.append(1)
         if len(pauses) == 1:  # the first person written, Nina not yet
             validated(nina, soms_version, statements(soms_version, DC, "practitioner"), on=date(2026, 1, 20))
@@ -145,7 +145,7 @@ def test_a_failure_half_way_keeps_what_was_written_and_the_next_run_completes_it
     def heard(sender: Any, *, person_ids: list[int], **_: Any) -> None:
         announced.append(list(person_ids))
 
-    def fail() -> None:
+    def fail(_since: float) -> None:
         raise RuntimeError("the database went away")
 
     attainment_written.connect(heard)
@@ -165,7 +165,7 @@ def test_a_failure_half_way_keeps_what_was_written_and_the_next_run_completes_it
         )
         assert {status[p] for p in ids[:3]} == {"expired"}  # 24 months from 2024-01-10
         assert {status[p] for p in ids[3:]} == {"held"}  # still 36 months
-        monkeypatch.setattr(attainment, "_pause", lambda: None)
+        monkeypatch.setattr(attainment, "_pause", lambda _since: None)
         announced.clear()
         assert recompute_version(soms_version, org_id, date(2026, 2, 1)) == len(ids)
         assert announced == [ids]
@@ -198,3 +198,22 @@ def test_queries_per_write_transaction_are_fixed(
         per_write += 4  # each upsert: a temporary table and COPY into it before its INSERT … SELECT
     assert counts[1] - counts[8] == (8 - 1) * per_write
     assert counts[2] - counts[8] == (4 - 1) * per_write
+
+
+def test_the_pause_between_writes_counts_the_computing_done_meanwhile(
+    settings: Any, monkeypatch: Any
+) -> None:
+    """The pause lets another organisation's writer in; reading and computing the next people with no
+    transaction open lets it in just as well, so only what is left of the pause is slept."""
+    import time
+
+    settings.SOMS_ATTAINMENT_WRITE_PAUSE_MS = 50
+    slept: list[float] = []
+    monkeypatch.setattr(attainment.time, "sleep", slept.append)
+    attainment._pause(time.perf_counter() - 1.0)  # a second of computing since the last write
+    assert slept == []
+    attainment._pause(time.perf_counter())  # straight after a write: (nearly) all of it
+    assert len(slept) == 1 and 0 < slept[0] <= 0.05
+    settings.SOMS_ATTAINMENT_WRITE_PAUSE_MS = 0  # PostgreSQL's default: never
+    attainment._pause(time.perf_counter())
+    assert len(slept) == 1

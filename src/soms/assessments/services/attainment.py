@@ -491,12 +491,17 @@ def _announce(organisation_id: int, version_id: int, person_ids: list[int]) -> N
     )
 
 
-def _pause() -> None:
-    # Between two of a recomputation's write transactions: a writer of another organisation waiting
-    # in SQLite's busy handler polls for the lock, and would miss it if the next batch took it back
-    # at once. Inside a caller's transaction the batches are savepoints: nothing to wait for.
-    if settings.SOMS_ATTAINMENT_WRITE_PAUSE_MS and not connection.in_atomic_block:
-        time.sleep(settings.SOMS_ATTAINMENT_WRITE_PAUSE_MS / 1000)
+def _pause(since: float) -> None:
+    """Between two of a recomputation's write transactions: a writer of another organisation waiting
+    in SQLite's busy handler polls for the lock, and would miss it if the next batch took it back
+    at once. Sleeps what is left of `SOMS_ATTAINMENT_WRITE_PAUSE_MS` since `since` (when the last
+    write transaction ended): the reading and computing done meanwhile, with no transaction open,
+    count towards it. Inside a caller's transaction the batches are savepoints: nothing to wait for."""
+    wanted = settings.SOMS_ATTAINMENT_WRITE_PAUSE_MS / 1000
+    if wanted and not connection.in_atomic_block:
+        left = wanted - (time.perf_counter() - since)
+        if left > 0:
+            time.sleep(left)
 
 
 def _write(
@@ -558,9 +563,10 @@ def recompute(
 
     The engine evaluates the people through one `AttainmentBatch`, so an element input shared by many
     people (the same statements met on the same day) is evaluated once, and its stored columns (the
-    JSON detail above all) are built once too. Each `BATCH` of people is read and computed with no
-    transaction open, then written in short transactions of about `SOMS_ATTAINMENT_WRITE_ROWS` rows
-    (whole people), a pause (`SOMS_ATTAINMENT_WRITE_PAUSE_MS`, SQLite) between them: at 50,000
+    JSON detail above all) are built once too. Each `BATCH` of people is read with no transaction
+    open, then computed and written in short transactions of about `SOMS_ATTAINMENT_WRITE_ROWS` rows
+    (whole people), computed before each, a pause (`SOMS_ATTAINMENT_WRITE_PAUSE_MS`, SQLite, which
+    the reading and computing of the next ones fill) between them: at 50,000
     people no transaction holds SQLite's one write lock for long. Rows are upserted in place, leaving
     unchanged rows alone (`bulkwrite.upsert_rows`); a person recomputed meanwhile by a call that
     began later keeps what that call wrote (see `_write`). `progress(done, total)` follows each write.
@@ -585,6 +591,7 @@ def recompute(
     element_ids = [index.element_ids[code] for code in index.spec.elements]
     per_write = max(1, settings.SOMS_ATTAINMENT_WRITE_ROWS // max(1, len(element_ids)))
     written = 0
+    last_write = 0.0
     try:
         for start in range(0, len(ids), BATCH):
             batch = ids[start : start + BATCH]
@@ -597,39 +604,42 @@ def recompute(
             projects = projects_by_person(batch, index)
             rows: dict[int, list[tuple[Any, ...]]] = {}
             standings: dict[int, tuple[Any, ...]] = {}
-            for pid in batch:
-                if pid in erased:
-                    continue
-                result = evaluator.evaluate_histories(histories.get(pid, {}), projects.get(pid, ()))
-                mine = rows[pid] = []
-                for element_id, e in zip(element_ids, result.elements, strict=True):
-                    columns = stored.get(id(e))
-                    if columns is None:
-                        columns = stored[id(e)] = (
-                            index.level_ids[e.level] if e.level else None,
-                            index.level_ranks[e.level] if e.level else 0,
-                            e.status.value,
-                            day(e.since),
-                            day(e.refresh_due_on),
-                            day(e.expires_on),
-                            json.dumps(compact_detail(e.as_json()), separators=(",", ":")),
-                        )
-                    mine.append((organisation_id, pid, index.version_id, element_id, *columns, computed_on))
-                standings[pid] = (
-                    organisation_id,
-                    pid,
-                    index.version_id,
-                    result.standing or "",
-                    computed_on,
-                    day(_next_change(result)),
-                    read_at,
-                )
-            # Computed above with no transaction open; written here, a few people per transaction.
             for at in range(0, len(batch), per_write):
-                if written:
-                    _pause()
                 people = batch[at : at + per_write]
+                # Computed with no transaction open (in the previous write's pause), then written.
+                for pid in people:
+                    if pid in erased:
+                        continue
+                    result = evaluator.evaluate_histories(histories.get(pid, {}), projects.get(pid, ()))
+                    mine = rows[pid] = []
+                    for element_id, e in zip(element_ids, result.elements, strict=True):
+                        columns = stored.get(id(e))
+                        if columns is None:
+                            columns = stored[id(e)] = (
+                                index.level_ids[e.level] if e.level else None,
+                                index.level_ranks[e.level] if e.level else 0,
+                                e.status.value,
+                                day(e.since),
+                                day(e.refresh_due_on),
+                                day(e.expires_on),
+                                json.dumps(compact_detail(e.as_json()), separators=(",", ":")),
+                            )
+                        mine.append(
+                            (organisation_id, pid, index.version_id, element_id, *columns, computed_on)
+                        )
+                    standings[pid] = (
+                        organisation_id,
+                        pid,
+                        index.version_id,
+                        result.standing or "",
+                        computed_on,
+                        day(_next_change(result)),
+                        read_at,
+                    )
+                if written:
+                    _pause(last_write)
                 _write(people, index.version_id, erased, rows, standings, read_at)
+                last_write = time.perf_counter()
                 written += len(people)
                 if progress is not None:
                     progress(written, len(ids))
