@@ -23,7 +23,13 @@ from soms.insights.selectors.overview import (
 )
 from soms.insights.selectors.person import person_view
 from soms.insights.selectors.picture import Filters, Picture, picture
-from soms.insights.selectors.scope import scope_note, scope_title, view_cover, view_targets
+from soms.insights.selectors.scope import (
+    scope_note,
+    scope_title,
+    view_cover,
+    view_single_points,
+    view_targets,
+)
 from soms.insights.selectors.targets import PAGE_GROUPS
 from soms.people.models import Person
 from soms.tenancy.models import Membership
@@ -53,6 +59,7 @@ def team_report_data(
         scope=filters.unit,
     )
     ov.data["coverage_groups"] = view_cover(membership, version, filters)
+    ov.data["single_points"] = view_single_points(membership, ov.data["single_points"])
     return pic, ov.data
 
 
@@ -170,6 +177,9 @@ def team_xlsx(membership: Membership, version: Any, filters: Filters, progress: 
     for j, text in enumerate(["Element", "Level", "Held only by"]):
         spof.write_string(0, j, text, bold)
     r = 1
+    if not sp.get("shown", True):
+        spof.write_string(r, 0, sp["note"])
+        r += 1
     for u in sp["uncovered"]:
         spof.write_string(r, 0, u["name"])
         spof.write_string(r, 1, u["level"])

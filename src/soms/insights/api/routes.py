@@ -22,7 +22,7 @@ from soms.insights.models import OPEN_STATUSES, DevelopmentAction
 from soms.insights.selectors.overview import overview_for
 from soms.insights.selectors.person import person_view
 from soms.insights.selectors.picture import Filters, default_version, versions_with_attainment
-from soms.insights.selectors.scope import scope_name, view_cover, view_targets
+from soms.insights.selectors.scope import scope_name, view_cover, view_single_points, view_targets
 from soms.insights.services import plans
 from soms.insights.services.snapshots import trend_for
 from soms.jobs.api import JobOut, job_out
@@ -129,6 +129,7 @@ def insights_overview(
     data["title"] = scope_name(request.membership, filters)
     # `shown` false and `note` saying why in a member's own view (soms.insights.selectors.scope).
     data["coverage_groups"] = view_cover(request.membership, v, filters)
+    data["single_points"] = view_single_points(request.membership, data["single_points"])
     data["trend"] = trend_for(request.membership, v, filters)
     data["offset"], data["limit"] = offset, limit
     return data

@@ -104,6 +104,32 @@ def targets_hidden_note(membership: Membership) -> str:
     )
 
 
+def single_points_shown(membership: Membership) -> bool:
+    """Whether the view names single points of failure. A member's view holds only themself
+    (soms.insights.access), so every element they hold would "hang on" them and every one they lack
+    would be held by "nobody": words about a team said of one person."""
+    return membership.role != Role.MEMBER
+
+
+def view_single_points(membership: Membership, single_points: dict[str, Any]) -> dict[str, Any]:
+    """The overview's single points of failure with `shown` and `note`; in a member's own view none
+    (the levels they are counted at stay) and the sentence saying why: page, API and reports alike."""
+    if single_points_shown(membership):
+        return {**single_points, "shown": True, "note": ""}
+    return {
+        **single_points,
+        "uncovered": [],
+        "sole": [],
+        "sole_cover": [],
+        "shown": False,
+        "note": (
+            "Single points of failure are not shown in your own view: they count who in a team holds "
+            "each level, and only you are shown here. Your manager and your organisation's "
+            "administrators see where the team hangs on one person."
+        ),
+    }
+
+
 def view_targets(membership: Membership, version: FrameworkVersion, filters: Filters) -> list[Any]:
     """The view's own targets (its team's or unit's, `targets_for`) when the view counts targets."""
     if not targets_shown(membership):

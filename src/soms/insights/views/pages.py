@@ -208,6 +208,7 @@ def dashboard(request: MemberRequest) -> HttpResponse:
         scope_name = scope.scope_name(request.membership, filters)
         trend = trend_for(request.membership, version, filters)
         context["cover"] = scope.view_cover(request.membership, version, filters)
+        ov.data["single_points"] = scope.view_single_points(request.membership, ov.data["single_points"])
         context["cover_page"] = COVER_PAGE
         children = (ov.data.get("child_units") or {}).get("rows") or []
         if len(children) < 2:  # one row would only repeat the totals
