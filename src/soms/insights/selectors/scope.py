@@ -11,7 +11,7 @@ from typing import Any
 
 from soms.frameworks.models import FrameworkVersion
 from soms.insights.selectors.picture import Filters, targets_for
-from soms.insights.selectors.targets import cover_groups
+from soms.insights.selectors.targets import NO_COVER, cover_groups
 from soms.people.access import me_person
 from soms.people.models import OrgUnit
 from soms.tenancy.models import Membership, Role
@@ -142,14 +142,4 @@ def view_cover(membership: Membership, version: FrameworkVersion, filters: Filte
     target, the same shape with none in it and the sentence saying why: page, API and reports alike."""
     if targets_shown(membership):
         return {**cover_groups(membership, version, filters), "shown": True, "note": ""}
-    return {
-        "targets": 0,
-        "places": 0,
-        "met": 0,
-        "at_risk": 0,
-        "short": 0,
-        "not_met": 0,
-        "groups": [],
-        "shown": False,
-        "note": targets_hidden_note(membership),
-    }
+    return {**NO_COVER, "groups": [], "shown": False, "note": targets_hidden_note(membership)}

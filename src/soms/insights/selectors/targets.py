@@ -81,21 +81,17 @@ def _state(covered: int, warn: int, minimum: int) -> CoverageState:
     return CoverageState.SHORT
 
 
+# What `cover_groups` answers before any target is counted (and, in a view that counts none, after).
+NO_COVER: dict[str, Any] = {"targets": 0, "places": 0, "met": 0, "at_risk": 0, "short": 0, "not_met": 0}
+
+
 def cover_groups(membership: Membership, version: FrameworkVersion, filters: Filters) -> dict[str, Any]:
     """Every target set on a unit or team in the view (the team's own for a team view; the unit's
     and those of the units and teams under it for a unit; all for the organisation), grouped by
     unit or team, each counted over the people of the view in that unit's subtree or that team. A
     refresh-due level counts as a warning, an expired one not at all (as on the targets card)."""
     targets = _targets_in_view(membership, version, filters)
-    out: dict[str, Any] = {
-        "targets": len(targets),
-        "places": 0,
-        "met": 0,
-        "at_risk": 0,
-        "short": 0,
-        "not_met": 0,
-        "groups": [],
-    }
+    out = {**NO_COVER, "targets": len(targets), "groups": []}
     if not targets:
         return out
     found = _from_rollups(membership, version, filters, targets)
