@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
+from pydantic import ConfigDict
 from ninja.params import functions as param
 
 from soms.fields import MAX_ID, MAX_OFFSET, Id, Input
@@ -158,6 +159,14 @@ def insights_person(request: MemberRequest, person_id: Id, version: Id | None = 
     }
 
 
+class InsightsInput(Input):
+    """Base of this router's bodies: a field the schema does not know is refused (422 naming it).
+    Dropped in silence, `owner` on an action or `units` on a report would look taken: the action
+    would keep its default owner and the report would cover everyone the member sees."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
 class ActionOut(Schema):
     id: int
     person_id: int
@@ -194,7 +203,7 @@ def _action_out(a: DevelopmentAction) -> dict[str, Any]:
     }
 
 
-class ActionIn(Input):
+class ActionIn(InsightsInput):
     person_id: Id
     version_id: Id
     element: str = Field(max_length=80, description="Element code")
@@ -206,7 +215,7 @@ class ActionIn(Input):
     source: Literal["", "gap", "refresher", "audit"] = ""
 
 
-class ActionPatch(Input):
+class ActionPatch(InsightsInput):
     status: Literal["planned", "in_progress", "done", "cancelled"]
     revision: int = Field(ge=1, le=MAX_ID, description="The revision you read; a stale one answers 409")
 
@@ -296,7 +305,7 @@ def action_patch(request: MemberRequest, action_id: Id, payload: ActionPatch) ->
     return _action_out(changed)
 
 
-class ReportIn(Input):
+class ReportIn(InsightsInput):
     format: Literal["pdf", "xlsx"]
     version: Id | None = None
     unit: Id | None = None
