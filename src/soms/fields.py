@@ -110,9 +110,9 @@ class NoBoolNumbers(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _no_bool(cls, value: Any, info: ValidationInfo) -> Any:
-        if isinstance(value, bool) and info.field_name in cls.model_fields:
-            if _numbers_only(cls.model_fields[info.field_name].annotation):
-                raise PydanticCustomError("int_type", "Input should be a number, not true or false")
+        field = cls.model_fields.get(info.field_name or "")
+        if isinstance(value, bool) and field is not None and _numbers_only(field.annotation):
+            raise PydanticCustomError("int_type", "Input should be a number, not true or false")
         return value
 
 

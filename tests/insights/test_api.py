@@ -120,7 +120,9 @@ def test_a_field_the_schema_does_not_know_is_refused_by_name(skilled: Any, soms_
     sam = skilled.people["E003"]
     client = skilled.world.client_for(skilled.world.alice, skilled.world.org_a)
     r = client.post(
-        "/api/v1/development-actions", _action(sam, soms_version, owner="bob"), content_type="application/json"
+        "/api/v1/development-actions",
+        _action(sam, soms_version, owner="bob"),
+        content_type="application/json",
     )
     assert r.status_code == 422, r.content
     assert r.json()["detail"][0]["loc"][-1] == "owner"
@@ -133,7 +135,9 @@ def test_a_field_the_schema_does_not_know_is_refused_by_name(skilled: Any, soms_
     )
     assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == "units", r.content
     assert Job.objects.count() == jobs
-    created = client.post("/api/v1/development-actions", _action(sam, soms_version), content_type="application/json")
+    created = client.post(
+        "/api/v1/development-actions", _action(sam, soms_version), content_type="application/json"
+    )
     action_id = created.json()["id"]
     r = client.patch(
         f"/api/v1/development-actions/{action_id}",
@@ -153,18 +157,24 @@ def test_true_is_not_an_id(skilled: Any, soms_version: Any) -> None:
     client = skilled.world.client_for(skilled.world.alice, skilled.world.org_a)
     for field in ("person_id", "version_id"):
         r = client.post(
-            "/api/v1/development-actions", _action(sam, soms_version, **{field: True}), content_type="application/json"
+            "/api/v1/development-actions",
+            _action(sam, soms_version, **{field: True}),
+            content_type="application/json",
         )
         assert r.status_code == 422, (field, r.content)
         problem = r.json()["detail"][0]
         assert problem["loc"][-1] == field and "not true or false" in problem["msg"]
     assert not DevelopmentAction.objects.exists()
     jobs = Job.objects.count()
-    r = client.post("/api/v1/insights/reports", {"format": "xlsx", "version": True}, content_type="application/json")
+    r = client.post(
+        "/api/v1/insights/reports", {"format": "xlsx", "version": True}, content_type="application/json"
+    )
     assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == "version", r.content
     assert "not true or false" in r.json()["detail"][0]["msg"]
     assert Job.objects.count() == jobs
-    created = client.post("/api/v1/development-actions", _action(sam, soms_version), content_type="application/json")
+    created = client.post(
+        "/api/v1/development-actions", _action(sam, soms_version), content_type="application/json"
+    )
     r = client.patch(
         f"/api/v1/development-actions/{created.json()['id']}",
         {"status": "done", "revision": True},

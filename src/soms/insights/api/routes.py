@@ -13,8 +13,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
-from pydantic import ConfigDict
 from ninja.params import functions as param
+from pydantic import ConfigDict
 
 from soms.fields import MAX_ID, MAX_OFFSET, Id, Input
 from soms.frameworks.models import Element, FrameworkVersion, Statement
