@@ -90,13 +90,22 @@ def scope_note(membership: Membership, filters: Filters) -> str:
 
 def targets_shown(membership: Membership) -> bool:
     """Whether the view counts unit and team coverage targets. A target counts everyone in its unit
-    or team, so over a view that holds only a member themself it would call the team short when
-    only they are; those who may read the targets (`coverage.view`) see whole teams."""
-    return can(membership, "coverage.view")
+    or team, so it is counted only where the view holds whole units: an owner's or admin's (everyone)
+    and a manager's (the units they manage counted whole). An assessor's view holds only the people
+    they assess and a member's only themself: over them a target would call a unit short when it is
+    not, whichever unit or team is picked (the view's people stay theirs, soms.insights.access)."""
+    return can(membership, "coverage.view") and membership.role != Role.ASSESSOR
 
 
 def targets_hidden_note(membership: Membership) -> str:
-    """Why a member's view shows no coverage target, and who sees how the team meets them."""
+    """Why the view shows no coverage target, and who sees how the units and teams meet them."""
+    if membership.role == Role.ASSESSOR:
+        return (
+            "Coverage targets are not counted in your view: each counts everyone in its unit or team, "
+            "and only the people you assess are shown here, so a unit would look short when it is not. "
+            "The units' managers and your organisation's administrators see how each unit and team "
+            "meets them; the targets themselves are listed under People, Coverage targets."
+        )
     return (
         "Your unit's and team's coverage targets are not shown in your own view: each counts "
         "everyone in its unit or team, and only you are shown here. Your manager and your "
@@ -126,6 +135,35 @@ def view_single_points(membership: Membership, single_points: dict[str, Any]) ->
             "Single points of failure are not shown in your own view: they count who in a team holds "
             "each level, and only you are shown here. Your manager and your organisation's "
             "administrators see where the team hangs on one person."
+        ),
+    }
+
+
+def capabilities_shown(membership: Membership) -> bool:
+    """Whether the view names a capability model's specialists and back-ups. They say who in a team
+    holds each capability at the specialist and the back-up level and how many the team still
+    lacks: over a member's own view (themself alone) that is words about a team said of one person.
+    How specialised the member themself is (breadth, depth) stays: it is about them alone."""
+    return single_points_shown(membership)
+
+
+def view_capabilities(membership: Membership, data: dict[str, Any]) -> dict[str, Any]:
+    """For a framework with a capability model (the overview has `capabilities`): the specialists
+    and back-ups with `capabilities_shown` and `capabilities_note`; in a member's own view none and
+    the sentence saying why: page, API and reports alike. Nothing for any other framework (its
+    `specialisation_note` says why it has no specialists)."""
+    if "capabilities" not in data:
+        return {}
+    if capabilities_shown(membership):
+        return {"capabilities": data["capabilities"], "capabilities_shown": True, "capabilities_note": ""}
+    return {
+        "capabilities": [],
+        "capabilities_shown": False,
+        "capabilities_note": (
+            "Specialists and back-ups are not shown in your own view: they count who in a team holds "
+            "each capability at the specialist and the back-up level, and only you are shown here. "
+            "Your manager and your organisation's administrators see the team's specialists and "
+            "back-ups."
         ),
     }
 
