@@ -224,3 +224,49 @@ def test_the_same_login_is_told_by_its_role_in_each_organisation(
     # Beta's unit named from Alpha is refused like a missing one (and the other way round).
     assert in_a.get("/api/v1/insights/overview", {"unit": targets.b_unit.pk}).status_code == 422
     assert in_b.get("/api/v1/insights/overview", {"unit": targets.units["south"].pk}).status_code == 422
+
+
+def test_an_assessors_view_is_called_the_people_they_assess(
+    roles: Any,
+    targets: Any,  # noqa: F811
+    soms_version: Any,
+) -> None:
+    """Her view holds only the people she assesses: titled so (not with the organisation's name),
+    on the page, in the API, in the job's title and in both reports; a unit picked keeps its name
+    and says that only her people in it are shown."""
+    from soms.jobs.models import Job
+    from soms.jobs.testing import jobs_run
+
+    world = targets.world
+    dana = world.client_for(roles["assessor"], world.org_a)
+    html = dana.get(reverse("insights-dashboard")).content.decode()
+    assert "<h1>Capability: People you assess</h1>" in html and "2 people on" in html
+    assert "the people you are asked to assess" in html_lib.unescape(html)
+    assert world.org_a.name not in html[html.index("<h1>") : html.index("</h1>")]
+    assert dana.get("/api/v1/insights/overview").json()["title"] == "People you assess"
+    south = targets.units["south"].pk
+    picked = html_lib.unescape(dana.get(reverse("insights-dashboard"), {"unit": south}).content.decode())
+    assert "<h1>Capability: South</h1>" in picked and "Only the people you assess are shown" in picked
+    with jobs_run():
+        assert dana.post(reverse("insights-export"), {"format": "xlsx"}).status_code == 302
+        assert dana.post(reverse("insights-export"), {"format": "pdf"}).status_code == 302
+    xlsx_job, pdf_job = Job.objects.order_by("id")
+    assert (
+        xlsx_job.title == "XLSX report: People you assess"
+        and pdf_job.title == "PDF report: People you assess"
+    )
+    for job in (xlsx_job, pdf_job):
+        job.refresh_from_db()
+        assert job.status == "done", job.message
+    with xlsx_job.result_file.open("rb") as fh:
+        summary = (
+            CalamineWorkbook.from_filelike(io.BytesIO(fh.read())).get_sheet_by_name("Summary").to_python()
+        )
+    assert summary[0][:2] == ["Report", "Capability: People you assess"]
+    assert any(r[0] == "Who" and "asked to assess" in r[1] for r in summary)
+    with pdf_job.result_file.open("rb") as fh:
+        text = " ".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(fh.read())).pages)
+    assert "Capability: People you assess" in re.sub(r"\s+", " ", text)
+    # The owner's view keeps the organisation's name.
+    alice = world.client_for(roles["owner"], world.org_a)
+    assert alice.get("/api/v1/insights/overview").json()["title"] == world.org_a.name

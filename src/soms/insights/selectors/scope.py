@@ -2,7 +2,8 @@
 in the job's title and in the report files.
 
 A manager who picks no unit, team or manager sees their own people (their reports, direct and
-not, and everyone in the units they manage), not the organisation: the title says so.
+not, and everyone in the units they manage), not the organisation: the title says so. So does an
+assessor's view (themself and the people they are asked to assess) and a member's (themself).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from soms.tenancy.permissions import can
 YOUR_PEOPLE = "Your people"
 # A member's view holds only themself (soms.insights.access): it is called so.
 YOU = "You"
+# An assessor's holds themself and the people they are asked to assess (soms.assessments.access).
+YOUR_ASSESSEES = "People you assess"
 
 
 def _own_view(membership: Membership, filters: Filters) -> bool:
@@ -28,6 +31,15 @@ def _own_view(membership: Membership, filters: Filters) -> bool:
 
 def _self_view(membership: Membership, filters: Filters) -> bool:
     return membership.role == Role.MEMBER and filters.team is None and filters.unit is None
+
+
+def _assessor_view(membership: Membership, filters: Filters) -> bool:
+    return (
+        membership.role == Role.ASSESSOR
+        and filters.team is None
+        and filters.unit is None
+        and filters.manager is None
+    )
 
 
 def scope_name(membership: Membership, filters: Filters) -> str:
@@ -42,6 +54,8 @@ def scope_name(membership: Membership, filters: Filters) -> str:
         return YOUR_PEOPLE
     if _self_view(membership, filters):
         return YOU
+    if _assessor_view(membership, filters):
+        return YOUR_ASSESSEES
     return str(membership.organisation.name)
 
 
@@ -55,7 +69,8 @@ def scope_title(membership: Membership, filters: Filters) -> str:
 
 
 def scope_note(membership: Membership, filters: Filters) -> str:
-    """What "Your people" holds, for a manager's own view, and "You" for a member's; "" for any other."""
+    """What "Your people" holds, for a manager's own view, "People you assess" for an assessor's and
+    "You" for a member's; "" for any other."""
     if _self_view(membership, filters):
         return (
             "Your own levels against what your role profiles require. A member sees only themself "
@@ -66,6 +81,19 @@ def scope_note(membership: Membership, filters: Filters) -> str:
         return (
             "Only you are shown: a member sees only themself here, whichever unit or team is picked; "
             "your manager and your organisation's administrators see the team's picture."
+        )
+    if _assessor_view(membership, filters):
+        return (
+            "You and the people you are asked to assess: those whose assessment you write, have "
+            "validated or may pick up for review, and the people of change projects waiting for "
+            "review or validated by you. The units' managers and your organisation's administrators "
+            "see whole units and teams."
+        )
+    if membership.role == Role.ASSESSOR:
+        # An assessor who picks a unit, team or manager still sees only their people in it.
+        return (
+            "Only the people you assess are shown, whichever unit, team or manager is picked; the "
+            "units' managers and your organisation's administrators see whole units and teams."
         )
     if filters.team is not None or filters.unit is not None or not _own_view(membership, filters):
         return ""
