@@ -23,7 +23,13 @@ from soms.insights.models import OPEN_STATUSES, DevelopmentAction
 from soms.insights.selectors.overview import overview_for
 from soms.insights.selectors.person import person_view
 from soms.insights.selectors.picture import Filters, default_version, versions_with_attainment
-from soms.insights.selectors.scope import scope_name, view_cover, view_single_points, view_targets
+from soms.insights.selectors.scope import (
+    scope_name,
+    view_capabilities,
+    view_cover,
+    view_single_points,
+    view_targets,
+)
 from soms.insights.services import plans
 from soms.insights.services.snapshots import trend_for
 from soms.jobs.api import JobOut, job_out
@@ -128,9 +134,12 @@ def insights_overview(
     )
     data = dict(ov.data)
     data["title"] = scope_name(request.membership, filters)
-    # `shown` false and `note` saying why in a member's own view (soms.insights.selectors.scope).
+    # `shown` false and `note` saying why where the view holds only part of a team: targets in an
+    # assessor's and a member's view, single points and specialists in a member's own view
+    # (soms.insights.selectors.scope).
     data["coverage_groups"] = view_cover(request.membership, v, filters)
     data["single_points"] = view_single_points(request.membership, data["single_points"])
+    data.update(view_capabilities(request.membership, data))
     data["trend"] = trend_for(request.membership, v, filters)
     data["offset"], data["limit"] = offset, limit
     return data

@@ -209,6 +209,7 @@ def dashboard(request: MemberRequest) -> HttpResponse:
         trend = trend_for(request.membership, version, filters)
         context["cover"] = scope.view_cover(request.membership, version, filters)
         ov.data["single_points"] = scope.view_single_points(request.membership, ov.data["single_points"])
+        ov.data.update(scope.view_capabilities(request.membership, ov.data))
         context["cover_page"] = COVER_PAGE
         children = (ov.data.get("child_units") or {}).get("rows") or []
         if len(children) < 2:  # one row would only repeat the totals
@@ -246,6 +247,7 @@ def dashboard(request: MemberRequest) -> HttpResponse:
             query=request.GET.urlencode(),
             can_export=can(request.membership, "insights.export"),
             can_set_targets=can(request.membership, "coverage.manage"),
+            can_read_targets=can(request.membership, "coverage.view"),
         )
     return render(request, "insights/dashboard.html", context)
 
