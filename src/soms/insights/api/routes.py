@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.params import functions as param
+from pydantic import ConfigDict
 
 from soms.fields import MAX_ID, MAX_OFFSET, Id, Input
 from soms.frameworks.models import Element, FrameworkVersion, Statement
@@ -167,6 +168,14 @@ def insights_person(request: MemberRequest, person_id: Id, version: Id | None = 
     }
 
 
+class InsightsInput(Input):
+    """Base of this router's bodies: a field the schema does not know is refused (422 naming it).
+    Dropped in silence, `owner` on an action or `units` on a report would look taken: the action
+    would keep its default owner and the report would cover everyone the member sees."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
 class ActionOut(Schema):
     id: int
     person_id: int
@@ -203,7 +212,7 @@ def _action_out(a: DevelopmentAction) -> dict[str, Any]:
     }
 
 
-class ActionIn(Input):
+class ActionIn(InsightsInput):
     person_id: Id
     version_id: Id
     element: str = Field(max_length=80, description="Element code")
@@ -215,7 +224,7 @@ class ActionIn(Input):
     source: Literal["", "gap", "refresher", "audit"] = ""
 
 
-class ActionPatch(Input):
+class ActionPatch(InsightsInput):
     status: Literal["planned", "in_progress", "done", "cancelled"]
     revision: int = Field(ge=1, le=MAX_ID, description="The revision you read; a stale one answers 409")
 
@@ -305,7 +314,7 @@ def action_patch(request: MemberRequest, action_id: Id, payload: ActionPatch) ->
     return _action_out(changed)
 
 
-class ReportIn(Input):
+class ReportIn(InsightsInput):
     format: Literal["pdf", "xlsx"]
     version: Id | None = None
     unit: Id | None = None

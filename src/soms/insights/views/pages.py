@@ -309,14 +309,7 @@ def action_create(request: MemberRequest, person_id: int) -> HttpResponse:
         else:
             messages.success(request, f"Added to {who.name}'s development plan: {d['title']}")
     else:
-        messages.error(
-            request,
-            "The action was not added: "
-            + "; ".join(
-                f"{form.fields[f].label or f if f in form.fields else f}: {' '.join(str(x) for x in e)}"
-                for f, e in form.errors.items()
-            ),
-        )
+        messages.error(request, f"The action was not added: {_problems(form)}")
     return redirect(f"{_person_url(who.pk)}?version={version.pk}#plan")
 
 
@@ -329,7 +322,7 @@ def action_status(request: MemberRequest, action_id: int) -> HttpResponse:
         return _forbidden(request)
     form = ActionStatusForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a status.")
+        messages.error(request, f"The status was not changed: {_problems(form)}")
     else:
         try:
             plans.action_set_status(
@@ -384,6 +377,14 @@ def refreshers(request: MemberRequest) -> HttpResponse:
     return render(request, "insights/refreshers.html", {"rows": rows, "overdue": overdue, "today": today})
 
 
+def _problems(form: Any) -> str:
+    """Each refused field by the label the form shows ("Due on", not "due_on") and why."""
+    return "; ".join(
+        (f"{form[f].label}: " if f in form.fields else "") + " ".join(str(x).rstrip(".") + "." for x in e)
+        for f, e in form.errors.items()
+    )
+
+
 def _person_url(pk: int) -> str:
     return reverse("insights-person", args=[pk])
 
@@ -409,11 +410,7 @@ def export(request: MemberRequest) -> HttpResponse:
     if form.is_bound and not form.is_valid():
         # A filter the member may not use: the page ignores it with a note, but a report of
         # everyone else instead of what was asked for would mislead, so nothing is started.
-        named = "; ".join(
-            f"{form.fields[f].label or f if f in form.fields else f}: {' '.join(str(x) for x in e)}"
-            for f, e in form.errors.items()
-        )
-        messages.error(request, f"No report was made, nothing was started: {named}")
+        messages.error(request, f"No report was made, nothing was started: {_problems(form)}")
         return redirect(reverse("insights-dashboard") + "?" + request.GET.urlencode())
     if version is None:
         messages.error(request, "No framework is published yet.")
