@@ -45,7 +45,10 @@ ASSESSOR_CAPABILITIES = "Specialists and back-ups are not counted in your view"
 MEMBER_SINGLE_POINTS = "Single points of failure are not shown in your own view"
 ASSESSOR_SINGLE_POINTS = "Single points of failure are not counted in your view"
 # Who each partial view's note sends the reader to for the team's picture.
-WHO_SEES = {"assessor": "The units' managers and your organisation's administrators", "member": "Your manager and"}
+WHO_SEES = {
+    "assessor": "The units' managers and your organisation's administrators",
+    "member": "Your manager and",
+}
 
 
 @pytest.fixture
