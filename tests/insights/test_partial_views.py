@@ -270,3 +270,18 @@ def test_an_assessors_view_is_called_the_people_they_assess(
     # The owner's view keeps the organisation's name.
     alice = world.client_for(roles["owner"], world.org_a)
     assert alice.get("/api/v1/insights/overview").json()["title"] == world.org_a.name
+
+
+def test_how_specialised_one_person_is_said_of_one_person(roles: Any, targets: Any, smo: Any) -> None:  # noqa: F811
+    from datetime import date
+
+    from soms.assessments.services.attainment import recompute
+    from tests.assessments.conftest import validated
+    from tests.insights.conftest import held
+
+    charlie = targets.people["E007"]
+    validated(charlie, smo, held(smo, "service-desk", "repeatable"), on=date(2026, 1, 10))
+    recompute([charlie.pk], smo, charlie.organisation_id, date(2026, 2, 1))
+    client = targets.world.client_for(roles["member"], targets.world.org_a)
+    html = client.get(reverse("insights-dashboard"), {"version": smo.pk}).content.decode()
+    assert "How specialised: 1 person by highest level" in html

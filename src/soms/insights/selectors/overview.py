@@ -855,7 +855,8 @@ def charts(
             [[row["people_by_breadth"][b] or None for b in cols] for row in spec["by_depth_and_breadth"]],
             [row["highest"] for row in spec["by_depth_and_breadth"]],
             [str(b) for b in cols],
-            title=f"How specialised: {len(spec['people'])} people by highest level (rows) and "
+            title=f"How specialised: {len(spec['people'])} "
+            f"{'person' if len(spec['people']) == 1 else 'people'} by highest level (rows) and "
             "capabilities held (columns)",
             value_label="people",
             value_format="{:.0f}",
