@@ -137,7 +137,7 @@ def insights_overview(
     # `shown` false and `note` saying why where the view holds only part of a team: targets in an
     # assessor's and a member's view, single points and specialists in a member's own view
     # (soms.insights.selectors.scope).
-    data["coverage_groups"] = view_cover(request.membership, v, filters)
+    data["coverage_groups"] = view_cover(request.membership, v, filters, tallies=ov.tallies)
     data["single_points"] = view_single_points(request.membership, data["single_points"])
     data.update(view_capabilities(request.membership, data))
     data["trend"] = trend_for(request.membership, v, filters)

@@ -55,6 +55,9 @@ class Overview:
     picture: Picture
     data: dict[str, Any]
     from_rollups: bool = False
+    # The unit rows counted, when read whole for the organisation or a unit subtree (an owner's or
+    # admin's view): the request's cover against the units' targets counts from them (`cover_groups`).
+    tallies: rollups.UnitTallies | None = None
 
 
 def overview(
@@ -234,7 +237,7 @@ def _from_rollups(
         data["units"], data["child_units"] = _both_units(
             t.units, t.people, t.tallies, pic, filters.unit, membership.organisation_id, digest=t.digest
         )
-    return Overview(pic, data, from_rollups=True)
+    return Overview(pic, data, from_rollups=True, tallies=t if membership.role in ADMINS else None)
 
 
 def set_specialisation(pic: Picture, data: dict[str, Any]) -> None:

@@ -203,9 +203,12 @@ def view_targets(membership: Membership, version: FrameworkVersion, filters: Fil
     return targets_for(membership, version, unit=filters.unit, team=filters.team)
 
 
-def view_cover(membership: Membership, version: FrameworkVersion, filters: Filters) -> dict[str, Any]:
-    """The targets of the units and teams in the view (`cover_groups`), or, in a view that counts no
-    target, the same shape with none in it and the sentence saying why: page, API and reports alike."""
+def view_cover(
+    membership: Membership, version: FrameworkVersion, filters: Filters, *, tallies: Any = None
+) -> dict[str, Any]:
+    """The targets of the units and teams in the view (`cover_groups`; `tallies`, the unit rows the
+    request's overview read), or, in a view that counts no target, the same shape with none in it
+    and the sentence saying why: page, API and reports alike."""
     if targets_shown(membership):
-        return {**cover_groups(membership, version, filters), "shown": True, "note": ""}
+        return {**cover_groups(membership, version, filters, tallies=tallies), "shown": True, "note": ""}
     return {**NO_COVER, "groups": [], "shown": False, "note": targets_hidden_note(membership)}
