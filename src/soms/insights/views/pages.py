@@ -254,8 +254,6 @@ def dashboard(request: MemberRequest) -> HttpResponse:
 @role_required("insights.view")
 @require_GET
 def person(request: MemberRequest, person_id: int) -> HttpResponse:
-    from soms.insights.selectors.person import person_view
-
     m = request.membership
     who = access.person_for(m, person_id)
     versions = versions_with_attainment(m.organisation_id)
@@ -267,14 +265,24 @@ def person(request: MemberRequest, person_id: int) -> HttpResponse:
         version = FrameworkVersion.objects.filter(
             pk__in=ElementAttainment.objects.filter(person=who).values("version_id")
         ).first() or default_version(m.organisation_id)
+    return render(request, "insights/person.html", _person_context(request, who, version, versions))
+
+
+def _person_context(
+    request: MemberRequest, who: Any, version: FrameworkVersion | None, versions: Any, form: Any = None
+) -> dict[str, Any]:
+    """The person page's context; `form` is a refused action form to draw again as it was typed."""
+    from soms.insights.selectors.person import person_view
+
+    m = request.membership
     context: dict[str, Any] = {"person": who, "version": version, "versions": versions}
     if version is not None:
         view = person_view(m, who, version)
         context.update(view)
         context["can_plan"] = can(m, "development.manage", who)
-        context["action_form"] = ActionForm(version=version, initial={"source": "gap"})
+        context["action_form"] = form or ActionForm(version=version, initial={"source": "gap"})
         context["status_choices"] = ActionStatus.choices
-    return render(request, "insights/person.html", context)
+    return context
 
 
 @role_required("development.manage")
@@ -304,12 +312,14 @@ def action_create(request: MemberRequest, person_id: int) -> HttpResponse:
                 source=d.get("source") or "",
             )
         except PeopleInvalid as exc:
-            messages.error(request, exc.message)
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             messages.success(request, f"Added to {who.name}'s development plan: {d['title']}")
-    else:
-        messages.error(request, f"The action was not added: {_problems(form)}")
-    return redirect(f"{_person_url(who.pk)}?version={version.pk}#plan")
+            return redirect(f"{_person_url(who.pk)}?version={version.pk}#plan")
+    # Drawn again as typed, the form open and each reason beside its field (nothing was added).
+    messages.error(request, f"The action was not added: {_problems(form)}")
+    context = _person_context(request, who, version, versions, form)
+    return render(request, "insights/person.html", context, status=422)
 
 
 @role_required("development.manage")
