@@ -207,3 +207,27 @@ def test_a_refused_action_or_status_says_which_field_in_the_form_s_words(
     assert "The status was not changed: Status" in text
     action.refresh_from_db()
     assert (action.status, action.revision) == ("planned", 1)
+
+
+def test_a_refused_action_is_drawn_again_with_what_was_typed(skilled: Any, soms_version: Any) -> None:
+    """The refused form redirected back to an empty form: the title, notes and due date typed were
+    lost. The page now answers 422 with the form open, the values kept and the reason beside the field."""
+    sam = skilled.people["E003"]
+    client = skilled.world.client_for(skilled.world.alice, skilled.world.org_a)
+    element = soms_version.elements.get(code=DC)
+    r = client.post(
+        reverse("insights-action-create", args=[sam.pk]),
+        {
+            "version": soms_version.pk,
+            "element": element.pk,
+            "kind": "course",
+            "title": "Queueing theory evening class",
+            "notes": "Tuesdays at the college",
+            "due_on": "2027-02-30",
+        },
+    )
+    assert r.status_code == 422
+    html = r.content.decode()
+    assert 'value="Queueing theory evening class"' in html and "Tuesdays at the college" in html
+    assert "<details open>" in html and "Enter a valid date" in html
+    assert not DevelopmentAction.objects.exists()

@@ -314,6 +314,55 @@ def action_patch(request: MemberRequest, action_id: Id, payload: ActionPatch) ->
     return _action_out(changed)
 
 
+@router.get("/insights/refreshers")
+@member_required
+def insights_refreshers(
+    request: MemberRequest,
+    offset: int = param.Query(0, ge=0, le=MAX_OFFSET),
+    limit: int = param.Query(100, ge=1, le=MAX_PAGE),
+) -> dict[str, Any]:
+    """The page *Refreshers and overdue actions*: levels refresh due, expiring within 90 days or
+    expired (`levels`, soonest first; an expired one names the level that lapsed and when), and
+    open development actions past their due date (`overdue`), of the people in the member's
+    scope. Both lists are paged with the same `offset` and `limit` and give their `count`."""
+    from soms.insights.selectors.refreshers import levels_to_refresh, overdue_actions, with_lapsed
+
+    m = request.membership
+    require(m, "insights.view")
+    today = timezone.localdate()
+    levels, overdue = levels_to_refresh(m, today), overdue_actions(m, today)
+    rows = with_lapsed(list(levels[offset : offset + limit]))
+    return {
+        "as_of": today.isoformat(),
+        "offset": offset,
+        "limit": limit,
+        "levels": {
+            "count": levels.count(),
+            "items": [
+                {
+                    "person": {"id": r.person_id, "name": r.person.name, "employee_id": r.person.employee_id},
+                    "version_id": r.version_id,
+                    "element": r.element.code,
+                    "element_name": r.element.name,
+                    "level": r.level.code if r.level else None,
+                    "state": r.status if r.status in ("refresh_due", "expired") else "expires_soon",
+                    "expires_on": _jsonable(r.expires_on),
+                    "lapsed_level": r.lapsed_code or None,
+                    "lapsed_on": _jsonable(r.lapsed_on),
+                }
+                for r in rows
+            ],
+        },
+        "overdue": {
+            "count": overdue.count(),
+            "items": [
+                _action_out(a) | {"due_on": _jsonable(a.due_on)}
+                for a in overdue.select_related("statement", "owner")[offset : offset + limit]
+            ],
+        },
+    }
+
+
 class ReportIn(InsightsInput):
     format: Literal["pdf", "xlsx"]
     version: Id | None = None
