@@ -50,10 +50,13 @@ def test_specialists_are_readable_on_a_phone(
         got = page.evaluate(ROWS)
         assert len(got["rows"]) == 12, got
         assert got["scroll"] <= 1 and got["page"] <= 1, got
-        assert "Nina North" in page.locator("#capabilities tbody tr", has_text="Incident management").inner_text()
+        assert (
+            "Nina North"
+            in page.locator("#capabilities tbody tr", has_text="Incident management").inner_text()
+        )
         for name, state, who in got["rows"]:
             # Every state badge whole on the screen.
-            assert 0 <= state[0] and state[1] <= got["width"], (name, state)
+            assert state[0] >= 0 and state[1] <= got["width"], (name, state)
             if width == 390:
                 # Stacked: the state comes before (above) who holds the capability.
                 assert state[2] < who[2], (name, state, who)
