@@ -368,3 +368,54 @@ def test_how_specialised_one_person_is_said_of_one_person(roles: Any, targets: A
     client = targets.world.client_for(roles["member"], targets.world.org_a)
     html = client.get(reverse("insights-dashboard"), {"version": smo.pk}).content.decode()
     assert "How specialised: 1 person by highest level" in html
+
+
+def test_a_managers_view_counts_only_the_targets_of_places_it_holds_whole(
+    roles: Any,
+    targets: Any,  # noqa: F811
+    soms_version: Any,
+) -> None:
+    """Priya manages North; Sam and Sue of South report to her, so South is named in her view. While
+    they are all of South she sees its target counted. Once Sid joins South under nobody of hers,
+    counted over her people it would still read 1 of 2 where the unit has 2 (Sid holds Foundation):
+    it is held back, on the page, in the API, the workbook and the PDF, and said so; North's desk
+    team (in the unit she manages) stays counted. The owner sees South met."""
+    from datetime import date
+
+    from soms.assessments.services.attainment import recompute
+    from soms.people.services.persons import person_create
+    from tests.assessments.conftest import statements, validated
+    from tests.insights.conftest import DC
+
+    world = targets.world
+    south = targets.units["south"]
+    priya = world.client_for(roles["manager"], world.org_a)
+    m = _membership(roles["manager"], world.org_a)
+    before = priya.get("/api/v1/insights/overview").json()["coverage_groups"]
+    assert "South" in {g["name"] for g in before["groups"]} and before["held_back"] == 0
+
+    sid = person_create(
+        organisation=world.org_a, actor=world.alice, employee_id="E009", name="Sid Side", unit=south
+    )
+    validated(sid, soms_version, statements(soms_version, DC, "foundation"), on=date(2026, 1, 10))
+    recompute([sid.pk], soms_version, world.org_a.pk, date(2026, 2, 1))
+
+    cg = priya.get("/api/v1/insights/overview").json()["coverage_groups"]
+    assert "South" not in {g["name"] for g in cg["groups"]} and "North desk" in {
+        g["name"] for g in cg["groups"]
+    }
+    assert (
+        cg["held_back"] == 1
+        and "1 coverage target of units and teams you do not manage" in cg["held_back_note"]
+    )
+    # South picked: its own target is held back too, not counted over her two.
+    assert priya.get("/api/v1/insights/overview", {"unit": south.pk}).json()["coverage"] == []
+    page = _section(priya.get(reverse("insights-dashboard")).content.decode(), 'id="targets-below"')
+    assert cg["held_back_note"] in page and "South" not in page.replace(cg["held_back_note"], "")
+    beneath = _sheets(m, soms_version, Filters()).get_sheet_by_name("Targets beneath").to_python()
+    assert any(r[0] == cg["held_back_note"] for r in beneath[1:])
+    assert not any("South" in str(r[0]) for r in beneath[1:] if r[0] != cg["held_back_note"])
+    assert _flat(cg["held_back_note"]) in _flat(_pdf_text(m, soms_version, Filters()))
+    alice = world.client_for(roles["owner"], world.org_a).get("/api/v1/insights/overview").json()
+    whole = next(g for g in alice["coverage_groups"]["groups"] if g["name"] == "South")["targets"][0]
+    assert (whole["covered"], whole["state"], alice["coverage_groups"]["held_back"]) == (2, "met", 0)

@@ -164,6 +164,9 @@ def team_xlsx(membership: Membership, version: Any, filters: Filters, progress: 
     if not data["coverage_groups"]["shown"]:
         beneath.write_string(r, 0, data["coverage_groups"]["note"])
         r += 1
+    if data["coverage_groups"].get("held_back"):
+        beneath.write_string(r, 0, data["coverage_groups"]["held_back_note"])
+        r += 1
     for g in data["coverage_groups"]["groups"]:
         place = f"{g['name']} ({g['path']})" if g["kind"] == "team" and g["path"] else g["path"] or g["name"]
         for c in g["targets"]:

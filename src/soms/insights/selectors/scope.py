@@ -12,7 +12,7 @@ from typing import Any
 
 from soms.frameworks.models import FrameworkVersion
 from soms.insights.selectors.picture import Filters, targets_for
-from soms.insights.selectors.targets import NO_COVER, cover_groups
+from soms.insights.selectors.targets import NO_COVER, cover_groups, not_whole
 from soms.people.access import me_person
 from soms.people.models import OrgUnit
 from soms.tenancy.models import Membership, Role
@@ -224,10 +224,21 @@ def view_capabilities(membership: Membership, data: dict[str, Any]) -> dict[str,
 
 
 def view_targets(membership: Membership, version: FrameworkVersion, filters: Filters) -> list[Any]:
-    """The view's own targets (its team's or unit's, `targets_for`) when the view counts targets."""
+    """The view's own targets (its team's or unit's, `targets_for`) when the view counts targets and,
+    in a manager's, holds that unit or team whole (`not_whole`)."""
     if not targets_shown(membership):
         return []
-    return targets_for(membership, version, unit=filters.unit, team=filters.team)
+    rows = targets_for(membership, version, unit=filters.unit, team=filters.team)
+    if rows and membership.role == Role.MANAGER:
+        # A unit or team picked that the manager's view does not hold whole: its targets are held
+        # back here as under "Cover against targets" (which says so).
+        path = filters.unit.path if filters.team is None and filters.unit is not None else ""
+        held = not_whole(
+            membership,
+            [{"pk": t.pk, "unit_id": t.unit_id, "unit__path": path, "team_id": t.team_id} for t, _ in rows],
+        )
+        rows = [r for r in rows if r[0].pk not in held]
+    return rows
 
 
 def view_cover(

@@ -27,10 +27,10 @@ from soms.frameworks.models import FrameworkVersion
 from soms.insights import rollups
 from soms.insights.selectors.overview import rollups_apply
 from soms.insights.selectors.picture import Filters, people_for
-from soms.people.access import unit_scope
-from soms.people.models import ID_WIDTH, CoverageTarget, OrgUnit, prefix_range
+from soms.people.access import people_in_scope, unit_scope
+from soms.people.models import ID_WIDTH, CoverageTarget, OrgUnit, Person, prefix_range, under_q
 from soms.people.permissions import ADMINS
-from soms.tenancy.models import Membership
+from soms.tenancy.models import Membership, Role
 
 # Groups the page lists (those with a target not met first); the API and the workbook list all.
 PAGE_GROUPS = 40
@@ -82,7 +82,48 @@ def _state(covered: int, warn: int, minimum: int) -> CoverageState:
 
 
 # What `cover_groups` answers before any target is counted (and, in a view that counts none, after).
-NO_COVER: dict[str, Any] = {"targets": 0, "places": 0, "met": 0, "at_risk": 0, "short": 0, "not_met": 0}
+NO_COVER: dict[str, Any] = {
+    "targets": 0,
+    "places": 0,
+    "met": 0,
+    "at_risk": 0,
+    "short": 0,
+    "not_met": 0,
+    "held_back": 0,
+    "held_back_note": "",
+}
+
+HELD_BACK_NOTE = (
+    "{n} coverage target{s} of units and teams you do not manage {are} not counted here: each counts "
+    "everyone in its unit or team, and only some of their people are yours, so it would look short "
+    "when it is not. Their managers and your organisation's administrators see how they are met."
+)
+
+
+def not_whole(membership: Membership, targets: list[dict[str, Any]]) -> set[int]:
+    """The targets, in a manager's view, of a unit (with the units under it) or team that holds an
+    active person the manager may not see: a report of theirs sits there, so the unit is named, but
+    counted over their people alone its target would come out short when the unit meets it. A unit
+    they manage is theirs whole; one where everybody reports to them too. One query."""
+    if membership.role != Role.MANAGER or not targets:
+        return set()
+    where = Q(team_id__in={t["team_id"] for t in targets if t["team_id"]})
+    for path in {t["unit__path"] for t in targets if t["unit_id"]}:
+        where |= under_q("unit__path", path)
+    outside = set(
+        Person.objects.filter(where, organisation_id=membership.organisation_id, active=True)
+        .filter(erased_at__isnull=True)
+        .exclude(pk__in=people_in_scope(membership, "person.view").order_by().values("pk"))
+        .order_by()
+        .values_list("unit__path", "team_id")
+        .distinct()
+    )
+    return {
+        t["pk"]
+        for t in targets
+        if (t["unit_id"] and any(path and path.startswith(t["unit__path"]) for path, _ in outside))
+        or (t["team_id"] and any(team == t["team_id"] for _, team in outside))
+    }
 
 
 def cover_groups(
@@ -99,7 +140,15 @@ def cover_groups(
     `tallies`: the view's unit rows as the request's overview read them (`Overview.tallies`), so
     the page counts both from one read."""
     targets = _targets_in_view(membership, version, filters)
+    held = not_whole(membership, targets)
+    targets = [t for t in targets if t["pk"] not in held]
     out = {**NO_COVER, "targets": len(targets), "groups": []}
+    if held:
+        n = len(held)
+        out["held_back"] = n
+        out["held_back_note"] = HELD_BACK_NOTE.format(
+            n=n, s="" if n == 1 else "s", are="is" if n == 1 else "are"
+        )
     if not targets:
         return out
     found = _from_rollups(membership, version, filters, targets, tallies)
