@@ -34,7 +34,7 @@ from soms.insights.models import ActionStatus, DevelopmentAction
 from soms.insights.scale import large_assessments
 from soms.insights.selectors import picture as picture_module
 from soms.insights.selectors.overview import overview, overview_for, person_rows
-from soms.insights.selectors.person import _stored_and_required, person_view
+from soms.insights.selectors.person import _person_rows, person_view
 from soms.insights.selectors.picture import Filters, matrices, picture
 from soms.insights.services.plans import action_create, is_overdue, suggestions
 from soms.people.demo import large_organisation
@@ -227,7 +227,12 @@ def test_the_person_view_reads_what_the_orm_read(demo: Any, soms_version: Any) -
     level_of = {lv.pk: lv for lv in levels}
     seen_statuses, with_detail, without_profile = set(), 0, 0
     for person in Person.objects.filter(organisation=org).order_by("pk"):
-        stored, required = _stored_and_required(person.pk, soms_version.pk, level_of)
+        stored, required, validity = _person_rows(person.pk, org.pk, soms_version.pk, level_of)
+        assert validity == dict(
+            ValidityOverride.objects.filter(organisation=org, level__version=soms_version).values_list(
+                "level__code", "validity_months"
+            )
+        )
         old = {
             eid: (level_of.get(lid) if lid is not None else None, status, since, due, expires, detail)
             for eid, lid, status, since, due, expires, detail in ElementAttainment.objects.filter(
@@ -466,6 +471,13 @@ def test_the_person_view_answers_what_the_orm_read(
     action_create(
         actor=actor, person=bare, version=soms_version, element=elements[0], kind="course", title="x"
     )
+    # The organisation's own validity: the top level never expires, the first lasts a year.
+    ValidityOverride.objects.update_or_create(
+        organisation=org, level=levels[-1], defaults={"validity_months": None}
+    )
+    ValidityOverride.objects.update_or_create(
+        organisation=org, level=levels[0], defaults={"validity_months": 12}
+    )
     # A person nobody has computed yet: no rows, no profile.
     new = Person.objects.create(organisation=org, employee_id="NEW-1", name="New Starter")
     statuses: set[str] = set()
@@ -473,13 +485,14 @@ def test_the_person_view_answers_what_the_orm_read(
         person = Person.objects.get(pk=person.pk)
         want = old_person_view(person, soms_version)
         person_view(owner, person, soms_version, charts=False)  # the version's index kept
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(3):
             got = person_view(owner, person, soms_version, charts=False)
         with django_assert_num_queries(0):
             assert [_action_state(a) for a in got.pop("actions")] == [
                 _action_state(a) for a in want.pop("actions")
             ]
         assert list(got) == list(want)
+        assert [list(row) for row in got["rows"]] == [list(row) for row in want["rows"]]
         assert [e.pk for e in got.pop("elements")] == [e.pk for e in want.pop("elements")]
         assert got == want
         statuses |= {r["status"] for r in got["rows"]}
