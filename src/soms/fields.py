@@ -13,12 +13,13 @@ character in any string it receives, naming the field, so no field can forget to
 from __future__ import annotations
 
 import datetime as dt
+import types
 from collections.abc import Iterable, Mapping
-from typing import Annotated, Any
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from django import forms
 from ninja import Schema
-from pydantic import BaseModel, Field, StringConstraints, field_validator
+from pydantic import BaseModel, Field, StringConstraints, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from soms.core.problems import Invalid, Problem
@@ -91,7 +92,31 @@ class NulFree(BaseModel):
         return value
 
 
-class Input(Schema, NulFree):
+def _numbers_only(annotation: Any) -> bool:
+    """Whether a field's type is a number (or a number or None), so that a bool is no value of it."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _numbers_only(get_args(annotation)[0])
+    if origin is Union or origin is types.UnionType:
+        kinds = [a for a in get_args(annotation) if a is not type(None)]
+        return bool(kinds) and all(_numbers_only(a) for a in kinds)
+    return annotation in (int, float)
+
+
+class NoBoolNumbers(BaseModel):
+    """Refuses JSON `true`/`false` where a number is asked for. Pydantic reads them as 1 and 0, so
+    `"person_id": true` would name whoever holds id 1 and `"revision": true` would pass as revision 1."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name or "")
+        if isinstance(value, bool) and field is not None and _numbers_only(field.annotation):
+            raise PydanticCustomError("int_type", "Input should be a number, not true or false")
+        return value
+
+
+class Input(Schema, NulFree, NoBoolNumbers):
     """Base of the API's input schemas."""
 
 

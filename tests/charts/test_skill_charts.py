@@ -79,3 +79,50 @@ def test_share_radar_draws_scores_with_the_same_spokes_and_words() -> None:
     assert target is not None and target.get("stroke-dasharray") and target.get("fill") == "none"
     with pytest.raises(ValueError):
         radar(AXES, [Series("x", [0.1])], title="t")
+
+
+def test_a_phone_radar_keeps_its_legend_and_names_inside_and_its_rings_keyed() -> None:
+    """Drawn 300 wide, the three series' legend took two rows and the second fell below the
+    drawing, "Senior Practitioner" beside the top spoke ran into the next element's name, and a
+    long element name beside a side spoke ran off the edge."""
+    from soms.charts.radar import _NAME_EM
+
+    axes = [
+        "Customer experience",
+        "Delivery — process design",
+        "Process context — organisational structure and infrastructure",
+        "People capability",
+        "Demand and capacity management",
+        "Performance management and improvement",
+        "Strategy, governance and leadership",
+    ]
+    series = [
+        RadarSeries("Required", [2] * 7),
+        RadarSeries("Attained (validated)", [1] * 7, filled=True),
+        RadarSeries("Self-assessed", [3] * 7),
+    ]
+    root = ET.fromstring(radar_chart(axes, series, LEVELS, title="Nina", width=300))
+    width, height = (float(v) for v in root.get("viewBox", "").split()[2:])
+    legend = [t for t in root.iter(f"{NS}text") if t.text == "Self-assessed"]
+    assert legend and float(legend[0].get("y", "0")) < height - 2
+    grid = root.find(f".//{NS}g[@class='grid']")
+    assert grid is not None
+    marks = [t for t in grid.findall(f"{NS}text") if t.get("font-size")]
+    assert ["".join(t.itertext()).replace(n, "") for t, n in zip(marks, LEVELS, strict=True)] == [
+        "F",
+        "P",
+        "SP",
+    ]
+    key = " ".join(t.text or "" for t in root.iter(f"{NS}text") if t.get("class") == "ring-key")
+    assert "F Foundation" in key and "SP Senior Practitioner" in key
+    assert all(
+        float(t.get("y", "0")) < height for t in root.iter(f"{NS}text") if t.get("class") == "ring-key"
+    )
+    for text in grid.findall(f"{NS}text[@text-anchor]"):
+        spans = text.findall(f"{NS}tspan")
+        x, reach = float(spans[0].get("x", "0")), _NAME_EM * 12 * max(len(s.text or "") for s in spans)
+        left = {"end": x - reach, "start": x, "middle": x - reach / 2}[text.get("text-anchor", "")]
+        assert left >= 0 and left + reach <= width, [s.text for s in spans]
+    # A wide drawing keeps the ring names beside the spoke, with no key.
+    wide = radar_chart(axes, series, LEVELS, title="Nina")
+    assert ">Senior Practitioner</text>" in wide and "ring-key" not in wide

@@ -26,9 +26,24 @@ SIZES = """() => [...document.querySelectorAll('.chart-box svg')].filter(s => s.
   return [s.getAttribute('aria-label'), sizes.length, Math.min(...sizes)];
 })"""
 OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+# Per visible chart: the texts drawn (partly) outside the drawing, and pairs of texts that overlap.
+CLASHES = """() => [...document.querySelectorAll('.chart-box svg')].filter(s => s.getBoundingClientRect().width > 0).map(s => {
+  const vb = s.viewBox.baseVal;
+  const texts = [...s.querySelectorAll('text')].filter(t => t.getBBox().width > 0);
+  const outside = texts.filter(t => { const b = t.getBBox(); return b.x < vb.x - 0.5 || b.x + b.width > vb.x + vb.width + 0.5; })
+    .map(t => t.textContent.trim());
+  const boxes = texts.map(t => t.getBoundingClientRect());
+  const clash = [];
+  for (let i = 0; i < texts.length; i++) for (let j = i + 1; j < texts.length; j++) {
+    const a = boxes[i], b = boxes[j];
+    const w = Math.min(a.right, b.right) - Math.max(a.left, b.left), h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+    if (w > 1 && h > 1) clash.push([texts[i].textContent.trim(), texts[j].textContent.trim()]);
+  }
+  return [s.getAttribute('aria-label'), outside, clash];
+})"""
 
 
-def check(page: Any, url: str, shot: str, at_least: int) -> None:
+def check(page: Any, url: str, shot: str, at_least: int, *, tidy: bool = False) -> None:
     page.goto(url)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / shot), full_page=True)
@@ -37,6 +52,9 @@ def check(page: Any, url: str, shot: str, at_least: int) -> None:
     small = [(label, round(size, 1)) for label, count, size in charts if count and round(size, 1) < 11]
     assert not small, f"chart text under 11 px at 390 px: {small}"
     assert page.evaluate(OVERFLOW) <= 1
+    if tidy:  # every text inside its drawing and clear of the others
+        untidy = [c for c in page.evaluate(CLASHES) if c[1] or c[2]]
+        assert not untidy, f"chart text outside its drawing or over another text at 390 px: {untidy}"
 
 
 def test_insights_charts_are_readable_on_a_phone(
@@ -80,6 +98,7 @@ def test_insights_charts_are_readable_on_a_phone(
             f"{base}/insights/people/{sam.pk}/?version={soms_version.pk}",
             "insights-person-phone.png",
             1,
+            tidy=True,  # the radar: ring names beside the top spoke, element names around it
         )
     finally:
         context.close()

@@ -100,3 +100,84 @@ def test_member_cannot_plan_for_others_over_the_api(skilled: Any, soms_version: 
         content_type="application/json",
     )
     assert r.status_code == 422 and "person_id" in r.content.decode()
+
+
+def _action(sam: Any, version: Any, **extra: Any) -> dict[str, Any]:
+    return {
+        "person_id": sam.pk,
+        "version_id": version.pk,
+        "element": DC,
+        "kind": "course",
+        "title": "T",
+    } | extra
+
+
+def test_a_field_the_schema_does_not_know_is_refused_by_name(skilled: Any, soms_version: Any) -> None:
+    """`owner` looks settable and `units` looks like a filter: dropped in silence, the client would
+    believe the action has that owner or the report covers that unit, when it covers everyone."""
+    from soms.jobs.models import Job
+
+    sam = skilled.people["E003"]
+    client = skilled.world.client_for(skilled.world.alice, skilled.world.org_a)
+    r = client.post(
+        "/api/v1/development-actions",
+        _action(sam, soms_version, owner="bob"),
+        content_type="application/json",
+    )
+    assert r.status_code == 422, r.content
+    assert r.json()["detail"][0]["loc"][-1] == "owner"
+    assert not DevelopmentAction.objects.exists()
+    jobs = Job.objects.count()
+    r = client.post(
+        "/api/v1/insights/reports",
+        {"format": "pdf", "units": [skilled.units["finance"].pk]},
+        content_type="application/json",
+    )
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == "units", r.content
+    assert Job.objects.count() == jobs
+    created = client.post(
+        "/api/v1/development-actions", _action(sam, soms_version), content_type="application/json"
+    )
+    action_id = created.json()["id"]
+    r = client.patch(
+        f"/api/v1/development-actions/{action_id}",
+        {"status": "done", "revision": 1, "title": "renamed"},
+        content_type="application/json",
+    )
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == "title", r.content
+    assert DevelopmentAction.objects.get(pk=action_id).status == "planned"
+
+
+def test_true_is_not_an_id(skilled: Any, soms_version: Any) -> None:
+    """JSON `true` is no number: read as 1 it planned for whoever holds id 1 and reported on
+    version 1, neither of which the client named."""
+    from soms.jobs.models import Job
+
+    sam = skilled.people["E003"]
+    client = skilled.world.client_for(skilled.world.alice, skilled.world.org_a)
+    for field in ("person_id", "version_id"):
+        r = client.post(
+            "/api/v1/development-actions",
+            _action(sam, soms_version, **{field: True}),
+            content_type="application/json",
+        )
+        assert r.status_code == 422, (field, r.content)
+        problem = r.json()["detail"][0]
+        assert problem["loc"][-1] == field and "not true or false" in problem["msg"]
+    assert not DevelopmentAction.objects.exists()
+    jobs = Job.objects.count()
+    r = client.post(
+        "/api/v1/insights/reports", {"format": "xlsx", "version": True}, content_type="application/json"
+    )
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == "version", r.content
+    assert "not true or false" in r.json()["detail"][0]["msg"]
+    assert Job.objects.count() == jobs
+    created = client.post(
+        "/api/v1/development-actions", _action(sam, soms_version), content_type="application/json"
+    )
+    r = client.patch(
+        f"/api/v1/development-actions/{created.json()['id']}",
+        {"status": "done", "revision": True},
+        content_type="application/json",
+    )
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == "revision", r.content

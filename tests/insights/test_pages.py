@@ -164,3 +164,70 @@ def test_refreshers_name_the_level_that_expired_not_the_one_still_held(
     line = line[: line.index("</tr>")]
     assert "Practitioner" in line and "(Foundation still held)" in line
     assert "2 Oct 2026" in line and "2027" not in line
+
+
+def test_a_refused_action_or_status_says_which_field_in_the_form_s_words(
+    skilled: Any, soms_version: Any
+) -> None:
+    """The message named fields by their code ("due_on: Enter a valid date") and a bad revision
+    was answered "Choose a status." although a status was chosen: say the label and the reason."""
+    sam = skilled.people["E003"]
+    client = skilled.world.client_for(skilled.world.alice, skilled.world.org_a)
+    element = soms_version.elements.get(code=DC)
+    r = client.post(
+        reverse("insights-action-create", args=[sam.pk]),
+        {
+            "version": soms_version.pk,
+            "element": element.pk,
+            "kind": "course",
+            "title": "x",
+            "due_on": "2027-02-30",
+        },
+        follow=True,
+    )
+    text = r.content.decode()
+    assert (
+        "Due on: Enter a valid date" in text
+        and "due_on" not in text.split("The action was not added")[1][:200]
+    )
+    assert not DevelopmentAction.objects.exists()
+    action = DevelopmentAction.objects.create(
+        organisation=skilled.world.org_a,
+        person=sam,
+        version=soms_version,
+        element=element,
+        kind="course",
+        title="C",
+    )
+    url = reverse("insights-action-status", args=[action.pk])
+    for revision in ("abc", "0", "9" * 30):
+        text = client.post(url, {"status": "done", "revision": revision}, follow=True).content.decode()
+        assert "Choose a status" not in text and "The status was not changed: Revision" in text, revision
+    text = client.post(url, {"status": "holiday", "revision": 1}, follow=True).content.decode()
+    assert "The status was not changed: Status" in text
+    action.refresh_from_db()
+    assert (action.status, action.revision) == ("planned", 1)
+
+
+def test_a_refused_action_is_drawn_again_with_what_was_typed(skilled: Any, soms_version: Any) -> None:
+    """The refused form redirected back to an empty form: the title, notes and due date typed were
+    lost. The page now answers 422 with the form open, the values kept and the reason beside the field."""
+    sam = skilled.people["E003"]
+    client = skilled.world.client_for(skilled.world.alice, skilled.world.org_a)
+    element = soms_version.elements.get(code=DC)
+    r = client.post(
+        reverse("insights-action-create", args=[sam.pk]),
+        {
+            "version": soms_version.pk,
+            "element": element.pk,
+            "kind": "course",
+            "title": "Queueing theory evening class",
+            "notes": "Tuesdays at the college",
+            "due_on": "2027-02-30",
+        },
+    )
+    assert r.status_code == 422
+    html = r.content.decode()
+    assert 'value="Queueing theory evening class"' in html and "Tuesdays at the college" in html
+    assert "<details open>" in html and "Enter a valid date" in html
+    assert not DevelopmentAction.objects.exists()

@@ -29,16 +29,18 @@ from soms.assessments.services.attainment import (
     stored_detail,
 )
 from soms.core.attainment import AssessmentKind, AttainmentEngine, rules_from_data, self_view
-from soms.frameworks.models import Element, Level
+from soms.core.gaps import CoverageTarget as CoreTarget
+from soms.frameworks.models import Element, FrameworkVersion, Level
 from soms.insights.models import ActionStatus, DevelopmentAction
 from soms.insights.scale import large_assessments
 from soms.insights.selectors import picture as picture_module
 from soms.insights.selectors.overview import overview, overview_for, person_rows
 from soms.insights.selectors.person import _person_rows, person_view
-from soms.insights.selectors.picture import Filters, matrices, picture
+from soms.insights.selectors.picture import Filters, matrices, people_for, picture, targets_for
 from soms.insights.services.plans import action_create, is_overdue, suggestions
 from soms.people.demo import large_organisation
-from soms.people.models import Person, RoleProfile, RoleRequirement, Team
+from soms.people.models import CoverageTarget, OrgUnit, Person, RoleProfile, RoleRequirement, Team
+from soms.people.selectors.coverage import coverage_target_rows
 from soms.tenancy.models import Membership, Role
 from soms.tenancy.services import membership_set, user_create
 from tests.assessments.conftest import soms_version  # noqa: F401
@@ -283,6 +285,165 @@ def test_validity_overrides_read_plain_are_the_orm_reads(demo: Any, soms_version
             "level__code", "validity_months"
         )
     )
+
+
+def old_target_rows(where: Any, version: Any) -> list[Any]:
+    """The ORM read of a unit's or team's targets in one version that the plain one replaced."""
+    qs = CoverageTarget.objects.filter(organisation_id=where.organisation_id)
+    qs = qs.filter(team=where) if isinstance(where, Team) else qs.filter(unit=where)
+    return list(
+        qs.filter(element__version_id=version.pk)
+        .select_related("element", "level")
+        .order_by("element__version_id", "element__order", "element_id", "-level__rank", "id")
+    )
+
+
+def _target_facts(t: Any) -> tuple[Any, ...]:
+    return (
+        t.pk,
+        t.organisation_id,
+        t.unit_id,
+        t.team_id,
+        t.element_id,
+        t.level_id,
+        t.minimum,
+        t.note,
+        t.revision,
+        t.element.code,
+        t.element.name,
+        t.element.version_id,
+        t.level.code,
+        t.level.name,
+        t.level.rank,
+    )
+
+
+def test_coverage_target_rows_read_plain_are_the_orm_reads(
+    demo: Any,
+    soms_version: Any,  # noqa: F811
+    django_assert_num_queries: Any,
+) -> None:
+    org, owner, levels, elements = demo
+    smo = FrameworkVersion.objects.get(framework__organisation__isnull=True, framework__code="smo-capability")
+    smo_element = Element.objects.filter(version=smo).order_by("order", "id").first()
+    smo_level = Level.objects.filter(version=smo).order_by("rank").first()
+    team, other_team = list(Team.objects.filter(organisation=org).order_by("pk"))[:2]
+    unit = OrgUnit.objects.filter(organisation=org).order_by("path").first()
+    assert unit is not None
+    # Two levels of one element (the higher first), elements out of the framework's order, a
+    # target of another version, of another team, of a unit, of another organisation.
+    made = [
+        CoverageTarget.objects.create(organisation=org, team=team, element=e, level=lv, minimum=k, note=n)
+        for e, lv, k, n in [
+            (elements[3], levels[0], 2, "front desk"),
+            (elements[0], levels[0], 3, ""),
+            (elements[0], levels[1], 1, "cover's cover"),
+            (smo_element, smo_level, 1, "another framework"),
+        ]
+    ]
+    CoverageTarget.objects.create(organisation=org, team=other_team, element=elements[0], level=levels[0])
+    CoverageTarget.objects.create(
+        organisation=org, unit=unit, element=elements[1], level=levels[2], minimum=4
+    )
+    stranger = Team.objects.exclude(organisation=org).first()
+    assert stranger is not None
+    CoverageTarget.objects.create(
+        organisation=stranger.organisation, team=stranger, element=elements[0], level=levels[0]
+    )
+    for where in (team, other_team, unit, stranger, Team.objects.get(organisation=org, name="Nobody yet")):
+        for version in (soms_version, smo):
+            want = old_target_rows(where, version)
+            with django_assert_num_queries(1):
+                got = coverage_target_rows(where, version=version)
+                facts = [_target_facts(t) for t, _ in got]
+            assert facts == [_target_facts(t) for t in want]
+            assert [core for _, core in got] == [
+                CoreTarget(element=t.element.code, level=t.level.code, minimum=t.minimum) for t in want
+            ]
+    assert [t.pk for t, _ in coverage_target_rows(team, version=soms_version)] == [
+        made[2].pk,
+        made[1].pk,
+        made[0].pk,
+    ]
+    # What the plain read leaves unread (when the target was made) is still there when asked for.
+    first = coverage_target_rows(team, version=soms_version.pk)[0][0]
+    assert first.created_at == CoverageTarget.objects.get(pk=first.pk).created_at
+    # The team's read names them, notes included, in the cover against the targets.
+    ov = overview_for(
+        owner, soms_version, Filters(team=team), targets_for(owner, soms_version, unit=None, team=team)
+    )
+    assert [(c["target_id"], c["note"]) for c in ov.data["coverage"]] == [
+        (made[2].pk, "cover's cover"),
+        (made[1].pk, ""),
+        (made[0].pk, "front desk"),
+    ]
+
+
+def test_the_team_read_takes_three_queries_and_its_people_are_the_orms(
+    demo: Any,
+    soms_version: Any,  # noqa: F811
+    django_assert_num_queries: Any,
+) -> None:
+    org, owner, levels, elements = demo
+    team = Team.objects.filter(organisation=org).order_by("pk").first()
+    assert team is not None
+    CoverageTarget.objects.create(
+        organisation=org, team=team, element=elements[2], level=levels[0], minimum=2
+    )
+    # People a team view leaves out: one who left, one erased; and same-named people (by id then).
+    left, erased, *_ = Person.objects.filter(organisation=org, team=team).order_by("pk")
+    Person.objects.filter(pk=left.pk).update(active=False)
+    Person.objects.filter(pk=erased.pk).update(erased_at=timezone.now())
+    # And one a running import has staged (not live yet).
+    staged = Person.objects.create(organisation=org, team=team, name="Aaron Staged", staged=7)
+    same = list(
+        Person.objects.filter(organisation=org, team=team).order_by("-pk").values_list("pk", flat=True)[:2]
+    )
+    Person.objects.filter(pk__in=same).update(name="Ann Same", name_key="ann same")
+    # (As the views read it: with its framework.)
+    version = FrameworkVersion.objects.select_related("framework").get(pk=soms_version.pk)
+    for membership in (owner,):
+        with django_assert_num_queries(3):  # the targets, the people, the matrices
+            ov = overview_for(
+                membership,
+                version,
+                Filters(team=team),
+                targets_for(membership, version, unit=None, team=team),
+            )
+        want = list(
+            people_for(membership, Filters(team=team))
+            .order_by("name_key", "id")
+            .values(*picture_module.PERSON_KEYS)
+        )
+        assert ov.picture.people == want and left.pk not in [p["id"] for p in want]
+        assert not {erased.pk, staged.pk} & {p["id"] for p in want} and len(want) >= 10
+        assert ov.data["rows"] == old_person_rows(ov.picture)
+        assert [c["target_id"] for c in ov.data["coverage"]] and ov.data["people"] == len(want)
+
+
+def test_the_plain_people_of_a_whole_organisation_and_its_pages_are_the_orms(
+    demo: Any,
+    soms_version: Any,  # noqa: F811
+) -> None:
+    org, owner, _, _ = demo
+    gone = Person.objects.filter(organisation=org).order_by("pk")[3]
+    Person.objects.filter(pk=gone.pk).update(active=False)
+    want = list(people_for(owner, Filters()).order_by("name_key", "id").values(*picture_module.PERSON_KEYS))
+    assert len(want) == 63 and gone.pk not in [p["id"] for p in want]
+    assert picture(owner, soms_version).people == want
+    for offset, limit in ((0, 10), (5, 10), (60, 10), (63, 10), (0, 63)):
+        page = picture(owner, soms_version, offset=offset, limit=limit)
+        assert page.people == want[offset : offset + limit]
+        assert page.truncated == (len(want) > offset + limit)
+    assert picture(owner, soms_version, offset=7).people == want[7:]
+    # A manager's scope is the ORM's, and answers the same as a filter on their reports.
+    boss = Person.objects.filter(organisation=org, manager__isnull=True).order_by("pk").first()
+    assert boss is not None
+    user = user_create(username="plain-chief", email="chief@example.org", password="plain-Pass-1234")
+    Person.objects.filter(pk=boss.pk).update(user=user)
+    chief = membership_set(organisation=org, user=user, role=Role.MANAGER, actor=None)
+    theirs = list(people_for(chief, Filters()).order_by("name_key", "id").values(*picture_module.PERSON_KEYS))
+    assert picture(chief, soms_version).people == theirs and len(theirs) > 0
 
 
 def old_person_view(person: Any, version: Any) -> dict[str, Any]:

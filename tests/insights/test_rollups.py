@@ -16,6 +16,7 @@ from soms.insights import rollups
 from soms.insights.models import RollupState, UnitRollup
 from soms.insights.selectors.overview import overview, overview_for
 from soms.insights.selectors.picture import Filters, picture, targets_for
+from soms.insights.selectors.scope import view_cover
 from soms.people.models import CoverageTarget, Person, RoleProfile
 from soms.people.services.persons import person_create, person_update
 from soms.people.services.privacy import person_erase, person_merge
@@ -410,3 +411,37 @@ def test_the_unit_rows_are_kept_until_what_they_count_or_name_changes(
     )
     per_person = overview(picture(m, soms_version), group_units=True).data
     assert due["units"] == per_person["units"] and due["child_units"] == per_person["child_units"]
+
+
+def test_a_dashboard_request_reads_the_unit_rollups_once(skilled: Any, soms_version: Any) -> None:
+    """The page and the API count the heatmap and the cover against the units' targets from the
+    same unit rows, read once per request (a second read could even meet another generation)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from soms.insights.models import UnitRollup
+
+    a = skilled.world.org_a
+    claims = skilled.units["claims"]
+    elements = {e.code: e for e in soms_version.elements.all()}
+    levels = {lv.code: lv for lv in soms_version.levels.all()}
+    CoverageTarget.objects.create(
+        organisation=a, unit=claims, element=elements[DC], level=levels["foundation"], minimum=2
+    )
+    table = UnitRollup._meta.db_table
+    client = skilled.world.client_for(skilled.world.alice, a)
+    for where in ({}, {"unit": claims.pk}):
+        for url in (reverse("insights-dashboard"), "/api/v1/insights/overview"):
+            with CaptureQueriesContext(connection) as ctx:
+                answer = client.get(url, where)
+            assert answer.status_code == 200
+            assert sum(f'FROM "{table}"' in q["sql"] for q in ctx.captured_queries) == 1, url
+            cover = (
+                answer.context["cover"] if url.startswith("/insights") else answer.json()["coverage_groups"]
+            )
+            assert cover["targets"] == 1 and cover["groups"][0]["name"] == claims.name
+    # The numbers are the ones read on their own.
+    page = client.get(reverse("insights-dashboard"), {"unit": claims.pk}).context["cover"]
+    alone = view_cover(owner(skilled), soms_version, Filters(unit=claims))
+    assert page == alone

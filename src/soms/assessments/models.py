@@ -320,7 +320,8 @@ class AttainmentStatus(models.TextChoices):
 
 class ElementAttainment(TenantOwned):
     """Derived: the level a person holds in one element of one version. Written only by the
-    attainment service; `computed_on` is the `now` it was computed for."""
+    attainment service; `computed_on` is the `now` of the computation that gave the row its values
+    (a later one that finds the same values leaves the row, and its date, alone)."""
 
     person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
     version = models.ForeignKey("frameworks.FrameworkVersion", on_delete=models.CASCADE, related_name="+")
@@ -353,18 +354,40 @@ class PersonStanding(TenantOwned):
     person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
     version = models.ForeignKey("frameworks.FrameworkVersion", on_delete=models.CASCADE, related_name="+")
     standing = models.CharField(max_length=120, blank=True)
+    # The day ("computed …" on the person's page, `as_of` in the API) of the computation that last
+    # changed anything of the person's stored answer on this version (standing or element rows). A
+    # recomputation that finds the same answer writes nothing, so it stays that day: the answer shown
+    # was computed then, and holds until an input changes or `next_change_on` comes, each of which
+    # recomputes the person (as the nightly job always left people with nothing due alone).
     computed_on = models.DateField()
-    # The earliest refresh-due or expiry date among the person's elements after `computed_on`:
-    # the nightly job recomputes exactly the people whose next date has come.
+    # The earliest refresh-due or expiry date among the person's elements after the day it was
+    # computed: the nightly job recomputes exactly the people whose next date has come.
     next_change_on = models.DateField(null=True, blank=True, db_index=True)
-    # When (ns since the epoch) the recomputation that wrote this person's rows began reading its
-    # inputs: one that began earlier never replaces them (a recomputation of 50,000 people computes
-    # first and writes later, and a validation's own recomputation of one person may land between).
+    # When (ns since the epoch) the recomputation that last wrote or re-read this person's rows began
+    # reading its inputs: one that began earlier never replaces them (a recomputation of 50,000 people
+    # computes first and writes later, and a validation's own recomputation of one person may land
+    # between). A recomputation of everyone marks this once, in `AttainmentSweep`, not per person.
     inputs_read_at = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["person", "version"], name="personstanding_unique"),
+        ]
+
+
+class AttainmentSweep(TenantOwned):
+    """When (ns since the epoch) the latest recomputation of everyone of the organisation on a version
+    began reading: any recomputation that began earlier yields to it (writes no more), since it covers
+    every person that one could write, read later. It is what lets a recomputation of everyone leave
+    the people whose answer is unchanged alone: without it, an older call writing late could replace
+    a row that the later one found right and did not touch (see `services.attainment`)."""
+
+    version = models.ForeignKey("frameworks.FrameworkVersion", on_delete=models.CASCADE, related_name="+")
+    read_at = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "version"], name="attainmentsweep_unique"),
         ]
 
 

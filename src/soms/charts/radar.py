@@ -12,7 +12,19 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from soms.charts.svg import GRID, MUTED, PALETTE, chart_id, esc, is_number, legend, open_svg
+from soms.charts.svg import (
+    CHAR_EM,
+    GRID,
+    LEGEND_ROW,
+    MUTED,
+    PALETTE,
+    chart_id,
+    esc,
+    is_number,
+    legend,
+    legend_rows,
+    open_svg,
+)
 
 # Dash patterns and marker shapes per series, so that series differ without colour.
 _DASHES = ("", "6 4", "2 3", "8 3 2 3")
@@ -77,6 +89,32 @@ def _wrap(text: str, width: int = 18, most: int = 3, *, cut: bool = False) -> li
     return lines or [""]
 
 
+# A generous width per character of the axis names (DejaVu Sans runs wider than CHAR_EM), so that
+# a name held inside the drawing is inside it in the browser too.
+_NAME_EM = 0.66
+
+
+def _ring_marks(rings: Sequence[str], width: float) -> tuple[list[str], list[str]]:
+    """What a narrow drawing writes beside the top spoke for each ring, and the key saying what the
+    marks mean. Beside the spoke "Senior Practitioner" runs into the neighbouring element's name,
+    so long ring names are written as their initials ("SP"), or as 1, 2, 3 when two would share
+    initials; the key names each under the legend. Short names ("25 %") stay as they are."""
+    if all(len(r) <= 4 for r in rings):
+        return list(rings), []
+    marks = ["".join(w[0] for w in r.split()).upper() or str(k) for k, r in enumerate(rings, start=1)]
+    if len(set(marks)) < len(marks):
+        marks = [str(k) for k in range(1, len(rings) + 1)]
+    per_line = max(int((width - 16) / (CHAR_EM * 12)), 20)
+    lines = ["Rings from the centre:"]
+    for mark, name in zip(marks, rings, strict=True):
+        item = f"{mark} {name}"
+        if len(lines[-1]) + 3 + len(item) <= per_line:
+            lines[-1] += (" · " if not lines[-1].endswith(":") else " ") + item
+        else:
+            lines.append(item)
+    return marks, lines
+
+
 def _check(axes: Sequence[str], series: Sequence[Series] | Sequence[RadarSeries]) -> None:
     if len(axes) < 3:
         raise ValueError("a radar needs at least three axes")
@@ -106,6 +144,11 @@ def _draw(
     narrow = width < 500
     margin, wrap, ring_size = (92, 10, 12) if narrow else (135, 18, 10)
     radius = min(width / 2 - margin, (height - 120) / 2)
+    marks, key = _ring_marks(rings, width) if narrow else (list(rings), [])
+    legend_y = height - 14
+    # The legend's further rows (three series on a phone take two) and the key go below it.
+    more = (legend_rows([o.name for o in outlines], 16, width - 8) - 1) * LEGEND_ROW
+    height += more + 16 * len(key)
     out = open_svg(width, height, ident, title, description)
 
     def point(i: int, reach: float) -> tuple[float, float]:
@@ -113,12 +156,14 @@ def _draw(
         return cx + radius * reach * math.cos(angle), cy + radius * reach * math.sin(angle)
 
     out.append('<g class="grid">')
-    for k, name in enumerate(rings, start=1):
+    for k, (name, mark) in enumerate(zip(rings, marks, strict=True), start=1):
         ring = " ".join(f"{x:.1f},{y:.1f}" for x, y in (point(i, k / count) for i in range(n)))
         out.append(f'<polygon points="{ring}" fill="none" stroke="{GRID}"/>')
         lx, ly = point(0, k / count)
+        named = f"<title>{esc(name)}</title>" if mark != name else ""
         out.append(
-            f'<text x="{lx + 4:.1f}" y="{ly - 3:.1f}" font-size="{ring_size}" fill="{MUTED}">{esc(name)}</text>'
+            f'<text x="{lx + 4:.1f}" y="{ly - 3:.1f}" font-size="{ring_size}" fill="{MUTED}">'
+            f"{named}{esc(mark)}</text>"
         )
     for i, name in enumerate(axes):
         x, y = point(i, 1.0)
@@ -128,6 +173,12 @@ def _draw(
         tx, ty = point(i, 1.0 + 18 / radius)
         anchor = "middle" if abs(tx - cx) < 8 else ("start" if tx > cx else "end")
         lines = _wrap(name, wrap, cut=narrow)
+        # Kept inside the drawing: a long name beside a side spoke would run off its edge.
+        reach = _NAME_EM * 12 * max(len(line) for line in lines)
+        if anchor == "end":
+            tx = max(tx, 2 + reach)
+        elif anchor == "start":
+            tx = min(tx, width - 2 - reach)
         if anchor != "middle":
             first = ty + 4 - 7 * (len(lines) - 1)
         elif ty < cy:
@@ -161,7 +212,11 @@ def _draw(
         )
         for o in outlines
     ]
-    out += legend(items, 16, height - 14, width - 8)
+    out += legend(items, 16, legend_y, width - 8)
+    for k, line in enumerate(key):
+        out.append(
+            f'<text class="ring-key" x="16" y="{legend_y + more + 18 + 16 * k:.1f}" fill="{MUTED}">{esc(line)}</text>'
+        )
     out.append("</svg>")
     return "\n".join(out)
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from soms.fields import IsoDateInput, SomsForm
+from soms.fields import MAX_ID, IsoDateInput, SomsForm
 from soms.frameworks.models import Element, FrameworkVersion, Statement
 from soms.insights.models import ActionKind, ActionStatus
 from soms.people.forms import TeamChoiceField, UnitChoiceField
@@ -74,4 +74,4 @@ class ActionForm(SomsForm):
 
 class ActionStatusForm(SomsForm):
     status = forms.ChoiceField(choices=ActionStatus.choices)
-    revision = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    revision = forms.IntegerField(min_value=1, max_value=MAX_ID, widget=forms.HiddenInput)

@@ -26,6 +26,7 @@ from soms.insights.selectors.picture import Filters, Picture, picture
 from soms.insights.selectors.scope import (
     scope_note,
     scope_title,
+    view_capabilities,
     view_cover,
     view_single_points,
     view_targets,
@@ -60,6 +61,7 @@ def team_report_data(
     )
     ov.data["coverage_groups"] = view_cover(membership, version, filters)
     ov.data["single_points"] = view_single_points(membership, ov.data["single_points"])
+    ov.data.update(view_capabilities(membership, ov.data))
     return pic, ov.data
 
 
@@ -142,6 +144,8 @@ def team_xlsx(membership: Membership, version: Any, filters: Filters, progress: 
     cover.set_column(0, 3, 30)
     for j, text in enumerate(["Target", "Covered", "Refresh due", "State"]):
         cover.write_string(0, j, text, bold)
+    if not data["coverage_groups"]["shown"]:
+        cover.write_string(1, 0, data["coverage_groups"]["note"])
     for i, c in enumerate(data["coverage"], start=1):
         cover.write_string(i, 0, f"{c['minimum']} at {c['level']} in {c['name']}")
         cover.write_number(i, 1, c["covered"])
@@ -190,12 +194,14 @@ def team_xlsx(membership: Membership, version: Any, filters: Filters, progress: 
         spof.write_string(r, 1, s["level"])
         spof.write_string(r, 2, s["person_name"])
         r += 1
-    if data.get("capabilities"):
+    if data.get("capabilities") or data.get("capabilities_note"):
         caps = book.add_worksheet("Specialists")
         caps.set_column(0, 0, 32)
         caps.set_column(1, 3, 48)
         for j, text in enumerate(["Capability", "Specialists", "Back-ups", "State"]):
             caps.write_string(0, j, text, bold)
+        if data.get("capabilities_note"):
+            caps.write_string(1, 0, data["capabilities_note"])
         for i, c in enumerate(data["capabilities"], start=1):
             caps.write_string(i, 0, c["name"])
             caps.write_string(i, 1, ", ".join(c["specialists"]))

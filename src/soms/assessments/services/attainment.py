@@ -6,6 +6,12 @@ person changes (an assessment or a project validated, a person merged), `recompu
 version's rules or an organisation's validity override change, and `recompute_due` from the nightly
 job (people whose refresh-due or expiry date has come). Every call reads its inputs in a fixed number
 of queries, whatever the number of people, and writes in bulk in short transactions of a few people.
+
+A recomputation writes only what changed. A person whose answer is the stored one gets nothing
+written, whatever day it runs: the rows' `computed_on` is the day of the computation that gave them
+their values, not a value compared (see `PersonStanding.computed_on`: it is what the person's page
+shows as "computed …", and stays truthful, since the answer shown was computed that day and holds
+until an input changes or its next date comes, each of which recomputes the person).
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from django.utils import timezone
 
 from soms.assessments.models import (
     Assessment,
+    AttainmentSweep,
     ChangeProject,
     ElementAttainment,
     Judgement,
@@ -544,8 +551,10 @@ _STANDING_COLUMNS = (
 
 
 def _announce(organisation_id: int, version_id: int, person_ids: list[int]) -> None:
+    if not person_ids:
+        return  # nothing of anyone's element rows was written: nothing derived from them to refresh
     attainment_written.send(
-        None, organisation_id=organisation_id, version_id=version_id, person_ids=person_ids
+        None, organisation_id=organisation_id, version_id=version_id, person_ids=sorted(set(person_ids))
     )
 
 
@@ -562,50 +571,182 @@ def _pause(since: float) -> None:
             time.sleep(left)
 
 
+class _Superseded(Exception):
+    """A recomputation of everyone that began reading after this call is under way: it covers
+    everyone this call would still write, read later, so this call writes no more."""
+
+
+# The stored values of an element row, in the order of its columns in the rows `recompute` builds
+# (after organisation, person, version and element; before `computed_on`).
+_VALUE_COLUMNS = ("level_id", "rank", "status", "since", "refresh_due_on", "expires_on", "detail")
+
+
+def _stored_rows(
+    cursor: Any, version_id: int, people: Sequence[int], *, lock: bool = False
+) -> tuple[dict[int, tuple[Any, ...]], dict[tuple[int, int], tuple[Any, ...]]]:
+    """These people's stored answer on the version, raw (in the database's types, as `recompute`
+    builds its rows): person → (standing, computed_on, next_change_on), and (person, element) → the
+    `_VALUE_COLUMNS`. With `lock`, their standing rows are locked for this transaction (PostgreSQL;
+    SQLite's write transaction holds the whole database)."""
+    if not people:
+        return {}, {}
+    qn = connection.ops.quote_name
+    # SQLite's driver turns a date column into a date; `recompute` holds dates as the database's
+    # text (`adapt_datefield_value`), which an expression (no declared type) reads back as it is.
+    text = connection.vendor == "sqlite"
+
+    def day(column: str) -> str:
+        return f"CAST({qn(column)} AS TEXT)" if text else qn(column)
+
+    marks = ", ".join(["%s"] * len(people))
+    tail = " FOR UPDATE" if lock and connection.features.has_select_for_update else ""
+    cursor.execute(
+        f"SELECT person_id, standing, {day('computed_on')}, {day('next_change_on')} "
+        f"FROM {qn(PersonStanding._meta.db_table)} WHERE version_id = %s AND person_id IN ({marks})" + tail,
+        [version_id, *people],
+    )
+    standings = {pid: tuple(rest) for pid, *rest in cursor.fetchall()}
+    dates = {"since", "refresh_due_on", "expires_on"}
+    cursor.execute(
+        f"SELECT person_id, element_id, {', '.join(day(c) if c in dates else qn(c) for c in _VALUE_COLUMNS)} "
+        f"FROM {qn(ElementAttainment._meta.db_table)} WHERE version_id = %s AND person_id IN ({marks})",
+        [version_id, *people],
+    )
+    elements = {(pid, eid): tuple(rest) for pid, eid, *rest in cursor.fetchall()}
+    return standings, elements
+
+
+class _Compare:
+    """Whether computed rows hold what is stored. The JSON detail is compared as text first (what
+    this module wrote reads back the same on SQLite), then as values, each text parsed once per call
+    (PostgreSQL's jsonb gives its own spacing and key order back; most people share a few texts)."""
+
+    def __init__(self) -> None:
+        self._parsed: dict[Any, Any] = {}
+
+    def _value(self, detail: Any) -> Any:
+        if not isinstance(detail, str | bytes):
+            return detail
+        found = self._parsed.get(detail)
+        if found is None:
+            found = self._parsed[detail] = json.loads(detail)
+        return found
+
+    def same(self, old: tuple[Any, ...] | None, values: tuple[Any, ...]) -> bool:
+        """Stored `_VALUE_COLUMNS` (or None) beside computed ones."""
+        if old is None:
+            return False
+        return old == values or (old[:6] == values[:6] and self._value(old[6]) == self._value(values[6]))
+
+    def changed_rows(
+        self, pid: int, rows: list[tuple[Any, ...]], stored: dict[tuple[int, int], tuple[Any, ...]]
+    ) -> list[tuple[Any, ...]]:
+        """The rows among `rows` (one person's) whose values differ from the stored ones (or that
+        are not stored); `computed_on` is not compared."""
+        return [row for row in rows if not self.same(stored.get((pid, row[3])), row[4:11])]
+
+
+def _same_standing(old: tuple[Any, ...] | None, row: tuple[Any, ...]) -> bool:
+    """A stored standing (as `_stored_rows` reads it) beside a computed row of `_STANDING_COLUMNS`."""
+    return old is not None and old[0] == row[3] and old[2] == row[5]
+
+
+def _sweep_begins(organisation_id: int, version_id: int, read_at: int) -> None:
+    """Record that a recomputation of everyone of the organisation on the version begins reading at
+    `read_at`, before it reads anything. A write transaction of any recomputation checks this after
+    its writes (`_write`), so one that began earlier either committed before this (and is read
+    below) or sees it and rolls back. On PostgreSQL the standing table is locked in SHARE mode for
+    this one short transaction, which waits for the write transactions in flight to commit: none of
+    them can have checked before this was recorded and commit after it."""
+    qn = connection.ops.quote_name
+    sweeps = qn(AttainmentSweep._meta.db_table)
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"LOCK TABLE {qn(PersonStanding._meta.db_table)} IN SHARE MODE")
+        cursor.execute(
+            f"INSERT INTO {sweeps} (organisation_id, version_id, read_at) VALUES (%s, %s, %s) "
+            f"ON CONFLICT (organisation_id, version_id) DO UPDATE SET read_at = excluded.read_at "
+            f"WHERE {sweeps}.read_at < excluded.read_at",
+            [organisation_id, version_id, read_at],
+        )
+
+
 def _write(
-    people: list[int],
+    organisation_id: int,
     version_id: int,
+    people: list[int],
     erased: set[int],
     rows: dict[int, list[tuple[Any, ...]]],
     standings: dict[int, tuple[Any, ...]],
     read_at: int,
-) -> None:
-    """One short write transaction: these people's rows, prepared beforehand. A person whose stored
-    rows were written by a recomputation that began reading after this one (their assessment was
-    validated meanwhile, and its own recomputation came first) keeps them: the standing row is a
-    compare-and-set on `inputs_read_at`, and only the people whose standing row this call now holds
-    get their element rows."""
+    *,
+    recheck: bool,
+) -> list[int]:
+    """One short write transaction: these people's rows, prepared beforehand. Answers the people
+    whose element rows it wrote or deleted (what Insights' rollups count).
+
+    A person whose stored rows were written by a recomputation that began reading after this one
+    (their assessment was validated meanwhile, and its own recomputation came first) keeps them: the
+    standing row is a compare-and-set on `inputs_read_at`, and only the people whose standing row
+    this call now holds get their element rows. With `recheck` (a recomputation of named people) the
+    stored rows are read first, inside the transaction: only the element rows that differ are
+    written, and a person whose answer is unchanged keeps their standing as it was but for
+    `inputs_read_at`, which an older call writing late must lose to. Without it (a recomputation of
+    everyone) the caller passed only the people and rows that differ from what it read before: an
+    older call cannot write after it (`_sweep_begins`), and a later one wins on `inputs_read_at`.
+    Whichever: when a recomputation of everyone began reading after this call, all of it rolls back
+    and `_Superseded` is raised."""
     gone = [pid for pid in people if pid in erased]
     live = [pid for pid in people if pid not in erased]
+    qn = connection.ops.quote_name
     with transaction.atomic(), connection.cursor() as cursor:
         if gone:
             ElementAttainment.objects.filter(version_id=version_id, person_id__in=gone).delete()
             PersonStanding.objects.filter(version_id=version_id, person_id__in=gone).delete()
-        if not live:
-            return
-        upsert_rows(
-            cursor,
-            PersonStanding,
-            _STANDING_COLUMNS,
-            ("person_id", "version_id"),
-            [standings[pid] for pid in live],
-            newer="inputs_read_at",
-        )
-        # (Raw: the ORM's `__in` preparation of a hundred ids cost more than the query, inside the lock.)
-        qn = connection.ops.quote_name
+        held: set[int] = set()
+        if live:
+            if recheck:
+                old_standings, old_elements = _stored_rows(cursor, version_id, live, lock=True)
+                compare = _Compare()
+                for pid in live:
+                    rows[pid] = compare.changed_rows(pid, rows[pid], old_elements)
+                    old = old_standings.get(pid)
+                    if old is not None and not rows[pid] and _same_standing(old, standings[pid]):
+                        # The same answer: its day stays the day it was computed.
+                        row = standings[pid]
+                        standings[pid] = (*row[:4], old[1], *row[5:])
+            upsert_rows(
+                cursor,
+                PersonStanding,
+                _STANDING_COLUMNS,
+                ("person_id", "version_id"),
+                [standings[pid] for pid in live],
+                newer="inputs_read_at",
+            )
+            # (Raw: the ORM's `__in` preparation of a hundred ids cost more than the query, inside the lock.)
+            cursor.execute(
+                f"SELECT person_id FROM {qn(PersonStanding._meta.db_table)} WHERE version_id = %s "
+                f"AND inputs_read_at = %s AND person_id IN ({', '.join(['%s'] * len(live))})",
+                [version_id, read_at, *live],
+            )
+            held = {pid for (pid,) in cursor.fetchall()}
+            upsert_rows(
+                cursor,
+                ElementAttainment,
+                _ATTAINMENT_COLUMNS,
+                ("person_id", "version_id", "element_id"),
+                [row for pid in live if pid in held for row in rows[pid]],
+                ignore=("computed_on",),
+            )
         cursor.execute(
-            f"SELECT person_id FROM {qn(PersonStanding._meta.db_table)} WHERE version_id = %s "
-            f"AND inputs_read_at = %s AND person_id IN ({', '.join(['%s'] * len(live))})",
-            [version_id, read_at, *live],
+            f"SELECT read_at FROM {qn(AttainmentSweep._meta.db_table)} "
+            "WHERE organisation_id = %s AND version_id = %s",
+            [organisation_id, version_id],
         )
-        held = {pid for (pid,) in cursor.fetchall()}
-        upsert_rows(
-            cursor,
-            ElementAttainment,
-            _ATTAINMENT_COLUMNS,
-            ("person_id", "version_id", "element_id"),
-            [row for pid in live if pid in held for row in rows[pid]],
-        )
+        sweep = cursor.fetchone()
+        if sweep is not None and sweep[0] > read_at:
+            raise _Superseded
+    return gone + [pid for pid in live if pid in held and rows[pid]]
 
 
 def recompute(
@@ -617,17 +758,21 @@ def recompute(
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Recompute and store the attainment of these people (of one organisation) on `version`.
-    Answers how many people were written.
+    Answers how many people were recomputed (written, or found unchanged and left alone).
 
     The engine evaluates the people through one `AttainmentBatch`, so an element input shared by many
     people (the same statements met on the same day) is evaluated once, and its stored columns (the
     JSON detail above all) are built once too. Each `BATCH` of people is read with no transaction
-    open, then computed and written in short transactions of about `SOMS_ATTAINMENT_WRITE_ROWS` rows
-    (whole people), computed before each, a pause (`SOMS_ATTAINMENT_WRITE_PAUSE_MS`, SQLite, which
-    the reading and computing of the next ones fill) between them: at 50,000
-    people no transaction holds SQLite's one write lock for long. Rows are upserted in place, leaving
-    unchanged rows alone (`bulkwrite.upsert_rows`); a person recomputed meanwhile by a call that
-    began later keeps what that call wrote (see `_write`). `progress(done, total)` follows each write.
+    open, then computed and written in short transactions of whole people and about
+    `SOMS_ATTAINMENT_WRITE_ROWS` element rows, computed before each, a pause
+    (`SOMS_ATTAINMENT_WRITE_PAUSE_MS`, SQLite, which the reading and computing of the next ones fill)
+    between them: at 50,000 people no transaction holds SQLite's one write lock for long. Only rows
+    whose values differ are written (their `computed_on` then becomes `now`); a person whose answer
+    is unchanged keeps their rows and their day, and only their standing's `inputs_read_at` is
+    written (see `_write`; `recompute_everyone` writes not even that). A person recomputed meanwhile
+    by a call that began later keeps what that call wrote. `progress(done, total)` follows each
+    write. What derives from the stored rows (Insights' rollups) is refreshed for the people whose
+    element rows were written, once per call.
 
     After a failure, the people written so far keep their new rows and the others their old ones;
     the next recomputation of them (the job run again) finishes the work."""
@@ -637,6 +782,41 @@ def recompute(
     # Before anything is read, the rules and overrides included: a change that commits after this
     # starts its own recomputation, which reads later and so wins over this one's writes.
     read_at = time.time_ns()
+    return _recompute(ids, version, organisation_id, now, read_at, everyone=False, progress=progress)
+
+
+def recompute_everyone(
+    version: FrameworkVersion,
+    organisation_id: int,
+    now: date | None = None,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """`recompute` of everyone of the organisation with anything on `version` (`people_with_inputs`),
+    after a rule or validity change: a person whose answer is unchanged gets nothing written at all
+    (a no-op recomputation of 50,000 people writes no row and refreshes no rollup). What lets it:
+    it records when it began reading (`AttainmentSweep`) before it reads who the people are, and any
+    recomputation that began earlier writes no more once it is recorded, so none can replace, late,
+    a row this one found right and left alone. (A recomputation of named people cannot do the same,
+    since it does not cover everyone: it writes the `inputs_read_at` of an unchanged person.)"""
+    read_at = time.time_ns()
+    _sweep_begins(organisation_id, version.pk, read_at)
+    ids = people_with_inputs(version, organisation_id)
+    if not ids:
+        return 0
+    return _recompute(ids, version, organisation_id, now, read_at, everyone=True, progress=progress)
+
+
+def _recompute(
+    ids: list[int],
+    version: FrameworkVersion,
+    organisation_id: int,
+    now: date | None,
+    read_at: int,
+    *,
+    everyone: bool,
+    progress: Callable[[int, int], None] | None,
+) -> int:
     today = now or timezone.localdate()
     engine, index = engine_for(organisation_id, version)
     evaluator = engine.batch(today)
@@ -647,29 +827,80 @@ def recompute(
     # call, so an id is never reused for another answer while this table exists.
     stored: dict[int, tuple[Any, ...]] = {}
     element_ids = [index.element_ids[code] for code in index.spec.elements]
-    per_write = max(1, settings.SOMS_ATTAINMENT_WRITE_ROWS // max(1, len(element_ids)))
-    written = 0
-    last_write = 0.0
-    try:
-        for start in range(0, len(ids), BATCH):
-            batch = ids[start : start + BATCH]
-            # An erased person holds nothing: their rows go below and none are written for them (their
-            # anonymised history stays).
-            erased = set(
-                Person.objects.filter(pk__in=batch, erased_at__isnull=False).values_list("pk", flat=True)
+    per_write = max(1, settings.SOMS_ATTAINMENT_WRITE_ROWS)
+    compare = _Compare()
+    done = 0  # people computed (and written, or found unchanged) so far
+    reported = 0
+    changed: list[int] = []  # people whose element rows were written or deleted
+    # The people to write next, their rows, and how many element rows they come to.
+    pending: list[int] = []
+    rows: dict[int, list[tuple[Any, ...]]] = {}
+    standings: dict[int, tuple[Any, ...]] = {}
+    pending_rows = 0
+    erased: set[int] = set()
+    last_write: float | None = None
+
+    def flush() -> None:
+        nonlocal pending_rows, last_write, reported
+        if not pending:
+            return
+        if last_write is not None:
+            _pause(last_write)
+        changed.extend(
+            _write(
+                organisation_id,
+                index.version_id,
+                pending,
+                erased,
+                rows,
+                standings,
+                read_at,
+                recheck=not everyone,
             )
-            histories = histories_by_person(batch, index, evaluator)
-            projects = projects_by_person(batch, index)
-            rows: dict[int, list[tuple[Any, ...]]] = {}
-            standings: dict[int, tuple[Any, ...]] = {}
-            for at in range(0, len(batch), per_write):
-                people = batch[at : at + per_write]
-                # Computed with no transaction open (in the previous write's pause), then written.
-                for pid in people:
+        )
+        last_write = time.perf_counter()
+        pending.clear()
+        rows.clear()
+        standings.clear()
+        pending_rows = 0
+        if progress is not None:
+            progress(done, len(ids))
+            reported = done
+
+    def add(pid: int, size: int) -> None:
+        # Whole people, at most `per_write` element rows a transaction (one person alone may be more).
+        nonlocal pending_rows
+        if pending and pending_rows + size > per_write:
+            flush()
+        pending.append(pid)
+        pending_rows += size
+
+    try:
+        with connection.cursor() as cursor:
+            for start in range(0, len(ids), BATCH):
+                batch = ids[start : start + BATCH]
+                # An erased person holds nothing: their rows go below and none are written for them
+                # (their anonymised history stays).
+                erased.update(
+                    Person.objects.filter(pk__in=batch, erased_at__isnull=False).values_list("pk", flat=True)
+                )
+                histories = histories_by_person(batch, index, evaluator)
+                projects = projects_by_person(batch, index)
+                # A recomputation of everyone compares with the stored rows here, with no transaction
+                # open, and writes only the people who differ (see `_write`).
+                old_standings, old_elements = (
+                    _stored_rows(cursor, index.version_id, batch) if everyone else ({}, {})
+                )
+                holding = {pid for pid, _ in old_elements} if everyone else set()
+                for pid in batch:
+                    # Computed with no transaction open (in the previous write's pause), then written.
                     if pid in erased:
+                        if not everyone or pid in old_standings or pid in holding:
+                            add(pid, len(element_ids))
+                        done += 1
                         continue
                     result = evaluator.evaluate_histories(histories.get(pid, {}), projects.get(pid, ()))
-                    mine = rows[pid] = []
+                    mine = []
                     for element_id, e in zip(element_ids, result.elements, strict=True):
                         columns = stored.get(id(e))
                         if columns is None:
@@ -682,10 +913,13 @@ def recompute(
                                 day(e.expires_on),
                                 json.dumps(compact_detail(e.as_json()), separators=(",", ":")),
                             )
+                        # A recomputation of everyone keeps only the rows that differ from the stored.
+                        if everyone and compare.same(old_elements.get((pid, element_id)), columns):
+                            continue
                         mine.append(
                             (organisation_id, pid, index.version_id, element_id, *columns, computed_on)
                         )
-                    standings[pid] = (
+                    standing = (
                         organisation_id,
                         pid,
                         index.version_id,
@@ -694,26 +928,40 @@ def recompute(
                         day(_next_change(result)),
                         read_at,
                     )
-                if written:
-                    _pause(last_write)
-                _write(people, index.version_id, erased, rows, standings, read_at)
-                last_write = time.perf_counter()
-                written += len(people)
-                if progress is not None:
-                    progress(written, len(ids))
+                    if everyone and not mine and _same_standing(old_standings.get(pid), standing):
+                        done += 1
+                        continue  # the same answer: nothing written, nothing refreshed
+                    add(pid, max(1, len(mine)))
+                    rows[pid] = mine
+                    standings[pid] = standing
+                    done += 1
+                if progress is not None and not pending and reported < done:
+                    progress(done, len(ids))
+                    reported = done
+        flush()
+        if progress is not None and reported < done:
+            progress(done, len(ids))
+    except _Superseded:
+        log.info(
+            "attainment on version %s of organisation %s: a recomputation of everyone that began later "
+            "took over after %s of %s people",
+            index.version_id,
+            organisation_id,
+            done,
+            len(ids),
+        )
     except BaseException:
         # Batches written before the failure stay written: what is derived from them is refreshed
         # too, without hiding the failure (a refresh that fails as well is only logged).
-        if written:
-            try:
-                _announce(organisation_id, index.version_id, ids[:written])
-            except Exception:
-                log.exception("refreshing what derives from the attainment written before a failure")
+        try:
+            _announce(organisation_id, index.version_id, changed)
+        except Exception:
+            log.exception("refreshing what derives from the attainment written before a failure")
         raise
     # Once per call, not per batch: what derives from the stored rows (Insights' unit rollups) is
     # refreshed in one pass, a rebuild when the call covered much of the organisation.
-    _announce(organisation_id, index.version_id, ids)
-    return written
+    _announce(organisation_id, index.version_id, changed)
+    return done
 
 
 def people_with_inputs(version: FrameworkVersion, organisation_id: int) -> list[int]:
@@ -754,7 +1002,7 @@ def recompute_version(
             | set(ChangeProject.objects.filter(version=version).values_list("organisation_id", flat=True))
             | set(PersonStanding.objects.filter(version=version).values_list("organisation_id", flat=True))
         )
-    return sum(recompute(people_with_inputs(version, org), version, org, now) for org in orgs)
+    return sum(recompute_everyone(version, org, now) for org in orgs)
 
 
 def recompute_due(now: date | None = None) -> int:

@@ -56,17 +56,21 @@ def upsert_rows(
     rows: Sequence[Sequence[Any]],
     *,
     newer: str | None = None,
+    ignore: Sequence[str] = (),
 ) -> None:
     """`columns` are column names of `model`'s table; `key` those of one of its unique constraints.
     With `newer` (one of `columns`), a stored row is replaced only by a row whose `newer` is larger
     (and then whatever else it holds): a compare-and-set that a writer which read its inputs earlier
-    loses, even against a transaction still open (PostgreSQL re-checks against the committed row)."""
+    loses, even against a transaction still open (PostgreSQL re-checks against the committed row).
+    Columns in `ignore` are written with a row that differs elsewhere, but a difference in them alone
+    leaves the stored row alone (the day a derived row was computed, say)."""
     if not rows:
         return
     qn = connection.ops.quote_name
     table = qn(model._meta.db_table)
     names = ", ".join(qn(c) for c in columns)
     changing = [c for c in columns if c not in key]
+    compared = [c for c in changing if c not in ignore]
     conflict = (
         f"ON CONFLICT ({', '.join(qn(c) for c in key)}) DO UPDATE SET "
         + ", ".join(f"{qn(c)} = excluded.{qn(c)}" for c in changing)
@@ -87,8 +91,8 @@ def upsert_rows(
             f"SELECT {names} FROM {table} WITH NO DATA; DELETE FROM pg_temp.{incoming}"
         )
         _copy(cursor, f"COPY {incoming} ({names}) FROM STDIN", rows)
-        mine = ", ".join(f"{table}.{qn(c)}" for c in changing)
-        theirs = ", ".join(f"excluded.{qn(c)}" for c in changing)
+        mine = ", ".join(f"{table}.{qn(c)}" for c in compared)
+        theirs = ", ".join(f"excluded.{qn(c)}" for c in compared)
         cursor.execute(
             f"INSERT INTO {table} ({names}) SELECT {names} FROM {incoming} "
             + conflict
@@ -100,7 +104,7 @@ def upsert_rows(
         f"INSERT INTO {table} ({names}) VALUES ({marks}) "
         + conflict
         + "("
-        + " OR ".join(f"{table}.{qn(c)} IS NOT excluded.{qn(c)}" for c in changing)
+        + " OR ".join(f"{table}.{qn(c)} IS NOT excluded.{qn(c)}" for c in compared)
         + ")",
         rows,
     )

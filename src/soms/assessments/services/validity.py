@@ -15,7 +15,7 @@ from typing import Any
 from django.db import transaction
 
 from soms.assessments.models import ValidityOverride
-from soms.assessments.services.attainment import people_with_inputs, recompute
+from soms.assessments.services.attainment import people_with_inputs, recompute, recompute_everyone
 from soms.core.problems import Invalid
 from soms.frameworks.models import FrameworkVersion, Level
 from soms.jobs.models import Job
@@ -40,11 +40,18 @@ def attainment_recompute_job(ctx: JobContext, *, version_id: int, person_ids: li
     ids = sorted(set(person_ids)) if person_ids is not None else people_with_inputs(version, org_id)
     total = len(ids)
     ctx.progress(0, total, "Recomputing attainment")
+
+    def progress(n: int, of: int) -> None:
+        ctx.progress(n, of, f"{n:,} of {of:,} people")
+
     # One call: its batches share one engine and one memo of element answers, and what derives from
     # the stored rows (Insights' unit rollups) is refreshed once at the end, not after each batch.
-    done = recompute(
-        ids, version, org_id, progress=lambda n, of: ctx.progress(n, of, f"{n:,} of {of:,} people")
-    )
+    # Everyone: as `recompute_everyone`, which reads who they are again once it has recorded that it
+    # began, and writes nothing for the people whose answer is unchanged.
+    if person_ids is None:
+        done = recompute_everyone(version, org_id, progress=progress)
+    else:
+        done = recompute(ids, version, org_id, progress=progress)
     return f"Recomputed the attainment of {done:,} people on {version.framework.name} {version.label}."
 
 

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.params import functions as param
+from pydantic import ConfigDict
 
 from soms.fields import MAX_ID, MAX_OFFSET, Id, Input
 from soms.frameworks.models import Element, FrameworkVersion, Statement
@@ -22,7 +23,13 @@ from soms.insights.models import OPEN_STATUSES, DevelopmentAction
 from soms.insights.selectors.overview import overview_for
 from soms.insights.selectors.person import person_view
 from soms.insights.selectors.picture import Filters, default_version, versions_with_attainment
-from soms.insights.selectors.scope import scope_name, view_cover, view_single_points, view_targets
+from soms.insights.selectors.scope import (
+    scope_name,
+    view_capabilities,
+    view_cover,
+    view_single_points,
+    view_targets,
+)
 from soms.insights.services import plans
 from soms.insights.services.snapshots import trend_for
 from soms.jobs.api import JobOut, job_out
@@ -127,9 +134,12 @@ def insights_overview(
     )
     data = dict(ov.data)
     data["title"] = scope_name(request.membership, filters)
-    # `shown` false and `note` saying why in a member's own view (soms.insights.selectors.scope).
-    data["coverage_groups"] = view_cover(request.membership, v, filters)
+    # `shown` false and `note` saying why where the view holds only part of a team: targets in an
+    # assessor's and a member's view, single points and specialists in a member's own view
+    # (soms.insights.selectors.scope).
+    data["coverage_groups"] = view_cover(request.membership, v, filters, tallies=ov.tallies)
     data["single_points"] = view_single_points(request.membership, data["single_points"])
+    data.update(view_capabilities(request.membership, data))
     data["trend"] = trend_for(request.membership, v, filters)
     data["offset"], data["limit"] = offset, limit
     return data
@@ -156,6 +166,14 @@ def insights_person(request: MemberRequest, person_id: Id, version: Id | None = 
         "plan": [_action_out(a) for a in view["actions"]],
         "progress": view["progress"],
     }
+
+
+class InsightsInput(Input):
+    """Base of this router's bodies: a field the schema does not know is refused (422 naming it).
+    Dropped in silence, `owner` on an action or `units` on a report would look taken: the action
+    would keep its default owner and the report would cover everyone the member sees."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class ActionOut(Schema):
@@ -194,7 +212,7 @@ def _action_out(a: DevelopmentAction) -> dict[str, Any]:
     }
 
 
-class ActionIn(Input):
+class ActionIn(InsightsInput):
     person_id: Id
     version_id: Id
     element: str = Field(max_length=80, description="Element code")
@@ -206,7 +224,7 @@ class ActionIn(Input):
     source: Literal["", "gap", "refresher", "audit"] = ""
 
 
-class ActionPatch(Input):
+class ActionPatch(InsightsInput):
     status: Literal["planned", "in_progress", "done", "cancelled"]
     revision: int = Field(ge=1, le=MAX_ID, description="The revision you read; a stale one answers 409")
 
@@ -296,7 +314,56 @@ def action_patch(request: MemberRequest, action_id: Id, payload: ActionPatch) ->
     return _action_out(changed)
 
 
-class ReportIn(Input):
+@router.get("/insights/refreshers")
+@member_required
+def insights_refreshers(
+    request: MemberRequest,
+    offset: int = param.Query(0, ge=0, le=MAX_OFFSET),
+    limit: int = param.Query(100, ge=1, le=MAX_PAGE),
+) -> dict[str, Any]:
+    """The page *Refreshers and overdue actions*: levels refresh due, expiring within 90 days or
+    expired (`levels`, soonest first; an expired one names the level that lapsed and when), and
+    open development actions past their due date (`overdue`), of the people in the member's
+    scope. Both lists are paged with the same `offset` and `limit` and give their `count`."""
+    from soms.insights.selectors.refreshers import levels_to_refresh, overdue_actions, with_lapsed
+
+    m = request.membership
+    require(m, "insights.view")
+    today = timezone.localdate()
+    levels, overdue = levels_to_refresh(m, today), overdue_actions(m, today)
+    rows = with_lapsed(list(levels[offset : offset + limit]))
+    return {
+        "as_of": today.isoformat(),
+        "offset": offset,
+        "limit": limit,
+        "levels": {
+            "count": levels.count(),
+            "items": [
+                {
+                    "person": {"id": r.person_id, "name": r.person.name, "employee_id": r.person.employee_id},
+                    "version_id": r.version_id,
+                    "element": r.element.code,
+                    "element_name": r.element.name,
+                    "level": r.level.code if r.level else None,
+                    "state": r.status if r.status in ("refresh_due", "expired") else "expires_soon",
+                    "expires_on": _jsonable(r.expires_on),
+                    "lapsed_level": r.lapsed_code or None,
+                    "lapsed_on": _jsonable(r.lapsed_on),
+                }
+                for r in rows
+            ],
+        },
+        "overdue": {
+            "count": overdue.count(),
+            "items": [
+                _action_out(a) | {"due_on": _jsonable(a.due_on)}
+                for a in overdue.select_related("statement", "owner")[offset : offset + limit]
+            ],
+        },
+    }
+
+
+class ReportIn(InsightsInput):
     format: Literal["pdf", "xlsx"]
     version: Id | None = None
     unit: Id | None = None

@@ -9,6 +9,7 @@ manager's picture is their subtree, whatever filter they send.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -24,8 +25,9 @@ from soms.assessments.services.attainment import version_index
 from soms.core.gaps import CoverageTarget as CoreTarget
 from soms.core.gaps import Holdings
 from soms.frameworks.models import Element, FrameworkVersion, Level, VersionStatus
-from soms.people.access import people_in_scope
+from soms.people.access import people_in_scope, people_scope
 from soms.people.models import CoverageTarget, OrgUnit, Person, RoleProfile, RoleRequirement, Team
+from soms.people.permissions import ADMINS
 from soms.people.selectors.coverage import coverage_target_rows
 from soms.tenancy.models import Membership
 
@@ -147,31 +149,36 @@ def picture(
     the people (by name) for views that draw one row per person; rollups pass no limit."""
     filters = filters or Filters()
     elements, levels = layout(version)
-    people_qs = people_for(membership, filters).order_by("name_key", "id")
-    if filters.role_profile is not None:
-        people_qs = people_qs.distinct()
-    values = people_qs.values_list(*PERSON_KEYS)
-    # The limit goes into the query (one more row tells whether there were more), so a page of 200
-    # people of an organisation of 50,000 reads 201 rows, not 50,000.
-    window = values[offset:] if limit is None else values[offset : offset + limit + 1]
-    # The ORM writes the query (the member's scope and the filters); its rows, plain integers and
-    # text that need no conversion, are read straight from the cursor. (A distinct query also
-    # selects the ordering's columns, after ours.)
     keys = len(PERSON_KEYS)
     rows: list[dict[str, Any]] = []
-    try:
-        sql, params = window.query.sql_with_params()
-    except EmptyResultSet:  # a scope of nobody (a manager whose login names no person)
-        pass
-    else:
+    people_qs: QuerySet[Person] | None = None
+    plain = _plain_people(membership, filters, offset, limit)
+    if plain is None:
+        people_qs = people_for(membership, filters).order_by("name_key", "id")
+        if filters.role_profile is not None:
+            people_qs = people_qs.distinct()
+        values = people_qs.values_list(*PERSON_KEYS)
+        # The limit goes into the query (one more row tells whether there were more), so a page of
+        # 200 people of an organisation of 50,000 reads 201 rows, not 50,000.
+        window = values[offset:] if limit is None else values[offset : offset + limit + 1]
+        # The ORM writes the query (the member's scope and the filters); its rows, plain integers and
+        # text that need no conversion, are read straight from the cursor. (A distinct query also
+        # selects the ordering's columns, after ours.)
+        with suppress(EmptyResultSet):  # a scope of nobody (a manager whose login names no person)
+            sql, params = window.query.sql_with_params()
+            plain = sql, list(params)
+    if plain is not None:
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(*plain)
             rows = [dict(zip(PERSON_KEYS, r[:keys], strict=True)) for r in cursor.fetchall()]
     truncated = False
     if limit is not None and len(rows) > limit:
         rows, truncated = rows[:limit], True
     ids = [r["id"] for r in rows]
     today = as_of or timezone.localdate()
+    if limit is None and not offset and len(ids) > IDS_INLINE and people_qs is None:
+        # Thousands of people read plain: the matrices take the ORM's query of them as a subquery.
+        people_qs = people_for(membership, filters)
     rank, refresh, expired, required = matrices(
         membership.organisation_id,
         version,
@@ -199,6 +206,42 @@ def picture(
         truncated,
         organisation_id=membership.organisation_id,
     )
+
+
+def _plain_people(
+    membership: Membership, filters: Filters, offset: int, limit: int | None
+) -> tuple[str, list[Any]] | None:
+    """The people query of a member who sees the whole organisation (an empty scope), with no
+    filter or a team's, written here as plain SQL: what `people_for` and the ORM would compile for
+    it, which cost a team's read more than running it. None for any other scope or filter (the ORM
+    writes those). Only owners' and admins' scopes are asked for: another role's is built from rows
+    (the units a manager manages), which `people_for` would read a second time."""
+    if (
+        membership.role not in ADMINS
+        or people_scope(membership, "person.view")
+        or (
+            filters.unit is not None
+            or filters.role_profile is not None
+            or filters.location
+            or filters.manager is not None
+            or (offset and limit is None)
+        )
+    ):
+        return None
+    qn = connection.ops.quote_name
+    sql = (
+        f"SELECT {', '.join(qn(k) for k in PERSON_KEYS)} FROM {qn(Person._meta.db_table)} WHERE "
+        "staged IS NULL AND organisation_id = %s AND active = %s AND erased_at IS NULL"
+    )
+    params: list[Any] = [membership.organisation_id, True]
+    if filters.team is not None:
+        sql += " AND team_id = %s"
+        params.append(filters.team.pk)
+    sql += " ORDER BY name_key, id"
+    if limit is not None:
+        sql += " LIMIT %s OFFSET %s"
+        params += [limit + 1, offset]
+    return sql, params
 
 
 def layout(version: FrameworkVersion) -> tuple[list[Element], list[Level]]:

@@ -2,7 +2,8 @@
 in the job's title and in the report files.
 
 A manager who picks no unit, team or manager sees their own people (their reports, direct and
-not, and everyone in the units they manage), not the organisation: the title says so.
+not, and everyone in the units they manage), not the organisation: the title says so. So does an
+assessor's view (themself and the people they are asked to assess) and a member's (themself).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from soms.tenancy.permissions import can
 YOUR_PEOPLE = "Your people"
 # A member's view holds only themself (soms.insights.access): it is called so.
 YOU = "You"
+# An assessor's holds themself and the people they are asked to assess (soms.assessments.access).
+YOUR_ASSESSEES = "People you assess"
 
 
 def _own_view(membership: Membership, filters: Filters) -> bool:
@@ -28,6 +31,15 @@ def _own_view(membership: Membership, filters: Filters) -> bool:
 
 def _self_view(membership: Membership, filters: Filters) -> bool:
     return membership.role == Role.MEMBER and filters.team is None and filters.unit is None
+
+
+def _assessor_view(membership: Membership, filters: Filters) -> bool:
+    return (
+        membership.role == Role.ASSESSOR
+        and filters.team is None
+        and filters.unit is None
+        and filters.manager is None
+    )
 
 
 def scope_name(membership: Membership, filters: Filters) -> str:
@@ -42,6 +54,8 @@ def scope_name(membership: Membership, filters: Filters) -> str:
         return YOUR_PEOPLE
     if _self_view(membership, filters):
         return YOU
+    if _assessor_view(membership, filters):
+        return YOUR_ASSESSEES
     return str(membership.organisation.name)
 
 
@@ -55,7 +69,8 @@ def scope_title(membership: Membership, filters: Filters) -> str:
 
 
 def scope_note(membership: Membership, filters: Filters) -> str:
-    """What "Your people" holds, for a manager's own view, and "You" for a member's; "" for any other."""
+    """What "Your people" holds, for a manager's own view, "People you assess" for an assessor's and
+    "You" for a member's; "" for any other."""
     if _self_view(membership, filters):
         return (
             "Your own levels against what your role profiles require. A member sees only themself "
@@ -66,6 +81,19 @@ def scope_note(membership: Membership, filters: Filters) -> str:
         return (
             "Only you are shown: a member sees only themself here, whichever unit or team is picked; "
             "your manager and your organisation's administrators see the team's picture."
+        )
+    if _assessor_view(membership, filters):
+        return (
+            "You and the people you are asked to assess: those whose assessment you write, have "
+            "validated or may pick up for review, and the people of change projects waiting for "
+            "review or validated by you. The units' managers and your organisation's administrators "
+            "see whole units and teams."
+        )
+    if membership.role == Role.ASSESSOR:
+        # An assessor who picks a unit, team or manager still sees only their people in it.
+        return (
+            "Only the people you assess are shown, whichever unit, team or manager is picked; the "
+            "units' managers and your organisation's administrators see whole units and teams."
         )
     if filters.team is not None or filters.unit is not None or not _own_view(membership, filters):
         return ""
@@ -90,13 +118,22 @@ def scope_note(membership: Membership, filters: Filters) -> str:
 
 def targets_shown(membership: Membership) -> bool:
     """Whether the view counts unit and team coverage targets. A target counts everyone in its unit
-    or team, so over a view that holds only a member themself it would call the team short when
-    only they are; those who may read the targets (`coverage.view`) see whole teams."""
-    return can(membership, "coverage.view")
+    or team, so it is counted only where the view holds whole units: an owner's or admin's (everyone)
+    and a manager's (the units they manage counted whole). An assessor's view holds only the people
+    they assess and a member's only themself: over them a target would call a unit short when it is
+    not, whichever unit or team is picked (the view's people stay theirs, soms.insights.access)."""
+    return can(membership, "coverage.view") and membership.role != Role.ASSESSOR
 
 
 def targets_hidden_note(membership: Membership) -> str:
-    """Why a member's view shows no coverage target, and who sees how the team meets them."""
+    """Why the view shows no coverage target, and who sees how the units and teams meet them."""
+    if membership.role == Role.ASSESSOR:
+        return (
+            "Coverage targets are not counted in your view: each counts everyone in its unit or team, "
+            "and only the people you assess are shown here, so a unit would look short when it is not. "
+            "The units' managers and your organisation's administrators see how each unit and team "
+            "meets them; the targets themselves are listed under People, Coverage targets."
+        )
     return (
         "Your unit's and team's coverage targets are not shown in your own view: each counts "
         "everyone in its unit or team, and only you are shown here. Your manager and your "
@@ -130,6 +167,35 @@ def view_single_points(membership: Membership, single_points: dict[str, Any]) ->
     }
 
 
+def capabilities_shown(membership: Membership) -> bool:
+    """Whether the view names a capability model's specialists and back-ups. They say who in a team
+    holds each capability at the specialist and the back-up level and how many the team still
+    lacks: over a member's own view (themself alone) that is words about a team said of one person.
+    How specialised the member themself is (breadth, depth) stays: it is about them alone."""
+    return single_points_shown(membership)
+
+
+def view_capabilities(membership: Membership, data: dict[str, Any]) -> dict[str, Any]:
+    """For a framework with a capability model (the overview has `capabilities`): the specialists
+    and back-ups with `capabilities_shown` and `capabilities_note`; in a member's own view none and
+    the sentence saying why: page, API and reports alike. Nothing for any other framework (its
+    `specialisation_note` says why it has no specialists)."""
+    if "capabilities" not in data:
+        return {}
+    if capabilities_shown(membership):
+        return {"capabilities": data["capabilities"], "capabilities_shown": True, "capabilities_note": ""}
+    return {
+        "capabilities": [],
+        "capabilities_shown": False,
+        "capabilities_note": (
+            "Specialists and back-ups are not shown in your own view: they count who in a team holds "
+            "each capability at the specialist and the back-up level, and only you are shown here. "
+            "Your manager and your organisation's administrators see the team's specialists and "
+            "back-ups."
+        ),
+    }
+
+
 def view_targets(membership: Membership, version: FrameworkVersion, filters: Filters) -> list[Any]:
     """The view's own targets (its team's or unit's, `targets_for`) when the view counts targets."""
     if not targets_shown(membership):
@@ -137,9 +203,12 @@ def view_targets(membership: Membership, version: FrameworkVersion, filters: Fil
     return targets_for(membership, version, unit=filters.unit, team=filters.team)
 
 
-def view_cover(membership: Membership, version: FrameworkVersion, filters: Filters) -> dict[str, Any]:
-    """The targets of the units and teams in the view (`cover_groups`), or, in a view that counts no
-    target, the same shape with none in it and the sentence saying why: page, API and reports alike."""
+def view_cover(
+    membership: Membership, version: FrameworkVersion, filters: Filters, *, tallies: Any = None
+) -> dict[str, Any]:
+    """The targets of the units and teams in the view (`cover_groups`; `tallies`, the unit rows the
+    request's overview read), or, in a view that counts no target, the same shape with none in it
+    and the sentence saying why: page, API and reports alike."""
     if targets_shown(membership):
-        return {**cover_groups(membership, version, filters), "shown": True, "note": ""}
+        return {**cover_groups(membership, version, filters, tallies=tallies), "shown": True, "note": ""}
     return {**NO_COVER, "groups": [], "shown": False, "note": targets_hidden_note(membership)}

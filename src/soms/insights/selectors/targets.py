@@ -85,16 +85,24 @@ def _state(covered: int, warn: int, minimum: int) -> CoverageState:
 NO_COVER: dict[str, Any] = {"targets": 0, "places": 0, "met": 0, "at_risk": 0, "short": 0, "not_met": 0}
 
 
-def cover_groups(membership: Membership, version: FrameworkVersion, filters: Filters) -> dict[str, Any]:
+def cover_groups(
+    membership: Membership,
+    version: FrameworkVersion,
+    filters: Filters,
+    *,
+    tallies: rollups.UnitTallies | None = None,
+) -> dict[str, Any]:
     """Every target set on a unit or team in the view (the team's own for a team view; the unit's
     and those of the units and teams under it for a unit; all for the organisation), grouped by
     unit or team, each counted over the people of the view in that unit's subtree or that team. A
-    refresh-due level counts as a warning, an expired one not at all (as on the targets card)."""
+    refresh-due level counts as a warning, an expired one not at all (as on the targets card).
+    `tallies`: the view's unit rows as the request's overview read them (`Overview.tallies`), so
+    the page counts both from one read."""
     targets = _targets_in_view(membership, version, filters)
     out = {**NO_COVER, "targets": len(targets), "groups": []}
     if not targets:
         return out
-    found = _from_rollups(membership, version, filters, targets)
+    found = _from_rollups(membership, version, filters, targets, tallies)
     counted, unit_names = (
         found if found is not None else (_per_person(membership, version, filters, targets), None)
     )
@@ -214,7 +222,11 @@ def _per_person(
 
 
 def _from_rollups(
-    membership: Membership, version: FrameworkVersion, filters: Filters, targets: list[dict[str, Any]]
+    membership: Membership,
+    version: FrameworkVersion,
+    filters: Filters,
+    targets: list[dict[str, Any]],
+    tallies: rollups.UnitTallies | None = None,
 ) -> tuple[dict[int, tuple[int, int]], dict[int, str] | None] | None:
     """Target id → (covered, refresh due) with the units' targets summed from the unit rollups of
     the view (the organisation's or a unit subtree's, as the heatmap reads them) and only the teams'
@@ -231,7 +243,11 @@ def _from_rollups(
     if unit_targets:
         index = version_index(version)
         elements, levels = index.element_rows, index.level_rows
-        read = rollups.read(membership.organisation_id, version, len(elements), len(levels), filters.unit)
+        read = (
+            tallies
+            if tallies is not None
+            else rollups.read(membership.organisation_id, version, len(elements), len(levels), filters.unit)
+        )
         if read is None:
             return None
         units = OrgUnit.objects.filter(organisation_id=membership.organisation_id)

@@ -3,7 +3,6 @@ development plan, and the refresher list."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -15,11 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from soms.assessments.models import AttainmentStatus, ElementAttainment
-from soms.frameworks.models import FrameworkVersion, Level
+from soms.assessments.models import ElementAttainment
+from soms.frameworks.models import FrameworkVersion
 from soms.insights import access
 from soms.insights.forms import ActionForm, ActionStatusForm, ViewFilterForm
-from soms.insights.models import OPEN_STATUSES, ActionStatus, DevelopmentAction
+from soms.insights.models import ActionStatus
 from soms.insights.selectors import scope
 from soms.insights.selectors.overview import GRID_PEOPLE, charts, overview_for
 from soms.insights.selectors.picture import Filters, default_version, versions_with_attainment
@@ -207,8 +206,9 @@ def dashboard(request: MemberRequest) -> HttpResponse:
             units_page = units_pages
         scope_name = scope.scope_name(request.membership, filters)
         trend = trend_for(request.membership, version, filters)
-        context["cover"] = scope.view_cover(request.membership, version, filters)
+        context["cover"] = scope.view_cover(request.membership, version, filters, tallies=ov.tallies)
         ov.data["single_points"] = scope.view_single_points(request.membership, ov.data["single_points"])
+        ov.data.update(scope.view_capabilities(request.membership, ov.data))
         context["cover_page"] = COVER_PAGE
         children = (ov.data.get("child_units") or {}).get("rows") or []
         if len(children) < 2:  # one row would only repeat the totals
@@ -246,6 +246,7 @@ def dashboard(request: MemberRequest) -> HttpResponse:
             query=request.GET.urlencode(),
             can_export=can(request.membership, "insights.export"),
             can_set_targets=can(request.membership, "coverage.manage"),
+            can_read_targets=can(request.membership, "coverage.view"),
         )
     return render(request, "insights/dashboard.html", context)
 
@@ -253,8 +254,6 @@ def dashboard(request: MemberRequest) -> HttpResponse:
 @role_required("insights.view")
 @require_GET
 def person(request: MemberRequest, person_id: int) -> HttpResponse:
-    from soms.insights.selectors.person import person_view
-
     m = request.membership
     who = access.person_for(m, person_id)
     versions = versions_with_attainment(m.organisation_id)
@@ -266,14 +265,24 @@ def person(request: MemberRequest, person_id: int) -> HttpResponse:
         version = FrameworkVersion.objects.filter(
             pk__in=ElementAttainment.objects.filter(person=who).values("version_id")
         ).first() or default_version(m.organisation_id)
+    return render(request, "insights/person.html", _person_context(request, who, version, versions))
+
+
+def _person_context(
+    request: MemberRequest, who: Any, version: FrameworkVersion | None, versions: Any, form: Any = None
+) -> dict[str, Any]:
+    """The person page's context; `form` is a refused action form to draw again as it was typed."""
+    from soms.insights.selectors.person import person_view
+
+    m = request.membership
     context: dict[str, Any] = {"person": who, "version": version, "versions": versions}
     if version is not None:
         view = person_view(m, who, version)
         context.update(view)
         context["can_plan"] = can(m, "development.manage", who)
-        context["action_form"] = ActionForm(version=version, initial={"source": "gap"})
+        context["action_form"] = form or ActionForm(version=version, initial={"source": "gap"})
         context["status_choices"] = ActionStatus.choices
-    return render(request, "insights/person.html", context)
+    return context
 
 
 @role_required("development.manage")
@@ -303,19 +312,14 @@ def action_create(request: MemberRequest, person_id: int) -> HttpResponse:
                 source=d.get("source") or "",
             )
         except PeopleInvalid as exc:
-            messages.error(request, exc.message)
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             messages.success(request, f"Added to {who.name}'s development plan: {d['title']}")
-    else:
-        messages.error(
-            request,
-            "The action was not added: "
-            + "; ".join(
-                f"{form.fields[f].label or f if f in form.fields else f}: {' '.join(str(x) for x in e)}"
-                for f, e in form.errors.items()
-            ),
-        )
-    return redirect(f"{_person_url(who.pk)}?version={version.pk}#plan")
+            return redirect(f"{_person_url(who.pk)}?version={version.pk}#plan")
+    # Drawn again as typed, the form open and each reason beside its field (nothing was added).
+    messages.error(request, f"The action was not added: {_problems(form)}")
+    context = _person_context(request, who, version, versions, form)
+    return render(request, "insights/person.html", context, status=422)
 
 
 @role_required("development.manage")
@@ -327,7 +331,7 @@ def action_status(request: MemberRequest, action_id: int) -> HttpResponse:
         return _forbidden(request)
     form = ActionStatusForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a status.")
+        messages.error(request, f"The status was not changed: {_problems(form)}")
     else:
         try:
             plans.action_set_status(
@@ -343,43 +347,42 @@ def action_status(request: MemberRequest, action_id: int) -> HttpResponse:
     return redirect(f"{_person_url(action.person_id)}?version={action.version_id}#plan")
 
 
+# Rows of each refresher list per page.
+REFRESHERS_PAGE = 200
+
+
 @role_required("insights.view")
 @require_http_methods(["GET"])
 def refreshers(request: MemberRequest) -> HttpResponse:
     """Levels refresh due, expiring within 90 days, or expired, for the people in scope; and open
-    development actions that are overdue."""
+    development actions that are overdue. Each list is paged (`page`, `overdue_page`)."""
+    from soms.insights.selectors.refreshers import levels_to_refresh, overdue_actions, with_lapsed
+
     m = request.membership
     today = timezone.localdate()
-    people = people_in_scope(m, "person.view").filter(active=True)
-    found = (
-        ElementAttainment.objects.filter(organisation_id=m.organisation_id, person__in=people)
-        .filter(
-            Q(status__in=[AttainmentStatus.REFRESH_DUE, AttainmentStatus.EXPIRED])
-            | Q(expires_on__lte=today + timedelta(days=90), level__isnull=False)
-        )
-        .select_related("person", "element", "level", "version__framework")
-        .order_by("expires_on", "person__name_key")[:500]
+    context: dict[str, Any] = {"today": today}
+    for key, name, queryset, what in (
+        ("page", "rows", levels_to_refresh(m, today), "levels"),
+        ("overdue_page", "overdue", overdue_actions(m, today), "overdue actions"),
+    ):
+        page, problem = _page_number(request.GET.get(key))
+        total = queryset.count()
+        pages = max(-(-total // REFRESHERS_PAGE), 1)
+        if page > pages:
+            problem, page = _past_end(pages, what), pages
+        rows = list(queryset[(page - 1) * REFRESHERS_PAGE : page * REFRESHERS_PAGE])
+        context[name] = with_lapsed(rows) if name == "rows" else rows
+        context[f"{name}_paging"] = _paging(request, key, page, pages, REFRESHERS_PAGE, total)
+        context[f"{name}_problem"] = problem
+    return render(request, "insights/refreshers.html", context)
+
+
+def _problems(form: Any) -> str:
+    """Each refused field by the label the form shows ("Due on", not "due_on") and why."""
+    return "; ".join(
+        (f"{form[f].label}: " if f in form.fields else "") + " ".join(str(x).rstrip(".") + "." for x in e)
+        for f, e in form.errors.items()
     )
-    rows: list[Any] = list(found)
-    # An expired row holds the level still valid (or none); the level that lapsed and when are in
-    # the engine's detail, and are what the list is about.
-    names = {
-        (lv.version_id, lv.code): lv.name
-        for lv in Level.objects.filter(version_id__in={r.version_id for r in rows if r.status == "expired"})
-    }
-    for r in rows:
-        lapsed = (r.detail or {}).get("lapsed_level") if r.status == AttainmentStatus.EXPIRED else None
-        r.lapsed_name = names.get((r.version_id, lapsed), lapsed) if lapsed else ""
-        on = (r.detail or {}).get("lapsed_on") if lapsed else None
-        r.lapsed_on = date.fromisoformat(on) if isinstance(on, str) else None
-    overdue = (
-        DevelopmentAction.objects.filter(
-            organisation_id=m.organisation_id, person__in=people, status__in=OPEN_STATUSES, due_on__lt=today
-        )
-        .select_related("person", "element")
-        .order_by("due_on")[:500]
-    )
-    return render(request, "insights/refreshers.html", {"rows": rows, "overdue": overdue, "today": today})
 
 
 def _person_url(pk: int) -> str:
@@ -407,11 +410,7 @@ def export(request: MemberRequest) -> HttpResponse:
     if form.is_bound and not form.is_valid():
         # A filter the member may not use: the page ignores it with a note, but a report of
         # everyone else instead of what was asked for would mislead, so nothing is started.
-        named = "; ".join(
-            f"{form.fields[f].label or f if f in form.fields else f}: {' '.join(str(x) for x in e)}"
-            for f, e in form.errors.items()
-        )
-        messages.error(request, f"No report was made, nothing was started: {named}")
+        messages.error(request, f"No report was made, nothing was started: {_problems(form)}")
         return redirect(reverse("insights-dashboard") + "?" + request.GET.urlencode())
     if version is None:
         messages.error(request, "No framework is published yet.")
