@@ -56,7 +56,10 @@ def test_the_largest_gaps_and_actions_in_one_step(world: Any) -> None:
         computed_on=dt.date(2026, 1, 1),
     )
     finding = svc.finding_add(
-        audit=audit, element="demand-capacity", text="Staffing by habit", actor=world.alice
+        audit=audit,
+        element="demand-capacity",
+        text="Staffing by habit,\r\nnot by forecast",
+        actor=world.alice,
     )
     people, _ = largest_gaps(audit, finding)
     assert [(p.person.name, p.gap) for p in people] == [("Ada Lane", wanted), ("Ben Moss", wanted - 1)][
@@ -67,5 +70,7 @@ def test_the_largest_gaps_and_actions_in_one_step(world: Any) -> None:
     assert development_actions_for(audit=audit, finding=finding, actor=world.alice) == 0  # not twice
     action = DevelopmentAction.objects.filter(person=ada).get()
     assert action.source == "audit" and action.element_id == element.pk
+    # A finding written over several lines makes a one-line title (a title holds no line break).
+    assert action.title.endswith("Staffing by habit, not by forecast")
     page = world.client_for(world.alice, world.org_a).get(reverse("audits-findings", args=[audit.pk]))
     assert "Largest gaps in" in page.content.decode() and "Ada Lane" in page.content.decode()

@@ -181,3 +181,31 @@ def test_true_is_not_an_id(skilled: Any, soms_version: Any) -> None:
         content_type="application/json",
     )
     assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == "revision", r.content
+
+
+def test_control_characters_in_an_action_are_refused_by_name(skilled: Any, soms_version: Any) -> None:
+    """A bell or an escape in a title went through (the plan PDF and the page show it, a CSV or
+    XLSX cannot carry it); line breaks belong in notes, not in a one-line title."""
+    sam = skilled.people["E003"]
+    client = skilled.world.client_for(skilled.world.alice, skilled.world.org_a)
+    for field, value in (
+        ("title", "Course\x07"),
+        ("title", "Two\nlines"),
+        ("notes", "esc \x1b[31m"),
+        ("notes", "\x85"),
+    ):
+        r = client.post(
+            "/api/v1/development-actions",
+            _action(sam, soms_version, **{field: value}),
+            content_type="application/json",
+        )
+        assert r.status_code == 422, (field, value, r.content)
+        problem = r.json()["detail"][0]
+        assert problem["loc"][-1] == field and "control characters" in problem["msg"], problem
+    assert not DevelopmentAction.objects.exists()
+    r = client.post(
+        "/api/v1/development-actions",
+        _action(sam, soms_version, notes="First line\nsecond line\twith a tab"),
+        content_type="application/json",
+    )
+    assert r.status_code == 201, r.content

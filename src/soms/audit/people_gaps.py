@@ -98,7 +98,8 @@ def development_actions_for(
     from soms.insights.services.plans import action_create
 
     people, _ = largest_gaps(audit, finding, limit=limit)
-    title = f"Audit finding ({finding.element.name}): {finding.text}"[:200]
+    # On one line: a finding is written over several, a development action's title holds none.
+    title = " ".join(f"Audit finding ({finding.element.name}): {finding.text}".split())[:200]
     made = 0
     for row in people:
         if DevelopmentAction.objects.filter(

@@ -120,7 +120,8 @@ def heatmap(
     grid_bottom = Frame(width, frame.top + rows * cell_height + 2, left, 16, frame.top, 0, 0, 1)
     if every_column and cw >= 24:
         base = frame.top + rows * cell_height + 2
-        fit = max(int(cw / 6.8), 3)
+        # Room for the name and its ellipsis with a gap to the next (wide capitals: 0.66 em).
+        fit = max(int((cw - 6) / (0.66 * 12)), 3)
         out.append('<g class="axis x-axis">')
         for j, name in enumerate(col_labels):
             label = name if len(name) <= fit else name[: fit - 1].rstrip() + "…"

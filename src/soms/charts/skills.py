@@ -72,7 +72,8 @@ def level_grid(
     out.append('<g class="axis">')
     for j, name in enumerate(col_labels):
         x = left + j * cell_width + cell_width / 2
-        fit = max(int(cell_width / (0.62 * label_size)), 3)
+        # Room for the name and its ellipsis with a gap to the next (wide capitals: 0.66 em).
+        fit = max(int((cell_width - 6) / (0.66 * label_size)), 3)
         label = name if len(name) <= fit else name[: fit - 1] + "…"
         out.append(
             f'<text x="{x:.1f}" y="{top - 8:.1f}" text-anchor="middle" font-size="{label_size}"><title>{esc(name)}</title>{esc(label)}</text>'

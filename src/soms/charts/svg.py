@@ -106,6 +106,8 @@ class Frame:
 PHONE_WIDTH = 360.0
 # An average character of the sans-serif text, in ems (for fitting titles and legends).
 CHAR_EM = 0.56
+# The title is bold, which runs wider: at CHAR_EM a wrapped title's first line ran off both edges.
+TITLE_EM = 0.63
 TITLE_SIZE = 15.0
 SMALLEST_TITLE = 12.0
 
@@ -114,12 +116,12 @@ def title_lines(title: str, width: float) -> tuple[list[str], float]:
     """The title as drawn: one line at 15 units, shrunk (not below 12) or wrapped to fit."""
     room = width - 16
     size = TITLE_SIZE
-    if CHAR_EM * size * len(title) <= room:
+    if TITLE_EM * size * len(title) <= room:
         return [title], size
-    size = max(SMALLEST_TITLE, room / (CHAR_EM * len(title)))
-    if CHAR_EM * size * len(title) <= room:
+    size = max(SMALLEST_TITLE, room / (TITLE_EM * len(title)))
+    if TITLE_EM * size * len(title) <= room:
         return [title], size
-    per_line = max(int(room // (CHAR_EM * size)), 8)
+    per_line = max(int(room // (TITLE_EM * size)), 8)
     lines: list[str] = []
     for word in title.split():
         if lines and len(lines[-1]) + 1 + len(word) <= per_line:

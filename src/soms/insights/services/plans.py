@@ -13,6 +13,7 @@ from soms.frameworks.models import Element, FrameworkVersion, Statement
 from soms.insights.models import ActionKind, ActionStatus, DevelopmentAction
 from soms.people.errors import PeopleConflict, PeopleInvalid
 from soms.people.models import Person
+from soms.people.validation import CONTROL_MESSAGE, text_problem
 from soms.tenancy.audit import AuditAction
 from soms.tenancy.services import audit_log_write
 
@@ -52,6 +53,12 @@ def action_create(
         raise PeopleInvalid("kind", f"Choose one of: {', '.join(ActionKind.values)}.")
     if not title.strip():
         raise PeopleInvalid("title", "Say what the action is.")
+    # A title is one line, as a person's name is; notes keep their line breaks and tabs. Neither
+    # holds other control characters, which the plan's PDF and any export would carry.
+    if text_problem(title.strip()):
+        raise PeopleInvalid("title", CONTROL_MESSAGE)
+    if text_problem(notes.replace("\r\n", "").replace("\n", "").replace("\t", "")):
+        raise PeopleInvalid("notes", "must not contain control characters other than line breaks and tabs")
     if source not in ("", "gap", "refresher", "audit"):
         raise PeopleInvalid("source", "Unknown source.")
     with transaction.atomic():
