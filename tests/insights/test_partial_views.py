@@ -5,8 +5,9 @@ A coverage target counts everyone in its unit or team. An owner's or admin's vie
 and a manager's own view holds the units they manage whole, so they see the targets counted. An
 assessor's view holds only the people they assess and a member's only themself: counted over them a
 target would call a unit short when it is not, so neither view counts any, and each says why and
-who sees how the units meet them. Specialists and back-ups are about a team too: a member's own view
-names none (how specialised they themself are stays: it is about them alone).
+who sees how the units meet them. Single points of failure and a capability model's specialists and
+back-ups are about a team too: neither view names them (how specialised each person shown is stays:
+it is about that person alone).
 """
 
 from __future__ import annotations
@@ -40,6 +41,14 @@ COUNTED = {"owner", "admin", "manager"}
 MEMBER_TARGETS = "coverage targets are not shown in your own view"
 ASSESSOR_TARGETS = "only the people you assess are shown here"
 MEMBER_CAPABILITIES = "Specialists and back-ups are not shown in your own view"
+ASSESSOR_CAPABILITIES = "Specialists and back-ups are not counted in your view"
+MEMBER_SINGLE_POINTS = "Single points of failure are not shown in your own view"
+ASSESSOR_SINGLE_POINTS = "Single points of failure are not counted in your view"
+# Who each partial view's note sends the reader to for the team's picture.
+WHO_SEES = {
+    "assessor": "The units' managers and your organisation's administrators",
+    "member": "Your manager and",
+}
 
 
 @pytest.fixture
@@ -79,6 +88,11 @@ def _section(html: str, marker: str) -> str:
 def _pdf_text(membership: Membership, version: Any, filters: Filters) -> str:
     pdf = pdf_bytes(team_html(membership, version, filters))
     return re.sub(r"\s+", " ", " ".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(pdf)).pages))
+
+
+def _flat(text: str) -> str:
+    """Text without its spaces: the PDF breaks a long note's lines, hyphenated words too."""
+    return re.sub(r"\s+", "", text)
 
 
 def _sheets(membership: Membership, version: Any, filters: Filters) -> Any:
@@ -150,6 +164,32 @@ def test_coverage_targets_per_role(role: str, roles: Any, targets: Any, soms_ver
         assert f'href="{reverse("people-coverage")}"' not in page
 
 
+def test_an_assessors_people_would_miss_a_back_up_and_a_holder(
+    roles: Any,
+    targets: Any,  # noqa: F811
+    soms_version: Any,
+    smo: Any,  # noqa: F811
+) -> None:
+    """Why an assessor's view names no specialist, back-up or single point: counted over the people
+    she assesses (Nina, Sue), incident management would lack its back-up (Sam has it) and delivery
+    would be held by nobody (Noel holds it)."""
+    from soms.insights.selectors.overview import overview_for
+
+    dana = _membership(roles["assessor"], targets.world.org_a)
+    alice = _membership(roles["owner"], targets.world.org_a)
+
+    def incident(m: Membership) -> Any:
+        caps = overview_for(m, smo, Filters(), []).data["capabilities"]
+        return next(c for c in caps if c["element"] == "incident-management")
+
+    assert incident(dana)["backups"] == [] and incident(dana)["backups_short"] >= 1
+    assert incident(alice)["backups"] == ["Sam South"]
+    raw = overview_for(dana, soms_version, Filters(), []).data["single_points"]
+    assert "delivery" in {u["element"] for u in raw["uncovered"]}
+    whole = overview_for(alice, soms_version, Filters(), []).data["single_points"]
+    assert "delivery" not in {u["element"] for u in whole["uncovered"]}
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_specialists_and_back_ups_per_role(role: str, roles: Any, targets: Any, smo: Any) -> None:  # noqa: F811
     world = targets.world
@@ -164,24 +204,66 @@ def test_specialists_and_back_ups_per_role(role: str, roles: Any, targets: Any, 
     sheet = _sheets(m, smo, Filters()).get_sheet_by_name("Specialists").to_python()
     pdf = _pdf_text(m, smo, Filters())
     pdf_part = pdf[pdf.index("Specialists and back-ups") : pdf.index("How specialised each person is")]
-    if role != "member":
+    if role in COUNTED:
         assert data["capabilities_shown"] is True and data["capabilities_note"] == ""
         incident = next(c for c in data["capabilities"] if c["element"] == "incident-management")
-        # Nina is in everyone's view here (the assessor assesses her).
         assert incident["specialists"] == ["Nina North"]
-        assert "Nina North" in page and MEMBER_CAPABILITIES not in page
+        assert "Nina North" in page and "not shown" not in page and "not counted" not in page
         assert any(r[0] == incident["name"] and r[1] == "Nina North" for r in sheet[1:])
         assert "Nina North" in pdf_part
         return
     assert data["capabilities"] == [] and data["capabilities_shown"] is False
     note = data["capabilities_note"]
-    assert MEMBER_CAPABILITIES in note and "Your manager and" in note
-    assert note in page and "specialist short" not in page and "covered</span>" not in page
+    assert {"assessor": ASSESSOR_CAPABILITIES, "member": MEMBER_CAPABILITIES}[role] in note
+    assert WHO_SEES[role] in note
+    assert note in html_lib.unescape(page)
+    assert "specialist short" not in page and "covered</span>" not in page
     assert sheet[1][0] == note and len(sheet) == 2
-    assert note in pdf_part and "no specialist" not in pdf_part
-    # How specialised she herself is stays: it is about her alone.
-    assert [p["name"] for p in data["specialisation"]["people"]] == ["Charlie Member"]
-    assert 'id="specialisation"' in html and "Charlie Member" in _section(html, 'id="specialisation"')
+    assert _flat(note) in _flat(pdf_part) and "no specialist" not in pdf_part
+    # How specialised each person shown is stays: it is about that person alone.
+    own = {"assessor": ["Nina North", "Sue Junior"], "member": ["Charlie Member"]}[role]
+    assert sorted(p["name"] for p in data["specialisation"]["people"]) == own
+    assert 'id="specialisation"' in html and own[0] in _section(html, 'id="specialisation"')
+    if role == "assessor":
+        # Picking a unit or team of her people changes nothing: still only her people are shown.
+        for picked in ({"unit": targets.units["south"].pk}, {"team": targets.team.pk}):
+            got = client.get("/api/v1/insights/overview", {**query, **picked}).json()
+            assert got["capabilities"] == [] and got["capabilities_note"] == note, picked
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_single_points_per_role(role: str, roles: Any, targets: Any, soms_version: Any) -> None:  # noqa: F811
+    world = targets.world
+    user = roles[role]
+    client = world.client_for(user, world.org_a)
+    m = _membership(user, world.org_a)
+
+    sp = client.get("/api/v1/insights/overview").json()["single_points"]
+    html = client.get(reverse("insights-dashboard")).content.decode()
+    start = html.index("<h2>Single points of failure</h2>")
+    page = html_lib.unescape(html[start : html.index("</section>", start)])
+    rows = _sheets(m, soms_version, Filters()).get_sheet_by_name("Single points").to_python()
+    pdf = _pdf_text(m, soms_version, Filters())
+    pdf_part = pdf[pdf.index("Single points of failure") : pdf.index("Cover against targets")]
+    if role in COUNTED:
+        assert sp["shown"] is True and sp["note"] == ""
+        # Nina alone holds Practitioner in demand and capacity, in every whole view here.
+        assert ("demand-capacity", "Nina North") in {(s["element"], s["person_name"]) for s in sp["sole"]}
+        assert "hangs on <a" in page and "Nina North" in page
+        assert any(len(r) > 2 and r[2] == "Nina North" for r in rows[1:])
+        assert "Nina North" in pdf_part
+        return
+    assert (sp["shown"], sp["uncovered"], sp["sole"], sp["sole_cover"]) == (False, [], [], [])
+    note = sp["note"]
+    assert {"assessor": ASSESSOR_SINGLE_POINTS, "member": MEMBER_SINGLE_POINTS}[role] in note
+    assert WHO_SEES[role] in note
+    assert note in page and "hangs on <a" not in page and "Nobody holds" not in page
+    assert rows[1][0] == note and len(rows) == 2
+    assert _flat(note) in _flat(pdf_part) and "Held only by" not in pdf_part and "Nina North" not in pdf_part
+    if role == "assessor":
+        for picked in ({"unit": targets.units["south"].pk}, {"team": targets.team.pk}):
+            got = client.get("/api/v1/insights/overview", picked).json()["single_points"]
+            assert got["shown"] is False and got["sole"] == [] and got["note"] == note, picked
 
 
 def test_a_framework_without_a_capability_model_says_nothing_of_specialists(
@@ -220,7 +302,8 @@ def test_the_same_login_is_told_by_its_role_in_each_organisation(
     in_a = world.client_for(world.dana, world.org_a)
     data = in_a.get("/api/v1/insights/overview").json()
     assert ASSESSOR_TARGETS in data["coverage_groups"]["note"] and "Bea Beta" not in str(data)
-    assert in_a.get("/api/v1/insights/overview", {"version": smo.pk}).json()["capabilities_shown"] is True
+    caps = in_a.get("/api/v1/insights/overview", {"version": smo.pk}).json()
+    assert caps["capabilities_shown"] is False and ASSESSOR_CAPABILITIES in caps["capabilities_note"]
     # Beta's unit named from Alpha is refused like a missing one (and the other way round).
     assert in_a.get("/api/v1/insights/overview", {"unit": targets.b_unit.pk}).status_code == 422
     assert in_b.get("/api/v1/insights/overview", {"unit": targets.units["south"].pk}).status_code == 422

@@ -142,15 +142,34 @@ def targets_hidden_note(membership: Membership) -> str:
 
 
 def single_points_shown(membership: Membership) -> bool:
-    """Whether the view names single points of failure. A member's view holds only themself
-    (soms.insights.access), so every element they hold would "hang on" them and every one they lack
-    would be held by "nobody": words about a team said of one person."""
-    return membership.role != Role.MEMBER
+    """Whether the view names single points of failure. They count who in a team holds each level.
+    A member's view holds only themself (soms.insights.access), so every element they hold would
+    "hang on" them and every one they lack would be held by "nobody". An assessor's holds only the
+    people they assess, whichever unit or team is picked: an element one of them holds would "hang
+    on" them while a colleague they do not assess holds it too. Words about a team said of a partial
+    set, in both; the views that hold whole units (owner, admin, manager) name them."""
+    return membership.role not in (Role.MEMBER, Role.ASSESSOR)
+
+
+def _single_points_note(membership: Membership) -> str:
+    if membership.role == Role.ASSESSOR:
+        return (
+            "Single points of failure are not counted in your view: they count who in a team holds "
+            "each level, and only the people you assess are shown here, so an element would look "
+            "held by nobody, or by one person, when others hold it too. The units' managers and your "
+            "organisation's administrators see where a unit or team hangs on one person."
+        )
+    return (
+        "Single points of failure are not shown in your own view: they count who in a team holds "
+        "each level, and only you are shown here. Your manager and your organisation's "
+        "administrators see where the team hangs on one person."
+    )
 
 
 def view_single_points(membership: Membership, single_points: dict[str, Any]) -> dict[str, Any]:
-    """The overview's single points of failure with `shown` and `note`; in a member's own view none
-    (the levels they are counted at stay) and the sentence saying why: page, API and reports alike."""
+    """The overview's single points of failure with `shown` and `note`; in a member's or an
+    assessor's view none (the levels they are counted at stay) and the sentence saying why and who
+    sees them: page, API and reports alike."""
     if single_points_shown(membership):
         return {**single_points, "shown": True, "note": ""}
     return {
@@ -159,27 +178,40 @@ def view_single_points(membership: Membership, single_points: dict[str, Any]) ->
         "sole": [],
         "sole_cover": [],
         "shown": False,
-        "note": (
-            "Single points of failure are not shown in your own view: they count who in a team holds "
-            "each level, and only you are shown here. Your manager and your organisation's "
-            "administrators see where the team hangs on one person."
-        ),
+        "note": _single_points_note(membership),
     }
 
 
 def capabilities_shown(membership: Membership) -> bool:
     """Whether the view names a capability model's specialists and back-ups. They say who in a team
     holds each capability at the specialist and the back-up level and how many the team still
-    lacks: over a member's own view (themself alone) that is words about a team said of one person.
-    How specialised the member themself is (breadth, depth) stays: it is about them alone."""
+    lacks: over a member's own view (themself alone) or an assessor's (the people they assess) that
+    is words about a team said of a partial set. How specialised each person shown is (breadth,
+    depth) stays: it is about that person alone."""
     return single_points_shown(membership)
+
+
+def _capabilities_note(membership: Membership) -> str:
+    if membership.role == Role.ASSESSOR:
+        return (
+            "Specialists and back-ups are not counted in your view: they count who in a team holds "
+            "each capability at the specialist and the back-up level, and only the people you assess "
+            "are shown here, so a capability would look short when it is not. The units' managers "
+            "and your organisation's administrators see the team's specialists and back-ups."
+        )
+    return (
+        "Specialists and back-ups are not shown in your own view: they count who in a team holds "
+        "each capability at the specialist and the back-up level, and only you are shown here. "
+        "Your manager and your organisation's administrators see the team's specialists and "
+        "back-ups."
+    )
 
 
 def view_capabilities(membership: Membership, data: dict[str, Any]) -> dict[str, Any]:
     """For a framework with a capability model (the overview has `capabilities`): the specialists
-    and back-ups with `capabilities_shown` and `capabilities_note`; in a member's own view none and
-    the sentence saying why: page, API and reports alike. Nothing for any other framework (its
-    `specialisation_note` says why it has no specialists)."""
+    and back-ups with `capabilities_shown` and `capabilities_note`; in a member's or an assessor's
+    view none and the sentence saying why: page, API and reports alike. Nothing for any other
+    framework (its `specialisation_note` says why it has no specialists)."""
     if "capabilities" not in data:
         return {}
     if capabilities_shown(membership):
@@ -187,12 +219,7 @@ def view_capabilities(membership: Membership, data: dict[str, Any]) -> dict[str,
     return {
         "capabilities": [],
         "capabilities_shown": False,
-        "capabilities_note": (
-            "Specialists and back-ups are not shown in your own view: they count who in a team holds "
-            "each capability at the specialist and the back-up level, and only you are shown here. "
-            "Your manager and your organisation's administrators see the team's specialists and "
-            "back-ups."
-        ),
+        "capabilities_note": _capabilities_note(membership),
     }
 
 
