@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -12,7 +13,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -71,10 +72,32 @@ def switch_organisation(request: MemberRequest) -> HttpResponse:
     membership = membership_for(request.user, form.cleaned_data["organisation"])
     request.session[SESSION_KEY] = membership.organisation_id
     messages.info(request, f"You are now working in {membership.organisation.name}.")
-    target = form.cleaned_data.get("next") or reverse("home")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = reverse("home")
-    return redirect(target)
+    return redirect(_page_after_switch(request, form.cleaned_data.get("next") or ""))
+
+
+def _page_after_switch(request: HttpRequest, target: str) -> str:
+    """Where to land after switching organisation: a page that exists in the new one.
+
+    The page we came from keeps its place only when it names no object: an id in the path
+    belongs to the organisation we just left, so reloading it would answer 404. Its query
+    string is dropped too, since filters may name such ids. Anything else (foreign hosts,
+    unknown paths, object pages) lands on the dashboard.
+    """
+    home = reverse("home")
+    if not target or not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return home
+    path = urlsplit(target).path
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return home
+    # captured_kwargs (Django 4.1+) leaves out route defaults such as people/export.csv's fmt;
+    # the stubs don't know it yet.
+    if match.args or match.captured_kwargs:  # type: ignore[attr-defined]
+        return home
+    return path
 
 
 def _audit_filters(request: MemberRequest) -> tuple[AuditFilterForm, dict[str, Any]]:
