@@ -17,7 +17,6 @@ from soms.people.validation import CONTROL_MESSAGE, text_problem
 from soms.tenancy.audit import AuditAction
 from soms.tenancy.services import audit_log_write
 
-
 # How long an identical open action counts as the same request sent twice (a double click, a
 # resent form) rather than a deliberate second one.
 DUPLICATE_WINDOW = timedelta(seconds=10)
