@@ -21,6 +21,7 @@ from soms.assessments.services.attainment import (
     stored_detail,
     version_index,
 )
+from soms.core.attainment import AssessmentKind
 from soms.frameworks.models import FrameworkVersion, Level
 from tests.assessments.conftest import project, statements, validated
 
@@ -197,3 +198,13 @@ def test_one_persons_inputs_are_what_the_batch_readers_give(org: Any, soms_versi
             assert sorted(judgements, key=lambda j: j.seq) == sorted(expected, key=lambda j: j.seq)
             assert projects == projects_by_person([person.pk], index)[person.pk]
             assert [p.id for p in projects] == ["P2"]
+            # Only self-assessments (the self line's read): the same, less the others' judgements.
+            own, same = person_inputs(
+                person.pk, index, validated_only=validated_only, kind=AssessmentKind.SELF
+            )
+            assert sorted(own, key=lambda j: j.seq) == sorted(
+                (j for j in expected if j.kind == AssessmentKind.SELF), key=lambda j: j.seq
+            )
+            assert same == projects
+    assert not person_inputs(nina.pk, index, kind=AssessmentKind.SELF)[0]
+    assert person_inputs(sam.pk, index, kind=AssessmentKind.SELF)[0]

@@ -34,6 +34,7 @@ from soms.core.attainment import (
     compute_attainment,
     confidence,
     rules_from_data,
+    self_levels,
     self_view,
 )
 from soms.core.errors import RuleInputError
@@ -450,6 +451,20 @@ def test_property_cumulative_levels_need_every_lower_level_shown(world):
             for s in framework.statements:
                 if s.element == e.element and s.level == lower:
                     assert latest_met_fresh(framework, judgements, s.code, lower, now)
+
+
+@PROPERTY
+@given(worlds())
+def test_property_held_levels_are_the_levels_of_the_full_evaluation(world):
+    framework, rules, judgements, projects, now = world
+    engine = AttainmentEngine(framework, rules)
+    assert (
+        engine.held_levels(judgements, projects, now) == engine.evaluate(judgements, projects, now).levels()
+    )
+    assert (
+        self_levels(engine, judgements, projects, now)
+        == self_view(engine, judgements, projects, now).levels()
+    )
 
 
 @PROPERTY

@@ -66,6 +66,56 @@ def test_person_page_suggests_from_the_gap_and_adds_to_the_plan(skilled: Any, so
     assert "Coaching: Demand" not in client.get(url).content.decode()
 
 
+def test_add_to_plan_sent_twice_adds_the_action_once(skilled: Any, soms_version: Any) -> None:
+    # A double click sends the same form twice; the second answer is the one the browser shows.
+    sam = skilled.people["E003"]
+    client = skilled.world.client_for(skilled.priya, skilled.world.org_a)
+    html = client.get(reverse("insights-person", args=[sam.pk])).content.decode()
+    assert html.count('class="inline-form suggestion" data-submit-once') >= 1
+    element = soms_version.elements.get(code=DC)
+    form = {
+        "version": soms_version.pk,
+        "element": element.pk,
+        "kind": "coaching",
+        "title": "Coaching on demand",
+    }
+    url = reverse("insights-action-create", args=[sam.pk])
+    assert client.post(url, {**form, "source": "gap"}).status_code == 302
+    again = client.post(url, {**form, "source": "gap"}, follow=True)
+    assert again.status_code == 200
+    assert "already in the plan" in again.content.decode()
+    assert DevelopmentAction.objects.filter(person=sam).count() == 1
+    # Another kind for the same element is a different action, and is added.
+    assert client.post(url, {**form, "kind": "course"}).status_code == 302
+    assert DevelopmentAction.objects.filter(person=sam).count() == 2
+
+
+def test_the_same_action_later_is_added_again(skilled: Any, soms_version: Any) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from soms.insights.services.plans import DUPLICATE_WINDOW
+
+    sam = skilled.people["E003"]
+    client = skilled.world.client_for(skilled.priya, skilled.world.org_a)
+    element = soms_version.elements.get(code=DC)
+    form = {
+        "version": soms_version.pk,
+        "element": element.pk,
+        "kind": "coaching",
+        "title": "Coaching on demand",
+    }
+    url = reverse("insights-action-create", args=[sam.pk])
+    assert client.post(url, form).status_code == 302
+    # Moved back in time rather than waiting: outside the window it is a deliberate second one.
+    DevelopmentAction.objects.filter(person=sam).update(
+        created_at=timezone.now() - DUPLICATE_WINDOW - timedelta(seconds=1)
+    )
+    assert client.post(url, form).status_code == 302
+    assert DevelopmentAction.objects.filter(person=sam).count() == 2
+
+
 def test_status_change_with_a_stale_revision_is_a_conflict(skilled: Any, soms_version: Any) -> None:
     sam = skilled.people["E003"]
     element = soms_version.elements.get(code=DC)

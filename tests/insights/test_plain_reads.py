@@ -14,15 +14,30 @@ import pytest
 from django.db.models import Count
 from django.utils import timezone
 
-from soms.assessments.models import AttainmentStatus, ElementAttainment, ValidityOverride
-from soms.assessments.services.attainment import overrides_for
+from soms.assessments.models import (
+    Assessment,
+    AttainmentStatus,
+    ElementAttainment,
+    Judgement,
+    ValidityOverride,
+)
+from soms.assessments.services.attainment import (
+    _read_index,
+    judgements_by_person,
+    overrides_for,
+    projects_by_person,
+    stored_detail,
+)
+from soms.core.attainment import AssessmentKind, AttainmentEngine, rules_from_data, self_view
 from soms.core.gaps import CoverageTarget as CoreTarget
 from soms.frameworks.models import Element, FrameworkVersion, Level
+from soms.insights.models import ActionStatus, DevelopmentAction
 from soms.insights.scale import large_assessments
 from soms.insights.selectors import picture as picture_module
 from soms.insights.selectors.overview import overview, overview_for, person_rows
-from soms.insights.selectors.person import _stored_and_required, person_view
+from soms.insights.selectors.person import _person_rows, person_view
 from soms.insights.selectors.picture import Filters, matrices, people_for, picture, targets_for
+from soms.insights.services.plans import action_create, is_overdue, suggestions
 from soms.people.demo import large_organisation
 from soms.people.models import CoverageTarget, OrgUnit, Person, RoleProfile, RoleRequirement, Team
 from soms.people.selectors.coverage import coverage_target_rows
@@ -214,7 +229,12 @@ def test_the_person_view_reads_what_the_orm_read(demo: Any, soms_version: Any) -
     level_of = {lv.pk: lv for lv in levels}
     seen_statuses, with_detail, without_profile = set(), 0, 0
     for person in Person.objects.filter(organisation=org).order_by("pk"):
-        stored, required = _stored_and_required(person.pk, soms_version.pk, level_of)
+        stored, required, validity = _person_rows(person.pk, org.pk, soms_version.pk, level_of)
+        assert validity == dict(
+            ValidityOverride.objects.filter(organisation=org, level__version=soms_version).values_list(
+                "level__code", "validity_months"
+            )
+        )
         old = {
             eid: (level_of.get(lid) if lid is not None else None, status, since, due, expires, detail)
             for eid, lid, status, since, due, expires, detail in ElementAttainment.objects.filter(
@@ -424,3 +444,223 @@ def test_the_plain_people_of_a_whole_organisation_and_its_pages_are_the_orms(
     chief = membership_set(organisation=org, user=user, role=Role.MANAGER, actor=None)
     theirs = list(people_for(chief, Filters()).order_by("name_key", "id").values(*picture_module.PERSON_KEYS))
     assert picture(chief, soms_version).people == theirs and len(theirs) > 0
+
+
+def old_person_view(person: Any, version: Any) -> dict[str, Any]:
+    """The person view as the ORM read it before its plain reads (the oracle): the version's rows,
+    the stored attainment with its levels, the profiles' requirements, a fresh engine (nothing
+    kept) over the inputs `judgements_by_person` / `projects_by_person` read, and the plan through
+    `select_related`."""
+    today = timezone.localdate()
+    levels = list(Level.objects.filter(version=version).order_by("rank"))
+    elements = list(Element.objects.filter(version=version).order_by("order", "id"))
+    pos = {lv.code: k + 1 for k, lv in enumerate(levels)}
+    names = {lv.code: lv.name for lv in levels}
+    stored = {
+        a.element_id: a
+        for a in ElementAttainment.objects.filter(person=person, version=version).select_related("level")
+    }
+    required: dict[int, Any] = {}
+    for r in RoleRequirement.objects.filter(profile__people=person, profile__version=version).select_related(
+        "level"
+    ):
+        if r.element_id not in required or r.level.rank > required[r.element_id].rank:
+            required[r.element_id] = r.level
+    index = _read_index(version)
+    overrides = dict(
+        ValidityOverride.objects.filter(
+            organisation_id=person.organisation_id, level__version=version
+        ).values_list("level__code", "validity_months")
+    )
+    engine = AttainmentEngine(index.spec, rules_from_data(version.rules or {}), overrides)
+    judged = judgements_by_person([person.pk], index, validated_only=False).get(person.pk, [])
+    projects = projects_by_person([person.pk], index).get(person.pk, [])
+    mine = self_view(engine, judged, projects, today)
+    rows = []
+    for e in elements:
+        a = stored.get(e.pk)
+        attained = a.level.code if a and a.level else None
+        need = required.get(e.pk)
+        detail = (
+            stored_detail(
+                a.detail,
+                element=e.code,
+                level=attained,
+                status=a.status,
+                since=a.since,
+                refresh_due_on=a.refresh_due_on,
+                expires_on=a.expires_on,
+            )
+            if a
+            else {}
+        )
+        own = mine.element(e.code).level
+        rows.append(
+            {
+                "element": e.code,
+                "name": e.name,
+                "required": need.code if need else None,
+                "required_name": need.name if need else "",
+                "attained": attained,
+                "attained_name": names.get(attained or "", ""),
+                "self": own,
+                "self_name": names.get(own or "", ""),
+                "gap": max((pos[need.code] if need else 0) - (pos[attained] if attained else 0), 0),
+                "status": a.status if a else "none",
+                "since": a.since if a else None,
+                "refresh_due_on": a.refresh_due_on if a else None,
+                "expires_on": a.expires_on if a else None,
+                "refresh_due": bool(a and a.status == "refresh_due"),
+                "expired": bool(a and a.status == "expired"),
+                "lapsed": detail.get("lapsed_level"),
+                "missing": detail.get("missing"),
+                "next_level": detail.get("next_level"),
+                "computed": a is not None,
+            }
+        )
+    actions = list(
+        DevelopmentAction.objects.filter(person=person, version=version).select_related(
+            "element", "statement", "owner"
+        )
+    )
+    for act in actions:
+        act.overdue = is_overdue(act, today)  # type: ignore[attr-defined]
+    done = sum(1 for act in actions if act.status == ActionStatus.DONE)
+    counted = sum(1 for act in actions if act.status != ActionStatus.CANCELLED)
+    planned = {
+        (act.element.code, act.kind)
+        for act in actions
+        if act.status in (ActionStatus.PLANNED, ActionStatus.IN_PROGRESS)
+    }
+    return {
+        "rows": rows,
+        "radar": "",
+        "radar_phone": "",
+        "has_self": any(j.kind == AssessmentKind.SELF for j in judged),
+        "actions": actions,
+        "suggestions": suggestions(gaps=rows, level_names=names, planned=planned),
+        "progress": {
+            "done": done,
+            "total": counted,
+            "percent": round(100 * done / counted) if counted else None,
+        },
+        "gaps_total": sum(r["gap"] for r in rows),
+        "elements": elements,
+        "today": today,
+    }
+
+
+def _row_state(obj: Any) -> dict[str, Any] | None:
+    """Every column of a model row, as the instance holds it (type included)."""
+    if obj is None:
+        return None
+    return {f.attname: (type(v), v) for f in obj._meta.concrete_fields for v in [getattr(obj, f.attname)]}
+
+
+def _action_state(act: Any) -> dict[str, Any]:
+    """What a reader of a plan row can reach without a query: its columns, overdue, whether it is
+    saved (an UPDATE, not an INSERT, on save), and its element, statement and owner rows."""
+    return {
+        "type": type(act),
+        "columns": _row_state(act),
+        "overdue": act.overdue,
+        "adding": act._state.adding,
+        "db": act._state.db,
+        "element": _row_state(act.element),
+        "statement": _row_state(act.statement),
+        "owner": _row_state(act.owner),
+    }
+
+
+def test_the_person_view_answers_what_the_orm_read(
+    demo: Any,
+    soms_version: Any,  # noqa: F811
+    django_assert_num_queries: Any,
+) -> None:
+    org, owner, levels, elements = demo
+    people = list(Person.objects.filter(organisation=org).order_by("pk"))
+    lead = next(p for p in people if p.role_profiles.filter(code="lead").exists())
+    bare = next(p for p in people if not p.role_profiles.exists() and p.pk != lead.pk)
+    today = timezone.localdate()
+    # A self-assessment validated and one only submitted (both count for the self line), a coach's
+    # judgement beside them, a validated change project of `lead`'s with `bare` a named member.
+    from tests.assessments.conftest import project, statements, validated
+
+    validated(
+        lead, soms_version, statements(soms_version, elements[2].code, "foundation"), on=today, kind="self"
+    )
+    submitted = Assessment.objects.create(
+        organisation=org, person=lead, version=soms_version, kind="self", status="submitted"
+    )
+    Judgement.objects.bulk_create(
+        Judgement(organisation=org, assessment=submitted, statement=s, value="met")
+        for s in statements(soms_version, elements[3].code, "foundation")
+    )
+    validated(bare, soms_version, statements(soms_version, elements[4].code, "foundation"), on=today)
+    project(
+        lead,
+        soms_version,
+        [e.code for e in elements[:3]],
+        completed_on=date(2026, 5, 1),
+        validated_on=date(2026, 5, 2),
+        members=[bare],
+    )
+    # A plan in every status: overdue, no date, a statement, no owner; another person's and another
+    # version's actions are not in it.
+    actor = owner.user
+    plan = [
+        (elements[0], "coaching", date(2026, 1, 5), "planned", True, actor),
+        (elements[0], "course", None, "in_progress", False, actor),
+        (elements[1], "reading", date(2030, 1, 1), "planned", True, None),
+        (elements[2], "project", date(2026, 2, 1), "done", False, actor),
+        (elements[3], "refresher", date(2026, 3, 1), "cancelled", False, actor),
+        (elements[0], "shadowing", date(2026, 1, 5), "in_progress", False, actor),
+    ]
+    for element, kind, due, status, with_statement, by in plan:
+        act = action_create(
+            actor=by,
+            person=lead,
+            version=soms_version,
+            element=element,
+            statement=element.statements.order_by("pk").first() if with_statement else None,
+            kind=kind,
+            title=f"{kind} on {element.code}",
+            notes="why" if with_statement else "",
+            due_on=due,
+        )
+        DevelopmentAction.objects.filter(pk=act.pk).update(status=status)
+    action_create(
+        actor=actor, person=bare, version=soms_version, element=elements[0], kind="course", title="x"
+    )
+    # The organisation's own validity: the top level never expires, the first lasts a year.
+    ValidityOverride.objects.update_or_create(
+        organisation=org, level=levels[-1], defaults={"validity_months": None}
+    )
+    ValidityOverride.objects.update_or_create(
+        organisation=org, level=levels[0], defaults={"validity_months": 12}
+    )
+    # A person nobody has computed yet: no rows, no profile.
+    new = Person.objects.create(organisation=org, employee_id="NEW-1", name="New Starter")
+    statuses: set[str] = set()
+    for person in [lead, bare, new, *people[:12]]:
+        person = Person.objects.get(pk=person.pk)
+        want = old_person_view(person, soms_version)
+        person_view(owner, person, soms_version, charts=False)  # the version's index kept
+        with django_assert_num_queries(3):
+            got = person_view(owner, person, soms_version, charts=False)
+        with django_assert_num_queries(0):
+            assert [_action_state(a) for a in got.pop("actions")] == [
+                _action_state(a) for a in want.pop("actions")
+            ]
+        assert list(got) == list(want)
+        assert [list(row) for row in got["rows"]] == [list(row) for row in want["rows"]]
+        assert [e.pk for e in got.pop("elements")] == [e.pk for e in want.pop("elements")]
+        assert got == want
+        statuses |= {r["status"] for r in got["rows"]}
+    assert {"held", "refresh_due", "expired", "none"} <= statuses
+    lead_view = person_view(owner, lead, soms_version, charts=False)
+    assert lead_view["has_self"] and any(r["self"] for r in lead_view["rows"])
+    assert [a.status for a in lead_view["actions"]] == sorted(a.status for a in lead_view["actions"])
+    assert sum(a.overdue for a in lead_view["actions"]) == 2 and lead_view["progress"]["percent"] == 20
+    assert any(a.owner is None for a in lead_view["actions"])
+    assert not person_view(owner, new, soms_version, charts=False)["rows"][0]["computed"]

@@ -232,10 +232,10 @@ def test_the_person_view_reads_in_a_fixed_number_of_queries(
 
     m = owner(skilled)
     person_view(m, skilled.people["E003"], soms_version)  # compiles the version's engine once
-    # stored attainment and requirements (one query); the self line (the validity overrides, the
-    # judgements with their assessments, the projects); the plan. The version's levels, elements,
-    # statements and areas are compiled once per process.
-    with django_assert_num_queries(5):
+    # stored attainment, requirements and the validity overrides (one query); the self line (the
+    # self-assessments' judgements and the projects, one query); the plan. The version's levels,
+    # elements, statements and areas are compiled once per process.
+    with django_assert_num_queries(3):
         view = person_view(m, skilled.people["E003"], soms_version)
     assert view["gaps_total"] >= 1
 

@@ -439,6 +439,27 @@ class AttainmentEngine:
         results = tuple(self._element(e, histories, usable, now) for e in self.framework.elements)
         return PersonAttainment(as_of=now, elements=results, standing=self._standing_of(results))
 
+    def held_levels(
+        self,
+        judgements: Iterable[JudgementRecord],
+        projects: Iterable[ChangeProjectRecord],
+        now: date,
+    ) -> dict[str, str | None]:
+        """Per element, the level held at `now`: `evaluate(...).levels()`, without the rest of the
+        evaluation (dates, what is missing, standing), which a reader showing only the level (the
+        self line of a person's page) would compute for nothing."""
+        now = _day(now)
+        histories, usable = self._prepare(judgements, projects, now)
+        if not histories and not usable:
+            # No judgement validated by `now` and no usable project: no statement is met and no
+            # project qualifies, so no level's requirements are shown (rules 2-4); none is held.
+            return dict.fromkeys(self.framework.elements)
+        out: dict[str, str | None] = {}
+        for e in self.framework.elements:
+            held = self._held_pos(self._levels_at(e, histories, usable, now))
+            out[e] = self.levels[held].code if held is not None else None
+        return out
+
     def batch(self, now: date) -> AttainmentBatch:
         """An evaluator of many people at the same `now` that computes each distinct element input
         once (see `AttainmentBatch`): what a recomputation of thousands of people uses."""
@@ -825,6 +846,24 @@ def self_view(
     "self" line beside "attained" and "required" on a person's radar. Only self judgements are read
     (validated or not, the latest by validation date, then `seq`, winning); their completed projects
     count as if validated. It certifies nothing: it exists to show over- and under-confidence."""
+    return engine.evaluate(*_self_inputs(judgements, projects, now), now)
+
+
+def self_levels(
+    engine: AttainmentEngine,
+    judgements: Iterable[JudgementRecord],
+    projects: Iterable[ChangeProjectRecord],
+    now: date,
+) -> dict[str, str | None]:
+    """`self_view(...).levels()`: per element, the level of the self line, and nothing else."""
+    return engine.held_levels(*_self_inputs(judgements, projects, now), now)
+
+
+def _self_inputs(
+    judgements: Iterable[JudgementRecord], projects: Iterable[ChangeProjectRecord], now: date
+) -> tuple[list[JudgementRecord], list[ChangeProjectRecord]]:
+    """The self view's inputs: the self judgements up to `now`, each as if validated (on `now` when
+    not yet), and the completed projects, each as if validated on completion when not yet."""
     own = [
         replace(j, validated_on=j.validated_on or now)
         for j in judgements
@@ -835,7 +874,7 @@ def self_view(
         for p in projects
         if p.status == ProjectStatus.COMPLETED and p.completed_on is not None and p.completed_on <= now
     ]
-    return engine.evaluate(own, claimed, now)
+    return own, claimed
 
 
 class Confidence(StrEnum):
@@ -973,5 +1012,6 @@ __all__ = [
     "compute_attainment",
     "confidence",
     "rules_from_data",
+    "self_levels",
     "self_view",
 ]

@@ -16,13 +16,14 @@ until an input changes or its next date comes, each of which recomputes the pers
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import threading
 import time
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -58,7 +59,7 @@ from soms.core.attainment import (
     ProjectStatus,
     StatementSpec,
     rules_from_data,
-    self_view,
+    self_levels,
 )
 from soms.core.attainment import Judgement as CoreJudgement
 from soms.frameworks.models import Area, Element, FrameworkVersion, Level, Statement, VersionStatus
@@ -82,6 +83,7 @@ class VersionIndex:
     # The rows themselves, in display order, for readers that show names (shared: never modify).
     element_rows: tuple[Element, ...] = ()
     level_rows: tuple[Level, ...] = ()
+    statement_rows: dict[int, Statement] = field(default_factory=dict)  # by id, as above
 
 
 def _read_index(version: FrameworkVersion) -> VersionIndex:
@@ -89,11 +91,10 @@ def _read_index(version: FrameworkVersion) -> VersionIndex:
     elements = list(Element.objects.filter(version=version).order_by("order", "id"))
     element_codes = {e.pk: e.code for e in elements}
     level_codes = {lv.pk: lv.code for lv in levels}
-    statements = list(
-        Statement.objects.filter(version=version)
-        .order_by("element__order", "level__rank", "order", "id")
-        .values_list("pk", "code", "element_id", "level_id")
+    statement_rows = list(
+        Statement.objects.filter(version=version).order_by("element__order", "level__rank", "order", "id")
     )
+    statements = [(s.pk, s.code, s.element_id, s.level_id) for s in statement_rows]
     areas = list(Area.objects.filter(version=version).values_list("code", "element_id"))
     spec = FrameworkSpec(
         levels=tuple(LevelSpec(lv.code, lv.rank, lv.validity_months, lv.name) for lv in levels),
@@ -112,6 +113,7 @@ def _read_index(version: FrameworkVersion) -> VersionIndex:
         statement_codes={pk: code for pk, code, _, _ in statements},
         element_rows=tuple(elements),
         level_rows=tuple(levels),
+        statement_rows={s.pk: s for s in statement_rows},
     )
 
 
@@ -119,18 +121,19 @@ def _read_index(version: FrameworkVersion) -> VersionIndex:
 # and areas never change (authoring refuses published versions), so its index is kept by what
 # identifies that row for good: id, uuid, creation time and revision (an id alone can come back on
 # SQLite after a rolled-back transaction). Its rules can still change (renaming a level rewrites
-# them), and an organisation's validity overrides change at any time: an engine is kept per index,
-# rules and overrides, which are read every time. Drafts are read afresh on every call.
+# them), and an organisation's validity overrides change at any time: an engine is kept per index
+# and overrides, with a copy of the rules it was built from, and built again when the rules it is
+# asked for differ from those (both are read every time). Drafts are read afresh on every call.
 _KEEP = 32
 _indexes: OrderedDict[tuple[Any, ...], VersionIndex] = OrderedDict()
-_engines: OrderedDict[tuple[Any, ...], AttainmentEngine] = OrderedDict()
+_engines: OrderedDict[tuple[Any, ...], tuple[dict[str, Any], AttainmentEngine]] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
 def _version_key(version: FrameworkVersion) -> tuple[Any, ...] | None:
     if version.status != VersionStatus.PUBLISHED or version.pk is None:
         return None
-    return (version.pk, str(version.uuid), version.created_at, version.revision)
+    return (version.pk, version.uuid, version.created_at, version.revision)
 
 
 def _kept(cache: OrderedDict[tuple[Any, ...], Any], key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
@@ -177,11 +180,15 @@ def overrides_for(organisation_id: int, version: FrameworkVersion) -> dict[str, 
         return {code: months for code, months in cursor.fetchall()}
 
 
-def engine_for(organisation_id: int, version: FrameworkVersion) -> tuple[AttainmentEngine, VersionIndex]:
+def engine_for(
+    organisation_id: int, version: FrameworkVersion, *, overrides: dict[str, int | None] | None = None
+) -> tuple[AttainmentEngine, VersionIndex]:
     """The engine of this version with the organisation's validity overrides, and the version's
-    index. The overrides are one query every time; the rest is kept for a published version."""
+    index. The overrides are one query every time (unless the caller read them with its own rows:
+    `overrides`, what `overrides_for` answers); the rest is kept for a published version."""
     index = version_index(version)
-    overrides = overrides_for(organisation_id, version)
+    if overrides is None:
+        overrides = overrides_for(organisation_id, version)
     rules = version.rules or {}
 
     def make() -> AttainmentEngine:
@@ -190,8 +197,19 @@ def engine_for(organisation_id: int, version: FrameworkVersion) -> tuple[Attainm
     key = _version_key(version)
     if key is None:
         return make(), index
-    engine_key = (key, json.dumps(rules, sort_keys=True, default=str), tuple(sorted(overrides.items())))
-    engine: AttainmentEngine = _kept(_engines, engine_key, make)
+    # (Rules compared as data, not serialised to text: that cost a person's page more than its
+    # queries did.)
+    engine_key = (key, tuple(sorted(overrides.items())))
+    with _cache_lock:
+        found = _engines.get(engine_key)
+        if found is not None and found[0] == rules:
+            _engines.move_to_end(engine_key)
+            return found[1], index
+    engine = make()
+    with _cache_lock:
+        _engines[engine_key] = (copy.deepcopy(rules), engine)
+        while len(_engines) > _KEEP:
+            _engines.popitem(last=False)
     return engine, index
 
 
@@ -321,57 +339,86 @@ def _day_value(value: Any) -> date | None:
     return _as_date(value) if isinstance(value, date) else date.fromisoformat(str(value))
 
 
-def person_inputs(
-    person_id: int, index: VersionIndex, *, validated_only: bool = True
-) -> tuple[list[JudgementRecord], list[ChangeProjectRecord]]:
-    """One person's judgements and validated change projects (owned or as a named member) on the
-    version, in two plain queries: what `judgements_by_person` and `projects_by_person` answer for
-    one person, without composing their ORM queries (which cost a person's page more than the
-    database does)."""
+_inputs_sql: dict[tuple[str, bool, bool], str] = {}
+_JUDGEMENT_VALUES = {v.value: v for v in CoreJudgement}
+_KINDS = {k.value: k for k in AssessmentKind}
+
+
+def _write_inputs_sql(validated_only: bool, of_kind: bool) -> str:
+    """`person_inputs`' query, written once per process and database: judgements (0) then projects
+    (1), in shared columns (statement id, judgement id, value or project code, assessment kind,
+    status, validated on, completed on, areas)."""
     qn = connection.ops.quote_name
     judgements, assessments = qn(Judgement._meta.db_table), qn(Assessment._meta.db_table)
     projects, members = qn(ChangeProject._meta.db_table), qn(ProjectMember._meta.db_table)
-    validated = Status.VALIDATED.value
     only = " AND a.status = %s AND a.validated_on IS NOT NULL" if validated_only else ""
+    if of_kind:
+        only += " AND a.kind = %s"
+    sql = _inputs_sql[(connection.vendor, validated_only, of_kind)] = (
+        "SELECT 0, j.statement_id, j.id, j.value, a.kind, a.status, a.validated_on, NULL, NULL "
+        f"FROM {judgements} j JOIN {assessments} a ON a.id = j.assessment_id "
+        "WHERE a.person_id = %s AND a.version_id = %s" + only + " UNION ALL "
+        "SELECT 1, NULL, NULL, p.code, NULL, p.status, p.validated_on, p.completed_on, p.areas "
+        f"FROM {projects} p WHERE p.version_id = %s AND p.review_status = %s AND (p.owner_id = %s "
+        f"OR p.id IN (SELECT m.project_id FROM {members} m WHERE m.person_id = %s))"
+    )
+    return sql
+
+
+def person_inputs(
+    person_id: int,
+    index: VersionIndex,
+    *,
+    validated_only: bool = True,
+    kind: AssessmentKind | None = None,
+) -> tuple[list[JudgementRecord], list[ChangeProjectRecord]]:
+    """One person's judgements (only those of assessments of `kind`, when given) and validated
+    change projects (owned or as a named member) on the version, in one plain query: what
+    `judgements_by_person` and `projects_by_person` answer for one person, without composing their
+    ORM queries (which cost a person's page more than the database does)."""
+    validated = Status.VALIDATED.value
+    of_kind = kind is not None
+    sql = _inputs_sql.get((connection.vendor, validated_only, of_kind)) or _write_inputs_sql(
+        validated_only, of_kind
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT j.statement_id, j.value, j.id, a.validated_on, a.kind, a.status FROM {judgements} j "
-            f"JOIN {assessments} a ON a.id = j.assessment_id WHERE a.person_id = %s AND a.version_id = %s"
-            + only,
-            [person_id, index.version_id, *([validated] if validated_only else [])],
+            sql,
+            [
+                person_id,
+                index.version_id,
+                *([validated] if validated_only else []),
+                *([str(kind)] if of_kind else []),
+                index.version_id,
+                validated,
+                person_id,
+                person_id,
+            ],
         )
-        judged = cursor.fetchall()
-        cursor.execute(
-            f"SELECT p.code, p.status, p.areas, p.completed_on, p.validated_on FROM {projects} p "
-            "WHERE p.version_id = %s AND p.review_status = %s AND (p.owner_id = %s OR p.id IN "
-            f"(SELECT m.project_id FROM {members} m WHERE m.person_id = %s))",
-            [index.version_id, validated, person_id, person_id],
-        )
-        held = cursor.fetchall()
-    values = {v.value: v for v in CoreJudgement}
-    kinds = {k.value: k for k in AssessmentKind}
-    codes = index.statement_codes
-    records = [
-        JudgementRecord(
-            statement=codes[statement_id],
-            judgement=values[value],
-            validated_on=_day_value(on) if status == validated else None,
-            kind=kinds[kind],
-            seq=pk,
-        )
-        for statement_id, value, pk, on, kind, status in judged
-        if statement_id in codes
-    ]
-    done = []
-    for code, status, areas, completed_on, validated_on in held:
+        found = cursor.fetchall()
+    values, kinds, codes = _JUDGEMENT_VALUES, _KINDS, index.statement_codes
+    records, done = [], []
+    for what, statement_id, pk, value, kind, status, on, completed_on, areas in found:
+        if what == 0:
+            if statement_id in codes:
+                records.append(
+                    JudgementRecord(
+                        statement=codes[statement_id],
+                        judgement=values[value],
+                        validated_on=_day_value(on) if status == validated else None,
+                        kind=kinds[kind],
+                        seq=pk,
+                    )
+                )
+            continue
         listed = json.loads(areas) if isinstance(areas, str | bytes) else areas
         done.append(
             ChangeProjectRecord(
-                id=code,
+                id=value,
                 status=ProjectStatus(status),
                 areas=frozenset(str(a) for a in (listed or [])),
                 completed_on=_day_value(completed_on),
-                validated_on=_day_value(validated_on),
+                validated_on=_day_value(on),
             )
         )
     return records, done
@@ -388,14 +435,20 @@ def evaluate(
 
 
 def evaluate_self(
-    person_id: int, organisation_id: int, version: FrameworkVersion, at: date | None = None
-) -> tuple[PersonAttainment, bool]:
-    """The levels the person's own self-assessment would give if it were validated (the "self" line
-    beside "attained"), and whether there is any self-assessment at all. Certifies nothing."""
-    engine, index = engine_for(organisation_id, version)
-    judgements, projects = person_inputs(person_id, index, validated_only=False)
-    has_self = any(j.kind == AssessmentKind.SELF for j in judgements)
-    return self_view(engine, judgements, projects, at or timezone.localdate()), has_self
+    person_id: int,
+    organisation_id: int,
+    version: FrameworkVersion,
+    at: date | None = None,
+    *,
+    overrides: dict[str, int | None] | None = None,
+) -> tuple[dict[str, str | None], bool]:
+    """Per element code, the level the person's own self-assessment would give if it were validated
+    (the "self" line beside "attained"), and whether there is any self-assessment at all. Certifies
+    nothing. `overrides`: as `engine_for` takes them."""
+    engine, index = engine_for(organisation_id, version, overrides=overrides)
+    # Only self-assessments: the self line reads no other judgement.
+    judgements, projects = person_inputs(person_id, index, validated_only=False, kind=AssessmentKind.SELF)
+    return self_levels(engine, judgements, projects, at or timezone.localdate()), bool(judgements)
 
 
 # --- the stored detail -------------------------------------------------------------------------
@@ -420,6 +473,20 @@ def compact_detail(full: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def stored_missing(missing: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The stored detail's `missing` in its full shape (what `stored_detail` gives back for it)."""
+    if missing is None:
+        return None
+    return {
+        "level": missing.get("level"),
+        "statements": [
+            {k: m.get(k) for k in _MISSING_STATEMENT_KEYS} for m in missing.get("statements") or []
+        ],
+        "statements_needed": missing.get("statements_needed", 0),
+        "project": missing.get("project"),
+    }
+
+
 def stored_detail(
     detail: dict[str, Any] | None,
     *,
@@ -432,16 +499,7 @@ def stored_detail(
 ) -> dict[str, Any]:
     """A stored row as `ElementAttainment.as_json()` (the `--json` shape): its columns and its detail."""
     d = detail or {}
-    missing = d.get("missing")
-    if missing is not None:
-        missing = {
-            "level": missing.get("level"),
-            "statements": [
-                {k: m.get(k) for k in _MISSING_STATEMENT_KEYS} for m in missing.get("statements") or []
-            ],
-            "statements_needed": missing.get("statements_needed", 0),
-            "project": missing.get("project"),
-        }
+    missing = stored_missing(d.get("missing"))
     return {
         "element": element,
         "level": level,

@@ -4,16 +4,23 @@ required level, and their development plan."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
 from typing import Any, NamedTuple
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
 
-from soms.assessments.models import ElementAttainment
-from soms.assessments.services.attainment import evaluate_self, stored_detail, version_index
+from soms.assessments.models import ElementAttainment, ValidityOverride
+from soms.assessments.services.attainment import (
+    VersionIndex,
+    evaluate_self,
+    stored_missing,
+    version_index,
+)
 from soms.charts import RadarSeries, radar_chart
-from soms.frameworks.models import FrameworkVersion, Level
+from soms.frameworks.models import Element, FrameworkVersion, Level, Statement
 from soms.insights.models import ActionStatus, DevelopmentAction
 from soms.insights.selectors.overview import PHONE_SCALED
 from soms.insights.services.plans import is_overdue, suggestions
@@ -37,29 +44,46 @@ def _day(value: Any) -> date | None:
     return date.fromisoformat(str(value))
 
 
-def _stored_and_required(
-    person_id: int, version_id: int, level_of: dict[int, Level]
-) -> tuple[dict[int, _Stored], dict[int, Level]]:
-    """The person's stored attainment per element and, per element, the highest level their role
-    profiles on the version require: one plain query (no model instances, nothing for the ORM to
-    compile), the levels taken from the version's kept index."""
+_rows_sql: dict[str, str] = {}
+
+
+def _write_rows_sql() -> str:
+    """`_person_rows`' query, written once per process and database (quoting its tables took longer
+    than running it)."""
     qn = connection.ops.quote_name
     att = qn(ElementAttainment._meta.db_table)
     holds = qn(Person.role_profiles.through._meta.db_table)
     profiles, reqs = qn(RoleProfile._meta.db_table), qn(RoleRequirement._meta.db_table)
+    overrides, levels = qn(ValidityOverride._meta.db_table), qn(Level._meta.db_table)
+    sql = _rows_sql[connection.vendor] = (
+        "SELECT 0, a.element_id, a.level_id, a.status, a.since, a.refresh_due_on, a.expires_on, a.detail "
+        f"FROM {att} a WHERE a.person_id = %s AND a.version_id = %s UNION ALL "
+        "SELECT 1, r.element_id, r.level_id, NULL, NULL, NULL, NULL, NULL "
+        f"FROM {holds} h CROSS JOIN {profiles} p CROSS JOIN {reqs} r "
+        "WHERE h.person_id = %s AND p.id = h.roleprofile_id AND p.version_id = %s "
+        "AND r.profile_id = h.roleprofile_id UNION ALL "
+        # (The months ride in the element's column: both are integers.)
+        "SELECT 2, o.validity_months, o.level_id, NULL, NULL, NULL, NULL, NULL "
+        f"FROM {overrides} o JOIN {levels} l ON l.id = o.level_id "
+        "WHERE o.organisation_id = %s AND l.version_id = %s"
+    )
+    return sql
+
+
+def _person_rows(
+    person_id: int, organisation_id: int, version_id: int, level_of: dict[int, Level]
+) -> tuple[dict[int, _Stored], dict[int, Level], dict[str, int | None]]:
+    """The person's stored attainment per element; per element, the highest level their role
+    profiles on the version require; and the organisation's validity overrides of the version's
+    levels (what `overrides_for` reads, for the self line's engine): one plain query (no model
+    instances, nothing for the ORM to compile), the levels taken from the version's kept index."""
+    sql = _rows_sql.get(connection.vendor) or _write_rows_sql()
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT 0, a.element_id, a.level_id, a.status, a.since, a.refresh_due_on, a.expires_on, a.detail "
-            f"FROM {att} a WHERE a.person_id = %s AND a.version_id = %s UNION ALL "
-            "SELECT 1, r.element_id, r.level_id, NULL, NULL, NULL, NULL, NULL "
-            f"FROM {holds} h CROSS JOIN {profiles} p CROSS JOIN {reqs} r "
-            "WHERE h.person_id = %s AND p.id = h.roleprofile_id AND p.version_id = %s "
-            "AND r.profile_id = h.roleprofile_id",
-            [person_id, version_id, person_id, version_id],
-        )
+        cursor.execute(sql, [person_id, version_id, person_id, version_id, organisation_id, version_id])
         found = cursor.fetchall()
     stored: dict[int, _Stored] = {}
     required: dict[int, Level] = {}
+    validity: dict[str, int | None] = {}
     for kind, eid, lid, status, since, due, expires, detail in found:
         if kind == 0:
             stored[eid] = _Stored(
@@ -72,9 +96,99 @@ def _stored_and_required(
             )
             continue
         lv = level_of.get(lid) or Level.objects.get(pk=lid)
-        if eid not in required or lv.rank > required[eid].rank:
+        if kind == 2:
+            validity[lv.code] = eid
+        elif eid not in required or lv.rank > required[eid].rank:
             required[eid] = lv
-    return stored, required
+    return stored, required, validity
+
+
+class _PlanRead(NamedTuple):
+    """The plan's one query on a database, and per column the converters the ORM applies to it
+    (SQLite hands back dates as text and booleans as integers)."""
+
+    sql: str
+    action_names: list[str]  # the action's columns come first,
+    owner_names: list[str]  # then its owner's login's
+    converters: tuple[tuple[int, tuple[Callable[..., Any], ...], Any], ...]
+
+
+_plan_reads: dict[tuple[str, str], _PlanRead] = {}
+_ELEMENT = DevelopmentAction._meta.get_field("element")
+_STATEMENT = DevelopmentAction._meta.get_field("statement")
+_OWNER = DevelopmentAction._meta.get_field("owner")
+
+
+def _plan_read() -> _PlanRead:
+    """Written once per process and database from the models' columns (what `select_related` of the
+    owner selects, in the model's own ordering), so that a read composes nothing."""
+    key = (connection.alias, connection.vendor)
+    found = _plan_reads.get(key)
+    if found is not None:
+        return found
+    qn = connection.ops.quote_name
+    opts, user = DevelopmentAction._meta, get_user_model()._meta
+    selected = [("a", f) for f in opts.concrete_fields] + [("u", f) for f in user.concrete_fields]
+    converters = []
+    for i, (alias, f) in enumerate(selected):
+        col = f.get_col(alias)
+        found_converters = (*connection.ops.get_db_converters(col), *col.get_db_converters(connection))
+        if found_converters:
+            converters.append((i, found_converters, col))
+
+    columns = {f.name: f"a.{qn(str(f.column))}" for f in opts.concrete_fields}
+    order = ", ".join(
+        columns[str(name).lstrip("-")] + (" DESC" if str(name).startswith("-") else "")
+        for name in opts.ordering or ()
+    )
+    read = _PlanRead(
+        f"SELECT {', '.join(f'{alias}.{qn(str(f.column))}' for alias, f in selected)} "
+        f"FROM {qn(opts.db_table)} a LEFT JOIN {qn(user.db_table)} u "
+        f"ON u.{qn(str(user.pk.column))} = {columns['owner']} "
+        f"WHERE {columns['person']} = %s AND {columns['version']} = %s ORDER BY {order}",
+        [f.attname for f in opts.concrete_fields],
+        [f.attname for f in user.concrete_fields],
+        tuple(converters),
+    )
+    _plan_reads[key] = read
+    return read
+
+
+def _plan(person_id: int, version_id: int, index: VersionIndex) -> list[DevelopmentAction]:
+    """The person's development actions on the version as `select_related("element", "statement",
+    "owner")` gave them (saved instances, their related rows cached), from one plain query: the
+    element and statement are the version's kept rows (a published version's never change; shared,
+    never modified), the owner's login is read with each action."""
+    read = _plan_read()
+    with connection.cursor() as cursor:
+        cursor.execute(read.sql, [person_id, version_id])
+        found = cursor.fetchall()
+    if not found:
+        return []
+    user = get_user_model()
+    db, split = connection.alias, len(read.action_names)
+    elements = {e.pk: e for e in index.element_rows}
+    out = []
+    for row in found:
+        values = list(row)
+        for i, converters, col in read.converters:
+            value = values[i]
+            for convert in converters:
+                value = convert(value, col, connection)
+            values[i] = value
+        act = DevelopmentAction.from_db(db, read.action_names, values[:split])
+        element = elements.get(act.element_id) or Element.objects.get(pk=act.element_id)
+        statement = None
+        if act.statement_id is not None:
+            statement = index.statement_rows.get(act.statement_id) or Statement.objects.get(
+                pk=act.statement_id
+            )
+        owner = user.from_db(db, read.owner_names, values[split:]) if act.owner_id is not None else None
+        _ELEMENT.set_cached_value(act, element)
+        _STATEMENT.set_cached_value(act, statement)
+        _OWNER.set_cached_value(act, owner)
+        out.append(act)
+    return out
 
 
 def person_view(
@@ -88,74 +202,90 @@ def person_view(
     elements, levels = list(index.element_rows), list(index.level_rows)
     pos = {lv.code: k + 1 for k, lv in enumerate(levels)}
     names = {lv.code: lv.name for lv in levels}
-    stored, required = _stored_and_required(person.pk, version.pk, {lv.pk: lv for lv in levels})
+    stored, required, overrides = _person_rows(
+        person.pk, person.organisation_id, version.pk, {lv.pk: lv for lv in levels}
+    )
     # The self line: what the person's own judgements would give if validated today.
-    mine, has_self = evaluate_self(person.pk, person.organisation_id, version, today)
+    own_levels, has_self = evaluate_self(
+        person.pk, person.organisation_id, version, today, overrides=overrides
+    )
     rows: list[dict[str, Any]] = []
     for e in elements:
-        a = stored.get(e.pk)
-        attained = a.level.code if a and a.level else None
-        need = required.get(e.pk)
-        gap = max((pos[need.code] if need else 0) - (pos[attained] if attained else 0), 0)
-        detail = (
-            stored_detail(
-                a.detail,
-                element=e.code,
-                level=attained,
-                status=a.status,
-                since=a.since,
-                refresh_due_on=a.refresh_due_on,
-                expires_on=a.expires_on,
+        a, need, own = stored.get(e.pk), required.get(e.pk), own_levels.get(e.code)
+        required_code = need.code if need else None
+        if a is None:
+            rows.append(
+                {
+                    "element": e.code,
+                    "name": e.name,
+                    "required": required_code,
+                    "required_name": need.name if need else "",
+                    "attained": None,
+                    "attained_name": "",
+                    "self": own,
+                    "self_name": names.get(own or "", ""),
+                    "gap": pos[required_code] if required_code else 0,
+                    "status": "none",
+                    "since": None,
+                    "refresh_due_on": None,
+                    "expires_on": None,
+                    "refresh_due": False,
+                    "expired": False,
+                    "lapsed": None,
+                    "missing": None,
+                    "next_level": None,
+                    "computed": False,
+                }
             )
-            if a
-            else {}
-        )
-        own = mine.element(e.code).level
+            continue
+        attained = a.level.code if a.level else None
+        # The stored detail's keys as `stored_detail` gives them back.
+        detail = a.detail or {}
         rows.append(
             {
                 "element": e.code,
                 "name": e.name,
-                "required": need.code if need else None,
+                "required": required_code,
                 "required_name": need.name if need else "",
                 "attained": attained,
                 "attained_name": names.get(attained or "", ""),
                 "self": own,
                 "self_name": names.get(own or "", ""),
-                "gap": gap,
-                "status": a.status if a else "none",
-                "since": a.since if a else None,
-                "refresh_due_on": a.refresh_due_on if a else None,
-                "expires_on": a.expires_on if a else None,
-                "refresh_due": bool(a and a.status == "refresh_due"),
-                "expired": bool(a and a.status == "expired"),
+                "gap": max(
+                    (pos[required_code] if required_code else 0) - (pos[attained] if attained else 0), 0
+                ),
+                "status": a.status,
+                "since": a.since,
+                "refresh_due_on": a.refresh_due_on,
+                "expires_on": a.expires_on,
+                "refresh_due": a.status == "refresh_due",
+                "expired": a.status == "expired",
                 "lapsed": detail.get("lapsed_level"),
-                "missing": detail.get("missing"),
+                "missing": stored_missing(detail.get("missing")),
                 "next_level": detail.get("next_level"),
-                "computed": a is not None,
+                "computed": True,
             }
         )
-    series = [
-        RadarSeries("Required", [pos[str(r["required"])] if r["required"] else 0 for r in rows]),
-        RadarSeries(
-            "Attained (validated)",
-            [pos[str(r["attained"])] if r["attained"] else 0 for r in rows],
-            filled=True,
-        ),
-    ]
-    if has_self:
-        series.append(RadarSeries("Self-assessed", [pos[str(r["self"])] if r["self"] else 0 for r in rows]))
     radar = radar_phone = ""
     if charts and len(elements) >= 3:
+        series = [
+            RadarSeries("Required", [pos[str(r["required"])] if r["required"] else 0 for r in rows]),
+            RadarSeries(
+                "Attained (validated)",
+                [pos[str(r["attained"])] if r["attained"] else 0 for r in rows],
+                filled=True,
+            ),
+        ]
+        if has_self:
+            series.append(
+                RadarSeries("Self-assessed", [pos[str(r["self"])] if r["self"] else 0 for r in rows])
+            )
         args = ([e.name for e in elements], series, [lv.name for lv in levels])
         title = f"{person.name}: levels per element"
         radar = radar_chart(*args, title=title)
         # The page's phone drawing (the PDF takes the wide one): its text stays 11 px or more.
         radar_phone = radar_chart(*args, title=title, width=PHONE_SCALED, ident="radar-phone")
-    actions = list(
-        DevelopmentAction.objects.filter(person=person, version=version).select_related(
-            "element", "statement", "owner"
-        )
-    )
+    actions = _plan(person.pk, version.pk, index)
     for act in actions:
         act.overdue = is_overdue(act, today)  # type: ignore[attr-defined]
     open_pairs = {

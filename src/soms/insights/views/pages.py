@@ -311,6 +311,11 @@ def action_create(request: MemberRequest, person_id: int) -> HttpResponse:
                 due_on=d.get("due_on"),
                 source=d.get("source") or "",
             )
+        except plans.DuplicateAction as exc:
+            # A double click or a resent form: the first request added it, so this one shows the
+            # plan as it is rather than an error.
+            messages.info(request, str(exc))
+            return redirect(f"{_person_url(who.pk)}?version={version.pk}#plan")
         except PeopleInvalid as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:

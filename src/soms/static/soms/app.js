@@ -19,3 +19,33 @@ document.addEventListener("submit", (event) => {
     event.preventDefault();
   }
 });
+
+// A <form data-submit-once> is sent once: a double click on "Add to plan" made the action twice.
+// The second submit is dropped and the buttons are disabled once the form's data has been read
+// (disabling them at once would leave a named submit button's value out). Coming back through
+// the history (the page restored as it was left) enables them again. The server refuses the
+// same action added twice in a row too; this saves the round trip.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.matches("[data-submit-once]") || event.defaultPrevented) {
+    return;
+  }
+  if (form.dataset.sent) {
+    event.preventDefault();
+    return;
+  }
+  form.dataset.sent = "1";
+  window.setTimeout(() => {
+    for (const button of form.querySelectorAll("button[type=submit], input[type=submit]")) {
+      button.disabled = true;
+    }
+  });
+});
+window.addEventListener("pageshow", () => {
+  for (const form of document.querySelectorAll("form[data-submit-once][data-sent]")) {
+    delete form.dataset.sent;
+    for (const button of form.querySelectorAll("button[type=submit], input[type=submit]")) {
+      button.disabled = false;
+    }
+  }
+});
