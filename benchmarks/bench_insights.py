@@ -17,7 +17,10 @@ interleaved, `--repeat` times each:
   single points of failure: `overview_for()` from the unit rollups, and `picture()` + `overview()`
   per person (what a manager whose scope it is reads); raw: the subtree's rows grouped by element
   and rank;
-* a person's view: `person_view(charts=False)` alone, and `person_view()` with its radar; raw: the SQL of everything it shows (five queries);
+* a person's view: `person_view(charts=False)` alone, and `person_view()` with its radar; raw: the SQL
+  of everything it shows (five queries). The person measured is given, once, what the demo gives
+  nobody: a submitted self-assessment (the self line, computed by the rules engine on every read)
+  and a plan of four actions, so every part of the view runs;
 * recomputing every attainment (`recompute_version` once, after a real rule change: the
   organisation's validity of 36 months becomes 30), including the one rollup refresh it triggers;
   raw: the judgements grouped by person, element and level (what any recomputation must read).
@@ -209,6 +212,50 @@ def main() -> None:
     )
     person = Person.objects.filter(organisation=org, team=team).order_by("pk").first()
     assert person is not None
+    # The demo gives people a coach's validated assessment only: the measured person also gets what a
+    # person's view draws beyond it, once (kept on a kept data directory), so every part of the view
+    # runs: a submitted self-assessment (the self line) and a plan of four actions (one done).
+    from soms.assessments.models import Assessment, Judgement
+    from soms.assessments.models import Kind as AssessmentKind
+    from soms.assessments.models import Status as AssessmentStatus
+    from soms.frameworks.models import Statement
+    from soms.insights.models import DevelopmentAction
+    from soms.insights.services import plans
+
+    if not Assessment.objects.filter(person=person, version=version, kind=AssessmentKind.SELF).exists():
+        own = Assessment.objects.create(
+            organisation=org,
+            person=person,
+            version=version,
+            kind=AssessmentKind.SELF,
+            status=AssessmentStatus.SUBMITTED,
+        )
+        statements = list(Statement.objects.filter(element__version=version).order_by("element__order", "id"))
+        Judgement.objects.bulk_create(
+            [
+                Judgement(organisation=org, assessment=own, statement=st, value="met")
+                for st in statements[: 2 * len(statements) // 3]
+            ]
+        )
+    if not DevelopmentAction.objects.filter(person=person, version=version).exists():
+        from soms.frameworks.models import Element as FrameworkElement
+
+        some = list(FrameworkElement.objects.filter(version=version).order_by("order", "id")[:4])
+        made_actions = [
+            plans.action_create(
+                actor=None,
+                person=person,
+                version=version,
+                element=e,
+                kind=kind,
+                title=f"{kind.title()} on {e.name}",
+                due_on=datetime.now(UTC).date(),
+            )
+            for e, kind in zip(some, ["course", "coaching", "shadowing", "reading"], strict=False)
+        ]
+        plans.action_set_status(
+            actor=None, action=made_actions[0], status="done", revision=made_actions[0].revision
+        )
     dept_size = Person.objects.filter(dept.subtree_q("unit__path"), organisation=org).count()
     ea = "assessments_elementattainment"
 
