@@ -3,12 +3,12 @@ development plan, and the refresher list."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -82,8 +82,9 @@ def _show_version(form: ViewFilterForm, version: FrameworkVersion) -> None:
     if form.is_bound:
         if form.data.get("version"):
             return
-        form.data = form.data.copy()
-        form.data["version"] = str(version.pk)
+        data = cast(QueryDict, form.data).copy()  # bound from request.GET
+        data["version"] = str(version.pk)
+        form.data = data
     else:
         form.initial["version"] = version.pk
 
