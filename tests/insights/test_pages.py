@@ -36,6 +36,19 @@ def test_a_filter_outside_the_scope_is_reported_not_an_error(skilled: Any, soms_
     assert "Not a unit you may see" in r.content.decode()
 
 
+def test_framework_picker_shows_the_version_in_effect(skilled: Any, soms_version: Any) -> None:
+    client = skilled.world.client_for(skilled.world.alice, skilled.world.org_a)
+    selected = f'<option value="{soms_version.pk}" selected>'
+    # No filter at all, and other filters without a version: the default version is drawn and picked.
+    for query in ({}, {"location": "Leeds"}):
+        r = client.get(reverse("insights-dashboard"), query)
+        assert r.context["version"] == soms_version
+        assert selected in r.content.decode(), query
+    # A version that is not a choice keeps what was typed beside its error.
+    html = client.get(reverse("insights-dashboard"), {"version": "999999"}).content.decode()
+    assert "Not a published framework version here." in html and selected not in html
+
+
 def test_empty_selection_is_friendly(skilled: Any, soms_version: Any) -> None:
     client = skilled.world.client_for(skilled.world.alice, skilled.world.org_a)
     r = client.get(reverse("insights-dashboard"), {"location": "Atlantis"})

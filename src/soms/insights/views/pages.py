@@ -3,12 +3,12 @@ development plan, and the refresher list."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -68,7 +68,25 @@ def resolve(request: MemberRequest) -> tuple[ViewFilterForm, FrameworkVersion | 
         )
     if version is None:
         version = default_version(request.membership.organisation_id)
+        if version is not None:
+            _show_version(form, version)
     return form, version, filters
+
+
+def _show_version(form: ViewFilterForm, version: FrameworkVersion) -> None:
+    """Make the framework picker show the version in effect when none was asked for: an empty
+    choice there read as "no framework" above a page drawn for one.
+
+    Done after validation, so it changes only what is drawn. A version asked for that is not a
+    choice stays as typed, beside its error (which quotes it)."""
+    if form.is_bound:
+        if form.data.get("version"):
+            return
+        data = cast(QueryDict, form.data).copy()  # bound from request.GET
+        data["version"] = str(version.pk)
+        form.data = data
+    else:
+        form.initial["version"] = version.pk
 
 
 def _and(words: list[str]) -> str:
