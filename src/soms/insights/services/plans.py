@@ -79,15 +79,19 @@ def action_create(
         # The person's row serialises concurrent adds, so of two identical requests the second
         # sees the first and writes nothing.
         Person.objects.select_for_update().filter(pk=person.pk).first()
+        # What makes two actions the same one (and what the new one is made of).
+        same = {
+            "organisation_id": person.organisation_id,
+            "person": person,
+            "version": version,
+            "element": element,
+            "statement": statement,
+            "kind": kind,
+            "title": title.strip(),
+        }
         existing = (
             DevelopmentAction.objects.filter(
-                organisation_id=person.organisation_id,
-                person=person,
-                version=version,
-                element=element,
-                statement=statement,
-                kind=kind,
-                title=title.strip(),
+                **same,
                 status__in=OPEN_STATUSES,
                 created_at__gte=timezone.now() - DUPLICATE_WINDOW,
             )
@@ -97,13 +101,7 @@ def action_create(
         if existing is not None:
             raise DuplicateAction(existing)
         action = DevelopmentAction.objects.create(
-            organisation_id=person.organisation_id,
-            person=person,
-            version=version,
-            element=element,
-            statement=statement,
-            kind=kind,
-            title=title.strip(),
+            **same,
             notes=notes,
             due_on=due_on,
             source=source,
