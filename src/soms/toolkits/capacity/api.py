@@ -18,6 +18,7 @@ from pydantic import ValidationError as PydanticError
 from soms.api.errors import SomsParser
 from soms.core.capacity import CapacityInputError, DemandCsvError
 from soms.core.problems import Invalid, Problem
+from soms.core.safeload import as_json
 from soms.fields import Description, Id, Input, Name
 from soms.jobs.api import JobOut, job_out
 from soms.lazy import lazy_module
@@ -410,7 +411,9 @@ def study_create(request: ApiRequest, payload: StudyCreateIn) -> Any:
             [{"loc": ["body", "payload", "name"], "type": "value_error", "msg": "must not be blank"}]
         )
     try:
-        inp = INPUT_SCHEMAS[payload.kind].model_validate(payload.inputs)
+        # The inputs came as JSON, but the dict[str, Any] field copied them into plain dicts: marked
+        # again, so that "180" is refused here as in POST /capacity/erlang.
+        inp = INPUT_SCHEMAS[payload.kind].model_validate(as_json(payload.inputs))
     except PydanticError as exc:
         raise _schema_error(exc, ("body", "payload", "inputs")) from None
     read = plan_read(inp, ("body", "payload", "inputs")) if isinstance(inp, PlanInput) else None
