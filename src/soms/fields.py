@@ -25,6 +25,7 @@ from django import forms
 from ninja import Schema
 from ninja.schema import DjangoGetter
 from pydantic import (
+    AfterValidator,
     BaseModel,
     Field,
     StringConstraints,
@@ -36,6 +37,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from soms.core.dates import RANGE_TEXT, date_problem
 from soms.core.problems import Invalid, Problem
 from soms.core.safeload import JsonObject, check_data
 from soms.limits import MAX_STATEMENT_LENGTH
@@ -76,6 +78,16 @@ StatementCode = Annotated[
     str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=CODE_MAX)
 ]
 
+
+def _sensible_date(value: dt.date) -> dt.date:
+    if (problem := date_problem(value)) is not None:
+        raise PydanticCustomError("date_range", problem)
+    return value
+
+
+# A date a person enters, for a parameter outside an input model (a query or form parameter of its
+# own); every date field of an input model is held to the same range by NulFree (soms.core.dates).
+Day = Annotated[dt.date, AfterValidator(_sensible_date)]
 
 Fraction = Annotated[float, Field(ge=0, le=1)]
 Percent = Annotated[float, Field(ge=0, le=100)]
@@ -235,9 +247,17 @@ class JsonTypes(BaseModel):
 
 
 class NulFree(JsonTypes):
-    """Refuses NUL in every string field (and inside lists and mappings), with the field's place.
+    """Refuses NUL in every string field (and inside lists and mappings), with the field's place,
+    and a date outside the range people may enter (soms.core.dates) in any date or date-time field.
 
     The base of every input model at an edge, so it also holds data read from JSON to JSON's types."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _sensible_dates(cls, value: Any) -> Any:
+        if isinstance(value, dt.date):
+            _sensible_date(value)
+        return value
 
     @field_validator("*", mode="after")
     @classmethod
@@ -354,6 +374,16 @@ class SomsForm(forms.Form):
             field = next((n for n in names if n in self.fields), None)
             self.add_error(field, problem.msg if field else str(problem))
 
+    def _check_dates(self) -> None:
+        """Every date a form takes lies in the range people may enter (soms.core.dates); Django's
+        date fields take any year from 1 to 9999."""
+        for name, field in self.fields.items():
+            value = self.cleaned_data.get(name)
+            if not isinstance(field, forms.DateField | forms.DateTimeField) or not isinstance(value, dt.date):
+                continue
+            if date_problem(value) is not None:
+                self.add_error(name, f"Enter a date {RANGE_TEXT}.")  # and out of cleaned_data
+
     def full_clean(self) -> None:
         if self.is_bound:
             for field in self.fields.values():
@@ -363,6 +393,7 @@ class SomsForm(forms.Form):
         super().full_clean()
         if not self.is_bound:
             return
+        self._check_dates()
         raw = getattr(self, "_raw_data", self.data)
         for field_name in self.fields:
             key = self.add_prefix(field_name)

@@ -213,6 +213,31 @@ def test_text_is_not_an_id(skilled: Any, soms_version: Any) -> None:
     assert DevelopmentAction.objects.get(pk=created.json()["id"]).status == "planned"
 
 
+def test_a_due_date_in_range_is_kept_and_one_outside_writes_nothing(skilled: Any, soms_version: Any) -> None:
+    """0001-01-01 to 9999-12-31 were all taken as due dates; a slip of the year is now refused."""
+    sam = skilled.people["E003"]
+    client = skilled.world.client_for(skilled.world.alice, skilled.world.org_a)
+    r = client.post(
+        "/api/v1/development-actions",
+        _action(sam, soms_version, due_on="9999-12-31"),
+        content_type="application/json",
+    )
+    assert r.status_code == 422 and r.json()["detail"] == [
+        {
+            "loc": ["body", "payload", "due_on"],
+            "msg": "must be a date between 1900-01-01 and 2100-12-31",
+            "type": "date_range",
+        }
+    ]
+    assert not DevelopmentAction.objects.exists()
+    r = client.post(
+        "/api/v1/development-actions",
+        _action(sam, soms_version, due_on="2100-12-31"),
+        content_type="application/json",
+    )
+    assert r.status_code == 201 and r.json()["due_on"] == "2100-12-31", r.content
+
+
 def test_a_key_sent_twice_is_refused_by_name(skilled: Any, soms_version: Any) -> None:
     """Python's JSON reader keeps the last of two equal keys: the client meant one of the two titles
     and could not know which one was kept."""
