@@ -58,8 +58,8 @@ from soms.core.attainment import (
     PersonAttainment,
     ProjectStatus,
     StatementSpec,
+    history_entry,
     rules_from_data,
-    self_levels,
 )
 from soms.core.attainment import Judgement as CoreJudgement
 from soms.frameworks.models import Area, Element, FrameworkVersion, Level, Statement, VersionStatus
@@ -446,9 +446,69 @@ def evaluate_self(
     (the "self" line beside "attained"), and whether there is any self-assessment at all. Certifies
     nothing. `overrides`: as `engine_for` takes them."""
     engine, index = engine_for(organisation_id, version, overrides=overrides)
-    # Only self-assessments: the self line reads no other judgement.
-    judgements, projects = person_inputs(person_id, index, validated_only=False, kind=AssessmentKind.SELF)
-    return self_levels(engine, judgements, projects, at or timezone.localdate()), bool(judgements)
+    now = at or timezone.localdate()
+    histories, projects, judged = _self_inputs(person_id, index, now)
+    return engine.held_levels_of_histories(histories, projects, now), judged
+
+
+def _self_inputs(
+    person_id: int, index: VersionIndex, now: date
+) -> tuple[dict[str, list[HistoryEntry]], list[ChangeProjectRecord], bool]:
+    """What `soms.core.attainment.self_levels` evaluates for the person, read the way `person_inputs`
+    reads (its one query, only self-assessments), built as the engine's histories without a record
+    per judgement (which cost a person's page more than its queries): each self judgement up to
+    `now` as if validated (on `now` when not yet), each completed project up to `now` as if validated
+    on completion when not yet; and whether the person has any self judgement at all."""
+    validated = Status.VALIDATED.value
+    sql = _inputs_sql.get((connection.vendor, False, True)) or _write_inputs_sql(False, True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [
+                person_id,
+                index.version_id,
+                str(AssessmentKind.SELF),
+                index.version_id,
+                validated,
+                person_id,
+                person_id,
+            ],
+        )
+        found = cursor.fetchall()
+    values, codes = _JUDGEMENT_VALUES, index.statement_codes
+    histories: dict[str, list[HistoryEntry]] = {}
+    projects: list[ChangeProjectRecord] = []
+    judged = False
+    for what, statement_id, pk, value, _kind, status, on, completed_on, areas in found:
+        if what == 0:
+            code = codes.get(statement_id)
+            if code is None:
+                continue
+            judged = True
+            day = (_day_value(on) if status == validated else None) or now
+            if day > now:
+                continue
+            entry = history_entry(values[value], day, pk)
+            found_history = histories.get(code)
+            if found_history is None:
+                histories[code] = [entry]
+            else:
+                found_history.append(entry)
+            continue
+        done_on = _day_value(completed_on)
+        if status != ProjectStatus.COMPLETED.value or done_on is None or done_on > now:
+            continue
+        listed = json.loads(areas) if isinstance(areas, str | bytes) else areas
+        projects.append(
+            ChangeProjectRecord(
+                id=value,
+                status=ProjectStatus.COMPLETED,
+                areas=frozenset(str(a) for a in (listed or [])),
+                completed_on=done_on,
+                validated_on=_day_value(on) or done_on,
+            )
+        )
+    return histories, projects, judged
 
 
 # --- the stored detail -------------------------------------------------------------------------
