@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.migrated import migrated_data_dir
+
 ROOT = Path(__file__).resolve().parents[2]
 PG = "postgres://postgres@127.0.0.1:5432"
 
@@ -85,8 +87,7 @@ def pg_databases():
 
 
 def test_the_demo_backs_up_and_restores_row_for_row_and_byte_for_byte(tmp_path, pg_databases):
-    source = _env(tmp_path / "a")
-    _ok(_soms(source, "migrate", "-v", "0"))
+    source = _env(migrated_data_dir(tmp_path / "a"))
     _ok(_soms(source, "demo"))
     # Uploaded files, as evidence and job results will be: nested folders, binary content.
     media = tmp_path / "a" / "media"
