@@ -76,9 +76,17 @@ FILTERS = {
 @pytest.mark.parametrize("name", sorted(FILTERS))
 @pytest.mark.parametrize("who", ["owner", "manager"])
 def test_a_page_of_the_filtered_people_shows_what_everyone_per_person_shows(
-    skilled: Any, soms_version: Any, name: str, who: str
+    skilled: Any, soms_version: Any, name: str, who: str, django_capture_on_commit_callbacks: Any
 ) -> None:
     with_more_holders(skilled, soms_version)
+    with django_capture_on_commit_callbacks(execute=True):  # someone in no unit (their own row)
+        person_create(
+            organisation=skilled.world.org_a,
+            actor=skilled.world.alice,
+            employee_id="E009",
+            name="Una Unplaced",
+            manager=skilled.people["E001"],
+        )
     Person.objects.filter(organisation=skilled.world.org_a).exclude(employee_id="E006").update(
         location="Leeds"
     )
@@ -95,6 +103,8 @@ def test_a_page_of_the_filtered_people_shows_what_everyone_per_person_shows(
     targets = targets_for(m, soms_version, unit=unit, team=filters.team)
     everyone = per_person(m, soms_version, filters, targets, 0, 1000)
     assert everyone["people"] >= 3, everyone["people"]
+    if who == "owner" and name in ("location", "manager"):
+        assert "No unit" in [u["unit"] for u in everyone["units"]]
     for offset, limit in ((0, 2), (2, 2), (1, 1), (0, everyone["people"] - 1)):
         ov = read(m, soms_version, filters, targets, offset, limit)
         assert ov.from_shares and not ov.from_rollups
