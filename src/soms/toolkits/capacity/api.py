@@ -352,12 +352,12 @@ class StudyPatchIn(Input):
     revision: int = Field(ge=1, description="The revision you read; a stale one answers 409")
 
 
-class ConflictOut(Schema):
+class CapacityConflictOut(Schema):
     detail: str
     revision: int
 
 
-class DownloadQuery(Input):
+class CapacityDownloadQuery(Input):
     format: Literal["csv", "svg", "json"] = "json"
     chart: str | None = Field(None, description="For SVG: heatmap, forecast, staffing, simulation or agents")
 
@@ -445,7 +445,7 @@ def study_detail(request: ApiRequest, study_id: Id) -> dict[str, Any]:
 
 @router.patch(
     "/capacity/studies/{study_id}",
-    response={200: StudyOut, 409: ConflictOut},
+    response={200: StudyOut, 409: CapacityConflictOut},
     summary="Rename a study (its creator, or an owner or admin); send the revision you read",
 )
 def study_rename(request: ApiRequest, study_id: Id, payload: StudyPatchIn) -> Any:
@@ -476,7 +476,7 @@ def study_rename(request: ApiRequest, study_id: Id, payload: StudyPatchIn) -> An
 
 @router.delete(
     "/capacity/studies/{study_id}",
-    response={204: None, 409: ConflictOut},
+    response={204: None, 409: CapacityConflictOut},
     summary="Delete a study (its creator, or an owner or admin); ?revision= refuses a stale delete",
 )
 def study_delete(request: ApiRequest, study_id: Id, revision: int | None = None) -> Status[Any]:
@@ -512,7 +512,7 @@ def study_delete(request: ApiRequest, study_id: Id, revision: int | None = None)
         }
     },
 )
-def study_download(request: ApiRequest, study_id: Id, query: Query[DownloadQuery]) -> HttpResponse:
+def study_download(request: ApiRequest, study_id: Id, query: Query[CapacityDownloadQuery]) -> HttpResponse:
     study = access.capacity_study_for(request.membership, study_id)
     try:
         return study_download_response(study, query.format, query.chart)
