@@ -44,3 +44,49 @@ def test_choices_made_quickly_then_save_and_next_all_save(live_server, org, buil
     a = Assessment.objects.get()
     assert Judgement.objects.filter(assessment=a, value="met").count() == chosen
     ctx.close()
+
+
+def test_a_statement_changed_again_while_its_save_is_on_its_way_keeps_both_changes(
+    live_server,
+    org,  # noqa: F811
+    builtin,
+    browser,
+):
+    """A comment typed, then the statement's answer picked before the comment's save has answered:
+    the answer came back as the block stored with the comment alone, the choice dropped."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = ctx.new_page()
+    page.set_default_timeout(15_000)
+    sign_in(page, live_server.url, "charlie", PASSWORD)
+    soms = FrameworkVersion.objects.get(framework__code="soms", framework__organisation__isnull=True)
+    page.goto(live_server.url + "/assessments/start/")
+    page.select_option("#id_version", value=str(soms.pk))
+    page.click(".start-form button[type=submit]")
+    page.wait_for_selector("h2.element-heading")
+    held: list = []
+    # The first statement save is held until the second change is made.
+    page.route("**/save/", lambda route: held.append(route) if not held else route.continue_())
+    block = page.locator("fieldset.statement-block").first
+    block.locator("textarea").fill("Seen in the March review")
+    block.locator("textarea").dispatch_event("change")
+    for _ in range(50):
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held, "the comment's save was sent"
+    block.locator("input[value=met]").check()
+    page.wait_for_timeout(300)
+    held[0].continue_()
+    a = Assessment.objects.get()
+    for _ in range(100):
+        j = Judgement.objects.filter(assessment=a).first()
+        if j is not None and j.value == "met" and j.comment == "Seen in the March review":
+            break
+        page.wait_for_timeout(100)
+    j = Judgement.objects.get(assessment=a)
+    assert (j.value, j.comment) == ("met", "Seen in the March review")
+    page.reload()
+    block = page.locator("fieldset.statement-block").first
+    assert block.locator("input[value=met]").is_checked()
+    assert block.locator("textarea").input_value() == "Seen in the March review"
+    ctx.close()

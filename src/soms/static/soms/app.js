@@ -76,6 +76,61 @@ document.addEventListener("htmx:beforeSend", (event) => {
     }
   });
 });
+// A statement changed again while its own save is on its way (a comment typed, then its answer
+// picked at once): the answer to the first save replaces the block with what the server stored,
+// and the second change, queued behind it on the block now gone, was never sent: the choice was
+// lost. The block marks such a change; when the answer has settled, what the person had in the
+// block then is carried into the block swapped in and saved again (from the new revision).
+const carried = new Map();
+document.addEventListener("change", (event) => {
+  const block = event.target instanceof Element && event.target.closest("fieldset.statement-block");
+  if (block && block.dataset.saving) {
+    block.dataset.changedSince = "1";
+  }
+}, true);
+document.addEventListener("htmx:beforeSend", (event) => {
+  if (event.target instanceof Element && event.target.matches("fieldset.statement-block")) {
+    event.target.dataset.saving = "1";
+    delete event.target.dataset.changedSince;
+  }
+});
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const block = event.detail.target;
+  if (!(block instanceof Element) || !block.matches("fieldset.statement-block") || !block.dataset.changedSince) {
+    return;
+  }
+  const values = {};
+  for (const input of block.querySelectorAll("input[type=radio]:checked, textarea")) {
+    values[input.name] = input.value;
+  }
+  carried.set(block.id, values);
+});
+document.addEventListener("htmx:afterSettle", () => {
+  for (const [id, values] of carried) {
+    carried.delete(id);
+    const block = document.getElementById(id);
+    if (!block) {
+      continue;
+    }
+    let differs = false;
+    for (const [name, value] of Object.entries(values)) {
+      const radio = block.querySelector(`input[type=radio][name="${name}"][value="${value}"]`);
+      const text = block.querySelector(`textarea[name="${name}"]`);
+      if (radio && !radio.checked) {
+        radio.checked = true;
+        differs = true;
+      } else if (text && text.value !== value) {
+        text.value = value;
+        differs = true;
+      }
+    }
+    // After a conflict the block shows what is stored beside the person's own: theirs stays in the
+    // fields, and is not sent over the other writer's change unseen.
+    if (differs && !block.classList.contains("has-conflict")) {
+      htmx.trigger(block, "change");
+    }
+  }
+});
 document.addEventListener("submit", (event) => {
   const form = event.target;
   if (!(form instanceof HTMLFormElement) || event.defaultPrevented || statementSaves.size === 0) {
