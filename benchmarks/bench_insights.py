@@ -7,16 +7,19 @@ Builds the large demo organisation (`soms.people.demo.large_organisation`, then
 `soms.insights.scale.large_assessments`: validated assessments and attainment), then measures,
 interleaved, `--repeat` times each:
 
-* organisation heatmap by unit: `picture()` of everyone + `overview(group_units=True)`;
-  raw: people × attainment rows grouped by unit, element and rank;
+* organisation heatmap by unit: `overview_for()` from the unit rollups; the fallback a filter within
+  units reads (`overview_from_people()`: the page of people and everyone's per-person shares); and
+  `picture()` of everyone + `overview(group_units=True)` (every attainment row: what is read when no
+  rollups are kept, and what the exports read); raw: people × attainment rows grouped by unit,
+  element and rank, and for the fallback beside it the raw read of the shares;
 * one team, the largest (the demo's first team: 200 people): `overview_for()` alone, and with
   `charts()` (the level grid); raw: the SQL of everything it shows (its people by name, their
   attainment rows, their requirements, the team's targets: four queries), and once more against the
   team's attainment rows alone;
 * a unit subtree, the one nearest 5,000 people (a division of the 50,000-person demo), with its
-  single points of failure: `overview_for()` from the unit rollups, and `picture()` + `overview()`
-  per person (what a manager whose scope it is reads); raw: the subtree's rows grouped by element
-  and rank;
+  single points of failure: `overview_for()` from the unit rollups, the fallback from the shares
+  (`overview_from_people()`), and `picture()` + `overview()` per person (what a manager whose scope
+  it is read before F32); raw: the subtree's rows grouped by element and rank;
 * a person's view: `person_view(charts=False)` alone, and `person_view()` with its radar; raw: the SQL
   of everything it shows (five queries). The person measured is given, once, what the demo gives
   nobody: a submitted self-assessment (the self line, computed by the rules engine on every read)
@@ -132,7 +135,7 @@ def main() -> None:
     from soms.frameworks.services.versions import builtin_frameworks_load
     from soms.insights import rollups
     from soms.insights.scale import attainment_summary, large_assessments
-    from soms.insights.selectors.overview import charts, overview, overview_for
+    from soms.insights.selectors.overview import charts, overview, overview_for, overview_from_people
     from soms.insights.selectors.person import person_view
     from soms.insights.selectors.picture import Filters, default_version, picture, targets_for
     from soms.people.demo import large_organisation
@@ -284,6 +287,16 @@ def main() -> None:
         pic = picture(m, version)
         return overview(pic, targets_for(m, version, unit=None, team=None), group_units=True)
 
+    def org_fallback() -> Any:
+        # What a filter within units reads (`overview_from_people`), over the same people: the page's
+        # people and the per-person shares of everyone (the rows a team, role profile, location or
+        # manager filter picks would be fewer).
+        ov = overview_from_people(
+            m, version, Filters(), targets_for(m, version, unit=None, team=None), group_units=True
+        )
+        assert ov.from_shares
+        return ov
+
     def team_read() -> Any:
         f = Filters(team=team)
         ov = overview_for(m, version, f, targets_for(m, version, unit=None, team=team))
@@ -304,6 +317,13 @@ def main() -> None:
         pic = picture(m, version, Filters(unit=dept))
         ov = overview(pic, targets_for(m, version, unit=dept, team=None))
         assert not ov.from_rollups and "single_points" in ov.data
+        return ov
+
+    def subtree_fallback() -> Any:
+        ov = overview_from_people(
+            m, version, Filters(unit=dept), targets_for(m, version, unit=dept, team=None)
+        )
+        assert ov.from_shares and "single_points" in ov.data
         return ov
 
     # Managers (F32): their own view ("Your people", no filter). One manages the subtree above (its
@@ -429,6 +449,17 @@ def main() -> None:
         [low, high, version.pk],
     )
     ur = "insights_unitrollup"
+    # The raw read of the per-person shares the fallback counts from (one row per person).
+    shares_sql = (
+        "SELECT t.unit_id, t.cells FROM insights_persontally t JOIN people_person p ON p.id = t.person_id "
+        "WHERE t.version_id = %s AND t.generation = (SELECT generation FROM insights_rollupstate "
+        "WHERE organisation_id = %s AND version_id = %s) AND p.organisation_id = %s AND p.active"
+    )
+    org_shares_raw = raw(shares_sql, [version.pk, org.pk, version.pk, org.pk])
+    subtree_shares_raw = raw(
+        shares_sql + " AND p.unit_id IN (SELECT id FROM people_orgunit WHERE path >= %s AND path < %s)",
+        [version.pk, org.pk, version.pk, org.pk, low, high],
+    )
     org_rollup_raw = raw(
         f"SELECT unit_id, people, tally FROM {ur} WHERE organisation_id = %s AND version_id = %s",
         [org.pk, version.pk],
@@ -532,7 +563,14 @@ def main() -> None:
             org_rollup_raw,
         ),
         (
-            f"organisation heatmap by unit, per person (the fallback; {args.people:,} people)",
+            f"organisation heatmap by unit, the fallback (a filter within units: shares; {args.people:,} people)",
+            org_fallback,
+            org_raw,
+            org_shares_raw,
+        ),
+        (
+            f"organisation heatmap by unit, per person (every attainment row: no rollups kept, the exports; "
+            f"{args.people:,} people)",
             org_per_person,
             org_raw,
             None,
@@ -562,7 +600,13 @@ def main() -> None:
             subtree_rollup_raw,
         ),
         (
-            f"unit subtree ({dept_size:,} people) + single points of failure, per person (the fallback)",
+            f"unit subtree ({dept_size:,} people) + single points of failure, the fallback (shares)",
+            subtree_fallback,
+            subtree_raw,
+            subtree_shares_raw,
+        ),
+        (
+            f"unit subtree ({dept_size:,} people) + single points of failure, per person (every attainment row)",
             subtree_per_person,
             subtree_raw,
             None,

@@ -25,7 +25,11 @@ set +e
 # marked xdist_group(name) all to the same one. SOMS_TEST_WORKERS=0 runs them in this process;
 # pytest arguments (make test ARGS="tests/core -x", bash scripts/test.sh tests/core -x) come after
 # these and win (-n 0).
-"$UV" run --frozen pytest -n "${SOMS_TEST_WORKERS:-2}" --dist loadgroup "$@"
+# Bytecode may be written for this run (this kind of machine sets PYTHONDONTWRITEBYTECODE=1, see
+# scripts/env.sh): pytest then keeps each test module as rewritten for its asserts (a .pyc in the
+# __pycache__ beside it) instead of parsing and rewriting every one again in every worker, which
+# took each worker about 8 s of CPU before its first test.
+env -u PYTHONDONTWRITEBYTECODE "$UV" run --frozen pytest -n "${SOMS_TEST_WORKERS:-2}" --dist loadgroup "$@"
 status=$?
 set -e
 # pytest exits 5 when it collected nothing: a suite that ran no test has not passed.

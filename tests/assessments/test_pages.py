@@ -207,3 +207,17 @@ def test_my_assessments_lists_mine_and_the_ones_i_write(org: Any, soms_version: 
     )
     assert r.status_code == 400
     assert Assessment.objects.count() == 2
+
+
+def test_starting_an_open_assessment_again_names_it_plainly_and_links_to_it(
+    org: Any, soms_version: Any
+) -> None:
+    c = _charlie(org)
+    first = _start(c, soms_version)
+    a = Assessment.objects.get()
+    again = _start(c, soms_version)
+    text = again.content.decode()
+    assert again.status_code == 409 and Assessment.objects.count() == 1
+    assert f"an open self-assessment of {a.person} on this version (#{a.pk}, draft)" in text
+    assert "self-assessment assessment" not in text
+    assert f'href="{first["Location"]}"' in text

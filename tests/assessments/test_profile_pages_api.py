@@ -357,3 +357,19 @@ def test_a_waiting_self_assessment_shows_on_the_profile_and_certifies_nothing(
     assert "Held</span>" not in html and "Not held" in html
     assert "Self-assessed only" in html  # the self view beside the (empty) validated view
     assert "for Foundation" in html  # next steps name what is missing
+
+
+def test_next_steps_name_the_element_a_change_project_must_address(org: Any, soms_version: Any) -> None:
+    """The sentence came from the attainment core with the element's code in it ("addresses
+    customer-experience"); the page names the element."""
+    charlie = org.people["E007"]
+    cx = statements(soms_version, "customer-experience", "foundation") + statements(
+        soms_version, "customer-experience", "practitioner"
+    )
+    validated(charlie, soms_version, cx, on=date(2025, 2, 1), validator=org.world.dana)
+    recompute([charlie.pk], soms_version, org.world.org_a.pk)
+    page = org.world.client_for(org.world.charlie).get(reverse("attainment-profile", args=[charlie.pk]))
+    html = page.content.decode()
+    assert "Customer experience: for Senior Practitioner" in html
+    assert "change project that addresses Customer experience and at least 2 areas in all" in html
+    assert "addresses customer-experience" not in html

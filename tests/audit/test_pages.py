@@ -53,6 +53,9 @@ def test_create_an_audit_and_answer_it_from_the_pages(world: Any) -> None:
     bad = {f"q{q.pk}": "3" for q in qs if q.kind == "maturity"} | {f"q{qs[0].pk}": "9", "action": "submit"}
     page = member.post(reverse("audits-answer", args=[audit.pk]), bad)
     assert page.status_code == 400 and "must be between 1 and 5" in page.content.decode()
+    # On a long page the message says which question and links to it.
+    assert f'marked below: <a href="#q-{qs[0].code}">{qs[0].code}</a>.' in page.content.decode()
+    assert f'id="q-{qs[0].code}"' in page.content.decode()
     assert not Rating.objects.filter(respondent__audit=audit).exists()
     good = {f"q{q.pk}": {"maturity": "3", "yes_partly_no": "partly", "number": "70"}[q.kind] for q in qs} | {
         "action": "submit"

@@ -33,6 +33,7 @@ from soms.core.attainment import (
     add_months,
     compute_attainment,
     confidence,
+    history_entry,
     rules_from_data,
     self_levels,
     self_view,
@@ -464,6 +465,22 @@ def test_property_held_levels_are_the_levels_of_the_full_evaluation(world):
     assert (
         self_levels(engine, judgements, projects, now)
         == self_view(engine, judgements, projects, now).levels()
+    )
+
+
+@PROPERTY
+@given(worlds())
+def test_property_held_levels_of_histories_built_by_the_caller_are_the_held_levels(world):
+    framework, rules, judgements, projects, now = world
+    engine = AttainmentEngine(framework, rules)
+    # What a caller reading its rows raw builds: the entries of the judgements validated by `now`,
+    # per statement, in reverse of any order (the engine sorts them).
+    histories: dict[str, list] = {}
+    for j in reversed(judgements):
+        if j.validated_on is not None and j.validated_on <= now:
+            histories.setdefault(j.statement, []).append(history_entry(j.judgement, j.validated_on, j.seq))
+    assert engine.held_levels_of_histories(histories, projects, now) == engine.held_levels(
+        judgements, projects, now
     )
 
 

@@ -164,7 +164,7 @@ def test_a_member_earns_keeps_and_loses_a_level(
     # What is next says so: a qualifying change project.
     expect(member.locator("main")).to_contain_text("Demand and capacity management: for Senior Practitioner")
     expect(member.locator("main")).to_contain_text(
-        "A completed, validated change project that addresses demand-capacity"
+        "A completed, validated change project that addresses Demand and capacity management and"
     )
     shoot(member, "11-profile-practitioner")
 

@@ -35,7 +35,7 @@ from soms.insights.models import ActionStatus, DevelopmentAction
 from soms.insights.scale import large_assessments
 from soms.insights.selectors import picture as picture_module
 from soms.insights.selectors.overview import overview, overview_for, person_rows
-from soms.insights.selectors.person import _person_rows, person_view
+from soms.insights.selectors.person import PlanAction, _person_rows, person_view
 from soms.insights.selectors.picture import Filters, matrices, people_for, picture, targets_for
 from soms.insights.services.plans import action_create, is_overdue, suggestions
 from soms.people.demo import large_organisation
@@ -558,17 +558,31 @@ def _row_state(obj: Any) -> dict[str, Any] | None:
 
 
 def _action_state(act: Any) -> dict[str, Any]:
-    """What a reader of a plan row can reach without a query: its columns, overdue, whether it is
-    saved (an UPDATE, not an INSERT, on save), and its element, statement and owner rows."""
+    """What a reader of a plan row reads (page, API, PDF), from a saved action of the ORM (with its
+    `overdue`) or a `PlanAction`: its columns (types included), overdue, its kind's and status's
+    names, its element and statement rows and its owner's login name."""
+    owner = (
+        act.owner_name if isinstance(act, PlanAction) else (act.owner.get_username() if act.owner else None)
+    )
+    names = (
+        "pk",
+        "person_id",
+        "version_id",
+        "kind",
+        "title",
+        "notes",
+        "due_on",
+        "status",
+        "source",
+        "revision",
+    )
     return {
-        "type": type(act),
-        "columns": _row_state(act),
+        "columns": {n: (type(getattr(act, n)), getattr(act, n)) for n in names},
         "overdue": act.overdue,
-        "adding": act._state.adding,
-        "db": act._state.db,
+        "names": (act.get_kind_display(), act.get_status_display()),
         "element": _row_state(act.element),
         "statement": _row_state(act.statement),
-        "owner": _row_state(act.owner),
+        "owner": owner,
     }
 
 
@@ -662,5 +676,6 @@ def test_the_person_view_answers_what_the_orm_read(
     assert lead_view["has_self"] and any(r["self"] for r in lead_view["rows"])
     assert [a.status for a in lead_view["actions"]] == sorted(a.status for a in lead_view["actions"])
     assert sum(a.overdue for a in lead_view["actions"]) == 2 and lead_view["progress"]["percent"] == 20
-    assert any(a.owner is None for a in lead_view["actions"])
+    assert any(a.owner_name is None for a in lead_view["actions"])
+    assert any(a.owner_name == owner.user.get_username() for a in lead_view["actions"])
     assert not person_view(owner, new, soms_version, charts=False)["rows"][0]["computed"]

@@ -111,3 +111,23 @@ def test_members_cannot_copy_and_see_no_copy_form(world, designer):
         == 403
     )
     assert not RoleProfile.objects.filter(organisation=world.org_a).exists()
+
+
+def test_the_profile_page_links_to_its_holders_and_says_how_to_give_it(org, designer):
+    """The page said "held by 0 people" and nothing else: a dead end for an admin who has just made
+    a profile. It now says how to give it, and the count opens the list of its holders."""
+    client = org.world.client_for(org.world.alice, org.world.org_a)
+    r = client.post(
+        f"/people/role-profiles/{designer.pk}/copy/", {"copy-code": "our-designer", "copy-name": "Ours"}
+    )
+    ours = RoleProfile.objects.get(organisation=org.world.org_a, code="our-designer")
+    page = client.get(r["Location"]).content.decode()
+    assert "held by nobody yet" in page
+    assert "<code>role_profiles</code> column" in page and "<code>our-designer</code>" in page
+    holder = next(iter(org.people.values()))
+    holder.role_profiles.add(ours)
+    page = client.get(r["Location"]).content.decode()
+    link = f"/people/?role_profile={ours.pk}&amp;active=all"
+    assert f'<a href="{link}">held by 1 person</a>' in page
+    listed = client.get(link.replace("&amp;", "&")).content.decode()
+    assert holder.name in listed

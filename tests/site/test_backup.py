@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.migrated import migrated_data_dir
+
 ROOT = Path(__file__).resolve().parents[2]
 PG = "postgres://postgres@127.0.0.1:5432"
 
@@ -85,8 +87,7 @@ def pg_databases():
 
 
 def test_the_demo_backs_up_and_restores_row_for_row_and_byte_for_byte(tmp_path, pg_databases):
-    source = _env(tmp_path / "a")
-    _ok(_soms(source, "migrate", "-v", "0"))
+    source = _env(migrated_data_dir(tmp_path / "a"))
     _ok(_soms(source, "demo"))
     # Uploaded files, as evidence and job results will be: nested folders, binary content.
     media = tmp_path / "a" / "media"
@@ -132,7 +133,8 @@ def test_the_demo_backs_up_and_restores_row_for_row_and_byte_for_byte(tmp_path, 
 
 
 def test_restore_refuses_what_is_not_a_backup(tmp_path):
-    env = _env(tmp_path / "x")
+    # Migrated already: a restore into a fresh directory migrates it first, which the test above does.
+    env = _env(migrated_data_dir(tmp_path / "x"))
     bogus = tmp_path / "bogus.zip"
     with zipfile.ZipFile(bogus, "w") as z:
         z.writestr("hello.txt", "hi")

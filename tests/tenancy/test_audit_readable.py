@@ -216,3 +216,20 @@ def test_a_bulk_write_is_one_summary_row(world):
     assert AuditLogEntry.objects.count() == before + 1
     assert entry.after["count"] == 500 and len(entry.after["examples"]) == 21
     assert entry.after["examples"][-1] == "… and 480 more"
+
+
+def test_a_summary_row_counts_its_objects_in_the_plural(world):
+    """It read "8 assessment"."""
+
+    def summary(object_type, n):
+        return audit_log_summary(
+            actor=world.alice,
+            organisation=world.org_a,
+            action=AuditAction.ASSESSMENT_IMPORT,
+            object_type=object_type,
+            names=[f"x{i}" for i in range(n)],
+        ).object_repr
+
+    assert summary("Assessment", 8) == "8 assessments"
+    assert summary("Assessment", 1) == "1 assessment"
+    assert summary("ChangeProject", 2) == "2 change projects"

@@ -450,6 +450,27 @@ class AttainmentEngine:
         self line of a person's page) would compute for nothing."""
         now = _day(now)
         histories, usable = self._prepare(judgements, projects, now)
+        return self._held_levels(histories, usable, now)
+
+    def held_levels_of_histories(
+        self,
+        histories: Mapping[str, list[HistoryEntry]],
+        projects: Iterable[ChangeProjectRecord],
+        now: date,
+    ) -> dict[str, str | None]:
+        """`held_levels` for a caller that builds the validated histories itself, as
+        `AttainmentBatch.evaluate_histories` takes them (`history_entry`; per statement code of this
+        framework, validated on or before `now` only, in any order: the lists are sorted in place).
+        The self line of a person's page reads its inputs raw and skips a record per judgement."""
+        now = _day(now)
+        for h in histories.values():
+            h.sort()
+        _, usable = self._prepare((), projects, now)
+        return self._held_levels(histories, usable, now)
+
+    def _held_levels(
+        self, histories: Mapping[str, _History], usable: list[ChangeProjectRecord], now: date
+    ) -> dict[str, str | None]:
         if not histories and not usable:
             # No judgement validated by `now` and no usable project: no statement is met and no
             # project qualifies, so no level's requirements are shown (rules 2-4); none is held.
@@ -753,6 +774,12 @@ class AttainmentEngine:
         return None
 
 
+def history_entry(judgement: Judgement, validated_on: date, seq: int) -> HistoryEntry:
+    """One validated judgement as `AttainmentBatch.evaluate_histories` and
+    `AttainmentEngine.held_levels_of_histories` take it."""
+    return (_day(validated_on), seq, -_JUDGEMENT_ORDER[judgement], judgement)
+
+
 class AttainmentBatch:
     """Many people against one engine at one `now`, each element's answer computed once per distinct
     input. An element's answer depends only on the validated histories of its own statements (the
@@ -784,7 +811,7 @@ class AttainmentBatch:
 
     def history_entry(self, judgement: Judgement, validated_on: date, seq: int) -> HistoryEntry:
         """One validated judgement as `evaluate_histories` takes it."""
-        return (_day(validated_on), seq, -_JUDGEMENT_ORDER[judgement], judgement)
+        return history_entry(judgement, validated_on, seq)
 
     def evaluate_histories(
         self, histories: Mapping[str, list[HistoryEntry]], projects: Iterable[ChangeProjectRecord]

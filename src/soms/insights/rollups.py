@@ -29,13 +29,16 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Iterable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import BigIntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from soms.assessments.services.bulkwrite import insert_rows
@@ -152,6 +155,28 @@ def _by_unit(units: list[int | None], unit_of: list[int | None], cells: Any, lev
         levels,
     )
     return np.bincount(group, minlength=len(units)).astype(np.int64), counts
+
+
+# A share's unit as the query answers it when the person has none (ids are positive).
+NO_UNIT = -1
+
+
+def _shares_by_unit(unit_of: Any, cells: Any, levels: int) -> tuple[list[int | None], Any, Any]:
+    """Units (by id, no unit last), head counts and tallies of shares in units `unit_of` (int64,
+    `NO_UNIT` for none) with `cells`, grouped with NumPy."""
+    last = np.iinfo(np.int64).max
+    keys, group = np.unique(np.where(unit_of == NO_UNIT, last, unit_of), return_inverse=True)
+    units: list[int | None] = [None if k == last else int(k) for k in keys.tolist()]
+    counts = tally(
+        cells[:, :, 0],
+        cells[:, :, 1].astype(bool),
+        cells[:, :, 2].astype(bool),
+        cells[:, :, 3],
+        group,
+        len(units),
+        levels,
+    )
+    return units, np.bincount(group, minlength=len(units)).astype(np.int64), counts
 
 
 def _unit_rows(
@@ -615,19 +640,26 @@ def read_scope(
             if len(blob) != 4 * elements * shape[1]:
                 return None  # written for another layout: read per person until they are rebuilt
             found.append((unit_id, people, np.frombuffer(bytes(blob), dtype="<i4").reshape(shape)))
-    shares = list(
+    # Written by the ORM, read from the cursor: a manager of 50,000 people reads 50,000 shares,
+    # and the ORM's per-row conversions cost more than the rows.
+    query = (
         PersonTally.objects.filter(
             version=version, generation=current, person_id__in=others.order_by().values("pk")
-        ).values_list("unit_id", "cells")
-    )
-    if shares:
-        if any(len(c) != 4 * elements for _, c in shares):
-            return None
-        cells = np.frombuffer(b"".join(bytes(c) for _, c in shares), dtype=np.int8).reshape(
-            len(shares), elements, 4
         )
-        units = _sorted_units(u for u, _ in shares)
-        heads, counts = _by_unit(units, [u for u, _ in shares], cells, levels)
+        .annotate(unit=Coalesce("unit_id", Value(NO_UNIT), output_field=BigIntegerField()))
+        .values_list("unit", "cells")
+    )
+    shares: list[tuple[int, Any]] = []
+    with suppress(EmptyResultSet), connection.cursor() as cursor:
+        cursor.execute(*query.query.sql_with_params())
+        shares = cursor.fetchall()
+    if shares:
+        # Column by column, not row by row.
+        unit_of, blobs = zip(*shares, strict=True)
+        if set(map(len, blobs)) != {4 * elements}:
+            return None
+        cells = np.frombuffer(b"".join(blobs), dtype=np.int8).reshape(len(shares), elements, 4)
+        units, heads, counts = _shares_by_unit(np.array(unit_of, dtype=np.int64), cells, levels)
         found += [(u, int(heads[g]), counts[g]) for g, u in enumerate(units)]
     # The per-person picture's order (units by id, no unit last), so both read the same.
     found.sort(key=lambda r: (r[0] is None, r[0] or 0))

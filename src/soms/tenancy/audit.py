@@ -227,10 +227,11 @@ def _model_named(name: str) -> type[models.Model] | None:
     return None
 
 
-def object_type_label(name: str) -> str:
+def object_type_label(name: str, *, plural: bool = False) -> str:
     model = _model_named(name) if name else None
     if model is not None:
-        return str(model._meta.verbose_name).capitalize()
+        meta = model._meta
+        return str(meta.verbose_name_plural if plural else meta.verbose_name).capitalize()
     return field_label(name) if name else ""
 
 

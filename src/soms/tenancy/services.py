@@ -67,7 +67,10 @@ def audit_log_summary(
         organisation=organisation,
         action=str(action),
         object_type=object_type,
-        object_repr=f"{len(names)} {object_type_label(object_type).lower() or 'objects'}"[:300],
+        # "8 assessments", "1 change project" (it read "8 assessment").
+        object_repr=f"{len(names)} {object_type_label(object_type, plural=len(names) != 1).lower() or 'objects'}"[
+            :300
+        ],
         after={
             "count": len(names),
             **(details or {}),

@@ -100,6 +100,27 @@ def test_add_rows_keeps_what_was_typed(world):
     r = c.post("/value-streams/new/", vsm_post(action="more"))
     assert r.status_code == 200
     assert b'name="steps-6-name"' in r.content and b'value="Assess"' in r.content
+    # The rows added are blank rows, not rows "filled in" without their required fields.
+    assert "Required in a row that is filled in" not in r.content.decode()
+
+
+@pytest.mark.parametrize("url", ["/value-streams/new/", "/delivery/new/", "/stakeholders/new/"])
+def test_add_rows_on_a_new_page_adds_blank_rows_without_errors(world, url):
+    c = world.client_for(world.alice, world.org_a)
+    page = c.get(url).content.decode()
+    fields = dict(
+        re.findall(r'name="([\w-]+-(?:TOTAL|INITIAL|MIN_NUM|MAX_NUM)_FORMS)"[^>]*value="(\d+)"', page)
+    )
+    assert fields
+    # What a browser sends for the blank rows: their selects' chosen options.
+    for name, body in re.findall(r'<select name="([\w-]+)"[^>]*>(.*?)</select>', page, re.S):
+        chosen = re.search(r'<option value="([^"]*)"[^>]*selected', body)
+        if chosen:
+            fields[name] = chosen.group(1)
+    r = c.post(url, {**fields, "action": "more"})
+    assert r.status_code == 200
+    text = r.content.decode()
+    assert "Required in a row that is filled in" not in text and "This field is required" not in text
 
 
 def test_delivery_and_stakeholder_editors(world):

@@ -157,7 +157,7 @@ def _rows(
                     }
                     for m in missing.get("statements", [])
                 ],
-                missing_project=(missing.get("project") or {}).get("text", ""),
+                missing_project=_project_text(missing.get("project"), el),
                 statements_needed=int(missing.get("statements_needed") or 0),
                 lapsed_level=levels.get(d.get("lapsed_level") or ""),
                 lapsed_on=_day(d.get("lapsed_on")),
@@ -165,6 +165,13 @@ def _rows(
             )
         )
     return out
+
+
+def _project_text(project: dict[str, Any] | None, element: Element) -> str:
+    """The stored sentence names the element by its code (the core knows no names): "a change
+    project that addresses demand-capacity". The page names it as its heading does."""
+    text = str((project or {}).get("text", ""))
+    return text.replace(f" addresses {element.code} and ", f" addresses {element.name} and ")
 
 
 def _day(value: Any) -> date | None:

@@ -57,9 +57,23 @@ MAX_JUDGEMENTS_PER_SAVE = 2_000
 class AssessmentConflict(Exception):
     """Well formed, but it clashes with the assessment's state (409)."""
 
-    def __init__(self, message: str, *, revision: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, revision: int | None = None, assessment_id: int | None = None
+    ) -> None:
         super().__init__(message)
         self.revision = revision
+        # The assessment it clashes with, when that is another one (the open one a start repeats):
+        # the page links to it instead of leaving the person to find it.
+        self.assessment_id = assessment_id
+
+
+# How a sentence names an assessment of each kind ("an open self-assessment", not the choice label
+# "Self-assessment" followed by "assessment").
+_KIND_NOUN = {
+    Kind.SELF: "self-assessment",
+    Kind.MANAGER: "manager assessment",
+    Kind.COACH: "coach assessment",
+}
 
 
 @dataclass(frozen=True)
@@ -217,9 +231,10 @@ def assessment_start(
     )
     if open_one is not None:
         raise AssessmentConflict(
-            f"You already have an open {open_one.get_kind_display().lower()} assessment of {person} "
+            f"You already have an open {_KIND_NOUN[Kind(open_one.kind)]} of {person} "
             f"on this version (#{open_one.pk}, {open_one.get_status_display().lower()})",
             revision=open_one.revision,
+            assessment_id=open_one.pk,
         )
     assessment = Assessment.objects.create(
         organisation_id=membership.organisation_id,

@@ -29,7 +29,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from soms.assessments.models import (
@@ -43,7 +42,7 @@ from soms.assessments.models import (
     Status,
     ValidityOverride,
 )
-from soms.assessments.services.bulkwrite import upsert_rows
+from soms.assessments.services.bulkwrite import ids_condition, upsert_rows
 from soms.assessments.signals import attainment_written
 from soms.core.attainment import (
     AreaSpec,
@@ -58,8 +57,8 @@ from soms.core.attainment import (
     PersonAttainment,
     ProjectStatus,
     StatementSpec,
+    history_entry,
     rules_from_data,
-    self_levels,
 )
 from soms.core.attainment import Judgement as CoreJudgement
 from soms.frameworks.models import Area, Element, FrameworkVersion, Level, Statement, VersionStatus
@@ -218,32 +217,37 @@ def _judgement_rows(
 ) -> tuple[dict[int, tuple[int, date | None, AssessmentKind]], list[tuple[Any, ...]]]:
     """The people's assessments on the version, as assessment id → (person, validated on or None,
     kind), and the rows (assessment id, statement id, value, judgement id) of their judgements."""
-    assessments = Assessment.objects.filter(person_id__in=person_ids, version_id=index.version_id)
-    if validated_only:
-        assessments = assessments.filter(status=Status.VALIDATED, validated_on__isnull=False)
+    qn = connection.ops.quote_name
+    assessments, judgements = qn(Assessment._meta.db_table), qn(Judgement._meta.db_table)
+    among, params = ids_condition(person_ids)
+    where = f"a.version_id = %s AND a.person_id {among}"
+    params = [index.version_id, *params]
     validated = Status.VALIDATED.value
+    if validated_only:
+        where += " AND a.status = %s AND a.validated_on IS NOT NULL"
+        params.append(validated)
     kinds = {k.value: k for k in AssessmentKind}
-    # One row per assessment, so the dates are converted once per assessment rather than once per
-    # judgement.
-    heads = {
-        pk: (person_id, on if status == validated else None, kinds[kind])
-        for pk, person_id, on, kind, status in assessments.values_list(
-            "pk", "person_id", "validated_on", "kind", "status"
-        )
-    }
-    if not heads:
-        return {}, []
-    # The ORM writes the query (without Judgement's default ordering, which joins statements,
-    # elements and levels: the engine orders histories itself); the rows are read raw, since
-    # per-row converters dominate at tens of thousands of people.
-    sql, params = (
-        Judgement.objects.filter(assessment__in=assessments.order_by().values("pk"))
-        .order_by()
-        .values_list("assessment_id", "statement_id", "value", "pk")
-        .query.sql_with_params()
-    )
+    # Plain queries: the ORM's `__in` of hundreds of ids cost more than the database did. One row per
+    # assessment, so the dates are converted once per assessment rather than once per judgement;
+    # the judgements read raw (without Judgement's default ordering, which joins statements,
+    # elements and levels: the engine orders histories itself), since per-row converters dominate at
+    # tens of thousands of people.
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(
+            f"SELECT a.id, a.person_id, a.validated_on, a.kind, a.status FROM {assessments} a WHERE {where}",
+            params,
+        )
+        heads = {
+            pk: (person_id, _day_value(on) if status == validated else None, kinds[kind])
+            for pk, person_id, on, kind, status in cursor.fetchall()
+        }
+        if not heads:
+            return {}, []
+        cursor.execute(
+            f"SELECT j.assessment_id, j.statement_id, j.value, j.id FROM {judgements} j "
+            f"JOIN {assessments} a ON a.id = j.assessment_id WHERE {where}",
+            params,
+        )
         return heads, cursor.fetchall()
 
 
@@ -302,31 +306,37 @@ def projects_by_person(
 ) -> dict[int, list[ChangeProjectRecord]]:
     """Each person's validated change projects on this version: those they own and those of which
     they are a named member."""
-    projects = {
-        p.pk: p
-        for p in ChangeProject.objects.filter(
-            Q(owner_id__in=person_ids) | Q(memberships__person_id__in=person_ids),
-            version_id=index.version_id,
-            review_status=Status.VALIDATED,
-        ).distinct()
-    }
-    owners: dict[int, set[int]] = defaultdict(set)
-    for p in projects.values():
-        if p.owner_id is not None:
-            owners[p.pk].add(p.owner_id)
-    for project_id, person_id in ProjectMember.objects.filter(project_id__in=list(projects)).values_list(
-        "project_id", "person_id"
-    ):
-        owners[project_id].add(person_id)
+    qn = connection.ops.quote_name
+    projects, members = qn(ChangeProject._meta.db_table), qn(ProjectMember._meta.db_table)
+    among, ids = ids_condition(person_ids)
+    # Plain queries, as `_judgement_rows`.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT p.id, p.code, p.status, p.areas, p.completed_on, p.validated_on, p.owner_id "
+            f"FROM {projects} p WHERE p.version_id = %s AND p.review_status = %s AND (p.owner_id {among} "
+            f"OR p.id IN (SELECT m.project_id FROM {members} m WHERE m.person_id {among}))",
+            [index.version_id, Status.VALIDATED.value, *ids, *ids],
+        )
+        found = cursor.fetchall()
+        owners: dict[int, set[int]] = defaultdict(set)
+        for pk, *_, owner_id in found:
+            if owner_id is not None:
+                owners[pk].add(owner_id)
+        if found:
+            within, params = ids_condition([row[0] for row in found])
+            cursor.execute(f"SELECT project_id, person_id FROM {members} WHERE project_id {within}", params)
+            for project_id, person_id in cursor.fetchall():
+                owners[project_id].add(person_id)
     wanted = set(person_ids)
     out: dict[int, list[ChangeProjectRecord]] = defaultdict(list)
-    for pk, project in projects.items():
+    for pk, code, status, areas, completed_on, validated_on, _ in found:
+        listed = json.loads(areas) if isinstance(areas, str | bytes) else areas
         record = ChangeProjectRecord(
-            id=project.code,
-            status=ProjectStatus(project.status),
-            areas=frozenset(str(a) for a in (project.areas or [])),
-            completed_on=project.completed_on,
-            validated_on=project.validated_on,
+            id=code,
+            status=ProjectStatus(status),
+            areas=frozenset(str(a) for a in (listed or [])),
+            completed_on=_day_value(completed_on),
+            validated_on=_day_value(validated_on),
         )
         for person_id in owners[pk] & wanted:
             out[person_id].append(record)
@@ -446,9 +456,69 @@ def evaluate_self(
     (the "self" line beside "attained"), and whether there is any self-assessment at all. Certifies
     nothing. `overrides`: as `engine_for` takes them."""
     engine, index = engine_for(organisation_id, version, overrides=overrides)
-    # Only self-assessments: the self line reads no other judgement.
-    judgements, projects = person_inputs(person_id, index, validated_only=False, kind=AssessmentKind.SELF)
-    return self_levels(engine, judgements, projects, at or timezone.localdate()), bool(judgements)
+    now = at or timezone.localdate()
+    histories, projects, judged = _self_inputs(person_id, index, now)
+    return engine.held_levels_of_histories(histories, projects, now), judged
+
+
+def _self_inputs(
+    person_id: int, index: VersionIndex, now: date
+) -> tuple[dict[str, list[HistoryEntry]], list[ChangeProjectRecord], bool]:
+    """What `soms.core.attainment.self_levels` evaluates for the person, read the way `person_inputs`
+    reads (its one query, only self-assessments), built as the engine's histories without a record
+    per judgement (which cost a person's page more than its queries): each self judgement up to
+    `now` as if validated (on `now` when not yet), each completed project up to `now` as if validated
+    on completion when not yet; and whether the person has any self judgement at all."""
+    validated = Status.VALIDATED.value
+    sql = _inputs_sql.get((connection.vendor, False, True)) or _write_inputs_sql(False, True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [
+                person_id,
+                index.version_id,
+                str(AssessmentKind.SELF),
+                index.version_id,
+                validated,
+                person_id,
+                person_id,
+            ],
+        )
+        found = cursor.fetchall()
+    values, codes = _JUDGEMENT_VALUES, index.statement_codes
+    histories: dict[str, list[HistoryEntry]] = {}
+    projects: list[ChangeProjectRecord] = []
+    judged = False
+    for what, statement_id, pk, value, _kind, status, on, completed_on, areas in found:
+        if what == 0:
+            code = codes.get(statement_id)
+            if code is None:
+                continue
+            judged = True
+            day = (_day_value(on) if status == validated else None) or now
+            if day > now:
+                continue
+            entry = history_entry(values[value], day, pk)
+            found_history = histories.get(code)
+            if found_history is None:
+                histories[code] = [entry]
+            else:
+                found_history.append(entry)
+            continue
+        done_on = _day_value(completed_on)
+        if status != ProjectStatus.COMPLETED.value or done_on is None or done_on > now:
+            continue
+        listed = json.loads(areas) if isinstance(areas, str | bytes) else areas
+        projects.append(
+            ChangeProjectRecord(
+                id=value,
+                status=ProjectStatus.COMPLETED,
+                areas=frozenset(str(a) for a in (listed or [])),
+                completed_on=done_on,
+                validated_on=_day_value(on) or done_on,
+            )
+        )
+    return histories, projects, judged
 
 
 # --- the stored detail -------------------------------------------------------------------------
@@ -598,19 +668,19 @@ def _stored_rows(
     def day(column: str) -> str:
         return f"CAST({qn(column)} AS TEXT)" if text else qn(column)
 
-    marks = ", ".join(["%s"] * len(people))
+    among, ids = ids_condition(people)
     tail = " FOR UPDATE" if lock and connection.features.has_select_for_update else ""
     cursor.execute(
         f"SELECT person_id, standing, {day('computed_on')}, {day('next_change_on')} "
-        f"FROM {qn(PersonStanding._meta.db_table)} WHERE version_id = %s AND person_id IN ({marks})" + tail,
-        [version_id, *people],
+        f"FROM {qn(PersonStanding._meta.db_table)} WHERE version_id = %s AND person_id {among}" + tail,
+        [version_id, *ids],
     )
     standings = {pid: tuple(rest) for pid, *rest in cursor.fetchall()}
     dates = {"since", "refresh_due_on", "expires_on"}
     cursor.execute(
         f"SELECT person_id, element_id, {', '.join(day(c) if c in dates else qn(c) for c in _VALUE_COLUMNS)} "
-        f"FROM {qn(ElementAttainment._meta.db_table)} WHERE version_id = %s AND person_id IN ({marks})",
-        [version_id, *people],
+        f"FROM {qn(ElementAttainment._meta.db_table)} WHERE version_id = %s AND person_id {among}",
+        [version_id, *ids],
     )
     elements = {(pid, eid): tuple(rest) for pid, eid, *rest in cursor.fetchall()}
     return standings, elements
@@ -724,10 +794,11 @@ def _write(
                 newer="inputs_read_at",
             )
             # (Raw: the ORM's `__in` preparation of a hundred ids cost more than the query, inside the lock.)
+            among, params = ids_condition(live)
             cursor.execute(
                 f"SELECT person_id FROM {qn(PersonStanding._meta.db_table)} WHERE version_id = %s "
-                f"AND inputs_read_at = %s AND person_id IN ({', '.join(['%s'] * len(live))})",
-                [version_id, read_at, *live],
+                f"AND inputs_read_at = %s AND person_id {among}",
+                [version_id, read_at, *params],
             )
             held = {pid for (pid,) in cursor.fetchall()}
             upsert_rows(
@@ -881,9 +952,13 @@ def _recompute(
                 batch = ids[start : start + BATCH]
                 # An erased person holds nothing: their rows go below and none are written for them
                 # (their anonymised history stays).
-                erased.update(
-                    Person.objects.filter(pk__in=batch, erased_at__isnull=False).values_list("pk", flat=True)
+                among, params = ids_condition(batch)
+                cursor.execute(
+                    f"SELECT id FROM {ops.quote_name(Person._meta.db_table)} "
+                    f"WHERE erased_at IS NOT NULL AND id {among}",
+                    params,
                 )
+                erased.update(pid for (pid,) in cursor.fetchall())
                 histories = histories_by_person(batch, index, evaluator)
                 projects = projects_by_person(batch, index)
                 # A recomputation of everyone compares with the stored rows here, with no transaction

@@ -154,6 +154,7 @@ def assessment_start(request: MemberRequest) -> HttpResponse:
         initial = {"person": request.GET["person"], "kind": svc.kinds_for(m)[-1]}
     form = StartForm(request.POST or None, membership=m, initial=initial)
     status = 200
+    open_one: int | None = None
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -170,12 +171,15 @@ def assessment_start(request: MemberRequest) -> HttpResponse:
                 form.add_error(None, str(exc))
             except svc.AssessmentConflict as exc:
                 form.add_error(None, str(exc))
+                open_one = exc.assessment_id
                 status = 409
             else:
                 return redirect("assessment", made.pk)
         if status == 200:
             status = 400
-    return render(request, "assessments/assessment_start.html", {"form": form}, status=status)
+    return render(
+        request, "assessments/assessment_start.html", {"form": form, "open_one": open_one}, status=status
+    )
 
 
 # --- the form --------------------------------------------------------------------------------------

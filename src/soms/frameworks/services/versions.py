@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -273,7 +274,14 @@ def _uuid_kw(value: Any) -> dict[str, Any]:
 
 def load_builtin_document(filename: str) -> FrameworkDocument:
     """A shipped framework, with identifiers derived from its codes so that every installation
-    exports the same CASE identifiers for it."""
+    exports the same CASE identifiers for it. A copy each time: callers may change theirs."""
+    return _builtin_document(filename).model_copy(deep=True)
+
+
+@functools.cache
+def _builtin_document(filename: str) -> FrameworkDocument:
+    # Read once per process: the shipped files do not change while it runs, and PyYAML's pure-Python
+    # reader takes a tenth of a second per file (the test suite loads the built-ins for each test).
     with (BUILTIN_DIR / filename).open(encoding="utf-8") as fh:
         return with_derived_ids(FrameworkDocument.model_validate(yaml.safe_load(fh)))
 

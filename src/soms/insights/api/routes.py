@@ -21,7 +21,7 @@ from soms.frameworks.models import Element, FrameworkVersion, Statement
 from soms.insights import access
 from soms.insights.models import OPEN_STATUSES, DevelopmentAction
 from soms.insights.selectors.overview import overview_for
-from soms.insights.selectors.person import person_view
+from soms.insights.selectors.person import PlanAction, person_view
 from soms.insights.selectors.picture import Filters, default_version, versions_with_attainment
 from soms.insights.selectors.scope import (
     scope_name,
@@ -194,7 +194,13 @@ class ActionOut(Schema):
     revision: int
 
 
-def _action_out(a: DevelopmentAction) -> dict[str, Any]:
+def _action_out(a: DevelopmentAction | PlanAction) -> dict[str, Any]:
+    """An action as the API answers it: a saved one, or one of a person's view (`PlanAction`, which
+    carries its owner's login name and whether it is overdue)."""
+    if isinstance(a, PlanAction):
+        owner, overdue = a.owner_name, a.overdue
+    else:
+        owner, overdue = (a.owner.get_username() if a.owner else None), plans.is_overdue(a)
     return {
         "id": a.pk,
         "person_id": a.person_id,
@@ -204,10 +210,10 @@ def _action_out(a: DevelopmentAction) -> dict[str, Any]:
         "kind": a.kind,
         "title": a.title,
         "notes": a.notes,
-        "owner": a.owner.get_username() if a.owner else None,
+        "owner": owner,
         "due_on": a.due_on,
         "status": a.status,
-        "overdue": plans.is_overdue(a),
+        "overdue": overdue,
         "source": a.source,
         "revision": a.revision,
     }

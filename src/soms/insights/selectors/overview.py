@@ -58,6 +58,8 @@ class Overview:
     # The unit rows counted, when read whole for the organisation or a unit subtree (an owner's or
     # admin's view): the request's cover against the units' targets counts from them (`cover_groups`).
     tallies: rollups.UnitTallies | None = None
+    # Counted from the per-person shares the rollups keep (a filter within units, many people).
+    from_shares: bool = False
 
 
 def overview(
@@ -157,13 +159,58 @@ def overview_for(
     limit: int = GRID_PEOPLE,
 ) -> Overview:
     """What the dashboard and the API show: from the unit rollups when they can answer (see
-    `rollups_apply`), else from the per-person picture; the numbers are the same either way.
-    `data["rows"]` holds the people `offset` .. `offset + limit` by name."""
+    `rollups_apply`), else from the people's own shares (`overview_from_people`); the numbers are
+    the same either way. `data["rows"]` holds the people `offset` .. `offset + limit` by name."""
+    # The grid's people only: a page by name, with their per-person rows.
+    pic = picture(membership, version, filters, offset=offset, limit=limit)
     if rollups_apply(membership, filters):
-        ov = _from_rollups(membership, version, filters, targets, group_units, offset, limit)
+        ov = _from_rollups(membership, version, filters, pic, targets, group_units, limit)
         if ov is not None:
             return ov
-    ov = overview(picture(membership, version, filters), targets, group_units=group_units, scope=filters.unit)
+    return overview_from_people(
+        membership, version, filters, targets, group_units=group_units, offset=offset, limit=limit, page=pic
+    )
+
+
+def overview_from_people(
+    membership: Membership,
+    version: FrameworkVersion,
+    filters: Filters,
+    targets: list[tuple[Any, Any]] | None = None,
+    *,
+    group_units: bool = False,
+    offset: int = 0,
+    limit: int = GRID_PEOPLE,
+    page: Picture | None = None,
+) -> Overview:
+    """The same figures as `overview_for`, counted from the people the filters pick (what a filter
+    within units — a team, role profile, location or manager — reads, and any role the unit rows do
+    not answer). When the page of people (`page`, read here when not given) is all of them, from
+    their per-person picture; else from the per-person shares the rollups keep (one row per person,
+    `rollups.read_scope`) instead of every attainment row of thousands of people, with the single
+    points' and the specialists' names read for the few elements that need them. Only when the
+    rollups are not kept for this version does it read everyone's attainment rows."""
+    pic = page or picture(membership, version, filters, offset=offset, limit=limit)
+    if offset or pic.truncated:
+        elements, levels = pic.elements, pic.levels
+        t = rollups.read_scope(
+            membership.organisation_id,
+            version,
+            len(elements),
+            len(levels),
+            unit_paths=[],
+            within=None,
+            others=people_for(membership, filters),
+        )
+        if t is not None:
+            in_scope = _scope_q(membership) & Q(
+                person__in=people_for(membership, filters).order_by().values("pk")
+            )
+            ov = _from_tallies(membership, version, filters, pic, t, in_scope, targets, group_units, limit)
+            ov.from_shares = True
+            return ov
+        pic = picture(membership, version, filters)
+    ov = overview(pic, targets, group_units=group_units, scope=filters.unit)
     if (offset, limit) != (0, GRID_PEOPLE):
         ov.data["rows"] = person_rows(ov.picture, offset, limit)
         set_specialisation(ov.picture, ov.data)
@@ -171,24 +218,26 @@ def overview_for(
     return ov
 
 
+def _scope_q(membership: Membership) -> Q:
+    """The attainment rows of the organisation's counted people (active, not erased)."""
+    return Q(
+        organisation_id=membership.organisation_id,
+        person__active=True,
+        person__erased_at__isnull=True,
+    )
+
+
 def _from_rollups(
     membership: Membership,
     version: FrameworkVersion,
     filters: Filters,
+    pic: Picture,
     targets: list[tuple[Any, Any]] | None,
     group_units: bool,
-    offset: int,
     limit: int,
 ) -> Overview | None:
-    # The grid's people only: a page by name, with their per-person rows.
-    pic = picture(membership, version, filters, offset=offset, limit=limit)
     elements, levels = pic.elements, pic.levels
-    in_scope = Q(
-        organisation_id=membership.organisation_id,
-        version=version,
-        person__active=True,
-        person__erased_at__isnull=True,
-    )
+    in_scope = _scope_q(membership)
     if membership.role in ADMINS:
         t = rollups.read(membership.organisation_id, version, len(elements), len(levels), filters.unit)
         if filters.unit is not None:
@@ -207,6 +256,28 @@ def _from_rollups(
         in_scope &= Q(person__in=people_for(membership, filters).order_by().values("pk"))
     if t is None:
         return None
+    ov = _from_tallies(membership, version, filters, pic, t, in_scope, targets, group_units, limit)
+    ov.from_rollups = True
+    ov.tallies = t if membership.role in ADMINS else None
+    return ov
+
+
+def _from_tallies(
+    membership: Membership,
+    version: FrameworkVersion,
+    filters: Filters,
+    pic: Picture,
+    t: rollups.UnitTallies,
+    in_scope: Q,
+    targets: list[tuple[Any, Any]] | None,
+    group_units: bool,
+    limit: int,
+) -> Overview:
+    """The overview from the view's tallies per unit (`t`) and the page of people (`pic`); `in_scope`
+    picks the view's attainment rows, of which the few that name people are read (the sole holders,
+    the specialists and back-ups)."""
+    elements, levels = pic.elements, pic.levels
+    in_scope &= Q(version=version)
     total = rollups.combine(t.tallies, len(elements), len(levels))
     people = int(t.people.sum())
     names = {str(p["id"]): p["name"] for p in pic.people}
@@ -237,7 +308,7 @@ def _from_rollups(
         data["units"], data["child_units"] = _both_units(
             t.units, t.people, t.tallies, pic, filters.unit, membership.organisation_id, digest=t.digest
         )
-    return Overview(pic, data, from_rollups=True, tallies=t if membership.role in ADMINS else None)
+    return Overview(pic, data)
 
 
 def set_specialisation(pic: Picture, data: dict[str, Any]) -> None:

@@ -4,7 +4,6 @@ required level, and their development plan."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import date
 from typing import Any, NamedTuple
 
@@ -21,9 +20,9 @@ from soms.assessments.services.attainment import (
 )
 from soms.charts import RadarSeries, radar_chart
 from soms.frameworks.models import Element, FrameworkVersion, Level, Statement
-from soms.insights.models import ActionStatus, DevelopmentAction
+from soms.insights.models import ActionKind, ActionStatus, DevelopmentAction
 from soms.insights.selectors.overview import PHONE_SCALED
-from soms.insights.services.plans import is_overdue, suggestions
+from soms.insights.services.plans import suggestions
 from soms.people.models import Person, RoleProfile, RoleRequirement
 from soms.tenancy.models import Membership
 
@@ -103,91 +102,97 @@ def _person_rows(
     return stored, required, validity
 
 
-class _PlanRead(NamedTuple):
-    """The plan's one query on a database, and per column the converters the ORM applies to it
-    (SQLite hands back dates as text and booleans as integers)."""
-
-    sql: str
-    action_names: list[str]  # the action's columns come first,
-    owner_names: list[str]  # then its owner's login's
-    converters: tuple[tuple[int, tuple[Callable[..., Any], ...], Any], ...]
+_KIND_NAMES = dict(ActionKind.choices)
+_STATUS_NAMES = dict(ActionStatus.choices)
 
 
-_plan_reads: dict[tuple[str, str], _PlanRead] = {}
-_ELEMENT = DevelopmentAction._meta.get_field("element")
-_STATEMENT = DevelopmentAction._meta.get_field("statement")
-_OWNER = DevelopmentAction._meta.get_field("owner")
+class PlanAction(NamedTuple):
+    """One action of a person's plan as their page, API answer and PDF read it: the action's columns
+    a reader shows, its element and statement (the version's kept rows), its owner's login name and
+    whether it is overdue today. Read-only: a change goes through `plans` by id and revision. (A
+    model instance per action, its owner's login another, cost a person's page more than its
+    queries did.)"""
+
+    pk: int
+    person_id: int
+    version_id: int
+    element: Element
+    statement: Statement | None
+    kind: str
+    title: str
+    notes: str
+    owner_name: str | None
+    due_on: date | None
+    status: str
+    source: str
+    revision: int
+    overdue: bool
+
+    def get_kind_display(self) -> str:
+        return str(_KIND_NAMES.get(self.kind, self.kind))
+
+    def get_status_display(self) -> str:
+        return str(_STATUS_NAMES.get(self.status, self.status))
 
 
-def _plan_read() -> _PlanRead:
-    """Written once per process and database from the models' columns (what `select_related` of the
-    owner selects, in the model's own ordering), so that a read composes nothing."""
-    key = (connection.alias, connection.vendor)
-    found = _plan_reads.get(key)
-    if found is not None:
-        return found
+_plan_sql: dict[str, str] = {}
+_OPEN = (ActionStatus.PLANNED.value, ActionStatus.IN_PROGRESS.value)
+
+
+def _write_plan_sql() -> str:
+    """`_plan`'s query, written once per process and database, in the model's own ordering."""
     qn = connection.ops.quote_name
     opts, user = DevelopmentAction._meta, get_user_model()._meta
-    selected = [("a", f) for f in opts.concrete_fields] + [("u", f) for f in user.concrete_fields]
-    converters = []
-    for i, (alias, f) in enumerate(selected):
-        col = f.get_col(alias)
-        found_converters = (*connection.ops.get_db_converters(col), *col.get_db_converters(connection))
-        if found_converters:
-            converters.append((i, found_converters, col))
-
-    columns = {f.name: f"a.{qn(str(f.column))}" for f in opts.concrete_fields}
+    column = {f.name: f"a.{qn(str(f.column))}" for f in opts.concrete_fields}
+    names = ("id", "person", "version", "element", "statement", "kind", "title", "notes")
+    tail = ("due_on", "status", "source", "revision")
+    login = next(qn(str(f.column)) for f in user.concrete_fields if f.name == get_user_model().USERNAME_FIELD)
     order = ", ".join(
-        columns[str(name).lstrip("-")] + (" DESC" if str(name).startswith("-") else "")
+        column[str(name).lstrip("-")] + (" DESC" if str(name).startswith("-") else "")
         for name in opts.ordering or ()
     )
-    read = _PlanRead(
-        f"SELECT {', '.join(f'{alias}.{qn(str(f.column))}' for alias, f in selected)} "
+    sql = _plan_sql[connection.vendor] = (
+        f"SELECT {', '.join(column[n] for n in names)}, u.{login}, {', '.join(column[n] for n in tail)} "
         f"FROM {qn(opts.db_table)} a LEFT JOIN {qn(user.db_table)} u "
-        f"ON u.{qn(str(user.pk.column))} = {columns['owner']} "
-        f"WHERE {columns['person']} = %s AND {columns['version']} = %s ORDER BY {order}",
-        [f.attname for f in opts.concrete_fields],
-        [f.attname for f in user.concrete_fields],
-        tuple(converters),
+        f"ON u.{qn(str(user.pk.column))} = {column['owner']} "
+        f"WHERE {column['person']} = %s AND {column['version']} = %s ORDER BY {order}"
     )
-    _plan_reads[key] = read
-    return read
+    return sql
 
 
-def _plan(person_id: int, version_id: int, index: VersionIndex) -> list[DevelopmentAction]:
-    """The person's development actions on the version as `select_related("element", "statement",
-    "owner")` gave them (saved instances, their related rows cached), from one plain query: the
-    element and statement are the version's kept rows (a published version's never change; shared,
-    never modified), the owner's login is read with each action."""
-    read = _plan_read()
+def _plan(person_id: int, version_id: int, index: VersionIndex, today: date) -> list[PlanAction]:
+    """The person's development actions on the version, in the model's ordering, from one plain
+    query; the element and statement are the version's kept rows (a published version's never
+    change; shared, never modified)."""
+    sql = _plan_sql.get(connection.vendor) or _write_plan_sql()
     with connection.cursor() as cursor:
-        cursor.execute(read.sql, [person_id, version_id])
+        cursor.execute(sql, [person_id, version_id])
         found = cursor.fetchall()
     if not found:
         return []
-    user = get_user_model()
-    db, split = connection.alias, len(read.action_names)
     elements = {e.pk: e for e in index.element_rows}
+    statements = index.statement_rows
     out = []
-    for row in found:
-        values = list(row)
-        for i, converters, col in read.converters:
-            value = values[i]
-            for convert in converters:
-                value = convert(value, col, connection)
-            values[i] = value
-        act = DevelopmentAction.from_db(db, read.action_names, values[:split])
-        element = elements.get(act.element_id) or Element.objects.get(pk=act.element_id)
-        statement = None
-        if act.statement_id is not None:
-            statement = index.statement_rows.get(act.statement_id) or Statement.objects.get(
-                pk=act.statement_id
+    for pk, pid, vid, eid, sid, kind, title, notes, owner, due, status, source, revision in found:
+        due_on = _day(due)
+        out.append(
+            PlanAction(
+                pk,
+                pid,
+                vid,
+                elements.get(eid) or Element.objects.get(pk=eid),
+                None if sid is None else (statements.get(sid) or Statement.objects.get(pk=sid)),
+                kind,
+                title,
+                notes,
+                owner,
+                due_on,
+                status,
+                source,
+                revision,
+                status in _OPEN and due_on is not None and due_on < today,
             )
-        owner = user.from_db(db, read.owner_names, values[split:]) if act.owner_id is not None else None
-        _ELEMENT.set_cached_value(act, element)
-        _STATEMENT.set_cached_value(act, statement)
-        _OWNER.set_cached_value(act, owner)
-        out.append(act)
+        )
     return out
 
 
@@ -285,9 +290,7 @@ def person_view(
         radar = radar_chart(*args, title=title)
         # The page's phone drawing (the PDF takes the wide one): its text stays 11 px or more.
         radar_phone = radar_chart(*args, title=title, width=PHONE_SCALED, ident="radar-phone")
-    actions = _plan(person.pk, version.pk, index)
-    for act in actions:
-        act.overdue = is_overdue(act, today)  # type: ignore[attr-defined]
+    actions = _plan(person.pk, version.pk, index, today)
     open_pairs = {
         (act.element.code, act.kind)
         for act in actions

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from soms.assessments.models import AttainmentStatus, ElementAttainment
 from soms.assessments.services.attainment import version_index
+from soms.assessments.services.bulkwrite import ids_condition
 from soms.core.gaps import CoverageTarget as CoreTarget
 from soms.core.gaps import Holdings
 from soms.frameworks.models import Element, FrameworkVersion, Level, VersionStatus
@@ -267,9 +268,7 @@ def _people_sql(ids: list[int], people_qs: QuerySet[Person] | None) -> tuple[str
     if len(ids) > IDS_INLINE and people_qs is not None:
         sql, params = people_qs.order_by().values("pk").query.sql_with_params()
         return f"IN ({sql})", list(params)
-    if connection.vendor == "postgresql":
-        return "= ANY(%s::bigint[])", [list(ids)]
-    return f"IN ({', '.join(['%s'] * len(ids))})", list(ids)
+    return ids_condition(ids)
 
 
 # Up to this many people are named by id in the matrices' query; beyond it (and given the query that

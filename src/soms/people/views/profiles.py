@@ -175,6 +175,7 @@ def _detail(
             "rows": rows,
             "levels": levels,
             "editable": editable,
+            "may_manage": may_manage,
             "error": error,
             "typed": typed or {"name": profile.name, "description": profile.description},
             "conflict": typed is not None,

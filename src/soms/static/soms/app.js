@@ -50,3 +50,39 @@ window.addEventListener("pageshow", () => {
     }
   }
 });
+
+// The assessment form saves each statement as it is chosen (htmx), from the revision the page holds;
+// each answer brings the next revision back. Those saves queue behind each other (hx-sync on the
+// statement blocks), and a form sent while one is still on its way waits for it: sent at once it
+// carried the revision from before that save, and the person's own choice came back as a conflict
+// ("changed by you since you opened it"), nothing saved. The saves on their way are counted by
+// their requests (a block's htmx-request class is no guide: the block swapped in takes the old
+// one's classes while it settles).
+const statementSaves = new Set();
+let waitingSubmit = null;
+document.addEventListener("htmx:beforeSend", (event) => {
+  if (!(event.target instanceof Element) || !event.target.matches("fieldset.statement-block")) {
+    return;
+  }
+  const xhr = event.detail.xhr;
+  statementSaves.add(xhr);
+  // loadend comes after the answer is swapped in (the new revision with it) and after the next
+  // queued save has been sent.
+  xhr.addEventListener("loadend", () => {
+    statementSaves.delete(xhr);
+    if (statementSaves.size === 0 && waitingSubmit) {
+      const [form, submitter] = waitingSubmit;
+      waitingSubmit = null;
+      window.setTimeout(() => form.requestSubmit(submitter));
+    }
+  });
+});
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || event.defaultPrevented || statementSaves.size === 0) {
+    return;
+  }
+  event.preventDefault();
+  const submitter = event.submitter && event.submitter.form === form ? event.submitter : undefined;
+  waitingSubmit = [form, submitter];
+}, true); // capture: before the listeners above, so that a form sent once is not marked sent yet

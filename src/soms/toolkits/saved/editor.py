@@ -53,7 +53,17 @@ class Rows:
             data = data.copy()
             key = f"{prefix}-TOTAL_FORMS"
             with contextlib.suppress(ValueError):
-                data[key] = str(min(int(data.get(key, 0)) + more, 500))
+                before = int(data.get(key, 0))
+                after = min(before + more, 500)
+                data[key] = str(after)
+                # The rows added are bound too, with nothing sent for them: a field with a default
+                # (the office select) then differed from it, the row counted as filled in, and the
+                # new rows came up red with "Required in a row that is filled in". They start
+                # with their defaults, as blank rows do.
+                for i in range(max(before, 0), after):
+                    for name, field in form_class.base_fields.items():
+                        if field.initial not in (None, ""):
+                            data.setdefault(f"{prefix}-{i}-{name}", str(field.initial))
         self.formset: BaseFormSet[Any] = factory(data=data, initial=list(initial) or None, prefix=prefix)
         self.kept: list[int] = []
 
