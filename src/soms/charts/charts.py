@@ -366,10 +366,10 @@ def bar_chart(
     slot = frame.plot_width / max(count, 1)
     dense = slot < 6
     numbered = categories and any(text_width(label) + 8 > slot for label in labels)
-    names = key_lines(labels, width) if numbered else []
+    keyed = key_lines(labels, width) if numbered else []
     out = open_svg(
         width,
-        height + (KEY_ROW * len(names) + 4 if names else 0),
+        height + (KEY_ROW * len(keyed) + 4 if keyed else 0),
         ident,
         title,
         description or _bar_summary(labels, values, low, high, value_name),
@@ -442,7 +442,7 @@ def bar_chart(
         items.append((f'<rect width="14" height="10" fill="{PALETTE[2]}"{HIGHLIGHT_EDGE}/>', highlight_name))
     shown = [str(k) for k in range(1, count + 1)] if numbered else labels
     out += x_labels(frame, shown, centred=True, label=x_label)
-    out += draw_key(names, 16, height + 6)
+    out += draw_key(keyed, 16, height + 6)
     out += legend(items, frame.left, legend_y, width - 8)
     out.append("</svg>")
     return "\n".join(out)
