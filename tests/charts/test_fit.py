@@ -208,7 +208,9 @@ def _delivery(width: float) -> str:
     result = delivery.analyse(delivery.DeliverySystem((), processes))
     if width > 500:
         return delivery_matrix(result, title="Claims: who we serve and how: volume × variety")
-    return delivery_matrix(result, title="Claims: who we serve and how: volume × variety", width=PHONE_WIDTH, height=470)
+    return delivery_matrix(
+        result, title="Claims: who we serve and how: volume × variety", width=PHONE_WIDTH, height=470
+    )
 
 
 def _stakeholders(width: float) -> str:
