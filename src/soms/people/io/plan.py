@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from soms.core.dates import date_problem
 from soms.people.io.columns import COLUMNS, accepted_text, column_for
 from soms.people.io.reading import Table
 from soms.people.models import ID_WIDTH, MAX_DEPTH, OrgUnit, Person, RoleProfile, Team
@@ -410,9 +411,12 @@ def plan_import(
                     bad(column, "write dates as YYYY-MM-DD (e.g. 2024-03-31)")
                     continue
                 try:
-                    dt.date.fromisoformat(value)
+                    day = dt.date.fromisoformat(value)
                 except ValueError:
                     bad(column, "no such date")
+                    continue
+                if (problem := date_problem(day)) is not None:
+                    bad(column, problem)
                     continue
             elif column == "active":
                 lowered = value.lower()
