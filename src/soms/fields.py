@@ -7,23 +7,39 @@
 - fractions, percentages and durations have their units in their names.
 
 `Input` is the base of every API input schema and `SomsForm` of every form: each refuses a NUL
-character in any string it receives, naming the field, so no field can forget to.
+character in any string it receives, naming the field, so no field can forget to. Every input model
+(`NulFree`, and so `Input`) takes data read from JSON with JSON's own types (`JsonTypes`): the text
+"12" is no number there, while a form or a query string, where every value is text, still sends it.
 """
 
 from __future__ import annotations
 
+import collections.abc as abc
 import datetime as dt
 import types
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from decimal import Decimal
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from django import forms
 from ninja import Schema
-from pydantic import BaseModel, Field, StringConstraints, ValidationInfo, field_validator
-from pydantic_core import PydanticCustomError
+from ninja.schema import DjangoGetter
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from soms.core.dates import RANGE_TEXT, date_problem
 from soms.core.problems import Invalid, Problem
-from soms.core.safeload import check_data
+from soms.core.safeload import JsonObject, check_data
 from soms.limits import MAX_STATEMENT_LENGTH
 
 # The largest primary key the database has (a signed 64-bit integer).
@@ -62,6 +78,17 @@ StatementCode = Annotated[
     str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=CODE_MAX)
 ]
 
+
+def _sensible_date(value: dt.date) -> dt.date:
+    if (problem := date_problem(value)) is not None:
+        raise PydanticCustomError("date_range", problem)
+    return value
+
+
+# A date a person enters, for a parameter outside an input model (a query or form parameter of its
+# own); every date field of an input model is held to the same range by NulFree (soms.core.dates).
+Day = Annotated[dt.date, AfterValidator(_sensible_date)]
+
 Fraction = Annotated[float, Field(ge=0, le=1)]
 Percent = Annotated[float, Field(ge=0, le=100)]
 Seconds = Annotated[float, Field(ge=0, le=86_400)]
@@ -79,8 +106,158 @@ def nul_problem(value: Any) -> str | None:
     return None
 
 
-class NulFree(BaseModel):
-    """Refuses NUL in every string field (and inside lists and mappings), with the field's place."""
+NUMBER_NOT_TEXT = "must be a number, not text"
+NUMBER_NOT_BOOL = "must be a number, not true or false"
+BOOL_NOT_TEXT = "must be true or false, not text"
+BOOL_NOT_NUMBER = "must be true or false, not a number"
+
+_NUMBERS = (int, float, Decimal)
+_SEQUENCES = (list, tuple, set, frozenset, abc.Sequence, abc.Iterable, abc.Collection, abc.Set)
+_MAPPINGS = (dict, abc.Mapping)
+Loc = tuple[str | int, ...]
+
+
+def _kind(annotation: Any) -> str | None:
+    """ "number" or "boolean" when JSON must send that and only that for `annotation`, else None."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _kind(get_args(annotation)[0])
+    if origin is Union or origin is types.UnionType:
+        kinds = {_kind(a) for a in get_args(annotation) if a is not type(None)}
+        return kinds.pop() if len(kinds) == 1 else None
+    if annotation is bool:
+        return "boolean"
+    if isinstance(annotation, type) and issubclass(annotation, _NUMBERS) and annotation is not bool:
+        return "number"
+    return None
+
+
+def _mistyped(annotation: Any, value: Any, loc: Loc) -> Iterator[tuple[Loc, str, str, Any]]:
+    """(place, type, message, value) for each value JSON sent with another type than `annotation`
+    asks for: text or true/false for a number, text or a number for true/false. Pydantic would turn
+    "12" into 12 and "yes" into True; a JSON client that sends them has made a mistake worth naming
+    (the id it meant may not be the one it quoted)."""
+    if value is None:
+        return
+    kind = _kind(annotation)
+    if kind == "number":
+        if isinstance(value, bool):
+            yield loc, "number_type", NUMBER_NOT_BOOL, value
+        elif isinstance(value, str):
+            yield loc, "number_type", NUMBER_NOT_TEXT, value
+        return
+    if kind == "boolean":
+        if isinstance(value, str):
+            yield loc, "bool_type", BOOL_NOT_TEXT, value
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            yield loc, "bool_type", BOOL_NOT_NUMBER, value
+        return
+    origin = get_origin(annotation)
+    args = get_args(annotation)
+    if origin is Annotated:
+        yield from _mistyped(args[0], value, loc)
+    elif origin is Union or origin is types.UnionType:
+        # Only one arm can take a list (or an object): check against it; with several, pydantic's
+        # choice between them is its own.
+        container = list if isinstance(value, list) else dict if isinstance(value, dict) else None
+        arms = [a for a in args if container is not None and _takes(a, container)]
+        if len(arms) == 1:
+            yield from _mistyped(arms[0], value, loc)
+    elif origin in _SEQUENCES and isinstance(value, list):
+        if origin is tuple and args and args[-1] is not Ellipsis:
+            for i, (item_type, item) in enumerate(zip(args, value, strict=False)):
+                yield from _mistyped(item_type, item, (*loc, i))
+        elif args:
+            for i, item in enumerate(value):
+                yield from _mistyped(args[0], item, (*loc, i))
+    elif origin in _MAPPINGS and isinstance(value, dict) and len(args) == 2:
+        for key, item in value.items():
+            yield from _mistyped(args[1], item, (*loc, key))
+    elif (
+        isinstance(annotation, type)
+        and issubclass(annotation, BaseModel)
+        # A model with JsonTypes checks its own fields when pydantic reaches it.
+        and not issubclass(annotation, JsonTypes)
+        and isinstance(value, dict)
+    ):
+        yield from _model_mistyped(annotation, value, loc)
+
+
+def _takes(annotation: Any, container: type) -> bool:
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _takes(get_args(annotation)[0], container)
+    if container is list:
+        return origin in _SEQUENCES
+    return origin in _MAPPINGS or (isinstance(annotation, type) and issubclass(annotation, BaseModel))
+
+
+def _model_mistyped(
+    model: type[BaseModel], data: Mapping[str, Any], loc: Loc
+) -> Iterator[tuple[Loc, str, str, Any]]:
+    for name, field in model.model_fields.items():
+        alias = field.validation_alias if isinstance(field.validation_alias, str) else field.alias
+        key = alias if alias is not None and alias in data else name
+        if key in data:
+            yield from _mistyped(field.annotation, data[key], (*loc, key))
+
+
+def _again(error: Any) -> InitErrorDetails:
+    """One of pydantic's errors, to be raised again beside ours with its own words and context."""
+    return InitErrorDetails(
+        type=PydanticCustomError(error["type"], error["msg"], error.get("ctx")),
+        loc=error["loc"],
+        input=error.get("input"),
+    )
+
+
+class JsonTypes(BaseModel):
+    """Holds data read from JSON text (soms.core.safeload.JsonObject) to JSON's types.
+
+    `{"element": "12"}` and `{"active": "yes"}` are mistakes of the sender: JSON has numbers and
+    true/false, and a client that quotes one has most likely built the body wrong (a page's text
+    copied in as it is). Pydantic would read both, so they are refused here by name; every other
+    problem of the same data is reported beside them. Data from forms, query strings, the command
+    line or a CSV file is text by nature and is not held to this.
+    """
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _json_types(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        raw = data._obj if isinstance(data, DjangoGetter) else data
+        if not isinstance(raw, JsonObject):
+            return handler(data)
+        found = list(_model_mistyped(cls, raw, ()))
+        if not found:
+            return handler(data)
+        errors = [
+            InitErrorDetails(type=PydanticCustomError(kind, msg), loc=loc, input=value)
+            for loc, kind, msg, value in found
+        ]
+        try:
+            handler(data)
+        except ValidationError as exc:
+            ours = [loc for loc, *_ in found]
+            errors += [
+                _again(e) for e in exc.errors() if not any(tuple(e["loc"][: len(o)]) == o for o in ours)
+            ]
+        order: dict[str | int, int] = {name: i for i, name in enumerate(raw)}
+        errors.sort(key=lambda e: order.get(e["loc"][0], len(order)) if e["loc"] else -1)
+        raise ValidationError.from_exception_data(cls.__name__, errors)
+
+
+class NulFree(JsonTypes):
+    """Refuses NUL in every string field (and inside lists and mappings), with the field's place,
+    and a date outside the range people may enter (soms.core.dates) in any date or date-time field.
+
+    The base of every input model at an edge, so it also holds data read from JSON to JSON's types."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _sensible_dates(cls, value: Any) -> Any:
+        if isinstance(value, dt.date):
+            _sensible_date(value)
+        return value
 
     @field_validator("*", mode="after")
     @classmethod
@@ -112,7 +289,7 @@ class NoBoolNumbers(BaseModel):
     def _no_bool(cls, value: Any, info: ValidationInfo) -> Any:
         field = cls.model_fields.get(info.field_name or "")
         if isinstance(value, bool) and field is not None and _numbers_only(field.annotation):
-            raise PydanticCustomError("int_type", "Input should be a number, not true or false")
+            raise PydanticCustomError("number_type", NUMBER_NOT_BOOL)
         return value
 
 
@@ -197,6 +374,16 @@ class SomsForm(forms.Form):
             field = next((n for n in names if n in self.fields), None)
             self.add_error(field, problem.msg if field else str(problem))
 
+    def _check_dates(self) -> None:
+        """Every date a form takes lies in the range people may enter (soms.core.dates); Django's
+        date fields take any year from 1 to 9999."""
+        for name, field in self.fields.items():
+            value = self.cleaned_data.get(name)
+            if not isinstance(field, forms.DateField | forms.DateTimeField) or not isinstance(value, dt.date):
+                continue
+            if date_problem(value) is not None:
+                self.add_error(name, f"Enter a date {RANGE_TEXT}.")  # and out of cleaned_data
+
     def full_clean(self) -> None:
         if self.is_bound:
             for field in self.fields.values():
@@ -206,6 +393,7 @@ class SomsForm(forms.Form):
         super().full_clean()
         if not self.is_bound:
             return
+        self._check_dates()
         raw = getattr(self, "_raw_data", self.data)
         for field_name in self.fields:
             key = self.add_prefix(field_name)

@@ -92,6 +92,17 @@ MAX_PROJECT_OUTCOMES = 50
 MAX_AUDIT_QUESTIONS = 500
 MAX_MATURITY_ANCHORS = 11
 
+# --- addresses -------------------------------------------------------------------------------------
+
+# Characters of a request's address (path and query string, as sent). No page or API call of SOMS
+# needs a thousand (filters are single values; lists of ids go in bodies), so a longer one is a
+# mistake (a pasted document, a loop that keeps appending to the query) and answers 414 naming this
+# limit, in JSON under /api/ and as a page elsewhere. It sits below gunicorn's request line limit
+# (GUNICORN_REQUEST_LINE, the most gunicorn allows), so that the server, not gunicorn's bare HTML,
+# answers every address up to that length; past it gunicorn refuses the line before SOMS sees it.
+MAX_URL_LENGTH = 4_096
+GUNICORN_REQUEST_LINE = 8_190
+
 # --- what runs in the background -------------------------------------------------------------------
 
 # Not refusals but where work runs: a framework import or export of more statements than these is
@@ -162,6 +173,7 @@ TABLE: tuple[tuple[str, int | float, str], ...] = (
         "simulated calls of one simulation (calls of the day × replications)",
     ),
     ("MAX_HANDLE_TIME_SECONDS", MAX_HANDLE_TIME_SECONDS, "seconds of average handle time"),
+    ("MAX_URL_LENGTH", MAX_URL_LENGTH, "characters of an address (path and query string); longer is a 414"),
 )
 
 

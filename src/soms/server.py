@@ -8,6 +8,8 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from soms.limits import GUNICORN_REQUEST_LINE
+
 KEEPALIVE_SECONDS = 75
 
 
@@ -33,6 +35,10 @@ def gunicorn_options(*, host: str, port: int, workers: int) -> dict[str, Any]:
         # the other worker idled. (`serve` checks first that nobody else listens on the port,
         # since sockets with this option may share a port.)
         "reuse_port": True,
+        # gunicorn's default of 4,094 bytes answered a longer request line itself, with a bare HTML
+        # 414 (HTML on /api/ too). At its maximum, addresses up to MAX_URL_LENGTH are served and the
+        # longer ones below this reach SOMS, which answers them in its own words (LongAddressMiddleware).
+        "limit_request_line": GUNICORN_REQUEST_LINE,
         "accesslog": "-",
         "errorlog": "-",
         "loglevel": "warning",

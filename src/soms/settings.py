@@ -167,6 +167,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "soms.tenancy.middleware.CurrentOrganisationMiddleware",
+    # After the organisation is known, so that the 414 page shows the person's own header.
+    "soms.tenancy.middleware.LongAddressMiddleware",
     "axes.middleware.AxesMiddleware",
     "soms.tenancy.middleware.PrivateAnswersMiddleware",
     # A page that starts a job answers 429 naming the limit when the queue is full (soms.jobs.queue).

@@ -90,6 +90,8 @@ def test_bad_rows_and_unknown_names(org: Any, soms_version: Any, tmp_path: Any, 
         call_command("attainment", "show", "E003", "--org", slug)
     with pytest.raises(CommandError, match="not a date"):
         call_command("attainment", "show", "E003", "--org", slug, "--at", "soon")
+    with pytest.raises(CommandError, match="--at: must be a date between 1900-01-01 and 2100-12-31"):
+        call_command("attainment", "show", "E003", "--org", slug, "--at", "0001-01-01")
 
 
 def test_projects_import_and_carry_over(org: Any, soms_version: Any, tmp_path: Any, capsys: Any) -> None:

@@ -74,7 +74,7 @@ def test_refused_file_and_future_date_show_on_the_form(org: Any) -> None:
         {
             "kind": "file",
             "title": "CV",
-            "refers_on": "2999-01-01",
+            "refers_on": "2099-01-01",
             "file": SimpleUploadedFile("cv.pdf", b"MZ\x90\x00"),
         },
     )

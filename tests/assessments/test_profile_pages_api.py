@@ -279,7 +279,13 @@ def test_validity_page_and_api(org: Any, soms_version: Any) -> None:
     assert str(soms_version) in admin.get(reverse("attainment-validity")).content.decode() or True
     url = reverse("attainment-validity-version", args=[soms_version.pk])
     foundation = Level.objects.get(version=soms_version, code="foundation")
-    assert admin.get(url).status_code == 200
+    page = admin.get(url)
+    assert page.status_code == 200
+    # The legend is for screen readers (it used a class no stylesheet defines, and showed); each
+    # choice is a line of its own, its radio beside its words.
+    html = page.content.decode()
+    assert '<legend class="visually-hidden">Validity of Foundation</legend>' in html and "sr-only" not in html
+    assert html.count('class="validity-option"') >= 2 * Level.objects.filter(version=soms_version).count()
     bad = admin.post(url, {"level": foundation.pk, "choice": "months", "months": "0"})
     assert bad.status_code == 422 and "between 1 and 600" in bad.content.decode()
     with jobs_run():

@@ -183,6 +183,81 @@ def test_true_is_not_an_id(skilled: Any, soms_version: Any) -> None:
     assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == "revision", r.content
 
 
+def test_text_is_not_an_id(skilled: Any, soms_version: Any) -> None:
+    """JSON has numbers: `"person_id": "12"` was read as 12, so a client that built its body from
+    text (a page's value pasted in) was never told, and a typo in the text went unseen too."""
+    sam = skilled.people["E003"]
+    client = skilled.world.client_for(skilled.world.alice, skilled.world.org_a)
+    for field, value in (("person_id", str(sam.pk)), ("version_id", str(soms_version.pk))):
+        r = client.post(
+            "/api/v1/development-actions",
+            _action(sam, soms_version, **{field: value}),
+            content_type="application/json",
+        )
+        assert r.status_code == 422, (field, r.content)
+        assert r.json()["detail"] == [
+            {"loc": ["body", "payload", field], "msg": "must be a number, not text", "type": "number_type"}
+        ]
+    assert not DevelopmentAction.objects.exists()
+    # The same value as a number is taken, and so is a form's text on the page (every form value is text).
+    created = client.post(
+        "/api/v1/development-actions", _action(sam, soms_version), content_type="application/json"
+    )
+    assert created.status_code == 201, created.content
+    r = client.patch(
+        f"/api/v1/development-actions/{created.json()['id']}",
+        {"status": "done", "revision": "1"},
+        content_type="application/json",
+    )
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "payload", "revision"], r.content
+    assert DevelopmentAction.objects.get(pk=created.json()["id"]).status == "planned"
+
+
+def test_a_due_date_in_range_is_kept_and_one_outside_writes_nothing(skilled: Any, soms_version: Any) -> None:
+    """0001-01-01 to 9999-12-31 were all taken as due dates; a slip of the year is now refused."""
+    sam = skilled.people["E003"]
+    client = skilled.world.client_for(skilled.world.alice, skilled.world.org_a)
+    r = client.post(
+        "/api/v1/development-actions",
+        _action(sam, soms_version, due_on="9999-12-31"),
+        content_type="application/json",
+    )
+    assert r.status_code == 422 and r.json()["detail"] == [
+        {
+            "loc": ["body", "payload", "due_on"],
+            "msg": "must be a date between 1900-01-01 and 2100-12-31",
+            "type": "date_range",
+        }
+    ]
+    assert not DevelopmentAction.objects.exists()
+    r = client.post(
+        "/api/v1/development-actions",
+        _action(sam, soms_version, due_on="2100-12-31"),
+        content_type="application/json",
+    )
+    assert r.status_code == 201 and r.json()["due_on"] == "2100-12-31", r.content
+
+
+def test_a_key_sent_twice_is_refused_by_name(skilled: Any, soms_version: Any) -> None:
+    """Python's JSON reader keeps the last of two equal keys: the client meant one of the two titles
+    and could not know which one was kept."""
+    import json
+
+    sam = skilled.people["E003"]
+    client = skilled.world.client_for(skilled.world.alice, skilled.world.org_a)
+    body = json.dumps(_action(sam, soms_version))[:-1] + ', "title": "Other"}'
+    r = client.post("/api/v1/development-actions", body, content_type="application/json")
+    assert r.status_code == 422, r.content
+    assert r.json()["detail"] == [
+        {
+            "loc": ["body", "payload", "title"],
+            "msg": "the key 'title' appears twice in one object; send each key once",
+            "type": "duplicate_key",
+        }
+    ]
+    assert not DevelopmentAction.objects.exists()
+
+
 def test_control_characters_in_an_action_are_refused_by_name(skilled: Any, soms_version: Any) -> None:
     """A bell or an escape in a title went through (the plan PDF and the page show it, a CSV or
     XLSX cannot carry it); line breaks belong in notes, not in a one-line title."""

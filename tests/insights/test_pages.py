@@ -338,3 +338,18 @@ def test_a_refused_action_is_drawn_again_with_what_was_typed(skilled: Any, soms_
     assert 'value="Queueing theory evening class"' in html and "Tuesdays at the college" in html
     assert "<details open>" in html and "Enter a valid date" in html
     assert not DevelopmentAction.objects.exists()
+
+
+def test_a_due_date_outside_the_range_is_refused_on_the_page(skilled: Any, soms_version: Any) -> None:
+    """The browser's date input takes any four-digit year: 0226 for 2026 was stored as it came."""
+    sam = skilled.people["E003"]
+    client = skilled.world.client_for(skilled.priya, skilled.world.org_a)
+    element = soms_version.elements.get(code=DC)
+    form = {"version": soms_version.pk, "element": element.pk, "kind": "course", "title": "T"}
+    r = client.post(reverse("insights-action-create", args=[sam.pk]), {**form, "due_on": "0226-03-01"})
+    assert r.status_code == 422
+    assert "Enter a date between 1900-01-01 and 2100-12-31." in r.content.decode()
+    assert not DevelopmentAction.objects.filter(person=sam).exists()
+    r = client.post(reverse("insights-action-create", args=[sam.pk]), {**form, "due_on": "2026-03-01"})
+    assert r.status_code == 302
+    assert DevelopmentAction.objects.get(person=sam).due_on.isoformat() == "2026-03-01"

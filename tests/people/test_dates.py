@@ -1,4 +1,5 @@
-"""Dates in the people forms and HR files: ISO in every date input, edge years stored or refused
+"""Dates in the people forms and HR files: ISO in every date input, the edge years of the range
+people may enter (1900-01-01 .. 2100-12-31, soms.core.dates) stored, anything past them refused
 clearly, never a crash."""
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ def test_a_person_s_start_date_survives_opening_and_saving_the_edit_form(org: Or
     client = org.world.client_for(org.world.alice, org.world.org_a)
     page = client.get(f"/people/{org.people['E003'].pk}/edit/").content.decode()
     assert 'type="date" name="start_date" value="2024-03-05"' in page
-    # Year 1 is written with four digits too ("%Y" would write "1").
+    # Year 1 (stored before dates were held to the range) is written with four digits too ("%Y"
+    # would write "1").
     Person.objects.filter(pk=org.people["E004"].pk).update(start_date=dt.date(1, 1, 1))
     page = client.get(f"/people/{org.people['E004'].pk}/edit/").content.decode()
     assert 'value="0001-01-01"' in page
@@ -55,8 +57,8 @@ def test_edge_dates_are_stored_and_round_trip_or_refused_by_row(org: Org) -> Non
     good = csv_bytes(
         [
             ["employee_id", "name", "start_date"],
-            ["Y1", "Year one", "0001-01-01"],
-            ["Y9", "Year nine", "9999-12-31"],
+            ["Y1", "First day", "1900-01-01"],
+            ["Y9", "Last day", "2100-12-31"],
             ["LP", "Leap", "2024-02-29"],
         ]
     )
@@ -65,10 +67,10 @@ def test_edge_dates_are_stored_and_round_trip_or_refused_by_row(org: Org) -> Non
     stored = dict(
         Person.objects.filter(employee_id__in=["Y1", "Y9", "LP"]).values_list("employee_id", "start_date")
     )
-    assert stored == {"Y1": dt.date(1, 1, 1), "Y9": dt.date(9999, 12, 31), "LP": dt.date(2024, 2, 29)}
+    assert stored == {"Y1": dt.date(1900, 1, 1), "Y9": dt.date(2100, 12, 31), "LP": dt.date(2024, 2, 29)}
     # Both exports write them, and each re-imports with nothing to change.
     csv_out = to_csv_bytes(export_rows(a.pk))
-    assert b"0001-01-01" in csv_out and b"9999-12-31" in csv_out
+    assert b"1900-01-01" in csv_out and b"2100-12-31" in csv_out
     again, _ = _import(a, csv_out)
     assert not again.problems and not again.updates
     xlsx_out = to_xlsx_bytes(export_rows(a.pk))
@@ -82,19 +84,26 @@ def test_edge_dates_are_stored_and_round_trip_or_refused_by_row(org: Org) -> Non
             ["B2", "Too far", "10000-01-01"],
             ["B3", "Not leap", "2023-02-29"],
             ["B4", "Short year", "24-01-01"],
+            ["B5", "Year one", "0001-01-01"],
+            ["B6", "Year 9999", "9999-12-31"],
+            ["B7", "A slip", "0226-03-01"],
         ]
     )
     plan, _ = _import(a, bad)
-    assert [(p.row, p.column) for p in plan.problems] == [(n, "start_date") for n in (2, 3, 4, 5)]
+    assert [(p.row, p.column) for p in plan.problems] == [(n, "start_date") for n in range(2, 9)]
+    assert {p.reason for p in plan.problems[4:]} == {"must be a date between 1900-01-01 and 2100-12-31"}
     assert (
         not Person.objects.filter(employee_id__startswith="B").exclude(organisation=org.world.org_b).exists()
     )
-    # An XLSX date cell far in the past or future is read, or refused by row, never a crash.
+    # An XLSX date cell far in the future is read and refused by row, never a crash.
     sheet = xlsx_bytes(
         {"People": [["employee_id", "name", "start_date"], ["X1", "Cell", dt.datetime(9999, 12, 31)]]}
     )
     plan, _ = _import(a, sheet, "people.xlsx")
-    assert not plan.problems and Person.objects.get(employee_id="X1").start_date == dt.date(9999, 12, 31)
+    assert [(p.row, p.column, p.reason) for p in plan.problems] == [
+        (2, "start_date", "must be a date between 1900-01-01 and 2100-12-31")
+    ]
+    assert not Person.objects.filter(employee_id="X1").exists()
     # A date cell before March 1900 comes out of a workbook as a time of day: say so.
     sheet = xlsx_bytes(
         {"People": [["employee_id", "name", "start_date"], ["X2", "Old cell", dt.datetime(1900, 1, 1)]]}
@@ -109,12 +118,16 @@ def test_edge_dates_in_the_person_form_and_api(org: Org) -> None:
     sam = org.people["E003"]
     url = f"/people/{sam.pk}/edit/"
     base = {"employee_id": "E003", "name": "Sam South", "active": "on", "manager": "E002"}
-    for rev, value in enumerate(("0001-01-01", "9999-12-31"), start=1):
+    for rev, value in enumerate(("1900-01-01", "2100-12-31"), start=1):
         saved = client.post(url, {**base, "start_date": value, "revision": str(rev)})
         assert saved.status_code == 302, saved.content[:500]
         assert Person.objects.get(pk=sam.pk).start_date.isoformat() == value
         assert client.get(f"/people/{sam.pk}/").status_code == 200
         assert f'value="{value}"'.encode() in client.get(url).content
+    for value in ("0001-01-01", "9999-12-31"):
+        refused = client.post(url, {**base, "start_date": value, "revision": "3"})
+        assert b"Enter a date between 1900-01-01 and 2100-12-31." in refused.content, refused.status_code
+        assert Person.objects.get(pk=sam.pk).start_date.isoformat() == "2100-12-31"
     for value in ("0000-01-01", "10000-01-01", "2023-02-29"):
         refused = client.post(url, {**base, "start_date": value, "revision": "3"})
         assert (
@@ -128,6 +141,18 @@ def test_edge_dates_in_the_person_form_and_api(org: Org) -> None:
         content_type="application/json",
     )
     assert api.status_code == 422 and api.json()["detail"][0]["loc"][-1] == "start_date"
+    api = client.patch(
+        f"/api/v1/people/{sam.pk}",
+        {"start_date": "9999-12-31", "revision": 3},
+        content_type="application/json",
+    )
+    assert api.status_code == 422 and api.json()["detail"] == [
+        {
+            "loc": ["body", "payload", "start_date"],
+            "msg": "must be a date between 1900-01-01 and 2100-12-31",
+            "type": "date_range",
+        }
+    ]
     assert client.get("/people/export.csv").status_code == 200
     assert client.get("/api/v1/people/export?format=xlsx").status_code == 200
     assert client.get(f"/api/v1/people/{sam.pk}/data").status_code == 200

@@ -55,3 +55,26 @@ def test_a_date_renders_as_a_browser_reads_it(form: type[forms.BaseForm], name: 
         html = field.widget.render(name, dt.date(2026, 3, 1))
     assert 'value="2026-03-01"' in html, (form, name, html)
     assert 'type="date"' in html, html
+
+
+def test_every_form_with_a_date_holds_it_to_the_range() -> None:
+    """SomsForm refuses a date outside 1900-01-01 .. 2100-12-31 (soms.core.dates) on its field; a
+    form that is no SomsForm would take any year from 1 to 9999."""
+    from soms.fields import SomsForm
+
+    assert [(f, n) for f, n in DATE_FIELDS if not issubclass(f, SomsForm)] == []
+
+
+def test_a_date_outside_the_range_is_an_error_on_its_field() -> None:
+    from soms.fields import SomsForm
+
+    class Form(SomsForm):
+        day = forms.DateField(required=False)
+        when = forms.DateTimeField(required=False)
+
+    for data, field in (({"day": "0001-01-01"}, "day"), ({"when": "9999-12-31 10:00"}, "when")):
+        form = Form(data=data)
+        assert not form.is_valid()
+        assert form.errors[field] == ["Enter a date between 1900-01-01 and 2100-12-31."], form.errors
+        assert field not in form.cleaned_data
+    assert Form(data={"day": "1900-01-01", "when": "2100-12-31 23:59"}).is_valid()

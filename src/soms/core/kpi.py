@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
+from soms.core.dates import parse_day
 from soms.core.toolkit_input import Problem, ToolkitInputError, check_number, raise_if
 
 MAX_RESPONSES = 1_000_000
@@ -679,9 +680,9 @@ def parse_measurements_csv(text: str) -> list[MeasurementRow]:
         period: date | None = None
         value: float | None = None
         try:
-            period = date.fromisoformat(row["period"])
-        except ValueError:
-            problems.append(Problem(("row", line, "period"), f"{row['period']!r} is not a date (YYYY-MM-DD)"))
+            period = parse_day(row["period"])
+        except ValueError as exc:
+            problems.append(Problem(("row", line, "period"), str(exc)))
         try:
             value = float(row["value"])
             if not math.isfinite(value) or abs(value) > 1e15:

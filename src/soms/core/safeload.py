@@ -1,9 +1,13 @@
 """Reading JSON and YAML that anyone may send, without letting the text choose how much work it makes.
 
 Python's parsers recurse once per level of nesting, so `[` × 100,000 ends in RecursionError; a
-5,000-digit number fails int conversion with a bare ValueError; YAML silently keeps the last of two
-equal keys. Here each of those is a `Problem` with its place, and so is a NUL character in any
+5,000-digit number fails int conversion with a bare ValueError; JSON and YAML silently keep the last
+of two equal keys. Here each of those is a `Problem` with its place, and so is a NUL character in any
 string, which no text column (PostgreSQL refuses it) and no person needs.
+
+Objects read from JSON text are `JsonObject`s: plain dicts that remember their values have JSON's
+own types, so that the edge's models can refuse the text "12" where a number is asked for
+(soms.fields.JsonTypes) while a form, whose values are all text, still sends "12".
 """
 
 from __future__ import annotations
@@ -21,6 +25,48 @@ from soms.core.problems import Invalid, Problem, path_text
 MAX_DEPTH = 64
 
 
+class JsonObject(dict[str, Any]):
+    """An object read from JSON text: a dict in every way, whose values are typed as the sender typed them."""
+
+    __slots__ = ()
+
+
+def as_json(data: Any) -> Any:
+    """`data` (lists and dicts of JSON values) marked as read from JSON, for data that went through a
+    model's `dict[str, Any]` field (which copies it into a plain dict) and is validated again."""
+    if isinstance(data, dict):
+        return JsonObject((k, as_json(v)) for k, v in data.items())
+    if isinstance(data, list):
+        return [as_json(v) for v in data]
+    return data
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+def _twice(pairs: list[tuple[str, Any]]) -> str | None:
+    """The first key that `pairs` hold twice, or None."""
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            return key
+        seen.add(key)
+    return None
+
+
+def _object(pairs: list[tuple[str, Any]]) -> JsonObject:
+    obj = JsonObject(pairs)
+    if len(obj) != len(pairs):
+        raise _DuplicateKey(_twice(pairs) or "")
+    return obj
+
+
+def duplicate_key_message(key: str) -> str:
+    return f"the key {key!r} appears twice in one object; send each key once"
+
+
 def too_deep_message() -> str:
     return f"nested deeper than {MAX_DEPTH} levels; no document this app reads needs that"
 
@@ -32,7 +78,12 @@ def json_loads(text: str | bytes, *, refuse_nul: bool = True) -> Any:
     name the field as the client knows it.
     """
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_object)
+    except _DuplicateKey as exc:
+        # Python keeps the last of two equal keys: {"name": "a", "name": "b"} would be taken as "b"
+        # without a word, when the sender most likely meant one of them and mistyped the other.
+        place = (*_duplicate_place(text), exc.key)
+        raise Invalid([Problem(place, duplicate_key_message(exc.key), "duplicate_key")]) from None
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno}, column {exc.colno}"
         raise Invalid([Problem.at(where, f"malformed JSON: {exc.msg}", "json_invalid")]) from None
@@ -51,6 +102,38 @@ def json_loads(text: str | bytes, *, refuse_nul: bool = True) -> Any:
 _LONG = object()
 
 
+def _duplicate_place(text: str | bytes) -> tuple[str | int, ...]:
+    """Where in the document the object with a key twice is (() for the outermost one). Objects are
+    built as they close, so the first one marked here is the one the reader stopped at."""
+    marked = False
+
+    def pairs(items: list[tuple[str, Any]]) -> Any:
+        nonlocal marked
+        if not marked and _twice(items) is not None:
+            marked = True
+            return _LONG
+        return dict(items)
+
+    try:
+        data = json.loads(text, object_pairs_hook=pairs)
+    except (ValueError, RecursionError):
+        return ()
+    return _place_of_marker(data)
+
+
+def _place_of_marker(data: Any) -> tuple[str | int, ...]:
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), data)]
+    while stack:
+        place, node = stack.pop()
+        if node is _LONG:
+            return place
+        if isinstance(node, dict):
+            stack += [((*place, k), v) for k, v in reversed(list(node.items()))]
+        elif isinstance(node, list):
+            stack += [((*place, i), v) for i, v in reversed(list(enumerate(node)))]
+    return ()
+
+
 def _long_number_place(text: str | bytes) -> tuple[str | int, ...]:
     """Where in the document the first integer past Python's digit limit is (() when not found)."""
     limit = sys.get_int_max_str_digits()
@@ -62,16 +145,7 @@ def _long_number_place(text: str | bytes) -> tuple[str | int, ...]:
         data = json.loads(text, parse_int=parse_int)
     except (ValueError, RecursionError):
         return ()
-    stack: list[tuple[tuple[str | int, ...], Any]] = [((), data)]
-    while stack:
-        place, node = stack.pop()
-        if node is _LONG:
-            return place
-        if isinstance(node, dict):
-            stack += [((*place, k), v) for k, v in reversed(list(node.items()))]
-        elif isinstance(node, list):
-            stack += [((*place, i), v) for i, v in reversed(list(enumerate(node)))]
-    return ()
+    return _place_of_marker(data)
 
 
 def _number_message(exc: ValueError) -> str:
@@ -192,4 +266,4 @@ def check_data(data: Any, *, refuse_nul: bool = True) -> None:
             stack.extend((value, (*loc, i)) for i, value in enumerate(item))
 
 
-__all__ = ["MAX_DEPTH", "check_data", "json_loads", "path_text", "yaml_loads"]
+__all__ = ["MAX_DEPTH", "JsonObject", "as_json", "check_data", "json_loads", "path_text", "yaml_loads"]

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import cast
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 
 from soms.tenancy.access import memberships_of
@@ -67,6 +68,30 @@ class RequestSizeLimitMiddleware:
                 return JsonResponse({"detail": message}, status=413)
             return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+
+class LongAddressMiddleware:
+    """Answers 414 for an address longer than MAX_URL_LENGTH, naming the limit: JSON `{detail}` under
+    /api/, the site's page elsewhere. gunicorn's own 414 (past its request line limit) is bare HTML,
+    even to an API client; this one says what the limit is and what to do instead."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from soms.limits import MAX_URL_LENGTH
+
+        # As sent: the path percent-encoded, the query string as it came.
+        length = len(request.get_full_path())
+        if length <= MAX_URL_LENGTH:
+            return self.get_response(request)
+        message = (
+            f"The address is {length:,} characters long; at most {MAX_URL_LENGTH:,} are accepted "
+            "(limit MAX_URL_LENGTH). Shorten the query string, or send long data in a request body."
+        )
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": message}, status=414)
+        return render(request, "414.html", {"message": message}, status=414)
 
 
 class PrivateAnswersMiddleware:

@@ -88,6 +88,14 @@ def test_vsm_analyse_save_list_export(world, tmp_path):
     bad.write_text("{")
     with pytest.raises(CommandError, match="not JSON"):
         run("vsm", "analyse", str(bad))
+    # A JSON file is read as the API reads a body: one value per key, numbers as numbers.
+    bad.write_text('{"current": {"steps": [{"name": "A", "name": "B", "process_time": 3}]}}')
+    with pytest.raises(CommandError, match=r"current\.steps\[0\]\.name: the key 'name' appears twice"):
+        run("vsm", "analyse", str(bad))
+    bad.write_text(json.dumps({"current": {"steps": [{"name": "A", "process_time": "3"}]}}))
+    with pytest.raises(CommandError, match=r"current\.steps\.0\.process_time: must be a number, not text"):
+        run("vsm", "analyse", str(bad))
+    assert ValueStreamMap.objects.count() == 1
 
 
 def test_delivery_and_stakeholders_commands(world, tmp_path):

@@ -69,6 +69,13 @@ def test_import_is_all_or_nothing_with_rows_and_columns(world):
         ["body", "csv", "row", 5, "period"],
     ]
     assert not KpiMeasurement.objects.exists()
+    # A period outside the dates people may enter is refused on its row, with the range.
+    far = "period,value\n2026-01-31,71\n9999-12-31,80\n"
+    r = post(c, f"/api/v1/kpis/{kpi.pk}/measurements/import", {"csv": far})
+    assert r.status_code == 422 and [(d["loc"], d["msg"]) for d in r.json()["detail"]] == [
+        (["body", "csv", "row", 3, "period"], "must be a date between 1900-01-01 and 2100-12-31")
+    ]
+    assert not KpiMeasurement.objects.exists()
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     good = SimpleUploadedFile(

@@ -18,7 +18,7 @@ from pydantic import Field
 from soms.assessments.selectors import profile as sel
 from soms.assessments.services import carryover, validity
 from soms.core.problems import Invalid
-from soms.fields import Input
+from soms.fields import Day, Input
 from soms.frameworks.access import framework_version_for
 from soms.frameworks.models import FrameworkVersion, Level
 from soms.jobs.api import job_out
@@ -101,7 +101,7 @@ def person_attainment(
     version_id: int | None = param.Query(
         None, ge=1, le=ID, description="Default: the newest version with attainment"
     ),
-    at: date | None = param.Query(  # noqa: B008
+    at: Day | None = param.Query(  # noqa: B008
         None, description="Compute at this date instead of reading the stored rows"
     ),
 ) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from soms.assessments.models import Evidence, EvidenceStatement
 from soms.assessments.services import evidence as svc
 from soms.assessments.views.evidence import download_response
 from soms.core.problems import Invalid
-from soms.fields import MAX_ID, Id, Input
+from soms.fields import MAX_ID, Day, Id, Input
 from soms.people.access import person_for
 from soms.people.models import Person
 from soms.tenancy.access import NotFound
@@ -141,7 +141,7 @@ def evidence_create(
     request: ApiRequest,
     person_id: int = param.Form(..., ge=1, le=MAX_ID),  # noqa: B008
     kind: str = param.Form(..., description="text, link, file or toolkit", max_length=20),  # noqa: B008
-    refers_on: date = param.Form(..., description="The date the evidence is about (not in the future)"),  # noqa: B008
+    refers_on: Day = param.Form(..., description="The date the evidence is about (not in the future)"),  # noqa: B008
     title: str = param.Form("", max_length=svc.TITLE_MAX),  # noqa: B008
     text: str = param.Form("", max_length=20_000),  # noqa: B008
     url: str = param.Form("", max_length=svc.URL_MAX),  # noqa: B008

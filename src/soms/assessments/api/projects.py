@@ -66,11 +66,11 @@ class ProjectUpdateIn(ProjectIn):
     )
 
 
-class RevisionIn(Input):
+class ProjectRevisionIn(Input):
     revision: int | None = Field(None, ge=1, le=2**31 - 1, description="The revision you read (409 if stale)")
 
 
-class ReturnIn(RevisionIn):
+class ProjectReturnIn(ProjectRevisionIn):
     reason: str = Field(..., max_length=svc.REASON_MAX)
 
 
@@ -86,7 +86,7 @@ class OutcomeOut(Schema):
     unit: str
 
 
-class EventOut(Schema):
+class ProjectEventOut(Schema):
     action: str
     actor: str | None
     reason: str
@@ -112,7 +112,7 @@ class ProjectOut(Schema):
     validated_by: str | None
     outcomes: list[OutcomeOut]
     evidence_ids: list[int]
-    events: list[EventOut]
+    events: list[ProjectEventOut]
     revision: int
 
 
@@ -311,7 +311,7 @@ def project_update(request: ApiRequest, project_id: int, payload: ProjectUpdateI
 
 
 @router.post("/change-projects/{project_id}/submit", response=ProjectOut, summary="Submit for validation")
-def project_submit(request: ApiRequest, project_id: int, payload: RevisionIn) -> dict[str, Any]:
+def project_submit(request: ApiRequest, project_id: int, payload: ProjectRevisionIn) -> dict[str, Any]:
     m = _m(request)
     project = access.project_for(m, project_id)
     return _out(
@@ -324,7 +324,7 @@ def project_submit(request: ApiRequest, project_id: int, payload: RevisionIn) ->
     response=ProjectOut,
     summary="Return to its owners, with the reason",
 )
-def project_return(request: ApiRequest, project_id: int, payload: ReturnIn) -> dict[str, Any]:
+def project_return(request: ApiRequest, project_id: int, payload: ProjectReturnIn) -> dict[str, Any]:
     m = _m(request)
     require(m, "project.review")
     project = access.project_for(m, project_id)
@@ -346,7 +346,7 @@ def project_return(request: ApiRequest, project_id: int, payload: ReturnIn) -> d
     response=ProjectOut,
     summary="Validate (roles the version's rules name; never its own owners)",
 )
-def project_validate(request: ApiRequest, project_id: int, payload: RevisionIn) -> dict[str, Any]:
+def project_validate(request: ApiRequest, project_id: int, payload: ProjectRevisionIn) -> dict[str, Any]:
     m = _m(request)
     require(m, "project.review")
     project = access.project_for(m, project_id)

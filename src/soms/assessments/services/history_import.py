@@ -63,6 +63,7 @@ from soms.assessments.models import (
     ProjectStatus,
     Status,
 )
+from soms.core.dates import date_problem
 from soms.limits import MAX_HISTORY_ROWS, MAX_TEXT_LENGTH
 from soms.people.io.columns import SYNONYMS as PEOPLE_SYNONYMS
 from soms.people.io.columns import squash
@@ -117,7 +118,6 @@ PROJECT_COLUMNS: dict[str, tuple[bool, tuple[str, ...]]] = {
     "version": (False, ("version", "version_label", "framework_version")),
     "scope": (False, ("scope", "description")),
 }
-EARLIEST = dt.date(1900, 1, 1)
 
 
 @dataclass
@@ -297,8 +297,8 @@ def _date(value: str, number: int, column: str, plan: ImportPlan, *, required: b
     if day > timezone.localdate():
         plan.problems.append(Problem(number, column, value, "is in the future"))
         return None
-    if day < EARLIEST:
-        plan.problems.append(Problem(number, column, value, f"is before {EARLIEST.isoformat()}"))
+    if (problem := date_problem(day)) is not None:
+        plan.problems.append(Problem(number, column, value, problem))
         return None
     return day
 

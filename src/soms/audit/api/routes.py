@@ -48,7 +48,7 @@ RuleName = Literal["weighted_mean", "minimum", "gated"]
 Kind = Literal["maturity", "yes_partly_no", "number"]
 
 
-class DetailOut(Schema):
+class AuditDetailOut(Schema):
     detail: str
 
 
@@ -136,7 +136,7 @@ class TemplatePatch(Input):
     revision: int | None = Field(None, ge=1, le=2**31 - 1)
 
 
-class RevisionIn(Input):
+class AuditRevisionIn(Input):
     revision: int | None = Field(None, ge=1, le=2**31 - 1)
 
 
@@ -285,7 +285,7 @@ def question_delete(
     response=TemplateOut,
     summary="Publish a draft (checked as the scoring core checks it)",
 )
-def template_publish(request: ApiRequest, template_id: int, payload: RevisionIn) -> dict[str, Any]:
+def template_publish(request: ApiRequest, template_id: int, payload: AuditRevisionIn) -> dict[str, Any]:
     t = template_for(request.membership, template_id, action="audit_template.author")
     return _template_out(
         tsvc.audit_template_publish(template=t, revision=payload.revision, actor=request.user), questions=True
@@ -844,7 +844,7 @@ def finding_update(
         raise exc.within("body", "payload") from None
 
 
-class ActionIn(Input):
+class AuditActionIn(Input):
     element: str = Field(max_length=80)
     title: str = Field(max_length=200)
     owner_id: Id | None = None
@@ -853,14 +853,14 @@ class ActionIn(Input):
     kpi_id: Id | None = None
 
 
-class ActionPatch(Input):
+class AuditActionPatch(Input):
     status: Literal["open", "in_progress", "done", "cancelled"] | None = None
     due_date: dt.date | None = None
     owner_id: Id | None = None
     revision: int | None = Field(None, ge=1, le=2**31 - 1)
 
 
-class ActionOut(Schema):
+class AuditActionOut(Schema):
     id: int
     title: str
     element: str
@@ -899,10 +899,10 @@ def _user_or_invalid(user_id: int | None, where: str) -> Any:
 
 @router.post(
     "/audits/{audit_id}/actions",
-    response={201: ActionOut},
+    response={201: AuditActionOut},
     summary="Add an action to the plan (owner, due date, element, KPI)",
 )
-def action_add(request: ApiRequest, audit_id: int, payload: ActionIn) -> Status[dict[str, Any]]:
+def action_add(request: ApiRequest, audit_id: int, payload: AuditActionIn) -> Status[dict[str, Any]]:
     a = audit_for(request.membership, audit_id, action="audit.lead")
     finding = None
     if payload.finding_id is not None:
@@ -927,10 +927,12 @@ def action_add(request: ApiRequest, audit_id: int, payload: ActionIn) -> Status[
 
 @router.patch(
     "/audits/{audit_id}/actions/{action_id}",
-    response=ActionOut,
+    response=AuditActionOut,
     summary="Move an action along (status, due date, owner)",
 )
-def action_update(request: ApiRequest, audit_id: int, action_id: int, payload: ActionPatch) -> dict[str, Any]:
+def action_update(
+    request: ApiRequest, audit_id: int, action_id: int, payload: AuditActionPatch
+) -> dict[str, Any]:
     a = audit_for(request.membership, audit_id, action="audit.lead")
     x = action_for(a, action_id)
     try:
@@ -956,7 +958,7 @@ class EvidenceIn(Input):
     question_id: Id | None = None
 
 
-class EvidenceOut(Schema):
+class AuditEvidenceOut(Schema):
     id: int
     element: str
     text: str
@@ -966,7 +968,7 @@ class EvidenceOut(Schema):
 
 @router.post(
     "/audits/{audit_id}/evidence",
-    response={201: EvidenceOut},
+    response={201: AuditEvidenceOut},
     summary="Add evidence with the date it refers to and an optional expiry",
 )
 def evidence_add(request: ApiRequest, audit_id: int, payload: EvidenceIn) -> Status[dict[str, Any]]:
@@ -998,7 +1000,7 @@ def evidence_add(request: ApiRequest, audit_id: int, payload: EvidenceIn) -> Sta
     )
 
 
-class ReportIn(Input):
+class AuditReportIn(Input):
     format: Literal["pdf", "xlsx", "json"]
 
 
@@ -1007,7 +1009,7 @@ class ReportIn(Input):
     response={202: JobOut},
     summary="Make a PDF, XLSX or JSON report in the background; poll the job",
 )
-def report(request: ApiRequest, audit_id: int, payload: ReportIn) -> Status[dict[str, object]]:
+def report(request: ApiRequest, audit_id: int, payload: AuditReportIn) -> Status[dict[str, object]]:
     a = audit_for(request.membership, audit_id)
     with transaction.atomic():
         job = job_start(
@@ -1040,7 +1042,7 @@ def _linked(token: str) -> Respondent:
 @router.get(
     "/audit-links/{token}",
     auth=None,
-    response={200: MyAnswersOut, 410: DetailOut},
+    response={200: MyAnswersOut, 410: AuditDetailOut},
     summary="The answers behind a personal link (no sign-in)",
 )
 def link_answers(request: HttpRequest, token: Token) -> Any:
@@ -1054,7 +1056,7 @@ def link_answers(request: HttpRequest, token: Token) -> Any:
 @router.put(
     "/audit-links/{token}",
     auth=None,
-    response={200: MyAnswersOut, 410: DetailOut},
+    response={200: MyAnswersOut, 410: AuditDetailOut},
     summary="Save answers through a personal link",
 )
 def link_save(request: HttpRequest, token: Token, payload: AnswersIn) -> Any:
@@ -1070,7 +1072,7 @@ def link_save(request: HttpRequest, token: Token, payload: AnswersIn) -> Any:
 @router.post(
     "/audit-links/{token}/submit",
     auth=None,
-    response={200: MyAnswersOut, 410: DetailOut},
+    response={200: MyAnswersOut, 410: AuditDetailOut},
     summary="Save and submit through a personal link",
 )
 def link_submit(request: HttpRequest, token: Token, payload: AnswersIn) -> Any:

@@ -34,7 +34,7 @@ from soms.tenancy.requests import ApiRequest
 router = Router(tags=["framework exchange"])
 
 
-class DetailOut(Schema):
+class ExchangeDetailOut(Schema):
     detail: str
 
 
@@ -120,7 +120,7 @@ def _problems(status: int, error: io.FrameworkImportError) -> Status[dict[str, A
     response={
         201: ImportedOut,
         202: JobOut,
-        403: DetailOut,
+        403: ExchangeDetailOut,
         409: ImportClashOut,
         413: ProblemsOut,
         422: ImportProblemsOut,

@@ -18,6 +18,7 @@ from pydantic import ValidationError as PydanticError
 from soms.api.errors import SomsParser
 from soms.core.capacity import CapacityInputError, DemandCsvError
 from soms.core.problems import Invalid, Problem
+from soms.core.safeload import as_json
 from soms.fields import Description, Id, Input, Name
 from soms.jobs.api import JobOut, job_out
 from soms.lazy import lazy_module
@@ -351,12 +352,12 @@ class StudyPatchIn(Input):
     revision: int = Field(ge=1, description="The revision you read; a stale one answers 409")
 
 
-class ConflictOut(Schema):
+class CapacityConflictOut(Schema):
     detail: str
     revision: int
 
 
-class DownloadQuery(Input):
+class CapacityDownloadQuery(Input):
     format: Literal["csv", "svg", "json"] = "json"
     chart: str | None = Field(None, description="For SVG: heatmap, forecast, staffing, simulation or agents")
 
@@ -410,7 +411,9 @@ def study_create(request: ApiRequest, payload: StudyCreateIn) -> Any:
             [{"loc": ["body", "payload", "name"], "type": "value_error", "msg": "must not be blank"}]
         )
     try:
-        inp = INPUT_SCHEMAS[payload.kind].model_validate(payload.inputs)
+        # The inputs came as JSON, but the dict[str, Any] field copied them into plain dicts: marked
+        # again, so that "180" is refused here as in POST /capacity/erlang.
+        inp = INPUT_SCHEMAS[payload.kind].model_validate(as_json(payload.inputs))
     except PydanticError as exc:
         raise _schema_error(exc, ("body", "payload", "inputs")) from None
     read = plan_read(inp, ("body", "payload", "inputs")) if isinstance(inp, PlanInput) else None
@@ -442,7 +445,7 @@ def study_detail(request: ApiRequest, study_id: Id) -> dict[str, Any]:
 
 @router.patch(
     "/capacity/studies/{study_id}",
-    response={200: StudyOut, 409: ConflictOut},
+    response={200: StudyOut, 409: CapacityConflictOut},
     summary="Rename a study (its creator, or an owner or admin); send the revision you read",
 )
 def study_rename(request: ApiRequest, study_id: Id, payload: StudyPatchIn) -> Any:
@@ -473,7 +476,7 @@ def study_rename(request: ApiRequest, study_id: Id, payload: StudyPatchIn) -> An
 
 @router.delete(
     "/capacity/studies/{study_id}",
-    response={204: None, 409: ConflictOut},
+    response={204: None, 409: CapacityConflictOut},
     summary="Delete a study (its creator, or an owner or admin); ?revision= refuses a stale delete",
 )
 def study_delete(request: ApiRequest, study_id: Id, revision: int | None = None) -> Status[Any]:
@@ -509,7 +512,7 @@ def study_delete(request: ApiRequest, study_id: Id, revision: int | None = None)
         }
     },
 )
-def study_download(request: ApiRequest, study_id: Id, query: Query[DownloadQuery]) -> HttpResponse:
+def study_download(request: ApiRequest, study_id: Id, query: Query[CapacityDownloadQuery]) -> HttpResponse:
     study = access.capacity_study_for(request.membership, study_id)
     try:
         return study_download_response(study, query.format, query.chart)

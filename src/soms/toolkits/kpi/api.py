@@ -21,7 +21,7 @@ from soms.tenancy.requests import ApiRequest
 from soms.toolkits.kpi import compute, selectors, services
 from soms.toolkits.kpi.schemas import CsatIn, FcrIn, KpiIn, MeasurementIn, NpsIn, SlaIn
 from soms.toolkits.models.saved import Kpi, KpiMeasurement
-from soms.toolkits.saved.api import ConflictOut, core_error, organisation_of
+from soms.toolkits.saved.api import SavedConflictOut, core_error, organisation_of
 
 router = Router(tags=["kpis"])
 
@@ -65,12 +65,12 @@ class ImportIn(SchemaIn):
     csv: str = Field(description="period,value[,note] with a header line")
 
 
-class ImportOut(Schema):
+class KpiImportOut(Schema):
     created: int
     replaced: int
 
 
-class DetailOut(Schema):
+class KpiDetailOut(Schema):
     detail: str
 
 
@@ -88,7 +88,7 @@ def kpi_list(request: ApiRequest) -> list[dict[str, Any]]:
 
 
 @router.post(
-    "/kpis", response={201: KpiOut, 409: DetailOut}, summary="Define a KPI (owners, admins, managers)"
+    "/kpis", response={201: KpiOut, 409: KpiDetailOut}, summary="Define a KPI (owners, admins, managers)"
 )
 def kpi_create(request: ApiRequest, payload: KpiIn) -> Status:  # type: ignore[type-arg]
     try:
@@ -112,7 +112,7 @@ def kpi_detail(request: ApiRequest, kpi_id: int) -> dict[str, Any]:
 
 @router.put(
     "/kpis/{kpi_id}",
-    response={200: KpiOut, 409: ConflictOut},
+    response={200: KpiOut, 409: SavedConflictOut},
     summary="Change a KPI's definition and thresholds; send the revision you read",
 )
 def kpi_update(request: ApiRequest, kpi_id: int, payload: KpiUpdateIn) -> Any:
@@ -133,7 +133,7 @@ def kpi_update(request: ApiRequest, kpi_id: int, payload: KpiUpdateIn) -> Any:
 
 
 @router.delete(
-    "/kpis/{kpi_id}", response={204: None, 409: ConflictOut}, summary="Delete a KPI and its measurements"
+    "/kpis/{kpi_id}", response={204: None, 409: SavedConflictOut}, summary="Delete a KPI and its measurements"
 )
 def kpi_delete(request: ApiRequest, kpi_id: int, revision: int | None = None) -> Status:  # type: ignore[type-arg]
     kpi = _kpi(request, kpi_id)
@@ -223,7 +223,7 @@ def _import_text(request: ApiRequest) -> str:
 
 @router.post(
     "/kpis/{kpi_id}/measurements/import",
-    response={200: ImportOut},
+    response={200: KpiImportOut},
     summary="Import measurements from CSV (period,value[,note]); all or nothing, problems by row and column",
     openapi_extra=IMPORT_BODY,
 )
@@ -256,7 +256,7 @@ def measurement_delete(request: ApiRequest, kpi_id: int, measurement_id: int) ->
     return Status(204, None)
 
 
-class DownloadQuery(SchemaIn):
+class KpiDownloadQuery(SchemaIn):
     format: Literal["csv", "svg", "json"] = "json"
 
 
@@ -273,7 +273,7 @@ class DownloadQuery(SchemaIn):
         }
     },
 )
-def kpi_download(request: ApiRequest, kpi_id: int, query: Query[DownloadQuery]) -> HttpResponse:
+def kpi_download(request: ApiRequest, kpi_id: int, query: Query[KpiDownloadQuery]) -> HttpResponse:
     kpi = Kpi.objects.prefetch_related("measurements").get(pk=_kpi(request, kpi_id).pk)
     return compute.kpi_download_response(kpi, query.format)
 

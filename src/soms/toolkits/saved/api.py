@@ -63,12 +63,12 @@ class AnalysisOut(Schema):
     results: dict[str, Any]
 
 
-class ConflictOut(Schema):
+class SavedConflictOut(Schema):
     detail: str
     revision: int
 
 
-class DownloadQuery(SchemaIn):
+class SavedDownloadQuery(SchemaIn):
     format: Literal["csv", "svg", "json"] = "json"
     chart: str | None = Field(None, description="For SVG: which picture (value streams: current or future)")
 
@@ -184,7 +184,7 @@ def saved_router(kind: SavedKind) -> Router:
 
     @router.put(
         f"{base}/{{result_id}}",
-        response={200: ResultOut, 409: ConflictOut},
+        response={200: ResultOut, 409: SavedConflictOut},
         summary=f"Replace a {kind.label}'s name and inputs (its author, or an owner or admin); send the revision you read",
         operation_id=f"{rk}_update",
     )
@@ -217,7 +217,7 @@ def saved_router(kind: SavedKind) -> Router:
 
     @router.delete(
         f"{base}/{{result_id}}",
-        response={204: None, 409: ConflictOut},
+        response={204: None, 409: SavedConflictOut},
         summary=f"Delete a {kind.label} (its author, or an owner or admin); ?revision= refuses a stale delete",
         operation_id=f"{rk}_delete",
     )
@@ -252,7 +252,7 @@ def saved_router(kind: SavedKind) -> Router:
             }
         },
     )
-    def download(request: ApiRequest, result_id: int, query: Query[DownloadQuery]) -> HttpResponse:
+    def download(request: ApiRequest, result_id: int, query: Query[SavedDownloadQuery]) -> HttpResponse:
         result = _get(request, result_id)
         try:
             return result_download_response(kind, result, query.format, query.chart)

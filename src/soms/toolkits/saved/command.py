@@ -14,6 +14,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from pydantic import ValidationError as PydanticError
 from rich.console import Console
 
+from soms.core.problems import Invalid
+from soms.core.safeload import json_loads
 from soms.core.toolkit_input import ToolkitInputError
 from soms.tenancy.models import Organisation
 from soms.toolkits.saved import selectors, services
@@ -71,9 +73,15 @@ class SavedKindCommand(BaseCommand):
         except UnicodeDecodeError:
             raise CommandError(f"FILE: {path} is not UTF-8 text") from None
         try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise CommandError(f"FILE: not JSON ({exc.msg} at line {exc.lineno})") from None
+            # The API's reader: a key given twice, deep nesting and 5,000-digit numbers are named
+            # problems, and "12" where a number belongs is refused as it is in the API's body.
+            return json_loads(text, refuse_nul=False)
+        except Invalid as exc:
+            problem = exc.problems[0]
+            if problem.type == "json_invalid" and problem.loc:
+                what = problem.msg.removeprefix("malformed JSON: ")
+                raise CommandError(f"FILE: not JSON ({what} at {problem.location})") from None
+            raise CommandError(f"FILE: {problem}") from None
 
     def _analyse(self, o: dict[str, Any]) -> None:
         if o["save"] and not (o["org"] and o["name"]):

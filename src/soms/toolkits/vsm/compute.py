@@ -23,7 +23,7 @@ from soms.toolkits.saved.kinds import SavedKind, plain
 TimeUnit = Literal["minutes", "hours", "days"]
 
 
-class StepIn(NulFree):
+class ValueStreamStepIn(NulFree):
     model_config = ConfigDict(extra="forbid")
 
     key: str | None = Field(None, max_length=40, description="Unique in the map; defaults to the position")
@@ -52,7 +52,7 @@ class ReworkIn(NulFree):
 class StateIn(NulFree):
     model_config = ConfigDict(extra="forbid")
 
-    steps: list[StepIn] = Field(..., max_length=vsm.MAX_STEPS)
+    steps: list[ValueStreamStepIn] = Field(..., max_length=vsm.MAX_STEPS)
     rework: list[ReworkIn] = Field(default_factory=list, max_length=vsm.MAX_REWORK_LOOPS)
 
 
@@ -65,7 +65,7 @@ class ValueStreamInput(NulFree):
 
 
 def normalise(state: StateIn) -> StateIn:
-    steps: list[StepIn] = []
+    steps: list[ValueStreamStepIn] = []
     for i, s in enumerate(state.steps):
         key = (s.key or "").strip() or str(i + 1)
         after = s.after if s.after is not None else ([steps[-1].key or ""] if steps else [])

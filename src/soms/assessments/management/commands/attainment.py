@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import json
 from argparse import ArgumentParser
-from datetime import date
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
 from soms.assessments.management.commands._common import organisation
+from soms.core.dates import parse_day
 
 
 class Command(BaseCommand):
@@ -76,9 +76,9 @@ class Command(BaseCommand):
         at = None
         if options["at"]:
             try:
-                at = date.fromisoformat(options["at"])
-            except ValueError:
-                raise CommandError(f"--at {options['at']!r} is not a date (YYYY-MM-DD).") from None
+                at = parse_day(options["at"])
+            except ValueError as exc:
+                raise CommandError(f"--at: {exc}.") from None
         version = self._version(org, person, options)
         view, result = attainment_at(person, version, at)
         if options["json"]:
