@@ -3,6 +3,7 @@ who may, what they show, and bad input named with nothing written."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -272,6 +273,12 @@ def test_import_api(org: Any, soms_version: Any) -> None:
     )
 
 
+def _level_form(html: str, level_id: int) -> str:
+    """The validity page's form of one level."""
+    start = html.index(f'<input type="hidden" name="level" value="{level_id}">')
+    return html[start : html.index("</form>", start)]
+
+
 def test_validity_page_and_api(org: Any, soms_version: Any) -> None:
     charlie = _charlie_practitioner(org, soms_version)
     admin = org.world.client_for(org.world.alice)
@@ -288,6 +295,20 @@ def test_validity_page_and_api(org: Any, soms_version: Any) -> None:
     assert html.count('class="validity-option"') >= 2 * Level.objects.filter(version=soms_version).count()
     bad = admin.post(url, {"level": foundation.pk, "choice": "months", "months": "0"})
     assert bad.status_code == 422 and "between 1 and 600" in bad.content.decode()
+    assert not ValidityOverride.objects.exists()
+    # The refused field keeps what was typed (0), not the stored value; the other levels show theirs.
+    refused = _level_form(bad.content.decode(), foundation.pk)
+    assert 'name="months" min="1" max="600" value="0"' in refused and 'aria-invalid="true"' in refused
+    assert re.search(r'value="months"\s+checked', refused) and not re.search(
+        r'value="never"\s+checked', refused
+    )
+    other = Level.objects.filter(version=soms_version).exclude(pk=foundation.pk).order_by("rank").first()
+    assert other is not None
+    kept = _level_form(bad.content.decode(), other.pk)
+    assert f'value="{other.validity_months or ""}"' in kept and "aria-invalid" not in kept
+    # A non-number is refused the same way, the text typed kept.
+    word = admin.post(url, {"level": foundation.pk, "choice": "months", "months": "six"})
+    assert word.status_code == 422 and 'value="six"' in _level_form(word.content.decode(), foundation.pk)
     with jobs_run():
         done = admin.post(url, {"level": foundation.pk, "choice": "months", "months": "6"})
     assert done.status_code == 302 and "/jobs/" in done["Location"]

@@ -93,6 +93,9 @@ def test_bar_chart_with_range_reference_and_highlight():
     bars = root.findall(f".//{SVG}g[@class='bars']/{SVG}rect")
     assert len(bars) == 3
     assert "14: value 0.89 (range 0.80–0.95)" in bars[2].find(f"{SVG}title").text
+    # A highlighted bar says so in words and has a dashed edge: not told apart by colour alone.
+    assert bars[2].find(f"{SVG}title").text.endswith("; highlighted") and bars[2].get("stroke-dasharray")
+    assert not bars[1].get("stroke-dasharray")
     assert root.find(f".//{SVG}line[@class='reference']") is not None
     # Hundreds of bars: the range becomes one band instead of unreadable whiskers.
     dense = parse(bar_chart([""] * 400, [1] * 400, low=[0] * 400, high=[2] * 400, title="Dense"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -79,54 +80,97 @@ def test_person_page_suggests_from_the_gap_and_adds_to_the_plan(skilled: Any, so
     assert "Coaching: Demand" not in client.get(url).content.decode()
 
 
+def _form_key(html: str) -> str:
+    """The key of the form "Add an action of your own"."""
+    found = re.search(r'name="idempotency_key" value="([^"]+)"', html.split('class="action-form"', 1)[1])
+    assert found, "the form carries no idempotency key"
+    return found.group(1)
+
+
 def test_add_to_plan_sent_twice_adds_the_action_once(skilled: Any, soms_version: Any) -> None:
-    # A double click sends the same form twice; the second answer is the one the browser shows.
+    # A double click sends the same form, with the same one-time key, twice; the second answer is
+    # the one the browser shows.
     sam = skilled.people["E003"]
     client = skilled.world.client_for(skilled.priya, skilled.world.org_a)
     html = client.get(reverse("insights-person", args=[sam.pk])).content.decode()
     assert html.count('class="inline-form suggestion" data-submit-once') >= 1
+    keys = re.findall(r'name="idempotency_key" value="([^"]+)"', html)
+    assert len(keys) >= 2 and len(set(keys)) == len(keys)  # one key per form drawn
     element = soms_version.elements.get(code=DC)
     form = {
         "version": soms_version.pk,
         "element": element.pk,
         "kind": "coaching",
         "title": "Coaching on demand",
+        "source": "gap",
+        "idempotency_key": keys[0],
     }
     url = reverse("insights-action-create", args=[sam.pk])
-    assert client.post(url, {**form, "source": "gap"}).status_code == 302
-    again = client.post(url, {**form, "source": "gap"}, follow=True)
-    assert again.status_code == 200
-    assert "already in the plan" in again.content.decode()
+    first = client.post(url, form)
+    assert first.status_code == 302
+    again = client.post(url, form)
+    assert again.status_code == 302 and again["Location"] == first["Location"]
+    shown = client.get(again["Location"]).content.decode()
+    assert "is already in the plan; nothing was added again" in shown
     assert DevelopmentAction.objects.filter(person=sam).count() == 1
-    # Another kind for the same element is a different action, and is added.
-    assert client.post(url, {**form, "kind": "course"}).status_code == 302
-    assert DevelopmentAction.objects.filter(person=sam).count() == 2
 
 
-def test_the_same_action_later_is_added_again(skilled: Any, soms_version: Any) -> None:
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from soms.insights.services.plans import DUPLICATE_WINDOW
-
+def test_the_same_action_from_a_fresh_form_is_added_again(skilled: Any, soms_version: Any) -> None:
+    # Two identical actions on purpose (the course taken twice): each form drawn has its own key.
     sam = skilled.people["E003"]
     client = skilled.world.client_for(skilled.priya, skilled.world.org_a)
     element = soms_version.elements.get(code=DC)
-    form = {
-        "version": soms_version.pk,
-        "element": element.pk,
-        "kind": "coaching",
-        "title": "Coaching on demand",
-    }
     url = reverse("insights-action-create", args=[sam.pk])
-    assert client.post(url, form).status_code == 302
-    # Moved back in time rather than waiting: outside the window it is a deliberate second one.
-    DevelopmentAction.objects.filter(person=sam).update(
-        created_at=timezone.now() - DUPLICATE_WINDOW - timedelta(seconds=1)
-    )
-    assert client.post(url, form).status_code == 302
-    assert DevelopmentAction.objects.filter(person=sam).count() == 2
+    page = reverse("insights-person", args=[sam.pk])
+    for _ in range(2):
+        key = _form_key(client.get(page).content.decode())
+        form = {"version": soms_version.pk, "element": element.pk, "kind": "course", "title": "ITIL course"}
+        assert client.post(url, form | {"idempotency_key": key}).status_code == 302
+    assert DevelopmentAction.objects.filter(person=sam, title="ITIL course").count() == 2
+
+
+def test_a_form_sent_again_with_other_values_is_refused_and_drawn_with_a_new_key(
+    skilled: Any, soms_version: Any
+) -> None:
+    sam = skilled.people["E003"]
+    client = skilled.world.client_for(skilled.priya, skilled.world.org_a)
+    element = soms_version.elements.get(code=DC)
+    url = reverse("insights-action-create", args=[sam.pk])
+    form = {"version": soms_version.pk, "element": element.pk, "kind": "course", "idempotency_key": "k-1"}
+    assert client.post(url, form | {"title": "ITIL course"}).status_code == 302
+    changed = client.post(url, form | {"title": "Lean course"})
+    assert changed.status_code == 422
+    html = changed.content.decode()
+    assert "already sent with other values" in html and 'value="Lean course"' in html
+    fresh = _form_key(html)
+    assert fresh != "k-1"
+    assert client.post(url, form | {"title": "Lean course", "idempotency_key": fresh}).status_code == 302
+    assert sorted(DevelopmentAction.objects.filter(person=sam).values_list("title", flat=True)) == [
+        "ITIL course",
+        "Lean course",
+    ]
+
+
+def test_a_refused_form_keeps_its_key_and_adds_once_corrected(skilled: Any, soms_version: Any) -> None:
+    sam = skilled.people["E003"]
+    client = skilled.world.client_for(skilled.priya, skilled.world.org_a)
+    element = soms_version.elements.get(code=DC)
+    url = reverse("insights-action-create", args=[sam.pk])
+    form = {"version": soms_version.pk, "element": element.pk, "kind": "course", "idempotency_key": "k-9"}
+    refused = client.post(url, form | {"title": "   "})
+    assert refused.status_code == 422 and _form_key(refused.content.decode()) == "k-9"
+    assert client.post(url, form | {"title": "ITIL course"}).status_code == 302
+    assert DevelopmentAction.objects.filter(person=sam).count() == 1
+
+
+def test_a_malformed_form_key_is_named(skilled: Any, soms_version: Any) -> None:
+    sam = skilled.people["E003"]
+    client = skilled.world.client_for(skilled.priya, skilled.world.org_a)
+    element = soms_version.elements.get(code=DC)
+    form = {"version": soms_version.pk, "element": element.pk, "kind": "course", "title": "ITIL"}
+    r = client.post(reverse("insights-action-create", args=[sam.pk]), form | {"idempotency_key": 'a"b'})
+    assert r.status_code == 422 and "idempotency key" in r.content.decode()
+    assert not DevelopmentAction.objects.filter(person=sam).exists()
 
 
 def test_status_change_with_a_stale_revision_is_a_conflict(skilled: Any, soms_version: Any) -> None:

@@ -81,3 +81,38 @@ def test_forms_services_and_the_database_refuse_an_id_that_differs_only_in_case(
     )
     assert saved.status_code == 302
     assert Person.objects.get(pk=org.people["E006"].pk).manager == org.people["E001"]
+
+
+def test_the_person_form_names_a_taken_id_alongside_a_bad_e_mail(org: Org) -> None:
+    """Both errors in one answer, not the id only on the next try once the e-mail is fixed."""
+    a, alice = org.world.org_a, org.world.alice
+    client = org.world.client_for(alice, a)
+    before = Person.objects.filter(organisation=a).count()
+    typed = {
+        "employee_id": "e001",
+        "name": "Twin",
+        "email": "not-an-email",
+        "job_title": "Typist",
+        "active": "on",
+    }
+    refused = client.post("/people/new/", typed)
+    assert refused.status_code == 400
+    errors = refused.context["form"].errors
+    assert errors["employee_id"] == ["'e001' is already used in this organisation"]
+    assert "email" in errors
+    page = refused.content.decode()
+    assert "is already used in this organisation" in page
+    assert 'value="e001"' in page and 'value="not-an-email"' in page and 'value="Typist"' in page
+    assert Person.objects.filter(organisation=a).count() == before
+    # On the edit page: one's own id (in any case) is not "taken"; another person's is.
+    url = f"/people/{org.people['E006'].pk}/edit/"
+    edit = {"employee_id": "e006", "name": "Fred Finance", "email": "bad", "revision": "1", "active": "on"}
+    own = client.post(url, edit)
+    assert own.status_code == 400 and list(own.context["form"].errors) == ["email"]
+    other = client.post(url, {**edit, "employee_id": "E002"})
+    assert other.status_code == 400 and set(other.context["form"].errors) == {"employee_id", "email"}
+    # Another organisation's ids are no concern here.
+    person_create(organisation=org.world.org_b, actor=org.world.bob, employee_id="B1", name="Elsewhere")
+    free = client.post("/people/new/", {**typed, "employee_id": "b1"})
+    assert list(free.context["form"].errors) == ["email"]
+    assert Person.objects.get(pk=org.people["E006"].pk).employee_id == "E006"

@@ -157,6 +157,7 @@ def test_every_bad_row_is_reported_and_nothing_is_written(org, builtin):
         (2, "role_profiles"),
         (3, "unit"),
         (3, "start_date"),
+        (3, "manager_employee_id"),  # GHOST: named with the row's other problems
         (4, "employee_id"),
         (5, "employee_id"),
         (6, "name"),
@@ -181,6 +182,34 @@ def test_unknown_managers_and_cycles_are_named(org):
     in_file = csv_bytes([["employee_id", "name", "manager_employee_id"], ["A", "A", "B"], ["B", "B", "A"]])
     plan, _ = run(org.world.org_a, in_file)
     assert {p.row for p in plan.problems} == {2, 3}
+
+
+def test_an_unknown_manager_is_reported_with_the_rows_other_problems(org):
+    """Not only once the row's date and e-mail are fixed: one answer names every problem."""
+    before = Person.objects.count()
+    content = csv_bytes(
+        [
+            ["employee_id", "name", "email", "manager_employee_id", "start_date"],
+            ["N1", "New One", "not-an-email", "W999", "31/01/2024"],
+            ["N2", "New Two", "", "N1", ""],  # N1 is in the file, though its row is refused
+            ["N3", "New Three", "", "E001", "2024-02-30"],  # E001 is in the organisation
+        ]
+    )
+    plan, result = run(org.world.org_a, content)
+    assert result is None
+    found = [(p.row, p.column, p.value) for p in plan.problems]
+    assert found == [
+        (2, "email", "not-an-email"),
+        (2, "manager_employee_id", "W999"),
+        (2, "start_date", "31/01/2024"),
+        (4, "start_date", "2024-02-30"),
+    ]
+    reasons = {(p.row, p.column): p.reason for p in plan.problems}
+    assert (
+        reasons[(2, "manager_employee_id")]
+        == "no person with this employee id in the file or the organisation"
+    )
+    assert Person.objects.count() == before
 
 
 def test_columns_unknown_missing_or_doubled(org):

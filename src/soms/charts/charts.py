@@ -8,18 +8,23 @@ from dataclasses import dataclass
 from soms.charts.svg import (
     GRID,
     INK,
+    KEY_ROW,
     MUTED,
     PALETTE,
     Frame,
     chart_id,
+    draw_key,
     esc,
     finite,
+    fit_text,
     fmt,
     header,
     is_number,
+    key_lines,
     legend,
     nice_ticks,
     open_svg,
+    text_width,
     title_extra,
     x_labels,
     y_axis,
@@ -30,6 +35,8 @@ Number = float | int | None
 # A sequential blue scale, light to dark: readable for the common colour-vision deficiencies.
 _SCALE = ((0.0, (239, 244, 250)), (0.35, (158, 194, 230)), (0.7, (47, 111, 182)), (1.0, (16, 46, 92)))
 MISSING_FILL = "#d5d9df"
+# Highlighted bars differ by a dashed dark edge as well as by colour (and say so in their <title>).
+HIGHLIGHT_EDGE = f' stroke="{INK}" stroke-width="1.5" stroke-dasharray="4 2"'
 
 
 def colour_for(fraction: float) -> str:
@@ -73,16 +80,28 @@ def heatmap(
     values = finite(v for r in matrix for v in r)
     low, high = (min(values), max(values)) if values else (0.0, 1.0)
     span = high - low or 1.0
-    # Row names longer than this are cut from the front (a unit path keeps its last parts).
-    most = 44
+    # Row names longer than this are cut from the front (a unit path keeps its last parts); on a
+    # narrow drawing they take at most 40 % of it, so that the cells keep some room.
+    most = min(44, max(int((0.4 * width - 16) / text_width("x")), 8))
     longest = min(max((len(s) for s in row_labels), default=0), most)
-    left = 16 + 7.5 * longest
+    left = 16 + text_width("x" * longest)
     extra = title_extra(title, width)
-    # The colour scale and the "missing" swatch share a row when they fit, else take two.
-    lw = min(280.0, (width - left - 16) * 0.5)
-    gx = left + 10 + 6.6 * len(value_label)
-    two_rows = gx + lw + 44 + 6.6 * len(missing_label) > width - 8
-    bottom = 78 + (24 if two_rows else 0)
+    low_text, high_text = value_format.format(low), value_format.format(high)
+    # The legend: the value's name, a colour scale from the smallest to the largest value (written
+    # under its ends) and the "missing" swatch, in one row where they fit, else one row each; it
+    # starts under the cells, or at the left edge where long row names leave too little room.
+    lw = min(280.0, max((width - left - 16) * 0.5, text_width(low_text) + text_width(high_text) + 16))
+    parts = [text_width(value_label) + 10, lw + 24, 20 + text_width(missing_label)]
+    lx = left if left + sum(parts) <= width - 8 else 16.0
+    places: list[tuple[float, int]] = []
+    cursor, line = lx, 0
+    for part in parts:
+        if cursor > lx and cursor + part > width - 8:
+            cursor, line = lx, line + 1
+        places.append((cursor, line))
+        cursor += part
+    legend_rows = places[-1][1] + 1
+    bottom = 78 + 40 * (legend_rows - 1)
     frame = Frame(width, 64 + extra + rows * cell_height + bottom, left, 16, 36 + extra, bottom, 0, 1)
     cw = frame.plot_width / max(cols, 1)
     if not description:
@@ -120,11 +139,9 @@ def heatmap(
     grid_bottom = Frame(width, frame.top + rows * cell_height + 2, left, 16, frame.top, 0, 0, 1)
     if every_column and cw >= 24:
         base = frame.top + rows * cell_height + 2
-        # Room for the name and its ellipsis with a gap to the next (wide capitals: 0.66 em).
-        fit = max(int((cw - 6) / (0.66 * 12)), 3)
         out.append('<g class="axis x-axis">')
         for j, name in enumerate(col_labels):
-            label = name if len(name) <= fit else name[: fit - 1].rstrip() + "…"
+            label = fit_text(name, cw - 6)  # with a gap to the next
             out.append(
                 f'<text x="{frame.left + (j + 0.5) * cw:.1f}" y="{base + 17:g}" text-anchor="middle" fill="{MUTED}">'
                 f"<title>{esc(name)}</title>{esc(label)}</text>"
@@ -139,16 +156,16 @@ def heatmap(
         + "".join(f'<stop offset="{p:g}" stop-color="{colour_for(p)}"/>' for p, _ in _SCALE)
         + "</linearGradient></defs>"
     )
+    (nx, nrow), (gx, grow), (mx, mrow) = places
+    label_y, gy, my = ly + 40 * nrow, ly + 40 * grow, ly + 40 * mrow
     out.append(
-        f'<g class="legend"><text x="{frame.left:.1f}" y="{ly + 11:.1f}" fill="{MUTED}">{esc(value_label)}</text>'
+        f'<g class="legend"><text x="{nx:.1f}" y="{label_y + 11:.1f}" fill="{MUTED}">{esc(value_label)}</text>'
     )
     out.append(
-        f'<rect x="{gx:.1f}" y="{ly:.1f}" width="{lw:.1f}" height="14" fill="url(#{ident}-scale)" stroke="{GRID}"/>'
-        f'<text x="{gx:.1f}" y="{ly + 28:.1f}" fill="{MUTED}">{esc(value_format.format(low))}</text>'
-        f'<text x="{gx + lw:.1f}" y="{ly + 28:.1f}" text-anchor="end" fill="{MUTED}">'
-        f"{esc(value_format.format(high))}</text>"
+        f'<rect x="{gx:.1f}" y="{gy:.1f}" width="{lw:.1f}" height="14" fill="url(#{ident}-scale)" stroke="{GRID}"/>'
+        f'<text x="{gx:.1f}" y="{gy + 28:.1f}" fill="{MUTED}">{esc(low_text)}</text>'
+        f'<text x="{gx + lw:.1f}" y="{gy + 28:.1f}" text-anchor="end" fill="{MUTED}">{esc(high_text)}</text>'
     )
-    mx, my = (frame.left, ly + 40) if two_rows else (gx + lw + 24, ly)
     out.append(
         f'<rect x="{mx:.1f}" y="{my:.1f}" width="14" height="14" fill="{MISSING_FILL}"/>'
         f'<text x="{mx + 20:.1f}" y="{my + 11:.1f}" fill="{MUTED}">{esc(missing_label)}</text></g>'
@@ -320,11 +337,16 @@ def bar_chart(
     height: float = 320,
     value_format: str = "{:g}",
     ident: str | None = None,
+    categories: bool = False,
 ) -> str:
     """Bars (one per label) with an optional low–high range drawn as a whisker, and a reference line.
 
     With hundreds of bars (a week of half-hours) bars touch and read as a step chart; the
     range then becomes a shaded band, which stays legible where whiskers would not.
+
+    `categories`: the labels are names (elements), not points on a scale, so none may be thinned
+    out; where they do not fit under their bars (a phone), the bars are numbered and a key under
+    the chart names each.
     """
     count = len(labels)
     if len(values) != count:
@@ -343,8 +365,14 @@ def bar_chart(
     frame = Frame(width, height, 64, 20, plot_top, 48 if x_label else 34, ticks[0], ticks[-1])
     slot = frame.plot_width / max(count, 1)
     dense = slot < 6
+    numbered = categories and any(text_width(label) + 8 > slot for label in labels)
+    keyed = key_lines(labels, width) if numbered else []
     out = open_svg(
-        width, height, ident, title, description or _bar_summary(labels, values, low, high, value_name)
+        width,
+        height + (KEY_ROW * len(keyed) + 4 if keyed else 0),
+        ident,
+        title,
+        description or _bar_summary(labels, values, low, high, value_name),
     )
     out += y_axis(frame, ticks, y_label)
     base = frame.y(max(0.0, ticks[0]))
@@ -368,13 +396,16 @@ def bar_chart(
         x = frame.x_slot(i, count)
         y = frame.y(float(v))
         gap = 0 if dense else min(slot * 0.18, 4)
-        fill = PALETTE[2] if highlight is not None and highlight[i] else PALETTE[0]
-        tip = f"{labels[i]}: {value_name} {value_format.format(v)}"
+        marked = highlight is not None and highlight[i]
+        fill = PALETTE[2] if marked else PALETTE[0]
+        tip = f"{f'{i + 1}. ' if numbered else ''}{labels[i]}: {value_name} {value_format.format(v)}"
         if low is not None and high is not None and is_number(low[i]) and is_number(high[i]):
             tip += f" ({range_name} {value_format.format(low[i])}–{value_format.format(high[i])})"
+        if marked:
+            tip += f"; {highlight_name}"
         out.append(
             f'<rect x="{x + gap / 2:.2f}" y="{min(y, base):.1f}" width="{max(slot - gap, 0.5):.2f}" '
-            f'height="{abs(base - y):.1f}" fill="{fill}" fill-opacity="{0.75 if dense else 0.9}">'
+            f'height="{abs(base - y):.1f}" fill="{fill}" fill-opacity="{0.75 if dense else 0.9}"{HIGHLIGHT_EDGE if marked else ""}>'
             f"<title>{esc(tip)}</title></rect>"
         )
     out.append("</g>")
@@ -408,8 +439,10 @@ def bar_chart(
             )
         )
     if highlight is not None and any(highlight):
-        items.append((f'<rect width="14" height="10" fill="{PALETTE[2]}"/>', highlight_name))
-    out += x_labels(frame, labels, centred=True, label=x_label)
+        items.append((f'<rect width="14" height="10" fill="{PALETTE[2]}"{HIGHLIGHT_EDGE}/>', highlight_name))
+    shown = [str(k) for k in range(1, count + 1)] if numbered else labels
+    out += x_labels(frame, shown, centred=True, label=x_label)
+    out += draw_key(keyed, 16, height + 6)
     out += legend(items, frame.left, legend_y, width - 8)
     out.append("</svg>")
     return "\n".join(out)

@@ -24,6 +24,7 @@ from soms.charts.svg import (
     legend,
     legend_rows,
     open_svg,
+    title_extra,
 )
 
 # Dash patterns and marker shapes per series, so that series differ without colour.
@@ -137,13 +138,17 @@ def _draw(
     ident = chart_id(title, ident)
     n = len(axes)
     count = max(len(rings), 1)
+    # A title that wraps (a long name on a phone) pushes the whole drawing down, clear of the
+    # name above the top spoke.
+    extra = title_extra(title, width)
     height = width * 0.8 + 40
-    cx, cy = width / 2, 40 + (height - 70) / 2
+    cx, cy = width / 2, 40 + extra + (height - 70) / 2
+    height += extra
     # Room beside the outer ring for the axis names; a narrow (phone) drawing wraps them shorter
     # and writes the ring names as large as the rest, since it is shown smaller.
     narrow = width < 500
     margin, wrap, ring_size = (92, 10, 12) if narrow else (135, 18, 10)
-    radius = min(width / 2 - margin, (height - 120) / 2)
+    radius = min(width / 2 - margin, (height - extra - 120) / 2)
     marks, key = _ring_marks(rings, width) if narrow else (list(rings), [])
     legend_y = height - 14
     # The legend's further rows (three series on a phone take two) and the key go below it.

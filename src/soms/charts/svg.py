@@ -104,12 +104,29 @@ class Frame:
 # The width a chart is drawn at for a phone (see for_screens): at 390 px a card holds about 330
 # px, so 12-unit text shows at about 11 px.
 PHONE_WIDTH = 360.0
-# An average character of the sans-serif text, in ems (for fitting titles and legends).
-CHAR_EM = 0.56
-# The title is bold, which runs wider: at CHAR_EM a wrapped title's first line ran off both edges.
-TITLE_EM = 0.63
+# An average character of the sans-serif text, in ems (for fitting titles, labels and legends).
+# Measured in Chromium with DejaVu Sans (what system-ui is on a Debian machine): words and names
+# run 0.50-0.57 em a character, dates and figures 0.58; 0.56 let "% meeting requirement" out.
+CHAR_EM = 0.6
+# The title is bold, which runs wider (0.57-0.64 em measured the same way).
+TITLE_EM = 0.66
 TITLE_SIZE = 15.0
 SMALLEST_TITLE = 12.0
+
+
+def text_width(text: str, size: float = 12.0, *, bold: bool = False) -> float:
+    """How wide a piece of text is drawn, near enough to keep it inside the drawing: every chart
+    lays its words out with this, and the tests check the layout with it."""
+    return (TITLE_EM if bold else CHAR_EM) * size * len(text)
+
+
+def fit_text(text: str, room: float, size: float = 12.0) -> str:
+    """The text, cut with an ellipsis where it would be wider than ``room`` (the whole text then
+    belongs in a <title> beside it)."""
+    if text_width(text, size) <= room:
+        return text
+    keep = max(int(room / (CHAR_EM * size)) - 1, 1)
+    return text[:keep].rstrip() + "…"
 
 
 def title_lines(title: str, width: float) -> tuple[list[str], float]:
@@ -187,13 +204,19 @@ def x_labels(frame: Frame, labels: Sequence[str], *, centred: bool, label: str =
         f'<line x1="{frame.left:g}" x2="{frame.width - frame.right:g}" y1="{base:g}" y2="{base:g}" stroke="{MUTED}"/>'
     )
     shown = [i for i, text in enumerate(labels) if text]
-    widest = max((len(labels[i]) for i in shown), default=0)
-    every = label_step(len(shown), frame.plot_width, per_label=7.0 * widest + 14)
+    widest = max((text_width(labels[i]) for i in shown), default=0.0)
+    every = label_step(len(shown), frame.plot_width, per_label=widest + 14)
     for i in shown[::every]:
         x = frame.x_slot(i + (0.5 if centred else 0.0), count)
         out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{base:g}" y2="{base + 4:g}" stroke="{MUTED}"/>')
+        # A label wider than the plot is cut; one at either end is moved in so that it is not
+        # drawn past the edge of the drawing (the tick still marks its place).
+        text = fit_text(labels[i], frame.width - 4)
+        half = text_width(text) / 2
+        tx = min(max(x, 2 + half), frame.width - 2 - half)
+        named = f"<title>{esc(labels[i])}</title>" if text != labels[i] else ""
         out.append(
-            f'<text x="{x:.1f}" y="{base + 17:g}" text-anchor="middle" fill="{MUTED}">{esc(labels[i])}</text>'
+            f'<text x="{tx:.1f}" y="{base + 17:g}" text-anchor="middle" fill="{MUTED}">{named}{esc(text)}</text>'
         )
     if label:
         out.append(
@@ -219,7 +242,7 @@ def _legend_places(names: Sequence[str], x: float, right: float | None) -> list[
     places = []
     cursor, row = x, 0
     for name in names:
-        size = 30 + 6.6 * len(name)
+        size = 30 + text_width(name)
         if right is not None and cursor > x and cursor + size - 12 > right:
             cursor, row = x, row + 1
         places.append((cursor, row))
@@ -240,10 +263,51 @@ def legend(items: Sequence[tuple[str, str]], x: float, y: float, right: float | 
         items, _legend_places([n for _, n in items], x, right), strict=True
     ):
         yy = y + row * LEGEND_ROW
+        # A name longer than a whole row (a phone's) is cut there, and said in full in its <title>.
+        shown = name if right is None else fit_text(name, right - cursor - 18)
+        named = f"<title>{esc(name)}</title>" if shown != name else ""
         out.append(f'<g transform="translate({cursor:.1f} {yy - 9:.1f})">{swatch}</g>')
-        out.append(f'<text x="{cursor + 18:.1f}" y="{yy:.1f}">{esc(name)}</text>')
+        out.append(f'<text x="{cursor + 18:.1f}" y="{yy:.1f}">{named}{esc(shown)}</text>')
     out.append("</g>")
     return out
+
+
+KEY_ROW = 16.0
+
+
+def key_lines(names: Sequence[str], width: float) -> list[tuple[bool, str]]:
+    """A numbered key ("1 Customer engagement · 2 Demand") in lines that fit ``width``, for a
+    narrow drawing that writes 1, 2, 3 beside its marks where the names have no room. A name
+    longer than a line goes on in the next, indented (True: a line that goes on with a name)."""
+    room = width - 32
+    lines: list[tuple[bool, str]] = []
+    for k, name in enumerate(names, start=1):
+        item = f"{k} {name}"
+        if lines and text_width(f"{lines[-1][1]} · {item}") <= room:
+            lines[-1] = (lines[-1][0], f"{lines[-1][1]} · {item}")
+            continue
+        words, line, more = item.split(), "", False
+        for word in words:
+            word = fit_text(word, room - KEY_INDENT)
+            if line and text_width(f"{line} {word}") > room - (KEY_INDENT if more else 0):
+                lines.append((more, line))
+                line, more = word, True
+            else:
+                line = f"{line} {word}" if line else word
+        lines.append((more, line))
+    return lines
+
+
+KEY_INDENT = 14.0
+
+
+def draw_key(lines: Sequence[tuple[bool, str]], x: float, y: float) -> list[str]:
+    """The key's lines from baseline ``y`` down, KEY_ROW apart."""
+    return [
+        f'<text class="key" x="{x + (KEY_INDENT if more else 0):g}" y="{y + KEY_ROW * k:.1f}" fill="{MUTED}">'
+        f"{esc(line)}</text>"
+        for k, (more, line) in enumerate(lines)
+    ]
 
 
 def header(title: str, width: float, legend_names: Sequence[str], left: float) -> tuple[float, float]:

@@ -10,7 +10,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from soms.charts.svg import GRID, INK, MUTED, PALETTE, Frame, chart_id, esc, fmt, nice_ticks, open_svg
+from soms.charts.svg import (
+    GRID,
+    INK,
+    KEY_ROW,
+    MUTED,
+    PALETTE,
+    Frame,
+    chart_id,
+    draw_key,
+    esc,
+    fit_text,
+    fmt,
+    key_lines,
+    nice_ticks,
+    open_svg,
+    text_width,
+    title_extra,
+)
 from soms.core.delivery import ENVIRONMENT_NAMES, DeliveryResult, Environment
 from soms.core.kpi import Direction, Status, Thresholds, status
 from soms.core.stakeholders import QUADRANT_NAMES, MapResult, Quadrant
@@ -20,6 +37,10 @@ RAG = {Status.GREEN: "#1f7a4d", Status.AMBER: "#b07800", Status.RED: "#b3261e", 
 RAG_FILL = {Status.GREEN: "#e3f3ea", Status.AMBER: "#fdf1d6", Status.RED: "#fbe4e2"}
 FRONT_FILL = "#eef4fb"
 BACK_FILL = "#f6f2ea"
+
+
+# Narrower than this (a phone's drawing), the matrices number their marks instead of naming them.
+NARROW = 500.0
 
 
 def _short(text: str, limit: int) -> str:
@@ -55,7 +76,7 @@ def value_stream_map(
         stack.setdefault((by_key[s.key].depth, s.office), []).append(s.key)
     lanes = (Office.FRONT, Office.BACK)
     rows = {lane: max([len(v) for (_, o), v in stack.items() if o is lane] or [1]) for lane in lanes}
-    left, top = 96.0, 70.0
+    left, top = 96.0, 70.0 + title_extra(title, 640.0)
     lane_top = {Office.FRONT: top, Office.BACK: top + rows[Office.FRONT] * ROW_H + 16}
     lanes_bottom = lane_top[Office.BACK] + rows[Office.BACK] * ROW_H
     ladder_top = lanes_bottom + 46 + 12 * len(rework)
@@ -236,7 +257,8 @@ def kpi_trend(
     lo, hi = (min(every), max(every)) if every else (0.0, 1.0)
     pad = (hi - lo) * 0.15 or max(abs(hi) * 0.1, 1.0)
     ticks = nice_ticks(lo - pad, hi + pad)
-    frame = Frame(width, height, 64, 24, 40, 40, ticks[0], ticks[-1])
+    # A title that wraps on a phone's drawing takes the plot's top down with it.
+    frame = Frame(width, height, 64, 24, 40 + title_extra(title, width), 40, ticks[0], ticks[-1])
     latest = status(values[-1], thresholds) if values else Status.NONE
     description = (
         f"{title}: {len(values)} measurements"
@@ -339,7 +361,7 @@ def delivery_matrix(
 ) -> str:
     """Volume across, variety up; the professional / shop / mass zones along the diagonal."""
     ident = chart_id(title, ident)
-    left, right, top, bottom = 70.0, 24.0, 46.0, 62.0
+    left, right, top, bottom = 70.0, 24.0, 46.0 + title_extra(title, width), 62.0
     pw, ph = width - left - right, height - top - bottom
 
     def px(volume: float) -> float:
@@ -349,7 +371,16 @@ def delivery_matrix(
         return top + ph * (1 - (variety - 0.5) / 5)
 
     counts = ", ".join(f"{ENVIRONMENT_NAMES[e]}: {len(keys)}" for e, keys in result.by_environment.items())
-    out = open_svg(width, height, ident, title, f"{len(result.placements)} processes placed. {counts}.")
+    # A phone's drawing has a fifth of 300 px per column, no room for a name: the marks are
+    # numbered and a key under the matrix names each.
+    names = key_lines([p.name for p in result.placements], width) if width < NARROW else []
+    out = open_svg(
+        width,
+        height + (KEY_ROW * len(names) + 4 if names else 0),
+        ident,
+        title,
+        f"{len(result.placements)} processes placed. {counts}.",
+    )
     # Zones: cells where volume − variety ≤ −2 are professional, ≥ 2 mass, between a shop.
     for v in range(1, 6):
         for w in range(1, 6):
@@ -387,8 +418,14 @@ def delivery_matrix(
         f'<text transform="translate(22 {top + ph / 2:.1f}) rotate(-90)" text-anchor="middle" fill="{MUTED}">'
         "Variety (how much each job differs) →</text>"
     )
-    cells: dict[tuple[int, int], int] = {}
+    held: dict[tuple[int, int], int] = {}
     for p in result.placements:
+        held[(p.volume, p.variety)] = held.get((p.volume, p.variety), 0) + 1
+    # A name runs on into the next cell where that cell has no mark at its height; where it has
+    # one, the name stops short of it.
+    room = pw / 5 - 17
+    cells: dict[tuple[int, int], int] = {}
+    for number, p in enumerate(result.placements, start=1):
         k = cells.get((p.volume, p.variety), 0)
         cells[(p.volume, p.variety)] = k + 1
         cx = px(p.volume) - pw / 10 + 18
@@ -403,15 +440,24 @@ def delivery_matrix(
             f"{p.name}: volume {p.volume}, variety {p.variety}, {p.environment_name}, "
             f"{'front' if front else 'back'} office" + ("; " + "; ".join(p.warnings) if p.warnings else "")
         )
+        name = f"{number}" if names else _short(p.name, 18)
+        flag = " ⚠" if p.warnings else ""
+        # Written to the left of the mark where it would run past the right edge, unless the
+        # cell on the left has a name there: then cut short of the edge.
+        edge = width - cx - 15 - text_width(flag, 11)
+        leftwards = text_width(name, 11) > edge and held.get((p.volume - 1, p.variety), 0) <= k
+        if not names and not leftwards:
+            if held.get((p.volume + 1, p.variety), 0) > k:
+                name = fit_text(name, room - text_width(flag, 11), 11)
+            name = fit_text(name, edge, 11)
         out.append(
             f'<g class="process" data-key="{esc(p.key)}"><title>{esc(tip)}</title>{shape}'
-            # Written to the left of the mark where it would run past the right edge.
             + (
                 f'<text x="{cx - 11:.1f}" y="{cy + 4:.1f}" font-size="11" text-anchor="end">'
-                if cx + 11 + 6.2 * len(_short(p.name, 18)) + 12 > width
+                if leftwards
                 else f'<text x="{cx + 11:.1f}" y="{cy + 4:.1f}" font-size="11">'
             )
-            + f"{esc(_short(p.name, 18))}{' ⚠' if p.warnings else ''}</text></g>"
+            + f"{esc(name)}{flag}</text></g>"
         )
     lx = left
     out.append(
@@ -420,6 +466,7 @@ def delivery_matrix(
         f'<rect x="{lx + 110:.1f}" y="{top - 19:.1f}" width="10" height="10" fill="#fff" stroke="{PALETTE[1]}" stroke-width="2"/>'
         f'<text x="{lx + 126:.1f}" y="{top - 10:.1f}">back office</text></g>'
     )
+    out += draw_key(names, 16, height + 6)
     out.append("</svg>")
     return "\n".join(out)
 
@@ -444,7 +491,7 @@ def stakeholder_grid(
 ) -> str:
     """Interest across, influence up, split where a score becomes high (3 and above)."""
     ident = chart_id(title, ident)
-    left, right, top, bottom = 70.0, 24.0, 40.0, 56.0
+    left, right, top, bottom = 70.0, 24.0, 40.0 + title_extra(title, width), 56.0
     pw, ph = width - left - right, height - top - bottom
 
     def px(interest: float) -> float:
@@ -454,7 +501,15 @@ def stakeholder_grid(
         return top + ph * (1 - (influence - 0.5) / 5)
 
     counts = ", ".join(f"{QUADRANT_NAMES[q]}: {len(n)}" for q, n in result.by_quadrant.items())
-    out = open_svg(width, height, ident, title, f"{len(result.placed)} stakeholders. {counts}.")
+    # As in the delivery matrix: numbered marks and a key on a phone's drawing.
+    names = key_lines([p.name for p in result.placed], width) if width < NARROW else []
+    out = open_svg(
+        width,
+        height + (KEY_ROW * len(names) + 4 if names else 0),
+        ident,
+        title,
+        f"{len(result.placed)} stakeholders. {counts}.",
+    )
     split_x, split_y = px(2.5), py(2.5)
     quads = (
         (Quadrant.KEEP_SATISFIED, left, top, split_x - left, split_y - top),
@@ -481,21 +536,35 @@ def stakeholder_grid(
         f'<text transform="translate(22 {top + ph / 2:.1f}) rotate(-90)" text-anchor="middle" fill="{MUTED}">'
         "Influence →</text>"
     )
-    cells: dict[tuple[int, int], int] = {}
+    held: dict[tuple[int, int], int] = {}
     for p in result.placed:
+        held[(p.interest, p.influence)] = held.get((p.interest, p.influence), 0) + 1
+    room = pw / 5 - 14  # from a name to the next column's mark (see the delivery matrix)
+    cells: dict[tuple[int, int], int] = {}
+    for number, p in enumerate(result.placed, start=1):
+        name = f"{number}" if names else _short(p.name, 18)
         k = cells.get((p.interest, p.influence), 0)
         cells[(p.interest, p.influence)] = k + 1
         cx = px(p.interest) - pw / 10 + 14
         cy = py(p.influence) - ph / 10 + 30 + k * 16
+        # As in the delivery matrix: leftwards at the right edge unless the cell on the left has
+        # a name there, cut short of the next column's mark where that one has one.
+        edge = width - cx - 13
+        leftwards = text_width(name, 11) > edge and held.get((p.interest - 1, p.influence), 0) <= k
+        if not names and not leftwards:
+            if held.get((p.interest + 1, p.influence), 0) > k:
+                name = fit_text(name, room, 11)
+            name = fit_text(name, edge, 11)
         out.append(
             f'<g class="stakeholder"><title>{esc(p.name)}{": " + esc(p.role) if p.role else ""} — influence '
             f"{p.influence}, interest {p.interest}: {esc(p.quadrant_name)}</title>"
             f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="5" fill="{PALETTE[3]}"/>'
             + (
-                f'<text x="{cx - 9:.1f}" y="{cy + 4:.1f}" font-size="11" text-anchor="end">{esc(_short(p.name, 18))}</text></g>'
-                if p.interest == 5
-                else f'<text x="{cx + 9:.1f}" y="{cy + 4:.1f}" font-size="11">{esc(_short(p.name, 18))}</text></g>'
+                f'<text x="{cx - 9:.1f}" y="{cy + 4:.1f}" font-size="11" text-anchor="end">{esc(name)}</text></g>'
+                if leftwards
+                else f'<text x="{cx + 9:.1f}" y="{cy + 4:.1f}" font-size="11">{esc(name)}</text></g>'
             )
         )
+    out += draw_key(names, 16, height + 6)
     out.append("</svg>")
     return "\n".join(out)

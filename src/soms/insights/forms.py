@@ -6,11 +6,14 @@ from typing import Any
 
 from django import forms
 
+from soms.core.problems import Invalid
 from soms.fields import MAX_ID, IsoDateInput, SomsForm
 from soms.frameworks.models import Element, FrameworkVersion, Statement
 from soms.insights.models import ActionKind, ActionStatus
 from soms.people.forms import TeamChoiceField, UnitChoiceField
 from soms.people.models import Person, RoleProfile
+from soms.tenancy.idempotency import MAX_LENGTH as MAX_KEY
+from soms.tenancy.idempotency import new_key, parse_key
 
 
 class ViewFilterForm(SomsForm):
@@ -65,11 +68,21 @@ class ActionForm(SomsForm):
         help_text="YYYY-MM-DD",
     )
     source = forms.CharField(widget=forms.HiddenInput, required=False, max_length=20)
+    # The form's one-time key (soms.tenancy.idempotency): sent twice, it adds the action once.
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=MAX_KEY)
 
     def __init__(self, *args: Any, version: FrameworkVersion, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["element"].queryset = Element.objects.filter(version=version)  # type: ignore[attr-defined]
         self.fields["statement"].queryset = Statement.objects.filter(version=version)  # type: ignore[attr-defined]
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", new_key())
+
+    def clean_idempotency_key(self) -> str | None:
+        try:
+            return parse_key(self.cleaned_data.get("idempotency_key"), ("idempotency_key",))
+        except Invalid as exc:
+            raise forms.ValidationError(exc.problems[0].msg) from None
 
 
 class ActionStatusForm(SomsForm):

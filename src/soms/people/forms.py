@@ -152,8 +152,17 @@ class PersonForm(SomsForm):
         queryset=RoleProfile.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
 
-    def __init__(self, *args: Any, organisation_id: int, profiles: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        organisation_id: int,
+        profiles: Any,
+        person: Person | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.organisation_id = organisation_id
+        self.person = person
         choose = cast(dict[str, forms.ModelChoiceField[Any]], self.fields)
         choose["manager"].queryset = Person.objects.filter(organisation_id=organisation_id)
         choose["unit"].queryset = OrgUnit.objects.filter(organisation_id=organisation_id)
@@ -161,6 +170,20 @@ class PersonForm(SomsForm):
         choose["role_profiles"].queryset = profiles
         label_profiles(choose["role_profiles"], organisation_id)
         self.fields["manager"].error_messages["invalid_choice"] = "no person with this employee id here"
+
+    def clean_employee_id(self) -> str:
+        """A taken id is named with the form's other errors (a bad e-mail, say), not only on the next
+        try once they are fixed. The service checks again under its transaction, in the same words;
+        ids are compared without regard to case, as the HR import matches them."""
+        employee_id = str(self.cleaned_data["employee_id"]).strip()
+        if self.person is not None and employee_id.casefold() == self.person.employee_id.casefold():
+            return employee_id
+        taken = Person.objects.filter(organisation_id=self.organisation_id, employee_id__iexact=employee_id)
+        if self.person is not None:
+            taken = taken.exclude(pk=self.person.pk)
+        if taken.exists():
+            raise forms.ValidationError(f"{employee_id!r} is already used in this organisation", code="taken")
+        return employee_id
 
 
 class UnitForm(SomsForm):

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.urls import reverse
 
@@ -142,3 +143,32 @@ class RateCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.hits}"
+
+
+class IdempotencyKey(TenantOwned):
+    """A request's idempotency key and the answer it got (`soms.tenancy.idempotency`): the same key
+    sent again by the same login in the same organisation gets that answer and changes nothing.
+
+    Written in the transaction that does the work, so a stored key always has its answer; the
+    unique constraint makes a second writer of the same key wait for the first and then read its
+    answer. Kept for a day (`expires_at`), then deleted by the nightly housekeeping."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # What the key was sent to ("insights.action.create:api"): one key names one operation.
+    scope = models.CharField(max_length=80)
+    key = models.CharField(max_length=255)
+    # SHA-256 of the request's content, to refuse the same key with a different request.
+    fingerprint = models.CharField(max_length=64)
+    answer = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "user", "scope", "key"], name="idempotency_key_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}"

@@ -286,6 +286,7 @@ def validity_version(request: MemberRequest, version_id: int) -> HttpResponse:
     require(m, "attainment.manage")
     version = _version_for(m, version_id)
     errors: dict[int, str] = {}
+    typed: dict[int, dict[str, str]] = {}
     if request.method == "POST":
         level_id = request.POST.get("level", "")
         level = (
@@ -317,6 +318,11 @@ def validity_version(request: MemberRequest, version_id: int) -> HttpResponse:
                     )
             except Invalid as exc:
                 errors[level.pk] = exc.problems[0].msg
+                # The refused level's form shows what was typed (to correct it), not the stored value.
+                typed[level.pk] = {
+                    "choice": choice if choice in ("inherit", "never") else "months",
+                    "months": raw,
+                }
             else:
                 if job is None:
                     messages.info(request, f"{level.name}: nothing changed.")
@@ -327,10 +333,13 @@ def validity_version(request: MemberRequest, version_id: int) -> HttpResponse:
                     )
                     return redirect("job-detail", job.pk)
                 return redirect("attainment-validity-version", version.pk)
+    levels = validity.validity_levels(m.organisation, version)
+    for row in levels:
+        row["typed"] = typed.get(row["level"].pk)
     return render(
         request,
         "assessments/profile_validity.html",
-        {"version": version, "levels": validity.validity_levels(m.organisation, version), "errors": errors},
+        {"version": version, "levels": levels, "errors": errors},
         status=422 if errors else 200,
     )
 

@@ -38,6 +38,7 @@ from soms.people.errors import PeopleInvalid
 from soms.people.models import OrgUnit, Team
 from soms.ratelimits import documented, refused
 from soms.tenancy.access import NotFound, get_or_not_found, member_required, require
+from soms.tenancy.idempotency import IDEMPOTENCY_HEADER, header_key, idempotent
 from soms.tenancy.permissions import can
 from soms.tenancy.requests import MemberRequest
 
@@ -271,12 +272,21 @@ def _may_plan(request: MemberRequest, person: Any) -> None:
         raise PermissionDenied("You may not change this person's development plan")
 
 
-@router.post("/development-actions", response={201: ActionOut})
+@router.post(
+    "/development-actions",
+    response={201: ActionOut},
+    openapi_extra=IDEMPOTENCY_HEADER,
+)
 @member_required
 def action_create(request: MemberRequest, payload: ActionIn) -> Status[dict[str, Any]]:
-    """Add an action to a person's plan (element and statement by code)."""
+    """Add an action to a person's plan (element and statement by code).
+
+    With an `Idempotency-Key` header, sending the request again (a retry after a lost answer)
+    adds nothing and answers as the first time, with the same action; the same key with another
+    body is refused (422). Two identical actions without a key, or with two keys, are two actions."""
     m = request.membership
     require(m, "development.manage")
+    key = header_key(request)
     who = _ref(
         "person_id",
         people_in_scope(m, "person.view"),
@@ -293,19 +303,31 @@ def action_create(request: MemberRequest, payload: ActionIn) -> Status[dict[str,
         statement = Statement.objects.filter(version=v, code=payload.statement).first()
         if statement is None:
             raise PeopleInvalid("statement", f"No statement {payload.statement!r} in {v}")
-    action = plans.action_create(
-        actor=request.user,
-        person=who,
-        version=v,
-        element=element,
-        statement=statement,
-        kind=payload.kind,
-        title=payload.title,
-        notes=payload.notes,
-        due_on=payload.due_on,
-        source=payload.source,
+
+    def create() -> dict[str, Any]:
+        action = plans.action_create(
+            actor=request.user,
+            person=who,
+            version=v,
+            element=element,
+            statement=statement,
+            kind=payload.kind,
+            title=payload.title,
+            notes=payload.notes,
+            due_on=payload.due_on,
+            source=payload.source,
+        )
+        return {"status": 201, "body": _action_out(action)}
+
+    outcome = idempotent(
+        organisation_id=m.organisation_id,
+        user=request.user,
+        scope="insights.action.create:api",
+        key=key,
+        content=payload.model_dump(mode="json"),
+        perform=create,
     )
-    return Status(201, _action_out(action))
+    return Status(outcome.answer["status"], outcome.answer["body"])
 
 
 @router.patch("/development-actions/{action_id}", response=ActionOut)

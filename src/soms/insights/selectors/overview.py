@@ -950,6 +950,7 @@ def charts(
             highlight_name="target not safely met",
             y_label="people",
             height=300,
+            categories=True,
             ident="coverage-bars",
             phone={"width": PHONE_SCALED, "height": 320},
         )

@@ -3,33 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from soms.frameworks.models import Element, FrameworkVersion, Statement
-from soms.insights.models import OPEN_STATUSES, ActionKind, ActionStatus, DevelopmentAction
+from soms.insights.models import ActionKind, ActionStatus, DevelopmentAction
 from soms.people.errors import PeopleConflict, PeopleInvalid
 from soms.people.models import Person
 from soms.people.validation import CONTROL_MESSAGE, text_problem
 from soms.tenancy.audit import AuditAction
 from soms.tenancy.services import audit_log_write
-
-# How long an identical open action counts as the same request sent twice (a double click, a
-# resent form) rather than a deliberate second one.
-DUPLICATE_WINDOW = timedelta(seconds=10)
-
-
-class DuplicateAction(PeopleConflict):
-    """The same open action was added moments ago: this request repeats it."""
-
-    def __init__(self, existing: DevelopmentAction) -> None:
-        super().__init__(
-            f"'{existing.title}' is already in the plan (it was just added); nothing was added again."
-        )
-        self.action = existing
 
 
 class ActionConflict(PeopleConflict):
@@ -75,33 +61,17 @@ def action_create(
         raise PeopleInvalid("notes", "must not contain control characters other than line breaks and tabs")
     if source not in ("", "gap", "refresher", "audit"):
         raise PeopleInvalid("source", "Unknown source.")
+    # An identical action may be added on purpose (a second course of the same name); a request
+    # sent twice is told apart by its idempotency key (soms.tenancy.idempotency), at the edge.
     with transaction.atomic():
-        # The person's row serialises concurrent adds, so of two identical requests the second
-        # sees the first and writes nothing.
-        Person.objects.select_for_update().filter(pk=person.pk).first()
-        # What makes two actions the same one (and what the new one is made of).
-        same = {
-            "organisation_id": person.organisation_id,
-            "person": person,
-            "version": version,
-            "element": element,
-            "statement": statement,
-            "kind": kind,
-            "title": title.strip(),
-        }
-        existing = (
-            DevelopmentAction.objects.filter(
-                **same,
-                status__in=OPEN_STATUSES,
-                created_at__gte=timezone.now() - DUPLICATE_WINDOW,
-            )
-            .order_by("-created_at")
-            .first()
-        )
-        if existing is not None:
-            raise DuplicateAction(existing)
         action = DevelopmentAction.objects.create(
-            **same,
+            organisation_id=person.organisation_id,
+            person=person,
+            version=version,
+            element=element,
+            statement=statement,
+            kind=kind,
+            title=title.strip(),
             notes=notes,
             due_on=due_on,
             source=source,

@@ -30,6 +30,7 @@ from soms.people.errors import PeopleConflict, PeopleInvalid
 from soms.people.models import OrgUnit, Team
 from soms.ratelimits import rate_limited
 from soms.tenancy.access import get_or_not_found, role_required
+from soms.tenancy.idempotency import KeyReused, idempotent, new_key
 from soms.tenancy.permissions import can
 from soms.tenancy.requests import MemberRequest
 
@@ -303,6 +304,22 @@ def _person_context(
     return context
 
 
+def _action_content(who: Any, version: FrameworkVersion, d: dict[str, Any]) -> dict[str, Any]:
+    """What makes two sendings of the form the same request (for its idempotency key)."""
+    statement = d.get("statement")
+    return {
+        "person": who.pk,
+        "version": version.pk,
+        "element": d["element"].pk,
+        "statement": statement.pk if statement is not None else None,
+        "kind": d["kind"],
+        "title": d["title"],
+        "notes": d.get("notes") or "",
+        "due_on": d.get("due_on"),
+        "source": d.get("source") or "",
+    }
+
+
 @role_required("development.manage")
 @require_POST
 def action_create(request: MemberRequest, person_id: int) -> HttpResponse:
@@ -316,8 +333,10 @@ def action_create(request: MemberRequest, person_id: int) -> HttpResponse:
     form = ActionForm(request.POST, version=version)
     if form.is_valid():
         d = form.cleaned_data
-        try:
-            plans.action_create(
+        plan_url = f"{_person_url(who.pk)}?version={version.pk}#plan"
+
+        def create() -> dict[str, Any]:
+            action = plans.action_create(
                 actor=request.user,
                 person=who,
                 version=version,
@@ -329,16 +348,40 @@ def action_create(request: MemberRequest, person_id: int) -> HttpResponse:
                 due_on=d.get("due_on"),
                 source=d.get("source") or "",
             )
-        except plans.DuplicateAction as exc:
-            # A double click or a resent form: the first request added it, so this one shows the
-            # plan as it is rather than an error.
-            messages.info(request, str(exc))
-            return redirect(f"{_person_url(who.pk)}?version={version.pk}#plan")
+            return {"action": action.pk, "title": action.title, "location": plan_url}
+
+        try:
+            outcome = idempotent(
+                organisation_id=m.organisation_id,
+                user=request.user,
+                scope="insights.action.create:form",
+                key=d.get("idempotency_key"),
+                content=_action_content(who, version, d),
+                perform=create,
+                place=("idempotency_key",),
+            )
+        except KeyReused:
+            # This form was sent before with other values (brought back from the browser's
+            # history and changed): drawn again with a fresh key, so that sending it adds it.
+            data = request.POST.copy()
+            data["idempotency_key"] = new_key()
+            form = ActionForm(data, version=version)
+            form.is_valid()
+            form.add_error(
+                None, "This form was already sent with other values; check them and send it again."
+            )
         except PeopleInvalid as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            messages.success(request, f"Added to {who.name}'s development plan: {d['title']}")
-            return redirect(f"{_person_url(who.pk)}?version={version.pk}#plan")
+            if outcome.replayed:
+                # A double click or a resent form: the first request added it, so this one shows
+                # the plan as it is rather than an error.
+                messages.info(
+                    request, f"'{outcome.answer['title']}' is already in the plan; nothing was added again."
+                )
+            else:
+                messages.success(request, f"Added to {who.name}'s development plan: {d['title']}")
+            return redirect(outcome.answer["location"])
     # Drawn again as typed, the form open and each reason beside its field (nothing was added).
     messages.error(request, f"The action was not added: {_problems(form)}")
     context = _person_context(request, who, version, versions, form)

@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -323,6 +323,7 @@ def plan_import(
     seen: dict[str, int] = {}  # case-folded employee id -> its row
     first_spelling: dict[str, str] = {}
     rows: list[Row] = []
+    refused: list[Row] = []  # rows with problems of their own, for the manager check
     total = len(table.rows)
     for done, (number, cells) in enumerate(table.rows):
         if progress is not None and done % PROGRESS_EVERY == 0:
@@ -448,15 +449,20 @@ def plan_import(
         if existing is not None and existing["erased"]:
             bad("employee_id", "this person was erased; erased records cannot be imported over")
         problems.extend(row_problems)
+        row = Row(number=number, employee_id=emp, values=values, existing=existing)
         if not row_problems:
-            rows.append(Row(number=number, employee_id=emp, values=values, existing=existing))
+            rows.append(row)
+        else:
+            # Kept aside so its manager reference is still checked once the whole file is known:
+            # an unknown manager is reported with the row's other problems, not after they are fixed.
+            refused.append(row)
     if progress is not None:
         progress(total, total)
     plan.rows = rows
     if plan.problems:
         plan.rows = rows
         # Reference checks below still run on the good rows, so one upload shows as much as possible.
-    _check_references(plan, state, seen)
+    _check_references(plan, state, seen, refused)
     if plan.problems:
         plan.problems.sort(key=lambda p: (p.row or 0, COLUMNS.index(p.column) if p.column in COLUMNS else -1))
         return plan
@@ -498,9 +504,12 @@ def _check_teams(plan: Plan, state: State) -> None:
             )
 
 
-def _check_references(plan: Plan, state: State, seen: dict[str, int]) -> None:
+def _check_references(plan: Plan, state: State, seen: dict[str, int], refused: Sequence[Row] = ()) -> None:
+    """Managers named in the file exist, then no cycles and no chain too deep. The refused rows
+    (problems of their own) are checked for an unknown manager too, so one answer names every
+    problem of a row; cycles and depth need every row good and wait for the next upload."""
     by_emp = {r.employee_id: r for r in plan.rows}
-    for row in plan.rows:
+    for row in [*plan.rows, *refused]:
         mgr = row.values.get("manager_employee_id")
         if mgr:
             # The manager by the spelling stored or first used in the file, whatever the case here.

@@ -220,6 +220,7 @@ def person_edit(request: HttpRequest, person_id: int | None = None) -> HttpRespo
             initial=_person_initial(person) if person is not None else {"active": True},
             organisation_id=m.organisation_id,
             profiles=access.role_profiles_visible(m),
+            person=person,
         )
         form.fields["revision"].required = person is not None
         return form

@@ -23,8 +23,9 @@ document.addEventListener("submit", (event) => {
 // A <form data-submit-once> is sent once: a double click on "Add to plan" made the action twice.
 // The second submit is dropped and the buttons are disabled once the form's data has been read
 // (disabling them at once would leave a named submit button's value out). Coming back through
-// the history (the page restored as it was left) enables them again. The server refuses the
-// same action added twice in a row too; this saves the round trip.
+// the history (the page restored as it was left) enables them again. The form's one-time
+// idempotency key makes the server add it once anyway (soms.tenancy.idempotency); this saves the
+// round trip.
 document.addEventListener("submit", (event) => {
   const form = event.target;
   if (!(form instanceof HTMLFormElement) || !form.matches("[data-submit-once]") || event.defaultPrevented) {
