@@ -145,16 +145,21 @@ def _by_unit(units: list[int | None], unit_of: list[int | None], cells: Any, lev
     """Head counts and tallies per unit of `units` for people in units `unit_of` with `cells`."""
     index = {u: g for g, u in enumerate(units)}
     group = np.fromiter((index[u] for u in unit_of), dtype=np.intp, count=len(unit_of))
+    return _grouped(cells, group, len(units), levels)
+
+
+def _grouped(cells: Any, group: Any, groups: int, levels: int) -> tuple[Any, Any]:
+    """Head counts and tallies of `cells` per group (`group`: each row's group, 0 .. `groups` - 1)."""
     counts = tally(
         cells[:, :, 0],
         cells[:, :, 1].astype(bool),
         cells[:, :, 2].astype(bool),
         cells[:, :, 3],
         group,
-        len(units),
+        groups,
         levels,
     )
-    return np.bincount(group, minlength=len(units)).astype(np.int64), counts
+    return np.bincount(group, minlength=groups).astype(np.int64), counts
 
 
 # A share's unit as the query answers it when the person has none (ids are positive).
@@ -167,16 +172,7 @@ def _shares_by_unit(unit_of: Any, cells: Any, levels: int) -> tuple[list[int | N
     last = np.iinfo(np.int64).max
     keys, group = np.unique(np.where(unit_of == NO_UNIT, last, unit_of), return_inverse=True)
     units: list[int | None] = [None if k == last else int(k) for k in keys.tolist()]
-    counts = tally(
-        cells[:, :, 0],
-        cells[:, :, 1].astype(bool),
-        cells[:, :, 2].astype(bool),
-        cells[:, :, 3],
-        group,
-        len(units),
-        levels,
-    )
-    return units, np.bincount(group, minlength=len(units)).astype(np.int64), counts
+    return units, *_grouped(cells, group, len(units), levels)
 
 
 def _unit_rows(

@@ -330,17 +330,24 @@ def projects_by_person(
     wanted = set(person_ids)
     out: dict[int, list[ChangeProjectRecord]] = defaultdict(list)
     for pk, code, status, areas, completed_on, validated_on, _ in found:
-        listed = json.loads(areas) if isinstance(areas, str | bytes) else areas
-        record = ChangeProjectRecord(
-            id=code,
-            status=ProjectStatus(status),
-            areas=frozenset(str(a) for a in (listed or [])),
-            completed_on=_day_value(completed_on),
-            validated_on=_day_value(validated_on),
-        )
+        record = _project_record(code, status, areas, _day_value(completed_on), _day_value(validated_on))
         for person_id in owners[pk] & wanted:
             out[person_id].append(record)
     return out
+
+
+def _project_record(
+    code: str, status: str, areas: Any, completed_on: date | None, validated_on: date | None
+) -> ChangeProjectRecord:
+    """A project row read raw as the engine takes it (`areas`: the JSON column, text on SQLite)."""
+    listed = json.loads(areas) if isinstance(areas, str | bytes) else areas
+    return ChangeProjectRecord(
+        id=code,
+        status=ProjectStatus(status),
+        areas=frozenset(str(a) for a in (listed or [])),
+        completed_on=completed_on,
+        validated_on=validated_on,
+    )
 
 
 def _day_value(value: Any) -> date | None:
@@ -421,16 +428,7 @@ def person_inputs(
                     )
                 )
             continue
-        listed = json.loads(areas) if isinstance(areas, str | bytes) else areas
-        done.append(
-            ChangeProjectRecord(
-                id=value,
-                status=ProjectStatus(status),
-                areas=frozenset(str(a) for a in (listed or [])),
-                completed_on=_day_value(completed_on),
-                validated_on=_day_value(on),
-            )
-        )
+        done.append(_project_record(value, status, areas, _day_value(completed_on), _day_value(on)))
     return records, done
 
 
@@ -508,16 +506,7 @@ def _self_inputs(
         done_on = _day_value(completed_on)
         if status != ProjectStatus.COMPLETED.value or done_on is None or done_on > now:
             continue
-        listed = json.loads(areas) if isinstance(areas, str | bytes) else areas
-        projects.append(
-            ChangeProjectRecord(
-                id=value,
-                status=ProjectStatus.COMPLETED,
-                areas=frozenset(str(a) for a in (listed or [])),
-                completed_on=done_on,
-                validated_on=_day_value(on) or done_on,
-            )
-        )
+        projects.append(_project_record(value, status, areas, done_on, _day_value(on) or done_on))
     return histories, projects, judged
 
 
