@@ -5,6 +5,8 @@ or with the page's own "Save and next" (they did: the person's own choices came 
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from soms.assessments.models import Assessment, Judgement
@@ -25,7 +27,8 @@ CHOOSE_ALL_AND_GO_ON = """() => {
 }"""
 
 
-def test_choices_made_quickly_then_save_and_next_all_save(live_server, org, builtin, browser):  # noqa: F811
+def start_self_assessment(browser: Any, live_server: Any) -> tuple[Any, Any]:
+    """Charlie signed in at a desktop's width, on the first page of a new SOMS self-assessment."""
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
     page = ctx.new_page()
     page.set_default_timeout(15_000)
@@ -35,6 +38,11 @@ def test_choices_made_quickly_then_save_and_next_all_save(live_server, org, buil
     page.select_option("#id_version", value=str(soms.pk))
     page.click(".start-form button[type=submit]")
     page.wait_for_selector("h2.element-heading")
+    return ctx, page
+
+
+def test_choices_made_quickly_then_save_and_next_all_save(live_server, org, builtin, browser):  # noqa: F811
+    ctx, page = start_self_assessment(browser, live_server)
     chosen = page.evaluate(CHOOSE_ALL_AND_GO_ON)
     assert chosen >= 2
     page.wait_for_url("**/assessments/*/?page=2")
@@ -54,15 +62,7 @@ def test_a_statement_changed_again_while_its_save_is_on_its_way_keeps_both_chang
 ):
     """A comment typed, then the statement's answer picked before the comment's save has answered:
     the answer came back as the block stored with the comment alone, the choice dropped."""
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = ctx.new_page()
-    page.set_default_timeout(15_000)
-    sign_in(page, live_server.url, "charlie", PASSWORD)
-    soms = FrameworkVersion.objects.get(framework__code="soms", framework__organisation__isnull=True)
-    page.goto(live_server.url + "/assessments/start/")
-    page.select_option("#id_version", value=str(soms.pk))
-    page.click(".start-form button[type=submit]")
-    page.wait_for_selector("h2.element-heading")
+    ctx, page = start_self_assessment(browser, live_server)
     held: list = []
     # The first statement save is held until the second change is made.
     page.route("**/save/", lambda route: held.append(route) if not held else route.continue_())
