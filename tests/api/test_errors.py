@@ -79,3 +79,54 @@ def test_a_body_declared_larger_than_any_upload_is_refused_before_it_is_read(wor
     assert page.status_code == 413
     small = client.post("/api/v1/capacity/plan", b"{}", content_type="application/json")
     assert small.status_code == 422
+
+
+# Every operation that reads a form or an upload: Ninja's form and file parameters, and the views
+# that read request.FILES themselves (a capacity plan's file, a framework import's).
+UPLOAD_OPERATIONS = [
+    "/api/v1/people/import",
+    "/api/v1/history/assessments/import",
+    "/api/v1/history/projects/import",
+    "/api/v1/frameworks/import?format=yaml",
+    "/api/v1/capacity/plan",
+]
+
+
+@pytest.mark.parametrize("path", UPLOAD_OPERATIONS)
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("multipart/form-data", b"no boundary"),
+        ("multipart/form-data; boundary=", b"--\r\n"),
+    ],
+    ids=["no boundary", "empty boundary"],
+)
+def test_a_form_body_that_cannot_be_read_is_422_naming_the_body(world, path, content_type, body):
+    """Django raises MultiPartParserError when such a body is first read; it was a 500."""
+    _, raw = api_token_create(user=world.alice, organisation=world.org_a, name="t")
+    client = Client(headers={"Authorization": f"Bearer {raw}"})
+    response = client.post(path, body, content_type=content_type)
+    assert response.status_code == 422, response.content
+    problem = response.json()["detail"][0]
+    assert problem["loc"] == ["body"] and problem["type"] == "multipart"
+    assert "could not be read" in problem["msg"]
+
+
+def test_more_form_fields_than_django_reads_is_422(world, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    _, raw = api_token_create(user=world.alice, organisation=world.org_a, name="t")
+    client = Client(headers={"Authorization": f"Bearer {raw}"})
+    body = "&".join(f"f{i}=x" for i in range(20))
+    response = client.post("/api/v1/people/import", body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 422, response.content
+    assert response.json()["detail"][0]["loc"] == ["body"]
+    assert response.json()["detail"][0]["msg"] == "The form has more than 10 fields"
+    files = "".join(
+        f'--b\r\nContent-Disposition: form-data; name="f{i}"; filename="f"\r\n\r\nx\r\n' for i in range(20)
+    )
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 10
+    response = client.post(
+        "/api/v1/people/import", files + "--b--\r\n", content_type="multipart/form-data; boundary=b"
+    )
+    assert response.status_code == 422, response.content
+    assert response.json()["detail"][0]["msg"] == "The form has more than 10 files"

@@ -13,8 +13,15 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.datastructures import MultiValueDict
 from ninja import Field, NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -127,11 +134,14 @@ def placed(request: HttpRequest, problems: list[Problem]) -> list[Problem]:
             body = json_loads(request.body, refuse_nul=False)
         except Invalid:
             body = None
-    form = (
-        request.POST
-        if request.content_type in ("multipart/form-data", "application/x-www-form-urlencoded")
-        else {}
-    )
+    form: Any = {}
+    files: Any = {}
+    if request.content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        try:
+            form, files = request.POST, request.FILES
+        except (MultiPartParserError, SuspiciousOperation):
+            # A body that cannot be read as a form holds no field a problem could be placed in.
+            pass
     path_params = list((request.resolver_match.kwargs if request.resolver_match else {}).keys())
     out = []
     for p in problems:
@@ -142,7 +152,7 @@ def placed(request: HttpRequest, problems: list[Problem]) -> list[Problem]:
             out.append(p.within("body") if request.body else p)
         elif head in request.GET:
             out.append(p.within("query"))
-        elif head in form or head in request.FILES:
+        elif head in form or head in files:
             out.append(p.within("form"))
         elif isinstance(body, dict) and head in body:
             out.append(p.within("body", "payload"))
@@ -188,6 +198,28 @@ def install(api: NinjaAPI) -> None:
             {"detail": f"The request body is larger than the {settings.SOMS_MAX_UPLOAD_BYTES} byte limit"},
             status=413,
         )
+
+    @api.exception_handler(MultiPartParserError)
+    def on_unreadable_form(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+        # Django raises it when request.POST / request.FILES is first read (by Ninja, for a form or a
+        # file parameter, or by a view reading an upload): a multipart body with no boundary, a
+        # broken one, or parts that end early. The body is what is wrong, and the client is told so.
+        return invalid_response(
+            api, request, [Problem(("body",), f"The form body could not be read: {exc}", "multipart")]
+        )
+
+    @api.exception_handler(SuspiciousOperation)
+    def on_suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+        # Django's own limits on a form body (more fields than DATA_UPLOAD_MAX_NUMBER_FIELDS, more
+        # files than DATA_UPLOAD_MAX_NUMBER_FILES): bad input, not a failure of ours. (A body past
+        # the byte limit is a RequestDataTooBig, answered 413 above.)
+        if isinstance(exc, TooManyFieldsSent):
+            msg = f"The form has more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} fields"
+        elif isinstance(exc, TooManyFilesSent):
+            msg = f"The form has more than {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files"
+        else:
+            msg = str(exc) or "The request could not be read"
+        return invalid_response(api, request, [Problem(("body",), msg, "form_limit")])
 
     @api.exception_handler(AuthenticationError)
     def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
