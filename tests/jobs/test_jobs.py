@@ -190,6 +190,17 @@ def test_a_file_made_for_a_role_is_not_handed_back_after_the_role_changed(world)
     assert client.get(f"/api/v1/jobs/{job.pk}/download").status_code == 200
 
 
+def test_the_download_answers_the_files_own_type_and_the_spec_allows_it(world):
+    """Schemathesis against a running server: the spec promised application/octet-stream, and a
+    job's file came back as JSON, XLSX or PDF."""
+    job = _a_job(world, world.alice)
+    answer = world.client_for(world.alice, world.org_a).get(f"/api/v1/jobs/{job.pk}/download")
+    assert answer.status_code == 200 and answer["Content-Type"] == "text/plain"
+    spec = world.client_for(world.alice, world.org_a).get("/api/openapi.json").json()
+    documented = spec["paths"]["/api/v1/jobs/{job_id}/download"]["get"]["responses"]["200"]["content"]
+    assert list(documented) == ["*/*"]
+
+
 def test_the_api_shows_a_job_to_poll(world):
     job = _a_job(world, world.alice)
     body = world.client_for(world.alice, world.org_a).get(f"/api/v1/jobs/{job.pk}").json()

@@ -84,7 +84,14 @@ def job_detail(request: MemberRequest, job_id: int) -> dict[str, object]:
     response={200: None},
     summary="The file a finished job produced",
     openapi_extra={
-        "responses": {"200": {"description": "The file", "content": {"application/octet-stream": {}}}}
+        # Every kind of job makes its own kind of file (CSV, XLSX, PDF, JSON, YAML, a CASE package):
+        # the answer carries the file's own media type, so the document promises any.
+        "responses": {
+            "200": {
+                "description": "The file, with its own media type (text/csv, application/pdf, application/json, …)",
+                "content": {"*/*": {}},
+            }
+        }
     },
 )
 @member_required
