@@ -187,9 +187,9 @@ def _fill(package: dict[str, Any], notes: _Notes) -> None:
         notes.add(f"The package says caseVersion {doc.get('caseVersion')!r}; it was read as CASE 1.1")
         doc["caseVersion"] = "1.1"
     types = {
-        t.get("identifier"): t
-        for t in (package.get("CFDefinitions") or {}).get("CFItemTypes", []) or []
-        if isinstance(t, dict)
+        t["identifier"]: t
+        for t in _definitions(package, "CFItemTypes")
+        if isinstance(t, dict) and isinstance(t.get("identifier"), str)
     }
 
     def link_complete(link: Any, title: str) -> None:
@@ -216,9 +216,10 @@ def _fill(package: dict[str, Any], notes: _Notes) -> None:
             notes.add("Items without a fullStatement took their abbreviated statement or code as text")
         type_link = item.get("CFItemTypeURI")
         if isinstance(type_link, dict) and not item.get("CFItemType"):
-            defined = types.get(type_link.get("identifier"))
+            identifier = type_link.get("identifier")
+            defined = types.get(identifier) if isinstance(identifier, str) else None
             title = type_link.get("title") or (defined or {}).get("title")
-            if title:
+            if isinstance(title, str) and title:
                 item["CFItemType"] = title
                 notes.add("Item types were read from CFDefinitions.CFItemTypes")
         link_complete(type_link, str(item.get("CFItemType") or "item type"))
@@ -231,10 +232,18 @@ def _fill(package: dict[str, Any], notes: _Notes) -> None:
             assoc["sequenceNumber"] = int(seq.strip())
             notes.add("Sequence numbers written as text were read as numbers")
     for kind in DEFINITION_KINDS:
-        for definition in (package.get("CFDefinitions") or {}).get(kind, []) or []:
+        for definition in _definitions(package, kind):
             if isinstance(definition, dict) and "identifier" in definition:
                 complete(definition, f"definitions ({kind})")
     _fill_rubrics(package, complete)
+
+
+def _definitions(package: dict[str, Any], kind: str) -> list[Any]:
+    """The package's definitions of one kind, or none when CFDefinitions or that kind is not shaped
+    as CASE says (an object of lists): the strict schema then drops it with a warning."""
+    definitions = package.get("CFDefinitions")
+    rows = definitions.get(kind) if isinstance(definitions, dict) else None
+    return rows if isinstance(rows, list) else []
 
 
 def _fill_rubrics(package: dict[str, Any], complete: Callable[[dict[str, Any], str], None]) -> None:
@@ -250,10 +259,18 @@ def _fill_rubrics(package: dict[str, Any], complete: Callable[[dict[str, Any], s
     walk(package.get("CFRubrics"), 0)
 
 
+_GONE = object()
+
+
 def _container(package: Any, path: list[str | int]) -> Any:
+    """What `path` leads to, or _GONE when an earlier drop of the same round removed it (the schema's
+    errors are all listed before any is acted on)."""
     node = package
     for step in path:
-        node = node[step]
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            return _GONE
     return node
 
 
@@ -274,6 +291,9 @@ def _drop_refused(package: dict[str, Any], notes: _Notes) -> list[Problem]:
             where = PLACE_NAMES.get(str(path[0]) if path else "", "the package")
             if error.validator == "additionalProperties":
                 obj = _container(package, path)
+                if not isinstance(obj, dict):
+                    dropped = True  # it went with an earlier drop: the next round looks again
+                    continue
                 allowed = set((error.schema or {}).get("properties", {}))
                 for key in [k for k in obj if k not in allowed]:
                     del obj[key]
