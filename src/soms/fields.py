@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import collections.abc as abc
 import datetime as dt
+import re
 import types
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
@@ -26,6 +27,7 @@ from ninja import Schema
 from ninja.schema import DjangoGetter
 from pydantic import (
     AfterValidator,
+    BeforeValidator,
     BaseModel,
     Field,
     StringConstraints,
@@ -85,9 +87,36 @@ def _sensible_date(value: dt.date) -> dt.date:
     return value
 
 
+# Text that is only a number. Pydantic reads a number, or text of one, as seconds since 1970 where a
+# date or a date-time belongs: `at=0` was 1970-01-01 and `"due_on": 1767225600` 2026-01-01.
+_NUMBER_TEXT = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
+DATE_NOT_NUMBER = "must be a date written YYYY-MM-DD, not a number"
+
+
+def _date_not_number(value: Any) -> Any:
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        raise PydanticCustomError("date_type", DATE_NOT_NUMBER)
+    if isinstance(value, str | bytes) and _NUMBER_TEXT.fullmatch(
+        value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+    ):
+        raise PydanticCustomError("date_type", DATE_NOT_NUMBER)
+    return value
+
+
+def _dates_only(annotation: Any) -> bool:
+    """Whether a field's type is a date or date-time (or one of them or None)."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _dates_only(get_args(annotation)[0])
+    if origin is Union or origin is types.UnionType:
+        kinds = [a for a in get_args(annotation) if a is not type(None)]
+        return bool(kinds) and all(_dates_only(a) for a in kinds)
+    return isinstance(annotation, type) and issubclass(annotation, dt.date)
+
+
 # A date a person enters, for a parameter outside an input model (a query or form parameter of its
-# own); every date field of an input model is held to the same range by NulFree (soms.core.dates).
-Day = Annotated[dt.date, AfterValidator(_sensible_date)]
+# own); every date field of an input model is held to the same rules by NulFree (soms.core.dates).
+Day = Annotated[dt.date, BeforeValidator(_date_not_number), AfterValidator(_sensible_date)]
 
 Fraction = Annotated[float, Field(ge=0, le=1)]
 Percent = Annotated[float, Field(ge=0, le=100)]
@@ -251,6 +280,14 @@ class NulFree(JsonTypes):
     and a date outside the range people may enter (soms.core.dates) in any date or date-time field.
 
     The base of every input model at an edge, so it also holds data read from JSON to JSON's types."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _dates_not_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name or "")
+        if field is not None and _dates_only(field.annotation):
+            return _date_not_number(value)
+        return value
 
     @field_validator("*", mode="after")
     @classmethod

@@ -68,3 +68,45 @@ def test_an_evidence_upload_s_date_outside_the_range_is_refused_by_name(world):
     )
     assert r.status_code == 422, r.content[:300]
     assert {"loc": ["form", "refers_on"], "msg": RANGE, "type": "date_range"} in r.json()["detail"]
+
+
+NOT_A_NUMBER = "must be a date written YYYY-MM-DD, not a number"
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "field", "kind"), FIELDS, ids=[f"{m} {u} {f}" for m, u, f, _ in FIELDS]
+)
+def test_a_body_date_sent_as_a_number_is_refused_by_name(world, method, url, field, kind):
+    """Pydantic reads a number as seconds since 1970: 1767225600 was 2026-01-01, and was written."""
+    client = world.client_for(world.alice)
+    for value in (1767225600, "1767225600"):
+        r = getattr(client, method)(
+            re.sub(r"\{[^}]+\}", "1", url), json.dumps({field: value}), content_type="application/json"
+        )
+        assert r.status_code == 422, (url, r.status_code, r.content[:300])
+        hits = [d for d in r.json()["detail"] if d["loc"][0] == "body" and d["loc"][-1] == field]
+        assert hits and hits[0]["msg"] == NOT_A_NUMBER, (url, value, r.json())
+
+
+@pytest.mark.parametrize(
+    ("url", "loc"),
+    [
+        ("/api/v1/audit-log?since=0", ["query", "since"]),
+        ("/api/v1/audit-log?until=1767225600", ["query", "until"]),
+        ("/api/v1/people/1/attainment?at=0", ["query", "at"]),
+        ("/api/v1/people/1/attainment?at=-0", ["query", "at"]),
+    ],
+)
+def test_a_query_date_sent_as_a_number_is_refused_by_name(world, url, loc):
+    """Schemathesis against a running server: `at=0` answered the attainment of 1970-01-01."""
+    r = world.client_for(world.alice).get(url)
+    assert r.status_code == 422, r.content[:300]
+    assert {"loc": loc, "msg": NOT_A_NUMBER, "type": "date_type"} in r.json()["detail"]
+
+
+def test_an_evidence_upload_s_date_sent_as_a_number_is_refused_by_name(world):
+    r = world.client_for(world.alice).post(
+        "/api/v1/evidence", {"person_id": "1", "kind": "text", "refers_on": "1767225600", "text": "x"}
+    )
+    assert r.status_code == 422, r.content[:300]
+    assert {"loc": ["form", "refers_on"], "msg": NOT_A_NUMBER, "type": "date_type"} in r.json()["detail"]
