@@ -139,3 +139,37 @@ def test_bodies_no_reader_should_guess_at_answer_422_and_write_nothing(world, bo
     detail = r.json()["detail"]
     assert detail[0]["loc"] == loc and message in detail[0]["msg"], detail
     assert ApiToken.objects.count() == tokens
+
+
+BODY_OPERATIONS = sorted({(method, url) for method, url, _, _ in body_schemas()})
+NOT_OBJECTS = ['"AAA"', "[null, null]", "7", "true", "null"]
+
+
+def test_the_walk_finds_bodies_whose_fields_may_all_be_left_out() -> None:
+    # The operations where a body that is no object used to pass as an empty one.
+    optional = [(m, u) for m, u, props, _ in body_schemas() if props and "validity" in u]
+    assert optional and len(BODY_OPERATIONS) > 40
+
+
+@pytest.mark.parametrize(("method", "path"), BODY_OPERATIONS, ids=[f"{m} {p}" for m, p in BODY_OPERATIONS])
+def test_a_body_that_is_not_a_json_object_is_refused_and_writes_nothing(world, method, path):
+    """Schemathesis against a running server: `PUT /api/v1/levels/1/validity` with the body
+    `"AAA"` answered 200 and set the level to never expire (Ninja's schemas read attributes from
+    any value, and an object with every field left out is a valid one there)."""
+    from tests.regression.corpus import changed, row_counts
+
+    client = world.client_for(world.alice)
+    url = re.sub(r"\{[^}]+\}", "1", path)
+    before = row_counts()
+    for body in NOT_OBJECTS if "validity" in path else NOT_OBJECTS[:2]:
+        r = getattr(client, method)(url, body, content_type="application/json")
+        assert r.status_code == 422, (url, body, r.status_code, r.content[:300])
+        (problem,) = r.json()["detail"]
+        assert problem["loc"] == ["body"] and problem["msg"].startswith("the body must be a JSON object"), problem
+    assert not changed(before, row_counts())
+
+
+def test_the_capacity_plan_which_reads_its_own_body_wants_an_object_too(world):
+    r = world.client_for(world.alice).post("/api/v1/capacity/plan", "[1, 2]", content_type="application/json")
+    assert r.status_code == 422, r.content[:300]
+    assert r.json()["detail"][0]["loc"] == ["body"]

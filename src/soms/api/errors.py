@@ -72,7 +72,7 @@ class SomsParser(Parser):
         # below finds the Invalid behind it and answers the 422 the spec documents.
         try:
             # NUL characters are left to the schemas (soms.fields.Input), which name the field.
-            return json_loads(request.body, refuse_nul=False)
+            data = json_loads(request.body, refuse_nul=False)
         except Invalid as exc:
             # The place in the text ("line 1, column 2") is not a field: it goes into the message,
             # and the problem is the body's. A value the parser could not keep (a 5,000-digit number)
@@ -83,6 +83,14 @@ class SomsParser(Parser):
                 else Problem((), f"{p.msg} at {p.location}" if p.loc else p.msg, p.type)
                 for p in exc.problems
             ) from None
+        if not isinstance(data, dict):
+            # Every JSON body of the API is an object. Ninja's schemas read attributes from whatever
+            # they are given, so `[null, null]`, `"AAA"` or `7` passed as an object with every field
+            # left out: a PUT of a level's validity with `"AAA"` set it to "never expires".
+            raise Invalid(
+                [Problem((), f"the body must be a JSON object ({{…}}), not {_json_kind(data)}", "body_type")]
+            )
+        return data
 
     def parse_querydict(
         self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest
@@ -92,6 +100,18 @@ class SomsParser(Parser):
             if "\x00" in key or any(isinstance(v, str) and "\x00" in v for v in values):
                 raise Invalid([Problem((where, key.replace("\x00", "")), NUL_MESSAGE, "string_nul")])
         return super().parse_querydict(data, list_fields, request)
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, bool):
+        return "true or false"
+    if value is None:
+        return "null"
+    return "a number"
 
 
 def _text_place(loc: tuple[str | int, ...]) -> bool:
