@@ -3,7 +3,9 @@
 Python's parsers recurse once per level of nesting, so `[` × 100,000 ends in RecursionError; a
 5,000-digit number fails int conversion with a bare ValueError; JSON and YAML silently keep the last
 of two equal keys. Here each of those is a `Problem` with its place, and so is a NUL character in any
-string, which no text column (PostgreSQL refuses it) and no person needs.
+string, which no text column (PostgreSQL refuses it) and no person needs, and a lone surrogate
+(JSON's `"\ud800"` escape, YAML's too), which is no character and cannot be written as UTF-8 (a
+KPI import that wrote one answered 500).
 
 Objects read from JSON text are `JsonObject`s: plain dicts that remember their values have JSON's
 own types, so that the edge's models can refuse the text "12" where a number is asked for
@@ -13,6 +15,7 @@ own types, so that the edge's models can refuse the text "12" where a number is 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from typing import Any
 
@@ -239,8 +242,18 @@ def yaml_loads(text: str) -> Any:
     return data
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def surrogate_message(text: str) -> str:
+    found = _SURROGATE.search(text)
+    code = f"\\u{ord(found.group()):04x}" if found else "a surrogate"
+    return f"contains a lone surrogate ({code}), which is no character; send text that is valid Unicode"
+
+
 def check_data(data: Any, *, refuse_nul: bool = True) -> None:
-    """Refuse NUL characters in strings (keys too) and nesting beyond MAX_DEPTH, naming the place.
+    """Refuse NUL characters in strings (keys too), lone surrogates anywhere and nesting beyond
+    MAX_DEPTH, naming the place.
 
     Iterative, so no input can make it recurse; aliases in YAML may share one list many times, which
     the walk visits once per path, so the number of visits is bounded too.
@@ -257,10 +270,14 @@ def check_data(data: Any, *, refuse_nul: bool = True) -> None:
         if isinstance(item, str):
             if refuse_nul and "\x00" in item:
                 raise Invalid([Problem(loc, "must not contain NUL characters (\\u0000)", "string_nul")])
+            if _SURROGATE.search(item):
+                raise Invalid([Problem(loc, surrogate_message(item), "string_unicode")])
         elif isinstance(item, dict):
             for key, value in item.items():
                 if refuse_nul and isinstance(key, str) and "\x00" in key:
                     raise Invalid([Problem(loc, "a key contains a NUL character (\\u0000)", "string_nul")])
+                if isinstance(key, str) and _SURROGATE.search(key):
+                    raise Invalid([Problem(loc, f"a key {surrogate_message(key)}", "string_unicode")])
                 stack.append((value, (*loc, key if isinstance(key, str | int) else str(key))))
         elif isinstance(item, list):
             stack.extend((value, (*loc, i)) for i, value in enumerate(item))

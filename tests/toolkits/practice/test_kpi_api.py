@@ -214,3 +214,16 @@ def test_calculators(world):
     assert r.json()["attainment"] == 100  # B took 3 business hours
     r = post(c, "/api/v1/kpi/fcr", {"cases": [{"contacts": 1}, {"contacts": 2}]})
     assert r.json()["fcr"] == 50
+
+
+def test_an_import_whose_text_holds_a_lone_surrogate_is_refused_by_place(world):
+    """Fuzzing the running server: JSON's escape "\\udcff" made a string Python cannot write as
+    UTF-8, and the KPI import (which reads its own body) answered 500 when saving the note."""
+    kpi = a_kpi(world)
+    c = world.client_for(world.alice, world.org_a)
+    body = '{"csv": "period,value,note\\n2026-01-31,71,caf\\udcff\\n"}'
+    r = c.post(f"/api/v1/kpis/{kpi.pk}/measurements/import", body, content_type="application/json")
+    assert r.status_code == 422, r.content
+    (problem,) = r.json()["detail"]
+    assert problem["loc"] == ["body", "csv"] and "lone surrogate (\\udcff)" in problem["msg"]
+    assert not KpiMeasurement.objects.exists()

@@ -203,7 +203,12 @@ def _import_text(request: ApiRequest) -> str:
         try:
             # The safe reader: `[` x 100,000 is a problem of the body, not a RecursionError.
             data = json_loads(request.body or b"null", refuse_nul=False)
-        except Invalid:
+        except Invalid as exc:
+            if all(p.type == "string_unicode" for p in exc.problems):
+                # Good JSON whose text is no Unicode (a lone surrogate): said where, not "send JSON".
+                raise ValidationError(
+                    [{"loc": ["body", *p.loc], "type": p.type, "msg": p.msg} for p in exc.problems]
+                ) from None
             raise ValidationError(
                 [{"loc": ["body"], "type": "json_invalid", "msg": 'send JSON {"csv": …} or a file'}]
             ) from None
