@@ -151,3 +151,24 @@ def test_a_person_added_while_the_apply_stalled_is_a_conflict_and_writes_nothing
     assert not AuditLogEntry.objects.filter(organisation=w.org_a, action="people.import").exists()
     back = PeopleImport.objects.get(pk=record.pk)
     assert back.status == ImportStatus.READY and back.claimed_at is None
+
+
+def test_an_import_erased_after_it_was_found_answers_as_a_missing_one(org: Org) -> None:
+    """Schemathesis against a running server: a person's erasure deletes every import not yet
+    applied; an apply that had already found its import then read it again and answered 500."""
+    from django.http import Http404
+
+    w = org.world
+    client = w.client_for(w.alice, w.org_a)
+    record = PeopleImport.objects.get(pk=_check(client, NEW_PEOPLE)["id"])
+    _claim(PeopleImport.objects.get(pk=record.pk))  # another tab holds it: this apply's UPDATE finds nothing
+    PeopleImport.objects.filter(pk=record.pk).delete()  # then the erasure
+    with pytest.raises(Http404):
+        people_import_apply(record=record, actor=w.alice)
+    found_then_gone = PeopleImport.objects.get(pk=_check(client, NEW_PEOPLE)["id"])
+    PeopleImport.objects.filter(pk=found_then_gone.pk).delete()
+    with pytest.raises(Http404):
+        people_import_apply(record=found_then_gone, actor=w.alice)
+    assert not Person.objects.filter(organisation=w.org_a, employee_id__in=["N1", "N2"]).exists()
+    missing = client.post(f"/api/v1/people/imports/{record.pk}/apply")
+    assert missing.status_code == 404 and missing.json() == {"detail": "Not found"}

@@ -5,6 +5,7 @@ the record id and checks against the data as it is then."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,7 @@ from soms.people.io.plan import Options, Plan, Problem, check_columns, plan_impo
 from soms.people.io.reading import FileProblem, read_header, read_table
 from soms.people.models import ImportStatus, PeopleImport
 from soms.people.signals import organisation_changed
+from soms.tenancy.access import NotFound
 from soms.tenancy.models import Organisation
 
 if TYPE_CHECKING:
@@ -291,20 +293,32 @@ def people_import_claim_stale(record: PeopleImport, *, now: datetime | None = No
     return record.claimed_at < now - timedelta(seconds=settings.SOMS_IMPORT_CLAIM_SECONDS)
 
 
+def _gone() -> NotFound:
+    """The import went after the caller found it: a person's erasure deletes every import not yet
+    applied (soms.people.services.privacy), and so may the daily expiry. The answer is the one for
+    a missing import (it was a 500 when the apply read it again)."""
+    return NotFound("No such import")
+
+
 def _claim(record: PeopleImport) -> None:
     """Take the import for this caller: one conditional UPDATE from ready to applying, so of two
     tabs or API calls applying it at once exactly one goes on; the other is told why not. The same
     UPDATE takes over a stale claim (`people_import_claim_stale`) at the claim time and job read
     just before, so of two callers taking it over also exactly one goes on."""
     now = timezone.now()
-    current = PeopleImport.objects.select_related("job").get(pk=record.pk)
+    current = PeopleImport.objects.select_related("job").filter(pk=record.pk).first()
+    if current is None:
+        raise _gone()
     which = Q(status=ImportStatus.READY)
     if people_import_claim_stale(current, now=now):
         which |= Q(status=ImportStatus.APPLYING, claimed_at=current.claimed_at, job_id=current.job_id)
     if PeopleImport.objects.filter(which, pk=record.pk).update(status=ImportStatus.APPLYING, claimed_at=now):
         record.status, record.claimed_at = ImportStatus.APPLYING, now
         return
-    record.refresh_from_db()
+    try:
+        record.refresh_from_db()
+    except PeopleImport.DoesNotExist:
+        raise _gone() from None
     _check_ready(record)
     raise PeopleConflict("This import cannot be applied now; reload its page.")  # pragma: no cover
 
@@ -335,7 +349,8 @@ def people_import_apply(
         # Whatever stopped it wrote nothing (the write is one transaction): ready to try again,
         # unless another apply has taken the claim over meanwhile (then it is theirs to finish).
         PeopleImport.objects.filter(mine).update(status=ImportStatus.READY, claimed_at=None)
-        record.refresh_from_db()
+        with contextlib.suppress(PeopleImport.DoesNotExist):  # erased meanwhile: the first error stands
+            record.refresh_from_db()
         raise
 
 
