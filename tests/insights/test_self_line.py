@@ -276,3 +276,26 @@ def test_the_pages_self_line_is_the_one_its_radar_draws(org: Any, soms_version: 
     first = person_view(membership, Person.objects.get(pk=person.pk), soms_version)
     again = person_view(membership, Person.objects.get(pk=person.pk), soms_version)
     assert "Self-assessed" in again["radar"] and again["radar"] == first["radar"]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "not json",
+        [],
+        {"inputs": "?"},
+        {"until": "someday"},
+        {"until": None, "levels": "x", "judged": True},
+        {"until": None, "levels": {}, "judged": "yes"},
+    ],
+)
+def test_a_stored_line_it_cannot_read_is_computed_again(org: Any, soms_version: Any, bad: Any) -> None:
+    person = org.people["E007"]
+    validated(
+        person, soms_version, statements(soms_version, DC, "foundation"), on=date(2026, 1, 5), kind="self"
+    )
+    inputs = _agrees(org, person, soms_version)["inputs"]
+    if isinstance(bad, dict):
+        bad = {"inputs": inputs, **bad}
+    SelfLine.objects.filter(person=person).update(line=bad)
+    assert _agrees(org, person, soms_version)["levels"][DC] == "foundation"

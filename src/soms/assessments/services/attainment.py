@@ -507,14 +507,19 @@ def stored_self_line(line: Any, inputs: str, now: date) -> tuple[dict[str, str |
     from `inputs` and still holds on `now`: its levels and whether there is any self judgement."""
     if line is None:
         return None
-    if isinstance(line, str | bytes):
-        line = json.loads(line)
-    if not isinstance(line, dict) or line.get("inputs") != inputs:
+    try:
+        if isinstance(line, str | bytes):
+            line = json.loads(line)
+        if not isinstance(line, dict) or line.get("inputs") != inputs:
+            return None
+        until, levels, judged = line.get("until"), line.get("levels"), line.get("judged")
+        if until is not None and now >= date.fromisoformat(until):
+            return None
+    except (TypeError, ValueError):
+        return None  # (not a line this code wrote: computed again, and stored over)
+    if not isinstance(levels, dict) or not isinstance(judged, bool):
         return None
-    until = line.get("until")
-    if until is not None and now >= date.fromisoformat(until):
-        return None
-    return line["levels"], bool(line["judged"])
+    return levels, judged
 
 
 def store_self_line(
