@@ -190,7 +190,10 @@ class ActionOut(Schema):
     due_on: date | None
     status: str
     overdue: bool
-    source: str
+    source: Literal["own", "gap", "refresher", "audit"] = Field(
+        description="Where the action came from: own (typed in by a user), gap or refresher (a "
+        "suggestion of the person's page taken up), audit (from an audit finding)"
+    )
     revision: int
 
 
@@ -228,7 +231,9 @@ class ActionIn(InsightsInput):
     title: str = Field(min_length=1, max_length=200)
     notes: str = Field("", max_length=5000)
     due_on: date | None = None
-    source: Literal["", "gap", "refresher", "audit"] = ""
+    source: Literal["own", "gap", "refresher", "audit", ""] = Field(
+        "own", description='Where the action came from; "" (the old spelling) is read as own'
+    )
 
 
 class ActionPatch(InsightsInput):
