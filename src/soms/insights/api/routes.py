@@ -27,6 +27,7 @@ from soms.insights.selectors.scope import (
     scope_name,
     view_capabilities,
     view_cover,
+    view_coverage,
     view_single_points,
     view_targets,
 )
@@ -139,6 +140,7 @@ def insights_overview(
     # assessor's and a member's view, single points and specialists in a member's own view
     # (soms.insights.selectors.scope).
     data["coverage_groups"] = view_cover(request.membership, v, filters, tallies=ov.tallies)
+    data["coverage"] = view_coverage(data["coverage"], data["coverage_groups"])
     data["single_points"] = view_single_points(request.membership, data["single_points"])
     data.update(view_capabilities(request.membership, data))
     data["trend"] = trend_for(request.membership, v, filters)

@@ -226,6 +226,7 @@ def dashboard(request: MemberRequest) -> HttpResponse:
         scope_name = scope.scope_name(request.membership, filters)
         trend = trend_for(request.membership, version, filters)
         context["cover"] = scope.view_cover(request.membership, version, filters, tallies=ov.tallies)
+        ov.data["coverage"] = scope.view_coverage(ov.data["coverage"], context["cover"])
         ov.data["single_points"] = scope.view_single_points(request.membership, ov.data["single_points"])
         ov.data.update(scope.view_capabilities(request.membership, ov.data))
         context["cover_page"] = COVER_PAGE
