@@ -91,7 +91,7 @@ def test_a_cycle_through_stored_people_beside_a_bad_date(org):
     plan = _plan(org.world.org_a, content)
     assert [(p.row, p.column) for p in plan.problems] == [(2, "start_date"), (3, "manager_employee_id")]
     reason = plan.problems[1].reason
-    assert reason.startswith("manager cycle: ") and "E001 (row 3)" in reason
+    assert reason.startswith("manager cycle (each reports to the next): ") and "E001 (row 3)" in reason
     assert "E002" in reason and "E003" in reason and "E004" in reason
 
 
@@ -116,7 +116,7 @@ def test_the_page_lists_the_cycle_with_the_other_problems(org):
     r = client.post("/people/import/", {"file": SimpleUploadedFile("hr.csv", FILE)})
     detail = client.get(r["Location"]).content.decode()
     assert "5 problems in hr.csv; nothing was imported" in detail
-    assert "manager cycle: C1 (row 5) → C3 (row 7) → C2 (row 6) → C1" in detail
+    assert "manager cycle (each reports to the next): C1 (row 5) → C3 (row 7) → C2 (row 6) → C1" in detail
     problems = b"".join(client.get(r["Location"] + "problems.csv").streaming_content).decode()
     assert problems.count("manager cycle") == 3 and "email" in problems
 

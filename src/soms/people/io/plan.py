@@ -572,12 +572,12 @@ def _check_references(plan: Plan, state: State, seen: dict[str, int], refused: S
                                 in_file[member].number,
                                 "manager_employee_id",
                                 manager[member],
-                                f"manager cycle: {text}",
+                                f"manager cycle (each reports to the next): {text}",
                             )
                         )
                     depth[member] = 0
                 if not any(m in in_file for m in cycle):
-                    plan.problems.append(Problem(None, "manager_employee_id", "", f"manager cycle: {text}"))
+                    plan.problems.append(Problem(None, "manager_employee_id", "", f"manager cycle (each reports to the next): {text}"))
                 break
             on_path[node] = len(path)
             path.append(node)
