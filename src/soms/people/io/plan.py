@@ -577,7 +577,14 @@ def _check_references(plan: Plan, state: State, seen: dict[str, int], refused: S
                         )
                     depth[member] = 0
                 if not any(m in in_file for m in cycle):
-                    plan.problems.append(Problem(None, "manager_employee_id", "", f"manager cycle (each reports to the next): {text}"))
+                    plan.problems.append(
+                        Problem(
+                            None,
+                            "manager_employee_id",
+                            "",
+                            f"manager cycle (each reports to the next): {text}",
+                        )
+                    )
                 break
             on_path[node] = len(path)
             path.append(node)
