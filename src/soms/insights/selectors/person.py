@@ -32,7 +32,7 @@ from soms.assessments.services.attainment import (
 )
 from soms.charts import RadarSeries, radar_chart
 from soms.frameworks.models import Element, FrameworkVersion, Level, Statement, VersionStatus
-from soms.insights.models import ActionKind, ActionStatus, DevelopmentAction
+from soms.insights.models import ActionKind, ActionSource, ActionStatus, DevelopmentAction
 from soms.insights.selectors.overview import PHONE_SCALED
 from soms.insights.services.plans import suggestions
 from soms.people.models import Person, RoleProfile, RoleRequirement
@@ -165,6 +165,7 @@ def _person_rows(
 
 _KIND_NAMES = dict(ActionKind.choices)
 _STATUS_NAMES = dict(ActionStatus.choices)
+_SOURCE_NAMES = dict(ActionSource.choices)
 
 
 class PlanAction(NamedTuple):
@@ -194,6 +195,9 @@ class PlanAction(NamedTuple):
 
     def get_status_display(self) -> str:
         return str(_STATUS_NAMES.get(self.status, self.status))
+
+    def get_source_display(self) -> str:
+        return str(_SOURCE_NAMES.get(self.source, self.source))
 
 
 _plan_sql: dict[str, str] = {}
