@@ -27,8 +27,8 @@ from ninja import Schema
 from ninja.schema import DjangoGetter
 from pydantic import (
     AfterValidator,
-    BeforeValidator,
     BaseModel,
+    BeforeValidator,
     Field,
     StringConstraints,
     ValidationError,

@@ -165,7 +165,9 @@ def test_a_body_that_is_not_a_json_object_is_refused_and_writes_nothing(world, m
         r = getattr(client, method)(url, body, content_type="application/json")
         assert r.status_code == 422, (url, body, r.status_code, r.content[:300])
         (problem,) = r.json()["detail"]
-        assert problem["loc"] == ["body"] and problem["msg"].startswith("the body must be a JSON object"), problem
+        assert problem["loc"] == ["body"] and problem["msg"].startswith("the body must be a JSON object"), (
+            problem
+        )
     assert not changed(before, row_counts())
 
 

@@ -7,6 +7,7 @@ characters in query and form values), or a service or the core raising `soms.cor
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from functools import wraps
@@ -157,11 +158,9 @@ def placed(request: HttpRequest, problems: list[Problem]) -> list[Problem]:
     form: Any = {}
     files: Any = {}
     if request.content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
-        try:
+        # A body that cannot be read as a form holds no field a problem could be placed in.
+        with contextlib.suppress(MultiPartParserError, SuspiciousOperation):
             form, files = request.POST, request.FILES
-        except (MultiPartParserError, SuspiciousOperation):
-            # A body that cannot be read as a form holds no field a problem could be placed in.
-            pass
     path_params = list((request.resolver_match.kwargs if request.resolver_match else {}).keys())
     out = []
     for p in problems:
