@@ -186,3 +186,23 @@ def test_problem_list_is_capped():
     found = problems(CSV_HEADER + rows, "x.csv")
     assert len(found) == MAX_PROBLEMS + 1
     assert found[-1].message.startswith("… and ")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        ("{code: S1, level: basic, text: Does it}", "{code: null, level: basic, text: Does it}"),
+        ("{code: S1, level: basic, text: Does it}", "{code: S1, level: basic, text: Does it, parent: null}"),
+        ("{code: basic, name: Basic, rank: 1}", "{code: null, name: Basic, rank: 1}"),
+        ("  - code: e1\n", "  - code: null\n"),
+    ],
+    ids=["statement code", "statement parent", "level code", "element code"],
+)
+def test_a_null_where_a_code_belongs_is_a_problem_with_its_place(change):
+    """Fuzzing the running server: `code: null` on a statement reached the cross-reference check
+    as None (KeyError in the tree-depth check) and the import answered 500."""
+    try:
+        found = problems(GOOD_YAML.replace(*change), "mini.yaml")
+    except pytest.fail.Exception:
+        return  # a null that only means "none" (a parent) is no problem
+    assert found and all(p.location and p.message for p in found)

@@ -99,7 +99,12 @@ def _cross_reference_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
     from soms.frameworks.rules import FrameworkRules
 
     def build(model: type[Any], raw: Any, **fallback: Any) -> Any:
-        return model.model_construct(**{**fallback, **(raw if isinstance(raw, dict) else {})})
+        # A part's own problems are already reported; a null where a code belongs is taken as the
+        # fallback (no code), or the checks below would meet None where they compare codes.
+        given = raw if isinstance(raw, dict) else {}
+        return model.model_construct(
+            **{**fallback, **{k: v for k, v in given.items() if v is not None or k not in fallback}}
+        )
 
     def items(value: Any) -> list[Any]:
         return value if isinstance(value, list) else []
@@ -132,7 +137,7 @@ def _cross_reference_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
             ],
         )
         problems = document.problems()
-    except (TypeError, AttributeError, ValueError):
+    except (TypeError, AttributeError, ValueError, KeyError):
         return []
     # Parts without a code are already reported; their empty codes say nothing more.
     return [(path, message) for path, message in problems if "''" not in message]
