@@ -76,3 +76,13 @@ def test_force_replaces_an_archive_which_only_its_owner_can_read(tmp_path):
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     with zipfile.ZipFile(target) as z:
         assert "manifest.json" in z.namelist()
+
+
+def test_a_database_that_cannot_be_reached_is_named(tmp_path):
+    from tests.site.test_backup import PG
+
+    env = _env(tmp_path / "data", f"{PG}/soms_backup_no_such_database")
+    done = _soms(env, "backup", str(tmp_path / "b.zip"))
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert "cannot read the database" in done.stderr
+    assert list(tmp_path.glob("*.zip")) == [] and list(tmp_path.glob(".b.zip*")) == []

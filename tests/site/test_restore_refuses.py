@@ -630,8 +630,16 @@ def test_a_refused_restore_leaves_sqlite_as_it_was(tmp_path):
     )
     assert _sqlite_rows(migrated) == before
 
+    # The files are written last, inside the transaction: one that cannot be written (here the media
+    # folder is a file) takes back the rows and the migration with it.
+    archive = good().write(tmp_path / "good.zip")
+    (tmp_path / "fresh" / "media").write_bytes(b"not a folder")
+    _refused(_soms(fresh, "restore", str(archive)), "media/evidence/1/report.txt: cannot be written")
+    assert _sqlite_rows(tmp_path / "fresh") == {}
+    (tmp_path / "fresh" / "media").unlink()
+
     # And the installation a restore refused takes a good archive afterwards.
-    done = _soms(fresh, "restore", str(good().write(tmp_path / "good.zip")))
+    done = _soms(fresh, "restore", str(archive))
     assert done.returncode == 0, done.stderr
     rows = _sqlite_rows(tmp_path / "fresh")
     assert rows["auth_group"] == 1 and rows["auth_user_groups"] == 1 and rows["django_session"] == 1
@@ -672,6 +680,10 @@ def test_a_refused_restore_leaves_postgresql_as_it_was(tmp_path, pg_database):
     # PostgreSQL's own check of the keys, at the end of the transaction that also migrated.
     _refused(_soms(env, "restore", str(dangling)), "rows of the backup refer to rows it does not hold")
     assert _pg_rows(pg_database) == {}
+
+    # A database that is not there is named, as the reason nothing was restored.
+    missing = _env(tmp_path / "data", f"{pg_database}_missing")
+    _refused(_soms(missing, "restore", str(dangling)), "nothing was restored, the database is as it was")
 
     done = _soms(env, "migrate", "--verbosity", "0")
     assert done.returncode == 0, done.stderr

@@ -404,8 +404,16 @@ def _archive_file(archive: zipfile.ZipFile, path: Path, name: str) -> dict[str, 
         src = path.open("rb")
     except FileNotFoundError:
         return None
+    except OSError as exc:
+        raise BackupError(f"cannot read the media file {path}: {exc.strerror}") from None
     with src, archive.open(name, "w", force_zip64=True) as out:
-        while chunk := src.read(MiB):
+        while True:
+            try:
+                chunk = src.read(MiB)
+            except OSError as exc:
+                raise BackupError(f"cannot read the media file {path}: {exc.strerror}") from None
+            if not chunk:
+                break
             digest.update(chunk)
             size += len(chunk)
             out.write(chunk)
@@ -1031,16 +1039,21 @@ def _write_file(
     target = root / name
     if not _safe_media_name(name):  # checked already; a write never leaves the media folder
         raise BackupError(f"media/{name}: names a file outside the media folder")
-    missing = [p for p in [target.parent, *target.parent.parents] if not p.exists()]
-    for folder in reversed(missing):
-        folder.mkdir()
-        made.append(folder)
     digest = hashlib.sha256()
-    with archive.open(f"media/{name}") as src, target.open("xb") as out:
-        written.append(target)
-        while chunk := src.read(MiB):
-            digest.update(chunk)
-            out.write(chunk)
+    try:
+        missing = [p for p in [target.parent, *target.parent.parents] if not p.exists()]
+        for folder in reversed(missing):
+            folder.mkdir()
+            made.append(folder)
+        with archive.open(f"media/{name}") as src, target.open("xb") as out:
+            written.append(target)
+            while chunk := src.read(MiB):
+                digest.update(chunk)
+                out.write(chunk)
+    except OSError as exc:
+        raise BackupError(f"media/{name}: cannot be written to {target}: {exc.strerror or exc}") from None
+    except _UNPACK_ERRORS as exc:
+        raise BackupError(f"media/{name}: cannot be unpacked ({exc})") from None
     if digest.hexdigest() != sha256:
         raise BackupError(f"media/{name}: damaged (its checksum differs from the manifest's)")
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from soms.site.backup import BackupError, backup_target_problem, backup_write
 from soms.site.management.commands.restore import progress_bar
@@ -33,6 +34,8 @@ class Command(BaseCommand):
                 manifest = backup_write(target, progress=report)
             except BackupError as exc:
                 raise CommandError(str(exc)) from None
+            except DatabaseError as exc:
+                raise CommandError(f"cannot read the database: {exc}".strip()) from None
         rows = sum(t["rows"] for t in manifest["tables"].values())
         self.stdout.write(
             self.style.SUCCESS(
