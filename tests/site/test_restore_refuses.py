@@ -318,7 +318,11 @@ BAD: list[tuple[str, Callable[[Path], Path], str]] = [
     ("office document", _office, "manifest.json: is missing: this is an Office document"),
     ("another zip", _plain_zip, "manifest.json: is missing: this is not a SOMS backup"),
     # The archive's make-up
-    ("members overlap", _overlapping, "overlaps another member's data, as zip bombs do"),
+    (
+        "members overlap",
+        _overlapping,
+        "manifest.json: overlaps the data of tables/auth.group.jsonl, as zip bombs do",
+    ),
     ("size lies", _lying_size, f"{G}: cannot be unpacked: the archive is damaged or cut short"),
     ("encrypted", _encrypted, f"{G}: is encrypted"),
     ("member twice", _duplicate, f"{G}: appears twice in the archive"),
@@ -366,13 +370,13 @@ BAD: list[tuple[str, Callable[[Path], Path], str]] = [
     (
         "newer schema",
         _manifest(_newer_migration),
-        "made by a newer version of SOMS: its database has 1 migrations this code does not know "
+        "made by a newer version of SOMS: its database has 1 migration this code does not know "
         "(people.9999_from_the_future)",
     ),
     (
         "older schema",
         _manifest(lambda m: m["migrations"].pop()),
-        "made by an older version of SOMS: it lacks 1",
+        "made by an older version of SOMS: it lacks 1 migration of this one",
     ),
     (
         "rows not a number",
@@ -615,7 +619,7 @@ def test_a_refused_restore_leaves_sqlite_as_it_was(tmp_path):
     # once every row is in) takes back the migration too: it ran in the same transaction.
     fresh = _env(tmp_path / "fresh")
     _refused(_soms(fresh, "restore", str(newer)), "newer version of SOMS")
-    assert _sqlite_rows(tmp_path / "fresh") == {}
+    assert not (tmp_path / "fresh" / "soms.sqlite3").exists()  # not even opened
     _refused(_soms(fresh, "restore", str(dangling)), "rows of the backup refer to rows it does not hold")
     assert _sqlite_rows(tmp_path / "fresh") == {}
     assert not (tmp_path / "fresh" / "media" / "evidence").exists()

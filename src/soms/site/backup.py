@@ -126,6 +126,10 @@ _TEXTS = {
 _TEMPORAL = {"DateTimeField", "DateField", "TimeField", "UUIDField"}
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def _kind(value: Any) -> str:
     if value is None:
         return "null"
@@ -513,9 +517,7 @@ def _open(source: Path) -> zipfile.ZipFile:
         raise _refuse("", "is empty, not a SOMS backup archive")
     if not head.startswith(b"PK"):
         what = next((w for magic, w in _NOT_ZIP if head.startswith(magic)), None)
-        raise _refuse(
-            source.name, f"is {what}" if what else "is not a zip file, so not a SOMS backup archive"
-        )
+        raise _refuse("", f"is {what}" if what else "is not a zip file, so not a SOMS backup archive")
     if declared is not None:
         members, cd_bytes = declared
         if members > limits.MAX_BACKUP_MEMBERS:
@@ -534,9 +536,7 @@ def _open(source: Path) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(source)
     except zipfile.BadZipFile as exc:
-        raise _refuse(
-            source.name, f"is not a readable zip archive: it is cut short or damaged ({exc})"
-        ) from None
+        raise _refuse("", f"is not a readable zip archive: it is cut short or damaged ({exc})") from None
     except OSError as exc:
         raise _refuse("", f"cannot be read: {exc.strerror or exc}") from None
 
@@ -559,7 +559,8 @@ def _check_layout(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
         if limit is not None and here.header_offset + 30 + here.compress_size > limit:
             raise _refuse(
                 here.filename,
-                "overlaps another member's data, as zip bombs do; no SOMS backup is made so",
+                f"overlaps the data of {after.filename if after is not None else 'the archive listing'}, "
+                "as zip bombs do; no SOMS backup is made so",
                 type="zip_bomb",
             )
     return by_name
@@ -655,7 +656,7 @@ def _check_schema(manifest: Manifest) -> None:
     if newer:
         raise _refuse(
             MANIFEST,
-            f"the backup was made by a newer version of SOMS: its database has {len(newer)} migrations this "
+            f"the backup was made by a newer version of SOMS: its database has {_count(len(newer), 'migration')} this "
             f"code does not know ({', '.join('.'.join(m) for m in newer[:3])}{' …' if len(newer) > 3 else ''}); "
             "restore it with the version that made it, or upgrade SOMS first",
             "migrations",
@@ -665,7 +666,7 @@ def _check_schema(manifest: Manifest) -> None:
     if older:
         raise _refuse(
             MANIFEST,
-            f"the backup was made by an older version of SOMS: it lacks {len(older)} migrations of this one "
+            f"the backup was made by an older version of SOMS: it lacks {_count(len(older), 'migration')} of this one "
             f"({', '.join('.'.join(m) for m in older[:3])}{' …' if len(older) > 3 else ''}); restore it with "
             "the version that made it, then upgrade",
             "migrations",

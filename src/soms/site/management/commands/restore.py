@@ -55,6 +55,9 @@ class Command(BaseCommand):
         "nothing. Works across SQLite and PostgreSQL."
     )
 
+    # The system checks would connect to the database: an archive is refused before anything opens it.
+    requires_system_checks: list[str] = []
+
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("file", help="The archive `soms backup` wrote")
         parser.add_argument(
