@@ -48,6 +48,8 @@ def _error_answers(path: str, method: str, operation: dict[str, Any]) -> dict[in
         answers[422] = "Bad input: each problem named with its place"
     if method != "get":
         answers[409] = "Conflicts with what is stored (changed by someone else, published, or taken)"
+    # Any address can be too long (soms.tenancy.middleware answers it before any route does).
+    answers[414] = "The address (path and query string) is longer than MAX_URL_LENGTH characters"
     return answers
 
 
