@@ -86,17 +86,19 @@ def heatmap(
     low, high = (min(values), max(values)) if values else (0.0, 1.0)
     span = high - low or 1.0
     if stacked:
-        # A name has the drawing's width (less the margins) to itself, on the line above its cells.
-        most = max(int((width - 32) / text_width("x")), 8)
-        left, name_line = 16.0, 16.0
+        # A name has the drawing's width (less the margins) to itself, on the line above its cells;
+        # the cells' figures are written at 12 units, as the drawing is scaled down a little to a
+        # phone's card (about 296 px at 390, 281 at 375).
+        most = max(int((width - 24) / text_width("x")), 8)
+        left, right, name_line, figure_size = 12.0, 12.0, 16.0, 12.0
     else:
         # Row names longer than this are cut from the front (a unit path keeps its last parts); on
         # a narrow drawing they take at most 40 % of it, so that the cells keep some room.
         most = min(44, max(int((0.4 * width - 16) / text_width("x")), 8))
         longest = min(max((len(s) for s in row_labels), default=0), most)
-        left, name_line = 16 + text_width("x" * longest), 0.0
+        left, right, name_line, figure_size = 16 + text_width("x" * longest), 16.0, 0.0, 11.0
     pitch = cell_height + name_line
-    cw = (width - left - 16) / max(cols, 1)
+    cw = (width - left - right) / max(cols, 1)
     # Columns numbered 1, 2, 3 under the cells and named in a key, where their names have no room.
     numbered = stacked and every_column and any(text_width(name) + 6 > cw for name in col_labels)
     keyed = key_lines(col_labels, width) if numbered else []
@@ -118,7 +120,7 @@ def heatmap(
         cursor += part
     legend_rows = places[-1][1] + 1
     bottom = 78 + 40 * (legend_rows - 1) + key_height
-    frame = Frame(width, 64 + extra + rows * pitch + bottom, left, 16, 36 + extra, bottom, 0, 1)
+    frame = Frame(width, 64 + extra + rows * pitch + bottom, left, right, 36 + extra, bottom, 0, 1)
     if not description:
         description = _heatmap_summary(matrix, row_labels, col_labels, value_label, value_format)
     out = open_svg(width, frame.height, ident, title, description)
@@ -134,12 +136,12 @@ def heatmap(
                 f'<rect x="{x:.2f}" y="{y:.1f}" width="{cw + 0.3:.2f}" height="{cell_height - 1:g}" fill="{fill}">'
                 f"<title>{esc(row_labels[i])}, {esc(col_labels[j])}: {esc(shown)}</title></rect>"
             )
-            if ok and cw >= 7.0 * len(shown) + 8 and cell_height >= 18:
+            if ok and cw >= 7.0 / 11 * figure_size * len(shown) + 8 and cell_height >= 18:
                 # Wide enough: the figure is written in the cell too, so nothing relies on colour.
                 ink = "#fff" if (float(v) - low) / span > 0.55 else INK  # type: ignore[arg-type]
                 out.append(
                     f'<text x="{x + cw / 2:.1f}" y="{y + cell_height / 2 + 3:.1f}" text-anchor="middle" '
-                    f'font-size="11" fill="{ink}" pointer-events="none">{esc(shown)}</text>'
+                    f'font-size="{figure_size:g}" fill="{ink}" pointer-events="none">{esc(shown)}</text>'
                 )
     out.append("</g>")
     out.append('<g class="axis">')
@@ -155,7 +157,7 @@ def heatmap(
     out.append("</g>")
     # The column labels sit under the last row of cells.
     base = frame.top + rows * pitch + 2
-    grid_bottom = Frame(width, base, left, 16, frame.top, 0, 0, 1)
+    grid_bottom = Frame(width, base, left, right, frame.top, 0, 0, 1)
     if every_column and (numbered or cw >= 24):
         out.append('<g class="axis x-axis">')
         for j, name in enumerate(col_labels):
