@@ -375,6 +375,30 @@ class PersonStanding(TenantOwned):
         ]
 
 
+class SelfLine(TenantOwned):
+    """Derived, and kept by its reader: a person's self line on one published version (per element,
+    the level their own self-assessments would give if validated; what a person's page draws beside
+    "attained"), with what it was computed from. `line` holds `levels`, `judged` (any self judgement
+    at all), `until` (the first day time alone could change it: a self judgement's validity running
+    out, or a dated input coming due) and `inputs`, the fingerprint of everything it read: the
+    person's self-assessments (id, revision, status, validation day), their validated change projects
+    (id, revision, status, dates), the organisation's validity overrides and the version's revision.
+    Every change of a judgement bumps its assessment's revision (and every change of a project, its
+    own), so a reader that finds the same fingerprint before `until` has the same answer, and one that
+    does not computes it and stores it again: no writer has to remember this table, and a reader that
+    raced a writer stores an answer no later fingerprint matches (see
+    `soms.assessments.services.attainment.self_line`)."""
+
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
+    version = models.ForeignKey("frameworks.FrameworkVersion", on_delete=models.CASCADE, related_name="+")
+    line = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "version"], name="selfline_unique"),
+        ]
+
+
 class AttainmentSweep(TenantOwned):
     """When (ns since the epoch) the latest recomputation of everyone of the organisation on a version
     began reading: any recomputation that began earlier yields to it (writes no more), since it covers

@@ -9,7 +9,7 @@ from django import forms
 from soms.core.problems import Invalid
 from soms.fields import MAX_ID, IsoDateInput, SomsForm
 from soms.frameworks.models import Element, FrameworkVersion, Statement
-from soms.insights.models import ActionKind, ActionStatus
+from soms.insights.models import ActionKind, ActionSource, ActionStatus
 from soms.people.forms import TeamChoiceField, UnitChoiceField
 from soms.people.models import Person, RoleProfile
 from soms.tenancy.idempotency import MAX_LENGTH as MAX_KEY
@@ -67,7 +67,10 @@ class ActionForm(SomsForm):
         widget=IsoDateInput(),
         help_text="YYYY-MM-DD",
     )
-    source = forms.CharField(widget=forms.HiddenInput, required=False, max_length=20)
+    # Filled in by a suggestion's form ("gap", "refresher"); the form of one's own leaves it "own".
+    source = forms.ChoiceField(
+        choices=ActionSource.choices, widget=forms.HiddenInput, required=False, initial=ActionSource.OWN
+    )
     # The form's one-time key (soms.tenancy.idempotency): sent twice, it adds the action once.
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=MAX_KEY)
 

@@ -22,6 +22,16 @@ class ActionKind(models.TextChoices):
     REFRESHER = "refresher", "Refresher"
 
 
+class ActionSource(models.TextChoices):
+    """Where an action came from. What a user typed in ("Add an action of your own", or the API
+    without a source) is their own; the others are suggestions taken up, which keep saying so."""
+
+    OWN = "own", "Added by hand"
+    GAP = "gap", "Suggested from a gap"
+    REFRESHER = "refresher", "Suggested for a refresher"
+    AUDIT = "audit", "From an audit finding"
+
+
 class ActionStatus(models.TextChoices):
     PLANNED = "planned", "Planned"
     IN_PROGRESS = "in_progress", "In progress"
@@ -50,8 +60,7 @@ class DevelopmentAction(TenantOwned):
     )
     due_on = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=ActionStatus.choices, default=ActionStatus.PLANNED)
-    # Where it came from: "gap", "refresher", "audit" (later issues) or "" when typed in.
-    source = models.CharField(max_length=20, blank=True)
+    source = models.CharField(max_length=20, choices=ActionSource.choices, default=ActionSource.OWN)
     done_on = models.DateField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

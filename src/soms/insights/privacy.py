@@ -36,6 +36,7 @@ def person_data(person: Person) -> list[dict[str, Any]]:
             "owner": a.owner.get_username() if a.owner else None,
             "due_on": a.due_on.isoformat() if a.due_on else None,
             "status": a.status,
+            "source": a.source,
             "done_on": a.done_on.isoformat() if a.done_on else None,
         }
         for a in actions

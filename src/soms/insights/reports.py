@@ -28,6 +28,7 @@ from soms.insights.selectors.scope import (
     scope_title,
     view_capabilities,
     view_cover,
+    view_coverage,
     view_single_points,
     view_targets,
 )
@@ -60,6 +61,7 @@ def team_report_data(
         scope=filters.unit,
     )
     ov.data["coverage_groups"] = view_cover(membership, version, filters)
+    ov.data["coverage"] = view_coverage(ov.data["coverage"], ov.data["coverage_groups"])
     ov.data["single_points"] = view_single_points(membership, ov.data["single_points"])
     ov.data.update(view_capabilities(membership, ov.data))
     return pic, ov.data
@@ -166,6 +168,9 @@ def team_xlsx(membership: Membership, version: Any, filters: Filters, progress: 
         r += 1
     if data["coverage_groups"].get("held_back"):
         beneath.write_string(r, 0, data["coverage_groups"]["held_back_note"])
+        r += 1
+    if data["coverage_groups"].get("narrowed"):
+        beneath.write_string(r, 0, data["coverage_groups"]["narrowed_note"])
         r += 1
     for g in data["coverage_groups"]["groups"]:
         place = f"{g['name']} ({g['path']})" if g["kind"] == "team" and g["path"] else g["path"] or g["name"]

@@ -28,7 +28,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from soms.assessments.models import (
@@ -39,6 +39,7 @@ from soms.assessments.models import (
     Judgement,
     PersonStanding,
     ProjectMember,
+    SelfLine,
     Status,
     ValidityOverride,
 )
@@ -455,18 +456,111 @@ def evaluate_self(
     nothing. `overrides`: as `engine_for` takes them."""
     engine, index = engine_for(organisation_id, version, overrides=overrides)
     now = at or timezone.localdate()
-    histories, projects, judged = _self_inputs(person_id, index, now)
+    histories, projects, judged, _ = _self_inputs(person_id, index, now)
     return engine.held_levels_of_histories(histories, projects, now), judged
+
+
+def self_line(
+    person_id: int,
+    organisation_id: int,
+    version: FrameworkVersion,
+    now: date,
+    *,
+    overrides: dict[str, int | None] | None = None,
+) -> tuple[dict[str, str | None], bool, date | None]:
+    """`evaluate_self`, and the first day after `now` on which time alone could change its levels:
+    the earliest refresh or expiry of an element of the self line (a validated self judgement's
+    validity running out), or an input dated after `now` coming due. What `SelfLine` stores."""
+    engine, index = engine_for(organisation_id, version, overrides=overrides)
+    histories, projects, judged, later = _self_inputs(person_id, index, now)
+    result = engine.batch(now).evaluate_histories(histories, projects)
+    days = [d for d in (_next_change(result), later) if d is not None]
+    return result.levels(), judged, min(days) if days else None
+
+
+def self_line_inputs(
+    version_revision: int,
+    overrides: dict[str, int | None],
+    assessments: Iterable[tuple[Any, ...]],
+    projects: Iterable[tuple[Any, ...]],
+) -> str:
+    """The fingerprint `SelfLine.line["inputs"]` holds: the version's revision, the organisation's
+    validity overrides, and the person's self-assessments and validated change projects on the
+    version as rows of plain values (ids, revisions, statuses, days), in a fixed order."""
+
+    def plain(row: tuple[Any, ...]) -> list[Any]:
+        return [v.isoformat() if isinstance(v, date) else v for v in row]
+
+    return json.dumps(
+        [
+            version_revision,
+            sorted(overrides.items()),
+            sorted(plain(r) for r in assessments),
+            sorted(plain(r) for r in projects),
+        ],
+        separators=(",", ":"),
+    )
+
+
+def stored_self_line(line: Any, inputs: str, now: date) -> tuple[dict[str, str | None], bool] | None:
+    """A stored `SelfLine.line` (as read: a dict, or its JSON text on SQLite) when it was computed
+    from `inputs` and still holds on `now`: its levels and whether there is any self judgement."""
+    if line is None:
+        return None
+    try:
+        if isinstance(line, str | bytes):
+            line = json.loads(line)
+        if not isinstance(line, dict) or line.get("inputs") != inputs:
+            return None
+        until, levels, judged = line.get("until"), line.get("levels"), line.get("judged")
+        if until is not None and now >= date.fromisoformat(until):
+            return None
+    except (TypeError, ValueError):
+        return None  # (not a line this code wrote: computed again, and stored over)
+    if not isinstance(levels, dict) or not isinstance(judged, bool):
+        return None
+    return levels, judged
+
+
+def store_self_line(
+    organisation_id: int,
+    person_id: int,
+    version_id: int,
+    inputs: str,
+    levels: dict[str, str | None],
+    judged: bool,
+    until: date | None,
+) -> None:
+    """Keep a self line its reader computed (see `SelfLine`). A store that fails (a database busy
+    beyond its timeout, a read-only connection) leaves the next reader to compute it again."""
+    line = {
+        "inputs": inputs,
+        "until": until.isoformat() if until else None,
+        "levels": levels,
+        "judged": judged,
+    }
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            upsert_rows(
+                cursor,
+                SelfLine,
+                ("organisation_id", "person_id", "version_id", "line"),
+                ("person_id", "version_id"),
+                [(organisation_id, person_id, version_id, json.dumps(line, separators=(",", ":")))],
+            )
+    except DatabaseError:
+        log.warning("the self line of person %s on version %s was not stored", person_id, version_id)
 
 
 def _self_inputs(
     person_id: int, index: VersionIndex, now: date
-) -> tuple[dict[str, list[HistoryEntry]], list[ChangeProjectRecord], bool]:
+) -> tuple[dict[str, list[HistoryEntry]], list[ChangeProjectRecord], bool, date | None]:
     """What `soms.core.attainment.self_levels` evaluates for the person, read the way `person_inputs`
     reads (its one query, only self-assessments), built as the engine's histories without a record
     per judgement (which cost a person's page more than its queries): each self judgement up to
     `now` as if validated (on `now` when not yet), each completed project up to `now` as if validated
-    on completion when not yet; and whether the person has any self judgement at all."""
+    on completion when not yet; whether the person has any self judgement at all; and the earliest
+    day after `now` of an input left out for being later."""
     validated = Status.VALIDATED.value
     sql = _inputs_sql.get((connection.vendor, False, True)) or _write_inputs_sql(False, True)
     with connection.cursor() as cursor:
@@ -487,6 +581,7 @@ def _self_inputs(
     histories: dict[str, list[HistoryEntry]] = {}
     projects: list[ChangeProjectRecord] = []
     judged = False
+    later: date | None = None
     for what, statement_id, pk, value, _kind, status, on, completed_on, areas in found:
         if what == 0:
             code = codes.get(statement_id)
@@ -495,6 +590,7 @@ def _self_inputs(
             judged = True
             day = (_day_value(on) if status == validated else None) or now
             if day > now:
+                later = day if later is None or day < later else later
                 continue
             entry = history_entry(values[value], day, pk)
             found_history = histories.get(code)
@@ -504,10 +600,16 @@ def _self_inputs(
                 found_history.append(entry)
             continue
         done_on = _day_value(completed_on)
-        if status != ProjectStatus.COMPLETED.value or done_on is None or done_on > now:
+        if status != ProjectStatus.COMPLETED.value or done_on is None:
             continue
-        projects.append(_project_record(value, status, areas, done_on, _day_value(on) or done_on))
-    return histories, projects, judged
+        on_day = _day_value(on) or done_on
+        if done_on > now or on_day > now:
+            # (Counted from the later of the two days: the engine uses a project from its validation.)
+            later = min(d for d in (later, max(done_on, on_day)) if d is not None)
+            if done_on > now:
+                continue
+        projects.append(_project_record(value, status, areas, done_on, on_day))
+    return histories, projects, judged, later
 
 
 # --- the stored detail -------------------------------------------------------------------------

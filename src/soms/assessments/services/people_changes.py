@@ -37,6 +37,7 @@ from soms.assessments.models import (
     PersonStanding,
     ProjectMember,
     ProjectStatus,
+    SelfLine,
     Status,
 )
 from soms.assessments.services.attainment import recompute
@@ -68,6 +69,9 @@ def recompute_person(person_id: int, organisation_id: int) -> int:
 def _merging(sender: Any, *, keep: Person, duplicate: Person, **_: Any) -> None:
     ElementAttainment.objects.filter(person=duplicate).delete()
     PersonStanding.objects.filter(person=duplicate).delete()
+    # (A stored self line is only a reader's copy: the kept person's no longer matches what it was
+    # computed from once the assessments move, and the duplicate's would collide with it.)
+    SelfLine.objects.filter(person=duplicate).delete()
     ProjectMember.objects.filter(
         person=duplicate, project__in=ProjectMember.objects.filter(person=keep).values("project")
     ).delete()

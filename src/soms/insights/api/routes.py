@@ -27,6 +27,7 @@ from soms.insights.selectors.scope import (
     scope_name,
     view_capabilities,
     view_cover,
+    view_coverage,
     view_single_points,
     view_targets,
 )
@@ -139,6 +140,7 @@ def insights_overview(
     # assessor's and a member's view, single points and specialists in a member's own view
     # (soms.insights.selectors.scope).
     data["coverage_groups"] = view_cover(request.membership, v, filters, tallies=ov.tallies)
+    data["coverage"] = view_coverage(data["coverage"], data["coverage_groups"])
     data["single_points"] = view_single_points(request.membership, data["single_points"])
     data.update(view_capabilities(request.membership, data))
     data["trend"] = trend_for(request.membership, v, filters)
@@ -190,7 +192,10 @@ class ActionOut(Schema):
     due_on: date | None
     status: str
     overdue: bool
-    source: str
+    source: Literal["own", "gap", "refresher", "audit"] = Field(
+        description="Where the action came from: own (typed in by a user), gap or refresher (a "
+        "suggestion of the person's page taken up), audit (from an audit finding)"
+    )
     revision: int
 
 
@@ -228,7 +233,9 @@ class ActionIn(InsightsInput):
     title: str = Field(min_length=1, max_length=200)
     notes: str = Field("", max_length=5000)
     due_on: date | None = None
-    source: Literal["", "gap", "refresher", "audit"] = ""
+    source: Literal["own", "gap", "refresher", "audit", ""] = Field(
+        "own", description='Where the action came from; "" (the old spelling) is read as own'
+    )
 
 
 class ActionPatch(InsightsInput):

@@ -11,16 +11,28 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
 
-from soms.assessments.models import ElementAttainment, ValidityOverride
+from soms.assessments.models import (
+    Assessment,
+    ChangeProject,
+    ElementAttainment,
+    ProjectMember,
+    SelfLine,
+    Status,
+    ValidityOverride,
+)
+from soms.assessments.models import Kind as AssessmentKind
 from soms.assessments.services.attainment import (
     VersionIndex,
-    evaluate_self,
+    self_line,
+    self_line_inputs,
+    store_self_line,
     stored_missing,
+    stored_self_line,
     version_index,
 )
 from soms.charts import RadarSeries, radar_chart
-from soms.frameworks.models import Element, FrameworkVersion, Level, Statement
-from soms.insights.models import ActionKind, ActionStatus, DevelopmentAction
+from soms.frameworks.models import Element, FrameworkVersion, Level, Statement, VersionStatus
+from soms.insights.models import ActionKind, ActionSource, ActionStatus, DevelopmentAction
 from soms.insights.selectors.overview import PHONE_SCALED
 from soms.insights.services.plans import suggestions
 from soms.people.models import Person, RoleProfile, RoleRequirement
@@ -44,6 +56,7 @@ def _day(value: Any) -> date | None:
 
 
 _rows_sql: dict[str, str] = {}
+_SELF, _VALIDATED = str(AssessmentKind.SELF), str(Status.VALIDATED)
 
 
 def _write_rows_sql() -> str:
@@ -54,6 +67,8 @@ def _write_rows_sql() -> str:
     holds = qn(Person.role_profiles.through._meta.db_table)
     profiles, reqs = qn(RoleProfile._meta.db_table), qn(RoleRequirement._meta.db_table)
     overrides, levels = qn(ValidityOverride._meta.db_table), qn(Level._meta.db_table)
+    lines, assessments = qn(SelfLine._meta.db_table), qn(Assessment._meta.db_table)
+    projects, members = qn(ChangeProject._meta.db_table), qn(ProjectMember._meta.db_table)
     sql = _rows_sql[connection.vendor] = (
         "SELECT 0, a.element_id, a.level_id, a.status, a.since, a.refresh_due_on, a.expires_on, a.detail "
         f"FROM {att} a WHERE a.person_id = %s AND a.version_id = %s UNION ALL "
@@ -64,26 +79,72 @@ def _write_rows_sql() -> str:
         # (The months ride in the element's column: both are integers.)
         "SELECT 2, o.validity_months, o.level_id, NULL, NULL, NULL, NULL, NULL "
         f"FROM {overrides} o JOIN {levels} l ON l.id = o.level_id "
-        "WHERE o.organisation_id = %s AND l.version_id = %s"
+        "WHERE o.organisation_id = %s AND l.version_id = %s UNION ALL "
+        # The stored self line, and what its fingerprint is made of (see `SelfLine`).
+        f"SELECT 3, NULL, NULL, NULL, NULL, NULL, NULL, s.line FROM {lines} s "
+        "WHERE s.person_id = %s AND s.version_id = %s UNION ALL "
+        "SELECT 4, a.id, a.revision, a.status, a.validated_on, NULL, NULL, NULL "
+        f"FROM {assessments} a WHERE a.person_id = %s AND a.version_id = %s AND a.kind = %s UNION ALL "
+        "SELECT 5, p.id, p.revision, p.status, p.completed_on, p.validated_on, NULL, NULL "
+        f"FROM {projects} p WHERE p.version_id = %s AND p.review_status = %s AND (p.owner_id = %s "
+        f"OR p.id IN (SELECT m.project_id FROM {members} m WHERE m.person_id = %s))"
     )
     return sql
 
 
+class _SelfRows(NamedTuple):
+    """What the person's page reads of their self line: the stored one, if any, and the rows of
+    what it would be computed from now (`self_line_inputs`)."""
+
+    line: Any
+    assessments: list[tuple[Any, ...]]
+    projects: list[tuple[Any, ...]]
+
+
 def _person_rows(
     person_id: int, organisation_id: int, version_id: int, level_of: dict[int, Level]
-) -> tuple[dict[int, _Stored], dict[int, Level], dict[str, int | None]]:
+) -> tuple[dict[int, _Stored], dict[int, Level], dict[str, int | None], _SelfRows]:
     """The person's stored attainment per element; per element, the highest level their role
-    profiles on the version require; and the organisation's validity overrides of the version's
-    levels (what `overrides_for` reads, for the self line's engine): one plain query (no model
-    instances, nothing for the ORM to compile), the levels taken from the version's kept index."""
+    profiles on the version require; the organisation's validity overrides of the version's levels
+    (what `overrides_for` reads, for the self line's engine); and their stored self line with what
+    tells whether it still holds: one plain query (no model instances, nothing for the ORM to
+    compile), the levels taken from the version's kept index."""
     sql = _rows_sql.get(connection.vendor) or _write_rows_sql()
     with connection.cursor() as cursor:
-        cursor.execute(sql, [person_id, version_id, person_id, version_id, organisation_id, version_id])
+        cursor.execute(
+            sql,
+            [
+                person_id,
+                version_id,
+                person_id,
+                version_id,
+                organisation_id,
+                version_id,
+                person_id,
+                version_id,
+                person_id,
+                version_id,
+                _SELF,
+                version_id,
+                _VALIDATED,
+                person_id,
+                person_id,
+            ],
+        )
         found = cursor.fetchall()
     stored: dict[int, _Stored] = {}
     required: dict[int, Level] = {}
     validity: dict[str, int | None] = {}
+    own = _SelfRows(None, [], [])
     for kind, eid, lid, status, since, due, expires, detail in found:
+        if kind >= 3:
+            if kind == 3:
+                own = own._replace(line=detail)
+            elif kind == 4:
+                own.assessments.append((eid, lid, status, _day(since)))
+            else:
+                own.projects.append((eid, lid, status, _day(since), _day(due)))
+            continue
         if kind == 0:
             stored[eid] = _Stored(
                 level_of.get(lid) if lid is not None else None,
@@ -99,11 +160,12 @@ def _person_rows(
             validity[lv.code] = eid
         elif eid not in required or lv.rank > required[eid].rank:
             required[eid] = lv
-    return stored, required, validity
+    return stored, required, validity, own
 
 
 _KIND_NAMES = dict(ActionKind.choices)
 _STATUS_NAMES = dict(ActionStatus.choices)
+_SOURCE_NAMES = dict(ActionSource.choices)
 
 
 class PlanAction(NamedTuple):
@@ -133,6 +195,9 @@ class PlanAction(NamedTuple):
 
     def get_status_display(self) -> str:
         return str(_STATUS_NAMES.get(self.status, self.status))
+
+    def get_source_display(self) -> str:
+        return str(_SOURCE_NAMES.get(self.source, self.source))
 
 
 _plan_sql: dict[str, str] = {}
@@ -196,6 +261,29 @@ def _plan(person_id: int, version_id: int, index: VersionIndex, today: date) -> 
     return out
 
 
+def _own_line(
+    person: Person,
+    version: FrameworkVersion,
+    today: date,
+    overrides: dict[str, int | None],
+    rows: _SelfRows,
+) -> tuple[dict[str, str | None], bool]:
+    """The self line (what the person's own judgements would give if validated today) and whether
+    they judged anything themselves: the stored line while its inputs are what they were and its
+    day has not come; else computed, and stored for the next reader (a published version's only:
+    a draft's statements and rules change under it)."""
+    inputs = self_line_inputs(version.revision, overrides, rows.assessments, rows.projects)
+    published = version.status == VersionStatus.PUBLISHED
+    if published:
+        kept = stored_self_line(rows.line, inputs, today)
+        if kept is not None:
+            return kept
+    levels, judged, until = self_line(person.pk, person.organisation_id, version, today, overrides=overrides)
+    if published:
+        store_self_line(person.organisation_id, person.pk, version.pk, inputs, levels, judged, until)
+    return levels, judged
+
+
 def person_view(
     membership: Membership, person: Person, version: FrameworkVersion, *, charts: bool = True
 ) -> dict[str, Any]:
@@ -207,13 +295,10 @@ def person_view(
     elements, levels = list(index.element_rows), list(index.level_rows)
     pos = {lv.code: k + 1 for k, lv in enumerate(levels)}
     names = {lv.code: lv.name for lv in levels}
-    stored, required, overrides = _person_rows(
+    stored, required, overrides, own_rows = _person_rows(
         person.pk, person.organisation_id, version.pk, {lv.pk: lv for lv in levels}
     )
-    # The self line: what the person's own judgements would give if validated today.
-    own_levels, has_self = evaluate_self(
-        person.pk, person.organisation_id, version, today, overrides=overrides
-    )
+    own_levels, has_self = _own_line(person, version, today, overrides, own_rows)
     rows: list[dict[str, Any]] = []
     for e in elements:
         a, need, own = stored.get(e.pk), required.get(e.pk), own_levels.get(e.code)

@@ -241,6 +241,16 @@ def view_targets(membership: Membership, version: FrameworkVersion, filters: Fil
     return rows
 
 
+def view_coverage(coverage: list[dict[str, Any]], cover: dict[str, Any]) -> list[dict[str, Any]]:
+    """The view's own targets (the overview's `coverage`, counted over the people shown) as `cover`
+    counts them: in a view whose filter picks people within units, over everyone in the unit or
+    team, as under "Cover against targets"; one the cover does not count (held back) goes."""
+    if not cover.get("narrowed"):
+        return coverage
+    counted = {t["target_id"]: t for g in cover["groups"] for t in g["targets"]}
+    return [counted[c["target_id"]] for c in coverage if c["target_id"] in counted]
+
+
 def view_cover(
     membership: Membership, version: FrameworkVersion, filters: Filters, *, tallies: Any = None
 ) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import defaultdict
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -28,7 +29,15 @@ from soms.insights import rollups
 from soms.insights.selectors.overview import rollups_apply
 from soms.insights.selectors.picture import Filters, people_for
 from soms.people.access import people_in_scope, unit_scope
-from soms.people.models import ID_WIDTH, CoverageTarget, OrgUnit, Person, prefix_range, under_q
+from soms.people.models import (
+    ID_WIDTH,
+    CoverageTarget,
+    OrgUnit,
+    Person,
+    RoleProfile,
+    prefix_range,
+    under_q,
+)
 from soms.people.permissions import ADMINS
 from soms.tenancy.models import Membership, Role
 
@@ -91,7 +100,51 @@ NO_COVER: dict[str, Any] = {
     "not_met": 0,
     "held_back": 0,
     "held_back_note": "",
+    # Whether the view's filter picks people within units (manager, role profile, location), and
+    # what the targets are then counted over (`narrowed_note`).
+    "narrowed": False,
+    "narrowed_note": "",
 }
+
+
+def narrows(filters: Filters) -> bool:
+    """Whether the filter picks some of the people of a unit or team (who reports to a manager, has
+    a role profile, works at a location), rather than whole units and teams."""
+    return filters.manager is not None or filters.role_profile is not None or bool(filters.location)
+
+
+def whole_places(filters: Filters) -> Filters:
+    """The view's units and teams, whole: the filter without what picks people within them."""
+    return replace(filters, manager=None, role_profile=None, location="")
+
+
+def narrowed_note(filters: Filters) -> str:
+    """What a narrowed view counts its targets over, in words for the page, the API and the files."""
+    picked = []
+    if filters.manager is not None:
+        picked.append(f"report to {filters.manager.name}")
+    if filters.role_profile is not None:
+        name = RoleProfile.objects.filter(pk=filters.role_profile).values_list("name", flat=True).first()
+        picked.append(f"hold the role profile {name or filters.role_profile}")
+    if filters.location:
+        picked.append(f"work at {filters.location}")
+    return (
+        f"Each target counts everyone in its unit (with the units under it) or team, not only the "
+        f"people shown here, who {' and '.join(picked)}: a unit's target is for the whole unit. "
+        "Listed are the targets of the units and teams the people shown belong to."
+    )
+
+
+def _where_people_sit(
+    membership: Membership, filters: Filters, targets: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The targets that the view's people count towards: those of their teams, and of their units
+    and the units above them. One query (their distinct units and teams)."""
+    places = set(people_for(membership, filters).order_by().values_list("unit__path", "team_id").distinct())
+    prefixes = {path[:end] for path, _ in places if path for end in range(ID_WIDTH, len(path) + 1, ID_WIDTH)}
+    teams = {team for _, team in places if team is not None}
+    return [t for t in targets if (t["unit__path"] in prefixes if t["unit_id"] else t["team_id"] in teams)]
+
 
 HELD_BACK_NOTE = (
     "{n} coverage target{s} of units and teams you do not manage {are} not counted here: each counts "
@@ -138,11 +191,23 @@ def cover_groups(
     unit or team, each counted over the people of the view in that unit's subtree or that team. A
     refresh-due level counts as a warning, an expired one not at all (as on the targets card).
     `tallies`: the view's unit rows as the request's overview read them (`Overview.tallies`), so
-    the page counts both from one read."""
+    the page counts both from one read.
+
+    A filter that picks people within units (a manager's reports, a role profile, a location)
+    chooses which targets are listed, those of the units and teams its people belong to, but not
+    whom they count: a target is its unit's or team's, and counted over the filtered people alone a
+    unit that meets it would look short. Each is counted as its unit's or team's own view counts it
+    (`narrowed` and `narrowed_note` say so)."""
+    picked = filters
     targets = _targets_in_view(membership, version, filters)
+    if narrows(picked):
+        targets = _where_people_sit(membership, picked, targets)
+        filters, tallies = whole_places(picked), None  # the request's tallies are the filtered people's
     held = not_whole(membership, targets)
     targets = [t for t in targets if t["pk"] not in held]
     out = {**NO_COVER, "targets": len(targets), "groups": []}
+    if narrows(picked):
+        out["narrowed"], out["narrowed_note"] = True, narrowed_note(picked)
     if held:
         n = len(held)
         out["held_back"] = n

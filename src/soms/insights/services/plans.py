@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from soms.frameworks.models import Element, FrameworkVersion, Statement
-from soms.insights.models import ActionKind, ActionStatus, DevelopmentAction
+from soms.insights.models import ActionKind, ActionSource, ActionStatus, DevelopmentAction
 from soms.people.errors import PeopleConflict, PeopleInvalid
 from soms.people.models import Person
 from soms.people.validation import CONTROL_MESSAGE, text_problem
@@ -42,7 +42,7 @@ def action_create(
     statement: Statement | None = None,
     notes: str = "",
     due_on: date | None = None,
-    source: str = "",
+    source: str = ActionSource.OWN,
     owner: Any = None,
 ) -> DevelopmentAction:
     if element.version_id != version.pk:
@@ -59,8 +59,10 @@ def action_create(
         raise PeopleInvalid("title", CONTROL_MESSAGE)
     if text_problem(notes.replace("\r\n", "").replace("\n", "").replace("\t", "")):
         raise PeopleInvalid("notes", "must not contain control characters other than line breaks and tabs")
-    if source not in ("", "gap", "refresher", "audit"):
-        raise PeopleInvalid("source", "Unknown source.")
+    # "" was how an action typed in was stored before sources had names; it still means one's own.
+    source = source or ActionSource.OWN
+    if source not in ActionSource.values:
+        raise PeopleInvalid("source", f"Choose one of: {', '.join(ActionSource.values)}.")
     # An identical action may be added on purpose (a second course of the same name); a request
     # sent twice is told apart by its idempotency key (soms.tenancy.idempotency), at the edge.
     with transaction.atomic():
@@ -134,7 +136,7 @@ class Suggestion:
     title: str
     reason: str
     statement: str | None = None  # statement code
-    source: str = "gap"
+    source: str = ActionSource.GAP
 
 
 def suggestions(
@@ -164,7 +166,7 @@ def suggestions(
                         ActionKind.REFRESHER,
                         f"Refresher: {name} at {level_names.get(level, level) or 'the level held'}",
                         "The level is expired" if g.get("expired") else "The level is due for a refresher",
-                        source="refresher",
+                        source=ActionSource.REFRESHER,
                     )
                 )
         if not g.get("gap"):

@@ -18,7 +18,7 @@ from soms.assessments.models import ElementAttainment
 from soms.frameworks.models import FrameworkVersion
 from soms.insights import access
 from soms.insights.forms import ActionForm, ActionStatusForm, ViewFilterForm
-from soms.insights.models import ActionStatus
+from soms.insights.models import ActionSource, ActionStatus
 from soms.insights.selectors import scope
 from soms.insights.selectors.overview import GRID_PEOPLE, charts, overview_for
 from soms.insights.selectors.picture import Filters, default_version, versions_with_attainment
@@ -226,6 +226,7 @@ def dashboard(request: MemberRequest) -> HttpResponse:
         scope_name = scope.scope_name(request.membership, filters)
         trend = trend_for(request.membership, version, filters)
         context["cover"] = scope.view_cover(request.membership, version, filters, tallies=ov.tallies)
+        ov.data["coverage"] = scope.view_coverage(ov.data["coverage"], context["cover"])
         ov.data["single_points"] = scope.view_single_points(request.membership, ov.data["single_points"])
         ov.data.update(scope.view_capabilities(request.membership, ov.data))
         context["cover_page"] = COVER_PAGE
@@ -299,7 +300,7 @@ def _person_context(
         view = person_view(m, who, version)
         context.update(view)
         context["can_plan"] = can(m, "development.manage", who)
-        context["action_form"] = form or ActionForm(version=version, initial={"source": "gap"})
+        context["action_form"] = form or ActionForm(version=version)
         context["status_choices"] = ActionStatus.choices
     return context
 
@@ -316,7 +317,7 @@ def _action_content(who: Any, version: FrameworkVersion, d: dict[str, Any]) -> d
         "title": d["title"],
         "notes": d.get("notes") or "",
         "due_on": d.get("due_on"),
-        "source": d.get("source") or "",
+        "source": d.get("source") or ActionSource.OWN,
     }
 
 
@@ -346,7 +347,7 @@ def action_create(request: MemberRequest, person_id: int) -> HttpResponse:
                 title=d["title"],
                 notes=d.get("notes") or "",
                 due_on=d.get("due_on"),
-                source=d.get("source") or "",
+                source=d.get("source") or ActionSource.OWN,
             )
             return {"action": action.pk, "title": action.title, "location": plan_url}
 

@@ -459,9 +459,8 @@ def plan_import(
     if progress is not None:
         progress(total, total)
     plan.rows = rows
-    if plan.problems:
-        plan.rows = rows
-        # Reference checks below still run on the good rows, so one upload shows as much as possible.
+    # Reference checks (unknown managers, teams, manager cycles and depth) run whatever the rows'
+    # own problems, so one upload names every problem of the file.
     _check_references(plan, state, seen, refused)
     if plan.problems:
         plan.problems.sort(key=lambda p: (p.row or 0, COLUMNS.index(p.column) if p.column in COLUMNS else -1))
@@ -504,10 +503,15 @@ def _check_teams(plan: Plan, state: State) -> None:
             )
 
 
+def _row_of(rows: dict[str, Row], key: str) -> int:
+    return rows[key].number if key in rows else 0
+
+
 def _check_references(plan: Plan, state: State, seen: dict[str, int], refused: Sequence[Row] = ()) -> None:
-    """Managers named in the file exist, then no cycles and no chain too deep. The refused rows
-    (problems of their own) are checked for an unknown manager too, so one answer names every
-    problem of a row; cycles and depth need every row good and wait for the next upload."""
+    """Managers named in the file exist, no reporting line runs in a cycle and none is too deep.
+    The refused rows (problems of their own, such as a bad e-mail) take part in every check with
+    what they say, so a file with a bad e-mail on one row and a cycle on three others is answered
+    with all four problems at once rather than one upload after another."""
     by_emp = {r.employee_id: r for r in plan.rows}
     for row in [*plan.rows, *refused]:
         mgr = row.values.get("manager_employee_id")
@@ -524,14 +528,26 @@ def _check_references(plan: Plan, state: State, seen: dict[str, int], refused: S
                 )
             )
     _check_teams(plan, state)
-    if plan.problems:
-        return
-    # Manager cycles and depth, over the organisation as it will be after the import.
-    keys = set(state.people) | set(by_emp)
-    manager = {k: _final_manager(by_emp.get(k), state.people.get(k)) for k in keys}
+    # Manager cycles and depth, over the organisation as it would be after the import. A refused row
+    # counts by its employee id unless that id is itself the problem (missing, twice in the file,
+    # erased): a duplicate row must not stand in for the first. A refused manager cell says nothing
+    # about where the line goes, so it ends the walk there rather than falling back to the stored
+    # manager, which the row meant to change (a cycle through it would not be the file's).
+    bad_id = {p.row for p in plan.problems if p.column == "employee_id"}
+    bad_manager = {p.row for p in plan.problems if p.column == "manager_employee_id"}
+    in_file: dict[str, Row] = dict(by_emp)
+    cut: set[str] = set()
+    for row in refused:
+        if row.number in bad_id or not row.employee_id or row.employee_id in in_file:
+            continue
+        in_file[row.employee_id] = row
+        if row.number in bad_manager and "manager_employee_id" not in row.values:
+            cut.add(row.employee_id)
+    keys = set(state.people) | set(in_file)
+    manager = {k: "" if k in cut else _final_manager(in_file.get(k), state.people.get(k)) for k in keys}
     depth: dict[str, int] = {}
     reported: set[str] = set()
-    for start in keys:
+    for start in sorted(keys):
         if start in depth:
             continue
         path: list[str] = []
@@ -540,21 +556,35 @@ def _check_references(plan: Plan, state: State, seen: dict[str, int], refused: S
         while node and node not in depth:
             if node in on_path:
                 cycle = path[on_path[node] :]
-                text = " → ".join(cycle + [node])
+                # Told from its first row in the file, whichever person the walk happened to meet first.
+                first = min(
+                    range(len(cycle)), key=lambda i: (cycle[i] not in in_file, _row_of(in_file, cycle[i]))
+                )
+                cycle = cycle[first:] + cycle[:first]
+                text = " → ".join(
+                    [f"{m} (row {in_file[m].number})" if m in in_file else m for m in cycle] + [cycle[0]]
+                )
                 for member in cycle:
-                    if member in by_emp and member not in reported:
+                    if member in in_file and member not in reported:
                         reported.add(member)
                         plan.problems.append(
                             Problem(
-                                by_emp[member].number,
+                                in_file[member].number,
                                 "manager_employee_id",
                                 manager[member],
-                                f"manager cycle: {text}",
+                                f"manager cycle (each reports to the next): {text}",
                             )
                         )
                     depth[member] = 0
-                if not any(m in by_emp for m in cycle):
-                    plan.problems.append(Problem(None, "manager_employee_id", "", f"manager cycle: {text}"))
+                if not any(m in in_file for m in cycle):
+                    plan.problems.append(
+                        Problem(
+                            None,
+                            "manager_employee_id",
+                            "",
+                            f"manager cycle (each reports to the next): {text}",
+                        )
+                    )
                 break
             on_path[node] = len(path)
             path.append(node)
@@ -564,11 +594,11 @@ def _check_references(plan: Plan, state: State, seen: dict[str, int], refused: S
             if n not in depth:
                 base += 1
                 depth[n] = base
-                if base >= MAX_DEPTH and n in by_emp and n not in reported:
+                if base >= MAX_DEPTH and n in in_file and n not in reported:
                     reported.add(n)
                     plan.problems.append(
                         Problem(
-                            by_emp[n].number,
+                            in_file[n].number,
                             "manager_employee_id",
                             manager[n],
                             f"reporting lines are at most {MAX_DEPTH} levels deep",
