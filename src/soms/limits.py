@@ -103,6 +103,20 @@ MAX_MATURITY_ANCHORS = 11
 MAX_URL_LENGTH = 4_096
 GUNICORN_REQUEST_LINE = 8_190
 
+# --- backups (soms backup / soms restore) ----------------------------------------------------------
+
+# A backup archive is read before anything is restored, and these bound what reading it may cost:
+# its listing is held in memory (about a kilobyte a member), its manifest is parsed whole, and each
+# table row is parsed as one JSON line. Each is far above what an installation writes (the demo's
+# archive holds 78 members, a 27 KB manifest and rows under 20 KB; an upload kept in a row is at
+# most SOMS_MAX_UPLOAD_BYTES, which raises the row bound where it is set higher).
+MAX_BACKUP_MEMBERS = 1_000_000
+MAX_BACKUP_MANIFEST_BYTES = 256 * 1024 * 1024
+MAX_BACKUP_ROW_BYTES = 64 * 1024 * 1024
+# How many times its packed size a manifest or table member may unpack to (past 1 MiB). SOMS's own
+# archives pack its rows 5 to 15 times; deflate allows about 1,000, which is what a zip bomb uses.
+MAX_BACKUP_PACKING_RATIO = 200
+
 # --- what runs in the background -------------------------------------------------------------------
 
 # Not refusals but where work runs: a framework import or export of more statements than these is
@@ -174,6 +188,18 @@ TABLE: tuple[tuple[str, int | float, str], ...] = (
     ),
     ("MAX_HANDLE_TIME_SECONDS", MAX_HANDLE_TIME_SECONDS, "seconds of average handle time"),
     ("MAX_URL_LENGTH", MAX_URL_LENGTH, "characters of an address (path and query string); longer is a 414"),
+    ("MAX_BACKUP_MEMBERS", MAX_BACKUP_MEMBERS, "members (table and media files) of a backup archive"),
+    ("MAX_BACKUP_MANIFEST_BYTES", MAX_BACKUP_MANIFEST_BYTES, "bytes of a backup's manifest.json"),
+    (
+        "MAX_BACKUP_ROW_BYTES",
+        MAX_BACKUP_ROW_BYTES,
+        "bytes of one row of a backup's table (or twice SOMS_MAX_UPLOAD_BYTES, where that is more)",
+    ),
+    (
+        "MAX_BACKUP_PACKING_RATIO",
+        MAX_BACKUP_PACKING_RATIO,
+        "times its packed size a backup's manifest or table may unpack to (past 1 MiB)",
+    ),
 )
 
 

@@ -147,4 +147,4 @@ def test_restore_refuses_what_is_not_a_backup(tmp_path):
     assert done.returncode != 0 and "not a SOMS backup" in done.stderr
     (tmp_path / "plain.txt").write_text("not a zip")
     done = _soms(env, "restore", str(tmp_path / "plain.txt"))
-    assert done.returncode != 0 and "not a readable backup archive" in done.stderr
+    assert done.returncode != 0 and "plain.txt: is not a zip file" in done.stderr
