@@ -66,6 +66,16 @@ def _media_root(settings: Any, tmp_path_factory: Any) -> None:
     settings.MEDIA_ROOT = tmp_path_factory.getbasetemp() / "media"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _shared_templates(tmp_path_factory: Any) -> None:
+    # The data directories set up once per run (tests/migrated.py) go where every pytest-xdist worker
+    # of this run finds them: beside the workers' own temporary directories.
+    import tests.migrated
+
+    base = tmp_path_factory.getbasetemp()
+    tests.migrated.SHARED_ROOT = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
 @pytest.fixture
 def builtin(db: Any) -> None:
     builtin_frameworks_load()

@@ -57,7 +57,9 @@ def _units_heatmap(width: float) -> str:
         {"unit": name, "people": 12 + k, "elements": [{"meeting": 10.0 * (k + j)} for j in range(6)]}
         for k, name in enumerate(UNITS)
     ]
-    return units_heatmap(units, ELEMENTS, title="Acme Service Operations", width=width)
+    # The phone's drawing as the dashboard asks for it (PHONE_HEATMAP: narrower, names stacked).
+    phone = PHONE_HEATMAP if width < 500 else {"width": width}
+    return units_heatmap(units, ELEMENTS, title="Acme Service Operations", **phone)
 
 
 def _coverage(width: float) -> str:
@@ -96,7 +98,7 @@ def _specialisation(width: float) -> str:
         value_format="{:.0f}",
         missing_label="nobody",
         every_column=True,
-        width=width,
+        **(PHONE_HEATMAP if width < 500 else {"width": width}),
     )
 
 
@@ -273,7 +275,7 @@ def test_no_words_are_drawn_over_each_other(name: str, width: float) -> None:
 
 def test_the_heatmaps_legend_stays_inside_the_phone_drawing_with_long_row_names() -> None:
     # The case the walk-through saw: long unit names push the grid right, and the legend with it.
-    svg = _units_heatmap(float(PHONE_HEATMAP["width"]))
+    svg = _units_heatmap(PHONE_WIDTH)
     legend = [b for b in text_boxes(svg)[1] if b.text in ("% meeting requirement", "no requirement")]
     assert len(legend) == 2 and outside(svg) == []
 
@@ -285,3 +287,17 @@ def test_the_fit_check_sees_text_past_the_edge() -> None:
         '<text transform="translate(14 25) rotate(-90)" text-anchor="middle">a vertical axis name</text></svg>'
     )
     assert [b.text for b in outside(svg)] == ["far too long", "a vertical axis name"]
+
+
+def test_the_phones_units_heatmap_fits_its_card_with_every_name_and_figure() -> None:
+    # It used to be drawn 560 wide and scrolled inside a card of about 300: a phone saw two
+    # columns, half the title and unit names cut from the front.
+    svg = _units_heatmap(PHONE_WIDTH)
+    assert f'width="{PHONE_SCALED:g}"' in svg.split(">", 1)[0]
+    words = [b.text for b in text_boxes(svg)[1]]
+    # Each name on its own line above its cells, with the whole width for it.
+    assert "Field Engineering (13)" in words and "Customer Relationship Management (14)" in words
+    assert [w for w in words if w in {"1", "2", "3", "4", "5", "6"}] == ["1", "2", "3", "4", "5", "6"]
+    assert any(w.startswith("1 Customer engagement") for w in words)  # the key names each column
+    assert "50%" in words  # the cells are wide enough for their figures
+    assert outside(svg) == [] and overlapping(svg) == []

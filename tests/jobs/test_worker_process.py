@@ -107,9 +107,10 @@ def _children(pid: int) -> list[int]:
 def test_soms_start_runs_a_worker_beside_the_server_and_stops_it(tmp_path):
     import socket
 
-    # Migrated already (`soms start` migrates too, but that is not what this test is about: on a
-    # busy machine a fresh migration took most of the two minutes the test gives the server).
-    migrated_data_dir(tmp_path)
+    # Migrated and its static files collected already (`soms start` does both too, but that is not
+    # what this test is about: on a busy machine a fresh migration and compressing every static file
+    # took most of the two minutes the test gives the server, 30 s of CPU).
+    migrated_data_dir(tmp_path, static=True)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

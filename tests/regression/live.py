@@ -1,11 +1,10 @@
 """A real server for availability tests: gunicorn as `soms start` runs it, on a freshly migrated
-SQLite file in a temporary data directory, in its own process group so it always stops; and B's
-side of those tests (`b_works_while`): bob signs in and writes while organisation A does something
-large."""
+SQLite file in a temporary data directory (a copy of one set up once per test run), in its own
+process group so it always stops; and B's side of those tests (`b_works_while`): bob signs in and
+writes while organisation A does something large."""
 
 from __future__ import annotations
 
-import atexit
 import http.cookiejar
 import json
 import os
@@ -15,7 +14,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.error
@@ -26,14 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.migrated import migrated_data_dir, shared_template
+
 PASSWORD = "correct horse battery staple"
 
 SETUP = r"""
 import json, django
 django.setup()
-from django.core.management import call_command
-call_command("migrate", interactive=False, verbosity=0)
-call_command("collectstatic", interactive=False, verbosity=0)
 from soms.tenancy.services import api_token_create, organisation_create, user_create
 out = {}
 for name in ("alice", "bob"):
@@ -56,42 +53,42 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-_MIGRATED: tuple[Path, dict[str, str]] | None = None
+TOKENS = "live-tokens.json"
 
 
-def _migrated(env: dict[str, str]) -> tuple[Path, dict[str, str]]:
-    """A data directory migrated and set up once per test process (SETUP), and its API tokens; each
-    server starts on a copy of it, so the minute a busy machine takes to migrate is paid once."""
-    global _MIGRATED
-    if _MIGRATED is None:
-        template = Path(tempfile.mkdtemp(prefix="soms-live-"))
-        atexit.register(shutil.rmtree, template, True)
-        # Migrating a fresh database takes about a minute when the machine is busy (2 cores, several
-        # test suites at once); the bound only stops a setup that hangs.
-        setup = subprocess.run(
-            [sys.executable, "-c", SETUP],
-            env={**env, "SOMS_DATA_DIR": str(template)},
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=True,
-        )
-        _MIGRATED = template, json.loads(setup.stdout.strip().splitlines()[-1])
-    return _MIGRATED
+def _set_up(template: Path) -> None:
+    """Migrated, its static files collected (tests/migrated.py), alice and bob with their tokens."""
+    migrated_data_dir(template, static=True)
+    setup = subprocess.run(
+        [sys.executable, "-c", SETUP],
+        env=_server_env(template),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
+    (template / TOKENS).write_text(setup.stdout.strip().splitlines()[-1])
 
 
-@contextmanager
-def live_server(data_dir: Path, *, extra_env: dict[str, str] | None = None) -> Any:
-    """Yields (base url, {username: API token}); alice and bob own one organisation each.
-    `extra_env` goes to the server and its worker (settings such as batch sizes)."""
-    env = {
+def _server_env(data_dir: Path) -> dict[str, str]:
+    return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "soms.settings",
         "SOMS_ENV": "development",
         "SOMS_DATA_DIR": str(data_dir),
         "SOMS_DATABASE_URL": "",
     }
-    template, tokens = _migrated(env)
+
+
+@contextmanager
+def live_server(data_dir: Path, *, extra_env: dict[str, str] | None = None) -> Any:
+    """Yields (base url, {username: API token}); alice and bob own one organisation each.
+    `extra_env` goes to the server and its worker (settings such as batch sizes)."""
+    env = _server_env(data_dir)
+    # Set up once per test run and copied: migrating and collecting the static files cost a busy
+    # machine a minute or more.
+    template = shared_template("live", _set_up)
+    tokens = json.loads((template / TOKENS).read_text())
     shutil.copytree(template, data_dir, dirs_exist_ok=True)
     env |= extra_env or {}
     port = free_port()

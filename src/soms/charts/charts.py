@@ -63,11 +63,16 @@ def heatmap(
     cell_height: float = 28,
     ident: str | None = None,
     every_column: bool = False,
+    stacked: bool = False,
 ) -> str:
     """Rows × columns of coloured cells with a colour legend; None or NaN cells are shown as missing.
 
     `every_column`: the columns are categories (elements), so each gets its name under it, shortened
     to its cell with the full name in a <title>; otherwise (hours, days) the labels thin out.
+
+    `stacked` (a phone's drawing): each row's name is written on its own line above its cells, so
+    the cells take the drawing's whole width instead of sharing it with the names; categories
+    whose names then have no room under their column are numbered, with a key under the grid.
 
     Every cell carries its own <title> (row, column, value), so the numbers are reachable
     without colour, and the column labels thin out by themselves when there are many.
@@ -80,11 +85,24 @@ def heatmap(
     values = finite(v for r in matrix for v in r)
     low, high = (min(values), max(values)) if values else (0.0, 1.0)
     span = high - low or 1.0
-    # Row names longer than this are cut from the front (a unit path keeps its last parts); on a
-    # narrow drawing they take at most 40 % of it, so that the cells keep some room.
-    most = min(44, max(int((0.4 * width - 16) / text_width("x")), 8))
-    longest = min(max((len(s) for s in row_labels), default=0), most)
-    left = 16 + text_width("x" * longest)
+    if stacked:
+        # A name has the drawing's width (less the margins) to itself, on the line above its cells;
+        # the cells' figures are written at 12 units, as the drawing is scaled down a little to a
+        # phone's card (about 296 px at 390, 281 at 375).
+        most = max(int((width - 24) / text_width("x")), 8)
+        left, right, name_line, figure_size = 12.0, 12.0, 16.0, 12.0
+    else:
+        # Row names longer than this are cut from the front (a unit path keeps its last parts); on
+        # a narrow drawing they take at most 40 % of it, so that the cells keep some room.
+        most = min(44, max(int((0.4 * width - 16) / text_width("x")), 8))
+        longest = min(max((len(s) for s in row_labels), default=0), most)
+        left, right, name_line, figure_size = 16 + text_width("x" * longest), 16.0, 0.0, 11.0
+    pitch = cell_height + name_line
+    cw = (width - left - right) / max(cols, 1)
+    # Columns numbered 1, 2, 3 under the cells and named in a key, where their names have no room.
+    numbered = stacked and every_column and any(text_width(name) + 6 > cw for name in col_labels)
+    keyed = key_lines(col_labels, width) if numbered else []
+    key_height = KEY_ROW * len(keyed) + (8 if keyed else 0)
     extra = title_extra(title, width)
     low_text, high_text = value_format.format(low), value_format.format(high)
     # The legend: the value's name, a colour scale from the smallest to the largest value (written
@@ -101,15 +119,14 @@ def heatmap(
         places.append((cursor, line))
         cursor += part
     legend_rows = places[-1][1] + 1
-    bottom = 78 + 40 * (legend_rows - 1)
-    frame = Frame(width, 64 + extra + rows * cell_height + bottom, left, 16, 36 + extra, bottom, 0, 1)
-    cw = frame.plot_width / max(cols, 1)
+    bottom = 78 + 40 * (legend_rows - 1) + key_height
+    frame = Frame(width, 64 + extra + rows * pitch + bottom, left, right, 36 + extra, bottom, 0, 1)
     if not description:
         description = _heatmap_summary(matrix, row_labels, col_labels, value_label, value_format)
     out = open_svg(width, frame.height, ident, title, description)
     out.append('<g class="cells">')
     for i, row in enumerate(matrix):
-        y = frame.top + i * cell_height
+        y = frame.top + i * pitch + name_line
         for j, v in enumerate(row):
             x = frame.left + j * cw
             ok = v is not None and is_number(v)
@@ -119,29 +136,32 @@ def heatmap(
                 f'<rect x="{x:.2f}" y="{y:.1f}" width="{cw + 0.3:.2f}" height="{cell_height - 1:g}" fill="{fill}">'
                 f"<title>{esc(row_labels[i])}, {esc(col_labels[j])}: {esc(shown)}</title></rect>"
             )
-            if ok and cw >= 7.0 * len(shown) + 8 and cell_height >= 18:
+            if ok and cw >= 7.0 / 11 * figure_size * len(shown) + 8 and cell_height >= 18:
                 # Wide enough: the figure is written in the cell too, so nothing relies on colour.
                 ink = "#fff" if (float(v) - low) / span > 0.55 else INK  # type: ignore[arg-type]
                 out.append(
                     f'<text x="{x + cw / 2:.1f}" y="{y + cell_height / 2 + 3:.1f}" text-anchor="middle" '
-                    f'font-size="11" fill="{ink}" pointer-events="none">{esc(shown)}</text>'
+                    f'font-size="{figure_size:g}" fill="{ink}" pointer-events="none">{esc(shown)}</text>'
                 )
     out.append("</g>")
     out.append('<g class="axis">')
     for i, name in enumerate(row_labels):
-        y = frame.top + i * cell_height + cell_height / 2 + 4
         shown = name if len(name) <= most else "…" + name[-(most - 1) :]
-        out.append(
-            f'<text x="{frame.left - 6:.1f}" y="{y:.1f}" text-anchor="end"><title>{esc(name)}</title>{esc(shown)}</text>'
-        )
+        if stacked:
+            y = frame.top + i * pitch + name_line - 4
+            place = f'x="{left:.1f}" y="{y:.1f}"'
+        else:
+            y = frame.top + i * pitch + cell_height / 2 + 4
+            place = f'x="{frame.left - 6:.1f}" y="{y:.1f}" text-anchor="end"'
+        out.append(f"<text {place}><title>{esc(name)}</title>{esc(shown)}</text>")
     out.append("</g>")
     # The column labels sit under the last row of cells.
-    grid_bottom = Frame(width, frame.top + rows * cell_height + 2, left, 16, frame.top, 0, 0, 1)
-    if every_column and cw >= 24:
-        base = frame.top + rows * cell_height + 2
+    base = frame.top + rows * pitch + 2
+    grid_bottom = Frame(width, base, left, right, frame.top, 0, 0, 1)
+    if every_column and (numbered or cw >= 24):
         out.append('<g class="axis x-axis">')
         for j, name in enumerate(col_labels):
-            label = fit_text(name, cw - 6)  # with a gap to the next
+            label = str(j + 1) if numbered else fit_text(name, cw - 6)  # with a gap to the next
             out.append(
                 f'<text x="{frame.left + (j + 0.5) * cw:.1f}" y="{base + 17:g}" text-anchor="middle" fill="{MUTED}">'
                 f"<title>{esc(name)}</title>{esc(label)}</text>"
@@ -149,8 +169,10 @@ def heatmap(
         out.append("</g>")
     else:
         out += x_labels(grid_bottom, col_labels, centred=False)
+    if keyed:
+        out += ['<g class="key">', *draw_key(keyed, 16, base + 17 + KEY_ROW + 4), "</g>"]
     # Legend: a gradient from the smallest to the largest value, and the "missing" swatch.
-    ly = frame.top + rows * cell_height + 40
+    ly = base - 2 + 40 + key_height
     out.append(
         f'<defs><linearGradient id="{ident}-scale">'
         + "".join(f'<stop offset="{p:g}" stop-color="{colour_for(p)}"/>' for p, _ in _SCALE)

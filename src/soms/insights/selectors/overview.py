@@ -824,6 +824,7 @@ def units_heatmap(
     title: str,
     ident: str | None = None,
     width: float = 960,
+    stacked: bool = False,
 ) -> str:
     """Units × elements: the share of each unit's people with a requirement who meet it."""
     return heatmap(
@@ -837,16 +838,21 @@ def units_heatmap(
         every_column=True,
         ident=ident,
         width=width,
+        stacked=stacked,
     )
 
 
-# A phone's drawing of a grid or heatmap: shown at its own size (text at 11-12 px) and scrolled
-# sideways inside its card where it is wider than the screen (.chart-scroll in the stylesheet).
+# A phone's drawing of the people × elements grid: shown at its own size (text at 11-12 px) and
+# scrolled sideways inside its card where it is wider than the screen (.chart-scroll in the
+# stylesheet): a grid has as many columns as the framework has elements, each a level's short name.
 PHONE_GRID = {"width": PHONE_WIDTH}
-PHONE_HEATMAP = {"width": 560.0}
 # Charts that scale to their card: on a 390 px screen the card's drawing area is about 300 px wide
 # (the page's and the card's padding), so drawn 300 wide their 12-unit text shows at about 12 px.
 PHONE_SCALED = 300.0
+# A heatmap (units × elements, how specialised) fits the phone's card as well: each row's name on
+# its own line above its cells, which then share the whole width (a 560-wide drawing that scrolled
+# in its card showed a phone two columns and half its title).
+PHONE_HEATMAP: dict[str, Any] = {"width": PHONE_SCALED, "stacked": True}
 
 
 def charts(

@@ -234,8 +234,14 @@ def dashboard(request: MemberRequest) -> HttpResponse:
         if len(children) < 2:  # one row would only repeat the totals
             children = []
             show = "people"
+        element_names = [e["name"] for e in ov.data["elements"]]
         unit_rows = [
-            dict(u, link=_drill(request, u["unit_id"]) if u["unit_id"] else "")
+            dict(
+                u,
+                link=_drill(request, u["unit_id"]) if u["unit_id"] else "",
+                # Each figure names its element: on a phone the table stacks, one card per unit.
+                elements=[dict(c, name=n) for c, n in zip(u["elements"], element_names, strict=True)],
+            )
             for u in children[(units_page - 1) * UNITS_PAGE : units_page * UNITS_PAGE]
         ]
         if show == "units":
