@@ -27,7 +27,7 @@ from soms.assessments.services.assessments import (
     assessment_validate,
     judgements_save,
 )
-from soms.assessments.services.attainment import evaluate_self
+from soms.assessments.services.attainment import evaluate_self, recompute
 from soms.frameworks.models import Level
 from soms.insights.selectors.person import _own_line, _person_rows, person_view
 from soms.people.models import Person
@@ -299,3 +299,24 @@ def test_a_stored_line_it_cannot_read_is_computed_again(org: Any, soms_version: 
         bad = {"inputs": inputs, **bad}
     SelfLine.objects.filter(person=person).update(line=bad)
     assert _agrees(org, person, soms_version)["levels"][DC] == "foundation"
+
+
+def test_a_refused_action_forms_page_drawn_again_stores_no_self_line(org: Any, soms_version: Any) -> None:
+    from django.test import Client
+
+    person = org.people["E007"]
+    validated(
+        person, soms_version, statements(soms_version, DC, "foundation"), on=date(2026, 1, 5), kind="self"
+    )
+    recompute([person.pk], soms_version, person.organisation_id)
+    client = Client()
+    client.force_login(org.world.alice)
+    answer = client.post(
+        f"/insights/people/{person.pk}/actions/", {"version": soms_version.pk, "title": "", "kind": "course"}
+    )
+    assert answer.status_code == 422
+    assert "Self-assessed" in answer.content.decode()
+    assert not SelfLine.objects.exists()
+    # The page itself (a GET) keeps it.
+    assert client.get(f"/insights/people/{person.pk}/?version={soms_version.pk}").status_code == 200
+    assert SelfLine.objects.filter(person=person).exists()

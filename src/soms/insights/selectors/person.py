@@ -267,6 +267,8 @@ def _own_line(
     today: date,
     overrides: dict[str, int | None],
     rows: _SelfRows,
+    *,
+    keep: bool = True,
 ) -> tuple[dict[str, str | None], bool]:
     """The self line (what the person's own judgements would give if validated today) and whether
     they judged anything themselves: the stored line while its inputs are what they were and its
@@ -279,16 +281,22 @@ def _own_line(
         if kept is not None:
             return kept
     levels, judged, until = self_line(person.pk, person.organisation_id, version, today, overrides=overrides)
-    if published:
+    if published and keep:
         store_self_line(person.organisation_id, person.pk, version.pk, inputs, levels, judged, until)
     return levels, judged
 
 
 def person_view(
-    membership: Membership, person: Person, version: FrameworkVersion, *, charts: bool = True
+    membership: Membership,
+    person: Person,
+    version: FrameworkVersion,
+    *,
+    charts: bool = True,
+    keep_self_line: bool = True,
 ) -> dict[str, Any]:
     """Everything the person's page, API answer and report show; `charts=False` leaves the radar
-    drawings out ("" both), for readers that do not draw them."""
+    drawings out ("" both), for readers that do not draw them. `keep_self_line=False` stores no self
+    line it had to compute (a refused form's page, drawn again, writes nothing)."""
     today = timezone.localdate()
     # The version's elements and levels, compiled once per process for a published version.
     index = version_index(version)
@@ -298,7 +306,7 @@ def person_view(
     stored, required, overrides, own_rows = _person_rows(
         person.pk, person.organisation_id, version.pk, {lv.pk: lv for lv in levels}
     )
-    own_levels, has_self = _own_line(person, version, today, overrides, own_rows)
+    own_levels, has_self = _own_line(person, version, today, overrides, own_rows, keep=keep_self_line)
     rows: list[dict[str, Any]] = []
     for e in elements:
         a, need, own = stored.get(e.pk), required.get(e.pk), own_levels.get(e.code)

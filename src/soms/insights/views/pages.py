@@ -303,7 +303,8 @@ def _person_context(
     m = request.membership
     context: dict[str, Any] = {"person": who, "version": version, "versions": versions}
     if version is not None:
-        view = person_view(m, who, version)
+        # (A refused form's page, drawn again from its POST, writes nothing: not even the self line.)
+        view = person_view(m, who, version, keep_self_line=request.method in ("GET", "HEAD"))
         context.update(view)
         context["can_plan"] = can(m, "development.manage", who)
         context["action_form"] = form or ActionForm(version=version)
