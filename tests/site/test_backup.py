@@ -6,45 +6,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from tests.migrated import migrated_data_dir
-
-ROOT = Path(__file__).resolve().parents[2]
-PG = "postgres://postgres@127.0.0.1:5432"
-
-
-def _pg_up() -> bool:
-    try:
-        import psycopg
-
-        psycopg.connect(f"{PG}/postgres", connect_timeout=2).close()
-        return True
-    except Exception:
-        return False
-
-
-def _env(data: Path, db: str | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOMS_", "DJANGO_"))}
-    env |= {"DJANGO_SETTINGS_MODULE": "soms.settings", "SOMS_DATA_DIR": str(data)}
-    if db:
-        env["SOMS_DATABASE_URL"] = db
-    return env
-
-
-def _soms(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "soms.cli", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+from tests.site.processes import PG, pg_up, run_soms, soms_env
 
 
 def _ok(done: subprocess.CompletedProcess[str]) -> str:
@@ -70,7 +38,7 @@ def _files(media: Path) -> dict[str, bytes]:
 
 @pytest.fixture
 def pg_databases():
-    if not _pg_up():
+    if not pg_up():
         yield None
         return
     import psycopg
@@ -87,8 +55,8 @@ def pg_databases():
 
 
 def test_the_demo_backs_up_and_restores_row_for_row_and_byte_for_byte(tmp_path, pg_databases):
-    source = _env(migrated_data_dir(tmp_path / "a"))
-    _ok(_soms(source, "demo"))
+    source = soms_env(migrated_data_dir(tmp_path / "a"))
+    _ok(run_soms(source, "demo"))
     # Uploaded files, as evidence and job results will be: nested folders, binary content.
     media = tmp_path / "a" / "media"
     (media / "jobs" / "1" / "7").mkdir(parents=True)
@@ -96,7 +64,7 @@ def test_the_demo_backs_up_and_restores_row_for_row_and_byte_for_byte(tmp_path, 
     (media / "evidence" / "caf\u00e9 notes.bin").parent.mkdir(parents=True)
     (media / "evidence" / "caf\u00e9 notes.bin").write_bytes(bytes(range(256)) * 40)
     first = tmp_path / "a.zip"
-    assert "Backed up" in _ok(_soms(source, "backup", str(first)))
+    assert "Backed up" in _ok(run_soms(source, "backup", str(first)))
     expected_rows, expected_files = _tables(first), _files(media)
     assert expected_rows["tenancy.organisation"] and expected_rows["frameworks.statement"]
 
@@ -109,10 +77,10 @@ def test_the_demo_backs_up_and_restores_row_for_row_and_byte_for_byte(tmp_path, 
         # (tests/migrated.py), which the restore migrates again to no effect: a second fresh
         # migration in this test cost 10-20 s of CPU.
         fresh = tmp_path / f"restored{i}"
-        target = _env(fresh if i == 0 else migrated_data_dir(fresh), db)
-        assert "Restored" in _ok(_soms(target, "restore", str(archive)))
+        target = soms_env(fresh if i == 0 else migrated_data_dir(fresh), db)
+        assert "Restored" in _ok(run_soms(target, "restore", str(archive)))
         again = tmp_path / f"restored{i}.zip"
-        _ok(_soms(target, "backup", str(again)))
+        _ok(run_soms(target, "backup", str(again)))
         got = _tables(again)
         assert got.keys() == expected_rows.keys()
         for label in expected_rows:
@@ -123,7 +91,7 @@ def test_the_demo_backs_up_and_restores_row_for_row_and_byte_for_byte(tmp_path, 
 
         # A restored installation is a working one: new rows get new ids (PostgreSQL sequences reset).
         _ok(
-            _soms(
+            run_soms(
                 target,
                 "shell",
                 "--no-imports",
@@ -132,19 +100,19 @@ def test_the_demo_backs_up_and_restores_row_for_row_and_byte_for_byte(tmp_path, 
             )
         )
         # And a second restore into it is refused, saying why, with nothing written.
-        refused = _soms(target, "restore", str(archive))
+        refused = run_soms(target, "restore", str(archive))
         assert refused.returncode != 0 and "already has data" in refused.stderr
         archive = again
 
 
 def test_restore_refuses_what_is_not_a_backup(tmp_path):
     # Migrated already: a restore into a fresh directory migrates it first, which the test above does.
-    env = _env(migrated_data_dir(tmp_path / "x"))
+    env = soms_env(migrated_data_dir(tmp_path / "x"))
     bogus = tmp_path / "bogus.zip"
     with zipfile.ZipFile(bogus, "w") as z:
         z.writestr("hello.txt", "hi")
-    done = _soms(env, "restore", str(bogus))
+    done = run_soms(env, "restore", str(bogus))
     assert done.returncode != 0 and "not a SOMS backup" in done.stderr
     (tmp_path / "plain.txt").write_text("not a zip")
-    done = _soms(env, "restore", str(tmp_path / "plain.txt"))
+    done = run_soms(env, "restore", str(tmp_path / "plain.txt"))
     assert done.returncode != 0 and "plain.txt: is not a zip file" in done.stderr

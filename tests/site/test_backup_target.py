@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from tests.migrated import migrated_data_dir
-from tests.site.test_backup import _env, _soms
+from tests.site.processes import run_soms, soms_env
 
 
 def _backup(target: Path, *args: str) -> str:
@@ -59,19 +59,19 @@ def test_an_unwritable_folder_is_named_with_the_reason():
 
 
 def test_an_unmigrated_database_is_named_and_no_archive_is_left(tmp_path):
-    done = _soms(_env(tmp_path / "new"), "backup", str(tmp_path / "b.zip"))
+    done = run_soms(soms_env(tmp_path / "new"), "backup", str(tmp_path / "b.zip"))
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
     assert "the database is not migrated" in done.stderr and "run `soms migrate`" in done.stderr
     assert list(tmp_path.glob("*.zip")) == [] and list(tmp_path.glob(".b.zip*")) == []
 
 
 def test_force_replaces_an_archive_which_only_its_owner_can_read(tmp_path):
-    env = _env(migrated_data_dir(tmp_path / "data"))
+    env = soms_env(migrated_data_dir(tmp_path / "data"))
     target = tmp_path / "b.zip"
     target.write_bytes(b"last week's")
-    refused = _soms(env, "backup", str(target))
+    refused = run_soms(env, "backup", str(target))
     assert refused.returncode == 1 and "b.zip exists" in refused.stderr
-    done = _soms(env, "backup", str(target), "--force")
+    done = run_soms(env, "backup", str(target), "--force")
     assert done.returncode == 0, done.stderr
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     with zipfile.ZipFile(target) as z:
@@ -79,10 +79,10 @@ def test_force_replaces_an_archive_which_only_its_owner_can_read(tmp_path):
 
 
 def test_a_database_that_cannot_be_reached_is_named(tmp_path):
-    from tests.site.test_backup import PG
+    from tests.site.processes import PG
 
-    env = _env(tmp_path / "data", f"{PG}/soms_backup_no_such_database")
-    done = _soms(env, "backup", str(tmp_path / "b.zip"))
+    env = soms_env(tmp_path / "data", f"{PG}/soms_backup_no_such_database")
+    done = run_soms(env, "backup", str(tmp_path / "b.zip"))
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
     assert "cannot read the database" in done.stderr
     assert list(tmp_path.glob("*.zip")) == [] and list(tmp_path.glob(".b.zip*")) == []

@@ -17,7 +17,6 @@ import os
 import sqlite3
 import struct
 import subprocess
-import sys
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,9 +31,7 @@ from django.db.migrations.loader import MigrationLoader
 from soms import limits
 from soms.site import backup
 from tests.migrated import migrated_data_dir
-
-ROOT = Path(__file__).resolve().parents[2]
-PG = "postgres://postgres@127.0.0.1:5432"
+from tests.site.processes import PG, pg_up, run_soms, soms_env
 
 USER = [
     1,
@@ -559,25 +556,6 @@ def test_every_column_type_of_this_code_has_a_restore_rule():
 # --- as an operator runs it: the database as it was, on SQLite and PostgreSQL -----------------------
 
 
-def _env(data: Path, db: str | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOMS_", "DJANGO_"))}
-    env |= {"DJANGO_SETTINGS_MODULE": "soms.settings", "SOMS_DATA_DIR": str(data)}
-    if db:
-        env["SOMS_DATABASE_URL"] = db
-    return env
-
-
-def _soms(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "soms.cli", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-
-
 def _refused(done: subprocess.CompletedProcess[str], expected: str) -> None:
     assert done.returncode == 1, done.stdout + done.stderr
     assert expected in done.stderr and "Traceback" not in done.stderr, done.stderr
@@ -617,10 +595,10 @@ def test_a_refused_restore_leaves_sqlite_as_it_was(tmp_path):
     # A new installation: a refused archive leaves it without a single table, as it was (before, the
     # restore migrated it first). One refused by the database itself (a key to a missing row, seen only
     # once every row is in) takes back the migration too: it ran in the same transaction.
-    fresh = _env(tmp_path / "fresh")
-    _refused(_soms(fresh, "restore", str(newer)), "newer version of SOMS")
+    fresh = soms_env(tmp_path / "fresh")
+    _refused(run_soms(fresh, "restore", str(newer)), "newer version of SOMS")
     assert not (tmp_path / "fresh" / "soms.sqlite3").exists()  # not even opened
-    _refused(_soms(fresh, "restore", str(dangling)), "rows of the backup refer to rows it does not hold")
+    _refused(run_soms(fresh, "restore", str(dangling)), "rows of the backup refer to rows it does not hold")
     assert _sqlite_rows(tmp_path / "fresh") == {}
     assert not (tmp_path / "fresh" / "media" / "evidence").exists()
 
@@ -630,7 +608,8 @@ def test_a_refused_restore_leaves_sqlite_as_it_was(tmp_path):
     before = _sqlite_rows(migrated)
     assert before["django_content_type"] and before["auth_permission"]
     _refused(
-        _soms(_env(migrated), "restore", str(twice)), "tables/auth.group.jsonl: the database refused a row"
+        run_soms(soms_env(migrated), "restore", str(twice)),
+        "tables/auth.group.jsonl: the database refused a row",
     )
     assert _sqlite_rows(migrated) == before
 
@@ -638,31 +617,21 @@ def test_a_refused_restore_leaves_sqlite_as_it_was(tmp_path):
     # folder is a file) takes back the rows and the migration with it.
     archive = good().write(tmp_path / "good.zip")
     (tmp_path / "fresh" / "media").write_bytes(b"not a folder")
-    _refused(_soms(fresh, "restore", str(archive)), "media/evidence/1/report.txt: cannot be written")
+    _refused(run_soms(fresh, "restore", str(archive)), "media/evidence/1/report.txt: cannot be written")
     assert _sqlite_rows(tmp_path / "fresh") == {}
     (tmp_path / "fresh" / "media").unlink()
 
     # And the installation a restore refused takes a good archive afterwards.
-    done = _soms(fresh, "restore", str(archive))
+    done = run_soms(fresh, "restore", str(archive))
     assert done.returncode == 0, done.stderr
     rows = _sqlite_rows(tmp_path / "fresh")
     assert rows["auth_group"] == 1 and rows["auth_user_groups"] == 1 and rows["django_session"] == 1
     assert (tmp_path / "fresh" / "media" / "evidence" / "1" / "report.txt").read_bytes() == b"what was done\n"
 
 
-def _pg_up() -> bool:
-    try:
-        import psycopg
-
-        psycopg.connect(f"{PG}/postgres", connect_timeout=2).close()
-        return True
-    except Exception:
-        return False
-
-
 @pytest.fixture
 def pg_database():
-    if not _pg_up():
+    if not pg_up():
         pytest.skip("no PostgreSQL at 127.0.0.1:5432")
     import psycopg
 
@@ -676,23 +645,24 @@ def pg_database():
 
 
 def test_a_refused_restore_leaves_postgresql_as_it_was(tmp_path, pg_database):
-    env = _env(tmp_path / "data", pg_database)
+    env = soms_env(tmp_path / "data", pg_database)
     newer = _manifest(_newer_migration)(tmp_path / "newer.zip")
     dangling = _draft(_dangling_key)(tmp_path / "dangling.zip")
-    _refused(_soms(env, "restore", str(newer)), "newer version of SOMS")
+    _refused(run_soms(env, "restore", str(newer)), "newer version of SOMS")
     assert _pg_rows(pg_database) == {}
     # PostgreSQL's own check of the keys, at the end of the transaction that also migrated.
-    _refused(_soms(env, "restore", str(dangling)), "rows of the backup refer to rows it does not hold")
+    _refused(run_soms(env, "restore", str(dangling)), "rows of the backup refer to rows it does not hold")
     assert _pg_rows(pg_database) == {}
 
     # A database that is not there is named, as the reason nothing was restored.
-    missing = _env(tmp_path / "data", f"{pg_database}_missing")
-    _refused(_soms(missing, "restore", str(dangling)), "nothing was restored, the database is as it was")
+    missing = soms_env(tmp_path / "data", f"{pg_database}_missing")
+    _refused(run_soms(missing, "restore", str(dangling)), "nothing was restored, the database is as it was")
 
-    done = _soms(env, "migrate", "--verbosity", "0")
+    done = run_soms(env, "migrate", "--verbosity", "0")
     assert done.returncode == 0, done.stderr
     before = _pg_rows(pg_database)
     _refused(
-        _soms(env, "restore", str(_draft(_name_twice)(tmp_path / "twice.zip"))), "the database refused a row"
+        run_soms(env, "restore", str(_draft(_name_twice)(tmp_path / "twice.zip"))),
+        "the database refused a row",
     )
     assert _pg_rows(pg_database) == before
