@@ -18,7 +18,7 @@ import collections.abc as abc
 import datetime as dt
 import re
 import types
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Annotated, Any, Union, get_args, get_origin
 
@@ -103,15 +103,21 @@ def _date_not_number(value: Any) -> Any:
     return value
 
 
-def _dates_only(annotation: Any) -> bool:
-    """Whether a field's type is a date or date-time (or one of them or None)."""
+def _only(annotation: Any, kind: Callable[[Any], bool]) -> bool:
+    """Whether a field's type, once `Annotated` and an optional None are taken off, is only of types
+    `kind` accepts (all of a union's)."""
     origin = get_origin(annotation)
     if origin is Annotated:
-        return _dates_only(get_args(annotation)[0])
+        return _only(get_args(annotation)[0], kind)
     if origin is Union or origin is types.UnionType:
         kinds = [a for a in get_args(annotation) if a is not type(None)]
-        return bool(kinds) and all(_dates_only(a) for a in kinds)
-    return isinstance(annotation, type) and issubclass(annotation, dt.date)
+        return bool(kinds) and all(_only(a, kind) for a in kinds)
+    return kind(annotation)
+
+
+def _dates_only(annotation: Any) -> bool:
+    """Whether a field's type is a date or date-time (or one of them or None)."""
+    return _only(annotation, lambda t: isinstance(t, type) and issubclass(t, dt.date))
 
 
 # A date a person enters, for a parameter outside an input model (a query or form parameter of its
@@ -308,13 +314,7 @@ class NulFree(JsonTypes):
 
 def _numbers_only(annotation: Any) -> bool:
     """Whether a field's type is a number (or a number or None), so that a bool is no value of it."""
-    origin = get_origin(annotation)
-    if origin is Annotated:
-        return _numbers_only(get_args(annotation)[0])
-    if origin is Union or origin is types.UnionType:
-        kinds = [a for a in get_args(annotation) if a is not type(None)]
-        return bool(kinds) and all(_numbers_only(a) for a in kinds)
-    return annotation in (int, float)
+    return _only(annotation, lambda t: t in (int, float))
 
 
 class NoBoolNumbers(BaseModel):
