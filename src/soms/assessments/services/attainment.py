@@ -453,7 +453,9 @@ def evaluate_self(
 ) -> tuple[dict[str, str | None], bool]:
     """Per element code, the level the person's own self-assessment would give if it were validated
     (the "self" line beside "attained"), and whether there is any self-assessment at all. Certifies
-    nothing. `overrides`: as `engine_for` takes them."""
+    nothing. `overrides`: as `engine_for` takes them. The levels alone, through the engine's
+    levels-only path: a person's page reads the line it keeps (`SelfLine`, computed by `self_line`
+    through the full evaluation), and the tests hold that line to this one."""
     engine, index = engine_for(organisation_id, version, overrides=overrides)
     now = at or timezone.localdate()
     histories, projects, judged, _ = _self_inputs(person_id, index, now)
